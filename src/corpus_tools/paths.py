@@ -1,0 +1,20 @@
+"""Where things are by default: the bundled booklet and the output root (the current folder)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+BOOKLET_NAME = "hit_cio_training_qa.txt"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _default_booklet() -> Path:
+    for base in (Path.cwd(), REPO_ROOT):
+        candidate = base / "data" / "raw" / BOOKLET_NAME
+        if candidate.exists():
+            return candidate
+    return Path("data") / "raw" / BOOKLET_NAME
+
+
+DEFAULT_BOOKLET = _default_booklet()
+DEFAULT_OUTDIR = Path(".")

@@ -1,0 +1,1 @@
+"""Figures: one function per figure, tables in → matplotlib Figure out; :mod:`.style` sets the CJK font once."""

@@ -1,0 +1,38 @@
+"""environment.yml (conda users) lists the same dependencies as pyproject.toml."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+
+import yaml
+
+from conftest import ROOT
+
+
+def _name(spec: str) -> str:
+    return re.split(r"[<>=!~ \[]", spec.strip(), maxsplit=1)[0].lower().replace("_", "-")
+
+
+def test_environment_yml_matches_pyproject():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+    conda, pip = set(), set()
+    for dep in env["dependencies"]:
+        if isinstance(dep, dict):
+            pip |= {_name(d) for d in dep["pip"] if not d.startswith("-e")}
+        else:
+            conda.add(_name(dep))
+    wanted = {_name(d): d for d in project["dependencies"]}
+    assert set(wanted) == (conda | pip) - {"python", "pip"}
+    assert "conda-forge" in env["channels"]
+    # versions agree too
+    def version(spec: str) -> str:
+        m = re.search(r"[<>=!~].*", spec.replace(" ", ""))
+        return m.group() if m else ""
+
+    env_specs = {_name(d): d for dep in env["dependencies"]
+                 for d in (dep["pip"] if isinstance(dep, dict) else [dep]) if not d.startswith("-e")}
+    for name, spec in wanted.items():
+        assert version(env_specs[name]) == version(spec), name
+    assert project["requires-python"] == ">=3.11"
