@@ -98,6 +98,8 @@ def test_known_facts_read_in_the_booklet(booklet):
     # an anonymous trainee ("学员：", line 1771)
     t = booklet.turns[booklet.turns.line_start == 1771].iloc[0]
     assert (t.speaker, t.role) == ("", "trainee")
+    # line 486 ends "从 C/S", line 488 goes on "两层架构": the booklet's space between Latin and Chinese is kept
+    assert "从 C/S 两层架构" in booklet.turns[booklet.turns.line_start == 486].iloc[0].text
     # 任连仲主任 (line 3894) is an instructor
     assert booklet.turns[booklet.turns.line_start == 3894].iloc[0].speaker == "任连仲"
 

@@ -112,9 +112,14 @@ class ParseResult:
 
 # ---------------------------------------------------------------- joining wrapped lines
 
+def _is_cjk(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
+
+
 def join_parts(parts: list[tuple[str, int]], width: int | None) -> str:
-    """Join the pieces of wrapped lines: nothing between Chinese, a space between Latin words, a newline where a
-    line closed a paragraph (ends in 。？！… and falls short of the wrap width)."""
+    """Join the pieces of wrapped lines: nothing between Chinese, a space between Latin words and between Latin and
+    Chinese (the booklet's own spacing), a newline where a line closed a paragraph (ends in 。？！… and falls short
+    of the wrap width)."""
     out = ""
     prev_width = 0
     for text, line_width in parts:
@@ -125,8 +130,10 @@ def join_parts(parts: list[tuple[str, int]], width: int | None) -> str:
             short = width is None or prev_width < width - 4
             if last in TERMINAL and short:
                 out += "\n"
-            elif last.isascii() and last.isalnum() and first.isascii() and first.isalnum():
+            elif last.isascii() and last.isalnum() and (first.isascii() and first.isalnum() or _is_cjk(first)):
                 out += " "
+            elif _is_cjk(last) and first.isascii() and first.isalnum():
+                out += " "  # the booklet always spaces Chinese from Latin and digits; a line break ate the space
             elif last in ",.;:" and first.isascii() and first.isalnum():
                 out += " "
         out += text
