@@ -23,6 +23,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_parse.py
+	$(BIN)/python benchmarks/bench_text_topics.py
 
 clean:
 	rm -rf $(VENV) data/processed/*.csv data/processed/*.parquet figures/* run_manifest.json

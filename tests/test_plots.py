@@ -55,3 +55,24 @@ def test_missing_glyph_would_be_caught(tmp_path):
         fig.add_subplot().set_title("中文")
         with pytest.raises(UserWarning, match="Glyph"):
             fig.savefig(tmp_path / "x.png")
+
+
+def test_topic_figures_render_chinese(booklet, tmp_path):
+    import numpy as np
+
+    from corpus_tools.pipeline import RunParams, run_topics, topic_figures
+    from corpus_tools.plots import topics as topic_plots
+    from corpus_tools.text import tokenizer_for, tokens_table
+
+    tk = tokenizer_for(booklet, cache_dir=tmp_path / "cache")
+    params = RunParams(k=6)
+    result = run_topics(booklet, tokens_table(booklet, tk), tk, params)
+    makers = topic_figures(booklet, result, params, topic_plots)
+    assert {"topics_top_terms", "topics_section_heatmap", "topics_entry_map", "topics_wordcloud_00"} <= set(makers)
+    for stem in ("topics_top_terms", "topics_section_heatmap", "topics_wordcloud_00"):
+        (png,) = save_figure(makers[stem](), tmp_path / stem, ("png",))
+        assert png.stat().st_size > 20000
+    # the word cloud is drawn with the CJK font: its image is not blank and is the same for the same seed
+    a = makers["topics_wordcloud_00"]().axes[0].images[0].get_array()
+    b = makers["topics_wordcloud_00"]().axes[0].images[0].get_array()
+    assert np.array_equal(a, b) and (np.asarray(a) < 250).mean() > 0.05

@@ -6,8 +6,6 @@ BOM, so Excel opens it) and Parquet, with a parse report.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +17,7 @@ from .ingest import SourceText, display_width, read_text, text_from_bytes
 from .parse import ParseResult, join_parts, parse_lines, parse_note
 from .people import canonical_hospitals
 from .schema import PARSED_TABLES, conform, empty
+from .store import write_table, write_text
 
 
 @dataclass
@@ -81,20 +80,13 @@ class Booklet:
         and ``booklet_meta.json``. Each file is written to a temporary name and renamed, so a failed write never
         leaves a half-written table behind."""
         out = Path(outdir)
-        out.mkdir(parents=True, exist_ok=True)
         written: list[Path] = []
         for name in PARSED_TABLES:
-            df = self.table(name)
-            if "csv" in formats:
-                written.append(_atomic(out / f"{name}.csv", lambda p, df=df: df.to_csv(p, index=False,
-                                                                                      encoding="utf-8-sig")))
-            if "parquet" in formats:
-                written.append(_atomic(out / f"{name}.parquet", lambda p, df=df: df.to_parquet(p, index=False)))
-        written.append(_atomic(out / "parse_report.txt",
-                               lambda p: Path(p).write_text(self.report(), encoding="utf-8")))
+            written += write_table(self.table(name), out, name, formats)
+        written.append(write_text(out / "parse_report.txt", self.report()))
         meta = dict(self.meta, front_matter=self.front_matter)
-        written.append(_atomic(out / "booklet_meta.json", lambda p: Path(p).write_text(
-            json.dumps(meta, ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8")))
+        written.append(write_text(out / "booklet_meta.json", json.dumps(meta, ensure_ascii=False, indent=2,
+                                                                         sort_keys=True)))
         return written
 
     @classmethod
@@ -115,18 +107,6 @@ class Booklet:
         meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
         front = meta.pop("front_matter", "")
         return cls(**tables, front_matter=front, meta=meta)
-
-
-def _atomic(path: Path, write) -> Path:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 # ---------------------------------------------------------------- building tables
@@ -169,7 +149,7 @@ def build_booklet(src: SourceText) -> Booklet:
         instructors = list(dict.fromkeys(t.speaker for t in e.turns if t.role == "instructor"))
         for t in e.turns:
             turns.append(dict(entry_id=e.entry_id, turn_no=t.turn_no, speaker=t.speaker, role=t.role,
-                              text=join_parts(t.parts, width), label=t.label, line_start=t.line_start,
+                              is_question=t in opening, text=join_parts(t.parts, width), label=t.label, line_start=t.line_start,
                               line_end=t.line_end))
         seen: set[str] = set()
         for t in e.turns:

@@ -26,7 +26,7 @@ def _cmd_parse(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     from .pipeline import RunParams, run
 
-    params = RunParams(seed=args.seed, formats=tuple(args.formats))
+    params = RunParams(seed=args.seed, k=args.k, formats=tuple(args.formats))
     summary = run(args.booklet, args.output, params, progress=not args.quiet)
     print(summary)
     return 0
@@ -47,7 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     rp = sub.add_parser("run", help="run the whole study on a booklet: parse → tables → figures → report")
     rp.add_argument("booklet", nargs="?", default=str(DEFAULT_BOOKLET), help="booklet (default: the bundled one)")
     rp.add_argument("-o", "--output", default=str(DEFAULT_OUTDIR), help="output root (default: %(default)s)")
-    rp.add_argument("--seed", type=int, default=0)
+    rp.add_argument("--seed", type=int, default=0, help="random seed of every stochastic step (default 0)")
+    rp.add_argument("-k", "--topics", dest="k", type=int, default=None,
+                    help="number of topics (default: chosen by the documented stability/coherence rule)")
     rp.add_argument("--formats", nargs="+", default=["png", "svg"], choices=["png", "svg", "pdf"],
                     help="figure formats")
     rp.add_argument("-q", "--quiet", action="store_true", help="no progress output")

@@ -15,13 +15,60 @@ from importlib import metadata
 from pathlib import Path
 
 from .booklet import Booklet, read_booklet
+from .features import DocumentTermMatrix, document_term_matrix
+from .store import write_table
+from .text import ChineseTokenizer, tokenizer_for, tokens_table
+from .topics import TopicFit, TopicSettings, entry_coordinates, select_and_fit, topic_tables
+
+
+@dataclass
+class TopicResult:
+    """The topic stage's products: the matrix it used, the fit, and its tables (topics, entry_topics,
+    topic_terms, topic_model_comparison)."""
+
+    dtm: DocumentTermMatrix
+    fit: TopicFit
+    tables: dict
+    coords: object = None
+
+
+def run_topics(booklet: Booklet, tokens, tokenizer: ChineseTokenizer, params: "RunParams") -> TopicResult:
+    """Build the entry-view matrix, choose k (unless given) and fit the topic model."""
+    settings = TopicSettings(k=params.k)
+    dtm = document_term_matrix(tokens, booklet, settings.view, settings.min_df, settings.max_df,
+                               dict(settings.weights), exclude=set(tokenizer.names))
+    fit, comparison = select_and_fit(dtm, settings, params.seed, reference=booklet.entries.section.to_numpy())
+    tables = topic_tables(fit, dtm)
+    if len(comparison):
+        tables["topic_model_comparison"] = comparison
+    return TopicResult(dtm, fit, tables)
+
+
+def topic_figures(booklet: Booklet, topics: TopicResult, params: "RunParams", plots) -> dict:
+    """Figure makers of the topic stage, by stable file stem."""
+    t = topics.tables
+    out = {
+        "topics_top_terms": lambda: plots.topic_top_terms(t["topic_terms"], t["topics"]),
+        "topics_section_heatmap": lambda: plots.section_topic_heatmap(booklet.entries, t["entry_topics"],
+                                                                      t["topics"]),
+        "topics_entry_map": lambda: plots.entry_map(entry_coordinates(topics.dtm, params.seed), booklet.entries,
+                                                    t["entry_topics"], t["topics"]),
+    }
+    for topic_id in t["topics"].topic_id:
+        terms = t["topic_terms"][t["topic_terms"].topic_id == topic_id]
+        label = t["topics"].label[topic_id]
+        out[f"topics_wordcloud_{topic_id:02d}"] = (
+            lambda terms=terms, topic_id=topic_id, label=label: plots.word_cloud(
+                dict(zip(terms.term, terms.weight)), f"主题 {topic_id}：{label}", seed=params.seed))
+    return out
 
 
 @dataclass(frozen=True)
 class RunParams:
-    """Parameters of a run, in one place."""
+    """Parameters of a run, in one place. ``k=None``: the number of topics is chosen by the documented rule."""
 
     seed: int = 0
+    k: int | None = None
     formats: tuple[str, ...] = ("png", "svg")
     table_formats: tuple[str, ...] = ("csv", "parquet")
 
@@ -79,15 +126,33 @@ def run(booklet_path: str | Path, outdir: str | Path, params: RunParams = RunPar
     outputs["tables"] = [str(p) for p in written]
     timings["parse"] = time.perf_counter() - t
 
+    tables_dir = out / "data" / "processed"
+    figdir = out / "figures"
+
+    t = stage("tokens")
+    tokenizer = tokenizer_for(booklet)
+    tokens = tokens_table(booklet, tokenizer)
+    outputs["tokens"] = [str(p) for p in write_table(tokens, tables_dir, "tokens", params.table_formats)]
+    timings["tokens"] = time.perf_counter() - t
+
+    t = stage("topics")
+    topics = run_topics(booklet, tokens, tokenizer, params)
+    outputs["topics"] = [str(p) for name, df in topics.tables.items()
+                         for p in write_table(df, tables_dir, name, params.table_formats)]
+    timings["topics"] = time.perf_counter() - t
+
     t = stage("figures")
     from .plots import overview
+    from .plots import topics as topic_plots
     from .plots.style import save_figure
 
-    figdir = out / "figures"
-    figures = {"overview_entries_by_section": overview.entries_by_section(booklet.entries),
-               "overview_entries_by_unit": overview.entries_by_unit(booklet.units)}
-    outputs["figures"] = [str(p) for stem, fig in figures.items()
-                          for p in save_figure(fig, figdir / stem, params.formats)]
+    figures = {"overview_entries_by_section": lambda: overview.entries_by_section(booklet.entries),
+               "overview_entries_by_unit": lambda: overview.entries_by_unit(booklet.units),
+               **topic_figures(booklet, topics, params, topic_plots)}
+    outputs["figures"] = []
+    for stem, make in figures.items():
+        fig = make()
+        outputs["figures"] += [str(p) for p in save_figure(fig, figdir / stem, params.formats)]
     timings["figures"] = time.perf_counter() - t
 
     result = RunResult(booklet, out, timings, outputs)

@@ -49,6 +49,8 @@ TABLES: dict[str, tuple[Column, ...]] = {
         ("turn_no", "Int64", "1, 2, … within the entry"),
         ("speaker", "string", "speaker's name (two trainees in one label joined by 、; empty if anonymous)"),
         ("role", "string", "\"trainee\" or \"instructor\""),
+        ("is_question", "boolean", "the turn poses the entry's opening question (the first turn, and trainee "
+                                   "turns right after it)"),
         ("text", "string", "what was said: wrapped lines joined, paragraphs separated by a newline"),
         ("label", "string", "the speaker label as printed (without the colon)"),
         ("line_start", "Int64", "input line where the label starts"),

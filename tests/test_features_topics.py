@@ -1,0 +1,111 @@
+"""Document–term matrices and topic models: hand-checkable values, determinism, and the quality bar."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import sparse
+from sklearn.metrics import adjusted_mutual_info_score
+
+from corpus_tools.features import DocumentTermMatrix, document_term_matrix
+from corpus_tools.text import tokenizer_for, tokens_table
+from corpus_tools.topics import (TopicSettings, choose_k, compare_models, fit_topics, npmi_coherence,
+                                 pairwise_ari, select_and_fit, top_terms, topic_tables)
+
+
+@pytest.fixture(scope="module")
+def tokens(booklet, tmp_path_factory):
+    tk = tokenizer_for(booklet, cache_dir=tmp_path_factory.mktemp("cache"))
+    return tk, tokens_table(booklet, tk)
+
+
+def test_single_chinese_characters_survive_the_vectorizer(booklet):
+    toks = pd.DataFrame({"entry_id": [1, 1, 2], "turn_no": [0, 1, 1], "token_no": [0, 0, 0],
+                         "token": ["库", "数据湖", "库"]})
+    dtm = document_term_matrix(toks, booklet, "entry")
+    assert "库" in set(dtm.terms)  # scikit-learn's default token_pattern would have dropped it
+    row = list(dtm.doc_ids).index(1)
+    assert dtm.matrix[row, list(dtm.terms).index("库")] == 1
+
+
+def test_question_view_keeps_title_and_question_only(booklet, tokens):
+    tk, toks = tokens
+    q = document_term_matrix(toks, booklet, "question")
+    e = document_term_matrix(toks, booklet, "entry")
+    assert q.matrix.sum() < e.matrix.sum()
+    # entry 1 (line 27): the title asks about 规划能力; 咨询公司 is only said in 薛万国's answer (line 47), which
+    # is not part of the question view
+    row = list(q.doc_ids).index(1)
+    terms = {t for t, n in zip(q.terms, q.matrix[row].toarray().ravel()) if n}
+    assert "规划能力" in terms or "规划" in terms
+    assert "咨询公司" not in terms and "咨询" not in terms
+
+
+def test_weights_repeat_title_tokens(booklet, tokens):
+    tk, toks = tokens
+    plain = document_term_matrix(toks, booklet, "entry")
+    heavy = document_term_matrix(toks, booklet, "entry", weights={"title": 4})
+    title_tokens = len(toks[toks.turn_no == 0])
+    assert heavy.matrix.sum() - plain.matrix.sum() == 3 * title_tokens
+
+
+def test_npmi_by_hand():
+    # 4 documents; a,b always together (p=.5 each, p(ab)=.5): NPMI = log(.5/.25)/-log(.5) = 1
+    # a,c never together: -1
+    m = sparse.csr_matrix(np.array([[1, 1, 0], [1, 1, 0], [0, 0, 1], [0, 0, 1]]))
+    dtm = DocumentTermMatrix("entry", np.arange(4), np.array(["a", "b", "c"]), m)
+    assert npmi_coherence([["a", "b"]], dtm) == pytest.approx(1.0)
+    assert npmi_coherence([["a", "c"]], dtm) == pytest.approx(-1.0)
+    # a in docs 0,1; d in docs 1,2 of 4: p(a)=p(d)=.5, p(ad)=.25 → log(.25/.25)/-log(.25) = 0
+    m2 = sparse.csr_matrix(np.array([[1, 0], [1, 1], [0, 1], [0, 0]]))
+    dtm2 = DocumentTermMatrix("entry", np.arange(4), np.array(["a", "d"]), m2)
+    assert npmi_coherence([["a", "d"]], dtm2) == pytest.approx(0.0)
+
+
+def test_pairwise_ari_and_choose_k_rule():
+    assert pairwise_ari([np.array([0, 0, 1]), np.array([1, 1, 0])]) == 1.0
+    table = pd.DataFrame([
+        dict(model="consensus_nmf", k=6, npmi=0.10, stability_ari=0.95, min_topic_size=4),
+        dict(model="consensus_nmf", k=7, npmi=0.30, stability_ari=0.90, min_topic_size=4),
+        dict(model="consensus_nmf", k=8, npmi=0.50, stability_ari=0.70, min_topic_size=4),  # unstable
+        dict(model="consensus_nmf", k=9, npmi=0.60, stability_ari=0.99, min_topic_size=1),  # singleton topic
+    ])
+    # k=6: (0.55+0.95)/2 = 0.75; k=7: (0.65+0.90)/2 = 0.775 → 7
+    assert choose_k(table) == 7
+
+
+def test_models_are_deterministic_and_tables_consistent(booklet, tokens):
+    tk, toks = tokens
+    s = TopicSettings()
+    dtm = document_term_matrix(toks, booklet, s.view, s.min_df, s.max_df, dict(s.weights), set(tk.names))
+    for model in ("consensus_nmf", "nmf", "lda", "kmeans", "agglomerative"):
+        a, b = fit_topics(dtm, model, 5, seed=3, n_runs=5), fit_topics(dtm, model, 5, seed=3, n_runs=5)
+        assert np.array_equal(a.labels, b.labels), model
+        assert a.doc_weights.shape == (68, 5) and np.allclose(a.doc_weights.sum(1), 1)
+        sizes = np.bincount(a.labels, minlength=5)
+        assert list(sizes) == sorted(sizes, reverse=True)  # topics numbered by size
+    tables = topic_tables(a, dtm)
+    assert tables["topics"]["size"].sum() == 68
+    first = tables["entry_topics"][tables["entry_topics"]["rank"] == 1]
+    assert len(first) == 68 and list(first.topic_id) == list(a.labels)
+    assert set(tables["topic_terms"].topic_id) == set(range(5))
+
+
+def test_topic_quality_bar(booklet, tokens):
+    """The chosen model agrees with the booklet's sections (AMI ≥ 0.55, mean over 10 seeds) and is stable
+    (pairwise ARI ≥ 0.8 over 10 seeds), while k is chosen without looking at the sections."""
+    tk, toks = tokens
+    s = TopicSettings()
+    dtm = document_term_matrix(toks, booklet, s.view, s.min_df, s.max_df, dict(s.weights), set(tk.names))
+    fit, comparison = select_and_fit(dtm, s, seed=0)
+    assert "ami" not in comparison.columns  # selection never saw the sections
+    sections = booklet.entries.section.to_numpy()
+    fits = [fit_topics(dtm, s.model, fit.k, seed, n_runs=s.n_runs) for seed in range(10)]
+    ami = [adjusted_mutual_info_score(sections, f.labels) for f in fits]
+    assert np.mean(ami) >= 0.55
+    assert pairwise_ari([f.labels for f in fits]) >= 0.8
+    assert 5 <= fit.k <= 12
+    assert all(math.isfinite(x) for x in comparison.npmi)
