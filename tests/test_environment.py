@@ -36,3 +36,11 @@ def test_environment_yml_matches_pyproject():
     for name, spec in wanted.items():
         assert version(env_specs[name]) == version(spec), name
     assert project["requires-python"] == ">=3.11"
+
+
+def test_readme_data_dictionary_is_current():
+    from corpus_tools.schema import data_dictionary_markdown
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- data-dictionary:start", 1)[1].split("-->", 1)[1].split("<!-- data-dictionary:end")[0]
+    assert block.strip() == data_dictionary_markdown().strip(), "regenerate the README's data dictionary"
