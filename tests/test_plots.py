@@ -76,3 +76,16 @@ def test_topic_figures_render_chinese(booklet, tmp_path):
     a = makers["topics_wordcloud_00"]().axes[0].images[0].get_array()
     b = makers["topics_wordcloud_00"]().axes[0].images[0].get_array()
     assert np.array_equal(a, b) and (np.asarray(a) < 250).mean() > 0.05
+
+
+def test_network_figures_render_chinese(booklet, tmp_path):
+    from corpus_tools.pipeline import RunParams, run_network, run_topics
+    from corpus_tools.text import tokenizer_for, tokens_table
+
+    tk = tokenizer_for(booklet, cache_dir=tmp_path / "cache")
+    toks = tokens_table(booklet, tk)
+    params = RunParams(k=6)
+    nets = run_network(booklet, toks, run_topics(booklet, toks, tk, params), params)
+    for stem, make in nets.figures.items():
+        (png,) = save_figure(make(), tmp_path / stem, ("png",))
+        assert png.stat().st_size > 20000, stem

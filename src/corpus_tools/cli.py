@@ -26,10 +26,30 @@ def _cmd_parse(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     from .pipeline import RunParams, run
 
-    params = RunParams(seed=args.seed, k=args.k, formats=tuple(args.formats))
+    params = RunParams(seed=args.seed, k=args.k, formats=tuple(args.formats), anonymise=args.anonymise)
     summary = run(args.booklet, args.output, params, progress=not args.quiet)
     print(summary)
     return 0
+
+
+def _cmd_kwic(args: argparse.Namespace) -> int:
+    from .booklet import read_booklet
+    from .store import write_table
+    from .trends import kwic
+
+    booklet = read_booklet(args.booklet)
+    hits = kwic(booklet.turns, args.term, window=args.window)
+    titles = booklet.entries.set_index("entry_id").title
+    for h in hits.itertuples():
+        print(f"[{h.entry_id:>3}·{h.turn_no}] {h.speaker or '（匿名学员）'}（{'教员' if h.role == 'instructor' else '学员'}）"
+              f" 行{h.line_start}: …{h.left}【{h.term}】{h.right}…")
+    print(f"\n{len(hits)} occurrences of “{args.term}” in {hits.entry_id.nunique()} entries"
+          + (f": {', '.join(str(i) for i in sorted(hits.entry_id.unique())[:10])}" if len(hits) else ""))
+    if args.csv:
+        out = hits.assign(title=[titles[i] for i in hits.entry_id])
+        write_table(out, Path(args.csv).parent, Path(args.csv).stem, ("csv",))
+        print(f"written to {args.csv}")
+    return 0 if len(hits) else 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,6 +64,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--formats", nargs="+", default=["csv", "parquet"], choices=["csv", "parquet"])
     sp.set_defaults(func=_cmd_parse)
 
+    kp = sub.add_parser("kwic", help="every use of a term in the turns, with its context (key word in context)")
+    kp.add_argument("term", help="the term, e.g. 数据湖 or 等保")
+    kp.add_argument("--booklet", default=str(DEFAULT_BOOKLET), help="booklet (default: the bundled one)")
+    kp.add_argument("-w", "--window", type=int, default=20, help="characters of context each side (default 20)")
+    kp.add_argument("--csv", help="also write the hits to this CSV file (UTF-8 with BOM)")
+    kp.set_defaults(func=_cmd_kwic)
+
     rp = sub.add_parser("run", help="run the whole study on a booklet: parse → tables → figures → report")
     rp.add_argument("booklet", nargs="?", default=str(DEFAULT_BOOKLET), help="booklet (default: the bundled one)")
     rp.add_argument("-o", "--output", default=str(DEFAULT_OUTDIR), help="output root (default: %(default)s)")
@@ -52,6 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="number of topics (default: chosen by the documented stability/coherence rule)")
     rp.add_argument("--formats", nargs="+", default=["png", "svg"], choices=["png", "svg", "pdf"],
                     help="figure formats")
+    rp.add_argument("--anonymise", "--anonymize", action="store_true",
+                    help="show trainees as stable codes (T01 …) instead of names in networks, figures and report")
     rp.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     rp.set_defaults(func=_cmd_run)
     return p

@@ -1,11 +1,16 @@
 """One pipeline, many faces: ``run(booklet, outdir, params)`` runs the stages in order and writes a manifest.
 
-Output tree under ``outdir``: ``data/processed/`` (tables, CSV + Parquet), ``figures/`` (stable names),
-``run_manifest.json`` (input checksum, parameters, package versions, seconds per stage).
+Stages: parse → tokens → topics → trends → coverage → figures. Each analysis stage is a plain function taking
+the earlier products and returning an :class:`Analysis` (tables + figure makers); only :func:`run` writes files.
+
+Output tree under ``outdir``: ``data/processed/`` (tables, CSV + Parquet), ``figures/`` (stable names: the file
+stem is the figure's name), ``run_manifest.json`` (input checksum, parameters, package versions, seconds per
+stage).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import platform
 import sys
@@ -13,38 +18,60 @@ import time
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import Callable
 
 from .booklet import Booklet, read_booklet
 from .features import DocumentTermMatrix, document_term_matrix
-from .store import write_table
+from .store import write_table, write_text
 from .text import ChineseTokenizer, tokenizer_for, tokens_table
 from .topics import TopicFit, TopicSettings, entry_coordinates, select_and_fit, topic_tables
 
 
+@dataclass(frozen=True)
+class RunParams:
+    """Parameters of a run, in one place. ``k=None``: the number of topics is chosen by the documented rule."""
+
+    seed: int = 0
+    k: int | None = None
+    formats: tuple[str, ...] = ("png", "svg")
+    table_formats: tuple[str, ...] = ("csv", "parquet")
+    anonymise: bool = False  # trainees as stable codes (T01 …) in network tables, graphs and figures
+    jobs: int = 2  # processes for topic selection and figures (results do not depend on it)
+
+
 @dataclass
-class TopicResult:
-    """The topic stage's products: the matrix it used, the fit, and its tables (topics, entry_topics,
-    topic_terms, topic_model_comparison)."""
+class Analysis:
+    """What a stage produces: tables by name and figure makers by file stem."""
 
-    dtm: DocumentTermMatrix
-    fit: TopicFit
-    tables: dict
-    coords: object = None
+    tables: dict = field(default_factory=dict)
+    figures: dict[str, Callable] = field(default_factory=dict)
 
 
-def run_topics(booklet: Booklet, tokens, tokenizer: ChineseTokenizer, params: "RunParams") -> TopicResult:
+@dataclass
+class TopicResult(Analysis):
+    dtm: DocumentTermMatrix | None = None
+    fit: TopicFit | None = None
+
+
+# ---------------------------------------------------------------- stages
+
+def run_topics(booklet: Booklet, tokens, tokenizer: ChineseTokenizer, params: RunParams) -> TopicResult:
     """Build the entry-view matrix, choose k (unless given) and fit the topic model."""
-    settings = TopicSettings(k=params.k)
+    from .plots import topics as plots
+
+    settings = TopicSettings(k=params.k, n_jobs=params.jobs)
     dtm = document_term_matrix(tokens, booklet, settings.view, settings.min_df, settings.max_df,
                                dict(settings.weights), exclude=set(tokenizer.names))
     fit, comparison = select_and_fit(dtm, settings, params.seed, reference=booklet.entries.section.to_numpy())
     tables = topic_tables(fit, dtm)
     if len(comparison):
         tables["topic_model_comparison"] = comparison
-    return TopicResult(dtm, fit, tables)
+    result = TopicResult(tables=tables, dtm=dtm, fit=fit)
+    result.figures = topic_figures(booklet, result, params, plots)
+    return result
 
 
-def topic_figures(booklet: Booklet, topics: TopicResult, params: "RunParams", plots) -> dict:
+def topic_figures(booklet: Booklet, topics: TopicResult, params: RunParams, plots) -> dict:
     """Figure makers of the topic stage, by stable file stem."""
     t = topics.tables
     out = {
@@ -63,15 +90,112 @@ def topic_figures(booklet: Booklet, topics: TopicResult, params: "RunParams", pl
     return out
 
 
-@dataclass(frozen=True)
-class RunParams:
-    """Parameters of a run, in one place. ``k=None``: the number of topics is chosen by the documented rule."""
+def run_trends(booklet: Booklet, tokens, params: RunParams) -> Analysis:
+    """Frequencies per cohort / unit / section, keyness per cohort and section, emerging and fading terms."""
+    from . import trends
+    from .plots import topics as topic_plots
+    from .plots import trends as plots
 
-    seed: int = 0
-    k: int | None = None
-    formats: tuple[str, ...] = ("png", "svg")
-    table_formats: tuple[str, ...] = ("csv", "parquet")
+    e = booklet.entries
+    tables = {
+        "term_freq_by_cohort": trends.term_frequencies(tokens, e, "cohort"),
+        "term_freq_by_unit": trends.term_frequencies(tokens, e, "unit"),
+        "term_freq_by_section": trends.term_frequencies(tokens, e, "section"),
+        "keyness_by_cohort": trends.keyness(tokens, e, "cohort"),
+        "keyness_by_section": trends.keyness(tokens, e, "section"),
+        "emerging_fading_terms": trends.emerging_fading(tokens, e),
+    }
+    by_cohort = tables["term_freq_by_cohort"]
+    top = trends.top_terms_by_group(by_cohort, n=12)
+    top_units = trends.top_terms_by_group(tables["term_freq_by_unit"], n=25)
+    sections = list(booklet.sections.section)
+    figures = {
+        "trends_top_terms_by_cohort": lambda: plots.term_trends(by_cohort, top),
+        "trends_terms_by_unit": lambda: plots.terms_by_unit_heatmap(
+            trends.trend_matrix(tables["term_freq_by_unit"], top_units)),
+        "keyness_by_cohort": lambda: plots.keyness_bars(
+            tables["keyness_by_cohort"], sorted(e.cohort.dropna().unique()), title="各期关键词（对其余各期）",
+            labels={c: f"第{int(c)}期" for c in e.cohort.dropna().unique()}),
+        "keyness_by_section": lambda: plots.keyness_bars(tables["keyness_by_section"], sections,
+                                                         title="各栏目关键词（对其余栏目）"),
+    }
+    for group_col, groups, prefix in (("cohort", sorted(e.cohort.dropna().unique()), "cohort"),
+                                      ("section", sections, "section")):
+        freqs = tables[f"term_freq_by_{group_col}"]
+        for k, g in enumerate(groups, start=1):
+            sub = freqs[freqs.group == g].head(80)
+            name = f"第{int(g)}期" if group_col == "cohort" else g
+            stem = f"wordcloud_{prefix}_{int(g) if group_col == 'cohort' else k:02d}"
+            figures[stem] = (lambda sub=sub, name=name: topic_plots.word_cloud(
+                dict(zip(sub.term, sub["count"])), f"{name}：高频词", seed=params.seed))
+    return Analysis(tables, figures)
 
+
+def run_coverage(booklet: Booklet, tokens, tokenizer, topics: TopicResult | None, params: RunParams) -> Analysis:
+    """Curriculum coverage tables and figures."""
+    from . import coverage
+    from .plots import trends as plots
+
+    e, t = booklet.entries, booklet.turns
+    first_topic = None
+    topic_tables_ = topics.tables if topics is not None else {}
+    if topics is not None:
+        et = topic_tables_["entry_topics"]
+        first_topic = et[et["rank"] == 1][["entry_id", "topic_id"]]
+    curric = coverage.curriculum(booklet.units)
+    home = coverage.home_table(e, tokens, tokenizer, t)
+    tables = {
+        "coverage_units": coverage.coverage_table(e, booklet.units, tokens, booklet.askers, t,
+                                                  topic_tables_.get("entry_topics"), topic_tables_.get("topics")),
+        "curriculum": curric,
+        "low_draw_units": coverage.low_draw_units(curric),
+        "unit_by_section": coverage.unit_by(e, "section").reset_index(),
+        "question_homes": home,
+        "homeless_by_section": coverage.homeless_share(home, e, "section"),
+        "instructors_by_unit": coverage.instructors_per_unit(e, t),
+    }
+    figures = {
+        "coverage_unit_by_section": lambda: plots.coverage_heatmap(coverage.unit_by(e, "section")),
+        "coverage_questions_per_unit": lambda: plots.questions_per_unit(curric),
+    }
+    if first_topic is not None:
+        by_topic = coverage.unit_by(e, "topic_id", first_topic)
+        tables["unit_by_topic"] = by_topic.reset_index()
+        tables["homeless_by_topic"] = coverage.homeless_share(home, e, "topic_id", first_topic)
+        figures["coverage_unit_by_topic"] = lambda: plots.coverage_heatmap(
+            by_topic.rename(columns=lambda c: f"{c} {topic_tables_['topics'].label[c]}"),
+            "课程单元 × 主题（问答条数）")
+    return Analysis(tables, figures)
+
+
+def run_network(booklet: Booklet, tokens, topics: TopicResult, params: RunParams) -> Analysis:
+    """Speaker–topic graphs, their measures and figures (trainees pseudonymised if ``params.anonymise``)."""
+    from . import network
+    from .plots import network as plots
+
+    nets = network.build_networks(booklet, tokens, topics.tables["entry_topics"], topics.tables["topics"],
+                                  anonymise=params.anonymise, seed=params.seed)
+    tables = {"network_nodes": nets.nodes, "network_edges": nets.edges, "network_summary": nets.modularity,
+              "instructor_specialisation": nets.specialisation, "topic_dependence": nets.topic_dependence}
+    g = nets.graphs
+    figures = {
+        "network_instructor_topic": lambda: plots.bipartite_figure(g["instructor_topic"], "instructor",
+                                                                   "教员 — 主题（边宽 = 作答条数）"),
+        "network_trainee_topic": lambda: plots.bipartite_figure(g["trainee_topic"], "trainee", "学员 — 主题"),
+        "network_hospital_topic": lambda: plots.bipartite_figure(g["hospital_topic"], "hospital", "医院 — 主题"),
+        "network_trainee_instructor": lambda: plots.bipartite_figure(g["trainee_instructor"], "trainee",
+                                                                     "学员 → 教员（谁的问题由谁作答）"),
+        "network_instructor_coanswer": lambda: plots.draw_graph(g["instructor_coanswer"], "教员共同作答",
+                                                                seed=params.seed, n_labels=20),
+        "network_term_cooccurrence": lambda: plots.draw_graph(g["term_cooccurrence"], "关键词共现（同一发言内）",
+                                                              seed=params.seed, n_labels=40),
+    }
+    result = Analysis(tables, figures)
+    result.graphs = g  # type: ignore[attr-defined]
+    return result
+
+
+# ---------------------------------------------------------------- run
 
 @dataclass
 class RunResult:
@@ -79,6 +203,7 @@ class RunResult:
     outdir: Path
     timings: dict[str, float] = field(default_factory=dict)
     outputs: dict[str, list[str]] = field(default_factory=dict)
+    analyses: dict[str, Analysis] = field(default_factory=dict)
 
     def __str__(self) -> str:
         b = self.booklet
@@ -89,18 +214,22 @@ class RunResult:
             f"  parsed    {len(b.entries)} entries · {len(b.sections)} sections · {len(b.turns)} turns · "
             f"{(b.people.role == 'trainee').sum()} trainees · {(b.people.role == 'instructor').sum()} instructors · "
             f"{len(b.units)} sessions",
-            f"  warnings  {len(b.warnings)}" + ("  (see parse_report.txt)" if len(b.warnings) else ""),
+            f"  warnings  {len(b.warnings)}" + ("  (see data/processed/parse_report.txt)" if len(b.warnings) else ""),
         ]
+        topics = self.analyses.get("topics")
+        if isinstance(topics, TopicResult) and topics.fit is not None:
+            lines.append(f"  topics    k = {topics.fit.k}: " + "；".join(topics.tables["topics"].label))
         for stage, files in self.outputs.items():
             lines.append(f"  {stage:<9} {len(files)} files")
-        lines.append(f"  outputs   {self.outdir.resolve()}")
-        lines.append("  timings   " + ", ".join(f"{k} {v:.2f}s" for k, v in self.timings.items()))
+        lines.append(f"  outputs   {self.outdir.resolve()}  (tables in data/processed/, figures in figures/)")
+        lines.append("  timings   " + ", ".join(f"{k} {v:.1f}s" for k, v in self.timings.items()))
         return "\n".join(lines)
 
 
 def _versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
-    for pkg in ("corpus_tools", "pandas", "numpy", "jieba", "scikit-learn", "networkx", "matplotlib", "wordcloud"):
+    for pkg in ("corpus_tools", "pandas", "numpy", "scipy", "jieba", "scikit-learn", "networkx", "matplotlib",
+                "wordcloud", "mplfonts", "stopwordsiso"):
         try:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
@@ -112,52 +241,74 @@ def run(booklet_path: str | Path, outdir: str | Path, params: RunParams = RunPar
         progress: bool = True) -> RunResult:
     """Run every stage on one booklet and write the outputs under ``outdir``."""
     out = Path(outdir)
-    timings: dict[str, float] = {}
-    outputs: dict[str, list[str]] = {}
+    tables_dir, figdir = out / "data" / "processed", out / "figures"
+    result = RunResult(booklet=None, outdir=out)  # type: ignore[arg-type]
+    stages = ["parse", "tokens", "topics", "network", "trends", "coverage", "figures"]
 
-    def stage(name: str):
+    def stage(name: str) -> float:
         if progress:
-            print(f"[{len(timings) + 1}] {name} …", file=sys.stderr, flush=True)
+            print(f"[{stages.index(name) + 1}/{len(stages)}] {name} …", file=sys.stderr, flush=True)
         return time.perf_counter()
 
-    t = stage("parse")
+    def done(name: str, t0: float, tables: dict | None = None) -> None:
+        if tables:
+            result.outputs[name] = [str(p) for tname, df in tables.items()
+                                    for p in write_table(df, tables_dir, tname, params.table_formats)]
+        result.timings[name] = time.perf_counter() - t0
+
+    t0 = stage("parse")
     booklet = read_booklet(booklet_path)
-    written = booklet.save(out / "data" / "processed", formats=params.table_formats)
-    outputs["tables"] = [str(p) for p in written]
-    timings["parse"] = time.perf_counter() - t
+    result.booklet = booklet
+    result.outputs["parse"] = [str(p) for p in booklet.save(tables_dir, formats=params.table_formats)]
+    result.timings["parse"] = time.perf_counter() - t0
 
-    tables_dir = out / "data" / "processed"
-    figdir = out / "figures"
-
-    t = stage("tokens")
+    t0 = stage("tokens")
     tokenizer = tokenizer_for(booklet)
     tokens = tokens_table(booklet, tokenizer)
-    outputs["tokens"] = [str(p) for p in write_table(tokens, tables_dir, "tokens", params.table_formats)]
-    timings["tokens"] = time.perf_counter() - t
+    done("tokens", t0, {"tokens": tokens})
 
-    t = stage("topics")
+    t0 = stage("topics")
     topics = run_topics(booklet, tokens, tokenizer, params)
-    outputs["topics"] = [str(p) for name, df in topics.tables.items()
-                         for p in write_table(df, tables_dir, name, params.table_formats)]
-    timings["topics"] = time.perf_counter() - t
+    result.analyses["topics"] = topics
+    done("topics", t0, topics.tables)
 
-    t = stage("figures")
+    t0 = stage("network")
+    from .network import export_graph
+
+    nets = run_network(booklet, tokens, topics, params)
+    result.analyses["network"] = nets
+    done("network", t0, nets.tables)
+    result.outputs["network"] += [str(p) for name, G in nets.graphs.items()
+                                  for p in export_graph(G, tables_dir / "networks" / name)]
+
+    t0 = stage("trends")
+    result.analyses["trends"] = run_trends(booklet, tokens, params)
+    done("trends", t0, result.analyses["trends"].tables)
+
+    t0 = stage("coverage")
+    result.analyses["coverage"] = run_coverage(booklet, tokens, tokenizer, topics, params)
+    done("coverage", t0, result.analyses["coverage"].tables)
+
+    t0 = stage("figures")
     from .plots import overview
-    from .plots import topics as topic_plots
-    from .plots.style import save_figure
+    from .plots.style import render_all
 
-    figures = {"overview_entries_by_section": lambda: overview.entries_by_section(booklet.entries),
-               "overview_entries_by_unit": lambda: overview.entries_by_unit(booklet.units),
-               **topic_figures(booklet, topics, params, topic_plots)}
-    outputs["figures"] = []
-    for stem, make in figures.items():
-        fig = make()
-        outputs["figures"] += [str(p) for p in save_figure(fig, figdir / stem, params.formats)]
-    timings["figures"] = time.perf_counter() - t
+    makers = {"overview_entries_by_section": lambda: overview.entries_by_section(booklet.entries),
+              "overview_entries_by_unit": lambda: overview.entries_by_unit(booklet.units)}
+    for analysis in result.analyses.values():
+        makers.update(analysis.figures)
+    result.outputs["figures"] = [str(p) for p in render_all(makers, figdir, params.formats,
+                                                            raster_only=("wordcloud_", "topics_wordcloud_"),
+                                                            jobs=params.jobs)]
+    result.timings["figures"] = time.perf_counter() - t0
 
-    result = RunResult(booklet, out, timings, outputs)
-    manifest = dict(input=dict(path=str(booklet_path), sha256=booklet.meta.get("sha256"),
-                               encoding=booklet.meta.get("encoding")),
-                    params=asdict(params), versions=_versions(), timings=timings, outputs=outputs)
-    (out / "run_manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    manifest = dict(
+        input=dict(path=str(booklet_path), sha256=booklet.meta.get("sha256"), encoding=booklet.meta.get("encoding")),
+        params=asdict(params), versions=_versions(), timings={k: round(v, 3) for k, v in result.timings.items()},
+        outputs={k: [str(Path(p).relative_to(out)) if Path(p).is_relative_to(out) else p for p in v]
+                 for k, v in result.outputs.items()},
+        output_sha256={str(Path(p).relative_to(out)) if Path(p).is_relative_to(out) else p:
+                       hashlib.sha256(Path(p).read_bytes()).hexdigest()
+                       for v in result.outputs.values() for p in v if not str(p).endswith(".png")})
+    write_text(out / "run_manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
     return result

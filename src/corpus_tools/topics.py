@@ -160,24 +160,31 @@ def pairwise_ari(label_sets: list[np.ndarray]) -> float:
 
 def compare_models(dtm: DocumentTermMatrix, reference: np.ndarray | None = None,
                    models: tuple[str, ...] = MODELS, ks: tuple[int, ...] = tuple(range(6, 13)),
-                   seeds: tuple[int, ...] = tuple(range(10)), n_terms: int = 10, n_runs: int = 30) -> pd.DataFrame:
+                   seeds: tuple[int, ...] = tuple(range(10)), n_terms: int = 10, n_runs: int = 30,
+                   n_jobs: int = 2) -> pd.DataFrame:
     """The model-comparison table: one row per (model, k) with coherence, stability and — if ``reference``
-    labels are given (the sections) — AMI / NMI / ARI against them, as mean and minimum over seeds."""
+    labels are given (the sections) — AMI / NMI / ARI against them, as mean and minimum over seeds. Fits run in
+    ``n_jobs`` processes; each is seeded, so the table does not depend on ``n_jobs``."""
+    from joblib import Parallel, delayed
+
+    jobs = [(model, k, s) for model in models for k in ks
+            for s in ((seeds[0],) if model == "agglomerative" else seeds)]
+    fitted = Parallel(n_jobs=n_jobs)(delayed(fit_topics)(dtm, m, k, s, n_runs=n_runs) for m, k, s in jobs)
+    by_key: dict[tuple[str, int], list[TopicFit]] = {}
+    for (model, k, _), f in zip(jobs, fitted):
+        by_key.setdefault((model, k), []).append(f)
     rows = []
-    for model in models:
-        for k in ks:
-            model_seeds = (seeds[0],) if model == "agglomerative" else seeds
-            fits = [fit_topics(dtm, model, k, s, n_runs=n_runs) for s in model_seeds]
-            row = dict(model=model, k=k, n_seeds=len(fits),
-                       npmi=float(np.mean([npmi_coherence(top_terms(f, dtm.terms, n_terms), dtm) for f in fits])),
-                       stability_ari=pairwise_ari([f.labels for f in fits]),
-                       min_topic_size=int(min(np.bincount(f.labels, minlength=k).min() for f in fits)))
-            if reference is not None:
-                ami = [adjusted_mutual_info_score(reference, f.labels) for f in fits]
-                row.update(ami=float(np.mean(ami)), ami_min=float(np.min(ami)),
-                           nmi=float(np.mean([normalized_mutual_info_score(reference, f.labels) for f in fits])),
-                           ari=float(np.mean([adjusted_rand_score(reference, f.labels) for f in fits])))
-            rows.append(row)
+    for (model, k), fits in by_key.items():
+        row = dict(model=model, k=k, n_seeds=len(fits),
+                   npmi=float(np.mean([npmi_coherence(top_terms(f, dtm.terms, n_terms), dtm) for f in fits])),
+                   stability_ari=pairwise_ari([f.labels for f in fits]),
+                   min_topic_size=int(min(np.bincount(f.labels, minlength=k).min() for f in fits)))
+        if reference is not None:
+            ami = [adjusted_mutual_info_score(reference, f.labels) for f in fits]
+            row.update(ami=float(np.mean(ami)), ami_min=float(np.min(ami)),
+                       nmi=float(np.mean([normalized_mutual_info_score(reference, f.labels) for f in fits])),
+                       ari=float(np.mean([adjusted_rand_score(reference, f.labels) for f in fits])))
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
@@ -238,6 +245,7 @@ class TopicSettings:
     k: int | None = None  # None: chosen by choose_k over ks
     ks: tuple[int, ...] = tuple(range(5, 13))
     selection_seeds: tuple[int, ...] = (0, 1, 2)
+    n_jobs: int = 2
 
 
 def select_and_fit(dtm: DocumentTermMatrix, settings: TopicSettings = TopicSettings(), seed: int = 0,
@@ -248,7 +256,7 @@ def select_and_fit(dtm: DocumentTermMatrix, settings: TopicSettings = TopicSetti
     if settings.k is None:
         seeds = tuple(seed + s for s in settings.selection_seeds)
         comparison = compare_models(dtm, reference, models=(settings.model,), ks=settings.ks, seeds=seeds,
-                                    n_runs=settings.n_runs)
+                                    n_runs=settings.n_runs, n_jobs=settings.n_jobs)
         k = choose_k(comparison, settings.model)
     else:
         comparison = pd.DataFrame()

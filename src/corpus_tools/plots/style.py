@@ -77,18 +77,42 @@ def new_figure(width: float = 7.0, height: float = 4.5) -> Figure:
     return Figure(figsize=(width, height), layout="constrained")
 
 
-def save_figure(fig: Figure, stem: str | Path, formats: tuple[str, ...] = ("png", "svg")) -> list[Path]:
-    """Write ``stem.<fmt>`` for each format (PNG at 300 dpi), atomically; returns the paths."""
+def save_figure(fig: Figure, stem: str | Path, formats: tuple[str, ...] = ("png", "svg"),
+                dpi: int = 300) -> list[Path]:
+    """Write ``stem.<fmt>`` for each format (PNG at ``dpi``, 300 by default), atomically; returns the paths."""
     out = []
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     for fmt in formats:
         final = stem.with_suffix(f".{fmt}")
         tmp = final.with_name(f".{final.name}.tmp")
-        fig.savefig(tmp, format=fmt, dpi=300 if fmt == "png" else None, metadata=_metadata(fmt))
+        fig.savefig(tmp, format=fmt, dpi=dpi if fmt == "png" else None, metadata=_metadata(fmt))
         os.replace(tmp, final)
         out.append(final)
     return out
+
+
+def render_all(makers: dict, outdir: Path, formats: tuple[str, ...], raster_only: tuple[str, ...] = (),
+               jobs: int = 2) -> list[Path]:
+    """Draw and save every figure (``stem → maker``) under ``outdir``; stems starting with one of ``raster_only``
+    (word clouds: pictures, not charts) are saved as PNG at 200 dpi only. Figures are drawn in ``jobs`` worker
+    processes (joblib's loky backend, which starts clean processes instead of forking this one); the files are
+    the same either way."""
+    from joblib import Parallel, delayed
+
+    tasks = [(stem, make, Path(outdir), tuple(formats), tuple(raster_only)) for stem, make in makers.items()]
+    if jobs > 1 and len(tasks) > 1:
+        parts = Parallel(n_jobs=jobs)(delayed(_render_one)(*t) for t in tasks)
+    else:
+        parts = [_render_one(*t) for t in tasks]
+    return [p for part in parts for p in part]
+
+
+def _render_one(stem: str, make, outdir: Path, formats: tuple[str, ...], raster_only: tuple[str, ...]) -> list[Path]:
+    fig = make()
+    if stem.startswith(raster_only):
+        return save_figure(fig, outdir / stem, ("png",), dpi=200)
+    return save_figure(fig, outdir / stem, formats)
 
 
 def _metadata(fmt: str) -> dict | None:

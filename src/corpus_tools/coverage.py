@@ -1,0 +1,141 @@
+"""Stage 5c — curriculum coverage: what each unit draws, which units draw little, which questions have no home.
+
+Units are the (cohort, session) rows of the ``units`` table. The booklet does not list the curriculum, so the units
+*taught* in a cohort are taken as those seen in it plus the gaps in its unit numbering (a cohort with units 3–7
+and 10–12 taught 1–12; units 1, 2, 8, 9 drew no question in the booklet); a gap's title is borrowed from another
+cohort's unit of the same number when there is one (``title_source = "inferred"``). Pass a curriculum table
+(cohort, unit_no, unit_title) to use the real list instead.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .trends import keyness, unit_labels
+
+
+def entry_units(entries: pd.DataFrame) -> pd.DataFrame:
+    """``entries`` with a readable ``unit`` label column."""
+    return entries.assign(unit=unit_labels(entries))
+
+
+def unit_by(entries: pd.DataFrame, column: str, extra: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Counts of entries: one row per unit (label), one column per value of ``column`` (e.g. section, topic_id),
+    units in curriculum order, columns in order of first appearance."""
+    e = entry_units(entries)
+    if extra is not None:
+        e = e.merge(extra, on="entry_id", how="left")
+    order = (e.sort_values(["cohort", "session_type", "unit_no"], kind="stable").unit.drop_duplicates().tolist())
+    cols = list(dict.fromkeys(e[column].dropna()))
+    return pd.crosstab(e.unit, e[column]).reindex(index=order, columns=cols, fill_value=0)
+
+
+def curriculum(units: pd.DataFrame, given: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The units taught per cohort: ``cohort, unit_no, unit_title, title_source, n_entries`` (see module doc)."""
+    seen = units[(units.session_type == "unit") & units.unit_no.notna() & units.cohort.notna()]
+    if given is not None:
+        c = given[["cohort", "unit_no", "unit_title"]].copy()
+        c["title_source"] = "given"
+    else:
+        titles = {}
+        for r in seen.sort_values(["cohort", "unit_no"]).itertuples():
+            titles.setdefault(int(r.unit_no), r.unit_title)
+        rows = []
+        for cohort, grp in seen.groupby("cohort"):
+            present = {int(n): t for n, t in zip(grp.unit_no, grp.unit_title)}
+            for n in range(1, max(present) + 1):
+                if n in present:
+                    rows.append(dict(cohort=int(cohort), unit_no=n, unit_title=present[n], title_source="booklet"))
+                else:
+                    rows.append(dict(cohort=int(cohort), unit_no=n, unit_title=titles.get(n, ""),
+                                     title_source="inferred" if n in titles else "unknown"))
+        c = pd.DataFrame(rows)
+    counts = {(int(r.cohort), int(r.unit_no)): int(r.n_entries) for r in seen.itertuples()}
+    c["n_entries"] = [counts.get((int(a), int(b)), 0) for a, b in zip(c.cohort, c.unit_no)]
+    return c.sort_values(["cohort", "unit_no"], kind="stable").reset_index(drop=True)
+
+
+def low_draw_units(curric: pd.DataFrame, max_entries: int = 1) -> pd.DataFrame:
+    """Units taught in a cohort that drew at most ``max_entries`` questions there."""
+    return curric[curric.n_entries <= max_entries].reset_index(drop=True)
+
+
+def home_table(entries: pd.DataFrame, tokens: pd.DataFrame, tokenizer, turns: pd.DataFrame) -> pd.DataFrame:
+    """Per entry: does the question share a content word with the title of the unit it came from?
+    ``entry_id, unit, unit_terms, shared_terms, has_home``. Discussion classes have no unit title:
+    ``has_home`` is empty for them."""
+    question_turns = set(zip(turns.entry_id[turns.is_question], turns.turn_no[turns.is_question]))
+    q = tokens[[(t == 0) or ((e, t) in question_turns) for e, t in zip(tokens.entry_id, tokens.turn_no)]]
+    words = q.groupby("entry_id").token.apply(set)
+    rows = []
+    for e in entry_units(entries).itertuples():
+        if e.session_type != "unit" or not e.unit_title:
+            rows.append(dict(entry_id=e.entry_id, unit=e.unit, unit_terms="", shared_terms="", has_home=None))
+            continue
+        unit_terms = set(tokenizer.tokenize(e.unit_title))
+        # a unit term also counts when it is part of a longer question word (规划 in 信息化规划)
+        mine = words.get(e.entry_id, set())
+        shared = sorted(u for u in unit_terms if any(u in w or w in u for w in mine if len(w) >= 2))
+        rows.append(dict(entry_id=e.entry_id, unit=e.unit, unit_terms="、".join(sorted(unit_terms)),
+                         shared_terms="、".join(shared), has_home=bool(shared)))
+    return pd.DataFrame(rows).astype({"has_home": "boolean"})
+
+
+def homeless_share(home: pd.DataFrame, entries: pd.DataFrame, column: str,
+                   extra: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per value of ``column`` (section or topic_id): entries from a unit, and the share whose question shares no
+    word with its unit's title (questions without a home in the curriculum). Highest share first."""
+    e = entries.merge(home[["entry_id", "has_home"]], on="entry_id")
+    if extra is not None:
+        e = e.merge(extra, on="entry_id", how="left")
+    e = e[e.has_home.notna()]
+    g = e.groupby(column).agg(n_entries=("entry_id", "size"),
+                              n_without_home=("has_home", lambda s: int((~s.astype(bool)).sum())))
+    g["share_without_home"] = g.n_without_home / g.n_entries
+    return g.reset_index().sort_values(["share_without_home", "n_entries"], ascending=[False, False],
+                                       kind="stable").reset_index(drop=True)
+
+
+def instructors_per_unit(entries: pd.DataFrame, turns: pd.DataFrame) -> pd.DataFrame:
+    """Long table: ``unit, instructor, n_entries, n_turns`` (who answers in which unit)."""
+    t = turns[turns.role == "instructor"].merge(entry_units(entries)[["entry_id", "unit"]], on="entry_id")
+    out = t.groupby(["unit", "speaker"]).agg(n_entries=("entry_id", "nunique"), n_turns=("turn_no", "size"))
+    out = out.reset_index().rename(columns={"speaker": "instructor"})
+    return out.sort_values(["unit", "n_entries", "instructor"], ascending=[True, False, True], kind="stable")
+
+
+def coverage_table(entries: pd.DataFrame, units: pd.DataFrame, tokens: pd.DataFrame, askers: pd.DataFrame,
+                   turns: pd.DataFrame, entry_topics: pd.DataFrame | None = None,
+                   topics: pd.DataFrame | None = None, n_terms: int = 5) -> pd.DataFrame:
+    """For designers: one row per unit title (across cohorts) with the cohorts it drew questions in, the number
+    of questions, main topics, main key terms (keyness of the unit's entries against all others), the instructors
+    who answered and the hospitals of the trainees who asked most."""
+    e = entries[entries.session_type.notna()].copy()
+    e["unit_key"] = [(t if s == "unit" else "答疑讨论课") for s, t in zip(e.session_type, e.unit_title)]
+    key = keyness(tokens, e.assign(unit_key=e.unit_key), by="unit_key")
+    rows = []
+    for unit, grp in e.groupby("unit_key", sort=False):
+        ids = set(grp.entry_id)
+        terms = key[(key.group == unit) & (key.g2 > 0) & (key.p_g2 < 0.05)].term.head(n_terms).tolist()
+        topic_part = ""
+        if entry_topics is not None and topics is not None:
+            et = entry_topics[(entry_topics["rank"] == 1) & entry_topics.entry_id.isin(ids)]
+            counts = et.topic_id.value_counts()
+            topic_part = "；".join(f"{t} {topics.label[t]}（{n}）" for t, n in
+                                  sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:3])
+        a = askers[askers.entry_id.isin(ids) & (askers.role == "trainee") & (askers.hospital_canonical != "")]
+        hosp = a.hospital_canonical.value_counts()
+        hospitals = "、".join(h for h, _ in sorted(hosp.items(), key=lambda kv: (-kv[1], kv[0]))[:3])
+        tt = turns[turns.entry_id.isin(ids) & (turns.role == "instructor")]
+        instr = tt.speaker.value_counts()
+        rows.append(dict(
+            unit_title=unit,
+            unit_nos="、".join(sorted({str(int(n)) for n in grp.unit_no.dropna()}, key=int)),
+            cohorts="、".join(f"第{int(c)}期" for c in sorted(grp.cohort.dropna().unique())),
+            n_questions=len(grp), sections="、".join(grp.section.value_counts().index[:3]),
+            main_topics=topic_part, key_terms="、".join(terms),
+            instructors="、".join(n for n, _ in sorted(instr.items(), key=lambda kv: (-kv[1], kv[0]))[:4]),
+            top_hospitals=hospitals))
+    out = pd.DataFrame(rows)
+    return out.sort_values(["n_questions", "unit_title"], ascending=[False, True], kind="stable").reset_index(
+        drop=True)

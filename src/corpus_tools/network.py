@@ -1,0 +1,278 @@
+"""Stage 5d — speaker–topic networks: who asks, who answers, about what.
+
+Graphs (networkx), built from the tables; every node has ``label`` and ``type`` attributes, every edge ``weight``:
+
+- ``instructor_topic``: instructor — topic (bipartite); weight = entries of the topic the instructor answers in;
+  ``answer_chars`` and ``answer_share`` = the instructor's share of all answer text in that topic;
+- ``trainee_topic`` and ``hospital_topic``: trainee / hospital — topic (bipartite); weight = entries;
+- ``trainee_instructor``: trainee → instructor (directed); weight = entries where the instructor answered the
+  trainee's question;
+- ``instructor_coanswer``: instructor — instructor; weight = entries both answer in;
+- ``term_cooccurrence``: the top keywords; weight = turns in which both occur.
+
+Trainees are real people: with ``anonymise=True`` every trainee is shown as their stable code from the people
+table (T01, T02 … in order of first appearance), the same in every table, figure and run; instructors stay named.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+GRAPHS = ("instructor_topic", "trainee_topic", "hospital_topic", "trainee_instructor", "instructor_coanswer",
+          "term_cooccurrence")
+
+
+def trainee_names(people: pd.DataFrame, anonymise: bool) -> dict[str, str]:
+    """Display name of each trainee: the name, or the stable person code when anonymising."""
+    t = people[people.role == "trainee"]
+    return {n: (pid if anonymise else n) for n, pid in zip(t.name, t.person_id)}
+
+
+def _topic_node(t: int) -> str:
+    return f"topic:{t}"
+
+
+def _add_topics(G: nx.Graph, topics: pd.DataFrame) -> None:
+    for r in topics.itertuples():
+        G.add_node(_topic_node(int(r.topic_id)), label=f"主题{int(r.topic_id)} {r.label}", type="topic",
+                   size=int(r.size))
+
+
+def _assigned(entry_topics: pd.DataFrame) -> dict[int, int]:
+    first = entry_topics[entry_topics["rank"] == 1]
+    return dict(zip(first.entry_id, first.topic_id))
+
+
+def instructor_topic(turns: pd.DataFrame, entry_topics: pd.DataFrame, topics: pd.DataFrame) -> nx.Graph:
+    G = nx.Graph(name="instructor_topic")
+    _add_topics(G, topics)
+    topic_of = _assigned(entry_topics)
+    ans = turns[turns.role == "instructor"].assign(topic=lambda d: d.entry_id.map(topic_of),
+                                                   chars=lambda d: d.text.str.len())
+    topic_chars = ans.groupby("topic").chars.sum()
+    for (name, topic), g in ans.groupby(["speaker", "topic"], sort=True):
+        if name not in G:
+            G.add_node(name, label=name, type="instructor")
+        G.add_edge(name, _topic_node(int(topic)), weight=int(g.entry_id.nunique()), answer_chars=int(g.chars.sum()),
+                   answer_share=float(g.chars.sum() / topic_chars[topic]))
+    _volumes(G)
+    return G
+
+
+def _participant_topic(kind: str, pairs: list[tuple[str, int]], topics: pd.DataFrame, name: str) -> nx.Graph:
+    G = nx.Graph(name=name)
+    _add_topics(G, topics)
+    counts: dict[tuple[str, int], set] = {}
+    for who, topic, entry in pairs:
+        counts.setdefault((who, topic), set()).add(entry)
+    for (who, topic), entries in sorted(counts.items()):
+        if who not in G:
+            G.add_node(who, label=who, type=kind)
+        G.add_edge(who, _topic_node(int(topic)), weight=len(entries))
+    _volumes(G)
+    return G
+
+
+def trainee_topic(askers: pd.DataFrame, entry_topics: pd.DataFrame, topics: pd.DataFrame,
+                  names: dict[str, str]) -> nx.Graph:
+    topic_of = _assigned(entry_topics)
+    a = askers[(askers.role == "trainee") & (askers.name != "")]
+    return _participant_topic("trainee", [(names.get(n, n), topic_of[e], e) for n, e in zip(a.name, a.entry_id)],
+                              topics, "trainee_topic")
+
+
+def hospital_topic(askers: pd.DataFrame, entry_topics: pd.DataFrame, topics: pd.DataFrame) -> nx.Graph:
+    topic_of = _assigned(entry_topics)
+    a = askers[(askers.role == "trainee") & (askers.hospital_canonical != "")]
+    return _participant_topic("hospital", [(h, topic_of[e], e) for h, e in zip(a.hospital_canonical, a.entry_id)],
+                              topics, "hospital_topic")
+
+
+def trainee_instructor(askers: pd.DataFrame, turns: pd.DataFrame, names: dict[str, str]) -> nx.DiGraph:
+    """Trainee → instructor: in each entry, every named trainee is linked to every instructor answering there
+    (the instructor who asks an entry's question is not answering it)."""
+    G = nx.DiGraph(name="trainee_instructor")
+    answering = {}
+    for e, g in turns.groupby("entry_id"):
+        instr = g[(g.role == "instructor") & ~g.is_question]
+        answering[e] = list(dict.fromkeys(instr.speaker))
+    weights: dict[tuple[str, str], int] = {}
+    for name, e in zip(askers.name, askers.entry_id):
+        if not name or askers[(askers.entry_id == e) & (askers.name == name)].role.iloc[0] != "trainee":
+            continue
+        for instr in answering.get(e, []):
+            key = (names.get(name, name), instr)
+            weights[key] = weights.get(key, 0) + 1
+    for (t, i), w in sorted(weights.items()):
+        G.add_node(t, label=t, type="trainee")
+        G.add_node(i, label=i, type="instructor")
+        G.add_edge(t, i, weight=w)
+    _volumes(G)
+    return G
+
+
+def instructor_coanswer(turns: pd.DataFrame) -> nx.Graph:
+    G = nx.Graph(name="instructor_coanswer")
+    ans = turns[(turns.role == "instructor") & ~turns.is_question]
+    for name in dict.fromkeys(ans.speaker):
+        G.add_node(name, label=name, type="instructor")
+    for e, g in ans.groupby("entry_id"):
+        for a, b in itertools.combinations(sorted(set(g.speaker)), 2):
+            w = G.edges[a, b]["weight"] + 1 if G.has_edge(a, b) else 1
+            G.add_edge(a, b, weight=w)
+    _volumes(G)
+    return G
+
+
+def term_cooccurrence(tokens: pd.DataFrame, n_terms: int = 40) -> nx.Graph:
+    """Top ``n_terms`` keywords by the number of turns using them; an edge when two occur in the same turn."""
+    turn_sets = tokens.groupby(["entry_id", "turn_no"]).token.apply(lambda s: sorted(set(s)))
+    df = pd.Series([t for ts in turn_sets for t in ts]).value_counts()
+    top = sorted(df.index, key=lambda t: (-df[t], t))[:n_terms]
+    keep = set(top)
+    G = nx.Graph(name="term_cooccurrence")
+    for t in top:
+        G.add_node(t, label=t, type="term", size=int(df[t]))
+    for ts in turn_sets:
+        for a, b in itertools.combinations([t for t in ts if t in keep], 2):
+            w = G.edges[a, b]["weight"] + 1 if G.has_edge(a, b) else 1
+            G.add_edge(a, b, weight=w)
+    return G
+
+
+def _volumes(G: nx.Graph) -> None:
+    for n in G.nodes:
+        G.nodes[n].setdefault("size", int(G.degree(n, weight="weight")))
+
+
+# ---------------------------------------------------------------- measures
+
+def measures(G: nx.Graph, seed: int = 0) -> tuple[pd.DataFrame, float]:
+    """Per node: weighted degree, betweenness (distance = 1/weight), eigenvector centrality (within the node's
+    connected component), Louvain community (fixed seed). Returns the node table and the partition's
+    modularity."""
+    U = G.to_undirected() if G.is_directed() else G
+    if U.number_of_edges() == 0:
+        nodes = pd.DataFrame(dict(node=list(G.nodes)))
+        return nodes.assign(strength=0.0, betweenness=0.0, eigenvector=0.0, community=-1), float("nan")
+    for a, b, d in U.edges(data=True):
+        d["distance"] = 1.0 / d["weight"]
+    btw = nx.betweenness_centrality(U, weight="distance", normalized=True)
+    eig = {n: 0.0 for n in U}  # computed within each connected component; isolated nodes get 0
+    for comp in nx.connected_components(U):
+        if len(comp) > 2:
+            eig.update(nx.eigenvector_centrality_numpy(U.subgraph(comp), weight="weight"))
+        elif len(comp) == 2:
+            eig.update({n: math.sqrt(0.5) for n in comp})
+    comms = nx.community.louvain_communities(U, weight="weight", seed=seed)
+    comms = sorted((sorted(c) for c in comms), key=lambda c: (-len(c), c[0]))
+    member = {n: k for k, c in enumerate(comms) for n in c}
+    modularity = nx.community.modularity(U, comms, weight="weight")
+    rows = []
+    for n, d in G.nodes(data=True):
+        rows.append(dict(node=n, label=d.get("label", n), type=d.get("type", ""), size=d.get("size", 0),
+                         strength=float(G.degree(n, weight="weight")), betweenness=float(btw[n]),
+                         eigenvector=float(abs(eig[n])), community=member.get(n, -1)))
+    return pd.DataFrame(rows), float(modularity)
+
+
+def specialisation(G: nx.Graph, n_topics: int) -> pd.DataFrame:
+    """Per instructor of an instructor–topic graph: entries, topics, normalised entropy of the topic
+    distribution (0 = all in one topic, 1 = spread evenly over all topics) and specialisation = 1 − entropy."""
+    rows = []
+    for n, d in G.nodes(data=True):
+        if d.get("type") != "instructor":
+            continue
+        w = np.array([G.edges[n, t]["weight"] for t in G.neighbors(n)], dtype=float)
+        p = w / w.sum()
+        h = float(-(p * np.log(p)).sum() / math.log(n_topics)) if n_topics > 1 else 0.0
+        rows.append(dict(instructor=n, n_entries=int(w.sum()), n_topics=len(w), entropy=h, specialisation=1 - h))
+    out = pd.DataFrame(rows)
+    return out.sort_values(["n_topics", "n_entries", "instructor"], ascending=[False, False, True],
+                           kind="stable").reset_index(drop=True)
+
+
+def topic_dependence(G: nx.Graph, topics: pd.DataFrame, threshold: float = 0.75) -> pd.DataFrame:
+    """Per topic: instructors answering, the top instructor and the share of the topic's entries they answer
+    in; ``relies_on_one`` when a single instructor answers, or the top one covers ≥ ``threshold`` of the entries
+    while the next covers less than half of them (the curriculum risk)."""
+    rows = []
+    for r in topics.itertuples():
+        node = _topic_node(int(r.topic_id))
+        nbrs = sorted(((G.edges[node, i]["weight"], i) for i in G.neighbors(node)), key=lambda x: (-x[0], x[1]))
+        size = int(r.size)
+        top_w, top = nbrs[0] if nbrs else (0, "")
+        second = nbrs[1][0] if len(nbrs) > 1 else 0
+        share = top_w / size if size else 0.0
+        rows.append(dict(topic_id=int(r.topic_id), label=r.label, n_entries=size, n_instructors=len(nbrs),
+                         top_instructor=top, top_share=share, second_share=second / size if size else 0.0,
+                         relies_on_one=len(nbrs) == 1 or (share >= threshold and second / max(size, 1) < 0.5)))
+    return pd.DataFrame(rows).sort_values(["relies_on_one", "top_share", "topic_id"], ascending=[False, False, True],
+                                          kind="stable").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- all graphs, tables, files
+
+@dataclass
+class Networks:
+    graphs: dict[str, nx.Graph]
+    nodes: pd.DataFrame  # graph, node, label, type, size, strength, betweenness, eigenvector, community
+    edges: pd.DataFrame  # graph, source, target, weight (+ answer_chars, answer_share)
+    modularity: pd.DataFrame  # graph, n_nodes, n_edges, n_communities, modularity
+    specialisation: pd.DataFrame
+    topic_dependence: pd.DataFrame
+
+
+def build_networks(booklet, tokens: pd.DataFrame, entry_topics: pd.DataFrame, topics: pd.DataFrame,
+                   anonymise: bool = False, seed: int = 0, n_terms: int = 40) -> Networks:
+    names = trainee_names(booklet.people, anonymise)
+    graphs = {
+        "instructor_topic": instructor_topic(booklet.turns, entry_topics, topics),
+        "trainee_topic": trainee_topic(booklet.askers, entry_topics, topics, names),
+        "hospital_topic": hospital_topic(booklet.askers, entry_topics, topics),
+        "trainee_instructor": trainee_instructor(booklet.askers, booklet.turns, names),
+        "instructor_coanswer": instructor_coanswer(booklet.turns),
+        "term_cooccurrence": term_cooccurrence(tokens, n_terms),
+    }
+    node_tables, edge_rows, mod_rows = [], [], []
+    for name, G in graphs.items():
+        nodes, q = measures(G, seed)
+        node_tables.append(nodes.assign(graph=name))
+        for n, row in nodes.set_index("node").iterrows():
+            G.nodes[n].update(strength=row.strength, betweenness=row.betweenness, eigenvector=row.eigenvector,
+                              community=int(row.community))
+        for a, b, d in G.edges(data=True):
+            edge_rows.append(dict(graph=name, source=a, target=b, **d))
+        mod_rows.append(dict(graph=name, n_nodes=G.number_of_nodes(), n_edges=G.number_of_edges(),
+                             n_communities=int(nodes.community.max() + 1) if len(nodes) else 0, modularity=q))
+    nodes = pd.concat(node_tables, ignore_index=True)
+    nodes = nodes[["graph", "node", "label", "type", "size", "strength", "betweenness", "eigenvector", "community"]]
+    edges = pd.DataFrame(edge_rows)
+    for col in ("answer_chars", "answer_share", "distance"):
+        if col not in edges:
+            edges[col] = np.nan
+    edges = edges[["graph", "source", "target", "weight", "answer_chars", "answer_share"]]
+    k = len(topics)
+    return Networks(graphs, nodes, edges, pd.DataFrame(mod_rows),
+                    specialisation(graphs["instructor_topic"], k),
+                    topic_dependence(graphs["instructor_topic"], topics))
+
+
+def export_graph(G: nx.Graph, stem) -> list:
+    """Write ``stem.gexf`` and ``stem.graphml`` (labels, types, weights and measures as attributes)."""
+    from pathlib import Path
+
+    from .store import atomic_write
+
+    H = G.copy()
+    for _, _, d in H.edges(data=True):
+        d.pop("distance", None)
+    stem = Path(stem)
+    return [atomic_write(stem.with_suffix(".gexf"), lambda p: nx.write_gexf(H, p)),
+            atomic_write(stem.with_suffix(".graphml"), lambda p: nx.write_graphml(H, p))]
