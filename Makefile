@@ -19,11 +19,16 @@ run: $(STAMP)
 	$(BIN)/corpus-tools run
 
 test: $(STAMP)
+	bash scripts/ensure_chromium.sh
 	$(BIN)/python -m pytest -q
+
+notebooks: $(STAMP)
+	$(BIN)/corpus-tools notebooks -o notebooks_out
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_parse.py
 	$(BIN)/python benchmarks/bench_text_topics.py
+	$(BIN)/python benchmarks/bench_run.py
 
 clean:
 	rm -rf $(VENV) data/processed/*.csv data/processed/*.parquet figures/* run_manifest.json

@@ -36,7 +36,8 @@ def test_output_tree(two_runs):
     manifest = json.loads((out / "run_manifest.json").read_text(encoding="utf-8"))
     assert manifest["input"]["sha256"] == __import__("hashlib").sha256(BOOKLET.read_bytes()).hexdigest()
     assert manifest["params"]["k"] == 7 and manifest["params"]["seed"] == 0
-    assert set(manifest["timings"]) == {"parse", "tokens", "topics", "network", "trends", "coverage", "figures"}
+    assert set(manifest["timings"]) == {"parse", "tokens", "topics", "network", "trends", "coverage", "figures",
+                                        "report"}
     assert "pandas" in manifest["versions"]
     topics = pd.read_csv(out / "data" / "processed" / "topics.csv", encoding="utf-8-sig")
     assert len(topics) == 7 and topics["size"].sum() == 68

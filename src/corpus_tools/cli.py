@@ -27,9 +27,41 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from .pipeline import RunParams, run
 
     params = RunParams(seed=args.seed, k=args.k, formats=tuple(args.formats), anonymise=args.anonymise)
-    summary = run(args.booklet, args.output, params, progress=not args.quiet)
+    only = None if args.command == "run" else (args.command,)
+    summary = run(args.booklet, args.output, params, progress=not args.quiet, only=only)
     print(summary)
     return 0
+
+
+def _cmd_notebooks(args: argparse.Namespace) -> int:
+    from .notebooks import run_notebooks
+
+    for path in run_notebooks(args.output, booklet=args.booklet, seed=args.seed, k=args.k,
+                              anonymise=args.anonymise):
+        print(f"executed → {path}")
+    return 0
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from .compare import compare_booklets
+
+    result = compare_booklets(args.old, args.new, args.output, seed=args.seed, formats=tuple(args.formats))
+    print(result.summary())
+    return 0
+
+
+def _run_options(p: argparse.ArgumentParser, booklet: bool = True) -> None:
+    if booklet:
+        p.add_argument("booklet", nargs="?", default=str(DEFAULT_BOOKLET), help="booklet (default: the bundled one)")
+    p.add_argument("-o", "--output", default=str(DEFAULT_OUTDIR), help="output root (default: %(default)s)")
+    p.add_argument("--seed", type=int, default=0, help="random seed of every stochastic step (default 0)")
+    p.add_argument("-k", "--topics", dest="k", type=int, default=None,
+                   help="number of topics (default: chosen by the documented stability/coherence rule)")
+    p.add_argument("--anonymise", "--anonymize", action="store_true",
+                   help="show trainees as stable codes (T01 …) instead of names in networks, figures and report")
+    p.add_argument("--formats", nargs="+", default=["png", "svg"], choices=["png", "svg", "pdf"],
+                   help="figure formats (default: png svg)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
 
 
 def _cmd_kwic(args: argparse.Namespace) -> int:
@@ -71,18 +103,35 @@ def build_parser() -> argparse.ArgumentParser:
     kp.add_argument("--csv", help="also write the hits to this CSV file (UTF-8 with BOM)")
     kp.set_defaults(func=_cmd_kwic)
 
-    rp = sub.add_parser("run", help="run the whole study on a booklet: parse → tables → figures → report")
-    rp.add_argument("booklet", nargs="?", default=str(DEFAULT_BOOKLET), help="booklet (default: the bundled one)")
-    rp.add_argument("-o", "--output", default=str(DEFAULT_OUTDIR), help="output root (default: %(default)s)")
-    rp.add_argument("--seed", type=int, default=0, help="random seed of every stochastic step (default 0)")
-    rp.add_argument("-k", "--topics", dest="k", type=int, default=None,
-                    help="number of topics (default: chosen by the documented stability/coherence rule)")
-    rp.add_argument("--formats", nargs="+", default=["png", "svg"], choices=["png", "svg", "pdf"],
-                    help="figure formats")
-    rp.add_argument("--anonymise", "--anonymize", action="store_true",
-                    help="show trainees as stable codes (T01 …) instead of names in networks, figures and report")
-    rp.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    rp = sub.add_parser("run", help="the whole study on a booklet: parse → tokens → topics → networks → "
+                                    "trends/coverage → figures → report.html")
+    _run_options(rp)
     rp.set_defaults(func=_cmd_run)
+    for name, what in (("topics", "topic models, their comparison and figures"),
+                       ("network", "speaker–topic networks (tables, GEXF/GraphML, figures)"),
+                       ("trends", "keyword trends, keyness, emerging/fading terms, word clouds"),
+                       ("coverage", "curriculum coverage tables and figures"),
+                       ("report", "the self-contained HTML review report (runs what it needs)")):
+        sp_ = sub.add_parser(name, help=f"only {what}")
+        _run_options(sp_)
+        sp_.set_defaults(func=_cmd_run)
+
+    np_ = sub.add_parser("notebooks", help="execute every notebook on a booklet into an output folder")
+    np_.add_argument("--booklet", default=None, help="booklet (default: the bundled one)")
+    np_.add_argument("-o", "--output", default="notebooks_out", help="folder for executed notebooks")
+    np_.add_argument("--seed", type=int, default=0)
+    np_.add_argument("-k", "--topics", dest="k", type=int, default=None)
+    np_.add_argument("--anonymise", "--anonymize", action="store_true")
+    np_.set_defaults(func=_cmd_notebooks)
+
+    cp = sub.add_parser("compare", help="compare two booklets (e.g. two sessions): topics, key terms, units, "
+                                        "hospitals and people gained or lost")
+    cp.add_argument("old", help="the earlier booklet")
+    cp.add_argument("new", help="the later booklet")
+    cp.add_argument("-o", "--output", default="comparison", help="output folder (default: %(default)s)")
+    cp.add_argument("--seed", type=int, default=0)
+    cp.add_argument("--formats", nargs="+", default=["png", "svg"], choices=["png", "svg", "pdf"])
+    cp.set_defaults(func=_cmd_compare)
     return p
 
 

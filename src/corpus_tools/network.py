@@ -177,8 +177,9 @@ def measures(G: nx.Graph, seed: int = 0) -> tuple[pd.DataFrame, float]:
     rows = []
     for n, d in G.nodes(data=True):
         rows.append(dict(node=n, label=d.get("label", n), type=d.get("type", ""), size=d.get("size", 0),
-                         strength=float(G.degree(n, weight="weight")), betweenness=float(btw[n]),
-                         eigenvector=float(abs(eig[n])), community=member.get(n, -1)))
+                         strength=float(G.degree(n, weight="weight")), betweenness=round(float(btw[n]), 10),
+                         # rounded: the eigen-solver's last digits vary between runs, the files must not
+                         eigenvector=round(float(abs(eig[n])), 10), community=member.get(n, -1)))
     return pd.DataFrame(rows), float(modularity)
 
 

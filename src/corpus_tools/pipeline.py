@@ -22,6 +22,7 @@ from typing import Callable
 
 from .booklet import Booklet, read_booklet
 from .features import DocumentTermMatrix, document_term_matrix
+from .schema import TABLES, conform
 from .store import write_table, write_text
 from .text import ChineseTokenizer, tokenizer_for, tokens_table
 from .topics import TopicFit, TopicSettings, entry_coordinates, select_and_fit, topic_tables
@@ -204,6 +205,7 @@ class RunResult:
     timings: dict[str, float] = field(default_factory=dict)
     outputs: dict[str, list[str]] = field(default_factory=dict)
     analyses: dict[str, Analysis] = field(default_factory=dict)
+    params: RunParams = field(default_factory=RunParams)
 
     def __str__(self) -> str:
         b = self.booklet
@@ -237,23 +239,42 @@ def _versions() -> dict[str, str]:
     return out
 
 
+STAGES = ("parse", "topics", "network", "trends", "coverage", "report")
+NEEDS = {"parse": set(), "topics": {"tokens"}, "network": {"tokens", "topics"}, "trends": {"tokens"},
+         "coverage": {"tokens", "topics"}, "report": {"tokens", "topics", "network", "trends", "coverage"}}
+
+
 def run(booklet_path: str | Path, outdir: str | Path, params: RunParams = RunParams(),
-        progress: bool = True) -> RunResult:
-    """Run every stage on one booklet and write the outputs under ``outdir``."""
+        progress: bool = True, only: tuple[str, ...] | None = None) -> RunResult:
+    """Run the stages on one booklet and write their outputs under ``outdir``. ``only`` restricts what is
+    written to some of :data:`STAGES` (the stages they need still run, quietly): e.g. ``("topics",)``."""
+    wanted = set(only or STAGES)
+    unknown = wanted - set(STAGES)
+    if unknown:
+        raise ValueError(f"unknown stages {sorted(unknown)}; choose from {STAGES}")
+    computed = set(wanted)
+    for w in wanted:
+        computed |= NEEDS[w]
+    if "report" in wanted:
+        computed |= {"figures"}
     out = Path(outdir)
     tables_dir, figdir = out / "data" / "processed", out / "figures"
-    result = RunResult(booklet=None, outdir=out)  # type: ignore[arg-type]
-    stages = ["parse", "tokens", "topics", "network", "trends", "coverage", "figures"]
+    result = RunResult(booklet=None, outdir=out, params=params)  # type: ignore[arg-type]
+    order = [s for s in ("parse", "tokens", "topics", "network", "trends", "coverage", "figures", "report")
+             if s == "parse" or s in computed or (s == "figures" and wanted - {"parse"})]
+    clock = time.perf_counter()
 
     def stage(name: str) -> float:
         if progress:
-            print(f"[{stages.index(name) + 1}/{len(stages)}] {name} …", file=sys.stderr, flush=True)
+            print(f"[{order.index(name) + 1}/{len(order)}] {name:<9} … ({time.perf_counter() - clock:5.1f}s)",
+                  file=sys.stderr, flush=True)
         return time.perf_counter()
 
-    def done(name: str, t0: float, tables: dict | None = None) -> None:
-        if tables:
+    def done(name: str, t0: float, tables: dict | None = None, write: bool = True) -> None:
+        if tables and write:
             result.outputs[name] = [str(p) for tname, df in tables.items()
-                                    for p in write_table(df, tables_dir, tname, params.table_formats)]
+                                    for p in write_table(conform(tname, df) if tname in TABLES else df,
+                                                         tables_dir, tname, params.table_formats)]
         result.timings[name] = time.perf_counter() - t0
 
     t0 = stage("parse")
@@ -262,53 +283,70 @@ def run(booklet_path: str | Path, outdir: str | Path, params: RunParams = RunPar
     result.outputs["parse"] = [str(p) for p in booklet.save(tables_dir, formats=params.table_formats)]
     result.timings["parse"] = time.perf_counter() - t0
 
-    t0 = stage("tokens")
-    tokenizer = tokenizer_for(booklet)
-    tokens = tokens_table(booklet, tokenizer)
-    done("tokens", t0, {"tokens": tokens})
+    if "tokens" in computed:
+        t0 = stage("tokens")
+        tokenizer = tokenizer_for(booklet)
+        tokens = tokens_table(booklet, tokenizer)
+        done("tokens", t0, {"tokens": tokens})
 
-    t0 = stage("topics")
-    topics = run_topics(booklet, tokens, tokenizer, params)
-    result.analyses["topics"] = topics
-    done("topics", t0, topics.tables)
+    if "topics" in computed:
+        t0 = stage("topics")
+        topics = run_topics(booklet, tokens, tokenizer, params)
+        result.analyses["topics"] = topics
+        done("topics", t0, topics.tables, "topics" in wanted or "report" in wanted)
 
-    t0 = stage("network")
-    from .network import export_graph
+    if "network" in computed:
+        t0 = stage("network")
+        from .network import export_graph
 
-    nets = run_network(booklet, tokens, topics, params)
-    result.analyses["network"] = nets
-    done("network", t0, nets.tables)
-    result.outputs["network"] += [str(p) for name, G in nets.graphs.items()
-                                  for p in export_graph(G, tables_dir / "networks" / name)]
+        nets = run_network(booklet, tokens, topics, params)
+        result.analyses["network"] = nets
+        done("network", t0, nets.tables)
+        result.outputs["network"] += [str(p) for name, G in nets.graphs.items()
+                                      for p in export_graph(G, tables_dir / "networks" / name)]
 
-    t0 = stage("trends")
-    result.analyses["trends"] = run_trends(booklet, tokens, params)
-    done("trends", t0, result.analyses["trends"].tables)
+    if "trends" in computed:
+        t0 = stage("trends")
+        result.analyses["trends"] = run_trends(booklet, tokens, params)
+        done("trends", t0, result.analyses["trends"].tables)
 
-    t0 = stage("coverage")
-    result.analyses["coverage"] = run_coverage(booklet, tokens, tokenizer, topics, params)
-    done("coverage", t0, result.analyses["coverage"].tables)
+    if "coverage" in computed:
+        t0 = stage("coverage")
+        result.analyses["coverage"] = run_coverage(booklet, tokens, tokenizer, topics, params)
+        done("coverage", t0, result.analyses["coverage"].tables)
 
-    t0 = stage("figures")
-    from .plots import overview
-    from .plots.style import render_all
+    if "figures" in order:
+        t0 = stage("figures")
+        from .plots import overview
+        from .plots.style import render_all
 
-    makers = {"overview_entries_by_section": lambda: overview.entries_by_section(booklet.entries),
-              "overview_entries_by_unit": lambda: overview.entries_by_unit(booklet.units)}
-    for analysis in result.analyses.values():
-        makers.update(analysis.figures)
-    result.outputs["figures"] = [str(p) for p in render_all(makers, figdir, params.formats,
-                                                            raster_only=("wordcloud_", "topics_wordcloud_"),
-                                                            jobs=params.jobs)]
-    result.timings["figures"] = time.perf_counter() - t0
+        makers = {"overview_entries_by_section": lambda: overview.entries_by_section(booklet.entries),
+                  "overview_entries_by_unit": lambda: overview.entries_by_unit(booklet.units)}
+        for name, analysis in result.analyses.items():
+            if name in wanted or "report" in wanted:
+                makers.update(analysis.figures)
+        result.outputs["figures"] = [str(p) for p in render_all(makers, figdir, params.formats,
+                                                                raster_only=("wordcloud_", "topics_wordcloud_"),
+                                                                jobs=params.jobs)]
+        result.timings["figures"] = time.perf_counter() - t0
+
+    if "report" in wanted:
+        t0 = stage("report")
+        from .report import build_review
+
+        report_path = write_text(out / "report.html", build_review(result, figdir).render())
+        result.outputs["report"] = [str(report_path)]
+        result.timings["report"] = time.perf_counter() - t0
+
+    def rel(p: str) -> str:
+        return str(Path(p).relative_to(out)) if Path(p).is_relative_to(out) else p
 
     manifest = dict(
         input=dict(path=str(booklet_path), sha256=booklet.meta.get("sha256"), encoding=booklet.meta.get("encoding")),
-        params=asdict(params), versions=_versions(), timings={k: round(v, 3) for k, v in result.timings.items()},
-        outputs={k: [str(Path(p).relative_to(out)) if Path(p).is_relative_to(out) else p for p in v]
-                 for k, v in result.outputs.items()},
-        output_sha256={str(Path(p).relative_to(out)) if Path(p).is_relative_to(out) else p:
-                       hashlib.sha256(Path(p).read_bytes()).hexdigest()
+        stages=sorted(wanted, key=STAGES.index), params=asdict(params), versions=_versions(),
+        timings={k: round(v, 3) for k, v in result.timings.items()},
+        outputs={k: [rel(p) for p in v] for k, v in result.outputs.items()},
+        output_sha256={rel(p): hashlib.sha256(Path(p).read_bytes()).hexdigest()
                        for v in result.outputs.values() for p in v if not str(p).endswith(".png")})
     write_text(out / "run_manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
     return result

@@ -128,6 +128,96 @@ TABLES: dict[str, tuple[Column, ...]] = {
     ),
 }
 
+ANALYSIS_TABLES: dict[str, tuple[Column, ...]] = {
+    "tokens": _cols(
+        ("entry_id", "Int64", "entry"),
+        ("turn_no", "Int64", "turn (0 = the entry's title)"),
+        ("token_no", "Int64", "position among the turn's kept tokens"),
+        ("token", "string", "a content word (jieba + domain dictionary + names; stopwords removed)"),
+    ),
+    "topics": _cols(
+        ("topic_id", "Int64", "0, 1, … by size (largest first)"),
+        ("label", "string", "the three heaviest terms joined by ·"),
+        ("size", "Int64", "entries assigned to the topic"),
+        ("top_terms", "string", "the ten heaviest terms, joined by 、"),
+    ),
+    "entry_topics": _cols(
+        ("entry_id", "Int64", "entry"),
+        ("topic_id", "Int64", "topic"),
+        ("weight", "Float64", "how strongly the entry belongs to the topic (an entry's weights sum to 1)"),
+        ("rank", "Int64", "1 = the topic the entry is assigned to, then by weight"),
+    ),
+    "topic_terms": _cols(
+        ("topic_id", "Int64", "topic"),
+        ("rank", "Int64", "1 = heaviest"),
+        ("term", "string", "term"),
+        ("weight", "Float64", "term weight in the topic (mean tf-idf of its entries for consensus NMF)"),
+    ),
+    "keyness_by_cohort": _cols(
+        ("group", "string", "the group tested against all other entries (a cohort, or a section)"),
+        ("term", "string", "term (≥ 5 occurrences in ≥ 2 entries overall)"),
+        ("count", "Int64", "occurrences in the group"),
+        ("count_rest", "Int64", "occurrences in the other entries"),
+        ("group_tokens", "Int64", "tokens in the group"),
+        ("rest_tokens", "Int64", "tokens in the other entries"),
+        ("doc_freq", "Int64", "entries of the group using the term"),
+        ("g2", "Float64", "Dunning's log-likelihood G², negative when the term is under-used in the group"),
+        ("p_g2", "Float64", "p-value of G² (χ², 1 df)"),
+        ("chi2", "Float64", "Pearson's χ² (Yates-corrected when an expected count is under 5)"),
+        ("yates", "boolean", "the χ² is Yates-corrected"),
+        ("p_chi2", "Float64", "p-value of χ²"),
+        ("log_ratio", "Float64", "log₂ of the ratio of relative frequencies (0 counts as 0.5)"),
+    ),
+    "emerging_fading_terms": _cols(
+        ("from_cohort", "Int64", "earlier cohort"),
+        ("to_cohort", "Int64", "next cohort"),
+        ("term", "string", "term (≥ 5 occurrences in the two cohorts)"),
+        ("count_from", "Int64", "occurrences in the earlier cohort"),
+        ("count_to", "Int64", "occurrences in the next cohort"),
+        ("per_10k_from", "Float64", "per 10,000 tokens, earlier cohort"),
+        ("per_10k_to", "Float64", "per 10,000 tokens, next cohort"),
+        ("docs_from", "Int64", "entries using the term, earlier cohort"),
+        ("docs_to", "Int64", "entries using the term, next cohort"),
+        ("g2", "Float64", "G² of the change"),
+        ("p", "Float64", "its p-value"),
+        ("log_ratio", "Float64", "log₂ ratio next / earlier"),
+        ("call", "string", "\"emerging\", \"fading\" (p < .05 and ≥ 2 entries where frequent) or empty"),
+    ),
+    "coverage_units": _cols(
+        ("unit_title", "string", "course unit (or 答疑讨论课)"),
+        ("unit_nos", "string", "unit numbers it had, joined by 、"),
+        ("cohorts", "string", "cohorts it drew questions in"),
+        ("n_questions", "Int64", "entries from the unit"),
+        ("sections", "string", "the sections they stand in (most first)"),
+        ("main_topics", "string", "the topics they are assigned to (most first, with counts)"),
+        ("key_terms", "string", "key terms of the unit's entries against all others (G², p < .05)"),
+        ("instructors", "string", "instructors answering (most turns first)"),
+        ("top_hospitals", "string", "hospitals of the trainees asking most"),
+    ),
+    "network_nodes": _cols(
+        ("graph", "string", "instructor_topic | trainee_topic | hospital_topic | trainee_instructor | "
+                            "instructor_coanswer | term_cooccurrence"),
+        ("node", "string", "node id (a name, a stable trainee code, topic:N, or a term)"),
+        ("label", "string", "what figures show"),
+        ("type", "string", "instructor | trainee | hospital | topic | term"),
+        ("size", "Int64", "volume: entries (or turns for terms)"),
+        ("strength", "Float64", "weighted degree"),
+        ("betweenness", "Float64", "betweenness centrality with distance 1/weight"),
+        ("eigenvector", "Float64", "eigenvector centrality within the node's connected component"),
+        ("community", "Int64", "Louvain community (fixed seed), largest first"),
+    ),
+    "network_edges": _cols(
+        ("graph", "string", "which graph"),
+        ("source", "string", "node"),
+        ("target", "string", "node (directed graphs: source → target)"),
+        ("weight", "Float64", "entries (turns for term co-occurrence)"),
+        ("answer_chars", "Float64", "instructor–topic: characters of the instructor's answers in the topic"),
+        ("answer_share", "Float64", "instructor–topic: the instructor's share of the topic's answer text"),
+    ),
+}
+TABLES.update(ANALYSIS_TABLES)
+TABLES["keyness_by_section"] = TABLES["keyness_by_cohort"]
+
 PARSED_TABLES = ("entries", "turns", "askers", "people", "units", "hospitals", "sections", "lines", "warnings")
 
 
@@ -151,6 +241,9 @@ def data_dictionary_markdown() -> str:
     """The data dictionary (Markdown), generated from the declarations."""
     out = []
     for name, cols in TABLES.items():
+        if name == "keyness_by_section":
+            out.append("`keyness_by_section` has the columns of `keyness_by_cohort`, groups being sections.\n")
+            continue
         out.append(f"### `{name}`\n\n| column | type | meaning |\n|---|---|---|")
         out.extend(f"| `{c.name}` | {c.dtype} | {c.doc} |" for c in cols)
         out.append("")

@@ -1,0 +1,57 @@
+"""The whole run (parse → … → figures → report) on the booklet and on synthetic corpora of N copies of it
+(sections renamed per copy), in fresh processes: wall time and peak memory (max RSS, children included).
+
+Run: ``make bench`` (or ``.venv/bin/python benchmarks/bench_run.py [N ...]``; default sizes 1 10 100).
+The synthetic runs fix k = 7 (choosing k is timed on the booklet alone): selection fits 8 × 3 consensus models,
+which on a 100× corpus measures NMF, not the project.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BOOKLET = ROOT / "data" / "raw" / "hit_cio_training_qa.txt"
+CLI = [sys.executable, "-m", "corpus_tools.cli", "run", "-q"]
+
+
+def synthetic(times: int, path: Path) -> Path:
+    text = BOOKLET.read_text(encoding="utf-8")
+    head, body = text.split("【", 1)
+    copies = [re.sub(r"【([^】]+)】", lambda m, k=k: f"【{m.group(1)}{k}】", "【" + body) for k in range(times)]
+    path.write_text(head + "".join(copies), encoding="utf-8")
+    return path
+
+
+WRAPPER = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); "
+           "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+
+
+def timed(args: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB, the largest process of the run, workers included) of one command, run
+    under a fresh interpreter so that each measurement is its own."""
+    t = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", WRAPPER, *args], check=True, capture_output=True, text=True)
+    return time.perf_counter() - t, int(out.stdout.strip().splitlines()[-1]) / 1024
+
+
+def main() -> None:
+    sizes = [int(a) for a in sys.argv[1:]] or [1, 10, 100]
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        wall, peak = timed(CLI + [str(BOOKLET), "-o", str(tmp / "full")])
+        print(f"booklet, k chosen by the rule:   {wall:7.1f} s   peak RSS {peak:6.0f} MiB   (target ≤ 30 s)")
+        print(f"{'copies':>6} {'entries':>8} {'seconds':>9} {'s per copy':>11} {'peak MiB':>9}")
+        for n in sizes:
+            src = synthetic(n, tmp / f"x{n}.txt")
+            wall, peak = timed(CLI + [str(src), "-o", str(tmp / f"out{n}"), "-k", "7"])
+            print(f"{n:>6} {68 * n:>8} {wall:>9.1f} {wall / n:>11.2f} {peak:>9.0f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,35 @@
+"""Execute the project's notebooks on any booklet, with papermill (each notebook has a ``parameters`` cell)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .paths import REPO_ROOT
+
+
+def notebook_paths(folder: str | Path | None = None) -> list[Path]:
+    """The notebooks in ``folder`` (default: the repository's ``notebooks/``), in name order."""
+    folder = Path(folder) if folder else REPO_ROOT / "notebooks"
+    return sorted(folder.glob("[0-9][0-9]_*.ipynb"))
+
+
+def run_notebooks(outdir: str | Path, booklet: str | None = None, seed: int = 0, k: int | None = None,
+                  anonymise: bool = False, folder: str | Path | None = None) -> list[Path]:
+    """Execute every notebook into ``outdir`` with the given parameters; returns the executed notebooks' paths.
+    Parameters a notebook does not declare, and ``None`` values, are not passed (the notebook's default stays)."""
+    import nbformat
+    import papermill as pm
+
+    out = Path(outdir)
+    out.mkdir(parents=True, exist_ok=True)
+    wanted = dict(booklet=str(Path(booklet).resolve()) if booklet else None, seed=seed, k=k, anonymise=anonymise)
+    done = []
+    for nb_path in notebook_paths(folder):
+        nb = nbformat.read(nb_path, as_version=4)
+        declared = "".join(c.source for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+        params = {name: value for name, value in wanted.items() if f"{name} =" in declared and value is not None}
+        target = out / nb_path.name
+        pm.execute_notebook(str(nb_path), str(target), parameters=params, cwd=str(out), progress_bar=False,
+                            kernel_name="python3")
+        done.append(target)
+    return done
