@@ -6,10 +6,11 @@ Run: ``make bench`` (or ``.venv/bin/python benchmarks/bench_parse.py``). Prints 
 from __future__ import annotations
 
 import re
-import statistics
 import sys
 import time
 from pathlib import Path
+
+from _timing import median_seconds
 
 from corpus_tools.booklet import build_booklet
 from corpus_tools.ingest import text_from_bytes
@@ -25,15 +26,6 @@ def synthetic(times: int) -> bytes:
     head, body = text.split("【", 1)
     copies = [re.sub(r"【([^】]+)】", lambda m, k=k: f"【{m.group(1)}{k}】", "【" + body) for k in range(times)]
     return (head + "".join(copies)).encode("utf-8")
-
-
-def median_seconds(fn, repeat: int) -> float:
-    runs = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        runs.append(time.perf_counter() - t)
-    return statistics.median(runs)
 
 
 def main() -> None:

@@ -6,10 +6,11 @@ Run: ``make bench`` (or ``.venv/bin/python benchmarks/bench_text_topics.py``).
 
 from __future__ import annotations
 
-import statistics
 import time
 import warnings
 from pathlib import Path
+
+from _timing import median_seconds
 
 from corpus_tools import read_booklet
 from corpus_tools.features import document_term_matrix
@@ -19,15 +20,6 @@ from corpus_tools.topics import TopicSettings, fit_topics, select_and_fit
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def median(fn, repeat=5):
-    runs = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        runs.append(time.perf_counter() - t)
-    return statistics.median(runs)
-
-
 def main() -> None:
     warnings.simplefilter("ignore")
     b = read_booklet(ROOT / "data" / "raw" / "hit_cio_training_qa.txt")
@@ -35,16 +27,16 @@ def main() -> None:
     texts = [*b.entries.title, *b.turns.text]
     tk.jieba.lcut("预热")  # dictionary loaded once, outside the timings
     s = TopicSettings()
-    bare = median(lambda: [tk.jieba.lcut(t) for t in texts])
+    bare = median_seconds(lambda: [tk.jieba.lcut(t) for t in texts])
     tokens = tokens_table(b, tk)
-    t_tokens = median(lambda: tokens_table(b, tk))
-    t_dtm = median(lambda: document_term_matrix(tokens, b, s.view, s.min_df, s.max_df, dict(s.weights),
+    t_tokens = median_seconds(lambda: tokens_table(b, tk))
+    t_dtm = median_seconds(lambda: document_term_matrix(tokens, b, s.view, s.min_df, s.max_df, dict(s.weights),
                                                 set(tk.names)))
     dtm = document_term_matrix(tokens, b, s.view, s.min_df, s.max_df, dict(s.weights), set(tk.names))
     t0 = time.perf_counter()
     fit, _ = select_and_fit(dtm, s, seed=0)
     t_select = time.perf_counter() - t0
-    t_model = median(lambda: fit_topics(dtm, s.model, fit.k, 0, n_runs=s.n_runs))
+    t_model = median_seconds(lambda: fit_topics(dtm, s.model, fit.k, 0, n_runs=s.n_runs))
     total = t_tokens + t_dtm + t_model
     print(f"bare jieba segmentation      {bare:8.3f} s")
     print(f"tokens table                 {t_tokens:8.3f} s")

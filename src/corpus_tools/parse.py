@@ -11,11 +11,10 @@ import re
 from functools import lru_cache
 from dataclasses import dataclass, field
 
-from .ingest import SourceLine, display_width, wrap_width
+from .ingest import CJK, SourceLine, display_width, wrap_width
 from .people import Affiliation, looks_like_affiliation, parse_affiliation
 from .resources import load_list
 
-CJK = r"\u3400-\u9fff\uf900-\ufaff"
 SECTION = re.compile(r"^【\s*(?P<name>[^【】]+?)\s*】$")
 VIDEO = re.compile(r"扫码.{0,8}(?:观看|视频)")
 STAR = "★☆"
@@ -229,7 +228,6 @@ def parse_lines(lines: list[SourceLine]) -> ParseResult:
     state = "front"  # front | head | turns | note
     entry: EntryRec | None = None
     turn: TurnRec | None = None
-    skip_chars: dict[int, int] = {}  # content index -> chars already consumed by a label that ran on
 
     def warn(line_no: int | None, code: str, message: str) -> None:
         warnings.append(Warning_(line_no, code, message))
@@ -273,7 +271,7 @@ def parse_lines(lines: list[SourceLine]) -> ParseResult:
     i = 0
     while i < len(content):
         ln = content[i]
-        text = ln.text[skip_chars.get(i, 0):]
+        text = ln.text
         line_width = widths[i]
         if not text.strip():
             i += 1
@@ -297,7 +295,8 @@ def parse_lines(lines: list[SourceLine]) -> ParseResult:
             i += 1
             continue
 
-        if state == "note" and entry is not None:
+        if entry is not None and (state == "note" or NOTE_START.match(text)):
+            # a source note line: the note ends where its brackets close (or, unclosed, after 5 lines)
             entry.note_parts.append((text, line_width))
             spans.append(Span(ln.line_no, "note", text, entry.entry_id))
             entry.line_end = ln.line_no
@@ -309,18 +308,6 @@ def parse_lines(lines: list[SourceLine]) -> ParseResult:
             elif len(entry.note_parts) >= 5:
                 warn(ln.line_no, "unclosed_source_note",
                      f"line {ln.line_no}: source note of entry {entry.entry_id} runs over 5 lines without “）”")
-                close_entry(None)
-                state = "head"
-            i += 1
-            continue
-
-        if NOTE_START.match(text) and entry is not None:
-            entry.note_parts.append((text, line_width))
-            spans.append(Span(ln.line_no, "note", text, entry.entry_id))
-            entry.line_end = ln.line_no
-            note = "".join(p for p, _ in entry.note_parts)
-            if note.count("（") + note.count("(") <= note.count("）") + note.count(")"):
-                entry.note_closed = True
                 close_entry(None)
                 state = "head"
             else:
@@ -349,7 +336,7 @@ def parse_lines(lines: list[SourceLine]) -> ParseResult:
         # a speaker label?
         label = None
         if state in ("head", "turns") and (state == "head" and entry is not None and entry.title_parts
-                                           or paragraph_start(i) or skip_chars.get(i)):
+                                           or paragraph_start(i)):
             following = [content[j].text for j in range(i + 1, min(i + 3, len(content)))]
             label = match_label([text, *following], allow_bare_trainee=True)
             if label is not None and state == "head" and (entry is None or not entry.title_parts):

@@ -13,9 +13,9 @@ from functools import lru_cache
 
 import pandas as pd
 
+from .ingest import CJK
 from .resources import load_list
 
-CJK = r"\u3400-\u9fff\uf900-\ufaff"
 NAME = rf"[{CJK}·]{{2,4}}"
 CLASS_ROLE = re.compile(r"第[一二三四五六七八九十百零〇\d\s]+期.*?(?:培训班|班)")
 PLACE_PREFIX = re.compile(r"^(?:北京|上海|天津|重庆|[^（）]{1,6}?(?:省|自治区|特别行政区|市))$")

@@ -17,9 +17,9 @@ from pathlib import Path
 import jieba
 import pandas as pd
 
+from .ingest import CJK
 from .resources import load_list, resource_path
 
-CJK = "\u3400-\u9fff\uf900-\ufaff"
 _FULLWIDTH_ALNUM = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
 _SPACE_LATIN_CJK = re.compile(rf"(?<=[A-Za-z0-9%+#/.\-])\s+(?=[{CJK}])|(?<=[{CJK}])\s+(?=[A-Za-z0-9])")
 _KEEP = re.compile(rf"[{CJK}A-Za-z]")
