@@ -3,7 +3,7 @@
 
 Run: ``make bench`` (or ``.venv/bin/python benchmarks/bench_run.py [N ...]``; default sizes 1 10 100).
 The synthetic runs fix k = 7 (choosing k is timed on the booklet alone): selection fits 8 × 3 consensus models,
-which on a 100× corpus measures NMF, not the project.
+which on a 100× corpus measures NMF, not the project. Cohort numbers beyond 十 are written as digits.
 """
 
 from __future__ import annotations
@@ -21,9 +21,17 @@ CLI = [sys.executable, "-m", "corpus_tools.cli", "run", "-q"]
 
 
 def synthetic(times: int, path: Path) -> Path:
+    """``times`` sessions of the booklet in one file: the same nine sections each time (as a real multi-session
+    corpus would have), cohorts renumbered per copy (第一期 → 第四期 …) so units multiply as sessions do."""
     text = BOOKLET.read_text(encoding="utf-8")
     head, body = text.split("【", 1)
-    copies = [re.sub(r"【([^】]+)】", lambda m, k=k: f"【{m.group(1)}{k}】", "【" + body) for k in range(times)]
+    numerals = "一二三四五六七八九十"
+    copies = []
+    for k in range(times):
+        def cohort(m, k=k):
+            n = numerals.index(m.group(1)) + 1 + 3 * k
+            return f"第{n}期"
+        copies.append(re.sub(r"第([一二三])期", cohort, "【" + body))
     path.write_text(head + "".join(copies), encoding="utf-8")
     return path
 

@@ -315,9 +315,14 @@ def _hospitals(askers: list[dict]) -> pd.DataFrame:
 
 
 def _sections(result: ParseResult, entries: pd.DataFrame) -> pd.DataFrame:
+    """One row per section name, in order of first appearance (a heading repeated later, as in a booklet of
+    several sessions put together, is the same section)."""
     counts = entries.groupby("section", sort=False).size()
+    first: dict[str, int] = {}
+    for name, line in result.sections:
+        first.setdefault(name, line)
     rows = [dict(section_no=k, section=name, n_entries=int(counts.get(name, 0)), line_no=line)
-            for k, (name, line) in enumerate(result.sections, start=1)]
+            for k, (name, line) in enumerate(first.items(), start=1)]
     return conform("sections", pd.DataFrame(rows)) if rows else empty("sections")
 
 

@@ -103,8 +103,8 @@ def trainee_instructor(askers: pd.DataFrame, turns: pd.DataFrame, names: dict[st
         instr = g[(g.role == "instructor") & ~g.is_question]
         answering[e] = list(dict.fromkeys(instr.speaker))
     weights: dict[tuple[str, str], int] = {}
-    for name, e in zip(askers.name, askers.entry_id):
-        if not name or askers[(askers.entry_id == e) & (askers.name == name)].role.iloc[0] != "trainee":
+    for name, e, role in zip(askers.name, askers.entry_id, askers.role):
+        if not name or role != "trainee":
             continue
         for instr in answering.get(e, []):
             key = (names.get(name, name), instr)

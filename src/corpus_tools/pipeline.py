@@ -110,18 +110,23 @@ def run_trends(booklet: Booklet, tokens, params: RunParams) -> Analysis:
     top = trends.top_terms_by_group(by_cohort, n=12)
     top_units = trends.top_terms_by_group(tables["term_freq_by_unit"], n=25)
     sections = list(booklet.sections.section)
+    # small multiples stay legible: at most 12 panels, the largest groups first
+    panels = list(booklet.sections.sort_values(["n_entries", "section_no"], ascending=[False, True],
+                                               kind="stable").section[:12])
+    cohorts = sorted(e.cohort.dropna().unique())
     figures = {
         "trends_top_terms_by_cohort": lambda: plots.term_trends(by_cohort, top),
         "trends_terms_by_unit": lambda: plots.terms_by_unit_heatmap(
             trends.trend_matrix(tables["term_freq_by_unit"], top_units)),
         "keyness_by_cohort": lambda: plots.keyness_bars(
-            tables["keyness_by_cohort"], sorted(e.cohort.dropna().unique()), title="各期关键词（对其余各期）",
-            labels={c: f"第{int(c)}期" for c in e.cohort.dropna().unique()}),
-        "keyness_by_section": lambda: plots.keyness_bars(tables["keyness_by_section"], sections,
+            tables["keyness_by_cohort"], cohorts[-12:], title="各期关键词（对其余各期）",
+            labels={c: f"第{int(c)}期" for c in cohorts}),
+        "keyness_by_section": lambda: plots.keyness_bars(tables["keyness_by_section"], panels,
                                                          title="各栏目关键词（对其余栏目）"),
     }
-    for group_col, groups, prefix in (("cohort", sorted(e.cohort.dropna().unique()), "cohort"),
-                                      ("section", sections, "section")):
+    # word clouds: every cohort and section — beyond 24, the latest 24 cohorts and the 12 largest sections
+    for group_col, groups, prefix in (("cohort", cohorts[-24:], "cohort"),
+                                      ("section", sections if len(sections) <= 24 else panels, "section")):
         freqs = tables[f"term_freq_by_{group_col}"]
         for k, g in enumerate(groups, start=1):
             sub = freqs[freqs.group == g].head(80)

@@ -110,7 +110,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
         ("section_no", "Int64", "1, 2, … in booklet order"),
         ("section", "string", "section heading without 【】"),
         ("n_entries", "Int64", "entries in the section"),
-        ("line_no", "Int64", "input line of the heading"),
+        ("line_no", "Int64", "input line of the heading (its first occurrence)"),
     ),
     "lines": _cols(
         ("line_no", "Int64", "input line (1-based)"),

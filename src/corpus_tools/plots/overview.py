@@ -29,9 +29,13 @@ def entries_by_section(entries: pd.DataFrame) -> Figure:
     return fig
 
 
+MAX_ROWS = 60  # bar charts and heat maps with one row per unit show at most this many rows (the latest)
+
+
 def entries_by_unit(units: pd.DataFrame) -> Figure:
-    """Horizontal bars: entries per course unit / discussion class, grouped by cohort."""
-    u = units.copy()
+    """Horizontal bars: entries per course unit / discussion class, grouped by cohort (the latest
+    ``MAX_ROWS`` units when there are more)."""
+    u = units.tail(MAX_ROWS).copy()
     u["label"] = [
         (f"第{int(r.cohort)}期 · 第{int(r.unit_no)}单元 {r.unit_title}" if r.session_type == "unit" else
          f"第{int(r.cohort)}期 · 答疑讨论课" + ("" if pd.isna(r.session_no) else f"（第{int(r.session_no)}次）"))

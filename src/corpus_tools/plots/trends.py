@@ -39,7 +39,10 @@ def term_trends(freqs: pd.DataFrame, terms: list[str]) -> Figure:
 
 
 def terms_by_unit_heatmap(matrix: pd.DataFrame) -> Figure:
-    """Heat map of a terms × units table (values per 10,000 tokens)."""
+    """Heat map of a terms × units table (values per 10,000 tokens; the last ``MAX_ROWS`` units)."""
+    from .overview import MAX_ROWS
+
+    matrix = matrix.iloc[:, -MAX_ROWS:]
     fig = new_figure(2.5 + 0.55 * matrix.shape[1], 0.32 * matrix.shape[0] + 2.6)
     ax = fig.add_subplot()
     im = ax.imshow(matrix.to_numpy(), cmap="YlOrRd", aspect="auto")
@@ -77,7 +80,10 @@ def keyness_bars(key: pd.DataFrame, groups: list, n: int = 8, title: str = "关�
 
 
 def coverage_heatmap(table: pd.DataFrame, title: str = "课程单元 × 栏目（问答条数）") -> Figure:
-    """Heat map of a unit × category count table, counts printed in cells."""
+    """Heat map of a unit × category count table, counts printed in cells (the last ``MAX_ROWS`` units)."""
+    from .overview import MAX_ROWS
+
+    table = table.tail(MAX_ROWS)
     fig = new_figure(2.8 + 0.7 * table.shape[1], 0.42 * table.shape[0] + 1.8)
     ax = fig.add_subplot()
     data = table.to_numpy()
@@ -98,8 +104,10 @@ def coverage_heatmap(table: pd.DataFrame, title: str = "课程单元 × 栏目�
 
 def questions_per_unit(curric: pd.DataFrame) -> Figure:
     """Horizontal bars: questions per unit of each cohort's curriculum, units taught but unasked included (0);
-    inferred titles are marked （推断）."""
-    c = curric.iloc[::-1]
+    inferred titles are marked （推断）. The latest ``MAX_ROWS`` units when there are more."""
+    from .overview import MAX_ROWS
+
+    c = curric.tail(MAX_ROWS).iloc[::-1]
     labels = [f"第{int(r.cohort)}期·第{int(r.unit_no)}单元 " + (r.unit_title or "（标题不详）")
               + ("（推断）" if r.title_source == "inferred" else "") for r in c.itertuples()]
     fig = new_figure(7.5, 0.3 * len(c) + 1.3)
