@@ -72,9 +72,9 @@ def test_known_facts_read_in_the_booklet(booklet):
     assert list(booklet.sections.section) == ["信息规划", "系统架构", "系统建设", "系统集成", "项目管理", "数据应用",
                                               "网络安全", "IT 运维", "科室管理"]
     assert list(booklet.sections.n_entries) == [6, 3, 11, 12, 9, 10, 4, 5, 8]
-    # line 526: an instructor (陈金雄) asks the question, 薛万国 answers, 陈金雄 sums up
+    # line 526: an instructor (陈金雄) asks the question, 薛万国 answers, 陈金雄 sums up (line 597)
     row = e[e.line_start == 526].iloc[0]
-    assert (row.asked_by, row.asked_by_role, row.answered_by) == ("陈金雄", "instructor", "陈金雄、薛万国")
+    assert (row.asked_by, row.asked_by_role, row.answered_by) == ("陈金雄", "instructor", "薛万国、陈金雄")
     # line 205: two trainees in one label, the second one's hospital wrapped across lines ("复\n旦大学")
     two = booklet.askers[booklet.askers.line_start == 205]
     assert list(two.name) == ["戴赢", "王华"]

@@ -146,7 +146,7 @@ def build_booklet(src: SourceText) -> Booklet:
                                          f"the source note of entry {e.entry_id} (line {e.line_end}) names neither "
                                          f"a unit nor a discussion class"))
         opening = _opening_turns(e)
-        instructors = list(dict.fromkeys(t.speaker for t in e.turns if t.role == "instructor"))
+        answering = dict.fromkeys(t.speaker for t in e.turns if t.role == "instructor" and t not in opening)
         for t in e.turns:
             turns.append(dict(entry_id=e.entry_id, turn_no=t.turn_no, speaker=t.speaker, role=t.role,
                               is_question=t in opening, text=join_parts(t.parts, width), label=t.label, line_start=t.line_start,
@@ -178,9 +178,7 @@ def build_booklet(src: SourceText) -> Booklet:
             unit_no=info["unit_no"], unit_title=info["unit_title"], session_no=info["session_no"],
             asked_by="、".join(dict.fromkeys(t.speaker for t in opening)),
             asked_by_role=first.role if first else "",
-            answered_by="、".join(i for i in instructors if not (first and first.role == "instructor"
-                                                                and i == first.speaker and
-                                                                sum(t.speaker == i for t in e.turns) == 1)),
+            answered_by="、".join(answering),
             n_turns=len(e.turns), question=join_parts(first.parts, width) if first else "",
             source_note=note, line_start=e.line_start, line_end=e.line_end))
 

@@ -271,7 +271,9 @@ def run(booklet_path: str | Path, outdir: str | Path, params: RunParams = RunPar
 
     def stage(name: str) -> float:
         if progress:
-            print(f"[{order.index(name) + 1}/{len(order)}] {name:<9} … ({time.perf_counter() - clock:5.1f}s)",
+            k, n = order.index(name), len(order)
+            bar = "█" * k + "░" * (n - k)
+            print(f"{bar} [{k + 1}/{n}] {name:<9} … (elapsed {time.perf_counter() - clock:5.1f}s)",
                   file=sys.stderr, flush=True)
         return time.perf_counter()
 

@@ -37,7 +37,8 @@ TABLES: dict[str, tuple[Column, ...]] = {
         ("asked_by", "string", "name(s) of the trainee(s) who open the entry, joined by 、 (an instructor when an "
                                "instructor asks; empty for an anonymous trainee)"),
         ("asked_by_role", "string", "\"trainee\" or \"instructor\": who asked the opening question"),
-        ("answered_by", "string", "instructors answering in the entry, in order of first turn, joined by 、"),
+        ("answered_by", "string", "instructors answering in the entry (turns after the opening question), in "
+                                  "order of their first answer, joined by 、"),
         ("n_turns", "Int64", "number of speaker turns"),
         ("question", "string", "text of the first turn (without the speaker label)"),
         ("source_note", "string", "the closing source note as printed, wrapped lines joined"),
