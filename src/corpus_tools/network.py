@@ -130,19 +130,29 @@ def instructor_coanswer(turns: pd.DataFrame) -> nx.Graph:
     return G
 
 
-def term_cooccurrence(tokens: pd.DataFrame, n_terms: int = 40) -> nx.Graph:
-    """Top ``n_terms`` keywords by the number of turns using them; an edge when two occur in the same turn."""
+def term_cooccurrence(tokens: pd.DataFrame, n_terms: int = 40, min_npmi: float = 0.25,
+                      min_count: int = 2) -> nx.Graph:
+    """Top ``n_terms`` keywords by the number of turns using them; an edge when two occur in the same turn at
+    least ``min_count`` times *and* more often than chance: NPMI (turns as windows) ≥ ``min_npmi``. Edge
+    ``weight`` = turns with both, ``npmi`` = the association. Without the NPMI filter every frequent pair is
+    linked and the graph is a hairball."""
     turn_sets = tokens.groupby(["entry_id", "turn_no"]).token.apply(lambda s: sorted(set(s)))
+    n = len(turn_sets)
     df = pd.Series([t for ts in turn_sets for t in ts]).value_counts()
     top = sorted(df.index, key=lambda t: (-df[t], t))[:n_terms]
     keep = set(top)
+    pairs: dict[tuple[str, str], int] = {}
+    for ts in turn_sets:
+        for a, b in itertools.combinations([t for t in ts if t in keep], 2):
+            pairs[(a, b)] = pairs.get((a, b), 0) + 1
     G = nx.Graph(name="term_cooccurrence")
     for t in top:
         G.add_node(t, label=t, type="term", size=int(df[t]))
-    for ts in turn_sets:
-        for a, b in itertools.combinations([t for t in ts if t in keep], 2):
-            w = G.edges[a, b]["weight"] + 1 if G.has_edge(a, b) else 1
-            G.add_edge(a, b, weight=w)
+    for (a, b), c in sorted(pairs.items()):
+        pab, pa, pb = c / n, df[a] / n, df[b] / n
+        npmi = 1.0 if pab >= 1 else math.log(pab / (pa * pb)) / -math.log(pab)
+        if c >= min_count and npmi >= min_npmi:
+            G.add_edge(a, b, weight=c, npmi=round(npmi, 6))
     return G
 
 

@@ -193,7 +193,7 @@ def run_network(booklet: Booklet, tokens, topics: TopicResult, params: RunParams
                                                                      "学员 → 教员（谁的问题由谁作答）"),
         "network_instructor_coanswer": lambda: plots.draw_graph(g["instructor_coanswer"], "教员共同作答",
                                                                 seed=params.seed, n_labels=20),
-        "network_term_cooccurrence": lambda: plots.draw_graph(g["term_cooccurrence"], "关键词共现（同一发言内）",
+        "network_term_cooccurrence": lambda: plots.draw_graph(g["term_cooccurrence"], "关键词共现（同一发言内，NPMI ≥ 0.25）",
                                                               seed=params.seed, n_labels=40),
     }
     result = Analysis(tables, figures)
