@@ -14,7 +14,7 @@ import pandas as pd
 
 from .errors import BookletError
 from .ingest import SourceText, display_width, read_text, text_from_bytes
-from .parse import ParseResult, join_parts, parse_lines, parse_note
+from .parse import ParseResult, Warning_, join_parts, parse_lines, parse_note
 from .people import canonical_hospitals
 from .schema import PARSED_TABLES, conform, empty
 from .store import write_table, write_text
@@ -139,10 +139,10 @@ def build_booklet(src: SourceText) -> Booklet:
         note = join_parts(e.note_parts, None).replace("\n", "")
         info = parse_note(note) if note else parse_note("")
         if note and info["cohort"] is None:
-            result.warnings.append(_warn(e.line_end, "note_without_cohort",
+            result.warnings.append(Warning_(e.line_end, "note_without_cohort",
                                          f"the source note of entry {e.entry_id} (line {e.line_end}) names no cohort"))
         if note and not info["session_type"]:
-            result.warnings.append(_warn(e.line_end, "note_without_session",
+            result.warnings.append(Warning_(e.line_end, "note_without_session",
                                          f"the source note of entry {e.entry_id} (line {e.line_end}) names neither "
                                          f"a unit nor a discussion class"))
         opening = _opening_turns(e)
@@ -205,11 +205,6 @@ def _front_matter(result: ParseResult, width: int | None) -> str:
         rest = join_parts(parts[1:], width)
         return parts[0][0] + ("\n" + rest if rest else "")
     return join_parts(parts, width)
-
-
-def _warn(line_no, code, message):
-    from .parse import Warning_
-    return Warning_(line_no, code, message)
 
 
 def _opening_turns(e) -> list:

@@ -54,6 +54,11 @@ class TopicResult(Analysis):
     fit: TopicFit | None = None
 
 
+@dataclass
+class NetworkResult(Analysis):
+    graphs: dict = field(default_factory=dict)
+
+
 # ---------------------------------------------------------------- stages
 
 def run_topics(booklet: Booklet, tokens, tokenizer: ChineseTokenizer, params: RunParams) -> TopicResult:
@@ -174,7 +179,7 @@ def run_coverage(booklet: Booklet, tokens, tokenizer, topics: TopicResult | None
     return Analysis(tables, figures)
 
 
-def run_network(booklet: Booklet, tokens, topics: TopicResult, params: RunParams) -> Analysis:
+def run_network(booklet: Booklet, tokens, topics: TopicResult, params: RunParams) -> NetworkResult:
     """Speaker–topic graphs, their measures and figures (trainees pseudonymised if ``params.anonymise``)."""
     from . import network
     from .plots import network as plots
@@ -196,9 +201,7 @@ def run_network(booklet: Booklet, tokens, topics: TopicResult, params: RunParams
         "network_term_cooccurrence": lambda: plots.draw_graph(g["term_cooccurrence"], "关键词共现（同一发言内，NPMI ≥ 0.25）",
                                                               seed=params.seed, n_labels=40),
     }
-    result = Analysis(tables, figures)
-    result.graphs = g  # type: ignore[attr-defined]
-    return result
+    return NetworkResult(tables, figures, graphs=g)
 
 
 # ---------------------------------------------------------------- run

@@ -106,12 +106,6 @@ def figure_svg(fig) -> str:
     return svg[svg.index("<svg"):]
 
 
-def figure_png(fig, dpi: int = 110) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
-    return f'<img alt="" style="max-width:100%" src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}">'
-
-
 def font_subset_base64(text: str) -> str:
     """The project's CJK font cut down to the characters of ``text`` (plus ASCII), as base64 WOFF."""
     from fontTools import subset

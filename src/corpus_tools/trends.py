@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 import re
 
-import numpy as np
 import pandas as pd
 from scipy.stats import chi2
 
@@ -207,7 +206,3 @@ def trend_matrix(freqs: pd.DataFrame, terms: list[str], value: str = "per_10k") 
     """Terms × groups table of ``value`` (0 where absent), terms in the given order."""
     m = freqs[freqs.term.isin(terms)].pivot_table(index="term", columns="group", values=value, fill_value=0)
     return m.reindex(terms).fillna(0).astype(float)
-
-
-def numeric_cohorts(values) -> np.ndarray:
-    return np.array([int(v) for v in values])

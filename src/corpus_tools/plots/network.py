@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import matplotlib
 import networkx as nx
 import numpy as np
 from matplotlib.figure import Figure
@@ -53,7 +54,7 @@ def draw_graph(G: nx.Graph, title: str, pos: dict | None = None, n_labels: int =
     labelled = _important(G, n_labels)
     labels = {n: G.nodes[n].get("label", str(n)) for n in G.nodes if n in labelled}
     nx.draw_networkx_labels(G, pos, labels=labels, ax=ax, font_size=8,
-                            font_family=__import__("matplotlib").rcParams["font.sans-serif"][0],
+                            font_family=matplotlib.rcParams["font.sans-serif"][0],
                             bbox=dict(facecolor="white", alpha=0.65, edgecolor="none", pad=0.3))
     present = sorted({G.nodes[n].get("type") for n in G.nodes} - {None})
     for kind in present:
