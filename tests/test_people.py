@@ -25,6 +25,13 @@ def test_parse_affiliation(raw, want):
     assert a.affiliation_raw == raw
 
 
+def test_a_title_missing_from_the_list_is_still_split():
+    b = parse_affiliation("成都市第五人民医院信息中心调度长王五")  # 调度长 is not in job_titles.txt
+    assert (b.name, b.department, b.job_title) == ("王五", "信息中心", "调度长")
+    c = parse_affiliation("某某县人民医院网络中心干事欧阳明")  # 干事 is in the list now; a compound surname
+    assert (c.name, c.department, c.job_title) == ("欧阳明", "网络中心", "干事")
+
+
 def test_alias_and_former():
     a = parse_affiliation("深圳市龙岗中心医院（深圳市第九人民医院）医学信息管理办公室副主任童杰")
     assert (a.hospital, a.hospital_alias, a.department) == ("深圳市龙岗中心医院", "深圳市第九人民医院", "医学信息管理办公室")

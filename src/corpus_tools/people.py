@@ -18,6 +18,7 @@ from .resources import load_list
 
 NAME = rf"[{CJK}·]{{2,4}}"
 CLASS_ROLE = re.compile(r"第[一二三四五六七八九十百零〇\d\s]+期.*?(?:培训班|班)")
+TITLE_ENDINGS = "长任师员理管书事监裁官问"  # how job titles end (科长, 主任, 工程师, 科员, 经理, 主管, 秘书, 干事 …)
 PLACE_PREFIX = re.compile(r"^(?:北京|上海|天津|重庆|[^（）]{1,6}?(?:省|自治区|特别行政区|市))$")
 
 
@@ -129,9 +130,15 @@ def parse_affiliation(raw: str) -> Affiliation:
     if m and m.group("org"):
         org, job_title, name = m.group("org"), m.group("title"), m.group("name")
     else:
+        # a title the list lacks: after the last organisation/department character, 1–4 characters ending the way
+        # Chinese job titles end (…长, …任, …师, …员 …), then a 2–3 character name
+        m3 = re.match(rf"^(?P<org>.*[院科部处室心司局组办])(?P<title>[{CJK}]{{0,3}}[{TITLE_ENDINGS}])"
+                      rf"(?P<name>[{CJK}·]{{2,3}})$", rest)
         # no job title: the name follows the last character that closes an organisation or department
         m2 = re.match(rf"^(?P<org>.*[院科部处室心司局])(?P<name>{NAME})$", rest)
-        if m2:
+        if m3:
+            org, job_title, name = m3.group("org"), m3.group("title"), m3.group("name")
+        elif m2:
             org, name = m2.group("org"), m2.group("name")
         elif re.fullmatch(NAME, rest):
             org, name = "", rest
