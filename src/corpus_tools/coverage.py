@@ -11,12 +11,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .trends import keyness, unit_labels
-
-
-def entry_units(entries: pd.DataFrame) -> pd.DataFrame:
-    """``entries`` with a readable ``unit`` label column."""
-    return entries.assign(unit=unit_labels(entries))
+from .features import token_parts
+from .trends import entry_units, keyness
 
 
 def unit_by(entries: pd.DataFrame, column: str, extra: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -64,8 +60,7 @@ def home_table(entries: pd.DataFrame, tokens: pd.DataFrame, tokenizer, turns: pd
     """Per entry: does the question share a content word with the title of the unit it came from?
     ``entry_id, unit, unit_terms, shared_terms, has_home``. Discussion classes have no unit title:
     ``has_home`` is empty for them."""
-    question_turns = set(zip(turns.entry_id[turns.is_question], turns.turn_no[turns.is_question]))
-    q = tokens[[(t == 0) or ((e, t) in question_turns) for e, t in zip(tokens.entry_id, tokens.turn_no)]]
+    q = tokens[token_parts(tokens, turns) != "answer"]
     words = q.groupby("entry_id").token.apply(set)
     rows = []
     for e in entry_units(entries).itertuples():

@@ -46,11 +46,10 @@ class DocumentTermMatrix:
         return pd.DataFrame(self.matrix.toarray(), index=pd.Index(self.doc_ids, name="entry_id"), columns=self.terms)
 
 
-def token_parts(tokens: pd.DataFrame, booklet) -> pd.Series:
-    """Which part of its entry each token comes from: "title", "question" (the opening question's turns) or
-    "answer" (every other turn)."""
-    question = set(zip(booklet.turns.entry_id[booklet.turns.is_question],
-                       booklet.turns.turn_no[booklet.turns.is_question]))
+def token_parts(tokens: pd.DataFrame, turns: pd.DataFrame) -> pd.Series:
+    """Which part of its entry each token comes from: "title", "question" (the opening question's turns, as
+    ``turns.is_question`` marks them) or "answer" (every other turn)."""
+    question = set(zip(turns.entry_id[turns.is_question], turns.turn_no[turns.is_question]))
     parts = ["title" if t == 0 else ("question" if (e, t) in question else "answer")
              for e, t in zip(tokens.entry_id, tokens.turn_no)]
     return pd.Series(parts, index=tokens.index, dtype="string")
@@ -65,7 +64,7 @@ def documents(tokens: pd.DataFrame, booklet, view: str, weights: dict[str, int] 
     if view not in VIEWS:
         raise ValueError(f"unknown view {view!r}; choose one of {VIEWS}")
     weights = {"title": 1, "question": 1, "answer": 1, **(weights or {})}
-    parts = token_parts(tokens, booklet)
+    parts = token_parts(tokens, booklet.turns)
     keep = parts != "answer" if view == "question" else pd.Series(True, index=tokens.index)
     keep &= ~tokens.token.isin(list(exclude))
     ids = booklet.entries.entry_id.to_numpy()

@@ -94,14 +94,16 @@ def hospital_topic(askers: pd.DataFrame, entry_topics: pd.DataFrame, topics: pd.
                               topics, "hospital_topic")
 
 
-def trainee_instructor(askers: pd.DataFrame, turns: pd.DataFrame, names: dict[str, str]) -> nx.DiGraph:
-    """Trainee → instructor: in each entry, every named trainee is linked to every instructor answering there
-    (the instructor who asks an entry's question is not answering it)."""
+def _answering(entries: pd.DataFrame) -> dict[int, list[str]]:
+    """Instructors answering in each entry, from ``entries.answered_by`` (an instructor who only asks the
+    entry's question is not among them)."""
+    return {e: [n for n in str(a).split("、") if n] for e, a in zip(entries.entry_id, entries.answered_by)}
+
+
+def trainee_instructor(askers: pd.DataFrame, entries: pd.DataFrame, names: dict[str, str]) -> nx.DiGraph:
+    """Trainee → instructor: in each entry, every named trainee is linked to every instructor answering there."""
     G = nx.DiGraph(name="trainee_instructor")
-    answering = {}
-    for e, g in turns.groupby("entry_id"):
-        instr = g[(g.role == "instructor") & ~g.is_question]
-        answering[e] = list(dict.fromkeys(instr.speaker))
+    answering = _answering(entries)
     weights: dict[tuple[str, str], int] = {}
     for name, e, role in zip(askers.name, askers.entry_id, askers.role):
         if not name or role != "trainee":
@@ -117,13 +119,14 @@ def trainee_instructor(askers: pd.DataFrame, turns: pd.DataFrame, names: dict[st
     return G
 
 
-def instructor_coanswer(turns: pd.DataFrame) -> nx.Graph:
+def instructor_coanswer(entries: pd.DataFrame) -> nx.Graph:
+    """Instructor — instructor, weight = entries both answer in."""
     G = nx.Graph(name="instructor_coanswer")
-    ans = turns[(turns.role == "instructor") & ~turns.is_question]
-    for name in dict.fromkeys(ans.speaker):
+    answering = _answering(entries)
+    for name in dict.fromkeys(n for names in answering.values() for n in names):
         G.add_node(name, label=name, type="instructor")
-    for e, g in ans.groupby("entry_id"):
-        for a, b in itertools.combinations(sorted(set(g.speaker)), 2):
+    for names in answering.values():
+        for a, b in itertools.combinations(sorted(set(names)), 2):
             w = G.edges[a, b]["weight"] + 1 if G.has_edge(a, b) else 1
             G.add_edge(a, b, weight=w)
     _volumes(G)
@@ -247,8 +250,8 @@ def build_networks(booklet, tokens: pd.DataFrame, entry_topics: pd.DataFrame, to
         "instructor_topic": instructor_topic(booklet.turns, entry_topics, topics),
         "trainee_topic": trainee_topic(booklet.askers, entry_topics, topics, names),
         "hospital_topic": hospital_topic(booklet.askers, entry_topics, topics),
-        "trainee_instructor": trainee_instructor(booklet.askers, booklet.turns, names),
-        "instructor_coanswer": instructor_coanswer(booklet.turns),
+        "trainee_instructor": trainee_instructor(booklet.askers, booklet.entries, names),
+        "instructor_coanswer": instructor_coanswer(booklet.entries),
         "term_cooccurrence": term_cooccurrence(tokens, n_terms),
     }
     node_tables, edge_rows, mod_rows = [], [], []

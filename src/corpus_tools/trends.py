@@ -23,13 +23,15 @@ MIN_FREQ = 5  # a term needs this many occurrences (group + rest) to be tested f
 MIN_DOCS = 2  # … and must occur in at least this many entries
 
 
+def entry_units(entries: pd.DataFrame) -> pd.DataFrame:
+    """``entries`` with a readable ``unit`` label column (see :func:`unit_labels`)."""
+    return entries.assign(unit=unit_labels(entries))
+
+
 def with_groups(tokens: pd.DataFrame, entries: pd.DataFrame, by: str) -> pd.DataFrame:
     """``tokens`` with the entry's ``by`` column attached (cohort, section, unit …)."""
-    cols = ["entry_id", by] if by != "unit" else ["entry_id", "cohort", "unit_no", "unit_title", "session_type"]
-    t = tokens.merge(entries[cols], on="entry_id", how="left")
-    if by == "unit":
-        t["unit"] = unit_labels(t)
-    return t
+    e = entry_units(entries) if by == "unit" else entries
+    return tokens.merge(e[["entry_id", by]], on="entry_id", how="left")
 
 
 def unit_labels(df: pd.DataFrame) -> list[str]:
@@ -48,7 +50,8 @@ def term_frequencies(tokens: pd.DataFrame, entries: pd.DataFrame, by: str = "coh
     t = with_groups(tokens, entries, by)
     t = t[t[by].notna()]
     totals = t.groupby(by).size().rename("group_tokens")
-    n_docs = entries.assign(unit=unit_labels(entries)).groupby(by).entry_id.nunique().rename("n_docs")
+    e = entry_units(entries) if by == "unit" else entries
+    n_docs = e.groupby(by).entry_id.nunique().rename("n_docs")
     f = t.groupby([by, "token"]).agg(count=("token", "size"), doc_freq=("entry_id", "nunique")).reset_index()
     f = f.merge(totals, on=by).merge(n_docs, on=by)
     f["per_10k"] = f["count"] / f["group_tokens"] * 10_000
