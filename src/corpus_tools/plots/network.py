@@ -33,6 +33,28 @@ def _important(G: nx.Graph, n_labels: int) -> set:
     return set(ranked[:n_labels])
 
 
+def component_layout(G: nx.Graph, seed: int = 0) -> dict:
+    """Spring layout (fixed seed) of each connected component, components side by side, largest first and
+    drawn largest — a plain spring layout pushes small components to the corners and squeezes the main one."""
+    comps = sorted((sorted(c, key=str) for c in (nx.weakly_connected_components(G) if G.is_directed()
+                                                 else nx.connected_components(G))),
+                   key=lambda c: (-len(c), str(c[0])))
+    pos, x, y, row_height = {}, 0.0, 0.0, 0.0
+    width = 2.0 * np.sqrt(len(comps[0])) + 4 if comps else 1.0
+    for comp in comps:
+        size = np.sqrt(len(comp))
+        sub = G.subgraph(comp)
+        local = (nx.spring_layout(sub, weight="weight", seed=seed, k=2.5 / np.sqrt(len(comp)), iterations=300)
+                 if len(comp) > 1 else {comp[0]: np.zeros(2)})
+        if x + 2 * size > width and x > 0:
+            x, y, row_height = 0.0, y - row_height - 1.0, 0.0
+        for n, (px, py) in local.items():
+            pos[n] = np.array([x + size + px * size, y - size + py * size])
+        x += 2 * size + 1.0
+        row_height = max(row_height, 2 * size)
+    return pos
+
+
 def draw_graph(G: nx.Graph, title: str, pos: dict | None = None, n_labels: int = 25, seed: int = 0,
                figsize: tuple[float, float] = (9, 7)) -> Figure:
     """Spring layout (fixed seed) unless ``pos`` is given; node colour by type, size by volume, edge width by
@@ -44,7 +66,7 @@ def draw_graph(G: nx.Graph, title: str, pos: dict | None = None, n_labels: int =
         ax.axis("off")
         return fig
     if pos is None:
-        pos = nx.spring_layout(G, weight="weight", seed=seed, k=2.5 / np.sqrt(G.number_of_nodes()), iterations=300)
+        pos = component_layout(G, seed)
     colors = [TYPE_COLORS.get(G.nodes[n].get("type"), PALETTE[5]) for n in G.nodes]
     arrows = G.is_directed()
     nx.draw_networkx_edges(G, pos, ax=ax, width=_widths(G), alpha=0.35, edge_color="#666666", arrows=arrows,
