@@ -159,6 +159,17 @@ def term_cooccurrence(tokens: pd.DataFrame, n_terms: int = 40, min_npmi: float =
     return G
 
 
+def ordered_subgraph(G: nx.Graph, nodes) -> nx.Graph:
+    """A copy of the subgraph on ``nodes`` with nodes and edges in ``G``'s order. (``G.subgraph`` iterates a set
+    of the nodes when they are few, so its order — and any layout or solver fed with it — changes with Python's
+    hash seed from one process to the next.)"""
+    keep = set(nodes)
+    sub = G.__class__()
+    sub.add_nodes_from((n, d) for n, d in G.nodes(data=True) if n in keep)
+    sub.add_edges_from((a, b, d) for a, b, d in G.edges(data=True) if a in keep and b in keep)
+    return sub
+
+
 def _volumes(G: nx.Graph) -> None:
     for n in G.nodes:
         G.nodes[n].setdefault("size", int(G.degree(n, weight="weight")))
@@ -180,7 +191,7 @@ def measures(G: nx.Graph, seed: int = 0) -> tuple[pd.DataFrame, float]:
     eig = {n: 0.0 for n in U}  # computed within each connected component; isolated nodes get 0
     for comp in nx.connected_components(U):
         if len(comp) > 2:
-            eig.update(nx.eigenvector_centrality_numpy(U.subgraph(comp), weight="weight"))
+            eig.update(nx.eigenvector_centrality_numpy(ordered_subgraph(U, comp), weight="weight"))
         elif len(comp) == 2:
             eig.update({n: math.sqrt(0.5) for n in comp})
     comms = nx.community.louvain_communities(U, weight="weight", seed=seed)

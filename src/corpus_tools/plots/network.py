@@ -7,6 +7,7 @@ import networkx as nx
 import numpy as np
 from matplotlib.figure import Figure
 
+from ..network import ordered_subgraph
 from .style import PALETTE, new_figure
 
 TYPE_COLORS = {"instructor": PALETTE[0], "topic": PALETTE[1], "trainee": PALETTE[2], "hospital": PALETTE[4],
@@ -43,7 +44,7 @@ def component_layout(G: nx.Graph, seed: int = 0) -> dict:
     width = 2.0 * np.sqrt(len(comps[0])) + 4 if comps else 1.0
     for comp in comps:
         size = np.sqrt(len(comp))
-        sub = G.subgraph(comp)
+        sub = ordered_subgraph(G, comp)
         local = (nx.spring_layout(sub, weight="weight", seed=seed, k=2.5 / np.sqrt(len(comp)), iterations=300)
                  if len(comp) > 1 else {comp[0]: np.zeros(2)})
         if x + 2 * size > width and x > 0:
