@@ -1,0 +1,123 @@
+"""The statistics of stats.py against scipy and against values computed by hand / printed in textbooks."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+from scipy.stats import binomtest, false_discovery_control, fisher_exact, hypergeom
+
+from corpus_tools import stats
+
+TABLES = [(2, 16, 3, 11), (0, 41, 5, 16), (7, 41, 0, 16), (11, 41, 2, 16), (3, 10, 3, 10), (1, 5, 4, 5),
+          (12, 41, 2, 16), (0, 3, 3, 3), (5, 20, 5, 20), (9, 68, 1, 68)]
+
+
+@pytest.mark.parametrize("alternative", ["two-sided", "greater", "less"])
+def test_fisher_matches_scipy(alternative):
+    k1, n1, k2, n2 = (np.array(x) for x in zip(*TABLES))
+    got = stats.fisher_test(k1, n1, k2, n2, alternative)
+    for (a, n_a, b, n_b), p in zip(TABLES, got):
+        want = fisher_exact([[a, n_a - a], [b, n_b - b]], alternative=alternative).pvalue
+        assert p == pytest.approx(want, rel=1e-9, abs=1e-12), (a, n_a, b, n_b)
+
+
+def test_fisher_by_hand():
+    # [[3, 1], [1, 3]] (tea tasting): P(X = 3) = C(4,3)C(4,1)/C(8,4) = 16/70, P(X = 4) = 1/70; two-sided doubles
+    assert stats.fisher_test(3, 4, 1, 4, "greater") == pytest.approx(17 / 70)
+    assert stats.fisher_test(3, 4, 1, 4) == pytest.approx(34 / 70)
+    # 数据中心 2/16 entries (第2期) vs 3/11 (第3期): tables as probable as the observed one or less
+    m, k, n = 27, 5, 16
+    pmf = [math.comb(k, x) * math.comb(m - k, n - x) / math.comb(m, n) for x in range(0, 6)]
+    want = sum(q for q in pmf if q <= pmf[2] * (1 + 1e-7))
+    assert stats.fisher_test(2, 16, 3, 11) == pytest.approx(want)
+    assert stats.fisher_test(2, 16, 3, 11) > 0.3  # far from significant
+    with pytest.raises(ValueError):
+        stats.fisher_test(5, 4, 0, 3)
+
+
+def test_fisher_scalar_and_degenerate():
+    assert float(stats.fisher_test(0, 10, 0, 10)) == 1.0  # nobody uses the term
+    assert np.shape(stats.fisher_test(1, 2, 1, 2)) == ()
+
+
+def test_bh_matches_scipy_and_by_hand():
+    rng = np.random.default_rng(0)
+    for p in (rng.uniform(size=40), rng.uniform(size=7) ** 4, np.array([0.01, 0.04, 0.03, 0.5, 0.04])):
+        assert np.allclose(stats.bh_qvalues(p), false_discovery_control(p, method="bh"))
+    # by hand: p = 0.01, 0.02, 0.03, 0.5 (m = 4): 0.04, 0.04, 0.04, 0.5
+    assert np.allclose(stats.bh_qvalues([0.03, 0.01, 0.5, 0.02]), [0.04, 0.04, 0.5, 0.04])
+    q = stats.bh_qvalues([0.01, np.nan, 0.02])  # NaN is not a test
+    assert np.isnan(q[1]) and np.allclose(q[[0, 2]], [0.02, 0.02])
+
+
+# Agresti (1990, pp. 231–237), "Penicillin and Rabbits", the example of R's mantelhaen.test: rows = delay
+# (none, 1.5 h), columns = (cured, died), five penicillin levels.
+RABBITS = [[[0, 6], [0, 5]], [[3, 3], [0, 6]], [[6, 0], [2, 4]], [[5, 1], [6, 0]], [[2, 0], [5, 0]]]
+
+
+def _margins(tables):
+    t = np.array(tables)
+    return t[:, 0, 0], t[:, 0].sum(1), t[:, :, 0].sum(1), t.sum((1, 2))
+
+
+def test_cmh_textbook_example():
+    a, n1, m1, n = _margins(RABBITS)
+    stat, p, delta, odds = stats.cmh_test(a, n1, m1, n)
+    # by hand: Σa = 16, ΣE = 0 + 1.5 + 4 + 5.5 + 2 = 13; ΣV = (972 + 1152 + 396) / 1584; ((3 − ½)² / ΣV)
+    assert delta == pytest.approx(3.0)
+    assert stat == pytest.approx(6.25 / (2520 / 1584))  # 3.9286, as R prints
+    assert p == pytest.approx(0.04747, abs=5e-5)  # R: p-value = 0.04747
+    # MH odds ratio: Σ ad/n / Σ bc/n = (0 + 18/12 + 24/12 + 0 + 0) / (0 + 0 + 0 + 6/12 + 0) = 7
+    assert odds == pytest.approx(7.0)
+    stat_nc, p_nc, _, _ = stats.cmh_test(a, n1, m1, n, correction=False)
+    assert stat_nc == pytest.approx(9 / (2520 / 1584)) and p_nc < p
+
+
+def test_stratified_exact_textbook_example():
+    a, n1, m1, n = _margins(RABBITS)
+    # R: mantelhaen.test(Rabbits, exact = TRUE) → p = 0.040; alternative = "greater" → p = 0.020
+    assert stats.stratified_exact_test(a, n1, m1, n) == pytest.approx(0.040, abs=5e-4)
+    assert stats.stratified_exact_test(a, n1, m1, n, "greater") == pytest.approx(0.020, abs=5e-4)
+
+
+def test_one_stratum_is_fisher():
+    for a, n_a, b, n_b in TABLES:
+        args = ([a], [n_a], [a + b], [n_a + n_b])
+        for alt in ("two-sided", "greater", "less"):
+            want = fisher_exact([[a, n_a - a], [b, n_b - b]], alternative=alt).pvalue
+            if 0 < a + b < n_a + n_b:
+                assert stats.stratified_exact_test(*args, alternative=alt) == pytest.approx(want, rel=1e-9)
+    # a stratum where nothing can vary is not informative
+    assert math.isnan(stats.stratified_exact_test([0], [3], [0], [5]))
+    stat, p, _, _ = stats.cmh_test([[0]], [[3]], [[0]], [[5]])
+    assert np.isnan(p[0])
+
+
+def test_cmh_vectorised_over_tests():
+    a, n1, m1, n = _margins(RABBITS)
+    stat, p, _, _ = stats.cmh_test(np.stack([a, a]), n1, m1, n)
+    assert stat.shape == (2,) and stat[0] == stat[1]
+
+
+def test_hypergeom_and_binom_upper():
+    # an instructor answering 37 of 68 entries answers 8 of a topic's 8: P = C(37,8)/C(68,8)
+    assert stats.hypergeom_upper(8, 68, 37, 8) == pytest.approx(math.comb(37, 8) / math.comb(68, 8))
+    for k, N, K, n in itertools.product([0, 3, 5], [68], [4, 37], [5, 12]):
+        want = hypergeom.sf(k - 1, N, K, n)
+        assert stats.hypergeom_upper(k, N, K, n) == pytest.approx(want)
+    assert stats.hypergeom_upper(0, 68, 37, 8) == pytest.approx(1.0)
+    assert stats.binom_upper(6, 8, 37 / 68) == pytest.approx(binomtest(6, 8, 37 / 68, "greater").pvalue)
+
+
+def test_adjusted_residuals_by_hand():
+    t = np.array([[10, 20], [30, 40]])
+    # N = 100, rows 30/70, cols 40/60; cell (0,0): E = 12, (10 − 12)/√(12·0.7·0.6)
+    r = stats.adjusted_residuals(t)
+    assert r[0, 0] == pytest.approx(-2 / math.sqrt(12 * 0.7 * 0.6))
+    # in a 2×2 table all four residuals have the same size, and its square is Pearson's χ² (no correction)
+    from scipy.stats import chi2_contingency
+    assert np.allclose(np.abs(r), abs(r[0, 0]))
+    assert r[0, 0] ** 2 == pytest.approx(chi2_contingency(t, correction=False)[0])
