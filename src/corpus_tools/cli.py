@@ -1,15 +1,220 @@
-"""``corpus-tools`` — the command layer. Thin: each command calls the package and prints; errors on bad input
-are one line naming the file and line, with exit code 2, never a traceback."""
+"""``corpus-tools`` — the command layer. Thin: each command calls the package and prints.
+
+Every bad option and every input the tool cannot use gives ONE line on stderr, ``corpus-tools: error: …``, and
+exit code 2 — never a traceback (``--debug`` shows it). Warnings are one line each, ``corpus-tools: warning: …``.
+"""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import math
+import os
 import sys
+import traceback
+import warnings
 from pathlib import Path
+from typing import NoReturn
 
 from . import __version__
-from .errors import BookletError
+from .errors import BookletError, OutputLocked
 from .paths import DEFAULT_BOOKLET, DEFAULT_OUTDIR
+
+PROG = "corpus-tools"
+MAX_SEED = 2**32 - 1  # numpy's seeds are 32-bit
+
+KWIC_EPILOG = """\
+output: one line per occurrence,
+  [entry·turn] speaker（教员 instructor | 学员 trainee） 行<line in the booklet>: …left【term】right…
+then a count line: "<n> occurrences of “term” in <m> entries: <first entry ids>".
+Exit status: 0 if the term occurs, 1 if it does not, 2 on an error."""
+
+
+# ---------------------------------------------------------------- parser
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: ``corpus-tools run: error: … (see corpus-tools run --help)``, exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {_one_line(message)} (see {self.prog} --help)\n")
+
+
+def _int_in(lo: int | None = None, hi: int | None = None, what: str = "a whole number"):
+    def parse(text: str) -> int:
+        try:
+            value = int(text.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+        if lo is not None and value < lo:
+            raise argparse.ArgumentTypeError(f"{value} is too small: must be ≥ {lo}")
+        if hi is not None and value > hi:
+            raise argparse.ArgumentTypeError(f"{value} is too large: must be ≤ {hi}")
+        return value
+    parse.__name__ = "int"
+    return parse
+
+
+def _positive_mb(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of megabytes") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text} must be a positive number of megabytes")
+    return value
+
+
+def _term(text: str) -> str:
+    term = text.strip()
+    if not term:
+        raise argparse.ArgumentTypeError("the term is blank: give a word, e.g. 数据湖")
+    if any(c in term for c in "\n\r\t\x00"):
+        raise argparse.ArgumentTypeError("the term must be one line of text")
+    return term
+
+
+def _existing_file(text: str) -> str:
+    p = Path(text)
+    if not p.exists():
+        raise argparse.ArgumentTypeError(f"{text}: no such file")
+    if not p.is_file():
+        raise argparse.ArgumentTypeError(f"{text}: not a regular file")
+    return text
+
+
+def _add_debug(p: argparse.ArgumentParser, top: bool = False) -> None:
+    p.add_argument("--debug", action="store_true", default=False if top else argparse.SUPPRESS,
+                   help="on an error, show the full Python traceback (default: one error line)")
+
+
+def _run_options(p: argparse.ArgumentParser, booklet: bool = True) -> None:
+    if booklet:
+        p.add_argument("booklet", nargs="?", default=str(DEFAULT_BOOKLET),
+                       help="booklet text file, UTF-8/UTF-16/GB18030 (default: %(default)s)")
+    p.add_argument("-o", "--output", default=str(DEFAULT_OUTDIR),
+                   help="output folder; tables go to data/processed/, figures to figures/ (default: %(default)s)")
+    p.add_argument("--seed", type=_int_in(0, MAX_SEED, "a seed (a whole number ≥ 0)"), default=0,
+                   help="random seed of every stochastic step, 0 … 2^32-1 (default: %(default)s)")
+    p.add_argument("-k", "--topics", dest="k", type=_int_in(2, None, "a number of topics"), default=None,
+                   help="number of topics, 2 ≤ k ≤ number of entries (default: chosen by the documented "
+                        "stability/coherence rule)")
+    p.add_argument("--anonymise", "--anonymize", action="store_true",
+                   help="show trainees as stable codes (T01 …) instead of names in every table, figure, network "
+                        "and the report (default: names shown)")
+    p.add_argument("--formats", nargs="+", default=["png", "svg"], choices=["png", "svg", "pdf"],
+                   help="figure file formats (default: %(default)s)")
+    p.add_argument("--dpi", type=_int_in(50, 1200, "a resolution in dots per inch"), default=200,
+                   help="resolution of PNG figures, 50 … 1200 (default: %(default)s)")
+    p.add_argument("--figure-size", choices=["single", "double"], default="double",
+                   help="figure width: one journal column (8.5 cm) or two (17.5 cm) (default: %(default)s)")
+    p.add_argument("--curriculum", type=_existing_file, default=None,
+                   help="curriculum CSV (cohort, unit_no, title[, description, lecturer]) to compare the questions "
+                        "with (default: units taken from the booklet itself)")
+    p.add_argument("--codes", type=_existing_file, default=None,
+                   help="codebook file with the coding rules (default: the shipped starter codebook)")
+    p.add_argument("--synonyms", type=_existing_file, default=None,
+                   help="concept file (concept, variant) (default: the shipped starter file)")
+    p.add_argument("--fresh", action="store_true",
+                   help="recompute every stage instead of reusing cached results (default: reuse)")
+    p.add_argument("--max-size", type=_positive_mb, default=None, metavar="MB",
+                   help="largest booklet accepted, in megabytes (default: 20)")
+    p.add_argument("--pdf", action="store_true",
+                   help="also print the report to report.pdf with Chromium (default: HTML only)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress output (default: progress on stderr)")
+    _add_debug(p)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog=PROG, description="Parse and analyse training-programme Q&A booklets "
+                                       "(医院信息中心主任能力培训班 答疑合集).",
+                epilog="Run 'corpus-tools COMMAND --help' for a command's options. On bad input every command "
+                       "prints one line 'corpus-tools: error: …' and exits with status 2.")
+    p.add_argument("--version", action="version", version=f"corpus-tools {__version__}")
+    _add_debug(p, top=True)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+
+    desc = "Parse a booklet into tables (CSV for Excel + Parquet) and a plain-text parse report."
+    sp = sub.add_parser("parse", help=desc, description=desc)
+    sp.add_argument("input", help="booklet text file (UTF-8/UTF-16/GB18030)")
+    sp.add_argument("-o", "--output", default=str(DEFAULT_OUTDIR / "data" / "processed"),
+                    help="output folder (default: %(default)s)")
+    sp.add_argument("--formats", nargs="+", default=["csv", "parquet"], choices=["csv", "parquet"],
+                    help="table file formats (default: %(default)s)")
+    sp.add_argument("--max-size", type=_positive_mb, default=None, metavar="MB",
+                    help="largest booklet accepted, in megabytes (default: 20)")
+    _add_debug(sp)
+    sp.set_defaults(func=_cmd_parse)
+
+    desc = "Every use of a term in the booklet's turns, with its context (key word in context)."
+    kp = sub.add_parser("kwic", help=desc, description=desc, epilog=KWIC_EPILOG,
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    kp.add_argument("term", type=_term, help="the term, e.g. 数据湖 or 等保 (not blank)")
+    kp.add_argument("--booklet", default=str(DEFAULT_BOOKLET), help="booklet (default: %(default)s)")
+    kp.add_argument("-w", "--window", type=_int_in(1, 500, "a number of characters"), default=20,
+                    help="characters of context each side, 1 … 500 (default: %(default)s)")
+    kp.add_argument("--csv", metavar="PATH", default=None,
+                    help="also write the hits to exactly this file, as CSV (UTF-8 with BOM) with columns entry_id, "
+                         "turn_no, speaker, role, line_start, left, term, right, title (default: no file)")
+    kp.add_argument("--force", action="store_true", help="let --csv overwrite an existing file (default: refuse)")
+    kp.add_argument("--max-size", type=_positive_mb, default=None, metavar="MB",
+                    help="largest booklet accepted, in megabytes (default: 20)")
+    _add_debug(kp)
+    kp.set_defaults(func=_cmd_kwic)
+
+    desc = ("The whole study on a booklet: parse → tokens → topics → networks → trends/coverage → figures → "
+            "report.html.")
+    rp = sub.add_parser("run", help=desc, description=desc)
+    _run_options(rp)
+    rp.set_defaults(func=_cmd_run)
+    for name, what in (("topics", "topic models, their comparison and figures"),
+                       ("network", "speaker–topic networks (tables, GEXF/GraphML, figures)"),
+                       ("trends", "keyword trends, keyness, emerging/fading terms, word clouds"),
+                       ("coverage", "curriculum coverage tables and figures"),
+                       ("report", "the self-contained HTML review report (runs what it needs)")):
+        d = f"Only {what}; the stages it needs run quietly."
+        sp_ = sub.add_parser(name, help=f"only {what}", description=d)
+        _run_options(sp_)
+        sp_.set_defaults(func=_cmd_run)
+
+    desc = "Execute every notebook (notebooks/NN_*.ipynb) on a booklet into an output folder."
+    np_ = sub.add_parser("notebooks", help=desc, description=desc)
+    np_.add_argument("--booklet", default=None, help="booklet (default: the bundled one)")
+    np_.add_argument("-o", "--output", default="notebooks_out",
+                     help="folder for the executed notebooks (default: %(default)s)")
+    np_.add_argument("--seed", type=_int_in(0, MAX_SEED, "a seed (a whole number ≥ 0)"), default=0,
+                     help="random seed (default: %(default)s)")
+    np_.add_argument("-k", "--topics", dest="k", type=_int_in(2, None, "a number of topics"), default=None,
+                     help="number of topics, 2 ≤ k ≤ number of entries (default: chosen by the rule)")
+    np_.add_argument("--anonymise", "--anonymize", action="store_true",
+                     help="trainees as stable codes instead of names (default: names shown)")
+    np_.add_argument("--max-size", type=_positive_mb, default=None, metavar="MB",
+                     help="largest booklet accepted, in megabytes (default: 20)")
+    _add_debug(np_)
+    np_.set_defaults(func=_cmd_notebooks)
+
+    desc = ("Compare two booklets (e.g. two sessions): topics, key terms, units, hospitals and people gained or "
+            "lost.")
+    cp = sub.add_parser("compare", help=desc, description=desc)
+    cp.add_argument("old", help="the earlier booklet")
+    cp.add_argument("new", help="the later booklet")
+    cp.add_argument("-o", "--output", default="comparison", help="output folder (default: %(default)s)")
+    cp.add_argument("--seed", type=_int_in(0, MAX_SEED, "a seed (a whole number ≥ 0)"), default=0,
+                    help="random seed (default: %(default)s)")
+    cp.add_argument("--formats", nargs="+", default=["png", "svg"], choices=["png", "svg", "pdf"],
+                    help="figure file formats (default: %(default)s)")
+    cp.add_argument("--max-size", type=_positive_mb, default=None, metavar="MB",
+                    help="largest booklet accepted, in megabytes (default: 20)")
+    _add_debug(cp)
+    cp.set_defaults(func=_cmd_compare)
+    return p
+
+
+# ---------------------------------------------------------------- commands
+
+
+class UsageError(Exception):
+    """A bad option found after parsing (e.g. k larger than the number of entries): one line, exit 2."""
 
 
 def _cmd_parse(args: argparse.Namespace) -> int:
@@ -23,10 +228,48 @@ def _cmd_parse(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_run(args: argparse.Namespace) -> int:
-    from .pipeline import RunParams, run
+def _params_class():
+    try:
+        from .study import Params
+        return Params
+    except ImportError:  # before the study module exists
+        from .pipeline import RunParams
+        return RunParams
 
-    params = RunParams(seed=args.seed, k=args.k, formats=tuple(args.formats), anonymise=args.anonymise)
+
+def make_params(args: argparse.Namespace):
+    """The run parameters from the options: only the fields the parameter class declares are passed."""
+    cls = _params_class()
+    names = {f.name for f in dataclasses.fields(cls)}
+    wanted = dict(seed=args.seed, k=args.k, formats=tuple(args.formats), anonymise=args.anonymise,
+                  dpi=getattr(args, "dpi", None), figure_size=getattr(args, "figure_size", None),
+                  curriculum=getattr(args, "curriculum", None), codes=getattr(args, "codes", None),
+                  synonyms=getattr(args, "synonyms", None), fresh=getattr(args, "fresh", False),
+                  max_size=getattr(args, "max_size", None), pdf=getattr(args, "pdf", False))
+    kwargs = {k: v for k, v in wanted.items() if k in names and v is not None}
+    try:
+        return cls(**kwargs)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _check_k(k: int | None, booklet_path: str) -> None:
+    """``k`` must not exceed the number of entries of the booklet (read once here to say so in one line)."""
+    if k is None:
+        return
+    from .booklet import read_booklet
+
+    n = len(read_booklet(booklet_path).entries)
+    if k > n:
+        raise UsageError(f"-k {k}: the booklet {booklet_path} has only {n} entries; choose 2 ≤ k ≤ {n}"
+                         if n >= 2 else f"-k {k}: the booklet {booklet_path} has only {n} entry: too few for topics")
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from .pipeline import run
+
+    _check_k(args.k, args.booklet)
+    params = make_params(args)
     only = None if args.command == "run" else (args.command,)
     summary = run(args.booklet, args.output, params, progress=not args.quiet, only=only)
     print(summary)
@@ -34,8 +277,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_notebooks(args: argparse.Namespace) -> int:
+    from .booklet import read_booklet
     from .notebooks import run_notebooks
 
+    booklet = args.booklet or str(DEFAULT_BOOKLET)
+    n = len(read_booklet(booklet).entries)  # bad input: one line here, before any notebook runs
+    if args.k is not None and args.k > n:
+        raise UsageError(f"-k {args.k}: the booklet {booklet} has only {n} entries; choose 2 ≤ k ≤ {n}")
     for path in run_notebooks(args.output, booklet=args.booklet, seed=args.seed, k=args.k,
                               anonymise=args.anonymise):
         print(f"executed → {path}")
@@ -50,25 +298,17 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_options(p: argparse.ArgumentParser, booklet: bool = True) -> None:
-    if booklet:
-        p.add_argument("booklet", nargs="?", default=str(DEFAULT_BOOKLET), help="booklet (default: the bundled one)")
-    p.add_argument("-o", "--output", default=str(DEFAULT_OUTDIR), help="output root (default: %(default)s)")
-    p.add_argument("--seed", type=int, default=0, help="random seed of every stochastic step (default 0)")
-    p.add_argument("-k", "--topics", dest="k", type=int, default=None,
-                   help="number of topics (default: chosen by the documented stability/coherence rule)")
-    p.add_argument("--anonymise", "--anonymize", action="store_true",
-                   help="show trainees as stable codes (T01 …) instead of names in networks, figures and report")
-    p.add_argument("--formats", nargs="+", default=["png", "svg"], choices=["png", "svg", "pdf"],
-                   help="figure formats (default: png svg)")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
-
-
 def _cmd_kwic(args: argparse.Namespace) -> int:
     from .booklet import read_booklet
-    from .store import write_table
+    from .store import write_csv_file
     from .trends import kwic
 
+    target = Path(args.csv) if args.csv else None
+    if target is not None:
+        if target.exists() and not args.force:
+            raise UsageError(f"{target}: the file exists; add --force to overwrite it")
+        if target.is_dir():
+            raise UsageError(f"{target}: is a folder; give a file name for --csv")
     booklet = read_booklet(args.booklet)
     hits = kwic(booklet.turns, args.term, window=args.window)
     titles = booklet.entries.set_index("entry_id").title
@@ -77,74 +317,78 @@ def _cmd_kwic(args: argparse.Namespace) -> int:
               f" 行{h.line_start}: …{h.left}【{h.term}】{h.right}…")
     print(f"\n{len(hits)} occurrences of “{args.term}” in {hits.entry_id.nunique()} entries"
           + (f": {', '.join(str(i) for i in sorted(hits.entry_id.unique())[:10])}" if len(hits) else ""))
-    if args.csv:
+    if target is not None:
         out = hits.assign(title=[titles[i] for i in hits.entry_id])
-        write_table(out, Path(args.csv).parent, Path(args.csv).stem, ("csv",))
-        print(f"written to {args.csv}")
+        written = write_csv_file(out, target)
+        print(f"written to {written}")
     return 0 if len(hits) else 1
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="corpus-tools", description="Parse and analyse training-programme Q&A booklets.")
-    p.add_argument("--version", action="version", version=f"corpus-tools {__version__}")
-    sub = p.add_subparsers(dest="command", required=True)
+# ---------------------------------------------------------------- errors and warnings
 
-    sp = sub.add_parser("parse", help="parse a booklet into tables (CSV for Excel + Parquet) and a parse report")
-    sp.add_argument("input", help="booklet text file (UTF-8/UTF-16/GB18030)")
-    sp.add_argument("-o", "--output", default=str(DEFAULT_OUTDIR / "data" / "processed"),
-                    help="output folder (default: %(default)s)")
-    sp.add_argument("--formats", nargs="+", default=["csv", "parquet"], choices=["csv", "parquet"])
-    sp.set_defaults(func=_cmd_parse)
 
-    kp = sub.add_parser("kwic", help="every use of a term in the turns, with its context (key word in context)")
-    kp.add_argument("term", help="the term, e.g. 数据湖 or 等保")
-    kp.add_argument("--booklet", default=str(DEFAULT_BOOKLET), help="booklet (default: the bundled one)")
-    kp.add_argument("-w", "--window", type=int, default=20, help="characters of context each side (default 20)")
-    kp.add_argument("--csv", help="also write the hits to this CSV file (UTF-8 with BOM)")
-    kp.set_defaults(func=_cmd_kwic)
+def _one_line(text: object) -> str:
+    return " ".join(str(text).split())
 
-    rp = sub.add_parser("run", help="the whole study on a booklet: parse → tokens → topics → networks → "
-                                    "trends/coverage → figures → report.html")
-    _run_options(rp)
-    rp.set_defaults(func=_cmd_run)
-    for name, what in (("topics", "topic models, their comparison and figures"),
-                       ("network", "speaker–topic networks (tables, GEXF/GraphML, figures)"),
-                       ("trends", "keyword trends, keyness, emerging/fading terms, word clouds"),
-                       ("coverage", "curriculum coverage tables and figures"),
-                       ("report", "the self-contained HTML review report (runs what it needs)")):
-        sp_ = sub.add_parser(name, help=f"only {what}")
-        _run_options(sp_)
-        sp_.set_defaults(func=_cmd_run)
 
-    np_ = sub.add_parser("notebooks", help="execute every notebook on a booklet into an output folder")
-    np_.add_argument("--booklet", default=None, help="booklet (default: the bundled one)")
-    np_.add_argument("-o", "--output", default="notebooks_out", help="folder for executed notebooks")
-    np_.add_argument("--seed", type=int, default=0)
-    np_.add_argument("-k", "--topics", dest="k", type=int, default=None)
-    np_.add_argument("--anonymise", "--anonymize", action="store_true")
-    np_.set_defaults(func=_cmd_notebooks)
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    print(f"{PROG}: warning: {_one_line(message)}", file=sys.stderr)
 
-    cp = sub.add_parser("compare", help="compare two booklets (e.g. two sessions): topics, key terms, units, "
-                                        "hospitals and people gained or lost")
-    cp.add_argument("old", help="the earlier booklet")
-    cp.add_argument("new", help="the later booklet")
-    cp.add_argument("-o", "--output", default="comparison", help="output folder (default: %(default)s)")
-    cp.add_argument("--seed", type=int, default=0)
-    cp.add_argument("--formats", nargs="+", default=["png", "svg"], choices=["png", "svg", "pdf"])
-    cp.set_defaults(func=_cmd_compare)
-    return p
+
+def _error(message: str, debug: bool) -> int:
+    hint = "" if debug else " (run again with --debug for the traceback)"
+    print(f"{PROG}: error: {_one_line(message)}{hint}", file=sys.stderr)
+    return 2
+
+
+def _os_error_text(exc: OSError) -> str:
+    name = exc.filename if exc.filename not in (None, "") else None
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    if name is not None and exc.filename2:
+        return f"{name} → {exc.filename2}: {reason}"
+    return f"{name}: {reason}" if name is not None else reason
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        return args.func(args)
-    except BookletError as exc:
-        print(f"corpus-tools: error: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"corpus-tools: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit as exc:  # --help, --version, or a one-line usage error
+            return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+        debug = bool(getattr(args, "debug", False)) or debug
+        from .ingest import input_size_limit
+
+        try:
+            with input_size_limit(getattr(args, "max_size", None)):
+                return args.func(args)
+        except (BookletError, OutputLocked, UsageError) as exc:
+            print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            print(f"{PROG}: interrupted", file=sys.stderr)
+            return 130
+        except BrokenPipeError:  # e.g. `corpus-tools kwic … | head`
+            try:
+                sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keep Python quiet at exit
+            except OSError:
+                pass
+            return 0
+        except OSError as exc:
+            if debug:
+                traceback.print_exc()
+            return _error(_os_error_text(exc), debug)
+        except MemoryError:
+            if debug:
+                traceback.print_exc()
+            return _error("out of memory: the booklet is too large for this machine's memory "
+                          "(try a smaller booklet or fewer topics)", debug)
+        except Exception as exc:  # anything unexpected: still one line
+            if debug:
+                traceback.print_exc()
+            return _error(f"unexpected {type(exc).__name__}: {exc}", debug)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,6 +1,9 @@
-"""Errors raised on bad input: each names the file and, where it can, the line."""
+"""Errors raised on bad input or a failed output: each names the file and, where it can, the line."""
 
 from __future__ import annotations
+
+import errno as _errno
+from pathlib import Path
 
 
 class BookletError(Exception):
@@ -12,3 +15,31 @@ class BookletError(Exception):
         self.message = message
         where = f"{self.path}:{line}" if line else self.path
         super().__init__(f"{where}: {message}")
+
+
+class OutputError(OSError):
+    """Writing an output file failed (disk full, no permission …). ``filename`` is the file that was being written,
+    never a temporary name; ``str(err)`` reads ``path: reason``."""
+
+    def __init__(self, path: str | Path, cause: OSError) -> None:
+        reason = cause.strerror or str(cause) or type(cause).__name__
+        super().__init__(cause.errno or _errno.EIO, reason, str(path))
+        self.cause = cause
+
+    def __str__(self) -> str:
+        return f"{self.filename}: {self.strerror}"
+
+
+class OutputLocked(RuntimeError):
+    """Another run holds the output folder's lock; the message names it (pid, host, start time, command)."""
+
+    def __init__(self, lock_path: str | Path, record: dict) -> None:
+        self.lock_path = str(lock_path)
+        self.record = dict(record)
+        if record:
+            who = (f"run {record.get('pid', '?')} on {record.get('host', '?')}, started {record.get('started', '?')}"
+                   f" ({record.get('command', '?')})")
+        else:
+            who = "another run (its lock file is being written or cannot be read)"
+        super().__init__(f"{Path(lock_path).parent}: the output folder is in use by {who}; wait for it to end, "
+                         f"or delete {lock_path} if that run is gone")

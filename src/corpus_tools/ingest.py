@@ -11,9 +11,14 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import os
 import re
+import stat
 import unicodedata
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -221,15 +226,70 @@ def classify_lines(raw_lines: list[str]) -> list[SourceLine]:
     return out
 
 
-def read_text(path: str | Path) -> SourceText:
-    """Read a booklet file into classified lines (raises :class:`BookletError` on bad input)."""
+#: largest booklet read without ``--max-size`` (megabytes, 10**6 bytes)
+DEFAULT_MAX_MB = 20.0
+_MAX_MB: ContextVar[float] = ContextVar("corpus_tools_max_input_mb", default=DEFAULT_MAX_MB)
+
+
+@contextmanager
+def input_size_limit(max_mb: float | None) -> Iterator[None]:
+    """Within the block, :func:`read_text` accepts files up to ``max_mb`` megabytes (``None``: the default)."""
+    token = _MAX_MB.set(DEFAULT_MAX_MB if max_mb is None else float(max_mb))
+    try:
+        yield
+    finally:
+        _MAX_MB.reset(token)
+
+
+def read_input_bytes(path: str | Path, max_mb: float | None = None) -> bytes:
+    """The bytes of a booklet file after checking it is a regular file under the size limit (``max_mb`` megabytes;
+    ``None``: :data:`DEFAULT_MAX_MB` or the :func:`input_size_limit` in force). FIFOs, devices, sockets and
+    folders are refused without being read, so a named pipe or ``/dev/zero`` can neither hang nor fill memory."""
     p = Path(path)
-    if not p.exists():
-        raise BookletError(str(p), "no such file")
-    if p.is_dir():
-        raise BookletError(str(p), "is a directory, not a booklet text file")
-    data = p.read_bytes()
-    return text_from_bytes(data, str(p))
+    limit_mb = _MAX_MB.get() if max_mb is None else float(max_mb)
+    limit = int(limit_mb * 1_000_000)
+    try:
+        st = os.stat(p)
+    except FileNotFoundError:
+        raise BookletError(str(p), "no such file") from None
+    except OSError as exc:
+        raise BookletError(str(p), f"cannot be read: {exc.strerror or exc}") from None
+    _check_kind(p, st.st_mode)
+    _check_size(p, st.st_size, limit_mb, limit)
+    try:  # O_NONBLOCK: if the path was swapped for a FIFO since the stat, open still returns at once
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        raise BookletError(str(p), f"cannot be read: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        _check_kind(p, st.st_mode)
+        try:
+            data = fh.read(limit + 1)
+        except OSError as exc:
+            raise BookletError(str(p), f"cannot be read: {exc.strerror or exc}") from None
+    _check_size(p, len(data), limit_mb, limit)
+    return data
+
+
+def _check_kind(p: Path, mode: int) -> None:
+    if stat.S_ISREG(mode):
+        return
+    what = ("is a directory" if stat.S_ISDIR(mode) else "is a named pipe (FIFO)" if stat.S_ISFIFO(mode)
+            else "is a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "is a socket" if stat.S_ISSOCK(mode)
+            else "is not a regular file")
+    raise BookletError(str(p), f"{what}, not a booklet text file")
+
+
+def _check_size(p: Path, size: int, limit_mb: float, limit: int) -> None:
+    if size > limit:
+        raise BookletError(str(p), f"is larger than the input size limit of {limit_mb:g} MB "
+                                   f"({size / 1e6:.1f} MB or more); raise the limit with --max-size MB")
+
+
+def read_text(path: str | Path, max_mb: float | None = None) -> SourceText:
+    """Read a booklet file into classified lines (raises :class:`BookletError` on bad input: missing, not a
+    regular file, larger than ``max_mb`` megabytes, empty, binary or undecodable). See :func:`read_input_bytes`."""
+    return text_from_bytes(read_input_bytes(path, max_mb), str(Path(path)))
 
 
 def text_from_bytes(data: bytes, path: str = "<bytes>") -> SourceText:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from dataclasses import dataclass
 
 import networkx as nx
@@ -295,9 +296,42 @@ def export_graph(G: nx.Graph, stem) -> list:
 
     from .store import atomic_write
 
-    H = G.copy()
+    H = xml_safe_graph(G)
     for _, _, d in H.edges(data=True):
         d.pop("distance", None)
     stem = Path(stem)
     return [atomic_write(stem.with_suffix(".gexf"), lambda p: nx.write_gexf(H, p)),
             atomic_write(stem.with_suffix(".graphml"), lambda p: nx.write_graphml(H, p))]
+
+
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(value):
+    """``value`` with every character XML 1.0 forbids (C0 controls but tab/LF/CR, lone surrogates, U+FFFE/U+FFFF)
+    replaced by U+FFFD; non-strings come back unchanged."""
+    return _XML_FORBIDDEN.sub("\ufffd", value) if isinstance(value, str) else value
+
+
+def xml_safe_graph(G: nx.Graph) -> nx.Graph:
+    """A copy of ``G`` whose node ids and graph/node/edge string attributes are XML 1.0 safe (see :func:`xml_safe`).
+    Two ids that become equal are kept apart by a trailing ``·``."""
+    mapping, seen = {}, set()
+    for n in G.nodes:
+        new = xml_safe(n)
+        while new in seen and new != n:
+            new = f"{new}·"
+        seen.add(new)
+        if new != n:
+            mapping[n] = new
+    H = nx.relabel_nodes(G, mapping, copy=True) if mapping else G.copy()
+    H.graph.update({xml_safe(k): xml_safe(v) for k, v in list(H.graph.items())})
+    for _, d in H.nodes(data=True):
+        for k in [k for k in d if isinstance(k, str) or isinstance(d[k], str)]:
+            v = d.pop(k)
+            d[xml_safe(k)] = xml_safe(v)
+    for *_, d in H.edges(data=True):
+        for k in [k for k in d if isinstance(k, str) or isinstance(d[k], str)]:
+            v = d.pop(k)
+            d[xml_safe(k)] = xml_safe(v)
+    return H

@@ -1,28 +1,60 @@
 """Writing tables and files: CSV as UTF-8 with BOM (so Excel opens Chinese correctly) and Parquet, each written to a
-temporary name and renamed, so a failed run never leaves a half-written file that looks finished."""
+temporary name and renamed, so a failed run never leaves a half-written file that looks finished.
+
+Three guards against hostile input and faults live here:
+
+* **CSV cells that cannot execute** — in text columns, a cell that starts with ``=`` ``+`` ``-`` ``@``, a tab or a
+  carriage return gets a leading apostrophe in the CSV (the OWASP rule against formula injection), so Excel shows
+  it as text. Parquet keeps the raw values; numeric columns are never touched.
+* **Errors that name the file** — an ``OSError`` while writing (disk full, permission) is raised again as
+  :class:`~corpus_tools.errors.OutputError` with the final file name.
+* **Transactional output** — :class:`StagedOutput` stages a whole run beside the target folder and moves it in
+  only when every stage succeeded, under a lock file that stops a second run into the same folder.
+"""
 
 from __future__ import annotations
 
+import datetime as _dt
+import json
 import os
+import shutil
+import socket
+import sys
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Callable
 
 import pandas as pd
 
+from .errors import OutputError, OutputLocked
+
+#: first characters that make a spreadsheet treat a cell as a formula (OWASP "CSV injection")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+LOCK_NAME = ".corpus-tools.lock"
+
 
 def atomic_write(path: Path, write: Callable[[str], object]) -> Path:
-    """Call ``write(tmp_path)`` then rename the result to ``path``."""
+    """Call ``write(tmp_path)`` then rename the result to ``path``. The temporary name is unique (``mkstemp``) and
+    removed on failure; an ``OSError`` is raised again as :class:`OutputError` naming ``path``."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    tmp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
         write(tmp)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files; give the usual permissions
         os.replace(tmp, path)
+    except OSError as exc:
+        if tmp:
+            Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OutputError):
+            raise
+        raise OutputError(path, exc) from exc
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp:
+            Path(tmp).unlink(missing_ok=True)
         raise
     return path
 
@@ -33,17 +65,298 @@ def _umask() -> int:
     return current
 
 
+def neutralise_cell(value: object) -> object:
+    """``"'" + value`` for a string that starts with a formula character (see :data:`FORMULA_START`), else the value
+    unchanged (numbers, missing values and other strings)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` whose text columns (object or string dtype) cannot execute in a spreadsheet: every cell
+    starting with ``= + - @``, tab or CR gets a leading apostrophe. Numeric, boolean and date columns are kept as
+    they are, so ``-3`` in a number column stays the number -3. Shape and column order are unchanged."""
+    out = df.copy()
+    for col in out.columns:
+        s = out[col]
+        if not (pd.api.types.is_object_dtype(s.dtype) or pd.api.types.is_string_dtype(s.dtype)):
+            continue
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            continue
+        mask = s.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_START)).astype(bool)
+        if mask.any():
+            out[col] = s.where(~mask, "'" + s[mask].astype(str))
+    cols = out.columns
+    if any(isinstance(c, str) and c.startswith(FORMULA_START) for c in cols):
+        out.columns = [neutralise_cell(c) for c in cols]
+    return out
+
+
 def write_table(df: pd.DataFrame, outdir: str | Path, name: str,
                 formats: tuple[str, ...] = ("csv", "parquet")) -> list[Path]:
-    """Write ``df`` as ``outdir/name.csv`` (UTF-8 with BOM) and/or ``outdir/name.parquet``."""
+    """Write ``df`` as ``outdir/name.csv`` (UTF-8 with BOM, formula cells neutralised by :func:`csv_safe`) and/or
+    ``outdir/name.parquet`` (raw values)."""
     out = Path(outdir)
     written = []
     if "csv" in formats:
-        written.append(atomic_write(out / f"{name}.csv", lambda p: df.to_csv(p, index=False, encoding="utf-8-sig")))
+        safe = csv_safe(df)
+        written.append(atomic_write(out / f"{name}.csv", lambda p: safe.to_csv(p, index=False, encoding="utf-8-sig")))
     if "parquet" in formats:
         written.append(atomic_write(out / f"{name}.parquet", lambda p: df.to_parquet(p, index=False)))
     return written
 
 
+def write_csv_file(df: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``df`` as CSV (UTF-8 with BOM, neutralised) to exactly ``path`` (no suffix added)."""
+    safe = csv_safe(df)
+    return atomic_write(Path(path), lambda p: safe.to_csv(p, index=False, encoding="utf-8-sig"))
+
+
 def write_text(path: str | Path, text: str) -> Path:
     return atomic_write(Path(path), lambda p: Path(p).write_text(text, encoding="utf-8"))
+
+
+# ---------------------------------------------------------------- lock
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    except OverflowError:
+        return False
+    return True
+
+
+def read_lock(folder: str | Path) -> dict | None:
+    """The lock record of ``folder`` (pid, host, started, command), ``{}`` if unreadable, ``None`` if no lock."""
+    p = Path(folder) / LOCK_NAME
+    try:
+        return json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        return {}
+
+
+class RunLock:
+    """A lock file ``folder/.corpus-tools.lock`` (JSON: pid, host, started, command), created atomically with
+    ``O_CREAT | O_EXCL``. A lock whose process is gone (same host, pid not alive) is stale: it is taken over with a
+    warning. Otherwise :class:`OutputLocked` is raised, naming the running process."""
+
+    def __init__(self, folder: str | Path, command: str | None = None) -> None:
+        self.folder = Path(folder)
+        self.path = self.folder / LOCK_NAME
+        self.command = command if command is not None else " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])
+        self.record: dict | None = None
+
+    def acquire(self) -> "RunLock":
+        self.folder.mkdir(parents=True, exist_ok=True)
+        record = dict(pid=os.getpid(), host=socket.gethostname(),
+                      started=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+                      command=self.command)
+        for _attempt in range(3):
+            try:
+                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                self._handle_existing()
+                continue
+            except OSError as exc:
+                raise OutputError(self.path, exc) from exc
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(record, fh, ensure_ascii=False)
+            self.record = record
+            return self
+        raise OutputLocked(self.path, read_lock(self.folder) or {})
+
+    def _handle_existing(self) -> None:
+        other = read_lock(self.folder)
+        if other is None:  # vanished meanwhile: try again
+            return
+        pid = other.get("pid")
+        same_host = other.get("host") == socket.gethostname()
+        if not other:
+            # unreadable or half-written: stale only if it is not brand new
+            try:
+                age = _dt.datetime.now().timestamp() - self.path.stat().st_mtime
+            except FileNotFoundError:
+                return
+            if age < 10:
+                raise OutputLocked(self.path, {})
+        elif not (same_host and isinstance(pid, int) and not _pid_alive(pid)):
+            raise OutputLocked(self.path, other)
+        warnings.warn(f"{self.path}: the run that left this lock (pid {pid if pid else '?'}, started "
+                      f"{other.get('started', '?')}) is gone; taking the lock over", RuntimeWarning, stacklevel=3)
+        # take over by renaming the stale lock aside (atomic), so two takers cannot both delete a fresh lock
+        aside = self.path.with_name(f"{LOCK_NAME}.stale.{os.getpid()}")
+        try:
+            os.replace(self.path, aside)
+            aside.unlink(missing_ok=True)
+        except FileNotFoundError:
+            pass
+
+    def release(self) -> None:
+        if self.record is None:
+            return
+        current = read_lock(self.folder)
+        if current and current.get("pid") == self.record["pid"] and current.get("started") == self.record["started"]:
+            self.path.unlink(missing_ok=True)
+        self.record = None
+
+    def __enter__(self) -> "RunLock":
+        return self.acquire()
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+# ---------------------------------------------------------------- staged output
+
+
+def _manifest_files(manifest: Path) -> set[str]:
+    """Relative paths a previous run's manifest lists (``outputs`` lists, ``output_sha256`` keys, ``files``)."""
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return set()
+    if not isinstance(data, dict):
+        return set()
+    out: set[str] = set()
+    outputs = data.get("outputs")
+    if isinstance(outputs, dict):
+        for files in outputs.values():
+            if isinstance(files, list):
+                out.update(f for f in files if isinstance(f, str))
+    for key in ("output_sha256",):
+        if isinstance(data.get(key), dict):
+            out.update(k for k in data[key] if isinstance(k, str))
+    if isinstance(data.get("files"), list):
+        out.update(f for f in data["files"] if isinstance(f, str))
+    return {f for f in out if _is_safe_relative(f)}
+
+
+def _is_safe_relative(rel: str) -> bool:
+    p = Path(rel)
+    return not p.is_absolute() and ".." not in p.parts and rel not in ("", ".")
+
+
+class StagedOutput:
+    """Write a whole run into a staging folder and move it into ``target`` only if everything succeeded.
+
+    ``with StagedOutput(outdir, command="corpus-tools run …") as stage:`` — ``stage`` is the staging folder (a
+    unique hidden folder beside ``target``); write every output under it with the same relative paths as in
+    ``target``. On leaving the block without an exception, each staged file replaces its target with ``os.replace``
+    (the manifest last), and files that the previous run's manifest listed but this run no longer produces are
+    removed; files the manifest does not list are never touched. If anything fails — inside the block or while
+    moving in — the staging folder is removed and every file of the previous run is restored byte for byte.
+
+    A lock file ``target/.corpus-tools.lock`` is held for the whole block (see :class:`RunLock`).
+    """
+
+    def __init__(self, target: str | Path, command: str | None = None,
+                 manifest: str = "run_manifest.json") -> None:
+        self.target = Path(target)
+        self.manifest = manifest
+        self.lock = RunLock(self.target, command)
+        self.staging: Path | None = None
+        self.committed: list[Path] = []
+        self.removed: list[Path] = []
+
+    def final(self, path: str | Path) -> Path:
+        """The final path in ``target`` of a path under the staging folder (other paths come back unchanged)."""
+        p = Path(path)
+        if self.staging is not None and p.is_relative_to(self.staging):
+            return self.target / p.relative_to(self.staging)
+        return p
+
+    def __enter__(self) -> Path:
+        self.lock.acquire()
+        try:
+            parent = self.target.resolve().parent
+            self.staging = Path(tempfile.mkdtemp(prefix=f".{self.target.resolve().name}.staging-", dir=parent))
+        except OSError as exc:
+            self.lock.release()
+            raise OutputError(self.target.parent, exc) from exc
+        except BaseException:
+            self.lock.release()
+            raise
+        return self.staging
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        try:
+            if exc_type is None:
+                self._commit()
+        finally:
+            if self.staging is not None:
+                shutil.rmtree(self.staging, ignore_errors=True)
+            self.lock.release()
+        return False
+
+    def _commit(self) -> None:
+        assert self.staging is not None
+        staged = sorted((p for p in self.staging.rglob("*") if p.is_file() or p.is_symlink()),
+                        key=lambda p: (p.relative_to(self.staging).as_posix() == self.manifest,
+                                       p.relative_to(self.staging).as_posix()))
+        new_rel = {p.relative_to(self.staging).as_posix() for p in staged}
+        old_listed = _manifest_files(self.target / self.manifest)
+        if (self.target / self.manifest).exists():
+            old_listed.add(self.manifest)
+        gone = sorted(f for f in old_listed - new_rel if (self.target / f).is_file() and f != LOCK_NAME)
+        backup = Path(tempfile.mkdtemp(prefix=f".{self.target.resolve().name}.backup-",
+                                       dir=self.target.resolve().parent))
+        journal: list[tuple[Path, Path | None]] = []  # (final path, backup copy or None if it was new)
+        try:
+            for src in staged:
+                rel = src.relative_to(self.staging)
+                dst = self.target / rel
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                saved = None
+                if dst.exists():
+                    saved = backup / rel
+                    saved.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(dst, saved)
+                journal.append((dst, saved))
+                try:
+                    os.replace(src, dst)
+                except OSError as exc:
+                    raise OutputError(dst, exc) from exc
+            for rel in gone:
+                dst = self.target / rel
+                saved = backup / rel
+                saved.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(dst, saved)
+                journal.append((dst, saved))
+        except BaseException:
+            for dst, saved in reversed(journal):  # roll back: the previous run comes back exactly
+                try:
+                    if saved is not None and saved.exists():
+                        os.replace(saved, dst)
+                    elif saved is None:
+                        dst.unlink(missing_ok=True)
+                except OSError:
+                    pass
+            shutil.rmtree(backup, ignore_errors=True)
+            raise
+        shutil.rmtree(backup, ignore_errors=True)
+        self.committed = [self.target / p.relative_to(self.staging) for p in staged]
+        self.removed = [self.target / f for f in gone]
+        _remove_empty_dirs(self.target, {(self.target / f).parent for f in gone})
+
+
+def _remove_empty_dirs(root: Path, dirs: set[Path]) -> None:
+    for d in sorted(dirs, key=lambda p: len(p.parts), reverse=True):
+        while d != root and d.is_relative_to(root):
+            try:
+                d.rmdir()
+            except OSError:
+                break
+            d = d.parent
+
+
+def write_bytes(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically (a figure's PNG/SVG/PDF bytes)."""
+    return atomic_write(Path(path), lambda p: Path(p).write_bytes(data))
