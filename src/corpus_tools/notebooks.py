@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 from .paths import REPO_ROOT
@@ -29,7 +31,22 @@ def run_notebooks(outdir: str | Path, booklet: str | None = None, seed: int = 0,
         declared = "".join(c.source for c in nb.cells if "parameters" in c.metadata.get("tags", []))
         params = {name: value for name, value in wanted.items() if f"{name} =" in declared and value is not None}
         target = out / nb_path.name
-        pm.execute_notebook(str(nb_path), str(target), parameters=params, cwd=str(out), progress_bar=False,
-                            kernel_name="python3")
+        # executed under a unique temporary name, renamed only on success: a failed notebook never sits
+        # under its final name (it is kept as NN_name.failed.ipynb to read the error)
+        fd, partial = tempfile.mkstemp(prefix=f".{nb_path.stem}.", suffix=".partial.ipynb", dir=out)
+        os.close(fd)
+        try:
+            pm.execute_notebook(str(nb_path), partial, parameters=params, cwd=str(out), progress_bar=False,
+                                kernel_name="python3")
+        except Exception as exc:
+            failed = target.with_suffix(".failed.ipynb")
+            if Path(partial).stat().st_size:
+                os.replace(partial, failed)
+            Path(partial).unlink(missing_ok=True)
+            reason = f"{getattr(exc, 'ename', type(exc).__name__)}: {getattr(exc, 'evalue', exc)}"
+            raise RuntimeError(f"notebook {nb_path.name} failed ({' '.join(reason.split())[:300]}); "
+                               f"the partly executed notebook is {failed}") from exc
+        os.chmod(partial, 0o644)  # mkstemp makes 0600 files
+        os.replace(partial, target)
         done.append(target)
     return done

@@ -360,3 +360,23 @@ def _remove_empty_dirs(root: Path, dirs: set[Path]) -> None:
 def write_bytes(path: str | Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically (a figure's PNG/SVG/PDF bytes)."""
     return atomic_write(Path(path), lambda p: Path(p).write_bytes(data))
+
+
+# ---------------------------------------------------------------- caches
+
+
+def writable_dir(path: str | Path, what: str = "cache folder") -> bool:
+    """Create ``path`` if needed and check a file can be written in it. If not (read-only folder, HOME not
+    writable, a file in the way), warn once in one line and return ``False``: callers then run without the
+    cache."""
+    p = Path(path)
+    try:
+        p.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".probe.", dir=p)
+        os.close(fd)
+        os.unlink(probe)
+        return True
+    except OSError as exc:
+        warnings.warn(f"{what} {p} cannot be written ({exc.strerror or exc}); running without the cache",
+                      RuntimeWarning, stacklevel=2)
+        return False
