@@ -1,242 +1,209 @@
-"""One pipeline, many faces: ``run(booklet, outdir, params)`` runs the stages in order and writes a manifest.
+"""The pipeline: booklet file → :func:`corpus_tools.study.analyse` → :func:`save_study` (files) → manifest.
 
-Stages: parse → tokens → topics → trends → coverage → figures. Each analysis stage is a plain function taking
-the earlier products and returning an :class:`Analysis` (tables + figure makers); only :func:`run` writes files.
+``run(booklet_path, outdir, params)`` parses the booklet, runs the declared stages (reusing cached stage results
+whose inputs did not change), renders the figures (in worker processes, reusing cached renderings), writes every
+table, graph, figure, the report and ``run_manifest.json``. A rerun whose input, parameters and package version
+are unchanged, and whose files are still as the manifest lists them, returns at once.
 
-Output tree under ``outdir``: ``data/processed/`` (tables, CSV + Parquet), ``figures/`` (stable names: the file
-stem is the figure's name), ``run_manifest.json`` (input checksum, parameters, package versions, seconds per
-stage).
+Output tree under ``outdir``: ``data/processed/`` (tables, CSV + Parquet; networks/ GEXF + GraphML),
+``figures/`` (the file stem is the figure's name), ``report.html``, ``run_manifest.json``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import pickle
 import platform
 import sys
 import time
-from dataclasses import asdict, dataclass, field
-from importlib import metadata
+import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Iterable
 
-from .booklet import Booklet, read_booklet
-from .features import DocumentTermMatrix, document_term_matrix
-from .schema import TABLES, conform
-from .store import write_table, write_text
-from .text import ChineseTokenizer, tokenizer_for, tokens_table
-from .topics import TopicFit, TopicSettings, entry_coordinates, select_and_fit, topic_tables
+from .study import FigureSpec, Params, Stage, StageOutput, Study, analyse, file_digest, package_version, plan
 
+RunParams = Params  # the name earlier versions used
 
-@dataclass(frozen=True)
-class RunParams:
-    """Parameters of a run, in one place. ``k=None``: the number of topics is chosen by the documented rule."""
-
-    seed: int = 0
-    k: int | None = None
-    formats: tuple[str, ...] = ("png", "svg")
-    table_formats: tuple[str, ...] = ("csv", "parquet")
-    anonymise: bool = False  # trainees as stable codes (T01 …) in network tables, graphs and figures
-    jobs: int = 2  # processes for topic selection and figures (results do not depend on it)
+REPORT_STAGES = ("overview", "tokens", "topics", "network", "trends", "coverage")
+COMMANDS = ("run", "report") + REPORT_STAGES  # stage names double as CLI subcommands
 
 
-@dataclass
-class Analysis:
-    """What a stage produces: tables by name and figure makers by file stem."""
+# ---------------------------------------------------------------- caches (files: they live here, not in the core)
 
-    tables: dict = field(default_factory=dict)
-    figures: dict[str, Callable] = field(default_factory=dict)
-
-
-@dataclass
-class TopicResult(Analysis):
-    dtm: DocumentTermMatrix | None = None
-    fit: TopicFit | None = None
+def default_cache_dir() -> Path:
+    """``$CORPUS_TOOLS_CACHE`` or ``$XDG_CACHE_HOME/corpus_tools`` (``~/.cache/corpus_tools``)."""
+    env = os.environ.get("CORPUS_TOOLS_CACHE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "corpus_tools"
 
 
-@dataclass
-class NetworkResult(Analysis):
-    graphs: dict = field(default_factory=dict)
+class DiskCache:
+    """Stage results (pickles) and rendered figures (bytes) under ``root``, keyed by content hashes.
+
+    A cache that cannot be written is a warning, never an error: the run goes on without it."""
+
+    def __init__(self, root: str | Path | None = None, enabled: bool = True):
+        self.root = Path(root) if root else default_cache_dir() / "results"
+        self.enabled = enabled
+        self.warned = False
+
+    def _path(self, kind: str, key: str, suffix: str) -> Path:
+        return self.root / kind / f"{key}{suffix}"
+
+    def _read(self, path: Path) -> bytes | None:
+        if not self.enabled:
+            return None
+        try:
+            return path.read_bytes()
+        except OSError:
+            return None
+
+    def _write(self, path: Path, data: bytes) -> None:
+        if not self.enabled:
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
+        except OSError as exc:
+            if not self.warned:
+                warnings.warn(f"cache folder {self.root} is not writable ({exc.strerror or exc}); "
+                              "running without the cache", RuntimeWarning, stacklevel=2)
+                self.warned = True
+            self.enabled = False
+
+    def get(self, stage: str, key: str) -> StageOutput | None:
+        data = self._read(self._path("stages", f"{stage}-{key}", ".pkl"))
+        if data is None:
+            return None
+        try:
+            return pickle.loads(data)
+        except Exception:  # a cache from another version of a dependency: recompute
+            return None
+
+    def put(self, stage: str, key: str, output: StageOutput) -> None:
+        try:
+            data = pickle.dumps(output, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # something in the output cannot be pickled: just don't cache it
+            return
+        self._write(self._path("stages", f"{stage}-{key}", ".pkl"), data)
+
+    def get_figure(self, key: str, fmt: str) -> bytes | None:
+        return self._read(self._path("figures", key, f".{fmt}"))
+
+    def put_figure(self, key: str, fmt: str, data: bytes) -> None:
+        self._write(self._path("figures", key, f".{fmt}"), data)
 
 
-# ---------------------------------------------------------------- stages
+# ---------------------------------------------------------------- progress
 
-def run_topics(booklet: Booklet, tokens, tokenizer: ChineseTokenizer, params: RunParams) -> TopicResult:
-    """Build the entry-view matrix, choose k (unless given) and fit the topic model."""
-    from .plots import topics as plots
+class Progress:
+    """Live progress on stderr (tqdm), quiet when stderr is not a terminal or when ``enabled`` is False."""
 
-    settings = TopicSettings(k=params.k, n_jobs=params.jobs)
-    dtm = document_term_matrix(tokens, booklet, settings.view, settings.min_df, settings.max_df,
-                               dict(settings.weights), exclude=set(tokenizer.names))
-    fit, comparison = select_and_fit(dtm, settings, params.seed, reference=booklet.entries.section.to_numpy())
-    tables = topic_tables(fit, dtm)
-    if len(comparison):
-        tables["topic_model_comparison"] = comparison
-    result = TopicResult(tables=tables, dtm=dtm, fit=fit)
-    result.figures = topic_figures(booklet, result, params, plots)
-    return result
+    def __init__(self, enabled: bool = True):
+        self.enabled = enabled and sys.stderr.isatty()
+        self.start = time.perf_counter()
+
+    def stage(self, stage: Stage, i: int, n: int) -> None:
+        if self.enabled:
+            print(f"[{i + 1}/{n}] {stage.title}（{stage.name}）…  已用 {time.perf_counter() - self.start:4.1f} 秒",
+                  file=sys.stderr, flush=True)
+
+    def bar(self, total: int, desc: str):
+        from tqdm.auto import tqdm
+
+        return tqdm(total=total, desc=desc, unit="张", disable=not self.enabled, file=sys.stderr, leave=False,
+                    dynamic_ncols=True)
 
 
-def topic_figures(booklet: Booklet, topics: TopicResult, params: RunParams, plots) -> dict:
-    """Figure makers of the topic stage, by stable file stem."""
-    t = topics.tables
-    out = {
-        "topics_top_terms": lambda: plots.topic_top_terms(t["topic_terms"], t["topics"]),
-        "topics_section_heatmap": lambda: plots.section_topic_heatmap(booklet.entries, t["entry_topics"],
-                                                                      t["topics"]),
-        "topics_entry_map": lambda: plots.entry_map(entry_coordinates(topics.dtm, params.seed), booklet.entries,
-                                                    t["entry_topics"], t["topics"]),
-    }
-    for topic_id in t["topics"].topic_id:
-        terms = t["topic_terms"][t["topic_terms"].topic_id == topic_id]
-        label = t["topics"].label[topic_id]
-        out[f"topics_wordcloud_{topic_id:02d}"] = (
-            lambda terms=terms, topic_id=topic_id, label=label: plots.word_cloud(
-                dict(zip(terms.term, terms.weight)), f"主题 {topic_id}：{label}", seed=params.seed))
+# ---------------------------------------------------------------- figures
+
+def figure_key(stage_key: str, spec: FigureSpec, params: Params, version: str) -> str:
+    h = hashlib.sha256(json.dumps([version, stage_key, spec.stem, params.dpi, params.figure_size],
+                                  ensure_ascii=False).encode("utf-8"))
+    return h.hexdigest()[:24]
+
+
+def _render_bytes(spec: FigureSpec, formats: tuple[str, ...], dpi: int, figure_size: str) -> dict[str, bytes]:
+    """Draw one figure and return its bytes per format (runs in a worker process)."""
+    from .plots import style
+
+    if hasattr(style, "use_figure_size"):
+        style.use_figure_size(figure_size)
+    fig = spec.make()
+    if hasattr(style, "figure_bytes"):
+        return {fmt: style.figure_bytes(fig, fmt, dpi=dpi) for fmt in formats}
+    import io
+
+    out = {}
+    for fmt in formats:
+        buf = io.BytesIO()
+        fig.savefig(buf, format=fmt, dpi=dpi if fmt == "png" else None, metadata=style._metadata(fmt))
+        out[fmt] = buf.getvalue()
     return out
 
 
-def run_trends(booklet: Booklet, tokens, params: RunParams) -> Analysis:
-    """Frequencies per cohort / unit / section, keyness per cohort and section, emerging and fading terms."""
-    from . import trends
-    from .plots import topics as topic_plots
-    from .plots import trends as plots
-
-    e = booklet.entries
-    tables = {
-        "term_freq_by_cohort": trends.term_frequencies(tokens, e, "cohort"),
-        "term_freq_by_unit": trends.term_frequencies(tokens, e, "unit"),
-        "term_freq_by_section": trends.term_frequencies(tokens, e, "section"),
-        "keyness_by_cohort": trends.keyness(tokens, e, "cohort"),
-        "keyness_by_section": trends.keyness(tokens, e, "section"),
-        "emerging_fading_terms": trends.emerging_fading(tokens, e),
-    }
-    by_cohort = tables["term_freq_by_cohort"]
-    top = trends.top_terms_by_group(by_cohort, n=12)
-    top_units = trends.top_terms_by_group(tables["term_freq_by_unit"], n=25)
-    sections = list(booklet.sections.section)
-    # small multiples stay legible: at most 12 panels, the largest groups first
-    panels = list(booklet.sections.sort_values(["n_entries", "section_no"], ascending=[False, True],
-                                               kind="stable").section[:12])
-    cohorts = sorted(e.cohort.dropna().unique())
-    figures = {
-        "trends_top_terms_by_cohort": lambda: plots.term_trends(by_cohort, top),
-        "trends_terms_by_unit": lambda: plots.terms_by_unit_heatmap(
-            trends.trend_matrix(tables["term_freq_by_unit"], top_units)),
-        "keyness_by_cohort": lambda: plots.keyness_bars(
-            tables["keyness_by_cohort"], cohorts[-12:], title="各期关键词（对其余各期）",
-            labels={c: f"第{int(c)}期" for c in cohorts}),
-        "keyness_by_section": lambda: plots.keyness_bars(tables["keyness_by_section"], panels,
-                                                         title="各栏目关键词（对其余栏目）"),
-    }
-    # word clouds: every cohort and section — beyond 24, the latest 24 cohorts and the 12 largest sections
-    for group_col, groups, prefix in (("cohort", cohorts[-24:], "cohort"),
-                                      ("section", sections if len(sections) <= 24 else panels, "section")):
-        freqs = tables[f"term_freq_by_{group_col}"]
-        for k, g in enumerate(groups, start=1):
-            sub = freqs[freqs.group == g].head(80)
-            name = f"第{int(g)}期" if group_col == "cohort" else g
-            stem = f"wordcloud_{prefix}_{int(g) if group_col == 'cohort' else k:02d}"
-            figures[stem] = (lambda sub=sub, name=name: topic_plots.word_cloud(
-                dict(zip(sub.term, sub["count"])), f"{name}：高频词", seed=params.seed))
-    return Analysis(tables, figures)
+def render_figures(study: Study, cache: DiskCache | None, progress: Progress | None = None) -> dict[str, dict[str, bytes]]:
+    """Bytes of every figure of ``study`` per format (PNG only for pictures such as word clouds), from the cache
+    where a figure's inputs are unchanged, otherwise drawn in ``params.jobs`` worker processes."""
+    params = study.params
+    version = package_version()
+    out: dict[str, dict[str, bytes]] = {}
+    todo: list[tuple[str, FigureSpec, tuple[str, ...], str]] = []
+    for stem, spec in study.figures.items():
+        formats = ("png",) if spec.raster_only else tuple(params.formats)
+        key = figure_key(study.stage_keys.get(study.figure_stage.get(stem, ""), ""), spec, params, version)
+        got = {fmt: cache.get_figure(key, fmt) for fmt in formats} if cache is not None else {}
+        if got and all(v is not None for v in got.values()):
+            out[stem] = got  # type: ignore[assignment]
+        else:
+            todo.append((stem, spec, formats, key))
+    if todo:
+        bar = progress.bar(len(todo), "绘图") if progress else None
+        results = _map_render(todo, params, bar)
+        for (stem, _, _, key), data in zip(todo, results):
+            out[stem] = data
+            if cache is not None:
+                for fmt, b in data.items():
+                    cache.put_figure(key, fmt, b)
+        if bar is not None:
+            bar.close()
+    return {stem: out[stem] for stem in study.figures}
 
 
-def run_coverage(booklet: Booklet, tokens, tokenizer, topics: TopicResult | None, params: RunParams) -> Analysis:
-    """Curriculum coverage tables and figures."""
-    from . import coverage
-    from .plots import trends as plots
+def _map_render(todo, params: Params, bar) -> list[dict[str, bytes]]:
+    args = [(spec, formats, params.dpi, params.figure_size) for _, spec, formats, _ in todo]
+    if params.jobs <= 1 or len(args) <= 2:
+        results = []
+        for a in args:
+            results.append(_render_bytes(*a))
+            if bar is not None:
+                bar.update(1)
+        return results
+    from .workers import parallel_map
 
-    e, t = booklet.entries, booklet.turns
-    first_topic = None
-    topic_tables_ = topics.tables if topics is not None else {}
-    if topics is not None:
-        et = topic_tables_["entry_topics"]
-        first_topic = et[et["rank"] == 1][["entry_id", "topic_id"]]
-    curric = coverage.curriculum(booklet.units)
-    home = coverage.home_table(e, tokens, tokenizer, t)
-    tables = {
-        "coverage_units": coverage.coverage_table(e, booklet.units, tokens, booklet.askers, t,
-                                                  topic_tables_.get("entry_topics"), topic_tables_.get("topics")),
-        "curriculum": curric,
-        "low_draw_units": coverage.low_draw_units(curric),
-        "unit_by_section": coverage.unit_by(e, "section").reset_index(),
-        "question_homes": home,
-        "homeless_by_section": coverage.homeless_share(home, e, "section"),
-        "instructors_by_unit": coverage.instructors_per_unit(e, t),
-    }
-    figures = {
-        "coverage_unit_by_section": lambda: plots.coverage_heatmap(coverage.unit_by(e, "section")),
-        "coverage_questions_per_unit": lambda: plots.questions_per_unit(curric),
-    }
-    if first_topic is not None:
-        by_topic = coverage.unit_by(e, "topic_id", first_topic)
-        tables["unit_by_topic"] = by_topic.reset_index()
-        tables["homeless_by_topic"] = coverage.homeless_share(home, e, "topic_id", first_topic)
-        figures["coverage_unit_by_topic"] = lambda: plots.coverage_heatmap(
-            by_topic.rename(columns=lambda c: f"{c} {topic_tables_['topics'].label[c]}"),
-            "课程单元 × 主题（问答条数）")
-    return Analysis(tables, figures)
+    import inspect
+
+    kwargs = {"on_done": (lambda *_: bar.update(1)) if bar is not None else None} if "on_done" in inspect.signature(
+        parallel_map).parameters else {}
+    return parallel_map(_render_star, args, jobs=params.jobs, **kwargs)
 
 
-def run_network(booklet: Booklet, tokens, topics: TopicResult, params: RunParams) -> NetworkResult:
-    """Speaker–topic graphs, their measures and figures (trainees pseudonymised if ``params.anonymise``)."""
-    from . import network
-    from .plots import network as plots
-
-    nets = network.build_networks(booklet, tokens, topics.tables["entry_topics"], topics.tables["topics"],
-                                  anonymise=params.anonymise, seed=params.seed)
-    tables = {"network_nodes": nets.nodes, "network_edges": nets.edges, "network_summary": nets.modularity,
-              "instructor_specialisation": nets.specialisation, "topic_dependence": nets.topic_dependence}
-    g = nets.graphs
-    figures = {
-        "network_instructor_topic": lambda: plots.bipartite_figure(g["instructor_topic"], "instructor",
-                                                                   "教员 — 主题（边宽 = 作答条数）"),
-        "network_trainee_topic": lambda: plots.bipartite_figure(g["trainee_topic"], "trainee", "学员 — 主题"),
-        "network_hospital_topic": lambda: plots.bipartite_figure(g["hospital_topic"], "hospital", "医院 — 主题"),
-        "network_trainee_instructor": lambda: plots.bipartite_figure(g["trainee_instructor"], "trainee",
-                                                                     "学员 → 教员（谁的问题由谁作答）"),
-        "network_instructor_coanswer": lambda: plots.draw_graph(g["instructor_coanswer"], "教员共同作答",
-                                                                seed=params.seed, n_labels=20),
-        "network_term_cooccurrence": lambda: plots.draw_graph(g["term_cooccurrence"], "关键词共现（同一发言内，NPMI ≥ 0.25）",
-                                                              seed=params.seed, n_labels=40),
-    }
-    return NetworkResult(tables, figures, graphs=g)
+def _render_star(a):
+    return _render_bytes(*a)
 
 
-# ---------------------------------------------------------------- run
-
-@dataclass
-class RunResult:
-    booklet: Booklet
-    outdir: Path
-    timings: dict[str, float] = field(default_factory=dict)
-    outputs: dict[str, list[str]] = field(default_factory=dict)
-    analyses: dict[str, Analysis] = field(default_factory=dict)
-    params: RunParams = field(default_factory=RunParams)
-
-    def __str__(self) -> str:
-        b = self.booklet
-        lines = [
-            "",
-            "Summary",
-            f"  booklet   {b.meta.get('source')}  ({b.meta.get('encoding')}, {b.meta.get('n_lines')} lines)",
-            f"  parsed    {len(b.entries)} entries · {len(b.sections)} sections · {len(b.turns)} turns · "
-            f"{(b.people.role == 'trainee').sum()} trainees · {(b.people.role == 'instructor').sum()} instructors · "
-            f"{len(b.units)} sessions",
-            f"  warnings  {len(b.warnings)}" + ("  (see data/processed/parse_report.txt)" if len(b.warnings) else ""),
-        ]
-        topics = self.analyses.get("topics")
-        if isinstance(topics, TopicResult) and topics.fit is not None:
-            lines.append(f"  topics    k = {topics.fit.k}: " + "；".join(topics.tables["topics"].label))
-        for stage, files in self.outputs.items():
-            lines.append(f"  {stage:<9} {len(files)} files")
-        lines.append(f"  outputs   {self.outdir.resolve()}  (tables in data/processed/, figures in figures/)")
-        lines.append("  timings   " + ", ".join(f"{k} {v:.1f}s" for k, v in self.timings.items()))
-        return "\n".join(lines)
-
+# ---------------------------------------------------------------- saving a study
 
 def _versions() -> dict[str, str]:
+    from importlib import metadata
+
     out = {"python": platform.python_version()}
     for pkg in ("corpus_tools", "pandas", "numpy", "scipy", "jieba", "scikit-learn", "networkx", "matplotlib",
                 "wordcloud", "mplfonts", "stopwordsiso"):
@@ -247,116 +214,224 @@ def _versions() -> dict[str, str]:
     return out
 
 
-STAGES = ("parse", "topics", "network", "trends", "coverage", "report")
-NEEDS = {"parse": set(), "topics": {"tokens"}, "network": {"tokens", "topics"}, "trends": {"tokens"},
-         "coverage": {"tokens", "topics"}, "report": {"tokens", "topics", "network", "trends", "coverage"}}
+def run_key(booklet_sha: str, params: Params, stages: Iterable[str], version: str) -> str:
+    """What a whole run's outputs depend on: input, parameters (files by content), stages, package version."""
+    p = params.as_dict()
+    for name in ("curriculum", "codes", "synonyms"):
+        p[name] = file_digest(p[name])
+    p.pop("jobs", None)
+    return hashlib.sha256(json.dumps([version, booklet_sha, p, sorted(stages)], ensure_ascii=False,
+                                     sort_keys=True, default=str).encode("utf-8")).hexdigest()
 
 
-def run(booklet_path: str | Path, outdir: str | Path, params: RunParams = RunParams(),
-        progress: bool = True, only: tuple[str, ...] | None = None) -> RunResult:
-    """Run the stages on one booklet and write their outputs under ``outdir``. ``only`` restricts what is
-    written to some of :data:`STAGES` (the stages they need still run, quietly): e.g. ``("topics",)``."""
-    wanted = set(only or STAGES)
-    unknown = wanted - set(STAGES)
-    if unknown:
-        raise ValueError(f"unknown stages {sorted(unknown)}; choose from {STAGES}")
-    computed = set(wanted)
-    for w in wanted:
-        computed |= NEEDS[w]
-    if "report" in wanted:
-        computed |= {"figures"}
+@dataclass
+class RunResult:
+    """A finished run: the study, where it was written, seconds per step and the files written per step."""
+
+    study: Study | None
+    outdir: Path
+    timings: dict[str, float] = field(default_factory=dict)
+    outputs: dict[str, list[str]] = field(default_factory=dict)
+    params: Params = field(default_factory=Params)
+    up_to_date: bool = False
+
+    @property
+    def booklet(self):
+        return self.study.booklet if self.study is not None else None
+
+    @property
+    def report_path(self) -> Path | None:
+        p = self.outdir / "report.html"
+        return p if any(str(x).endswith("report.html") for v in self.outputs.values() for x in v) or (
+            self.up_to_date and p.exists()) else None
+
+    def __str__(self) -> str:
+        lines = [""]
+        if self.report_path is not None:
+            lines.append(f"评审报告：{self.report_path.resolve()}  （用浏览器打开）")
+        if self.up_to_date:
+            lines.append(f"输入、参数和软件版本都没有变化，{self.outdir.resolve()} 中的结果已是最新（用 --fresh 重新计算）。")
+            return "\n".join(lines)
+        s = self.study
+        b = s.booklet
+        n_tables = sum(1 for v in self.outputs.values() for x in v if x.endswith(".csv"))
+        n_figs = len(s.figures)
+        lines += [
+            f"问答合集：{b.meta.get('source')}（{b.meta.get('n_lines')} 行，编码 {b.meta.get('encoding')}）",
+            f"解析结果：{len(b.entries)} 条问答 · {len(b.sections)} 个栏目 · {len(b.turns)} 段发言 · "
+            f"{int((b.people.role == 'trainee').sum())} 位学员 · {int((b.people.role == 'instructor').sum())} 位教员"
+            + (f" · {len(b.warnings)} 条解析警告（见 data/processed/parse_report.txt）" if len(b.warnings) else ""),
+        ]
+        if "topics" in s.tables:
+            lines.append(f"主题：{len(s.tables['topics'])} 个 —— " + "；".join(s.tables["topics"].label))
+        for stage, why in s.skipped.items():
+            lines.append(f"跳过“{stage}”：{why}")
+        lines.append(f"数据表：{n_tables} 张（{self.outdir.resolve() / 'data' / 'processed'}，CSV 可用 Excel 打开）")
+        if n_figs:
+            lines.append(f"图：{n_figs} 张（{self.outdir.resolve() / 'figures'}，索引见 figures/index.html）")
+        reused = [n for n in s.cached]
+        took = sum(self.timings.values())
+        lines.append(f"用时 {took:.1f} 秒" + (f"（沿用缓存：{'、'.join(reused)}）" if reused else ""))
+        return "\n".join(lines)
+
+
+def save_study(study: Study, outdir: str | Path, cache: DiskCache | None = None, progress: Progress | None = None,
+               report: bool = True, timings: dict[str, float] | None = None,
+               extra_manifest: dict | None = None) -> RunResult:
+    """Write ``study`` under ``outdir``: parse tables, analysis tables, graphs, figures, report, manifest.
+
+    All writing goes through :mod:`corpus_tools.store`; the output folder is replaced only when everything was
+    written (see ``store.StagedOutput``)."""
+    from .schema import TABLES, conform
+    from .store import StagedOutput, write_bytes, write_table, write_text
+
+    params = study.params
     out = Path(outdir)
-    tables_dir, figdir = out / "data" / "processed", out / "figures"
-    result = RunResult(booklet=None, outdir=out, params=params)  # type: ignore[arg-type]
-    order = [s for s in ("parse", "tokens", "topics", "network", "trends", "coverage", "figures", "report")
-             if s == "parse" or s in computed or (s == "figures" and wanted - {"parse"})]
-    clock = time.perf_counter()
+    result = RunResult(study=study, outdir=out, params=params, timings=dict(timings or {}))
+    t0 = time.perf_counter()
+    rendered = render_figures(study, cache, progress) if study.figures else {}
+    result.timings["figures"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    report_html = None
+    if report:
+        report_html = _build_report(study, rendered)
+    result.timings["report"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    tables = _output_tables(study)
+    with StagedOutput(out) as stage_dir:
+        base = Path(stage_dir)
+        tdir, fdir = base / "data" / "processed", base / "figures"
+        written: dict[str, list[Path]] = {}
+        written["parse"] = study.booklet.save(tdir, formats=params.table_formats)
+        written["tables"] = [p for name, df in tables.items()
+                             for p in write_table(conform(name, df) if name in TABLES else df, tdir, name,
+                                                  params.table_formats)]
+        if study.graphs:
+            from .network import export_graph
 
-    def stage(name: str) -> float:
-        if progress:
-            k, n = order.index(name), len(order)
-            bar = "█" * k + "░" * (n - k)
-            print(f"{bar} [{k + 1}/{n}] {name:<9} … (elapsed {time.perf_counter() - clock:5.1f}s)",
-                  file=sys.stderr, flush=True)
-        return time.perf_counter()
+            written["networks"] = [p for name, G in study.graphs.items()
+                                   for p in export_graph(G, tdir / "networks" / name)]
+        written["figures"] = [write_bytes(fdir / f"{stem}.{fmt}", data)
+                              for stem, per_fmt in rendered.items() for fmt, data in per_fmt.items()]
+        if rendered:
+            written["figures"] += _write_gallery(study, rendered, fdir, tables)
+        if report_html is not None:
+            written["report"] = [write_text(base / "report.html", report_html)]
 
-    def done(name: str, t0: float, tables: dict | None = None, write: bool = True) -> None:
-        if tables and write:
-            result.outputs[name] = [str(p) for tname, df in tables.items()
-                                    for p in write_table(conform(tname, df) if tname in TABLES else df,
-                                                         tables_dir, tname, params.table_formats)]
-        result.timings[name] = time.perf_counter() - t0
+        def rel(p: Path) -> str:
+            return Path(p).relative_to(base).as_posix()
 
-    t0 = stage("parse")
-    booklet = read_booklet(booklet_path)
-    result.booklet = booklet
-    result.outputs["parse"] = [str(p) for p in booklet.save(tables_dir, formats=params.table_formats)]
-    result.timings["parse"] = time.perf_counter() - t0
-
-    if "tokens" in computed:
-        t0 = stage("tokens")
-        tokenizer = tokenizer_for(booklet)
-        tokens = tokens_table(booklet, tokenizer)
-        done("tokens", t0, {"tokens": tokens})
-
-    if "topics" in computed:
-        t0 = stage("topics")
-        topics = run_topics(booklet, tokens, tokenizer, params)
-        result.analyses["topics"] = topics
-        done("topics", t0, topics.tables, "topics" in wanted or "report" in wanted)
-
-    if "network" in computed:
-        t0 = stage("network")
-        from .network import export_graph
-
-        nets = run_network(booklet, tokens, topics, params)
-        result.analyses["network"] = nets
-        done("network", t0, nets.tables)
-        result.outputs["network"] += [str(p) for name, G in nets.graphs.items()
-                                      for p in export_graph(G, tables_dir / "networks" / name)]
-
-    if "trends" in computed:
-        t0 = stage("trends")
-        result.analyses["trends"] = run_trends(booklet, tokens, params)
-        done("trends", t0, result.analyses["trends"].tables)
-
-    if "coverage" in computed:
-        t0 = stage("coverage")
-        result.analyses["coverage"] = run_coverage(booklet, tokens, tokenizer, topics, params)
-        done("coverage", t0, result.analyses["coverage"].tables)
-
-    if "figures" in order:
-        t0 = stage("figures")
-        from .plots import overview
-        from .plots.style import render_all
-
-        makers = {"overview_entries_by_section": lambda: overview.entries_by_section(booklet.entries),
-                  "overview_entries_by_unit": lambda: overview.entries_by_unit(booklet.units)}
-        for name, analysis in result.analyses.items():
-            if name in wanted or "report" in wanted:
-                makers.update(analysis.figures)
-        result.outputs["figures"] = [str(p) for p in render_all(makers, figdir, params.formats,
-                                                                raster_only=("wordcloud_", "topics_wordcloud_"),
-                                                                jobs=params.jobs)]
-        result.timings["figures"] = time.perf_counter() - t0
-
-    if "report" in wanted:
-        t0 = stage("report")
-        from .report import build_review
-
-        report_path = write_text(out / "report.html", build_review(result, figdir).render())
-        result.outputs["report"] = [str(report_path)]
-        result.timings["report"] = time.perf_counter() - t0
-
-    def rel(p: str) -> str:
-        return str(Path(p).relative_to(out)) if Path(p).is_relative_to(out) else p
-
-    manifest = dict(
-        input=dict(path=str(booklet_path), sha256=booklet.meta.get("sha256"), encoding=booklet.meta.get("encoding")),
-        stages=sorted(wanted, key=STAGES.index), params=asdict(params), versions=_versions(),
-        timings={k: round(v, 3) for k, v in result.timings.items()},
-        outputs={k: [rel(p) for p in v] for k, v in result.outputs.items()},
-        output_sha256={rel(p): hashlib.sha256(Path(p).read_bytes()).hexdigest()
-                       for v in result.outputs.values() for p in v if not str(p).endswith(".png")})
-    write_text(out / "run_manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
+        result.outputs = {k: [rel(p) for p in v] for k, v in written.items()}
+        result.timings["write"] = time.perf_counter() - t0
+        manifest = dict(
+            input=dict(path=str(study.booklet.meta.get("source")), sha256=study.booklet.meta.get("sha256"),
+                       encoding=study.booklet.meta.get("encoding")),
+            run_key=(extra_manifest or {}).get("run_key"),
+            stages=list(study.stages_run), skipped=study.skipped, cached=list(study.cached),
+            params=params.as_dict(), versions=_versions(),
+            timings={k: round(v, 3) for k, v in {**study.timings, **result.timings}.items()},
+            outputs=result.outputs,
+            output_sha256={rel(p): hashlib.sha256(Path(p).read_bytes()).hexdigest()
+                           for v in written.values() for p in v})
+        write_text(base / "run_manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
     return result
+
+
+def _output_tables(study: Study) -> dict:
+    """The tables to write (trainees replaced by codes everywhere when ``params.anonymise``)."""
+    if not study.params.anonymise:
+        return dict(study.tables)
+    try:
+        from .anonymise import anonymise_tables
+    except ImportError:  # pragma: no cover
+        return dict(study.tables)
+    return anonymise_tables(dict(study.tables), study.booklet.people)
+
+
+def _write_gallery(study: Study, rendered: dict, fdir: Path, tables: dict) -> list[Path]:
+    try:
+        from .plots.gallery import write_index
+    except ImportError:
+        return []
+    return list(write_index(study.figures, fdir, tables, rendered) or [])
+
+
+def _build_report(study: Study, rendered: dict[str, dict[str, bytes]]) -> str:
+    from .report import build_review
+
+    import inspect
+
+    svgs = {stem: data["svg"].decode("utf-8") for stem, data in rendered.items() if "svg" in data}
+    if "run" in inspect.signature(build_review).parameters:  # the report before it read a Study
+        rep = build_review(_LegacyRun(study), None)
+    else:
+        rep = build_review(study, svgs)
+    return rep if isinstance(rep, str) else rep.render()
+
+
+class _LegacyRun:
+    """A Study seen as the old report expected it (``analyses[name].tables``)."""
+
+    def __init__(self, study: Study):
+        from types import SimpleNamespace
+
+        self.booklet, self.params = study.booklet, study.params
+        ns = SimpleNamespace(tables=study.tables, figures={k: v.make for k, v in study.figures.items()})
+        self.analyses = {name: ns for name in ("topics", "coverage", "trends", "network")}
+
+
+# ---------------------------------------------------------------- run
+
+def _manifest_is_current(out: Path, key: str) -> bool:
+    """The folder holds a finished run with this key, and every file it lists is unchanged."""
+    try:
+        m = json.loads((out / "run_manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if m.get("run_key") != key:
+        return False
+    for rel, sha in m.get("output_sha256", {}).items():
+        try:
+            if hashlib.sha256((out / rel).read_bytes()).hexdigest() != sha:
+                return False
+        except OSError:
+            return False
+    return True
+
+
+def run(booklet_path: str | Path, outdir: str | Path, params: Params = Params(), progress: bool = True,
+        only: tuple[str, ...] | None = None, fresh: bool = False, cache_dir: str | Path | None = None) -> RunResult:
+    """Parse ``booklet_path``, analyse it and write everything under ``outdir``.
+
+    ``only``: some stage names (see :data:`corpus_tools.stages.STAGES`) or ``("report",)``; the stages they need
+    run too. ``fresh``: ignore the caches and the up-to-date check."""
+    from .ingest import read_input_bytes
+
+    t_start = time.perf_counter()
+    wanted = None if not only or "report" in only or "run" in only else tuple(only)
+    names = [s.name for s in plan(wanted)]
+    with_report = wanted is None
+    out = Path(outdir)
+    raw = read_input_bytes(booklet_path)
+    sha = hashlib.sha256(raw).hexdigest()
+    version = package_version()
+    key = run_key(sha, params, names + (["report"] if with_report else []), version)
+    if not fresh and _manifest_is_current(out, key):
+        r = RunResult(study=None, outdir=out, params=params, up_to_date=True)
+        r.outputs = {"report": [str(out / "report.html")]} if with_report and (out / "report.html").exists() else {}
+        r.timings["check"] = time.perf_counter() - t_start
+        return r
+    from .booklet import read_booklet
+
+    t0 = time.perf_counter()
+    booklet = read_booklet(booklet_path)
+    t_parse = time.perf_counter() - t0
+    cache = DiskCache(Path(cache_dir) if cache_dir else None, enabled=not fresh)
+    prog = Progress(progress)
+    study = analyse(booklet, params, stages=wanted, cache=cache, progress=prog.stage)
+    result = save_study(study, out, cache=cache, progress=prog, report=with_report,
+                        timings={"parse": t_parse, **study.timings}, extra_manifest={"run_key": key})
+    return result
+
+
+__all__ = ["run", "save_study", "render_figures", "RunResult", "RunParams", "Params", "DiskCache", "Progress"]

@@ -1,0 +1,250 @@
+"""The analysis stages, declared once in :data:`STAGES`.
+
+Each stage is a pure function ``fn(study) -> StageOutput``: it reads earlier results from ``study.tables`` and
+``study.objects`` and returns new tables, figure specs and graphs. Nothing here reads or writes files.
+
+Adding an analysis = one stage function + one :class:`~corpus_tools.study.Stage` line below + its plot function in
+``plots/`` + its section in the report.
+"""
+
+from __future__ import annotations
+
+from .study import FigureSpec, Stage, StageOutput, Study
+
+
+def _fig(stem: str, fn, *args, title: str = "", caption: str = "", method: str = "", source: str = "",
+         raster_only: bool = False, **kwargs) -> tuple[str, FigureSpec]:
+    return stem, FigureSpec(stem, fn, args, kwargs, title=title, caption=caption, method=method, source=source,
+                            raster_only=raster_only)
+
+
+# ---------------------------------------------------------------- overview
+
+def overview_stage(study: Study) -> StageOutput:
+    """Figures of the parsed booklet itself (entries per section and per unit)."""
+    from .plots import overview
+
+    b = study.booklet
+    n = len(b.entries)
+    return StageOutput(figures=dict([
+        _fig("overview_entries_by_section", overview.entries_by_section, b.entries,
+             title="各栏目问答条数", caption=f"每个栏目收录的问答条数（共 {n} 条），按期次分色。",
+             method="计数", source="entries"),
+        _fig("overview_entries_by_unit", overview.entries_by_unit, b.units,
+             title="各课程单元问答条数", caption=f"每期每个课程单元（及答疑讨论课）收录的问答条数（共 {n} 条）。",
+             method="计数", source="units"),
+    ]))
+
+
+# ---------------------------------------------------------------- tokens
+
+def tokens_stage(study: Study) -> StageOutput:
+    """Tokens of every title and turn (jieba with the domain dictionary and the booklet's names)."""
+    from .text import tokenizer_for, tokens_table
+
+    tokenizer = tokenizer_for(study.booklet)
+    tokens = tokens_table(study.booklet, tokenizer)
+    return StageOutput(tables={"tokens": tokens}, objects={"tokenizer": tokenizer})
+
+
+def _analysis_exclude(study: Study) -> set[str]:
+    """Tokens never used in analysis views: the booklet's people and hospitals."""
+    return set(study.objects["tokenizer"].names)
+
+
+# ---------------------------------------------------------------- topics
+
+def topics_stage(study: Study) -> StageOutput:
+    """Entry-view matrix, k chosen (unless given), the consensus topic model, its tables and figures."""
+    from .features import document_term_matrix
+    from .plots import topics as plots
+    from .topics import TopicSettings, entry_coordinates, select_and_fit, topic_tables
+
+    import pandas as pd
+
+    b, params = study.booklet, study.params
+    settings = TopicSettings(k=params.k, n_jobs=params.jobs)
+    dtm = document_term_matrix(study.tables["tokens"], b, settings.view, settings.min_df, settings.max_df,
+                               dict(settings.weights), exclude=_analysis_exclude(study))
+    fit, comparison = select_and_fit(dtm, settings, params.seed, reference=b.entries.section.to_numpy())
+    tables = topic_tables(fit, dtm)
+    if len(comparison):
+        tables["topic_model_comparison"] = comparison
+    coords = entry_coordinates(dtm, params.seed)
+    tables["entry_map"] = pd.DataFrame({"entry_id": dtm.doc_ids, "x": coords[:, 0], "y": coords[:, 1]})
+    t = tables
+    k = fit.k
+    how_k = "k 由稳定性与一致性规则选定" if params.k is None else "k 为手动指定"
+    figures = dict([
+        _fig("topics_top_terms", plots.topic_top_terms, t["topic_terms"], t["topics"],
+             title="各主题关键词", caption=f"{k} 个主题各自权重最高的词（横轴：词在主题中心的平均 tf-idf 权重）。",
+             method=f"一致性 NMF（30 次拟合的共现聚类），{how_k}", source="topic_terms"),
+        _fig("topics_section_heatmap", plots.section_topic_heatmap, b.entries, t["entry_topics"], t["topics"],
+             title="栏目 × 主题", caption=f"每个栏目的问答落在各主题的条数（{len(b.entries)} 条问答，{k} 个主题）。",
+             method="一致性 NMF 主题 × 编者栏目交叉计数", source="entry_topics"),
+        _fig("topics_entry_map", plots.entry_map, coords, b.entries, t["entry_topics"], t["topics"],
+             title="问答分布图", caption="每个点是一条问答，按主题着色；距离近表示用词相近。",
+             method=f"tf-idf → LSA（≤20 维）→ t-SNE（余弦距离，种子 {params.seed}）", source="entry_map"),
+    ])
+    for topic_id in t["topics"].topic_id:
+        terms = t["topic_terms"][t["topic_terms"].topic_id == topic_id]
+        label = t["topics"].label[topic_id]
+        figures.update([_fig(f"topics_wordcloud_{topic_id:02d}", plots.word_cloud, dict(zip(terms.term, terms.weight)),
+                             f"主题 {topic_id}：{label}", seed=params.seed, raster_only=True,
+                             title=f"主题 {topic_id} 词云", caption=f"主题 {topic_id}（{label}）的关键词，字号与权重成正比。",
+                             method="主题中心 tf-idf 权重", source="topic_terms")])
+    return StageOutput(tables=tables, figures=figures, objects={"dtm": dtm, "fit": fit})
+
+
+# ---------------------------------------------------------------- network
+
+def network_stage(study: Study) -> StageOutput:
+    """Speaker–topic graphs, their measures and figures (trainees pseudonymised if ``params.anonymise``)."""
+    from . import network
+    from .plots import network as plots
+
+    params = study.params
+    t = study.tables
+    nets = network.build_networks(study.booklet, t["tokens"], t["entry_topics"], t["topics"],
+                                  anonymise=params.anonymise, seed=params.seed)
+    tables = {"network_nodes": nets.nodes, "network_edges": nets.edges, "network_summary": nets.modularity,
+              "instructor_specialisation": nets.specialisation, "topic_dependence": nets.topic_dependence}
+    g = nets.graphs
+    src = "network_edges"
+    figures = dict([
+        _fig("network_instructor_topic", plots.bipartite_figure, g["instructor_topic"], "instructor",
+             "教员 — 主题（边宽 = 作答条数）", title="教员 — 主题",
+             caption="每位教员作答的问答落在哪些主题；边宽为作答条数。", method="二部图", source=src),
+        _fig("network_trainee_topic", plots.bipartite_figure, g["trainee_topic"], "trainee", "学员 — 主题",
+             title="学员 — 主题", caption="每位学员的提问落在哪些主题。", method="二部图", source=src),
+        _fig("network_hospital_topic", plots.bipartite_figure, g["hospital_topic"], "hospital", "医院 — 主题",
+             title="医院 — 主题", caption="各医院学员的提问落在哪些主题。", method="二部图", source=src),
+        _fig("network_trainee_instructor", plots.bipartite_figure, g["trainee_instructor"], "trainee",
+             "学员 → 教员（谁的问题由谁作答）", title="学员 → 教员",
+             caption="谁的问题由谁作答；边宽为条数。", method="有向二部图", source=src),
+        _fig("network_instructor_coanswer", plots.draw_graph, g["instructor_coanswer"], "教员共同作答",
+             seed=params.seed, n_labels=20, title="教员共同作答",
+             caption="两位教员在同一条问答中作答即相连；边宽为共同作答条数。", method="共现网络", source=src),
+        _fig("network_term_cooccurrence", plots.draw_graph, g["term_cooccurrence"],
+             "关键词共现（同一发言内，NPMI ≥ 0.25）", seed=params.seed, n_labels=40, title="关键词共现",
+             caption="同一发言中经常一起出现的关键词（NPMI ≥ 0.25）。", method="NPMI 共现网络", source=src),
+    ])
+    return StageOutput(tables=tables, figures=figures, graphs=g)
+
+
+# ---------------------------------------------------------------- trends
+
+def trends_stage(study: Study) -> StageOutput:
+    """Frequencies per cohort / unit / section, keyness per cohort and section, emerging and fading terms."""
+    from . import trends
+    from .plots import topics as topic_plots
+    from .plots import trends as plots
+
+    b, params = study.booklet, study.params
+    e = b.entries
+    tokens = study.tables["tokens"]
+    tables = {
+        "term_freq_by_cohort": trends.term_frequencies(tokens, e, "cohort"),
+        "term_freq_by_unit": trends.term_frequencies(tokens, e, "unit"),
+        "term_freq_by_section": trends.term_frequencies(tokens, e, "section"),
+        "keyness_by_cohort": trends.keyness(tokens, e, "cohort"),
+        "keyness_by_section": trends.keyness(tokens, e, "section"),
+        "emerging_fading_terms": trends.emerging_fading(tokens, e),
+    }
+    by_cohort = tables["term_freq_by_cohort"]
+    top = trends.top_terms_by_group(by_cohort, n=12)
+    top_units = trends.top_terms_by_group(tables["term_freq_by_unit"], n=25)
+    sections = list(b.sections.section)
+    # small multiples stay legible: at most 12 panels, the largest groups first
+    panels = list(b.sections.sort_values(["n_entries", "section_no"], ascending=[False, True],
+                                         kind="stable").section[:12])
+    cohorts = sorted(int(c) for c in e.cohort.dropna().unique())
+    figures = dict([
+        _fig("trends_top_terms_by_cohort", plots.term_trends, by_cohort[by_cohort.term.isin(top)], top,
+             title="高频词在各期的使用", caption="各期最常用的词每万词的出现次数；括注为使用该词的问答条数。",
+             method="词频（每万词）", source="term_freq_by_cohort"),
+        _fig("trends_terms_by_unit", plots.terms_by_unit_heatmap,
+             trends.trend_matrix(tables["term_freq_by_unit"], top_units), title="高频词 × 课程单元",
+             caption="高频词在各课程单元中每万词的出现次数。", method="词频（每万词）", source="term_freq_by_unit"),
+        _fig("keyness_by_cohort", plots.keyness_bars, tables["keyness_by_cohort"], cohorts[-12:],
+             title="各期关键词（对其余各期）", labels={c: f"第{c}期" for c in cohorts},
+             caption="每期相对其余各期最突出的词（对数似然 G²，仅作描述）。", method="G²（词次层面，描述性）",
+             source="keyness_by_cohort"),
+        _fig("keyness_by_section", plots.keyness_bars, tables["keyness_by_section"], panels,
+             title="各栏目关键词（对其余栏目）", caption="每个栏目相对其余栏目最突出的词（对数似然 G²，仅作描述）。",
+             method="G²（词次层面，描述性）", source="keyness_by_section"),
+    ])
+    # word clouds: every cohort and section — beyond 24, the latest 24 cohorts and the 12 largest sections
+    for group_col, groups in (("cohort", cohorts[-24:]), ("section", sections if len(sections) <= 24 else panels)):
+        freqs = tables[f"term_freq_by_{group_col}"]
+        for k, g in enumerate(groups, start=1):
+            sub = freqs[freqs.group == g].head(80)
+            name = f"第{int(g)}期" if group_col == "cohort" else g
+            stem = f"wordcloud_{group_col}_{int(g) if group_col == 'cohort' else k:02d}"
+            figures.update([_fig(stem, topic_plots.word_cloud, dict(zip(sub.term, sub["count"])), f"{name}：高频词",
+                                 seed=params.seed, raster_only=True, title=f"{name} 词云",
+                                 caption=f"{name}的高频词，字号与出现次数成正比。", method="词频",
+                                 source=f"term_freq_by_{group_col}")])
+    return StageOutput(tables=tables, figures=figures)
+
+
+# ---------------------------------------------------------------- coverage
+
+def coverage_stage(study: Study) -> StageOutput:
+    """Curriculum coverage tables and figures."""
+    from . import coverage
+    from .plots import trends as plots
+
+    b = study.booklet
+    e, turns = b.entries, b.turns
+    t = study.tables
+    tokens, tokenizer = t["tokens"], study.objects["tokenizer"]
+    et = t.get("entry_topics")
+    first_topic = et[et["rank"] == 1][["entry_id", "topic_id"]] if et is not None else None
+    curric = coverage.curriculum(b.units)
+    home = coverage.home_table(e, tokens, tokenizer, turns)
+    unit_by_section = coverage.unit_by(e, "section")
+    tables = {
+        "coverage_units": coverage.coverage_table(e, b.units, tokens, b.askers, turns, et, t.get("topics")),
+        "curriculum": curric,
+        "low_draw_units": coverage.low_draw_units(curric),
+        "unit_by_section": unit_by_section.reset_index(),
+        "question_homes": home,
+        "homeless_by_section": coverage.homeless_share(home, e, "section"),
+        "instructors_by_unit": coverage.instructors_per_unit(e, turns),
+    }
+    figures = dict([
+        _fig("coverage_unit_by_section", plots.coverage_heatmap, unit_by_section, title="课程单元 × 栏目",
+             caption="每个课程单元（及答疑讨论课）的问答落在各栏目的条数。", method="计数", source="unit_by_section"),
+        _fig("coverage_questions_per_unit", plots.questions_per_unit, curric, title="各课程单元的问答条数",
+             caption="每期每个课程单元引出的问答条数。", method="计数", source="curriculum"),
+    ])
+    if first_topic is not None:
+        by_topic = coverage.unit_by(e, "topic_id", first_topic)
+        tables["unit_by_topic"] = by_topic.reset_index()
+        tables["homeless_by_topic"] = coverage.homeless_share(home, e, "topic_id", first_topic)
+        labels = t["topics"].label
+        figures.update([_fig("coverage_unit_by_topic", plots.coverage_heatmap,
+                             by_topic.rename(columns=lambda c: f"{c} {labels[c]}"), "课程单元 × 主题（问答条数）",
+                             title="课程单元 × 主题", caption="每个课程单元的问答落在各主题的条数。",
+                             method="计数", source="unit_by_topic")])
+    return StageOutput(tables=tables, figures=figures)
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage("overview", "概览", overview_stage, description="figures of the parsed booklet"),
+    Stage("tokens", "分词", tokens_stage, produces=("tokens",), uses=("synonyms",),
+          description="jieba tokens with POS, concepts and names marked"),
+    Stage("topics", "主题", topics_stage, needs=("tokens",),
+          produces=("topics", "entry_topics", "topic_terms", "entry_map"), uses=("seed", "k"), min_entries=10,
+          description="topic models, their comparison and figures"),
+    Stage("network", "网络", network_stage, needs=("tokens", "topics"),
+          produces=("network_nodes", "network_edges", "topic_dependence"), uses=("seed", "anonymise"),
+          description="speaker–topic networks (tables, GEXF/GraphML, figures)"),
+    Stage("trends", "趋势", trends_stage, needs=("tokens",),
+          produces=("term_freq_by_cohort", "keyness_by_cohort", "emerging_fading_terms"), uses=("seed",),
+          description="keyword trends, keyness, emerging/fading terms, word clouds"),
+    Stage("coverage", "课程覆盖", coverage_stage, needs=("tokens", "topics"),
+          produces=("coverage_units", "curriculum"), uses=("curriculum",),
+          description="curriculum coverage tables and figures"),
+)

@@ -1,0 +1,271 @@
+"""One analysis core: ``analyse(booklet, params) -> Study``.
+
+``analyse`` runs the stages declared once in :data:`corpus_tools.stages.STAGES` (name, needs, produces, uses,
+function) and returns a :class:`Study`: every table, graph and figure specification in memory, nothing written.
+The pipeline, compare, the report and the notebooks all call it; :meth:`Study.save` (through ``store``) is the only
+writer.
+
+Stages are pure functions ``fn(study) -> StageOutput``. A stage is cached (optionally, by the caller) under a key
+that hashes the package version, the booklet's checksum, the parameters the stage uses and the keys of the stages
+it needs — so a rerun with the same inputs reuses its result, and changing only figure formats recomputes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from .booklet import Booklet
+
+FIGURE_SIZES = ("single", "double")
+
+
+@dataclass(frozen=True)
+class Params:
+    """Parameters of a study, in one place. ``k=None``: the number of topics is chosen by the documented rule.
+
+    Analysis parameters (seed, k, anonymise, curriculum, codes, synonyms) change results; output parameters
+    (formats, table_formats, dpi, figure_size, jobs) change only how results are written.
+    """
+
+    seed: int = 0
+    k: int | None = None
+    anonymise: bool = False  # trainees as stable codes (T01 …) in every written table, graph, figure and report
+    curriculum: str | None = None  # CSV: cohort, unit_no, title[, description, lecturer]
+    codes: str | None = None  # codebook file (coding rules); None: the shipped starter codebook
+    synonyms: str | None = None  # concept file (concept, variant); None: the shipped starter file
+    formats: tuple[str, ...] = ("png", "svg")
+    table_formats: tuple[str, ...] = ("csv", "parquet")
+    dpi: int = 200  # PNG resolution; SVG/PDF are resolution-free
+    figure_size: str = "double"  # journal column: "single" (8.5 cm) or "double" (17.5 cm)
+    jobs: int = 2  # worker processes for topic selection and figures (results do not depend on it)
+
+    OUTPUT_ONLY = ("formats", "table_formats", "dpi", "figure_size", "jobs")
+
+    def __post_init__(self) -> None:
+        if self.seed < 0:
+            raise ValueError(f"seed must be ≥ 0 (got {self.seed})")
+        if self.k is not None and self.k < 2:
+            raise ValueError(f"k must be ≥ 2 (got {self.k})")
+        if self.figure_size not in FIGURE_SIZES:
+            raise ValueError(f"figure_size must be one of {FIGURE_SIZES} (got {self.figure_size!r})")
+        if self.dpi <= 0:
+            raise ValueError(f"dpi must be > 0 (got {self.dpi})")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def describe(self) -> str:
+        """The parameters as a sentence (Chinese, for the report)."""
+        parts = [f"主题数 k = {self.k}（手动指定）" if self.k is not None else "主题数 k 由稳定性与一致性规则自动选定",
+                 f"随机种子 {self.seed}"]
+        if self.anonymise:
+            parts.append("学员以编号代替姓名")
+        parts.append(f"课程表：{Path(self.curriculum).name}" if self.curriculum else "未提供课程表（单元取自问答合集本身）")
+        if self.codes:
+            parts.append(f"编码规则：{Path(self.codes).name}")
+        return "；".join(parts) + "。"
+
+
+@dataclass
+class FigureSpec:
+    """A figure, not yet drawn: ``make()`` calls ``fn(*args, **kwargs)`` and returns a matplotlib Figure.
+
+    ``fn`` is a module-level function of :mod:`corpus_tools.plots` and ``args`` hold only what it draws, so a spec
+    can be sent to a worker process or cached. ``source`` names the table (in ``Study.tables``) it is drawn from.
+    """
+
+    stem: str
+    fn: Callable
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+    title: str = ""
+    caption: str = ""
+    method: str = ""
+    source: str = ""
+    raster_only: bool = False  # pictures (word clouds): PNG only
+
+    def make(self):
+        return self.fn(*self.args, **self.kwargs)
+
+
+@dataclass
+class StageOutput:
+    """What a stage returns: tables by name, figure specs by stem, graphs by name, other objects by name."""
+
+    tables: dict[str, "pd.DataFrame"] = field(default_factory=dict)
+    figures: dict[str, FigureSpec] = field(default_factory=dict)
+    graphs: dict[str, Any] = field(default_factory=dict)
+    objects: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # what a reader should know (e.g. why something was skipped)
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One analysis step, declared once: the CLI, progress display, manifest and cache all read this."""
+
+    name: str
+    title: str  # Chinese, for progress and the report
+    fn: Callable[["Study"], StageOutput]
+    needs: tuple[str, ...] = ()
+    produces: tuple[str, ...] = ()  # tables it always produces (others may be added)
+    uses: tuple[str, ...] = ()  # the Params fields its result depends on
+    min_entries: int = 1  # fewer entries than this: the stage is skipped, and the Study says why
+    description: str = ""
+
+
+class StageCache(Protocol):  # implemented in pipeline (the cache reads and writes files)
+    def get(self, stage: str, key: str) -> StageOutput | None: ...
+
+    def put(self, stage: str, key: str, output: StageOutput) -> None: ...
+
+
+@dataclass
+class Study:
+    """Everything a study found, in memory: the parsed booklet, every table, graph and figure spec."""
+
+    booklet: "Booklet"
+    params: Params = field(default_factory=Params)
+    tables: dict[str, "pd.DataFrame"] = field(default_factory=dict)
+    figures: dict[str, FigureSpec] = field(default_factory=dict)
+    graphs: dict[str, Any] = field(default_factory=dict)
+    objects: dict[str, Any] = field(default_factory=dict)
+    stages_run: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)  # stage → reason
+    notes: list[str] = field(default_factory=list)
+    stage_keys: dict[str, str] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    cached: list[str] = field(default_factory=list)  # stages taken from the cache
+    figure_stage: dict[str, str] = field(default_factory=dict)  # figure stem → the stage that specified it
+
+    def table(self, name: str) -> "pd.DataFrame":
+        if name not in self.tables:
+            raise KeyError(f"no table {name!r} in this study (tables: {', '.join(sorted(self.tables))})")
+        return self.tables[name]
+
+    def merge(self, out: StageOutput) -> None:
+        self.tables.update(out.tables)
+        self.figures.update(out.figures)
+        self.graphs.update(out.graphs)
+        self.objects.update(out.objects)
+        self.notes.extend(out.notes)
+
+    def save(self, outdir: str | Path, **kwargs) -> "Any":
+        """Write every table, graph, figure, the report and the manifest under ``outdir`` (see
+        :func:`corpus_tools.pipeline.save_study`, which does the writing through ``store``)."""
+        from .pipeline import save_study
+
+        return save_study(self, outdir, **kwargs)
+
+
+def _digest(*parts: Any) -> str:
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(json.dumps(p, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8"))
+        h.update(b"\0")
+    return h.hexdigest()[:24]
+
+
+def file_digest(path: str | Path | None) -> str | None:
+    """sha256 of a parameter file's bytes (so editing the curriculum or the codebook changes the cache key)."""
+    if not path:
+        return None
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return f"unreadable:{path}"
+
+
+def stage_key(stage: Stage, booklet_sha: str, params: Params, needed_keys: Iterable[str], version: str) -> str:
+    """Content hash of what a stage's result depends on."""
+    used = {}
+    for name in stage.uses:
+        value = getattr(params, name)
+        used[name] = file_digest(value) if name in ("curriculum", "codes", "synonyms") else value
+    return _digest(version, stage.name, booklet_sha, used, list(needed_keys))
+
+
+def package_version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("corpus_tools")
+    except metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0+unknown"
+
+
+def plan(wanted: Iterable[str] | None = None) -> list[Stage]:
+    """The stages to run for ``wanted`` (names; None = all), with the stages they need, in declaration order."""
+    from .stages import STAGES
+
+    by_name = {s.name: s for s in STAGES}
+    if wanted is None:
+        return list(STAGES)
+    unknown = [w for w in wanted if w not in by_name]
+    if unknown:
+        raise ValueError(f"unknown stages {unknown}; choose from {list(by_name)}")
+    need: set[str] = set()
+    todo = list(wanted)
+    while todo:
+        n = todo.pop()
+        if n not in need:
+            need.add(n)
+            todo.extend(by_name[n].needs)
+    return [s for s in STAGES if s.name in need]
+
+
+def analyse(booklet: "Booklet", params: Params = Params(), stages: Iterable[str] | None = None,
+            cache: StageCache | None = None, progress: Callable[[Stage, int, int], None] | None = None) -> Study:
+    """Run the declared stages on ``booklet`` and return the :class:`Study` (pure: nothing is written).
+
+    ``stages`` restricts the run to some stages (and what they need); ``cache`` (see :class:`StageCache`) reuses
+    results whose key is unchanged; ``progress(stage, i, n)`` is called before each stage."""
+    study = Study(booklet=booklet, params=params)
+    todo = plan(stages)
+    version = package_version()
+    sha = str(booklet.meta.get("sha256", ""))
+    n_entries = len(booklet.entries)
+    for i, stage in enumerate(todo):
+        if progress is not None:
+            progress(stage, i, len(todo))
+        missing = [n for n in stage.needs if n in study.skipped]
+        if missing:
+            study.skipped[stage.name] = f"需要“{missing[0]}”阶段的结果，而该阶段已跳过"
+            continue
+        if n_entries < stage.min_entries:
+            study.skipped[stage.name] = f"问答只有 {n_entries} 条，少于此分析所需的 {stage.min_entries} 条"
+            continue
+        key = stage_key(stage, sha, params, [study.stage_keys[n] for n in stage.needs], version)
+        study.stage_keys[stage.name] = key
+        t0 = time.perf_counter()
+        out = cache.get(stage.name, key) if cache is not None else None
+        if out is not None:
+            study.cached.append(stage.name)
+        else:
+            out = stage.fn(study)
+            missing_tables = [t for t in stage.produces if t not in out.tables]
+            if missing_tables:
+                raise RuntimeError(f"stage {stage.name} did not produce {missing_tables}")
+            if cache is not None:
+                cache.put(stage.name, key, out)
+        study.merge(out)
+        study.figure_stage.update({stem: stage.name for stem in out.figures})
+        study.stages_run.append(stage.name)
+        study.timings[stage.name] = time.perf_counter() - t0
+    return study
+
+
+def params_from(**kwargs: Any) -> Params:
+    """``Params`` from keyword arguments, ignoring ``None`` values and names it does not know (handy for CLIs)."""
+    names = {f.name for f in fields(Params)}
+    return Params(**{k: v for k, v in kwargs.items() if k in names and v is not None})
+
+
+__all__ = ["Params", "FigureSpec", "Stage", "StageOutput", "Study", "analyse", "plan", "stage_key", "asdict"]
