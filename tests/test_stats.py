@@ -24,6 +24,16 @@ def test_fisher_matches_scipy(alternative):
         assert p == pytest.approx(want, rel=1e-9, abs=1e-12), (a, n_a, b, n_b)
 
 
+def test_fisher_many_random_tables_match_scipy():
+    rng = np.random.default_rng(1)
+    n1 = rng.integers(1, 60, 400)
+    n2 = np.where(rng.uniform(size=400) < 0.3, n1, rng.integers(1, 60, 400))  # balanced tables: symmetric ties
+    k1, k2 = rng.integers(0, n1 + 1), rng.integers(0, n2 + 1)
+    got = stats.fisher_test(k1, n1, k2, n2)
+    want = [fisher_exact([[a, x - a], [b, y - b]]).pvalue for a, x, b, y in zip(k1, n1, k2, n2)]
+    assert np.allclose(got, want, rtol=1e-7, atol=1e-12)
+
+
 def test_fisher_by_hand():
     # [[3, 1], [1, 3]] (tea tasting): P(X = 3) = C(4,3)C(4,1)/C(8,4) = 16/70, P(X = 4) = 1/70; two-sided doubles
     assert stats.fisher_test(3, 4, 1, 4, "greater") == pytest.approx(17 / 70)

@@ -57,19 +57,107 @@ def test_frequencies_per_10k_and_document_frequency():
     assert row.per_10k == pytest.approx(10 / 20 * 10_000)
 
 
-def test_emerging_and_fading_calls():
-    entries, tokens = _tiny()
-    ef = trends.emerging_fading(tokens, entries, min_freq=1, min_docs=2).set_index("term")
-    assert ef.loc["运维", "call"] == "emerging" and ef.loc["运维", "docs_to"] == 2
-    assert ef.loc["规划", "call"] == "fading"
-    assert ef.loc["数据", "call"] == ""  # 10 vs 10: no change
+def _synthetic():
+    """A booklet-like corpus with planted patterns. Units 规划, 运维, 安全 have 8 entries in each of cohorts 1 and 2;
+    unit 标准 has 10 entries, all in cohort 2. Every entry: a trainee's question (turn 1) and an instructor's
+    answer (turn 2, instructors 甲 乙 丙 in turn); 中台 is said by 丁 alone, in an extra turn 3.
+
+    - 云计算, a real trend: 1 of 24 entries in cohort 1, 18 of 34 in cohort 2, 6 of 8 in each shared unit;
+    - 评价, a one-entry burst: 30 uses in entry 30, 1 use in entries 31 and 32 (3 entries of 34, none before);
+    - 标准化, a unit effect: in all 10 entries of unit 标准 (cohort 2 only), nowhere else;
+    - 中台, one speaker: 12 entries of cohort 2 (4 per shared unit), every use by 丁."""
+    rows, turns, entries = [], [], []
+    eid = 0
+    plan = [(1, u, 8) for u in ("规划", "运维", "安全")] + [(2, u, 8) for u in ("规划", "运维", "安全")] + [(2, "标准", 10)]
+    for cohort, unit, n in plan:
+        for i in range(n):
+            eid += 1
+            entries.append(dict(entry_id=eid, cohort=cohort, section=unit, session_type="unit",
+                                unit_no={"规划": 1, "运维": 2, "安全": 3, "标准": 4}[unit], unit_title=unit))
+            q = ["医院", "系统", f"问{eid}"]
+            a = ["医院", "建设", f"答{eid}"]
+            extra = []
+            if (cohort == 1 and unit == "规划" and i == 0) or (cohort == 2 and unit != "标准" and i < 6):
+                a += ["云计算", "云计算"]
+            if unit == "标准":
+                a += ["标准化"]
+            if cohort == 2 and unit != "标准" and i >= 4:
+                extra = ["中台"]
+            turns.append(dict(entry_id=eid, turn_no=1, speaker=f"学员{eid}", role="trainee", is_question=True))
+            turns.append(dict(entry_id=eid, turn_no=2, speaker="甲乙丙"[eid % 3], role="instructor",
+                              is_question=False))
+            for turn_no, words in ((1, q), (2, a), (3, extra)):
+                rows += [(eid, turn_no, k, w) for k, w in enumerate(words)]
+            if extra:
+                turns.append(dict(entry_id=eid, turn_no=3, speaker="丁", role="instructor", is_question=False))
+    for eid, n in ((30, 30), (31, 1), (32, 1)):
+        rows += [(eid, 2, 100 + k, "评价") for k in range(n)]
+    tokens = pd.DataFrame(rows, columns=["entry_id", "turn_no", "token_no", "token"])
+    return pd.DataFrame(entries), tokens, pd.DataFrame(turns)
 
 
-def test_emerging_needs_more_than_one_entry():
-    entries, tokens = _tiny()
-    tokens = tokens[~((tokens.entry_id == 4) & (tokens.token == "运维"))]  # 运维 only in entry 3 now
-    ef = trends.emerging_fading(tokens, entries, min_freq=1, min_docs=2).set_index("term")
-    assert ef.loc["运维", "p"] < 0.05 and ef.loc["运维", "call"] == ""
+def test_planted_trend_is_called_and_burst_is_not():
+    entries, tokens, turns = _synthetic()
+    assert entries.entry_id[entries.entry_id.isin([30, 31, 32])].size == 3
+    assert set(entries[entries.entry_id.isin([30, 31, 32])].cohort) == {2}
+    ef = trends.emerging_fading(tokens, entries, turns).set_index("term")
+    row = ef.loc["云计算"]
+    assert (row.docs_from, row.n_from, row.docs_to, row.n_to) == (1, 24, 18, 34)
+    assert row.call == "emerging" and row.q_value <= 0.05 and row.within_unit and row.shared_units == 3
+    assert not row.one_speaker
+    burst = ef.loc["评价"]
+    assert (burst.docs_from, burst.docs_to) == (0, 3)
+    assert burst.top_entry == 30 and burst.top_entry_share == pytest.approx(30 / 32)
+    assert burst.call == "" and burst.q_value > 0.05
+    assert burst.g2_tokens > 10  # the token-level G² alone would have called it
+    unit = ef.loc["标准化"]
+    assert unit.q_value <= 0.05 and not unit.within_unit and unit.call == "unit effect"
+    one = ef.loc["中台"]
+    assert one.one_speaker and one.top_speaker == "丁" and one.top_speaker_share == 1.0
+    # 医院 is in every entry: tested, never called; 问1 (one entry) is not tested at all
+    assert ef.loc["医院", "call"] == "" and "问1" not in ef.index
+    assert set(trends.EF_COLUMNS) <= set(ef.reset_index().columns)
+
+
+def test_emerging_fading_p_and_q_by_hand():
+    entries, tokens, turns = _synthetic()
+    ef = trends.emerging_fading(tokens, entries, turns)
+    from scipy.stats import false_discovery_control, fisher_exact
+    for r in ef.itertuples():
+        want = fisher_exact([[r.docs_to, r.n_to - r.docs_to], [r.docs_from, r.n_from - r.docs_from]]).pvalue
+        assert r.p_value == pytest.approx(want)
+    assert np.allclose(ef.q_value, false_discovery_control(ef.p_value, method="bh"))
+    assert (ef.docs_from + ef.docs_to >= 3).all()
+
+
+def test_entry_keyness_synthetic():
+    entries, tokens, _ = _synthetic()
+    key = trends.keyness_entries(tokens, entries, "cohort").set_index(["group", "term"])
+    row = key.loc[(2, "云计算")]
+    assert (row.docs_group, row.n_group, row.docs_rest, row.n_rest) == (18, 34, 1, 24)
+    assert row.key == "over" and row.log_ratio > 0
+    assert key.loc[(1, "云计算"), "key"] == "under"
+    assert key.loc[(2, "评价"), "key"] == ""
+
+
+def test_trends_on_the_booklet(booklet, tokens):
+    """The issue's reading of the booklet: no cohort difference survives an entry-level test with BH, and the
+    token-level G² points the wrong way for 数据中心."""
+    _, toks = tokens
+    ef = trends.emerging_fading(toks, booklet.entries, booklet.turns)
+    assert (ef.call == "").all() and ef.q_value.min() > 0.05
+    n = booklet.entries.groupby("cohort").size()
+    assert (n[1], n[2], n[3]) == (41, 16, 11)
+    dc = ef[(ef.term == "数据中心") & (ef.from_cohort == 2)].iloc[0]
+    # entry 19 (line 1123, 第2期) alone repeats 数据中心 many times: tokens fall 2→3 while the share of entries rises
+    assert dc.top_entry == 19 and dc.n_from == 16 and dc.n_to == 11
+    assert dc.docs_to / dc.n_to > dc.docs_from / dc.n_from and dc.per_10k_to < dc.per_10k_from
+    # 评价: entry 10 (line 625, "如何评价医院信息化建设的产出效能") holds 11 of its uses
+    pj = ef[(ef.term == "评价") & (ef.from_cohort == 2)].iloc[0]
+    assert pj.top_entry == 10 and pj.top_entry_share >= 0.8
+    # 第2期 and 第3期 share no unit title: no difference between them can be told apart from a unit effect
+    assert (ef[ef.from_cohort == 2].shared_units == 0).all()
+    assert (ef[ef.from_cohort == 1].shared_units == 3).all()  # 规划与系统设计方法, 架构治理, 建设与项目管理
 
 
 def test_kwic_on_the_booklet(booklet):

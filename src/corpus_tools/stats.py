@@ -44,25 +44,47 @@ def fisher_test(k1, n1, k2, n2, alternative: str = "two-sided") -> np.ndarray:
     elif alternative == "less":
         p = hypergeom.cdf(k1, M, K, n1)
     elif alternative == "two-sided":
-        p = np.ones(len(k1))
-        keys = np.stack([M, K, n1], axis=1)
-        uniq, inv = np.unique(keys, axis=0, return_inverse=True)
-        inv = inv.ravel()
-        for g, (m, kk, nn) in enumerate(uniq):
-            rows = np.flatnonzero(inv == g)
-            lo, hi = max(0, kk - (m - nn)), min(kk, nn)
-            support = np.arange(lo, hi + 1)
-            pmf = hypergeom.pmf(support, m, kk, nn)
-            order = np.sort(pmf)
-            csum = np.cumsum(order)
-            obs = pmf[k1[rows] - lo]
-            idx = np.searchsorted(order, obs * (1 + REL_TOL), side="right")
-            p[rows] = csum[idx - 1]
+        p = _two_sided(k1, M, K, n1)
     else:
         raise ValueError("alternative must be 'two-sided', 'greater' or 'less'")
     p = np.clip(p, 0.0, 1.0)
     p[(K == 0) | (K == M) | (n1 == 0) | (n2 == 0)] = 1.0
     return p.reshape(shape)
+
+
+def _two_sided(x, M, K, n) -> np.ndarray:
+    """Two-sided hypergeometric p: P(X ≤ x) plus the far tail beyond the mode down to the last value no more
+    probable than x (found by a vectorised bisection on the monotone side of the mode)."""
+    x, M, K, n = (np.asarray(v, dtype=np.int64) for v in (x, M, K, n))
+    lo, hi = np.maximum(0, n - (M - K)), np.minimum(K, n)
+    mode = np.clip(((n + 1) * (K + 1)) // (M + 2), lo, hi)
+    lp_obs = hypergeom.logpmf(x, M, K, n)
+    lp_mode = hypergeom.logpmf(mode, M, K, n)
+    cut = lp_obs + np.log1p(REL_TOL)
+    p = np.ones(len(x))
+    at_mode = lp_mode <= cut  # the observed table is as probable as the most probable one
+    below = (x < mode) & ~at_mode
+    above = (x > mode) & ~at_mode
+    # below the mode: first y in (mode, hi] with pmf(y) ≤ pmf(x); pmf decreases there
+    if below.any():
+        a, b = mode[below] + 1, hi[below] + 1  # answer in [a, b]; b = none
+        c, MM, KK, nn = cut[below], M[below], K[below], n[below]
+        while np.any(a < b):
+            act, mid = a < b, (a + b) // 2
+            ok = hypergeom.logpmf(mid, MM, KK, nn) <= c
+            a, b = np.where(act & ~ok, mid + 1, a), np.where(act & ok, mid, b)
+        p[below] = hypergeom.cdf(x[below], MM, KK, nn) + hypergeom.sf(a - 1, MM, KK, nn)
+    # above the mode: last y in [lo, mode) with pmf(y) ≤ pmf(x); pmf increases there
+    if above.any():
+        a, b = lo[above] - 1, mode[above] - 1  # answer in [a, b]; a = none
+        c, MM, KK, nn = cut[above], M[above], K[above], n[above]
+        while np.any(a < b):
+            act, mid = a < b, (a + b + 1) // 2
+            ok = hypergeom.logpmf(mid, MM, KK, nn) <= c
+            a, b = np.where(act & ok, mid, a), np.where(act & ~ok, mid - 1, b)
+        p[above] = hypergeom.sf(x[above] - 1, MM, KK, nn) + np.where(a >= lo[above], hypergeom.cdf(a, MM, KK, nn),
+                                                                      0.0)
+    return p
 
 
 def bh_qvalues(p) -> np.ndarray:
