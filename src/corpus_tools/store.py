@@ -100,8 +100,7 @@ def write_table(df: pd.DataFrame, outdir: str | Path, name: str,
     out = Path(outdir)
     written = []
     if "csv" in formats:
-        safe = csv_safe(df)
-        written.append(atomic_write(out / f"{name}.csv", lambda p: safe.to_csv(p, index=False, encoding="utf-8-sig")))
+        written.append(write_csv_file(df, out / f"{name}.csv"))
     if "parquet" in formats:
         written.append(atomic_write(out / f"{name}.parquet", lambda p: df.to_parquet(p, index=False)))
     return written
@@ -110,7 +109,19 @@ def write_table(df: pd.DataFrame, outdir: str | Path, name: str,
 def write_csv_file(df: pd.DataFrame, path: str | Path) -> Path:
     """Write ``df`` as CSV (UTF-8 with BOM, neutralised) to exactly ``path`` (no suffix added)."""
     safe = csv_safe(df)
-    return atomic_write(Path(path), lambda p: safe.to_csv(p, index=False, encoding="utf-8-sig"))
+    # a bare CR inside a cell is quoted only when CR is part of the line ending (RFC 4180's CRLF)
+    newline = "\r\n" if _has_cr(safe) else "\n"
+    return atomic_write(Path(path), lambda p: safe.to_csv(p, index=False, encoding="utf-8-sig",
+                                                          lineterminator=newline))
+
+
+def _has_cr(df: pd.DataFrame) -> bool:
+    for col in df.columns:
+        s = df[col]
+        if pd.api.types.is_object_dtype(s.dtype) or pd.api.types.is_string_dtype(s.dtype):
+            if s.map(lambda v: isinstance(v, str) and "\r" in v).any():
+                return True
+    return any(isinstance(c, str) and "\r" in c for c in df.columns)
 
 
 def write_text(path: str | Path, text: str) -> Path:

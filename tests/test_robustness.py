@@ -1,0 +1,455 @@
+"""Hostile input and faults (issue 12): formula-safe CSV, well-formed XML, input checks, transactional output
+with a lock, workers that end with their parent, an unwritable cache, literal figure labels, anonymisation."""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import warnings
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import networkx as nx
+import pandas as pd
+import pytest
+
+import corpus_tools as ct
+from corpus_tools.anonymise import anonymise_booklet, anonymise_frame, anonymise_tables, trainee_codes
+from corpus_tools.errors import BookletError, OutputError, OutputLocked
+from corpus_tools.ingest import input_size_limit, read_input_bytes
+from corpus_tools.network import export_graph
+from corpus_tools.plots.labels import plain_label, short_label
+from corpus_tools.store import (LOCK_NAME, RunLock, StagedOutput, atomic_write, csv_safe, write_table, write_text,
+                                writable_dir)
+from conftest import BOOKLET
+
+HOSTILE = ["=HYPERLINK(\"http://evil.example\",\"点我\")", "=cmd|' /C calc'!A0", "+1+2医院", "@SUM(1+1)医院",
+           "\t=1+1", "\r=1+1", "-2+3", "信息-数据中心", "普通医院"]
+
+
+# ---------------------------------------------------------------- 1. CSV cells that cannot execute
+
+
+def test_csv_cells_that_would_execute_get_an_apostrophe(tmp_path):
+    df = pd.DataFrame({"hospital": HOSTILE, "n": range(-4, 5), "share": [-0.5] * 9,
+                       "name": pd.array(HOSTILE, dtype="string")})
+    write_table(df, tmp_path, "t")
+    back = pd.read_csv(tmp_path / "t.csv", encoding="utf-8-sig", keep_default_na=False)
+    expected = ["'=HYPERLINK(\"http://evil.example\",\"点我\")", "'=cmd|' /C calc'!A0", "'+1+2医院", "'@SUM(1+1)医院",
+                "'\t=1+1", "'\r=1+1", "'-2+3", "信息-数据中心", "普通医院"]
+    assert back.hospital.tolist() == expected
+    assert back.name.tolist() == expected
+    # numbers stay numbers, negative ones included
+    assert back.n.tolist() == list(range(-4, 5)) and back.n.dtype.kind == "i"
+    assert back.share.tolist() == [-0.5] * 9
+    # no cell in the file starts with a formula character
+    import csv
+
+    with open(tmp_path / "t.csv", encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert len(rows) == 10 and all(len(r) == 4 for r in rows)
+    assert not [c for r in rows[1:] for c in (r[0], r[3]) if c.startswith(("=", "+", "-", "@", "\t", "\r"))]
+    # Parquet keeps the raw values
+    pq = pd.read_parquet(tmp_path / "t.parquet")
+    assert pq.hospital.tolist() == HOSTILE and pq.n.tolist() == list(range(-4, 5))
+
+
+def test_csv_safe_keeps_shape_and_leaves_input_alone():
+    df = pd.DataFrame({"a": ["=1", None, 3, "-"], "b": [1.0, -2.0, None, 4.0]})
+    out = csv_safe(df)
+    assert out.a.tolist()[0] == "'=1" and out.a.tolist()[3] == "'-" and out.a.tolist()[2] == 3
+    assert pd.isna(out.a.tolist()[1])
+    assert df.a.tolist()[0] == "=1"  # the input is not changed
+    assert out.b.equals(df.b)
+
+
+# ---------------------------------------------------------------- 2. well-formed XML
+
+
+def test_graph_files_are_well_formed_with_control_characters(tmp_path):
+    bad = "郑州\x01市中心\x1b医院\ufffe"
+    G = nx.Graph(name="图\x02")
+    G.add_node(bad, label=bad, type="hospital", note="ok\tkept\nline")
+    G.add_node("topic:1", label="主题\x0b一", type="topic")
+    G.add_edge(bad, "topic:1", weight=3, distance=0.3, label="边\x1f")
+    paths = export_graph(G, tmp_path / "hospital_topic")
+    assert [p.suffix for p in paths] == [".gexf", ".graphml"]
+    for p in paths:
+        ET.parse(p)  # raises on XML 1.0 errors
+        text = p.read_text(encoding="utf-8")
+        assert not any(c in text for c in "\x01\x1b\ufffe\x02\x0b\x1f")
+    for H in (nx.read_gexf(paths[0]), nx.read_graphml(paths[1])):
+        assert H.number_of_nodes() == 2 and H.number_of_edges() == 1
+        node = next(n for n in H.nodes if n != "topic:1")
+        assert node == "郑州\ufffd市中心\ufffd医院\ufffd"
+        assert H.nodes[node]["label"] == "郑州\ufffd市中心\ufffd医院\ufffd"
+        assert H.nodes[node]["note"] == "ok\tkept\nline"
+    assert "\x01" in G.nodes[bad]["label"]  # the graph given is not changed
+
+
+# ---------------------------------------------------------------- 3. input checks
+
+
+def test_fifo_is_refused_at_once(tmp_path):
+    fifo = tmp_path / "booklet.fifo"
+    os.mkfifo(fifo)
+    t0 = time.perf_counter()
+    with pytest.raises(BookletError, match=r"booklet.fifo: is a named pipe \(FIFO\)"):
+        ct.read_booklet(fifo)
+    assert time.perf_counter() - t0 < 2
+
+
+def test_devices_and_folders_are_refused():
+    with pytest.raises(BookletError, match="/dev/zero: is a device"):
+        ct.read_booklet("/dev/zero")
+    with pytest.raises(BookletError, match="is a directory"):
+        read_input_bytes(BOOKLET.parent)
+
+
+def test_size_limit_and_how_to_lift_it(tmp_path):
+    big = tmp_path / "big.txt"
+    big.write_bytes(BOOKLET.read_bytes() * 3)  # about 0.7 MB
+    size_mb = big.stat().st_size / 1e6
+    with pytest.raises(BookletError, match=r"big.txt: is larger than the input size limit of 0.5 MB.*--max-size"):
+        read_input_bytes(big, max_mb=0.5)
+    with input_size_limit(0.5):
+        with pytest.raises(BookletError, match="limit of 0.5 MB"):
+            ct.read_booklet(big)
+    with input_size_limit(size_mb + 1):
+        assert len(read_input_bytes(big)) == big.stat().st_size
+    assert read_input_bytes(BOOKLET) == BOOKLET.read_bytes()  # the default (20 MB) takes the bundled booklet
+
+
+# ---------------------------------------------------------------- 4. transactional output
+
+
+def _previous_run(out: Path) -> dict[str, bytes]:
+    files = {"data/processed/entries.csv": "旧的条目\n".encode(), "figures/a.svg": b"<svg>old</svg>",
+             "report.html": "<p>旧报告</p>".encode(), "figures/only_old.svg": b"<svg>gone later</svg>"}
+    for rel, data in files.items():
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_bytes(data)
+    manifest = {"outputs": {"all": sorted(files)},
+                "output_sha256": {rel: hashlib.sha256(d).hexdigest() for rel, d in files.items()}}
+    (out / "run_manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    (out / "notes_by_user.txt").write_text("用户自己的笔记", encoding="utf-8")
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+
+def _snapshot(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+
+def test_a_failed_run_leaves_the_previous_run_exactly_as_it_was(tmp_path):
+    out = tmp_path / "out"
+    before = _previous_run(out)
+    with pytest.raises(RuntimeError, match="stage failed"):
+        with StagedOutput(out, command="test") as stage:
+            write_table(pd.DataFrame({"x": ["新"]}), stage / "data" / "processed", "entries")
+            write_text(stage / "report.html", "新报告")
+            (stage / "figures").mkdir()
+            atomic_write(stage / "figures" / "a.svg", lambda p: Path(p).write_bytes(b"<svg>new</svg>"))
+            raise RuntimeError("stage failed")
+    assert _snapshot(out) == before
+    manifest = json.loads((out / "run_manifest.json").read_text(encoding="utf-8"))
+    for rel, sha in manifest["output_sha256"].items():
+        assert hashlib.sha256((out / rel).read_bytes()).hexdigest() == sha
+    assert not (out / LOCK_NAME).exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no staging or backup folder left
+
+
+def test_a_good_run_replaces_the_outputs_and_drops_only_what_the_old_manifest_listed(tmp_path):
+    out = tmp_path / "out"
+    _previous_run(out)
+    with StagedOutput(out, command="test") as stage:
+        (stage / "figures").mkdir()
+        (stage / "figures" / "a.svg").write_bytes(b"<svg>new</svg>")
+        write_text(stage / "report.html", "新报告")
+        write_text(stage / "data" / "processed" / "entries.csv", "新的条目\n")
+        write_text(stage / "run_manifest.json", json.dumps({"outputs": {"all": ["figures/a.svg", "report.html",
+                                                                             "data/processed/entries.csv"]}}))
+    assert (out / "figures" / "a.svg").read_bytes() == b"<svg>new</svg>"
+    assert (out / "report.html").read_text(encoding="utf-8") == "新报告"
+    assert not (out / "figures" / "only_old.svg").exists()  # listed by the old manifest, not made any more
+    assert (out / "notes_by_user.txt").read_text(encoding="utf-8") == "用户自己的笔记"  # never listed: kept
+    assert json.loads((out / "run_manifest.json").read_text())["outputs"]["all"][0] == "figures/a.svg"
+    assert not (out / LOCK_NAME).exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_a_failure_while_moving_in_rolls_back(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    before = _previous_run(out)
+    real_replace = os.replace
+    calls = {"n": 0}
+
+    def flaky_replace(src, dst):
+        if Path(src).is_relative_to(tmp_path) and ".staging-" in str(src):
+            calls["n"] += 1
+            if calls["n"] == 2:
+                raise OSError(errno.ENOSPC, "No space left on device")
+        return real_replace(src, dst)
+
+    with pytest.raises(OutputError, match="No space left on device"):
+        with StagedOutput(out, command="test") as stage:
+            for rel in ("figures/a.svg", "report.html", "data/processed/entries.csv"):
+                (stage / rel).parent.mkdir(parents=True, exist_ok=True)
+                (stage / rel).write_bytes(b"new")
+            monkeypatch.setattr(os, "replace", flaky_replace)
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert _snapshot(out) == before
+
+
+def test_a_second_run_into_the_same_folder_is_refused_with_the_running_ones_pid(tmp_path):
+    out = tmp_path / "out"
+    with StagedOutput(out, command="corpus-tools run booklet.txt") as stage:
+        (stage / "x.txt").write_text("1")
+        record = json.loads((out / LOCK_NAME).read_text(encoding="utf-8"))
+        assert record["pid"] == os.getpid() and record["command"] == "corpus-tools run booklet.txt"
+        with pytest.raises(OutputLocked) as info:
+            with StagedOutput(out, command="second"):
+                pass
+        msg = str(info.value)
+        assert f"run {os.getpid()}" in msg and record["started"] in msg and "corpus-tools run booklet.txt" in msg
+        assert "\n" not in msg
+    assert (out / "x.txt").read_text() == "1"  # the first run finished normally
+    assert not (out / LOCK_NAME).exists()
+
+
+def test_a_stale_lock_is_taken_over_with_a_warning(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(dead.stdout)
+    import socket
+    (out / LOCK_NAME).write_text(json.dumps({"pid": dead_pid, "host": socket.gethostname(),
+                                             "started": "2026-01-01T00:00:00+00:00", "command": "old"}))
+    with pytest.warns(RuntimeWarning, match=f"pid {dead_pid}.*is gone; taking the lock over"):
+        with StagedOutput(out, command="new") as stage:
+            (stage / "y.txt").write_text("2")
+            assert json.loads((out / LOCK_NAME).read_text())["command"] == "new"
+    assert (out / "y.txt").read_text() == "2" and not (out / LOCK_NAME).exists()
+
+
+def test_a_lock_of_another_host_is_never_taken_over(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / LOCK_NAME).write_text(json.dumps({"pid": 1, "host": "elsewhere", "started": "t0", "command": "x"}))
+    with pytest.raises(OutputLocked, match="on elsewhere"):
+        RunLock(out).acquire()
+
+
+def test_a_write_error_names_the_file_not_the_temp_name(tmp_path):
+    target = tmp_path / "data" / "entries.csv"
+
+    def disk_full(tmp: str) -> None:
+        Path(tmp).write_bytes(b"half")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with pytest.raises(OutputError) as info:
+        atomic_write(target, disk_full)
+    assert info.value.filename == str(target) and info.value.errno == errno.ENOSPC
+    assert str(info.value) == f"{target}: No space left on device"
+    assert list(target.parent.iterdir()) == []  # the unique temp file is gone
+    # a real full device: /dev/full refuses every write
+    if Path("/dev/full").exists():
+        with pytest.raises(OutputError, match="entries2.csv: No space left on device"):
+            atomic_write(tmp_path / "entries2.csv", lambda p: Path("/dev/full").write_bytes(b"x" * 10))
+
+
+def test_temp_names_are_unique(tmp_path):
+    seen = []
+    atomic_write(tmp_path / "a.txt", lambda p: seen.append(p) or Path(p).write_text("1"))
+    atomic_write(tmp_path / "a.txt", lambda p: seen.append(p) or Path(p).write_text("2"))
+    assert seen[0] != seen[1] and Path(seen[0]).name.startswith(".a.txt.")
+    assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]
+
+
+# ---------------------------------------------------------------- 5. workers end with their parent
+
+
+def _alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status  # a zombie has ended
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses /proc and kill -9")
+def test_kill_9_of_the_parent_ends_the_workers(tmp_path):
+    script = tmp_path / "parent.py"
+    script.write_text(textwrap.dedent(f"""
+        import os, time
+        from pathlib import Path
+        from corpus_tools.workers import parallel_map
+
+        def work(i):
+            Path({str(tmp_path)!r}, f"worker{{i}}.pid").write_text(str(os.getpid()))
+            time.sleep(120)
+            return i
+
+        if __name__ == "__main__":
+            parallel_map(work, [0, 1], jobs=2)
+    """))
+    parent = subprocess.Popen([sys.executable, str(script)], cwd=tmp_path)
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline and len(list(tmp_path.glob("worker*.pid"))) < 2:
+            time.sleep(0.1)
+        pids = [int(p.read_text()) for p in tmp_path.glob("worker*.pid")]
+        assert len(pids) == 2 and all(_alive(p) for p in pids)
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait(timeout=10)
+        deadline = time.time() + 5
+        while time.time() < deadline and any(_alive(p) for p in pids):
+            time.sleep(0.1)
+        assert not any(_alive(p) for p in pids), "workers outlived their parent"
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+        for p in tmp_path.glob("worker*.pid"):
+            try:
+                os.kill(int(p.read_text()), signal.SIGKILL)
+            except (ProcessLookupError, ValueError):
+                pass
+
+
+def test_parallel_map_keeps_order_and_raises_the_workers_error():
+    from corpus_tools.workers import parallel_map
+
+    assert parallel_map(lambda x: x * x, range(7), jobs=2) == [x * x for x in range(7)]
+    assert parallel_map(lambda x: x + 1, [1], jobs=4) == [2]
+    with pytest.raises(ZeroDivisionError):
+        parallel_map(lambda x: 1 // x, [1, 0, 2], jobs=2)
+
+
+# ---------------------------------------------------------------- caches, labels, notebooks
+
+
+def test_an_unwritable_cache_warns_and_tokenising_still_works(tmp_path):
+    from corpus_tools.text import ChineseTokenizer
+
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("x")
+    with pytest.warns(RuntimeWarning, match="cannot be written.*running without the cache"):
+        assert writable_dir(blocker / "cache") is False
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        tk = ChineseTokenizer(cache_dir=blocker / "cache")
+        assert "医院" in tk.segment("医院信息科建设集成平台")
+    assert any("running without the cache" in str(w.message) for w in caught)
+    assert not (blocker.parent / "cache").exists()
+
+
+def test_mathtext_in_labels_is_shown_literally(tmp_path):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    name = r"$\badcmd{x}$ section"
+
+    def figure():
+        fig = Figure(figsize=(4, 3))
+        FigureCanvasAgg(fig)
+        return fig, fig.add_subplot()
+
+    fig, ax = figure()
+    ax.set_title(name)
+    with pytest.raises(ValueError):  # unescaped: matplotlib's mathtext parser fails
+        fig.savefig(tmp_path / "bad.svg", format="svg")
+    fig, ax = figure()
+    ax.set_title(plain_label(name))
+    ax.bar([short_label(name, 8)], [1])
+    fig.savefig(tmp_path / "ok.svg", format="svg")
+    svg = (tmp_path / "ok.svg").read_text(encoding="utf-8")
+    assert r"$\badcmd{x}$ section" in svg and r"$\badcm…" in svg  # the SVG keeps the drawn text as comments
+
+
+def test_short_labels_are_cut_with_an_ellipsis():
+    assert short_label("第" * 3000, 24) == "第" * 23 + "…"
+    assert short_label("短标题", 24) == "短标题"
+    assert short_label("$1$2$3", 4) == r"\$1\$…"
+    assert plain_label("a\x01b\nc") == "ab c"
+
+
+def test_a_failed_notebook_is_never_left_under_its_final_name(tmp_path):
+    import nbformat
+
+    from corpus_tools.notebooks import run_notebooks
+
+    folder = tmp_path / "nbs"
+    folder.mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    params = nbformat.v4.new_code_cell("booklet = None")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell("raise ValueError('坏的输入')")]
+    nbformat.write(nb, folder / "01_parse.ipynb")
+    out = tmp_path / "out"
+    with pytest.raises(RuntimeError, match=r"notebook 01_parse.ipynb failed \(ValueError: 坏的输入\)"):
+        run_notebooks(out, booklet=str(BOOKLET), folder=folder)
+    assert not (out / "01_parse.ipynb").exists()
+    assert sorted(p.name for p in out.iterdir()) == ["01_parse.failed.ipynb"]
+
+
+# ---------------------------------------------------------------- anonymise
+
+
+def test_anonymise_replaces_every_trainee_name_in_every_table(booklet):
+    codes = trainee_codes(booklet.people)
+    assert codes["李晓莉"].startswith("T") and len(codes) == (booklet.people.role == "trainee").sum()
+    tokens = pd.DataFrame({"entry_id": [12, 12, 14], "token": ["李晓莉", "HIS", "李晓莉主任"],
+                           "n": [-1, 2, 3]})
+    out = anonymise_tables({"tokens": tokens, "graph": "not a table"}, booklet.people)
+    assert out["tokens"].token.tolist() == [codes["李晓莉"], "HIS", codes["李晓莉"] + "主任"]
+    assert out["tokens"].n.tolist() == [-1, 2, 3] and out["graph"] == "not a table"
+    assert tokens.token.iloc[0] == "李晓莉"
+    anon = anonymise_booklet(booklet)
+    for name in ("entries", "turns", "askers", "people", "hospitals", "lines", "warnings", "units"):
+        text = anon.table(name).astype(str).to_csv()
+        assert not [n for n in codes if n in text], name
+        assert list(anon.table(name).dtypes) == list(booklet.table(name).dtypes)
+    assert "李晓莉" in booklet.turns.text.str.cat()  # the original booklet is not changed
+    instructors = booklet.people[booklet.people.role == "instructor"].name
+    assert set(instructors) <= set(anon.people.name)  # instructors stay named
+
+
+def test_anonymise_frame_handles_columns_and_index():
+    codes = {"王华": "T04", "王华东": "T09"}
+    df = pd.DataFrame({"王华": [1], "who": ["王华东和王华"]}, index=["王华"])
+    out = anonymise_frame(df, codes)
+    assert list(out.columns) == ["T04", "who"] and out.who.iloc[0] == "T09和T04" and list(out.index) == ["T04"]
+
+
+SMALL_LINES = 1004  # entries 1–15 of the bundled booklet (entry 16 starts on line 1005); 李晓莉 asks 12, 14, 15
+
+
+def test_anonymised_run_writes_no_trainee_name_anywhere(tmp_path, booklet):
+    from corpus_tools.cli import main
+
+    small = tmp_path / "small.txt"
+    small.write_text("\n".join(BOOKLET.read_text(encoding="utf-8").splitlines()[:SMALL_LINES]) + "\n",
+                     encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["run", str(small), "-o", str(out), "-k", "3", "--anonymise", "-q"]) == 0
+    names = [n for n in ct.read_booklet(small).people.query("role == 'trainee'").name if n]
+    assert "李晓莉" in names
+    files = [p for p in out.rglob("*") if p.is_file() and p.suffix in (".csv", ".gexf", ".graphml", ".svg",
+                                                                       ".html", ".json", ".txt")]
+    kinds = {p.suffix for p in files}
+    assert {".csv", ".gexf", ".graphml", ".svg", ".html", ".json"} <= kinds
+    leaks = {str(p.relative_to(out)): [n for n in names if n in p.read_text(encoding="utf-8", errors="replace")]
+             for p in files}
+    leaks = {k: v for k, v in leaks.items() if v}
+    assert not leaks, leaks
+    tokens = pd.read_parquet(out / "data" / "processed" / "tokens.parquet")
+    col = "token" if "token" in tokens.columns else tokens.columns[-1]
+    assert "李晓莉" not in set(tokens[col].astype(str))
