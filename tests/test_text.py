@@ -1,4 +1,5 @@
-"""Normalisation, segmentation with the domain dictionary and the booklet's names, stopwords, tokens table."""
+"""Normalisation, segmentation with the domain dictionary and the booklet's names, part-of-speech tags, content
+words by rule, names out of the analysis view, concepts from the synonyms file, the tokens table."""
 
 from __future__ import annotations
 
@@ -7,12 +8,23 @@ import sys
 
 import pytest
 
-from corpus_tools.text import ChineseTokenizer, normalise, tokenizer_for, tokens_table
+from corpus_tools.errors import BookletError
+from corpus_tools.text import (TOKEN_COLUMNS, ChineseTokenizer, SynonymsError, analysis_tokens, load_synonyms,
+                               normalise, tokenizer_for, tokens_table)
 
 
 @pytest.fixture(scope="module")
 def tokenizer(booklet, tmp_path_factory):
     return tokenizer_for(booklet, cache_dir=tmp_path_factory.mktemp("cache"))
+
+
+@pytest.fixture(scope="module")
+def toks(booklet, tokenizer):
+    return tokens_table(booklet, tokenizer)
+
+
+def booklet_text(booklet) -> str:
+    return "\n".join(normalise(t) for t in list(booklet.entries.title) + list(booklet.turns.text))
 
 
 def test_normalise_joins_latin_and_chinese():
@@ -29,21 +41,93 @@ def test_domain_terms_are_not_split(tokenizer):
 
 
 def test_names_from_the_booklet_are_never_cut(tokenizer):
-    toks = tokenizer.tokenize("刘鸿齐和欧阳杰请教薛万国，深圳市龙岗中心医院和和睦家医疗也来了")
+    words = [w for w, _ in tokenizer.tag("刘鸿齐和欧阳杰请教薛万国，深圳市龙岗中心医院和和睦家医疗也来了")]
     for name in ("刘鸿齐", "欧阳杰", "薛万国", "深圳市龙岗中心医院", "和睦家医疗"):
-        assert name in toks
+        assert name in words
+        assert tokenizer.is_name(name)
 
 
-def test_stopwords_numbers_and_punctuation_are_dropped(tokenizer):
-    toks = tokenizer.tokenize("我们医院的这个问题，2020 年以后可以解决吗？")
-    assert "我们" not in toks and "医院" not in toks and "这个" not in toks and "2020" not in toks
-    assert not any(t in "，。？" for t in toks)
+def test_pos_rule_keeps_terms_and_drops_fillers(tokenizer):
+    # the sentences around the fillers the issue lists, as the booklet prints them (lines 3759-3763, 1884)
+    words = dict(tokenizer.tag("人少的时候衡量宜粗不宜细，有时量化到一定程度，不见得反映真实情况。"
+                               "我们马上把集成平台放在院内，是从业务角度看的，一年一份报告，相当重要"))
+    assert words["集成平台"] == "n" and tokenizer.is_content("集成平台", "n")
+    assert words["马上"] == "d" and not tokenizer.is_content("马上", words["马上"])
+    content = tokenizer.tokenize("人少的时候衡量宜粗不宜细，有时量化到一定程度，不见得反映真实情况。"
+                                 "我们马上把集成平台放在院内，是从业务角度看的，一年一份报告，相当重要")
+    assert "集成平台" in content and "报告" in content and "业务" in content
+    for filler in ("不见得", "是从", "角度看", "马上", "放在", "一年", "人少", "相当", "一份", "人", "少"):
+        assert filler not in content, filler
+
+
+def test_each_issue_filler_is_dropped_by_a_rule(tokenizer):
+    # adverbs and numerals by their tag; verb + grammatical morpheme by the complement rule
+    assert not tokenizer.is_content("不见得", "d") and not tokenizer.is_content("相当", "d")
+    assert not tokenizer.is_content("一年", "m") and not tokenizer.is_content("一份", "m")
+    assert tokenizer.is_fragment("放在") and tokenizer.is_fragment("是从") and tokenizer.is_fragment("角度看")
+    assert not tokenizer.is_fragment("完成") and not tokenizer.is_fragment("开发")  # ordinary verbs stay
+    assert tokenizer.is_content("完成", "v") and tokenizer.is_content("建设", "vn")
+    assert tokenizer.is_content("CDR", "eng") and not tokenizer.is_content("简单", "a")
+
+
+def test_set_phrases_are_cut_into_words(tokenizer):
+    parts = [w for w, _ in tokenizer.split_phrase("数据分析")]
+    assert parts == ["数据", "分析"]
+    assert tokenizer.tokenize("一般而言") == []
+
+
+def test_fillers_are_not_analysis_tokens_of_the_booklet(toks):
+    a = analysis_tokens(toks)
+    for filler in ("不见得", "是从", "角度看", "马上", "放在", "一年", "人少", "相当", "一份"):
+        assert filler not in set(a.token), filler
+    assert (toks.token == "马上").sum() == 4  # still in the tokens table (printed 4 times), with its tag
+    assert set(toks.pos[toks.token == "马上"]) == {"d"}
+
+
+def test_names_stay_in_the_table_but_leave_the_analysis_view(toks):
+    a = analysis_tokens(toks)
+    for name in ("薛万国", "长庚医院"):  # 长庚医院: short form of 北京清华长庚医院 (line 2442)
+        assert toks.is_name[toks.token == name].all() and (toks.token == name).any()
+        assert name not in set(a.token)
+    assert not toks.is_name[toks.token == "集成平台"].any()
+    assert not toks.is_name[toks.token == "互联网医院"].any()  # a service, not a hospital of the booklet
+
+
+def test_synonyms_give_concepts(toks):
+    assert set(toks.concept[toks.token == "信息科"]) == {"信息部门"}
+    assert set(toks.concept[toks.token == "电子病历系统"]) == {"电子病历"}
+    assert set(toks.concept[toks.token == "系统"]) == {"系统"}  # no mapping: the token itself
+    c = analysis_tokens(toks, "concept")
+    assert "信息科" not in set(c.token) and "信息部门" in set(c.token)
+    assert (c.token == "信息部门").sum() == sum((toks.token == w).sum() for w in ("信息科", "信息中心", "信息部门",
+                                                                                  "信息处", "信息管理部",
+                                                                                  "信息管理处"))
+
+
+def test_synonyms_file_errors_name_file_and_line(tmp_path):
+    good = tmp_path / "s.csv"
+    good.write_text("# comment\nconcept,variant\n甲,乙\n甲,丙\n", encoding="utf-8")
+    assert load_synonyms(good) == {"乙": "甲", "甲": "甲", "丙": "甲"}
+    bad = tmp_path / "bad.csv"
+    bad.write_text("concept,variant\n甲,乙\n只有一项\n", encoding="utf-8")
+    with pytest.raises(SynonymsError, match=r"bad\.csv:3: ") as exc:
+        load_synonyms(bad)
+    assert isinstance(exc.value, BookletError)
+    clash = tmp_path / "clash.csv"
+    clash.write_text("concept,variant\n甲,乙\n丁,乙\n", encoding="utf-8")
+    with pytest.raises(SynonymsError, match=r"clash\.csv:3: .*乙"):
+        load_synonyms(clash)
+    noheader = tmp_path / "nohead.csv"
+    noheader.write_text("甲,乙\n", encoding="utf-8")
+    with pytest.raises(SynonymsError, match=r"nohead\.csv:1: "):
+        load_synonyms(noheader)
 
 
 def test_stopwords_can_be_overridden(tmp_path):
     tk = ChineseTokenizer(stopwords=frozenset({"数据"}), extra_stopwords=("平台",), cache_dir=tmp_path)
-    toks = tk.tokenize("我们的数据平台与集成平台")
-    assert "数据" not in toks and "平台" not in toks and "我们" in toks and "集成平台" in toks
+    toks = tk.tokenize("我们的数据平台与集成平台和业务")
+    assert "数据" not in toks and "平台" not in toks and "集成平台" in toks and "业务" in toks
+    assert "我们" not in toks  # a pronoun (r): dropped by its tag, whatever the stopword list
 
 
 def test_jieba_cache_goes_to_the_project_cache_and_stays_quiet(tmp_path):
@@ -56,11 +140,10 @@ def test_jieba_cache_goes_to_the_project_cache_and_stays_quiet(tmp_path):
     assert (tmp_path / "jieba.cache").exists()
 
 
-def test_tokens_table(booklet, tokenizer):
-    toks = tokens_table(booklet, tokenizer)
-    assert list(toks.columns) == ["entry_id", "turn_no", "token_no", "token"]
+def test_tokens_table(booklet, tokenizer, toks):
+    assert list(toks.columns) == TOKEN_COLUMNS
     assert set(toks.entry_id) == set(booklet.entries.entry_id)
-    # every printed 集成平台 in titles and turns becomes exactly one token (normalisation may join "平台 " runs)
-    text = "".join(booklet.entries.title) + "".join(booklet.turns.text)
-    assert (toks.token == "集成平台").sum() == text.count("集成平台")
+    # every printed 集成平台 in titles and turns becomes exactly one token
+    assert (toks.token == "集成平台").sum() == booklet_text(booklet).count("集成平台")
+    assert not toks.token.str.fullmatch(r"[，。？、：；（）“”！\s]+").any()  # punctuation is not a word
     assert toks.equals(tokens_table(booklet, tokenizer))  # deterministic

@@ -1,29 +1,72 @@
-"""Stage 3 — text → tokens: normalisation, jieba with a domain dictionary and the booklet's names, stopwords.
+"""Stage 3 — text → tokens: normalisation, jieba with a domain dictionary, the booklet's names and discovered
+terms, part-of-speech tags, content words by rule, concepts from a synonyms file.
 
 The tokenizer is a small object built once with everything it needs (scikit-learn style: parameters in the
 constructor, no global state): its own ``jieba.Tokenizer`` instance (the global jieba dictionary is never touched),
-a cache file in a project cache folder (not a shared ``/tmp`` file), and jieba's start-up chatter silenced.
+tagged by ``jieba.posseg.POSTokenizer`` on that same instance, a cache file in a project cache folder (not a shared
+``/tmp`` file), and jieba's start-up chatter silenced.
+
+**Content words, by rule** (:func:`is_content_pos` and :meth:`ChineseTokenizer.is_content`). A word is content when
+it is a term of the domain dictionary, the synonyms file or term discovery (whatever jieba tags it), or when
+
+- its tag is a noun (n, nz, nt, nl, ng, nr*, ns — jieba's dictionary tags many common nouns nr/ns, e.g. 智能化 nr,
+  满意度 ns, so people and places are removed by the name rule, not by the tag), a verbal or nominal
+  adjective (vn, an), an abbreviation (j), an English term (eng) or a verb (v, vd);
+- and it is not a fragment: at least two characters (unless listed in ``keep_single``), not a number, not a
+  stopword, and not a verb–complement construction (a verb of two or three characters ending in one of the
+  grammatical morphemes 在 到 从 给 向 于 着 了 过 看 whose rest is one character or a stopword: 放在, 是从, 做到,
+  角度看 — but not 完成 or 实现).
+
+Everything else is a function word or carries stance rather than topic: adverbs (d: 马上, 相当, 不见得), numerals and
+measure words (m, q, mq: 一年, 一份), time and direction words (t, f), pronouns (r), prepositions, conjunctions and
+particles (p, c, u*), adjectives and distinguishing words (a, ad, b: 简单, 现有), place words (s), idioms (i:
+各自为政), status words (z), interjections and onomatopoeia (e, o, y). Set phrases (l: 一般而言, 数据分析) are cut
+into their dictionary words and each is judged on its own.
+
+**Names** (:meth:`ChineseTokenizer.is_name`): every person and hospital of the booklet, and short forms of a
+hospital (a word ending in 医院 whose stem occurs inside a booklet hospital's name: 长庚医院 for 北京清华长庚医院).
+They stay in the tokens table with ``is_name`` set, and :func:`analysis_tokens` leaves them out.
 """
 
 from __future__ import annotations
 
+import csv
 import logging
+import math
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
 import jieba
+import jieba.posseg
 import pandas as pd
 
+from .errors import BookletError
 from .ingest import CJK
 from .resources import load_list, resource_path
+from .store import writable_dir
 
 _FULLWIDTH_ALNUM = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
 _SPACE_LATIN_CJK = re.compile(rf"(?<=[A-Za-z0-9%+#/.\-])\s+(?=[{CJK}])|(?<=[{CJK}])\s+(?=[A-Za-z0-9])")
 _KEEP = re.compile(rf"[{CJK}A-Za-z]")
 _NUMBER = re.compile(r"^[\d.,%+\-/:]+$")
+_WORDLIKE = re.compile(rf"[{CJK}A-Za-z0-9]")
+
+#: jieba tags of content words (see the module docstring)
+CONTENT_POS = frozenset({"n", "nz", "nt", "nl", "ng", "nr", "nrt", "nrfg", "ns", "vn", "an", "j", "eng", "v", "vd"})
+#: tags of set phrases, cut into their dictionary words before judging
+PHRASE_POS = frozenset({"l"})
+#: grammatical morphemes that end a verb–complement or verb–preposition construction (放在, 做到, 是从, 角度看)
+COMPLEMENT_MORPHEMES = frozenset("在到从给向于着了过看")
+#: tokens table columns
+TOKEN_COLUMNS = ["entry_id", "turn_no", "token_no", "token", "pos", "concept", "is_content", "is_name"]
+HOSPITAL_SUFFIX = "医院"
+
+
+class SynonymsError(BookletError):
+    """A malformed synonyms file; the message names the file and line."""
 
 
 def normalise(text: str) -> str:
@@ -49,17 +92,58 @@ def general_stopwords() -> frozenset[str]:
     return frozenset(stopwordsiso.stopwords("zh"))
 
 
+def load_synonyms(path: str | Path | None = None) -> dict[str, str]:
+    """``variant → concept`` from a CSV file with the header ``concept,variant`` (default: the shipped
+    ``resources/synonyms.csv``). Blank lines and lines starting with ``#`` are skipped; a concept maps to itself.
+    Raises :class:`SynonymsError` naming the file and line for a missing header, a line without two fields, or a
+    variant given two different concepts."""
+    p = Path(path) if path is not None else resource_path("synonyms.csv")
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SynonymsError(str(p), f"同义词表无法读取（{exc.__class__.__name__}）") from None
+    out: dict[str, str] = {}
+    header_seen = False
+    for line_no, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        fields = [f.strip() for f in next(csv.reader([line]))]
+        if not header_seen:
+            if fields[:2] != ["concept", "variant"]:
+                raise SynonymsError(str(p), f"第一行应为表头 concept,variant，读到 {line.strip()!r}", line_no)
+            header_seen = True
+            continue
+        if len(fields) != 2 or not all(fields):
+            raise SynonymsError(str(p), f"每行应为“概念,变体”两项，读到 {line.strip()!r}", line_no)
+        concept, variant = normalise(fields[0]), normalise(fields[1])
+        for word in (variant, concept):
+            if out.get(word, concept) != concept:
+                raise SynonymsError(str(p), f"{word} 已归入概念 {out[word]}，不能再归入 {concept}", line_no)
+        out[variant] = concept
+        out.setdefault(concept, concept)
+    if not header_seen:
+        raise SynonymsError(str(p), "同义词表为空：需要表头 concept,variant")
+    return out
+
+
+def is_content_pos(pos: str) -> bool:
+    """Whether a jieba tag is one of the content tags (:data:`CONTENT_POS`)."""
+    return pos in CONTENT_POS
+
+
 @dataclass
 class ChineseTokenizer:
-    """Segment Chinese text into content tokens.
+    """Segment and tag Chinese text; judge content words and names.
 
     Parameters
     ----------
     names: words that must never be cut (people and hospitals of the booklet), added with a high frequency.
+    hospitals: the subset of ``names`` that are institutions (tagged nt; their short forms count as names).
     domain_dict: jieba user dictionary (``word freq [pos]`` lines); default ``resources/domain_dict.txt``.
     stopwords: replace the default stopwords (general list + ``resources/stopwords_corpus.txt``) by these.
     extra_stopwords: added to the stopwords.
-    min_chars: shortest token kept (Latin acronyms like "AI" and single characters in ``keep_single`` are kept).
+    extra_terms: further terms kept whole and counted as content (discovered terms, synonym variants).
+    min_chars: shortest content word (Latin acronyms like "AI" and single characters in ``keep_single`` are kept).
     keep_single: single characters worth keeping.
     cache_dir: where jieba's prefix-dictionary cache goes.
     """
@@ -71,6 +155,8 @@ class ChineseTokenizer:
     min_chars: int = 2
     keep_single: tuple[str, ...] = ()
     cache_dir: str | Path | None = None
+    hospitals: tuple[str, ...] = ()
+    extra_terms: tuple[str, ...] = ()
     _stop: frozenset[str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -79,58 +165,204 @@ class ChineseTokenizer:
         self._stop = frozenset(base) | frozenset(self.extra_stopwords)
 
     @cached_property
+    def domain_terms(self) -> frozenset[str]:
+        """Words of the domain dictionary (first field of each line)."""
+        path = Path(self.domain_dict or resource_path("domain_dict.txt"))
+        words = set()
+        for line in path.read_text(encoding="utf-8-sig").splitlines():
+            line = line.strip()
+            if line and not line.startswith("#"):
+                words.add(normalise(line.split()[0]))
+        return frozenset(words)
+
+    @cached_property
+    def terms(self) -> frozenset[str]:
+        """Every word counted as content whatever its tag: domain dictionary and extra terms."""
+        return self.domain_terms | frozenset(normalise(t) for t in self.extra_terms if t)
+
+    @cached_property
+    def name_set(self) -> frozenset[str]:
+        return frozenset(normalise(n) for n in self.names if n)
+
+    @cached_property
+    def _hospital_stems(self) -> tuple[str, ...]:
+        return tuple(normalise(h) for h in (self.hospitals or ()) if h)
+
+    @cached_property
     def jieba(self) -> jieba.Tokenizer:
-        """The jieba tokenizer, initialised once (quietly) with the domain dictionary and the names."""
+        """The jieba tokenizer, initialised once (quietly) with the domain dictionary, the names and the extra
+        terms (each added with frequency 2000, as the dictionary's multi-word terms)."""
         jieba.setLogLevel(logging.WARNING)
         tk = jieba.Tokenizer()
         cache = Path(self.cache_dir) if self.cache_dir else default_cache_dir()
-        cache.mkdir(parents=True, exist_ok=True)
+        writable = writable_dir(cache, "jieba cache folder")  # if not: one warning, and no cache is written
         tk.tmp_dir = str(cache)
         tk.cache_file = "jieba.cache"
+        jieba.setLogLevel(logging.WARNING if writable else logging.CRITICAL)  # no "Dump cache file failed"
         tk.initialize()
+        jieba.setLogLevel(logging.WARNING)
         tk.load_userdict(str(self.domain_dict or resource_path("domain_dict.txt")))
-        for name in sorted(set(self.names)):
-            if name:
-                tk.add_word(normalise(name), freq=5000, tag="nr")
+        for term in sorted(set(self.extra_terms)):
+            term = normalise(term)
+            if term and term not in self.domain_terms:
+                tk.add_word(term, freq=2000, tag="n")
+        hospitals = set(self._hospital_stems)
+        for name in sorted(self.name_set):
+            tk.add_word(name, freq=5000, tag="nt" if name in hospitals else "nr")
         return tk
+
+    @cached_property
+    def posseg(self) -> jieba.posseg.POSTokenizer:
+        """jieba's part-of-speech tagger on :attr:`jieba` (same dictionary, same words)."""
+        return jieba.posseg.POSTokenizer(self.jieba)
 
     def segment(self, text: str) -> list[str]:
         """All jieba segments of the normalised text (nothing filtered)."""
         return self.jieba.lcut(normalise(text), HMM=True)
 
-    def keep(self, token: str) -> bool:
+    def tag(self, text: str) -> list[tuple[str, str]]:
+        """``(word, pos)`` for every word of the normalised text, in order; punctuation and spaces left out;
+        set phrases (tag l) cut into their dictionary words (:meth:`split_phrase`)."""
+        out: list[tuple[str, str]] = []
+        for pair in self.posseg.cut(normalise(text)):
+            word, pos = pair.word.strip(), pair.flag
+            if not word or not _WORDLIKE.search(word):
+                continue
+            if pos in PHRASE_POS and word not in self.terms and word not in self.name_set:
+                out.extend(self.split_phrase(word))
+            else:
+                out.append((word, pos))
+        return out
+
+    def split_phrase(self, word: str) -> list[tuple[str, str]]:
+        """A set phrase cut into dictionary words: the most probable path through jieba's dictionary that does
+        not take the whole phrase as one word (jieba's own criterion, sum of log frequencies), each part tagged
+        with its dictionary tag. A phrase with no such path comes back whole."""
+        tk, tags = self.jieba, self.posseg.word_tag_tab
+        n, logtotal = len(word), math.log(tk.total)
+        best: list[tuple[float, int]] = [(0.0, n)] * (n + 1)
+        best[n] = (0.0, n)
+        for i in range(n - 1, -1, -1):
+            cands = []
+            for j in range(i + 1, n + 1):
+                if (i, j) == (0, n):
+                    continue
+                f = tk.FREQ.get(word[i:j])
+                if f or j == i + 1:
+                    cands.append((math.log(f or 1) - logtotal + best[j][0], j))
+            best[i] = max(cands)
+        parts, i = [], 0
+        while i < n:
+            j = best[i][1]
+            parts.append(word[i:j])
+            i = j
+        if len(parts) < 2:
+            return [(word, "l")]
+        return [(p, tags.get(p, "x")) for p in parts]
+
+    def is_fragment(self, token: str) -> bool:
+        """A stopword, a number, punctuation, a too-short token, or a verb–complement construction."""
         token = token.strip()
         if not token or token in self._stop or not _KEEP.search(token) or _NUMBER.match(token):
-            return False
-        if len(token) < self.min_chars and token not in self.keep_single:
-            return False
-        return True
+            return True
+        if len(token) < self.min_chars and token not in self.keep_single and not token.isascii():
+            return True
+        if (len(token) in (2, 3) and token[-1] in COMPLEMENT_MORPHEMES
+                and (len(token) == 2 or token[:-1] in self._stop)):
+            return True
+        return False
+
+    def keep(self, token: str) -> bool:
+        """Backward-compatible test without a tag: not a fragment (see :meth:`is_fragment`)."""
+        return not self.is_fragment(token) or token in self.terms
+
+    def is_content(self, token: str, pos: str) -> bool:
+        """The content-word rule of the module docstring."""
+        if token in self.terms or token in self.name_set:
+            return True
+        return is_content_pos(pos) and not self.is_fragment(token)
+
+    def is_name(self, token: str) -> bool:
+        """A person or hospital of the booklet, or a short form of a hospital (长庚医院 for 北京清华长庚医院)."""
+        if token in self.name_set:
+            return True
+        if token.endswith(HOSPITAL_SUFFIX) and len(token) > len(HOSPITAL_SUFFIX) + 1:
+            stem = token[: -len(HOSPITAL_SUFFIX)]
+            return any(stem in h for h in self._hospital_stems)
+        return False
 
     def tokenize(self, text: str) -> list[str]:
-        """Content tokens of ``text``: segmented, stopwords, punctuation, numbers and short tokens removed."""
-        return [t.strip() for t in self.segment(text) if self.keep(t)]
+        """Content words of ``text`` (names included), in order."""
+        return [w for w, p in self.tag(text) if self.is_content(w, p)]
 
     @property
     def stopword_set(self) -> frozenset[str]:
         return self._stop
 
 
-def tokenizer_for(booklet, **kwargs) -> ChineseTokenizer:
-    """A tokenizer that knows every person and hospital of ``booklet`` (so names are never cut)."""
-    names = set(booklet.people.name)
-    names |= set(booklet.askers.hospital) | set(booklet.askers.hospital_alias) | set(booklet.hospitals.hospital)
-    return ChineseTokenizer(names=tuple(sorted(n for n in names if n)), **kwargs)
+def tokenizer_for(booklet, synonyms: dict[str, str] | str | Path | None = None, **kwargs) -> ChineseTokenizer:
+    """A tokenizer that knows every person and hospital of ``booklet`` (so names are never cut) and every word of
+    the synonyms (a mapping, or a file path; default the shipped ``resources/synonyms.csv``; ``{}`` for none), so
+    variants and concepts are kept whole."""
+    if not isinstance(synonyms, dict):
+        synonyms = load_synonyms(synonyms)
+    people = set(booklet.people.name)
+    hospitals = set(booklet.askers.hospital) | set(booklet.askers.hospital_alias) | set(booklet.hospitals.hospital)
+    names = tuple(sorted(n for n in people | hospitals if isinstance(n, str) and n))
+    extra = tuple(kwargs.pop("extra_terms", ()))
+    if synonyms:
+        extra += tuple(sorted(set(synonyms) | set(synonyms.values())))
+    return ChineseTokenizer(names=names, hospitals=tuple(sorted(h for h in hospitals if isinstance(h, str) and h)),
+                            extra_terms=tuple(dict.fromkeys(extra)), **kwargs)
 
 
-def tokens_table(booklet, tokenizer: ChineseTokenizer) -> pd.DataFrame:
-    """One row per token: ``entry_id, turn_no, token_no, token``; titles are turn 0. Stable order."""
+def with_terms(tokenizer: ChineseTokenizer, terms) -> ChineseTokenizer:
+    """A new tokenizer like ``tokenizer`` that also keeps ``terms`` whole (e.g. discovered terms)."""
+    extra = tuple(dict.fromkeys(tuple(tokenizer.extra_terms) + tuple(terms)))
+    return replace(tokenizer, extra_terms=extra)
+
+
+def tokens_table(booklet, tokenizer: ChineseTokenizer, synonyms: dict[str, str] | str | Path | None = None
+                 ) -> pd.DataFrame:
+    """One row per word of every title (turn 0) and turn: ``entry_id, turn_no, token_no, token, pos, concept,
+    is_content, is_name``. Punctuation is left out; function words stay, with ``is_content`` false. ``concept`` is
+    the synonyms file's concept for the token (the token itself when it has none); ``synonyms`` is a mapping or
+    a path (default the shipped ``resources/synonyms.csv``). Stable order (entry, turn, position)."""
+    mapping = synonyms if isinstance(synonyms, dict) else load_synonyms(synonyms)
     rows = []
+    content: dict[tuple[str, str], bool] = {}
+    names: dict[str, bool] = {}
+
+    def add(entry_id: int, turn_no: int, text: str) -> None:
+        for k, (tok, pos) in enumerate(tokenizer.tag(text)):
+            key = (tok, pos)
+            if key not in content:
+                content[key] = tokenizer.is_content(tok, pos)
+            if tok not in names:
+                names[tok] = tokenizer.is_name(tok)
+            rows.append((entry_id, turn_no, k, tok, pos, mapping.get(tok, tok), content[key], names[tok]))
+
     for e in booklet.entries.itertuples():
-        for k, tok in enumerate(tokenizer.tokenize(e.title)):
-            rows.append((e.entry_id, 0, k, tok))
+        add(e.entry_id, 0, e.title)
     for t in booklet.turns.itertuples():
-        for k, tok in enumerate(tokenizer.tokenize(t.text)):
-            rows.append((t.entry_id, t.turn_no, k, tok))
-    df = pd.DataFrame(rows, columns=["entry_id", "turn_no", "token_no", "token"])
+        add(t.entry_id, t.turn_no, t.text)
+    df = pd.DataFrame(rows, columns=TOKEN_COLUMNS)
     df = df.sort_values(["entry_id", "turn_no", "token_no"], kind="stable").reset_index(drop=True)
-    return df.astype({"entry_id": "Int64", "turn_no": "Int64", "token_no": "Int64", "token": "string"})
+    return df.astype({"entry_id": "Int64", "turn_no": "Int64", "token_no": "Int64", "token": "string",
+                      "pos": "string", "concept": "string", "is_content": "boolean", "is_name": "boolean"})
+
+
+VIEWS = ("token", "concept")
+
+
+def analysis_tokens(tokens: pd.DataFrame, view: str = "token") -> pd.DataFrame:
+    """The analysis view of a tokens table: content words that are not names, as ``entry_id, turn_no, token_no,
+    token`` (+ the other columns). ``view="concept"`` puts the concept in ``token`` (the raw word moves to
+    ``word``), so every analysis that counts ``token`` counts concepts."""
+    if view not in VIEWS:
+        raise ValueError(f"unknown view {view!r}; choose one of {VIEWS}")
+    out = tokens[tokens.is_content.fillna(False) & ~tokens.is_name.fillna(False)].copy()
+    if view == "concept":
+        out = out.rename(columns={"token": "word"}).assign(token=out["concept"].to_numpy())
+        out = out[["entry_id", "turn_no", "token_no", "token", "word", "pos", "concept", "is_content", "is_name"]]
+    return out.reset_index(drop=True)
