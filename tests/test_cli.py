@@ -44,3 +44,157 @@ def test_bad_input_gives_one_clear_line(tmp_path):
     r = _cli("parse", str(tmp_path / "missing.txt"))
     assert r.returncode == 2 and "no such file" in r.stderr and "Traceback" not in r.stderr
     assert not (tmp_path / "o").exists()
+
+
+# ---------------------------------------------------------------- every bad option: one line, exit 2
+
+import os  # noqa: E402
+import warnings  # noqa: E402
+
+import pytest  # noqa: E402
+
+from corpus_tools import cli  # noqa: E402
+
+
+def _main(capsys, *args):
+    rc = cli.main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+@pytest.mark.parametrize("args,expected", [
+    (["run", "-k", "0"], "-k/--topics: 0 is too small: must be ≥ 2"),
+    (["run", "-k", "1"], "must be ≥ 2"),
+    (["run", "-k", "100"], "has only 68 entries; choose 2 ≤ k ≤ 68"),
+    (["topics", "-k", "abc"], "'abc' is not a number of topics"),
+    (["run", "--seed", "-1"], "--seed: -1 is too small: must be ≥ 0"),
+    (["run", "--seed", str(2**40)], "too large"),
+    (["kwic", "  "], "the term is blank"),
+    (["kwic", "数据", "-w", "-5"], "-w/--window: -5 is too small: must be ≥ 1"),
+    (["kwic", "数据", "-w", "0"], "must be ≥ 1"),
+    (["run", "--dpi", "10"], "--dpi: 10 is too small"),
+    (["run", "--figure-size", "huge"], "invalid choice: 'huge'"),
+    (["run", "--max-size", "0"], "must be a positive number of megabytes"),
+    (["run", "--max-size", "nan"], "must be a positive number of megabytes"),
+    (["run", "--curriculum", "/no/such/curriculum.csv"], "/no/such/curriculum.csv: no such file"),
+    (["run", "--formats", "gif"], "invalid choice: 'gif'"),
+    (["frobnicate"], "invalid choice: 'frobnicate'"),
+    (["parse"], "the following arguments are required: input"),
+    (["notebooks", "-k", "99"], "has only 68 entries"),
+    (["parse", "/dev/zero"], "/dev/zero: is a device, not a booklet text file"),
+])
+def test_every_bad_option_gives_one_line_and_exit_2(capsys, args, expected):
+    rc, out, err = _main(capsys, *args)
+    assert rc == 2
+    assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith("corpus-tools") and ": error: " in err and expected in err
+    assert "Traceback" not in err
+
+
+def test_odd_inputs_give_one_line(capsys, tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("", encoding="utf-8")
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    for args, expected in ((["notebooks", "--booklet", empty], "empty.txt: the file is empty"),
+                           (["run", fifo, "-o", tmp_path / "o"], "pipe: is a named pipe (FIFO)"),
+                           (["kwic", "数据湖", "--booklet", tmp_path], "is a directory"),
+                           (["parse", BOOKLET, "--max-size", "0.1"], "larger than the input size limit of 0.1 MB")):
+        rc, out, err = _main(capsys, *args)
+        assert rc == 2 and len(err.strip().splitlines()) == 1 and expected in err, err
+    assert not (tmp_path / "o").exists()
+    assert not list(tmp_path.glob("*.ipynb"))
+
+
+def test_an_output_error_names_the_file(capsys, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    rc, out, err = _main(capsys, "parse", BOOKLET, "-o", blocker / "out")
+    assert rc == 2 and len(err.strip().splitlines()) == 1
+    assert str(blocker / "out") in err and "Not a directory" in err and "Traceback" not in err
+
+
+def test_unexpected_errors_are_one_line_with_a_debug_hint(capsys, monkeypatch):
+    def boom(args):
+        raise KeyError("内部\n错误")
+
+    monkeypatch.setattr(cli, "_cmd_parse", boom)
+    rc, out, err = _main(capsys, "parse", BOOKLET)
+    assert rc == 2 and err.count("\n") == 1
+    assert err.startswith("corpus-tools: error: unexpected KeyError: ") and "--debug" in err
+    rc, out, err = _main(capsys, "parse", BOOKLET, "--debug")
+    assert rc == 2 and "Traceback" in err and "KeyError" in err
+
+    def oom(args):
+        raise MemoryError()
+
+    monkeypatch.setattr(cli, "_cmd_parse", oom)
+    rc, out, err = _main(capsys, "parse", BOOKLET)
+    assert rc == 2 and err.count("\n") == 1 and "out of memory" in err
+
+
+def test_warnings_are_one_line(capsys, monkeypatch):
+    def warn(args):
+        warnings.warn("缓存目录不可写\n改为不用缓存", RuntimeWarning)
+        return 0
+
+    monkeypatch.setattr(cli, "_cmd_parse", warn)
+    rc, out, err = _main(capsys, "parse", BOOKLET)
+    assert rc == 0 and err == "corpus-tools: warning: 缓存目录不可写 改为不用缓存\n"
+
+
+def test_every_option_is_documented_with_its_default():
+    import argparse
+
+    parser = cli.build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert set(sub.choices) >= {"parse", "kwic", "run", "topics", "network", "trends", "coverage", "report",
+                                "notebooks", "compare"}
+    for name, p in sub.choices.items():
+        assert p.description, name
+        for action in p._actions:
+            if isinstance(action, argparse._HelpAction) or not action.option_strings:
+                continue
+            assert action.help and "default" in action.help, (name, action.option_strings)
+            rendered = p.format_help()
+            assert "%(default)s" not in rendered
+    for option in ("--curriculum", "--codes", "--fresh", "--dpi", "--figure-size", "--max-size", "--pdf",
+                   "--debug"):
+        assert option in sub.choices["run"].format_help()
+    assert "(default: 200)" in " ".join(sub.choices["run"].format_help().split())
+
+
+def test_kwic_help_explains_the_output():
+    import argparse
+
+    sub = next(a for a in cli.build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    text = sub.choices["kwic"].format_help()
+    assert "[entry·turn] speaker" in text and "…left【term】right…" in text and "Exit status" in text
+
+
+def test_kwic_csv_writes_exactly_the_path_given_and_never_overwrites_silently(capsys, tmp_path):
+    target = tmp_path / "hits.txt"
+    rc, out, err = _main(capsys, "kwic", "数据湖", "--csv", target)
+    assert rc == 0, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hits.txt"]
+    assert out.strip().endswith(f"written to {target}")
+    hits = pd.read_csv(target, encoding="utf-8-sig")
+    assert (hits.term == "数据湖").all() and len(hits) == out.count("【数据湖】")
+    before = target.read_bytes()
+    rc, out, err = _main(capsys, "kwic", "等保", "--csv", target)
+    assert rc == 2 and "hits.txt: the file exists; add --force" in err and err.count("\n") == 1
+    assert target.read_bytes() == before
+    rc, out, err = _main(capsys, "kwic", "等保", "--csv", target, "--force")
+    assert rc == 0 and pd.read_csv(target, encoding="utf-8-sig").term.eq("等保").all()
+    rc, out, err = _main(capsys, "kwic", "量子纠缠引擎")
+    assert rc == 1 and "0 occurrences" in out
+
+
+def test_run_options_reach_the_parameters():
+    args = cli.build_parser().parse_args(["run", "-k", "5", "--seed", "7", "--dpi", "300", "--figure-size",
+                                          "single", "--anonymise", "--max-size", "50", "--fresh"])
+    params = cli.make_params(args)
+    assert params.k == 5 and params.seed == 7 and params.anonymise is True
+    for name, value in (("dpi", 300), ("figure_size", "single"), ("max_size", 50.0), ("fresh", True)):
+        if hasattr(params, name):
+            assert getattr(params, name) == value

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import inspect
 import math
 import os
 import sys
@@ -271,7 +272,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     _check_k(args.k, args.booklet)
     params = make_params(args)
     only = None if args.command == "run" else (args.command,)
-    summary = run(args.booklet, args.output, params, progress=not args.quiet, only=only)
+    extra = {}
+    if "fresh" in inspect.signature(run).parameters:
+        extra["fresh"] = bool(getattr(args, "fresh", False))
+    summary = run(args.booklet, args.output, params, progress=not args.quiet, only=only, **extra)
     print(summary)
     return 0
 

@@ -80,13 +80,15 @@ def csv_safe(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     for col in out.columns:
         s = out[col]
-        if not (pd.api.types.is_object_dtype(s.dtype) or pd.api.types.is_string_dtype(s.dtype)):
-            continue
         if isinstance(s.dtype, pd.CategoricalDtype):
+            if not any(isinstance(c, str) and c.startswith(FORMULA_START) for c in s.cat.categories):
+                continue
+            s = s.astype(object)
+        elif not (pd.api.types.is_object_dtype(s.dtype) or pd.api.types.is_string_dtype(s.dtype)):
             continue
-        mask = s.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_START)).astype(bool)
-        if mask.any():
-            out[col] = s.where(~mask, "'" + s[mask].astype(str))
+        flags = [isinstance(v, str) and v.startswith(FORMULA_START) for v in s.tolist()]
+        if any(flags):
+            out[col] = s.where(~pd.Series(flags, index=s.index, dtype=bool), s.map(neutralise_cell))
     cols = out.columns
     if any(isinstance(c, str) and c.startswith(FORMULA_START) for c in cols):
         out.columns = [neutralise_cell(c) for c in cols]
@@ -119,7 +121,7 @@ def _has_cr(df: pd.DataFrame) -> bool:
     for col in df.columns:
         s = df[col]
         if pd.api.types.is_object_dtype(s.dtype) or pd.api.types.is_string_dtype(s.dtype):
-            if s.map(lambda v: isinstance(v, str) and "\r" in v).any():
+            if any(isinstance(v, str) and "\r" in v for v in s.tolist()):
                 return True
     return any(isinstance(c, str) and "\r" in c for c in df.columns)
 
