@@ -1,0 +1,264 @@
+"""Terms from the corpus itself: multi-word term discovery, recall against a hand list, distinctive terms.
+
+**Term discovery** (:func:`discover_terms`), in the spirit of quanteda's ``textstat_collocations`` +
+``tokens_compound``: the texts are cut into clauses at punctuation, segmented and tagged by the project's tokenizer,
+and every pair of adjacent words is scored by the log odds ratio λ of the 2×2 table (the pair / the first word
+with another / another with the second / neither; 0.5 added to each cell) and its Wald statistic z = λ / σ,
+σ = √Σ 1/nᵢⱼ. A pair becomes a term when
+
+- it occurs at least ``min_count`` times (default 2) and z ≥ ``min_z`` (default 3.0);
+- it looks like a term, not a phrase: the second word (the head — Chinese compounds are head-final) is a noun, a
+  verbal noun or an English term, the first the same or a distinguishing word (b: 中长期) or a direction morpheme
+  (f: 外 in 外网) — not a verb (接入集成平台 is a verb and its object) nor an adjective (成熟产品 is a phrase); no
+  part is a stopword, a number, a name of the booklet, or a function word; it does not end in 医院 (a name);
+- it is at most ``max_chars`` characters long.
+
+Accepted pairs are joined in the word stream and the scoring runs again (``rounds`` times), so three- and
+four-word terms grow from two-word ones (检查检验 + 报告). Each term also gets its left and right branching entropy
+(the entropy of the words before and after it; a clause boundary counts as a new word each time): a real term is
+used in varied contexts; a piece of a longer unit has one neighbour only (review columns). A term that later
+rounds absorbed into longer terms, so that it stands alone fewer than ``min_count`` times, is left out.
+
+The accepted terms are handed to :func:`corpus_tools.text.with_terms`, which adds them to jieba next to the
+curated dictionary and re-segments: a new booklet benefits the same way, with no hand-made list. The
+``discovered_terms`` table is for an analyst to review and promote terms into ``resources/domain_dict.txt``.
+
+**Distinctive terms** (:func:`distinctive_terms`): each group's terms against the rest (G² and log ratio, from
+:func:`corpus_tools.trends.keyness`), positive keyness only — for word clouds, which otherwise show 系统, 数据 and
+厂商 in every group.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+
+import numpy as np
+import pandas as pd
+
+from .ingest import CJK
+from .text import ChineseTokenizer, normalise
+
+_WORD = re.compile(rf"[{CJK}A-Za-z0-9]")
+
+#: tags allowed as the head (last word) of a discovered term
+HEAD_POS = frozenset({"n", "nz", "nt", "nl", "ng", "nr", "ns", "vn", "an", "j", "eng"})
+#: tags allowed as a modifier (any word before the head); a verbal noun before a noun is mostly a verb and its
+#: object (建设专病库), so vn is a head only
+MODIFIER_POS = (HEAD_POS - {"vn"}) | frozenset({"b", "f"})
+#: a term ending in one of these is an institution's name, not a term
+NAME_HEADS = ("医院",)
+#: columns of the discovered_terms table
+DISCOVERED_COLUMNS = ["term", "frequency", "score", "source", "n_entries", "parts", "lambda", "g2",
+                      "left_entropy", "right_entropy", "round"]
+
+
+# ---------------------------------------------------------------- discovery
+
+def clauses(tokenizer: ChineseTokenizer, texts: list[str]) -> list[list[tuple[str, str, int]]]:
+    """Tagged clauses: ``(word, pos, text_index)`` runs between punctuation marks, for every text, in order."""
+    out: list[list[tuple[str, str, int]]] = []
+    for i, text in enumerate(texts):
+        run: list[tuple[str, str, int]] = []
+        for pair in tokenizer.posseg.cut(normalise(text)):
+            w = pair.word.strip()
+            if not w or not _WORD.search(w):
+                if run:
+                    out.append(run)
+                run = []
+                continue
+            run.append((w, pair.flag, i))
+        if run:
+            out.append(run)
+    return out
+
+
+def _eligible(tokenizer: ChineseTokenizer, word: str, pos: str, role: str) -> bool:
+    """May ``word`` (tagged ``pos``) be a part of a term, as ``role`` "head" or "modifier"?"""
+    if word in tokenizer.terms and not tokenizer.is_name(word):
+        return True
+    if tokenizer.is_name(word) or not re.search(rf"[{CJK}A-Za-z]", word) or word.isdigit():
+        return False
+    if word in tokenizer.stopword_set:
+        return False
+    return pos in (HEAD_POS if role == "head" else MODIFIER_POS)
+
+
+def _entropy(counter: Counter) -> float:
+    n = sum(counter.values())
+    return float(-sum(c / n * math.log(c / n) for c in counter.values())) if n else 0.0
+
+
+def _g2(n11: float, n12: float, n21: float, n22: float) -> float:
+    n = n11 + n12 + n21 + n22
+    g = 0.0
+    for obs, r, c in ((n11, n11 + n12, n11 + n21), (n12, n11 + n12, n12 + n22),
+                      (n21, n21 + n22, n11 + n21), (n22, n21 + n22, n12 + n22)):
+        if obs > 0:
+            g += obs * math.log(obs * n / (r * c))
+    return 2 * g
+
+
+def score_pairs(runs: list[list[tuple[str, str, int]]]) -> pd.DataFrame:
+    """Every adjacent pair of words in the clauses: ``first, second, count, lambda, sigma, z, g2``.
+    λ = log((n11+½)(n22+½) / ((n12+½)(n21+½))), σ = √Σ 1/(nᵢⱼ+½), z = λ/σ (quanteda's textstat_collocations
+    for size 2)."""
+    pairs: Counter = Counter()
+    first: Counter = Counter()
+    second: Counter = Counter()
+    for run in runs:
+        for (a, _, _), (b, _, _) in zip(run, run[1:]):
+            pairs[(a, b)] += 1
+            first[a] += 1
+            second[b] += 1
+    n = sum(pairs.values())
+    rows = []
+    for (a, b), n11 in pairs.items():
+        n12, n21 = first[a] - n11, second[b] - n11
+        n22 = n - n11 - n12 - n21
+        cells = [x + 0.5 for x in (n11, n12, n21, n22)]
+        lam = math.log(cells[0] * cells[3] / (cells[1] * cells[2]))
+        sigma = math.sqrt(sum(1 / c for c in cells))
+        rows.append((a, b, n11, lam, sigma, lam / sigma, _g2(n11, n12, n21, n22)))
+    return pd.DataFrame(rows, columns=["first", "second", "count", "lambda", "sigma", "z", "g2"])
+
+
+def _merge(runs: list[list[tuple[str, str, int]]], joined: dict[tuple[str, str], str]):
+    """Join accepted pairs left to right in each clause; a joined word takes the head's tag."""
+    out = []
+    for run in runs:
+        new: list[tuple[str, str, int]] = []
+        i = 0
+        while i < len(run):
+            if i + 1 < len(run) and (run[i][0], run[i + 1][0]) in joined:
+                new.append((joined[(run[i][0], run[i + 1][0])], run[i + 1][1], run[i][2]))
+                i += 2
+            else:
+                new.append(run[i])
+                i += 1
+        out.append(new)
+    return out
+
+
+def discover_terms(tokenizer: ChineseTokenizer, texts: list[str], entry_ids: list[int] | None = None,
+                   min_count: int = 2, min_z: float = 3.0, max_chars: int = 8, rounds: int = 3) -> pd.DataFrame:
+    """Multi-word terms of ``texts`` (see the module docstring). ``entry_ids[i]`` is the entry of ``texts[i]``
+    (default: each text its own entry), for the ``n_entries`` column.
+
+    Returns the ``discovered_terms`` table: ``term, frequency`` (occurrences as one unit after joining),
+    ``score`` (z), ``source`` ("collocation"), ``n_entries``, ``parts`` (the words joined, by ``|``), ``lambda``,
+    ``g2``, ``left_entropy``, ``right_entropy`` (nats), ``round`` (1 = a pair of dictionary words); sorted by
+    score, then term."""
+    entry_ids = list(entry_ids) if entry_ids is not None else list(range(len(texts)))
+    runs = clauses(tokenizer, texts)
+    found: dict[str, dict] = {}
+    for rnd in range(1, rounds + 1):
+        tags = {}
+        for run in runs:
+            for w, p, _ in run:
+                tags.setdefault(w, p)
+        scored = score_pairs(runs)
+        ok = scored[(scored["count"] >= min_count) & (scored.z >= min_z)]
+        accept: dict[tuple[str, str], str] = {}
+        for r in ok.sort_values(["z", "first", "second"], ascending=[False, True, True], kind="stable").itertuples():
+            term = r.first + r.second
+            if len(term) > max_chars or term.endswith(NAME_HEADS):
+                continue
+            if not (_eligible(tokenizer, r.first, tags[r.first], "modifier")
+                    and _eligible(tokenizer, r.second, tags[r.second], "head")):
+                continue
+            if r.first.isascii() and r.second.isascii():  # Latin words keep their own spacing
+                continue
+            accept[(r.first, r.second)] = term
+            parts = found.get(r.first, {}).get("parts", r.first) + "|" + found.get(r.second, {}).get(
+                "parts", r.second)
+            found[term] = dict(term=term, score=float(r.z), parts=parts, **{"lambda": float(r[4])},
+                               g2=float(r.g2), round=rnd)
+        if not accept:
+            break
+        runs = _merge(runs, accept)
+    # frequencies, entries and branching entropies in the final stream
+    freq: Counter = Counter()
+    entries: dict[str, set] = defaultdict(set)
+    left: dict[str, Counter] = defaultdict(Counter)
+    right: dict[str, Counter] = defaultdict(Counter)
+    boundary = 0
+    for run in runs:
+        for k, (w, _, i) in enumerate(run):
+            if w not in found:
+                continue
+            freq[w] += 1
+            entries[w].add(entry_ids[i])
+            boundary += 1
+            left[w][run[k - 1][0] if k > 0 else f"<{boundary}>"] += 1
+            right[w][run[k + 1][0] if k + 1 < len(run) else f"<{boundary}>"] += 1
+    rows = []
+    for term, d in found.items():
+        if freq[term] < min_count:  # absorbed into longer terms
+            continue
+        rows.append(dict(d, frequency=freq[term], source="collocation", n_entries=len(entries[term]),
+                         left_entropy=_entropy(left[term]), right_entropy=_entropy(right[term])))
+    out = pd.DataFrame(rows, columns=DISCOVERED_COLUMNS)
+    out = out.sort_values(["score", "term"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    return out.astype({"term": "string", "frequency": "Int64", "score": "Float64", "source": "string",
+                       "n_entries": "Int64", "parts": "string", "lambda": "Float64", "g2": "Float64",
+                       "left_entropy": "Float64", "right_entropy": "Float64", "round": "Int64"})
+
+
+def booklet_texts(booklet) -> tuple[list[str], list[int]]:
+    """Every title and turn text of ``booklet`` with its entry id (titles first, then turns, booklet order)."""
+    texts = list(booklet.entries.title) + list(booklet.turns.text)
+    ids = [int(i) for i in booklet.entries.entry_id] + [int(i) for i in booklet.turns.entry_id]
+    return texts, ids
+
+
+def discover_booklet_terms(booklet, tokenizer: ChineseTokenizer, **kwargs) -> pd.DataFrame:
+    """:func:`discover_terms` over every title and turn of ``booklet``."""
+    texts, ids = booklet_texts(booklet)
+    return discover_terms(tokenizer, texts, ids, **kwargs)
+
+
+# ---------------------------------------------------------------- recall against a hand list
+
+def term_recall(tokens: pd.DataFrame, sample: pd.DataFrame, booklet) -> pd.DataFrame:
+    """For each hand-marked ``(entry_id, term)`` of ``sample``: ``found`` — the term is one token somewhere in
+    that entry (title or turns) of ``tokens`` — and ``in_text`` — the term is printed in the entry (after
+    normalisation). Recall = mean of ``found`` over the rows that are ``in_text``."""
+    texts = {int(e): normalise(t) for e, t in zip(booklet.entries.entry_id, booklet.entries.title)}
+    for e, t in zip(booklet.turns.entry_id, booklet.turns.text):
+        texts[int(e)] = texts.get(int(e), "") + "\n" + normalise(t)
+    words = tokens.groupby("entry_id").token.apply(lambda s: set(s.astype(str)))
+    rows = []
+    for e, term in zip(sample.entry_id, sample.term):
+        term = normalise(str(term).strip())
+        rows.append(dict(entry_id=int(e), term=term, in_text=term in texts.get(int(e), ""),
+                         found=term in words.get(int(e), set())))
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- distinctive terms (word clouds)
+
+def distinctive_terms(tokens: pd.DataFrame, entries: pd.DataFrame, by: str, group=None, n: int = 60,
+                      max_p: float = 0.05, min_freq: int = 3, min_docs: int = 2) -> pd.DataFrame:
+    """Each group's distinctive terms against the rest of the entries: ``group, term, count, count_rest, g2,
+    p_g2, log_ratio, weight`` with only positively key terms (log ratio > 0, p of G² < ``max_p``), at most ``n``
+    per group, by G² (ties by term). ``weight`` = G², the size of a word in a cloud. ``tokens`` is an analysis
+    view (:func:`corpus_tools.text.analysis_tokens`); ``group`` restricts to one group."""
+    from .trends import keyness
+
+    k = keyness(tokens, entries, by, min_freq=min_freq, min_docs=min_docs)
+    if k.empty:
+        return pd.DataFrame(columns=["group", "term", "count", "count_rest", "g2", "p_g2", "log_ratio", "weight"])
+    k = k[(k.log_ratio > 0) & (k.g2 > 0) & (k.p_g2 < max_p) & (k["count"] > 0)]
+    if group is not None:
+        k = k[k.group.astype(str) == str(group)]
+    k = k.sort_values(["group", "g2", "term"], ascending=[True, False, True], kind="stable")
+    k = k.groupby("group", sort=False).head(n).assign(weight=lambda d: d.g2)
+    return k[["group", "term", "count", "count_rest", "g2", "p_g2", "log_ratio", "weight"]].reset_index(drop=True)
+
+
+def cloud_weights(distinctive: pd.DataFrame, group) -> dict[str, float]:
+    """``term → weight`` of one group of :func:`distinctive_terms`, for ``plots.topics.word_cloud``."""
+    d = distinctive[distinctive.group.astype(str) == str(group)]
+    return {str(t): float(w) for t, w in zip(d.term, d.weight) if np.isfinite(w) and w > 0}

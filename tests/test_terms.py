@@ -1,0 +1,105 @@
+"""Term discovery (planted compounds, the booklet's split terms), recall against the hand list, distinctive terms."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from corpus_tools.terms import (DISCOVERED_COLUMNS, cloud_weights, discover_booklet_terms, discover_terms,
+                                distinctive_terms, score_pairs, term_recall)
+from corpus_tools.text import ChineseTokenizer, analysis_tokens, normalise, tokenizer_for, tokens_table, with_terms
+
+SAMPLE = Path(__file__).parent / "data" / "domain_terms_sample.csv"
+
+
+@pytest.fixture(scope="module")
+def plain(tmp_path_factory):
+    return ChineseTokenizer(cache_dir=tmp_path_factory.mktemp("cache"))
+
+
+@pytest.fixture(scope="module")
+def booklet_terms(booklet, tmp_path_factory):
+    tk = tokenizer_for(booklet, cache_dir=tmp_path_factory.mktemp("cache"))
+    found = discover_booklet_terms(booklet, tk)
+    return tk, found, with_terms(tk, found.term)
+
+
+def test_lambda_and_z_by_hand():
+    # clauses: "a b" ×3, "a c", "d b": pairs (a,b)=3, (a,c)=1, (d,b)=1; n = 5 pairs
+    runs = [[("a", "n", 0), ("b", "n", 0)]] * 3 + [[("a", "n", 0), ("c", "n", 0)], [("d", "n", 0), ("b", "n", 0)]]
+    s = score_pairs(runs).set_index(["first", "second"])
+    # n11=3, n12=1 (a,c), n21=1 (d,b), n22=0; +0.5 each: λ = log(3.5·0.5 / (1.5·1.5))
+    import math
+    lam = math.log(3.5 * 0.5 / (1.5 * 1.5))
+    sigma = math.sqrt(1 / 3.5 + 1 / 1.5 + 1 / 1.5 + 1 / 0.5)
+    assert s.loc[("a", "b"), "count"] == 3
+    assert s.loc[("a", "b"), "lambda"] == pytest.approx(lam)
+    assert s.loc[("a", "b"), "z"] == pytest.approx(lam / sigma)
+
+
+def test_planted_compounds_are_found_and_kept_whole(plain):
+    # 电子 档案 and 外 网 are planted as units among varied contexts; 建设 + 集成平台 is a verb and its object
+    texts = ["医院电子档案的管理很重要。", "电子档案需要专人管理。", "我们的电子档案放在院内。",
+             "外网通道由服务号调用。", "医院外网没有等保。", "外网和内网分开。",
+             "建设集成平台的经验。", "建设集成平台需要预算。", "纸质材料也要管理。", "档案室在二楼，电子设备很多。"]
+    found = discover_terms(plain, texts, min_count=2, min_z=2.0)
+    assert list(found.columns) == DISCOVERED_COLUMNS
+    terms = set(found.term)
+    assert {"电子档案", "外网"} <= terms
+    assert "建设集成平台" not in terms
+    row = found.set_index("term").loc["电子档案"]
+    assert row.frequency == 3 and row.n_entries == 3 and row.parts == "电子|档案" and row.source == "collocation"
+    tk = with_terms(plain, found.term)
+    assert "电子档案" in tk.tokenize("新的电子档案系统") and "外网" in tk.tokenize("医院外网安全")
+    assert "电子档案" not in plain.tokenize("新的电子档案系统")  # without discovery it is cut
+
+
+def test_booklet_split_terms_end_up_whole(booklet, booklet_terms):
+    tk, found, tk2 = booklet_terms
+    text = "\n".join(normalise(t) for t in list(booklet.entries.title) + list(booklet.turns.text))
+    toks = tokens_table(booklet, tk2)
+    before = tokens_table(booklet, tk)
+    # printed ≥ 2 times each (grep: lines 120-163, 1088-1115, 1884/3199/3221, 1987-2007)
+    for term in ("外网", "数字化转型", "电子档案", "检查检验报告"):
+        printed = text.count(term)
+        assert printed >= 2
+        assert (before.token == term).sum() == 0  # the curated dictionary alone splits them
+        # after discovery every printed occurrence lies inside one token (the term or a longer discovered term)
+        assert toks.token.str.contains(term, regex=False).sum() == printed, term
+    assert not found.term.str.endswith("医院").any()
+    assert found.term.is_unique and (found.frequency >= 2).all()
+
+
+def test_recall_against_the_hand_list(booklet, booklet_terms):
+    tk, found, tk2 = booklet_terms
+    sample = pd.read_csv(SAMPLE)
+    r0 = term_recall(tokens_table(booklet, tk), sample, booklet)
+    r1 = term_recall(tokens_table(booklet, tk2), sample, booklet)
+    assert r0.in_text.all()  # every hand-marked term is printed in its entry
+    assert r1.found.mean() > r0.found.mean() + 0.05
+    outside = ~r0.term.isin(tk.terms)
+    assert r1.found[outside].mean() > r0.found[outside].mean()
+
+
+def test_term_recall_by_hand(booklet):
+    toks = pd.DataFrame({"entry_id": [1, 1, 2], "token": ["规划能力", "信息", "集成平台"]})
+    sample = pd.DataFrame({"entry_id": [1, 1, 2], "term": ["规划能力", "咨询公司", "不在此处的词"]})
+    r = term_recall(toks, sample, booklet)
+    assert list(r.found) == [True, False, False]
+    assert r.in_text.iloc[0]  # entry 1's title asks about 规划能力 (line 27)
+    assert not r.in_text.iloc[2]
+
+
+def test_distinctive_terms_are_positive_keyness_only(booklet, booklet_terms):
+    tk, found, tk2 = booklet_terms
+    a = analysis_tokens(tokens_table(booklet, tk2))
+    d = distinctive_terms(a, booklet.entries, "section")
+    assert (d.log_ratio > 0).all() and (d.g2 > 0).all() and (d.p_g2 < 0.05).all()
+    sec = d[d.group == "网络安全"]
+    assert "外网" in set(sec.term)  # the security section's entries talk about 外网 (lines 3199-3223)
+    assert "系统" not in set(sec.term)  # frequent everywhere, distinctive nowhere
+    w = cloud_weights(d, "网络安全")
+    assert w and all(v > 0 for v in w.values())
+    assert list(sec.g2) == sorted(sec.g2, reverse=True)
