@@ -1,0 +1,114 @@
+"""Correspondence analysis (CA) of a contingency table — KH Coder's biplot of words (or codes) and groups.
+
+A small SVD implementation (Greenacre, *Correspondence Analysis in Practice*, ch. 4 and appendix A): with
+P = N / n, row masses r = P·1, column masses c = Pᵀ·1, the standardised residuals
+S = D_r^{-½} (P − r cᵀ) D_c^{-½} are decomposed as S = U Σ Vᵀ. Then
+
+- principal inertias λₖ = σₖ², their total Σλₖ = χ² / n (Pearson's χ² of the table over its grand total);
+- row principal coordinates F = D_r^{-½} U Σ, column principal coordinates G = D_c^{-½} V Σ (the symmetric map:
+  both in principal coordinates);
+- share of inertia explained by dimension k = λₖ / Σλ.
+
+Rows or columns whose total is zero are dropped first (they have no profile).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class CAResult:
+    """``rows`` / ``cols``: principal coordinates (DataFrames indexed by the labels, columns ``dim1 …``);
+    ``row_mass`` / ``col_mass``: masses (Series); ``eigenvalues``: principal inertias λₖ (largest first);
+    ``total_inertia`` = Σλₖ = χ²/n; ``explained``: λₖ / Σλ."""
+
+    rows: pd.DataFrame
+    cols: pd.DataFrame
+    row_mass: pd.Series
+    col_mass: pd.Series
+    eigenvalues: np.ndarray
+    total_inertia: float
+    explained: np.ndarray
+
+
+def correspondence_analysis(table: pd.DataFrame, n_dims: int = 2) -> CAResult:
+    """CA of a non-negative contingency table (rows × columns of counts). Keeps ``n_dims`` dimensions (at most
+    min(rows, cols) − 1). Signs are fixed so that the heaviest-mass row has a non-negative coordinate on each
+    dimension (SVD signs are otherwise arbitrary)."""
+    t = table.astype(float)
+    t = t.loc[t.sum(axis=1) > 0, t.sum(axis=0) > 0]
+    N = t.to_numpy()
+    if N.ndim != 2 or N.shape[0] < 2 or N.shape[1] < 2:
+        raise ValueError("correspondence analysis needs at least 2 non-empty rows and 2 non-empty columns")
+    if (N < 0).any():
+        raise ValueError("correspondence analysis needs non-negative counts")
+    n = N.sum()
+    P = N / n
+    r, c = P.sum(axis=1), P.sum(axis=0)
+    S = (P - np.outer(r, c)) / np.sqrt(np.outer(r, c))
+    U, sigma, Vt = np.linalg.svd(S, full_matrices=False)
+    k_max = min(N.shape) - 1
+    sigma = sigma[:k_max]
+    U, V = U[:, :k_max], Vt[:k_max].T
+    anchor = int(np.argmax(r))
+    for k in range(k_max):
+        if U[anchor, k] < 0 or (U[anchor, k] == 0 and V[int(np.argmax(c)), k] < 0):
+            U[:, k], V[:, k] = -U[:, k], -V[:, k]
+    F = U * sigma / np.sqrt(r)[:, None]
+    G = V * sigma / np.sqrt(c)[:, None]
+    d = max(1, min(n_dims, k_max))
+    names = [f"dim{k + 1}" for k in range(d)]
+    eig = sigma**2
+    total = float(eig.sum())
+    return CAResult(rows=pd.DataFrame(F[:, :d], index=t.index, columns=names),
+                    cols=pd.DataFrame(G[:, :d], index=t.columns, columns=names),
+                    row_mass=pd.Series(r, index=t.index), col_mass=pd.Series(c, index=t.columns),
+                    eigenvalues=eig, total_inertia=total, explained=eig / total if total > 0 else eig)
+
+
+def ca_coordinates(result: CAResult, row_kind: str, col_kind: str) -> pd.DataFrame:
+    """Long table of a CA: ``label, kind`` (``row_kind`` or ``col_kind``, e.g. "词语" / "章节"), ``dim1, dim2``,
+    ``mass``. Rows first, then columns, each in table order."""
+    def part(coords: pd.DataFrame, mass: pd.Series, kind: str) -> pd.DataFrame:
+        out = coords.copy()
+        if "dim2" not in out:
+            out["dim2"] = 0.0
+        out = out[["dim1", "dim2"]].assign(mass=mass.to_numpy(), kind=kind)
+        return out.rename_axis("label").reset_index()[["label", "kind", "dim1", "dim2", "mass"]]
+
+    df = pd.concat([part(result.rows, result.row_mass, row_kind), part(result.cols, result.col_mass, col_kind)],
+                   ignore_index=True)
+    return df.astype({"label": "string", "kind": "string"})
+
+
+def ca_inertia(result: CAResult) -> pd.DataFrame:
+    """``dim, eigenvalue, share, cumulative`` for every dimension; ``total_inertia`` = χ²/n on each row."""
+    share = result.explained
+    return pd.DataFrame(dict(dim=np.arange(1, len(share) + 1), eigenvalue=result.eigenvalues, share=share,
+                             cumulative=np.cumsum(share), total_inertia=result.total_inertia))
+
+
+def term_group_table(tokens: pd.DataFrame, groups: pd.Series, n_terms: int = 60, min_docs: int = 3
+                     ) -> pd.DataFrame:
+    """Terms × groups counts for CA: the ``n_terms`` most frequent terms of ``tokens`` (an analysis view) used in
+    at least ``min_docs`` entries (ties by term), counted per group (``groups``: entry_id → group)."""
+    g = groups.dropna()
+    t = tokens[tokens.entry_id.astype(int).isin(g.index)]
+    t = t.assign(group=g.reindex(t.entry_id.astype(int)).to_numpy())
+    stats = t.groupby("token").agg(n=("token", "size"), docs=("entry_id", "nunique"))
+    stats = stats[stats.docs >= min_docs].reset_index()
+    top = stats.sort_values(["n", "token"], ascending=[False, True], kind="stable").token.head(n_terms)
+    t = t[t.token.isin(set(top))]
+    table = pd.crosstab(t.token.astype(str), t.group)
+    return table.loc[[str(x) for x in top if str(x) in table.index]]
+
+
+def code_group_table(coded: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
+    """Codes × groups: entries carrying each code in each group (``coded``: entries × codes booleans)."""
+    g = groups.reindex(coded.index)
+    keep = g.notna()
+    return coded[keep].astype(int).groupby(g[keep]).sum().T

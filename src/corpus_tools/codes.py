@@ -1,0 +1,324 @@
+"""Coding rules (KH Coder's "coding"): a codebook of named codes, each a Boolean expression over terms, applied to
+every entry; crosstabs of codes against cohorts, units, sections or topics with adjusted standardised residuals.
+
+**Codebook** (YAML; the shipped starter is ``resources/codebook.yaml``): a mapping ``code name: expression``, in
+the order the codes should be shown. An expression combines terms with ``AND``, ``OR``, ``NOT`` (upper case) and
+parentheses; ``NOT`` binds tightest, then ``AND``, then ``OR``. Examples::
+
+    网络与信息安全: 等保 OR 网络安全 OR 信息安全 OR (安全 AND (漏洞 OR 攻击))
+    项目与采购: 招标 OR 采购 OR (项目 AND NOT 科研)
+
+A term matches an entry when it is one of the entry's words (``token``) or concepts (``concept``) in the tokens
+table — so a concept of the synonyms file (信息部门) matches all its variants. A term written ``text:…`` matches
+the entry's printed text instead (a substring, after normalisation), for phrases the tokenizer does not keep.
+Terms are written as they are; a term with spaces or parentheses goes in double quotes.
+
+A malformed codebook raises :class:`CodebookError`, one line naming the file and line.
+
+**Crosstabs** (:func:`code_crosstab`): for each code and each group, the entries of the group carrying the code,
+their share of the group, and Haberman's adjusted standardised residual of that cell in the groups × (coded, not
+coded) table: r = (O − E) / √(E (1 − nᵢ/N)(1 − m/N)), E = nᵢ m / N, with nᵢ the group's entries and m the coded
+entries. |r| > 1.96 marks a group that uses the code more (or less) than the others at the 5 % level (per cell,
+not corrected for the number of cells).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import BookletError
+from .resources import resource_path
+from .stats import adjusted_residuals
+from .text import normalise
+
+OPERATORS = ("AND", "OR", "NOT")
+TEXT_PREFIX = "text:"
+_TOKEN = re.compile(r'\s*(?:(\()|(\))|"([^"]*)"|([^\s()"]+))')
+
+
+class CodebookError(BookletError):
+    """A malformed codebook; the message names the file and line."""
+
+
+# ---------------------------------------------------------------- expressions
+
+@dataclass(frozen=True)
+class Term:
+    word: str
+    text: bool = False  # match the printed text (substring) instead of the words
+
+    def eval(self, words: frozenset[str], text: str) -> bool:
+        return (self.word in text) if self.text else (self.word in words)
+
+    def terms(self) -> list["Term"]:
+        return [self]
+
+
+@dataclass(frozen=True)
+class Op:
+    op: str  # "AND", "OR", "NOT"
+    args: tuple
+
+    def eval(self, words: frozenset[str], text: str) -> bool:
+        if self.op == "NOT":
+            return not self.args[0].eval(words, text)
+        if self.op == "AND":
+            return all(a.eval(words, text) for a in self.args)
+        return any(a.eval(words, text) for a in self.args)
+
+    def terms(self) -> list[Term]:
+        return [t for a in self.args for t in a.terms()]
+
+
+class _ParseError(ValueError):
+    pass
+
+
+def _lex(expr: str) -> list[tuple[str, str]]:
+    out, pos = [], 0
+    expr = expr.strip()
+    while pos < len(expr):
+        m = _TOKEN.match(expr, pos)
+        if not m or m.end() == pos:
+            raise _ParseError(f"无法识别的内容：{expr[pos:]!r}（引号未闭合？）")
+        pos = m.end()
+        if m.group(1):
+            out.append(("(", "("))
+        elif m.group(2):
+            out.append((")", ")"))
+        elif m.group(3) is not None:
+            if not m.group(3).strip():
+                raise _ParseError("空的引号词语")
+            out.append(("TERM", m.group(3)))
+        elif m.group(4) in OPERATORS:
+            out.append((m.group(4), m.group(4)))
+        else:
+            out.append(("TERM", m.group(4)))
+    return out
+
+
+def parse_expression(expr: str) -> Term | Op:
+    """The expression tree of ``expr`` (grammar in the module docstring). Raises ``ValueError`` with a Chinese
+    message on malformed input (empty, unbalanced parentheses, missing operand, two terms without operator)."""
+    toks = _lex(str(expr))
+    if not toks:
+        raise _ParseError("表达式为空")
+    pos = 0
+
+    def peek() -> str | None:
+        return toks[pos][0] if pos < len(toks) else None
+
+    def take() -> tuple[str, str]:
+        nonlocal pos
+        pos += 1
+        return toks[pos - 1]
+
+    def parse_or():
+        args = [parse_and()]
+        while peek() == "OR":
+            take()
+            args.append(parse_and())
+        return args[0] if len(args) == 1 else Op("OR", tuple(args))
+
+    def parse_and():
+        args = [parse_not()]
+        while peek() == "AND":
+            take()
+            args.append(parse_not())
+        return args[0] if len(args) == 1 else Op("AND", tuple(args))
+
+    def parse_not():
+        if peek() == "NOT":
+            take()
+            return Op("NOT", (parse_not(),))
+        return parse_atom()
+
+    def parse_atom():
+        kind = peek()
+        if kind is None:
+            raise _ParseError("表达式在运算符之后结束，缺少词语")
+        if kind == "(":
+            take()
+            node = parse_or()
+            if peek() != ")":
+                raise _ParseError("括号不配对：缺少“)”")
+            take()
+            return node
+        if kind == "TERM":
+            word = take()[1]
+            if word.startswith(TEXT_PREFIX):
+                body = normalise(word[len(TEXT_PREFIX):])
+                if not body:
+                    raise _ParseError(f"{word!r} 缺少要匹配的文字")
+                return Term(body, text=True)
+            return Term(normalise(word))
+        raise _ParseError(f"“{toks[pos][1]}”之前缺少词语")
+
+    node = parse_or()
+    if pos < len(toks):
+        kind, value = toks[pos]
+        if kind == ")":
+            raise _ParseError("括号不配对：多余的“)”")
+        raise _ParseError(f"“{value}”之前缺少运算符 AND / OR / NOT")
+    return node
+
+
+# ---------------------------------------------------------------- codebook
+
+@dataclass(frozen=True)
+class Code:
+    name: str
+    expression: str
+    tree: Term | Op
+    line: int  # line of the code in the codebook file (1-based; 0 when not from a file)
+
+
+def parse_codebook(text: str, path: str | Path = "<codebook>") -> list[Code]:
+    """Codes of a YAML codebook ``text`` (a mapping ``name: expression``), in file order. Raises
+    :class:`CodebookError` naming ``path`` and the line for invalid YAML, a codebook that is not a mapping, an
+    empty or duplicate name, a value that is not a string, or a malformed expression."""
+    import yaml
+
+    path = str(path)
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise CodebookError(path, f"YAML 格式错误：{getattr(exc, 'problem', None) or exc}",
+                            mark.line + 1 if mark else None) from None
+    if root is None:
+        raise CodebookError(path, "编码表为空：每行应为“编码名: 表达式”")
+    if not isinstance(root, yaml.MappingNode):
+        raise CodebookError(path, "编码表应为“编码名: 表达式”的映射", root.start_mark.line + 1)
+    codes: list[Code] = []
+    seen: set[str] = set()
+    for key, value in root.value:
+        line = key.start_mark.line + 1
+        if not isinstance(key, yaml.ScalarNode) or not str(key.value).strip():
+            raise CodebookError(path, "编码名为空或不是文字", line)
+        name = str(key.value).strip()
+        if name in seen:
+            raise CodebookError(path, f"编码名重复：{name}", line)
+        if not isinstance(value, yaml.ScalarNode) or not str(value.value).strip():
+            raise CodebookError(path, f"编码 {name} 的表达式应为一行文字，如 “等保 OR 网络安全”", line)
+        try:
+            tree = parse_expression(str(value.value))
+        except _ParseError as exc:
+            raise CodebookError(path, f"编码 {name} 的表达式有误：{exc}", value.start_mark.line + 1) from None
+        seen.add(name)
+        codes.append(Code(name, str(value.value).strip(), tree, line))
+    if not codes:
+        raise CodebookError(path, "编码表没有编码")
+    return codes
+
+
+def load_codebook(path: str | Path | None = None) -> list[Code]:
+    """Read and parse a codebook file (default: the shipped ``resources/codebook.yaml``)."""
+    p = Path(path) if path is not None else resource_path("codebook.yaml")
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CodebookError(str(p), f"编码表无法读取（{exc.__class__.__name__}）") from None
+    return parse_codebook(text, p)
+
+
+def codebook_table(codes: list[Code]) -> pd.DataFrame:
+    """The codebook as a table: ``code, expression, terms`` (the terms it uses, joined by 、)."""
+    return pd.DataFrame(dict(code=[c.name for c in codes], expression=[c.expression for c in codes],
+                             terms=["、".join(dict.fromkeys(("text:" if t.text else "") + t.word
+                                                          for t in c.tree.terms())) for c in codes]))
+
+
+# ---------------------------------------------------------------- applying codes
+
+def entry_texts(booklet) -> dict[int, str]:
+    """Normalised printed text of each entry (title and turns, joined by newlines)."""
+    out = {int(e): normalise(str(t)) for e, t in zip(booklet.entries.entry_id, booklet.entries.title)}
+    for e, t in zip(booklet.turns.entry_id, booklet.turns.text):
+        out[int(e)] = out.get(int(e), "") + "\n" + normalise(str(t))
+    return out
+
+
+def code_entries(codes: list[Code], tokens: pd.DataFrame, entry_ids, texts: dict[int, str] | None = None
+                 ) -> pd.DataFrame:
+    """Entries × codes: ``True`` where the entry matches the code. Shape (n_entries, n_codes); index ``entry_id``
+    in the order of ``entry_ids``, columns in codebook order. ``tokens`` is a tokens table (every word: the
+    ``token`` and, if present, ``concept`` columns are matched); ``texts`` (entry → printed text, see
+    :func:`entry_texts`) serves ``text:`` terms."""
+    ids = [int(i) for i in entry_ids]
+    words: dict[int, set[str]] = {i: set() for i in ids}
+    cols = ["token"] + (["concept"] if "concept" in tokens.columns else [])
+    for col in cols:
+        for e, w in zip(tokens.entry_id, tokens[col]):
+            if int(e) in words and isinstance(w, str):
+                words[int(e)].add(w)
+    texts = texts or {}
+    data = {c.name: [c.tree.eval(frozenset(words[i]), texts.get(i, "")) for i in ids] for c in codes}
+    return pd.DataFrame(data, index=pd.Index(ids, name="entry_id"), columns=[c.name for c in codes]).astype(bool)
+
+
+def code_crosstab(coded: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
+    """Codes × groups, long: ``group, code, entries`` (entries of the group with the code), ``n_group`` (entries
+    in the group), ``share`` (entries / n_group), ``expected`` (n_group × coded entries / N), ``residual``
+    (adjusted standardised residual, see the module docstring). ``groups`` maps entry_id → group (entries with
+    no group are left out). Rows in group order (sorted), codes in codebook order."""
+    g = groups.reindex(coded.index)
+    keep = g.notna()
+    coded, g = coded[keep], g[keep]
+    n = len(coded)
+    sizes = g.value_counts()
+    order = sorted(sizes.index, key=lambda x: (str(type(x)), x))
+    rows = []
+    for code in coded.columns:
+        col = coded[code].to_numpy()
+        yes = np.array([col[(g == grp).to_numpy()].sum() for grp in order], dtype=float)
+        no = sizes[order].to_numpy(dtype=float) - yes
+        res = adjusted_residuals(np.column_stack([yes, no]))[:, 0]
+        m = col.sum()
+        for grp, o, r_ in zip(order, yes, res):
+            size = int(sizes[grp])
+            rows.append(dict(group=grp, code=code, entries=int(o), n_group=size, share=o / size,
+                             expected=size * m / n, residual=float(r_)))
+    out = pd.DataFrame(rows, columns=["group", "code", "entries", "n_group", "share", "expected", "residual"])
+    return out
+
+
+def entry_groups(entries: pd.DataFrame, by: str, entry_topics: pd.DataFrame | None = None,
+                 topics: pd.DataFrame | None = None) -> pd.Series:
+    """entry_id → group for ``by`` = "cohort" (第N期), "section", "unit" (readable unit label) or "topic"
+    (the assigned topic, ``主题 N 标签`` from ``entry_topics`` rank 1 and ``topics``)."""
+    idx = entries.entry_id.astype(int).to_numpy()
+    if by == "cohort":
+        vals = [f"第{int(c)}期" if not pd.isna(c) else None for c in entries.cohort]
+    elif by == "section":
+        vals = list(entries.section)
+    elif by == "unit":
+        from .trends import unit_labels
+
+        vals = unit_labels(entries)
+    elif by == "topic":
+        if entry_topics is None:
+            raise ValueError("by='topic' needs entry_topics")
+        first = entry_topics[entry_topics["rank"] == 1].set_index("entry_id").topic_id
+        labels = dict(zip(topics.topic_id, topics.label)) if topics is not None else {}
+        vals = [f"主题{int(first[e])} {labels.get(int(first[e]), '')}".strip() if e in first.index else None
+                for e in idx]
+    else:
+        raise ValueError(f"unknown grouping {by!r}; choose cohort, section, unit or topic")
+    return pd.Series(vals, index=pd.Index(idx, name="entry_id"), dtype="object")
+
+
+def code_tables(codes: list[Code], tokens: pd.DataFrame, booklet, entry_topics: pd.DataFrame | None = None,
+                topics: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+    """Every coding table of a booklet: ``codebook``, ``code_entries`` (entry_id + one boolean column per code),
+    ``codes_by_cohort``, ``codes_by_unit``, ``codes_by_section`` and, with a topic fit, ``codes_by_topic``."""
+    coded = code_entries(codes, tokens, booklet.entries.entry_id, entry_texts(booklet))
+    out = {"codebook": codebook_table(codes), "code_entries": coded.reset_index()}
+    for by in ("cohort", "unit", "section") + (("topic",) if entry_topics is not None else ()):
+        out[f"codes_by_{by}"] = code_crosstab(coded, entry_groups(booklet.entries, by, entry_topics, topics))
+    return out
