@@ -327,6 +327,9 @@ def test_parallel_map_keeps_order_and_raises_the_workers_error():
 
     assert parallel_map(lambda x: x * x, range(7), jobs=2) == [x * x for x in range(7)]
     assert parallel_map(lambda x: x + 1, [1], jobs=4) == [2]
+    done = []
+    assert parallel_map(lambda x: -x, [3, 1, 2], jobs=2, on_done=lambda: done.append(1)) == [-3, -1, -2]
+    assert len(done) == 3
     with pytest.raises(ZeroDivisionError):
         parallel_map(lambda x: 1 // x, [1, 0, 2], jobs=2)
 

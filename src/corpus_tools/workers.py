@@ -67,16 +67,23 @@ def _call(item_payload: bytes) -> Any:
     return _FN(cloudpickle.loads(item_payload))
 
 
-def parallel_map(fn: Callable[[T], R], items: Iterable[T], jobs: int = 2) -> list[R]:
+def parallel_map(fn: Callable[[T], R], items: Iterable[T], jobs: int = 2,
+                 on_done: Callable[[], object] | None = None) -> list[R]:
     """``[fn(x) for x in items]``, computed in up to ``jobs`` worker processes that end with this process.
 
     ``jobs <= 1`` or a single item: computed here, in order, with no process started. The first exception raised
     by ``fn`` is raised here (remaining work is cancelled and the workers are stopped); so is
-    ``KeyboardInterrupt``. Returns a list of the same length and order as ``items``.
+    ``KeyboardInterrupt``. Returns a list of the same length and order as ``items``. ``on_done()`` is called
+    (in this process) after each item finishes, e.g. to advance a progress bar.
     """
     items = list(items)
     if jobs <= 1 or len(items) <= 1:
-        return [fn(x) for x in items]
+        out = []
+        for x in items:
+            out.append(fn(x))
+            if on_done is not None:
+                on_done()
+        return out
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -87,6 +94,11 @@ def parallel_map(fn: Callable[[T], R], items: Iterable[T], jobs: int = 2) -> lis
                                initargs=(os.getpid(), cloudpickle.dumps(fn)))
     try:
         futures = [pool.submit(_call, cloudpickle.dumps(x)) for x in items]
+        if on_done is not None:
+            from concurrent.futures import as_completed
+
+            for _ in as_completed(futures):
+                on_done()
         results = [f.result() for f in futures]
     except BaseException:
         _stop(pool)
