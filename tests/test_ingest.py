@@ -88,3 +88,26 @@ def test_footer_block_found_by_shape():
     # lines 587–593: slogan, rule, company, address; 595: page number 21; 583 is the page's last sentence
     assert [by_no[n].kind for n in (583, 587, 589, 591, 593, 595)] == [
         "content", "footer", "footer", "footer", "footer", "page_number"]
+
+
+def test_only_regular_files_under_the_size_limit_are_read(tmp_path):
+    import os
+    import time
+
+    from corpus_tools.ingest import read_input_bytes, read_text
+
+    link = tmp_path / "booklet.txt"
+    link.symlink_to("/dev/zero")  # a harmless-looking name pointing at an endless device
+    with pytest.raises(BookletError, match="booklet.txt: is a device, not a booklet text file"):
+        read_text(link)
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    t0 = time.perf_counter()
+    with pytest.raises(BookletError, match=r"pipe.txt: is a named pipe \(FIFO\)"):
+        read_text(fifo)
+    assert time.perf_counter() - t0 < 2
+    exact = tmp_path / "exact.txt"
+    exact.write_bytes(b"x" * 1000)
+    assert len(read_input_bytes(exact, max_mb=0.001)) == 1000  # 1000 bytes = 0.001 MB: at the limit, accepted
+    with pytest.raises(BookletError, match="limit of 0.000999 MB"):
+        read_input_bytes(exact, max_mb=0.000999)
