@@ -1,16 +1,17 @@
-"""Stage 5c — curriculum coverage: what each unit draws, which units draw little, which questions have no home.
+"""Stage 5c — curriculum coverage: what each unit draws and who answers there.
 
-Units are the (cohort, session) rows of the ``units`` table. The booklet does not list the curriculum, so the units
-*taught* in a cohort are taken as those seen in it plus the gaps in its unit numbering (a cohort with units 3–7
-and 10–12 taught 1–12; units 1, 2, 8, 9 drew no question in the booklet); a gap's title is borrowed from another
-cohort's unit of the same number when there is one (``title_source = "inferred"``). Pass a curriculum table
-(cohort, unit_no, unit_title) to use the real list instead.
+The curriculum itself lives in :mod:`corpus_tools.curriculum` (``curriculum(units, given=None)``, re-exported
+here): without a curriculum file only the units some entry comes from are known — nothing is inferred from gaps
+in the numbering and no title is borrowed from another cohort. How well each question fits its unit is
+:mod:`corpus_tools.unitfit` (it replaces the word-overlap "questions without a home" of :func:`home_table`, kept
+only until the pipeline is rewired). The discussion class (答疑讨论课) is a row of every table here.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
+from .curriculum import curriculum, units_without_entries  # noqa: F401  (re-exported)
 from .features import token_parts
 from .trends import entry_units, keyness
 
@@ -26,38 +27,17 @@ def unit_by(entries: pd.DataFrame, column: str, extra: pd.DataFrame | None = Non
     return pd.crosstab(e.unit, e[column]).reindex(index=order, columns=cols, fill_value=0)
 
 
-def curriculum(units: pd.DataFrame, given: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The units taught per cohort: ``cohort, unit_no, unit_title, title_source, n_entries`` (see module doc)."""
-    seen = units[(units.session_type == "unit") & units.unit_no.notna() & units.cohort.notna()]
-    if given is not None:
-        c = given[["cohort", "unit_no", "unit_title"]].copy()
-        c["title_source"] = "given"
-    else:
-        titles = {}
-        for r in seen.sort_values(["cohort", "unit_no"]).itertuples():
-            titles.setdefault(int(r.unit_no), r.unit_title)
-        rows = []
-        for cohort, grp in seen.groupby("cohort"):
-            present = {int(n): t for n, t in zip(grp.unit_no, grp.unit_title)}
-            for n in range(1, max(present) + 1):
-                if n in present:
-                    rows.append(dict(cohort=int(cohort), unit_no=n, unit_title=present[n], title_source="booklet"))
-                else:
-                    rows.append(dict(cohort=int(cohort), unit_no=n, unit_title=titles.get(n, ""),
-                                     title_source="inferred" if n in titles else "unknown"))
-        c = pd.DataFrame(rows)
-    counts = {(int(r.cohort), int(r.unit_no)): int(r.n_entries) for r in seen.itertuples()}
-    c["n_entries"] = [counts.get((int(a), int(b)), 0) for a, b in zip(c.cohort, c.unit_no)]
-    return c.sort_values(["cohort", "unit_no"], kind="stable").reset_index(drop=True)
-
-
 def low_draw_units(curric: pd.DataFrame, max_entries: int = 1) -> pd.DataFrame:
-    """Units taught in a cohort that drew at most ``max_entries`` questions there."""
+    """Rows of :func:`curriculum` with at most ``max_entries`` entries in the booklet (units with none appear only
+    when a curriculum file lists them)."""
     return curric[curric.n_entries <= max_entries].reset_index(drop=True)
 
 
 def home_table(entries: pd.DataFrame, tokens: pd.DataFrame, tokenizer, turns: pd.DataFrame) -> pd.DataFrame:
-    """Per entry: does the question share a content word with the title of the unit it came from?
+    """Superseded by :func:`corpus_tools.unitfit.unit_fit` (word overlap with a 1–3-word title misleads; see
+    issue 9) — kept only until the pipeline is rewired.
+
+    Per entry: does the question share a content word with the title of the unit it came from?
     ``entry_id, unit, unit_terms, shared_terms, has_home``. Discussion classes have no unit title:
     ``has_home`` is empty for them."""
     q = tokens[token_parts(tokens, turns) != "answer"]
