@@ -198,3 +198,25 @@ def test_run_options_reach_the_parameters():
     for name, value in (("dpi", 300), ("figure_size", "single"), ("max_size", 50.0), ("fresh", True)):
         if hasattr(params, name):
             assert getattr(params, name) == value
+
+
+def test_a_failed_parse_leaves_the_previous_tables_as_they_were(capsys, tmp_path, monkeypatch):
+    import corpus_tools.booklet as booklet_module
+
+    out = tmp_path / "parsed"
+    assert _main(capsys, "parse", BOOKLET, "-o", out)[0] == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    real = booklet_module.write_table
+
+    def full_disk_at_lines(df, outdir, name, formats=("csv", "parquet")):
+        if name == "lines":
+            raise OSError(28, "No space left on device", str(Path(outdir) / "lines.csv"))
+        return real(df, outdir, name, formats)
+
+    monkeypatch.setattr(booklet_module, "write_table", full_disk_at_lines)
+    small = tmp_path / "small.txt"
+    small.write_text("\n".join(BOOKLET.read_text(encoding="utf-8").splitlines()[:400]) + "\n", encoding="utf-8")
+    rc, out_text, err = _main(capsys, "parse", small, "-o", out)
+    assert rc == 2 and "lines.csv: No space left on device" in err and err.count("\n") == 1
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["parsed", "small.txt"]

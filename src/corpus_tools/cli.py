@@ -221,9 +221,13 @@ class UsageError(Exception):
 def _cmd_parse(args: argparse.Namespace) -> int:
     from .booklet import read_booklet
 
+    from .store import StagedOutput
+
     booklet = read_booklet(args.input)
     outdir = Path(args.output)
-    written = booklet.save(outdir, formats=tuple(args.formats))
+    # staged: the tables of a previous parse stay as they were unless every new table was written
+    with StagedOutput(outdir, manifest="parse_report.txt") as stage:
+        written = booklet.save(stage, formats=tuple(args.formats))
     print(booklet.report(), end="")
     print(f"\nWrote {len(written)} files to {outdir}/ (tables as {', '.join(args.formats)}; parse_report.txt)")
     return 0
