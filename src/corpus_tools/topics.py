@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import sparse
+from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.cluster import AgglomerativeClustering, KMeans
 from sklearn.decomposition import NMF, LatentDirichletAllocation
 from sklearn.exceptions import ConvergenceWarning
@@ -48,11 +49,11 @@ class TopicFit:
     doc_weights: np.ndarray
 
 
-def _nmf(X, k: int, seed: int, max_iter: int = 300) -> tuple[NMF, np.ndarray]:
+def _nmf(X, k: int, seed: int, max_iter: int = 300, tol: float = 1e-3) -> tuple[NMF, np.ndarray]:
     """Fitted NMF and its document weights W (n_docs, k)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        m = NMF(n_components=k, init="random", random_state=seed, max_iter=max_iter, tol=1e-3)
+        m = NMF(n_components=k, init="random", random_state=seed, max_iter=max_iter, tol=tol)
         return m, m.fit_transform(X)
 
 
@@ -77,27 +78,100 @@ def _centroid_terms(X, labels: np.ndarray, k: int) -> np.ndarray:
     return out
 
 
+# ---------------------------------------------------------------- consensus NMF, a scikit-learn estimator
+
+PAIRWISE_LIMIT = 3000  # up to this many documents the consensus clusters all pairs; beyond, k-means (linear memory)
+
+
+def nmf_run_labels(X, k: int, seeds, tol: float = 1e-2, max_iter: int = 300) -> np.ndarray:
+    """Topic of every document in each of several NMF fits: shape (n_docs, len(seeds)), one column per seed."""
+    return np.stack([_nmf(X, k, int(s), max_iter=max_iter, tol=tol)[1].argmax(1) for s in seeds], axis=1)
+
+
+def _one_hot_runs(run_labels: np.ndarray) -> sparse.csr_matrix:
+    """Documents × (run, topic) indicator matrix: row i · row j = number of runs that put i and j together."""
+    n, r = run_labels.shape
+    width = int(run_labels.max()) + 1 if run_labels.size else 1
+    cols = (np.arange(r)[None, :] * width + run_labels).ravel()
+    rows = np.repeat(np.arange(n), r)
+    return sparse.csr_matrix((np.ones(n * r), (rows, cols)), shape=(n, r * width))
+
+
+def consensus_labels(run_labels: np.ndarray, k: int, seed: int = 0,
+                     pairwise_limit: int = PAIRWISE_LIMIT) -> np.ndarray:
+    """One partition into ``k`` topics agreeing best with many: average-linkage clustering of the co-assignment
+    distance (share of runs that separate two documents), computed as condensed Hamming distances (n·(n−1)/2
+    floats, never an n × n matrix). Past ``pairwise_limit`` documents, k-means on the run indicators instead
+    (memory linear in n; the squared distance between two rows is 2 × the number of runs separating them)."""
+    from scipy.cluster.hierarchy import cut_tree, linkage
+    from scipy.spatial.distance import pdist
+
+    n = run_labels.shape[0]
+    if n <= k:
+        return np.arange(n) % max(k, 1)
+    if n <= pairwise_limit:
+        dist = pdist(run_labels, metric="hamming")
+        return cut_tree(linkage(dist, method="average"), n_clusters=k).ravel().astype(int)
+    onehot = _one_hot_runs(run_labels)
+    return KMeans(n_clusters=k, n_init=4, random_state=seed).fit_predict(onehot)
+
+
+def consensus_weights(run_labels: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
+    """(n_docs, k): mean co-assignment of each document with the members of each topic, rows summing to 1;
+    computed run by run, so memory stays linear in n."""
+    onehot = _one_hot_runs(run_labels)
+    member = np.zeros((len(labels), k))
+    member[np.arange(len(labels)), labels] = 1
+    sizes = member.sum(axis=0)
+    member /= np.where(sizes == 0, 1, sizes)
+    doc = np.asarray(onehot @ (onehot.T @ member)) / run_labels.shape[1]
+    return normalize(doc + 1e-12, norm="l1")
+
+
+class ConsensusNMF(BaseEstimator, ClusterMixin):
+    """Consensus of ``n_runs`` NMF fits (random starts), combined by average-linkage clustering of their
+    co-assignments: a single NMF fit on a few dozen documents changes with its seed, the consensus does not.
+
+    Parameters: ``n_components`` (k), ``n_runs``, ``tol`` / ``max_iter`` of each NMF fit, ``random_state``.
+    After ``fit(X)`` (X: documents × terms, tf-idf): ``labels_`` (n_docs,), ``components_`` (k, n_terms: mean
+    tf-idf of each topic's documents), ``doc_weights_`` (n_docs, k), ``run_labels_`` (n_docs, n_runs).
+    """
+
+    def __init__(self, n_components: int = 8, n_runs: int = 30, tol: float = 1e-2, max_iter: int = 300,
+                 random_state: int = 0):
+        self.n_components = n_components
+        self.n_runs = n_runs
+        self.tol = tol
+        self.max_iter = max_iter
+        self.random_state = random_state
+
+    def run_seeds(self) -> np.ndarray:
+        return np.random.RandomState(self.random_state).randint(0, 2**31 - 1, size=self.n_runs)
+
+    def fit(self, X, y=None, run_labels: np.ndarray | None = None) -> "ConsensusNMF":
+        """Fit on ``X``; ``run_labels`` (n_docs, runs) reuses NMF fits already made (no refit)."""
+        k = self.n_components
+        if run_labels is None:
+            run_labels = nmf_run_labels(X, k, self.run_seeds(), self.tol, self.max_iter)
+        self.run_labels_ = run_labels
+        labels = consensus_labels(run_labels, k, self.random_state)
+        doc = consensus_weights(run_labels, labels, k)
+        self.labels_, self.doc_weights_, self.components_ = _relabel(labels, doc, _centroid_terms(X, labels, k))
+        return self
+
+
 def fit_topics(dtm: DocumentTermMatrix, model: str = "consensus_nmf", k: int = 9, seed: int = 0,
-               n_runs: int = 30) -> TopicFit:
-    """Fit one model on ``dtm`` (tf-idf for all but LDA, which takes counts)."""
+               n_runs: int = 30, run_labels: np.ndarray | None = None) -> TopicFit:
+    """Fit one model on ``dtm`` (tf-idf for all but LDA, which takes counts). For ``consensus_nmf``,
+    ``run_labels`` reuses NMF fits already made (see :func:`select_k`)."""
     X = dtm.tfidf()
-    n = X.shape[0]
     if model == "nmf":
         m, W = _nmf(X, k, seed)
         labels, H = W.argmax(1), m.components_
         doc = normalize(W + 1e-12, norm="l1")
     elif model == "consensus_nmf":
-        rng = np.random.RandomState(seed)
-        co = np.zeros((n, n))
-        for s in rng.randint(0, 2**31 - 1, size=n_runs):
-            lab = _nmf(X, k, int(s))[1].argmax(1)
-            co += lab[:, None] == lab[None, :]
-        co /= n_runs
-        labels = AgglomerativeClustering(n_clusters=k, metric="precomputed", linkage="average").fit_predict(1 - co)
-        doc = np.stack([co[:, labels == t].mean(axis=1) if (labels == t).any() else np.zeros(n)
-                        for t in range(k)], axis=1)
-        doc = normalize(doc + 1e-12, norm="l1")
-        H = _centroid_terms(X, labels, k)
+        est = ConsensusNMF(n_components=k, n_runs=n_runs, random_state=seed).fit(X, run_labels=run_labels)
+        return TopicFit(model, k, seed, est.labels_, est.components_, est.doc_weights_)
     elif model == "lda":
         m = LatentDirichletAllocation(n_components=k, random_state=seed, learning_method="batch", max_iter=50)
         doc = m.fit_transform(dtm.matrix)
@@ -131,24 +205,33 @@ def top_terms(fit: TopicFit, terms: np.ndarray, n: int = 10) -> list[list[str]]:
     return out
 
 
-def npmi_coherence(topics: list[list[str]], dtm: DocumentTermMatrix) -> float:
-    """Mean NPMI over all pairs of each topic's top terms, with documents (entries) as the co-occurrence window.
-    NPMI = log(p(a,b) / p(a)p(b)) / -log p(a,b); a pair never seen together scores -1. Range [-1, 1]."""
-    index = {t: j for j, t in enumerate(dtm.terms)}
-    B = (dtm.matrix > 0).astype(np.float64).tocsc()
+def npmi_matrix(B) -> np.ndarray:
+    """NPMI between all columns of a documents × terms 0/1 matrix (shape (n_terms, n_terms)):
+    log(p(a,b) / p(a)p(b)) / −log p(a,b), with documents as the co-occurrence window; −1 for pairs never seen
+    together, 1 for pairs in every document. The one NPMI of the project (topics and term networks use it)."""
+    B = sparse.csc_matrix(B, dtype=np.float64)
     n = B.shape[0]
-    scores = []
-    for topic in topics:
-        cols = [index[t] for t in topic if t in index]
-        for a, b_ in itertools.combinations(cols, 2):
-            pa, pb = B[:, a].sum() / n, B[:, b_].sum() / n
-            pab = B[:, a].multiply(B[:, b_]).sum() / n
-            if pab == 0:
-                scores.append(-1.0)
-            elif pab == 1:
-                scores.append(1.0)
-            else:
-                scores.append(float(np.log(pab / (pa * pb)) / -np.log(pab)))
+    joint = np.asarray((B.T @ B).todense()) / n
+    p = np.diag(joint).copy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pmi = np.log(joint / np.outer(p, p))
+        out = pmi / -np.log(joint)
+    out[joint == 0] = -1.0
+    out[joint >= 1] = 1.0
+    return out
+
+
+def npmi_coherence(topics: list[list[str]], dtm: DocumentTermMatrix) -> float:
+    """Mean NPMI over all pairs of each topic's top terms, with documents (entries) as the co-occurrence window
+    (see :func:`npmi_matrix`). Range [-1, 1]."""
+    index = {t: j for j, t in enumerate(dtm.terms)}
+    cols = sorted({index[t] for topic in topics for t in topic if t in index})
+    if not cols:
+        return float("nan")
+    pos = {c: i for i, c in enumerate(cols)}
+    N = npmi_matrix((dtm.matrix[:, cols] > 0))
+    scores = [N[pos[a], pos[b]] for topic in topics
+              for a, b in itertools.combinations([index[t] for t in topic if t in index], 2)]
     return float(np.mean(scores)) if scores else float("nan")
 
 
@@ -158,6 +241,18 @@ def pairwise_ari(label_sets: list[np.ndarray]) -> float:
     return float(np.mean([adjusted_rand_score(a, b) for a, b in pairs])) if pairs else 1.0
 
 
+def _scores(fits: list[TopicFit], dtm: DocumentTermMatrix, k: int, reference, n_terms: int) -> dict:
+    row = dict(npmi=float(np.mean([npmi_coherence(top_terms(f, dtm.terms, n_terms), dtm) for f in fits])),
+               stability_ari=pairwise_ari([f.labels for f in fits]),
+               min_topic_size=int(min(np.bincount(f.labels, minlength=k).min() for f in fits)))
+    if reference is not None:
+        ami = [adjusted_mutual_info_score(reference, f.labels) for f in fits]
+        row.update(ami=float(np.mean(ami)), ami_min=float(np.min(ami)),
+                   nmi=float(np.mean([normalized_mutual_info_score(reference, f.labels) for f in fits])),
+                   ari=float(np.mean([adjusted_rand_score(reference, f.labels) for f in fits])))
+    return row
+
+
 def compare_models(dtm: DocumentTermMatrix, reference: np.ndarray | None = None,
                    models: tuple[str, ...] = MODELS, ks: tuple[int, ...] = tuple(range(6, 13)),
                    seeds: tuple[int, ...] = tuple(range(10)), n_terms: int = 10, n_runs: int = 30,
@@ -165,27 +260,50 @@ def compare_models(dtm: DocumentTermMatrix, reference: np.ndarray | None = None,
     """The model-comparison table: one row per (model, k) with coherence, stability and — if ``reference``
     labels are given (the sections) — AMI / NMI / ARI against them, as mean and minimum over seeds. Fits run in
     ``n_jobs`` processes; each is seeded, so the table does not depend on ``n_jobs``."""
-    from joblib import Parallel, delayed
+    from .workers import parallel_map
 
     jobs = [(model, k, s) for model in models for k in ks
             for s in ((seeds[0],) if model == "agglomerative" else seeds)]
-    fitted = Parallel(n_jobs=n_jobs)(delayed(fit_topics)(dtm, m, k, s, n_runs=n_runs) for m, k, s in jobs)
+    fitted = parallel_map(_fit_job, [(dtm, m, k, s, n_runs) for m, k, s in jobs], jobs=n_jobs)
     by_key: dict[tuple[str, int], list[TopicFit]] = {}
     for (model, k, _), f in zip(jobs, fitted):
         by_key.setdefault((model, k), []).append(f)
-    rows = []
-    for (model, k), fits in by_key.items():
-        row = dict(model=model, k=k, n_seeds=len(fits),
-                   npmi=float(np.mean([npmi_coherence(top_terms(f, dtm.terms, n_terms), dtm) for f in fits])),
-                   stability_ari=pairwise_ari([f.labels for f in fits]),
-                   min_topic_size=int(min(np.bincount(f.labels, minlength=k).min() for f in fits)))
-        if reference is not None:
-            ami = [adjusted_mutual_info_score(reference, f.labels) for f in fits]
-            row.update(ami=float(np.mean(ami)), ami_min=float(np.min(ami)),
-                       nmi=float(np.mean([normalized_mutual_info_score(reference, f.labels) for f in fits])),
-                       ari=float(np.mean([adjusted_rand_score(reference, f.labels) for f in fits])))
-        rows.append(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame([dict(model=model, k=k, n_seeds=len(fits), **_scores(fits, dtm, k, reference, n_terms))
+                         for (model, k), fits in by_key.items()])
+
+
+def _fit_job(a) -> TopicFit:
+    dtm, model, k, seed, n_runs = a
+    return fit_topics(dtm, model, k, seed, n_runs=n_runs)
+
+
+def _runs_job(a) -> np.ndarray:
+    X, k, seeds, tol = a
+    return nmf_run_labels(X, k, seeds, tol)
+
+
+def select_k(dtm: DocumentTermMatrix, ks: tuple[int, ...], seed: int = 0, n_seeds: int = 3, runs_per_seed: int = 20,
+             reference: np.ndarray | None = None, n_terms: int = 10, n_jobs: int = 2,
+             tol: float = 1e-2) -> tuple[dict[int, np.ndarray], pd.DataFrame]:
+    """NMF fits for every k: ``n_seeds`` × ``runs_per_seed`` fits per k. Each seed's fits give one consensus
+    (its stability is the pairwise ARI between the seeds' consensuses); all fits of a k pooled give that k's
+    final consensus, so the chosen model is never refit. Returns the run labels per k (n_docs, n_seeds ·
+    runs_per_seed) and the comparison table (one row per k)."""
+    from .workers import parallel_map
+
+    X = dtm.tfidf()
+    seed_sets = {(k, s): ConsensusNMF(k, runs_per_seed, random_state=seed + s).run_seeds()
+                 for k in ks for s in range(n_seeds)}
+    jobs = [(X, k, seeds, tol) for (k, _), seeds in seed_sets.items()]
+    labels = parallel_map(_runs_job, jobs, jobs=n_jobs)
+    runs = dict(zip(seed_sets, labels))
+    rows, pooled = [], {}
+    for k in ks:
+        fits = [fit_topics(dtm, "consensus_nmf", k, seed + s, run_labels=runs[(k, s)]) for s in range(n_seeds)]
+        pooled[k] = np.hstack([runs[(k, s)] for s in range(n_seeds)])
+        rows.append(dict(model="consensus_nmf", k=k, n_seeds=n_seeds, n_fits=n_seeds * runs_per_seed,
+                         **_scores(fits, dtm, k, reference, n_terms)))
+    return pooled, pd.DataFrame(rows)
 
 
 def choose_k(comparison: pd.DataFrame, model: str = "consensus_nmf", min_stability: float = 0.8) -> int:
@@ -203,13 +321,91 @@ def choose_k(comparison: pd.DataFrame, model: str = "consensus_nmf", min_stabili
 
 # ---------------------------------------------------------------- tables
 
-def topic_tables(fit: TopicFit, dtm: DocumentTermMatrix, n_terms: int = 30) -> dict[str, pd.DataFrame]:
-    """``topics`` (topic_id, label, size), ``entry_topics`` (entry_id, topic_id, weight, rank — every topic per
-    entry, rank 1 = assigned), ``topic_terms`` (topic_id, rank, term, weight)."""
+def class_tfidf(dtm: DocumentTermMatrix, labels: np.ndarray, k: int) -> np.ndarray:
+    """Class-based tf-idf (c-TF-IDF, as in BERTopic), shape (k, n_terms): the counts of each topic's entries
+    pooled into one document, tf = count / words of the topic, weighted by log(1 + A / f), A = mean words per
+    topic, f = the term's count over all topics. High for terms frequent in one topic and rare elsewhere."""
+    counts = np.zeros((k, dtm.matrix.shape[1]))
+    for t in range(k):
+        rows = labels == t
+        if rows.any():
+            counts[t] = np.asarray(dtm.matrix[rows].sum(axis=0)).ravel()
+    words = counts.sum(axis=1, keepdims=True)
+    tf = np.divide(counts, words, out=np.zeros_like(counts), where=words > 0)
+    f = counts.sum(axis=0)
+    A = words.mean()
+    idf = np.log(1 + np.divide(A, f, out=np.zeros_like(f), where=f > 0))
+    return tf * idf
+
+
+def label_terms(scores: np.ndarray, terms: np.ndarray, n: int = 3,
+                exclude: set[str] | frozenset[str] = frozenset()) -> list[str]:
+    """The ``n`` best terms by ``scores`` (ties by term) such that no chosen term contains another or is
+    contained in one (集成平台 and 平台 never together) and none is in ``exclude`` (names)."""
+    order = sorted(range(len(terms)), key=lambda j: (-scores[j], str(terms[j])))
+    chosen: list[str] = []
+    for j in order:
+        if scores[j] <= 0 or len(chosen) >= n:
+            break
+        t = str(terms[j])
+        if t in exclude or any(t in c or c in t for c in chosen):
+            continue
+        chosen.append(t)
+    return chosen
+
+
+CATCH_ALL_PREFIX = "综合："
+
+
+def topic_tables(fit: TopicFit, dtm: DocumentTermMatrix, n_terms: int = 30, titles: pd.Series | None = None,
+                 exclude: set[str] | frozenset[str] = frozenset(), n_label: int = 3) -> dict[str, pd.DataFrame]:
+    """The chosen model's tables.
+
+    ``topics``: ``topic_id, label, size, top_terms`` and the diagnostics ``label_terms`` (the ``n_label`` most
+    distinctive terms by c-TF-IDF, :func:`class_tfidf`, none containing another, none in ``exclude``, joined by
+    ·), ``representative_title`` (the member entry with the highest weight, ties broken by the cosine of its
+    tf-idf to the topic's c-TF-IDF vector, then booklet order; needs ``titles``: entry_id → title),
+    ``coherence`` (NPMI of the ten most distinctive terms, :func:`npmi_coherence`), ``distinctiveness``
+    (1 − the largest cosine similarity of the topic's c-TF-IDF vector to another topic's; 1 = shares no term),
+    ``catch_all`` (rule: the topic is larger than 1.5 × the mean topic size and both its distinctiveness and its
+    coherence are below the median of the topics — a large topic without a vocabulary of its own; its label
+    starts with 综合：).
+    ``label`` = label terms joined by ·, with the catch-all prefix. ``top_terms``: the ten heaviest model terms.
+
+    ``entry_topics``: ``entry_id, topic_id, weight, rank`` (every topic per entry, rank 1 = assigned) and
+    ``tied`` (rank-1 rows only: another member of the same topic has the same weight, to 6 decimals — the model
+    does not separate them). ``topic_terms``: ``topic_id, rank, term, weight`` (model weights)."""
     tops = top_terms(fit, dtm.terms, n_terms)
     sizes = np.bincount(fit.labels, minlength=fit.k)
-    topics = pd.DataFrame(dict(topic_id=np.arange(fit.k), label=["·".join(t[:3]) for t in tops], size=sizes,
-                               top_terms=["、".join(t[:10]) for t in tops]))
+    ctf = class_tfidf(dtm, fit.labels, fit.k)
+    labels_terms = [label_terms(ctf[t], dtm.terms, n_label, exclude) for t in range(fit.k)]
+    distinct_top = [[str(dtm.terms[j]) for j in sorted(range(len(dtm.terms)), key=lambda j: (-ctf[t, j],
+                     str(dtm.terms[j])))[:10] if ctf[t, j] > 0 and str(dtm.terms[j]) not in exclude]
+                    for t in range(fit.k)]
+    coherence = [npmi_coherence([terms], dtm) if len(terms) > 1 else float("nan") for terms in distinct_top]
+    unit = normalize(ctf)
+    sim = unit @ unit.T
+    np.fill_diagonal(sim, -np.inf)
+    distinct = 1 - sim.max(axis=1) if fit.k > 1 else np.ones(1)
+    coh = np.nan_to_num(np.asarray(coherence, dtype=float), nan=-1.0)
+    catch_all = (sizes > 1.5 * sizes.mean()) & (distinct < np.median(distinct)) & (coh < np.median(coh))
+    # representative member: highest weight, then closest to the topic's c-TF-IDF vector, then booklet order
+    X = normalize(dtm.tfidf())
+    closeness = np.asarray(X @ unit.T)
+    rep_titles = []
+    for t in range(fit.k):
+        members = np.flatnonzero(fit.labels == t)
+        if not len(members):
+            rep_titles.append("")
+            continue
+        best = sorted(members, key=lambda i: (-round(float(fit.doc_weights[i, t]), 6), -closeness[i, t], i))[0]
+        eid = dtm.doc_ids[best]
+        rep_titles.append(str(titles.get(eid, "")) if titles is not None else "")
+    label = [(CATCH_ALL_PREFIX if c else "") + "·".join(lt) for lt, c in zip(labels_terms, catch_all)]
+    topics = pd.DataFrame(dict(topic_id=np.arange(fit.k), label=label, size=sizes,
+                               top_terms=["、".join(t[:10]) for t in tops],
+                               label_terms=["·".join(lt) for lt in labels_terms], representative_title=rep_titles,
+                               coherence=coherence, distinctiveness=distinct, catch_all=catch_all))
     rows = []
     for i, entry_id in enumerate(dtm.doc_ids):
         w = fit.doc_weights[i]
@@ -217,9 +413,14 @@ def topic_tables(fit: TopicFit, dtm: DocumentTermMatrix, n_terms: int = 30) -> d
         for r, t in enumerate(order, start=1):
             rows.append((entry_id, t, float(w[t]), r))
     entry_topics = pd.DataFrame(rows, columns=["entry_id", "topic_id", "weight", "rank"])
+    first = entry_topics["rank"] == 1
+    rounded = entry_topics.weight.round(6)
+    dup = rounded[first].groupby(entry_topics.topic_id[first]).transform(lambda s: s.duplicated(keep=False))
+    entry_topics["tied"] = False
+    entry_topics.loc[dup.index, "tied"] = dup.to_numpy(dtype=bool)
     term_rows = []
+    index = {term: j for j, term in enumerate(dtm.terms)}
     for t, row in enumerate(fit.term_weights):
-        index = {term: j for j, term in enumerate(dtm.terms)}
         for r, term in enumerate(tops[t], start=1):
             term_rows.append((t, r, term, float(row[index[term]])))
     topic_terms = pd.DataFrame(term_rows, columns=["topic_id", "rank", "term", "weight"])
@@ -234,6 +435,7 @@ class TopicSettings:
 
     The entry view weights the title and the opening question ×4 against the answers (they state what the entry
     is about; long answers wander), drops people's and hospitals' names, keeps terms in 2 to 25 % of the entries.
+    The model pools ``n_seeds`` × ``runs_per_seed`` NMF fits (tolerance ``tol``) into one consensus.
     """
 
     view: str = "entry"
@@ -241,27 +443,33 @@ class TopicSettings:
     min_df: int = 2
     max_df: float = 0.25
     model: str = "consensus_nmf"
-    n_runs: int = 30
+    n_seeds: int = 3
+    runs_per_seed: int = 20
+    tol: float = 1e-2
     k: int | None = None  # None: chosen by choose_k over ks
     ks: tuple[int, ...] = tuple(range(5, 13))
-    selection_seeds: tuple[int, ...] = (0, 1, 2)
     n_jobs: int = 2
+
+    @property
+    def n_runs(self) -> int:
+        return self.n_seeds * self.runs_per_seed
 
 
 def select_and_fit(dtm: DocumentTermMatrix, settings: TopicSettings = TopicSettings(), seed: int = 0,
                    reference: np.ndarray | None = None) -> tuple[TopicFit, pd.DataFrame]:
-    """Choose k (unless ``settings.k`` is set) with :func:`choose_k` on a comparison of the settings' model over
-    ``settings.ks``, then fit with ``seed``. Returns the fit and the comparison table (``reference`` labels, if
-    given, only add AMI/ARI columns to the table)."""
-    if settings.k is None:
-        seeds = tuple(seed + s for s in settings.selection_seeds)
-        comparison = compare_models(dtm, reference, models=(settings.model,), ks=settings.ks, seeds=seeds,
-                                    n_runs=settings.n_runs, n_jobs=settings.n_jobs)
-        k = choose_k(comparison, settings.model)
-    else:
-        comparison = pd.DataFrame()
-        k = settings.k
-    return fit_topics(dtm, settings.model, k, seed, n_runs=settings.n_runs), comparison
+    """Choose k (unless ``settings.k`` is set) with :func:`choose_k` on :func:`select_k`'s comparison over
+    ``settings.ks``, then take that k's pooled consensus (no refit). With k given, the same fits are made for that
+    k alone, so a fixed k gives the same model as a chosen one. Returns the fit and the comparison table
+    (``reference`` labels, if given, only add AMI/ARI columns)."""
+    n = dtm.shape[0]
+    ks = tuple(k for k in settings.ks if k < n) or (max(2, min(n - 1, 2)),)
+    if settings.k is not None:
+        ks = (settings.k,)
+    runs, comparison = select_k(dtm, ks, seed, settings.n_seeds, settings.runs_per_seed,
+                                reference=reference, n_jobs=settings.n_jobs, tol=settings.tol)
+    k = choose_k(comparison, settings.model) if settings.k is None else settings.k
+    fit = fit_topics(dtm, "consensus_nmf", k, seed, run_labels=runs[k])
+    return fit, comparison
 
 
 def entry_coordinates(dtm: DocumentTermMatrix, seed: int = 0) -> np.ndarray:
