@@ -201,6 +201,8 @@ def test_run_options_reach_the_parameters():
 
 
 def test_a_failed_parse_leaves_the_previous_tables_as_they_were(capsys, tmp_path, monkeypatch):
+    from pathlib import Path
+
     import corpus_tools.booklet as booklet_module
 
     out = tmp_path / "parsed"
