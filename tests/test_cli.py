@@ -222,3 +222,23 @@ def test_a_failed_parse_leaves_the_previous_tables_as_they_were(capsys, tmp_path
     assert rc == 2 and "lines.csv: No space left on device" in err and err.count("\n") == 1
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["parsed", "small.txt"]
+
+
+def test_an_unwritable_home_gives_one_warning_line(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    blocker = tmp_path / "home"
+    blocker.write_text("not a folder")
+    env = dict(os.environ, HOME=str(blocker / "me"), XDG_CACHE_HOME="", XDG_CONFIG_HOME="")
+    env.pop("MPLCONFIGDIR", None)
+    env.pop("CORPUS_TOOLS_CACHE", None)
+    code = ("import sys, warnings; from corpus_tools import cli; from corpus_tools.text import ChineseTokenizer;"
+            "cli._cmd_run = lambda a: (ChineseTokenizer().segment('医院信息化'), 0)[1];"
+            "sys.exit(cli.main(['topics', '-q']))")
+    r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert lines and all(ln.startswith("corpus-tools: warning: ") for ln in lines), r.stderr
+    assert any("matplotlib" in ln for ln in lines) and any("running without the cache" in ln for ln in lines)

@@ -357,6 +357,31 @@ def _os_error_text(exc: OSError) -> str:
     return f"{name}: {reason}" if name is not None else reason
 
 
+def _writable_config_for_matplotlib() -> None:
+    """If matplotlib's config folder cannot be written (HOME read-only or missing) and ``MPLCONFIGDIR`` is not
+    set, point it at a temporary folder (removed at exit) with one warning, instead of matplotlib's two-line
+    message in this process and in every worker."""
+    if os.environ.get("MPLCONFIGDIR") or "matplotlib" in sys.modules:
+        return
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    folder = Path(base) / "matplotlib"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if os.access(folder, os.W_OK):
+            return
+    except OSError:
+        pass
+    import atexit
+    import shutil
+    import tempfile
+
+    tmp = tempfile.mkdtemp(prefix="corpus-tools-matplotlib-")
+    atexit.register(shutil.rmtree, tmp, True)
+    os.environ["MPLCONFIGDIR"] = tmp
+    warnings.warn(f"{folder} cannot be written (is HOME writable?); matplotlib's settings go to {tmp} for this run",
+                  RuntimeWarning, stacklevel=2)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
@@ -367,6 +392,8 @@ def main(argv: list[str] | None = None) -> int:
         except SystemExit as exc:  # --help, --version, or a one-line usage error
             return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
         debug = bool(getattr(args, "debug", False)) or debug
+        if args.command not in ("parse", "kwic"):  # the commands that draw figures
+            _writable_config_for_matplotlib()
         from .ingest import input_size_limit
 
         try:
