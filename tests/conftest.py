@@ -21,3 +21,30 @@ def booklet() -> ct.Booklet:
 def annotation() -> list[dict]:
     """Hand annotation of every entry, made by reading the booklet (see tests/data/README.md)."""
     return [json.loads(line) for line in ANNOTATION.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium driven by Playwright (see tests/browser.py), shared by the page tests."""
+    from browser import launch
+
+    with launch() as b:
+        yield b
+
+
+@pytest.fixture(scope="session")
+def study(booklet):
+    """One in-memory study of the bundled booklet (k fixed at 7, seed 0), shared by every test that reads one."""
+    from corpus_tools.study import Params, analyse
+
+    return analyse(booklet, Params(k=7, seed=0))
+
+
+@pytest.fixture(scope="session")
+def run_dir(tmp_path_factory):
+    """One whole run of the bundled booklet written to disk (k = 7), shared by the tests that read its files."""
+    from corpus_tools.pipeline import Params, run
+
+    out = tmp_path_factory.mktemp("run")
+    run(BOOKLET, out, Params(k=7, seed=0), progress=False, cache_dir=tmp_path_factory.mktemp("cache"))
+    return out

@@ -8,19 +8,14 @@ import networkx as nx
 import pytest
 
 from corpus_tools import network
-from corpus_tools.pipeline import RunParams, run_topics
-from corpus_tools.text import tokenizer_for, tokens_table
 
 
 @pytest.fixture(scope="module")
-def nets(booklet, tmp_path_factory):
-    tk = tokenizer_for(booklet, cache_dir=tmp_path_factory.mktemp("cache"))
-    toks = tokens_table(booklet, tk)
-    topics = run_topics(booklet, toks, tk, RunParams(k=7))
-    named = network.build_networks(booklet, toks, topics.tables["entry_topics"], topics.tables["topics"])
-    coded = network.build_networks(booklet, toks, topics.tables["entry_topics"], topics.tables["topics"],
-                                   anonymise=True)
-    return named, coded, topics
+def nets(booklet, study):
+    toks, t = study.tables["tokens"], study.tables
+    named = network.build_networks(booklet, toks, t["entry_topics"], t["topics"])
+    coded = network.build_networks(booklet, toks, t["entry_topics"], t["topics"], anonymise=True)
+    return named, coded, study
 
 
 def _answerers(a: dict) -> list[str]:

@@ -1,29 +1,25 @@
-"""The whole run on the bundled booklet: output tree, manifest, determinism."""
+"""The whole run on the bundled booklet: output tree, manifest, determinism, caching and up-to-date reruns."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import time
 
 import pandas as pd
 import pytest
 
-from corpus_tools.pipeline import RunParams, run
+from corpus_tools.pipeline import Params, run
+from corpus_tools.stages import STAGES
 from conftest import BOOKLET
 
 
-@pytest.fixture(scope="module")
-def two_runs(tmp_path_factory):
-    params = RunParams(seed=0, k=7, formats=("png", "svg"))
-    outs = []
-    for name in ("a", "b"):
-        out = tmp_path_factory.mktemp(name)
-        run(BOOKLET, out, params, progress=False)
-        outs.append(out)
-    return outs
+def _manifest(out) -> dict:
+    return json.loads((out / "run_manifest.json").read_text(encoding="utf-8"))
 
 
-def test_output_tree(two_runs):
-    out = two_runs[0]
+def test_output_tree(run_dir):
+    out = run_dir
     tables = {p.stem for p in (out / "data" / "processed").glob("*.parquet")}
     assert {"entries", "turns", "askers", "people", "units", "tokens", "topics", "entry_topics", "topic_terms",
             "keyness_by_cohort", "keyness_by_section", "emerging_fading_terms", "coverage_units", "curriculum",
@@ -33,21 +29,90 @@ def test_output_tree(two_runs):
                  "coverage_unit_by_section", "trends_top_terms_by_cohort"):
         assert f"{stem}.png" in figures and f"{stem}.svg" in figures
     assert "wordcloud_cohort_01.png" in figures and "wordcloud_cohort_01.svg" not in figures
-    manifest = json.loads((out / "run_manifest.json").read_text(encoding="utf-8"))
-    assert manifest["input"]["sha256"] == __import__("hashlib").sha256(BOOKLET.read_bytes()).hexdigest()
+    manifest = _manifest(out)
+    assert manifest["input"]["sha256"] == hashlib.sha256(BOOKLET.read_bytes()).hexdigest()
     assert manifest["params"]["k"] == 7 and manifest["params"]["seed"] == 0
-    assert set(manifest["timings"]) == {"parse", "tokens", "topics", "network", "trends", "coverage", "figures",
-                                        "report"}
-    assert "pandas" in manifest["versions"]
+    # every declared stage ran and is timed; parse, figures, report and writing are timed too
+    assert manifest["stages"] == [s.name for s in STAGES]
+    assert {s.name for s in STAGES} | {"parse", "figures", "report", "write"} <= set(manifest["timings"])
+    # every file the manifest lists is there with that checksum (PNG included)
+    for rel, sha in manifest["output_sha256"].items():
+        assert hashlib.sha256((out / rel).read_bytes()).hexdigest() == sha, rel
+    assert any(rel.endswith(".png") for rel in manifest["output_sha256"])
     topics = pd.read_csv(out / "data" / "processed" / "topics.csv", encoding="utf-8-sig")
     assert len(topics) == 7 and topics["size"].sum() == 68
+    # no staging, backup or lock left behind
+    leftovers = [p.name for p in out.parent.iterdir() if ".staging-" in p.name or ".backup-" in p.name]
+    assert leftovers == [] and not (out / ".corpus-tools.lock").exists()
 
 
-def test_same_input_same_outputs(two_runs):
-    a, b = (json.loads((o / "run_manifest.json").read_text(encoding="utf-8"))["output_sha256"] for o in two_runs)
+@pytest.fixture(scope="module")
+def second_run(tmp_path_factory):
+    """A second cold run (its own empty cache) of the same input and parameters."""
+    out = tmp_path_factory.mktemp("second")
+    cache = tmp_path_factory.mktemp("cache2")
+    result = run(BOOKLET, out, Params(k=7, seed=0), progress=False, cache_dir=cache)
+    return out, cache, result
+
+
+def test_same_input_same_outputs(run_dir, second_run):
+    a, b = _manifest(run_dir)["output_sha256"], _manifest(second_run[0])["output_sha256"]
     assert a.keys() == b.keys() and len(a) > 50
     different = [k for k in a if a[k] != b[k] and not k.endswith(".parquet")]
     assert different == []
     for name in ("entries", "entry_topics", "keyness_by_cohort"):
-        pd.testing.assert_frame_equal(pd.read_parquet(two_runs[0] / "data" / "processed" / f"{name}.parquet"),
-                                      pd.read_parquet(two_runs[1] / "data" / "processed" / f"{name}.parquet"))
+        pd.testing.assert_frame_equal(pd.read_parquet(run_dir / "data" / "processed" / f"{name}.parquet"),
+                                      pd.read_parquet(second_run[0] / "data" / "processed" / f"{name}.parquet"))
+
+
+def test_unchanged_rerun_is_up_to_date(second_run):
+    out, cache, first = second_run
+    assert first.study.cached == []
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    t = time.perf_counter()
+    again = run(BOOKLET, out, Params(k=7, seed=0), progress=False, cache_dir=cache)
+    took = time.perf_counter() - t
+    assert again.up_to_date and again.study is None
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == before  # nothing rewritten
+    assert "report.html" in str(again)
+    assert took < 30  # generous: the point is that nothing was recomputed (see the timing benchmark)
+
+
+def test_changed_file_is_noticed_and_only_formats_change_redoes_only_figures(second_run, tmp_path):
+    out, cache, _ = second_run
+    # a damaged output is not "up to date"
+    target = out / "data" / "processed" / "topics.csv"
+    original = target.read_bytes()
+    target.write_bytes(original + b"x")
+    redo = run(BOOKLET, out, Params(k=7, seed=0), progress=False, cache_dir=cache)
+    assert not redo.up_to_date
+    assert set(redo.study.cached) == {s.name for s in STAGES}  # every stage came from the cache
+    assert target.read_bytes() == original
+    # other figure formats: the stages are reused, only the figures are drawn
+    pdf = run(BOOKLET, tmp_path / "pdf", Params(k=7, seed=0, formats=("png", "pdf")), progress=False,
+              cache_dir=cache)
+    assert set(pdf.study.cached) == {s.name for s in STAGES}
+    assert (tmp_path / "pdf" / "figures" / "topics_section_heatmap.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_fresh_ignores_the_cache(second_run, tmp_path):
+    out, cache, _ = second_run
+    fresh = run(BOOKLET, tmp_path / "fresh", Params(k=7, seed=0), progress=False, cache_dir=cache, fresh=True,
+                only=("trends",))
+    assert fresh.study.cached == []
+    assert "trends" in fresh.study.stages_run and "topics" not in fresh.study.stages_run
+
+
+def test_a_failed_run_leaves_the_previous_run_as_it_was(second_run, tmp_path, monkeypatch):
+    out, cache, _ = second_run
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    import corpus_tools.pipeline as pipeline
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("drawing failed")
+
+    monkeypatch.setattr(pipeline, "_build_report", broken)
+    with pytest.raises(RuntimeError, match="drawing failed"):
+        run(BOOKLET, out, Params(k=7, seed=0, formats=("png",)), progress=False, cache_dir=cache)
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before

@@ -115,6 +115,16 @@ class Progress:
             print(f"[{i + 1}/{n}] {stage.title}（{stage.name}）…  已用 {time.perf_counter() - self.start:4.1f} 秒",
                   file=sys.stderr, flush=True)
 
+    def counter(self, total: int, desc: str):
+        """A callback advancing a fresh progress bar of ``total`` steps (closed when full)."""
+        bar = self.bar(total, desc)
+
+        def tick() -> None:
+            bar.update(1)
+            if bar.n >= total:
+                bar.close()
+        return tick
+
     def bar(self, total: int, desc: str):
         from tqdm.auto import tqdm
 
@@ -428,7 +438,7 @@ def run(booklet_path: str | Path, outdir: str | Path, params: Params = Params(),
     t_parse = time.perf_counter() - t0
     cache = DiskCache(Path(cache_dir) if cache_dir else None, enabled=not fresh)
     prog = Progress(progress)
-    study = analyse(booklet, params, stages=wanted, cache=cache, progress=prog.stage)
+    study = analyse(booklet, params, stages=wanted, cache=cache, progress=prog)
     result = save_study(study, out, cache=cache, progress=prog, report=with_report,
                         timings={"parse": t_parse, **study.timings}, extra_manifest={"run_key": key})
     return result

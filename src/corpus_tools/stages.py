@@ -66,7 +66,9 @@ def topics_stage(study: Study) -> StageOutput:
     settings = TopicSettings(k=params.k, n_jobs=params.jobs)
     dtm = document_term_matrix(study.tables["tokens"], b, settings.view, settings.min_df, settings.max_df,
                                dict(settings.weights), exclude=_analysis_exclude(study))
-    fit, comparison = select_and_fit(dtm, settings, params.seed, reference=b.entries.section.to_numpy())
+    n_jobs = len(settings.ks if params.k is None else (params.k,)) * settings.n_seeds
+    fit, comparison = select_and_fit(dtm, settings, params.seed, reference=b.entries.section.to_numpy(),
+                                     on_done=study.ticker(n_jobs, "拟合主题模型"))
     tables = topic_tables(fit, dtm)
     if len(comparison):
         tables["topic_model_comparison"] = comparison

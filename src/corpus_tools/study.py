@@ -121,6 +121,12 @@ class Stage:
     description: str = ""
 
 
+class Reporter(Protocol):  # implemented in pipeline (progress on the terminal)
+    def stage(self, stage: Stage, i: int, n: int) -> None: ...
+
+    def counter(self, total: int, desc: str) -> Callable[[], None]: ...
+
+
 class StageCache(Protocol):  # implemented in pipeline (the cache reads and writes files)
     def get(self, stage: str, key: str) -> StageOutput | None: ...
 
@@ -144,6 +150,14 @@ class Study:
     timings: dict[str, float] = field(default_factory=dict)
     cached: list[str] = field(default_factory=list)  # stages taken from the cache
     figure_stage: dict[str, str] = field(default_factory=dict)  # figure stem → the stage that specified it
+    reporter: Any = field(default=None, repr=False)  # progress display set by the caller (never saved)
+
+    def ticker(self, total: int, desc: str) -> Callable[[], None] | None:
+        """A callback to call once per finished step of a long computation (model fits …), advancing the caller's
+        progress display; None when nobody watches."""
+        if self.reporter is None or not hasattr(self.reporter, "counter"):
+            return None
+        return self.reporter.counter(total, desc)
 
     def table(self, name: str) -> "pd.DataFrame":
         if name not in self.tables:
@@ -222,19 +236,20 @@ def plan(wanted: Iterable[str] | None = None) -> list[Stage]:
 
 
 def analyse(booklet: "Booklet", params: Params = Params(), stages: Iterable[str] | None = None,
-            cache: StageCache | None = None, progress: Callable[[Stage, int, int], None] | None = None) -> Study:
+            cache: StageCache | None = None, progress: Reporter | None = None) -> Study:
     """Run the declared stages on ``booklet`` and return the :class:`Study` (pure: nothing is written).
 
     ``stages`` restricts the run to some stages (and what they need); ``cache`` (see :class:`StageCache`) reuses
-    results whose key is unchanged; ``progress(stage, i, n)`` is called before each stage."""
-    study = Study(booklet=booklet, params=params)
+    results whose key is unchanged; ``progress.stage(stage, i, n)`` is called before each stage and
+    ``progress.counter(total, desc)`` gives long computations a step callback (see :class:`Reporter`)."""
+    study = Study(booklet=booklet, params=params, reporter=progress)
     todo = plan(stages)
     version = package_version()
     sha = str(booklet.meta.get("sha256", ""))
     n_entries = len(booklet.entries)
     for i, stage in enumerate(todo):
         if progress is not None:
-            progress(stage, i, len(todo))
+            progress.stage(stage, i, len(todo))
         missing = [n for n in stage.needs if n in study.skipped]
         if missing:
             study.skipped[stage.name] = f"需要“{missing[0]}”阶段的结果，而该阶段已跳过"
