@@ -23,7 +23,6 @@ NOTE_START = re.compile(r"^[（(]\s*(?:上述|以上)(?:内容|问答|答疑)?(?
 TRAINEE_PREFIX = re.compile(r"^学员(?:\s*[、，,]\s*|(?=\s*[：:]))")
 SECOND_TRAINEE = re.compile(r"\s*[，,、]\s*学员\s*[、，,]\s*")
 TERMINAL = "。？！?!：:；;…”’）)」』★"
-NOT_NAMES = {"各位", "诸位", "两位", "几位", "三位", "其他", "我们", "大家", "这位", "那位", "每位", "其他各位"}
 NUMERALS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
             "九": 9}
 
@@ -182,7 +181,7 @@ def match_label(texts: list[str], allow_bare_trainee: bool) -> Label | None:
     """A speaker label at the start of ``texts[0]`` (it may run on into ``texts[1:]``), or ``None``."""
     first = texts[0]
     m = _instructor_regex().match(first)
-    if m and m.group("name") not in NOT_NAMES and not m.group("name").endswith("位"):
+    if m and m.group("name") not in load_list("not_names.txt") and not m.group("name").endswith("位"):
         return Label("instructor", first[: m.end()].rstrip("：: "), None, m.group("name"), m.group("title"),
                      [m.end()])
     joined, bounds = "", []

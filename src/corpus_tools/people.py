@@ -84,8 +84,8 @@ def split_hospital(org: str) -> tuple[str, str, str]:
             end = m.end()
             if inside[end - 1]:
                 continue
-            if suf == "医疗" and end < len(org) and re.match(rf"[{CJK}（(]", org[end]):
-                continue  # 医疗 closes a name only before a space, Latin text or the end ("和睦家医疗 IT 部")
+            if suf in load_list("org_weak_suffixes.txt") and end < len(org) and re.match(rf"[{CJK}（(]", org[end]):
+                continue  # a weak ending closes a name only before a space, Latin text or the end
             if any(org[:end].endswith(p) and len(org[:end]) > len(p) for p in not_org):
                 continue
             ends.append(end)

@@ -160,10 +160,13 @@ class ConsensusNMF(BaseEstimator, ClusterMixin):
         return self
 
 
-def fit_topics(dtm: DocumentTermMatrix, model: str = "consensus_nmf", k: int = 9, seed: int = 0,
+def fit_topics(dtm: DocumentTermMatrix, model: str = "consensus_nmf", k: int | None = None, seed: int = 0,
                n_runs: int = 30, run_labels: np.ndarray | None = None) -> TopicFit:
     """Fit one model on ``dtm`` (tf-idf for all but LDA, which takes counts). For ``consensus_nmf``,
-    ``run_labels`` reuses NMF fits already made (see :func:`select_k`)."""
+    ``run_labels`` reuses NMF fits already made (see :func:`select_k`). ``k`` is required: no number of topics
+    suits every booklet (:func:`select_and_fit` chooses one)."""
+    if k is None:
+        raise ValueError("fit_topics needs k, the number of topics (select_and_fit chooses one)")
     X = dtm.tfidf()
     if model == "nmf":
         m, W = _nmf(X, k, seed)
@@ -284,7 +287,7 @@ def _runs_job(a) -> np.ndarray:
 
 def select_k(dtm: DocumentTermMatrix, ks: tuple[int, ...], seed: int = 0, n_seeds: int = 3, runs_per_seed: int = 20,
              reference: np.ndarray | None = None, n_terms: int = 10, n_jobs: int = 2,
-             tol: float = 1e-2) -> tuple[dict[int, np.ndarray], pd.DataFrame]:
+             tol: float = 1e-2, on_done=None) -> tuple[dict[int, np.ndarray], pd.DataFrame]:
     """NMF fits for every k: ``n_seeds`` × ``runs_per_seed`` fits per k. Each seed's fits give one consensus
     (its stability is the pairwise ARI between the seeds' consensuses); all fits of a k pooled give that k's
     final consensus, so the chosen model is never refit. Returns the run labels per k (n_docs, n_seeds ·
@@ -295,7 +298,7 @@ def select_k(dtm: DocumentTermMatrix, ks: tuple[int, ...], seed: int = 0, n_seed
     seed_sets = {(k, s): ConsensusNMF(k, runs_per_seed, random_state=seed + s).run_seeds()
                  for k in ks for s in range(n_seeds)}
     jobs = [(X, k, seeds, tol) for (k, _), seeds in seed_sets.items()]
-    labels = parallel_map(_runs_job, jobs, jobs=n_jobs)
+    labels = parallel_map(_runs_job, jobs, jobs=n_jobs, on_done=on_done)
     runs = dict(zip(seed_sets, labels))
     rows, pooled = [], {}
     for k in ks:
@@ -456,7 +459,7 @@ class TopicSettings:
 
 
 def select_and_fit(dtm: DocumentTermMatrix, settings: TopicSettings = TopicSettings(), seed: int = 0,
-                   reference: np.ndarray | None = None) -> tuple[TopicFit, pd.DataFrame]:
+                   reference: np.ndarray | None = None, on_done=None) -> tuple[TopicFit, pd.DataFrame]:
     """Choose k (unless ``settings.k`` is set) with :func:`choose_k` on :func:`select_k`'s comparison over
     ``settings.ks``, then take that k's pooled consensus (no refit). With k given, the same fits are made for that
     k alone, so a fixed k gives the same model as a chosen one. Returns the fit and the comparison table
@@ -466,7 +469,7 @@ def select_and_fit(dtm: DocumentTermMatrix, settings: TopicSettings = TopicSetti
     if settings.k is not None:
         ks = (settings.k,)
     runs, comparison = select_k(dtm, ks, seed, settings.n_seeds, settings.runs_per_seed,
-                                reference=reference, n_jobs=settings.n_jobs, tol=settings.tol)
+                                reference=reference, n_jobs=settings.n_jobs, tol=settings.tol, on_done=on_done)
     k = choose_k(comparison, settings.model) if settings.k is None else settings.k
     fit = fit_topics(dtm, "consensus_nmf", k, seed, run_labels=runs[k])
     return fit, comparison
