@@ -261,11 +261,12 @@ class StagedOutput:
     """Write a whole run into a staging folder and move it into ``target`` only if everything succeeded.
 
     ``with StagedOutput(outdir, command="corpus-tools run …") as stage:`` — ``stage`` is the staging folder (a
-    unique hidden folder beside ``target``); write every output under it with the same relative paths as in
-    ``target``. On leaving the block without an exception, each staged file replaces its target with ``os.replace``
-    (the manifest last), and files that the previous run's manifest listed but this run no longer produces are
-    removed; files the manifest does not list are never touched. If anything fails — inside the block or while
-    moving in — the staging folder is removed and every file of the previous run is restored byte for byte.
+    unique hidden folder ``.corpus-tools.staging-…`` inside ``target``); write every output under it with the same
+    relative paths as in ``target``. On leaving the block without an exception, each staged file replaces its
+    target with ``os.replace`` (the manifest last), and files that the previous run's manifest listed but this run
+    no longer produces are removed; files the manifest does not list are never touched. If anything fails —
+    inside the block or while moving in — the staging folder is removed and every file of the previous run is
+    restored byte for byte.
 
     A lock file ``target/.corpus-tools.lock`` is held for the whole block (see :class:`RunLock`).
     """
@@ -288,12 +289,11 @@ class StagedOutput:
 
     def __enter__(self) -> Path:
         self.lock.acquire()
-        try:
-            parent = self.target.resolve().parent
-            self.staging = Path(tempfile.mkdtemp(prefix=f".{self.target.resolve().name}.staging-", dir=parent))
+        try:  # inside the target (hidden): same file system for os.replace, and no write access needed above it
+            self.staging = Path(tempfile.mkdtemp(prefix=".corpus-tools.staging-", dir=self.target))
         except OSError as exc:
             self.lock.release()
-            raise OutputError(self.target.parent, exc) from exc
+            raise OutputError(self.target, exc) from exc
         except BaseException:
             self.lock.release()
             raise
@@ -318,9 +318,9 @@ class StagedOutput:
         old_listed = _manifest_files(self.target / self.manifest)
         if (self.target / self.manifest).exists():
             old_listed.add(self.manifest)
-        gone = sorted(f for f in old_listed - new_rel if (self.target / f).is_file() and f != LOCK_NAME)
-        backup = Path(tempfile.mkdtemp(prefix=f".{self.target.resolve().name}.backup-",
-                                       dir=self.target.resolve().parent))
+        gone = sorted(f for f in old_listed - new_rel
+                      if (self.target / f).is_file() and not f.startswith(".corpus-tools"))
+        backup = Path(tempfile.mkdtemp(prefix=".corpus-tools.backup-", dir=self.target))
         journal: list[tuple[Path, Path | None]] = []  # (final path, backup copy or None if it was new)
         try:
             for src in staged:
