@@ -122,6 +122,9 @@ def _run_options(p: argparse.ArgumentParser, booklet: bool = True) -> None:
                    help="largest booklet accepted, in megabytes (default: 20)")
     p.add_argument("--pdf", action="store_true",
                    help="also print the report to report.pdf with Chromium (default: HTML only)")
+    p.add_argument("-j", "--jobs", type=_int_in(1, 64, "a number of processes"), default=2,
+                   help="worker processes for choosing topics and drawing figures; results do not depend on it "
+                        "(default: %(default)s)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output (default: progress on stderr)")
     _add_debug(p)
 
@@ -250,7 +253,8 @@ def make_params(args: argparse.Namespace):
                   dpi=getattr(args, "dpi", None), figure_size=getattr(args, "figure_size", None),
                   curriculum=getattr(args, "curriculum", None), codes=getattr(args, "codes", None),
                   synonyms=getattr(args, "synonyms", None), fresh=getattr(args, "fresh", False),
-                  max_size=getattr(args, "max_size", None), pdf=getattr(args, "pdf", False))
+                  max_size=getattr(args, "max_size", None), pdf=getattr(args, "pdf", False),
+                  jobs=getattr(args, "jobs", None))
     kwargs = {k: v for k, v in wanted.items() if k in names and v is not None}
     try:
         return cls(**kwargs)
