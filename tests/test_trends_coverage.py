@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from scipy.stats import chi2_contingency
 
-from corpus_tools import coverage, findings, trends
+from corpus_tools import coverage, trends
 from corpus_tools.text import tokenizer_for, tokens_table
 
 
@@ -193,17 +193,15 @@ def test_unit_by_section_matches_annotation(booklet, annotation):
     assert table.loc["第1期·第11单元 医学信息标准", "系统集成"] == 7
 
 
-def test_curriculum_gaps(booklet):
+def test_curriculum_is_the_units_seen_plus_the_discussion_class(booklet):
     c = coverage.curriculum(booklet.units)
     first = c[c.cohort == 1].set_index("unit_no")
-    # 第一期 drew questions from units 3–7 and 10–12 only
-    assert list(first.index) == list(range(1, 13))
-    assert sorted(first[first.n_entries == 0].index) == [1, 2, 8, 9]
-    assert first.loc[1, "unit_title"] == "领导力与团队建设" and first.loc[1, "title_source"] == "inferred"
-    assert first.loc[8, "title_source"] == "unknown"
-    assert first.loc[11, "n_entries"] == 8
+    # 第一期 drew questions from units 3–7 and 10–12: nothing is inferred for 1, 2, 8, 9
+    assert list(first.index) == [3, 4, 5, 6, 7, 10, 11, 12]
+    assert first.loc[11, "n_entries"] == 8 and (c.title_source == "booklet").all()
+    assert "第3期·答疑讨论课" in set(c.label) and c.n_entries.sum() == 68
     low = coverage.low_draw_units(c)
-    assert set(zip(low.cohort, low.unit_no)) == {(1, 1), (1, 2), (1, 8), (1, 9)}
+    assert low.empty  # every unit of the booklet drew ≥ 2 entries
 
 
 def test_instructors_per_unit(booklet):
@@ -219,9 +217,5 @@ def test_coverage_table_and_findings(booklet, tokens):
     assert (std.n_questions, std.cohorts) == (8, "第1期")
     assert "刘海一" in std.instructors and "薛万国" in std.instructors
     assert table.n_questions.sum() == 68
-    home = coverage.home_table(booklet.entries, toks, tk, booklet.turns)
-    assert home.has_home.isna().sum() == 3  # the three entries of the discussion class have no unit title
-    c = coverage.curriculum(booklet.units)
-    text = findings.coverage_findings(c, table, coverage.homeless_share(home, booklet.entries, "section"))
-    assert any("第1期有 4 个单元没有问答入册" in s for s in text)
-    assert text[0].startswith("问答最多的课程单元是")
+    # the discussion class is a row of the coverage table (3 entries, lines 202–…)
+    assert table.set_index("unit_title").loc["答疑讨论课", "n_questions"] == 3
