@@ -207,12 +207,10 @@ def stage_key(stage: Stage, booklet_sha: str, params: Params, needed_keys: Itera
 
 
 def package_version() -> str:
-    from importlib import metadata
+    """The installed package's version (one source: the package metadata, see ``corpus_tools.__version__``)."""
+    from . import __version__
 
-    try:
-        return metadata.version("corpus_tools")
-    except metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
-        return "0+unknown"
+    return __version__
 
 
 def plan(wanted: Iterable[str] | None = None) -> list[Stage]:
