@@ -36,9 +36,9 @@ import re
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from sklearn.decomposition import TruncatedSVD
-from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
-from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer, TfidfVectorizer
 from sklearn.preprocessing import normalize
 
 DISCUSSION = "答疑讨论课"
@@ -82,11 +82,12 @@ def _unit_texts(units: list[str], given: pd.DataFrame | None) -> list[str]:
 
 
 def _vectors(representation: str, q_docs, u_docs, q_tokens, u_tokens, n_components: int, seed: int):
-    """l2-normalised vectors of questions and unit texts (rows), in one space."""
+    """l2-normalised vectors of questions and unit texts (rows), in one space: sparse for "char", dense for
+    "lsa"."""
     if representation == "char":
         vec = TfidfVectorizer(analyzer="char", ngram_range=NGRAMS, sublinear_tf=True)
         vec.fit(list(q_docs) + list(u_docs))
-        return vec.transform(q_docs).toarray(), vec.transform(u_docs).toarray()
+        return vec.transform(q_docs).tocsr(), vec.transform(u_docs).tocsr()
     if representation == "lsa":
         cv = CountVectorizer(analyzer=lambda d: d)
         counts = cv.fit_transform(list(q_tokens) + list(u_tokens))
@@ -94,8 +95,40 @@ def _vectors(representation: str, q_docs, u_docs, q_tokens, u_tokens, n_componen
         k = max(2, min(n_components, tf.shape[0] - 1, tf.shape[1] - 1))
         z = TruncatedSVD(n_components=k, random_state=seed).fit_transform(tf)
         z = normalize(z)
-        return z[:len(q_tokens)], z[len(q_tokens):]
+        return sparse.csr_matrix(z[:len(q_tokens)]), sparse.csr_matrix(z[len(q_tokens):])
     raise ValueError(f"unknown representation {representation!r}; use 'char' or 'lsa'")
+
+
+def _rowdot(a, b) -> np.ndarray:
+    return np.asarray(a.multiply(b).sum(axis=1)).ravel()
+
+
+def _profile_scores(Q, T, member) -> np.ndarray:
+    """Cosine of every question (rows of Q, l2-normalised) with every unit's profile t̂ⱼ + mean of the unit's
+    questions, leaving the question itself out of its own unit. Closed form on sparse matrices:
+    for a unit with question sum Sⱼ over m questions, a = t̂ⱼ + Sⱼ/m, score = q·a / ‖a‖; for the question's own
+    unit the profile is a − q/m with m = nⱼ − 1 (‖a − q/m‖² = ‖a‖² − 2 a·q/m + ‖q‖²/m²)."""
+    S = (member.T @ Q).tocsr()  # units × dims
+    n = np.asarray(member.sum(axis=0)).ravel().astype(float)  # questions per unit
+    TT, TS, SS = _rowdot(T, T), _rowdot(T, S), _rowdot(S, S)
+    qT = np.asarray((Q @ T.T).todense())
+    qS = np.asarray((Q @ S.T).todense())
+    qq = _rowdot(Q, Q)[:, None]
+
+    def cos(dot, norm2):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(norm2 > 1e-12, dot / np.sqrt(np.maximum(norm2, 1e-12)), 0.0)
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inv = np.where(n > 0, 1 / n, 0.0)[None, :]
+        other = cos(qT + qS * inv, (TT + 2 * TS * inv[0] + SS * inv[0] ** 2)[None, :])
+        m = n - 1
+        invm = np.where(m > 0, 1 / m, 0.0)[None, :]
+        a_q = qT + qS * invm
+        a2 = (TT + 2 * TS * invm[0] + SS * invm[0] ** 2)[None, :]
+        own = cos(a_q - qq * invm, a2 - 2 * a_q * invm + qq * invm ** 2)
+    mem = np.asarray(member.todense()).astype(bool)
+    return np.where(mem, own, other)
 
 
 def _token_docs(tokens: pd.DataFrame | None, turns: pd.DataFrame, ids: np.ndarray, column: str) -> list[list[str]]:
@@ -134,23 +167,10 @@ def fit_scores(entries: pd.DataFrame, turns: pd.DataFrame, given: pd.DataFrame |
         vocab = sorted({w for d in q_tok for w in d}, key=len, reverse=True)
         u_tok = [[w for w in vocab if len(w) >= 2 and w in text] + [text] for text in u_docs]
     Q, T = _vectors(representation, q_docs, u_docs, q_tok, u_tok, n_components, seed)
-    member = np.array([[unit_of[i] == u for u in units] for i in ids], dtype=float)  # entries × units
-    sums = member.T @ Q  # units × dims: sum of the questions' vectors
-    counts = member.sum(axis=0)
-    scores = np.zeros((len(ids), len(units)))
-    for j in range(len(units)):
-        for own in (False, True):
-            rows = np.flatnonzero(member[:, j].astype(bool) == own)
-            if not len(rows):
-                continue
-            if own:  # leave the entry out of its own unit
-                s, n = sums[j][None, :] - Q[rows], counts[j] - 1
-            else:
-                s, n = np.repeat(sums[j][None, :], len(rows), axis=0), np.full(len(rows), counts[j])
-            n = np.broadcast_to(n, (len(rows),)).astype(float)
-            mean_q = np.where(n[:, None] > 0, s / np.maximum(n, 1)[:, None], 0.0)
-            prof = normalize(T[j][None, :] + mean_q)
-            scores[rows, j] = (prof * Q[rows]).sum(axis=1)
+    col = pd.Index(units).get_indexer(unit_of.loc[ids].to_numpy())
+    ok = col >= 0
+    member = sparse.csr_matrix((np.ones(ok.sum()), (np.flatnonzero(ok), col[ok])), shape=(len(ids), len(units)))
+    scores = _profile_scores(Q, T, member)
     return pd.DataFrame(scores, index=pd.Index(ids, name="entry_id"), columns=units), units
 
 
@@ -164,26 +184,25 @@ def unit_fit(entries: pd.DataFrame, turns: pd.DataFrame, given: pd.DataFrame | N
     ``rank`` of its own unit among all units (1 = fits best), ``n_units``, ``flagged`` (another unit fits
     clearly better: see the module doc), ``representation``. Entry order as in ``entries``."""
     S, units = fit_scores(entries, turns, given, tokens, representation, names, column, n_components, seed)
-    unit_of = _unit_of(entries)
-    rows = []
-    for eid in S.index:
-        own = unit_of[eid]
-        s = S.loc[eid]
-        others = s.drop(own) if own in s.index else s
-        order = sorted(others.index, key=lambda u: (-others[u], units.index(u)))
-        best = order[0] if order else ""
-        best_score = float(others[best]) if best else np.nan
-        if own in s.index:
-            fit = float(s[own])
-            rank = int(1 + (others > fit).sum())
-            margin = best_score - fit
-            flagged = bool(best_score >= (1 + rel_margin) * fit and margin >= min_margin)
-        else:
-            fit, rank, margin, flagged = np.nan, pd.NA, np.nan, False
-        rows.append(dict(entry_id=int(eid), unit=own, fit_score=fit, best_unit=best, best_score=best_score,
-                         margin=margin, rank=rank, n_units=len(units), flagged=flagged,
-                         representation=representation))
-    return pd.DataFrame(rows, columns=COLUMNS).astype({"rank": "Int64"})
+    unit_of = _unit_of(entries).loc[S.index]
+    scores = S.to_numpy()
+    own = pd.Index(units).get_indexer(unit_of.to_numpy())
+    has = own >= 0
+    rows = np.arange(len(S))
+    fit = np.where(has, scores[rows, np.maximum(own, 0)], np.nan)
+    others = scores.copy()
+    others[rows[has], own[has]] = -np.inf
+    best = others.argmax(axis=1)  # the first unit in curriculum order among equals
+    best_score = others[rows, best]
+    margin = best_score - fit
+    rank = np.where(has, 1 + (others > fit[:, None]).sum(axis=1), -1)
+    flagged = has & (best_score >= (1 + rel_margin) * fit) & (margin >= min_margin)
+    out = pd.DataFrame(dict(entry_id=S.index.to_numpy(), unit=unit_of.to_numpy(), fit_score=fit,
+                            best_unit=np.array(units, dtype=object)[best] if units else "",
+                            best_score=best_score, margin=margin, rank=rank, n_units=len(units), flagged=flagged,
+                            representation=representation), columns=COLUMNS)
+    out["rank"] = out["rank"].astype("Int64").mask(~has)
+    return out
 
 
 def compare_representations(entries: pd.DataFrame, turns: pd.DataFrame, tokens: pd.DataFrame | None = None,
