@@ -11,15 +11,18 @@ from scipy import sparse
 from sklearn.metrics import adjusted_mutual_info_score
 
 from corpus_tools.features import DocumentTermMatrix, document_term_matrix
-from corpus_tools.text import tokenizer_for, tokens_table
-from corpus_tools.topics import (TopicSettings, choose_k, compare_models, fit_topics, npmi_coherence,
-                                 pairwise_ari, select_and_fit, top_terms, topic_tables)
+from corpus_tools.terms import discover_booklet_terms
+from corpus_tools.text import analysis_tokens, tokenizer_for, tokens_table, with_terms
+from corpus_tools.topics import (TopicSettings, choose_k, class_tfidf, compare_models, fit_topics, label_terms,
+                                 npmi_coherence, pairwise_ari, select_and_fit, top_terms, topic_tables)
 
 
 @pytest.fixture(scope="module")
 def tokens(booklet, tmp_path_factory):
+    """The analysis view the pipeline models: discovered terms compounded, content words, names out."""
     tk = tokenizer_for(booklet, cache_dir=tmp_path_factory.mktemp("cache"))
-    return tk, tokens_table(booklet, tk)
+    tk = with_terms(tk, discover_booklet_terms(booklet, tk).term)
+    return tk, analysis_tokens(tokens_table(booklet, tk))
 
 
 def test_single_chinese_characters_survive_the_vectorizer(booklet):
@@ -95,8 +98,10 @@ def test_models_are_deterministic_and_tables_consistent(booklet, tokens):
 
 
 def test_topic_quality_bar(booklet, tokens):
-    """The chosen model agrees with the booklet's sections (AMI ≥ 0.55, mean over 10 seeds) and is stable
-    (pairwise ARI ≥ 0.8 over 10 seeds), while k is chosen without looking at the sections."""
+    """The chosen model agrees with the booklet's sections (AMI ≥ 0.40, mean over 10 seeds) and is stable
+    (pairwise ARI ≥ 0.8 over 10 seeds), while k is chosen without looking at the sections. The vocabulary rules
+    (POS content words, discovered terms, names out) were fixed before this agreement was measured: 0.42–0.46
+    on the analysis view. The earlier 0.58 came from a stopword list tuned while looking at the agreement."""
     tk, toks = tokens
     s = TopicSettings()
     dtm = document_term_matrix(toks, booklet, s.view, s.min_df, s.max_df, dict(s.weights), set(tk.names))
@@ -105,7 +110,52 @@ def test_topic_quality_bar(booklet, tokens):
     sections = booklet.entries.section.to_numpy()
     fits = [fit_topics(dtm, s.model, fit.k, seed, n_runs=s.n_runs) for seed in range(10)]
     ami = [adjusted_mutual_info_score(sections, f.labels) for f in fits]
-    assert np.mean(ami) >= 0.55
+    assert np.mean(ami) >= 0.40
     assert pairwise_ari([f.labels for f in fits]) >= 0.8
     assert 5 <= fit.k <= 12
     assert all(math.isfinite(x) for x in comparison.npmi)
+
+
+def test_class_tfidf_and_label_terms_by_hand():
+    # topic 0 = docs 0, 1; topic 1 = doc 2. Counts: 集成平台 only in topic 0, 平台 in both, 数据 only in topic 1
+    m = sparse.csr_matrix(np.array([[2, 1, 0], [2, 1, 0], [0, 1, 3]]))
+    dtm = DocumentTermMatrix("entry", np.arange(3), np.array(["集成平台", "平台", "数据"]), m)
+    c = class_tfidf(dtm, np.array([0, 0, 1]), 2)
+    # words per topic: 6 and 4, A = 5; f = (4, 3, 3); tf(集成平台 | 0) = 4/6 → 4/6 · log(1 + 5/4)
+    assert c[0, 0] == pytest.approx(4 / 6 * math.log(1 + 5 / 4))
+    assert c[1, 0] == 0 and c[0, 2] == 0
+    assert c[0, 0] > c[0, 1]
+    # 平台 is inside 集成平台, so it is skipped; names in exclude are skipped
+    assert label_terms(c[0], dtm.terms, 3) == ["集成平台"]
+    assert label_terms(c[1], dtm.terms, 3, exclude={"数据"}) == ["平台"]
+
+
+def test_labels_have_no_names_or_repeats_and_diagnostics(booklet, tokens):
+    tk, toks = tokens
+    s = TopicSettings()
+    dtm = document_term_matrix(toks, booklet, s.view, s.min_df, s.max_df, dict(s.weights))
+    fit = fit_topics(dtm, "consensus_nmf", 8, seed=0, n_runs=10)
+    titles = booklet.entries.set_index("entry_id").title
+    tables = topic_tables(fit, dtm, titles=titles, exclude=set(tk.names))
+    topics = tables["topics"]
+    assert list(topics.columns[:4]) == ["topic_id", "label", "size", "top_terms"]
+    assert {"label_terms", "representative_title", "coherence", "distinctiveness", "catch_all"} <= set(topics)
+    names = set(booklet.people.name) | set(booklet.hospitals.hospital) | {"长庚医院"}
+    for lt, label, catch in zip(topics.label_terms, topics.label, topics.catch_all):
+        terms = lt.split("·")
+        assert len(terms) == len(set(terms)) >= 2
+        assert not any(a != b and a in b for a in terms for b in terms), lt  # no term inside another
+        assert not set(terms) & names
+        assert label.startswith("综合：") == bool(catch)
+    assert set(topics.representative_title) <= set(booklet.entries.title)
+    assert topics.coherence.between(-1, 1).all() and topics.distinctiveness.between(0, 1).all()
+    # the representative title is a member of its topic
+    et = tables["entry_topics"]
+    first = et[et["rank"] == 1].merge(booklet.entries[["entry_id", "title"]], on="entry_id")
+    for t, title in zip(topics.topic_id, topics.representative_title):
+        assert title in set(first.title[first.topic_id == t])
+    # ties: a rank-1 row is tied exactly when another member of its topic has the same weight
+    for t, g in first.groupby("topic_id"):
+        w = g.weight.round(6)
+        assert list(g.tied) == list(w.duplicated(keep=False))
+    assert not et.tied[et["rank"] > 1].any()

@@ -133,20 +133,34 @@ ANALYSIS_TABLES: dict[str, tuple[Column, ...]] = {
     "tokens": _cols(
         ("entry_id", "Int64", "entry"),
         ("turn_no", "Int64", "turn (0 = the entry's title)"),
-        ("token_no", "Int64", "position among the turn's kept tokens"),
-        ("token", "string", "a content word (jieba + domain dictionary + names; stopwords removed)"),
+        ("token_no", "Int64", "position among the turn's words (punctuation left out)"),
+        ("token", "string", "a word as jieba cuts it (domain dictionary, synonyms, discovered terms and the "
+                            "booklet's names kept whole)"),
+        ("pos", "string", "jieba part-of-speech tag (n noun, v verb, vn verbal noun, eng English, d adverb …)"),
+        ("concept", "string", "the concept of the synonyms file the word belongs to (the word itself if none)"),
+        ("is_content", "boolean", "a content word by the POS rule (nouns, verbs, verbal nouns, English, domain "
+                                  "terms; no stopwords, numbers or fragments)"),
+        ("is_name", "boolean", "a person or hospital of the booklet (or a hospital's short form): kept here, "
+                               "left out of every analysis"),
     ),
     "topics": _cols(
         ("topic_id", "Int64", "0, 1, … by size (largest first)"),
-        ("label", "string", "the three heaviest terms joined by ·"),
+        ("label", "string", "the label terms joined by ·, prefixed 综合： for a catch-all topic"),
         ("size", "Int64", "entries assigned to the topic"),
         ("top_terms", "string", "the ten heaviest terms, joined by 、"),
+        ("label_terms", "string", "the three most distinctive terms (c-TF-IDF), none inside another, no names"),
+        ("representative_title", "string", "title of the member entry with the highest weight"),
+        ("coherence", "Float64", "NPMI of the ten most distinctive terms over the entries (−1 … 1)"),
+        ("distinctiveness", "Float64", "1 − the largest cosine of its c-TF-IDF vector to another topic's"),
+        ("catch_all", "boolean", "larger than 1.5 × the mean topic and below the median in both coherence and "
+                                 "distinctiveness"),
     ),
     "entry_topics": _cols(
         ("entry_id", "Int64", "entry"),
         ("topic_id", "Int64", "topic"),
         ("weight", "Float64", "how strongly the entry belongs to the topic (an entry's weights sum to 1)"),
         ("rank", "Int64", "1 = the topic the entry is assigned to, then by weight"),
+        ("tied", "boolean", "rank-1 row whose weight equals another member's of the same topic (not separated)"),
     ),
     "topic_terms": _cols(
         ("topic_id", "Int64", "topic"),
