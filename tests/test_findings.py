@@ -124,8 +124,9 @@ def test_booklet_caveats(booklet, booklet_findings):
     assert cav.statistic.str.contains("68/68 条问答的来源说明注明").any()  # every source note says 未经…审核确认
     host = cav[cav.text.str.startswith("薛万国 在 37/68 条问答中作答")]
     assert len(host) == 1 and len(host.iloc[0].entry_ids.split(",")) == 37
-    # the answer share is computed from the tokens: instructor turns' tokens / all tokens (titles included)
-    roles = toks.merge(booklet.turns[["entry_id", "turn_no", "role"]], on=["entry_id", "turn_no"], how="left").role
+    # the answer share is computed from the content words: instructor turns' words / all words (titles included)
+    words = toks[toks.is_content.astype(bool) & ~toks.is_name.astype(bool)]
+    roles = words.merge(booklet.turns[["entry_id", "turn_no", "role"]], on=["entry_id", "turn_no"], how="left").role
     share = (roles.fillna("title") == "instructor").mean()
     assert share > 0.75
     assert cav.text.str.contains(f"约 {share:.0%}").any()

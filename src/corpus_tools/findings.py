@@ -74,6 +74,9 @@ def caveat_findings(booklet, tokens: pd.DataFrame | None = None) -> list[dict]:
                          ids=e.entry_id[e.source_note.fillna("").str.contains(note)],
                          caveat="引用原话时请注明“据整理稿”。"))
     if tokens is not None and len(tokens):
+        from .trends import content_tokens
+
+        tokens = content_tokens(tokens)
         role = tokens[["entry_id", "turn_no"]].astype("int64").merge(
             turns[["entry_id", "turn_no", "role"]].astype({"entry_id": "int64", "turn_no": "int64"}),
             on=["entry_id", "turn_no"], how="left").role
@@ -179,6 +182,9 @@ def unit_fit_findings(fit: pd.DataFrame, entries: pd.DataFrame, max_items: int =
 def _entries_with(tokens: pd.DataFrame | None, term: str, ids, column: str = "token") -> list[int]:
     if tokens is None:
         return []
+    from .trends import content_tokens
+
+    tokens = content_tokens(tokens)
     t = tokens[(tokens[column].astype(str) == term) & tokens.entry_id.isin(list(ids))]
     return sorted({int(i) for i in t.entry_id})
 

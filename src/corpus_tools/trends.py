@@ -16,7 +16,8 @@ repeats twenty times is one entry's term. Every test below counts entries that c
 - :func:`kwic`: every use of a term in the turns, with its left and right context.
 
 All functions take DataFrames and return DataFrames; nothing here reads or writes files. ``column`` selects the
-token column ("token" by default, "concept" where the tokens table has concept ids).
+token column ("token" by default, "concept" where the tokens table has concept ids). Where the tokens table marks
+``is_content`` / ``is_name``, only content words that are not names are counted (:func:`content_tokens`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,18 @@ from . import stats
 
 MIN_FREQ = 5  # a term needs this many occurrences (group + rest) to be tested for keyness
 MIN_DOCS = 2  # … and must occur in at least this many entries
+
+
+def content_tokens(tokens: pd.DataFrame) -> pd.DataFrame:
+    """The tokens that count as words here: content words that are not names when the table marks them
+    (``is_content`` / ``is_name`` of :func:`corpus_tools.text.tokens_table`); the table as it is otherwise (an
+    older or already filtered table, e.g. :func:`corpus_tools.text.analysis_tokens`)."""
+    keep = pd.Series(True, index=tokens.index)
+    if "is_content" in tokens:
+        keep &= tokens.is_content.fillna(False).astype(bool)
+    if "is_name" in tokens:
+        keep &= ~tokens.is_name.fillna(False).astype(bool)
+    return tokens if bool(keep.all()) else tokens[keep]
 
 
 def entry_units(entries: pd.DataFrame) -> pd.DataFrame:
@@ -60,7 +73,7 @@ def term_frequencies(tokens: pd.DataFrame, entries: pd.DataFrame, by: str = "coh
     """One row per (group, term): ``count``, ``per_10k`` (per 10,000 tokens of the group), ``doc_freq`` (entries of
     the group using the term), ``n_docs`` (entries in the group), ``doc_share``. Sorted by group, then count.
     Description only: see :func:`keyness_entries` and :func:`emerging_fading` for tests."""
-    t = with_groups(tokens, entries, by)
+    t = with_groups(content_tokens(tokens), entries, by)
     t = t[t[by].notna()]
     totals = t.groupby(by).size().rename("group_tokens")
     e = entry_units(entries) if by == "unit" else entries
@@ -169,7 +182,7 @@ def keyness(tokens: pd.DataFrame, entries: pd.DataFrame, by: str = "cohort", min
     fewer than ``min_docs`` entries are left out. Sorted by group, then signed G² (key terms first), then term."""
     e = entries[entries[by].notna()] if by != "unit" else entries
     keys = _group_keys(e, by).dropna()
-    C, terms = _count_matrix(tokens, keys.index, column)
+    C, terms = _count_matrix(content_tokens(tokens), keys.index, column)
     cols = ["group", "term", "count", "count_rest", "group_tokens", "rest_tokens", "doc_freq", "g2", "p_g2", "chi2",
             "yates", "p_chi2", "log_ratio"]
     if C.shape[1] == 0:
@@ -208,7 +221,7 @@ def keyness_entries(tokens: pd.DataFrame, entries: pd.DataFrame, by: str = "coho
     ``log_ratio`` = log₂ of the ratio of entry shares (½ added to every count, 1 to every total); ``key`` = "over"
     / "under" where q ≤ ``alpha``. Sorted by group, then q, then term."""
     keys = _group_keys(entries, by).dropna()
-    C, terms = _count_matrix(tokens, keys.index, column)
+    C, terms = _count_matrix(content_tokens(tokens), keys.index, column)
     P = (C > 0).astype(np.int64)
     cols = ["group", "term", "docs_group", "n_group", "docs_rest", "n_rest", "share_group", "share_rest",
             "log_ratio", "p_value", "q_value", "key"]
@@ -285,7 +298,8 @@ def emerging_fading(tokens: pd.DataFrame, entries: pd.DataFrame, turns: pd.DataF
     e = entries[entries.cohort.notna()]
     cohort_of = pd.Series(e.cohort.astype("int64").to_numpy(), index=e.entry_id.astype("int64").to_numpy())
     strata = unit_strata(e)
-    t = tokens[tokens.entry_id.isin(cohort_of.index)]
+    t = content_tokens(tokens)
+    t = t[t.entry_id.isin(cohort_of.index)]
     speakers = _speakers(t, turns)
     cohorts = sorted(cohort_of.unique())
     frames = []

@@ -134,6 +134,9 @@ def _profile_scores(Q, T, member) -> np.ndarray:
 def _token_docs(tokens: pd.DataFrame | None, turns: pd.DataFrame, ids: np.ndarray, column: str) -> list[list[str]]:
     if tokens is None:
         raise ValueError("representation 'lsa' needs the tokens table")
+    from .trends import content_tokens
+
+    tokens = content_tokens(tokens)
     q = set(zip(turns.entry_id[turns.is_question.fillna(False).astype(bool)].astype("int64"),
                 turns.turn_no[turns.is_question.fillna(False).astype(bool)].astype("int64")))
     keep = [(t == 0) or ((int(e), int(t)) in q) for e, t in zip(tokens.entry_id, tokens.turn_no)]
