@@ -1,109 +1,268 @@
-"""The HTML review report: one self-contained file (figures inlined as SVG, a subset of the CJK font embedded, a
-searchable and sortable table of all questions), for curriculum designers who do not open Jupyter.
+"""The HTML review report: one self-contained file for curriculum designers who do not open Jupyter.
 
-Every piece of booklet text goes through :func:`html.escape`, so a name or a question can never inject markup.
+The page is rendered from jinja2 templates (``templates/``, autoescape on: every piece of booklet text is escaped,
+only SVG drawn by matplotlib is inserted as markup). It holds key numbers, the findings with links to their entries,
+figures at full width with their captions, tables with Chinese headers and formatted numbers, and a searchable,
+sortable and filterable table of every entry whose full Q&A opens in place. A subset of the CJK font covering every
+character the page can show (the whole booklet plus the interface text) is embedded, so it reads the same on any
+machine. :func:`report_pdf` prints it to PDF with Chromium.
+
+The report reads a study (``booklet``, ``params``, ``tables``, ``figures``), never files.
 """
 
 from __future__ import annotations
 
 import base64
-import html
 import io
+import math
+import numbers as _numbers
 import re
+import shutil
+import subprocess
+import tempfile
+import warnings
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+from typing import Any, Callable, Mapping, Protocol
 
 import pandas as pd
 
 from .plots.style import cjk_font_path
 
-CSS = """
-@font-face { font-family: 'ReportCJK'; src: url(data:font/woff;base64,{font}) format('woff'); }
-body { font-family: 'ReportCJK', 'Noto Sans CJK SC', 'PingFang SC', 'Microsoft YaHei', sans-serif; margin: 0;
-       color: #1d2731; background: #fafbfc; line-height: 1.6; }
-header { background: #1b6ca8; color: white; padding: 24px 40px; }
-header h1 { margin: 0 0 4px 0; font-size: 26px; }
-main { padding: 16px 40px 60px; max-width: 1200px; }
-section { background: white; border: 1px solid #e3e7eb; border-radius: 8px; padding: 12px 24px; margin: 18px 0; }
-h2 { color: #1b6ca8; border-bottom: 2px solid #e3e7eb; padding-bottom: 4px; }
-.numbers { display: flex; flex-wrap: wrap; gap: 12px; }
-.number { background: #eef5fb; border-radius: 6px; padding: 10px 18px; min-width: 110px; }
-.number b { display: block; font-size: 26px; color: #1b6ca8; }
-figure { margin: 12px 0; } figure svg { max-width: 100%; height: auto; }
-figcaption { color: #5f6b73; font-size: 13px; }
-table { border-collapse: collapse; width: 100%; font-size: 13px; }
-th, td { border-bottom: 1px solid #e3e7eb; padding: 4px 8px; text-align: left; vertical-align: top; }
-th { background: #f2f5f8; cursor: pointer; user-select: none; position: sticky; top: 0; }
-th.sorted-asc::after { content: ' ▲'; } th.sorted-desc::after { content: ' ▼'; }
-#search { width: 100%; padding: 8px; font-size: 15px; margin: 8px 0; box-sizing: border-box; font-family: inherit; }
-.findings li { margin: 4px 0; }
-.example { color: #444; font-size: 13px; }
-nav a { color: white; margin-right: 14px; font-size: 14px; }
-"""
+TEMPLATES = Path(__file__).parent / "templates"
 
-SCRIPT = """
-(function () {
-  var table = document.getElementById('questions');
-  var search = document.getElementById('search');
-  var count = document.getElementById('count');
-  function filter() {
-    var q = search.value.trim().toLowerCase(); var shown = 0;
-    Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
-      var ok = !q || row.textContent.toLowerCase().indexOf(q) !== -1;
-      row.style.display = ok ? '' : 'none'; if (ok) shown++;
-    });
-    count.textContent = shown;
-  }
-  search.addEventListener('input', filter);
-  Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, col) {
-    th.addEventListener('click', function () {
-      var asc = !th.classList.contains('sorted-asc');
-      Array.prototype.forEach.call(table.tHead.rows[0].cells, function (c) { c.classList.remove('sorted-asc', 'sorted-desc'); });
-      th.classList.add(asc ? 'sorted-asc' : 'sorted-desc');
-      var rows = Array.prototype.slice.call(table.tBodies[0].rows);
-      rows.sort(function (a, b) {
-        var x = a.cells[col].getAttribute('data-sort') || a.cells[col].textContent;
-        var y = b.cells[col].getAttribute('data-sort') || b.cells[col].textContent;
-        var nx = parseFloat(x), ny = parseFloat(y);
-        var r = (!isNaN(nx) && !isNaN(ny)) ? nx - ny : x.localeCompare(y, 'zh');
-        return asc ? r : -r;
-      });
-      rows.forEach(function (r) { table.tBodies[0].appendChild(r); });
-    });
-  });
-  filter();
-})();
-"""
+# ---------------------------------------------------------------- words readers see
+
+#: Chinese header of every column the report or the comparison shows (unknown columns keep their name).
+HEADERS: dict[str, str] = {
+    # booklet
+    "entry_id": "编号", "section": "栏目", "title": "问题", "cohort": "期次", "unit_no": "单元", "unit_title": "单元标题",
+    "session_type": "课型", "asked_by": "提问人", "answered_by": "作答教员", "line_start": "起始行",
+    "hospital": "医院", "name": "姓名", "role": "身份", "n_entries": "问答条数", "n_turns": "发言数",
+    # topics and network
+    "topic_id": "主题", "label": "主题名", "size": "条数", "top_terms": "关键词", "n_instructors": "作答教员数",
+    "top_instructor": "主要作答教员", "top_share": "最高占比", "second_share": "次高占比", "relies_on_one": "依赖单一教员",
+    "tie": "并列", "k": "其作答条数", "base_share": "其在全部问答中的作答占比", "lift": "提升倍数", "flagged": "值得关注",
+    "instructor": "教员", "n_topics": "涉及主题数", "entropy": "主题分散度", "specialisation": "专注度",
+    # coverage
+    "unit": "单元", "unit_nos": "单元序号", "cohorts": "期次", "n_questions": "问答条数", "sections": "栏目",
+    "main_topics": "主要主题", "key_terms": "关键词", "instructors": "作答教员", "top_hospitals": "提问最多的医院",
+    "title_source": "标题来源", "n_without_home": "与单元无共同实词的问答", "share_without_home": "无归属占比",
+    "has_home": "与单元有共同实词", "description": "单元简介", "lecturer": "授课教师", "in_curriculum": "在课程表中",
+    "in_booklet": "合集中有问答", "same_number_titles": "他期同号单元的标题", "shared_terms": "共同词", "unit_terms": "单元标题词",
+    # unit fit (the judgement of whether a question fits its unit)
+    "fit": "契合", "fits": "契合单元", "fit_score": "与本单元的契合度", "margin": "差距", "n_units": "单元数",
+    "representation": "文本表示", "best_unit": "最契合的单元", "best_score": "最高契合度",
+    "judgement": "判断", "reason": "理由", "similarity": "相似度", "rank": "排名", "score": "得分",
+    # trends
+    "term": "词", "count": "次数", "count_rest": "其余组次数", "per_10k": "每万词", "doc_freq": "出现条数",
+    "from_cohort": "起始期次", "to_cohort": "对比期次", "count_from": "前期次数", "count_to": "后期次数",
+    "per_10k_from": "前期每万词", "per_10k_to": "后期每万词", "docs_from": "前期条数", "docs_to": "后期条数",
+    "g2": "G²（对数似然比）", "p": "p 值", "p_g2": "p 值", "p_chi2": "p 值（χ²）", "chi2": "χ²", "log_ratio": "对数比",
+    "call": "变化", "group": "组", "n_from": "前期问答条数", "n_to": "后期问答条数", "share_from": "前期占比",
+    "share_to": "后期占比", "top_entry": "用得最多的问答", "top_entry_share": "该条占比", "top_speaker": "用得最多的发言人",
+    "top_speaker_share": "该人占比", "one_speaker": "集中于一人", "shared_units": "两期共同单元数",
+    "p_within_unit": "同单元内 p 值", "within_unit": "同单元内也显著", "g2_tokens": "G²（按词次）",
+    # findings
+    "kind": "类型", "text": "发现", "statistic": "统计量", "p_value": "p 值", "q_value": "q 值（多重检验校正）",
+    "entry_ids": "相关问答", "caveat": "注意",
+    # comparison
+    "status": "状态", "old": "旧版", "new": "新版", "old_name": "旧版名称", "new_name": "新版名称",
+    "n_old": "旧版条数", "n_new": "新版条数", "old_label": "旧版主题", "new_label": "新版主题", "old_topic": "旧版主题号",
+    "new_topic": "新版主题号", "jaccard": "关键词重合度", "count_old": "旧版次数", "count_new": "新版次数",
+    "per_10k_old": "旧版每万词", "per_10k_new": "新版每万词", "old_title": "旧版标题", "new_title": "新版标题",
+    "old_entry": "旧版编号", "new_entry": "新版编号", "note": "说明", "what": "对象", "n_new_items": "新增",
+    "n_gone": "消失", "n_kept": "保留", "n_renamed": "更名",
+}
+
+PERCENT_COLUMNS = {"top_share", "second_share", "share_without_home", "doc_share", "answer_share", "share",
+                   "share_from", "share_to", "top_entry_share", "top_speaker_share", "base_share"}
+P_COLUMNS = {"p", "p_g2", "p_chi2", "p_value", "q_value", "p_within_unit"}
+
+#: Columns shown for tables with many (the rest are in the CSV files); a table not listed shows all its columns.
+SHOW_COLUMNS: dict[str, list[str]] = {
+    "unit_fit": ["entry_id", "unit", "fit_score", "best_unit", "best_score", "margin", "rank"],
+    "emerging_fading_terms": ["from_cohort", "to_cohort", "term", "call", "docs_from", "n_from", "docs_to", "n_to",
+                              "share_from", "share_to", "p_value", "q_value", "top_speaker", "one_speaker",
+                              "within_unit"],
+}
+COHORT_COLUMNS = {"cohort", "from_cohort", "to_cohort"}
+UNIT_COLUMNS = {"unit_no"}
+
+#: Codes inside tables shown as words.
+VALUE_LABELS: dict[str, dict[str, str]] = {
+    "title_source": {"booklet": "合集原文", "inferred": "据他期推断", "unknown": "未知"},
+    "call": {"emerging": "增多", "fading": "减少", "": ""},
+    "status": {"new": "新增", "gone": "消失", "kept": "保留", "renamed": "更名", "rising": "增多", "falling": "减少",
+               "returning": "保留", "vanished": "消失", "gained": "新增", "lost": "消失"},
+    "role": {"trainee": "学员", "instructor": "教员", "host": "主持人", "unknown": "未知"},
+    "session_type": {"unit": "课程单元", "discussion": "答疑讨论课"},
+    "kind": {"caveat": "注意事项", "keyness": "关键词", "coverage": "课程覆盖", "gap": "缺口", "topic": "主题", "trend": "趋势", "network": "作答教员",
+             "dependence": "依赖单一教员", "homeless": "无归属问题", "unit_fit": "单元契合", "emerging": "增多的词",
+             "fading": "减少的词", "low_draw": "问答少的单元", "specialisation": "教员专注度"},
+}
+BADGES = {"new": "new", "gone": "gone", "renamed": "renamed", "vanished": "gone", "gained": "new", "lost": "gone",
+          "rising": "new", "falling": "gone"}
+
+SEARCH_PLACEHOLDER = "搜索：问题、回答原文、栏目、单元、医院、教员……"
+UI_TEXT = ("全部显示仅显示：条。点击表头可排序按筛选搜索此表中问答期次栏目主题展开收起相关注意是否第单元期"
+           "▲▼▸▾ ·—…“”‘’（）《》【】，。、：；？！%<>≤≥±×→←＋－÷°·" + SEARCH_PLACEHOLDER)
 
 
-def esc(value) -> str:
-    """Escaped text of a cell (empty for missing values)."""
-    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
-        return ""
-    return html.escape(str(value), quote=True)
+def header(column: str) -> str:
+    """Chinese header of a column (its name when no translation is known)."""
+    return HEADERS.get(str(column), str(column))
 
 
-def table_html(df: pd.DataFrame, table_id: str | None = None, max_rows: int | None = None) -> str:
-    """A plain HTML table of ``df`` with every cell escaped."""
-    d = df if max_rows is None else df.head(max_rows)
-    head = "".join(f"<th>{esc(c)}</th>" for c in d.columns)
+def is_missing(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    try:
+        return bool(isinstance(value, float) and math.isnan(value))
+    except TypeError:
+        return False
+
+
+def fmt_number(x: float, digits: int = 2) -> str:
+    """``x`` with ``digits`` decimals, never ``-0.00``; integers without decimals."""
+    if float(x).is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    s = f"{x:.{digits}f}"
+    return s[1:] if re.fullmatch(r"-0\.?0*", s) else s
+
+
+def fmt_p(p: float) -> str:
+    """A p- or q-value as people write it: ``<0.001``, ``0.003``, ``0.04``, ``0.50``."""
+    if p < 0.001:
+        return "<0.001"
+    if p < 0.01:
+        return f"{p:.3f}"
+    return f"{p:.2f}"
+
+
+def fmt_cell(column: str, value: Any) -> tuple[str, float | None]:
+    """Display text and numeric sort key of one cell (sort key ``None``: sort by the text, numbers inside it
+    compared as numbers)."""
+    if is_missing(value):
+        return "", None
+    col = str(column)
+    if isinstance(value, (bool,)) or type(value).__name__ == "bool_":
+        return ("是" if value else "否"), float(bool(value))
+    if col in VALUE_LABELS and isinstance(value, str):
+        return VALUE_LABELS[col].get(value, value), None
+    if isinstance(value, _numbers.Number):
+        x = float(value)
+        if col in COHORT_COLUMNS:
+            return f"第{int(x)}期", x
+        if col in UNIT_COLUMNS:
+            return f"第{int(x)}单元", x
+        if col in PERCENT_COLUMNS:
+            return fmt_number(100 * x, 1) + "%", x
+        if col in P_COLUMNS:
+            return fmt_p(x), x
+        return fmt_number(x), x
+    return str(value), None
+
+
+# ---------------------------------------------------------------- page pieces (data for the templates)
+
+@dataclass
+class Cell:
+    text: str
+    sort: float | str | None = None
+    cls: str = ""
+    ids: list[str] | None = None  # a link that shows these entries in the table of all entries
+    label: str = ""               # what that link shows, in words
+    badge: str = ""
+
+
+@dataclass
+class Column:
+    name: str
+    label: str
+
+
+@dataclass
+class TableView:
+    id: str
+    columns: list[Column]
+    rows: list[list[Cell]]
+    title: str = ""
+    intro: str = ""
+    note: str = ""
+    searchable: bool = False
+
+
+def sort_text(x: float | None) -> str | None:
+    return None if x is None else repr(float(x))
+
+
+def table_view(df: pd.DataFrame, table_id: str, title: str = "", intro: str = "", note: str = "",
+               max_rows: int | None = None, searchable: bool = False,
+               cells: Mapping[str, Callable[[Any, Any], Cell]] | None = None) -> TableView:
+    """A table for the page: Chinese headers, formatted cells with numeric sort keys. ``cells`` maps a column to
+    a function (value, row) → :class:`Cell` for special columns (links)."""
+    d = df if max_rows is None or len(df) <= max_rows else df.head(max_rows)
+    if max_rows is not None and len(df) > max_rows and not note:
+        note = f"表中只列出前 {max_rows} 行（共 {len(df)} 行），完整数据见 data/processed/。"
+    cols = [Column(str(c), header(c)) for c in d.columns]
     rows = []
-    for r in d.itertuples(index=False):
-        cells = []
-        for v in r:
-            sort = f' data-sort="{esc(v)}"' if isinstance(v, (int, float)) and not pd.isna(v) else ""
-            cells.append(f"<td{sort}>{esc(v)}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    ident = f' id="{table_id}"' if table_id else ""
-    return f"<table{ident}><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    for rec in d.itertuples(index=False):
+        row = []
+        for c, v in zip(d.columns, rec):
+            if cells and c in cells:
+                row.append(cells[c](v, rec))
+                continue
+            text, key = fmt_cell(c, v)
+            numeric = key is not None and text not in ("是", "否")
+            row.append(Cell(text, sort_text(key), "num" if numeric and c not in COHORT_COLUMNS | UNIT_COLUMNS
+                            else ("wide" if len(text) > 40 else ""),
+                            badge=BADGES.get(str(v), "") if c == "status" else ""))
+        rows.append(row)
+    return TableView(table_id, cols, rows, title, intro, note, searchable)
+
+
+@dataclass
+class Section:
+    anchor: str
+    title: str
+    blocks: list[dict] = field(default_factory=list)
+
+
+@lru_cache(maxsize=1)
+def _environment():
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    return Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined,
+                       trim_blocks=False, lstrip_blocks=False, keep_trailing_newline=True)
 
 
 def figure_svg(fig) -> str:
-    """A matplotlib figure as inline SVG (text drawn as paths, so it needs no font)."""
+    """A matplotlib figure as SVG text."""
     buf = io.StringIO()
     fig.savefig(buf, format="svg", metadata={"Date": None})
-    svg = buf.getvalue()
-    return svg[svg.index("<svg"):]
+    return buf.getvalue()
+
+
+_SVG_ID = re.compile(r'(\bid=")([^"]+)(")|(url\(#)([^)]+)(\))|((?:xlink:)?href="#)([^"]+)(")')
+
+
+def strip_svg(svg: str, prefix: str = "") -> str:
+    """The ``<svg>`` element of an SVG file (no XML prolog or doctype); with ``prefix``, every id inside it (and
+    every reference to one) is prefixed, so several figures inlined in one page never share an id."""
+    svg = svg[svg.index("<svg"):]
+    if not prefix:
+        return svg
+
+    def sub(m: re.Match) -> str:
+        g = m.groups()
+        for i in (0, 3, 6):
+            if g[i] is not None:
+                return f"{g[i]}{prefix}-{g[i + 1]}{g[i + 2]}"
+        return m.group(0)  # pragma: no cover
+
+    return _SVG_ID.sub(sub, svg)
 
 
 def font_subset_base64(text: str) -> str:
@@ -111,15 +270,16 @@ def font_subset_base64(text: str) -> str:
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
-    chars = set(text) | {chr(c) for c in range(32, 127)} | set("，。、：；？！（）“”《》【】…—·▲▼")
+    chars = {c for c in text if ord(c) >= 32} | {chr(c) for c in range(32, 127)}
     font = TTFont(str(cjk_font_path()), recalcTimestamp=False)  # same input, same bytes
     options = subset.Options()
     options.flavor = "woff"
     options.layout_features = ["*"]
     options.name_IDs = ["*"]
     options.notdef_outline = True
+    options.hinting = False
     sub = subset.Subsetter(options=options)
-    sub.populate(unicodes=[ord(c) for c in chars])
+    sub.populate(unicodes=sorted(ord(c) for c in chars))
     sub.subset(font)
     buf = io.BytesIO()
     font.flavor = "woff"
@@ -127,145 +287,351 @@ def font_subset_base64(text: str) -> str:
     return base64.b64encode(buf.getvalue()).decode()
 
 
-@dataclass
-class ReportSection:
-    anchor: str
-    title: str
-    body: str
 
 
 @dataclass
 class Report:
-    """Sections in order; :meth:`render` gives the whole HTML document."""
+    """A page: title, subtitle, sections of blocks; :meth:`render` gives the whole HTML document.
+    ``font_text`` is text the page may show beyond what it contains (e.g. the whole booklet, for search)."""
 
     title: str
     subtitle: str
-    sections: list[ReportSection] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
+    template: str = "report.html.j2"
+    font_text: str = ""
 
-    def add(self, anchor: str, title: str, body: str) -> None:
-        self.sections.append(ReportSection(anchor, title, body))
+    def add(self, anchor: str, title: str, *blocks: dict) -> Section:
+        s = Section(anchor, title, [b for b in blocks if b])
+        self.sections.append(s)
+        return s
 
     def render(self, embed_font: bool = True) -> str:
-        nav = "".join(f'<a href="#{s.anchor}">{esc(s.title)}</a>' for s in self.sections)
-        body = "".join(f'<section id="{s.anchor}"><h2>{esc(s.title)}</h2>{s.body}</section>' for s in self.sections)
-        visible = re.sub(r"<[^>]+>", "", html.unescape(self.title + self.subtitle + nav + body))
-        font = font_subset_base64(visible) if embed_font else ""
-        css = CSS.replace("{font}", font)
-        return (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
-                f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-                f"<title>{esc(self.title)}</title><style>{css}</style></head><body>"
-                f"<header><h1>{esc(self.title)}</h1><div>{esc(self.subtitle)}</div><nav>{nav}</nav></header>"
-                f"<main>{body}</main><script>{SCRIPT}</script></body></html>")
+        env = _environment()
+        ctx = dict(title=self.title, subtitle=self.subtitle, sections=self.sections)
+        page = env.get_template(self.template).render(font_b64="", **ctx)
+        if not embed_font:
+            return page
+        import html as _html
+
+        # every character of the page: text, attribute values (placeholders, labels), text inside the figures
+        shown = _html.unescape(page)
+        font = font_subset_base64(shown + self.font_text + UI_TEXT)
+        return env.get_template(self.template).render(font_b64=font, **ctx)
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+# ---------------------------------------------------------------- blocks
+
+def numbers_block(items: list[tuple[str, object]]) -> dict:
+    return dict(kind="numbers", items=[(k, v) for k, v in items])
+
+
+def text_block(text: str) -> dict:
+    return dict(kind="text", text=text)
+
+
+def heading_block(text: str) -> dict:
+    return dict(kind="heading", text=text)
+
+
+def list_block(items: list[str]) -> dict | None:
+    return dict(kind="list", items=list(items)) if items else None
+
+
+def table_block(view: TableView) -> dict:
+    return dict(kind="table", table=view)
+
+
+def figure_block(stem: str, svg: str, title: str, caption: str = "", method: str = "", source: str = "") -> dict:
+    from markupsafe import Markup
+
+    return dict(kind="figure", stem=stem, svg=Markup(strip_svg(svg, f"fig-{stem}")), title=title, caption=caption, method=method,
+                source=source)
 
 
 # ---------------------------------------------------------------- the review report
 
-def numbers_html(items: list[tuple[str, object]]) -> str:
-    return '<div class="numbers">' + "".join(f'<div class="number"><b>{esc(v)}</b>{esc(k)}</div>'
-                                             for k, v in items) + "</div>"
+class FigureSpecLike(Protocol):
+    stem: str
+    make: Callable[[], Any]
+    title: str
+    caption: str
+    method: str
+    source: str
 
 
-def list_html(sentences: list[str]) -> str:
-    return '<ul class="findings">' + "".join(f"<li>{esc(s)}</li>" for s in sentences) + "</ul>"
+class StudyLike(Protocol):
+    booklet: Any
+    params: Any
+    tables: dict[str, pd.DataFrame]
+    figures: dict[str, FigureSpecLike]
 
 
-def questions_table(booklet, entry_topics: pd.DataFrame | None, topics: pd.DataFrame | None,
-                    names: dict[str, str] | None = None) -> pd.DataFrame:
-    """All questions with section, unit, cohort, topic, askers' hospitals and instructors (one row per entry)."""
+def params_sentence(params: Any, k: int | None) -> str:
+    """The run's parameters as one sentence (k: the number of topics the model has)."""
+    given = getattr(params, "k", None)
+    parts = []
+    if k is not None:
+        parts.append(f"主题数 k 由用户指定为 {k}" if given is not None else
+                     f"主题数 k 由稳定性与一致性规则（k = 5…12 中稳定性 ≥ 0.8、每个主题至少 3 条问答者，"
+                     f"取一致性与稳定性均值最高）选定为 {k}")
+    seed = getattr(params, "seed", None)
+    if seed is not None:
+        parts.append(f"随机种子 {seed}（同一输入、同一种子，结果完全相同）")
+    parts.append("学员以编号代替姓名" if getattr(params, "anonymise", False) else "学员显示姓名")
+    formats = getattr(params, "formats", None)
+    if formats:
+        parts.append("图表另存为 " + "、".join(str(f).upper() for f in formats) + " 文件")
+    return "；".join(parts) + "。"
+
+
+def _cohort_text(v: Any) -> str:
+    return "" if is_missing(v) else f"第{int(v)}期"
+
+
+def _unit_text(r: Any) -> tuple[str, float | None]:
+    if r.session_type == "unit" and not is_missing(r.unit_no):
+        return f"第{int(r.unit_no)}单元 {r.unit_title or ''}".strip(), float(r.unit_no)
+    if r.session_type == "discussion":
+        n = "" if is_missing(getattr(r, "session_no", None)) else f" {int(r.session_no)}"
+        return f"答疑讨论课{n}", 1000.0 + (0 if not n else int(n))
+    return "", None
+
+
+def _first_topics(tables: Mapping[str, pd.DataFrame]) -> tuple[dict[int, int], dict[int, str]]:
+    et, topics = tables.get("entry_topics"), tables.get("topics")
+    if et is None or topics is None:
+        return {}, {}
+    first = et[et["rank"] == 1]
+    labels = {int(t.topic_id): str(t.label) for t in topics.itertuples()}
+    return {int(r.entry_id): int(r.topic_id) for r in first.itertuples()}, labels
+
+
+def entries_block(booklet: Any, tables: Mapping[str, pd.DataFrame], names: Mapping[str, str]) -> dict:
+    """Every entry: one row (number, question, section, cohort, unit, topic, askers, their hospitals,
+    instructors) and its full Q&A (every turn, the source note), which opens on a click."""
     e = booklet.entries
-    names = names or {}
-    topic_of = {}
-    if entry_topics is not None and topics is not None:
-        first = entry_topics[entry_topics["rank"] == 1]
-        topic_of = {r.entry_id: f"{int(r.topic_id)} {topics.label[int(r.topic_id)]}" for r in first.itertuples()}
-    a = booklet.askers[booklet.askers.opens_entry]
+    topic_of, labels = _first_topics(tables)
+    a = booklet.askers[booklet.askers.opens_entry] if "opens_entry" in booklet.askers else booklet.askers
     hosp = a.groupby("entry_id").hospital_canonical.apply(lambda s: "、".join(dict.fromkeys(x for x in s if x)))
+    turns = booklet.turns.sort_values(["entry_id", "turn_no"], kind="stable")
+    by_entry = {k: g for k, g in turns.groupby("entry_id", sort=False)}
+    hidden = {n: c for n, c in names.items() if n != c and len(n) >= 2}
+
+    def hide(s: str) -> str:
+        for n, c in hidden.items():
+            s = s.replace(n, c)
+        return s
+
+    columns = [Column(n, l) for n, l in (("entry_id", "编号"), ("title", "问题（点击展开全文）"), ("section", "栏目"),
+                                          ("cohort", "期次"), ("unit", "单元"), ("topic", "主题"),
+                                          ("asked_by", "提问人"), ("hospital", "提问人医院"),
+                                          ("answered_by", "作答教员"))]
     rows = []
     for r in e.itertuples():
-        unit = (f"第{int(r.unit_no)}单元 {r.unit_title}" if r.session_type == "unit" and not pd.isna(r.unit_no)
-                else ("答疑讨论课" if r.session_type == "discussion" else ""))
-        askers = "、".join(names.get(n, n) for n in str(r.asked_by).split("、") if n) or (
+        eid = int(r.entry_id)
+        unit, unit_key = _unit_text(r)
+        t = topic_of.get(eid)
+        topic = f"{t} {labels.get(t, '')}" if t is not None else ""
+        askers = "、".join(names.get(n, n) for n in str(r.asked_by or "").split("、") if n) or (
             "（匿名学员）" if r.asked_by_role == "trainee" else "")
-        rows.append({"编号": r.entry_id, "栏目": r.section, "问题": r.title,
-                     "期次": "" if pd.isna(r.cohort) else f"第{int(r.cohort)}期", "单元": unit,
-                     "主题": topic_of.get(r.entry_id, ""), "提问人": askers, "提问人医院": hosp.get(r.entry_id, ""),
-                     "作答教员": r.answered_by, "行": r.line_start})
-    return pd.DataFrame(rows)
+        cells = [Cell(str(eid), repr(float(eid)), "num"), Cell(hide(str(r.title))), Cell(str(r.section)),
+                 Cell(_cohort_text(r.cohort), None if is_missing(r.cohort) else repr(float(r.cohort))),
+                 Cell(unit, sort_text(unit_key)), Cell(topic, None if t is None else repr(float(t))),
+                 Cell(askers), Cell(str(hosp.get(r.entry_id, ""))), Cell(str(r.answered_by or ""))]
+        qa = []
+        for tr in by_entry.get(r.entry_id, pd.DataFrame()).itertuples():
+            role = str(tr.role)
+            if role == "trainee" and names.get(tr.speaker, tr.speaker) != tr.speaker:
+                who = f"学员 {names[tr.speaker]}"
+            else:
+                who = str(tr.label or tr.speaker or VALUE_LABELS["role"].get(role, ""))
+            qa.append(dict(role=role, who=hide(who), text=hide(str(tr.text))))
+        note = (f"{hide(str(r.source_note or ''))}　（原书第 {int(r.line_start)}–{int(r.line_end)} 行）")
+        rows.append(dict(id=eid, cells=cells, turns=qa, note=note,
+                         data={"cohort": "" if is_missing(r.cohort) else str(int(r.cohort)),
+                               "section": str(r.section), "topic": "" if t is None else str(t)}))
+    cohorts = sorted(int(c) for c in e.cohort.dropna().unique())
+    filters = [dict(field="cohort", label="期次", options=[(str(c), f"第{c}期") for c in cohorts]),
+               dict(field="section", label="栏目", options=[(s, s) for s in booklet.sections.section])]
+    if labels:
+        filters.append(dict(field="topic", label="主题", options=[(str(t), f"{t} {l}") for t, l in
+                                                                 sorted(labels.items())]))
+    return dict(kind="entries", entries=dict(
+        columns=columns, rows=rows, filters=filters, title_col=1, placeholder=SEARCH_PLACEHOLDER,
+        help="搜索范围：每条问答的标题、提问与回答全文、来源说明，以及表中各列。点击表头排序，点击一行展开完整问答。"))
 
 
-def build_review(run, figdir: Path | None = None) -> Report:
-    """The review report of a finished pipeline run (:class:`corpus_tools.pipeline.RunResult`). Figures are taken
-    from ``figdir`` (SVG inlined, else PNG embedded) when they are there, else drawn again."""
-    from . import coverage, findings
+def _ids_cell(value: Any, row: Any) -> Cell:
+    ids = [s.strip() for s in str("" if is_missing(value) else value).split(",") if s.strip()]
+    if not ids:
+        return Cell("")
+    return Cell(f"查看 {len(ids)} 条问答", ids=ids, label=f"“{str(getattr(row, 'text', ''))[:40]}”的 {len(ids)} 条问答")
+
+
+def _entry_cell(value: Any, row: Any) -> Cell:
+    """An entry number that shows the entry in the table of all entries."""
+    if is_missing(value):
+        return Cell("")
+    i = str(int(value))
+    return Cell(i, repr(float(value)), "num", ids=[i], label=f"第 {i} 条问答")
+
+
+def findings_block(findings: pd.DataFrame) -> dict:
+    """The findings table (kind, text, statistic, p_value, q_value, entry_ids, caveat), each row linking to its
+    entries."""
+    cols = [c for c in ("kind", "text", "statistic", "p_value", "q_value", "entry_ids", "caveat")
+            if c in findings.columns]
+    return table_block(table_view(findings[cols], "findings-table", cells={"entry_ids": _ids_cell}, intro=(
+        "每条发现都由数据表计算得出；p 值越小越不像偶然，q 值已按同时检验的条数校正（q < 0.05 可视为可靠）。"
+        "点击“查看 … 条问答”可在下方表中只显示相关问答。")))
+
+
+REVIEW_LAYOUT: list[tuple[str, str, list[str], list[tuple[str, str, int | None]]]] = [
+    # anchor, title, figure stems, tables (name, title, max rows)
+    ("coverage", "课程覆盖与缺口",
+     ["coverage_questions_per_unit", "coverage_unit_by_section", "coverage_unit_by_topic", "overview_entries_by_unit"],
+     [("coverage_units", "每个课程单元一行", None), ("curriculum", "各期的课程单元与问答条数", None),
+      ("unit_fit", "提问与另一单元明显更接近的问答（值得翻阅，不等于放错了单元）", None),
+      ("homeless_by_section", "各栏目中与来源单元标题无共同实词的问答", None)]),
+    ("topics", "主题与例题", ["topics_section_heatmap", "topics_top_terms", "topics_entry_map"], []),
+    ("network", "谁问、谁答、关于什么",
+     ["network_instructor_topic", "network_instructor_coanswer", "network_trainee_instructor"],
+     [("topic_dependence", "依赖单一教员的主题", None), ("instructor_specialisation", "教员的主题跨度", None)]),
+    ("trends", "趋势与关键词",
+     ["trends_top_terms_by_cohort", "trends_terms_by_unit", "keyness_by_cohort", "keyness_by_section"],
+     [("emerging_fading_terms", "相邻两期明显增多或减少的词", 40)]),
+]
+
+
+def build_review(study: StudyLike, svgs: Mapping[str, str] | None = None) -> Report:
+    """The review report of a study (``booklet``, ``params``, ``tables``, ``figures`` of FigureSpec). ``svgs`` maps a
+    figure stem to its SVG text already rendered; figures not in it are drawn with their ``make()``."""
     from .network import trainee_names
 
-    b = run.booklet
-    an = run.analyses
-    topics = an["topics"].tables
-    cov = an["coverage"].tables
-    tr = an["trends"].tables
-    anonymise = run.params.anonymise
+    b = study.booklet
+    tables = study.tables
+    figures = study.figures
+    svgs = dict(svgs or {})
+    anonymise = bool(getattr(study.params, "anonymise", False))
     names = trainee_names(b.people, anonymise)
 
-    def fig(stem: str, caption: str) -> str:
-        inner = ""
-        svg = figdir / f"{stem}.svg" if figdir else None
-        png = figdir / f"{stem}.png" if figdir else None
-        if svg is not None and svg.exists():
-            text = svg.read_text(encoding="utf-8")
-            inner = text[text.index("<svg"):]
-        elif png is not None and png.exists():
-            inner = (f'<img alt="" style="max-width:100%" '
-                     f'src="data:image/png;base64,{base64.b64encode(png.read_bytes()).decode()}">')
-        else:
-            for a in an.values():
-                if stem in a.figures:
-                    inner = figure_svg(a.figures[stem]())
-        if not inner:
-            return ""
-        return f"<figure>{inner}<figcaption>{esc(caption)}（figures/{esc(stem)}）</figcaption></figure>"
+    def fig(stem: str) -> dict | None:
+        spec = figures.get(stem)
+        if spec is None and stem not in svgs:
+            return None
+        svg = svgs.get(stem)
+        if svg is None:
+            try:
+                svg = figure_svg(spec.make())
+            except Exception as exc:  # one broken figure must not cost the reader the whole report
+                warnings.warn(f"figure {stem} could not be drawn: {exc!r}", RuntimeWarning, stacklevel=2)
+                return text_block(f"（图“{getattr(spec, 'title', '') or stem}”未能生成：{type(exc).__name__}）")
+        return figure_block(stem, svg, getattr(spec, "title", "") or stem, getattr(spec, "caption", ""),
+                            getattr(spec, "method", ""), getattr(spec, "source", ""))
 
+    topics = tables.get("topics")
+    k = len(topics) if topics is not None else None
     rep = Report(title="培训班问答合集 · 课程评审报告",
                  subtitle=f"{Path(str(b.meta.get('source', ''))).name} · {len(b.entries)} 条问答 · "
-                          f"sha256 {str(b.meta.get('sha256', ''))[:12]}")
-    numbers = [("条问答", len(b.entries)), ("个栏目", len(b.sections)), ("个期次", b.entries.cohort.nunique()),
+                          f"{len(b.sections)} 个栏目 · 文件校验码 {str(b.meta.get('sha256', ''))[:12]}")
+    numbers = [("条问答", len(b.entries)), ("个栏目", len(b.sections)), ("个期次", int(b.entries.cohort.nunique())),
                ("个单元/讨论课", len(b.units)), ("位提问学员", int((b.people.role == "trainee").sum())),
-               ("位作答教员", int((b.people.role == "instructor").sum())), ("家医院", len(b.hospitals)),
-               ("个主题", len(topics["topics"]))]
-    rep.add("numbers", "关键数字", numbers_html(numbers) + fig("overview_entries_by_section", "各栏目问答条数"))
-    first = topics["entry_topics"][topics["entry_topics"]["rank"] == 1][["entry_id", "topic_id"]]
-    sentences = (findings.coverage_findings(cov["curriculum"], cov["coverage_units"], cov["homeless_by_section"])
-                 + findings.topic_findings(topics["topics"], cov.get("homeless_by_topic")))
-    rep.add("coverage", "课程覆盖与缺口",
-            list_html(sentences) + fig("coverage_questions_per_unit", "各期课程单元引出的问答条数")
-            + fig("coverage_unit_by_section", "课程单元 × 栏目") + fig("coverage_unit_by_topic", "课程单元 × 主题")
-            + "<h3>每个课程单元一行</h3>" + table_html(cov["coverage_units"]))
-    ex = first.merge(b.entries[["entry_id", "title"]], on="entry_id").merge(
-        topics["entry_topics"][topics["entry_topics"]["rank"] == 1][["entry_id", "weight"]], on="entry_id")
-    items = []
-    for t in topics["topics"].itertuples():
-        qs = ex[ex.topic_id == t.topic_id].sort_values(["weight", "entry_id"], ascending=[False, True]).head(3)
-        items.append(f"<li><b>主题 {int(t.topic_id)}：{esc(t.label)}</b>（{int(t.size)} 条）<br>"
-                     f"<span class='example'>关键词：{esc(t.top_terms)}</span><ul>"
-                     + "".join(f"<li class='example'>{esc(q)}</li>" for q in qs.title) + "</ul></li>")
-    rep.add("topics", "主题与例题", "<ul>" + "".join(items) + "</ul>"
-            + fig("topics_section_heatmap", "栏目 × 主题") + fig("topics_top_terms", "各主题关键词"))
-    net = an["network"].tables
-    rep.add("network", "谁问、谁答、关于什么",
-            fig("network_instructor_topic", "教员 — 主题") + "<h3>依赖单一教员的主题</h3>"
-            + table_html(net["topic_dependence"]) + "<h3>教员的主题跨度</h3>" + table_html(net["instructor_specialisation"])
-            + fig("network_instructor_coanswer", "教员共同作答"))
-    rep.add("trends", "趋势与关键词",
-            list_html(findings.trend_findings(tr["emerging_fading_terms"], max_terms=4))
-            + fig("trends_top_terms_by_cohort", "高频词在各期的使用") + fig("keyness_by_cohort", "各期关键词")
-            + fig("keyness_by_section", "各栏目关键词"))
-    q = questions_table(b, topics["entry_topics"], topics["topics"], names)
-    rep.add("questions", "全部问题",
-            '<input id="search" type="search" placeholder="搜索：问题、栏目、单元、医院、教员……">'
-            f'<div>显示 <span id="count">{len(q)}</span> / {len(q)} 条（点击表头排序）</div>'
-            + table_html(q, table_id="questions"))
-    notes = ("答疑内容由 HIT 专家网整理，未经发言者本人审核确认（见原书）。"
-             + ("学员以编号代替姓名。" if anonymise else ""))
-    rep.add("about", "说明", f"<p>{esc(notes)}</p><p>生成自 corpus_tools；参数："
-                               f"{esc(run.params)}</p>")
+               ("位作答教员", int((b.people.role == "instructor").sum())), ("家医院", len(b.hospitals))]
+    if k is not None:
+        numbers.append(("个主题", k))
+    rep.add("numbers", "关键数字", numbers_block(numbers), fig("overview_entries_by_section"))
+    if "findings" in tables and len(tables["findings"]):
+        rep.add("findings", "主要发现", findings_block(tables["findings"]))
+    topic_of, labels = _first_topics(tables)
+    for anchor, title, stems, names_ in REVIEW_LAYOUT:
+        blocks = []
+        if anchor == "topics" and topics is not None:
+            blocks.append(_topics_block(b, tables, topic_of))
+        blocks += [fig(s) for s in stems]
+        for name, ttitle, max_rows in names_:
+            df = tables.get(name)
+            if df is None or not len(df):
+                continue
+            if name == "emerging_fading_terms" and "call" in df:
+                by = [c for c in ("p_value", "p", "term") if c in df.columns]
+                df = df[df["call"].fillna("") != ""].sort_values(by, kind="stable")
+            if name == "unit_fit" and "flagged" in df:
+                df = df[df["flagged"].fillna(False).astype(bool)]
+                if not len(df):
+                    continue
+            if name in SHOW_COLUMNS:
+                df = df[[c for c in SHOW_COLUMNS[name] if c in df.columns]]
+            blocks.append(table_block(table_view(df, f"table-{name}", title=ttitle, max_rows=max_rows,
+                                                 cells={"entry_id": _entry_cell, "top_entry": _entry_cell})))
+        blocks = [x for x in blocks if x]
+        if blocks:
+            rep.add(anchor, title, *blocks)
+    rep.add("entries", "全部问答", entries_block(b, tables, names))
+    notes = ("答疑内容由 HIT 专家网整理，未经发言者本人审核确认（见原书）。" + ("学员以编号代替姓名。" if anonymise else ""))
+    rep.add("about", "说明与参数", text_block(notes), text_block("参数：" + params_sentence(study.params, k)),
+            text_block("全部数据表（CSV 可用 Excel 打开）在 data/processed/，图表在 figures/（PNG 与 SVG）；"
+                       "run_manifest.json 记录输入文件的校验码、参数与软件版本。"))
+    rep.font_text = booklet_text(b)
     return rep
+
+
+def _topics_block(b: Any, tables: Mapping[str, pd.DataFrame], topic_of: Mapping[int, int]) -> dict:
+    et = tables["entry_topics"]
+    first = et[et["rank"] == 1][["entry_id", "topic_id", "weight"]].merge(b.entries[["entry_id", "title"]],
+                                                                          on="entry_id")
+    items = []
+    for t in tables["topics"].itertuples():
+        mine = first[first.topic_id == t.topic_id]
+        ex = mine.sort_values(["weight", "entry_id"], ascending=[False, True], kind="stable").head(3)
+        items.append(dict(topic_id=int(t.topic_id), label=str(t.label), size=int(t.size), terms=str(t.top_terms),
+                          examples=list(ex.title), ids=[str(int(i)) for i in sorted(mine.entry_id)]))
+    return dict(kind="topics", items=items)
+
+
+def booklet_text(b: Any) -> str:
+    """All text of a booklet a page may show or a reader may search for: every line of the file (``lines`` table)
+    plus the parsed names."""
+    parts = []
+    lines = getattr(b, "lines", None)
+    if lines is not None and "text" in lines:
+        parts.append("".join(map(str, lines["text"].dropna())))
+    parts.append("".join(map(str, b.turns["text"].dropna())) + "".join(map(str, b.entries["title"].dropna())))
+    parts += ["".join(map(str, b.people.name)), "".join(map(str, b.hospitals.iloc[:, 0]))]
+    return "".join(parts)
+
+
+# ---------------------------------------------------------------- PDF
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def find_chromium() -> str:
+    """Path of a Chromium (or Chrome) executable; raises ``FileNotFoundError`` with what to install."""
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        p = shutil.which(name)
+        if p:
+            return p
+    raise FileNotFoundError("生成 PDF 需要 Chromium 浏览器：请安装（Debian/Ubuntu：apt-get install chromium），"
+                            "或在浏览器中打开 report.html 后“打印 → 另存为 PDF”。")
+
+
+def report_pdf(html_path: str | Path, pdf_path: str | Path, timeout: float = 180) -> Path:
+    """Print an HTML report to PDF (A4, the page's print stylesheet) with headless Chromium; returns ``pdf_path``.
+    Written under a temporary name and renamed, so a failure leaves no half-written PDF."""
+    html_path, pdf_path = Path(html_path).resolve(), Path(pdf_path)
+    pdf_path.parent.mkdir(parents=True, exist_ok=True)
+    chromium = find_chromium()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_pdf = Path(tmp) / "out.pdf"
+        cmd = [chromium, *CHROMIUM_ARGS, f"--user-data-dir={Path(tmp) / 'profile'}", "--no-pdf-header-footer",
+               "--run-all-compositor-stages-before-draw", "--virtual-time-budget=20000",
+               f"--print-to-pdf={tmp_pdf}", html_path.as_uri()]
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        if not tmp_pdf.exists() or tmp_pdf.stat().st_size == 0:
+            raise RuntimeError(f"Chromium 未能生成 PDF（退出码 {r.returncode}）：{r.stderr[-500:]}")
+        shutil.move(str(tmp_pdf), str(pdf_path))
+    return pdf_path
