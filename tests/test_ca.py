@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from scipy.stats import chi2_contingency
 
-from corpus_tools.ca import (ca_coordinates, ca_inertia, code_group_table, correspondence_analysis,
-                             term_group_table)
+from corpus_tools.ca import (CA_ANALYSES, ca_coordinates, ca_inertia, ca_tables, code_group_table,
+                             correspondence_analysis, term_group_table)
 
 
 def test_perfect_association_2x2():
@@ -85,3 +85,23 @@ def test_biplot_draws():
     ax = fig.axes[0]
     assert "第 1 维" in ax.get_xlabel() and "%" in ax.get_xlabel()
     assert {a.get_text() for a in ax.texts} >= {"等保", "安全"}
+
+
+def test_ca_tables_on_the_booklet(booklet, tmp_path_factory):
+    from corpus_tools.codes import code_entries, entry_texts, load_codebook
+    from corpus_tools.text import analysis_tokens, tokenizer_for, tokens_table
+
+    tk = tokenizer_for(booklet, cache_dir=tmp_path_factory.mktemp("cache"))
+    toks = tokens_table(booklet, tk)
+    coded = code_entries(load_codebook(), toks, booklet.entries.entry_id, entry_texts(booklet))
+    t = ca_tables(analysis_tokens(toks, "concept"), coded, booklet.entries)
+    coords, inertia = t["ca_coordinates"], t["ca_inertia"]
+    assert set(coords.analysis) == set(CA_ANALYSES)
+    sections = coords[(coords.analysis == "terms_sections") & (coords.kind == "栏目")]
+    assert set(sections.label) == set(booklet.sections.section)
+    assert len(inertia[inertia.analysis == "terms_cohorts"]) == 2  # three cohorts: two dimensions
+    for name, g in inertia.groupby("analysis"):
+        assert g.share.sum() == pytest.approx(1.0)
+    # the masses of each side sum to 1
+    for (name, kind), g in coords.groupby(["analysis", "kind"]):
+        assert g.mass.sum() == pytest.approx(1.0)

@@ -110,15 +110,21 @@ def test_booklet_coding(booklet, tmp_path_factory):
     # the entry titled 外网没有做三级等保… (line 3199) is about security
     eid = int(e.index[e.title.str.contains("外网没有做三级等保")][0])
     assert coded.loc[eid, "网络与信息安全"]
-    by_section = tables["codes_by_section"]
+    x = tables["code_crosstab"]
+    assert set(x.by) == {"cohort", "unit", "section"}  # no topic fit given
+    by_section = x[x.by == "section"]
     assert set(by_section.code) == set(coded.columns)
     assert by_section.groupby("code").n_group.sum().eq(68).all()
+    assert list(dict.fromkeys(by_section.group)) == list(booklet.sections.section)  # booklet order
     # the security code is over-used in the 网络安全 section (each entry of it printed about 等保, 安全 …)
     sec = by_section[(by_section.code == "网络与信息安全") & (by_section.group == "网络安全")].iloc[0]
     assert sec.residual > 1.96
-    assert set(tables) == {"codebook", "code_entries", "codes_by_cohort", "codes_by_unit", "codes_by_section"}
+    assert set(tables) == {"codebook", "code_entries", "code_crosstab"}
     groups = entry_groups(booklet.entries, "cohort")
-    assert set(groups.dropna()) <= {"第1期", "第2期", "第3期"}
+    assert list(groups.cat.categories) == sorted(groups.cat.categories, key=lambda c: int(c[1:-1]))
+    units = list(dict.fromkeys(x[x.by == "unit"].group))
+    # by number, not as text (第10单元 would sort before 第3单元)
+    assert units.index("第1期·第3单元 信息规划与系统设计方法") < units.index("第1期·第10单元 医学信息学基础")
 
 
 def test_code_heatmap_draws(booklet):

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from corpus_tools.terms import (DISCOVERED_COLUMNS, cloud_weights, discover_booklet_terms, discover_terms,
-                                distinctive_terms, score_pairs, term_recall)
+                                distinctive_table, distinctive_terms, score_pairs, term_recall)
 from corpus_tools.text import ChineseTokenizer, analysis_tokens, normalise, tokenizer_for, tokens_table, with_terms
 
 SAMPLE = Path(__file__).parent / "data" / "domain_terms_sample.csv"
@@ -103,3 +103,9 @@ def test_distinctive_terms_are_positive_keyness_only(booklet, booklet_terms):
     w = cloud_weights(d, "网络安全")
     assert w and all(v > 0 for v in w.values())
     assert list(sec.g2) == sorted(sec.g2, reverse=True)
+
+    stacked = distinctive_table(a, booklet.entries)
+    assert set(stacked.by) == {"section", "cohort"}
+    assert stacked[stacked.by == "section"].drop(columns="by").reset_index(drop=True).equals(
+        d.assign(group=d.group.astype(str)))
+    assert set(stacked.group[stacked.by == "cohort"]) <= {"1", "2", "3"}

@@ -112,3 +112,39 @@ def code_group_table(coded: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
     g = groups.reindex(coded.index)
     keep = g.notna()
     return coded[keep].astype(int).groupby(g[keep]).sum().T
+
+
+#: the analyses of :func:`ca_tables`: name → (what the rows are, what the columns are)
+CA_ANALYSES = {"terms_sections": ("词语", "栏目"), "terms_cohorts": ("词语", "期次"),
+               "codes_sections": ("编码", "栏目"), "codes_cohorts": ("编码", "期次")}
+
+
+def ca_tables(tokens: pd.DataFrame, coded: pd.DataFrame | None, entries: pd.DataFrame, n_terms: int = 60
+              ) -> dict[str, pd.DataFrame]:
+    """The project's correspondence analyses, as two long tables with a first column ``analysis``
+    (:data:`CA_ANALYSES`): ``ca_coordinates`` (analysis, label, kind, dim1, dim2, mass) and ``ca_inertia``
+    (analysis, dim, eigenvalue, share, cumulative, total_inertia). ``tokens`` is an analysis view; ``coded`` the
+    entries × codes booleans (None: no code analyses). An analysis whose table has fewer than two non-empty rows
+    or columns (e.g. a one-cohort booklet) is left out."""
+    from .codes import entry_groups
+
+    groups = {"sections": entry_groups(entries, "section"), "cohorts": entry_groups(entries, "cohort")}
+    coords, inertia = [], []
+    for name, (row_kind, col_kind) in CA_ANALYSES.items():
+        what, by = name.split("_")
+        if what == "codes" and coded is None:
+            continue
+        table = (term_group_table(tokens, groups[by], n_terms) if what == "terms"
+                 else code_group_table(coded, groups[by]))
+        if what == "terms" and by == "sections":
+            table = table[[c for c in dict.fromkeys(entries.section) if c in table.columns]]
+        try:
+            result = correspondence_analysis(table)
+        except ValueError:
+            continue
+        coords.append(ca_coordinates(result, row_kind, col_kind).assign(analysis=name))
+        inertia.append(ca_inertia(result).assign(analysis=name))
+    c_cols = ["analysis", "label", "kind", "dim1", "dim2", "mass"]
+    i_cols = ["analysis", "dim", "eigenvalue", "share", "cumulative", "total_inertia"]
+    return {"ca_coordinates": pd.concat(coords, ignore_index=True)[c_cols] if coords else pd.DataFrame(columns=c_cols),
+            "ca_inertia": pd.concat(inertia, ignore_index=True)[i_cols] if inertia else pd.DataFrame(columns=i_cols)}

@@ -272,7 +272,10 @@ def code_crosstab(coded: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
     coded, g = coded[keep], g[keep]
     n = len(coded)
     sizes = g.value_counts()
-    order = sorted(sizes.index, key=lambda x: (str(type(x)), x))
+    if isinstance(g.dtype, pd.CategoricalDtype):
+        order = [c for c in g.cat.categories if sizes.get(c, 0) > 0]
+    else:
+        order = sorted(sizes.index, key=lambda x: (str(type(x)), x))
     rows = []
     for code in coded.columns:
         col = coded[code].to_numpy()
@@ -291,34 +294,54 @@ def code_crosstab(coded: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
 def entry_groups(entries: pd.DataFrame, by: str, entry_topics: pd.DataFrame | None = None,
                  topics: pd.DataFrame | None = None) -> pd.Series:
     """entry_id → group for ``by`` = "cohort" (第N期), "section", "unit" (readable unit label) or "topic"
-    (the assigned topic, ``主题 N 标签`` from ``entry_topics`` rank 1 and ``topics``)."""
+    (the assigned topic, ``主题N 标签`` from ``entry_topics`` rank 1 and ``topics``). An ordered categorical:
+    cohorts and topics by number, sections in booklet order, units by cohort, then unit number (discussion
+    classes last)."""
     idx = entries.entry_id.astype(int).to_numpy()
     if by == "cohort":
-        vals = [f"第{int(c)}期" if not pd.isna(c) else None for c in entries.cohort]
+        keys = [int(c) if not pd.isna(c) else None for c in entries.cohort]
+        vals = [f"第{k}期" if k is not None else None for k in keys]
+        order = [f"第{k}期" for k in sorted({k for k in keys if k is not None})]
     elif by == "section":
         vals = list(entries.section)
+        order = list(dict.fromkeys(v for v in vals if isinstance(v, str)))
     elif by == "unit":
         from .trends import unit_labels
 
         vals = unit_labels(entries)
+        key = {}
+        for v, c, s, n in zip(vals, entries.cohort, entries.session_type, entries.unit_no):
+            key.setdefault(v, (-1 if pd.isna(c) else int(c), s != "unit", 0 if pd.isna(n) else int(n), v))
+        order = sorted(key, key=key.get)
     elif by == "topic":
         if entry_topics is None:
             raise ValueError("by='topic' needs entry_topics")
         first = entry_topics[entry_topics["rank"] == 1].set_index("entry_id").topic_id
         labels = dict(zip(topics.topic_id, topics.label)) if topics is not None else {}
-        vals = [f"主题{int(first[e])} {labels.get(int(first[e]), '')}".strip() if e in first.index else None
-                for e in idx]
+        name = {int(t): f"主题{int(t)} {labels.get(int(t), '')}".strip() for t in sorted(set(first))}
+        vals = [name[int(first[e])] if e in first.index else None for e in idx]
+        order = [name[t] for t in sorted(name)]
     else:
         raise ValueError(f"unknown grouping {by!r}; choose cohort, section, unit or topic")
-    return pd.Series(vals, index=pd.Index(idx, name="entry_id"), dtype="object")
+    return pd.Series(pd.Categorical(vals, categories=order, ordered=True), index=pd.Index(idx, name="entry_id"))
+
+
+CROSSTAB_BY = ("cohort", "unit", "section", "topic")
 
 
 def code_tables(codes: list[Code], tokens: pd.DataFrame, booklet, entry_topics: pd.DataFrame | None = None,
                 topics: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
-    """Every coding table of a booklet: ``codebook``, ``code_entries`` (entry_id + one boolean column per code),
-    ``codes_by_cohort``, ``codes_by_unit``, ``codes_by_section`` and, with a topic fit, ``codes_by_topic``."""
+    """Every coding table of a booklet: ``codebook`` (code, expression, terms), ``code_entries`` (entry_id + one
+    boolean column per code) and ``code_crosstab`` — :func:`code_crosstab` for cohort, unit, section and (with
+    a topic fit) topic, stacked, with a first column ``by`` naming the grouping."""
     coded = code_entries(codes, tokens, booklet.entries.entry_id, entry_texts(booklet))
-    out = {"codebook": codebook_table(codes), "code_entries": coded.reset_index()}
-    for by in ("cohort", "unit", "section") + (("topic",) if entry_topics is not None else ()):
-        out[f"codes_by_{by}"] = code_crosstab(coded, entry_groups(booklet.entries, by, entry_topics, topics))
-    return out
+    parts = []
+    for by in CROSSTAB_BY:
+        if by == "topic" and entry_topics is None:
+            continue
+        x = code_crosstab(coded, entry_groups(booklet.entries, by, entry_topics, topics))
+        x["group"] = x["group"].astype(str)
+        parts.append(x.assign(by=by))
+    crosstab = pd.concat(parts, ignore_index=True)
+    crosstab = crosstab[["by", "group", "code", "entries", "n_group", "share", "expected", "residual"]]
+    return {"codebook": codebook_table(codes), "code_entries": coded.reset_index(), "code_crosstab": crosstab}

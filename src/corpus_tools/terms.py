@@ -262,3 +262,14 @@ def cloud_weights(distinctive: pd.DataFrame, group) -> dict[str, float]:
     """``term → weight`` of one group of :func:`distinctive_terms`, for ``plots.topics.word_cloud``."""
     d = distinctive[distinctive.group.astype(str) == str(group)]
     return {str(t): float(w) for t, w in zip(d.term, d.weight) if np.isfinite(w) and w > 0}
+
+
+def distinctive_table(tokens: pd.DataFrame, entries: pd.DataFrame, bys: tuple[str, ...] = ("section", "cohort"),
+                      **kwargs) -> pd.DataFrame:
+    """:func:`distinctive_terms` for each grouping of ``bys``, stacked, with a first column ``by``; the
+    ``cloud_terms`` table the word clouds are drawn from (groups as text)."""
+    parts = [distinctive_terms(tokens, entries, by, **kwargs).assign(by=by) for by in bys]
+    cols = ["by", "group", "term", "count", "count_rest", "g2", "p_g2", "log_ratio", "weight"]
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
+    out["group"] = out["group"].astype(str)
+    return out[cols]

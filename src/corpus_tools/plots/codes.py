@@ -13,10 +13,14 @@ from .style import PALETTE, new_figure, row_height, styled
 
 
 @styled
-def code_heatmap(crosstab: pd.DataFrame, title: str = "编码 × 分组", group_label: str = "分组") -> Figure:
+def code_heatmap(crosstab: pd.DataFrame, title: str = "编码 × 分组", group_label: str = "分组",
+                 by: str | None = None) -> Figure:
     """Heat map of a :func:`corpus_tools.codes.code_crosstab` table: colour = adjusted standardised residual
     (blue under-use, red over-use, white 0; the scale is symmetric), each cell printed as "share % (entries)";
-    codes as rows in codebook order, groups as columns in table order. cells with |residual| > 1.96 framed."""
+    codes as rows in codebook order, groups as columns in table order; cells with |residual| > 1.96 framed.
+    With ``by``, only the rows of the stacked ``code_crosstab`` table whose ``by`` column equals it are drawn."""
+    if by is not None:
+        crosstab = crosstab[crosstab["by"] == by]
     codes = list(dict.fromkeys(crosstab.code))
     groups = list(dict.fromkeys(crosstab.group))
     res = crosstab.pivot(index="code", columns="group", values="residual").reindex(index=codes, columns=groups)
@@ -48,11 +52,16 @@ def code_heatmap(crosstab: pd.DataFrame, title: str = "编码 × 分组", group_
 
 
 @styled
-def ca_biplot(coords: pd.DataFrame, inertia: pd.DataFrame, title: str = "对应分析", max_labels: int = 60) -> Figure:
+def ca_biplot(coords: pd.DataFrame, inertia: pd.DataFrame, title: str = "对应分析", max_labels: int = 60,
+              analysis: str | None = None) -> Figure:
     """Symmetric CA map of a :func:`corpus_tools.ca.ca_coordinates` table: the first ``kind`` (rows: terms or
     codes) as grey points sized by mass, the second (columns: sections, cohorts) as coloured squares; axis labels
     give the share of inertia of each dimension (``inertia`` from :func:`corpus_tools.ca.ca_inertia`). Only the
-    ``max_labels`` heaviest row points are labelled."""
+    ``max_labels`` heaviest row points are labelled. With ``analysis``, only that analysis of the stacked
+    ``ca_coordinates`` / ``ca_inertia`` tables is drawn."""
+    if analysis is not None:
+        coords = coords[coords["analysis"] == analysis]
+        inertia = inertia[inertia["analysis"] == analysis]
     kinds = list(dict.fromkeys(coords.kind))
     rows = coords[coords.kind == kinds[0]]
     cols = coords[coords.kind == kinds[-1]] if len(kinds) > 1 else coords.iloc[0:0]
