@@ -456,3 +456,63 @@ def test_anonymised_run_writes_no_trainee_name_anywhere(tmp_path, booklet):
     tokens = pd.read_parquet(out / "data" / "processed" / "tokens.parquet")
     col = "token" if "token" in tokens.columns else tokens.columns[-1]
     assert "李晓莉" not in set(tokens[col].astype(str))
+
+
+def test_a_run_in_another_process_holds_the_folder(tmp_path):
+    out = tmp_path / "out"
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import sys, time
+        from corpus_tools.store import StagedOutput
+        with StagedOutput({str(out)!r}, command="corpus-tools run first.txt") as stage:
+            print("locked", flush=True)
+            time.sleep(60)
+    """)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(OutputLocked, match=rf"in use by run {holder.pid} on .*started .*corpus-tools run first.txt"):
+            with StagedOutput(out, command="second"):
+                pass
+        holder.kill()  # the first run dies without releasing its lock: the next run takes the stale lock over
+        holder.wait(timeout=10)
+        with pytest.warns(RuntimeWarning, match=f"pid {holder.pid}"):
+            with StagedOutput(out, command="third") as stage:
+                (stage / "z.txt").write_text("3")
+        assert (out / "z.txt").read_text() == "3" and not (out / LOCK_NAME).exists()
+        assert not [p for p in out.iterdir() if p.name.startswith(".corpus-tools")]  # its staging folder is gone
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+
+
+def test_a_commit_cut_short_by_kill_9_is_rolled_back_by_the_next_run(tmp_path):
+    out = tmp_path / "out"
+    before = _previous_run(out)
+    script = textwrap.dedent(f"""
+        import os, signal
+        from pathlib import Path
+        from corpus_tools.store import StagedOutput
+        real_replace, calls = os.replace, [0]
+
+        def dies_midway(src, dst):  # kill -9 after three new files went in
+            if ".corpus-tools.staging-" in str(src):
+                calls[0] += 1
+                if calls[0] == 4:
+                    os.kill(os.getpid(), signal.SIGKILL)
+            return real_replace(src, dst)
+
+        with StagedOutput({str(out)!r}, command="killed") as stage:
+            for rel in ("data/processed/entries.csv", "figures/a.svg", "figures/new_only.svg", "report.html"):
+                (stage / rel).parent.mkdir(parents=True, exist_ok=True)
+                (stage / rel).write_bytes(b"new")
+            os.replace = dies_midway
+    """)
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert r.returncode == -signal.SIGKILL, r.stderr
+    mixed = _snapshot(out)
+    assert mixed.get("data/processed/entries.csv") == b"new" and "figures/new_only.svg" in mixed  # a mix now
+    assert (out / LOCK_NAME).exists()  # left by the killed run: stale
+    # entries.csv, a.svg (old ones back), new_only.svg (removed), report.html (moved aside, not yet replaced)
+    with pytest.warns(RuntimeWarning, match="previous run's 4 files were restored"):
+        with StagedOutput(out, command="next"):
+            pass
+    assert _snapshot(out) == before

@@ -289,6 +289,11 @@ class StagedOutput:
 
     def __enter__(self) -> Path:
         self.lock.acquire()
+        try:
+            recover(self.target)  # a run killed while holding the folder: roll back what it left
+        except BaseException:
+            self.lock.release()
+            raise
         try:  # inside the target (hidden): same file system for os.replace, and no write access needed above it
             self.staging = Path(tempfile.mkdtemp(prefix=".corpus-tools.staging-", dir=self.target))
         except OSError as exc:
@@ -322,6 +327,18 @@ class StagedOutput:
                       if (self.target / f).is_file() and not f.startswith(".corpus-tools"))
         backup = Path(tempfile.mkdtemp(prefix=".corpus-tools.backup-", dir=self.target))
         journal: list[tuple[Path, Path | None]] = []  # (final path, backup copy or None if it was new)
+        # the journal on disk lets the next run roll back a commit cut short by kill -9 or a power cut
+        plan = dict(files=[dict(rel=p.relative_to(self.staging).as_posix(),
+                                had_old=(self.target / p.relative_to(self.staging)).exists()) for p in staged],
+                    gone=gone)
+        try:
+            with open(backup / JOURNAL, "w", encoding="utf-8") as fh:
+                json.dump(plan, fh, ensure_ascii=False)
+                fh.flush()
+                os.fsync(fh.fileno())
+        except OSError as exc:
+            shutil.rmtree(backup, ignore_errors=True)
+            raise OutputError(backup / JOURNAL, exc) from exc
         try:
             for src in staged:
                 rel = src.relative_to(self.staging)
@@ -358,6 +375,48 @@ class StagedOutput:
         self.committed = [self.target / p.relative_to(self.staging) for p in staged]
         self.removed = [self.target / f for f in gone]
         _remove_empty_dirs(self.target, {(self.target / f).parent for f in gone})
+
+
+JOURNAL = "journal.json"
+
+
+def recover(target: str | Path) -> list[str]:
+    """Undo what a killed run left in ``target``: roll back a half-done commit from its journal (every file of the
+    previous run comes back) and remove staging folders. Call only while holding the folder's lock. Returns the
+    relative paths restored or removed."""
+    target = Path(target)
+    touched: list[str] = []
+    if not target.is_dir():
+        return touched
+    for backup in sorted(target.glob(".corpus-tools.backup-*")):
+        try:
+            plan = json.loads((backup / JOURNAL).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            plan = None  # the crash came before the journal was written: nothing was moved yet
+        if isinstance(plan, dict):
+            for item in plan.get("files", []):
+                rel = item.get("rel", "")
+                if not _is_safe_relative(rel):
+                    continue
+                saved, dst = backup / rel, target / rel
+                if saved.exists():
+                    os.replace(saved, dst)
+                    touched.append(rel)
+                elif not item.get("had_old") and dst.exists():
+                    dst.unlink()
+                    touched.append(rel)
+            for rel in plan.get("gone", []):
+                if _is_safe_relative(rel) and (backup / rel).exists():
+                    (target / rel).parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(backup / rel, target / rel)
+                    touched.append(rel)
+        shutil.rmtree(backup, ignore_errors=True)
+    for staging in target.glob(".corpus-tools.staging-*"):
+        shutil.rmtree(staging, ignore_errors=True)
+    if touched:
+        warnings.warn(f"{target}: a run was stopped while moving its outputs in; the previous run's "
+                      f"{len(touched)} files were restored", RuntimeWarning, stacklevel=3)
+    return touched
 
 
 def _remove_empty_dirs(root: Path, dirs: set[Path]) -> None:
