@@ -196,7 +196,10 @@ def trend_findings(ef: pd.DataFrame, entries: pd.DataFrame | None = None, tokens
     example of a token-level change that the entries contradict."""
     rows: list[dict] = []
     if ef is None or ef.empty:
-        return [_row("trend", "没有可检验的词：相邻两期之间没有在 ≥ 3 条问答中出现的词。")]
+        n_cohorts = entries.cohort.nunique() if entries is not None else 0
+        return [_row("trend", "无法比较期别：" + ("问答只来自一期。" if n_cohorts < 2 else
+                                               "相邻两期之间没有在 ≥ 3 条问答中出现的词。"),
+                     f"{n_cohorts} 期；检验 0 个词")]
     cohort_ids = ({int(c): set(g.entry_id) for c, g in entries.groupby("cohort")} if entries is not None else {})
     for (a, b), grp in ef.groupby(["from_cohort", "to_cohort"], sort=True):
         a, b = int(a), int(b)
