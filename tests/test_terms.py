@@ -109,3 +109,26 @@ def test_distinctive_terms_are_positive_keyness_only(booklet, booklet_terms):
     assert stacked[stacked.by == "section"].drop(columns="by").reset_index(drop=True).equals(
         d.assign(group=d.group.astype(str)))
     assert set(stacked.group[stacked.by == "cohort"]) <= {"1", "2", "3"}
+
+
+def test_with_terms_reuses_the_loaded_dictionary_and_matches_a_fresh_build(booklet, booklet_terms, tmp_path):
+    tk, found, tk2 = booklet_terms
+    assert "jieba" in tk.__dict__  # loaded by discovery, so tk2 started from a copy
+    fresh = tokenizer_for(booklet, cache_dir=tmp_path, extra_terms=tuple(found.term))
+    assert set(fresh.extra_terms) == set(tk2.extra_terms)
+    assert tokens_table(booklet, tk2).equals(tokens_table(booklet, fresh))
+    assert "外网" not in tk.jieba.FREQ or tk.jieba.FREQ["外网"] != 2000  # the original is untouched
+
+
+def test_build_tokens_in_one_call(booklet, tmp_path):
+    from corpus_tools.terms import build_tokens
+
+    syn = tmp_path / "syn.csv"
+    syn.write_text("concept,variant\n平台,集成平台\n", encoding="utf-8")
+    stage = build_tokens(booklet, synonyms=syn, cache_dir=tmp_path)
+    assert set(stage.tokens.concept[stage.tokens.token == "集成平台"]) == {"平台"}
+    assert set(stage.tokens.concept[stage.tokens.token == "信息科"]) == {"信息科"}  # not in this synonyms file
+    assert "外网" in set(stage.discovered.term) and "外网" in set(stage.tokens.token)
+    plain = build_tokens(booklet, discover=False, cache_dir=tmp_path)
+    assert plain.discovered.empty and "外网" not in set(plain.tokens.token)
+    assert set(plain.tokens.concept[plain.tokens.token == "信息科"]) == {"信息部门"}  # the shipped file

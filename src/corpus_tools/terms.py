@@ -33,12 +33,14 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .ingest import CJK
-from .text import ChineseTokenizer, normalise
+from .text import ChineseTokenizer, load_synonyms, normalise, tokenizer_for, tokens_table, with_terms
 
 _WORD = re.compile(rf"[{CJK}A-Za-z0-9]")
 
@@ -217,6 +219,33 @@ def discover_booklet_terms(booklet, tokenizer: ChineseTokenizer, **kwargs) -> pd
     """:func:`discover_terms` over every title and turn of ``booklet``."""
     texts, ids = booklet_texts(booklet)
     return discover_terms(tokenizer, texts, ids, **kwargs)
+
+
+@dataclass
+class TokenStage:
+    """What the tokens stage produces: the tokenizer (with discovered terms), the full tokens table, the
+    ``discovered_terms`` table, and the synonyms mapping used."""
+
+    tokenizer: ChineseTokenizer
+    tokens: pd.DataFrame
+    discovered: pd.DataFrame
+    synonyms: dict[str, str]
+
+
+def build_tokens(booklet, synonyms: dict[str, str] | str | Path | None = None, discover: bool = True,
+                 cache_dir: str | Path | None = None, **discovery) -> TokenStage:
+    """The tokens stage in one call: a tokenizer knowing the booklet's names and the synonyms (default the
+    shipped ``resources/synonyms.csv``), term discovery over the booklet (``discovery`` kwargs go to
+    :func:`discover_terms`), the discovered terms compounded, then the tokens table. ``discover=False`` gives
+    the curated dictionary only (an empty ``discovered`` table)."""
+    mapping = synonyms if isinstance(synonyms, dict) else load_synonyms(synonyms)
+    tk = tokenizer_for(booklet, synonyms=mapping, cache_dir=cache_dir)
+    if discover:
+        found = discover_booklet_terms(booklet, tk, **discovery)
+        tk = with_terms(tk, found.term)
+    else:
+        found = pd.DataFrame({c: [] for c in DISCOVERED_COLUMNS})
+    return TokenStage(tk, tokens_table(booklet, tk, mapping), found, mapping)
 
 
 # ---------------------------------------------------------------- recall against a hand list

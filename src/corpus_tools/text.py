@@ -30,6 +30,7 @@ They stay in the tokens table with ``is_name`` set, and :func:`analysis_tokens` 
 
 from __future__ import annotations
 
+import copy
 import csv
 import logging
 import math
@@ -317,9 +318,26 @@ def tokenizer_for(booklet, synonyms: dict[str, str] | str | Path | None = None, 
 
 
 def with_terms(tokenizer: ChineseTokenizer, terms) -> ChineseTokenizer:
-    """A new tokenizer like ``tokenizer`` that also keeps ``terms`` whole (e.g. discovered terms)."""
+    """A new tokenizer like ``tokenizer`` that also keeps ``terms`` whole (e.g. discovered terms). If
+    ``tokenizer``'s jieba dictionary is already loaded, the new one starts from a copy of it (the same words as a
+    fresh build, without reading the dictionary files again); ``tokenizer`` itself is not changed."""
     extra = tuple(dict.fromkeys(tuple(tokenizer.extra_terms) + tuple(terms)))
-    return replace(tokenizer, extra_terms=extra)
+    new = replace(tokenizer, extra_terms=extra)
+    if "jieba" in tokenizer.__dict__:
+        old = tokenizer.jieba
+        tk = copy.copy(old)
+        tk.FREQ = dict(old.FREQ)
+        tk.user_word_tag_tab = dict(old.user_word_tag_tab)
+        for term in sorted({normalise(t) for t in extra} - set(tokenizer.terms) - tokenizer.name_set - {""}):
+            if term not in tokenizer.domain_terms:
+                tk.add_word(term, freq=2000, tag="n")
+        new.__dict__["jieba"] = tk
+        if "posseg" in tokenizer.__dict__:
+            pos = jieba.posseg.POSTokenizer.__new__(jieba.posseg.POSTokenizer)
+            pos.tokenizer = tk
+            pos.word_tag_tab = dict(tokenizer.posseg.word_tag_tab)
+            new.__dict__["posseg"] = pos
+    return new
 
 
 def tokens_table(booklet, tokenizer: ChineseTokenizer, synonyms: dict[str, str] | str | Path | None = None
