@@ -512,7 +512,8 @@ def test_a_commit_cut_short_by_kill_9_is_rolled_back_by_the_next_run(tmp_path):
     assert mixed.get("data/processed/entries.csv") == b"new" and "figures/new_only.svg" in mixed  # a mix now
     assert (out / LOCK_NAME).exists()  # left by the killed run: stale
     # entries.csv, a.svg (old ones back), new_only.svg (removed), report.html (moved aside, not yet replaced)
-    with pytest.warns(RuntimeWarning, match="previous run's 4 files were restored"):
+    with pytest.warns(RuntimeWarning, match="previous run's 4 files were restored"), \
+            pytest.warns(RuntimeWarning, match="is gone; taking the lock over"):
         with pytest.raises(RuntimeError, match="stop here"), StagedOutput(out, command="next"):
             now = {k: v for k, v in _snapshot(out).items() if not k.startswith(".corpus-tools")}
             assert now == before  # recovered as soon as the next run holds the folder
