@@ -438,9 +438,14 @@ SMALL_LINES = 1004  # entries 1–15 of the bundled booklet (entry 16 starts on 
 def test_anonymised_run_writes_no_trainee_name_anywhere(tmp_path, booklet):
     from corpus_tools.cli import main
 
+    # entries 1–15, plus entry 29, where an instructor names a trainee inside his answer (line 1849: "刚刚看到李晓莉
+    # 主任留言说"): that name became a token and leaked into tokens and term_freq tables
+    lines = BOOKLET.read_text(encoding="utf-8").splitlines()
+    e = booklet.entries.set_index("entry_id")
+    entry29 = lines[int(e.line_start[29]) - 1:int(e.line_start[30]) - 1]
+    assert "刚刚看到李晓莉主任留言说" in "".join(entry29)
     small = tmp_path / "small.txt"
-    small.write_text("\n".join(BOOKLET.read_text(encoding="utf-8").splitlines()[:SMALL_LINES]) + "\n",
-                     encoding="utf-8")
+    small.write_text("\n".join(lines[:SMALL_LINES] + entry29) + "\n", encoding="utf-8")
     out = tmp_path / "out"
     assert main(["run", str(small), "-o", str(out), "-k", "3", "--anonymise", "-q"]) == 0
     names = [n for n in ct.read_booklet(small).people.query("role == 'trainee'").name if n]
