@@ -151,7 +151,10 @@ def trends_stage(study: Study) -> StageOutput:
         "term_freq_by_section": trends.term_frequencies(tokens, e, "section"),
         "keyness_by_cohort": trends.keyness(tokens, e, "cohort"),
         "keyness_by_section": trends.keyness(tokens, e, "section"),
-        "emerging_fading_terms": trends.emerging_fading(tokens, e),
+        "emerging_fading_terms": trends.emerging_fading(tokens, e, b.turns),
+        "keyness_entries_by_cohort": trends.keyness_entries(tokens, e, "cohort"),
+        "keyness_entries_by_section": trends.keyness_entries(tokens, e, "section"),
+        "keyness_entries_by_unit": trends.keyness_entries(tokens, e, "unit"),
     }
     by_cohort = tables["term_freq_by_cohort"]
     top = trends.top_terms_by_group(by_cohort, n=12)
@@ -193,44 +196,56 @@ def trends_stage(study: Study) -> StageOutput:
 # ---------------------------------------------------------------- coverage
 
 def coverage_stage(study: Study) -> StageOutput:
-    """Curriculum coverage tables and figures."""
-    from . import coverage
+    """Curriculum coverage, unit fit (does each question fit the unit it was asked in?) and their figures."""
+    from . import coverage, unitfit
+    from .curriculum import read_curriculum
     from .plots import trends as plots
 
-    b = study.booklet
+    b, params = study.booklet, study.params
     e, turns = b.entries, b.turns
     t = study.tables
-    tokens, tokenizer = t["tokens"], study.objects["tokenizer"]
+    tokens = t["tokens"]
+    given = read_curriculum(params.curriculum) if params.curriculum else None
     et = t.get("entry_topics")
     first_topic = et[et["rank"] == 1][["entry_id", "topic_id"]] if et is not None else None
-    curric = coverage.curriculum(b.units)
-    home = coverage.home_table(e, tokens, tokenizer, turns)
+    curric = coverage.curriculum(b.units, given)
     unit_by_section = coverage.unit_by(e, "section")
+    names = tuple(n for n in b.people.name if n)
     tables = {
         "coverage_units": coverage.coverage_table(e, b.units, tokens, b.askers, turns, et, t.get("topics")),
         "curriculum": curric,
+        "units_without_entries": coverage.units_without_entries(curric),
         "low_draw_units": coverage.low_draw_units(curric),
         "unit_by_section": unit_by_section.reset_index(),
-        "question_homes": home,
-        "homeless_by_section": coverage.homeless_share(home, e, "section"),
         "instructors_by_unit": coverage.instructors_per_unit(e, turns),
+        "unit_fit": unitfit.unit_fit(e, turns, given, tokens, names=names, seed=params.seed),
+        "unit_fit_methods": unitfit.compare_representations(e, turns, tokens, given, names=names, seed=params.seed),
     }
+    no_file = "" if given is not None else "未提供课程表：只列出问答合集中出现过的单元。"
     figures = dict([
         _fig("coverage_unit_by_section", plots.coverage_heatmap, unit_by_section, title="课程单元 × 栏目",
              caption="每个课程单元（及答疑讨论课）的问答落在各栏目的条数。", method="计数", source="unit_by_section"),
         _fig("coverage_questions_per_unit", plots.questions_per_unit, curric, title="各课程单元的问答条数",
-             caption="每期每个课程单元引出的问答条数。", method="计数", source="curriculum"),
+             caption="每期每个课程单元（及答疑讨论课）收录的问答条数。" + no_file, method="计数", source="curriculum"),
     ])
     if first_topic is not None:
         by_topic = coverage.unit_by(e, "topic_id", first_topic)
         tables["unit_by_topic"] = by_topic.reset_index()
-        tables["homeless_by_topic"] = coverage.homeless_share(home, e, "topic_id", first_topic)
         labels = t["topics"].label
         figures.update([_fig("coverage_unit_by_topic", plots.coverage_heatmap,
                              by_topic.rename(columns=lambda c: f"{c} {labels[c]}"), "课程单元 × 主题（问答条数）",
                              title="课程单元 × 主题", caption="每个课程单元的问答落在各主题的条数。",
                              method="计数", source="unit_by_topic")])
     return StageOutput(tables=tables, figures=figures)
+
+
+# ---------------------------------------------------------------- findings
+
+def findings_stage(study: Study) -> StageOutput:
+    """Every sentence a reader sees, as rows: kind, text, statistic, p, q, the entries it rests on, caveat."""
+    from .findings import build_findings
+
+    return StageOutput(tables={"findings": build_findings(study.tables, study.booklet)})
 
 
 STAGES: tuple[Stage, ...] = (
@@ -244,9 +259,12 @@ STAGES: tuple[Stage, ...] = (
           produces=("network_nodes", "network_edges", "topic_dependence"), uses=("seed", "anonymise"),
           description="speaker–topic networks (tables, GEXF/GraphML, figures)"),
     Stage("trends", "趋势", trends_stage, needs=("tokens",),
-          produces=("term_freq_by_cohort", "keyness_by_cohort", "emerging_fading_terms"), uses=("seed",),
-          description="keyword trends, keyness, emerging/fading terms, word clouds"),
+          produces=("term_freq_by_cohort", "keyness_by_cohort", "emerging_fading_terms",
+                    "keyness_entries_by_cohort"), uses=("seed",),
+          description="keyword trends; entry-level keyness and emerging/fading terms (Fisher, BH q); word clouds"),
     Stage("coverage", "课程覆盖", coverage_stage, needs=("tokens", "topics"),
-          produces=("coverage_units", "curriculum"), uses=("curriculum",),
-          description="curriculum coverage tables and figures"),
+          produces=("coverage_units", "curriculum", "unit_fit"), uses=("curriculum", "seed"),
+          description="curriculum coverage tables and figures; unit fit"),
+    Stage("findings", "发现", findings_stage, needs=("tokens", "topics", "network", "trends", "coverage"),
+          produces=("findings",), description="the findings table: each sentence with its statistic and entries"),
 )
