@@ -132,3 +132,19 @@ def test_build_tokens_in_one_call(booklet, tmp_path):
     plain = build_tokens(booklet, discover=False, cache_dir=tmp_path)
     assert plain.discovered.empty and "外网" not in set(plain.tokens.token)
     assert set(plain.tokens.concept[plain.tokens.token == "信息科"]) == {"信息部门"}  # the shipped file
+
+
+def test_term_shape_noun_verb_compounds_but_not_clauses(plain):
+    from corpus_tools.terms import term_shape
+
+    assert term_shape(plain, "数据", "n", "集成", "v")  # a noun before a verb: a compound (数据集成)
+    assert term_shape(plain, "运营", "vn", "管理", "vn")
+    assert not term_shape(plain, "建设", "vn", "专病库", "n")  # a verb before its object
+    assert not term_shape(plain, "成熟", "a", "产品", "n")  # an adjective phrase
+    assert not term_shape(plain, "数据", "n", "放在", "v")  # a verb-complement fragment as head
+    assert not term_shape(plain, "我们", "r", "医院", "n")  # a pronoun
+    texts = ["数据集成是基础。", "数据集成的方式很多。", "做好数据集成，", "医生开立医嘱。", "医生开立检查。",
+             "医生开立处方。", "数据集成。", "医生开立医嘱后，"]
+    found = set(discover_terms(plain, texts, min_count=2, min_z=1.0).term)
+    assert "数据集成" in found
+    assert "医生开立" not in found  # always followed by its object: a clause

@@ -7,10 +7,14 @@ with another / another with the second / neither; 0.5 added to each cell) and it
 σ = √Σ 1/nᵢⱼ. A pair becomes a term when
 
 - it occurs at least ``min_count`` times (default 2) and z ≥ ``min_z`` (default 3.0);
-- it looks like a term, not a phrase: the second word (the head — Chinese compounds are head-final) is a noun, a
-  verbal noun or an English term, the first the same or a distinguishing word (b: 中长期) or a direction morpheme
-  (f: 外 in 外网) — not a verb (接入集成平台 is a verb and its object) nor an adjective (成熟产品 is a phrase); no
-  part is a stopword, a number, a name of the booklet, or a function word; it does not end in 医院 (a name);
+- it has the shape of a term, not of a phrase (:func:`term_shape`; Chinese compounds are head-final): a noun
+  head (n, nz, nt, nl, ng, nr, ns, an, j, eng) after a noun, a distinguishing word (b: 中长期) or a direction
+  morpheme (f: 外 in 外网); or a verbal head (v, vn) after a noun or a verbal noun (数据集成, 需求调研,
+  运营管理) — only after a single word (not after a term of an earlier round: 故障风险 + 增加 is a clause) and
+  when it is followed by a noun less than half of the time (``max_object_share``: 厂商签订 + 合同 is a subject,
+  its verb and the object). A verb or verbal noun before a noun is left out: it is mostly a verb and its object (建设专病库,
+  接入集成平台); so is an adjective before a noun (成熟产品: a phrase). No part is a stopword, a number or a
+  name of the booklet, and the term does not end in 医院 (an institution's name);
 - it is at most ``max_chars`` characters long.
 
 Accepted pairs are joined in the word stream and the scoring runs again (``rounds`` times), so three- and
@@ -44,11 +48,10 @@ from .text import ChineseTokenizer, load_synonyms, normalise, tokenizer_for, tok
 
 _WORD = re.compile(rf"[{CJK}A-Za-z0-9]")
 
-#: tags allowed as the head (last word) of a discovered term
-HEAD_POS = frozenset({"n", "nz", "nt", "nl", "ng", "nr", "ns", "vn", "an", "j", "eng"})
-#: tags allowed as a modifier (any word before the head); a verbal noun before a noun is mostly a verb and its
-#: object (建设专病库), so vn is a head only
-MODIFIER_POS = (HEAD_POS - {"vn"}) | frozenset({"b", "f"})
+#: nominal tags: nouns, nominal adjectives, abbreviations, English terms
+NOMINAL_POS = frozenset({"n", "nz", "nt", "nl", "ng", "nr", "ns", "an", "j", "eng"})
+#: verbal heads: a noun (or verbal noun) before a verb or verbal noun makes a compound (数据集成, 运营管理)
+VERBAL_HEAD_POS = frozenset({"v", "vn"})
 #: a term ending in one of these is an institution's name, not a term
 NAME_HEADS = ("医院",)
 #: columns of the discovered_terms table
@@ -76,15 +79,26 @@ def clauses(tokenizer: ChineseTokenizer, texts: list[str]) -> list[list[tuple[st
     return out
 
 
-def _eligible(tokenizer: ChineseTokenizer, word: str, pos: str, role: str) -> bool:
-    """May ``word`` (tagged ``pos``) be a part of a term, as ``role`` "head" or "modifier"?"""
+def _part_ok(tokenizer: ChineseTokenizer, word: str) -> bool:
+    """May ``word`` be part of a term at all: a known term, or a non-stopword with letters that is no name."""
     if word in tokenizer.terms and not tokenizer.is_name(word):
         return True
-    if tokenizer.is_name(word) or not re.search(rf"[{CJK}A-Za-z]", word) or word.isdigit():
+    return not (tokenizer.is_name(word) or not re.search(rf"[{CJK}A-Za-z]", word) or word.isdigit()
+                or word in tokenizer.stopword_set)
+
+
+def term_shape(tokenizer: ChineseTokenizer, first: str, first_pos: str, second: str, second_pos: str) -> bool:
+    """Does ``first`` + ``second`` look like a term (the shape rule of the module docstring)? Known terms
+    (dictionary, synonyms, earlier rounds) count as nouns whatever jieba tags them."""
+    if not (_part_ok(tokenizer, first) and _part_ok(tokenizer, second)):
         return False
-    if word in tokenizer.stopword_set:
-        return False
-    return pos in (HEAD_POS if role == "head" else MODIFIER_POS)
+    f = "n" if first in tokenizer.terms else first_pos
+    h = "n" if second in tokenizer.terms else second_pos
+    if h in VERBAL_HEAD_POS:
+        if second not in tokenizer.terms and (len(second) < 2 or tokenizer.is_fragment(second)):
+            return False
+        return f in NOMINAL_POS or f == "vn"
+    return h in NOMINAL_POS and (f in NOMINAL_POS or f in {"b", "f"})
 
 
 def _entropy(counter: Counter) -> float:
@@ -100,6 +114,20 @@ def _g2(n11: float, n12: float, n21: float, n22: float) -> float:
         if obs > 0:
             g += obs * math.log(obs * n / (r * c))
     return 2 * g
+
+
+def _object_shares(runs: list[list[tuple[str, str, int]]]) -> dict[tuple[str, str], float]:
+    """For each adjacent pair: the share of its occurrences followed (in the clause) by a noun — a verb with an
+    object after it is a predicate, not the head of a compound."""
+    seen: Counter = Counter()
+    obj: Counter = Counter()
+    for run in runs:
+        for k in range(len(run) - 1):
+            key = (run[k][0], run[k + 1][0])
+            seen[key] += 1
+            if k + 2 < len(run) and run[k + 2][1] in NOMINAL_POS:
+                obj[key] += 1
+    return {key: obj[key] / n for key, n in seen.items()}
 
 
 def score_pairs(runs: list[list[tuple[str, str, int]]]) -> pd.DataFrame:
@@ -144,7 +172,8 @@ def _merge(runs: list[list[tuple[str, str, int]]], joined: dict[tuple[str, str],
 
 
 def discover_terms(tokenizer: ChineseTokenizer, texts: list[str], entry_ids: list[int] | None = None,
-                   min_count: int = 2, min_z: float = 3.0, max_chars: int = 8, rounds: int = 3) -> pd.DataFrame:
+                   min_count: int = 2, min_z: float = 3.0, max_chars: int = 8, rounds: int = 3,
+                   max_object_share: float = 0.5) -> pd.DataFrame:
     """Multi-word terms of ``texts`` (see the module docstring). ``entry_ids[i]`` is the entry of ``texts[i]``
     (default: each text its own entry), for the ``n_entries`` column.
 
@@ -162,14 +191,17 @@ def discover_terms(tokenizer: ChineseTokenizer, texts: list[str], entry_ids: lis
                 tags.setdefault(w, p)
         scored = score_pairs(runs)
         ok = scored[(scored["count"] >= min_count) & (scored.z >= min_z)]
+        objects = _object_shares(runs)
         accept: dict[tuple[str, str], str] = {}
         for r in ok.sort_values(["z", "first", "second"], ascending=[False, True, True], kind="stable").itertuples():
             term = r.first + r.second
             if len(term) > max_chars or term.endswith(NAME_HEADS):
                 continue
-            if not (_eligible(tokenizer, r.first, tags[r.first], "modifier")
-                    and _eligible(tokenizer, r.second, tags[r.second], "head")):
+            if not term_shape(tokenizer, r.first, tags[r.first], r.second, tags[r.second]):
                 continue
+            if tags[r.second] in VERBAL_HEAD_POS and r.second not in tokenizer.terms and (
+                    r.first in found or objects.get((r.first, r.second), 0.0) >= max_object_share):
+                continue  # a verb after a longer unit, or with an object after it (厂商签订合同): a predicate
             if r.first.isascii() and r.second.isascii():  # Latin words keep their own spacing
                 continue
             accept[(r.first, r.second)] = term
