@@ -72,12 +72,14 @@ HEADERS: dict[str, str] = {
     "n_old": "旧版条数", "n_new": "新版条数", "old_label": "旧版主题", "new_label": "新版主题", "old_topic": "旧版主题号",
     "new_topic": "新版主题号", "jaccard": "关键词重合度", "count_old": "旧版次数", "count_new": "新版次数",
     "per_10k_old": "旧版每万词", "per_10k_new": "新版每万词", "old_title": "旧版标题", "new_title": "新版标题",
-    "old_entry": "旧版编号", "new_entry": "新版编号", "note": "说明", "what": "对象", "n_new_items": "新增",
+    "old_entry": "旧版编号", "new_entry": "新版编号", "note": "说明", "docs_old": "旧版含该词条数", "docs_new": "新版含该词条数",
+    "share_old": "旧版占比", "share_new": "新版占比", "what": "对象", "n_new_items": "新增",
     "n_gone": "消失", "n_kept": "保留", "n_renamed": "更名",
 }
 
 PERCENT_COLUMNS = {"top_share", "second_share", "share_without_home", "doc_share", "answer_share", "share",
-                   "share_from", "share_to", "top_entry_share", "top_speaker_share", "base_share"}
+                   "share_from", "share_to", "top_entry_share", "top_speaker_share", "base_share",
+                   "share_old", "share_new"}
 P_COLUMNS = {"p", "p_g2", "p_chi2", "p_value", "q_value", "p_within_unit"}
 
 #: Columns shown for tables with many (the rest are in the CSV files); a table not listed shows all its columns.
@@ -98,7 +100,8 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
                "returning": "保留", "vanished": "消失", "gained": "新增", "lost": "消失"},
     "role": {"trainee": "学员", "instructor": "教员", "host": "主持人", "unknown": "未知"},
     "session_type": {"unit": "课程单元", "discussion": "答疑讨论课"},
-    "kind": {"caveat": "注意事项", "keyness": "关键词", "coverage": "课程覆盖", "gap": "缺口", "topic": "主题", "trend": "趋势", "network": "作答教员",
+    "kind": {"caveat": "注意事项", "keyness": "关键词", "coverage": "课程覆盖", "gap": "缺口", "topic": "主题",
+             "trend": "趋势", "network": "作答教员",
              "dependence": "依赖单一教员", "homeless": "无归属问题", "unit_fit": "单元契合", "emerging": "增多的词",
              "fading": "减少的词", "low_draw": "问答少的单元", "specialisation": "教员专注度"},
 }
@@ -347,8 +350,8 @@ def table_block(view: TableView) -> dict:
 def figure_block(stem: str, svg: str, title: str, caption: str = "", method: str = "", source: str = "") -> dict:
     from markupsafe import Markup
 
-    return dict(kind="figure", stem=stem, svg=Markup(strip_svg(svg, f"fig-{stem}")), title=title, caption=caption, method=method,
-                source=source)
+    return dict(kind="figure", stem=stem, svg=Markup(strip_svg(svg, f"fig-{stem}")), title=title, caption=caption,
+                method=method, source=source)
 
 
 # ---------------------------------------------------------------- the review report
