@@ -1,15 +1,18 @@
-"""Figures render Chinese with the project's CJK font: a missing glyph fails the test; output is deterministic."""
+"""Figures render Chinese with the project's CJK font: a missing glyph fails the test; output is deterministic;
+the package never switches matplotlib's backend; files are written atomically."""
 
 from __future__ import annotations
 
 import hashlib
 import warnings
 
+import matplotlib
 import pytest
 from matplotlib import font_manager
 
 from corpus_tools.plots import overview
-from corpus_tools.plots.style import cjk_font_path, save_figure, use_cjk_style
+from corpus_tools.plots.style import (cjk_font_path, figure_bytes, new_figure, render_all, save_figure, styled,
+                                      use_cjk_style, use_offscreen_backend)
 
 
 @pytest.fixture(autouse=True)
@@ -31,23 +34,20 @@ def test_font_is_an_open_cjk_font():
 def test_overview_figures_render_without_missing_glyphs(booklet, tmp_path):
     for fig, stem in ((overview.entries_by_section(booklet.entries), "a"),
                       (overview.entries_by_unit(booklet.units), "b")):
-        paths = save_figure(fig, tmp_path / stem, ("png", "svg"))
-        assert [p.suffix for p in paths] == [".png", ".svg"]
+        paths = save_figure(fig, tmp_path / stem, ("png", "svg", "pdf"))
+        assert [p.suffix for p in paths] == [".png", ".svg", ".pdf"]
         assert all(p.stat().st_size > 5000 for p in paths)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.pdf", "a.png", "a.svg", "b.pdf", "b.png", "b.svg"]
 
 
-def test_figures_are_deterministic(booklet, tmp_path):
-    digests = []
-    for k in range(2):
-        fig = overview.entries_by_section(booklet.entries)
-        (svg,) = save_figure(fig, tmp_path / f"run{k}", ("svg",))
-        digests.append(hashlib.sha256(svg.read_bytes()).hexdigest())
-    assert digests[0] == digests[1]
+def test_figures_are_deterministic(booklet):
+    digests = {fmt: {hashlib.sha256(figure_bytes(overview.entries_by_section(booklet.entries), fmt)).hexdigest()
+                     for _ in range(2)} for fmt in ("svg", "pdf", "png")}
+    assert all(len(d) == 1 for d in digests.values()), digests
 
 
 def test_missing_glyph_would_be_caught(tmp_path):
     """The guard itself works: DejaVu Sans has no Chinese, so drawing Chinese with it warns and fails."""
-    import matplotlib
     from matplotlib.figure import Figure
 
     with matplotlib.rc_context({"font.family": "DejaVu Sans"}):
@@ -57,35 +57,35 @@ def test_missing_glyph_would_be_caught(tmp_path):
             fig.savefig(tmp_path / "x.png")
 
 
-def test_topic_figures_render_chinese(booklet, tmp_path):
-    import numpy as np
-
-    from corpus_tools.pipeline import RunParams, run_topics, topic_figures
-    from corpus_tools.plots import topics as topic_plots
-    from corpus_tools.text import tokenizer_for, tokens_table
-
-    tk = tokenizer_for(booklet, cache_dir=tmp_path / "cache")
-    params = RunParams(k=6)
-    result = run_topics(booklet, tokens_table(booklet, tk), tk, params)
-    makers = topic_figures(booklet, result, params, topic_plots)
-    assert {"topics_top_terms", "topics_section_heatmap", "topics_entry_map", "topics_wordcloud_00"} <= set(makers)
-    for stem in ("topics_top_terms", "topics_section_heatmap", "topics_wordcloud_00"):
-        (png,) = save_figure(makers[stem](), tmp_path / stem, ("png",))
-        assert png.stat().st_size > 20000
-    # the word cloud is drawn with the CJK font: its image is not blank and is the same for the same seed
-    a = makers["topics_wordcloud_00"]().axes[0].images[0].get_array()
-    b = makers["topics_wordcloud_00"]().axes[0].images[0].get_array()
-    assert np.array_equal(a, b) and (np.asarray(a) < 250).mean() > 0.05
+def test_style_does_not_leak_into_global_settings(booklet):
+    before = dict(matplotlib.rcParams)
+    overview.entries_by_section(booklet.entries)
+    assert matplotlib.rcParams["font.family"] == before["font.family"]
+    assert matplotlib.rcParams["svg.fonttype"] == before["svg.fonttype"]
 
 
-def test_network_figures_render_chinese(booklet, tmp_path):
-    from corpus_tools.pipeline import RunParams, run_network, run_topics
-    from corpus_tools.text import tokenizer_for, tokens_table
+def test_figure_built_in_style_keeps_its_font_outside_the_style():
+    """Text keeps the CJK family it was made with, so a notebook (outside the style context) draws it right."""
 
-    tk = tokenizer_for(booklet, cache_dir=tmp_path / "cache")
-    toks = tokens_table(booklet, tk)
-    params = RunParams(k=6)
-    nets = run_network(booklet, toks, run_topics(booklet, toks, tk, params), params)
-    for stem, make in nets.figures.items():
-        (png,) = save_figure(make(), tmp_path / stem, ("png",))
-        assert png.stat().st_size > 20000, stem
+    @styled
+    def make():
+        fig = new_figure()
+        fig.add_subplot().set_title("各栏目问答条数")
+        return fig
+
+    fig = make()
+    assert fig.axes[0].title.get_fontfamily()[0] == "Noto Sans CJK SC"
+    fig.canvas.draw()  # outside the style: no missing-glyph warning (it would raise here)
+
+
+def test_render_all_writes_every_stem_and_times_it(booklet, tmp_path):
+    use_offscreen_backend()
+    assert matplotlib.get_backend().lower() == "agg"
+    timings: dict = {}
+    makers = {"overview_entries_by_section": lambda: overview.entries_by_section(booklet.entries),
+              "wordcloud_x": lambda: overview.entries_by_section(booklet.entries)}
+    paths = render_all(makers, tmp_path, ("png", "svg"), raster_only=("wordcloud_",), jobs=1, timings=timings)
+    assert sorted(p.name for p in paths) == ["overview_entries_by_section.png", "overview_entries_by_section.svg",
+                                             "wordcloud_x.png"]
+    assert set(timings) == set(makers) and all(t > 0 for t in timings.values())
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary files left

@@ -1,112 +1,275 @@
-"""Network figures: node size by volume, edge width by weight, labels for the important nodes only."""
+"""Network figures: node colour by type, size by volume, edge width by weight — each with its legend.
+
+Every node is labelled when the labels fit; otherwise the most connected are, and the legend says how many.
+Labels sit beside their node (offset by the node's radius, so a large node never hides its own name), and in
+free layouts adjustText moves them apart so they do not overlap.
+"""
 
 from __future__ import annotations
 
-import matplotlib
 import networkx as nx
 import numpy as np
+from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from ..network import ordered_subgraph
-from .style import PALETTE, new_figure
+from .labels import plain_label, short_label
+from .style import NEUTRAL, PALETTE, current_style, new_figure, row_height, styled
 
 TYPE_COLORS = {"instructor": PALETTE[0], "topic": PALETTE[1], "trainee": PALETTE[2], "hospital": PALETTE[4],
-               "term": PALETTE[7]}
+               "term": PALETTE[5]}
+TYPE_NAMES = {"instructor": "教员", "topic": "主题", "trainee": "学员", "hospital": "医院", "term": "关键词"}
+
+# what node size and edge width stand for, per graph (G.graph["name"], set in corpus_tools.network)
+MEANING = {
+    "instructor_topic": ("问答条数", "该教员在该主题作答的条数"),
+    "trainee_topic": ("问答条数", "该学员在该主题提问的条数"),
+    "hospital_topic": ("问答条数", "该医院学员在该主题提问的条数"),
+    "trainee_instructor": ("问答条数", "该学员的问题由该教员作答的条数"),
+    "instructor_coanswer": ("与他人共同作答的条数", "两人共同作答的问答条数"),
+    "term_cooccurrence": ("出现该词的发言数", "两词同现的发言数"),
+}
 
 
-def _sizes(G: nx.Graph, lo: float = 60, hi: float = 900) -> list[float]:
-    v = np.array([float(G.nodes[n].get("size", 1) or 1) for n in G.nodes])
-    v = np.sqrt(v)
-    if v.max() == v.min():
-        return [0.5 * (lo + hi)] * len(v)
-    return list(lo + (v - v.min()) / (v.max() - v.min()) * (hi - lo))
+def _meaning(G: nx.Graph) -> tuple[str, str]:
+    return MEANING.get(G.graph.get("name", ""), ("问答条数", "条数"))
 
 
-def _widths(G: nx.Graph, lo: float = 0.4, hi: float = 5.0) -> list[float]:
-    w = np.array([d.get("weight", 1) for _, _, d in G.edges(data=True)], dtype=float)
-    if not len(w) or w.max() == w.min():
-        return [1.2] * len(w)
-    return list(lo + (w - w.min()) / (w.max() - w.min()) * (hi - lo))
+def _volume(G: nx.Graph, n) -> float:
+    return float(G.nodes[n].get("size", 1) or 1)
 
 
-def _important(G: nx.Graph, n_labels: int) -> set:
-    ranked = sorted(G.nodes, key=lambda n: (-G.degree(n, weight="weight"), str(n)))
-    return set(ranked[:n_labels])
+def _scale(values: np.ndarray, lo: float, hi: float, vmax: float) -> np.ndarray:
+    """sqrt scale (area ∝ value for marker sizes): 0 → lo, vmax → hi."""
+    return lo + np.sqrt(np.clip(values, 0, None) / max(vmax, 1e-9)) * (hi - lo)
 
 
-def component_layout(G: nx.Graph, seed: int = 0) -> dict:
-    """Spring layout (fixed seed) of each connected component, components side by side, largest first and
-    drawn largest — a plain spring layout pushes small components to the corners and squeezes the main one."""
-    comps = sorted((sorted(c, key=str) for c in (nx.weakly_connected_components(G) if G.is_directed()
-                                                 else nx.connected_components(G))),
-                   key=lambda c: (-len(c), str(c[0])))
-    pos, x, y, row_height = {}, 0.0, 0.0, 0.0
-    width = 2.0 * np.sqrt(len(comps[0])) + 4 if comps else 1.0
-    for comp in comps:
-        size = np.sqrt(len(comp))
-        sub = ordered_subgraph(G, comp)
-        local = (nx.spring_layout(sub, weight="weight", seed=seed, k=2.5 / np.sqrt(len(comp)), iterations=300)
-                 if len(comp) > 1 else {comp[0]: np.zeros(2)})
-        if x + 2 * size > width and x > 0:
-            x, y, row_height = 0.0, y - row_height - 1.0, 0.0
-        for n, (px, py) in local.items():
-            pos[n] = np.array([x + size + px * size, y - size + py * size])
-        x += 2 * size + 1.0
-        row_height = max(row_height, 2 * size)
-    return pos
+def _node_sizes(G: nx.Graph, nodes: list, max_diameter: float) -> tuple[np.ndarray, float]:
+    """Marker areas (pt²) with area ∝ volume, the largest ``max_diameter`` points across; returns (areas, vmax)."""
+    v = np.array([_volume(G, n) for n in nodes])
+    vmax = float(v.max()) if len(v) else 1.0
+    d = _scale(v, max_diameter * 0.25, max_diameter, vmax)
+    return d ** 2, vmax
 
 
-def draw_graph(G: nx.Graph, title: str, pos: dict | None = None, n_labels: int = 25, seed: int = 0,
-               figsize: tuple[float, float] = (9, 7)) -> Figure:
-    """Spring layout (fixed seed) unless ``pos`` is given; node colour by type, size by volume, edge width by
-    weight; only the ``n_labels`` nodes with the largest weighted degree are labelled."""
-    fig = new_figure(*figsize)
+def _edge_widths(w: np.ndarray, wmax: float, hi: float = 4.0) -> np.ndarray:
+    return 0.3 + (np.asarray(w, float) / max(wmax, 1e-9)) * (hi - 0.3)
+
+
+def _nice_steps(vmax: float) -> list[int]:
+    """Up to three round legend values ≤ ``vmax`` (e.g. 1, 5, 13)."""
+    vmax = max(int(round(vmax)), 1)
+    steps = sorted({1, max(1, int(round(vmax / 2))), vmax})
+    return steps
+
+
+def _ranked(G: nx.Graph, nodes) -> list:
+    return sorted(nodes, key=lambda n: (-G.degree(n, weight="weight"), -_volume(G, n), str(n)))
+
+
+def _legend(fig: Figure, ax, G: nx.Graph, types: list[str], vmax: float, max_diameter: float, wmax: float,
+            note: str = "") -> None:
+    """One legend under the plot: node colours by type, three node sizes, three edge widths, and ``note``."""
+    size_label, width_label = _meaning(G)
+    handles = [Line2D([], [], marker="o", linestyle="", markersize=6, color=TYPE_COLORS.get(t, NEUTRAL),
+                      label=TYPE_NAMES.get(t, t)) for t in types]
+    for v in _nice_steps(vmax):
+        d = float(_scale(np.array([v]), max_diameter * 0.25, max_diameter, vmax)[0])
+        handles.append(Line2D([], [], marker="o", linestyle="", markersize=d, color="#bbbbbb",
+                              markeredgecolor="white", label=f"{v}"))
+    n_size = len(handles) - len(types)
+    if wmax > 0:
+        for w in _nice_steps(wmax):
+            handles.append(Line2D([], [], color=NEUTRAL, alpha=0.6, linewidth=float(_edge_widths([w], wmax)[0]),
+                                  label=f"{w}"))
+    n_width = len(handles) - len(types) - n_size
+    # three columns of the legend: types | node sizes | edge widths, titled through empty handles
+    blank = Line2D([], [], linestyle="", label="")
+    cols = [[Line2D([], [], linestyle="", label="颜色：节点类型")] + handles[:len(types)],
+            [Line2D([], [], linestyle="", label=f"节点大小：{size_label}")] + handles[len(types):len(types) + n_size],
+            [Line2D([], [], linestyle="", label=f"边宽：{width_label}")] + handles[len(types) + n_size:]]
+    if not n_width:
+        cols = cols[:2]
+    depth = max(len(c) for c in cols)
+    ordered = [h for c in cols for h in c + [blank] * (depth - len(c))]
+    leg = fig.legend(handles=ordered, loc="outside lower center", ncols=len(cols), frameon=False,
+                     handlelength=2.2, columnspacing=1.5, borderaxespad=0.2, labelspacing=0.6)
+    for text, h in zip(leg.get_texts(), ordered):
+        if h.get_label().startswith(("颜色", "节点大小", "边宽")):
+            text.set_color("#333333")
+    if note:
+        ax.set_title(note, fontsize=current_style().font_size, color="#444444", loc="left", pad=2)
+
+
+def _label(ax, G: nx.Graph, n, xy, diameter: float, side: str, chars: int):
+    """Text beside a node: ``side`` 'left'/'right' of it, offset by the node's radius."""
+    off = diameter / 2 + 2.5
+    return ax.annotate(short_label(G.nodes[n].get("label", str(n)), chars), xy,
+                       xytext=(-off if side == "left" else off, 0), textcoords="offset points",
+                       ha="right" if side == "left" else "left", va="center", annotation_clip=False)
+
+
+@styled
+def bipartite_figure(G: nx.Graph, left_type: str, title: str, n_labels: int = 40) -> Figure:
+    """Two columns: ``left_type`` nodes on the left (most connected first), the other nodes (topics or
+    instructors) on the right; lines from left to right (direction of a directed graph = left → right). All
+    nodes are labelled when the rows leave room for a label each; otherwise the ``n_labels`` most connected
+    left nodes are, and the legend says so."""
+    s = current_style()
+    left = _ranked(G, [n for n, d in G.nodes(data=True) if d.get("type") == left_type])
+    right_nodes = [n for n, d in G.nodes(data=True) if d.get("type") != left_type]
+    topic_ids = {n: d.get("label", str(n)) for n, d in G.nodes(data=True)}
+    right = (sorted(right_nodes, key=str) if all(G.nodes[n].get("type") == "topic" for n in right_nodes)
+             else _ranked(G, right_nodes))
+    rows = max(len(left), len(right), 1)
+    fig = new_figure(row_height(rows, extra=1.9))
     ax = fig.add_subplot()
     if G.number_of_nodes() == 0:
         ax.text(0.5, 0.5, "（无数据）", ha="center")
         ax.axis("off")
         return fig
-    if pos is None:
-        pos = component_layout(G, seed)
-    colors = [TYPE_COLORS.get(G.nodes[n].get("type"), PALETTE[5]) for n in G.nodes]
-    arrows = G.is_directed()
-    nx.draw_networkx_edges(G, pos, ax=ax, width=_widths(G), alpha=0.35, edge_color="#666666", arrows=arrows,
-                           arrowsize=8 if arrows else 10, node_size=_sizes(G))
-    nx.draw_networkx_nodes(G, pos, ax=ax, node_size=_sizes(G), node_color=colors, alpha=0.9, linewidths=0.5,
-                           edgecolors="white")
-    labelled = _important(G, n_labels)
-    labels = {n: G.nodes[n].get("label", str(n)) for n in G.nodes if n in labelled}
-    nx.draw_networkx_labels(G, pos, labels=labels, ax=ax, font_size=8,
-                            font_family=matplotlib.rcParams["font.sans-serif"][0],
-                            bbox=dict(facecolor="white", alpha=0.65, edgecolor="none", pad=0.3))
-    present = sorted({G.nodes[n].get("type") for n in G.nodes} - {None})
-    for kind in present:
-        ax.scatter([], [], color=TYPE_COLORS.get(kind, PALETTE[5]), label={"instructor": "教员", "topic": "主题",
-                   "trainee": "学员", "hospital": "医院", "term": "关键词"}.get(kind, kind))
-    ax.legend(frameon=False, loc="lower left", fontsize=8)
-    ax.set_title(title)
+    fig.suptitle(plain_label(title))
     ax.axis("off")
-    return fig
-
-
-def bipartite_figure(G: nx.Graph, left_type: str, title: str, n_labels: int = 40) -> Figure:
-    """Two columns: ``left_type`` nodes on the left (by volume), topics on the right."""
-    left = sorted((n for n, d in G.nodes(data=True) if d.get("type") == left_type),
-                  key=lambda n: (-G.degree(n, weight="weight"), str(n)))
-    right = sorted((n for n, d in G.nodes(data=True) if d.get("type") != left_type), key=str)
+    # vertical room per row, in points (axes ≈ figure height minus title and legend)
+    axes_pt = (fig.get_figheight() - 1.7) * 72
+    pitch = axes_pt / max(rows - 1, 1)
+    max_d = float(np.clip(pitch * 0.9, 4, 18))
     pos = {}
     for i, n in enumerate(left):
-        pos[n] = (0.0, 1 - i / max(len(left) - 1, 1))
+        pos[n] = (0.0, 1 - i / max(len(left) - 1, 1) if len(left) > 1 else 0.5)
     for i, n in enumerate(right):
-        pos[n] = (1.0, 1 - i / max(len(right) - 1, 1))
-    height = max(5.0, 0.28 * max(len(left), len(right)) + 1.5)
-    fig = draw_graph(G, title, pos=pos, n_labels=0, figsize=(9, height))
-    ax = fig.axes[0]
-    shown = _important(G, n_labels) | set(right)
-    for n in left + right:
-        if n in shown:
-            x, y = pos[n]
-            ax.text(x - 0.04 if x == 0 else x + 0.04, y, G.nodes[n].get("label", str(n)), fontsize=8,
-                    ha="right" if x == 0 else "left", va="center")
-    ax.set_xlim(-0.45, 1.6)
+        pos[n] = (1.0, 1 - i / max(len(right) - 1, 1) if len(right) > 1 else 0.5)
+    # x range: room for the longest label on each side (in inches, converted to data units)
+    chars = s.label_chars
+    fs = s.font_size
+    lw = max((len(short_label(G.nodes[n].get("label", n), chars)) for n in left), default=1) * fs / 72 + 0.3
+    rw = max((len(short_label(topic_ids[n], chars)) for n in right), default=1) * fs / 72 + 0.3
+    axw = fig.get_figwidth() - 0.15
+    per_unit = max(axw - lw - rw, 1.0)
+    ax.set_xlim(-lw / per_unit, 1 + rw / per_unit)
+    ax.set_ylim(-0.04, 1.04)
+    # edges, heaviest on top
+    edges = sorted(G.edges(data=True), key=lambda e: (e[2].get("weight", 1), str(e[0]), str(e[1])))
+    w = np.array([d.get("weight", 1) for _, _, d in edges], float)
+    wmax = float(w.max()) if len(w) else 0.0
+    if len(edges):
+        ax.add_collection(LineCollection([[pos[a], pos[b]] for a, b, _ in edges], linewidths=_edge_widths(w, wmax),
+                                         colors=NEUTRAL, alpha=0.45, zorder=1))
+    # nodes
+    nodes = left + right
+    areas, vmax = _node_sizes(G, nodes, max_d)
+    colors = [TYPE_COLORS.get(G.nodes[n].get("type"), NEUTRAL) for n in nodes]
+    xy = np.array([pos[n] for n in nodes])
+    ax.scatter(xy[:, 0], xy[:, 1], s=areas, c=colors, edgecolors="white", linewidths=0.4, zorder=2)
+    diam = dict(zip(nodes, np.sqrt(areas)))
+    # labels: one per row fits when the pitch is at least 1.15 × the font size
+    fits = pitch >= fs * 1.15
+    shown_left = left if fits else left[:n_labels]
+    for n in shown_left:
+        _label(ax, G, n, pos[n], diam[n], "left", chars)
+    for n in right:
+        _label(ax, G, n, pos[n], diam[n], "right", chars)
+    note = "" if len(shown_left) == len(left) else (
+        f"{TYPE_NAMES.get(left_type, left_type)}以点表示；标注前 {len(shown_left)} 位（按条数），共 {len(left)} 位")
+    types = list(dict.fromkeys(G.nodes[n].get("type") for n in nodes))
+    _legend(fig, ax, G, [t for t in types if t], vmax, max_d, wmax, note)
     return fig
+
+
+def component_layout(G: nx.Graph, seed: int = 0) -> dict:
+    """Positions in the unit square and beside it: the largest connected component by a spring layout (fixed
+    seed) scaled to fill [0, 1]², the other components with two nodes or more stacked in a column to its
+    right (x 1.15–1.55). Isolated nodes get no position (they are listed in the figure instead)."""
+    comps = sorted((sorted(c, key=str) for c in (nx.weakly_connected_components(G) if G.is_directed()
+                                                 else nx.connected_components(G))),
+                   key=lambda c: (-len(c), str(c[0])))
+    comps = [c for c in comps if len(c) > 1]
+    pos: dict = {}
+    if not comps:
+        return pos
+
+    def fit(comp, x0, y0, w, h):
+        sub = ordered_subgraph(G, comp)
+        local = nx.spring_layout(sub, weight="weight", seed=seed, k=1.8 / np.sqrt(len(comp)), iterations=300)
+        arr = np.array([local[n] for n in comp])
+        lo, hi = arr.min(axis=0), arr.max(axis=0)
+        span = np.where(hi - lo > 0, hi - lo, 1)
+        for n, p in zip(comp, arr):
+            q = (p - lo) / span
+            pos[n] = np.array([x0 + q[0] * w, y0 + q[1] * h])
+
+    fit(comps[0], 0.0, 0.0, 1.0, 1.0)
+    rest = comps[1:]
+    for i, comp in enumerate(rest):
+        cell = 1.0 / max(len(rest), 1)
+        top = 1.0 - i * cell
+        fit(comp, 1.2, top - cell * 0.8, 0.3, cell * 0.6)
+    return pos
+
+
+@styled
+def draw_graph(G: nx.Graph, title: str, pos: dict | None = None, n_labels: int = 25, seed: int = 0,
+               figsize: tuple[float, float] | None = None) -> Figure:
+    """Free layout (:func:`component_layout`, fixed seed) unless ``pos`` is given; node colour by type, area by
+    volume, edge width by weight, each with a legend. The ``n_labels`` most connected nodes are labelled
+    (all when there are fewer), moved apart by adjustText; isolated nodes are listed under the plot."""
+    s = current_style()
+    w_in = figsize[0] if figsize else None
+    fig = new_figure(figsize[1] if figsize else s.width * 0.78, w_in)
+    ax = fig.add_subplot()
+    ax.axis("off")
+    if G.number_of_nodes() == 0:
+        ax.text(0.5, 0.5, "（无数据）", ha="center")
+        return fig
+    fig.suptitle(plain_label(title))
+    if pos is None:
+        pos = component_layout(G, seed)
+    isolated = sorted((n for n in G.nodes if n not in pos), key=lambda n: (-_volume(G, n), str(n)))
+    nodes = [n for n in G.nodes if n in pos]
+    edges = sorted(((a, b, d) for a, b, d in G.edges(data=True) if a in pos and b in pos),
+                   key=lambda e: (e[2].get("weight", 1), str(e[0]), str(e[1])))
+    w = np.array([d.get("weight", 1) for _, _, d in edges], float)
+    wmax = float(w.max()) if len(w) else 0.0
+    if len(edges):
+        ax.add_collection(LineCollection([[pos[a], pos[b]] for a, b, _ in edges], linewidths=_edge_widths(w, wmax),
+                                         colors=NEUTRAL, alpha=0.4, zorder=1))
+    max_d = 16.0 if s.figure_size == "double" else 11.0
+    areas, vmax = _node_sizes(G, nodes, max_d) if nodes else (np.array([]), 1.0)
+    xy = np.array([pos[n] for n in nodes]) if nodes else np.zeros((0, 2))
+    ax.scatter(xy[:, 0], xy[:, 1], s=areas, c=[TYPE_COLORS.get(G.nodes[n].get("type"), NEUTRAL) for n in nodes],
+               edgecolors="white", linewidths=0.4, zorder=2)
+    xmax = max(1.0, float(xy[:, 0].max()) if len(xy) else 1.0)
+    ax.set_xlim(-0.08, xmax + 0.08)
+    ax.set_ylim(-0.08, 1.08)
+    ranked = _ranked(G, nodes)
+    shown = ranked[:n_labels]
+    diam = dict(zip(nodes, np.sqrt(areas)))
+    fig.draw_without_rendering()  # lay out, so data ↔ point conversions are final
+    to_px, to_data = ax.transData.transform, ax.transData.inverted().transform
+    px_per_pt = fig.dpi / 72
+    texts = [ax.text(*to_data(to_px(pos[n]) + [(diam[n] / 2 + 2.5) * px_per_pt, 0]),
+                     short_label(G.nodes[n].get("label", str(n)), s.label_chars), ha="left", va="center", zorder=3)
+             for n in shown]
+    _spread(ax, texts, xy)
+    note_parts = []
+    if len(shown) < len(nodes):
+        note_parts.append(f"标注连接最多的 {len(shown)} 个节点，共 {len(nodes)} 个")
+    if isolated:
+        names = "、".join(short_label(G.nodes[n].get("label", n), 8) for n in isolated[:12])
+        more = f" 等 {len(isolated)} 个" if len(isolated) > 12 else ""
+        note_parts.append(f"未与其他节点相连（未画出）：{names}{more}")
+    types = list(dict.fromkeys(G.nodes[n].get("type") for n in G.nodes))
+    _legend(fig, ax, G, [t for t in types if t], vmax, max_d, wmax, "；".join(note_parts))
+    return fig
+
+
+def _spread(ax, texts: list, xy: np.ndarray) -> None:
+    """Move overlapping labels apart (adjustText), away from the node centres; a label moved far from its node
+    gets a thin leader line. Deterministic for the same input."""
+    if len(texts) < 2:
+        return
+    from adjustText import adjust_text
+
+    adjust_text(texts, x=xy[:, 0], y=xy[:, 1], ax=ax, expand=(1.1, 1.3), ensure_inside_axes=True,
+                arrowprops=dict(arrowstyle="-", color="#888888", lw=0.4), min_arrow_len=8)

@@ -4,47 +4,87 @@ from __future__ import annotations
 
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
-from .style import PALETTE, new_figure
+from .labels import short_label
+from .style import PALETTE, current_style, new_figure, row_height, styled
+
+MAX_ROWS = 60  # bar charts and heat maps with one row per unit show at most this many rows (the latest)
+UNKNOWN = "#999999"
 
 
+def cohort_color(cohort) -> str:
+    """Colour of a cohort (1 → first palette colour …); grey when unknown."""
+    return UNKNOWN if pd.isna(cohort) or not int(cohort) else PALETTE[(int(cohort) - 1) % len(PALETTE)]
+
+
+def cohort_name(cohort) -> str:
+    return "来源不明" if pd.isna(cohort) or not int(cohort) else f"第{int(cohort)}期"
+
+
+def cohort_legend(ax, cohorts, **kw) -> None:
+    """Legend of cohort colours (numeric order)."""
+    seen = sorted({int(c) if not pd.isna(c) else 0 for c in cohorts})
+    ax.legend(handles=[Patch(color=cohort_color(c), label=cohort_name(c)) for c in seen], title="培训期次",
+              frameon=False, **kw)
+
+
+@styled
 def entries_by_section(entries: pd.DataFrame) -> Figure:
-    """Horizontal bars: number of entries per section (booklet order), split by cohort."""
-    fig = new_figure(7, 4.2)
-    ax = fig.add_subplot()
+    """Horizontal bars: number of entries per section (booklet order, top to bottom), stacked by cohort."""
+    s = current_style()
     sections = list(dict.fromkeys(entries.section))
     table = (entries.assign(cohort=entries.cohort.fillna(0).astype(int))
              .pivot_table(index="section", columns="cohort", values="entry_id", aggfunc="count", fill_value=0)
              .reindex(sections[::-1]))
+    table = table[sorted(table.columns)]
+    fig = new_figure(row_height(len(sections), extra=1.2))
+    ax = fig.add_subplot()
+    y = range(len(table))
     left = pd.Series(0, index=table.index)
-    for k, cohort in enumerate(table.columns):
-        label = f"第{cohort}期" if cohort else "来源不明"
-        ax.barh(table.index, table[cohort], left=left, color=PALETTE[k % len(PALETTE)], label=label)
+    for cohort in table.columns:
+        ax.barh(y, table[cohort], left=left, color=cohort_color(cohort), label=cohort_name(cohort), height=0.7)
         left += table[cohort]
-    for y, total in enumerate(left):
-        ax.text(total + 0.15, y, str(int(total)), va="center", fontsize=9)
-    ax.set_xlabel("问答条数")
-    ax.set_title("各栏目问答条数（按培训期次）")
-    ax.legend(frameon=False, loc="lower right")
+    ax.set_yticks(list(y), [short_label(x, s.label_chars) for x in table.index])
+    for i, total in enumerate(left):
+        ax.text(total + 0.15, i, f"{int(total)}", va="center")
+    ax.set_xlim(0, max(left.max(), 1) * 1.1)
+    ax.set_xlabel("问答条数（条）")
+    ax.set_ylabel("栏目（合集顺序）")
+    ax.set_title(f"各栏目问答条数（按培训期次分色，共 {len(entries)} 条）")
+    ax.legend(title="培训期次", frameon=False, loc="lower right")
     return fig
 
 
-MAX_ROWS = 60  # bar charts and heat maps with one row per unit show at most this many rows (the latest)
+def unit_label(r) -> str:
+    """``第1期·第3单元 标题`` / ``第3期·答疑讨论课（第1次）`` / ``来源不明`` for a row of ``units``."""
+    if pd.isna(r.cohort):
+        return "来源不明"
+    if r.session_type == "unit":
+        return f"第{int(r.cohort)}期·第{int(r.unit_no)}单元 {r.unit_title}"
+    return f"第{int(r.cohort)}期·答疑讨论课" + ("" if pd.isna(r.session_no) else f"（第{int(r.session_no)}次）")
 
 
+@styled
 def entries_by_unit(units: pd.DataFrame) -> Figure:
-    """Horizontal bars: entries per course unit / discussion class, grouped by cohort (the latest
-    ``MAX_ROWS`` units when there are more)."""
-    u = units.tail(MAX_ROWS).copy()
-    u["label"] = [
-        (f"第{int(r.cohort)}期 · 第{int(r.unit_no)}单元 {r.unit_title}" if r.session_type == "unit" else
-         f"第{int(r.cohort)}期 · 答疑讨论课" + ("" if pd.isna(r.session_no) else f"（第{int(r.session_no)}次）"))
-        if not pd.isna(r.cohort) else "来源不明"
-        for r in u.itertuples()]
-    fig = new_figure(7.5, 0.32 * len(u) + 1.2)
+    """Horizontal bars: entries per course unit / discussion class in curriculum order (cohort, then unit number),
+    coloured by cohort, with a cohort legend (the latest ``MAX_ROWS`` units when there are more)."""
+    s = current_style()
+    u = units.copy()
+    u["_c"] = u.cohort.fillna(10 ** 6)
+    u["_kind"] = (u.session_type != "unit").astype(int)
+    u["_n"] = u.unit_no.fillna(u.session_no).fillna(0)
+    u = u.sort_values(["_c", "_kind", "_n"], kind="stable").tail(MAX_ROWS)
+    labels = [short_label(unit_label(r), s.label_chars + 6) for r in u.itertuples()]
+    fig = new_figure(row_height(len(u), extra=1.0))
     ax = fig.add_subplot()
-    colors = [PALETTE[(int(c) - 1) % len(PALETTE)] if not pd.isna(c) else "#999999" for c in u.cohort]
-    ax.barh(u.label[::-1], u.n_entries[::-1], color=colors[::-1])
-    ax.set_xlabel("问答条数")
+    y = list(range(len(u)))[::-1]
+    ax.barh(y, u.n_entries, color=[cohort_color(c) for c in u.cohort], height=0.7)
+    ax.set_yticks(y, labels)
+    for yy, n in zip(y, u.n_entries):
+        ax.text(n + 0.1, yy, str(int(n)), va="center")
+    ax.set_xlim(0, max(u.n_entries.max(), 1) * 1.1)
+    ax.set_xlabel("问答条数（条）")
     ax.set_title("各课程单元引出的问答条数")
+    cohort_legend(ax, u.cohort, loc="lower right")
     return fig

@@ -1,30 +1,147 @@
-"""The project's figure style: one openly licensed CJK font (Noto Sans CJK SC, SIL OFL, shipped by the PyPI package
-``mplfonts``) registered explicitly with matplotlib, and the same file handed to wordcloud.
+"""The project's figure style, in one place: font, sizes, palette, formats.
 
-A bare Linux machine has no CJK font and matplotlib caches its font list, so fonts installed later are not seen;
-registering the file by path avoids both problems. Set ``CORPUS_TOOLS_FONT`` to use another font file.
+- **Font.** One openly licensed CJK font (Noto Sans CJK SC, SIL OFL, shipped by the PyPI package ``mplfonts``),
+  registered with matplotlib by path (a bare Linux machine has no CJK font, and matplotlib caches its font list),
+  and the same file handed to wordcloud. Set ``CORPUS_TOOLS_FONT`` to use another font file.
+- **Sizes.** Figures are as wide as a journal column: ``figure_size="double"`` (17.5 cm, the default) or
+  ``"single"`` (8.5 cm), never taller than :data:`MAX_HEIGHT_CM`, with 7–9 pt text (6–8 pt for a single column).
+  The canvas is exactly the figure size (no ``bbox="tight"``): a long label is cut (:func:`.labels.short_label`),
+  it never grows the figure.
+- **Palette.** Okabe–Ito for categories (colour-blind safe), ``cividis`` for sequential scales, blue/vermilion
+  for diverging bars.
+- **Formats.** PNG at ``dpi`` (200 by default; 300 for print), SVG with text kept as ``<text>`` elements
+  (``svg.fonttype = "none"``, ``font-family: 'Noto Sans CJK SC', 'DejaVu Sans'``) and PDF with the
+  fonts embedded as TrueType subsets (``pdf.fonttype = 42``), written atomically.
+
+Nothing here switches matplotlib's backend on import: figures are bare :class:`matplotlib.figure.Figure` objects
+with their own Agg canvas, which render and save without pyplot. Off-screen programs (the CLI, the pipeline)
+may call :func:`use_offscreen_backend`; notebooks keep their inline backend.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import importlib.util
 import os
+import time
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable, Iterator
 
 import matplotlib
-
-matplotlib.use("Agg", force=False)
-from matplotlib import font_manager  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+from matplotlib import font_manager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 FONT_FILE = "NotoSansCJKsc-Regular.otf"
-PALETTE = ["#1b6ca8", "#e07a1f", "#3a9a5b", "#c0392b", "#7d5ba6", "#8c6d31", "#d35d9c", "#5f6b73", "#b5a31b",
-           "#17a2b8", "#2c3e50", "#e6a57e"]
+
+# Okabe & Ito (2008) colour-blind-safe categorical palette, most distinct first (yellow last: weak on white)
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#999999", "#F0E442"]
+SEQUENTIAL = "Blues"  # single hue, lightness monotone: colour-blind and greyscale safe (see sequential_cmap)
+DIVERGING = ("#0072B2", "#D55E00")  # positive / negative (over- / under-used)
+NEUTRAL = "#666666"
+
+COLUMN_CM = {"single": 8.5, "double": 17.5}
+MAX_HEIGHT_CM = 23.0  # a journal page's text height: no figure is taller
+CM = 1 / 2.54
 
 
 class FontNotFound(RuntimeError):
     pass
+
+
+@dataclass(frozen=True)
+class FigureStyle:
+    """Style parameters of a run: ``figure_size`` 'single' (8.5 cm) or 'double' (17.5 cm) column; ``dpi`` of
+    PNG files (200 by default, 300 for print)."""
+
+    figure_size: str = "double"
+    dpi: int = 200
+
+    def __post_init__(self) -> None:
+        if self.figure_size not in COLUMN_CM:
+            raise ValueError(f"figure_size must be 'single' or 'double' (got {self.figure_size!r})")
+        if not 50 <= int(self.dpi) <= 1200:
+            raise ValueError(f"dpi must be between 50 and 1200 (got {self.dpi})")
+
+    @property
+    def width(self) -> float:
+        """Figure width in inches (the column width rounded to 1/100 inch: whole pixels at 100, 200, 300 dpi)."""
+        return round(COLUMN_CM[self.figure_size] * CM, 2)
+
+    @property
+    def max_height(self) -> float:
+        """Largest figure height in inches."""
+        return MAX_HEIGHT_CM * CM
+
+    @property
+    def font_size(self) -> float:
+        """Body text (tick labels, annotations) in points."""
+        return 7.0 if self.figure_size == "double" else 6.0
+
+    @property
+    def label_size(self) -> float:
+        """Axis titles and legend text in points."""
+        return 8.0 if self.figure_size == "double" else 6.5
+
+    @property
+    def title_size(self) -> float:
+        """Figure and panel titles in points."""
+        return 9.0 if self.figure_size == "double" else 7.5
+
+    @property
+    def label_chars(self) -> int:
+        """Longest tick / node label in characters before it is cut with an ellipsis."""
+        return 22 if self.figure_size == "double" else 14
+
+
+_current = FigureStyle()
+
+
+def sequential_cmap():
+    """The sequential colour map of heat maps: ColorBrewer Blues from 15 % (so the smallest non-zero count is
+    visible against white) to 100 %; masked cells (zero / missing) white."""
+    import numpy as np
+    from matplotlib.colors import ListedColormap
+
+    base = matplotlib.colormaps[SEQUENTIAL]
+    return ListedColormap(base(np.linspace(0.15, 1.0, 256)), name="corpus_blues").with_extremes(bad="white")
+
+
+def current_style() -> FigureStyle:
+    """The style figures are drawn in now (see :func:`figure_style`)."""
+    return _current
+
+
+def set_figure_style(style: FigureStyle | None = None, **params) -> FigureStyle:
+    """Set the style for the figures drawn from now on (``figure_size=``, ``dpi=``); returns the previous one."""
+    global _current
+    previous = _current
+    _current = replace(style or _current, **params)
+    return previous
+
+
+@contextlib.contextmanager
+def figure_style(style: FigureStyle | None = None, **params) -> Iterator[FigureStyle]:
+    """Draw the figures of a ``with`` block in ``style`` (or the current style with ``params`` changed)."""
+    previous = set_figure_style(style, **params)
+    try:
+        yield _current
+    finally:
+        set_figure_style(previous)
+
+
+def use_figure_size(figure_size: str) -> None:
+    """Draw the next figures for a 'single' (8.5 cm) or 'double' (17.5 cm) journal column."""
+    set_figure_style(figure_size=figure_size)
+
+
+def use_offscreen_backend() -> None:
+    """Use the Agg backend (no window, no display needed). Call it in programs that only write files (the CLI,
+    the pipeline, worker processes) — never on import, which would switch a notebook off its inline backend."""
+    matplotlib.use("Agg")
 
 
 def cjk_font_path() -> Path:
@@ -50,69 +167,153 @@ def _register(path: str) -> str:
     return font_manager.FontProperties(fname=path).get_name()
 
 
-def use_cjk_style() -> str:
-    """Register the CJK font and make it matplotlib's default; returns the font family name."""
-    name = _register(str(cjk_font_path()))
-    matplotlib.rcParams.update({
-        "font.family": "sans-serif",
+def cjk_font_name() -> str:
+    """Family name of the registered CJK font (``Noto Sans CJK SC``): the name SVG text elements ask for."""
+    return _register(str(cjk_font_path()))
+
+
+def svg_font_family() -> str:
+    """The ``font-family`` value written on every SVG ``<text>`` element."""
+    return f"'{cjk_font_name()}', 'DejaVu Sans'"
+
+
+def style_rc(style: FigureStyle | None = None) -> dict:
+    """matplotlib rcParams of ``style`` (the current one by default)."""
+    s = style or _current
+    name = cjk_font_name()
+    return {
+        "font.family": [name, "DejaVu Sans"],  # names, not the "sans-serif" alias: resolved when text is made
         "font.sans-serif": [name, "DejaVu Sans"],
+        "font.size": s.font_size,
+        "axes.titlesize": s.title_size,
+        "axes.labelsize": s.label_size,
+        "xtick.labelsize": s.font_size,
+        "ytick.labelsize": s.font_size,
+        "legend.fontsize": s.font_size,
+        "legend.title_fontsize": s.font_size,
+        "figure.titlesize": s.title_size + 1,
         "axes.unicode_minus": False,
+        "axes.linewidth": 0.6,
+        "xtick.major.width": 0.6,
+        "ytick.major.width": 0.6,
+        "xtick.major.size": 2.5,
+        "ytick.major.size": 2.5,
+        "lines.linewidth": 1.2,
+        "lines.markersize": 4,
         "figure.dpi": 100,
-        "savefig.dpi": 300,
-        "savefig.bbox": "tight",
+        "savefig.dpi": s.dpi,
+        "savefig.bbox": None,  # the canvas is the figure size: long labels are cut, they never grow it
         "axes.spines.top": False,
         "axes.spines.right": False,
         "axes.titleweight": "normal",
         "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
-        "svg.fonttype": "path",
+        "image.cmap": SEQUENTIAL,
+        "figure.constrained_layout.h_pad": 0.03,
+        "figure.constrained_layout.w_pad": 0.03,
+        "svg.fonttype": "none",  # text stays text: editable labels
         "svg.hashsalt": "corpus_tools",  # stable element ids: same input, same SVG
-        "pdf.fonttype": 42,
-    })
-    return name
+        "pdf.fonttype": 42,  # TrueType subsets embedded (see _truetype_subsets)
+        "ps.fonttype": 42,
+    }
 
 
-def new_figure(width: float = 7.0, height: float = 4.5) -> Figure:
-    """A figure in the project style (not attached to pyplot, so nothing leaks between figures)."""
-    use_cjk_style()
-    return Figure(figsize=(width, height), layout="constrained")
+def use_cjk_style(style: FigureStyle | None = None) -> str:
+    """Register the CJK font and make the project style matplotlib's default (for notebooks that draw their own
+    figures); returns the font family name."""
+    matplotlib.rcParams.update(style_rc(style))
+    return cjk_font_name()
+
+
+def styled(func: Callable[..., Figure]) -> Callable[..., Figure]:
+    """Decorator for figure functions: the figure is built inside the project style (rcParams are read when
+    artists are created), without changing matplotlib's global settings."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs) -> Figure:
+        with matplotlib.rc_context(style_rc()):
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+def new_figure(height: float | None = None, width: float | None = None, *, aspect: float = 0.62) -> Figure:
+    """A figure in the project style, ``width`` inches wide (the column width by default) and ``height`` inches
+    high (``aspect`` × width by default), capped at the column width and :data:`MAX_HEIGHT_CM`. Not attached to
+    pyplot; it has its own Agg canvas, so it can be measured (text extents) and saved without any backend."""
+    s = _current
+    w = min(width or s.width, s.width)
+    h = min(max(height if height is not None else aspect * w, 1.2), s.max_height)
+    fig = Figure(figsize=(w, h), layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def row_height(n_rows: int, per_row_pt: float | None = None, extra: float = 0.9) -> float:
+    """Height in inches for ``n_rows`` label rows of the current text size plus ``extra`` inches of titles and
+    axes (capped later by :func:`new_figure`)."""
+    pt = per_row_pt or _current.font_size * 1.75
+    return n_rows * pt / 72 + extra
 
 
 def save_figure(fig: Figure, stem: str | Path, formats: tuple[str, ...] = ("png", "svg"),
-                dpi: int = 300) -> list[Path]:
-    """Write ``stem.<fmt>`` for each format (PNG at ``dpi``, 300 by default), atomically; returns the paths."""
+                dpi: int | None = None) -> list[Path]:
+    """Write ``stem.<fmt>`` for each format (PNG at ``dpi``, the style's 200 by default; SVG with text as text;
+    PDF with TrueType fonts embedded), each atomically through a unique temporary file; returns the paths."""
+    from ..store import atomic_write
+
     out = []
     stem = Path(stem)
-    stem.parent.mkdir(parents=True, exist_ok=True)
-    for fmt in formats:
-        final = stem.with_suffix(f".{fmt}")
-        tmp = final.with_name(f".{final.name}.tmp")
-        fig.savefig(tmp, format=fmt, dpi=dpi if fmt == "png" else None, metadata=_metadata(fmt))
-        os.replace(tmp, final)
-        out.append(final)
+    with matplotlib.rc_context(style_rc()):
+        for fmt in formats:
+            final = stem.with_name(f"{stem.name}.{fmt}")
+
+            def write(tmp: str, fmt: str = fmt) -> None:
+                with _truetype_subsets() if fmt == "pdf" else contextlib.nullcontext():
+                    fig.savefig(tmp, format=fmt, dpi=(dpi or _current.dpi) if fmt == "png" else None,
+                                metadata=_metadata(fmt))
+
+            out.append(atomic_write(final, write))
     return out
 
 
-def render_all(makers: dict, outdir: Path, formats: tuple[str, ...], raster_only: tuple[str, ...] = (),
-               jobs: int = 2) -> list[Path]:
-    """Draw and save every figure (``stem → maker``) under ``outdir``; stems starting with one of ``raster_only``
-    (word clouds: pictures, not charts) are saved as PNG at 200 dpi only. Figures are drawn in ``jobs`` worker
-    processes (joblib's loky backend, which starts clean processes instead of forking this one); the files are
-    the same either way."""
-    from joblib import Parallel, delayed
+def figure_bytes(fig: Figure, fmt: str, dpi: int | None = None) -> bytes:
+    """The file content of ``fig`` as ``fmt`` ('png' at ``dpi``, the style's 200 by default; 'svg' with text as
+    text; 'pdf' with TrueType fonts embedded), with fixed metadata so the same figure gives the same bytes."""
+    import io
 
-    tasks = [(stem, make, Path(outdir), tuple(formats), tuple(raster_only)) for stem, make in makers.items()]
+    buf = io.BytesIO()
+    with matplotlib.rc_context(style_rc()), (_truetype_subsets() if fmt == "pdf" else contextlib.nullcontext()):
+        fig.savefig(buf, format=fmt, dpi=(dpi or _current.dpi) if fmt == "png" else None, metadata=_metadata(fmt))
+    return buf.getvalue()
+
+
+def render_all(makers: dict, outdir: Path, formats: tuple[str, ...], raster_only: tuple[str, ...] = (),
+               jobs: int = 2, style: FigureStyle | None = None,
+               timings: dict[str, float] | None = None) -> list[Path]:
+    """Draw and save every figure (``stem → maker``) under ``outdir`` in ``style`` (the current style by
+    default); stems starting with one of ``raster_only`` (word clouds: pictures, not charts) are saved as PNG
+    only. Figures are drawn in ``jobs`` worker processes (joblib's loky backend, clean processes); the files are
+    the same either way. ``timings``, if given, receives the seconds spent per stem (drawing + saving)."""
+    style = style or _current
+    tasks = [(stem, make, Path(outdir), tuple(formats), tuple(raster_only), style) for stem, make in makers.items()]
     if jobs > 1 and len(tasks) > 1:
+        from joblib import Parallel, delayed
+
         parts = Parallel(n_jobs=jobs)(delayed(_render_one)(*t) for t in tasks)
     else:
         parts = [_render_one(*t) for t in tasks]
-    return [p for part in parts for p in part]
+    if timings is not None:
+        timings.update({stem: seconds for stem, (_, seconds) in zip(makers, parts)})
+    return [p for paths, _ in parts for p in paths]
 
 
-def _render_one(stem: str, make, outdir: Path, formats: tuple[str, ...], raster_only: tuple[str, ...]) -> list[Path]:
-    fig = make()
-    if stem.startswith(raster_only):
-        return save_figure(fig, outdir / stem, ("png",), dpi=200)
-    return save_figure(fig, outdir / stem, formats)
+def _render_one(stem: str, make, outdir: Path, formats: tuple[str, ...], raster_only: tuple[str, ...],
+                style: FigureStyle) -> tuple[list[Path], float]:
+    t0 = time.perf_counter()
+    with figure_style(style):
+        fig = make()
+        paths = save_figure(fig, outdir / stem, ("png",) if stem.startswith(raster_only) else formats)
+    return paths, time.perf_counter() - t0
 
 
 def _metadata(fmt: str) -> dict | None:
@@ -124,3 +325,76 @@ def _metadata(fmt: str) -> dict | None:
     if fmt == "png":
         return {"Software": None}
     return None
+
+
+# ---------------------------------------------------------------- PDF: TrueType, not CFF-in-TrueType
+
+@contextlib.contextmanager
+def _truetype_subsets() -> Iterator[None]:
+    """While saving a PDF, convert each embedded font subset with PostScript (CFF) outlines — Noto Sans CJK is an
+    OpenType/CFF font — to TrueType outlines. matplotlib's ``pdf.fonttype 42`` declares every embedded font
+    a TrueType font (CIDFontType2 / FontFile2); a CFF subset under that declaration is a malformed PDF (poppler:
+    "Mismatch between font type and embedded font file"). Converting the subset (a few hundred glyphs, fontTools'
+    cu2qu, tolerance 1 font unit) makes the declaration true."""
+    from matplotlib.backends import _backend_pdf_ps as pdfps
+
+    original = getattr(pdfps, "font_as_file", None)
+    if original is None:  # another matplotlib layout: leave it alone
+        yield
+        return
+
+    def font_as_file(font):
+        if "CFF " in font and getattr(font, "sfntVersion", "") == "OTTO":
+            _cff_to_glyf(font)
+        return original(font)
+
+    pdfps.font_as_file = font_as_file
+    try:
+        yield
+    finally:
+        pdfps.font_as_file = original
+
+
+def _cff_to_glyf(font) -> None:
+    """Replace the CFF outlines of a fontTools ``TTFont`` by quadratic TrueType outlines, in place (the recipe of
+    fontTools' ``otf2ttf`` snippet)."""
+    from fontTools.pens.cu2quPen import Cu2QuPen
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+    from fontTools.ttLib import newTable
+
+    font.recalcBBoxes = True
+    order = font.getGlyphOrder()
+    glyphset = font.getGlyphSet()
+    glyphs = {}
+    for name in order:
+        pen = TTGlyphPen(glyphset)
+        glyphset[name].draw(Cu2QuPen(pen, 1.0, reverse_direction=True))
+        glyphs[name] = pen.glyph()
+    font["loca"] = newTable("loca")
+    font["glyf"] = glyf = newTable("glyf")
+    glyf.glyphOrder = order
+    glyf.glyphs = glyphs
+    del font["CFF "]
+    if "VORG" in font:
+        del font["VORG"]
+    for g in glyphs.values():
+        g.recalcBounds(glyf)
+    glyf.compile(font)
+    hmtx = font["hmtx"]
+    for name, g in glyf.glyphs.items():
+        if hasattr(g, "xMin"):
+            hmtx[name] = (hmtx[name][0], g.xMin)
+    maxp = newTable("maxp")
+    maxp.tableVersion = 0x00010000
+    for attr in ("maxZones",):
+        setattr(maxp, attr, 1)
+    for attr in ("maxTwilightPoints", "maxStorage", "maxFunctionDefs", "maxInstructionDefs",
+                 "maxStackElements", "maxSizeOfInstructions", "maxComponentElements"):
+        setattr(maxp, attr, 0)
+    maxp.numGlyphs = len(order)
+    font["maxp"] = maxp
+    maxp.recalc(font)
+    post = font["post"]
+    post.formatType = 3.0  # no glyph names: smallest, always valid
+    post.extraNames, post.mapping = [], {}
+    font.sfntVersion = "\x00\x01\x00\x00"

@@ -2,92 +2,189 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from wordcloud import WordCloud
 
-from .style import PALETTE, cjk_font_path, new_figure
+from .labels import plain_label, short_label
+from .style import PALETTE, cjk_font_path, current_style, new_figure, styled
+from .trends import count_heatmap
 
 
+def topic_color(t: int) -> str:
+    return PALETTE[int(t) % len(PALETTE)]
+
+
+def topic_name(topic_id, label, n: int = 18) -> str:
+    return short_label(f"主题{int(topic_id)} {label}", n)
+
+
+@styled
 def topic_top_terms(topic_terms: pd.DataFrame, topics: pd.DataFrame, n: int = 8) -> Figure:
-    """Small multiples: the ``n`` heaviest terms of each topic, one panel per topic."""
+    """Small multiples: the ``n`` heaviest terms of each topic, one panel per topic, one x scale for all."""
+    s = current_style()
     k = len(topics)
-    cols = 3
-    rows = math.ceil(k / cols)
-    fig = new_figure(10, 2.3 * rows + 0.6)
-    axes = fig.subplots(rows, cols, squeeze=False)
+    cols = 4 if s.figure_size == "double" else 2
+    cols = min(cols, max(k, 1))
+    rows = math.ceil(k / cols) or 1
+    fig = new_figure(rows * (n * s.font_size * 1.6 / 72 + 0.45) + 0.7)
+    axes = fig.subplots(rows, cols, squeeze=False, sharex=True)
     for t, ax in enumerate(axes.flat):
         if t >= k:
             ax.set_visible(False)
             continue
-        tt = topic_terms[topic_terms.topic_id == t].sort_values("rank").head(n)
-        ax.barh(tt.term[::-1], tt.weight[::-1], color=PALETTE[t % len(PALETTE)])
-        size = int(topics.loc[topics.topic_id == t, "size"].iloc[0])
-        ax.set_title(f"主题 {t}（{size} 条）", fontsize=10)
-        ax.tick_params(axis="y", labelsize=9)
-        ax.tick_params(axis="x", labelsize=7)
-    fig.suptitle("各主题的关键词（权重）")
+        topic_id = int(topics.topic_id.iloc[t])
+        tt = topic_terms[topic_terms.topic_id == topic_id].sort_values("rank", kind="stable").head(n)
+        y = list(range(len(tt)))[::-1]
+        ax.barh(y, tt.weight, color=topic_color(topic_id), height=0.75)
+        ax.set_yticks(y, [short_label(x, 8) for x in tt.term])
+        size = int(topics.loc[topics.topic_id == topic_id, "size"].iloc[0])
+        ax.set_title(f"主题 {topic_id}（{size} 条）", fontsize=s.label_size)
+    for ax in axes[-1]:
+        ax.tick_params(labelbottom=True)
+    fig.supxlabel("词在主题中的权重（主题中心的 tf-idf 均值；各面板横轴刻度相同）", fontsize=s.label_size)
+    fig.suptitle(f"各主题权重最高的 {n} 个词")
     return fig
 
 
+@styled
 def section_topic_heatmap(entries: pd.DataFrame, entry_topics: pd.DataFrame, topics: pd.DataFrame) -> Figure:
-    """Heat map: entries per (section, topic), sections in booklet order; numbers printed in the cells."""
+    """Heat map: entries per (section, topic), sections in booklet order; counts printed in the cells, empty
+    cells left white."""
     assigned = entry_topics[entry_topics["rank"] == 1].merge(entries[["entry_id", "section"]], on="entry_id")
     sections = list(dict.fromkeys(entries.section))
     table = pd.crosstab(assigned.section, assigned.topic_id).reindex(index=sections,
                                                                      columns=list(topics.topic_id), fill_value=0)
-    fig = new_figure(2.0 + 0.8 * len(topics), 0.5 * len(sections) + 2.2)
-    ax = fig.add_subplot()
-    im = ax.imshow(table.to_numpy(), cmap="Blues", aspect="auto")
-    ax.set_xticks(range(len(table.columns)), [f"{t} {lab}" for t, lab in zip(topics.topic_id, topics.label)],
-                  fontsize=8, rotation=35, ha="right", rotation_mode="anchor")
-    ax.set_yticks(range(len(sections)), sections)
-    vmax = table.to_numpy().max() or 1
-    for i in range(table.shape[0]):
-        for j in range(table.shape[1]):
-            v = table.iat[i, j]
-            if v:
-                ax.text(j, i, str(v), ha="center", va="center", fontsize=8,
-                        color="white" if v > vmax / 2 else "black")
-    ax.set_title("栏目 × 主题（问答条数）")
-    fig.colorbar(im, ax=ax, shrink=0.8, label="条数")
-    return fig
+    table.columns = [topic_name(t, lab) for t, lab in zip(topics.topic_id, topics.label)]
+    return count_heatmap(table, f"栏目 × 主题（问答条数，共 {int(table.to_numpy().sum())} 条）",
+                         xlabel="主题（每条问答归入权重最高的主题）", ylabel="栏目（合集顺序）")
 
 
-def entry_map(coords: np.ndarray, entries: pd.DataFrame, entry_topics: pd.DataFrame, topics: pd.DataFrame) -> Figure:
-    """Scatter of entries in 2-D (``coords`` shape (n_entries, 2), rows in ``entries`` order), coloured by topic,
-    each point labelled with its entry id."""
+def representative_entries(entry_topics: pd.DataFrame) -> dict[int, int]:
+    """For each topic, the entry assigned to it with the largest topic weight (ties: smaller entry id)."""
+    first = entry_topics[entry_topics["rank"] == 1].sort_values(["topic_id", "weight", "entry_id"],
+                                                                ascending=[True, False, True], kind="stable")
+    return {int(t): int(g.entry_id.iloc[0]) for t, g in first.groupby("topic_id")}
+
+
+@styled
+def entry_map(coords: np.ndarray, entries: pd.DataFrame, entry_topics: pd.DataFrame, topics: pd.DataFrame,
+              method: str | None = None) -> Figure:
+    """Scatter of entries in 2-D (``coords`` shape (n_entries, 2), rows in ``entries`` order), coloured by
+    assigned topic (legend), with the title of each topic's most representative entry written beside it.
+    ``method`` (e.g. "t-SNE，困惑度 10，种子 0") is printed as the subtitle; the axes have no units."""
+    s = current_style()
     assigned = entry_topics[entry_topics["rank"] == 1].set_index("entry_id").topic_id
-    topic_of = [int(assigned[e]) for e in entries.entry_id]
-    fig = new_figure(8, 6)
+    topic_of = np.array([int(assigned.get(e, -1)) for e in entries.entry_id])
+    fig = new_figure(s.width * 0.85)
     ax = fig.add_subplot()
+    for t, lab in zip(topics.topic_id, topics.label):
+        idx = np.flatnonzero(topic_of == int(t))
+        ax.scatter(coords[idx, 0], coords[idx, 1], s=22 if s.figure_size == "double" else 12,
+                   color=topic_color(t), label=topic_name(t, lab), edgecolor="white", linewidth=0.4, zorder=2)
+    reps = representative_entries(entry_topics)
+    row_of = {int(e): i for i, e in enumerate(entries.entry_id)}
+    title_of = dict(zip(entries.entry_id.astype(int), entries.title))
+    texts, anchors = [], []
     for t in topics.topic_id:
-        idx = [i for i, x in enumerate(topic_of) if x == t]
-        ax.scatter(coords[idx, 0], coords[idx, 1], s=40, color=PALETTE[t % len(PALETTE)],
-                   label=f"{t} {topics.label[t]}", alpha=0.85, edgecolor="white", linewidth=0.5)
-    for i, e in enumerate(entries.entry_id):
-        ax.annotate(str(e), coords[i], fontsize=6, xytext=(3, 2), textcoords="offset points", color="#444444")
+        e = reps.get(int(t))
+        if e is None or e not in row_of:
+            continue
+        x, y = coords[row_of[e]]
+        ax.scatter([x], [y], s=60 if s.figure_size == "double" else 30, facecolor="none",
+                   edgecolor=topic_color(t), linewidth=1.0, zorder=3)
+        dy = 0.025 * float(np.ptp(coords[:, 1]) or 1)
+        name = short_label(title_of.get(e, ""), 12 if s.figure_size == "double" else 8)
+        texts.append(ax.text(x, y + dy, f"#{e} {name}",
+                             color="#222222", fontsize=s.font_size, zorder=4,
+                             bbox=dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="none", alpha=0.8)))
+        anchors.append((x, y))
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.spines[["left", "bottom"]].set_visible(False)
-    ax.set_title("问答条目的二维分布（按主题着色，t-SNE）")
-    ax.legend(fontsize=7, frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    ax.set_xlabel("t-SNE 维度 1（无单位）")
+    ax.set_ylabel("t-SNE 维度 2（无单位）")
+    ax.set_title(plain_label(method or "t-SNE 降维（tf-idf → LSA → t-SNE，余弦距离）") +
+                 "；每点一条问答，颜色 = 所属主题；圈出并标注各主题最具代表性的问答", fontsize=s.font_size,
+                 color="#444444", loc="left")
+    fig.suptitle(f"问答条目的二维分布（{len(entries)} 条，按主题着色）")
+    if len(texts) > 1:
+        from adjustText import adjust_text
+
+        fig.draw_without_rendering()
+        adjust_text(texts, x=coords[:, 0], y=coords[:, 1], ax=ax, expand=(1.1, 1.3),
+                    arrowprops=dict(arrowstyle="-", color="#666666", lw=0.5), min_arrow_len=4)
+    fig.legend(loc="outside lower center", ncols=4 if s.figure_size == "double" else 2, frameon=False,
+               handletextpad=0.3, columnspacing=1.0)
     return fig
 
 
-def word_cloud(frequencies: dict[str, float], title: str = "", seed: int = 0, width: int = 800,
-               height: int = 500) -> Figure:
-    """A word cloud drawn with the project's CJK font (wordcloud's default font has no Chinese)."""
-    wc = WordCloud(font_path=str(cjk_font_path()), width=width, height=height, background_color="white",
-                   random_state=seed, prefer_horizontal=0.95, colormap="tab10", max_words=80)
-    wc.generate_from_frequencies({k: float(v) for k, v in frequencies.items() if v > 0} or {"（无）": 1.0})
-    fig = new_figure(width / 100, height / 100 + 0.4)
-    ax = fig.add_subplot()
-    ax.imshow(wc.to_array(), interpolation="bilinear")
+# ---------------------------------------------------------------- word clouds
+
+@lru_cache(maxsize=256)
+def _truetype(font, size=10, index=0, encoding="", layout_engine=None):
+    from PIL import ImageFont
+
+    return ImageFont.truetype(font, size, index, encoding, layout_engine)
+
+
+class _CachedImageFont:
+    """Stand-in for ``PIL.ImageFont`` inside wordcloud: ``truetype`` returns one cached font object per
+    (file, size) instead of re-reading the 16 MB CJK font for every size wordcloud tries."""
+
+    def __getattr__(self, name):
+        from PIL import ImageFont
+
+        return getattr(ImageFont, name)
+
+    @staticmethod
+    def truetype(font=None, size=10, index=0, encoding="", layout_engine=None):
+        return _truetype(font, size, index, encoding, layout_engine)
+
+
+@contextlib.contextmanager
+def _cached_fonts():
+    import wordcloud.wordcloud as wc_module
+
+    original = wc_module.ImageFont
+    wc_module.ImageFont = _CachedImageFont()
+    try:
+        yield
+    finally:
+        wc_module.ImageFont = original
+
+
+@styled
+def word_cloud(frequencies: dict[str, float], title: str = "", seed: int = 0, width: int | None = None,
+               height: int | None = None) -> Figure:
+    """A word cloud drawn with the project's CJK font (wordcloud's default font has no Chinese), word size ∝
+    frequency. Laid out at 100 px per inch of the figure and rendered at the style's dpi, so the saved PNG is
+    the cloud at its native resolution (no resampling). ``width``/``height`` in pixels at 100 px per inch
+    (default: the column width × 0.55)."""
+    from matplotlib.colors import ListedColormap
+    from wordcloud import WordCloud
+
+    s = current_style()
+    w_px = int(width or round(s.width * 100))
+    h_px = int(height or round(w_px * 0.55))
+    scale = s.dpi / 100
+    wc = WordCloud(font_path=str(cjk_font_path()), width=w_px, height=h_px, background_color="white",
+                   random_state=seed, prefer_horizontal=0.95, colormap=ListedColormap(PALETTE[:7]), max_words=80,
+                   scale=scale,
+                   min_font_size=6)
+    with _cached_fonts():
+        wc.generate_from_frequencies({str(k): float(v) for k, v in frequencies.items() if v > 0} or {"（无）": 1.0})
+        image = wc.to_array()
+    title_h = 0.3 if title else 0.0
+    fig = new_figure(h_px / 100 + title_h, w_px / 100)
+    fig.set_layout_engine("none")
+    ax = fig.add_axes((0, 0, 1, (h_px / 100) / (h_px / 100 + title_h)))
+    ax.imshow(image, interpolation="nearest", aspect="auto")
     ax.axis("off")
     if title:
-        ax.set_title(title)
+        fig.text(0.5, 1 - (title_h / 2) / (h_px / 100 + title_h), plain_label(title), ha="center", va="center",
+                 fontsize=s.title_size)
     return fig

@@ -3,22 +3,59 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
-from .style import PALETTE, new_figure
+from .labels import plain_label, short_label
+from .style import DIVERGING, PALETTE, current_style, new_figure, row_height, sequential_cmap, styled
+
+MAX_ROWS = 60  # heat maps and bar charts with one row per unit show at most this many rows (the latest)
+_UNIT = re.compile(r"第\s*(\d+)\s*期\s*[·・]?\s*(?:第\s*(\d+)\s*单元|答疑讨论课(?:（第\s*(\d+)\s*次）)?)?")
 
 
+def unit_sort_key(label: object) -> tuple:
+    """Numeric order of a unit label such as ``第3期·第11单元 …`` or ``第3期·答疑讨论课``: (cohort, units before
+    discussion classes, unit number, label). Labels without a cohort sort last, by text."""
+    m = _UNIT.search(str(label))
+    if not m:
+        return (math.inf, 1, math.inf, str(label))
+    cohort = int(m.group(1))
+    if m.group(2):
+        return (cohort, 0, int(m.group(2)), str(label))
+    return (cohort, 1, int(m.group(3) or 0), str(label))
+
+
+def _group_key(c) -> tuple:
+    """Numeric groups (cohorts) in numeric order, other groups after them by text."""
+    try:
+        return (float(c), "")
+    except (TypeError, ValueError):
+        return (math.inf, str(c))
+
+
+def _cohort_tick(c) -> str:
+    try:
+        return f"第{int(c)}期"
+    except (TypeError, ValueError):
+        return short_label(c, 8)
+
+
+@styled
 def term_trends(freqs: pd.DataFrame, terms: list[str]) -> Figure:
-    """Small multiples: per 10,000 tokens of each term across cohorts, with the number of entries using it
-    printed at each point (one long answer must not pass for a trend)."""
-    cohorts = sorted(freqs.group.unique())
-    cols = 4
+    """Small multiples, one y scale for all panels: per 10,000 tokens of each term across cohorts (numeric
+    order), with the number of entries using it printed under each point (one long answer must not pass for a
+    trend)."""
+    s = current_style()
+    cohorts = sorted(freqs.group.dropna().unique(), key=_group_key)
+    cols = 4 if s.figure_size == "double" else 2
     rows = math.ceil(len(terms) / cols) or 1
-    fig = new_figure(10, 2.1 * rows + 0.7)
-    axes = fig.subplots(rows, cols, squeeze=False, sharex=True)
+    fig = new_figure(rows * 1.25 + 0.8)
+    axes = fig.subplots(rows, cols, squeeze=False, sharex=True, sharey=True)
+    ymax = max(float(freqs[freqs.term.isin(terms)].per_10k.max() or 0), 1.0)
     for i, ax in enumerate(axes.flat):
         if i >= len(terms):
             ax.set_visible(False)
@@ -26,97 +63,176 @@ def term_trends(freqs: pd.DataFrame, terms: list[str]) -> Figure:
         term = terms[i]
         f = freqs[freqs.term == term].set_index("group").reindex(cohorts)
         y = f.per_10k.fillna(0).to_numpy()
-        ax.plot(range(len(cohorts)), y, marker="o", color=PALETTE[i % len(PALETTE)])
-        for x, (v, d) in enumerate(zip(y, f.doc_freq.fillna(0))):
-            ax.annotate(f"{int(d)}条", (x, v), fontsize=7, xytext=(0, 4), textcoords="offset points",
-                        ha="center", color="#555555")
-        ax.set_title(term, fontsize=10)
-        ax.set_xticks(range(len(cohorts)), [f"第{int(c)}期" for c in cohorts], fontsize=8)
-        ax.tick_params(axis="y", labelsize=7)
-        ax.set_ylim(0, max(y.max() * 1.3, 1))
-    fig.suptitle("高频词在各期的使用（每万词；标注为使用该词的问答条数）")
+        x = np.arange(len(cohorts))
+        ax.plot(x, y, marker="o", color=PALETTE[0], markersize=3.5)
+        for xx, v, d in zip(x, y, f.doc_freq.fillna(0)):
+            ax.annotate(f"{int(d)}条", (xx, v), xytext=(0, 5), textcoords="offset points", ha="center",
+                        va="bottom", fontsize=s.font_size - 0.5, color="#555555")
+        ax.set_title(plain_label(term), fontsize=s.label_size, pad=2)
+        ax.set_xticks(x, [_cohort_tick(c) for c in cohorts])
+        ax.set_xlim(-0.4, len(cohorts) - 0.6)
+        ax.set_ylim(0, ymax * 1.3)
+        ax.grid(axis="y", color="#e6e6e6", linewidth=0.5)
+        ax.set_axisbelow(True)
+    fig.supylabel("每万词出现次数（各面板纵轴相同）", fontsize=s.label_size)
+    fig.supxlabel("培训期次；点旁数字 = 使用该词的问答条数", fontsize=s.label_size)
+    fig.suptitle("高频词在各期的使用")
     return fig
 
 
+def _quantile_norm(values: np.ndarray, q: float = 0.95):
+    """A colour scale from 0 to the ``q`` quantile of the non-zero values (an observed value, the next lower one
+    for a non-integer rank, so with few cells the largest is never the bound; one outlier does not wash out the
+    rest); returns (Normalize, upper bound, clipped: whether any value exceeds it)."""
+    from matplotlib.colors import Normalize
+
+    nz = values[values > 0]
+    vmax = float(np.quantile(nz, q, method="lower")) if len(nz) else 1.0
+    vmax = max(vmax, 1e-9)
+    return Normalize(0, vmax), vmax, bool((values > vmax).any())
+
+
+@styled
 def terms_by_unit_heatmap(matrix: pd.DataFrame) -> Figure:
-    """Heat map of a terms × units table (values per 10,000 tokens; the last ``MAX_ROWS`` units)."""
-    from .overview import MAX_ROWS
-
-    matrix = matrix.iloc[:, -MAX_ROWS:]
-    fig = new_figure(2.5 + 0.55 * matrix.shape[1], 0.32 * matrix.shape[0] + 2.6)
+    """Heat map of a terms × units table (values per 10,000 tokens), drawn with units as rows in numeric
+    curriculum order (cohort, then unit number; the last ``MAX_ROWS``) and terms as columns. The colour scale
+    ends at the 95th percentile of the non-zero cells (higher cells share the darkest colour, stated on the
+    colour bar); empty cells are white."""
+    s = current_style()
+    units = sorted(matrix.columns, key=unit_sort_key)[-MAX_ROWS:]
+    m = matrix[units].T  # units × terms
+    data = m.to_numpy(dtype=float)
+    norm, vmax, clipped = _quantile_norm(data)
+    fig = new_figure(row_height(len(units), extra=1.5))
     ax = fig.add_subplot()
-    im = ax.imshow(matrix.to_numpy(), cmap="YlOrRd", aspect="auto")
-    ax.set_yticks(range(matrix.shape[0]), matrix.index, fontsize=8)
-    ax.set_xticks(range(matrix.shape[1]), matrix.columns, fontsize=7, rotation=45, ha="right",
-                  rotation_mode="anchor")
-    fig.colorbar(im, ax=ax, shrink=0.7, label="每万词")
+    cmap = sequential_cmap()
+    im = ax.imshow(np.ma.masked_equal(data, 0), cmap=cmap, norm=norm, aspect="auto", interpolation="nearest")
+    ax.set_yticks(range(len(units)), [short_label(u, s.label_chars + 4) for u in units])
+    ax.set_xticks(range(m.shape[1]), [short_label(t, 6) for t in m.columns], rotation=90)
+    ax.tick_params(axis="x", length=0)
+    ax.set_xlabel("高频词（各单元最常用词的并集）")
+    ax.set_ylabel("课程单元（期次、单元序号）")
+    bar = fig.colorbar(im, ax=ax, shrink=0.6, extend="max" if clipped else "neither", pad=0.01)
+    bar.set_label(f"每万词出现次数（色阶上限 = 非零值第 95 百分位 {vmax:.0f}；空白 = 0）")
     ax.set_title("高频词 × 课程单元（每万词）")
+    ax.spines[["left", "bottom"]].set_visible(False)
     return fig
 
 
-def keyness_bars(key: pd.DataFrame, groups: list, n: int = 8, title: str = "关键词",
-                 labels: dict | None = None) -> Figure:
-    """Diverging bars per group: the ``n`` most key terms (positive G²) and the ``n`` most under-used (negative);
-    ``labels`` maps a group to its panel title."""
-    cols = min(3, len(groups)) or 1
+@styled
+def keyness_bars(key: pd.DataFrame, groups: list, n: int = 8, title: str = "各组关键词（对其余各组）",
+                 labels: dict | None = None, heading: str | None = None) -> Figure:
+    """Diverging bars per group: the ``n`` most key terms (positive G², over-used) and the ``n`` most under-used
+    (negative), p(G²) < 0.05 only; ``labels`` maps a group to its panel title; ``heading`` (or ``title``) is the
+    figure title. Each panel has its own x scale (stated in the x label)."""
+    s = current_style()
+    cols = min(3 if s.figure_size == "double" else 2, len(groups)) or 1
     rows = math.ceil(len(groups) / cols) or 1
-    fig = new_figure(4.0 * cols, 3.6 * rows + 0.5)
+    fig = new_figure(rows * (2 * n * s.font_size * 1.35 / 72 + 0.45) + 0.9)
     axes = fig.subplots(rows, cols, squeeze=False)
     for i, ax in enumerate(axes.flat):
         if i >= len(groups):
             ax.set_visible(False)
             continue
         g = key[(key.group == groups[i]) & (key.p_g2 < 0.05)]
-        top = pd.concat([g[g.g2 > 0].head(n), g[g.g2 < 0].tail(n)]).sort_values("g2")
-        colors = [PALETTE[0] if v > 0 else PALETTE[1] for v in top.g2]
-        ax.barh(top.term, top.g2, color=colors)
-        ax.axvline(0, color="#333333", linewidth=0.8)
-        ax.set_title(str((labels or {}).get(groups[i], groups[i])), fontsize=10)
-        ax.tick_params(axis="y", labelsize=8)
-        ax.tick_params(axis="x", labelsize=7)
-        ax.set_xlabel("±G²（对数似然）", fontsize=8)
-    fig.suptitle(title)
+        top = pd.concat([g[g.g2 > 0].head(n), g[g.g2 < 0].tail(n)]).sort_values("g2", kind="stable")
+        y = range(len(top))
+        ax.barh(list(y), top.g2, color=[DIVERGING[0] if v > 0 else DIVERGING[1] for v in top.g2], height=0.75)
+        ax.set_yticks(list(y), [short_label(t, 8) for t in top.term])
+        ax.axvline(0, color="#333333", linewidth=0.6)
+        ax.set_title(short_label((labels or {}).get(groups[i], groups[i]), 16), fontsize=s.label_size, pad=2)
+        if not len(top):
+            ax.text(0.5, 0.5, "（无 p < 0.05 的词）", ha="center", va="center", transform=ax.transAxes)
+    for ax in axes.flat:
+        if ax.get_visible():
+            ax.set_xlabel("±G²", labelpad=1)
+    fig.legend(handles=[Patch(color=DIVERGING[0], label="本组多用（G² > 0）"),
+                        Patch(color=DIVERGING[1], label="本组少用（G² < 0）")],
+               loc="outside lower center", ncols=2, frameon=False,
+               title="条长 = 带符号的对数似然比 G²（仅 p < 0.05 的词；各面板横轴刻度不同）")
+    fig.suptitle(plain_label(heading or title))
     return fig
 
 
-def coverage_heatmap(table: pd.DataFrame, title: str = "课程单元 × 栏目（问答条数）") -> Figure:
-    """Heat map of a unit × category count table, counts printed in cells (the last ``MAX_ROWS`` units)."""
-    from .overview import MAX_ROWS
-
-    table = table.tail(MAX_ROWS)
-    fig = new_figure(2.8 + 0.7 * table.shape[1], 0.42 * table.shape[0] + 1.8)
+def count_heatmap(table: pd.DataFrame, title: str, xlabel: str = "", ylabel: str = "",
+                  value_label: str = "问答条数（条）") -> Figure:
+    """Heat map of a count table (rows × columns, in the given order): counts printed in the cells, empty cells
+    white, sequential colour-blind-safe scale from 0 to the largest count. Called inside a styled function."""
+    s = current_style()
+    data = table.to_numpy(dtype=float)
+    rows, cols = data.shape
+    fig = new_figure(row_height(rows, per_row_pt=s.font_size * 2.0, extra=1.9))
     ax = fig.add_subplot()
-    data = table.to_numpy()
-    im = ax.imshow(data, cmap="Greens", aspect="auto")
-    ax.set_yticks(range(table.shape[0]), table.index, fontsize=8)
-    ax.set_xticks(range(table.shape[1]), [str(c) for c in table.columns], fontsize=8, rotation=35, ha="right",
+    cmap = sequential_cmap()
+    vmax = max(float(data.max()) if data.size else 1.0, 1.0)
+    im = ax.imshow(np.ma.masked_equal(data, 0), cmap=cmap, vmin=0, vmax=vmax, aspect="auto",
+                   interpolation="nearest")
+    ax.set_yticks(range(rows), [short_label(x, s.label_chars + 4) for x in table.index])
+    ax.set_xticks(range(cols), [short_label(x, 14) for x in table.columns], rotation=40, ha="right",
                   rotation_mode="anchor")
-    vmax = data.max() or 1
-    for i in range(data.shape[0]):
-        for j in range(data.shape[1]):
-            if data[i, j]:
-                ax.text(j, i, str(int(data[i, j])), ha="center", va="center", fontsize=8,
-                        color="white" if data[i, j] > vmax / 2 else "black")
-    fig.colorbar(im, ax=ax, shrink=0.7, label="条数")
-    ax.set_title(title)
+    ax.set_xticks(np.arange(cols + 1) - 0.5, minor=True)
+    ax.set_yticks(np.arange(rows + 1) - 0.5, minor=True)
+    ax.grid(which="minor", color="#eeeeee", linewidth=0.5)
+    ax.tick_params(which="minor", length=0)
+    ax.spines[:].set_visible(False)
+    if rows * cols <= 1500:
+        for i in range(rows):
+            for j in range(cols):
+                v = data[i, j]
+                if v:
+                    ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=s.font_size - 0.5,
+                            color="white" if v > vmax * 0.55 else "black")
+    if xlabel:
+        ax.set_xlabel(xlabel)
+    if ylabel:
+        ax.set_ylabel(ylabel)
+    bar = fig.colorbar(im, ax=ax, shrink=0.6, pad=0.01)
+    bar.set_label(f"{value_label}；空白 = 0")
+    ax.set_title(plain_label(title))
     return fig
 
 
-def questions_per_unit(curric: pd.DataFrame) -> Figure:
-    """Horizontal bars: questions per unit of each cohort's curriculum, units taught but unasked included (0);
-    inferred titles are marked （推断）. The latest ``MAX_ROWS`` units when there are more."""
-    from .overview import MAX_ROWS
+@styled
+def coverage_heatmap(table: pd.DataFrame, title: str = "课程单元 × 栏目（问答条数）", xlabel: str | None = None) -> Figure:
+    """Heat map of a unit × category count table (units in the table's curriculum order, the last
+    ``MAX_ROWS``), counts printed in cells. ``xlabel`` defaults to 栏目 or 主题 (from the title)."""
+    table = table.tail(MAX_ROWS)
+    if xlabel is None:
+        xlabel = "主题（每条问答归入权重最高的主题）" if "主题" in title else "栏目（合集顺序）"
+    return count_heatmap(table, title, xlabel=xlabel, ylabel="课程单元（期次、单元序号）")
 
-    c = curric.tail(MAX_ROWS).iloc[::-1]
-    labels = [f"第{int(r.cohort)}期·第{int(r.unit_no)}单元 " + (r.unit_title or "（标题不详）")
-              + ("（推断）" if r.title_source == "inferred" else "") for r in c.itertuples()]
-    fig = new_figure(7.5, 0.3 * len(c) + 1.3)
+
+def _curriculum_label(r) -> str:
+    if getattr(r, "label", None) and isinstance(r.label, str):
+        text = r.label
+    elif pd.isna(r.unit_no):
+        text = f"第{int(r.cohort)}期·答疑讨论课"
+    else:
+        text = f"第{int(r.cohort)}期·第{int(r.unit_no)}单元 " + (r.unit_title or "（标题不详）")
+    return text + ("（推断）" if getattr(r, "title_source", "") == "inferred" else "")
+
+
+@styled
+def questions_per_unit(curric: pd.DataFrame) -> Figure:
+    """Horizontal bars: questions per unit of each cohort's curriculum (numeric order), units taught but unasked
+    included (0); inferred titles are marked （推断）. Coloured by cohort, with a legend. The latest
+    ``MAX_ROWS`` units when there are more."""
+    from .overview import cohort_color, cohort_legend
+
+    s = current_style()
+    c = curric.assign(_d=(curric.get("session_type", "unit") != "unit").astype(int),
+                      _n=pd.to_numeric(curric.unit_no, errors="coerce").fillna(0))
+    c = c.sort_values(["cohort", "_d", "_n"], kind="stable").tail(MAX_ROWS)
+    labels = [short_label(_curriculum_label(r), s.label_chars + 6) for r in c.itertuples()]
+    fig = new_figure(row_height(len(c), extra=1.0))
     ax = fig.add_subplot()
-    colors = [PALETTE[(int(x) - 1) % len(PALETTE)] for x in c.cohort]
-    ax.barh(labels, c.n_entries, color=colors)
-    for y, n in enumerate(c.n_entries):
-        ax.text(n + 0.1, y, str(int(n)), va="center", fontsize=7)
-    ax.tick_params(axis="y", labelsize=8)
-    ax.set_xlabel("问答条数")
-    ax.set_title("各期课程单元引出的问答条数（0 = 授课但无问答入册）")
+    y = list(range(len(c)))[::-1]
+    ax.barh(y, c.n_entries, color=[cohort_color(x) for x in c.cohort], height=0.7)
+    ax.set_yticks(y, labels)
+    for yy, n in zip(y, c.n_entries):
+        ax.text(n + 0.1, yy, str(int(n)), va="center")
+    ax.set_xlim(0, max(c.n_entries.max(), 1) * 1.1)
+    ax.set_xlabel("问答条数（条；0 = 授课但无问答入册）")
+    ax.set_title("各期课程单元引出的问答条数")
+    cohort_legend(ax, c.cohort, loc="lower right")
     return fig

@@ -1,0 +1,159 @@
+"""Titles, one-sentence captions and methods of every figure, from the facts of a run.
+
+``caption_for(stem, **facts)`` returns a :class:`Caption` (title, caption, method, source table) for any figure
+stem the stages produce. A caption says what is shown, what the marks mean and n; the method says how the
+numbers were made. Facts not given fall back to wording without the number, never to a wrong number.
+
+Facts used (all optional): ``n_entries`` (entries drawn), ``k`` (topics), ``k_chosen`` (True when k was chosen
+by the rule), ``seed``, ``perplexity`` (t-SNE), ``n_sections``, ``n_units``, ``n_cohorts``, ``n_nodes``,
+``n_edges``, ``n_labelled`` (nodes with a label), ``n_terms``, ``topic_id``, ``label`` (topic label / group
+name), ``npmi`` (co-occurrence threshold), ``q`` (colour-scale quantile), ``n_isolated``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Caption:
+    title: str
+    caption: str
+    method: str
+    source: str
+
+
+def _n(facts: dict, key: str, unit: str, lead: str = "共 ") -> str:
+    v = facts.get(key)
+    return f"{lead}{v} {unit}" if v is not None else ""
+
+
+def _paren(*parts: str) -> str:
+    parts = tuple(p for p in parts if p)
+    return f"（{'，'.join(parts)}）" if parts else ""
+
+
+def _k_method(facts: dict) -> str:
+    k = facts.get("k")
+    how = ("k 由稳定性与一致性规则选定" if facts.get("k_chosen", True) else "k 为手动指定")
+    return f"一致性 NMF 主题模型（k = {k}，{how}，随机种子 {facts.get('seed', 0)}）" if k else "一致性 NMF 主题模型"
+
+
+def _network(kind: str, what: str, edge: str, size: str):
+    def make(facts: dict) -> Caption:
+        n_lab, n_nodes = facts.get("n_labelled"), facts.get("n_nodes")
+        labelled = ("每个节点都有标注" if n_lab is None or n_lab == n_nodes
+                    else f"标注连接最多的 {n_lab} 个节点")
+        return Caption(
+            title=what,
+            caption=(f"{what}{_paren(_n(facts, 'n_nodes', '个节点'), _n(facts, 'n_edges', '条边', ''))}："
+                     f"颜色表示节点类型，节点面积与{size}成正比，边宽与{edge}成正比；{labelled}。"),
+            method=kind, source="network_edges")
+    return make
+
+
+def _wordcloud_topic(facts: dict) -> Caption:
+    t, label = facts.get("topic_id", ""), facts.get("label", "")
+    return Caption(f"主题 {t} 词云", f"主题 {t}（{label}）权重最高的词，字号与词在主题中的权重成正比；"
+                   "位置和颜色无含义。", _k_method(facts) + "；词权重 = 主题中心的 tf-idf 均值", "topic_terms")
+
+
+def _wordcloud_group(by: str):
+    def make(facts: dict) -> Caption:
+        name = facts.get("label", "")
+        return Caption(f"{name} 词云", f"{name}最常用的词（至多 80 个），字号与出现次数成正比；位置和颜色无含义"
+                       f"{_paren(_n(facts, 'n_entries', '条问答'))}。", "词频（分词后计数，停用词已去除）",
+                       f"term_freq_by_{by}")
+    return make
+
+
+CAPTIONS = {
+    "overview_entries_by_section": lambda f: Caption(
+        "各栏目问答条数",
+        f"每个栏目收录的问答条数{_paren(_n(f, 'n_entries', '条'), _n(f, 'n_sections', '个栏目', ''))}，"
+        "按培训期次分色堆叠；条末数字为合计。", "计数（每条问答计一次）", "entries"),
+    "overview_entries_by_unit": lambda f: Caption(
+        "各课程单元问答条数",
+        f"每期每个课程单元及答疑讨论课引出的问答条数{_paren(_n(f, 'n_entries', '条'), _n(f, 'n_units', '个单元', ''))}，"
+        "按期次、单元序号排列并按期次着色。", "计数（问答按来源说明归入课程单元）", "units"),
+    "topics_top_terms": lambda f: Caption(
+        "各主题关键词",
+        f"{f.get('k', '各')} 个主题各自权重最高的 8 个词；条长为词在主题中的权重（各面板横轴相同），"
+        "面板标题给出归入该主题的问答条数。", _k_method(f) + "；词权重 = 主题中心的 tf-idf 均值", "topic_terms"),
+    "topics_section_heatmap": lambda f: Caption(
+        "栏目 × 主题",
+        f"每个栏目的问答落在各主题的条数{_paren(_n(f, 'n_entries', '条问答'), _n(f, 'k', '个主题', ''))}；"
+        "格中数字为条数，空白为 0，颜色越深条数越多。", _k_method(f) + "；每条问答归入权重最高的主题，与编者栏目交叉计数",
+        "entry_topics"),
+    "topics_entry_map": lambda f: Caption(
+        "问答分布图",
+        f"每个点是一条问答{_paren(_n(f, 'n_entries', '条'))}，颜色为所属主题；距离近表示用词相近，坐标轴无单位；"
+        "圈出并标注每个主题权重最高的问答。",
+        "tf-idf → LSA（≤ 20 维）→ t-SNE（余弦距离" + (f"，困惑度 {f['perplexity']:g}" if f.get("perplexity") else "")
+        + f"，随机种子 {f.get('seed', 0)}）；主题：" + _k_method(f), "entry_map"),
+    "network_instructor_topic": _network("二部图（教员—主题）", "教员 — 主题", "该教员在该主题作答的问答条数",
+                                         "问答条数"),
+    "network_trainee_topic": _network("二部图（学员—主题）", "学员 — 主题", "该学员在该主题提问的条数", "问答条数"),
+    "network_hospital_topic": _network("二部图（医院—主题）", "医院 — 主题", "该医院学员在该主题提问的条数",
+                                       "问答条数"),
+    "network_trainee_instructor": _network("有向二部图（提问学员 → 作答教员）", "学员 → 教员（谁的问题由谁作答）",
+                                           "该学员的问题由该教员作答的条数", "问答条数"),
+    "network_instructor_coanswer": _network("共现网络（两位教员在同一条问答中作答即相连；孤立者列于图中）",
+                                            "教员共同作答", "两人共同作答的问答条数", "与他人共同作答的条数"),
+    "network_term_cooccurrence": lambda f: _network(
+        f"关键词共现网络（发言为窗口，NPMI ≥ {f.get('npmi', 0.25)} 且同现 ≥ 2 次才连边）", "关键词共现",
+        "两词同现的发言数", "出现该词的发言数")(f),
+    "trends_top_terms_by_cohort": lambda f: Caption(
+        "高频词在各期的使用",
+        f"各期最常用的{_n(f, 'n_terms', '个', ' ').strip() or ''}词每万词的出现次数（各面板纵轴相同）；"
+        "点旁数字为使用该词的问答条数，条数少时的起伏可能来自个别长回答。", "词频（每万词）与文档频次（问答条数）",
+        "term_freq_by_cohort"),
+    "trends_terms_by_unit": lambda f: Caption(
+        "高频词 × 课程单元",
+        f"高频词在各课程单元中每万词的出现次数{_paren(_n(f, 'n_units', '个单元'), _n(f, 'n_terms', '个词', ''))}；"
+        f"单元按期次、单元序号排列，空白为 0，色阶上限为非零值的第 {int(100 * f.get('q', 0.95))} 百分位（更高值同色）。",
+        "词频（每万词）", "term_freq_by_unit"),
+    "keyness_by_cohort": lambda f: Caption(
+        "各期关键词（对其余各期）",
+        "每期相对其余各期多用（蓝）和少用（橙红）最突出的词，条长为带符号的 G²（各面板横轴不同），仅列 p < 0.05 的词。",
+        "对数似然 G²（词次层面，描述性，未校正多重比较）", "keyness_by_cohort"),
+    "keyness_by_section": lambda f: Caption(
+        "各栏目关键词（对其余栏目）",
+        "每个栏目相对其余栏目多用（蓝）和少用（橙红）最突出的词，条长为带符号的 G²（各面板横轴不同），仅列 p < 0.05 的词。",
+        "对数似然 G²（词次层面，描述性，未校正多重比较）", "keyness_by_section"),
+    "coverage_unit_by_section": lambda f: Caption(
+        "课程单元 × 栏目",
+        f"每个课程单元（及答疑讨论课）的问答落在各栏目的条数{_paren(_n(f, 'n_entries', '条问答'))}；"
+        "格中数字为条数，空白为 0。", "交叉计数", "unit_by_section"),
+    "coverage_unit_by_topic": lambda f: Caption(
+        "课程单元 × 主题",
+        f"每个课程单元的问答落在各主题的条数{_paren(_n(f, 'n_entries', '条问答'), _n(f, 'k', '个主题', ''))}；"
+        "格中数字为条数，空白为 0。", _k_method(f) + "；每条问答归入权重最高的主题，与课程单元交叉计数",
+        "unit_by_topic"),
+    "coverage_questions_per_unit": lambda f: Caption(
+        "各课程单元的问答条数",
+        f"每期课程表中每个单元引出的问答条数{_paren(_n(f, 'n_units', '个单元'))}，0 表示授课但无问答入册；"
+        "标题注“推断”者取自其他期次的同序号单元。", "计数（课程表 × 问答来源说明）", "curriculum"),
+}
+
+PATTERNS = [
+    (re.compile(r"topics_wordcloud_\d+$"), _wordcloud_topic),
+    (re.compile(r"wordcloud_cohort_\d+$"), _wordcloud_group("cohort")),
+    (re.compile(r"wordcloud_section_\d+$"), _wordcloud_group("section")),
+]
+
+
+def caption_for(stem: str, **facts) -> Caption:
+    """Title, caption, method and source table of the figure ``stem``; raises KeyError for an unknown stem."""
+    if stem in CAPTIONS:
+        return CAPTIONS[stem](facts)
+    for pattern, make in PATTERNS:
+        if pattern.match(stem):
+            return make(facts)
+    raise KeyError(f"no caption for figure {stem!r}")
+
+
+def known(stem: str) -> bool:
+    """Whether :func:`caption_for` knows ``stem``."""
+    return stem in CAPTIONS or any(p.match(stem) for p, _ in PATTERNS)

@@ -1,0 +1,133 @@
+"""Figure index and gallery: what each figure shows, how it was made and the data it was drawn from.
+
+:func:`write_index` writes, beside the figure files,
+
+- ``figures/index.csv``: one row per figure — stem, title, caption, method, source table, files, data file;
+- ``figures/data/<stem>.csv``: the source table of each figure (UTF-8 with BOM, formula cells neutralised);
+- ``figures/index.html``: a gallery page, every figure with its title, caption and method; the PNG thumbnail
+  links to the SVG (or PDF) beside it, for choosing what goes into a paper.
+
+A figure spec is any object with ``stem, title, caption, method, source`` attributes (the pipeline's
+:class:`corpus_tools.study.FigureSpec`, or :class:`FigureInfo` here).
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Mapping
+
+import pandas as pd
+
+ORDER = ("png", "svg", "pdf")
+INDEX_COLUMNS = ["stem", "title", "caption", "method", "source", "files", "data"]
+
+
+@dataclass
+class FigureInfo:
+    """The descriptive part of a figure spec."""
+
+    stem: str
+    title: str = ""
+    caption: str = ""
+    method: str = ""
+    source: str = ""
+
+
+def _specs(specs) -> list:
+    return list(specs.values()) if isinstance(specs, Mapping) else list(specs)
+
+
+def _files(stem: str, figdir: Path, rendered: Mapping | None) -> list[str]:
+    if rendered is not None and stem in rendered:
+        fmts = list(rendered[stem])
+    else:
+        fmts = [p.suffix[1:] for p in sorted(figdir.glob(f"{stem}.*"))]
+    return [f"{stem}.{fmt}" for fmt in sorted(set(fmts), key=lambda f: (ORDER.index(f) if f in ORDER else 9, f))]
+
+
+def index_table(specs, figdir: str | Path, tables: Mapping[str, pd.DataFrame],
+                rendered: Mapping | None = None) -> pd.DataFrame:
+    """The rows of ``index.csv`` (columns :data:`INDEX_COLUMNS`), in the order of ``specs``. ``files`` lists
+    the figure's files separated by ``;``; ``data`` is ``data/<stem>.csv`` when its source table is known."""
+    figdir = Path(figdir)
+    rows = []
+    for spec in _specs(specs):
+        stem = spec.stem
+        source = getattr(spec, "source", "") or ""
+        rows.append(dict(stem=stem, title=getattr(spec, "title", "") or "", caption=getattr(spec, "caption", "") or "",
+                         method=getattr(spec, "method", "") or "", source=source,
+                         files=";".join(_files(stem, figdir, rendered)),
+                         data=f"data/{stem}.csv" if source in tables else ""))
+    return pd.DataFrame(rows, columns=INDEX_COLUMNS)
+
+
+def write_index(specs, figdir: str | Path, tables: Mapping[str, pd.DataFrame],
+                rendered: Mapping[str, Mapping[str, bytes]] | None = None) -> list[Path]:
+    """Write ``index.csv``, ``data/<stem>.csv`` (each figure's source table) and ``index.html`` under
+    ``figdir``; returns the paths written. ``rendered`` (stem → format → bytes), when given, says which files
+    each figure has; otherwise the files present in ``figdir`` are listed."""
+    from ..store import write_table, write_text
+
+    figdir = Path(figdir)
+    index = index_table(specs, figdir, tables, rendered)
+    written = write_table(index, figdir, "index", ("csv",))
+    for row in index.itertuples():
+        if row.data:
+            written += write_table(tables[row.source], figdir / "data", row.stem, ("csv",))
+    written.append(write_text(figdir / "index.html", gallery_html(index)))
+    return written
+
+
+_CSS = """
+body{font-family:"Noto Sans CJK SC","Noto Sans SC","PingFang SC","Microsoft YaHei",sans-serif;margin:0;
+     color:#222;background:#fafafa;line-height:1.55}
+header{padding:1rem 1.5rem;background:#fff;border-bottom:1px solid #ddd}
+h1{font-size:1.3rem;margin:0 0 .3rem}
+main{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,26rem),1fr));gap:1rem;padding:1rem 1.5rem}
+figure{margin:0;background:#fff;border:1px solid #ddd;border-radius:6px;padding:.8rem;display:flex;
+       flex-direction:column}
+figure img{width:100%;height:auto;border:1px solid #eee;background:#fff}
+figcaption{font-size:.92rem}
+figcaption h2{font-size:1rem;margin:.5rem 0 .2rem}
+.method,.links{color:#555;font-size:.85rem;margin:.25rem 0}
+code{font-size:.8rem;background:#f1f1f1;padding:0 .2rem;border-radius:3px}
+a{color:#0b5cad}
+"""
+
+
+def gallery_html(index: pd.DataFrame) -> str:
+    """The gallery page for the rows of ``index.csv``: a figure card per row, thumbnails linking to the
+    vector file, captions, methods, and links to every file and the data table."""
+    e = html.escape
+    cards = []
+    for r in index.itertuples():
+        files = [f for f in str(r.files).split(";") if f]
+        png = next((f for f in files if f.endswith(".png")), None)
+        vector = next((f for f in files if f.endswith(".svg")), None) or next(
+            (f for f in files if f.endswith(".pdf")), None) or png
+        img = (f'<a href="{e(vector)}"><img src="{e(png)}" alt="{e(r.title or r.stem)}" loading="lazy"></a>'
+               if png else "")
+        links = " · ".join(f'<a href="{e(f)}">{e(f.rsplit(".", 1)[-1].upper())}</a>' for f in files)
+        if r.data:
+            links += f' · <a href="{e(r.data)}">数据（CSV）</a>'
+        source = f"；数据表 <code>{e(r.source)}</code>" if r.source else ""
+        cards.append(
+            f'<figure id="{e(r.stem)}">{img}<figcaption><h2>{e(r.title or r.stem)}</h2>'
+            f"<p>{e(r.caption)}</p>"
+            f'<p class="method">方法：{e(r.method) or "—"}{source}</p>'
+            f'<p class="links"><code>{e(r.stem)}</code> · {links}</p></figcaption></figure>')
+    return ("<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            f"<title>图表目录</title><style>{_CSS}</style></head><body>"
+            f"<header><h1>图表目录（共 {len(index)} 幅）</h1>"
+            "<p>点击缩略图打开矢量图（SVG，文字可编辑）；每幅图下列出说明、方法与作图所用的数据表。"
+            "清单另见 <a href=\"index.csv\">index.csv</a>。</p></header>"
+            f"<main>{''.join(cards)}</main></body></html>\n")
+
+
+def describe(specs: Iterable) -> pd.DataFrame:
+    """stem, title, caption, method, source of ``specs`` (for notebooks and the report)."""
+    return pd.DataFrame([dict(stem=s.stem, title=s.title, caption=s.caption, method=s.method, source=s.source)
+                         for s in _specs(specs)], columns=INDEX_COLUMNS[:5])

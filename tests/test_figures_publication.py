@@ -1,0 +1,261 @@
+"""Every figure is fit for a paper: drawn without missing glyphs or layout failures, at a journal column's size,
+with CJK fonts embedded as TrueType in PDF, text kept as text in SVG, labels cut and shown literally, numeric
+unit order, legends, captions for every figure and a gallery (issue 14)."""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import subprocess
+import sys
+import warnings
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from corpus_tools.plots import captions, gallery, overview, style, topics, trends
+from corpus_tools.plots.style import COLUMN_CM, CM, MAX_HEIGHT_CM, figure_bytes, figure_style
+from corpus_tools.study import Params, analyse
+
+BAD_WARNING = re.compile(r"Glyph .* missing|missing from font|constrained_layout not applied|[Tt]ight.?layout|"
+                         r"layout not applied|axes sizes collapsed")
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.fixture(scope="session")
+def study(booklet):
+    """The bundled booklet analysed once for all tests here (k fixed at 8 so the test does not choose k)."""
+    return analyse(booklet, Params(k=8, jobs=1))
+
+
+def _render_checked(make, fmt: str = "png", dpi: int = 72, caplog=None) -> tuple[object, bytes]:
+    """Draw a figure and render it; fail on a missing glyph, a layout warning or a font-not-found log."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig = make()
+        data = figure_bytes(fig, fmt, dpi=dpi)
+    bad = [str(w.message) for w in caught if BAD_WARNING.search(str(w.message))]
+    assert not bad, bad
+    if caplog is not None:
+        assert not [r.message for r in caplog.records if "findfont" in r.getMessage()]
+    return fig, data
+
+
+def test_every_figure_renders_clean_at_column_width(study, caplog):
+    caplog.set_level(logging.WARNING, logger="matplotlib.font_manager")
+    assert len(study.figures) >= 30  # 18 charts + 8 topic clouds + 12 cohort/section clouds on this booklet
+    width = COLUMN_CM["double"] * CM
+    for stem, spec in study.figures.items():
+        fig, png = _render_checked(spec.make, caplog=caplog)
+        w, h = fig.get_size_inches()
+        assert w == pytest.approx(width, abs=0.01), stem
+        assert h <= MAX_HEIGHT_CM * CM + 1e-6, stem
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 3000, stem
+
+
+def test_single_column_size(booklet):
+    with figure_style(figure_size="single"):
+        fig, _ = _render_checked(lambda: overview.entries_by_section(booklet.entries))
+    assert fig.get_size_inches()[0] == pytest.approx(8.5 / 2.54, abs=0.01)
+    with pytest.raises(ValueError):
+        style.FigureStyle(figure_size="a4")
+
+
+def test_png_dpi_is_a_parameter(booklet):
+    fig = overview.entries_by_section(booklet.entries)
+    from PIL import Image
+    import io
+
+    for dpi in (200, 300):
+        img = Image.open(io.BytesIO(figure_bytes(fig, "png", dpi=dpi)))
+        # the canvas is exactly the figure size (no tight bbox): width in pixels = inches × dpi
+        assert abs(img.size[0] - fig.get_size_inches()[0] * dpi) <= 1
+
+
+def test_pdf_embeds_cjk_font_as_truetype(study, tmp_path):
+    assert shutil.which("pdffonts"), "install poppler-utils"
+    for stem in ("overview_entries_by_section", "network_trainee_instructor", "trends_terms_by_unit"):
+        fig = study.figures[stem].make()
+        (pdf,) = style.save_figure(fig, tmp_path / stem, ("pdf",))
+        out = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True)
+        rows = [line for line in out.stdout.splitlines() if "NotoSansCJK" in line]
+        assert rows, out.stdout
+        for row in rows:
+            assert "CID TrueType" in row, row  # TrueType outlines, as the font dictionary declares
+            cols = row.split()
+            assert cols[cols.index("Identity-H") + 1] == "yes", row  # emb
+        assert "Mismatch" not in out.stderr, out.stderr
+        if shutil.which("pdftotext"):
+            text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+            assert CJK.search(text), "PDF text is not extractable as Chinese"
+    # the booklet's section 信息规划 is a tick label of the overview figure and can be searched in its PDF
+    text = subprocess.run(["pdftotext", str(tmp_path / "overview_entries_by_section.pdf"), "-"],
+                          capture_output=True, text=True).stdout
+    assert "信息规划" in text
+
+
+def test_svg_keeps_text_as_text_with_the_cjk_family(study):
+    svg = figure_bytes(study.figures["overview_entries_by_section"].make(), "svg").decode("utf-8")
+    root = ET.fromstring(svg)
+    texts = [el for el in root.iter() if el.tag.endswith("}text")]
+    assert texts, "no <text> elements: text was stored as outlines"
+    chinese = ["".join(el.itertext()) for el in texts if CJK.search("".join(el.itertext()))]
+    assert "信息规划" in chinese and "系统集成" in chinese  # two of the booklet's sections, as editable text
+    assert style.svg_font_family() == "'Noto Sans CJK SC', 'DejaVu Sans'"
+    assert all(style.svg_font_family() in el.get("style", "") for el in texts if CJK.search("".join(el.itertext())))
+
+
+def test_long_label_cannot_grow_the_canvas(booklet):
+    e = booklet.entries.copy()
+    e.loc[e.section == e.section.iloc[0], "section"] = "很长的栏目名" * 500  # 3,000 characters
+    fig, png = _render_checked(lambda: overview.entries_by_section(e), dpi=100)
+    w, h = fig.get_size_inches()
+    assert w == pytest.approx(COLUMN_CM["double"] * CM, abs=0.01) and h <= MAX_HEIGHT_CM * CM
+    from PIL import Image
+    import io
+
+    size = Image.open(io.BytesIO(png)).size
+    assert abs(size[0] - w * 100) <= 1 and abs(size[1] - h * 100) <= 1
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert max(len(t) for t in labels) <= 30 and any(t.endswith("…") for t in labels)
+
+
+def test_dollar_label_renders_literally(booklet):
+    e = booklet.entries.copy()
+    e.loc[e.section == e.section.iloc[0], "section"] = r"$\badcmd{x}$"
+    fig, _ = _render_checked(lambda: overview.entries_by_section(e))  # mathtext would raise a ParseException
+    svg = figure_bytes(fig, "svg").decode("utf-8")
+    assert r"$\badcmd{x}$" in svg
+
+
+def test_units_in_numeric_order(study):
+    fig = study.figures["trends_terms_by_unit"].make()
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    # the booklet has 第1期 units 3–7 and 10–12: unit 3 must come before unit 10 (text order puts 10 first)
+    first_3 = next(i for i, t in enumerate(labels) if t.startswith("第1期·第3单元"))
+    first_10 = next(i for i, t in enumerate(labels) if t.startswith("第1期·第10单元"))
+    assert first_3 < first_10
+    cohorts = [int(re.match(r"第(\d+)期", t).group(1)) for t in labels]
+    assert cohorts == sorted(cohorts)
+    assert trends.unit_sort_key("第3期·第2单元 医院信息规划") < trends.unit_sort_key("第3期·第11单元 X")
+    assert trends.unit_sort_key("第3期·第2单元") < trends.unit_sort_key("第3期·答疑讨论课") < \
+        trends.unit_sort_key("第10期·第1单元")
+
+
+def test_heat_map_colour_scale_resists_one_outlier():
+    m = pd.DataFrame({"第1期·第1单元 A": [10.0, 20.0, 30.0], "第1期·第2单元 B": [15.0, 25.0, 5000.0]},
+                     index=["甲", "乙", "丙"])
+    fig, _ = _render_checked(lambda: trends.terms_by_unit_heatmap(m))
+    im = fig.axes[0].images[0]
+    assert im.norm.vmax < 5000 / 2  # one outlier does not set the scale for everything else
+    assert "百分位" in fig.axes[-1].get_ylabel()  # and the colour bar says so
+
+
+def test_network_figures_label_every_node_and_have_legends(study):
+    G = study.graphs["trainee_instructor"]
+    fig = study.figures["network_trainee_instructor"].make()
+    shown = {t.get_text() for t in fig.axes[0].texts}
+    names = {d["label"] for _, d in G.nodes(data=True)}
+    assert names <= shown, sorted(names - shown)
+    legend = " ".join(t.get_text() for lg in fig.legends for t in lg.get_texts())
+    assert "节点大小" in legend and "边宽" in legend and "学员" in legend and "教员" in legend
+    # the co-answer network: isolated instructors are listed, not scattered over empty space
+    fig = study.figures["network_instructor_coanswer"].make()
+    Gc = study.graphs["instructor_coanswer"]
+    isolated = [d["label"] for n, d in Gc.nodes(data=True) if Gc.degree(n) == 0]
+    note = fig.axes[0].get_title(loc="left")
+    assert all(name in note for name in isolated)
+
+
+def test_large_node_does_not_hide_its_label(study):
+    """薛万国 answers the most entries (his node is the largest): his label starts beyond the node's edge."""
+    fig = study.figures["network_instructor_topic"].make()
+    ax = fig.axes[0]
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    label = next(t for t in ax.texts if t.get_text() == "薛万国")
+    bbox = label.get_window_extent(renderer)
+    x_node = ax.transData.transform(label.xy)[0]
+    nodes = ax.collections[-1]
+    radius_px = np.sqrt(nodes.get_sizes().max()) / 2 * fig.dpi / 72
+    assert bbox.x1 <= x_node - radius_px  # label on the left, ending before the node begins
+
+
+def test_entry_map_says_what_it_is(study):
+    fig = study.figures["topics_entry_map"].make()
+    ax = fig.axes[0]
+    assert "t-SNE" in ax.get_title(loc="left") and "t-SNE" in ax.get_xlabel()
+    legend = [t.get_text() for lg in fig.legends for t in lg.get_texts()]
+    assert len(legend) == len(study.tables["topics"])
+    # one representative title per topic, e.g. entry 1's title starts 医院信息科为什么要具备规划能力
+    assert sum(t.get_text().startswith("#") for t in ax.texts) == len(study.tables["topics"])
+
+
+def test_axis_titles_everywhere(study):
+    for stem in ("topics_top_terms", "overview_entries_by_unit", "coverage_questions_per_unit",
+                 "trends_top_terms_by_cohort", "keyness_by_section"):
+        fig = study.figures[stem].make()
+        labels = [ax.get_xlabel() for ax in fig.axes] + [fig.get_supxlabel() if fig._supxlabel else ""]
+        assert any(labels), stem
+    fig = study.figures["overview_entries_by_unit"].make()
+    assert fig.axes[0].get_legend() is not None  # cohort colours explained
+
+
+def test_word_cloud_is_native_size_and_loads_the_font_once():
+    topics._truetype.cache_clear()
+    freqs = {"集成平台": 10, "数据": 8, "需求": 5, "厂商": 3, "接口": 2}
+    fig = topics.word_cloud(freqs, "主题 0：测试", seed=0)
+    first = topics._truetype.cache_info().misses
+    fig2 = topics.word_cloud(freqs, "主题 0：测试", seed=0)
+    assert topics._truetype.cache_info().misses == first  # second cloud: every font size from the cache
+    a, b = fig.axes[0].images[0].get_array(), fig2.axes[0].images[0].get_array()
+    assert np.array_equal(a, b)  # same seed, same picture
+    s = style.current_style()
+    ax_px = fig.axes[0].get_position().width * fig.get_figwidth() * s.dpi
+    assert a.shape[1] == pytest.approx(ax_px, abs=2)  # rendered at the pixel size it is saved at
+
+
+def test_no_backend_switch_on_import():
+    code = ("import matplotlib; matplotlib.use('svg'); import corpus_tools, corpus_tools.plots.style, "
+            "corpus_tools.plots.network, corpus_tools.plots.topics, corpus_tools.plots.trends; "
+            "print(matplotlib.get_backend())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "svg"
+
+
+def test_captions_cover_every_figure(study):
+    facts = dict(n_entries=len(study.booklet.entries), k=8, k_chosen=False, seed=0, perplexity=10.0)
+    for stem, spec in study.figures.items():
+        c = captions.caption_for(stem, **facts, label="测试", topic_id=0)
+        assert c.title and c.caption.endswith("。") and c.method, stem
+        assert c.source in study.tables or c.source in ("entries", "units"), (stem, c.source)
+    c = captions.caption_for("topics_entry_map", **facts)
+    assert "68" in c.caption and "困惑度 10" in c.method and "种子 0" in c.method
+    with pytest.raises(KeyError):
+        captions.caption_for("no_such_figure")
+
+
+def test_gallery_index_and_data(study, tmp_path):
+    stems = ["overview_entries_by_section", "topics_top_terms", "network_trainee_topic", "wordcloud_cohort_01"]
+    specs = {s: study.figures[s] for s in stems}
+    rendered = {s: {"png": b"x", **({} if specs[s].raster_only else {"svg": b"y"})} for s in stems}
+    tables = {**study.tables, "entries": study.booklet.entries}
+    paths = gallery.write_index(specs, tmp_path, tables, rendered)
+    index = pd.read_csv(tmp_path / "index.csv", encoding="utf-8-sig")
+    assert list(index.columns) == gallery.INDEX_COLUMNS
+    assert list(index.stem) == stems
+    row = index.set_index("stem").loc["overview_entries_by_section"]
+    assert row.files == "overview_entries_by_section.png;overview_entries_by_section.svg"
+    assert row.data == "data/overview_entries_by_section.csv"
+    data = pd.read_csv(tmp_path / "data" / "overview_entries_by_section.csv", encoding="utf-8-sig")
+    assert len(data) == 68  # the source table: one row per entry of the booklet
+    assert index.set_index("stem").loc["wordcloud_cohort_01"].files == "wordcloud_cohort_01.png"
+    page = (tmp_path / "index.html").read_text(encoding="utf-8")
+    for s in stems:
+        assert f'id="{s}"' in page and f'src="{s}.png"' in page
+    assert '<a href="overview_entries_by_section.svg"><img' in page
+    assert tmp_path / "index.html" in paths
+    assert page.count("<figure") == page.count("</figure>") == len(stems)
