@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
 from .labels import short_label
@@ -86,5 +87,8 @@ def ca_biplot(coords: pd.DataFrame, inertia: pd.DataFrame, title: str = "对应�
     ax.set_xlabel(f"第 1 维（{share[0]:.1%}）")
     ax.set_ylabel(f"第 2 维（{share[1]:.1%}）")
     ax.set_title(title)
-    ax.legend(loc="best", fontsize="small", frameon=False)
+    handles = [Line2D([], [], marker="o", ls="", color=PALETTE[7], alpha=0.6, markersize=7, label=kinds[0])]
+    if len(cols):
+        handles.append(Line2D([], [], marker="s", ls="", color=PALETTE[1], markersize=7, label=kinds[-1]))
+    fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), fontsize="small", frameon=False)
     return fig
