@@ -147,3 +147,13 @@ def test_tokens_table(booklet, tokenizer, toks):
     assert (toks.token == "集成平台").sum() == booklet_text(booklet).count("集成平台")
     assert not toks.token.str.fullmatch(r"[，。？、：；（）“”！\s]+").any()  # punctuation is not a word
     assert toks.equals(tokens_table(booklet, tokenizer))  # deterministic
+
+
+def test_tokens_table_uses_the_tokenizers_synonyms(booklet, tmp_path):
+    syn = tmp_path / "syn.csv"
+    syn.write_text("concept,variant\n平台,集成平台\n", encoding="utf-8")
+    tk = tokenizer_for(booklet, synonyms=syn, cache_dir=tmp_path)
+    toks = tokens_table(booklet, tk)
+    assert set(toks.concept[toks.token == "集成平台"]) == {"平台"}
+    assert set(toks.concept[toks.token == "信息科"]) == {"信息科"}  # the shipped mapping is not used
+    assert set(tokens_table(booklet, tk, synonyms={}).concept[toks.token == "集成平台"]) == {"集成平台"}

@@ -144,6 +144,7 @@ class ChineseTokenizer:
     stopwords: replace the default stopwords (general list + ``resources/stopwords_corpus.txt``) by these.
     extra_stopwords: added to the stopwords.
     extra_terms: further terms kept whole and counted as content (discovered terms, synonym variants).
+    synonyms: the ``variant → concept`` mapping :func:`tokens_table` uses by default (set by :func:`tokenizer_for`).
     min_chars: shortest content word (Latin acronyms like "AI" and single characters in ``keep_single`` are kept).
     keep_single: single characters worth keeping.
     cache_dir: where jieba's prefix-dictionary cache goes.
@@ -158,6 +159,7 @@ class ChineseTokenizer:
     cache_dir: str | Path | None = None
     hospitals: tuple[str, ...] = ()
     extra_terms: tuple[str, ...] = ()
+    synonyms: dict[str, str] | None = field(default=None, repr=False)
     _stop: frozenset[str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -314,7 +316,7 @@ def tokenizer_for(booklet, synonyms: dict[str, str] | str | Path | None = None, 
     if synonyms:
         extra += tuple(sorted(set(synonyms) | set(synonyms.values())))
     return ChineseTokenizer(names=names, hospitals=tuple(sorted(h for h in hospitals if isinstance(h, str) and h)),
-                            extra_terms=tuple(dict.fromkeys(extra)), **kwargs)
+                            extra_terms=tuple(dict.fromkeys(extra)), synonyms=dict(synonyms), **kwargs)
 
 
 def with_terms(tokenizer: ChineseTokenizer, terms) -> ChineseTokenizer:
@@ -345,8 +347,14 @@ def tokens_table(booklet, tokenizer: ChineseTokenizer, synonyms: dict[str, str] 
     """One row per word of every title (turn 0) and turn: ``entry_id, turn_no, token_no, token, pos, concept,
     is_content, is_name``. Punctuation is left out; function words stay, with ``is_content`` false. ``concept`` is
     the synonyms file's concept for the token (the token itself when it has none); ``synonyms`` is a mapping or
-    a path (default the shipped ``resources/synonyms.csv``). Stable order (entry, turn, position)."""
-    mapping = synonyms if isinstance(synonyms, dict) else load_synonyms(synonyms)
+    a path (default: the tokenizer's own mapping, else the shipped ``resources/synonyms.csv``). Stable order
+    (entry, turn, position)."""
+    if isinstance(synonyms, dict):
+        mapping = synonyms
+    elif synonyms is None and tokenizer.synonyms is not None:
+        mapping = tokenizer.synonyms
+    else:
+        mapping = load_synonyms(synonyms)
     rows = []
     content: dict[tuple[str, str], bool] = {}
     names: dict[str, bool] = {}
