@@ -50,3 +50,26 @@ def run_notebooks(outdir: str | Path, booklet: str | None = None, seed: int = 0,
         os.replace(partial, target)
         done.append(target)
     return done
+
+
+def show(figures, stem: str | None = None, dpi: int = 110) -> None:
+    """Show a figure inline in a notebook with its title, caption and method (Chinese, from its FigureSpec).
+
+    ``figures``: a :class:`~corpus_tools.study.FigureSpec`, or a study / mapping of specs with ``stem``. The
+    figure is drawn and shown as a PNG image, so it appears whatever matplotlib backend the kernel uses."""
+    import io
+
+    from IPython.display import Image, Markdown, display
+
+    specs = getattr(figures, "figures", figures)
+    spec = specs[stem] if stem is not None else figures
+    fig = spec.make()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    display(Image(data=buf.getvalue(), format="png"))
+    words = [f"**{spec.title or spec.stem}**" + (f"：{spec.caption}" if spec.caption else "")]
+    if spec.method or spec.source:
+        words.append("<small>" + "；".join(x for x in (f"方法：{spec.method}" if spec.method else "",
+                                                      f"数据：表 `{spec.source}`" if spec.source else "") if x)
+                     + f"；图名：`{spec.stem}`</small>")
+    display(Markdown("  \n".join(words)))
