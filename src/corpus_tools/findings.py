@@ -163,16 +163,24 @@ def unit_fit_findings(fit: pd.DataFrame, entries: pd.DataFrame, max_items: int =
     scored = fit[fit.fit_score.notna()]
     flagged = scored[scored.flagged].sort_values(["margin", "entry_id"], ascending=[False, True], kind="stable")
     rep = str(fit.representation.iloc[0]) if "representation" in fit else ""
-    rows = [_row("unit_fit", f"{len(flagged)}/{len(scored)} 条单元问答的提问与另一单元明显更接近（比本单元高 25% 以上）："
+    method = {"concept": "概念（同义词归并后的实词）tf-idf 余弦，idf 按各单元画像计算",
+              "char": "字符二元组 tf-idf 余弦", "token": "实词 tf-idf 余弦", "lsa": "LSA（20 维）余弦"}.get(rep, rep)
+    calibrated = "best_p" in fit.columns and fit["best_p"].notna().any()
+    rule = ("本单元对它并不突出（p > 0.10），而另一单元突出（p ≤ 0.05）" if calibrated
+            else "另一单元的相似度比本单元高 25% 以上")
+    rows = [_row("unit_fit", f"{len(flagged)}/{len(scored)} 条单元问答的提问与另一单元明显更接近（{rule}）："
                  "这是值得翻阅的信号，不是“放错了单元”的结论。" if len(flagged) else
                  f"{len(scored)} 条单元问答中，没有一条的提问与另一单元明显更接近。",
-                 f"相似度：字符二元组 tf-idf 余弦（{rep}）；本单元的画像不含该条自身", ids=flagged.entry_id,
-                 caveat="与人工逐条判断相比，这些标记的精确率有限（见 README）；请阅读原文再下结论。")]
+                 f"相似度：{method}；本单元的画像不含该条自身", ids=flagged.entry_id,
+                 caveat="与人工逐条判断相比，这些标记的精确率只有约 0.55（留出的一半上 0.20，见 README）："
+                        "请阅读原文再下结论。")]
     title = dict(zip(entries.entry_id, entries.title))
     for r in flagged.head(max_items).itertuples():
         rows.append(_row("unit_fit", f"第 {r.entry_id} 条“{title.get(r.entry_id, '')}”在“{r.unit}”提问，"
                          f"与“{r.best_unit}”更接近。",
-                         f"契合度 {r.fit_score:.3f}（本单元） vs {r.best_score:.3f}，差 {r.margin:.3f}", ids=[r.entry_id],
+                         f"契合度 {r.fit_score:.3f}（本单元） vs {r.best_score:.3f}，差 {r.margin:.3f}"
+                         + (f"；另一单元 p = {r.best_p:.3f}，本单元 p = {r.own_p:.3f}" if calibrated else ""),
+                         ids=[r.entry_id],
                          caveat="信号，不是结论。"))
     return rows
 
