@@ -242,3 +242,26 @@ def test_an_unwritable_home_gives_one_warning_line(tmp_path):
     lines = r.stderr.strip().splitlines()
     assert lines and all(ln.startswith("corpus-tools: warning: ") for ln in lines), r.stderr
     assert any("matplotlib" in ln for ln in lines) and any("running without the cache" in ln for ln in lines)
+
+
+def test_a_second_run_into_a_busy_folder_is_one_line_naming_the_first(capsys, tmp_path):
+    import json
+    import socket
+    import subprocess
+    import sys
+
+    out = tmp_path / "parsed"
+    out.mkdir()
+    first = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        (out / ".corpus-tools.lock").write_text(json.dumps({
+            "pid": first.pid, "host": socket.gethostname(), "started": "2026-11-25T21:00:00+00:00",
+            "command": "corpus-tools parse first.txt"}), encoding="utf-8")
+        rc, _, err = _main(capsys, "parse", BOOKLET, "-o", out)
+        assert rc == 2 and err.count("\n") == 1
+        assert f"run {first.pid} on" in err and "started 2026-11-25T21:00:00+00:00" in err
+        assert "corpus-tools parse first.txt" in err
+        assert sorted(p.name for p in out.iterdir()) == [".corpus-tools.lock"]
+    finally:
+        first.kill()
+        first.wait()
