@@ -265,3 +265,35 @@ def test_a_second_run_into_a_busy_folder_is_one_line_naming_the_first(capsys, tm
     finally:
         first.kill()
         first.wait()
+
+
+def test_sigterm_discards_the_staged_run_and_releases_the_lock(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "out"
+    code = f"""
+import sys, time
+from corpus_tools import cli
+from corpus_tools.store import StagedOutput
+
+def slow(args):
+    with StagedOutput({str(out)!r}) as stage:
+        (stage / "half.csv").write_text("x")
+        print("writing", flush=True)
+        time.sleep(60)
+    return 0
+
+cli._cmd_parse = slow
+sys.exit(cli.main(["parse", "whatever.txt"]))
+"""
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "writing"
+    t0 = time.time()
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130 and time.time() - t0 < 10
+    assert err == "corpus-tools: error: interrupted; unfinished outputs were discarded\n"
+    assert out.is_dir() and list(out.iterdir()) == []  # no half.csv, no staging folder, no lock

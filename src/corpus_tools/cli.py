@@ -7,6 +7,7 @@ exit code 2 — never a traceback (``--debug`` shows it). Warnings are one line 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import inspect
 import math
@@ -15,7 +16,7 @@ import sys
 import traceback
 import warnings
 from pathlib import Path
-from typing import NoReturn
+from typing import Iterator, NoReturn
 
 from . import __version__
 from .errors import BookletError, OutputLocked
@@ -386,6 +387,27 @@ def _writable_config_for_matplotlib() -> None:
                   RuntimeWarning, stacklevel=2)
 
 
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """Within the block, SIGTERM (``kill``) raises KeyboardInterrupt, so staged output is cleaned up and the lock
+    released before the process ends (``kill -9`` cannot be caught: the next run recovers instead)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
@@ -401,13 +423,13 @@ def main(argv: list[str] | None = None) -> int:
         from .ingest import input_size_limit
 
         try:
-            with input_size_limit(getattr(args, "max_size", None)):
+            with input_size_limit(getattr(args, "max_size", None)), _terminate_as_interrupt():
                 return args.func(args)
         except (BookletError, OutputLocked, UsageError) as exc:
             print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
             return 2
         except KeyboardInterrupt:
-            print(f"{PROG}: interrupted", file=sys.stderr)
+            print(f"{PROG}: error: interrupted; unfinished outputs were discarded", file=sys.stderr)
             return 130
         except BrokenPipeError:  # e.g. `corpus-tools kwic … | head`
             try:
