@@ -159,3 +159,30 @@ def test_labels_have_no_names_or_repeats_and_diagnostics(booklet, tokens):
         w = g.weight.round(6)
         assert list(g.tied) == list(w.duplicated(keep=False))
     assert not et.tied[et["rank"] > 1].any()
+
+
+def test_catch_all_rule_and_ties_by_hand():
+    from corpus_tools.topics import TopicFit
+
+    # topic 0: four entries with nothing in common but words the other topics use (a catch-all);
+    # topics 1 and 2: two entries each sharing their own words. Sizes 4, 2, 2 (mean 2.67).
+    terms = np.array(["等保", "漏洞", "接口", "标准", "规划", "预算"])
+    m = np.array([[1, 0, 1, 0, 0, 0], [0, 1, 0, 0, 1, 0], [0, 0, 0, 1, 0, 1], [1, 0, 0, 0, 0, 1],
+                  [1, 1, 0, 0, 0, 0], [1, 1, 0, 0, 0, 0], [0, 0, 1, 1, 0, 0], [0, 0, 1, 1, 0, 0]])
+    dtm = DocumentTermMatrix("entry", np.arange(1, 9), terms, sparse.csr_matrix(m))
+    labels = np.array([0, 0, 0, 0, 1, 1, 2, 2])
+    w = np.full((8, 3), 0.1)
+    w[np.arange(8), labels] = 0.8
+    w[0, 0] = w[1, 0] = 0.7  # two tied members of topic 0 (the others 0.8 and 0.8: tied too)
+    w[2, 0], w[3, 0] = 0.8, 0.75
+    w = w / w.sum(1, keepdims=True)
+    fit = TopicFit("consensus_nmf", 3, 0, labels, np.zeros((3, 6)), w)
+    titles = pd.Series({i: f"问题{i}" for i in range(1, 9)})
+    t = topic_tables(fit, dtm, titles=titles)
+    topics = t["topics"].set_index("topic_id")
+    assert list(topics.catch_all) == [True, False, False]
+    assert topics.label[0].startswith("综合：") and not topics.label[1].startswith("综合：")
+    assert topics.representative_title[0] == "问题3"  # the highest weight in topic 0
+    first = t["entry_topics"][t["entry_topics"]["rank"] == 1].set_index("entry_id")
+    assert list(first.tied[[1, 2, 3, 4]]) == [True, True, False, False]
+    assert first.tied[[5, 6]].all()  # topic 1's two members have the same weight

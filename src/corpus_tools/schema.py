@@ -151,8 +151,8 @@ ANALYSIS_TABLES: dict[str, tuple[Column, ...]] = {
         ("label_terms", "string", "the three most distinctive terms (c-TF-IDF), none inside another, no names"),
         ("representative_title", "string", "title of the member entry with the highest weight"),
         ("coherence", "Float64", "NPMI of the ten most distinctive terms over the entries (−1 … 1)"),
-        ("distinctiveness", "Float64", "1 − the largest cosine of its c-TF-IDF vector to another topic's"),
-        ("catch_all", "boolean", "larger than 1.5 × the mean topic and below the median in both coherence and "
+        ("distinctiveness", "Float64", "1 − the mean cosine of its c-TF-IDF vector to the other topics'"),
+        ("catch_all", "boolean", "larger than the mean topic and below the median in both coherence and "
                                  "distinctiveness"),
     ),
     "entry_topics": _cols(

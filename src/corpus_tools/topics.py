@@ -369,10 +369,11 @@ def topic_tables(fit: TopicFit, dtm: DocumentTermMatrix, n_terms: int = 30, titl
     ·), ``representative_title`` (the member entry with the highest weight, ties broken by the cosine of its
     tf-idf to the topic's c-TF-IDF vector, then booklet order; needs ``titles``: entry_id → title),
     ``coherence`` (NPMI of the ten most distinctive terms, :func:`npmi_coherence`), ``distinctiveness``
-    (1 − the largest cosine similarity of the topic's c-TF-IDF vector to another topic's; 1 = shares no term),
-    ``catch_all`` (rule: the topic is larger than 1.5 × the mean topic size and both its distinctiveness and its
-    coherence are below the median of the topics — a large topic without a vocabulary of its own; its label
-    starts with 综合：).
+    (1 − the mean cosine similarity of the topic's c-TF-IDF vector to the other topics'; 1 = shares no term
+    with any; the mean, not the largest, so that the two closest topics do not share one value),
+    ``catch_all`` (rule: the topic is larger than the mean topic and both its distinctiveness and its coherence
+    are below the median of the topics — a large topic without a vocabulary of its own, whose entries come from
+    several sections; its label starts with 综合：).
     ``label`` = label terms joined by ·, with the catch-all prefix. ``top_terms``: the ten heaviest model terms.
 
     ``entry_topics``: ``entry_id, topic_id, weight, rank`` (every topic per entry, rank 1 = assigned) and
@@ -388,10 +389,10 @@ def topic_tables(fit: TopicFit, dtm: DocumentTermMatrix, n_terms: int = 30, titl
     coherence = [npmi_coherence([terms], dtm) if len(terms) > 1 else float("nan") for terms in distinct_top]
     unit = normalize(ctf)
     sim = unit @ unit.T
-    np.fill_diagonal(sim, -np.inf)
-    distinct = 1 - sim.max(axis=1) if fit.k > 1 else np.ones(1)
+    np.fill_diagonal(sim, 0.0)
+    distinct = 1 - sim.sum(axis=1) / (fit.k - 1) if fit.k > 1 else np.ones(1)
     coh = np.nan_to_num(np.asarray(coherence, dtype=float), nan=-1.0)
-    catch_all = (sizes > 1.5 * sizes.mean()) & (distinct < np.median(distinct)) & (coh < np.median(coh))
+    catch_all = (sizes > sizes.mean()) & (distinct < np.median(distinct)) & (coh < np.median(coh))
     # representative member: highest weight, then closest to the topic's c-TF-IDF vector, then booklet order
     X = normalize(dtm.tfidf())
     closeness = np.asarray(X @ unit.T)
