@@ -18,17 +18,13 @@ import pytest
 
 from corpus_tools.plots import captions, gallery, overview, style, topics, trends
 from corpus_tools.plots.style import COLUMN_CM, CM, MAX_HEIGHT_CM, figure_bytes, figure_style
-from corpus_tools.study import Params, analyse
 
 BAD_WARNING = re.compile(r"Glyph .* missing|missing from font|constrained_layout not applied|[Tt]ight.?layout|"
                          r"layout not applied|axes sizes collapsed")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-@pytest.fixture(scope="session")
-def study(booklet):
-    """The bundled booklet analysed once for all tests here (k fixed at 8 so the test does not choose k)."""
-    return analyse(booklet, Params(k=8, jobs=1))
+# ``study``: the shared session fixture of conftest.py (the bundled booklet analysed once, k fixed).
 
 
 def _render_checked(make, fmt: str = "png", dpi: int = 72, caplog=None) -> tuple[object, bytes]:
@@ -259,3 +255,33 @@ def test_gallery_index_and_data(study, tmp_path):
     assert '<a href="overview_entries_by_section.svg"><img' in page
     assert tmp_path / "index.html" in paths
     assert page.count("<figure") == page.count("</figure>") == len(stems)
+
+
+def test_gallery_in_the_browser(study, browser, tmp_path):
+    """The gallery page loads without errors, every thumbnail shows, links point at files that exist, and at a
+    phone's width the page does not scroll sideways."""
+    from browser import assert_clean, open_page, screenshot
+
+    stems = ["overview_entries_by_section", "network_instructor_topic", "trends_terms_by_unit",
+             "topics_wordcloud_00"]
+    specs = {s: study.figures[s] for s in stems}
+    rendered = {}
+    for stem, spec in specs.items():
+        fig = spec.make()
+        rendered[stem] = {fmt: figure_bytes(fig, fmt, dpi=100)
+                          for fmt in (("png",) if spec.raster_only else ("png", "svg", "pdf"))}
+        for fmt, data in rendered[stem].items():
+            (tmp_path / f"{stem}.{fmt}").write_bytes(data)
+    gallery.write_index(specs, tmp_path, {**study.tables, "entries": study.booklet.entries}, rendered)
+    page = open_page(browser, tmp_path / "index.html")
+    assert_clean(page)
+    widths = page.eval_on_selector_all("figure img", "imgs => imgs.map(i => i.complete ? i.naturalWidth : 0)")
+    assert len(widths) == len(stems) and all(w > 300 for w in widths), widths
+    hrefs = page.eval_on_selector_all("a[href]", "as => as.map(a => a.getAttribute('href'))")
+    assert all((tmp_path / h).is_file() for h in hrefs if not h.startswith("#")), hrefs
+    assert "trends_terms_by_unit.pdf" in hrefs and "data/trends_terms_by_unit.csv" in hrefs
+    assert page.locator("#topics_wordcloud_00 figcaption").inner_text().strip()
+    screenshot(page, "figure_gallery.png")
+    page.set_viewport_size({"width": 390, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "figure_gallery_390.png")

@@ -89,3 +89,11 @@ def test_render_all_writes_every_stem_and_times_it(booklet, tmp_path):
                                              "wordcloud_x.png"]
     assert set(timings) == set(makers) and all(t > 0 for t in timings.values())
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary files left
+
+
+def test_figures_show_themselves_in_jupyter_without_pyplot(booklet):
+    """A notebook that never imports pyplot still displays the project's figures (IPython calls _repr_png_)."""
+    fig = overview.entries_by_section(booklet.entries)
+    data, meta = fig._repr_png_()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert meta["width"] == round(fig.get_size_inches()[0] * 100)

@@ -14,6 +14,7 @@ A figure spec is any object with ``stem, title, caption, method, source`` attrib
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping
@@ -81,7 +82,7 @@ def write_index(specs, figdir: str | Path, tables: Mapping[str, pd.DataFrame],
 
 
 _CSS = """
-body{font-family:"Noto Sans CJK SC","Noto Sans SC","PingFang SC","Microsoft YaHei",sans-serif;margin:0;
+body{font-family:"GalleryCJK","Noto Sans CJK SC","Noto Sans SC","PingFang SC","Microsoft YaHei",sans-serif;margin:0;
      color:#222;background:#fafafa;line-height:1.55}
 header{padding:1rem 1.5rem;background:#fff;border-bottom:1px solid #ddd}
 h1{font-size:1.3rem;margin:0 0 .3rem}
@@ -97,9 +98,10 @@ a{color:#0b5cad}
 """
 
 
-def gallery_html(index: pd.DataFrame) -> str:
+def gallery_html(index: pd.DataFrame, embed_font: bool = True) -> str:
     """The gallery page for the rows of ``index.csv``: a figure card per row, thumbnails linking to the
-    vector file, captions, methods, and links to every file and the data table."""
+    vector file, captions, methods, and links to every file and the data table. With ``embed_font``, the page
+    carries the subset of the CJK font it needs (WOFF, base64), so it reads the same everywhere."""
     e = html.escape
     cards = []
     for r in index.itertuples():
@@ -118,13 +120,19 @@ def gallery_html(index: pd.DataFrame) -> str:
             f"<p>{e(r.caption)}</p>"
             f'<p class="method">方法：{e(r.method) or "—"}{source}</p>'
             f'<p class="links"><code>{e(r.stem)}</code> · {links}</p></figcaption></figure>')
-    return ("<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            f"<title>图表目录</title><style>{_CSS}</style></head><body>"
-            f"<header><h1>图表目录（共 {len(index)} 幅）</h1>"
+    body = (f"<header><h1>图表目录（共 {len(index)} 幅）</h1>"
             "<p>点击缩略图打开矢量图（SVG，文字可编辑）；每幅图下列出说明、方法与作图所用的数据表。"
             "清单另见 <a href=\"index.csv\">index.csv</a>。</p></header>"
-            f"<main>{''.join(cards)}</main></body></html>\n")
+            f"<main>{''.join(cards)}</main>")
+    font = ""
+    if embed_font:  # the page's own characters of the project's CJK font: readable on machines without one
+        from ..report import font_subset_base64
+
+        font = ("@font-face{font-family:'GalleryCJK';src:url(data:font/woff;base64,"
+                f"{font_subset_base64(html.unescape(re.sub('<[^>]+>', '', body)))}) format('woff')}}")
+    return ("<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            f"<title>图表目录</title><style>{font}{_CSS}</style></head><body>{body}</body></html>\n")
 
 
 def describe(specs: Iterable) -> pd.DataFrame:

@@ -84,17 +84,26 @@ def _legend(fig: Figure, ax, G: nx.Graph, types: list[str], vmax: float, max_dia
             handles.append(Line2D([], [], color=NEUTRAL, alpha=0.6, linewidth=float(_edge_widths([w], wmax)[0]),
                                   label=f"{w}"))
     n_width = len(handles) - len(types) - n_size
-    # three columns of the legend: types | node sizes | edge widths, titled through empty handles
+    # three columns of the legend: types | node sizes | edge widths, titled through empty handles (wrapped in a
+    # single column, where three one-line headings would not fit side by side)
+    single = current_style().figure_size == "single"
+
+    def head(text: str) -> Line2D:
+        if single:
+            text = "\n".join(text[i:i + 9] for i in range(0, len(text), 9))
+        return Line2D([], [], linestyle="", label=text)
+
     blank = Line2D([], [], linestyle="", label="")
-    cols = [[Line2D([], [], linestyle="", label="颜色：节点类型")] + handles[:len(types)],
-            [Line2D([], [], linestyle="", label=f"节点大小：{size_label}")] + handles[len(types):len(types) + n_size],
-            [Line2D([], [], linestyle="", label=f"边宽：{width_label}")] + handles[len(types) + n_size:]]
+    cols = [[head("颜色：节点类型")] + handles[:len(types)],
+            [head(f"节点大小：{size_label}")] + handles[len(types):len(types) + n_size],
+            [head(f"边宽：{width_label}")] + handles[len(types) + n_size:]]
     if not n_width:
         cols = cols[:2]
     depth = max(len(c) for c in cols)
     ordered = [h for c in cols for h in c + [blank] * (depth - len(c))]
     leg = fig.legend(handles=ordered, loc="outside lower center", ncols=len(cols), frameon=False,
-                     handlelength=2.2, columnspacing=1.5, borderaxespad=0.2, labelspacing=0.6)
+                     handlelength=1.6 if single else 2.2, columnspacing=0.8 if single else 1.5,
+                     borderaxespad=0.2, labelspacing=0.6)
     for text, h in zip(leg.get_texts(), ordered):
         if h.get_label().startswith(("颜色", "节点大小", "边宽")):
             text.set_color("#333333")

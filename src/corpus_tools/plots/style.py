@@ -243,9 +243,19 @@ def new_figure(height: float | None = None, width: float | None = None, *, aspec
     s = _current
     w = min(width or s.width, s.width)
     h = min(max(height if height is not None else aspect * w, 1.2), s.max_height)
-    fig = Figure(figsize=(w, h), layout="constrained")
+    fig = PaperFigure(figsize=(w, h), layout="constrained")
     FigureCanvasAgg(fig)
     return fig
+
+
+class PaperFigure(Figure):
+    """A matplotlib Figure that shows itself in Jupyter (``_repr_png_``) even when pyplot — which registers
+    IPython's figure formatter — was never imported: the project's figures are not managed by pyplot."""
+
+    def _repr_png_(self):
+        w, h = self.get_size_inches()
+        # 200 dpi pixels shown at 100 px per inch: sharp on high-density screens, the figure's size on others
+        return figure_bytes(self, "png", dpi=200), {"width": round(w * 100), "height": round(h * 100)}
 
 
 def row_height(n_rows: int, per_row_pt: float | None = None, extra: float = 0.9) -> float:

@@ -100,20 +100,28 @@ def terms_by_unit_heatmap(matrix: pd.DataFrame) -> Figure:
     colour bar); empty cells are white."""
     s = current_style()
     units = sorted(matrix.columns, key=unit_sort_key)[-MAX_ROWS:]
-    m = matrix[units].T  # units × terms
+    single = s.figure_size == "single"
+    # as many term columns as fit side by side at the text size (the first ones: the table's order)
+    fit = int((s.width - (1.3 if single else 2.6)) * 72 / (s.font_size * 1.35))
+    terms = list(matrix.index[:max(fit, 1)])
+    m = matrix.loc[terms, units].T  # units × terms
     data = m.to_numpy(dtype=float)
     norm, vmax, clipped = _quantile_norm(data)
     fig = new_figure(row_height(len(units), extra=1.5))
     ax = fig.add_subplot()
     cmap = sequential_cmap()
     im = ax.imshow(np.ma.masked_equal(data, 0), cmap=cmap, norm=norm, aspect="auto", interpolation="nearest")
-    ax.set_yticks(range(len(units)), [short_label(u, s.label_chars + 4) for u in units])
+    # a single column has room for 第1期·第3单元 only; a double column adds the unit's title
+    ylabels = [short_label(_UNIT.search(str(u)).group(0) if single and _UNIT.search(str(u)) else u,
+                           s.label_chars + 4) for u in units]
+    ax.set_yticks(range(len(units)), ylabels)
     ax.set_xticks(range(m.shape[1]), [short_label(t, 6) for t in m.columns], rotation=90)
     ax.tick_params(axis="x", length=0)
-    ax.set_xlabel("高频词（各单元最常用词的并集）")
+    shown = f"前 {len(terms)} 个，共 {len(matrix.index)} 个" if len(terms) < len(matrix.index) else "各单元最常用词的并集"
+    ax.set_xlabel(f"高频词（{shown}）")
     ax.set_ylabel("课程单元（期次、单元序号）")
     bar = fig.colorbar(im, ax=ax, shrink=0.6, extend="max" if clipped else "neither", pad=0.01)
-    bar.set_label(f"每万词出现次数（色阶上限 = 非零值第 95 百分位 {vmax:.0f}；空白 = 0）")
+    bar.set_label(f"每万词出现次数\n色阶上限 = 非零值第 95 百分位（{vmax:.0f}）；空白 = 0")
     ax.set_title("高频词 × 课程单元（每万词）")
     ax.spines[["left", "bottom"]].set_visible(False)
     return fig
