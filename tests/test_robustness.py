@@ -184,6 +184,17 @@ def test_a_good_run_replaces_the_outputs_and_drops_only_what_the_old_manifest_li
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
+def test_prune_false_keeps_what_this_run_does_not_produce(tmp_path):
+    out = tmp_path / "out"
+    before = _previous_run(out)
+    with StagedOutput(out, command="topics only", prune=False) as stage:
+        write_text(stage / "report.html", "新报告")
+    after = _snapshot(out)
+    assert after["report.html"] == "新报告".encode()
+    assert {k: v for k, v in after.items() if k != "report.html"} == \
+        {k: v for k, v in before.items() if k != "report.html"}
+
+
 def test_a_failure_while_moving_in_rolls_back(tmp_path, monkeypatch):
     out = tmp_path / "out"
     before = _previous_run(out)

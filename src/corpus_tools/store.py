@@ -268,13 +268,16 @@ class StagedOutput:
     inside the block or while moving in — the staging folder is removed and every file of the previous run is
     restored byte for byte.
 
-    A lock file ``target/.corpus-tools.lock`` is held for the whole block (see :class:`RunLock`).
+    ``prune=False`` keeps the previous run's files that this run does not produce (for a partial run, e.g. only
+    the topics, into a folder that holds a whole run). A lock file ``target/.corpus-tools.lock`` is held for the
+    whole block (see :class:`RunLock`); a run killed while holding it is cleaned up by the next (:func:`recover`).
     """
 
     def __init__(self, target: str | Path, command: str | None = None,
-                 manifest: str = "run_manifest.json") -> None:
+                 manifest: str = "run_manifest.json", prune: bool = True) -> None:
         self.target = Path(target)
         self.manifest = manifest
+        self.prune = prune  # False: keep files of the previous run that this run does not produce
         self.lock = RunLock(self.target, command)
         self.staging: Path | None = None
         self.committed: list[Path] = []
@@ -324,7 +327,7 @@ class StagedOutput:
         if (self.target / self.manifest).exists():
             old_listed.add(self.manifest)
         gone = sorted(f for f in old_listed - new_rel
-                      if (self.target / f).is_file() and not f.startswith(".corpus-tools"))
+                      if self.prune and (self.target / f).is_file() and not f.startswith(".corpus-tools"))
         backup = Path(tempfile.mkdtemp(prefix=".corpus-tools.backup-", dir=self.target))
         journal: list[tuple[Path, Path | None]] = []  # (final path, backup copy or None if it was new)
         # the journal on disk lets the next run roll back a commit cut short by kill -9 or a power cut
