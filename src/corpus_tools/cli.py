@@ -20,6 +20,7 @@ from typing import Iterator, NoReturn
 
 from . import __version__
 from .errors import BookletError, OutputLocked
+from .ingest import DEFAULT_MAX_MB
 from .paths import DEFAULT_BOOKLET, DEFAULT_OUTDIR
 
 PROG = "corpus-tools"
@@ -94,9 +95,10 @@ def _run_options(p: argparse.ArgumentParser, booklet: bool = True) -> None:
     if booklet:
         p.add_argument("booklet", nargs="?", default=str(DEFAULT_BOOKLET),
                        help="booklet text file, UTF-8/UTF-16/GB18030 (default: %(default)s)")
-    p.add_argument("-o", "--output", default=str(DEFAULT_OUTDIR),
-                   help="output folder; tables go to data/processed/, figures to figures/ (default: %(default)s)")
-    p.add_argument("--seed", type=_int_in(0, MAX_SEED, "a seed (a whole number ≥ 0)"), default=0,
+    p.add_argument("-o", "--output", default=str(DEFAULT_OUTDIR), metavar="FOLDER",
+                   help="output folder; tables go to data/processed/, figures to figures/ (default: the current "
+                        "folder)")
+    p.add_argument("--seed", type=_int_in(0, MAX_SEED, "a seed (a whole number ≥ 0)"), default=0, metavar="N",
                    help="random seed of every stochastic step, 0 … 2^32-1 (default: %(default)s)")
     p.add_argument("-k", "--topics", dest="k", type=_int_in(2, None, "a number of topics"), default=None,
                    help="number of topics, 2 ≤ k ≤ number of entries (default: chosen by the documented "
@@ -104,26 +106,26 @@ def _run_options(p: argparse.ArgumentParser, booklet: bool = True) -> None:
     p.add_argument("--anonymise", "--anonymize", action="store_true",
                    help="show trainees as stable codes (T01 …) instead of names in every table, figure, network "
                         "and the report (default: names shown)")
-    p.add_argument("--formats", nargs="+", default=["png", "svg"], choices=["png", "svg", "pdf"],
-                   help="figure file formats (default: %(default)s)")
-    p.add_argument("--dpi", type=_int_in(50, 1200, "a resolution in dots per inch"), default=200,
+    p.add_argument("--formats", nargs="+", default=["png", "svg"], choices=["png", "svg", "pdf"], metavar="FMT",
+                   help="figure file formats, any of png svg pdf (default: png svg)")
+    p.add_argument("--dpi", type=_int_in(50, 1200, "a resolution in dots per inch"), default=200, metavar="N",
                    help="resolution of PNG figures, 50 … 1200 (default: %(default)s)")
     p.add_argument("--figure-size", choices=["single", "double"], default="double",
                    help="figure width: one journal column (8.5 cm) or two (17.5 cm) (default: %(default)s)")
-    p.add_argument("--curriculum", type=_existing_file, default=None,
+    p.add_argument("--curriculum", type=_existing_file, default=None, metavar="FILE",
                    help="curriculum CSV (cohort, unit_no, title[, description, lecturer]) to compare the questions "
                         "with (default: units taken from the booklet itself)")
-    p.add_argument("--codes", type=_existing_file, default=None,
+    p.add_argument("--codes", type=_existing_file, default=None, metavar="FILE",
                    help="codebook file with the coding rules (default: the shipped starter codebook)")
-    p.add_argument("--synonyms", type=_existing_file, default=None,
+    p.add_argument("--synonyms", type=_existing_file, default=None, metavar="FILE",
                    help="concept file (concept, variant) (default: the shipped starter file)")
     p.add_argument("--fresh", action="store_true",
                    help="recompute every stage instead of reusing cached results (default: reuse)")
     p.add_argument("--max-size", type=_positive_mb, default=None, metavar="MB",
-                   help="largest booklet accepted, in megabytes (default: 20)")
+                   help=f"largest booklet accepted, in megabytes (default: {DEFAULT_MAX_MB:g})")
     p.add_argument("--pdf", action="store_true",
                    help="also print the report to report.pdf with Chromium (default: HTML only)")
-    p.add_argument("-j", "--jobs", type=_int_in(1, 64, "a number of processes"), default=2,
+    p.add_argument("-j", "--jobs", type=_int_in(1, 64, "a number of processes"), default=2, metavar="N",
                    help="worker processes for choosing topics and drawing figures; results do not depend on it "
                         "(default: %(default)s)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output (default: progress on stderr)")
@@ -147,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--formats", nargs="+", default=["csv", "parquet"], choices=["csv", "parquet"],
                     help="table file formats (default: %(default)s)")
     sp.add_argument("--max-size", type=_positive_mb, default=None, metavar="MB",
-                    help="largest booklet accepted, in megabytes (default: 20)")
+                    help=f"largest booklet accepted, in megabytes (default: {DEFAULT_MAX_MB:g})")
     _add_debug(sp)
     sp.set_defaults(func=_cmd_parse)
 
@@ -163,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "turn_no, speaker, role, line_start, left, term, right, title (default: no file)")
     kp.add_argument("--force", action="store_true", help="let --csv overwrite an existing file (default: refuse)")
     kp.add_argument("--max-size", type=_positive_mb, default=None, metavar="MB",
-                    help="largest booklet accepted, in megabytes (default: 20)")
+                    help=f"largest booklet accepted, in megabytes (default: {DEFAULT_MAX_MB:g})")
     _add_debug(kp)
     kp.set_defaults(func=_cmd_kwic)
 
@@ -178,7 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
                        ("coverage", "curriculum coverage tables and figures"),
                        ("report", "the self-contained HTML review report (runs what it needs)")):
         d = f"Only {what}; the stages it needs run quietly."
-        sp_ = sub.add_parser(name, help=f"only {what}", description=d)
+        sp_ = sub.add_parser(name, help=f"Only {what}.", description=d)
         _run_options(sp_)
         sp_.set_defaults(func=_cmd_run)
 
@@ -194,7 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     np_.add_argument("--anonymise", "--anonymize", action="store_true",
                      help="trainees as stable codes instead of names (default: names shown)")
     np_.add_argument("--max-size", type=_positive_mb, default=None, metavar="MB",
-                     help="largest booklet accepted, in megabytes (default: 20)")
+                     help=f"largest booklet accepted, in megabytes (default: {DEFAULT_MAX_MB:g})")
     _add_debug(np_)
     np_.set_defaults(func=_cmd_notebooks)
 
@@ -209,7 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument("--formats", nargs="+", default=["png", "svg"], choices=["png", "svg", "pdf"],
                     help="figure file formats (default: %(default)s)")
     cp.add_argument("--max-size", type=_positive_mb, default=None, metavar="MB",
-                    help="largest booklet accepted, in megabytes (default: 20)")
+                    help=f"largest booklet accepted, in megabytes (default: {DEFAULT_MAX_MB:g})")
     _add_debug(cp)
     cp.set_defaults(func=_cmd_compare)
     return p
