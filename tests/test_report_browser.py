@@ -220,7 +220,7 @@ def test_phone_width_has_no_sideways_scroll(browser, report_file):
     p.context.close()
 
 
-def test_cells_and_headers_are_for_readers(page):
+def test_cells_and_headers_are_for_readers(page, study):
     heads = page.eval_on_selector_all("th", "els => els.map(e => e.textContent.trim())")
     assert heads and all(CJK.search(h) for h in heads), [h for h in heads if not CJK.search(h)]
     cells = page.eval_on_selector_all("td", "els => els.map(e => e.textContent.trim())")
@@ -229,6 +229,12 @@ def test_cells_and_headers_are_for_readers(page):
     assert not bad, bad[:10]
     assert {"是", "否"} & set(cells)  # booleans (e.g. 依赖单一教员) in words
     assert any(re.fullmatch(r"\d+(\.\d)?%", c) for c in cells)  # shares as percent
+    ef = study.tables["emerging_fading_terms"]
+    called = ef[ef["call"].fillna("") != ""]
+    if len(called):  # the table lists exactly the terms called emerging or fading
+        assert page.locator("#table-emerging_fading_terms tbody tr").count() == min(len(called), 40)
+    else:  # no term passed the test: the page says so instead of showing an empty table
+        assert "没有哪个词" in page.inner_text("#trends")
     about = page.inner_text("#about")
     assert "主题数 k 由用户指定为 8" in about and "随机种子 0" in about
     assert "Params(" not in about

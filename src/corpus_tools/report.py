@@ -82,6 +82,12 @@ PERCENT_COLUMNS = {"top_share", "second_share", "share_without_home", "doc_share
                    "share_old", "share_new"}
 P_COLUMNS = {"p", "p_g2", "p_chi2", "p_value", "q_value", "p_within_unit"}
 
+#: Headers that depend on the table (a column name meaning something else there).
+TABLE_HEADERS: dict[str, dict[str, str]] = {
+    "curriculum": {"label": "单元"},
+    "unit_fit": {"unit": "提问所在单元", "rank": "本单元的契合排名"},
+}
+
 #: Columns shown for tables with many (the rest are in the CSV files); a table not listed shows all its columns.
 SHOW_COLUMNS: dict[str, list[str]] = {
     "unit_fit": ["entry_id", "unit", "fit_score", "best_unit", "best_score", "margin", "rank"],
@@ -203,13 +209,17 @@ def sort_text(x: float | None) -> str | None:
 
 def table_view(df: pd.DataFrame, table_id: str, title: str = "", intro: str = "", note: str = "",
                max_rows: int | None = None, searchable: bool = False,
-               cells: Mapping[str, Callable[[Any, Any], Cell]] | None = None) -> TableView:
-    """A table for the page: Chinese headers, formatted cells with numeric sort keys. ``cells`` maps a column to
-    a function (value, row) → :class:`Cell` for special columns (links)."""
+               cells: Mapping[str, Callable[[Any, Any], Cell]] | None = None,
+               headers: Mapping[str, str] | None = None, drop_empty: bool = True) -> TableView:
+    """A table for the page: Chinese headers (``headers`` overrides :data:`HEADERS` for this table), formatted
+    cells with numeric sort keys, columns with no value at all left out (``drop_empty``). ``cells`` maps a column
+    to a function (value, row) → :class:`Cell` for special columns (links)."""
+    if drop_empty and len(df):
+        df = df[[c for c in df.columns if not df[c].map(lambda v: is_missing(v) or v == "").all()]]
     d = df if max_rows is None or len(df) <= max_rows else df.head(max_rows)
     if max_rows is not None and len(df) > max_rows and not note:
         note = f"表中只列出前 {max_rows} 行（共 {len(df)} 行），完整数据见 data/processed/。"
-    cols = [Column(str(c), header(c)) for c in d.columns]
+    cols = [Column(str(c), (headers or {}).get(str(c)) or header(c)) for c in d.columns]
     rows = []
     for rec in d.itertuples(index=False):
         row = []
@@ -384,6 +394,10 @@ def params_sentence(params: Any, k: int | None) -> str:
     if seed is not None:
         parts.append(f"随机种子 {seed}（同一输入、同一种子，结果完全相同）")
     parts.append("学员以编号代替姓名" if getattr(params, "anonymise", False) else "学员显示姓名")
+    curriculum = getattr(params, "curriculum", None)
+    parts.append(f"课程表取自 {Path(str(curriculum)).name}" if curriculum else "未提供课程表（单元取自问答合集本身）")
+    if getattr(params, "codes", None):
+        parts.append(f"编码规则取自 {Path(str(params.codes)).name}")
     formats = getattr(params, "formats", None)
     if formats:
         parts.append("图表另存为 " + "、".join(str(f).upper() for f in formats) + " 文件")
@@ -561,6 +575,11 @@ def build_review(study: StudyLike, svgs: Mapping[str, str] | None = None) -> Rep
             if name == "emerging_fading_terms" and "call" in df:
                 by = [c for c in ("p_value", "p", "term") if c in df.columns]
                 df = df[df["call"].fillna("") != ""].sort_values(by, kind="stable")
+                if not len(df):
+                    blocks.append(heading_block(ttitle))
+                    blocks.append(text_block("相邻两期之间，没有哪个词在使用它的问答条数上显著增多或减少"
+                                             "（逐条问答计数，Fisher 精确检验，q ≤ 0.05）。这本身也是一个结果。"))
+                    continue
             if name == "unit_fit" and "flagged" in df:
                 df = df[df["flagged"].fillna(False).astype(bool)]
                 if not len(df):
@@ -568,7 +587,8 @@ def build_review(study: StudyLike, svgs: Mapping[str, str] | None = None) -> Rep
             if name in SHOW_COLUMNS:
                 df = df[[c for c in SHOW_COLUMNS[name] if c in df.columns]]
             blocks.append(table_block(table_view(df, f"table-{name}", title=ttitle, max_rows=max_rows,
-                                                 cells={"entry_id": _entry_cell, "top_entry": _entry_cell})))
+                                                 cells={"entry_id": _entry_cell, "top_entry": _entry_cell},
+                                                 headers=TABLE_HEADERS.get(name))))
         blocks = [x for x in blocks if x]
         if blocks:
             rep.add(anchor, title, *blocks)
