@@ -133,9 +133,10 @@ def figure_style(style: FigureStyle | None = None, **params) -> Iterator[FigureS
         set_figure_style(previous)
 
 
-def use_figure_size(figure_size: str) -> None:
-    """Draw the next figures for a 'single' (8.5 cm) or 'double' (17.5 cm) journal column."""
-    set_figure_style(figure_size=figure_size)
+def use_figure_size(figure_size: str, dpi: int | None = None) -> None:
+    """Draw the next figures for a 'single' (8.5 cm) or 'double' (17.5 cm) journal column (and, if given, for
+    PNG files at ``dpi``: word clouds are rendered at that resolution)."""
+    set_figure_style(figure_size=figure_size, **({"dpi": int(dpi)} if dpi else {}))
 
 
 def use_offscreen_backend() -> None:

@@ -203,8 +203,12 @@ def count_heatmap(table: pd.DataFrame, title: str, xlabel: str = "", ylabel: str
 @styled
 def coverage_heatmap(table: pd.DataFrame, title: str = "课程单元 × 栏目（问答条数）", xlabel: str | None = None) -> Figure:
     """Heat map of a unit × category count table (units in the table's curriculum order, the last
-    ``MAX_ROWS``), counts printed in cells. ``xlabel`` defaults to 栏目 or 主题 (from the title)."""
+    ``MAX_ROWS``), counts printed in cells; numbered columns (topics) in numeric order. ``xlabel`` defaults to 栏目
+    or 主题 (from the title)."""
     table = table.tail(MAX_ROWS)
+    lead = [re.match(r"\s*(\d+)\b", str(c)) for c in table.columns]
+    if len(lead) and all(lead):  # numbered columns (topics "3 标签"): numeric order, not first appearance
+        table = table[sorted(table.columns, key=lambda c: int(re.match(r"\s*(\d+)", str(c)).group(1)))]
     if xlabel is None:
         xlabel = "主题（每条问答归入权重最高的主题）" if "主题" in title else "栏目（合集顺序）"
     return count_heatmap(table, title, xlabel=xlabel, ylabel="课程单元（期次、单元序号）")
