@@ -210,6 +210,10 @@ def test_phone_width_has_no_sideways_scroll(browser, report_file):
     assert p.evaluate("document.scrollingElement.scrollWidth") <= 390
     box = p.locator("#entries-table").evaluate("t => [t.parentElement.scrollWidth, t.parentElement.clientWidth]")
     assert box[0] > box[1]  # the wide table scrolls inside its own box
+    # figures keep a legible width and scroll inside their own box too
+    fig = p.locator("#fig-topics_section_heatmap .svg-box").evaluate(
+        "b => [b.scrollWidth, b.clientWidth, b.querySelector('svg').getBoundingClientRect().width]")
+    assert fig[2] >= 600 and fig[0] > fig[1]
     p.locator("#entries").scroll_into_view_if_needed()
     p.locator("#entry-1 > tr.row").click()
     assert p.evaluate("document.scrollingElement.scrollWidth") <= 390
