@@ -5,7 +5,6 @@ notebooks 02–05 use the analysis core `ct.analyse` with no k fixed to this boo
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import nbformat
 import pytest

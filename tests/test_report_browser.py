@@ -14,7 +14,6 @@ import subprocess
 import pandas as pd
 import pytest
 
-import corpus_tools as ct
 from browser import ARTEFACTS, assert_clean, open_page, screenshot
 from conftest import ANNOTATION, BOOKLET
 from corpus_tools.report import Report, build_review, report_pdf, table_block, table_view
@@ -35,22 +34,9 @@ def _entry_texts() -> dict[int, str]:
 
 
 @pytest.fixture(scope="module")
-def study():
-    from corpus_tools.study import Params, analyse
-
-    s = analyse(ct.read_booklet(BOOKLET), Params(k=8, jobs=1))
-    if "findings" not in s.tables:
-        # the schema of the findings table; the entries are those whose text mentions 数据湖 (lines 3004–3191)
-        s.tables["findings"] = pd.DataFrame({
-            "kind": ["topic", "trend"],
-            "text": ["3 条问答谈到数据湖", "第1期→第2期提问明显增多的词：这些"],
-            "statistic": [3.0, 2.38], "p_value": [0.0004, 0.03], "q_value": [0.002, 0.064],
-            "entry_ids": ["48,50,51", "1,2"], "caveat": ["", "只在 2 条问答中出现"]})
-    return s
-
-
-@pytest.fixture(scope="module")
 def report_file(study, tmp_path_factory):
+    """The report of the shared session study (conftest: the bundled booklet, k given)."""
+    assert len(study.tables["findings"])
     out = tmp_path_factory.mktemp("report") / "report.html"
     out.write_text(build_review(study).render(), encoding="utf-8")
     return out
@@ -240,7 +226,7 @@ def test_cells_and_headers_are_for_readers(page, study):
     else:  # no term passed the test: the page says so instead of showing an empty table
         assert "没有哪个词" in page.inner_text("#trends")
     about = page.inner_text("#about")
-    assert "主题数 k 由用户指定为 8" in about and "随机种子 0" in about
+    assert f"主题数 k 由用户指定为 {len(study.tables['topics'])}" in about and "随机种子 0" in about
     assert "Params(" not in about
     # figures at full width of their section
     widths = page.eval_on_selector_all(".svg-box svg", "els => els.map(e => e.getBoundingClientRect().width)")

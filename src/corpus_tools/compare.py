@@ -456,8 +456,7 @@ SECTIONS = [("cohorts_diff", "期次", "按期次统计的问答条数；所有�
 
 def comparison_report(c: Comparison, svgs: dict[str, str] | None = None):
     """The comparison page (:class:`corpus_tools.report.Report` with the comparison template)."""
-    from .report import (Report, booklet_text, figure_block, figure_svg, numbers_block, table_block, table_view,
-                         text_block)
+    from .report import Report, booklet_text, figure_block, figure_svg, numbers_block, table_block, table_view
 
     o, n = c.old.booklet, c.new.booklet
     rep = Report("两版问答合集对比", f"{Path(str(o.meta.get('source'))).name} → {Path(str(n.meta.get('source'))).name}",
