@@ -148,3 +148,9 @@ def test_term_shape_noun_verb_compounds_but_not_clauses(plain):
     found = set(discover_terms(plain, texts, min_count=2, min_z=1.0).term)
     assert "数据集成" in found
     assert "医生开立" not in found  # always followed by its object: a clause
+
+
+def test_distinctive_terms_need_a_rest_to_compare_with(booklet):
+    toks = pd.DataFrame({"entry_id": [1, 1, 2, 2] * 3, "token": ["等保", "外网", "等保", "系统"] * 3})
+    one = booklet.entries[booklet.entries.entry_id.isin([1, 2])].assign(cohort=3)
+    assert distinctive_terms(toks, one, "cohort").empty  # a single cohort: nothing to contrast

@@ -306,17 +306,23 @@ def distinctive_terms(tokens: pd.DataFrame, entries: pd.DataFrame, by: str, grou
     p_g2, log_ratio, weight`` with only positively key terms (log ratio > 0, p of G² < ``max_p``), at most ``n``
     per group, by G² (ties by term). ``weight`` = G², the size of a word in a cloud. ``tokens`` is an analysis
     view (:func:`corpus_tools.text.analysis_tokens`); ``group`` restricts to one group."""
-    from .trends import keyness
+    from .trends import entry_units, keyness
 
-    k = keyness(tokens, entries, by, min_freq=min_freq, min_docs=min_docs)
+    cols = ["group", "term", "count", "count_rest", "g2", "p_g2", "log_ratio", "weight"]
+    e = entry_units(entries) if by == "unit" else entries
+    if e[by].nunique() < 2:  # one group: there is no rest to compare with
+        return pd.DataFrame(columns=cols)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        k = keyness(tokens, entries, by, min_freq=min_freq, min_docs=min_docs)
     if k.empty:
-        return pd.DataFrame(columns=["group", "term", "count", "count_rest", "g2", "p_g2", "log_ratio", "weight"])
-    k = k[(k.log_ratio > 0) & (k.g2 > 0) & (k.p_g2 < max_p) & (k["count"] > 0)]
+        return pd.DataFrame(columns=cols)
+    k = k[(k.log_ratio > 0) & (k.g2 > 0) & (k.p_g2 < max_p) & (k["count"] > 0)
+          & np.isfinite(k.log_ratio.astype(float)) & np.isfinite(k.g2.astype(float))]
     if group is not None:
         k = k[k.group.astype(str) == str(group)]
     k = k.sort_values(["group", "g2", "term"], ascending=[True, False, True], kind="stable")
     k = k.groupby("group", sort=False).head(n).assign(weight=lambda d: d.g2)
-    return k[["group", "term", "count", "count_rest", "g2", "p_g2", "log_ratio", "weight"]].reset_index(drop=True)
+    return k[cols].reset_index(drop=True)
 
 
 def cloud_weights(distinctive: pd.DataFrame, group) -> dict[str, float]:
