@@ -115,7 +115,7 @@ def coverage_findings(curric: pd.DataFrame, entries: pd.DataFrame, given: bool |
     rows = []
     given = bool(curric.in_curriculum.notna().any()) if given is None else given
     e = entries.assign(_unit=unit_strata(entries).to_numpy())
-    ids_of = {(int(c), s, None if pd.isna(n) else int(n)): set(g.entry_id)
+    ids_of = {(None if pd.isna(c) else int(c), s, None if pd.isna(n) else int(n)): set(g.entry_id)
               for (c, s, n), g in e.groupby(["cohort", "session_type", "unit_no"], dropna=False)}
     for cohort, grp in curric.groupby("cohort", sort=True):
         units = grp[grp.session_type == "unit"]

@@ -69,8 +69,11 @@ class DiskCache:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            tmp.write_bytes(data)
-            os.replace(tmp, path)
+            try:
+                tmp.write_bytes(data)
+                os.replace(tmp, path)
+            finally:
+                tmp.unlink(missing_ok=True)
         except OSError as exc:
             if not self.warned:
                 warnings.warn(f"cache folder {self.root} is not writable ({exc.strerror or exc}); "
@@ -287,11 +290,12 @@ class RunResult:
 
 def save_study(study: Study, outdir: str | Path, cache: DiskCache | None = None, progress: Progress | None = None,
                report: bool = True, timings: dict[str, float] | None = None,
-               extra_manifest: dict | None = None) -> RunResult:
+               extra_manifest: dict | None = None, prune: bool = True) -> RunResult:
     """Write ``study`` under ``outdir``: parse tables, analysis tables, graphs, figures, report, manifest.
 
     All writing goes through :mod:`corpus_tools.store`; the output folder is replaced only when everything was
-    written (see ``store.StagedOutput``)."""
+    written (see ``store.StagedOutput``). ``prune=False`` (a partial run) keeps files of an earlier whole run
+    that this run does not produce."""
     from .schema import TABLES, conform
     from .store import StagedOutput, write_bytes, write_table, write_text
 
@@ -308,7 +312,7 @@ def save_study(study: Study, outdir: str | Path, cache: DiskCache | None = None,
     result.timings["report"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     tables = _output_tables(study)
-    with StagedOutput(out) as stage_dir:
+    with StagedOutput(out, command=" ".join(sys.argv), prune=prune) as stage_dir:
         base = Path(stage_dir)
         tdir, fdir = base / "data" / "processed", base / "figures"
         written: dict[str, list[Path]] = {}
@@ -435,12 +439,22 @@ def run(booklet_path: str | Path, outdir: str | Path, params: Params = Params(),
 
     t0 = time.perf_counter()
     booklet = read_booklet(booklet_path)
+    if params.k is not None and params.k > len(booklet.entries):
+        from .errors import BookletError
+
+        raise BookletError(str(booklet_path), f"k = {params.k} topics, but the booklet has only "
+                                              f"{len(booklet.entries)} entries")
+    if params.anonymise:  # trainees become their codes before any analysis sees them
+        from .anonymise import anonymise_booklet
+
+        booklet = anonymise_booklet(booklet)
     t_parse = time.perf_counter() - t0
     cache = DiskCache(Path(cache_dir) if cache_dir else None, enabled=not fresh)
     prog = Progress(progress)
     study = analyse(booklet, params, stages=wanted, cache=cache, progress=prog)
     result = save_study(study, out, cache=cache, progress=prog, report=with_report,
-                        timings={"parse": t_parse, **study.timings}, extra_manifest={"run_key": key})
+                        timings={"parse": t_parse, **study.timings}, extra_manifest={"run_key": key},
+                        prune=wanted is None)
     return result
 
 

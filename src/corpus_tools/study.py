@@ -244,6 +244,8 @@ def analyse(booklet: "Booklet", params: Params = Params(), stages: Iterable[str]
     todo = plan(stages)
     version = package_version()
     sha = str(booklet.meta.get("sha256", ""))
+    if booklet.meta.get("anonymised"):  # same input file, other tables: results must not be shared
+        sha += ":anonymised"
     n_entries = len(booklet.entries)
     for i, stage in enumerate(todo):
         if progress is not None:
