@@ -98,10 +98,10 @@ def test_models_are_deterministic_and_tables_consistent(booklet, tokens):
 
 
 def test_topic_quality_bar(booklet, tokens):
-    """The chosen model agrees with the booklet's sections (AMI ≥ 0.40, mean over 10 seeds) and is stable
+    """The chosen model agrees with the booklet's sections (AMI ≥ 0.45, mean over 10 seeds) and is stable
     (pairwise ARI ≥ 0.8 over 10 seeds), while k is chosen without looking at the sections. The vocabulary rules
-    (POS content words, discovered terms, names out) were fixed before this agreement was measured: 0.42–0.46
-    on the analysis view. The earlier 0.58 came from a stopword list tuned while looking at the agreement."""
+    (POS content words, discovered terms, names out) were fixed before this agreement was measured: 0.52 (k = 9,
+    lowest seed 0.51) on the token view. The earlier 0.58 came from a stopword list tuned while looking at it."""
     tk, toks = tokens
     s = TopicSettings()
     dtm = document_term_matrix(toks, booklet, s.view, s.min_df, s.max_df, dict(s.weights), set(tk.names))
@@ -110,7 +110,7 @@ def test_topic_quality_bar(booklet, tokens):
     sections = booklet.entries.section.to_numpy()
     fits = [fit_topics(dtm, s.model, fit.k, seed, n_runs=s.n_runs) for seed in range(10)]
     ami = [adjusted_mutual_info_score(sections, f.labels) for f in fits]
-    assert np.mean(ami) >= 0.40
+    assert np.mean(ami) >= 0.45
     assert pairwise_ari([f.labels for f in fits]) >= 0.8
     assert 5 <= fit.k <= 12
     assert all(math.isfinite(x) for x in comparison.npmi)
