@@ -410,7 +410,11 @@ def compare_booklets(old_path: str | Path, new_path: str | Path, outdir: str | P
     old, new = analyse(old_b, params, stages=["topics"]), analyse(new_b, params, stages=["topics"])
     result = Comparison(old, new, compare_studies(old, new, min_jaccard))
     if outdir is not None:
-        write_comparison(result, Path(outdir), formats, dict(old=str(old_path), new=str(new_path)), params)
+        from .store import write_files
+
+        result.outdir = Path(outdir)
+        write_files(result.outdir, comparison_files(result, tuple(formats), dict(old=str(old_path),
+                                                                                new=str(new_path)), params))
     return result
 
 
@@ -420,28 +424,25 @@ def comparison_figures(c: Comparison) -> dict[str, Any]:
             "compare_key_terms": lambda: terms_figure(c.tables["terms_diff"])}
 
 
-def write_comparison(c: Comparison, out: Path, formats: tuple[str, ...], paths: dict[str, str], params: Any) -> None:
-    """Write the tables, figures, ``comparison.html`` and ``comparison_manifest.json`` under ``out``."""
+def comparison_files(c: Comparison, formats: tuple[str, ...], paths: dict[str, str], params: Any) -> dict:
+    """Everything ``compare`` writes, by relative name (pure): the tables (DataFrames), the figures (bytes per
+    format), ``comparison.html`` and ``comparison_manifest.json``."""
     from .plots.style import figure_bytes
-    from .store import write_bytes, write_table, write_text
 
-    c.outdir = out
-    for name, df in c.tables.items():
-        write_table(df, out, name)
+    files: dict[str, Any] = dict(c.tables)
     svgs = {}
     for stem, make in comparison_figures(c).items():
         fig = make()
         for fmt in formats:
-            data = figure_bytes(fig, fmt)
-            write_bytes(out / f"{stem}.{fmt}", data)
-            if fmt == "svg":
-                svgs[stem] = data.decode("utf-8")
-    write_text(out / "comparison.html", comparison_report(c, svgs).render())
-    write_text(out / "comparison_manifest.json", json.dumps(
+            files[f"{stem}.{fmt}"] = figure_bytes(fig, fmt)
+        svgs[stem] = (files.get(f"{stem}.svg") or figure_bytes(fig, "svg")).decode("utf-8")
+    files["comparison.html"] = comparison_report(c, svgs).render()
+    files["comparison_manifest.json"] = json.dumps(
         dict(old=dict(path=paths["old"], sha256=c.old.booklet.meta.get("sha256")),
              new=dict(path=paths["new"], sha256=c.new.booklet.meta.get("sha256")),
              params={k: (list(v) if isinstance(v, tuple) else v) for k, v in params.as_dict().items()}),
-        ensure_ascii=False, indent=2))
+        ensure_ascii=False, indent=2)
+    return files
 
 
 SECTIONS = [("cohorts_diff", "期次", "按期次统计的问答条数；所有问答都移到另一期号的期次记为“更名”。"),

@@ -252,10 +252,10 @@ def _environment():
 
 
 def figure_svg(fig) -> str:
-    """A matplotlib figure as SVG text."""
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None})
-    return buf.getvalue()
+    """A matplotlib figure as SVG text (in the project's figure style)."""
+    from .plots.style import figure_bytes
+
+    return figure_bytes(fig, "svg").decode("utf-8")
 
 
 _SVG_ID = re.compile(r'(\bid=")([^"]+)(")|(url\(#)([^)]+)(\))|((?:xlink:)?href="#)([^"]+)(")')
@@ -642,19 +642,27 @@ def find_chromium() -> str:
                             "或在浏览器中打开 report.html 后“打印 → 另存为 PDF”。")
 
 
+def chromium_pdf_command(chromium: str, html_path: Path, pdf_path: str | Path, profile: str | Path) -> list[str]:
+    """The command line that prints ``html_path`` to ``pdf_path`` (A4, the page's print stylesheet, no header or
+    footer) with headless Chromium, using the throw-away profile folder ``profile``."""
+    return [chromium, *CHROMIUM_ARGS, f"--user-data-dir={profile}", "--no-pdf-header-footer",
+            "--run-all-compositor-stages-before-draw", "--virtual-time-budget=20000",
+            f"--print-to-pdf={pdf_path}", Path(html_path).resolve().as_uri()]
+
+
 def report_pdf(html_path: str | Path, pdf_path: str | Path, timeout: float = 180) -> Path:
-    """Print an HTML report to PDF (A4, the page's print stylesheet) with headless Chromium; returns ``pdf_path``.
-    Written under a temporary name and renamed, so a failure leaves no half-written PDF."""
-    html_path, pdf_path = Path(html_path).resolve(), Path(pdf_path)
-    pdf_path.parent.mkdir(parents=True, exist_ok=True)
+    """Print an HTML report to PDF with headless Chromium (see :func:`chromium_pdf_command`); returns
+    ``pdf_path``. The file is written through :func:`corpus_tools.store.atomic_write`, so a failure leaves no
+    half-written PDF."""
+    from .store import atomic_write
+
     chromium = find_chromium()
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp_pdf = Path(tmp) / "out.pdf"
-        cmd = [chromium, *CHROMIUM_ARGS, f"--user-data-dir={Path(tmp) / 'profile'}", "--no-pdf-header-footer",
-               "--run-all-compositor-stages-before-draw", "--virtual-time-budget=20000",
-               f"--print-to-pdf={tmp_pdf}", html_path.as_uri()]
-        r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-        if not tmp_pdf.exists() or tmp_pdf.stat().st_size == 0:
+
+    def print_to(tmp: str) -> None:
+        with tempfile.TemporaryDirectory(prefix="corpus-tools-chromium-") as profile:
+            r = subprocess.run(chromium_pdf_command(chromium, Path(html_path), tmp, profile), capture_output=True,
+                               text=True, timeout=timeout)
+        if r.returncode != 0 or Path(tmp).stat().st_size == 0:
             raise RuntimeError(f"Chromium 未能生成 PDF（退出码 {r.returncode}）：{r.stderr[-500:]}")
-        shutil.move(str(tmp_pdf), str(pdf_path))
-    return pdf_path
+
+    return atomic_write(Path(pdf_path), print_to)

@@ -437,6 +437,20 @@ def write_bytes(path: str | Path, data: bytes) -> Path:
     return atomic_write(Path(path), lambda p: Path(p).write_bytes(data))
 
 
+def write_files(outdir: str | Path, files: dict, table_formats: tuple[str, ...] = ("csv", "parquet")) -> list[Path]:
+    """Write a set of outputs under ``outdir``, each atomically: ``files`` maps a relative name to a DataFrame
+    (written by :func:`write_table` as ``name.csv`` / ``name.parquet``), ``str`` (UTF-8 text) or ``bytes``."""
+    out, written = Path(outdir), []
+    for name, content in files.items():
+        if isinstance(content, pd.DataFrame):
+            written += write_table(content, out, name, table_formats)
+        elif isinstance(content, bytes):
+            written.append(write_bytes(out / name, content))
+        else:
+            written.append(write_text(out / name, str(content)))
+    return written
+
+
 # ---------------------------------------------------------------- caches
 
 
