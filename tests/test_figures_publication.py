@@ -200,13 +200,21 @@ def test_axis_titles_everywhere(study):
     assert fig.axes[0].get_legend() is not None  # cohort colours explained
 
 
-def test_word_cloud_is_native_size_and_loads_the_font_once():
-    topics._truetype.cache_clear()
+def test_word_cloud_is_native_size_and_reuses_font_objects(monkeypatch):
+    from PIL import ImageFont
+
+    opened = []
+    real = ImageFont.truetype
+    monkeypatch.setattr(ImageFont, "truetype", lambda *a, **k: opened.append(a[1:2]) or real(*a, **k))
+    calls = []
+    wrapped = topics._CachedImageFont.truetype
+    monkeypatch.setattr(topics._CachedImageFont, "truetype",
+                        staticmethod(lambda *a, **k: calls.append(1) or wrapped(*a, **k)))
     freqs = {"集成平台": 10, "数据": 8, "需求": 5, "厂商": 3, "接口": 2}
     fig = topics.word_cloud(freqs, "主题 0：测试", seed=0)
-    first = topics._truetype.cache_info().misses
+    assert 0 < len(opened) < len(calls)  # wordcloud asked for fonts more often than the file was opened
+    assert topics._truetype.cache_info().currsize == 0  # faces released after the cloud
     fig2 = topics.word_cloud(freqs, "主题 0：测试", seed=0)
-    assert topics._truetype.cache_info().misses == first  # second cloud: every font size from the cache
     a, b = fig.axes[0].images[0].get_array(), fig2.axes[0].images[0].get_array()
     assert np.array_equal(a, b)  # same seed, same picture
     s = style.current_style()

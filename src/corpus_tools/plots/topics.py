@@ -124,7 +124,10 @@ def entry_map(coords: np.ndarray, entries: pd.DataFrame, entry_topics: pd.DataFr
 
 # ---------------------------------------------------------------- word clouds
 
-@lru_cache(maxsize=256)
+# PIL opens a new FreeType face for every (file, size): ~0.3 ms but ~1.9 MB each for the 16 MB CJK font, so a
+# cache of every size a cloud tries would hold a gigabyte. A small LRU catches the repeats (the layout tries the
+# same size for consecutive words) and is emptied after each cloud.
+@lru_cache(maxsize=24)
 def _truetype(font, size=10, index=0, encoding="", layout_engine=None):
     from PIL import ImageFont
 
@@ -132,8 +135,8 @@ def _truetype(font, size=10, index=0, encoding="", layout_engine=None):
 
 
 class _CachedImageFont:
-    """Stand-in for ``PIL.ImageFont`` inside wordcloud: ``truetype`` returns one cached font object per
-    (file, size) instead of re-reading the 16 MB CJK font for every size wordcloud tries."""
+    """Stand-in for ``PIL.ImageFont`` inside wordcloud: ``truetype`` reuses a recently opened font object of the
+    same (file, size) instead of opening the 16 MB CJK font again for every word."""
 
     def __getattr__(self, name):
         from PIL import ImageFont
@@ -155,6 +158,7 @@ def _cached_fonts():
         yield
     finally:
         wc_module.ImageFont = original
+        _truetype.cache_clear()  # release the FreeType faces
 
 
 @styled
