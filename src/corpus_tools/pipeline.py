@@ -413,6 +413,23 @@ def _manifest_is_current(out: Path, key: str) -> bool:
     return True
 
 
+def check_parameter_files(params: Params) -> None:
+    """Read the curriculum, codebook and synonyms files now, so a bad file stops the run in one line (naming
+    the file and line) before any long stage."""
+    if params.curriculum:
+        from .curriculum import read_curriculum
+
+        read_curriculum(params.curriculum)
+    if params.codes:
+        from .codes import load_codebook
+
+        load_codebook(params.codes)
+    if params.synonyms:
+        from .text import load_synonyms
+
+        load_synonyms(params.synonyms)
+
+
 def run(booklet_path: str | Path, outdir: str | Path, params: Params = Params(), progress: bool = True,
         only: tuple[str, ...] | None = None, fresh: bool = False, cache_dir: str | Path | None = None) -> RunResult:
     """Parse ``booklet_path``, analyse it and write everything under ``outdir``.
@@ -449,6 +466,7 @@ def run(booklet_path: str | Path, outdir: str | Path, params: Params = Params(),
 
         booklet = anonymise_booklet(booklet)
     t_parse = time.perf_counter() - t0
+    check_parameter_files(params)
     cache = DiskCache(Path(cache_dir) if cache_dir else None, enabled=not fresh)
     prog = Progress(progress)
     study = analyse(booklet, params, stages=wanted, cache=cache, progress=prog)

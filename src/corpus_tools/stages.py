@@ -39,17 +39,30 @@ def overview_stage(study: Study) -> StageOutput:
 # ---------------------------------------------------------------- tokens
 
 def tokens_stage(study: Study) -> StageOutput:
-    """Tokens of every title and turn (jieba with the domain dictionary and the booklet's names)."""
-    from .text import tokenizer_for, tokens_table
+    """Every word of every title and turn, with its POS tag, concept and content/name flags; multi-word terms
+    discovered in this booklet compounded first (table ``discovered_terms``, for the analyst to review)."""
+    from .terms import build_tokens
 
-    tokenizer = tokenizer_for(study.booklet)
-    tokens = tokens_table(study.booklet, tokenizer)
-    return StageOutput(tables={"tokens": tokens}, objects={"tokenizer": tokenizer})
+    st = build_tokens(study.booklet, synonyms=study.params.synonyms)
+    return StageOutput(tables={"tokens": st.tokens, "discovered_terms": st.discovered},
+                       objects={"tokenizer": st.tokenizer, "synonyms": st.synonyms})
 
 
 def _analysis_exclude(study: Study) -> set[str]:
-    """Tokens never used in analysis views: the booklet's people and hospitals."""
+    """Names never used as analysis terms: the booklet's people and hospitals."""
     return set(study.objects["tokenizer"].names)
+
+
+def words(study: Study, view: str):
+    """The analysis view of the tokens: content words, names left out; ``view`` "token" (words as printed) or
+    "concept" (variants merged by the synonyms file). Topics use words; keyness, clouds, networks, unit fit and
+    correspondence analysis use concepts (they contrast groups, where variants must not split a concept)."""
+    from .text import analysis_tokens
+
+    key = f"_view_{view}"
+    if key not in study.objects:
+        study.objects[key] = analysis_tokens(study.tables["tokens"], view)
+    return study.objects[key]
 
 
 # ---------------------------------------------------------------- topics
@@ -58,18 +71,20 @@ def topics_stage(study: Study) -> StageOutput:
     """Entry-view matrix, k chosen (unless given), the consensus topic model, its tables and figures."""
     from .features import document_term_matrix
     from .plots import topics as plots
+    from .terms import cloud_weights, distinctive_terms
     from .topics import TopicSettings, entry_coordinates, select_and_fit, topic_tables
 
     import pandas as pd
 
     b, params = study.booklet, study.params
     settings = TopicSettings(k=params.k, n_jobs=params.jobs)
-    dtm = document_term_matrix(study.tables["tokens"], b, settings.view, settings.min_df, settings.max_df,
-                               dict(settings.weights), exclude=_analysis_exclude(study))
+    dtm = document_term_matrix(words(study, "token"), b, settings.view, settings.min_df, settings.max_df,
+                               dict(settings.weights))
     n_jobs = len(settings.ks if params.k is None else (params.k,)) * settings.n_seeds
     fit, comparison = select_and_fit(dtm, settings, params.seed, reference=b.entries.section.to_numpy(),
                                      on_done=study.ticker(n_jobs, "拟合主题模型"))
-    tables = topic_tables(fit, dtm)
+    tables = topic_tables(fit, dtm, titles=b.entries.set_index("entry_id").title,
+                          exclude=_analysis_exclude(study))
     if len(comparison):
         tables["topic_model_comparison"] = comparison
     coords = entry_coordinates(dtm, params.seed)
@@ -88,13 +103,20 @@ def topics_stage(study: Study) -> StageOutput:
              title="问答分布图", caption="每个点是一条问答，按主题着色；距离近表示用词相近。",
              method=f"tf-idf → LSA（≤20 维）→ t-SNE（余弦距离，种子 {params.seed}）", source="entry_map"),
     ])
+    first = t["entry_topics"][t["entry_topics"]["rank"] == 1][["entry_id", "topic_id"]]
+    clouds = distinctive_terms(words(study, "concept"), b.entries.merge(first, on="entry_id"), "topic_id")
+    tables["topic_cloud_terms"] = clouds
     for topic_id in t["topics"].topic_id:
-        terms = t["topic_terms"][t["topic_terms"].topic_id == topic_id]
         label = t["topics"].label[topic_id]
-        figures.update([_fig(f"topics_wordcloud_{topic_id:02d}", plots.word_cloud, dict(zip(terms.term, terms.weight)),
+        weights = cloud_weights(clouds, topic_id)
+        if not weights:
+            continue
+        figures.update([_fig(f"topics_wordcloud_{topic_id:02d}", plots.word_cloud, weights,
                              f"主题 {topic_id}：{label}", seed=params.seed, raster_only=True,
-                             title=f"主题 {topic_id} 词云", caption=f"主题 {topic_id}（{label}）的关键词，字号与权重成正比。",
-                             method="主题中心 tf-idf 权重", source="topic_terms")])
+                             title=f"主题 {topic_id} 关键词云",
+                             caption=f"主题 {topic_id}（{label}）相对其余主题最突出的词；字号为对数似然 G²"
+                                     "（只列 p < .05、用得更多的词）。",
+                             method="关键性（G²），概念视图", source="topic_cloud_terms")])
     return StageOutput(tables=tables, figures=figures, objects={"dtm": dtm, "fit": fit})
 
 
@@ -107,7 +129,7 @@ def network_stage(study: Study) -> StageOutput:
 
     params = study.params
     t = study.tables
-    nets = network.build_networks(study.booklet, t["tokens"], t["entry_topics"], t["topics"],
+    nets = network.build_networks(study.booklet, words(study, "concept"), t["entry_topics"], t["topics"],
                                   anonymise=params.anonymise, seed=params.seed)
     tables = {"network_nodes": nets.nodes, "network_edges": nets.edges, "network_summary": nets.modularity,
               "instructor_specialisation": nets.specialisation, "topic_dependence": nets.topic_dependence}
@@ -141,20 +163,23 @@ def trends_stage(study: Study) -> StageOutput:
     from . import trends
     from .plots import topics as topic_plots
     from .plots import trends as plots
+    from .terms import cloud_weights, distinctive_table
 
     b, params = study.booklet, study.params
     e = b.entries
-    tokens = study.tables["tokens"]
+    tokens = words(study, "token")  # frequencies: words as printed
+    concepts = words(study, "concept")  # tests and keyness: variants merged
     tables = {
         "term_freq_by_cohort": trends.term_frequencies(tokens, e, "cohort"),
         "term_freq_by_unit": trends.term_frequencies(tokens, e, "unit"),
         "term_freq_by_section": trends.term_frequencies(tokens, e, "section"),
-        "keyness_by_cohort": trends.keyness(tokens, e, "cohort"),
-        "keyness_by_section": trends.keyness(tokens, e, "section"),
-        "emerging_fading_terms": trends.emerging_fading(tokens, e, b.turns),
-        "keyness_entries_by_cohort": trends.keyness_entries(tokens, e, "cohort"),
-        "keyness_entries_by_section": trends.keyness_entries(tokens, e, "section"),
-        "keyness_entries_by_unit": trends.keyness_entries(tokens, e, "unit"),
+        "keyness_by_cohort": trends.keyness(concepts, e, "cohort"),
+        "keyness_by_section": trends.keyness(concepts, e, "section"),
+        "emerging_fading_terms": trends.emerging_fading(concepts, e, b.turns),
+        "keyness_entries_by_cohort": trends.keyness_entries(concepts, e, "cohort"),
+        "keyness_entries_by_section": trends.keyness_entries(concepts, e, "section"),
+        "keyness_entries_by_unit": trends.keyness_entries(concepts, e, "unit"),
+        "cloud_terms": distinctive_table(concepts, e, ("section", "cohort")),
     }
     by_cohort = tables["term_freq_by_cohort"]
     top = trends.top_terms_by_group(by_cohort, n=12)
@@ -179,17 +204,21 @@ def trends_stage(study: Study) -> StageOutput:
              title="各栏目关键词（对其余栏目）", caption="每个栏目相对其余栏目最突出的词（对数似然 G²，仅作描述）。",
              method="G²（词次层面，描述性）", source="keyness_by_section"),
     ])
-    # word clouds: every cohort and section — beyond 24, the latest 24 cohorts and the 12 largest sections
+    # word clouds of distinctive terms: every cohort and section — beyond 24, the latest 24 cohorts and the 12
+    # largest sections
+    clouds = tables["cloud_terms"]
     for group_col, groups in (("cohort", cohorts[-24:]), ("section", sections if len(sections) <= 24 else panels)):
-        freqs = tables[f"term_freq_by_{group_col}"]
         for k, g in enumerate(groups, start=1):
-            sub = freqs[freqs.group == g].head(80)
+            weights = cloud_weights(clouds[clouds.by == group_col], g)
+            if not weights:
+                continue
             name = f"第{int(g)}期" if group_col == "cohort" else g
+            other = "其余各期" if group_col == "cohort" else "其余栏目"
             stem = f"wordcloud_{group_col}_{int(g) if group_col == 'cohort' else k:02d}"
-            figures.update([_fig(stem, topic_plots.word_cloud, dict(zip(sub.term, sub["count"])), f"{name}：高频词",
-                                 seed=params.seed, raster_only=True, title=f"{name} 词云",
-                                 caption=f"{name}的高频词，字号与出现次数成正比。", method="词频",
-                                 source=f"term_freq_by_{group_col}")])
+            figures.update([_fig(stem, topic_plots.word_cloud, weights, f"{name}：关键词", seed=params.seed,
+                                 raster_only=True, title=f"{name} 关键词云",
+                                 caption=f"{name}相对{other}最突出的词；字号为对数似然 G²（只列 p < .05、用得更多的词）。",
+                                 method="关键性（G²），概念视图", source="cloud_terms")])
     return StageOutput(tables=tables, figures=figures)
 
 
@@ -204,7 +233,7 @@ def coverage_stage(study: Study) -> StageOutput:
     b, params = study.booklet, study.params
     e, turns = b.entries, b.turns
     t = study.tables
-    tokens = t["tokens"]
+    tokens = t["tokens"]  # unit fit takes the full table and uses its concept view
     given = read_curriculum(params.curriculum) if params.curriculum else None
     et = t.get("entry_topics")
     first_topic = et[et["rank"] == 1][["entry_id", "topic_id"]] if et is not None else None
@@ -212,7 +241,8 @@ def coverage_stage(study: Study) -> StageOutput:
     unit_by_section = coverage.unit_by(e, "section")
     names = tuple(n for n in b.people.name if n)
     tables = {
-        "coverage_units": coverage.coverage_table(e, b.units, tokens, b.askers, turns, et, t.get("topics")),
+        "coverage_units": coverage.coverage_table(e, b.units, words(study, "concept"), b.askers, turns, et,
+                                                  t.get("topics")),
         "curriculum": curric,
         "units_without_entries": coverage.units_without_entries(curric),
         "low_draw_units": coverage.low_draw_units(curric),
@@ -239,18 +269,56 @@ def coverage_stage(study: Study) -> StageOutput:
     return StageOutput(tables=tables, figures=figures)
 
 
+# ---------------------------------------------------------------- coding rules and correspondence analysis
+
+def codes_stage(study: Study) -> StageOutput:
+    """Coding rules (KH Coder's "coding"): which entries each competency area's rule matches, code × cohort /
+    unit / section / topic with adjusted standardised residuals, and correspondence analyses (terms and codes ×
+    sections and cohorts)."""
+    from .ca import ca_tables
+    from .codes import code_tables, load_codebook
+    from .plots.codes import ca_biplot, code_heatmap
+
+    b, params, t = study.booklet, study.params, study.tables
+    tables = code_tables(load_codebook(params.codes), t["tokens"], b, t.get("entry_topics"), t.get("topics"))
+    tables.update(ca_tables(words(study, "concept"), tables["code_entries"].set_index("entry_id"), b.entries))
+    heat = "各能力领域编码在每个{g}问答中出现的比例（括号内为条数）；颜色为调整标准化残差：红色多于其他{g}，蓝色少于；" \
+           "方框标出 |残差| > 1.96。"
+    method = "编码规则（AND/OR/NOT，匹配词语与概念）；Haberman 调整标准化残差"
+    figures = {}
+    cross = tables["code_crosstab"]
+    for by, name in (("section", "栏目"), ("cohort", "期次"), ("unit", "课程单元"), ("topic", "主题")):
+        if (cross.by == by).any():
+            figures.update([_fig(f"codes_heatmap_{by}", code_heatmap, cross[cross.by == by], f"编码 × {name}", name, by,
+                                 title=f"编码规则 × {name}", caption=heat.format(g=name), method=method,
+                                 source="code_crosstab")])
+    coords, inertia = tables["ca_coordinates"], tables["ca_inertia"]
+    for analysis, what, name in (("terms_sections", "词语", "栏目"), ("terms_cohorts", "词语", "期次"),
+                                 ("codes_sections", "编码", "栏目"), ("codes_cohorts", "编码", "期次")):
+        if (coords.analysis == analysis).any():
+            rows = "最常用的 60 个概念（至少 3 条问答使用）" if what == "词语" else "各能力领域编码"
+            figures.update([_fig(f"ca_{analysis}", ca_biplot, coords[coords.analysis == analysis],
+                                 inertia[inertia.analysis == analysis], f"{what} × {name} 对应分析", 60, analysis,
+                                 title=f"{what}与{name}的对应分析",
+                                 caption=f"{rows}与{name}的对称图：距离相近的点在各{name}间的使用分布相似；点的大小为占比；"
+                                         "坐标轴括号内为该维解释的惯量比例。",
+                                 method="对应分析（SVD，主坐标），概念视图", source="ca_coordinates")])
+    return StageOutput(tables=tables, figures=figures)
+
+
 # ---------------------------------------------------------------- findings
 
 def findings_stage(study: Study) -> StageOutput:
     """Every sentence a reader sees, as rows: kind, text, statistic, p, q, the entries it rests on, caveat."""
     from .findings import build_findings
 
-    return StageOutput(tables={"findings": build_findings(study.tables, study.booklet)})
+    tables = dict(study.tables, tokens=words(study, "concept"))  # the view the tests ran on
+    return StageOutput(tables={"findings": build_findings(tables, study.booklet)})
 
 
 STAGES: tuple[Stage, ...] = (
     Stage("overview", "概览", overview_stage, description="figures of the parsed booklet"),
-    Stage("tokens", "分词", tokens_stage, produces=("tokens",), uses=("synonyms",),
+    Stage("tokens", "分词", tokens_stage, produces=("tokens", "discovered_terms"), uses=("synonyms",),
           description="jieba tokens with POS, concepts and names marked"),
     Stage("topics", "主题", topics_stage, needs=("tokens",),
           produces=("topics", "entry_topics", "topic_terms", "entry_map"), uses=("seed", "k"), min_entries=10,
@@ -265,6 +333,9 @@ STAGES: tuple[Stage, ...] = (
     Stage("coverage", "课程覆盖", coverage_stage, needs=("tokens", "topics"),
           produces=("coverage_units", "curriculum", "unit_fit"), uses=("curriculum", "seed"),
           description="curriculum coverage tables and figures; unit fit"),
+    Stage("codes", "编码规则", codes_stage, needs=("tokens", "topics"),
+          produces=("codebook", "code_crosstab", "ca_coordinates"), uses=("codes",),
+          description="coding rules (codebook: AND/OR/NOT), code × group residuals, correspondence analysis"),
     Stage("findings", "发现", findings_stage, needs=("tokens", "topics", "network", "trends", "coverage"),
           produces=("findings",), description="the findings table: each sentence with its statistic and entries"),
 )
