@@ -7,7 +7,8 @@ numbers were made. Facts not given fall back to wording without the number, neve
 Facts used (all optional): ``n_entries`` (entries drawn), ``k`` (topics), ``k_chosen`` (True when k was chosen
 by the rule), ``seed``, ``perplexity`` (t-SNE), ``n_sections``, ``n_units``, ``n_cohorts``, ``n_nodes``,
 ``n_edges``, ``n_labelled`` (nodes with a label), ``n_terms``, ``topic_id``, ``label`` (topic label / group
-name), ``npmi`` (co-occurrence threshold), ``q`` (colour-scale quantile), ``n_isolated``.
+name), ``npmi`` (co-occurrence threshold), ``q`` (colour-scale quantile), ``n_concepts`` and ``min_docs``
+(correspondence analysis).
 """
 
 from __future__ import annotations
@@ -137,8 +138,33 @@ CAPTIONS = {
         "标题注“推断”者取自其他期次的同序号单元。", "计数（课程表 × 问答来源说明）", "curriculum"),
 }
 
+_GROUP = {"section": "栏目", "sections": "栏目", "cohort": "期次", "cohorts": "期次", "unit": "课程单元",
+          "topic": "主题"}
+
+
+def _codes_heatmap(facts: dict, by: str) -> Caption:
+    name = _GROUP.get(by, by)
+    return Caption(f"编码规则 × {name}",
+                   f"各能力领域编码在每个{name}问答中出现的比例（括号内为条数）；颜色为调整标准化残差：红色多于其他{name}，"
+                   f"蓝色少于；方框标出 |残差| > 1.96{_paren(_n(facts, 'n_entries', '条问答'))}。",
+                   "编码规则（AND/OR/NOT，匹配词语与概念）；Haberman 调整标准化残差", "code_crosstab")
+
+
+def _ca(facts: dict, what: str, by: str) -> Caption:
+    name = _GROUP.get(by, by)
+    if what == "terms":
+        rows = (f"最常用的 {facts.get('n_concepts', 60)} 个概念（至少 {facts.get('min_docs', 3)} 条问答使用）")
+        title = f"词语与{name}的对应分析"
+    else:
+        rows, title = "各能力领域编码", f"编码与{name}的对应分析"
+    return Caption(title, f"{rows}与{name}的对称图：距离相近的点在各{name}间的使用分布相似；点的大小为占比；"
+                   "坐标轴括号内为该维解释的惯量比例。", "对应分析（SVD，主坐标），概念视图", "ca_coordinates")
+
+
 PATTERNS = [
     (re.compile(r"topics_wordcloud_\d+$"), _wordcloud_topic),
+    (re.compile(r"codes_heatmap_(section|cohort|unit|topic)$"), None),
+    (re.compile(r"ca_(terms|codes)_(sections|cohorts)$"), None),
     (re.compile(r"wordcloud_cohort_\d+$"), _wordcloud_group("cohort")),
     (re.compile(r"wordcloud_section_\d+$"), _wordcloud_group("section")),
 ]
@@ -149,7 +175,12 @@ def caption_for(stem: str, **facts) -> Caption:
     if stem in CAPTIONS:
         return CAPTIONS[stem](facts)
     for pattern, make in PATTERNS:
-        if pattern.match(stem):
+        m = pattern.match(stem)
+        if m:
+            if stem.startswith("codes_heatmap_"):
+                return _codes_heatmap(facts, m.group(1))
+            if stem.startswith("ca_"):
+                return _ca(facts, m.group(1), m.group(2))
             return make(facts)
     raise KeyError(f"no caption for figure {stem!r}")
 
