@@ -150,16 +150,7 @@ def _render_bytes(spec: FigureSpec, formats: tuple[str, ...], dpi: int, figure_s
     if hasattr(style, "use_figure_size"):
         style.use_figure_size(figure_size)
     fig = spec.make()
-    if hasattr(style, "figure_bytes"):
-        return {fmt: style.figure_bytes(fig, fmt, dpi=dpi) for fmt in formats}
-    import io
-
-    out = {}
-    for fmt in formats:
-        buf = io.BytesIO()
-        fig.savefig(buf, format=fmt, dpi=dpi if fmt == "png" else None, metadata=style._metadata(fmt))
-        out[fmt] = buf.getvalue()
-    return out
+    return {fmt: style.figure_bytes(fig, fmt, dpi=dpi) for fmt in formats}
 
 
 def render_figures(study: Study, cache: DiskCache | None, progress: Progress | None = None) -> dict[str, dict[str, bytes]]:
@@ -201,11 +192,8 @@ def _map_render(todo, params: Params, bar) -> list[dict[str, bytes]]:
         return results
     from .workers import parallel_map
 
-    import inspect
-
-    kwargs = {"on_done": (lambda *_: bar.update(1)) if bar is not None else None} if "on_done" in inspect.signature(
-        parallel_map).parameters else {}
-    return parallel_map(_render_star, args, jobs=params.jobs, **kwargs)
+    return parallel_map(_render_star, args, jobs=params.jobs,
+                        on_done=(lambda: bar.update(1)) if bar is not None else None)
 
 
 def _render_star(a):
@@ -331,6 +319,10 @@ def save_study(study: Study, outdir: str | Path, cache: DiskCache | None = None,
             written["figures"] += _write_gallery(study, rendered, fdir, tables)
         if report_html is not None:
             written["report"] = [write_text(base / "report.html", report_html)]
+            if params.pdf:  # for meetings: Chromium prints the same page
+                from .report import report_pdf
+
+                written["report"].append(report_pdf(base / "report.html", base / "report.pdf"))
 
         def rel(p: Path) -> str:
             return Path(p).relative_to(base).as_posix()
@@ -373,25 +365,8 @@ def _write_gallery(study: Study, rendered: dict, fdir: Path, tables: dict) -> li
 def _build_report(study: Study, rendered: dict[str, dict[str, bytes]]) -> str:
     from .report import build_review
 
-    import inspect
-
     svgs = {stem: data["svg"].decode("utf-8") for stem, data in rendered.items() if "svg" in data}
-    if "run" in inspect.signature(build_review).parameters:  # the report before it read a Study
-        rep = build_review(_LegacyRun(study), None)
-    else:
-        rep = build_review(study, svgs)
-    return rep if isinstance(rep, str) else rep.render()
-
-
-class _LegacyRun:
-    """A Study seen as the old report expected it (``analyses[name].tables``)."""
-
-    def __init__(self, study: Study):
-        from types import SimpleNamespace
-
-        self.booklet, self.params = study.booklet, study.params
-        ns = SimpleNamespace(tables=study.tables, figures={k: v.make for k, v in study.figures.items()})
-        self.analyses = {name: ns for name in ("topics", "coverage", "trends", "network")}
+    return build_review(study, svgs).render()
 
 
 # ---------------------------------------------------------------- run

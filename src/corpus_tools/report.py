@@ -67,6 +67,10 @@ HEADERS: dict[str, str] = {
     # findings
     "kind": "类型", "text": "发现", "statistic": "统计量", "p_value": "p 值", "q_value": "q 值（多重检验校正）",
     "entry_ids": "相关问答", "caveat": "注意",
+    "code": "编码", "expression": "规则", "terms": "词语", "docs_group": "本组含该词条数", "n_group": "本组条数",
+    "docs_rest": "其余含该词条数", "n_rest": "其余条数", "share_group": "本组占比", "share_rest": "其余占比",
+    "key": "显著", "entries": "条数", "expected": "期望条数", "residual": "调整残差", "share": "占比",
+    "z_margin": "标准化差值", "own_p": "本单元 p", "best_p": "另一单元 p",
     # comparison
     "status": "状态", "old": "旧版", "new": "新版", "old_name": "旧版名称", "new_name": "新版名称",
     "n_old": "旧版条数", "n_new": "新版条数", "old_label": "旧版主题", "new_label": "新版主题", "old_topic": "旧版主题号",
@@ -519,7 +523,11 @@ REVIEW_LAYOUT: list[tuple[str, str, list[str], list[tuple[str, str, int | None]]
      [("topic_dependence", "依赖单一教员的主题", None), ("instructor_specialisation", "教员的主题跨度", None)]),
     ("trends", "趋势与关键词",
      ["trends_top_terms_by_cohort", "trends_terms_by_unit", "keyness_by_cohort", "keyness_by_section"],
-     [("emerging_fading_terms", "相邻两期明显增多或减少的词", 40)]),
+     [("emerging_fading_terms", "相邻两期明显增多或减少的词", 40),
+      ("keyness_entries_by_section", "各栏目特有的词（逐条问答计数，Fisher 检验，q ≤ 0.05）", 40)]),
+    ("codes", "能力领域编码",
+     ["codes_heatmap_section", "codes_heatmap_cohort", "ca_terms_sections", "ca_codes_sections"],
+     [("codebook", "编码规则（可在 codebook.yaml 中修改，用 --codes 指定）", None)]),
 ]
 
 
@@ -579,6 +587,11 @@ def build_review(study: StudyLike, svgs: Mapping[str, str] | None = None) -> Rep
                     blocks.append(heading_block(ttitle))
                     blocks.append(text_block("相邻两期之间，没有哪个词在使用它的问答条数上显著增多或减少"
                                              "（逐条问答计数，Fisher 精确检验，q ≤ 0.05）。这本身也是一个结果。"))
+                    continue
+            if name == "keyness_entries_by_section" and "q_value" in df:
+                df = df[(df["q_value"] <= 0.05) & (df["log_ratio"] > 0)].sort_values(["group", "q_value", "term"],
+                                                                                      kind="stable")
+                if not len(df):
                     continue
             if name == "unit_fit" and "flagged" in df:
                 df = df[df["flagged"].fillna(False).astype(bool)]

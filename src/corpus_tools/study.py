@@ -46,8 +46,9 @@ class Params:
     dpi: int = 200  # PNG resolution; SVG/PDF are resolution-free
     figure_size: str = "double"  # journal column: "single" (8.5 cm) or "double" (17.5 cm)
     jobs: int = 2  # worker processes for topic selection and figures (results do not depend on it)
+    pdf: bool = False  # also print report.html to report.pdf (headless Chromium)
 
-    OUTPUT_ONLY = ("formats", "table_formats", "dpi", "figure_size", "jobs")
+    OUTPUT_ONLY = ("formats", "table_formats", "dpi", "figure_size", "jobs", "pdf")
 
     def __post_init__(self) -> None:
         if self.seed < 0:
@@ -58,6 +59,8 @@ class Params:
             raise ValueError(f"figure_size must be one of {FIGURE_SIZES} (got {self.figure_size!r})")
         if self.dpi <= 0:
             raise ValueError(f"dpi must be > 0 (got {self.dpi})")
+        if self.jobs < 1:
+            raise ValueError(f"jobs must be ≥ 1 (got {self.jobs})")
 
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
