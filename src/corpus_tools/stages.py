@@ -45,12 +45,12 @@ def tokens_stage(study: Study) -> StageOutput:
 
     st = build_tokens(study.booklet, synonyms=study.params.synonyms)
     return StageOutput(tables={"tokens": st.tokens, "discovered_terms": st.discovered},
-                       objects={"tokenizer": st.tokenizer, "synonyms": st.synonyms})
+                       objects={"names": tuple(sorted(st.tokenizer.names)), "synonyms": st.synonyms})
 
 
 def _analysis_exclude(study: Study) -> set[str]:
     """Names never used as analysis terms: the booklet's people and hospitals."""
-    return set(study.objects["tokenizer"].names)
+    return set(study.objects["names"])
 
 
 def words(study: Study, view: str):
