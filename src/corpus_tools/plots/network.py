@@ -57,11 +57,10 @@ def _edge_widths(w: np.ndarray, wmax: float, hi: float = 4.0) -> np.ndarray:
     return 0.3 + (np.asarray(w, float) / max(wmax, 1e-9)) * (hi - 0.3)
 
 
-def _nice_steps(vmax: float) -> list[int]:
-    """Up to three round legend values ≤ ``vmax`` (e.g. 1, 5, 13)."""
-    vmax = max(int(round(vmax)), 1)
-    steps = sorted({1, max(1, int(round(vmax / 2))), vmax})
-    return steps
+def _nice_steps(vmin: float, vmax: float) -> list[int]:
+    """Up to three legend values spanning the data: the smallest, the middle and the largest (e.g. 10, 49, 88)."""
+    vmin, vmax = max(int(round(vmin)), 1), max(int(round(vmax)), 1)
+    return sorted({vmin, int(round((vmin + vmax) / 2)), vmax})
 
 
 def _ranked(G: nx.Graph, nodes) -> list:
@@ -74,13 +73,15 @@ def _legend(fig: Figure, ax, G: nx.Graph, types: list[str], vmax: float, max_dia
     size_label, width_label = _meaning(G)
     handles = [Line2D([], [], marker="o", linestyle="", markersize=6, color=TYPE_COLORS.get(t, NEUTRAL),
                       label=TYPE_NAMES.get(t, t)) for t in types]
-    for v in _nice_steps(vmax):
+    vmin = min((_volume(G, n) for n in G.nodes), default=1.0)
+    for v in _nice_steps(vmin, vmax):
         d = float(_scale(np.array([v]), max_diameter * 0.25, max_diameter, vmax)[0])
         handles.append(Line2D([], [], marker="o", linestyle="", markersize=d, color="#bbbbbb",
                               markeredgecolor="white", label=f"{v}"))
     n_size = len(handles) - len(types)
     if wmax > 0:
-        for w in _nice_steps(wmax):
+        wmin = min((d.get("weight", 1) for _, _, d in G.edges(data=True)), default=1)
+        for w in _nice_steps(wmin, wmax):
             handles.append(Line2D([], [], color=NEUTRAL, alpha=0.6, linewidth=float(_edge_widths([w], wmax)[0]),
                                   label=f"{w}"))
     n_width = len(handles) - len(types) - n_size
