@@ -56,16 +56,18 @@ def _network(kind: str, what: str, edge: str, size: str):
 
 def _wordcloud_topic(facts: dict) -> Caption:
     t, label = facts.get("topic_id", ""), facts.get("label", "")
-    return Caption(f"主题 {t} 词云", f"主题 {t}（{label}）权重最高的词，字号与词在主题中的权重成正比；"
-                   "位置和颜色无含义。", _k_method(facts) + "；词权重 = 主题中心的 tf-idf 均值", "topic_terms")
+    return Caption(f"主题 {t} 关键词云", f"主题 {t}（{label}）相对其余主题最突出的词；字号与对数似然 G² 成正比"
+                   "（只列 p < 0.05、用得更多的词）；位置和颜色无含义。", "关键性（G²），概念视图", "topic_cloud_terms")
 
 
 def _wordcloud_group(by: str):
+    other = {"cohort": "其余各期", "section": "其余栏目"}[by]
+
     def make(facts: dict) -> Caption:
         name = facts.get("label", "")
-        return Caption(f"{name} 词云", f"{name}最常用的词（至多 80 个），字号与出现次数成正比；位置和颜色无含义"
-                       f"{_paren(_n(facts, 'n_entries', '条问答'))}。", "词频（分词后计数，停用词已去除）",
-                       f"term_freq_by_{by}")
+        return Caption(f"{name} 关键词云", f"{name}相对{other}最突出的词；字号与对数似然 G² 成正比（只列 p < 0.05、"
+                       f"用得更多的词）；位置和颜色无含义{_paren(_n(facts, 'n_entries', '条问答'))}。",
+                       "关键性（G²），概念视图", "cloud_terms")
     return make
 
 
