@@ -296,7 +296,17 @@ def save_study(study: Study, outdir: str | Path, cache: DiskCache | None = None,
     t0 = time.perf_counter()
     report_html = None
     if report:
-        report_html = _build_report(study, rendered)
+        # the report depends on the results and on how figures are drawn, not on which files are written
+        shown = {k: v for k, v in study.params.as_dict().items() if k not in ("formats", "table_formats", "jobs", "pdf")}
+        key = hashlib.sha256(json.dumps([package_version(), study.stage_keys, shown], ensure_ascii=False,
+                                        sort_keys=True, default=str).encode()).hexdigest()[:24]
+        cached = cache.get_figure(f"report-{key}", "html") if cache is not None else None
+        if cached is not None:
+            report_html = cached.decode("utf-8")
+        else:
+            report_html = _build_report(study, rendered)
+            if cache is not None:
+                cache.put_figure(f"report-{key}", "html", report_html.encode("utf-8"))
     result.timings["report"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     tables = _output_tables(study)
