@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
-import inspect
 import math
 import os
 import sys
@@ -210,6 +209,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="random seed (default: %(default)s)")
     cp.add_argument("--formats", nargs="+", default=["png", "svg"], choices=["png", "svg", "pdf"],
                     help="figure file formats (default: %(default)s)")
+    cp.add_argument("-k", "--topics", dest="k", type=_int_in(2, None, "a number of topics"), default=None,
+                    help="number of topics in both booklets (default: chosen for each by the documented rule)")
     cp.add_argument("--max-size", type=_positive_mb, default=None, metavar="MB",
                     help=f"largest booklet accepted, in megabytes (default: {DEFAULT_MAX_MB:g})")
     _add_debug(cp)
@@ -280,13 +281,10 @@ def _check_k(k: int | None, booklet_path: str) -> None:
 def _cmd_run(args: argparse.Namespace) -> int:
     from .pipeline import run
 
-    _check_k(args.k, args.booklet)
-    params = make_params(args)
+    params = make_params(args)  # k ≤ the number of entries is checked by run, once the booklet is parsed
     only = None if args.command == "run" else (args.command,)
-    extra = {}
-    if "fresh" in inspect.signature(run).parameters:
-        extra["fresh"] = bool(getattr(args, "fresh", False))
-    summary = run(args.booklet, args.output, params, progress=not args.quiet, only=only, **extra)
+    summary = run(args.booklet, args.output, params, progress=not args.quiet, only=only,
+                  fresh=bool(getattr(args, "fresh", False)))
     print(summary)
     return 0
 
@@ -308,7 +306,8 @@ def _cmd_notebooks(args: argparse.Namespace) -> int:
 def _cmd_compare(args: argparse.Namespace) -> int:
     from .compare import compare_booklets
 
-    result = compare_booklets(args.old, args.new, args.output, seed=args.seed, formats=tuple(args.formats))
+    result = compare_booklets(args.old, args.new, args.output, seed=args.seed, formats=tuple(args.formats),
+                              k=args.k)
     print(result.summary())
     return 0
 

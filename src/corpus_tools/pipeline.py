@@ -444,8 +444,9 @@ def run(booklet_path: str | Path, outdir: str | Path, params: Params = Params(),
     if params.k is not None and params.k > len(booklet.entries):
         from .errors import BookletError
 
-        raise BookletError(str(booklet_path), f"k = {params.k} topics, but the booklet has only "
-                                              f"{len(booklet.entries)} entries")
+        n = len(booklet.entries)
+        raise BookletError(str(booklet_path), f"-k {params.k}: the booklet has only {n} entries; choose 2 ≤ k ≤ {n}"
+                           if n >= 2 else f"-k {params.k}: the booklet has only {n} entry: too few for topics")
     if params.anonymise:  # trainees become their codes before any analysis sees them
         from .anonymise import anonymise_booklet
 
