@@ -266,18 +266,6 @@ def make_params(args: argparse.Namespace):
         raise UsageError(str(exc)) from None
 
 
-def _check_k(k: int | None, booklet_path: str) -> None:
-    """``k`` must not exceed the number of entries of the booklet (read once here to say so in one line)."""
-    if k is None:
-        return
-    from .booklet import read_booklet
-
-    n = len(read_booklet(booklet_path).entries)
-    if k > n:
-        raise UsageError(f"-k {k}: the booklet {booklet_path} has only {n} entries; choose 2 ≤ k ≤ {n}"
-                         if n >= 2 else f"-k {k}: the booklet {booklet_path} has only {n} entry: too few for topics")
-
-
 def _cmd_run(args: argparse.Namespace) -> int:
     from .pipeline import run
 

@@ -21,7 +21,7 @@ import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Iterable
 
 from .study import FigureSpec, Params, Stage, StageOutput, Study, analyse, file_digest, package_version, plan
 
@@ -147,8 +147,7 @@ def _render_bytes(spec: FigureSpec, formats: tuple[str, ...], dpi: int, figure_s
     """Draw one figure and return its bytes per format (runs in a worker process)."""
     from .plots import style
 
-    if hasattr(style, "use_figure_size"):
-        style.use_figure_size(figure_size)
+    style.use_figure_size(figure_size, dpi)
     fig = spec.make()
     return {fmt: style.figure_bytes(fig, fmt, dpi=dpi) for fmt in formats}
 
@@ -326,7 +325,8 @@ def save_study(study: Study, outdir: str | Path, cache: DiskCache | None = None,
         written["figures"] = [write_bytes(fdir / f"{stem}.{fmt}", data)
                               for stem, per_fmt in rendered.items() for fmt, data in per_fmt.items()]
         if rendered:
-            written["figures"] += _write_gallery(study, rendered, fdir, tables)
+            booklet_tables = {"entries": study.booklet.entries, "units": study.booklet.units}
+            written["figures"] += _write_gallery(study, rendered, fdir, {**booklet_tables, **tables})
         if report_html is not None:
             written["report"] = [write_text(base / "report.html", report_html)]
             if params.pdf:  # for meetings: Chromium prints the same page
@@ -365,11 +365,10 @@ def _output_tables(study: Study) -> dict:
 
 
 def _write_gallery(study: Study, rendered: dict, fdir: Path, tables: dict) -> list[Path]:
-    try:
-        from .plots.gallery import write_index
-    except ImportError:
-        return []
-    return list(write_index(study.figures, fdir, tables, rendered) or [])
+    """figures/index.csv, figures/data/<stem>.csv (each figure's source table) and figures/index.html."""
+    from .plots.gallery import write_index
+
+    return list(write_index(study.figures, fdir, tables, rendered))
 
 
 def _build_report(study: Study, rendered: dict[str, dict[str, bytes]]) -> str:

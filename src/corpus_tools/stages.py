@@ -12,10 +12,15 @@ from __future__ import annotations
 from .study import FigureSpec, Stage, StageOutput, Study
 
 
-def _fig(stem: str, fn, *args, title: str = "", caption: str = "", method: str = "", source: str = "",
-         raster_only: bool = False, **kwargs) -> tuple[str, FigureSpec]:
-    return stem, FigureSpec(stem, fn, args, kwargs, title=title, caption=caption, method=method, source=source,
-                            raster_only=raster_only)
+def _fig(stem: str, fn, *args, facts: dict | None = None, raster_only: bool = False,
+         **kwargs) -> tuple[str, FigureSpec]:
+    """A figure spec whose title, caption, method and source table come from :mod:`corpus_tools.plots.captions`
+    (one place for every figure's words), filled in with ``facts`` (n entries, k, …)."""
+    from .plots.captions import caption_for
+
+    c = caption_for(stem, **(facts or {}))
+    return stem, FigureSpec(stem, fn, args, kwargs, title=c.title, caption=c.caption, method=c.method,
+                            source=c.source, raster_only=raster_only)
 
 
 # ---------------------------------------------------------------- overview
@@ -25,14 +30,10 @@ def overview_stage(study: Study) -> StageOutput:
     from .plots import overview
 
     b = study.booklet
-    n = len(b.entries)
+    facts = dict(n_entries=len(b.entries), n_sections=len(b.sections), n_units=len(b.units))
     return StageOutput(figures=dict([
-        _fig("overview_entries_by_section", overview.entries_by_section, b.entries,
-             title="各栏目问答条数", caption=f"每个栏目收录的问答条数（共 {n} 条），按期次分色。",
-             method="计数", source="entries"),
-        _fig("overview_entries_by_unit", overview.entries_by_unit, b.units,
-             title="各课程单元问答条数", caption=f"每期每个课程单元（及答疑讨论课）收录的问答条数（共 {n} 条）。",
-             method="计数", source="units"),
+        _fig("overview_entries_by_section", overview.entries_by_section, b.entries, facts=facts),
+        _fig("overview_entries_by_unit", overview.entries_by_unit, b.units, facts=facts),
     ]))
 
 
@@ -72,7 +73,7 @@ def topics_stage(study: Study) -> StageOutput:
     from .features import document_term_matrix
     from .plots import topics as plots
     from .terms import cloud_weights, distinctive_terms
-    from .topics import TopicSettings, entry_coordinates, select_and_fit, topic_tables
+    from .topics import TopicSettings, entry_coordinates, select_and_fit, topic_tables, tsne_perplexity
 
     import pandas as pd
 
@@ -90,18 +91,15 @@ def topics_stage(study: Study) -> StageOutput:
     coords = entry_coordinates(dtm, params.seed)
     tables["entry_map"] = pd.DataFrame({"entry_id": dtm.doc_ids, "x": coords[:, 0], "y": coords[:, 1]})
     t = tables
-    k = fit.k
-    how_k = "k 由稳定性与一致性规则选定" if params.k is None else "k 为手动指定"
+    facts = dict(n_entries=len(b.entries), k=fit.k, k_chosen=params.k is None, seed=params.seed,
+                 perplexity=tsne_perplexity(len(dtm.doc_ids)))
+    method = f"t-SNE（余弦距离，困惑度 {facts['perplexity']:g}，随机种子 {params.seed}）"
     figures = dict([
-        _fig("topics_top_terms", plots.topic_top_terms, t["topic_terms"], t["topics"],
-             title="各主题关键词", caption=f"{k} 个主题各自权重最高的词（横轴：词在主题中心的平均 tf-idf 权重）。",
-             method=f"一致性 NMF（30 次拟合的共现聚类），{how_k}", source="topic_terms"),
+        _fig("topics_top_terms", plots.topic_top_terms, t["topic_terms"], t["topics"], facts=facts),
         _fig("topics_section_heatmap", plots.section_topic_heatmap, b.entries, t["entry_topics"], t["topics"],
-             title="栏目 × 主题", caption=f"每个栏目的问答落在各主题的条数（{len(b.entries)} 条问答，{k} 个主题）。",
-             method="一致性 NMF 主题 × 编者栏目交叉计数", source="entry_topics"),
-        _fig("topics_entry_map", plots.entry_map, coords, b.entries, t["entry_topics"], t["topics"],
-             title="问答分布图", caption="每个点是一条问答，按主题着色；距离近表示用词相近。",
-             method=f"tf-idf → LSA（≤20 维）→ t-SNE（余弦距离，种子 {params.seed}）", source="entry_map"),
+             facts=facts),
+        _fig("topics_entry_map", plots.entry_map, coords, b.entries, t["entry_topics"], t["topics"], facts=facts,
+             method=method),
     ])
     first = t["entry_topics"][t["entry_topics"]["rank"] == 1][["entry_id", "topic_id"]]
     clouds = distinctive_terms(words(study, "concept"), b.entries.merge(first, on="entry_id"), "topic_id")
@@ -109,14 +107,10 @@ def topics_stage(study: Study) -> StageOutput:
     for topic_id in t["topics"].topic_id:
         label = t["topics"].label[topic_id]
         weights = cloud_weights(clouds, topic_id)
-        if not weights:
-            continue
-        figures.update([_fig(f"topics_wordcloud_{topic_id:02d}", plots.word_cloud, weights,
-                             f"主题 {topic_id}：{label}", seed=params.seed, raster_only=True,
-                             title=f"主题 {topic_id} 关键词云",
-                             caption=f"主题 {topic_id}（{label}）相对其余主题最突出的词；字号为对数似然 G²"
-                                     "（只列 p < .05、用得更多的词）。",
-                             method="关键性（G²），概念视图", source="topic_cloud_terms")])
+        if weights:
+            figures.update([_fig(f"topics_wordcloud_{topic_id:02d}", plots.word_cloud, weights,
+                                 f"主题 {topic_id}：{label}", seed=params.seed, raster_only=True,
+                                 facts=dict(facts, topic_id=topic_id, label=label))])
     return StageOutput(tables=tables, figures=figures, objects={"dtm": dtm, "fit": fit})
 
 
@@ -134,24 +128,24 @@ def network_stage(study: Study) -> StageOutput:
     tables = {"network_nodes": nets.nodes, "network_edges": nets.edges, "network_summary": nets.modularity,
               "instructor_specialisation": nets.specialisation, "topic_dependence": nets.topic_dependence}
     g = nets.graphs
-    src = "network_edges"
+
+    def facts(name: str) -> dict:
+        return dict(n_nodes=g[name].number_of_nodes(), n_edges=g[name].number_of_edges(), npmi=0.25)
+
     figures = dict([
         _fig("network_instructor_topic", plots.bipartite_figure, g["instructor_topic"], "instructor",
-             "教员 — 主题（边宽 = 作答条数）", title="教员 — 主题",
-             caption="每位教员作答的问答落在哪些主题；边宽为作答条数。", method="二部图", source=src),
+             "教员 — 主题（边宽 = 作答条数）", facts=facts("instructor_topic")),
         _fig("network_trainee_topic", plots.bipartite_figure, g["trainee_topic"], "trainee", "学员 — 主题",
-             title="学员 — 主题", caption="每位学员的提问落在哪些主题。", method="二部图", source=src),
+             facts=facts("trainee_topic")),
         _fig("network_hospital_topic", plots.bipartite_figure, g["hospital_topic"], "hospital", "医院 — 主题",
-             title="医院 — 主题", caption="各医院学员的提问落在哪些主题。", method="二部图", source=src),
+             facts=facts("hospital_topic")),
         _fig("network_trainee_instructor", plots.bipartite_figure, g["trainee_instructor"], "trainee",
-             "学员 → 教员（谁的问题由谁作答）", title="学员 → 教员",
-             caption="谁的问题由谁作答；边宽为条数。", method="有向二部图", source=src),
+             "学员 → 教员（谁的问题由谁作答）", facts=facts("trainee_instructor")),
         _fig("network_instructor_coanswer", plots.draw_graph, g["instructor_coanswer"], "教员共同作答",
-             seed=params.seed, n_labels=20, title="教员共同作答",
-             caption="两位教员在同一条问答中作答即相连；边宽为共同作答条数。", method="共现网络", source=src),
+             seed=params.seed, n_labels=20, facts=facts("instructor_coanswer")),
         _fig("network_term_cooccurrence", plots.draw_graph, g["term_cooccurrence"],
-             "关键词共现（同一发言内，NPMI ≥ 0.25）", seed=params.seed, n_labels=40, title="关键词共现",
-             caption="同一发言中经常一起出现的关键词（NPMI ≥ 0.25）。", method="NPMI 共现网络", source=src),
+             "关键词共现（同一发言内，NPMI ≥ 0.25）", seed=params.seed, n_labels=40,
+             facts=facts("term_cooccurrence")),
     ])
     return StageOutput(tables=tables, figures=figures, graphs=g)
 
@@ -189,20 +183,16 @@ def trends_stage(study: Study) -> StageOutput:
     panels = list(b.sections.sort_values(["n_entries", "section_no"], ascending=[False, True],
                                          kind="stable").section[:12])
     cohorts = sorted(int(c) for c in e.cohort.dropna().unique())
+    facts = dict(n_entries=len(e), n_terms=len(top), n_units=len(b.units))
+    key_c, key_s = tables["keyness_by_cohort"], tables["keyness_by_section"]
     figures = dict([
-        _fig("trends_top_terms_by_cohort", plots.term_trends, by_cohort[by_cohort.term.isin(top)], top,
-             title="高频词在各期的使用", caption="各期最常用的词每万词的出现次数；括注为使用该词的问答条数。",
-             method="词频（每万词）", source="term_freq_by_cohort"),
+        _fig("trends_top_terms_by_cohort", plots.term_trends, by_cohort[by_cohort.term.isin(top)], top, facts=facts),
         _fig("trends_terms_by_unit", plots.terms_by_unit_heatmap,
-             trends.trend_matrix(tables["term_freq_by_unit"], top_units), title="高频词 × 课程单元",
-             caption="高频词在各课程单元中每万词的出现次数。", method="词频（每万词）", source="term_freq_by_unit"),
-        _fig("keyness_by_cohort", plots.keyness_bars, tables["keyness_by_cohort"], cohorts[-12:],
-             title="各期关键词（对其余各期）", labels={c: f"第{c}期" for c in cohorts},
-             caption="每期相对其余各期最突出的词（对数似然 G²，仅作描述）。", method="G²（词次层面，描述性）",
-             source="keyness_by_cohort"),
-        _fig("keyness_by_section", plots.keyness_bars, tables["keyness_by_section"], panels,
-             title="各栏目关键词（对其余栏目）", caption="每个栏目相对其余栏目最突出的词（对数似然 G²，仅作描述）。",
-             method="G²（词次层面，描述性）", source="keyness_by_section"),
+             trends.trend_matrix(tables["term_freq_by_unit"], top_units), facts=dict(facts, n_terms=len(top_units))),
+        _fig("keyness_by_cohort", plots.keyness_bars, key_c[key_c.group.isin(cohorts[-12:])], cohorts[-12:],
+             heading="各期关键词（对其余各期）", labels={c: f"第{c}期" for c in cohorts}, facts=facts),
+        _fig("keyness_by_section", plots.keyness_bars, key_s[key_s.group.isin(panels)], panels,
+             heading="各栏目关键词（对其余栏目）", facts=facts),
     ])
     # word clouds of distinctive terms: every cohort and section — beyond 24, the latest 24 cohorts and the 12
     # largest sections
@@ -213,12 +203,10 @@ def trends_stage(study: Study) -> StageOutput:
             if not weights:
                 continue
             name = f"第{int(g)}期" if group_col == "cohort" else g
-            other = "其余各期" if group_col == "cohort" else "其余栏目"
             stem = f"wordcloud_{group_col}_{int(g) if group_col == 'cohort' else k:02d}"
+            n_group = int((e[group_col] == g).sum())
             figures.update([_fig(stem, topic_plots.word_cloud, weights, f"{name}：关键词", seed=params.seed,
-                                 raster_only=True, title=f"{name} 关键词云",
-                                 caption=f"{name}相对{other}最突出的词；字号为对数似然 G²（只列 p < .05、用得更多的词）。",
-                                 method="关键性（G²），概念视图", source="cloud_terms")])
+                                 raster_only=True, facts=dict(label=name, n_entries=n_group))])
     return StageOutput(tables=tables, figures=figures)
 
 
@@ -251,12 +239,11 @@ def coverage_stage(study: Study) -> StageOutput:
         "unit_fit": unitfit.unit_fit(e, turns, given, tokens, names=names, seed=params.seed),
         "unit_fit_methods": unitfit.compare_representations(e, turns, tokens, given, names=names, seed=params.seed),
     }
-    no_file = "" if given is not None else "未提供课程表：只列出问答合集中出现过的单元。"
+    facts = dict(n_entries=len(e), n_units=int((curric.session_type == "unit").sum()),
+                 k=len(t["topics"]) if "topics" in t else None, k_chosen=params.k is None, seed=params.seed)
     figures = dict([
-        _fig("coverage_unit_by_section", plots.coverage_heatmap, unit_by_section, title="课程单元 × 栏目",
-             caption="每个课程单元（及答疑讨论课）的问答落在各栏目的条数。", method="计数", source="unit_by_section"),
-        _fig("coverage_questions_per_unit", plots.questions_per_unit, curric, title="各课程单元的问答条数",
-             caption="每期每个课程单元（及答疑讨论课）收录的问答条数。" + no_file, method="计数", source="curriculum"),
+        _fig("coverage_unit_by_section", plots.coverage_heatmap, unit_by_section, facts=facts),
+        _fig("coverage_questions_per_unit", plots.questions_per_unit, curric, facts=facts),
     ])
     if first_topic is not None:
         by_topic = coverage.unit_by(e, "topic_id", first_topic)
@@ -264,8 +251,7 @@ def coverage_stage(study: Study) -> StageOutput:
         labels = t["topics"].label
         figures.update([_fig("coverage_unit_by_topic", plots.coverage_heatmap,
                              by_topic.rename(columns=lambda c: f"{c} {labels[c]}"), "课程单元 × 主题（问答条数）",
-                             title="课程单元 × 主题", caption="每个课程单元的问答落在各主题的条数。",
-                             method="计数", source="unit_by_topic")])
+                             facts=facts)])
     return StageOutput(tables=tables, figures=figures)
 
 
@@ -282,27 +268,20 @@ def codes_stage(study: Study) -> StageOutput:
     b, params, t = study.booklet, study.params, study.tables
     tables = code_tables(load_codebook(params.codes), t["tokens"], b, t.get("entry_topics"), t.get("topics"))
     tables.update(ca_tables(words(study, "concept"), tables["code_entries"].set_index("entry_id"), b.entries))
-    heat = "各能力领域编码在每个{g}问答中出现的比例（括号内为条数）；颜色为调整标准化残差：红色多于其他{g}，蓝色少于；" \
-           "方框标出 |残差| > 1.96。"
-    method = "编码规则（AND/OR/NOT，匹配词语与概念）；Haberman 调整标准化残差"
+    facts = dict(n_entries=len(b.entries))
     figures = {}
     cross = tables["code_crosstab"]
     for by, name in (("section", "栏目"), ("cohort", "期次"), ("unit", "课程单元"), ("topic", "主题")):
         if (cross.by == by).any():
             figures.update([_fig(f"codes_heatmap_{by}", code_heatmap, cross[cross.by == by], f"编码 × {name}", name, by,
-                                 title=f"编码规则 × {name}", caption=heat.format(g=name), method=method,
-                                 source="code_crosstab")])
+                                 facts=facts)])
     coords, inertia = tables["ca_coordinates"], tables["ca_inertia"]
     for analysis, what, name in (("terms_sections", "词语", "栏目"), ("terms_cohorts", "词语", "期次"),
                                  ("codes_sections", "编码", "栏目"), ("codes_cohorts", "编码", "期次")):
         if (coords.analysis == analysis).any():
-            rows = "最常用的 60 个概念（至少 3 条问答使用）" if what == "词语" else "各能力领域编码"
             figures.update([_fig(f"ca_{analysis}", ca_biplot, coords[coords.analysis == analysis],
                                  inertia[inertia.analysis == analysis], f"{what} × {name} 对应分析", 60, analysis,
-                                 title=f"{what}与{name}的对应分析",
-                                 caption=f"{rows}与{name}的对称图：距离相近的点在各{name}间的使用分布相似；点的大小为占比；"
-                                         "坐标轴括号内为该维解释的惯量比例。",
-                                 method="对应分析（SVD，主坐标），概念视图", source="ca_coordinates")])
+                                 facts=facts)])
     return StageOutput(tables=tables, figures=figures)
 
 

@@ -476,6 +476,11 @@ def select_and_fit(dtm: DocumentTermMatrix, settings: TopicSettings = TopicSetti
     return fit, comparison
 
 
+def tsne_perplexity(n_docs: int) -> float:
+    """The t-SNE perplexity used for ``n_docs`` documents: a third of them, between 2 and 10."""
+    return float(max(2, min(10, (n_docs - 1) // 3)))
+
+
 def entry_coordinates(dtm: DocumentTermMatrix, seed: int = 0) -> np.ndarray:
     """2-D coordinates of the documents (shape (n_docs, 2)): tf-idf reduced by LSA (truncated SVD, ≤ 20
     dimensions), then t-SNE with cosine distances and a fixed seed, so the same input gives the same map."""
@@ -485,6 +490,6 @@ def entry_coordinates(dtm: DocumentTermMatrix, seed: int = 0) -> np.ndarray:
     X = dtm.tfidf()
     n_comp = max(2, min(20, X.shape[0] - 1, X.shape[1] - 1))
     lsa = normalize(TruncatedSVD(n_components=n_comp, random_state=seed).fit_transform(X))
-    perplexity = float(max(2, min(10, (X.shape[0] - 1) // 3)))
+    perplexity = tsne_perplexity(X.shape[0])
     return TSNE(n_components=2, perplexity=perplexity, metric="cosine", init="pca", random_state=seed,
                 max_iter=1000).fit_transform(lsa)

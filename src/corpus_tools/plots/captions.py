@@ -136,8 +136,9 @@ CAPTIONS = {
         "unit_by_topic"),
     "coverage_questions_per_unit": lambda f: Caption(
         "各课程单元的问答条数",
-        f"每期课程表中每个单元引出的问答条数{_paren(_n(f, 'n_units', '个单元'))}，0 表示授课但无问答入册；"
-        "标题注“推断”者取自其他期次的同序号单元。", "计数（课程表 × 问答来源说明）", "curriculum"),
+        f"每期每个课程单元（及答疑讨论课）收录的问答条数{_paren(_n(f, 'n_units', '个单元'))}；"
+        "0 表示课程表列出但无问答入册（只在用 --curriculum 提供课程表时出现；问答合集是编者的选辑）。",
+        "计数（课程表 × 问答来源说明）", "curriculum"),
 }
 
 _GROUP = {"section": "栏目", "sections": "栏目", "cohort": "期次", "cohorts": "期次", "unit": "课程单元",
