@@ -11,7 +11,7 @@ import pytest
 from matplotlib import font_manager
 
 from corpus_tools.plots import overview
-from corpus_tools.plots.style import (cjk_font_path, figure_bytes, new_figure, render_all, save_figure, styled,
+from corpus_tools.plots.style import (cjk_font_path, figure_bytes, new_figure, save_figure, styled,
                                       use_cjk_style, use_offscreen_backend)
 
 
@@ -78,17 +78,23 @@ def test_figure_built_in_style_keeps_its_font_outside_the_style():
     fig.canvas.draw()  # outside the style: no missing-glyph warning (it would raise here)
 
 
-def test_render_all_writes_every_stem_and_times_it(booklet, tmp_path):
+def test_render_figures_gives_bytes_per_format_and_writes_nothing(booklet, tmp_path, monkeypatch):
+    from corpus_tools.pipeline import render_figures
+    from corpus_tools.study import FigureSpec, Params, Study
+
     use_offscreen_backend()
     assert matplotlib.get_backend().lower() == "agg"
-    timings: dict = {}
-    makers = {"overview_entries_by_section": lambda: overview.entries_by_section(booklet.entries),
-              "wordcloud_x": lambda: overview.entries_by_section(booklet.entries)}
-    paths = render_all(makers, tmp_path, ("png", "svg"), raster_only=("wordcloud_",), jobs=1, timings=timings)
-    assert sorted(p.name for p in paths) == ["overview_entries_by_section.png", "overview_entries_by_section.svg",
-                                             "wordcloud_x.png"]
-    assert set(timings) == set(makers) and all(t > 0 for t in timings.values())
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary files left
+    monkeypatch.chdir(tmp_path)
+    figures = {"overview_entries_by_section": FigureSpec("overview_entries_by_section", overview.entries_by_section,
+                                                         (booklet.entries,)),
+               "wordcloud_x": FigureSpec("wordcloud_x", overview.entries_by_section, (booklet.entries,),
+                                         raster_only=True)}
+    study = Study(booklet, Params(jobs=1, formats=("png", "svg")), figures=figures)
+    out = render_figures(study, cache=None)
+    assert {k: sorted(v) for k, v in out.items()} == {"overview_entries_by_section": ["png", "svg"],
+                                                      "wordcloud_x": ["png"]}
+    assert out["wordcloud_x"]["png"].startswith(b"\x89PNG") and b"<svg" in out["overview_entries_by_section"]["svg"]
+    assert list(tmp_path.iterdir()) == []  # nothing written
 
 
 def test_figures_show_themselves_in_jupyter_without_pyplot(booklet):

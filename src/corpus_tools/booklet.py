@@ -93,18 +93,16 @@ class Booklet:
     def load(cls, outdir: str | Path) -> "Booklet":
         """Read tables written by :meth:`save` (Parquet if present, else CSV)."""
         src = Path(outdir)
+        from .store import read_table, read_text_file
+
         tables = {}
         for name in PARSED_TABLES:
-            pq, csv = src / f"{name}.parquet", src / f"{name}.csv"
-            if pq.exists():
-                df = pd.read_parquet(pq)
-            elif csv.exists():
-                df = pd.read_csv(csv, encoding="utf-8-sig", keep_default_na=False, na_values=[""])
-            else:
+            df = read_table(src, name)
+            if df is None:
                 raise BookletError(str(src), f"no {name}.parquet or {name}.csv: not a parsed booklet folder")
             tables[name] = conform(name, df)
         meta_path = src / "booklet_meta.json"
-        meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
+        meta = json.loads(read_text_file(meta_path, "utf-8")) if meta_path.exists() else {}
         front = meta.pop("front_matter", "")
         return cls(**tables, front_matter=front, meta=meta)
 

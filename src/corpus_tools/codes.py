@@ -221,7 +221,9 @@ def load_codebook(path: str | Path | None = None) -> list[Code]:
     """Read and parse a codebook file (default: the shipped ``resources/codebook.yaml``)."""
     p = Path(path) if path is not None else resource_path("codebook.yaml")
     try:
-        text = p.read_text(encoding="utf-8-sig")
+        from .store import read_text_file
+
+        text = read_text_file(p)
     except (OSError, UnicodeDecodeError) as exc:
         raise CodebookError(str(p), f"编码表无法读取（{exc.__class__.__name__}）") from None
     return parse_codebook(text, p)

@@ -108,7 +108,9 @@ def read_curriculum(path: str | Path) -> pd.DataFrame:
     """:func:`parse_curriculum` of the file at ``path`` (UTF-8 or GB18030)."""
     p = Path(path)
     try:
-        data = p.read_bytes()
+        from .store import read_file_bytes
+
+        data = read_file_bytes(p)
     except OSError as exc:
         raise CurriculumError(str(p), f"无法读取课程表文件：{exc.strerror or exc}") from exc
     for enc in ("utf-8-sig", "gb18030"):

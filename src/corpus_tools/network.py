@@ -315,16 +315,12 @@ def build_networks(booklet, tokens: pd.DataFrame, entry_topics: pd.DataFrame, to
 
 def export_graph(G: nx.Graph, stem) -> list:
     """Write ``stem.gexf`` and ``stem.graphml`` (labels, types, weights and measures as attributes)."""
-    from pathlib import Path
-
-    from .store import atomic_write
+    from .store import write_graph
 
     H = xml_safe_graph(G)
     for _, _, d in H.edges(data=True):
         d.pop("distance", None)
-    stem = Path(stem)
-    return [atomic_write(stem.with_suffix(".gexf"), lambda p: nx.write_gexf(H, p)),
-            atomic_write(stem.with_suffix(".graphml"), lambda p: nx.write_graphml(H, p))]
+    return write_graph(H, stem)
 
 
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import hashlib
 import os
 import shutil
 import socket
@@ -469,3 +470,45 @@ def writable_dir(path: str | Path, what: str = "cache folder") -> bool:
         warnings.warn(f"{what} {p} cannot be written ({exc.strerror or exc}); running without the cache",
                       RuntimeWarning, stacklevel=2)
         return False
+
+
+# ---------------------------------------------------------------- reading (the other edge)
+
+def read_file_bytes(path: str | Path) -> bytes:
+    """The bytes of a parameter file (curriculum, codebook, synonyms, dictionary); OSError as raised."""
+    return Path(path).read_bytes()
+
+
+def read_text_file(path: str | Path, encoding: str = "utf-8-sig") -> str:
+    """The text of a parameter file; OSError / UnicodeDecodeError as raised (callers name the file)."""
+    return Path(path).read_text(encoding=encoding)
+
+
+def file_sha256(path: str | Path | None) -> str | None:
+    """sha256 of a file's bytes (``None`` for no path; a marker for a file that cannot be read)."""
+    if not path:
+        return None
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return f"unreadable:{path}"
+
+
+def read_table(folder: str | Path, name: str) -> pd.DataFrame | None:
+    """``folder/name.parquet`` if present, else ``folder/name.csv`` (UTF-8 with BOM), else ``None``."""
+    folder = Path(folder)
+    pq, csv = folder / f"{name}.parquet", folder / f"{name}.csv"
+    if pq.exists():
+        return pd.read_parquet(pq)
+    if csv.exists():
+        return pd.read_csv(csv, encoding="utf-8-sig", keep_default_na=False, na_values=[""])
+    return None
+
+
+def write_graph(G, stem: str | Path) -> list[Path]:
+    """Write a networkx graph as ``stem.gexf`` and ``stem.graphml`` (for Gephi), atomically."""
+    import networkx as nx
+
+    stem = Path(stem)
+    return [atomic_write(stem.with_suffix(".gexf"), lambda p: nx.write_gexf(G, p)),
+            atomic_write(stem.with_suffix(".graphml"), lambda p: nx.write_graphml(G, p))]

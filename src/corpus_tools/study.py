@@ -192,12 +192,9 @@ def _digest(*parts: Any) -> str:
 
 def file_digest(path: str | Path | None) -> str | None:
     """sha256 of a parameter file's bytes (so editing the curriculum or the codebook changes the cache key)."""
-    if not path:
-        return None
-    try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except OSError:
-        return f"unreadable:{path}"
+    from .store import file_sha256
+
+    return file_sha256(path)
 
 
 def stage_key(stage: Stage, booklet_sha: str, params: Params, needed_keys: Iterable[str], version: str) -> str:

@@ -100,7 +100,9 @@ def load_synonyms(path: str | Path | None = None) -> dict[str, str]:
     variant given two different concepts."""
     p = Path(path) if path is not None else resource_path("synonyms.csv")
     try:
-        text = p.read_text(encoding="utf-8-sig")
+        from .store import read_text_file
+
+        text = read_text_file(p)
     except (OSError, UnicodeDecodeError) as exc:
         raise SynonymsError(str(p), f"同义词表无法读取（{exc.__class__.__name__}）") from None
     out: dict[str, str] = {}
@@ -172,7 +174,9 @@ class ChineseTokenizer:
         """Words of the domain dictionary (first field of each line)."""
         path = Path(self.domain_dict or resource_path("domain_dict.txt"))
         words = set()
-        for line in path.read_text(encoding="utf-8-sig").splitlines():
+        from .store import read_text_file
+
+        for line in read_text_file(path).splitlines():
             line = line.strip()
             if line and not line.startswith("#"):
                 words.add(normalise(line.split()[0]))

@@ -24,7 +24,6 @@ import contextlib
 import functools
 import importlib.util
 import os
-import time
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -268,23 +267,12 @@ def row_height(n_rows: int, per_row_pt: float | None = None, extra: float = 0.9)
 
 def save_figure(fig: Figure, stem: str | Path, formats: tuple[str, ...] = ("png", "svg"),
                 dpi: int | None = None) -> list[Path]:
-    """Write ``stem.<fmt>`` for each format (PNG at ``dpi``, the style's 200 by default; SVG with text as text;
-    PDF with TrueType fonts embedded), each atomically through a unique temporary file; returns the paths."""
-    from ..store import atomic_write
+    """Write ``stem.<fmt>`` for each format (see :func:`figure_bytes`) through the project's atomic writer;
+    returns the paths. (The pipeline renders through :func:`figure_bytes` in worker processes.)"""
+    from ..store import write_bytes
 
-    out = []
     stem = Path(stem)
-    with matplotlib.rc_context(style_rc()):
-        for fmt in formats:
-            final = stem.with_name(f"{stem.name}.{fmt}")
-
-            def write(tmp: str, fmt: str = fmt) -> None:
-                with _truetype_subsets() if fmt == "pdf" else contextlib.nullcontext():
-                    fig.savefig(tmp, format=fmt, dpi=(dpi or _current.dpi) if fmt == "png" else None,
-                                metadata=_metadata(fmt))
-
-            out.append(atomic_write(final, write))
-    return out
+    return [write_bytes(stem.with_name(f"{stem.name}.{fmt}"), figure_bytes(fig, fmt, dpi)) for fmt in formats]
 
 
 def figure_bytes(fig: Figure, fmt: str, dpi: int | None = None) -> bytes:
@@ -296,35 +284,6 @@ def figure_bytes(fig: Figure, fmt: str, dpi: int | None = None) -> bytes:
     with matplotlib.rc_context(style_rc()), (_truetype_subsets() if fmt == "pdf" else contextlib.nullcontext()):
         fig.savefig(buf, format=fmt, dpi=(dpi or _current.dpi) if fmt == "png" else None, metadata=_metadata(fmt))
     return buf.getvalue()
-
-
-def render_all(makers: dict, outdir: Path, formats: tuple[str, ...], raster_only: tuple[str, ...] = (),
-               jobs: int = 2, style: FigureStyle | None = None,
-               timings: dict[str, float] | None = None) -> list[Path]:
-    """Draw and save every figure (``stem → maker``) under ``outdir`` in ``style`` (the current style by
-    default); stems starting with one of ``raster_only`` (word clouds: pictures, not charts) are saved as PNG
-    only. Figures are drawn in ``jobs`` worker processes (joblib's loky backend, clean processes); the files are
-    the same either way. ``timings``, if given, receives the seconds spent per stem (drawing + saving)."""
-    style = style or _current
-    tasks = [(stem, make, Path(outdir), tuple(formats), tuple(raster_only), style) for stem, make in makers.items()]
-    if jobs > 1 and len(tasks) > 1:
-        from joblib import Parallel, delayed
-
-        parts = Parallel(n_jobs=jobs)(delayed(_render_one)(*t) for t in tasks)
-    else:
-        parts = [_render_one(*t) for t in tasks]
-    if timings is not None:
-        timings.update({stem: seconds for stem, (_, seconds) in zip(makers, parts)})
-    return [p for paths, _ in parts for p in paths]
-
-
-def _render_one(stem: str, make, outdir: Path, formats: tuple[str, ...], raster_only: tuple[str, ...],
-                style: FigureStyle) -> tuple[list[Path], float]:
-    t0 = time.perf_counter()
-    with figure_style(style):
-        fig = make()
-        paths = save_figure(fig, outdir / stem, ("png",) if stem.startswith(raster_only) else formats)
-    return paths, time.perf_counter() - t0
 
 
 def _metadata(fmt: str) -> dict | None:
