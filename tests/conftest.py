@@ -33,18 +33,22 @@ def browser():
 
 
 @pytest.fixture(scope="session")
-def study(booklet):
-    """One in-memory study of the bundled booklet (k fixed at 7, seed 0), shared by every test that reads one."""
-    from corpus_tools.study import Params, analyse
-
-    return analyse(booklet, Params(k=7, seed=0))
-
-
-@pytest.fixture(scope="session")
-def run_dir(tmp_path_factory):
-    """One whole run of the bundled booklet written to disk (k = 7), shared by the tests that read its files."""
+def run_result(tmp_path_factory):
+    """One whole run of the bundled booklet (k = 7, seed 0, an empty cache of its own), written to disk: its
+    Study and its files are shared by every test that reads one (see ``study`` and ``run_dir``)."""
     from corpus_tools.pipeline import Params, run
 
     out = tmp_path_factory.mktemp("run")
-    run(BOOKLET, out, Params(k=7, seed=0), progress=False, cache_dir=tmp_path_factory.mktemp("cache"))
-    return out
+    return run(BOOKLET, out, Params(k=7, seed=0), progress=False, cache_dir=tmp_path_factory.mktemp("cache"))
+
+
+@pytest.fixture(scope="session")
+def study(run_result):
+    """The in-memory Study of that run (what ``corpus_tools.analyse(booklet, Params(k=7))`` returns)."""
+    return run_result.study
+
+
+@pytest.fixture(scope="session")
+def run_dir(run_result):
+    """The folder that run wrote."""
+    return run_result.outdir

@@ -25,7 +25,7 @@ _EXPORTS = {
     "Booklet": "booklet", "read_booklet": "booklet", "booklet_from_text": "booklet",
     "BookletError": "errors",
     "analyse": "study", "Params": "study", "Study": "study", "FigureSpec": "study",
-    "run": "pipeline",
+    "run": "pipeline", "cache": "pipeline",
     "kwic": "trends",
 }
 

@@ -104,6 +104,12 @@ class DiskCache:
         self._write(self._path("figures", key, f".{fmt}"), data)
 
 
+def cache() -> DiskCache:
+    """The user's result cache (``$CORPUS_TOOLS_CACHE`` or ``~/.cache/corpus_tools``), for ``analyse(…, cache=)``
+    in notebooks and scripts: a rerun with the same booklet and parameters takes its stages from there."""
+    return DiskCache()
+
+
 # ---------------------------------------------------------------- progress
 
 class Progress:
@@ -446,10 +452,6 @@ def run(booklet_path: str | Path, outdir: str | Path, params: Params = Params(),
         n = len(booklet.entries)
         raise BookletError(str(booklet_path), f"-k {params.k}: the booklet has only {n} entries; choose 2 ≤ k ≤ {n}"
                            if n >= 2 else f"-k {params.k}: the booklet has only {n} entry: too few for topics")
-    if params.anonymise:  # trainees become their codes before any analysis sees them
-        from .anonymise import anonymise_booklet
-
-        booklet = anonymise_booklet(booklet)
     t_parse = time.perf_counter() - t0
     check_parameter_files(params)
     cache = DiskCache(Path(cache_dir) if cache_dir else None, enabled=not fresh)

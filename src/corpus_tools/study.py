@@ -240,6 +240,10 @@ def analyse(booklet: "Booklet", params: Params = Params(), stages: Iterable[str]
     ``stages`` restricts the run to some stages (and what they need); ``cache`` (see :class:`StageCache`) reuses
     results whose key is unchanged; ``progress.stage(stage, i, n)`` is called before each stage and
     ``progress.counter(total, desc)`` gives long computations a step callback (see :class:`Reporter`)."""
+    if params.anonymise and not booklet.meta.get("anonymised"):  # trainees become codes before any stage sees them
+        from .anonymise import anonymise_booklet
+
+        booklet = anonymise_booklet(booklet)
     study = Study(booklet=booklet, params=params, reporter=progress)
     todo = plan(stages)
     version = package_version()
