@@ -1,17 +1,20 @@
 # Two commands on a fresh machine:
-#   make run    — create .venv, install, run the whole study on the bundled booklet
-#   make test   — create .venv, install with test extras, run the test suite (notebooks included)
+#   make run    — create .venv, install (locked versions), run the whole study on the bundled booklet
+#   make test   — create .venv, install with the test extras, Chromium and poppler, run the test suite
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench notebooks clean
+.PHONY: run test bench notebooks lock clean
 
-$(STAMP): pyproject.toml
+# every dependency at the version in requirements.lock (uv pip compile pyproject.toml --all-extras), then the
+# package itself without resolving again
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e '.[test]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $(STAMP)
 
@@ -28,7 +31,14 @@ notebooks: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_parse.py
 	$(BIN)/python benchmarks/bench_text_topics.py
+	$(BIN)/python benchmarks/bench_choose_k.py
 	$(BIN)/python benchmarks/bench_run.py
 
+# refresh the lock after changing dependencies in pyproject.toml
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --all-extras --python-version 3.11 -o requirements.lock
+
 clean:
-	rm -rf $(VENV) data/processed/*.csv data/processed/*.parquet figures/* run_manifest.json
+	rm -rf $(VENV) data/processed/*.csv data/processed/*.parquet data/processed/networks figures/* report.html \
+	       run_manifest.json

@@ -1,4 +1,5 @@
-"""environment.yml (conda users) lists the same dependencies as pyproject.toml."""
+"""environment.yml (conda users) lists the same dependencies as pyproject.toml (the core and the notebooks
+extra), and the lock file pins every one of them."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ def test_environment_yml_matches_pyproject():
             pip |= {_name(d) for d in dep["pip"] if not d.startswith("-e")}
         else:
             conda.add(_name(dep))
-    wanted = {_name(d): d for d in project["dependencies"]}
+    wanted = {_name(d): d for d in project["dependencies"] + project["optional-dependencies"]["notebooks"]}
     assert set(wanted) == (conda | pip) - {"python", "pip"}
     assert "conda-forge" in env["channels"]
     # versions agree too
@@ -44,3 +45,16 @@ def test_readme_data_dictionary_is_current():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     block = readme.split("<!-- data-dictionary:start", 1)[1].split("-->", 1)[1].split("<!-- data-dictionary:end")[0]
     assert block.strip() == data_dictionary_markdown().strip(), "regenerate the README's data dictionary"
+
+
+def test_lock_file_pins_every_dependency():
+    """requirements.lock (uv pip compile, every extra) pins each declared dependency to one version, and the
+    Makefile installs from it."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    lock = (ROOT / "requirements.lock").read_text(encoding="utf-8")
+    pinned = {_name(line.split("==")[0]): line.split("==")[1].split()[0]
+              for line in lock.splitlines() if "==" in line and not line.startswith("#")}
+    declared = project["dependencies"] + [d for extra in project["optional-dependencies"].values() for d in extra
+                                          if not d.startswith("corpus_tools")]
+    assert {_name(d) for d in declared} <= set(pinned)
+    assert "requirements.lock" in (ROOT / "Makefile").read_text(encoding="utf-8")
