@@ -173,12 +173,11 @@ def build_parser() -> argparse.ArgumentParser:
     rp = sub.add_parser("run", help=desc, description=desc)
     _run_options(rp)
     rp.set_defaults(func=_cmd_run)
-    for name, what in (("topics", "topic models, their comparison and figures"),
-                       ("network", "speaker–topic networks (tables, GEXF/GraphML, figures)"),
-                       ("trends", "keyword trends, keyness, emerging/fading terms, word clouds"),
-                       ("coverage", "curriculum coverage tables and figures"),
-                       ("report", "the self-contained HTML review report (runs what it needs)")):
-        d = f"Only {what}; the stages it needs run quietly."
+    from .stages import STAGES  # one subcommand per declared stage
+
+    for name, what in [(st.name, st.description) for st in STAGES] + [
+            ("report", "the self-contained HTML review report (runs every stage)")]:
+        d = f"Only {what}; the stages it needs run too (their outputs are written as well)."
         sp_ = sub.add_parser(name, help=f"Only {what}.", description=d)
         _run_options(sp_)
         sp_.set_defaults(func=_cmd_run)
