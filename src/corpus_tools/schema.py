@@ -22,6 +22,87 @@ def _cols(*specs: tuple[str, str, str]) -> tuple[Column, ...]:
     return tuple(Column(*s) for s in specs)
 
 
+def _keyness_cols(group_dtype: str, group_doc: str) -> tuple[Column, ...]:
+    """Token-level keyness (:func:`corpus_tools.trends.keyness`), ``group`` typed per grouping."""
+    return _cols(
+        ("group", group_dtype, group_doc),
+        ("term", "string", "term (≥ 5 occurrences in ≥ 2 entries overall)"),
+        ("count", "Int64", "occurrences in the group"),
+        ("count_rest", "Int64", "occurrences in the other entries"),
+        ("group_tokens", "Int64", "tokens in the group"),
+        ("rest_tokens", "Int64", "tokens in the other entries"),
+        ("doc_freq", "Int64", "entries of the group using the term"),
+        ("g2", "Float64", "Dunning's log-likelihood G², negative when the term is under-used in the group"),
+        ("p_g2", "Float64", "p-value of G² (χ², 1 df)"),
+        ("chi2", "Float64", "Pearson's χ² (Yates-corrected when an expected count is under 5)"),
+        ("yates", "boolean", "the χ² is Yates-corrected"),
+        ("p_chi2", "Float64", "p-value of χ²"),
+        ("log_ratio", "Float64", "log₂ of the ratio of relative frequencies (0 counts as 0.5)"),
+    )
+
+
+def _term_freq_cols(group_dtype: str, group_doc: str) -> tuple[Column, ...]:
+    """Term frequencies per group (:func:`corpus_tools.trends.term_frequencies`): description, not a test."""
+    return _cols(
+        ("group", group_dtype, group_doc),
+        ("term", "string", "a content word as printed (names left out)"),
+        ("count", "Int64", "occurrences in the group's entries"),
+        ("per_10k", "Float64", "occurrences per 10,000 content words of the group"),
+        ("doc_freq", "Int64", "entries of the group using the term"),
+        ("n_docs", "Int64", "entries in the group"),
+        ("doc_share", "Float64", "doc_freq / n_docs (0–1)"),
+        ("group_tokens", "Int64", "content words in the group"),
+    )
+
+
+def _keyness_entries_cols(group_dtype: str, group_doc: str) -> tuple[Column, ...]:
+    """Entry-level keyness (:func:`corpus_tools.trends.keyness_entries`): the test reported in findings."""
+    return _cols(
+        ("group", group_dtype, group_doc),
+        ("term", "string", "concept (synonyms merged) used in ≥ 3 entries overall"),
+        ("docs_group", "Int64", "entries of the group containing the term"),
+        ("n_group", "Int64", "entries in the group"),
+        ("docs_rest", "Int64", "entries of the other groups containing the term"),
+        ("n_rest", "Int64", "entries in the other groups"),
+        ("share_group", "Float64", "docs_group / n_group (0–1)"),
+        ("share_rest", "Float64", "docs_rest / n_rest (0–1)"),
+        ("log_ratio", "Float64", "log₂ of the ratio of entry shares (½ added to counts, 1 to totals)"),
+        ("p_value", "Float64", "Fisher's exact test, two-sided"),
+        ("q_value", "Float64", "Benjamini–Hochberg over every row of the table"),
+        ("key", "string", "\"over\" / \"under\" where q ≤ 0.05, else empty"),
+    )
+
+
+def _curriculum_cols() -> tuple[Column, ...]:
+    """:func:`corpus_tools.curriculum.curriculum` (also its row subsets low_draw_units, units_without_entries)."""
+    return _cols(
+        ("cohort", "Int64", "training cohort"),
+        ("session_type", "string", "\"unit\" or \"discussion\" (答疑讨论课)"),
+        ("unit_no", "Int64", "unit number; empty for a discussion class"),
+        ("unit_title", "string", "unit title (答疑讨论课 for a discussion class)"),
+        ("label", "string", "readable label, e.g. 第1期·第3单元 信息规划与系统设计方法"),
+        ("description", "string", "unit description from the curriculum file (empty without one)"),
+        ("lecturer", "string", "lecturer from the curriculum file (empty without one)"),
+        ("title_source", "string", "\"curriculum\" (title from the curriculum file) or \"booklet\""),
+        ("in_curriculum", "boolean", "listed in the curriculum file; empty (unknown) without a curriculum file"),
+        ("in_booklet", "boolean", "some entry of the booklet comes from this unit"),
+        ("n_entries", "Int64", "entries of the booklet from this unit (0 for a listed unit without any)"),
+        ("same_number_titles", "string", "other titles the same unit number has in other cohorts "
+                                         "(\"第2期：领导力与团队建设\"), joined by ；"),
+    )
+
+
+def _group_diff_cols(what: str) -> tuple[Column, ...]:
+    """:func:`corpus_tools.compare.group_diff` / ``set_diff``: one row per matched, new or gone name."""
+    return _cols(
+        ("status", "string", "new / gone / renamed / kept"),
+        ("old_name", "string", f"{what} in the earlier booklet (empty for a new one)"),
+        ("new_name", "string", f"{what} in the later booklet (empty for a gone one)"),
+        ("n_old", "Int64", "its entries in the earlier booklet (0 for a new one)"),
+        ("n_new", "Int64", "its entries in the later booklet (0 for a gone one)"),
+    )
+
+
 TABLES: dict[str, tuple[Column, ...]] = {
     "entries": _cols(
         ("entry_id", "Int64", "1, 2, … in booklet order"),
@@ -168,21 +249,7 @@ ANALYSIS_TABLES: dict[str, tuple[Column, ...]] = {
         ("term", "string", "term"),
         ("weight", "Float64", "term weight in the topic (mean tf-idf of its entries for consensus NMF)"),
     ),
-    "keyness_by_cohort": _cols(
-        ("group", "string", "the group tested against all other entries (a cohort, or a section)"),
-        ("term", "string", "term (≥ 5 occurrences in ≥ 2 entries overall)"),
-        ("count", "Int64", "occurrences in the group"),
-        ("count_rest", "Int64", "occurrences in the other entries"),
-        ("group_tokens", "Int64", "tokens in the group"),
-        ("rest_tokens", "Int64", "tokens in the other entries"),
-        ("doc_freq", "Int64", "entries of the group using the term"),
-        ("g2", "Float64", "Dunning's log-likelihood G², negative when the term is under-used in the group"),
-        ("p_g2", "Float64", "p-value of G² (χ², 1 df)"),
-        ("chi2", "Float64", "Pearson's χ² (Yates-corrected when an expected count is under 5)"),
-        ("yates", "boolean", "the χ² is Yates-corrected"),
-        ("p_chi2", "Float64", "p-value of χ²"),
-        ("log_ratio", "Float64", "log₂ of the ratio of relative frequencies (0 counts as 0.5)"),
-    ),
+    "keyness_by_cohort": _keyness_cols("Int64", "the cohort tested against all other entries"),
     "emerging_fading_terms": _cols(
         ("from_cohort", "Int64", "earlier cohort"), ("to_cohort", "Int64", "next cohort"),
         ("term", "string", "term (content word) used in ≥ 3 entries of the two cohorts"),
@@ -296,23 +363,254 @@ ANALYSIS_TABLES: dict[str, tuple[Column, ...]] = {
         ("cumulative", "Float64", "cumulative share"),
         ("total_inertia", "Float64", "total inertia = χ² / n of the table"),
     ),
+    "keyness_by_section": _keyness_cols("string", "the section tested against all other entries"),
+    "term_freq_by_cohort": _term_freq_cols("Int64", "cohort"),
+    "term_freq_by_unit": _term_freq_cols("string", "unit label, e.g. 第1期·第3单元 信息规划与系统设计方法 or "
+                                                   "第3期·答疑讨论课"),
+    "term_freq_by_section": _term_freq_cols("string", "section"),
+    "keyness_entries_by_cohort": _keyness_entries_cols("Int64", "the cohort tested against all other entries"),
+    "keyness_entries_by_unit": _keyness_entries_cols("string", "the unit (label as in term_freq_by_unit) tested "
+                                                               "against all other entries"),
+    "keyness_entries_by_section": _keyness_entries_cols("string", "the section tested against all other entries"),
+    "topic_cloud_terms": _cols(
+        ("group", "Int64", "topic_id of the topic the entries are assigned to (rank 1)"),
+        ("term", "string", "a concept used more in the topic's entries than in the other entries"),
+        ("count", "Int64", "occurrences in the topic's entries"),
+        ("count_rest", "Int64", "occurrences in the other entries"),
+        ("g2", "Float64", "log-likelihood G² (positive keyness only)"),
+        ("p_g2", "Float64", "p-value of G² (< 0.05)"),
+        ("log_ratio", "Float64", "log₂ ratio of relative frequencies (> 0)"),
+        ("weight", "Float64", "size in the topic's word cloud (= G²)"),
+    ),
+    "topic_model_comparison": _cols(
+        ("model", "string", "topic model: consensus_nmf"),
+        ("k", "Int64", "number of topics tried (one row per k when k is chosen, else the given k)"),
+        ("n_seeds", "Int64", "seeds, each giving one consensus of its runs"),
+        ("n_fits", "Int64", "NMF fits pooled for the final consensus (seeds × runs per seed)"),
+        ("npmi", "Float64", "mean NPMI coherence of the topics' ten top terms, entries as window (−1 … 1)"),
+        ("stability_ari", "Float64", "mean pairwise adjusted Rand index between the seeds' consensuses (1 = same)"),
+        ("min_topic_size", "Int64", "entries in the smallest topic (smallest over seeds)"),
+        ("ami", "Float64", "adjusted mutual information of the topics with the sections (mean over seeds)"),
+        ("ami_min", "Float64", "its minimum over seeds"),
+        ("nmi", "Float64", "normalised mutual information with the sections (mean over seeds)"),
+        ("ari", "Float64", "adjusted Rand index with the sections (mean over seeds)"),
+    ),
+    "entry_map": _cols(
+        ("entry_id", "Int64", "entry"),
+        ("x", "Float64", "t-SNE coordinate 1 (LSA of tf-idf, cosine distance, fixed seed; no unit)"),
+        ("y", "Float64", "t-SNE coordinate 2"),
+    ),
+    "network_summary": _cols(
+        ("graph", "string", "which graph (as in network_nodes)"),
+        ("n_nodes", "Int64", "nodes"),
+        ("n_edges", "Int64", "edges"),
+        ("n_communities", "Int64", "Louvain communities (fixed seed)"),
+        ("modularity", "Float64", "weighted modularity of that partition; empty for a graph without edges"),
+    ),
+    "instructor_specialisation": _cols(
+        ("instructor", "string", "instructor answering in ≥ 3 entries"),
+        ("n_entries", "Int64", "entries the instructor answers in"),
+        ("n_topics", "Int64", "topics those entries are assigned to"),
+        ("entropy", "Float64", "entropy of the instructor's entries over topics, divided by log k "
+                               "(0 = all in one topic, 1 = spread evenly over all k)"),
+        ("specialisation", "Float64", "1 − entropy"),
+    ),
+    "topic_dependence": _cols(
+        ("topic_id", "Int64", "topic"),
+        ("label", "string", "topic label"),
+        ("top_instructor", "string", "instructor answering in most of the topic's entries (tied ones joined by 、)"),
+        ("tie", "boolean", "several instructors share the top count"),
+        ("n_entries", "Int64", "entries assigned to the topic"),
+        ("k", "Int64", "of them, entries the top instructor answers in"),
+        ("top_share", "Float64", "k / n_entries (0–1)"),
+        ("base_share", "Float64", "the top instructor's share of all entries (0–1)"),
+        ("lift", "Float64", "top_share / base_share"),
+        ("p_value", "Float64", "P(X ≥ k), X hypergeometric: as many of the topic's entries by chance"),
+        ("q_value", "Float64", "Benjamini–Hochberg over topics"),
+        ("flagged", "boolean", "p < 0.05 (uncorrected) and top_share ≥ 0.5"),
+        ("n_instructors", "Int64", "instructors answering in the topic"),
+    ),
+    "curriculum": _curriculum_cols(),
+    "units_without_entries": _curriculum_cols(),
+    "low_draw_units": _curriculum_cols(),
+    "instructors_by_unit": _cols(
+        ("unit", "string", "unit label, e.g. 第1期·第3单元 信息规划与系统设计方法 or 第3期·答疑讨论课"),
+        ("instructor", "string", "instructor answering in the unit's entries"),
+        ("n_entries", "Int64", "entries of the unit the instructor answers in"),
+        ("n_turns", "Int64", "the instructor's turns in them"),
+    ),
+    "unit_by_section": _cols(
+        ("unit", "string", "unit label, in curriculum order"),
+    ),
+    "unit_by_topic": _cols(
+        ("unit", "string", "unit label, in curriculum order"),
+    ),
+    "unit_fit": _cols(
+        ("entry_id", "Int64", "entry"),
+        ("unit", "string", "title of the unit the question was asked in (答疑讨论课 for a discussion class)"),
+        ("fit_score", "Float64", "cosine with the own unit's leave-one-out profile (0–1); empty for a discussion "
+                                 "class"),
+        ("best_unit", "string", "the other unit with the highest calibrated score z"),
+        ("best_score", "Float64", "its cosine (0–1)"),
+        ("margin", "Float64", "best_score − fit_score (cosine)"),
+        ("rank", "Int64", "rank of the own unit among all units by z (1 = fits best); empty for a discussion class"),
+        ("n_units", "Int64", "units compared"),
+        ("flagged", "boolean", "another unit fits clearly better: own_p > 0.10, best_p ≤ 0.05, z_margin > 0"),
+        ("representation", "string", "how texts were compared: concept | token | char | lsa"),
+        ("z_margin", "Float64", "z(best) − z(own), in background standard deviations"),
+        ("own_p", "Float64", "background p-value of the own unit (share of other units' questions scoring as high)"),
+        ("best_p", "Float64", "background p-value of the best other unit"),
+    ),
+    "unit_fit_methods": _cols(
+        ("representation", "string", "concept | token | char | lsa"),
+        ("idf", "string", "idf over \"questions\" or over \"units\" (unit profiles)"),
+        ("rule", "string", "flag rule: \"background\" (calibrated p-values) or \"margin\" (the earlier rule)"),
+        ("n_entries", "Int64", "entries with a fit score (unit entries)"),
+        ("top1", "Float64", "share of them whose own unit ranks first (0–1)"),
+        ("mrr", "Float64", "mean reciprocal rank of the own unit (0–1)"),
+        ("n_flagged", "Int64", "entries flagged"),
+    ),
+    "code_entries": _cols(
+        ("entry_id", "Int64", "entry, in booklet order"),
+    ),
+    "findings": _cols(
+        ("kind", "string", "caveat | coverage | unit_fit | trend | keyness | dependence"),
+        ("text", "string", "the finding, one Chinese sentence, as the report shows it"),
+        ("statistic", "string", "the numbers behind it, as text"),
+        ("p_value", "Float64", "p-value of its test; empty where no test applies"),
+        ("q_value", "Float64", "Benjamini–Hochberg q; empty where no test applies"),
+        ("entry_ids", "string", "the entries it rests on, sorted, comma-joined (\"3,17,42\")"),
+        ("caveat", "string", "how to read it"),
+    ),
+}
+
+COMPARE_TABLES: dict[str, tuple[Column, ...]] = {
+    "cohorts_diff": _group_diff_cols("cohort (第N期)"),
+    "sections_diff": _group_diff_cols("section"),
+    "units_diff": _group_diff_cols("unit label (第N期·第M单元 title)"),
+    "entries_diff": _cols(
+        ("status", "string", "new / gone / renamed (same opening question, new title) / kept"),
+        ("old_entry", "Int64", "entry_id in the earlier booklet; empty for a new entry"),
+        ("new_entry", "Int64", "entry_id in the later booklet; empty for a gone entry"),
+        ("old_title", "string", "title in the earlier booklet (empty for a new entry)"),
+        ("new_title", "string", "title in the later booklet (empty for a gone entry)"),
+        ("note", "string", "for a new entry whose question repeats an earlier one: which"),
+    ),
+    "people_diff": _cols(
+        ("status", "string", "new / gone / kept"),
+        ("role", "string", "\"trainee\" or \"instructor\""),
+        ("old_name", "string", "name in the earlier booklet (empty for a new person)"),
+        ("new_name", "string", "name in the later booklet (empty for a gone person)"),
+        ("n_old", "Int64", "entries with a turn by the person, earlier booklet"),
+        ("n_new", "Int64", "entries with a turn by the person, later booklet"),
+    ),
+    "hospitals_diff": _group_diff_cols("canonical hospital"),
+    "topics_diff": _cols(
+        ("status", "string", "new / gone / renamed (matched, label changed) / kept"),
+        ("old_topic", "Int64", "topic_id in the earlier fit; empty for a new topic"),
+        ("old_name", "string", "its label"),
+        ("new_topic", "Int64", "topic_id in the later fit; empty for a gone topic"),
+        ("new_name", "string", "its label"),
+        ("jaccard", "Float64", "overlap of the two topics' top terms (0–1; matched when ≥ 0.15); empty if unmatched"),
+        ("shared_terms", "string", "top terms both share, joined by 、"),
+        ("n_old", "Int64", "entries of the earlier topic (0 for a new one)"),
+        ("n_new", "Int64", "entries of the later topic (0 for a gone one)"),
+    ),
+    "terms_diff": _cols(
+        ("status", "string", "new / gone (in ≥ 3 entries of one booklet, none of the other) / rising / falling "
+                             "(q ≤ 0.05)"),
+        ("term", "string", "content word"),
+        ("docs_old", "Int64", "entries of the earlier booklet using it"),
+        ("n_old", "Int64", "entries of the earlier booklet"),
+        ("docs_new", "Int64", "entries of the later booklet using it"),
+        ("n_new", "Int64", "entries of the later booklet"),
+        ("share_old", "Float64", "docs_old / n_old (0–1)"),
+        ("share_new", "Float64", "docs_new / n_new (0–1)"),
+        ("log_ratio", "Float64", "log₂ of the ratio of entry shares, new / old (½ added to counts, 1 to totals)"),
+        ("p_value", "Float64", "Fisher's exact test of the entry shares, two-sided"),
+        ("q_value", "Float64", "Benjamini–Hochberg over every term tested"),
+    ),
 }
 TABLES.update(ANALYSIS_TABLES)
-TABLES["keyness_by_section"] = TABLES["keyness_by_cohort"]
+TABLES.update(COMPARE_TABLES)
 
 PARSED_TABLES = ("entries", "turns", "askers", "people", "units", "hospitals", "sections", "lines", "warnings")
 
 
-def conform(name: str, df: pd.DataFrame) -> pd.DataFrame:
-    """Return ``df`` with exactly the declared columns, in order, with the declared dtypes."""
+@dataclass(frozen=True)
+class Dynamic:
+    """Columns that depend on the data, after a table's declared ones: any number of them, each of ``dtype``,
+    named by what they stand for (``what``), in the order the producer gives."""
+
+    what: str  # "section", "topic_id", "code"
+    dtype: str
+    doc: str
+
+
+DYNAMIC: dict[str, Dynamic] = {
+    "unit_by_section": Dynamic("section", "Int64", "entries of the unit in that section"),
+    "unit_by_topic": Dynamic("topic_id", "Int64", "entries of the unit assigned (rank 1) to that topic"),
+    "code_entries": Dynamic("code", "boolean", "the entry matches that code's rule (codebook order)"),
+}
+
+# tables the data dictionary describes by another one's columns: name → (that table, what differs)
+SAME_COLUMNS_AS: dict[str, tuple[str, str]] = {
+    "keyness_by_section": ("keyness_by_cohort", "`group` being a section (string)"),
+    "term_freq_by_unit": ("term_freq_by_cohort", "`group` being a unit label (string), e.g. "
+                                                 "第1期·第3单元 信息规划与系统设计方法"),
+    "term_freq_by_section": ("term_freq_by_cohort", "`group` being a section (string)"),
+    "keyness_entries_by_unit": ("keyness_entries_by_cohort", "`group` being a unit label (string)"),
+    "keyness_entries_by_section": ("keyness_entries_by_cohort", "`group` being a section (string)"),
+    "units_without_entries": ("curriculum", "its rows for units a curriculum file lists and no entry comes from "
+                                            "(always empty without a curriculum file)"),
+    "low_draw_units": ("curriculum", "its rows for units with at most one entry"),
+    "sections_diff": ("cohorts_diff", "names being sections"),
+    "units_diff": ("cohorts_diff", "names being unit labels (第N期·第M单元 title)"),
+    "hospitals_diff": ("cohorts_diff", "names being canonical hospitals, counts the entries their trainees asked"),
+}
+
+
+def conform(name: str, df: pd.DataFrame, extra: str = "error") -> pd.DataFrame:
+    """Return ``df`` with the declared columns, in order, with the declared dtypes; for a table of
+    :data:`DYNAMIC`, the other columns follow in their given order, named as text (Parquet and CSV headers are
+    text: topic 3's column is "3"), cast to the dynamic dtype. A declared column that is missing raises
+    ``ValueError``; so does an undeclared one (``extra="error"``: nothing is dropped silently) unless
+    ``extra="drop"``. Casting raises rather than loses values (e.g. 1.5 to Int64)."""
+    if extra not in ("error", "drop"):
+        raise ValueError(f"extra must be 'error' or 'drop', not {extra!r}")
     cols = TABLES[name]
-    missing = [c.name for c in cols if c.name not in df.columns]
+    declared = [c.name for c in cols]
+    missing = [c for c in declared if c not in df.columns]
     if missing:
         raise ValueError(f"table {name!r} lacks columns {missing}")
-    out = df[[c.name for c in cols]].copy()
+    rest = [c for c in df.columns if c not in declared]
+    dyn = DYNAMIC.get(name)
+    if rest and dyn is None and extra == "error":
+        raise ValueError(f"table {name!r} has undeclared columns {rest} (declare them in schema.TABLES)")
+    keep = declared + (rest if dyn is not None else [])
+    out = df[keep].copy()
+    out.columns = declared + [str(c) for c in out.columns[len(declared):]]
+    if out.columns.duplicated().any():
+        dup = sorted(set(out.columns[out.columns.duplicated()]))
+        raise ValueError(f"table {name!r} has duplicate columns {dup} (as text)")
+    out.columns.name = None
     for c in cols:
         out[c.name] = out[c.name].astype(c.dtype)
+    if dyn is not None:
+        for c in out.columns[len(declared):]:
+            out[c] = out[c].astype(dyn.dtype)
     return out.reset_index(drop=True)
+
+
+def csv_dtypes(name: str) -> dict[str, str]:
+    """``dtype=`` for :func:`pandas.read_csv` of a table written as CSV: every column read as declared, so a text
+    column of digits stays text ("4、5" and "4" alike, never 4.0) and counts stay Int64 with empty cells; for a
+    table of :data:`DYNAMIC` a ``defaultdict`` giving the other columns the dynamic dtype."""
+    from collections import defaultdict
+
+    declared = {c.name: c.dtype for c in TABLES[name]}
+    dyn = DYNAMIC.get(name)
+    return defaultdict(lambda: dyn.dtype, declared) if dyn is not None else declared
 
 
 def empty(name: str) -> pd.DataFrame:
@@ -323,10 +621,14 @@ def data_dictionary_markdown() -> str:
     """The data dictionary (Markdown), generated from the declarations."""
     out = []
     for name, cols in TABLES.items():
-        if name == "keyness_by_section":
-            out.append("`keyness_by_section` has the columns of `keyness_by_cohort`, groups being sections.\n")
+        if name in SAME_COLUMNS_AS:
+            base, differs = SAME_COLUMNS_AS[name]
+            out.append(f"`{name}` has the columns of `{base}`, {differs}.\n")
             continue
         out.append(f"### `{name}`\n\n| column | type | meaning |\n|---|---|---|")
         out.extend(f"| `{c.name}` | {c.dtype} | {c.doc} |" for c in cols)
+        if name in DYNAMIC:
+            d = DYNAMIC[name]
+            out.append(f"| *one column per {d.what}* | {d.dtype} | {d.doc} |")
         out.append("")
     return "\n".join(out)
