@@ -458,8 +458,9 @@ ANALYSIS_TABLES: dict[str, tuple[Column, ...]] = {
         ("flagged", "boolean", "another unit fits clearly better: own_p > 0.10, best_p ≤ 0.05, z_margin > 0"),
         ("representation", "string", "how texts were compared: concept | token | char | lsa"),
         ("z_margin", "Float64", "z(best) − z(own), in background standard deviations"),
-        ("own_p", "Float64", "background p-value of the own unit (share of other units' questions scoring as high)"),
-        ("best_p", "Float64", "background p-value of the best other unit"),
+        ("own_p", "Float64", "background p-value of the own unit: share of questions asked in other units "
+                             "scoring at least as high on it ((count + 1) / (n + 1))"),
+        ("best_p", "Float64", "the same p-value for the best other unit"),
     ),
     "unit_fit_methods": _cols(
         ("representation", "string", "concept | token | char | lsa"),
