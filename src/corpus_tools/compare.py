@@ -31,6 +31,8 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
+from .schema import conform
+
 STATUS_ORDER = ["new", "gone", "renamed", "rising", "falling", "kept"]
 STATUS_ZH = {"new": "新增", "gone": "消失", "renamed": "更名", "kept": "保留", "rising": "增多", "falling": "减少"}
 DIFF_TABLES = ["cohorts_diff", "sections_diff", "units_diff", "entries_diff", "people_diff", "hospitals_diff",
@@ -429,7 +431,7 @@ def comparison_files(c: Comparison, formats: tuple[str, ...], paths: dict[str, s
     format), ``comparison.html`` and ``comparison_manifest.json``."""
     from .plots.style import figure_bytes
 
-    files: dict[str, Any] = dict(c.tables)
+    files: dict[str, Any] = {name: conform(name, df) for name, df in c.tables.items()}
     svgs = {}
     for stem, make in comparison_figures(c).items():
         fig = make()

@@ -501,7 +501,10 @@ def read_table(folder: str | Path, name: str) -> pd.DataFrame | None:
     if pq.exists():
         return pd.read_parquet(pq)
     if csv.exists():
-        return pd.read_csv(csv, encoding="utf-8-sig", keep_default_na=False, na_values=[""])
+        from .schema import TABLES, csv_dtypes
+
+        return pd.read_csv(csv, encoding="utf-8-sig", keep_default_na=False, na_values=[""],
+                           dtype=csv_dtypes(name) if name in TABLES else None)
     return None
 
 
