@@ -33,13 +33,19 @@ def browser():
 
 
 @pytest.fixture(scope="session")
-def run_result(tmp_path_factory):
+def cache_dir(tmp_path_factory):
+    """The result cache of the session's run (empty at the start of the session)."""
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture(scope="session")
+def run_result(tmp_path_factory, cache_dir):
     """One whole run of the bundled booklet (k = 7, seed 0, an empty cache of its own), written to disk: its
     Study and its files are shared by every test that reads one (see ``study`` and ``run_dir``)."""
     from corpus_tools.pipeline import Params, run
 
     out = tmp_path_factory.mktemp("run")
-    return run(BOOKLET, out, Params(k=7, seed=0), progress=False, cache_dir=tmp_path_factory.mktemp("cache"))
+    return run(BOOKLET, out, Params(k=7, seed=0), progress=False, cache_dir=cache_dir)
 
 
 @pytest.fixture(scope="session")

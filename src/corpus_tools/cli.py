@@ -293,8 +293,10 @@ def _cmd_notebooks(args: argparse.Namespace) -> int:
 def _cmd_compare(args: argparse.Namespace) -> int:
     from .compare import compare_booklets
 
+    from .pipeline import cache
+
     result = compare_booklets(args.old, args.new, args.output, seed=args.seed, formats=tuple(args.formats),
-                              k=args.k)
+                              k=args.k, cache=cache())
     print(result.summary())
     return 0
 

@@ -400,16 +400,18 @@ def terms_figure(terms: pd.DataFrame, n: int = 12):
 
 def compare_booklets(old_path: str | Path, new_path: str | Path, outdir: str | Path | None = None,
                      seed: int = 0, formats: tuple[str, ...] = ("png", "svg"), k: int | None = None,
-                     params: Any = None, min_jaccard: float = 0.15) -> Comparison:
+                     params: Any = None, min_jaccard: float = 0.15, cache: Any = None) -> Comparison:
     """Read and analyse two booklets (the same :func:`~corpus_tools.study.analyse` as ``run``, with ``params`` or
     ``Params(seed, k)``) and compare them; with ``outdir`` write the tables (CSV + Parquet), the figures and
-    ``comparison.html``."""
+    ``comparison.html``. ``cache`` (see :class:`corpus_tools.pipeline.DiskCache`) reuses stage results, e.g. of an
+    earlier ``run`` of the old booklet with the same parameters."""
     from .booklet import read_booklet
     from .study import Params, analyse
 
     params = params or Params(seed=seed, k=k, formats=tuple(formats))
     old_b, new_b = read_booklet(old_path), read_booklet(new_path)
-    old, new = analyse(old_b, params, stages=["topics"]), analyse(new_b, params, stages=["topics"])
+    old = analyse(old_b, params, stages=["topics"], cache=cache)
+    new = analyse(new_b, params, stages=["topics"], cache=cache)
     result = Comparison(old, new, compare_studies(old, new, min_jaccard))
     if outdir is not None:
         from .store import write_files
