@@ -18,3 +18,15 @@ def _default_booklet() -> Path:
 
 DEFAULT_BOOKLET = _default_booklet()
 DEFAULT_OUTDIR = Path(".")
+
+
+def default_cache_dir() -> Path:
+    """Where caches go (jieba's dictionary cache, stage results, figures): ``$CORPUS_TOOLS_CACHE`` or
+    ``$XDG_CACHE_HOME/corpus_tools`` (``~/.cache/corpus_tools``)."""
+    import os
+
+    env = os.environ.get("CORPUS_TOOLS_CACHE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "corpus_tools"

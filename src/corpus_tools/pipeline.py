@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
+from .paths import default_cache_dir
 from .study import FigureSpec, Params, Stage, StageOutput, Study, analyse, file_digest, package_version, plan
 
 RunParams = Params  # the name earlier versions used
@@ -33,13 +34,6 @@ COMMANDS = ("run", "report") + REPORT_STAGES  # stage names double as CLI subcom
 
 # ---------------------------------------------------------------- caches (files: they live here, not in the core)
 
-def default_cache_dir() -> Path:
-    """``$CORPUS_TOOLS_CACHE`` or ``$XDG_CACHE_HOME/corpus_tools`` (``~/.cache/corpus_tools``)."""
-    env = os.environ.get("CORPUS_TOOLS_CACHE")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "corpus_tools"
 
 
 class DiskCache:

@@ -34,7 +34,6 @@ import copy
 import csv
 import logging
 import math
-import os
 import re
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -46,6 +45,7 @@ import pandas as pd
 
 from .errors import BookletError
 from .ingest import CJK
+from .paths import default_cache_dir
 from .resources import load_list, resource_path
 from .store import writable_dir
 
@@ -77,13 +77,6 @@ def normalise(text: str) -> str:
     return _SPACE_LATIN_CJK.sub("", text)
 
 
-def default_cache_dir() -> Path:
-    """``$CORPUS_TOOLS_CACHE`` or ``$XDG_CACHE_HOME/corpus_tools`` (``~/.cache/corpus_tools``)."""
-    env = os.environ.get("CORPUS_TOOLS_CACHE")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "corpus_tools"
 
 
 def general_stopwords() -> frozenset[str]:

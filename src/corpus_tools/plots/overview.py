@@ -76,15 +76,21 @@ def entries_by_unit(units: pd.DataFrame) -> Figure:
     u["_n"] = u.unit_no.fillna(u.session_no).fillna(0)
     u = u.sort_values(["_c", "_kind", "_n"], kind="stable").tail(MAX_ROWS)
     labels = [short_label(unit_label(r), s.label_chars + 6) for r in u.itertuples()]
-    fig = new_figure(row_height(len(u), extra=1.0))
+    return unit_bars(u, labels, "各课程单元引出的问答条数", "问答条数（条）")
+
+
+def unit_bars(rows: pd.DataFrame, labels: list[str], title: str, xlabel: str) -> Figure:
+    """Horizontal bars of ``rows.n_entries`` (top to bottom in row order) labelled ``labels``, coloured by
+    ``rows.cohort``, with each bar's count and a cohort legend: the shape of both per-unit figures."""
+    fig = new_figure(row_height(len(rows), extra=1.0))
     ax = fig.add_subplot()
-    y = list(range(len(u)))[::-1]
-    ax.barh(y, u.n_entries, color=[cohort_color(c) for c in u.cohort], height=0.7)
+    y = list(range(len(rows)))[::-1]
+    ax.barh(y, rows.n_entries, color=[cohort_color(c) for c in rows.cohort], height=0.7)
     ax.set_yticks(y, labels)
-    for yy, n in zip(y, u.n_entries):
+    for yy, n in zip(y, rows.n_entries):
         ax.text(n + 0.1, yy, str(int(n)), va="center")
-    ax.set_xlim(0, max(u.n_entries.max(), 1) * 1.1)
-    ax.set_xlabel("问答条数（条）")
-    ax.set_title("各课程单元引出的问答条数")
-    cohort_legend(ax, u.cohort, loc="lower right")
+    ax.set_xlim(0, max(rows.n_entries.max(), 1) * 1.1)
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    cohort_legend(ax, rows.cohort, loc="lower right")
     return fig

@@ -226,25 +226,14 @@ def _curriculum_label(r) -> str:
 
 @styled
 def questions_per_unit(curric: pd.DataFrame) -> Figure:
-    """Horizontal bars: questions per unit of each cohort's curriculum (numeric order), units taught but unasked
-    included (0); inferred titles are marked （推断）. Coloured by cohort, with a legend. The latest
+    """Horizontal bars: questions per unit of each cohort's curriculum (numeric order), with the discussion class;
+    units a curriculum file lists but no entry comes from show 0. Coloured by cohort, with a legend. The latest
     ``MAX_ROWS`` units when there are more."""
-    from .overview import cohort_color, cohort_legend
+    from .overview import unit_bars
 
     s = current_style()
     c = curric.assign(_d=(curric.get("session_type", "unit") != "unit").astype(int),
                       _n=pd.to_numeric(curric.unit_no, errors="coerce").fillna(0))
     c = c.sort_values(["cohort", "_d", "_n"], kind="stable").tail(MAX_ROWS)
     labels = [short_label(_curriculum_label(r), s.label_chars + 6) for r in c.itertuples()]
-    fig = new_figure(row_height(len(c), extra=1.0))
-    ax = fig.add_subplot()
-    y = list(range(len(c)))[::-1]
-    ax.barh(y, c.n_entries, color=[cohort_color(x) for x in c.cohort], height=0.7)
-    ax.set_yticks(y, labels)
-    for yy, n in zip(y, c.n_entries):
-        ax.text(n + 0.1, yy, str(int(n)), va="center")
-    ax.set_xlim(0, max(c.n_entries.max(), 1) * 1.1)
-    ax.set_xlabel("问答条数（条；0 = 授课但无问答入册）")
-    ax.set_title("各期课程单元引出的问答条数")
-    cohort_legend(ax, c.cohort, loc="lower right")
-    return fig
+    return unit_bars(c, labels, "各期课程单元引出的问答条数", "问答条数（条；0 = 课程表列出但无问答入册）")
