@@ -186,14 +186,10 @@ def _cohort_label(c: Any) -> str | None:
 
 
 def _unit_label(r: Any) -> str | None:
-    if pd.isna(r.cohort):
-        return None
-    head = f"第{int(r.cohort)}期·"
-    if r.session_type == "discussion":
-        return head + "答疑讨论课" + ("" if pd.isna(r.session_no) else f"（第{int(r.session_no)}次）")
-    if pd.isna(r.unit_no):
-        return None
-    return head + f"第{int(r.unit_no)}单元 " + (r.unit_title or "")
+    from .curriculum import unit_label
+
+    return unit_label(r.cohort, "discussion" if r.session_type == "discussion" else "unit", r.unit_no, r.unit_title,
+                      r.session_no if r.session_type == "discussion" else None, unknown=None)
 
 
 def _entry_groups(b) -> dict[str, pd.Series]:

@@ -126,9 +126,19 @@ def example_curriculum() -> pd.DataFrame:
     return read_curriculum(resource_path(EXAMPLE))
 
 
-def _label(cohort, session_type, unit_no, title) -> str:
+def unit_label(cohort, session_type, unit_no, title, session_no=None, unknown: str | None = "来源不明") -> str | None:
+    """The one readable label of a unit: ``第1期·第11单元 医学信息标准``, ``第3期·答疑讨论课`` (with
+    ``session_no``: ``第3期·答疑讨论课（第1次）``); ``unknown`` when the cohort (or a unit's number) is missing.
+    Every table, figure and report row that names a unit uses it, so they group and sort alike."""
+    if cohort is None or pd.isna(cohort):
+        return unknown
     head = f"第{int(cohort)}期"
-    return f"{head}·第{int(unit_no)}单元 {title}" if session_type == "unit" else f"{head}·{DISCUSSION}"
+    if session_type == "unit":
+        if unit_no is None or pd.isna(unit_no):
+            return unknown
+        return f"{head}·第{int(unit_no)}单元 {'' if title is None or pd.isna(title) else title}".rstrip()
+    more = "" if session_no is None or pd.isna(session_no) else f"（第{int(session_no)}次）"
+    return f"{head}·{DISCUSSION}{more}"
 
 
 def curriculum(units: pd.DataFrame, given: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -178,7 +188,7 @@ def curriculum(units: pd.DataFrame, given: pd.DataFrame | None = None) -> pd.Dat
     c["same_number_titles"] = [
         "；".join(f"第{int(k)}期：{t}" for k, t in sorted(titles.get(n, [])) if k != co and t != title)
         if s == "unit" else "" for co, s, n, title in zip(c.cohort, c.session_type, c.unit_no, c.unit_title)]
-    c["label"] = [_label(*r) for r in zip(c.cohort, c.session_type, c.unit_no, c.unit_title)]
+    c["label"] = [unit_label(*r) for r in zip(c.cohort, c.session_type, c.unit_no, c.unit_title)]
     c["_order"] = (c.session_type != "unit").astype(int)
     c = c.sort_values(["cohort", "_order", "unit_no"], kind="stable", na_position="last")
     return c[COLUMNS].reset_index(drop=True)

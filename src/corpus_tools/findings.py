@@ -69,7 +69,10 @@ def caveat_findings(booklet, tokens: pd.DataFrame | None = None) -> list[dict]:
     n_note = int(e.source_note.fillna("").str.contains(note).sum())
     pre = _preface_quote(booklet, note)
     if n_note or pre:
-        rows.append(_row("caveat", "问答由 HIT 专家网整理，未经发言者本人审核：引文是整理稿，措辞不一定是发言者审定的原话。",
+        said = pre or next((x for x in e.source_note.fillna("") if note in x), "")
+        who = re.search(r"由\s*(.+?)\s*整理", said)
+        rows.append(_row("caveat", f"问答由{who.group(1) if who else '编者'}整理，未经发言者本人审核：引文是整理稿，"
+                         "措辞不一定是发言者审定的原话。",
                          f"{n_note}/{n} 条问答的来源说明注明“{note}”" + (f"；前言：“{pre}”" if pre else ""),
                          ids=e.entry_id[e.source_note.fillna("").str.contains(note)],
                          caveat="引用原话时请注明“据整理稿”。"))

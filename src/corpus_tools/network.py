@@ -25,6 +25,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from .stats import npmi
+
 GRAPHS = ("instructor_topic", "trainee_topic", "hospital_topic", "trainee_instructor", "instructor_coanswer",
           "term_cooccurrence")
 
@@ -153,10 +155,9 @@ def term_cooccurrence(tokens: pd.DataFrame, n_terms: int = 40, min_npmi: float =
     for t in top:
         G.add_node(t, label=t, type="term", size=int(df[t]))
     for (a, b), c in sorted(pairs.items()):
-        pab, pa, pb = c / n, df[a] / n, df[b] / n
-        npmi = 1.0 if pab >= 1 else math.log(pab / (pa * pb)) / -math.log(pab)
-        if c >= min_count and npmi >= min_npmi:
-            G.add_edge(a, b, weight=c, npmi=round(npmi, 6))
+        association = float(npmi(c / n, df[a] / n, df[b] / n))
+        if c >= min_count and association >= min_npmi:
+            G.add_edge(a, b, weight=c, npmi=round(association, 6))
     return G
 
 
@@ -182,7 +183,7 @@ def measures(G: nx.Graph, seed: int = 0) -> tuple[pd.DataFrame, float]:
     """Per node: weighted degree, betweenness (distance = 1/weight), eigenvector centrality (within the node's
     connected component), Louvain community (fixed seed). Returns the node table and the partition's
     modularity."""
-    U = G.to_undirected() if G.is_directed() else G
+    U = G.to_undirected() if G.is_directed() else G.copy()  # the caller's graph is left as it was
     if U.number_of_edges() == 0:
         nodes = pd.DataFrame(dict(node=list(G.nodes)))
         return nodes.assign(strength=0.0, betweenness=0.0, eigenvector=0.0, community=-1), float("nan")

@@ -606,7 +606,9 @@ def build_review(study: StudyLike, svgs: Mapping[str, str] | None = None) -> Rep
         if blocks:
             rep.add(anchor, title, *blocks)
     rep.add("entries", "全部问答", entries_block(b, tables, names))
-    notes = ("答疑内容由 HIT 专家网整理，未经发言者本人审核确认（见原书）。" + ("学员以编号代替姓名。" if anonymise else ""))
+    f = tables.get("findings")
+    caveats = [] if f is None or "kind" not in f else list(f.text[f.kind == "caveat"])
+    notes = ("".join(c for c in caveats[:2]) or "问答文字取自问答合集本身。") + ("学员以编号代替姓名。" if anonymise else "")
     rep.add("about", "说明与参数", text_block(notes), text_block("参数：" + params_sentence(study.params, k)),
             text_block("全部数据表（CSV 可用 Excel 打开）在 data/processed/，图表在 figures/（PNG 与 SVG）；"
                        "run_manifest.json 记录输入文件的校验码、参数与软件版本。"))

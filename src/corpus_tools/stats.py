@@ -184,3 +184,14 @@ def adjusted_residuals(table) -> np.ndarray:
     e = r * c / N
     with np.errstate(divide="ignore", invalid="ignore"):
         return (o - e) / np.sqrt(e * (1 - r / N) * (1 - c / N))
+
+
+def npmi(p_ab, p_a, p_b) -> np.ndarray:
+    """Normalised pointwise mutual information log(p(a,b) / p(a)p(b)) / −log p(a,b), elementwise, in [−1, 1]:
+    −1 for pairs never seen together, 1 for pairs seen in every window. The one NPMI of the project (topic
+    coherence and the term co-occurrence network use it)."""
+    p_ab, p_a, p_b = (np.asarray(x, dtype=float) for x in (p_ab, p_a, p_b))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.log(p_ab / (p_a * p_b)) / -np.log(p_ab)
+    out = np.where(p_ab <= 0, -1.0, out)
+    return np.where(p_ab >= 1, 1.0, out)

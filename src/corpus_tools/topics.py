@@ -212,16 +212,13 @@ def npmi_matrix(B) -> np.ndarray:
     """NPMI between all columns of a documents × terms 0/1 matrix (shape (n_terms, n_terms)):
     log(p(a,b) / p(a)p(b)) / −log p(a,b), with documents as the co-occurrence window; −1 for pairs never seen
     together, 1 for pairs in every document. The one NPMI of the project (topics and term networks use it)."""
+    from .stats import npmi
+
     B = sparse.csc_matrix(B, dtype=np.float64)
     n = B.shape[0]
     joint = np.asarray((B.T @ B).todense()) / n
     p = np.diag(joint).copy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pmi = np.log(joint / np.outer(p, p))
-        out = pmi / -np.log(joint)
-    out[joint == 0] = -1.0
-    out[joint >= 1] = 1.0
-    return out
+    return npmi(joint, p[:, None], p[None, :])
 
 
 def npmi_coherence(topics: list[list[str]], dtm: DocumentTermMatrix) -> float:

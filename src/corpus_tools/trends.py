@@ -61,11 +61,10 @@ def with_groups(tokens: pd.DataFrame, entries: pd.DataFrame, by: str) -> pd.Data
 
 def unit_labels(df: pd.DataFrame) -> list[str]:
     """A readable label per row: ``第1期·第11单元 医学信息标准`` or ``第3期·答疑讨论课``."""
-    out = []
-    for c, s, n, title in zip(df.cohort, df.session_type, df.unit_no, df.unit_title):
-        head = f"第{int(c)}期" if not pd.isna(c) else "第?期"
-        out.append(f"{head}·第{int(n)}单元 {title}" if s == "unit" and not pd.isna(n) else f"{head}·答疑讨论课")
-    return out
+    from .curriculum import unit_label
+
+    return [unit_label(c, "unit" if s == "unit" and not pd.isna(n) else "discussion", n, title)
+            for c, s, n, title in zip(df.cohort, df.session_type, df.unit_no, df.unit_title)]
 
 
 def term_frequencies(tokens: pd.DataFrame, entries: pd.DataFrame, by: str = "cohort",

@@ -57,12 +57,11 @@ def entries_by_section(entries: pd.DataFrame) -> Figure:
 
 
 def unit_label(r) -> str:
-    """``第1期·第3单元 标题`` / ``第3期·答疑讨论课（第1次）`` / ``来源不明`` for a row of ``units``."""
-    if pd.isna(r.cohort):
-        return "来源不明"
-    if r.session_type == "unit":
-        return f"第{int(r.cohort)}期·第{int(r.unit_no)}单元 {r.unit_title}"
-    return f"第{int(r.cohort)}期·答疑讨论课" + ("" if pd.isna(r.session_no) else f"（第{int(r.session_no)}次）")
+    """``第1期·第3单元 标题`` / ``第3期·答疑讨论课（第1次）`` / ``来源不明`` for a row of ``units``
+    (:func:`corpus_tools.curriculum.unit_label`)."""
+    from ..curriculum import unit_label as label
+
+    return label(r.cohort, r.session_type, r.unit_no, r.unit_title, r.session_no)
 
 
 @styled

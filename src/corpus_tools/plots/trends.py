@@ -215,13 +215,11 @@ def coverage_heatmap(table: pd.DataFrame, title: str = "课程单元 × 栏目�
 
 
 def _curriculum_label(r) -> str:
+    from ..curriculum import unit_label
+
     if getattr(r, "label", None) and isinstance(r.label, str):
-        text = r.label
-    elif pd.isna(r.unit_no):
-        text = f"第{int(r.cohort)}期·答疑讨论课"
-    else:
-        text = f"第{int(r.cohort)}期·第{int(r.unit_no)}单元 " + (r.unit_title or "（标题不详）")
-    return text + ("（推断）" if getattr(r, "title_source", "") == "inferred" else "")
+        return r.label
+    return unit_label(r.cohort, "discussion" if pd.isna(r.unit_no) else "unit", r.unit_no, r.unit_title or "（标题不详）")
 
 
 @styled
