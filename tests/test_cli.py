@@ -24,7 +24,8 @@ def test_parse_writes_tables_and_report(tmp_path):
     for name in ("entries", "turns", "askers", "people", "units", "hospitals", "lines", "warnings"):
         raw = (out / f"{name}.csv").read_bytes()
         assert raw.startswith(b"\xef\xbb\xbf"), name  # BOM: Excel opens UTF-8
-        assert (out / f"{name}.parquet").exists()
+        assert len(pd.read_parquet(out / f"{name}.parquet")) == len(pd.read_csv(out / f"{name}.csv",
+                                                                                encoding="utf-8-sig")), name
     assert (out / "parse_report.txt").read_text(encoding="utf-8").startswith("Parse report")
     entries = pd.read_csv(out / "entries.csv", encoding="utf-8-sig")
     assert entries.title.iloc[0] == "医院信息科为什么要具备规划能力？"

@@ -112,7 +112,10 @@ def test_topic_quality_bar(booklet, tokens):
     ami = [adjusted_mutual_info_score(sections, f.labels) for f in fits]
     assert np.mean(ami) >= 0.45
     assert pairwise_ari([f.labels for f in fits]) >= 0.8
-    assert 5 <= fit.k <= 12
+    # the chosen k is the rule's choice, and it meets the rule's bars (stability ≥ 0.8, no topic under 3 entries)
+    assert fit.k == choose_k(comparison)
+    row = comparison.set_index("k").loc[fit.k]
+    assert row.stability_ari >= 0.8 and row.min_topic_size >= 3
     assert all(math.isfinite(x) for x in comparison.npmi)
 
 
