@@ -193,6 +193,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="number of topics, 2 ≤ k ≤ number of entries (default: chosen by the rule)")
     np_.add_argument("--anonymise", "--anonymize", action="store_true",
                      help="trainees as stable codes instead of names (default: names shown)")
+    np_.add_argument("--curriculum", metavar="FILE", type=_existing_file, default=None,
+                     help="curriculum CSV for notebook 05 (default: units taken from the booklet itself)")
+    np_.add_argument("--codes", metavar="FILE", type=_existing_file, default=None,
+                     help="codebook file for notebook 04 (default: the shipped starter codebook)")
     np_.add_argument("--max-size", type=_positive_mb, default=None, metavar="MB",
                      help=f"largest booklet accepted, in megabytes (default: {DEFAULT_MAX_MB:g})")
     _add_debug(np_)
@@ -285,7 +289,7 @@ def _cmd_notebooks(args: argparse.Namespace) -> int:
     if args.k is not None and args.k > n:
         raise UsageError(f"-k {args.k}: the booklet {booklet} has only {n} entries; choose 2 ≤ k ≤ {n}")
     for path in run_notebooks(args.output, booklet=args.booklet, seed=args.seed, k=args.k,
-                              anonymise=args.anonymise):
+                              anonymise=args.anonymise, curriculum=args.curriculum, codes=args.codes):
         print(f"executed → {path}")
     return 0
 

@@ -16,7 +16,8 @@ def notebook_paths(folder: str | Path | None = None) -> list[Path]:
 
 
 def run_notebooks(outdir: str | Path, booklet: str | None = None, seed: int = 0, k: int | None = None,
-                  anonymise: bool = False, folder: str | Path | None = None) -> list[Path]:
+                  anonymise: bool = False, folder: str | Path | None = None, curriculum: str | None = None,
+                  codes: str | None = None) -> list[Path]:
     """Execute every notebook into ``outdir`` with the given parameters; returns the executed notebooks' paths.
     Parameters a notebook does not declare, and ``None`` values, are not passed (the notebook's default stays)."""
     import nbformat
@@ -24,7 +25,9 @@ def run_notebooks(outdir: str | Path, booklet: str | None = None, seed: int = 0,
 
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
-    wanted = dict(booklet=str(Path(booklet).resolve()) if booklet else None, seed=seed, k=k, anonymise=anonymise)
+    wanted = dict(booklet=str(Path(booklet).resolve()) if booklet else None, seed=seed, k=k, anonymise=anonymise,
+                  curriculum=str(Path(curriculum).resolve()) if curriculum else None,
+                  codes=str(Path(codes).resolve()) if codes else None)
     done = []
     for nb_path in notebook_paths(folder):
         nb = nbformat.read(nb_path, as_version=4)
