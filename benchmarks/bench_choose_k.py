@@ -16,7 +16,6 @@ from sklearn.metrics import adjusted_mutual_info_score
 import corpus_tools as ct
 from corpus_tools.features import document_term_matrix
 from corpus_tools.paths import DEFAULT_BOOKLET
-from corpus_tools.text import tokenizer_for, tokens_table
 from corpus_tools.topics import (ConsensusNMF, TopicSettings, _scores, choose_k, fit_topics, select_and_fit)
 
 import pandas as pd
@@ -36,11 +35,13 @@ def old_procedure(dtm, reference, ks, seed=0):
 
 
 def main() -> None:
+    from corpus_tools.terms import build_tokens
+    from corpus_tools.text import analysis_tokens
+
     b = ct.read_booklet(DEFAULT_BOOKLET)
-    tk = tokenizer_for(b)
-    toks = tokens_table(b, tk)
+    toks = analysis_tokens(build_tokens(b).tokens, "token")  # the words the topics stage uses
     s = TopicSettings()
-    dtm = document_term_matrix(toks, b, s.view, s.min_df, s.max_df, dict(s.weights), exclude=set(tk.names))
+    dtm = document_term_matrix(toks, b, s.view, s.min_df, s.max_df, dict(s.weights))
     ref = b.entries.section.to_numpy()
     t = time.perf_counter()
     fit, comp = select_and_fit(dtm, s, 0, reference=ref)
