@@ -72,17 +72,15 @@ def ca_biplot(coords: pd.DataFrame, inertia: pd.DataFrame, title: str = "对应�
     size = 15 + 400 * mass / mass.max() if len(mass) and mass.max() > 0 else 20
     ax.scatter(rows.dim1, rows.dim2, s=size, color=PALETTE[7], alpha=0.45, linewidths=0, label=kinds[0])
     heavy = set(rows.sort_values(["mass", "label"], ascending=[False, True], kind="stable").label[:max_labels])
-    texts = [ax.text(r.dim1, r.dim2, short_label(r.label, 10), fontsize="x-small", color="#333333")
-             for r in rows.itertuples() if r.label in heavy]
+    for r in rows.itertuples():
+        if r.label in heavy:
+            ax.annotate(short_label(r.label, 10), (r.dim1, r.dim2), fontsize="x-small", color="#333333",
+                        xytext=(2, 2), textcoords="offset points")
     if len(cols):
         ax.scatter(cols.dim1, cols.dim2, marker="s", s=60, color=PALETTE[1], label=kinds[-1], zorder=3)
-        texts += [ax.text(r.dim1, r.dim2, short_label(r.label, 12), fontsize="small", color=PALETTE[3], zorder=4)
-                  for r in cols.itertuples()]
-    if texts:  # labels moved apart (adjustText), each joined to its point by a thin line
-        from adjustText import adjust_text
-
-        adjust_text(texts, x=coords.dim1.to_numpy(float), y=coords.dim2.to_numpy(float), ax=ax,
-                    ensure_inside_axes=True, arrowprops=dict(arrowstyle="-", color="#999999", lw=0.4))
+        for r in cols.itertuples():
+            ax.annotate(short_label(r.label, 12), (r.dim1, r.dim2), fontsize="small", color=PALETTE[3],
+                        xytext=(4, -8), textcoords="offset points")
     ax.axhline(0, color="#bbbbbb", lw=0.6, zorder=0)
     ax.axvline(0, color="#bbbbbb", lw=0.6, zorder=0)
     share = list(inertia.share) + [0.0, 0.0]
