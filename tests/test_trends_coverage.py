@@ -138,6 +138,10 @@ def test_entry_keyness_synthetic():
     assert row.key == "over" and row.log_ratio > 0
     assert key.loc[(1, "云计算"), "key"] == "under"
     assert key.loc[(2, "评价"), "key"] == ""
+    # q counted every pair tested; rows where the group lacks the term are kept only when that absence is significant
+    flat = key.reset_index()
+    assert key.attrs["n_tests"] >= len(flat)
+    assert (flat[flat.docs_group == 0].key != "").all()
 
 
 def test_trends_on_the_booklet(booklet, tokens):

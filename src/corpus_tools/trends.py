@@ -208,6 +208,9 @@ def keyness(tokens: pd.DataFrame, entries: pd.DataFrame, by: str = "cohort", min
                             rest_tokens=np.repeat((total - size).ravel(), n_t), doc_freq=docs.ravel(),
                             g2=np.where(lr.ravel() >= 0, g2.ravel(), -g2.ravel()), p_g2=_pvalue(g2.ravel()),
                             chi2=x2.ravel(), yates=yates.ravel(), p_chi2=_pvalue(x2.ravel()), log_ratio=lr.ravel()))
+    # rows: the terms a group uses, and those whose absence is itself significant; the others (a term missing
+    # from a small group, p ≈ 1) say nothing and would make the table groups × terms long
+    out = out[(out["count"] > 0) | (out.p_g2 < 0.05)]
     return out.sort_values(["group", "g2", "term"], ascending=[True, False, True], kind="stable").reset_index(
         drop=True)[cols]
 
@@ -245,7 +248,13 @@ def keyness_entries(tokens: pd.DataFrame, entries: pd.DataFrame, by: str = "coho
                             share_group=(dg / ng).ravel(), share_rest=(dr / np.maximum(nr, 1)).ravel(),
                             log_ratio=lr.ravel(), p_value=p.ravel(), q_value=q.ravel()))
     out["key"] = np.where(out.q_value <= alpha, np.where(out.log_ratio > 0, "over", "under"), "")
-    return out.sort_values(["group", "q_value", "term"], kind="stable").reset_index(drop=True)[cols]
+    # q counts every (group, term) tested; the table keeps the terms a group uses and the significant absences
+    # (a term missing from a small group, p ≈ 1, says nothing and would make the table groups × terms long)
+    n_tests = len(out)
+    out = out[(out.docs_group > 0) | (out.key != "")]
+    out = out.sort_values(["group", "q_value", "term"], kind="stable").reset_index(drop=True)[cols]
+    out.attrs["n_tests"] = n_tests
+    return out
 
 
 # ---------------------------------------------------------------- cohort trends
