@@ -290,7 +290,7 @@ def terms_diff(old_tokens: pd.DataFrame, old_entries: pd.DataFrame, new_tokens: 
     entries = pd.concat([old_entries[["entry_id"]].assign(booklet="old"),
                          new_entries[["entry_id"]].assign(entry_id=new_entries.entry_id + offset, booklet="new")],
                         ignore_index=True)
-    k = keyness_entries(tokens, entries, "booklet", min_docs=min_docs, alpha=alpha)
+    k = keyness_entries(tokens, entries, "booklet", min_docs=min_docs, alpha=alpha, all_pairs=True)
     k = k[k.group == "new"]
     cols = ["status", "term", "docs_old", "n_old", "docs_new", "n_new", "share_old", "share_new", "log_ratio",
             "p_value", "q_value"]

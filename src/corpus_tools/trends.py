@@ -216,7 +216,7 @@ def keyness(tokens: pd.DataFrame, entries: pd.DataFrame, by: str = "cohort", min
 
 
 def keyness_entries(tokens: pd.DataFrame, entries: pd.DataFrame, by: str = "cohort", min_docs: int = 3,
-                    alpha: float = 0.05, column: str = "token") -> pd.DataFrame:
+                    alpha: float = 0.05, column: str = "token", all_pairs: bool = False) -> pd.DataFrame:
     """Entry-level keyness: for each group of ``by`` and each term in ≥ ``min_docs`` entries, the entries of the
     group containing it (``docs_group`` of ``n_group``) against those of all other groups (``docs_rest`` of
     ``n_rest``); Fisher's exact two-sided ``p_value``; Benjamini–Hochberg ``q_value`` over every row of the table;
@@ -251,7 +251,8 @@ def keyness_entries(tokens: pd.DataFrame, entries: pd.DataFrame, by: str = "coho
     # q counts every (group, term) tested; the table keeps the terms a group uses and the significant absences
     # (a term missing from a small group, p ≈ 1, says nothing and would make the table groups × terms long)
     n_tests = len(out)
-    out = out[(out.docs_group > 0) | (out.key != "")]
+    if not all_pairs:  # ``all_pairs``: every (group, term) row, e.g. to see what one of two booklets lacks
+        out = out[(out.docs_group > 0) | (out.key != "")]
     out = out.sort_values(["group", "q_value", "term"], kind="stable").reset_index(drop=True)[cols]
     out.attrs["n_tests"] = n_tests
     return out
