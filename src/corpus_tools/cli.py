@@ -97,6 +97,28 @@ def _run_options(p: argparse.ArgumentParser, booklet: bool = True) -> None:
     p.add_argument("-o", "--output", default=str(DEFAULT_OUTDIR), metavar="FOLDER",
                    help="output folder; tables go to data/processed/, figures to figures/ (default: the current "
                         "folder)")
+    _add_study_options(p)
+    p.add_argument("--formats", nargs="+", default=["png", "svg"], choices=["png", "svg", "pdf"], metavar="FMT",
+                   help="figure file formats, any of png svg pdf (default: png svg)")
+    p.add_argument("--dpi", type=_int_in(50, 1200, "a resolution in dots per inch"), default=200, metavar="N",
+                   help="resolution of PNG figures, 50 … 1200 (default: %(default)s)")
+    p.add_argument("--figure-size", choices=["single", "double"], default="double",
+                   help="figure width: one journal column (8.5 cm) or two (17.5 cm) (default: %(default)s)")
+    p.add_argument("--synonyms", type=_existing_file, default=None, metavar="FILE",
+                   help="concept file (concept, variant) (default: the shipped starter file)")
+    p.add_argument("--fresh", action="store_true",
+                   help="recompute every stage instead of reusing cached results (default: reuse)")
+    p.add_argument("--pdf", action="store_true",
+                   help="also print the report to report.pdf with Chromium (default: HTML only)")
+    p.add_argument("-j", "--jobs", type=_int_in(1, 64, "a number of processes"), default=2, metavar="N",
+                   help="worker processes for choosing topics and drawing figures; results do not depend on it "
+                        "(default: %(default)s)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress output (default: progress on stderr)")
+    _add_input_options(p)
+
+
+def _add_study_options(p: argparse.ArgumentParser) -> None:
+    """The options that change what a study finds, shared by ``run`` (and the stage commands) and ``notebooks``."""
     p.add_argument("--seed", type=_int_in(0, MAX_SEED, "a seed (a whole number ≥ 0)"), default=0, metavar="N",
                    help="random seed of every stochastic step, 0 … 2^32-1 (default: %(default)s)")
     p.add_argument("-k", "--topics", dest="k", type=_int_in(2, None, "a number of topics"), default=None,
@@ -105,29 +127,17 @@ def _run_options(p: argparse.ArgumentParser, booklet: bool = True) -> None:
     p.add_argument("--anonymise", "--anonymize", action="store_true",
                    help="show trainees as stable codes (T01 …) instead of names in every table, figure, network "
                         "and the report (default: names shown)")
-    p.add_argument("--formats", nargs="+", default=["png", "svg"], choices=["png", "svg", "pdf"], metavar="FMT",
-                   help="figure file formats, any of png svg pdf (default: png svg)")
-    p.add_argument("--dpi", type=_int_in(50, 1200, "a resolution in dots per inch"), default=200, metavar="N",
-                   help="resolution of PNG figures, 50 … 1200 (default: %(default)s)")
-    p.add_argument("--figure-size", choices=["single", "double"], default="double",
-                   help="figure width: one journal column (8.5 cm) or two (17.5 cm) (default: %(default)s)")
     p.add_argument("--curriculum", type=_existing_file, default=None, metavar="FILE",
                    help="curriculum CSV (cohort, unit_no, title[, description, lecturer]) to compare the questions "
                         "with (default: units taken from the booklet itself)")
     p.add_argument("--codes", type=_existing_file, default=None, metavar="FILE",
                    help="codebook file with the coding rules (default: the shipped starter codebook)")
-    p.add_argument("--synonyms", type=_existing_file, default=None, metavar="FILE",
-                   help="concept file (concept, variant) (default: the shipped starter file)")
-    p.add_argument("--fresh", action="store_true",
-                   help="recompute every stage instead of reusing cached results (default: reuse)")
+
+
+def _add_input_options(p: argparse.ArgumentParser) -> None:
+    """``--max-size`` (the input check) and ``--debug``, on every command that reads a booklet."""
     p.add_argument("--max-size", type=_positive_mb, default=None, metavar="MB",
                    help=f"largest booklet accepted, in megabytes (default: {DEFAULT_MAX_MB:g})")
-    p.add_argument("--pdf", action="store_true",
-                   help="also print the report to report.pdf with Chromium (default: HTML only)")
-    p.add_argument("-j", "--jobs", type=_int_in(1, 64, "a number of processes"), default=2, metavar="N",
-                   help="worker processes for choosing topics and drawing figures; results do not depend on it "
-                        "(default: %(default)s)")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress output (default: progress on stderr)")
     _add_debug(p)
 
 
@@ -147,9 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="output folder (default: %(default)s)")
     sp.add_argument("--formats", nargs="+", default=["csv", "parquet"], choices=["csv", "parquet"],
                     help="table file formats (default: %(default)s)")
-    sp.add_argument("--max-size", type=_positive_mb, default=None, metavar="MB",
-                    help=f"largest booklet accepted, in megabytes (default: {DEFAULT_MAX_MB:g})")
-    _add_debug(sp)
+    _add_input_options(sp)
     sp.set_defaults(func=_cmd_parse)
 
     desc = "Every use of a term in the booklet's turns, with its context (key word in context)."
@@ -163,9 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="also write the hits to exactly this file, as CSV (UTF-8 with BOM) with columns entry_id, "
                          "turn_no, speaker, role, line_start, left, term, right, title (default: no file)")
     kp.add_argument("--force", action="store_true", help="let --csv overwrite an existing file (default: refuse)")
-    kp.add_argument("--max-size", type=_positive_mb, default=None, metavar="MB",
-                    help=f"largest booklet accepted, in megabytes (default: {DEFAULT_MAX_MB:g})")
-    _add_debug(kp)
+    _add_input_options(kp)
     kp.set_defaults(func=_cmd_kwic)
 
     desc = ("The whole study on a booklet: parse → tokens → topics → networks → trends/coverage → figures → "
@@ -187,19 +193,8 @@ def build_parser() -> argparse.ArgumentParser:
     np_.add_argument("--booklet", default=None, help="booklet (default: the bundled one)")
     np_.add_argument("-o", "--output", default="notebooks_out",
                      help="folder for the executed notebooks (default: %(default)s)")
-    np_.add_argument("--seed", type=_int_in(0, MAX_SEED, "a seed (a whole number ≥ 0)"), default=0,
-                     help="random seed (default: %(default)s)")
-    np_.add_argument("-k", "--topics", dest="k", type=_int_in(2, None, "a number of topics"), default=None,
-                     help="number of topics, 2 ≤ k ≤ number of entries (default: chosen by the rule)")
-    np_.add_argument("--anonymise", "--anonymize", action="store_true",
-                     help="trainees as stable codes instead of names (default: names shown)")
-    np_.add_argument("--curriculum", metavar="FILE", type=_existing_file, default=None,
-                     help="curriculum CSV for notebook 05 (default: units taken from the booklet itself)")
-    np_.add_argument("--codes", metavar="FILE", type=_existing_file, default=None,
-                     help="codebook file for notebook 04 (default: the shipped starter codebook)")
-    np_.add_argument("--max-size", type=_positive_mb, default=None, metavar="MB",
-                     help=f"largest booklet accepted, in megabytes (default: {DEFAULT_MAX_MB:g})")
-    _add_debug(np_)
+    _add_study_options(np_)
+    _add_input_options(np_)
     np_.set_defaults(func=_cmd_notebooks)
 
     desc = ("Compare two booklets (e.g. two sessions): topics, key terms, units, hospitals and people gained or "
@@ -214,9 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="figure file formats (default: %(default)s)")
     cp.add_argument("-k", "--topics", dest="k", type=_int_in(2, None, "a number of topics"), default=None,
                     help="number of topics in both booklets (default: chosen for each by the documented rule)")
-    cp.add_argument("--max-size", type=_positive_mb, default=None, metavar="MB",
-                    help=f"largest booklet accepted, in megabytes (default: {DEFAULT_MAX_MB:g})")
-    _add_debug(cp)
+    _add_input_options(cp)
     cp.set_defaults(func=_cmd_compare)
     return p
 
