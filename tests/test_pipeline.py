@@ -116,3 +116,26 @@ def test_a_failed_run_leaves_the_previous_run_as_it_was(second_run, tmp_path, mo
         run(BOOKLET, out, Params(k=7, seed=0, formats=("png",)), progress=False, cache_dir=cache)
     after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before
+
+
+def test_cached_results_of_other_code_are_not_reused(booklet, monkeypatch):
+    """Cache keys carry a fingerprint of the package's files: the same version number with edited code (a
+    development checkout) recomputes instead of reusing results made by the old code."""
+    import corpus_tools.resources as resources
+    from corpus_tools.study import analyse
+
+    store: dict = {}
+
+    class Cache:
+        def get(self, stage, key):
+            return store.get((stage, key))
+
+        def put(self, stage, key, output):
+            store[(stage, key)] = output
+
+    first = analyse(booklet, Params(), stages=["overview"], cache=Cache())
+    again = analyse(booklet, Params(), stages=["overview"], cache=Cache())
+    assert first.cached == [] and again.cached == ["overview"]
+    monkeypatch.setattr(resources, "code_fingerprint", lambda: "edited")
+    edited = analyse(booklet, Params(), stages=["overview"], cache=Cache())
+    assert edited.cached == [] and edited.stage_keys["overview"] != first.stage_keys["overview"]

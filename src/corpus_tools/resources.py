@@ -26,3 +26,16 @@ def _read_list(path: str) -> tuple[str, ...]:
 def load_list(name: str, path: str | Path | None = None) -> tuple[str, ...]:
     """Non-comment, non-blank lines of a bundled list (``name``) or of the file at ``path``."""
     return _read_list(str(path if path is not None else resource_path(name)))
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """sha256 (16 hex digits) of the package's own files (code, word lists, templates): part of every cache key,
+    so results cached by other code — an edited checkout, a development install — are never reused."""
+    import hashlib
+
+    root = Path(str(_res.files("corpus_tools")))
+    h = hashlib.sha256()
+    for f in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        h.update(f.relative_to(root).as_posix().encode("utf-8") + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()[:16]

@@ -207,10 +207,13 @@ def stage_key(stage: Stage, booklet_sha: str, params: Params, needed_keys: Itera
 
 
 def package_version() -> str:
-    """The installed package's version (one source: the package metadata, see ``corpus_tools.__version__``)."""
+    """The installed package's version (one source: the package metadata, see ``corpus_tools.__version__``)
+    with a fingerprint of its files, as cache keys use it: the same version number with edited code is another
+    version for the cache."""
     from . import __version__
+    from .resources import code_fingerprint
 
-    return __version__
+    return f"{__version__}+{code_fingerprint()}"
 
 
 def plan(wanted: Iterable[str] | None = None) -> list[Stage]:
