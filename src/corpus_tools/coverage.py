@@ -3,8 +3,7 @@
 The curriculum itself lives in :mod:`corpus_tools.curriculum` (``curriculum(units, given=None)``, re-exported
 here): without a curriculum file only the units some entry comes from are known — nothing is inferred from gaps
 in the numbering and no title is borrowed from another cohort. How well each question fits its unit is
-:mod:`corpus_tools.unitfit` (it replaces the word-overlap "questions without a home" of :func:`home_table`, kept
-only until the pipeline is rewired). The discussion class (答疑讨论课) is a row of every table here.
+:mod:`corpus_tools.unitfit` (it replaced the word-overlap "questions without a home"). The discussion class (答疑讨论课) is a row of every table here.
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ from __future__ import annotations
 import pandas as pd
 
 from .curriculum import curriculum, units_without_entries  # noqa: F401  (re-exported)
-from .features import token_parts
 from .trends import entry_units, keyness
 
 
@@ -31,44 +29,6 @@ def low_draw_units(curric: pd.DataFrame, max_entries: int = 1) -> pd.DataFrame:
     """Rows of :func:`curriculum` with at most ``max_entries`` entries in the booklet (units with none appear only
     when a curriculum file lists them)."""
     return curric[curric.n_entries <= max_entries].reset_index(drop=True)
-
-
-def home_table(entries: pd.DataFrame, tokens: pd.DataFrame, tokenizer, turns: pd.DataFrame) -> pd.DataFrame:
-    """Superseded by :func:`corpus_tools.unitfit.unit_fit` (word overlap with a 1–3-word title misleads; see
-    issue 9) — kept only until the pipeline is rewired.
-
-    Per entry: does the question share a content word with the title of the unit it came from?
-    ``entry_id, unit, unit_terms, shared_terms, has_home``. Discussion classes have no unit title:
-    ``has_home`` is empty for them."""
-    q = tokens[token_parts(tokens, turns) != "answer"]
-    words = q.groupby("entry_id").token.apply(set)
-    rows = []
-    for e in entry_units(entries).itertuples():
-        if e.session_type != "unit" or not e.unit_title:
-            rows.append(dict(entry_id=e.entry_id, unit=e.unit, unit_terms="", shared_terms="", has_home=None))
-            continue
-        unit_terms = set(tokenizer.tokenize(e.unit_title))
-        # a unit term also counts when it is part of a longer question word (规划 in 信息化规划)
-        mine = words.get(e.entry_id, set())
-        shared = sorted(u for u in unit_terms if any(u in w or w in u for w in mine if len(w) >= 2))
-        rows.append(dict(entry_id=e.entry_id, unit=e.unit, unit_terms="、".join(sorted(unit_terms)),
-                         shared_terms="、".join(shared), has_home=bool(shared)))
-    return pd.DataFrame(rows).astype({"has_home": "boolean"})
-
-
-def homeless_share(home: pd.DataFrame, entries: pd.DataFrame, column: str,
-                   extra: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Per value of ``column`` (section or topic_id): entries from a unit, and the share whose question shares no
-    word with its unit's title (questions without a home in the curriculum). Highest share first."""
-    e = entries.merge(home[["entry_id", "has_home"]], on="entry_id")
-    if extra is not None:
-        e = e.merge(extra, on="entry_id", how="left")
-    e = e[e.has_home.notna()]
-    g = e.groupby(column).agg(n_entries=("entry_id", "size"),
-                              n_without_home=("has_home", lambda s: int((~s.astype(bool)).sum())))
-    g["share_without_home"] = g.n_without_home / g.n_entries
-    return g.reset_index().sort_values(["share_without_home", "n_entries"], ascending=[False, False],
-                                       kind="stable").reset_index(drop=True)
 
 
 def instructors_per_unit(entries: pd.DataFrame, turns: pd.DataFrame) -> pd.DataFrame:

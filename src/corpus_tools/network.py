@@ -304,7 +304,7 @@ def build_networks(booklet, tokens: pd.DataFrame, entry_topics: pd.DataFrame, to
     nodes = pd.concat(node_tables, ignore_index=True)
     nodes = nodes[["graph", "node", "label", "type", "size", "strength", "betweenness", "eigenvector", "community"]]
     edges = pd.DataFrame(edge_rows)
-    for col in ("answer_chars", "answer_share", "distance"):
+    for col in ("answer_chars", "answer_share"):
         if col not in edges:
             edges[col] = np.nan
     edges = edges[["graph", "source", "target", "weight", "answer_chars", "answer_share"]]
@@ -318,10 +318,7 @@ def export_graph(G: nx.Graph, stem) -> list:
     """Write ``stem.gexf`` and ``stem.graphml`` (labels, types, weights and measures as attributes)."""
     from .store import write_graph
 
-    H = xml_safe_graph(G)
-    for _, _, d in H.edges(data=True):
-        d.pop("distance", None)
-    return write_graph(H, stem)
+    return write_graph(xml_safe_graph(G), stem)
 
 
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")

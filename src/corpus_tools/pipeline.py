@@ -28,8 +28,6 @@ from .study import FigureSpec, Params, Stage, StageOutput, Study, analyse, file_
 
 RunParams = Params  # the name earlier versions used
 
-REPORT_STAGES = ("overview", "tokens", "topics", "network", "trends", "coverage")
-COMMANDS = ("run", "report") + REPORT_STAGES  # stage names double as CLI subcommands
 
 
 # ---------------------------------------------------------------- caches (files: they live here, not in the core)

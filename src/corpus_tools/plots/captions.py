@@ -186,8 +186,3 @@ def caption_for(stem: str, **facts) -> Caption:
                 return _ca(facts, m.group(1), m.group(2))
             return make(facts)
     raise KeyError(f"no caption for figure {stem!r}")
-
-
-def known(stem: str) -> bool:
-    """Whether :func:`caption_for` knows ``stem``."""
-    return stem in CAPTIONS or any(p.match(stem) for p, _ in PATTERNS)

@@ -8,32 +8,20 @@
   links to the SVG (or PDF) beside it, for choosing what goes into a paper.
 
 A figure spec is any object with ``stem, title, caption, method, source`` attributes (the pipeline's
-:class:`corpus_tools.study.FigureSpec`, or :class:`FigureInfo` here).
+:class:`corpus_tools.study.FigureSpec`).
 """
 
 from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Mapping
 
 import pandas as pd
 
 ORDER = ("png", "svg", "pdf")
 INDEX_COLUMNS = ["stem", "title", "caption", "method", "source", "files", "data"]
-
-
-@dataclass
-class FigureInfo:
-    """The descriptive part of a figure spec."""
-
-    stem: str
-    title: str = ""
-    caption: str = ""
-    method: str = ""
-    source: str = ""
 
 
 def _specs(specs) -> list:
@@ -135,7 +123,3 @@ def gallery_html(index: pd.DataFrame, embed_font: bool = True) -> str:
             f"<title>图表目录</title><style>{font}{_CSS}</style></head><body>{body}</body></html>\n")
 
 
-def describe(specs: Iterable) -> pd.DataFrame:
-    """stem, title, caption, method, source of ``specs`` (for notebooks and the report)."""
-    return pd.DataFrame([dict(stem=s.stem, title=s.title, caption=s.caption, method=s.method, source=s.source)
-                         for s in _specs(specs)], columns=INDEX_COLUMNS[:5])
