@@ -89,11 +89,12 @@ class DiskCache:
             return
         self._write(self._path("stages", f"{stage}-{key}", ".pkl"), data)
 
-    def get_figure(self, key: str, fmt: str) -> bytes | None:
-        return self._read(self._path("figures", key, f".{fmt}"))
+    def get_bytes(self, kind: str, key: str, suffix: str) -> bytes | None:
+        """A rendered file (a figure in one format, the report) cached under ``kind/key.suffix``."""
+        return self._read(self._path(kind, key, f".{suffix}"))
 
-    def put_figure(self, key: str, fmt: str, data: bytes) -> None:
-        self._write(self._path("figures", key, f".{fmt}"), data)
+    def put_bytes(self, kind: str, key: str, suffix: str, data: bytes) -> None:
+        self._write(self._path(kind, key, f".{suffix}"), data)
 
 
 def cache() -> DiskCache:
@@ -160,7 +161,7 @@ def render_figures(study: Study, cache: DiskCache | None, progress: Progress | N
     for stem, spec in study.figures.items():
         formats = ("png",) if spec.raster_only else tuple(params.formats)
         key = figure_key(study.stage_keys.get(study.figure_stage.get(stem, ""), ""), spec, params, version)
-        got = {fmt: cache.get_figure(key, fmt) for fmt in formats} if cache is not None else {}
+        got = {fmt: cache.get_bytes("figures", key, fmt) for fmt in formats} if cache is not None else {}
         if got and all(v is not None for v in got.values()):
             out[stem] = got  # type: ignore[assignment]
         else:
@@ -172,7 +173,7 @@ def render_figures(study: Study, cache: DiskCache | None, progress: Progress | N
             out[stem] = data
             if cache is not None:
                 for fmt, b in data.items():
-                    cache.put_figure(key, fmt, b)
+                    cache.put_bytes("figures", key, fmt, b)
         if bar is not None:
             bar.close()
     return {stem: out[stem] for stem in study.figures}
@@ -297,13 +298,13 @@ def save_study(study: Study, outdir: str | Path, cache: DiskCache | None = None,
         shown = {k: v for k, v in study.params.as_dict().items() if k not in ("formats", "table_formats", "jobs", "pdf")}
         key = hashlib.sha256(json.dumps([package_version(), study.stage_keys, shown], ensure_ascii=False,
                                         sort_keys=True, default=str).encode()).hexdigest()[:24]
-        cached = cache.get_figure(f"report-{key}", "html") if cache is not None else None
+        cached = cache.get_bytes("reports", key, "html") if cache is not None else None
         if cached is not None:
             report_html = cached.decode("utf-8")
         else:
             report_html = _build_report(study, rendered)
             if cache is not None:
-                cache.put_figure(f"report-{key}", "html", report_html.encode("utf-8"))
+                cache.put_bytes("reports", key, "html", report_html.encode("utf-8"))
     result.timings["report"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     tables = _output_tables(study)
