@@ -63,6 +63,20 @@ def test_bh_matches_scipy_and_by_hand():
     assert np.isnan(q[1]) and np.allclose(q[[0, 2]], [0.02, 0.02])
 
 
+def test_bh_with_multiplicities_is_bh_of_the_expanded_list():
+    # by hand: 0.01 twice and 0.5 once (m = 3): the tied pair takes the q of the last of them, 0.01·3/2
+    assert np.array_equal(stats.bh_qvalues_counted([0.01, 0.5], [2, 1]), [0.015, 0.5])
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        values = np.round(rng.uniform(size=30) ** 3, 3)  # rounded: values repeat across entries
+        values[rng.integers(0, 30, 3)] = np.nan
+        counts = rng.integers(0, 50, 30)
+        expanded = np.repeat(values, counts)
+        want = stats.bh_qvalues(expanded)
+        got = np.repeat(stats.bh_qvalues_counted(values, counts), counts)
+        assert np.array_equal(got, want, equal_nan=True)  # exact, not approximate
+
+
 # Agresti (1990, pp. 231–237), "Penicillin and Rabbits", the example of R's mantelhaen.test: rows = delay
 # (none, 1.5 h), columns = (cured, died), five penicillin levels.
 RABBITS = [[[0, 6], [0, 5]], [[3, 3], [0, 6]], [[6, 0], [2, 4]], [[5, 1], [6, 0]], [[2, 0], [5, 0]]]

@@ -144,6 +144,78 @@ def test_entry_keyness_synthetic():
     assert (flat[flat.docs_group == 0].key != "").all()
 
 
+def _dense_entry_keyness(tokens, entries, by, min_docs=3):
+    """Every (group, term) of the entry-level test, from a dense groups × terms table (the definition)."""
+    from corpus_tools import stats
+
+    docs = tokens.merge(entries[["entry_id", by]], on="entry_id").drop_duplicates(["entry_id", "token"])
+    tab = pd.crosstab(docs[by], docs.token)
+    tab = tab.loc[:, tab.sum() >= min_docs]
+    n = entries.groupby(by).size().reindex(tab.index).to_numpy()[:, None]
+    dg = tab.to_numpy()
+    dr, nr = dg.sum(axis=0)[None, :] - dg, len(entries) - n
+    p = stats.fisher_test(dg, np.broadcast_to(n, dg.shape), dr, np.broadcast_to(nr, dg.shape))
+    return tab, p, stats.bh_qvalues(p)
+
+
+def test_entry_keyness_sparse_equals_the_dense_table():
+    """The sparse test (absent terms tested once per margin) gives every p and q of the full table, bit for bit."""
+    entries, tokens, _ = _synthetic()
+    tab, p, q = _dense_entry_keyness(tokens, entries, "section")
+    # sections 规划 运维 安全 (16 entries each) and 标准 (10); terms in ≥ 3 entries: 医院 系统 建设 云计算 评价 标准化 中台
+    assert tab.shape == (4, 7)
+    every = trends.keyness_entries(tokens, entries, "section", all_pairs=True)
+    assert len(every) == every.attrs["n_tests"] == 4 * 7
+    got = every.set_index(["group", "term"])
+    for i, g in enumerate(tab.index):
+        for j, term in enumerate(tab.columns):
+            row = got.loc[(g, term)]
+            assert row.docs_group == tab.iloc[i, j]
+            assert row.p_value == p[i, j] and row.q_value == q[i, j]
+    # the default table: the same rows where the group uses the term or its absence is significant
+    key = trends.keyness_entries(tokens, entries, "section")
+    assert key.attrs["n_tests"] == 28
+    want = every[(every.docs_group > 0) | (every.key != "")].reset_index(drop=True)
+    pd.testing.assert_frame_equal(key, want)
+    # 标准化 is in all 10 entries of 标准 and in none of the 48 others
+    row = key.set_index(["group", "term"]).loc[("标准", "标准化")]
+    assert (row.docs_group, row.n_group, row.docs_rest, row.n_rest, row.key) == (10, 10, 0, 48, "over")
+    # by cohort: 标准化 (10 entries) and 中台 (12) are cohort 2's only; their absence from cohort 1 (0 of 24) is
+    # significant and kept as a row, with the p and q of the dense table
+    tab, p, q = _dense_entry_keyness(tokens, entries, "cohort")
+    key = trends.keyness_entries(tokens, entries, "cohort")
+    assert key.attrs["n_tests"] == tab.size == 2 * 7
+    absent = key[key.docs_group == 0].set_index(["group", "term"])
+    assert sorted(absent.index) == [(1, "中台"), (1, "标准化")] and (absent.key == "under").all()
+    for term in ("中台", "标准化"):
+        j = list(tab.columns).index(term)
+        assert absent.loc[(1, term), "p_value"] == p[0, j] and absent.loc[(1, term), "q_value"] == q[0, j]
+
+
+def test_token_keyness_sparse_keeps_the_significant_absences():
+    """Token-level keyness keeps a group's unused terms exactly when G² of the absence has p < 0.05, as the dense
+    table would."""
+    entries, tokens, _ = _synthetic()
+    key = trends.keyness(tokens, entries, "section", min_freq=1, min_docs=1)
+    t = tokens.merge(entries[["entry_id", "section"]], on="entry_id")
+    counts = pd.crosstab(t.section, t.token)
+    size, total_n, total = counts.sum(axis=1), counts.sum(axis=0), int(counts.to_numpy().sum())
+    n_rows = 0
+    for g in counts.index:
+        for term in counts.columns:
+            a = int(counts.loc[g, term])
+            b, c = int(total_n[term]) - a, int(size[g]) - a
+            g2 = trends.log_likelihood(a, b, c, total - int(size[g]) - b)
+            kept = key[(key.group == g) & (key.term == term)]
+            assert len(kept) == int(a > 0 or trends._pvalue(g2) < 0.05), (g, term)
+            n_rows += len(kept)
+            if len(kept):
+                assert kept.iloc[0]["count"] == a and abs(kept.iloc[0].g2) == g2
+    assert n_rows == len(key)
+    # 标准化 (10 tokens, all in 标准) is significantly absent from 规划 (16 entries × ≥ 6 tokens)
+    assert ((key.group == "规划") & (key.term == "标准化") & (key["count"] == 0)).sum() == 1
+
+
 def test_trends_on_the_booklet(booklet, tokens):
     """The issue's reading of the booklet: no cohort difference survives an entry-level test with BH, and the
     token-level G² points the wrong way for 数据中心."""

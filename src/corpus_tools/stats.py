@@ -5,7 +5,8 @@ and instructor dependence. Pure functions on numbers and numpy arrays; nothing h
   n₂ in group B", for many terms at once. Two-sided p = the sum of the probabilities of all tables with the same
   margins that are no more probable than the observed one (relative tolerance 1e-7, as R's ``fisher.test``;
   scipy's ``fisher_exact`` uses the same definition). One-sided p = hypergeometric tail.
-- :func:`bh_qvalues`: Benjamini–Hochberg adjusted p-values (q-values), NaN left as NaN.
+- :func:`bh_qvalues`: Benjamini–Hochberg adjusted p-values (q-values), NaN left as NaN;
+  :func:`bh_qvalues_counted` the same for values given with their multiplicities.
 - :func:`cmh_test`: Cochran–Mantel–Haenszel χ² for K stratified 2×2 tables (with or without continuity
   correction, as R's ``mantelhaen.test``), with the Mantel–Haenszel common odds ratio.
 - :func:`stratified_exact_test`: the exact conditional test of the same hypothesis (the sum of the strata's
@@ -101,6 +102,34 @@ def bh_qvalues(p) -> np.ndarray:
     ranked = flat[order] * m / np.arange(1, m + 1)
     ranked = np.minimum.accumulate(ranked[::-1])[::-1]
     out[order] = np.minimum(ranked, 1.0)
+    return q
+
+
+def bh_qvalues_counted(p, counts) -> np.ndarray:
+    """:func:`bh_qvalues` of a list given as values and multiplicities: ``p[i]`` stands for ``counts[i]`` equal
+    p-values (1-d arrays of equal length). Returns the q-value of each ``p[i]``, bit for bit what
+    :func:`bh_qvalues` gives those values in the expanded list (m = Σ counts; tied p-values share the q of the
+    last of them), without expanding it — e.g. the (group, term) cells of a keyness table that share their
+    margins. NaN stays NaN; entries with count 0 get the q of their value where it occurs, NaN otherwise."""
+    p = np.asarray(p, dtype=float).ravel()
+    counts = np.asarray(counts, dtype=np.int64).ravel()
+    if p.shape != counts.shape:
+        raise ValueError("bh_qvalues_counted needs p and counts of equal length")
+    q = np.full(p.shape, np.nan)
+    ok = ~np.isnan(p) & (counts > 0)
+    if not ok.any():
+        return q
+    values, inv = np.unique(p[ok], return_inverse=True)
+    n = np.zeros(len(values), dtype=np.int64)
+    np.add.at(n, inv, counts[ok])
+    last = np.cumsum(n)  # rank of the last p-value equal to each value
+    m = int(last[-1])
+    ranked = values * m / last
+    ranked = np.minimum(np.minimum.accumulate(ranked[::-1])[::-1], 1.0)
+    pos = np.searchsorted(values, p)
+    found = ~np.isnan(p) & (pos < len(values))
+    found[found] = values[pos[found]] == p[found]
+    q[found] = ranked[pos[found]]
     return q
 
 

@@ -149,16 +149,27 @@ def _group_keys(entries: pd.DataFrame, by: str) -> pd.Series:
     return pd.Series(e[by].to_numpy(), index=e.entry_id.to_numpy())
 
 
-def _count_matrix(tokens: pd.DataFrame, entry_ids, column: str = "token"):
-    """Entries × terms count matrix (scipy CSR, rows in the order of ``entry_ids``) and the terms (sorted)."""
+def _token_codes(tokens: pd.DataFrame, entry_ids, column: str = "token"):
+    """For the tokens of the entries ``entry_ids``: each one's row (position of its entry in ``entry_ids``), its
+    term's index, and the terms (sorted)."""
     ids = pd.Index(pd.Series(entry_ids).astype("int64"))
     t = tokens[tokens.entry_id.isin(ids)]
     rows = ids.get_indexer(t.entry_id.astype("int64"))
     cols, terms = pd.factorize(t[column].astype(object).to_numpy(), sort=True)
-    terms = np.asarray(terms, dtype=object)
-    m = sparse.csr_matrix((np.ones(len(t), dtype=np.int64), (rows, cols)), shape=(len(ids), len(terms)))
+    return rows.astype(np.int64), cols.astype(np.int64), np.asarray(terms, dtype=object)
+
+
+def _counts(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int) -> sparse.csr_matrix:
+    """Rows × columns count matrix (CSR, canonical) of the pairs ``(rows[i], cols[i])``."""
+    m = sparse.csr_matrix((np.ones(len(rows), dtype=np.int64), (rows, cols)), shape=(n_rows, n_cols))
     m.sum_duplicates()
-    return m, terms
+    return m
+
+
+def _count_matrix(tokens: pd.DataFrame, entry_ids, column: str = "token"):
+    """Entries × terms count matrix (scipy CSR, rows in the order of ``entry_ids``) and the terms (sorted)."""
+    rows, cols, terms = _token_codes(tokens, entry_ids, column)
+    return _counts(rows, cols, len(pd.Index(entry_ids)), len(terms)), terms
 
 
 def _indicator(labels: np.ndarray, values) -> sparse.csr_matrix:
@@ -170,6 +181,47 @@ def _indicator(labels: np.ndarray, values) -> sparse.csr_matrix:
                              shape=(len(lab), len(labels)))
 
 
+def _cells(m: sparse.spmatrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The non-zero cells of ``m`` in row-major order: ``(rows, cols, values)``."""
+    m = sparse.csr_matrix(m)
+    m.eliminate_zeros()
+    m.sort_indices()
+    rows = np.repeat(np.arange(m.shape[0], dtype=np.int64), np.diff(m.indptr))
+    return rows, m.indices.astype(np.int64), m.data
+
+
+def _classes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values (sorted) and the class of each value (index into them)."""
+    u, inv = np.unique(np.asarray(values), return_inverse=True)
+    return u, inv.ravel().astype(np.int64)
+
+
+def _zero_cells(nz_rows: np.ndarray, nz_cols: np.ndarray, shape: tuple[int, int], row_class: np.ndarray,
+                col_class: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The cells ``(r, c)`` of a ``shape`` table that are not among the non-zero cells ``(nz_rows, nz_cols)`` and
+    whose classes are wanted (``wanted[row_class[r], col_class[c]]``, a classes × classes bool array). Work and
+    memory grow with the cells returned plus the non-zero cells, never with rows × columns."""
+    n_rows, n_cols = shape
+    col_order = np.argsort(col_class, kind="stable")
+    col_size = np.bincount(col_class, minlength=wanted.shape[1])
+    col_start = np.concatenate([[0], np.cumsum(col_size)[:-1]])
+    rc, cc = np.nonzero(wanted[row_class])  # (row, column class) pairs wanted
+    lens = col_size[cc]
+    if lens.sum() == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    rows = np.repeat(rc.astype(np.int64), lens)
+    offs = np.repeat(col_start[cc] - np.cumsum(lens) + lens, lens) + np.arange(lens.sum())
+    cols = col_order[offs].astype(np.int64)
+    lin = rows * n_cols + cols
+    keep = ~np.isin(lin, nz_rows * n_cols + nz_cols)
+    return rows[keep], cols[keep]
+
+
+def _row_major(rows: np.ndarray, cols: np.ndarray, n_cols: int) -> np.ndarray:
+    """The order that sorts cells ``(rows, cols)`` row-major (as a dense table raveled)."""
+    return np.argsort(rows * n_cols + cols, kind="stable")
+
+
 # ---------------------------------------------------------------- keyness
 
 def keyness(tokens: pd.DataFrame, entries: pd.DataFrame, by: str = "cohort", min_freq: int = MIN_FREQ,
@@ -178,7 +230,12 @@ def keyness(tokens: pd.DataFrame, entries: pd.DataFrame, by: str = "cohort", min
     (group, term) tested: counts, G², its p-value, χ² (``yates`` says if corrected), its p-value, log ratio, entries
     using the term in the group. Tokens of one answer are not independent, so the p-values describe, they do not
     test — use :func:`keyness_entries` for inference. Terms with fewer than ``min_freq`` occurrences in total or in
-    fewer than ``min_docs`` entries are left out. Sorted by group, then signed G² (key terms first), then term."""
+    fewer than ``min_docs`` entries are left out. Rows: the terms a group uses, and those whose absence is
+    significant (p of G² < 0.05). Sorted by group, then signed G² (key terms first), then term.
+
+    Sparse: the groups × terms table is never made dense. A term a group does not use has G² fixed by the
+    group's token count and the term's total, so those cells are evaluated once per (group size, term total)
+    and only the significant ones become rows."""
     e = entries[entries[by].notna()] if by != "unit" else entries
     keys = _group_keys(e, by).dropna()
     C, terms = _count_matrix(content_tokens(tokens), keys.index, column)
@@ -188,28 +245,40 @@ def keyness(tokens: pd.DataFrame, entries: pd.DataFrame, by: str = "cohort", min
         return pd.DataFrame(columns=cols)
     groups = sorted(keys.unique())
     G = _indicator(keys.to_numpy(), groups)
-    counts = np.asarray((G @ C).todense())  # groups × terms
-    size = counts.sum(axis=1, keepdims=True)  # tokens per group (all terms)
-    docs = np.asarray((G @ (C > 0).astype(np.int64)).todense())
-    total_n = counts.sum(axis=0)
-    keep = (total_n >= min_freq) & (docs.sum(axis=0) >= min_docs)
-    counts, docs, terms, total_n = counts[:, keep], docs[:, keep], terms[keep], total_n[keep]
+    counts = (G @ C).tocsr()  # groups × terms (sparse)
+    size = np.asarray(counts.sum(axis=1)).ravel()  # tokens per group (all terms)
+    total_n = np.asarray(C.sum(axis=0)).ravel()
+    docs_all = np.asarray((C > 0).sum(axis=0)).ravel()
+    keep = (total_n >= min_freq) & (docs_all >= min_docs)
+    C, terms, total_n = C[:, keep], terms[keep], total_n[keep]
+    counts = (G @ C).tocsr()
+    docs = (G @ (C > 0).astype(np.int64)).tocsr()
     total = size.sum()
-    a = counts
-    b = total_n[None, :] - a
-    c = size - a
-    d = (total - size) - b
+    n_g, n_t = len(groups), len(terms)
+    # cells the group uses
+    nz_g, nz_t, _ = _cells(counts)
+    # cells it does not use: G² of [[0, n], [s, N − s − n]] per (group size s, term total n)
+    s_val, s_cls = _classes(size)
+    n_val, n_cls = _classes(total_n)
+    s0, n0 = s_val[:, None], n_val[None, :]
+    g2_0 = g2_array(np.zeros((len(s_val), len(n_val))), n0, s0, (total - s0) - n0)
+    z_g, z_t = _zero_cells(nz_g, nz_t, (n_g, n_t), s_cls, n_cls, _pvalue(g2_0) < 0.05)
+    gi, ti = np.concatenate([nz_g, z_g]), np.concatenate([nz_t, z_t])
+    order = _row_major(gi, ti, n_t)
+    gi, ti = gi[order], ti[order]
+    a = np.asarray(counts[gi, ti]).ravel().astype(np.int64)
+    doc_freq = np.asarray(docs[gi, ti]).ravel().astype(np.int64)
+    sz = size[gi]
+    b = total_n[ti] - a
+    c = sz - a
+    d = (total - sz) - b
     g2 = g2_array(a, b, c, d)
     x2, yates = chi_square_array(a, b, c, d)
-    lr = _log_ratio_array(a, b, size, total - size)
-    n_g, n_t = a.shape
-    out = pd.DataFrame(dict(group=np.repeat(np.array(groups, dtype=object), n_t), term=np.tile(terms, n_g),
-                            count=a.ravel(), count_rest=b.ravel(), group_tokens=np.repeat(size.ravel(), n_t),
-                            rest_tokens=np.repeat((total - size).ravel(), n_t), doc_freq=docs.ravel(),
-                            g2=np.where(lr.ravel() >= 0, g2.ravel(), -g2.ravel()), p_g2=_pvalue(g2.ravel()),
-                            chi2=x2.ravel(), yates=yates.ravel(), p_chi2=_pvalue(x2.ravel()), log_ratio=lr.ravel()))
-    # rows: the terms a group uses, and those whose absence is itself significant; the others (a term missing
-    # from a small group, p ≈ 1) say nothing and would make the table groups × terms long
+    lr = _log_ratio_array(a, b, sz, total - sz)
+    out = pd.DataFrame(dict(group=np.array(groups, dtype=object)[gi], term=terms[ti], count=a, count_rest=b,
+                            group_tokens=sz, rest_tokens=total - sz, doc_freq=doc_freq,
+                            g2=np.where(lr >= 0, g2, -g2), p_g2=_pvalue(g2), chi2=x2, yates=yates,
+                            p_chi2=_pvalue(x2), log_ratio=lr))
     out = out[(out["count"] > 0) | (out.p_g2 < 0.05)]
     return out.sort_values(["group", "g2", "term"], ascending=[True, False, True], kind="stable").reset_index(
         drop=True)[cols]
@@ -219,9 +288,14 @@ def keyness_entries(tokens: pd.DataFrame, entries: pd.DataFrame, by: str = "coho
                     alpha: float = 0.05, column: str = "token", all_pairs: bool = False) -> pd.DataFrame:
     """Entry-level keyness: for each group of ``by`` and each term in ≥ ``min_docs`` entries, the entries of the
     group containing it (``docs_group`` of ``n_group``) against those of all other groups (``docs_rest`` of
-    ``n_rest``); Fisher's exact two-sided ``p_value``; Benjamini–Hochberg ``q_value`` over every row of the table;
-    ``log_ratio`` = log₂ of the ratio of entry shares (½ added to every count, 1 to every total); ``key`` = "over"
-    / "under" where q ≤ ``alpha``. Sorted by group, then q, then term."""
+    ``n_rest``); Fisher's exact two-sided ``p_value``; Benjamini–Hochberg ``q_value`` over every (group, term)
+    tested (``attrs["n_tests"]`` = groups × terms); ``log_ratio`` = log₂ of the ratio of entry shares (½ added to
+    every count, 1 to every total); ``key`` = "over" / "under" where q ≤ ``alpha``. Rows: the terms a group uses
+    and its significant absences (every (group, term) with ``all_pairs``). Sorted by group, then q, then term.
+
+    Sparse: a term absent from a group has p fixed by the group's size and the term's entry count, so those cells
+    are tested once per (group size, entry count) and enter BH with their multiplicity (the q-values are those of
+    the full groups × terms table, bit for bit)."""
     keys = _group_keys(entries, by).dropna()
     C, terms = _count_matrix(content_tokens(tokens), keys.index, column)
     P = (C > 0).astype(np.int64)
@@ -234,27 +308,49 @@ def keyness_entries(tokens: pd.DataFrame, entries: pd.DataFrame, by: str = "coho
     P, terms, docs_all = P[:, keep], terms[keep], docs_all[keep]
     groups = sorted(keys.unique())
     G = _indicator(keys.to_numpy(), groups)
-    docs = np.asarray((G @ P).todense())
-    n_group = np.asarray(G.sum(axis=1)).ravel().astype(np.int64)[:, None]
+    n_group = np.asarray(G.sum(axis=1)).ravel().astype(np.int64)
     n_total = len(keys)
-    dg, ng = docs, np.broadcast_to(n_group, docs.shape)
-    dr, nr = docs_all[None, :] - docs, n_total - ng
-    p = stats.fisher_test(dg, ng, dr, nr)
-    q = stats.bh_qvalues(p)
+    n_g, n_t = len(groups), len(terms)
+    nz_g, nz_t, nz_d = _cells(G @ P)  # cells with docs_group > 0
+    nz_d = nz_d.astype(np.int64)
+    # their p-values, once per distinct (docs_group, n_group, docs_all)
+    trip, inv = np.unique(np.stack([nz_d, n_group[nz_g], docs_all[nz_t]]), axis=1, return_inverse=True)
+    inv = inv.ravel()
+    p_trip = stats.fisher_test(trip[0], trip[1], trip[2] - trip[0], n_total - trip[1])
+    # cells with docs_group = 0: p per (n_group, docs_all), each standing for as many cells as share them
+    s_val, s_cls = _classes(n_group)
+    d_val, d_cls = _classes(docs_all)
+    ng0, da0 = np.broadcast_arrays(s_val[:, None], d_val[None, :])
+    possible = da0 <= n_total - ng0  # else every group of that size uses every term of that entry count
+    p0 = np.full(ng0.shape, np.nan)
+    p0[possible] = stats.fisher_test(np.zeros(possible.sum(), dtype=np.int64), ng0[possible], da0[possible],
+                                     n_total - ng0[possible])
+    n0 = np.bincount(s_cls, minlength=len(s_val))[:, None] * np.bincount(d_cls, minlength=len(d_val))[None, :]
+    n0 = n0.astype(np.int64).ravel()
+    np.subtract.at(n0, s_cls[nz_g] * len(d_val) + d_cls[nz_t], 1)
+    q_all = stats.bh_qvalues_counted(np.concatenate([p0.ravel(), p_trip]),
+                                     np.concatenate([n0, np.bincount(inv, minlength=len(p_trip))]))
+    q0, q_trip = q_all[:p0.size].reshape(p0.shape), q_all[p0.size:]
+    wanted = np.ones(p0.shape, dtype=bool) if all_pairs else (q0 <= alpha)
+    z_g, z_t = _zero_cells(nz_g, nz_t, (n_g, n_t), s_cls, d_cls, wanted & (n0.reshape(p0.shape) > 0))
+    gi = np.concatenate([nz_g, z_g])
+    ti = np.concatenate([nz_t, z_t])
+    dg = np.concatenate([nz_d, np.zeros(len(z_g), dtype=np.int64)])
+    p = np.concatenate([p_trip[inv], p0[s_cls[z_g], d_cls[z_t]]])
+    q = np.concatenate([q_trip[inv], q0[s_cls[z_g], d_cls[z_t]]])
+    order = _row_major(gi, ti, n_t)
+    gi, ti, dg, p, q = gi[order], ti[order], dg[order], p[order], q[order]
+    ng = n_group[gi]
+    dr, nr = docs_all[ti] - dg, n_total - ng
     lr = np.log2(((dg + 0.5) / (ng + 1)) / ((dr + 0.5) / (nr + 1)))
-    n_g, n_t = docs.shape
-    out = pd.DataFrame(dict(group=np.repeat(np.array(groups, dtype=object), n_t), term=np.tile(terms, n_g),
-                            docs_group=dg.ravel(), n_group=ng.ravel(), docs_rest=dr.ravel(), n_rest=nr.ravel(),
-                            share_group=(dg / ng).ravel(), share_rest=(dr / np.maximum(nr, 1)).ravel(),
-                            log_ratio=lr.ravel(), p_value=p.ravel(), q_value=q.ravel()))
+    out = pd.DataFrame(dict(group=np.array(groups, dtype=object)[gi], term=terms[ti], docs_group=dg, n_group=ng,
+                            docs_rest=dr, n_rest=nr, share_group=dg / ng, share_rest=dr / np.maximum(nr, 1),
+                            log_ratio=lr, p_value=p, q_value=q))
     out["key"] = np.where(out.q_value <= alpha, np.where(out.log_ratio > 0, "over", "under"), "")
-    # q counts every (group, term) tested; the table keeps the terms a group uses and the significant absences
-    # (a term missing from a small group, p ≈ 1, says nothing and would make the table groups × terms long)
-    n_tests = len(out)
     if not all_pairs:  # ``all_pairs``: every (group, term) row, e.g. to see what one of two booklets lacks
         out = out[(out.docs_group > 0) | (out.key != "")]
     out = out.sort_values(["group", "q_value", "term"], kind="stable").reset_index(drop=True)[cols]
-    out.attrs["n_tests"] = n_tests
+    out.attrs["n_tests"] = n_g * n_t
     return out
 
 
@@ -311,11 +407,31 @@ def emerging_fading(tokens: pd.DataFrame, entries: pd.DataFrame, turns: pd.DataF
     t = t[t.entry_id.isin(cohort_of.index)]
     speakers = _speakers(t, turns)
     cohorts = sorted(cohort_of.unique())
+    # once for all pairs (each token then belongs to at most two pairs): entries × terms counts, each token's
+    # entry row, term and speaker, the tokens ordered by cohort
+    tok_rows, tok_terms, terms_all = _token_codes(t, cohort_of.index, column)
+    C_all = _counts(tok_rows, tok_terms, len(cohort_of), len(terms_all))
+    coh_row = cohort_of.to_numpy()
+    tok_per_row = np.bincount(tok_rows, minlength=len(coh_row))
+    sp_codes, sp_names = pd.factorize(speakers.to_numpy(dtype=object), sort=True)
+    sp_names = np.asarray(sp_names, dtype=object)
+    tok_order = np.argsort(coh_row[tok_rows], kind="stable")
+    tok_bounds = np.searchsorted(coh_row[tok_rows][tok_order], cohorts + [np.inf], side="left")
+    tok_slice = {c: tok_order[tok_bounds[i]:tok_bounds[i + 1]] for i, c in enumerate(cohorts)}
+    row_order = np.argsort(coh_row, kind="stable")
+    row_bounds = np.searchsorted(coh_row[row_order], cohorts + [np.inf], side="left")
+    row_slice = {c: row_order[row_bounds[i]:row_bounds[i + 1]] for i, c in enumerate(cohorts)}
+    local = np.full(len(terms_all), -1, dtype=np.int64)
     frames = []
     for prev, nxt in zip(cohorts, cohorts[1:]):
-        ids = cohort_of.index[cohort_of.isin([prev, nxt])]
-        C, terms = _count_matrix(t, ids, column)
-        is_to = (cohort_of.loc[ids] == nxt).to_numpy()
+        rows = np.sort(np.concatenate([row_slice[prev], row_slice[nxt]]))  # entries in their order
+        ids = cohort_of.index[rows]
+        C = C_all[rows]
+        present = np.unique(C.indices)  # the terms used in the two cohorts (sorted as the terms are)
+        C = C[:, present]
+        C.sort_indices()
+        terms = terms_all[present]
+        is_to = coh_row[rows] == nxt
         P = (C > 0).astype(np.int64)
         docs_to = np.asarray(P[is_to].sum(axis=0)).ravel()
         docs_from = np.asarray(P[~is_to].sum(axis=0)).ravel()
@@ -326,18 +442,27 @@ def emerging_fading(tokens: pd.DataFrame, entries: pd.DataFrame, turns: pd.DataF
         n_to, n_from = int(is_to.sum()), int((~is_to).sum())
         count_to = np.asarray(C[is_to].sum(axis=0)).ravel()
         count_from = np.asarray(C[~is_to].sum(axis=0)).ravel()
-        tok_to = int(t.entry_id.isin(ids[is_to]).sum())
-        tok_from = int(t.entry_id.isin(ids[~is_to]).sum())
+        tok_to = int(tok_per_row[rows[is_to]].sum())
+        tok_from = int(tok_per_row[rows[~is_to]].sum())
         total = count_to + count_from
         top_row = np.asarray(C.argmax(axis=0)).ravel()
         top_cnt = np.asarray(C.max(axis=0).todense()).ravel()
-        # speakers: the largest share of a term's uses by one speaker
-        sub = pd.DataFrame(dict(term=t[column].astype(str).to_numpy(), speaker=speakers.to_numpy()))[
-            t.entry_id.isin(ids).to_numpy()]
-        sub = sub[sub.term.isin(terms)]
-        by_sp = sub.groupby(["term", "speaker"]).size().reset_index(name="n")
-        by_sp = by_sp.sort_values(["term", "n", "speaker"], ascending=[True, False, True], kind="stable")
-        top_sp = by_sp.drop_duplicates("term").set_index("term").reindex(terms)
+        # speakers: the largest share of a term's uses by one speaker (ties: the first speaker by name)
+        kept = present[keep]
+        local[kept] = np.arange(len(kept))
+        tok = np.concatenate([tok_slice[prev], tok_slice[nxt]])
+        term_of = local[tok_terms[tok]]
+        on = term_of >= 0
+        n_sp = max(len(sp_names), 1)
+        pair_key, n = np.unique(term_of[on] * n_sp + sp_codes[tok][on], return_counts=True)
+        local[kept] = -1
+        k_term, k_sp = pair_key // n_sp, pair_key % n_sp
+        first = np.lexsort((k_sp, -n, k_term))
+        first = first[np.r_[True, k_term[first][1:] != k_term[first][:-1]]]
+        top_sp_name = np.full(len(terms), "", dtype=object)
+        top_sp_n = np.zeros(len(terms), dtype=np.int64)
+        top_sp_name[k_term[first]] = sp_names[k_sp[first]]
+        top_sp_n[k_term[first]] = n[first]
         share_from, share_to = docs_from / n_from, docs_to / n_to
         frame = pd.DataFrame(dict(
             from_cohort=prev, to_cohort=nxt, term=terms, docs_from=docs_from, n_from=n_from, docs_to=docs_to,
@@ -345,8 +470,8 @@ def emerging_fading(tokens: pd.DataFrame, entries: pd.DataFrame, turns: pd.DataF
             log_ratio=np.log2(((docs_to + 0.5) / (n_to + 1)) / ((docs_from + 0.5) / (n_from + 1))),
             p_value=stats.fisher_test(docs_to, n_to, docs_from, n_from),
             top_entry=np.asarray(ids)[top_row], top_entry_share=top_cnt / total,
-            top_speaker=top_sp.speaker.fillna("").to_numpy() if turns is not None else "",
-            top_speaker_share=(top_sp.n.to_numpy() / total) if turns is not None else np.nan,
+            top_speaker=top_sp_name if turns is not None else "",
+            top_speaker_share=(top_sp_n / total) if turns is not None else np.nan,
             count_from=count_from, count_to=count_to, per_10k_from=count_from / max(tok_from, 1) * 10_000,
             per_10k_to=count_to / max(tok_to, 1) * 10_000,
             g2_tokens=g2_array(count_to, count_from, tok_to - count_to, tok_from - count_from)))
