@@ -154,3 +154,46 @@ def test_distinctive_terms_need_a_rest_to_compare_with(booklet):
     toks = pd.DataFrame({"entry_id": [1, 1, 2, 2] * 3, "token": ["等保", "外网", "等保", "系统"] * 3})
     one = booklet.entries[booklet.entries.entry_id.isin([1, 2])].assign(cohort=3)
     assert distinctive_terms(toks, one, "cohort").empty  # a single cohort: nothing to contrast
+
+
+def _stream(runs: list[list[str]]):
+    """A hand-made word stream: each inner list one clause, every word tagged n, all in text 0."""
+    import numpy as np
+
+    from corpus_tools.terms import WordStream
+
+    index: dict[str, int] = {}
+    w, r = [], []
+    for k, run in enumerate(runs):
+        for word in run:
+            w.append(index.setdefault(word, len(index)))
+            r.append(k)
+    return WordStream(list(index), index, ["n"], np.array(w, dtype=np.int64), np.zeros(len(w), dtype=np.int32),
+                      np.zeros(len(w), dtype=np.int64), np.array(r, dtype=np.int64))
+
+
+def test_joining_goes_left_to_right_within_clauses():
+    from corpus_tools.terms import _join
+
+    s = _stream([["甲", "乙", "甲", "乙", "甲"], ["甲", "乙", "丙"], ["乙", "丙"], ["甲"], ["乙"]])
+    i = s.index
+    out = _join(s, {(i["甲"], i["乙"]): "甲乙", (i["乙"], i["丙"]): "乙丙"})
+    # 甲乙 and 乙丙 overlap in 甲 乙 丙: the left pair wins; 甲 | 乙 across two clauses are not joined
+    assert out.runs() == [[("甲乙", "n", 0), ("甲乙", "n", 0), ("甲", "n", 0)],
+                          [("甲乙", "n", 0), ("丙", "n", 0)], [("乙丙", "n", 0)], [("甲", "n", 0)], [("乙", "n", 0)]]
+
+
+def test_pair_counts_and_scores_agree_with_score_pairs(booklet, booklet_terms):
+    from corpus_tools.terms import _candidates, booklet_texts, word_stream
+
+    tk, _, _ = booklet_terms
+    texts, _ = booklet_texts(booklet)
+    s = word_stream(tk, texts)
+    table = score_pairs(s.runs())
+    ok = table[(table["count"] >= 2) & (table.z >= 3.0)].sort_values(
+        ["z", "first", "second"], ascending=[False, True, True], kind="stable")
+    cands = _candidates(s, 2, 3.0)
+    assert len(cands) == len(ok) > 100
+    assert [(c[1], c[2]) for c in cands] == list(zip(ok["first"], ok["second"]))
+    assert [c[0] for c in cands] == list(ok.z) and [c[5] for c in cands] == list(ok["lambda"])
+    assert [c[6][0] for c in cands] == list(ok["count"])

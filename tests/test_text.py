@@ -10,7 +10,7 @@ import pytest
 
 from corpus_tools.errors import BookletError
 from corpus_tools.text import (TOKEN_COLUMNS, ChineseTokenizer, SynonymsError, analysis_tokens, load_synonyms,
-                               normalise, tokenizer_for, tokens_table)
+                               normalise, tokenizer_for, tokens_table, with_terms)
 
 
 @pytest.fixture(scope="module")
@@ -157,3 +157,51 @@ def test_tokens_table_uses_the_tokenizers_synonyms(booklet, tmp_path):
     assert set(toks.concept[toks.token == "集成平台"]) == {"平台"}
     assert set(toks.concept[toks.token == "信息科"]) == {"信息科"}  # the shipped mapping is not used
     assert set(tokens_table(booklet, tk, synonyms={}).concept[toks.token == "集成平台"]) == {"集成平台"}
+
+
+def _jieba_tags(posseg, text: str) -> list[tuple[str, str]]:
+    return [(p.word, p.flag) for p in posseg.cut(text)]
+
+
+def test_fast_tagger_gives_jiebas_words_and_tags_on_the_booklet(booklet, tokenizer):
+    from corpus_tools.tagger import Tagger
+
+    texts = [normalise(t) for t in list(booklet.entries.title) + list(booklet.turns.text)]
+    tagger = Tagger(tokenizer.posseg)
+    assert [tagger.cut(t) for t in texts] == [_jieba_tags(tokenizer.posseg, t) for t in texts]
+    # with more words in the dictionary (as after term discovery) it follows the new dictionary
+    tk2 = with_terms(tokenizer, ["外网", "需求调研", "信息中心主任"])
+    assert [Tagger(tk2.posseg).cut(t) for t in texts] == [_jieba_tags(tk2.posseg, t) for t in texts]
+    assert ("外网", "n") in [pair for t in texts for pair in Tagger(tk2.posseg).cut(t)]
+    # a memo of the HMM runs changes nothing, on the first call or the second
+    memo: dict = {}
+    text = next(t for t in texts if "CDSS" in t)
+    assert tagger.cut(text, memo) == tagger.cut(text, memo) == _jieba_tags(tokenizer.posseg, text)
+
+
+def test_fast_tagger_and_viterbi_agree_with_jieba_on_random_text(tokenizer):
+    import random
+
+    from jieba.posseg import char_state_tab_P, emit_P, start_P, trans_P
+    from jieba.posseg.viterbi import viterbi as jieba_viterbi
+
+    from corpus_tools.tagger import Tagger, viterbi
+
+    rng = random.Random(0)
+    han = [chr(c) for c in range(0x4E00, 0x9FD5, 97)]  # mostly characters the dictionary rarely joins
+    mixed = han + list("数据平台集成医院信息系统的了在和abcXY09.+#&_ \n，。、")
+    tagger = Tagger(tokenizer.posseg)
+    for _ in range(150):
+        s = "".join(rng.choice(han) for _ in range(rng.randint(1, 25)))
+        assert viterbi(s) == jieba_viterbi(s, char_state_tab_P, start_P, trans_P, emit_P)[1], s
+        s = "".join(rng.choice(mixed) for _ in range(rng.randint(1, 40)))
+        assert tagger.cut(s) == _jieba_tags(tokenizer.posseg, s), s
+
+
+def test_tokens_table_with_memos_is_the_same(booklet, tokenizer, toks):
+    memos = [{} for _ in range(len(booklet.entries) + len(booklet.turns))]
+    first = tokens_table(booklet, tokenizer, memos=memos)
+    assert sum(len(m) for m in memos) > 0  # the HMM runs were kept
+    assert first.equals(toks) and tokens_table(booklet, tokenizer, memos=memos).equals(toks)
+    with pytest.raises(ValueError, match="memos"):
+        tokens_table(booklet, tokenizer, memos=memos[:3])

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import math
 import re
+from array import array
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,22 +62,84 @@ DISCOVERED_COLUMNS = ["term", "frequency", "score", "source", "n_entries", "part
 
 # ---------------------------------------------------------------- discovery
 
+@dataclass
+class WordStream:
+    """The clauses of a list of texts as integer codes, one element per word: ``words[w[k]]`` is the word,
+    ``tags[p[k]]`` its jieba tag, ``doc[k]`` the index of its text and ``run[k]`` the number of its clause
+    (consecutive words of one clause share it; clauses are numbered in order). Shapes: four arrays of the
+    stream's length; ``index`` maps a word back to its code."""
+
+    words: list[str]
+    index: dict[str, int]
+    tags: list[str]
+    w: np.ndarray
+    p: np.ndarray
+    doc: np.ndarray
+    run: np.ndarray
+
+    def code(self, word: str) -> int:
+        """The code of ``word``, a new one if it has none yet."""
+        c = self.index.get(word)
+        if c is None:
+            c = self.index[word] = len(self.words)
+            self.words.append(word)
+        return c
+
+    def runs(self) -> list[list[tuple[str, str, int]]]:
+        """The clauses as lists of ``(word, tag, text index)``."""
+        out: list[list[tuple[str, str, int]]] = []
+        last = None
+        for w, p, d, r in zip(self.w.tolist(), self.p.tolist(), self.doc.tolist(), self.run.tolist()):
+            if r != last:
+                out.append([])
+                last = r
+            out[-1].append((self.words[w], self.tags[p], d))
+        return out
+
+
+def word_stream(tokenizer: ChineseTokenizer, texts: list[str], memos: list[dict] | None = None) -> WordStream:
+    """Every text segmented and tagged once (:meth:`ChineseTokenizer.tagger`), cut into clauses at punctuation
+    (a word without a letter, digit or Chinese character ends a clause, as does the end of a text). ``memos``
+    (optional, one dict per text) keep each text's HMM tags for a later tagging of the same text."""
+    tagger = tokenizer.tagger
+    index: dict[str, int] = {}
+    seen: dict[str, int] = {}  # word as jieba gives it → code, or -1 for a clause boundary
+    tag_index: dict[str, int] = {}
+    w, p, doc, run = array("q"), array("i"), array("i"), array("q")
+    r = 0
+    for i, text in enumerate(texts):
+        open_run = False
+        for word, flag in tagger.cut(normalise(text), memos[i] if memos is not None else None):
+            c = seen.get(word)
+            if c is None:
+                s = word.strip()
+                if not s or not _WORD.search(s):
+                    c = -1
+                else:
+                    c = index.setdefault(s, len(index))
+                seen[word] = c
+            if c < 0:
+                if open_run:
+                    r += 1
+                    open_run = False
+                continue
+            t = tag_index.get(flag)
+            if t is None:
+                t = tag_index[flag] = len(tag_index)
+            w.append(c)
+            p.append(t)
+            doc.append(i)
+            run.append(r)
+            open_run = True
+        if open_run:
+            r += 1
+    return WordStream(list(index), index, list(tag_index), np.array(w, dtype=np.int64), np.array(p, dtype=np.int32),
+                      np.array(doc, dtype=np.int64), np.array(run, dtype=np.int64))
+
+
 def clauses(tokenizer: ChineseTokenizer, texts: list[str]) -> list[list[tuple[str, str, int]]]:
     """Tagged clauses: ``(word, pos, text_index)`` runs between punctuation marks, for every text, in order."""
-    out: list[list[tuple[str, str, int]]] = []
-    for i, text in enumerate(texts):
-        run: list[tuple[str, str, int]] = []
-        for pair in tokenizer.posseg.cut(normalise(text)):
-            w = pair.word.strip()
-            if not w or not _WORD.search(w):
-                if run:
-                    out.append(run)
-                run = []
-                continue
-            run.append((w, pair.flag, i))
-        if run:
-            out.append(run)
-    return out
+    return word_stream(tokenizer, texts).runs()
 
 
 def _part_ok(tokenizer: ChineseTokenizer, word: str) -> bool:
@@ -116,18 +179,12 @@ def _g2(n11: float, n12: float, n21: float, n22: float) -> float:
     return 2 * g
 
 
-def _object_shares(runs: list[list[tuple[str, str, int]]]) -> dict[tuple[str, str], float]:
-    """For each adjacent pair: the share of its occurrences followed (in the clause) by a noun — a verb with an
-    object after it is a predicate, not the head of a compound."""
-    seen: Counter = Counter()
-    obj: Counter = Counter()
-    for run in runs:
-        for k in range(len(run) - 1):
-            key = (run[k][0], run[k + 1][0])
-            seen[key] += 1
-            if k + 2 < len(run) and run[k + 2][1] in NOMINAL_POS:
-                obj[key] += 1
-    return {key: obj[key] / n for key, n in seen.items()}
+def _lambda_z(n11: int, n12: int, n21: int, n22: int) -> tuple[float, float, float]:
+    """λ, σ and z of one 2×2 table (½ added to each cell)."""
+    cells = [x + 0.5 for x in (n11, n12, n21, n22)]
+    lam = math.log(cells[0] * cells[3] / (cells[1] * cells[2]))
+    sigma = math.sqrt(sum(1 / c for c in cells))
+    return lam, sigma, lam / sigma
 
 
 def score_pairs(runs: list[list[tuple[str, str, int]]]) -> pd.DataFrame:
@@ -147,86 +204,125 @@ def score_pairs(runs: list[list[tuple[str, str, int]]]) -> pd.DataFrame:
     for (a, b), n11 in pairs.items():
         n12, n21 = first[a] - n11, second[b] - n11
         n22 = n - n11 - n12 - n21
-        cells = [x + 0.5 for x in (n11, n12, n21, n22)]
-        lam = math.log(cells[0] * cells[3] / (cells[1] * cells[2]))
-        sigma = math.sqrt(sum(1 / c for c in cells))
-        rows.append((a, b, n11, lam, sigma, lam / sigma, _g2(n11, n12, n21, n22)))
+        lam, sigma, z = _lambda_z(n11, n12, n21, n22)
+        rows.append((a, b, n11, lam, sigma, z, _g2(n11, n12, n21, n22)))
     return pd.DataFrame(rows, columns=["first", "second", "count", "lambda", "sigma", "z", "g2"])
 
 
-def _merge(runs: list[list[tuple[str, str, int]]], joined: dict[tuple[str, str], str]):
-    """Join accepted pairs left to right in each clause; a joined word takes the head's tag."""
+def _candidates(s: WordStream, min_count: int, min_z: float) -> list[tuple]:
+    """The adjacent pairs of the stream with count ≥ ``min_count`` and z ≥ ``min_z`` (:func:`score_pairs`'s
+    numbers, counted with numpy; λ, z and G² in Python floats as there), best first (z descending, then first
+    and second word): ``(z, first, second, first code, second code, lambda, (n11, n12, n21, n22), object
+    share)`` — the share of the pair's occurrences followed in the clause by a noun (a verb with an object after
+    it is a predicate, not the head of a compound)."""
+    m = len(s.w)
+    k = np.flatnonzero(s.run[1:] == s.run[:-1]) if m > 1 else np.zeros(0, dtype=np.int64)
+    if not len(k):
+        return []
+    v = len(s.words)
+    a, b = s.w[k], s.w[k + 1]
+    keys, inv, counts = np.unique(a * v + b, return_inverse=True, return_counts=True)
+    first = np.bincount(a, minlength=v)
+    second = np.bincount(b, minlength=v)
+    nominal = np.array([t in NOMINAL_POS for t in s.tags], dtype=bool)
+    k3 = k[k + 2 < m]
+    obj = np.zeros(len(k), dtype=np.int64)
+    obj[: len(k3)] = (s.run[k3 + 2] == s.run[k3]) & nominal[s.p[k3 + 2]]  # k is ascending: k3 is its head
+    objects = np.bincount(inv.ravel(), weights=obj, minlength=len(keys))
+    n = len(k)
     out = []
-    for run in runs:
-        new: list[tuple[str, str, int]] = []
-        i = 0
-        while i < len(run):
-            if i + 1 < len(run) and (run[i][0], run[i + 1][0]) in joined:
-                new.append((joined[(run[i][0], run[i + 1][0])], run[i + 1][1], run[i][2]))
-                i += 2
-            else:
-                new.append(run[i])
-                i += 1
-        out.append(new)
+    for j in np.flatnonzero(counts >= min_count).tolist():
+        ca, cb = divmod(int(keys[j]), v)
+        n11 = int(counts[j])
+        n12, n21 = int(first[ca]) - n11, int(second[cb]) - n11
+        n22 = n - n11 - n12 - n21
+        lam, _, z = _lambda_z(n11, n12, n21, n22)
+        if z >= min_z:
+            out.append((z, s.words[ca], s.words[cb], ca, cb, lam, (n11, n12, n21, n22), int(objects[j]) / n11))
+    out.sort(key=lambda c: (-c[0], c[1], c[2]))
     return out
+
+
+def _join(s: WordStream, accept: dict[tuple[int, int], str]) -> WordStream:
+    """Join accepted pairs left to right in each clause (where two accepted pairs overlap, the left one wins);
+    a joined word takes the head's tag and the first word's text."""
+    m, v = len(s.w), len(s.words)
+    codes = {ca * v + cb: s.code(term) for (ca, cb), term in accept.items()}
+    acc = np.array(sorted(codes), dtype=np.int64)
+    acc_code = np.array([codes[key] for key in acc.tolist()], dtype=np.int64)
+    pair_keys = s.w[:-1] * v + s.w[1:]
+    cand = (s.run[1:] == s.run[:-1]) & np.isin(pair_keys, acc)
+    # a run of consecutive candidate positions: the first, third, … are joined (greedy, left to right)
+    idx = np.arange(m - 1)
+    start = cand & ~np.concatenate(([False], cand[:-1]))
+    block = np.maximum.accumulate(np.where(start, idx, -1))
+    taken = np.flatnonzero(cand & ((idx - block) % 2 == 0))
+    w, p = s.w.copy(), s.p.copy()
+    w[taken] = acc_code[np.searchsorted(acc, pair_keys[taken])]
+    p[taken] = s.p[taken + 1]
+    keep = np.ones(m, dtype=bool)
+    keep[taken + 1] = False
+    return WordStream(s.words, s.index, s.tags, w[keep], p[keep], s.doc[keep], s.run[keep])
 
 
 def discover_terms(tokenizer: ChineseTokenizer, texts: list[str], entry_ids: list[int] | None = None,
                    min_count: int = 2, min_z: float = 3.0, max_chars: int = 8, rounds: int = 3,
-                   max_object_share: float = 0.5) -> pd.DataFrame:
+                   max_object_share: float = 0.5, memos: list[dict] | None = None) -> pd.DataFrame:
     """Multi-word terms of ``texts`` (see the module docstring). ``entry_ids[i]`` is the entry of ``texts[i]``
-    (default: each text its own entry), for the ``n_entries`` column.
+    (default: each text its own entry), for the ``n_entries`` column. ``memos`` (optional, one dict per text)
+    keep each text's HMM tags for its next tagging (:func:`build_tokens` re-tags with the terms found).
 
     Returns the ``discovered_terms`` table: ``term, frequency`` (occurrences as one unit after joining),
     ``score`` (z), ``source`` ("collocation"), ``n_entries``, ``parts`` (the words joined, by ``|``), ``lambda``,
     ``g2``, ``left_entropy``, ``right_entropy`` (nats), ``round`` (1 = a pair of dictionary words); sorted by
     score, then term."""
     entry_ids = list(entry_ids) if entry_ids is not None else list(range(len(texts)))
-    runs = clauses(tokenizer, texts)
+    s = word_stream(tokenizer, texts, memos)
     found: dict[str, dict] = {}
     for rnd in range(1, rounds + 1):
-        tags = {}
-        for run in runs:
-            for w, p, _ in run:
-                tags.setdefault(w, p)
-        scored = score_pairs(runs)
-        ok = scored[(scored["count"] >= min_count) & (scored.z >= min_z)]
-        objects = _object_shares(runs)
-        accept: dict[tuple[str, str], str] = {}
-        for r in ok.sort_values(["z", "first", "second"], ascending=[False, True, True], kind="stable").itertuples():
-            term = r.first + r.second
+        # each word's tag: the tag of its first occurrence in the stream
+        uniq, first_at = np.unique(s.w, return_index=True)
+        first_tag = dict(zip(uniq.tolist(), s.p[first_at].tolist()))
+        accept: dict[tuple[int, int], str] = {}
+        for z, first, second, ca, cb, lam, cells, object_share in _candidates(s, min_count, min_z):
+            term = first + second
             if len(term) > max_chars or term.endswith(NAME_HEADS):
                 continue
-            if not term_shape(tokenizer, r.first, tags[r.first], r.second, tags[r.second]):
+            tag_first, tag_second = s.tags[first_tag[ca]], s.tags[first_tag[cb]]
+            if not term_shape(tokenizer, first, tag_first, second, tag_second):
                 continue
-            if tags[r.second] in VERBAL_HEAD_POS and r.second not in tokenizer.terms and (
-                    r.first in found or objects.get((r.first, r.second), 0.0) >= max_object_share):
+            if tag_second in VERBAL_HEAD_POS and second not in tokenizer.terms and (
+                    first in found or object_share >= max_object_share):
                 continue  # a verb after a longer unit, or with an object after it (厂商签订合同): a predicate
-            if r.first.isascii() and r.second.isascii():  # Latin words keep their own spacing
+            if first.isascii() and second.isascii():  # Latin words keep their own spacing
                 continue
-            accept[(r.first, r.second)] = term
-            parts = found.get(r.first, {}).get("parts", r.first) + "|" + found.get(r.second, {}).get(
-                "parts", r.second)
-            found[term] = dict(term=term, score=float(r.z), parts=parts, **{"lambda": float(r[4])},
-                               g2=float(r.g2), round=rnd)
+            accept[(ca, cb)] = term
+            parts = found.get(first, {}).get("parts", first) + "|" + found.get(second, {}).get("parts", second)
+            found[term] = dict(term=term, score=float(z), parts=parts, **{"lambda": float(lam)},
+                               g2=float(_g2(*cells)), round=rnd)
         if not accept:
             break
-        runs = _merge(runs, accept)
-    # frequencies, entries and branching entropies in the final stream
+        s = _join(s, accept)
+    # frequencies, entries and branching entropies in the final stream (a clause boundary: a new word each time)
     freq: Counter = Counter()
     entries: dict[str, set] = defaultdict(set)
     left: dict[str, Counter] = defaultdict(Counter)
     right: dict[str, Counter] = defaultdict(Counter)
+    codes = [s.index[t] for t in found if t in s.index]
+    at = np.flatnonzero(np.isin(s.w, np.array(codes, dtype=np.int64)))
+    m = len(s.w)
+    same_left = (at > 0) & (s.run[np.maximum(at - 1, 0)] == s.run[at])
+    same_right = (at + 1 < m) & (s.run[np.minimum(at + 1, m - 1)] == s.run[at])
+    lefts = np.where(same_left, s.w[np.maximum(at - 1, 0)], -1).tolist()
+    rights = np.where(same_right, s.w[np.minimum(at + 1, m - 1)], -1).tolist()
     boundary = 0
-    for run in runs:
-        for k, (w, _, i) in enumerate(run):
-            if w not in found:
-                continue
-            freq[w] += 1
-            entries[w].add(entry_ids[i])
-            boundary += 1
-            left[w][run[k - 1][0] if k > 0 else f"<{boundary}>"] += 1
-            right[w][run[k + 1][0] if k + 1 < len(run) else f"<{boundary}>"] += 1
+    for wc, lc, rc, d in zip(s.w[at].tolist(), lefts, rights, s.doc[at].tolist()):
+        term = s.words[wc]
+        freq[term] += 1
+        entries[term].add(entry_ids[d])
+        boundary += 1
+        left[term][lc if lc >= 0 else -boundary] += 1
+        right[term][rc if rc >= 0 else -boundary] += 1
     rows = []
     for term, d in found.items():
         if freq[term] < min_count:  # absorbed into longer terms
@@ -269,15 +365,22 @@ def build_tokens(booklet, synonyms: dict[str, str] | str | Path | None = None, d
     """The tokens stage in one call: a tokenizer knowing the booklet's names and the synonyms (default the
     shipped ``resources/synonyms.csv``), term discovery over the booklet (``discovery`` kwargs go to
     :func:`discover_terms`), the discovered terms compounded, then the tokens table. ``discover=False`` gives
-    the curated dictionary only (an empty ``discovered`` table)."""
+    the curated dictionary only (an empty ``discovered`` table).
+
+    Each text is segmented twice (once for discovery, once with the terms found), as a fresh tokenizer would;
+    the second time reuses the first's HMM tags of the text's unknown character runs (``memos``: they do not
+    depend on the dictionary), so only the dictionary route is computed again."""
     mapping = synonyms if isinstance(synonyms, dict) else load_synonyms(synonyms)
     tk = tokenizer_for(booklet, synonyms=mapping, cache_dir=cache_dir)
+    memos = None
     if discover:
-        found = discover_booklet_terms(booklet, tk, **discovery)
+        texts, ids = booklet_texts(booklet)
+        memos = [{} for _ in texts]
+        found = discover_terms(tk, texts, ids, memos=memos, **discovery)
         tk = with_terms(tk, found.term)
     else:
         found = pd.DataFrame({c: [] for c in DISCOVERED_COLUMNS})
-    return TokenStage(tk, tokens_table(booklet, tk, mapping), found, mapping)
+    return TokenStage(tk, tokens_table(booklet, tk, mapping, memos=memos), found, mapping)
 
 
 # ---------------------------------------------------------------- recall against a hand list

@@ -35,12 +35,14 @@ import csv
 import logging
 import math
 import re
+from array import array
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
 import jieba
 import jieba.posseg
+import numpy as np
 import pandas as pd
 
 from .errors import BookletError
@@ -48,6 +50,7 @@ from .ingest import CJK
 from .paths import default_cache_dir
 from .resources import load_list, resource_path
 from .store import writable_dir
+from .tagger import Tagger
 
 _FULLWIDTH_ALNUM = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
 _SPACE_LATIN_CJK = re.compile(rf"(?<=[A-Za-z0-9%+#/.\-])\s+(?=[{CJK}])|(?<=[{CJK}])\s+(?=[A-Za-z0-9])")
@@ -220,12 +223,19 @@ class ChineseTokenizer:
         """All jieba segments of the normalised text (nothing filtered)."""
         return self.jieba.lcut(normalise(text), HMM=True)
 
-    def tag(self, text: str) -> list[tuple[str, str]]:
+    @cached_property
+    def tagger(self) -> Tagger:
+        """The fast tagger on :attr:`posseg` (identical output to ``posseg.cut``; :mod:`corpus_tools.tagger`)."""
+        return Tagger(self.posseg)
+
+    def tag(self, text: str, memo: dict | None = None) -> list[tuple[str, str]]:
         """``(word, pos)`` for every word of the normalised text, in order; punctuation and spaces left out;
-        set phrases (tag l) cut into their dictionary words (:meth:`split_phrase`)."""
+        set phrases (tag l) cut into their dictionary words (:meth:`split_phrase`). ``memo`` (optional, one dict
+        per text) keeps the HMM tags of the text's unknown character runs for the next call on the same text
+        (they do not depend on the dictionary: :meth:`corpus_tools.tagger.Tagger.cut`)."""
         out: list[tuple[str, str]] = []
-        for pair in self.posseg.cut(normalise(text)):
-            word, pos = pair.word.strip(), pair.flag
+        for word, pos in self.tagger.cut(normalise(text), memo):
+            word = word.strip()
             if not word or not _WORDLIKE.search(word):
                 continue
             if pos in PHRASE_POS and word not in self.terms and word not in self.name_set:
@@ -339,40 +349,106 @@ def with_terms(tokenizer: ChineseTokenizer, terms) -> ChineseTokenizer:
     return new
 
 
-def tokens_table(booklet, tokenizer: ChineseTokenizer, synonyms: dict[str, str] | str | Path | None = None
-                 ) -> pd.DataFrame:
+def tokens_table(booklet, tokenizer: ChineseTokenizer, synonyms: dict[str, str] | str | Path | None = None,
+                 memos: list[dict] | None = None) -> pd.DataFrame:
     """One row per word of every title (turn 0) and turn: ``entry_id, turn_no, token_no, token, pos, concept,
     is_content, is_name``. Punctuation is left out; function words stay, with ``is_content`` false. ``concept`` is
     the synonyms file's concept for the token (the token itself when it has none); ``synonyms`` is a mapping or
     a path (default: the tokenizer's own mapping, else the shipped ``resources/synonyms.csv``). Stable order
-    (entry, turn, position)."""
+    (entry, turn, position).
+
+    ``memos`` (optional): one dict per text, in the order of :func:`booklet_texts` (titles, then turns), holding
+    the HMM tags of each text's unknown character runs from an earlier tagging (:meth:`ChineseTokenizer.tag`).
+
+    Built lean: each distinct ``(word, tag)`` is judged once and every token is an integer code until the
+    columns are made (Arrow strings taken from the distinct words)."""
     if isinstance(synonyms, dict):
         mapping = synonyms
     elif synonyms is None and tokenizer.synonyms is not None:
         mapping = tokenizer.synonyms
     else:
         mapping = load_synonyms(synonyms)
-    rows = []
-    content: dict[tuple[str, str], bool] = {}
-    names: dict[str, bool] = {}
+    texts, entry_ids, turn_nos = _texts_in_order(booklet)
+    if memos is not None and len(memos) != len(texts):
+        raise ValueError(f"memos: {len(memos)} dicts for {len(texts)} texts")
+    pair_ids: dict[tuple[str, str], int] = {}
+    codes = array("i")
+    lengths = np.zeros(len(texts), dtype=np.int64)
+    for i, text in enumerate(texts):
+        tagged = tokenizer.tag(text, memos[i] if memos is not None else None)
+        lengths[i] = len(tagged)
+        get = pair_ids.get
+        for pair in tagged:
+            pid = get(pair)
+            if pid is None:
+                pid = pair_ids[pair] = len(pair_ids)
+            codes.append(pid)
+    return _assemble(tokenizer, mapping, pair_ids, np.frombuffer(codes, dtype=np.int32) if codes else
+                     np.zeros(0, dtype=np.int32), lengths, entry_ids, turn_nos)
 
-    def add(entry_id: int, turn_no: int, text: str) -> None:
-        for k, (tok, pos) in enumerate(tokenizer.tag(text)):
-            key = (tok, pos)
-            if key not in content:
-                content[key] = tokenizer.is_content(tok, pos)
-            if tok not in names:
-                names[tok] = tokenizer.is_name(tok)
-            rows.append((entry_id, turn_no, k, tok, pos, mapping.get(tok, tok), content[key], names[tok]))
 
-    for e in booklet.entries.itertuples():
-        add(e.entry_id, 0, e.title)
-    for t in booklet.turns.itertuples():
-        add(t.entry_id, t.turn_no, t.text)
-    df = pd.DataFrame(rows, columns=TOKEN_COLUMNS)
-    df = df.sort_values(["entry_id", "turn_no", "token_no"], kind="stable").reset_index(drop=True)
-    return df.astype({"entry_id": "Int64", "turn_no": "Int64", "token_no": "Int64", "token": "string",
-                      "pos": "string", "concept": "string", "is_content": "boolean", "is_name": "boolean"})
+def _texts_in_order(booklet) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Every title (turn 0) and turn text of ``booklet`` with its entry id and turn number: titles first, then
+    turns, in booklet order."""
+    texts = list(booklet.entries.title) + list(booklet.turns.text)
+    entry_ids = np.array([int(e) for e in booklet.entries.entry_id] + [int(e) for e in booklet.turns.entry_id],
+                         dtype=np.int64)
+    turn_nos = np.array([0] * len(booklet.entries) + [int(t) for t in booklet.turns.turn_no], dtype=np.int64)
+    return texts, entry_ids, turn_nos
+
+
+def _strings(values: list[str], codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """``values[codes]`` as a pandas ``string`` array (Arrow-backed), without a Python object per row."""
+    import pyarrow as pa
+
+    return pd.array(pa.array(values, type=pa.large_string()).take(pa.array(codes)), dtype="string")
+
+
+def _assemble(tokenizer: ChineseTokenizer, mapping: dict[str, str], pair_ids: dict[tuple[str, str], int],
+              codes: np.ndarray, lengths: np.ndarray, entry_ids: np.ndarray, turn_nos: np.ndarray) -> pd.DataFrame:
+    """The tokens table from per-token ``(word, tag)`` codes (``codes``, texts one after another, ``lengths``
+    tokens each): each distinct word and pair judged once (content, name, concept), columns by array indexing."""
+    words: dict[str, int] = {}
+    tags: dict[str, int] = {}
+    n_pairs = len(pair_ids)
+    pair_word = np.zeros(n_pairs, dtype=np.int32)
+    pair_tag = np.zeros(n_pairs, dtype=np.int32)
+    pair_content = np.zeros(n_pairs, dtype=bool)
+    for (tok, pos), pid in pair_ids.items():
+        pair_word[pid] = words.setdefault(tok, len(words))
+        pair_tag[pid] = tags.setdefault(pos, len(tags))
+        pair_content[pid] = tokenizer.is_content(tok, pos)
+    word_list = list(words)
+    is_name = np.array([tokenizer.is_name(w) for w in word_list], dtype=bool)
+    concepts: dict[str, int] = {}
+    word_concept = np.array([concepts.setdefault(mapping.get(w, w), len(concepts)) for w in word_list],
+                            dtype=np.int32)
+    # rows in (entry, turn, position) order: texts sorted stably by (entry, turn) when those keys are unique,
+    # else every token sorted (as a stable sort of the rows would)
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1])) if len(lengths) else np.zeros(0, dtype=np.int64)
+    text_of = np.repeat(np.arange(len(lengths)), lengths)
+    token_no = np.arange(len(codes), dtype=np.int64) - starts[text_of]
+    if len(set(zip(entry_ids.tolist(), turn_nos.tolist()))) == len(lengths):
+        text_order = np.lexsort((turn_nos, entry_ids))
+        n_sorted = lengths[text_order]
+        new_starts = np.concatenate(([0], np.cumsum(n_sorted)[:-1])) if len(n_sorted) else n_sorted
+        order = np.arange(len(codes), dtype=np.int64) + np.repeat(starts[text_order] - new_starts, n_sorted)
+    else:
+        order = np.lexsort((token_no, turn_nos[text_of], entry_ids[text_of]))
+    order = order.astype(np.int64)
+    pid = codes[order]
+    word = pair_word[pid]
+    text_sorted = text_of[order]
+    return pd.DataFrame({
+        "entry_id": pd.array(entry_ids[text_sorted], dtype="Int64"),
+        "turn_no": pd.array(turn_nos[text_sorted], dtype="Int64"),
+        "token_no": pd.array(token_no[order], dtype="Int64"),
+        "token": _strings(word_list, word),
+        "pos": _strings(list(tags), pair_tag[pid]),
+        "concept": _strings(list(concepts), word_concept[word]),
+        "is_content": pd.array(pair_content[pid], dtype="boolean"),
+        "is_name": pd.array(is_name[word], dtype="boolean"),
+    }, columns=TOKEN_COLUMNS)
 
 
 VIEWS = ("token", "concept")
