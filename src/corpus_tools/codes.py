@@ -55,6 +55,10 @@ class Term:
     def eval(self, words: frozenset[str], text: str) -> bool:
         return (self.word in text) if self.text else (self.word in words)
 
+    def mask(self, has_word, has_text) -> np.ndarray:
+        """:meth:`eval` for many entries at once: ``has_word(word)`` / ``has_text(word)`` give bool arrays."""
+        return has_text(self.word) if self.text else has_word(self.word)
+
     def terms(self) -> list["Term"]:
         return [self]
 
@@ -70,6 +74,13 @@ class Op:
         if self.op == "AND":
             return all(a.eval(words, text) for a in self.args)
         return any(a.eval(words, text) for a in self.args)
+
+    def mask(self, has_word, has_text) -> np.ndarray:
+        """:meth:`eval` for many entries at once (bool arrays, see :meth:`Term.mask`)."""
+        parts = [a.mask(has_word, has_text) for a in self.args]
+        if self.op == "NOT":
+            return ~parts[0]
+        return (np.logical_and if self.op == "AND" else np.logical_or).reduce(parts)
 
     def terms(self) -> list[Term]:
         return [t for a in self.args for t in a.terms()]
@@ -253,14 +264,31 @@ def code_entries(codes: list[Code], tokens: pd.DataFrame, entry_ids, texts: dict
     ``token`` and, if present, ``concept`` columns are matched); ``texts`` (entry → printed text, see
     :func:`entry_texts`) serves ``text:`` terms."""
     ids = [int(i) for i in entry_ids]
-    words: dict[int, set[str]] = {i: set() for i in ids}
+    uniq = pd.Index(ids).unique()
     cols = ["token"] + (["concept"] if "concept" in tokens.columns else [])
+    wanted = sorted({t.word for c in codes for t in c.tree.terms() if not t.text})
+    # entries using each codebook word (as a token or a concept): one pass over the tokens table
+    hits = []
     for col in cols:
-        for e, w in zip(tokens.entry_id, tokens[col]):
-            if int(e) in words and isinstance(w, str):
-                words[int(e)].add(w)
+        m = tokens[col].isin(wanted).to_numpy(dtype=bool)
+        rows = uniq.get_indexer(tokens.entry_id[m].astype("int64"))
+        hits.append(pd.DataFrame(dict(row=rows, word=tokens[col][m].astype(object).to_numpy())))
+    hit = pd.concat(hits, ignore_index=True) if hits else pd.DataFrame(dict(row=[], word=[]))
+    hit = hit[hit.row >= 0]
+    by_word = {w: g.row.to_numpy() for w, g in hit.groupby("word", sort=False)}
     texts = texts or {}
-    data = {c.name: [c.tree.eval(frozenset(words[i]), texts.get(i, "")) for i in ids] for c in codes}
+    text_of = [texts.get(int(i), "") for i in uniq]
+
+    def has_word(word: str) -> np.ndarray:
+        out = np.zeros(len(uniq), dtype=bool)
+        out[by_word.get(word, [])] = True
+        return out
+
+    def has_text(word: str) -> np.ndarray:
+        return np.fromiter((word in t for t in text_of), dtype=bool, count=len(text_of))
+
+    at = uniq.get_indexer(ids)
+    data = {c.name: c.tree.mask(has_word, has_text)[at] for c in codes}
     return pd.DataFrame(data, index=pd.Index(ids, name="entry_id"), columns=[c.name for c in codes]).astype(bool)
 
 
@@ -278,19 +306,25 @@ def code_crosstab(coded: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
         order = [c for c in g.cat.categories if sizes.get(c, 0) > 0]
     else:
         order = sorted(sizes.index, key=lambda x: (str(type(x)), x))
-    rows = []
+    pos = pd.Index(order).get_indexer(np.asarray(g.to_numpy(), dtype=object))  # each entry's group (in order)
+    size = sizes[order].to_numpy(dtype=np.int64)
+    parts = []
     for code in coded.columns:
         col = coded[code].to_numpy()
-        yes = np.array([col[(g == grp).to_numpy()].sum() for grp in order], dtype=float)
-        no = sizes[order].to_numpy(dtype=float) - yes
+        yes = np.bincount(pos, weights=col.astype(float), minlength=len(order))  # coded entries per group
+        no = size.astype(float) - yes
         res = adjusted_residuals(np.column_stack([yes, no]))[:, 0]
         m = col.sum()
-        for grp, o, r_ in zip(order, yes, res):
-            size = int(sizes[grp])
-            rows.append(dict(group=grp, code=code, entries=int(o), n_group=size, share=o / size,
-                             expected=size * m / n, residual=float(r_)))
-    out = pd.DataFrame(rows, columns=["group", "code", "entries", "n_group", "share", "expected", "residual"])
-    return out
+        parts.append((code, yes, res, size * m / n))
+    cols = ["group", "code", "entries", "n_group", "share", "expected", "residual"]
+    if not parts:
+        return pd.DataFrame(columns=cols)
+    return pd.DataFrame(dict(
+        group=[grp for _ in parts for grp in order], code=[c for c, *_ in parts for _ in order],
+        entries=np.concatenate([yes for _, yes, *_ in parts]).astype(np.int64),
+        n_group=np.tile(size, len(parts)), share=np.concatenate([yes / size for _, yes, *_ in parts]),
+        expected=np.concatenate([e for *_, e in parts]).astype(float),
+        residual=np.concatenate([res for _, _, res, _ in parts]).astype(float)), columns=cols)
 
 
 def entry_groups(entries: pd.DataFrame, by: str, entry_topics: pd.DataFrame | None = None,

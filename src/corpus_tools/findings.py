@@ -190,14 +190,35 @@ def unit_fit_findings(fit: pd.DataFrame, entries: pd.DataFrame, max_items: int =
 
 # ---------------------------------------------------------------- trends
 
-def _entries_with(tokens: pd.DataFrame | None, term: str, ids, column: str = "token") -> list[int]:
-    if tokens is None:
-        return []
-    from .trends import content_tokens
+class TermEntries:
+    """Which entries use a term: the content words of a tokens table (``column`` view) indexed once, so that a
+    lookup costs the term's own uses instead of a scan of the whole table."""
 
-    tokens = content_tokens(tokens)
-    t = tokens[(tokens[column].astype(str) == term) & tokens.entry_id.isin(list(ids))]
-    return sorted({int(i) for i in t.entry_id})
+    def __init__(self, tokens: pd.DataFrame | None, column: str = "token"):
+        self.index: dict[str, int] = {}
+        if tokens is None:
+            return
+        from .trends import content_tokens
+
+        tokens = content_tokens(tokens)
+        codes, terms = pd.factorize(tokens[column].astype(str))
+        order = np.argsort(codes, kind="stable")
+        self.entries = tokens.entry_id.to_numpy()[order]
+        self.bounds = np.searchsorted(codes[order], np.arange(len(terms) + 1), side="left")
+        self.index = {t: i for i, t in enumerate(terms)}
+
+    def __call__(self, term: str, ids) -> list[int]:
+        """The entries among ``ids`` whose tokens include ``term`` (sorted ids)."""
+        i = self.index.get(term)
+        if i is None:
+            return []
+        wanted = {int(x) for x in ids if not pd.isna(x)}
+        return sorted({int(e) for e in self.entries[self.bounds[i]:self.bounds[i + 1]]} & wanted)
+
+
+def _entries_with(tokens: pd.DataFrame | None, term: str, ids, column: str = "token") -> list[int]:
+    """The entries among ``ids`` using ``term`` (one lookup; build a :class:`TermEntries` for many)."""
+    return TermEntries(tokens, column)(term, ids)
 
 
 def trend_findings(ef: pd.DataFrame, entries: pd.DataFrame | None = None, tokens: pd.DataFrame | None = None,
@@ -212,50 +233,68 @@ def trend_findings(ef: pd.DataFrame, entries: pd.DataFrame | None = None, tokens
                                                "相邻两期之间没有在 ≥ 3 条问答中出现的词。"),
                      f"{n_cohorts} 期；检验 0 个词")]
     cohort_ids = ({int(c): set(g.entry_id) for c, g in entries.groupby("cohort")} if entries is not None else {})
-    for (a, b), grp in ef.groupby(["from_cohort", "to_cohort"], sort=True):
-        a, b = int(a), int(b)
+    entries_with = TermEntries(tokens, column)
+    pair = ["from_cohort", "to_cohort"]
+    # every pair's rows at once (sorted within each pair as the pair's own sort would), then read per pair
+    by_q = ef.sort_values(pair + ["q_value", "term"], kind="stable")
+    called_all = by_q[by_q.call.isin(["emerging", "fading"])].groupby(pair, sort=False).head(max_items)
+    units_all = by_q[by_q.call == "unit effect"].groupby(pair, sort=False).head(max_items)
+    tok_dir = np.sign(ef.per_10k_to - ef.per_10k_from)
+    doc_dir = np.sign(ef.share_to - ef.share_from)
+    rev_all = ef[(tok_dir * doc_dir < 0)].sort_values(pair + ["g2_tokens", "term"], ascending=[True, True, False, True],
+                                                      kind="stable").groupby(pair, sort=False).head(1)
+
+    def bucket(df: pd.DataFrame) -> dict:
+        out: dict = {}
+        for r in df.itertuples():
+            out.setdefault((r.from_cohort, r.to_cohort), []).append(r)
+        return out
+
+    called_of, units_of, rev_of = bucket(called_all), bucket(units_all), bucket(rev_all)
+    summary = ef.groupby(pair, sort=True).agg(n=("term", "size"), n_from=("n_from", "first"), n_to=("n_to", "first"),
+                                              p_min=("p_value", "min"), q_min=("q_value", "min"),
+                                              n_called=("call", lambda c: int(c.isin(["emerging", "fading"]).sum())),
+                                              n_units=("call", lambda c: int((c == "unit effect").sum())),
+                                              shared=("shared_units", "first"))
+    for (a0, b0), g in summary.iterrows():
+        a, b = int(a0), int(b0)
         ids = cohort_ids.get(a, set()) | cohort_ids.get(b, set())
-        called = grp[grp.call.isin(["emerging", "fading"])].sort_values(["q_value", "term"], kind="stable")
-        units = grp[grp.call == "unit effect"].sort_values(["q_value", "term"], kind="stable")
-        n_from, n_to = int(grp.n_from.iloc[0]), int(grp.n_to.iloc[0])
-        if called.empty and units.empty:
+        n_from, n_to = int(g.n_from), int(g.n_to)
+        if g.n_called == 0 and g.n_units == 0:
             rows.append(_row("trend", f"第{a}期→第{b}期：没有一个词的使用（按问答条数）在校正多重检验后有显著变化——"
                              "两期关心的话题看不出可靠的增减。",
-                             f"检验 {len(grp)} 个词（各在 ≥ 3 条问答中出现），第{a}期 {n_from} 条、第{b}期 {n_to} 条问答；"
-                             f"最小 p = {grp.p_value.min():.3g}，最小 q = {grp.q_value.min():.3g}",
-                             p=grp.p_value.min(), q=grp.q_value.min(), ids=ids,
+                             f"检验 {int(g.n)} 个词（各在 ≥ 3 条问答中出现），第{a}期 {n_from} 条、第{b}期 {n_to} 条问答；"
+                             f"最小 p = {g.p_min:.3g}，最小 q = {g.q_min:.3g}",
+                             p=g.p_min, q=g.q_min, ids=ids,
                              caveat="问答条数少，只有很大的差异才能检出；没有检出不等于没有差异。"))
-        for r in called.head(max_items).itertuples():
+        for r in called_of.get((a0, b0), []):
             word = "增多" if r.call == "emerging" else "减少"
             rows.append(_row("trend", f"第{a}期→第{b}期，使用“{r.term}”的问答{word}：{r.docs_from}/{r.n_from} → "
                              f"{r.docs_to}/{r.n_to} 条，并在两期共有的单元内同样成立。",
                              f"Fisher 精确检验 {_fmt_p(r.p_value)}，BH q = {r.q_value:.3f}；单元内分层检验 "
                              f"p = {r.p_within_unit:.3f}；最集中的一条占用词 {r.top_entry_share:.0%}",
                              p=r.p_value, q=r.q_value,
-                             ids=_entries_with(tokens, r.term, ids, column),
+                             ids=entries_with(r.term, ids),
                              caveat=(f"{r.top_speaker} 一人说了其中 {r.top_speaker_share:.0%}。" if r.one_speaker
                                      else "")))
-        for r in units.head(max_items).itertuples():
+        for r in units_of.get((a0, b0), []):
             rows.append(_row("trend", f"第{a}期→第{b}期“{r.term}”的差异（{r.docs_from}/{r.n_from} → {r.docs_to}/{r.n_to} 条）"
                              "在两期共有的单元内不成立：它来自两期问答所属的单元不同，是单元效应，不是趋势。",
                              f"Fisher {_fmt_p(r.p_value)}，q = {r.q_value:.3f}；共有单元 {int(r.shared_units)} 个，单元内 "
                              + ("无法检验" if pd.isna(r.p_within_unit) else f"p = {r.p_within_unit:.3f}"),
-                             p=r.p_value, q=r.q_value, ids=_entries_with(tokens, r.term, ids, column)))
-        if int(grp.shared_units.iloc[0]) == 0:
+                             p=r.p_value, q=r.q_value, ids=entries_with(r.term, ids)))
+        if int(g.shared) == 0:
             rows.append(_row("trend", f"第{a}期与第{b}期的问答没有一个共同的单元：两期之间的任何差异都无法与“来自哪些单元”区分。",
                              "共同单元 0 个", ids=ids, caveat="比较期别时应按单元分层。"))
         # token counts that the entries contradict: the largest G² whose direction the entry shares reverse
-        tok_dir = np.sign(grp.per_10k_to - grp.per_10k_from)
-        doc_dir = np.sign(grp.share_to - grp.share_from)
-        rev = grp[(tok_dir * doc_dir < 0)].sort_values(["g2_tokens", "term"], ascending=[False, True], kind="stable")
-        for r in rev.head(1).itertuples():
+        for r in rev_of.get((a0, b0), []):
             word = "减少" if r.per_10k_to < r.per_10k_from else "增多"
             rows.append(_row("trend", f"只看词次会误读：第{a}期→第{b}期“{r.term}”的词次{word}（每万词 "
                              f"{r.per_10k_from:.0f} → {r.per_10k_to:.0f}），而使用它的问答比例相反"
                              f"（{r.docs_from}/{r.n_from} → {r.docs_to}/{r.n_to}）；第 {int(r.top_entry)} 条一条就占了它的 "
                              f"{r.top_entry_share:.0%}。",
                              f"词次 G² = {r.g2_tokens:.1f}（描述性）；条数层面 Fisher {_fmt_p(r.p_value)}",
-                             p=r.p_value, q=r.q_value, ids=_entries_with(tokens, r.term, ids, column),
+                             p=r.p_value, q=r.q_value, ids=entries_with(r.term, ids),
                              caveat="词次层面的 G² 只作描述，不作趋势判断。"))
     return rows
 
@@ -271,12 +310,13 @@ def keyness_findings(key: pd.DataFrame | None, tokens: pd.DataFrame | None = Non
         return [_row("keyness", f"没有一个词在某个{name}的问答中显著多于其余{name}（条数层面，BH q ≤ 0.05）。",
                      f"检验 {len(key)} 个（{name}×词）；最小 q = {key.q_value.min():.3g}", q=key.q_value.min())]
     rows = []
+    entries_with = TermEntries(tokens, column)
     for g, grp in over.groupby("group", sort=True):
         top = grp.head(per_group)
         ids = set(entries.entry_id[entries[by] == g]) if entries is not None and by in entries else set()
         hit = set()
         for r in top.itertuples():
-            hit |= set(_entries_with(tokens, r.term, ids, column))
+            hit |= set(entries_with(r.term, ids))
         label = f"第{int(g)}期" if by == "cohort" else f"“{g}”"
         rows.append(_row("keyness", f"{name}{label}的问答特有的词：" + "、".join(
             f"{r.term}（{r.docs_group}/{r.n_group} 条，其余 {r.docs_rest}/{r.n_rest}）" for r in top.itertuples()) + "。",
