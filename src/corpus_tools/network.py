@@ -142,15 +142,23 @@ def term_cooccurrence(tokens: pd.DataFrame, n_terms: int = 40, min_npmi: float =
     least ``min_count`` times *and* more often than chance: NPMI (turns as windows) ≥ ``min_npmi``. Edge
     ``weight`` = turns with both, ``npmi`` = the association. Without the NPMI filter every frequent pair is
     linked and the graph is a hairball."""
-    turn_sets = tokens.groupby(["entry_id", "turn_no"]).token.apply(lambda s: sorted(set(s)))
-    n = len(turn_sets)
-    df = pd.Series([t for ts in turn_sets for t in ts]).value_counts()
-    top = sorted(df.index, key=lambda t: (-df[t], t))[:n_terms]
-    keep = set(top)
-    pairs: dict[tuple[str, str], int] = {}
-    for ts in turn_sets:
-        for a, b in itertools.combinations([t for t in ts if t in keep], 2):
-            pairs[(a, b)] = pairs.get((a, b), 0) + 1
+    from scipy import sparse
+
+    t = tokens[tokens.entry_id.notna() & tokens.turn_no.notna()]
+    turn = t.groupby(["entry_id", "turn_no"], sort=False).ngroup().to_numpy()
+    n = int(turn.max()) + 1 if len(turn) else 0  # turns (windows)
+    used = pd.DataFrame(dict(turn=turn, token=t.token.astype(object).to_numpy())).drop_duplicates()
+    counts = used.token.value_counts()
+    df = dict(zip(counts.index, counts.to_numpy()))  # turns using each term
+    top = sorted(df, key=lambda w: (-df[w], w))[:n_terms]
+    # turns × top terms (terms in sorted order): co-occurrence counts of every pair a < b in one product
+    cols = sorted(top)
+    sel = used[used.token.isin(set(top))]
+    X = sparse.csr_matrix((np.ones(len(sel), dtype=np.int64),
+                           (sel.turn.to_numpy(), pd.Index(cols).get_indexer(sel.token.to_numpy()))),
+                          shape=(n, len(cols)))
+    co = np.asarray((X.T @ X).todense())
+    pairs = {(cols[i], cols[j]): int(co[i, j]) for i, j in zip(*np.nonzero(np.triu(co, 1)))}
     G = nx.Graph(name="term_cooccurrence")
     for t in top:
         G.add_node(t, label=t, type="term", size=int(df[t]))

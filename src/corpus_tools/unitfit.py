@@ -211,7 +211,13 @@ def _token_docs(tokens: pd.DataFrame | None, turns: pd.DataFrame, ids: np.ndarra
     qkeys = pd.MultiIndex.from_arrays([turns.entry_id[isq].astype("int64"), turns.turn_no[isq].astype("int64")])
     keys = pd.MultiIndex.from_arrays([t.entry_id.astype("int64"), t.turn_no.astype("int64")])
     t = t[(t.turn_no.astype("int64") == 0).to_numpy() | keys.isin(qkeys)]
-    docs = t.groupby(t.entry_id.astype("int64"))[column].apply(lambda s: [str(x) for x in s])
+    # each entry's words in table order: one pass over the column, split by entry
+    eid = t.entry_id.astype("int64").to_numpy()
+    words = np.array([str(x) for x in t[column]] + [""], dtype=object)[:-1]
+    order = np.argsort(eid, kind="stable")
+    uniq, start = np.unique(eid[order], return_index=True)
+    pieces = np.split(words[order], start[1:]) if len(uniq) else []
+    docs = {int(e): list(w) for e, w in zip(uniq, pieces)}
     return [docs.get(int(i), []) for i in ids]
 
 
@@ -222,12 +228,14 @@ def _default_idf(representation: str) -> str:
 def fit_scores(entries: pd.DataFrame, turns: pd.DataFrame, given: pd.DataFrame | None = None,
                tokens: pd.DataFrame | None = None, representation: str = "char", names: tuple[str, ...] = (),
                column: str = "token", n_components: int = 20, seed: int = 0,
-               idf: str | None = None) -> tuple[pd.DataFrame, list[str]]:
+               idf: str | None = None, cache: dict | None = None) -> tuple[pd.DataFrame, list[str]]:
     """Entries × units matrix of fit scores (cosine, leave-one-out for the entry's own unit), as a DataFrame
     indexed by entry_id with one column per unit (curriculum order: units of ``given`` first, then the booklet's).
     ``names`` (people's names) are blanked out of the texts before the char representation. ``column`` is the
     tokens-table view of "lsa" ("token" and "concept" use their own column). ``idf``: "units" (default for
-    token/concept) or "questions" (default for char/lsa)."""
+    token/concept) or "questions" (default for char/lsa). ``cache``: a dict shared by calls on the same tables
+    (as :func:`compare_representations` makes them), where the question texts are kept once per view."""
+    cache = {} if cache is None else cache
     ids = entries.entry_id.astype("int64").to_numpy()
     unit_of = _unit_of(entries)
     units = []
@@ -242,10 +250,14 @@ def fit_scores(entries: pd.DataFrame, turns: pd.DataFrame, given: pd.DataFrame |
     u_docs = _unit_texts(units, given)
     if representation == "char":
         names = tuple(sorted({n for n in names if n}, key=len, reverse=True))
-        q_docs = [_clean(t, names) for t in question_texts(entries, turns).loc[ids]]
+        if ("char", names) not in cache:
+            cache[("char", names)] = [_clean(t, names) for t in question_texts(entries, turns).loc[ids]]
+        q_docs = cache[("char", names)]
     else:
         view = representation if representation in ("token", "concept") else column
-        q_docs = _token_docs(tokens, turns, ids, view)
+        if ("words", view) not in cache:
+            cache[("words", view)] = _token_docs(tokens, turns, ids, view)
+        q_docs = cache[("words", view)]
         # unit titles through the same segmentation: the tokens of the entries' unit titles are not in the tokens
         # table, so titles are split into the question tokens they contain (longest first) plus the title itself
         vocab = sorted({w for d in q_docs for w in d}, key=len, reverse=True)
@@ -260,7 +272,7 @@ def unit_fit(entries: pd.DataFrame, turns: pd.DataFrame, given: pd.DataFrame | N
              tokens: pd.DataFrame | None = None, representation: str | None = None, names: tuple[str, ...] = (),
              rel_margin: float = REL_MARGIN, min_margin: float = MIN_MARGIN, column: str = "token",
              n_components: int = 20, seed: int = 0, idf: str | None = None, rule: str = "background",
-             alpha_own: float = ALPHA_OWN, alpha_best: float = ALPHA_BEST) -> pd.DataFrame:
+             alpha_own: float = ALPHA_OWN, alpha_best: float = ALPHA_BEST, cache: dict | None = None) -> pd.DataFrame:
     """Table ``unit_fit``: per entry ``entry_id, unit`` (title of the unit it was asked in, or 答疑讨论课),
     ``fit_score`` (cosine with its own unit's leave-one-out profile; empty for the discussion class),
     ``best_unit`` / ``best_score`` (the *other* unit with the highest calibrated score z, and its cosine),
@@ -269,12 +281,13 @@ def unit_fit(entries: pd.DataFrame, turns: pd.DataFrame, given: pd.DataFrame | N
     ``z_margin`` (z(best) − z(own), in background standard deviations), ``own_p`` / ``best_p`` (background
     p-values of the own and the best unit). ``representation=None`` → "concept" with a tokens table, else
     "char". ``rule="margin"`` is the earlier rule (``rel_margin``, ``min_margin``; best unit by raw cosine).
-    Entry order as in ``entries``."""
+    Entry order as in ``entries``. ``cache``: see :func:`fit_scores`."""
     if representation is None:
         representation = "concept" if tokens is not None else "char"
     if rule not in ("background", "margin"):
         raise ValueError(f"unknown rule {rule!r}; use 'background' or 'margin'")
-    S, units = fit_scores(entries, turns, given, tokens, representation, names, column, n_components, seed, idf)
+    S, units = fit_scores(entries, turns, given, tokens, representation, names, column, n_components, seed, idf,
+                          cache)
     unit_of = _unit_of(entries).loc[S.index]
     scores = S.to_numpy()
     own = pd.Index(units).get_indexer(unit_of.to_numpy())
@@ -346,10 +359,12 @@ def compare_representations(entries: pd.DataFrame, turns: pd.DataFrame, tokens: 
     ``tp_*``, ``precision_*``, ``recall_*`` against "no"+"partly", and ``precision_no_all``/``recall_no_all``
     against "no" alone."""
     rows = []
+    cache: dict = {}  # the question texts of each view, made once for all variants
     for rep, idf, rule in variants:
         if rep not in representations or (rep != "char" and tokens is None):
             continue
-        f = unit_fit(entries, turns, given, tokens, rep, names, column=column, seed=seed, idf=idf, rule=rule)
+        f = unit_fit(entries, turns, given, tokens, rep, names, column=column, seed=seed, idf=idf, rule=rule,
+                     cache=cache)
         g = f[f.fit_score.notna()]
         r = g["rank"].astype(float)
         row = dict(representation=rep, idf=idf, rule=rule, n_entries=len(g), top1=float((r == 1).mean()),
