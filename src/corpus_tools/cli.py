@@ -100,7 +100,7 @@ def _run_options(p: argparse.ArgumentParser, booklet: bool = True) -> None:
     _add_study_options(p)
     p.add_argument("--formats", nargs="+", default=["png", "svg"], choices=["png", "svg", "pdf"], metavar="FMT",
                    help="figure file formats, any of png svg pdf (default: png svg)")
-    p.add_argument("--dpi", type=_int_in(50, 1200, "a resolution in dots per inch"), default=200, metavar="N",
+    p.add_argument("--dpi", type=_int_in(50, 1200, "a resolution in dots per inch"), default=150, metavar="N",
                    help="resolution of PNG figures, 50 … 1200 (default: %(default)s)")
     p.add_argument("--figure-size", choices=["single", "double"], default="double",
                    help="figure width: one journal column (8.5 cm) or two (17.5 cm) (default: %(default)s)")

@@ -148,50 +148,74 @@ def _render_bytes(spec: FigureSpec, formats: tuple[str, ...], dpi: int, figure_s
 
     style.use_figure_size(figure_size, dpi)
     fig = spec.make()
-    return {fmt: style.figure_bytes(fig, fmt, dpi=dpi) for fmt in formats}
+    return style.figure_files(fig, formats, dpi=dpi)
+
+
+class FigureRenderer:
+    """Draws the figures of a study in worker processes, each as soon as the stage that specifies it has
+    finished (so figures draw while later stages still compute), reusing cached renderings.
+
+    ``add(study, stage, figures)`` after each stage (``analyse(..., on_output=...)``), then ``collect(study)``:
+    the bytes of every figure per format, in ``study.figures`` order. Without a pool (``jobs`` = 1) the figures
+    are drawn in ``collect``, here."""
+
+    def __init__(self, params: Params, cache: DiskCache | None, pool=None):
+        self.params, self.cache, self.pool = params, cache, pool
+        self.version = package_version()
+        self.done: dict[str, dict[str, bytes]] = {}
+        self.pending: dict[str, tuple[object, tuple, str]] = {}  # stem → (future or None, render args, cache key)
+
+    def add(self, study: Study, stage: str, figures: dict[str, FigureSpec]) -> None:
+        params = self.params
+        for stem, spec in figures.items():
+            formats = ("png",) if spec.raster_only else tuple(params.formats)
+            key = figure_key(study.stage_keys.get(stage, ""), spec, params, self.version)
+            got = {fmt: self.cache.get_bytes("figures", key, fmt) for fmt in formats} if self.cache else {}
+            if got and all(v is not None for v in got.values()):
+                self.done[stem] = got  # type: ignore[assignment]
+                continue
+            args = (spec, formats, params.dpi, params.figure_size)
+            future = self.pool.submit(_render_star, args) if self.pool is not None and self.pool.jobs > 1 else None
+            self.pending[stem] = (future, args, key)
+
+    def collect(self, study: Study, progress: Progress | None = None) -> dict[str, dict[str, bytes]]:
+        """Wait for every figure (drawing here those not sent to workers) and return them in study order."""
+        for stem in study.figures:  # figures the caller did not add (no on_output hook): add them now
+            if stem not in self.done and stem not in self.pending:
+                self.add(study, study.figure_stage.get(stem, ""), {stem: study.figures[stem]})
+        if self.pending:
+            from concurrent.futures import as_completed
+
+            bar = progress.bar(len(self.pending), "绘图") if progress else None
+            futures = {f: stem for stem, (f, _, _) in self.pending.items() if f is not None}
+            for f in as_completed(futures):
+                self._finish(futures[f], f.result())
+                if bar is not None:
+                    bar.update(1)
+            for stem, (f, args, _) in list(self.pending.items()):
+                if f is None:
+                    self._finish(stem, _render_star(args))
+                    if bar is not None:
+                        bar.update(1)
+            if bar is not None:
+                bar.close()
+        return {stem: self.done[stem] for stem in study.figures}
+
+    def _finish(self, stem: str, data: dict[str, bytes]) -> None:
+        _, _, key = self.pending.pop(stem)
+        self.done[stem] = data
+        if self.cache is not None:
+            for fmt, b in data.items():
+                self.cache.put_bytes("figures", key, fmt, b)
 
 
 def render_figures(study: Study, cache: DiskCache | None, progress: Progress | None = None) -> dict[str, dict[str, bytes]]:
     """Bytes of every figure of ``study`` per format (PNG only for pictures such as word clouds), from the cache
     where a figure's inputs are unchanged, otherwise drawn in ``params.jobs`` worker processes."""
-    params = study.params
-    version = package_version()
-    out: dict[str, dict[str, bytes]] = {}
-    todo: list[tuple[str, FigureSpec, tuple[str, ...], str]] = []
-    for stem, spec in study.figures.items():
-        formats = ("png",) if spec.raster_only else tuple(params.formats)
-        key = figure_key(study.stage_keys.get(study.figure_stage.get(stem, ""), ""), spec, params, version)
-        got = {fmt: cache.get_bytes("figures", key, fmt) for fmt in formats} if cache is not None else {}
-        if got and all(v is not None for v in got.values()):
-            out[stem] = got  # type: ignore[assignment]
-        else:
-            todo.append((stem, spec, formats, key))
-    if todo:
-        bar = progress.bar(len(todo), "绘图") if progress else None
-        results = _map_render(todo, params, bar)
-        for (stem, _, _, key), data in zip(todo, results):
-            out[stem] = data
-            if cache is not None:
-                for fmt, b in data.items():
-                    cache.put_bytes("figures", key, fmt, b)
-        if bar is not None:
-            bar.close()
-    return {stem: out[stem] for stem in study.figures}
+    from .workers import WorkerPool
 
-
-def _map_render(todo, params: Params, bar) -> list[dict[str, bytes]]:
-    args = [(spec, formats, params.dpi, params.figure_size) for _, spec, formats, _ in todo]
-    if params.jobs <= 1 or len(args) <= 2:
-        results = []
-        for a in args:
-            results.append(_render_bytes(*a))
-            if bar is not None:
-                bar.update(1)
-        return results
-    from .workers import parallel_map
-
-    return parallel_map(_render_star, args, jobs=params.jobs,
-                        on_done=(lambda: bar.update(1)) if bar is not None else None)
+    with WorkerPool(study.params.jobs if len(study.figures) > 2 else 1) as pool:
+        return FigureRenderer(study.params, cache, pool).collect(study, progress)
 
 
 def _render_star(a):
@@ -233,6 +257,7 @@ class RunResult:
     outputs: dict[str, list[str]] = field(default_factory=dict)
     params: Params = field(default_factory=Params)
     up_to_date: bool = False
+    wall: float | None = None  # seconds from start to finish (steps overlap: their timings add up to more)
 
     @property
     def booklet(self):
@@ -269,46 +294,48 @@ class RunResult:
         if n_figs:
             lines.append(f"图：{n_figs} 张（{self.outdir.resolve() / 'figures'}，索引见 figures/index.html）")
         reused = [n for n in s.cached]
-        took = sum(self.timings.values())
+        took = self.wall if self.wall is not None else sum(self.timings.values())
         lines.append(f"用时 {took:.1f} 秒" + (f"（沿用缓存：{'、'.join(reused)}）" if reused else ""))
         return "\n".join(lines)
 
 
 def save_study(study: Study, outdir: str | Path, cache: DiskCache | None = None, progress: Progress | None = None,
                report: bool = True, timings: dict[str, float] | None = None,
-               extra_manifest: dict | None = None, prune: bool = True) -> RunResult:
+               extra_manifest: dict | None = None, prune: bool = True,
+               renderer: FigureRenderer | None = None) -> RunResult:
     """Write ``study`` under ``outdir``: parse tables, analysis tables, graphs, figures, report, manifest.
 
     All writing goes through :mod:`corpus_tools.store`; the output folder is replaced only when everything was
     written (see ``store.StagedOutput``). ``prune=False`` (a partial run) keeps files of an earlier whole run
-    that this run does not produce."""
+    that this run does not produce. ``renderer``: figures already being drawn (see :func:`run`); without it they
+    are drawn here, in worker processes, while the tables are written."""
+    if renderer is None:
+        from .workers import WorkerPool
+
+        with WorkerPool(study.params.jobs if len(study.figures) > 2 else 1) as pool:
+            renderer = FigureRenderer(study.params, cache, pool)
+            for stem, spec in study.figures.items():
+                renderer.add(study, study.figure_stage.get(stem, ""), {stem: spec})
+            return save_study(study, outdir, cache, progress, report, timings, extra_manifest, prune, renderer)
     from .schema import TABLES, conform
     from .store import StagedOutput, write_bytes, write_table, write_text
 
     params = study.params
     out = Path(outdir)
     result = RunResult(study=study, outdir=out, params=params, timings=dict(timings or {}))
-    t0 = time.perf_counter()
-    rendered = render_figures(study, cache, progress) if study.figures else {}
-    result.timings["figures"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    report_html = None
+    report_html, report_key, font = None, None, None
     if report:
         # the report depends on the results and on how figures are drawn, not on which files are written
         shown = {k: v for k, v in study.params.as_dict().items() if k not in ("formats", "table_formats", "jobs", "pdf")}
-        key = hashlib.sha256(json.dumps([package_version(), study.stage_keys, shown], ensure_ascii=False,
-                                        sort_keys=True, default=str).encode()).hexdigest()[:24]
-        cached = cache.get_bytes("reports", key, "html") if cache is not None else None
+        report_key = hashlib.sha256(json.dumps([package_version(), study.stage_keys, shown], ensure_ascii=False,
+                                               sort_keys=True, default=str).encode()).hexdigest()[:24]
+        cached = cache.get_bytes("reports", report_key, "html") if cache is not None else None
         if cached is not None:
             report_html = cached.decode("utf-8")
-        else:
-            report_html = _build_report(study, rendered)
-            if cache is not None:
-                cache.put_bytes("reports", key, "html", report_html.encode("utf-8"))
-    result.timings["report"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
     tables = _output_tables(study)
     with StagedOutput(out, command=" ".join(sys.argv), prune=prune) as stage_dir:
+        # tables first: they are written here while the workers draw the figures
+        t0 = time.perf_counter()
         base = Path(stage_dir)
         tdir, fdir = base / "data" / "processed", base / "figures"
         written: dict[str, list[Path]] = {}
@@ -321,6 +348,23 @@ def save_study(study: Study, outdir: str | Path, cache: DiskCache | None = None,
 
             written["networks"] = [p for name, G in study.graphs.items()
                                    for p in export_graph(G, tdir / "networks" / name)]
+        result.timings["write"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        if report and report_html is None:  # the report's font, cut while the figures are still being drawn
+            from .report import report_font
+
+            font = report_font(study)
+        t_font = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        rendered = renderer.collect(study, progress) if study.figures else {}
+        result.timings["figures"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        if report and report_html is None:
+            report_html = _build_report(study, rendered, font)
+            if cache is not None:
+                cache.put_bytes("reports", report_key, "html", report_html.encode("utf-8"))
+        result.timings["report"] = time.perf_counter() - t0 + t_font
+        t0 = time.perf_counter()
         written["figures"] = [write_bytes(fdir / f"{stem}.{fmt}", data)
                               for stem, per_fmt in rendered.items() for fmt, data in per_fmt.items()]
         if rendered:
@@ -337,7 +381,7 @@ def save_study(study: Study, outdir: str | Path, cache: DiskCache | None = None,
             return Path(p).relative_to(base).as_posix()
 
         result.outputs = {k: [rel(p) for p in v] for k, v in written.items()}
-        result.timings["write"] = time.perf_counter() - t0
+        result.timings["write"] += time.perf_counter() - t0
         manifest = dict(
             input=dict(path=str(study.booklet.meta.get("source")), sha256=study.booklet.meta.get("sha256"),
                        encoding=study.booklet.meta.get("encoding")),
@@ -370,11 +414,11 @@ def _write_gallery(study: Study, rendered: dict, fdir: Path, tables: dict) -> li
     return list(write_index(study.figures, fdir, tables, rendered))
 
 
-def _build_report(study: Study, rendered: dict[str, dict[str, bytes]]) -> str:
+def _build_report(study: Study, rendered: dict[str, dict[str, bytes]], font=None) -> str:
     from .report import build_review
 
     svgs = {stem: data["svg"].decode("utf-8") for stem, data in rendered.items() if "svg" in data}
-    return build_review(study, svgs).render()
+    return build_review(study, svgs).render(font=font)
 
 
 # ---------------------------------------------------------------- run
@@ -394,6 +438,17 @@ def _manifest_is_current(out: Path, key: str) -> bool:
         except OSError:
             return False
     return True
+
+
+def _preload_for_workers() -> None:
+    """Import what the worker processes will run (topic model fits, figures) before they are forked, so that they
+    inherit it instead of each importing it again; this process needs the same modules later anyway."""
+    import sklearn.decomposition  # noqa: F401 - NMF fits in workers
+    import wordcloud  # noqa: F401
+
+    from .plots import style  # noqa: F401 - matplotlib
+
+    style.cjk_font_name()  # the CJK font registered once, here
 
 
 def check_parameter_files(params: Params) -> None:
@@ -449,10 +504,18 @@ def run(booklet_path: str | Path, outdir: str | Path, params: Params = Params(),
     check_parameter_files(params)
     cache = DiskCache(Path(cache_dir) if cache_dir else None, enabled=not fresh)
     prog = Progress(progress)
-    study = analyse(booklet, params, stages=wanted, cache=cache, progress=prog)
-    result = save_study(study, out, cache=cache, progress=prog, report=with_report,
-                        timings={"parse": t_parse, **study.timings}, extra_manifest={"run_key": key},
-                        prune=wanted is None)
+    from .workers import WorkerPool
+
+    _preload_for_workers()
+    # one set of workers for the whole run: each stage's figures are drawn while the next stages compute
+    with WorkerPool(params.jobs) as pool:
+        renderer = FigureRenderer(params, cache, pool)
+        study = analyse(booklet, params, stages=wanted, cache=cache, progress=prog,
+                        on_output=lambda stage, output, study: renderer.add(study, stage.name, output.figures))
+        result = save_study(study, out, cache=cache, progress=prog, report=with_report,
+                            timings={"parse": t_parse, **study.timings}, extra_manifest={"run_key": key},
+                            prune=wanted is None, renderer=renderer)
+    result.wall = time.perf_counter() - t_start
     return result
 
 

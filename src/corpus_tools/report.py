@@ -282,13 +282,26 @@ def strip_svg(svg: str, prefix: str = "") -> str:
     return _SVG_ID.sub(sub, svg)
 
 
-def font_subset_base64(text: str) -> str:
-    """The project's CJK font cut down to the characters of ``text`` (plus ASCII), as base64 WOFF."""
+@dataclass(frozen=True)
+class FontSubset:
+    """The project's CJK font cut down to ``chars``, as base64 WOFF (``woff_b64``)."""
+
+    chars: frozenset
+    woff_b64: str
+
+
+def font_chars(text: str) -> frozenset:
+    """The characters a font subset for ``text`` must hold: those of ``text`` (no control characters), plus ASCII."""
+    return frozenset(c for c in text if ord(c) >= 32) | frozenset(chr(c) for c in range(32, 127))
+
+
+def font_subset(chars: frozenset) -> FontSubset:
+    """Cut the project's CJK font down to ``chars`` (WOFF; same characters, same bytes)."""
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
-    chars = {c for c in text if ord(c) >= 32} | {chr(c) for c in range(32, 127)}
-    font = TTFont(str(cjk_font_path()), recalcTimestamp=False)  # same input, same bytes
+    # recalcBBoxes=False: keep the full font's (larger) extents instead of measuring every kept glyph again
+    font = TTFont(str(cjk_font_path()), recalcTimestamp=False, recalcBBoxes=False)  # same input, same bytes
     options = subset.Options()
     options.flavor = "woff"
     options.layout_features = ["*"]
@@ -301,9 +314,31 @@ def font_subset_base64(text: str) -> str:
     buf = io.BytesIO()
     font.flavor = "woff"
     font.save(buf)
-    return base64.b64encode(buf.getvalue()).decode()
+    return FontSubset(frozenset(chars), base64.b64encode(buf.getvalue()).decode())
 
 
+def font_subset_base64(text: str) -> str:
+    """The project's CJK font cut down to the characters of ``text`` (plus ASCII), as base64 WOFF."""
+    return font_subset(font_chars(text)).woff_b64
+
+
+def report_font(study: StudyLike) -> FontSubset:
+    """The font of a study's report, cut before its figures are drawn (the pipeline does it while workers draw
+    them): the characters of the booklet, of every text cell of the study's tables, of the figures' titles and
+    captions, and of the package's own labels and messages. :meth:`Report.render` checks the page against it
+    and cuts the font again only if the page shows a character outside it."""
+    parts = [booklet_text(study.booklet), UI_TEXT]
+    for df in study.tables.values():
+        parts.append("".join(map(str, df.columns)))
+        for col in df.columns:
+            if df[col].dtype == object or str(df[col].dtype) in ("string", "category"):
+                parts.append("".join(map(str, pd.unique(df[col].astype(object)))))
+    for spec in study.figures.values():
+        parts += [str(getattr(spec, a, "") or "") for a in ("title", "caption", "method")]
+    from .resources import package_cjk_chars
+
+    parts.append(package_cjk_chars())
+    return font_subset(font_chars("".join(parts)))
 
 
 @dataclass
@@ -322,7 +357,9 @@ class Report:
         self.sections.append(s)
         return s
 
-    def render(self, embed_font: bool = True) -> str:
+    def render(self, embed_font: bool = True, font: FontSubset | None = None) -> str:
+        """The HTML document, with the CJK font cut to the characters it shows (``font``: a subset prepared
+        earlier, used when it holds every character of the page, else extended)."""
         env = _environment()
         ctx = dict(title=self.title, subtitle=self.subtitle, sections=self.sections)
         page = env.get_template(self.template).render(font_b64="", **ctx)
@@ -332,8 +369,10 @@ class Report:
 
         # every character of the page: text, attribute values (placeholders, labels), text inside the figures
         shown = _html.unescape(page)
-        font = font_subset_base64(shown + self.font_text + UI_TEXT)
-        return env.get_template(self.template).render(font_b64=font, **ctx)
+        needed = font_chars(shown + self.font_text + UI_TEXT)
+        if font is None or not needed <= font.chars:
+            font = font_subset(needed | (font.chars if font is not None else frozenset()))
+        return env.get_template(self.template).render(font_b64=font.woff_b64, **ctx)
 
     def __str__(self) -> str:
         return self.render()

@@ -39,3 +39,16 @@ def code_fingerprint() -> str:
     for f in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
         h.update(f.relative_to(root).as_posix().encode("utf-8") + b"\0" + f.read_bytes() + b"\0")
     return h.hexdigest()[:16]
+
+
+@lru_cache(maxsize=1)
+def package_cjk_chars() -> str:
+    """Every non-ASCII character written in the package's own files (code, templates, word lists), sorted: the
+    labels, titles and messages a figure or page of this package may show beyond the booklet's own text."""
+    root = Path(str(_res.files("corpus_tools")))
+    chars: set[str] = set()
+    for f in root.rglob("*"):
+        if f.is_file() and f.suffix in {".py", ".j2", ".js", ".css", ".csv", ".txt", ".yaml", ".yml"} \
+                and "__pycache__" not in f.parts:
+            chars.update(c for c in f.read_text(encoding="utf-8", errors="ignore") if ord(c) > 127)
+    return "".join(sorted(chars))

@@ -43,7 +43,7 @@ class Params:
     synonyms: str | None = None  # concept file (concept, variant); None: the shipped starter file
     formats: tuple[str, ...] = ("png", "svg")
     table_formats: tuple[str, ...] = ("csv", "parquet")
-    dpi: int = 200  # PNG resolution; SVG/PDF are resolution-free
+    dpi: int = 150  # PNG resolution (screens; --dpi 300 for print); SVG/PDF are resolution-free
     figure_size: str = "double"  # journal column: "single" (8.5 cm) or "double" (17.5 cm)
     jobs: int = 2  # worker processes for topic selection and figures (results do not depend on it)
     pdf: bool = False  # also print report.html to report.pdf (headless Chromium)
@@ -237,12 +237,14 @@ def plan(wanted: Iterable[str] | None = None) -> list[Stage]:
 
 
 def analyse(booklet: "Booklet", params: Params = Params(), stages: Iterable[str] | None = None,
-            cache: StageCache | None = None, progress: Reporter | None = None) -> Study:
+            cache: StageCache | None = None, progress: Reporter | None = None,
+            on_output: Callable[[Stage, StageOutput, "Study"], object] | None = None) -> Study:
     """Run the declared stages on ``booklet`` and return the :class:`Study` (pure: nothing is written).
 
     ``stages`` restricts the run to some stages (and what they need); ``cache`` (see :class:`StageCache`) reuses
     results whose key is unchanged; ``progress.stage(stage, i, n)`` is called before each stage and
-    ``progress.counter(total, desc)`` gives long computations a step callback (see :class:`Reporter`)."""
+    ``progress.counter(total, desc)`` gives long computations a step callback (see :class:`Reporter`);
+    ``on_output(stage, output, study)`` is called after each stage (the pipeline starts drawing its figures)."""
     if params.anonymise and not booklet.meta.get("anonymised"):  # trainees become codes before any stage sees them
         from .anonymise import anonymise_booklet
 
@@ -281,6 +283,8 @@ def analyse(booklet: "Booklet", params: Params = Params(), stages: Iterable[str]
         study.figure_stage.update({stem: stage.name for stem in out.figures})
         study.stages_run.append(stage.name)
         study.timings[stage.name] = time.perf_counter() - t0
+        if on_output is not None:
+            on_output(stage, out, study)
     return study
 
 

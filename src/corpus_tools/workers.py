@@ -20,13 +20,15 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:  # pragma: no cover
+    from concurrent.futures import Future
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 PR_SET_PDEATHSIG = 1
-_FN: Callable | None = None
 
 
 def _die_with_parent(parent_pid: int) -> None:
@@ -53,29 +55,88 @@ def _die_with_parent(parent_pid: int) -> None:
     threading.Thread(target=watch, name="corpus-tools-parent-watchdog", daemon=True).start()
 
 
-def _init_worker(parent_pid: int, fn_payload: bytes) -> None:
-    global _FN
+def _init_worker(parent_pid: int) -> None:
     _die_with_parent(parent_pid)
+
+
+def _call(payload: bytes) -> Any:
     import cloudpickle
 
-    _FN = cloudpickle.loads(fn_payload)
+    fn, item = cloudpickle.loads(payload)
+    return fn(item)
 
 
-def _call(item_payload: bytes) -> Any:
-    import cloudpickle
+_ACTIVE: "WorkerPool | None" = None
 
-    assert _FN is not None
-    return _FN(cloudpickle.loads(item_payload))
+
+class WorkerPool:
+    """``jobs`` worker processes kept for a whole run, so that work from different steps shares them: figures
+    start drawing while later stages still compute, and a stage's own parallel work (topic model fits) queues
+    behind them instead of starting more processes than there are cores.
+
+    Use it as a context manager; while it is open, :func:`parallel_map` sends its work here. On an exception
+    (or ``KeyboardInterrupt``) inside the block, unfinished work is cancelled and the workers are ended."""
+
+    def __init__(self, jobs: int = 2) -> None:
+        self.jobs = max(1, int(jobs))
+        self._pool = None
+        self._previous: WorkerPool | None = None
+
+    def _executor(self):
+        if self._pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+            self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx, initializer=_init_worker,
+                                             initargs=(os.getpid(),))
+        return self._pool
+
+    def submit(self, fn: Callable[[T], R], item: T) -> "Future[R]":
+        """Run ``fn(item)`` in a worker; returns its future (``jobs`` = 1: computed now, in this process)."""
+        from concurrent.futures import Future
+
+        if self.jobs <= 1:
+            f: Future = Future()
+            try:
+                f.set_result(fn(item))
+            except Exception as e:  # noqa: BLE001 - handed to the caller through the future
+                f.set_exception(e)
+            return f
+        import cloudpickle
+
+        return self._executor().submit(_call, cloudpickle.dumps((fn, item)))
+
+    def __enter__(self) -> "WorkerPool":
+        global _ACTIVE
+        self._previous, _ACTIVE = _ACTIVE, self
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        global _ACTIVE
+        _ACTIVE = self._previous
+        if self._pool is not None:
+            if exc_type is None:
+                self._pool.shutdown(wait=True)
+            else:
+                _stop(self._pool)
+            self._pool = None
+
+
+def active_pool() -> WorkerPool | None:
+    """The :class:`WorkerPool` open in this process, if any."""
+    return _ACTIVE
 
 
 def parallel_map(fn: Callable[[T], R], items: Iterable[T], jobs: int = 2,
                  on_done: Callable[[], object] | None = None) -> list[R]:
     """``[fn(x) for x in items]``, computed in up to ``jobs`` worker processes that end with this process.
 
-    ``jobs <= 1`` or a single item: computed here, in order, with no process started. The first exception raised
-    by ``fn`` is raised here (remaining work is cancelled and the workers are stopped); so is
-    ``KeyboardInterrupt``. Returns a list of the same length and order as ``items``. ``on_done()`` is called
-    (in this process) after each item finishes, e.g. to advance a progress bar.
+    ``jobs <= 1`` or a single item: computed here, in order, with no process started. Inside an open
+    :class:`WorkerPool` the work goes to its workers (queued after what they already have). The first exception
+    raised by ``fn`` is raised here (remaining work is cancelled); so is ``KeyboardInterrupt``. Returns a list of
+    the same length and order as ``items``. ``on_done()`` is called (in this process) after each item finishes,
+    e.g. to advance a progress bar.
     """
     items = list(items)
     if jobs <= 1 or len(items) <= 1:
@@ -85,26 +146,26 @@ def parallel_map(fn: Callable[[T], R], items: Iterable[T], jobs: int = 2,
             if on_done is not None:
                 on_done()
         return out
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import as_completed
 
-    import cloudpickle
-
-    ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-    pool = ProcessPoolExecutor(max_workers=min(jobs, len(items)), mp_context=ctx, initializer=_init_worker,
-                               initargs=(os.getpid(), cloudpickle.dumps(fn)))
+    shared = _ACTIVE if _ACTIVE is not None and _ACTIVE.jobs > 1 else None
+    pool = shared or WorkerPool(min(jobs, len(items)))
+    futures = []
     try:
-        futures = [pool.submit(_call, cloudpickle.dumps(x)) for x in items]
+        futures = [pool.submit(fn, x) for x in items]
         if on_done is not None:
-            from concurrent.futures import as_completed
-
             for _ in as_completed(futures):
                 on_done()
         results = [f.result() for f in futures]
     except BaseException:
-        _stop(pool)
+        for f in futures:
+            f.cancel()
+        if shared is None and pool._pool is not None:
+            _stop(pool._pool)
+            pool._pool = None
         raise
-    pool.shutdown(wait=True)
+    if shared is None and pool._pool is not None:
+        pool._pool.shutdown(wait=True)
     return results
 
 

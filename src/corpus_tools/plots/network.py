@@ -15,7 +15,7 @@ from matplotlib.lines import Line2D
 
 from ..network import ordered_subgraph
 from .labels import plain_label, short_label
-from .style import NEUTRAL, PALETTE, current_style, new_figure, row_height, styled
+from .style import ADJUST_LIMIT, NEUTRAL, PALETTE, current_style, new_figure, row_height, styled
 
 TYPE_COLORS = {"instructor": PALETTE[0], "topic": PALETTE[1], "trainee": PALETTE[2], "hospital": PALETTE[4],
                "term": PALETTE[5]}
@@ -282,4 +282,5 @@ def _spread(ax, texts: list, xy: np.ndarray) -> None:
     from adjustText import adjust_text
 
     adjust_text(texts, x=xy[:, 0], y=xy[:, 1], ax=ax, expand=(1.1, 1.3), ensure_inside_axes=True,
-                arrowprops=dict(arrowstyle="-", color="#888888", lw=0.4), min_arrow_len=8)
+                arrowprops=dict(arrowstyle="-", color="#888888", lw=0.4), min_arrow_len=8,
+                **ADJUST_LIMIT)

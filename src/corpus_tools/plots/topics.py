@@ -11,7 +11,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .labels import plain_label, short_label
-from .style import PALETTE, cjk_font_path, current_style, new_figure, styled
+from .style import ADJUST_LIMIT, PALETTE, cjk_font_path, current_style, new_figure, styled
 from .trends import count_heatmap
 
 
@@ -116,7 +116,8 @@ def entry_map(coords: np.ndarray, entries: pd.DataFrame, entry_topics: pd.DataFr
 
         fig.draw_without_rendering()
         adjust_text(texts, x=coords[:, 0], y=coords[:, 1], ax=ax, expand=(1.1, 1.3),
-                    arrowprops=dict(arrowstyle="-", color="#666666", lw=0.5), min_arrow_len=4)
+                    arrowprops=dict(arrowstyle="-", color="#666666", lw=0.5), min_arrow_len=4,
+                    **ADJUST_LIMIT)
     fig.legend(loc="outside lower center", ncols=4 if s.figure_size == "double" else 2, frameon=False,
                handletextpad=0.3, columnspacing=1.0)
     return fig

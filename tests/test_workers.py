@@ -1,0 +1,66 @@
+"""The worker pool shared by a whole run: figures and topic-model fits go to the same processes, errors come back,
+and the workers end with the block that opened them."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from corpus_tools.workers import WorkerPool, active_pool, parallel_map
+
+
+def _pid_and_square(x: int) -> tuple[int, int]:
+    return os.getpid(), x * x
+
+
+def _fail_on_three(x: int) -> int:
+    if x == 3:
+        raise ValueError("three")
+    return x
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie is dead for our purpose
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_parallel_map_inside_a_pool_uses_its_workers():
+    with WorkerPool(2) as pool:
+        assert active_pool() is pool
+        first = parallel_map(_pid_and_square, range(8), jobs=2)
+        second = parallel_map(_pid_and_square, range(8, 16), jobs=2)
+        future = pool.submit(_pid_and_square, 5)
+        assert future.result()[1] == 25
+    assert active_pool() is None
+    assert [sq for _, sq in first + second] == [x * x for x in range(16)]  # order kept
+    pids = {pid for pid, _ in first + second} | {future.result()[0]}
+    assert os.getpid() not in pids
+    assert len(pids) <= 2  # the same two processes served both maps and the single job
+
+
+def test_an_error_in_a_worker_reaches_the_caller_and_the_workers_end():
+    with pytest.raises(ValueError, match="three"):
+        with WorkerPool(2):
+            pids = {pid for pid, _ in parallel_map(_pid_and_square, range(4), jobs=2)}
+            parallel_map(_fail_on_three, range(6), jobs=2)
+    deadline = time.time() + 5
+    while any(_alive(p) for p in pids) and time.time() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(p) for p in pids)
+
+
+def test_one_job_computes_here():
+    with WorkerPool(1) as pool:
+        pid, sq = pool.submit(_pid_and_square, 4).result()
+        assert (pid, sq) == (os.getpid(), 16)
+        with pytest.raises(ValueError):
+            pool.submit(_fail_on_three, 3).result()
