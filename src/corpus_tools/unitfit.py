@@ -119,10 +119,9 @@ def _unit_texts(units: list[str], given: pd.DataFrame | None) -> list[str]:
     return [" ".join([u] + desc.get(u, [])) for u in units]
 
 
-def _vectors(representation: str, q_docs, u_docs, member, idf: str, n_components: int, seed: int):
-    """l2-normalised vectors of questions and unit texts (rows), in one space. ``q_docs``/``u_docs`` are strings
-    ("char") or token lists. idf over the questions and unit texts (``idf="questions"``) or over the unit
-    profiles — each unit's title/description plus all its questions (``idf="units"``)."""
+def _term_counts(representation: str, q_docs, u_docs):
+    """Questions × terms and unit texts × terms counts (CSR), in one vocabulary. ``q_docs``/``u_docs`` are
+    strings ("char") or token lists."""
     if representation == "char":
         cv = CountVectorizer(analyzer="char", ngram_range=NGRAMS, lowercase=True)
     elif representation in ("token", "concept", "lsa"):
@@ -130,7 +129,14 @@ def _vectors(representation: str, q_docs, u_docs, member, idf: str, n_components
     else:
         raise ValueError(f"unknown representation {representation!r}; use one of {REPRESENTATIONS}")
     cv.fit(list(q_docs) + list(u_docs))
-    cq, cu = cv.transform(q_docs), cv.transform(u_docs)
+    return cv.transform(q_docs), cv.transform(u_docs)
+
+
+def _vectors(representation: str, counts, member, idf: str, n_components: int, seed: int):
+    """l2-normalised vectors of questions and unit texts (rows), in one space, from their ``counts`` (see
+    :func:`_term_counts`). idf over the questions and unit texts (``idf="questions"``) or over the unit
+    profiles — each unit's title/description plus all its questions (``idf="units"``)."""
+    cq, cu = counts
     if idf == "units":
         basis = (member.T @ cq + cu).tocsr()  # units × terms: counts of each unit profile
     elif idf == "questions":
@@ -234,7 +240,7 @@ def fit_scores(entries: pd.DataFrame, turns: pd.DataFrame, given: pd.DataFrame |
     ``names`` (people's names) are blanked out of the texts before the char representation. ``column`` is the
     tokens-table view of "lsa" ("token" and "concept" use their own column). ``idf``: "units" (default for
     token/concept) or "questions" (default for char/lsa). ``cache``: a dict shared by calls on the same tables
-    (as :func:`compare_representations` makes them), where the question texts are kept once per view."""
+    (as :func:`compare_representations` makes them), where the texts and their term counts are kept once per view."""
     cache = {} if cache is None else cache
     ids = entries.entry_id.astype("int64").to_numpy()
     unit_of = _unit_of(entries)
@@ -248,6 +254,7 @@ def fit_scores(entries: pd.DataFrame, turns: pd.DataFrame, given: pd.DataFrame |
     ok = col >= 0
     member = sparse.csr_matrix((np.ones(ok.sum()), (np.flatnonzero(ok), col[ok])), shape=(len(ids), len(units)))
     u_docs = _unit_texts(units, given)
+    u_key = tuple(u_docs)
     if representation == "char":
         names = tuple(sorted({n for n in names if n}, key=len, reverse=True))
         if ("char", names) not in cache:
@@ -260,10 +267,16 @@ def fit_scores(entries: pd.DataFrame, turns: pd.DataFrame, given: pd.DataFrame |
         q_docs = cache[("words", view)]
         # unit titles through the same segmentation: the tokens of the entries' unit titles are not in the tokens
         # table, so titles are split into the question tokens they contain (longest first) plus the title itself
-        vocab = sorted({w for d in q_docs for w in d}, key=len, reverse=True)
-        u_docs = [[w for w in vocab if len(w) >= 2 and w in text] + [text] for text in u_docs]
-    Q, T = _vectors(representation, q_docs, u_docs, member, idf or _default_idf(representation), n_components,
-                    seed)
+        if ("unit words", view, u_key) not in cache:
+            vocab = sorted({w for d in q_docs for w in d}, key=len, reverse=True)
+            cache[("unit words", view, u_key)] = [[w for w in vocab if len(w) >= 2 and w in text] + [text]
+                                                  for text in u_docs]
+        u_docs = cache[("unit words", view, u_key)]
+    # the same texts give the same counts: made once per representation of the texts
+    key = ("counts", "char", names, u_key) if representation == "char" else ("counts", view, u_key)
+    if key not in cache:
+        cache[key] = _term_counts(representation, q_docs, u_docs)
+    Q, T = _vectors(representation, cache[key], member, idf or _default_idf(representation), n_components, seed)
     scores = _profile_scores(Q, T, member)
     return pd.DataFrame(scores, index=pd.Index(ids, name="entry_id"), columns=units), units
 
