@@ -84,7 +84,11 @@ def main() -> None:
         for flag, value in (("--save", a.save), ("--check", a.check)):
             if value is not None:
                 cmd += [flag, str(value)]
-        r = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1])
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        if done.returncode != 0:
+            print(f"{n:>6} failed:\n{done.stderr.strip()[-2000:]}", flush=True)
+            continue
+        r = json.loads(done.stdout.strip().splitlines()[-1])
         print(f"{r['copies']:>6} {r['seconds']:>8.2f} {r['per_copy']:>7.3f} {r['rss_before']:>8} MB "
               f"{r['rss_self']:>6} MB {r['rss_children']:>5} MB  {r['tokens']} tokens, {r['discovered']} terms"
               + ("  identical" if r.get("identical") else ""), flush=True)

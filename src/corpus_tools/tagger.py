@@ -63,6 +63,7 @@ class _Model:
         self.all_mask = np.ones(n, dtype=bool)
         self._char_mask: dict[str, np.ndarray] = {}
         self._emit: dict[str, np.ndarray] = {}
+        self._successors: dict[bytes, tuple] = {}
 
     def char_mask(self, c: str) -> np.ndarray:
         """Boolean mask of the states jieba allows for character ``c`` (all states for an unknown one)."""
@@ -76,6 +77,17 @@ class _Model:
                 m[[self.index[s] for s in sts]] = True
             self._char_mask[c] = m
         return m
+
+    def successors(self, cur: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """For a set of states (ascending indices): which of them have transitions (mask, and those states as a
+        row and as a column), and the mask of the states they can reach — a property of the model, kept per set."""
+        key = cur.tobytes()
+        got = self._successors.get(key)
+        if got is None:
+            keep = self.has_next[cur]
+            prev = cur[keep]
+            got = self._successors[key] = (keep, prev, prev[:, None], self.reach[prev].any(axis=0))
+        return got
 
     def emission(self, c: str) -> np.ndarray:
         """log P(c | state) for every state, MIN_FLOAT where the model has none."""
@@ -100,36 +112,35 @@ def viterbi(obs: str) -> list[tuple[str, str]]:
     """The state path jieba's ``jieba.posseg.viterbi.viterbi`` finds for the characters ``obs``: one
     ``(position, tag)`` state per character, e.g. ``[("B", "n"), ("E", "n")]``."""
     m = _model()
+    trans = m.trans
     # step 0: the character's states (all states if unknown), start + emission
     cur = np.flatnonzero(m.char_mask(obs[0]))
     v = m.start[cur] + m.emission(obs[0])[cur]
     back: list[np.ndarray] = []
     states: list[np.ndarray] = [cur]
     for c in obs[1:]:
-        keep = m.has_next[cur]
-        prev = cur[keep]  # ascending indices = descending state tuples: argmax's first maximum = jieba's max
-        vp = v[keep]
-        expect = m.reach[prev].any(axis=0)
+        keep, prev, prev_col, expect = m.successors(cur)
         allowed = m.char_mask(c) & expect
         if not allowed.any():
             allowed = expect if expect.any() else m.all_mask
-        nxt = np.flatnonzero(allowed)
-        a = vp[:, None] + m.trans[np.ix_(prev, nxt)]
+        nxt = allowed.nonzero()[0]
+        # (V[t-1] + trans) + emission, maximised over the previous states (ascending index = descending tuple:
+        # argmax's first maximum is jieba's max over (prob, state))
+        a = v[keep][:, None] + trans[prev_col, nxt]
         a += m.emission(c)[nxt]
-        arg = a.argmax(axis=0)
-        v = a[arg, np.arange(len(nxt))]
-        back.append(prev[arg])
+        back.append(prev[a.argmax(axis=0)])
+        v = a.max(axis=0)
         states.append(nxt)
         cur = nxt
     # last step: max over (prob, state): the greatest probability, ties to the greatest state (smallest index)
     best = int(cur[int(np.argmax(v))])
     path = [best]
     for k in range(len(back) - 1, -1, -1):
-        pos = int(np.searchsorted(states[k + 1], best))
-        best = int(back[k][pos])
+        best = int(back[k][np.searchsorted(states[k + 1], best)])
         path.append(best)
     path.reverse()
-    return [m.states[i] for i in path]
+    names = m.states
+    return [names[i] for i in path]
 
 
 def _hmm_cut(sentence: str) -> list[tuple[str, str]]:
@@ -171,30 +182,42 @@ def hmm_detail(sentence: str) -> list[tuple[str, str]]:
     return out
 
 
-def route(sentence: str, freq: dict[str, int], logtotal: float, logs: dict[str, float]) -> list[int]:
+_UNSEEN, _STOP, _PREFIX = object(), object(), object()
+_NEG_INF = float("-inf")
+
+
+def route(sentence: str, freq: dict[str, int], logtotal: float, weights: dict) -> list[int]:
     """jieba's ``get_DAG`` + ``calc`` in one pass: ``ends[i]`` is the last index of the word the best route takes
-    at ``i``. ``logs`` caches ``log(freq[w] or 1)`` (valid for one dictionary)."""
+    at ``i``. ``weights`` caches, per fragment, ``log(freq) - logtotal`` (a word), or that the fragment is only a
+    prefix of words, or not in the dictionary at all (valid for one dictionary and total)."""
     n = len(sentence)
     score = [0.0] * (n + 1)
     ends = [0] * n
-    get = freq.get
+    cached = weights.get
     for k in range(n - 1, -1, -1):
-        best_s = None
-        best_x = k
+        best_s = _NEG_INF
+        best_x = -1
         i = k
         frag = sentence[k]
-        while i < n and frag in freq:
-            if freq[frag]:
-                lf = logs.get(frag)
-                if lf is None:
-                    lf = logs[frag] = log(freq[frag])
-                s = lf - logtotal + score[i + 1]
-                if best_s is None or s >= best_s:  # ties: the later (longer) word, as max over (prob, x)
-                    best_s, best_x = s, i
+        while True:
+            wt = cached(frag, _UNSEEN)
+            if wt is _UNSEEN:
+                f = freq.get(frag)
+                wt = weights[frag] = _STOP if f is None else (log(f) - logtotal if f else _PREFIX)
+            if wt is _STOP:
+                break
+            if wt is not _PREFIX:
+                s = wt + score[i + 1]  # (log(freq) - logtotal) + route[i+1], as jieba's calc
+                if s >= best_s:  # ties: the later (longer) word, as max over (prob, x)
+                    best_s = s
+                    best_x = i
             i += 1
+            if i >= n:
+                break
             frag = sentence[k:i + 1]
-        if best_s is None:  # no word starts here: the character alone, log(freq or 1)
-            best_s = log(get(sentence[k]) or 1) - logtotal + score[k + 1]
+        if best_x < 0:  # no word starts here: the character alone, log(freq or 1) = log(1)
+            best_s = 0.0 - logtotal + score[k + 1]
+            best_x = k
         score[k] = best_s
         ends[k] = best_x
     return ends
@@ -213,7 +236,7 @@ class Tagger:
         self.freq: dict[str, int] = tk.FREQ
         self.logtotal = log(tk.total)
         self.tags: dict[str, str] = posseg.word_tag_tab
-        self._logs: dict[str, float] = {}
+        self._weights: dict = {}
 
     def cut(self, sentence: str, memo: dict[str, list[tuple[str, str]]] | None = None) -> list[tuple[str, str]]:
         """Words and tags of ``sentence`` in order, whitespace and punctuation included (as jieba). ``memo``
@@ -253,7 +276,7 @@ class Tagger:
                 out.append((elem, tags.get(elem, "x")))
 
     def _cut_dag(self, sentence: str, out: list, memo) -> None:
-        ends = route(sentence, self.freq, self.logtotal, self._logs)
+        ends = route(sentence, self.freq, self.logtotal, self._weights)
         tags = self.tags
         x = 0
         buf = ""

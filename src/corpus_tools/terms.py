@@ -105,7 +105,7 @@ def word_stream(tokenizer: ChineseTokenizer, texts: list[str], memos: list[dict]
     index: dict[str, int] = {}
     seen: dict[str, int] = {}  # word as jieba gives it → code, or -1 for a clause boundary
     tag_index: dict[str, int] = {}
-    w, p, doc, run = array("q"), array("i"), array("i"), array("q")
+    w, p, doc, run = array("q"), array("i"), array("i"), array("i")
     r = 0
     for i, text in enumerate(texts):
         open_run = False
@@ -133,8 +133,13 @@ def word_stream(tokenizer: ChineseTokenizer, texts: list[str], memos: list[dict]
             open_run = True
         if open_run:
             r += 1
-    return WordStream(list(index), index, list(tag_index), np.array(w, dtype=np.int64), np.array(p, dtype=np.int32),
-                      np.array(doc, dtype=np.int64), np.array(run, dtype=np.int64))
+    return WordStream(list(index), index, list(tag_index), _np(w, np.int64), _np(p, np.int32), _np(doc, np.int32),
+                      _np(run, np.int32))
+
+
+def _np(values: array, dtype) -> np.ndarray:
+    """An ``array.array`` as a numpy array of ``dtype`` (no copy when the item sizes agree)."""
+    return np.frombuffer(values, dtype=dtype) if len(values) else np.zeros(0, dtype=dtype)
 
 
 def clauses(tokenizer: ChineseTokenizer, texts: list[str]) -> list[list[tuple[str, str, int]]]:
