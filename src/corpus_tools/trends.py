@@ -422,7 +422,8 @@ def emerging_fading(tokens: pd.DataFrame, entries: pd.DataFrame, turns: pd.DataF
     row_bounds = np.searchsorted(coh_row[row_order], cohorts + [np.inf], side="left")
     row_slice = {c: row_order[row_bounds[i]:row_bounds[i + 1]] for i, c in enumerate(cohorts)}
     local = np.full(len(terms_all), -1, dtype=np.int64)
-    frames = []
+    strata_row = strata.loc[cohort_of.index].to_numpy()
+    parts, pairs = [], []  # per pair: its rows' columns; what the within-unit test needs
     for prev, nxt in zip(cohorts, cohorts[1:]):
         rows = np.sort(np.concatenate([row_slice[prev], row_slice[nxt]]))  # entries in their order
         ids = cohort_of.index[rows]
@@ -463,34 +464,37 @@ def emerging_fading(tokens: pd.DataFrame, entries: pd.DataFrame, turns: pd.DataF
         top_sp_n = np.zeros(len(terms), dtype=np.int64)
         top_sp_name[k_term[first]] = sp_names[k_sp[first]]
         top_sp_n[k_term[first]] = n[first]
-        share_from, share_to = docs_from / n_from, docs_to / n_to
-        frame = pd.DataFrame(dict(
-            from_cohort=prev, to_cohort=nxt, term=terms, docs_from=docs_from, n_from=n_from, docs_to=docs_to,
-            n_to=n_to, share_from=share_from, share_to=share_to,
-            log_ratio=np.log2(((docs_to + 0.5) / (n_to + 1)) / ((docs_from + 0.5) / (n_from + 1))),
-            p_value=stats.fisher_test(docs_to, n_to, docs_from, n_from),
+        n = len(terms)
+        parts.append(dict(
+            from_cohort=np.full(n, prev), to_cohort=np.full(n, nxt), term=terms, docs_from=docs_from,
+            n_from=np.full(n, n_from, dtype=np.int64), docs_to=docs_to, n_to=np.full(n, n_to, dtype=np.int64),
             top_entry=np.asarray(ids)[top_row], top_entry_share=top_cnt / total,
-            top_speaker=top_sp_name if turns is not None else "",
-            top_speaker_share=(top_sp_n / total) if turns is not None else np.nan,
+            top_speaker=top_sp_name if turns is not None else np.full(n, "", dtype=object),
+            top_speaker_share=(top_sp_n / total) if turns is not None else np.full(n, np.nan),
             count_from=count_from, count_to=count_to, per_10k_from=count_from / max(tok_from, 1) * 10_000,
             per_10k_to=count_to / max(tok_to, 1) * 10_000,
             g2_tokens=g2_array(count_to, count_from, tok_to - count_to, tok_from - count_from)))
         # within units: strata = unit titles with entries in both cohorts
-        st = strata.loc[ids].to_numpy()
+        st = strata_row[rows]
         both = sorted(set(st[is_to]) & set(st[~is_to]))
-        frame["shared_units"] = len(both)
-        frames.append((frame, P, st, is_to, both))
-    if not frames:
+        parts[-1]["shared_units"] = np.full(n, len(both), dtype=np.int64)
+        pairs.append((P, st, is_to, both))
+    if not parts:
         return pd.DataFrame(columns=EF_COLUMNS)
-    q = stats.bh_qvalues(np.concatenate([f.p_value.to_numpy() for f, *_ in frames]))
-    out_frames, start = [], 0
-    for frame, P, st, is_to, both in frames:
-        frame["q_value"] = q[start:start + len(frame)]
-        start += len(frame)
-        p_within = np.full(len(frame), np.nan)
-        direction = np.sign(frame.share_to - frame.share_from).to_numpy()
-        within = np.zeros(len(frame), dtype=bool)
-        candidates = np.flatnonzero(frame.q_value.to_numpy() <= alpha)
+    # every pair's rows together: one Fisher test, BH over all of them
+    col = {k: np.concatenate([part[k] for part in parts]) for k in parts[0]}
+    docs_from, docs_to, n_from, n_to = col["docs_from"], col["docs_to"], col["n_from"], col["n_to"]
+    col["share_from"], col["share_to"] = docs_from / n_from, docs_to / n_to
+    col["log_ratio"] = np.log2(((docs_to + 0.5) / (n_to + 1)) / ((docs_from + 0.5) / (n_from + 1)))
+    col["p_value"] = stats.fisher_test(docs_to, n_to, docs_from, n_from)
+    q = col["q_value"] = stats.bh_qvalues(col["p_value"])
+    direction = np.sign(col["share_to"] - col["share_from"])
+    p_within = np.full(len(q), np.nan)
+    within = np.zeros(len(q), dtype=bool)
+    start = 0
+    for part, (P, st, is_to, both) in zip(parts, pairs):
+        n = len(part["term"])
+        candidates = np.flatnonzero(q[start:start + n] <= alpha)
         if len(candidates) and both:
             G = _indicator(st, both)  # units × entries
             n_s = np.asarray(G.sum(axis=1)).ravel()
@@ -498,18 +502,18 @@ def emerging_fading(tokens: pd.DataFrame, entries: pd.DataFrame, turns: pd.DataF
             Pc = P[:, candidates]
             m1 = np.asarray((G @ Pc).todense())  # units × candidates: entries with the term
             a = np.asarray((G[:, is_to] @ Pc[is_to]).todense())  # … of the later cohort
-            for j, col in enumerate(candidates):
-                p_within[col] = stats.stratified_exact_test(a[:, j], n1_s, m1[:, j], n_s)
+            for j, c in enumerate(candidates):
+                i = start + c
+                p_within[i] = stats.stratified_exact_test(a[:, j], n1_s, m1[:, j], n_s)
                 _, _, delta, _ = stats.cmh_test(a[:, j], n1_s, m1[:, j], n_s)
-                within[col] = (p_within[col] < alpha) and np.sign(delta) == direction[col]
-        frame["p_within_unit"] = p_within
-        frame["within_unit"] = within
-        call = np.where(frame.q_value <= alpha,
-                        np.where(within, np.where(direction > 0, "emerging", "fading"), "unit effect"), "")
-        frame["call"] = call
-        frame["one_speaker"] = frame.top_speaker_share.fillna(0).to_numpy() >= one_speaker_share
-        out_frames.append(frame)
-    out = pd.concat(out_frames, ignore_index=True)
+                within[i] = (p_within[i] < alpha) and np.sign(delta) == direction[i]
+        start += n
+    col["p_within_unit"] = p_within
+    col["within_unit"] = within
+    col["call"] = np.where(q <= alpha, np.where(within, np.where(direction > 0, "emerging", "fading"), "unit effect"),
+                           "")
+    col["one_speaker"] = np.nan_to_num(col["top_speaker_share"], nan=0.0) >= one_speaker_share
+    out = pd.DataFrame(col)
     out = out.sort_values(["from_cohort", "q_value", "p_value", "term"], kind="stable").reset_index(drop=True)
     return out[EF_COLUMNS]
 
