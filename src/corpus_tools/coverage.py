@@ -48,21 +48,34 @@ def coverage_table(entries: pd.DataFrame, units: pd.DataFrame, tokens: pd.DataFr
     e = entries[entries.session_type.notna()].copy()
     e["unit_key"] = [(t if s == "unit" else "答疑讨论课") for s, t in zip(e.session_type, e.unit_title)]
     key = keyness(tokens, e.assign(unit_key=e.unit_key), by="unit_key")
+    key = key[(key.g2 > 0) & (key.p_g2 < 0.05)]
+    key_terms = {u: g.term.head(n_terms).tolist() for u, g in key.groupby("group", sort=False)}
+    # each table split by unit once (each row read once, not once per unit)
+    unit_of = dict(zip(e.entry_id, e.unit_key))
+
+    def by_unit(df: pd.DataFrame) -> dict:
+        u = df.entry_id.map(unit_of)
+        return {k: g for k, g in df[u.notna().to_numpy()].groupby(u[u.notna()].to_numpy(), sort=False)}
+
+    et_by = ({} if entry_topics is None or topics is None
+             else by_unit(entry_topics[entry_topics["rank"] == 1]))
+    askers_by = by_unit(askers[(askers.role == "trainee") & (askers.hospital_canonical != "")])
+    turns_by = by_unit(turns[turns.role == "instructor"])
+    empty = pd.Series(dtype=object)
     rows = []
     for unit, grp in e.groupby("unit_key", sort=False):
-        ids = set(grp.entry_id)
-        terms = key[(key.group == unit) & (key.g2 > 0) & (key.p_g2 < 0.05)].term.head(n_terms).tolist()
+        terms = key_terms.get(unit, [])
         topic_part = ""
         if entry_topics is not None and topics is not None:
-            et = entry_topics[(entry_topics["rank"] == 1) & entry_topics.entry_id.isin(ids)]
-            counts = et.topic_id.value_counts()
+            et = et_by.get(unit)
+            counts = et.topic_id.value_counts() if et is not None else empty
             topic_part = "；".join(f"{t} {topics.label[t]}（{n}）" for t, n in
                                   sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:3])
-        a = askers[askers.entry_id.isin(ids) & (askers.role == "trainee") & (askers.hospital_canonical != "")]
-        hosp = a.hospital_canonical.value_counts()
+        a = askers_by.get(unit)
+        hosp = a.hospital_canonical.value_counts() if a is not None else empty
         hospitals = "、".join(h for h, _ in sorted(hosp.items(), key=lambda kv: (-kv[1], kv[0]))[:3])
-        tt = turns[turns.entry_id.isin(ids) & (turns.role == "instructor")]
-        instr = tt.speaker.value_counts()
+        tt = turns_by.get(unit)
+        instr = tt.speaker.value_counts() if tt is not None else empty
         rows.append(dict(
             unit_title=unit,
             unit_nos="、".join(sorted({str(int(n)) for n in grp.unit_no.dropna()}, key=int)),

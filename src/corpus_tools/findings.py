@@ -118,13 +118,16 @@ def coverage_findings(curric: pd.DataFrame, entries: pd.DataFrame, given: bool |
     rows = []
     given = bool(curric.in_curriculum.notna().any()) if given is None else given
     e = entries.assign(_unit=unit_strata(entries).to_numpy())
-    ids_of = {(None if pd.isna(c) else int(c), s, None if pd.isna(n) else int(n)): set(g.entry_id)
-              for (c, s, n), g in e.groupby(["cohort", "session_type", "unit_no"], dropna=False)}
+    ids_of: dict[tuple, set] = {}  # (cohort, "unit", unit number) → entries
+    for i, c, s, n in zip(e.entry_id, e.cohort, e.session_type, e.unit_no):
+        if s == "unit":
+            ids_of.setdefault((None if pd.isna(c) else int(c), s, None if pd.isna(n) else int(n)), set()).add(i)
+    ids_of_cohort = {c: g.entry_id for c, g in e.groupby("cohort", sort=False)}
     for cohort, grp in curric.groupby("cohort", sort=True):
         units = grp[grp.session_type == "unit"]
         disc = grp[grp.session_type != "unit"]
         seen = units[units.n_entries > 0]
-        ids = e.entry_id[e.cohort == cohort]
+        ids = ids_of_cohort.get(cohort, ())
         text = (f"第{int(cohort)}期：{len(seen)} 个单元有问答入册（共 {int(seen.n_entries.sum())} 条）"
                 + (f"，另有答疑讨论课 {int(disc.n_entries.sum())} 条" if len(disc) and disc.n_entries.sum() else "")
                 + "。")
