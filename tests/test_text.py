@@ -205,3 +205,15 @@ def test_tokens_table_with_memos_is_the_same(booklet, tokenizer, toks):
     assert first.equals(toks) and tokens_table(booklet, tokenizer, memos=memos).equals(toks)
     with pytest.raises(ValueError, match="memos"):
         tokens_table(booklet, tokenizer, memos=memos[:3])
+
+
+def test_fast_tagger_sees_words_added_to_the_dictionary_later(tmp_path):
+    from corpus_tools.tagger import Tagger
+
+    tk = ChineseTokenizer(cache_dir=tmp_path)
+    tagger = Tagger(tk.posseg)
+    text = "我们的电子档案需要专人管理"
+    assert "电子档案" not in [w for w, _ in tagger.cut(text)]
+    tk.jieba.add_word("电子档案", freq=2000, tag="nz")  # jieba reads its dictionary afresh on every cut
+    assert ("电子档案", "nz") in tagger.cut(text)
+    assert tagger.cut(text) == _jieba_tags(tk.posseg, text)

@@ -230,10 +230,18 @@ class Tagger:
     loaded into its tag table first, as jieba does)."""
 
     def __init__(self, posseg) -> None:
+        self._posseg = posseg
+        self._refresh()
+
+    def _refresh(self) -> None:
+        """Take the dictionary as it is now (jieba reads it afresh on every cut; words added since the last cut,
+        which change its total or add tags, are seen here too)."""
+        posseg = self._posseg
         posseg.makesure_userdict_loaded()
         tk = posseg.tokenizer
         tk.check_initialized()
         self.freq: dict[str, int] = tk.FREQ
+        self._total = tk.total
         self.logtotal = log(tk.total)
         self.tags: dict[str, str] = posseg.word_tag_tab
         self._weights: dict = {}
@@ -241,6 +249,9 @@ class Tagger:
     def cut(self, sentence: str, memo: dict[str, list[tuple[str, str]]] | None = None) -> list[tuple[str, str]]:
         """Words and tags of ``sentence`` in order, whitespace and punctuation included (as jieba). ``memo``
         (optional) keeps and reuses the HMM result of each unknown run of characters."""
+        tk = self._posseg.tokenizer
+        if tk.total != self._total or tk.user_word_tag_tab or tk.FREQ is not self.freq:
+            self._refresh()
         out: list[tuple[str, str]] = []
         for blk in _re_han_internal.split(sentence):
             if _re_han_internal.match(blk):

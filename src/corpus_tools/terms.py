@@ -27,6 +27,11 @@ The accepted terms are handed to :func:`corpus_tools.text.with_terms`, which add
 curated dictionary and re-segments: a new booklet benefits the same way, with no hand-made list. The
 ``discovered_terms`` table is for an analyst to review and promote terms into ``resources/domain_dict.txt``.
 
+**Cost** (:func:`build_tokens`): every text is segmented and tagged twice, as before discovery and after, exactly
+as two fresh jieba runs would (the new words can change the route anywhere, and so can the dictionary's larger
+total); the second run reuses each text's HMM tags of unknown character runs from the first (they do not depend
+on the dictionary). Discovery itself counts and joins word pairs on integer codes with numpy (:class:`WordStream`).
+
 **Distinctive terms** (:func:`distinctive_terms`): each group's terms against the rest (G² and log ratio, from
 :func:`corpus_tools.trends.keyness`), positive keyness only — for word clouds, which otherwise show 系统, 数据 and
 厂商 in every group.

@@ -3,8 +3,9 @@ terms, part-of-speech tags, content words by rule, concepts from a synonyms file
 
 The tokenizer is a small object built once with everything it needs (scikit-learn style: parameters in the
 constructor, no global state): its own ``jieba.Tokenizer`` instance (the global jieba dictionary is never touched),
-tagged by ``jieba.posseg.POSTokenizer`` on that same instance, a cache file in a project cache folder (not a shared
-``/tmp`` file), and jieba's start-up chatter silenced.
+tagged by ``jieba.posseg.POSTokenizer`` on that same instance (its ``cut`` run by :mod:`corpus_tools.tagger`, an
+exact and faster re-implementation), a cache file in a project cache folder (not a shared ``/tmp`` file), and
+jieba's start-up chatter silenced.
 
 **Content words, by rule** (:func:`is_content_pos` and :meth:`ChineseTokenizer.is_content`). A word is content when
 it is a term of the domain dictionary, the synonyms file or term discovery (whatever jieba tags it), or when
