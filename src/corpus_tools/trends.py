@@ -72,16 +72,24 @@ def term_frequencies(tokens: pd.DataFrame, entries: pd.DataFrame, by: str = "coh
     """One row per (group, term): ``count``, ``per_10k`` (per 10,000 tokens of the group), ``doc_freq`` (entries of
     the group using the term), ``n_docs`` (entries in the group), ``doc_share``. Sorted by group, then count.
     Description only: see :func:`keyness_entries` and :func:`emerging_fading` for tests."""
-    t = with_groups(content_tokens(tokens), entries, by)
-    t = t[t[by].notna()]
-    totals = t.groupby(by).size().rename("group_tokens")
     e = entry_units(entries) if by == "unit" else entries
-    n_docs = e.groupby(by).entry_id.nunique().rename("n_docs")
-    f = t.groupby([by, column]).agg(count=(column, "size"), doc_freq=("entry_id", "nunique")).reset_index()
-    f = f.merge(totals, on=by).merge(n_docs, on=by)
+    t = content_tokens(tokens)
+    # each token's group as an integer code (the tokens table is not widened by a column of group labels)
+    g_of_entry, groups = pd.factorize(e[by])  # −1: no group
+    row = pd.Index(e.entry_id).get_indexer(t.entry_id)
+    g = np.where(row >= 0, g_of_entry[row], -1)
+    on = g >= 0
+    t = pd.DataFrame({"g": g[on], "term": t[column][on].array, "entry_id": t.entry_id[on].array})
+    totals = np.bincount(t.g.to_numpy(), minlength=len(groups)).astype(np.int64)  # tokens per group
+    n_docs = e.entry_id.groupby(g_of_entry).nunique()
+    f = t.groupby(["g", "term"]).agg(count=("term", "size"), doc_freq=("entry_id", "nunique")).reset_index()
+    code = f.g.to_numpy()
+    f.insert(0, "group", groups.take(code))
+    f["group_tokens"] = totals[code]
+    f["n_docs"] = n_docs.reindex(code).to_numpy().astype(np.int64)
     f["per_10k"] = f["count"] / f["group_tokens"] * 10_000
     f["doc_share"] = f["doc_freq"] / f["n_docs"]
-    f = f[f["count"] >= min_count].rename(columns={column: "term", by: "group"})
+    f = f[f["count"] >= min_count]
     f = f.sort_values(["group", "count", "term"], ascending=[True, False, True], kind="stable")
     return f[["group", "term", "count", "per_10k", "doc_freq", "n_docs", "doc_share", "group_tokens"]].reset_index(
         drop=True)
