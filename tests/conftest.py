@@ -34,8 +34,11 @@ def browser():
 
 @pytest.fixture(scope="session")
 def cache_dir(tmp_path_factory):
-    """The result cache of the session's run (empty at the start of the session)."""
-    return tmp_path_factory.mktemp("cache")
+    """The result cache of the session's run (empty at the start of the session); laid out as the user's cache
+    is, ``$CORPUS_TOOLS_CACHE/results``, so a kernel given ``CORPUS_TOOLS_CACHE=cache_dir.parent`` shares it."""
+    d = tmp_path_factory.mktemp("cache") / "results"
+    d.mkdir()
+    return d
 
 
 @pytest.fixture(scope="session")

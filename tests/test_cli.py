@@ -162,7 +162,7 @@ def test_every_option_is_documented_with_its_default():
     for option in ("--curriculum", "--codes", "--fresh", "--dpi", "--figure-size", "--max-size", "--pdf",
                    "--debug"):
         assert option in sub.choices["run"].format_help()
-    assert "(default: 200)" in " ".join(sub.choices["run"].format_help().split())
+    assert "(default: 150)" in " ".join(sub.choices["run"].format_help().split())
 
 
 def test_kwic_help_explains_the_output():
