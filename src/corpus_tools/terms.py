@@ -419,18 +419,21 @@ def distinctive_terms(tokens: pd.DataFrame, entries: pd.DataFrame, by: str, grou
     p_g2, log_ratio, weight`` with only positively key terms (log ratio > 0, p of G² < ``max_p``), at most ``n``
     per group, by G² (ties by term). ``weight`` = G², the size of a word in a cloud. ``tokens`` is an analysis
     view (:func:`corpus_tools.text.analysis_tokens`); ``group`` restricts to one group."""
-    from .trends import entry_units, keyness
+    from .trends import _keyness_cells, entry_units
 
     cols = ["group", "term", "count", "count_rest", "g2", "p_g2", "log_ratio", "weight"]
     e = entry_units(entries) if by == "unit" else entries
     if e[by].nunique() < 2:  # one group: there is no rest to compare with
         return pd.DataFrame(columns=cols)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        k = keyness(tokens, entries, by, min_freq=min_freq, min_docs=min_docs)
-    if k.empty:
+    with np.errstate(divide="ignore", invalid="ignore"):  # the cells of keyness a group uses (absences are not key)
+        cells = _keyness_cells(tokens, entries, by, min_freq, min_docs, "token", absent=False)
+    if cells is None or len(cells["term"]) == 0:
         return pd.DataFrame(columns=cols)
-    k = k[(k.log_ratio > 0) & (k.g2 > 0) & (k.p_g2 < max_p) & (k["count"] > 0)
-          & np.isfinite(k.log_ratio.astype(float)) & np.isfinite(k.g2.astype(float))]
+    lr, g2 = cells["log_ratio"].astype(float), cells["g2"].astype(float)
+    rows = np.flatnonzero((lr > 0) & (g2 > 0) & (cells["p_g2"] < max_p) & (cells["count"] > 0) & np.isfinite(lr)
+                          & np.isfinite(g2))
+    # the table of those rows only (typed from one row when there are none)
+    k = pd.DataFrame({c: v[rows if len(rows) else [0]] for c, v in cells.items()}).iloc[:len(rows)]
     if group is not None:
         k = k[k.group.astype(str) == str(group)]
     k = k.sort_values(["group", "g2", "term"], ascending=[True, False, True], kind="stable")

@@ -89,10 +89,9 @@ def term_frequencies(tokens: pd.DataFrame, entries: pd.DataFrame, by: str = "coh
     f["n_docs"] = n_docs.reindex(code).to_numpy().astype(np.int64)
     f["per_10k"] = f["count"] / f["group_tokens"] * 10_000
     f["doc_share"] = f["doc_freq"] / f["n_docs"]
-    f = f[f["count"] >= min_count]
-    f = f.sort_values(["group", "count", "term"], ascending=[True, False, True], kind="stable")
-    return f[["group", "term", "count", "per_10k", "doc_freq", "n_docs", "doc_share", "group_tokens"]].reset_index(
-        drop=True)
+    f = f[f["count"] >= min_count][["group", "term", "count", "per_10k", "doc_freq", "n_docs", "doc_share",
+                                     "group_tokens"]]
+    return _sorted(f, ["group", "count", "term"], ascending=[True, False, True])
 
 
 # ---------------------------------------------------------------- token-level statistics (descriptive)
@@ -189,6 +188,15 @@ def _indicator(labels: np.ndarray, values) -> sparse.csr_matrix:
                              shape=(len(lab), len(labels)))
 
 
+def _sorted(df: pd.DataFrame, by: list[str], ascending=True) -> pd.DataFrame:
+    """``df.sort_values(by, ascending, kind="stable").reset_index(drop=True)`` with one copy of the table instead
+    of three (the order is found on the key columns alone)."""
+    order = df[by].sort_values(by, ascending=ascending, kind="stable").index
+    out = df.take(order)
+    out.index = pd.RangeIndex(len(out))
+    return out
+
+
 def _cells(m: sparse.spmatrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The non-zero cells of ``m`` in row-major order: ``(rows, cols, values)``."""
     m = sparse.csr_matrix(m)
@@ -244,13 +252,27 @@ def keyness(tokens: pd.DataFrame, entries: pd.DataFrame, by: str = "cohort", min
     Sparse: the groups × terms table is never made dense. A term a group does not use has G² fixed by the
     group's token count and the term's total, so those cells are evaluated once per (group size, term total)
     and only the significant ones become rows."""
+    cols = ["group", "term", "count", "count_rest", "group_tokens", "rest_tokens", "doc_freq", "g2", "p_g2", "chi2",
+            "yates", "p_chi2", "log_ratio"]
+    cells = _keyness_cells(tokens, entries, by, min_freq, min_docs, column)
+    if cells is None:
+        return pd.DataFrame(columns=cols)
+    out = pd.DataFrame(cells, columns=cols)
+    keep = (out["count"] > 0) | (out.p_g2 < 0.05)  # every cell chosen (no copy when all are)
+    if not keep.all():
+        out = out[keep]
+    return _sorted(out, ["group", "g2", "term"], ascending=[True, False, True])
+
+
+def _keyness_cells(tokens: pd.DataFrame, entries: pd.DataFrame, by: str, min_freq: int, min_docs: int,
+                   column: str, absent: bool = True) -> dict[str, np.ndarray] | None:
+    """The columns of :func:`keyness` (arrays, cells in group-then-term order, unsorted): every cell a group uses
+    and, with ``absent``, the significant absences. None when there is no term at all."""
     e = entries[entries[by].notna()] if by != "unit" else entries
     keys = _group_keys(e, by).dropna()
     C, terms = _count_matrix(content_tokens(tokens), keys.index, column)
-    cols = ["group", "term", "count", "count_rest", "group_tokens", "rest_tokens", "doc_freq", "g2", "p_g2", "chi2",
-            "yates", "p_chi2", "log_ratio"]
     if C.shape[1] == 0:
-        return pd.DataFrame(columns=cols)
+        return None
     groups = sorted(keys.unique())
     G = _indicator(keys.to_numpy(), groups)
     counts = (G @ C).tocsr()  # groups × terms (sparse)
@@ -270,7 +292,7 @@ def keyness(tokens: pd.DataFrame, entries: pd.DataFrame, by: str = "cohort", min
     n_val, n_cls = _classes(total_n)
     s0, n0 = s_val[:, None], n_val[None, :]
     g2_0 = g2_array(np.zeros((len(s_val), len(n_val))), n0, s0, (total - s0) - n0)
-    z_g, z_t = _zero_cells(nz_g, nz_t, (n_g, n_t), s_cls, n_cls, _pvalue(g2_0) < 0.05)
+    z_g, z_t = _zero_cells(nz_g, nz_t, (n_g, n_t), s_cls, n_cls, (_pvalue(g2_0) < 0.05) & absent)
     gi, ti = np.concatenate([nz_g, z_g]), np.concatenate([nz_t, z_t])
     order = _row_major(gi, ti, n_t)
     gi, ti = gi[order], ti[order]
@@ -283,13 +305,9 @@ def keyness(tokens: pd.DataFrame, entries: pd.DataFrame, by: str = "cohort", min
     g2 = g2_array(a, b, c, d)
     x2, yates = chi_square_array(a, b, c, d)
     lr = _log_ratio_array(a, b, sz, total - sz)
-    out = pd.DataFrame(dict(group=np.array(groups, dtype=object)[gi], term=terms[ti], count=a, count_rest=b,
-                            group_tokens=sz, rest_tokens=total - sz, doc_freq=doc_freq,
-                            g2=np.where(lr >= 0, g2, -g2), p_g2=_pvalue(g2), chi2=x2, yates=yates,
-                            p_chi2=_pvalue(x2), log_ratio=lr))
-    out = out[(out["count"] > 0) | (out.p_g2 < 0.05)]
-    return out.sort_values(["group", "g2", "term"], ascending=[True, False, True], kind="stable").reset_index(
-        drop=True)[cols]
+    return dict(group=np.array(groups, dtype=object)[gi], term=terms[ti], count=a, count_rest=b, group_tokens=sz,
+                rest_tokens=total - sz, doc_freq=doc_freq, g2=np.where(lr >= 0, g2, -g2), p_g2=_pvalue(g2), chi2=x2,
+                yates=yates, p_chi2=_pvalue(x2), log_ratio=lr)
 
 
 def keyness_entries(tokens: pd.DataFrame, entries: pd.DataFrame, by: str = "cohort", min_docs: int = 3,
@@ -353,11 +371,13 @@ def keyness_entries(tokens: pd.DataFrame, entries: pd.DataFrame, by: str = "coho
     lr = np.log2(((dg + 0.5) / (ng + 1)) / ((dr + 0.5) / (nr + 1)))
     out = pd.DataFrame(dict(group=np.array(groups, dtype=object)[gi], term=terms[ti], docs_group=dg, n_group=ng,
                             docs_rest=dr, n_rest=nr, share_group=dg / ng, share_rest=dr / np.maximum(nr, 1),
-                            log_ratio=lr, p_value=p, q_value=q))
-    out["key"] = np.where(out.q_value <= alpha, np.where(out.log_ratio > 0, "over", "under"), "")
+                            log_ratio=lr, p_value=p, q_value=q,
+                            key=np.where(q <= alpha, np.where(lr > 0, "over", "under"), "")), columns=cols)
     if not all_pairs:  # ``all_pairs``: every (group, term) row, e.g. to see what one of two booklets lacks
-        out = out[(out.docs_group > 0) | (out.key != "")]
-    out = out.sort_values(["group", "q_value", "term"], kind="stable").reset_index(drop=True)[cols]
+        keep = (out.docs_group > 0) | (out.key != "")  # every cell chosen above (no copy when all are)
+        if not keep.all():
+            out = out[keep]
+    out = _sorted(out, ["group", "q_value", "term"])
     out.attrs["n_tests"] = n_g * n_t
     return out
 
