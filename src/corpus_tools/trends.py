@@ -160,9 +160,10 @@ def _token_codes(tokens: pd.DataFrame, entry_ids, column: str = "token"):
     """For the tokens of the entries ``entry_ids``: each one's row (position of its entry in ``entry_ids``), its
     term's index, and the terms (sorted)."""
     ids = pd.Index(pd.Series(entry_ids).astype("int64"))
-    t = tokens[tokens.entry_id.isin(ids)]
-    rows = ids.get_indexer(t.entry_id.astype("int64"))
-    cols, terms = pd.factorize(t[column].astype(object).to_numpy(), sort=True)
+    m = tokens.entry_id.isin(ids).to_numpy()
+    every = bool(m.all())  # the usual case: no copy of the tokens table, not even of one column
+    rows = ids.get_indexer((tokens.entry_id if every else tokens.entry_id[m]).astype("int64"))
+    cols, terms = pd.factorize(tokens[column] if every else tokens[column][m], sort=True)
     return rows.astype(np.int64), cols.astype(np.int64), np.asarray(terms, dtype=object)
 
 
@@ -395,14 +396,25 @@ def unit_strata(entries: pd.DataFrame) -> pd.Series:
     return pd.Series(lab, index=entries.entry_id.astype("int64").to_numpy())
 
 
-def _speakers(tokens: pd.DataFrame, turns: pd.DataFrame | None) -> pd.Series:
-    """Speaker of each token (titles, turn 0, are the editor's: "（标题）"); empty without turns."""
+TITLE_SPEAKER = "（标题）"  # the speaker of a title (turn 0, the editor's) or of a turn the turns table lacks
+
+
+def _speaker_codes(tokens: pd.DataFrame, turns: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray]:
+    """Speaker of each token as a code into the speakers' names (sorted, so codes order as names do): the first
+    row of its (entry, turn) in ``turns``, "（标题）" where there is none (titles) or it names nobody. Without
+    turns every token's speaker is ""."""
     if turns is None:
-        return pd.Series("", index=tokens.index)
+        return np.zeros(len(tokens), dtype=np.int64), np.array([""], dtype=object)
     key = ["entry_id", "turn_no"]
     who = turns[key + ["speaker"]].astype({"entry_id": "int64", "turn_no": "int64", "speaker": object})
-    m = tokens[key].astype("int64").merge(who.drop_duplicates(key), on=key, how="left")
-    return pd.Series(m.speaker.fillna("（标题）").to_numpy(), index=tokens.index)
+    who = who.drop_duplicates(key)
+    names = np.asarray(who.speaker.fillna(TITLE_SPEAKER).to_numpy(), dtype=object)
+    codes, uniq = pd.factorize(np.append(names, TITLE_SPEAKER), sort=True)
+    turn_code, title = codes[:-1], codes[-1]
+    span = int(max(who.turn_no.max(), tokens.turn_no.max())) + 1 if len(who) and len(tokens) else 1
+    at = pd.Index(who.entry_id.to_numpy() * span + who.turn_no.to_numpy()).get_indexer(
+        tokens.entry_id.astype("int64").to_numpy() * span + tokens.turn_no.astype("int64").to_numpy())
+    return np.where(at >= 0, turn_code[at], title).astype(np.int64), np.asarray(uniq, dtype=object)
 
 
 EF_COLUMNS = ["from_cohort", "to_cohort", "term", "docs_from", "n_from", "docs_to", "n_to", "share_from",
@@ -432,8 +444,10 @@ def emerging_fading(tokens: pd.DataFrame, entries: pd.DataFrame, turns: pd.DataF
     cohort_of = pd.Series(e.cohort.astype("int64").to_numpy(), index=e.entry_id.astype("int64").to_numpy())
     strata = unit_strata(e)
     t = content_tokens(tokens)
-    t = t[t.entry_id.isin(cohort_of.index)]
-    speakers = _speakers(t, turns)
+    in_cohort = t.entry_id.isin(cohort_of.index).to_numpy()
+    if not in_cohort.all():
+        t = t[in_cohort]
+    sp_codes, sp_names = _speaker_codes(t, turns)
     cohorts = sorted(cohort_of.unique())
     # once for all pairs (each token then belongs to at most two pairs): entries × terms counts, each token's
     # entry row, term and speaker, the tokens ordered by cohort
@@ -441,8 +455,6 @@ def emerging_fading(tokens: pd.DataFrame, entries: pd.DataFrame, turns: pd.DataF
     C_all = _counts(tok_rows, tok_terms, len(cohort_of), len(terms_all))
     coh_row = cohort_of.to_numpy()
     tok_per_row = np.bincount(tok_rows, minlength=len(coh_row))
-    sp_codes, sp_names = pd.factorize(speakers.to_numpy(dtype=object), sort=True)
-    sp_names = np.asarray(sp_names, dtype=object)
     tok_order = np.argsort(coh_row[tok_rows], kind="stable")
     tok_bounds = np.searchsorted(coh_row[tok_rows][tok_order], cohorts + [np.inf], side="left")
     tok_slice = {c: tok_order[tok_bounds[i]:tok_bounds[i + 1]] for i, c in enumerate(cohorts)}
