@@ -104,7 +104,8 @@ def question_texts(entries: pd.DataFrame, turns: pd.DataFrame) -> pd.Series:
 
 def _unit_of(entries: pd.DataFrame) -> pd.Series:
     return pd.Series([t if s == "unit" and isinstance(t, str) and t else DISCUSSION
-                      for s, t in zip(entries.session_type, entries.unit_title)],
+                      for s, t in zip(entries.session_type.to_numpy(dtype=object),
+                                      entries.unit_title.to_numpy(dtype=object))],
                      index=entries.entry_id.astype("int64").to_numpy())
 
 
@@ -219,7 +220,7 @@ def _token_docs(tokens: pd.DataFrame | None, turns: pd.DataFrame, ids: np.ndarra
     t = t[(t.turn_no.astype("int64") == 0).to_numpy() | keys.isin(qkeys)]
     # each entry's words in table order: one pass over the column, split by entry
     eid = t.entry_id.astype("int64").to_numpy()
-    words = np.array([str(x) for x in t[column]] + [""], dtype=object)[:-1]
+    words = np.array([str(x) for x in t[column].to_numpy(dtype=object)] + [""], dtype=object)[:-1]
     order = np.argsort(eid, kind="stable")
     uniq, start = np.unique(eid[order], return_index=True)
     pieces = np.split(words[order], start[1:]) if len(uniq) else []
