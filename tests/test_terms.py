@@ -197,3 +197,8 @@ def test_pair_counts_and_scores_agree_with_score_pairs(booklet, booklet_terms):
     assert [(c[1], c[2]) for c in cands] == list(zip(ok["first"], ok["second"]))
     assert [c[0] for c in cands] == list(ok.z) and [c[5] for c in cands] == list(ok["lambda"])
     assert [c[6][0] for c in cands] == list(ok["count"])
+    # a threshold exactly at one pair's z keeps that pair (the numpy pre-filter must not drop it)
+    edge = float(table.z[table["count"] >= 2].iloc[7])
+    kept = {(c[1], c[2]) for c in _candidates(s, 2, edge)}
+    want = table[(table["count"] >= 2) & (table.z >= edge)]
+    assert kept == set(zip(want["first"], want["second"])) and len(kept) > 0

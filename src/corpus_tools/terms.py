@@ -231,18 +231,27 @@ def _candidates(s: WordStream, min_count: int, min_z: float) -> list[tuple]:
         return []
     v = len(s.words)
     a, b = s.w[k], s.w[k + 1]
-    keys, inv, counts = np.unique(a * v + b, return_inverse=True, return_counts=True)
+    inv, keys = pd.factorize(a * v + b)  # hashing, not sorting: the order of the pairs does not matter here
+    counts = np.bincount(inv, minlength=len(keys))
     first = np.bincount(a, minlength=v)
     second = np.bincount(b, minlength=v)
     nominal = np.array([t in NOMINAL_POS for t in s.tags], dtype=bool)
     k3 = k[k + 2 < m]
     obj = np.zeros(len(k), dtype=np.int64)
     obj[: len(k3)] = (s.run[k3 + 2] == s.run[k3]) & nominal[s.p[k3 + 2]]  # k is ascending: k3 is its head
-    objects = np.bincount(inv.ravel(), weights=obj, minlength=len(keys))
+    objects = np.bincount(inv, weights=obj, minlength=len(keys))
     n = len(k)
+    # z in numpy first, to leave out the pairs far below min_z; the ones kept are computed again in Python
+    # floats exactly as score_pairs does (numpy's log may differ from math.log in the last bit)
+    j = np.flatnonzero(counts >= min_count)
+    ca, cb = keys[j] // v, keys[j] % v
+    n11 = counts[j]
+    cells = [x + 0.5 for x in (n11, first[ca] - n11, second[cb] - n11, n - first[ca] - second[cb] + n11)]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.log(cells[0] * cells[3] / (cells[1] * cells[2])) / np.sqrt(sum(1 / c for c in cells))
+    near = ~(z < min_z - 1e-6 * max(1.0, abs(min_z)))
     out = []
-    for j in np.flatnonzero(counts >= min_count).tolist():
-        ca, cb = divmod(int(keys[j]), v)
+    for j, ca, cb in zip(j[near].tolist(), ca[near].tolist(), cb[near].tolist()):
         n11 = int(counts[j])
         n12, n21 = int(first[ca]) - n11, int(second[cb]) - n11
         n22 = n - n11 - n12 - n21
@@ -291,8 +300,8 @@ def discover_terms(tokenizer: ChineseTokenizer, texts: list[str], entry_ids: lis
     found: dict[str, dict] = {}
     for rnd in range(1, rounds + 1):
         # each word's tag: the tag of its first occurrence in the stream
-        uniq, first_at = np.unique(s.w, return_index=True)
-        first_tag = dict(zip(uniq.tolist(), s.p[first_at].tolist()))
+        first_at = ~pd.Series(s.w).duplicated(keep="first").to_numpy()
+        first_tag = dict(zip(s.w[first_at].tolist(), s.p[first_at].tolist()))
         accept: dict[tuple[int, int], str] = {}
         for z, first, second, ca, cb, lam, cells, object_share in _candidates(s, min_count, min_z):
             term = first + second
