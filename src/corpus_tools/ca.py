@@ -97,12 +97,16 @@ def term_group_table(tokens: pd.DataFrame, groups: pd.Series, n_terms: int = 60,
     """Terms × groups counts for CA: the ``n_terms`` most frequent terms of ``tokens`` (an analysis view) used in
     at least ``min_docs`` entries (ties by term), counted per group (``groups``: entry_id → group)."""
     g = groups.dropna()
-    t = tokens[tokens.entry_id.astype(int).isin(g.index)]
-    t = t.assign(group=g.reindex(t.entry_id.astype(int)).to_numpy())
-    stats = t.groupby("token").agg(n=("token", "size"), docs=("entry_id", "nunique"))
+    eid = tokens.entry_id.astype(int)
+    m = eid.isin(g.index).to_numpy()
+    t = pd.DataFrame({"entry_id": eid[m].to_numpy(), "token": tokens.token[m].array})  # the two columns needed
+    n = t.token.value_counts()  # uses of each term
+    docs = t.drop_duplicates(["token", "entry_id"]).token.value_counts()  # entries using it
+    stats = pd.DataFrame({"n": n, "docs": docs.reindex(n.index)}).rename_axis("token")
     stats = stats[stats.docs >= min_docs].reset_index()
     top = stats.sort_values(["n", "token"], ascending=[False, True], kind="stable").token.head(n_terms)
     t = t[t.token.isin(set(top))]
+    t = t.assign(group=g.reindex(t.entry_id).to_numpy())
     table = pd.crosstab(t.token.astype(str), t.group)
     return table.loc[[str(x) for x in top if str(x) in table.index]]
 
