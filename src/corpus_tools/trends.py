@@ -40,12 +40,18 @@ def content_tokens(tokens: pd.DataFrame) -> pd.DataFrame:
     """The tokens that count as words here: content words that are not names when the table marks them
     (``is_content`` / ``is_name`` of :func:`corpus_tools.text.tokens_table`); the table as it is otherwise (an
     older or already filtered table, e.g. :func:`corpus_tools.text.analysis_tokens`)."""
-    keep = pd.Series(True, index=tokens.index)
-    if "is_content" in tokens:
-        keep &= tokens.is_content.fillna(False).astype(bool)
-    if "is_name" in tokens:
-        keep &= ~tokens.is_name.fillna(False).astype(bool)
+    keep = content_mask(tokens)
     return tokens if bool(keep.all()) else tokens[keep]
+
+
+def content_mask(tokens: pd.DataFrame) -> np.ndarray:
+    """The rows of :func:`content_tokens` as a bool array (to select columns without copying the table)."""
+    keep = np.ones(len(tokens), dtype=bool)
+    if "is_content" in tokens:
+        keep &= tokens.is_content.fillna(False).astype(bool).to_numpy()
+    if "is_name" in tokens:
+        keep &= ~tokens.is_name.fillna(False).astype(bool).to_numpy()
+    return keep
 
 
 def entry_units(entries: pd.DataFrame) -> pd.DataFrame:

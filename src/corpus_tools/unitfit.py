@@ -211,16 +211,15 @@ def _token_docs(tokens: pd.DataFrame | None, turns: pd.DataFrame, ids: np.ndarra
     """Content words (not names) of each entry's title (turn 0) and question turns, in the ``column`` view."""
     if tokens is None:
         raise ValueError("representations 'token', 'concept' and 'lsa' need the tokens table")
-    from .trends import content_tokens
+    from .trends import content_mask
 
-    t = content_tokens(tokens)
     isq = turns.is_question.fillna(False).astype(bool)
     qkeys = pd.MultiIndex.from_arrays([turns.entry_id[isq].astype("int64"), turns.turn_no[isq].astype("int64")])
-    keys = pd.MultiIndex.from_arrays([t.entry_id.astype("int64"), t.turn_no.astype("int64")])
-    t = t[(t.turn_no.astype("int64") == 0).to_numpy() | keys.isin(qkeys)]
-    # each entry's words in table order: one pass over the column, split by entry
-    eid = t.entry_id.astype("int64").to_numpy()
-    words = np.array([str(x) for x in t[column].to_numpy(dtype=object)] + [""], dtype=object)[:-1]
+    keys = pd.MultiIndex.from_arrays([tokens.entry_id.astype("int64"), tokens.turn_no.astype("int64")])
+    # content words of titles and question turns: a mask, then the two columns needed (no copy of the table)
+    m = content_mask(tokens) & ((tokens.turn_no.astype("int64") == 0).to_numpy() | keys.isin(qkeys))
+    eid = tokens.entry_id[m].astype("int64").to_numpy()
+    words = np.array([str(x) for x in tokens[column][m].to_numpy(dtype=object)] + [""], dtype=object)[:-1]
     order = np.argsort(eid, kind="stable")
     uniq, start = np.unique(eid[order], return_index=True)
     pieces = np.split(words[order], start[1:]) if len(uniq) else []
