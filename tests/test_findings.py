@@ -146,3 +146,20 @@ def test_booklet_keyness_finding(booklet_findings):
     row = f[(f.kind == "keyness") & f.text.str.contains("栏目“系统集成”")].iloc[0]
     # 集成平台 occurs in 10 of the 12 entries of 系统集成 (entries 22–32 region) and in none elsewhere
     assert "集成平台（10/12 条，其余 0/56）" in row.text and row.q_value < 0.001
+
+
+def test_term_entries_index_answers_as_a_scan_of_the_tokens():
+    """The term → entries index the findings use: entries 1–24 are cohort 1, 25–58 cohort 2 (规划 25–32, 运维
+    33–40, 安全 41–48, 标准 49–58); 中台 is in the last four entries of each shared unit of cohort 2, 评价 in
+    entries 30, 31, 32."""
+    _, tokens, _ = _synthetic()
+    index = findings.TermEntries(tokens)
+    assert index("中台", range(25, 33)) == [29, 30, 31, 32]
+    assert index("中台", range(1, 59)) == [29, 30, 31, 32, 37, 38, 39, 40, 45, 46, 47, 48]
+    assert index("评价", {30, 31, 32, 33}) == [30, 31, 32]
+    assert index("标准化", range(1, 25)) == []  # cohort 1 never uses it
+    assert index("没有这个词", range(1, 59)) == []
+    # the same as reading the whole table for each term
+    for term in ("中台", "评价", "云计算", "医院"):
+        scan = sorted({int(e) for e in tokens.entry_id[tokens.token == term] if 20 <= e <= 40})
+        assert index(term, range(20, 41)) == scan
