@@ -90,6 +90,28 @@ def test_code_entries_match_tokens_and_concepts():
     assert coded["原话"].tolist() == [False, False, False, True]
 
 
+def test_code_entries_agree_with_each_entrys_eval():
+    """code_entries evaluates every expression on all entries at once; each cell must be what the expression's
+    eval says for that entry's words and text (nested NOT / AND / OR, words as tokens or concepts, text: terms,
+    an entry listed twice, an entry without tokens)."""
+    codes = parse_codebook("甲: 等保 AND NOT (科研 OR 教学)\n乙: NOT 等保 OR (安全 AND text:漏洞)\n"
+                           "丙: NOT NOT 信息部门\n丁: (A OR B) AND (C OR NOT D)\n")
+    tokens = pd.DataFrame({"entry_id": [1, 1, 2, 2, 3, 4, 4, 5, 5, 5],
+                           "token": ["等保", "科研", "等保", "安全", "信息科", "A", "D", "B", "C", "教学"],
+                           "concept": ["等保", "科研", "等保", "安全", "信息部门", "A", "D", "B", "C", "教学"]})
+    texts = {2: "发现漏洞", 3: "漏洞", 6: "无"}
+    ids = [1, 2, 3, 4, 5, 6, 2]
+    coded = code_entries(codes, tokens, ids, texts)
+    for i, e in enumerate(ids):
+        words = set(tokens.token[tokens.entry_id == e]) | set(tokens.concept[tokens.entry_id == e])
+        for c in codes:
+            assert coded.iloc[i][c.name] == c.tree.eval(frozenset(words), texts.get(e, "")), (e, c.name)
+    # by hand: entry 2 (等保, 安全, text 漏洞) is 甲 and 乙; entry 4 (A, D) is not 丁, entry 5 (B, C) is
+    assert coded.iloc[1][["甲", "乙"]].tolist() == [True, True]
+    assert coded.iloc[3]["丁"] == False and coded.iloc[4]["丁"] == True  # noqa: E712
+    assert coded.iloc[2]["丙"] == True and coded.iloc[5]["乙"] == True  # noqa: E712  (6: no 等保)
+
+
 def test_crosstab_residuals_by_hand():
     # 4 entries in group A (3 coded), 4 in B (1 coded): O=3, E=4·4/8=2, var = 2·(1-4/8)·(1-4/8) = 0.5
     coded = pd.DataFrame({"c": [True, True, True, False, True, False, False, False]},
