@@ -399,10 +399,13 @@ def _texts_in_order(booklet) -> tuple[list[str], np.ndarray, np.ndarray]:
 
 
 def _strings(values: list[str], codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
-    """``values[codes]`` as a pandas ``string`` array (Arrow-backed), without a Python object per row."""
-    import pyarrow as pa
+    """``values[codes]`` as a pandas ``string`` array: Arrow-backed (pandas ≥ 3) without a Python object per row,
+    else (Python-backed strings) the distinct values shared by reference."""
+    if getattr(pd.api.types.pandas_dtype("string"), "storage", None) == "pyarrow":
+        import pyarrow as pa
 
-    return pd.array(pa.array(values, type=pa.large_string()).take(pa.array(codes)), dtype="string")
+        return pd.array(pa.array(values, type=pa.large_string()).take(pa.array(codes)), dtype="string")
+    return pd.array(np.array(values, dtype=object)[codes], dtype="string")
 
 
 def _assemble(tokenizer: ChineseTokenizer, mapping: dict[str, str], pair_ids: dict[tuple[str, str], int],
