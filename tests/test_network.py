@@ -101,3 +101,26 @@ def test_gexf_and_graphml_round_trip(nets, tmp_path):
         assert H.number_of_nodes() == G.number_of_nodes() and H.number_of_edges() == G.number_of_edges()
     assert gexf.nodes["薛万国"]["type"] == "instructor"
     assert graphml.nodes["薛万国"]["label"] == "薛万国"
+
+
+def test_term_cooccurrence_by_hand():
+    """Five turns: (1,1) 云 数据 医院, (1,2) 云 数据, (2,1) 云 医院, (2,2) 数据 数据, (3,1) 其他. Turns using each
+    term: 云 3, 数据 3, 医院 2, 其他 1; pairs (same turn): 云–数据 2, 云–医院 2, 医院–数据 1."""
+    import math
+
+    import pandas as pd
+
+    rows = [(1, 1, "云"), (1, 1, "数据"), (1, 1, "医院"), (1, 2, "云"), (1, 2, "数据"), (2, 1, "云"), (2, 1, "医院"),
+            (2, 2, "数据"), (2, 2, "数据"), (3, 1, "其他")]
+    tokens = pd.DataFrame(rows, columns=["entry_id", "turn_no", "token"])
+    G = network.term_cooccurrence(tokens, n_terms=3, min_npmi=0.25, min_count=2)
+    assert list(G.nodes) == ["云", "数据", "医院"]  # by turns (3, 3, 2), ties by term; 其他 is not among the 3
+    assert [G.nodes[n]["size"] for n in G.nodes] == [3, 3, 2]
+    # 云–医院: NPMI = log(0.4 / (0.6 · 0.4)) / −log 0.4 ≈ 0.557 ≥ 0.25; 云–数据: log(0.4 / 0.36) / −log 0.4 ≈ 0.115;
+    # 医院–数据: one turn only (< min_count)
+    assert list(G.edges) == [("云", "医院")]
+    assert G.edges["云", "医院"]["weight"] == 2
+    assert G.edges["云", "医院"]["npmi"] == pytest.approx(math.log(0.4 / 0.24) / -math.log(0.4), abs=1e-6)
+    loose = network.term_cooccurrence(tokens, n_terms=3, min_npmi=-1, min_count=1)
+    assert {frozenset(e): d["weight"] for *e, d in loose.edges(data=True)} == {
+        frozenset({"云", "数据"}): 2, frozenset({"云", "医院"}): 2, frozenset({"医院", "数据"}): 1}
