@@ -12,9 +12,9 @@ not know (256 states, a Python generator per state and character: ~80 % of the t
   greatest state tuple wins — the states are numbered in descending tuple order, so ``argmax``, which takes the
   first maximum, picks it); the allowed-state sets are jieba's (the character's states from ``char_state_tab``
   that some previous state can reach, else every reachable state, else all states).
-* :func:`route` — ``get_DAG`` and ``calc`` fused into one right-to-left pass without the DAG dict, with the
-  logarithm of each dictionary frequency computed once per tokenizer (``log(freq or 1) - log(total) +
-  route[x+1]``, the same operations; ties go to the longer word, as jieba's ``max`` over ``(prob, x)``).
+* :func:`route` — ``get_DAG`` and ``calc`` fused into one right-to-left pass without the DAG dict; each
+  fragment's ``log(freq) - log(total)`` computed once per dictionary and then added to ``route[x+1]`` (jieba's
+  operations in jieba's order); ties go to the longer word, as jieba's ``max`` over ``(prob, x)``.
 * :class:`Tagger` — jieba's ``__cut_internal`` / ``__cut_DAG`` / ``__cut_detail`` / ``__cut`` block logic
   unchanged, yielding ``(word, flag)`` tuples instead of ``pair`` objects; an optional ``memo`` dict keeps the
   HMM result of each unknown run (it depends only on the run's characters, never on the dictionary), so a text
