@@ -293,18 +293,21 @@ def _keyness_cells(tokens: pd.DataFrame, entries: pd.DataFrame, by: str, min_fre
     total = size.sum()
     n_g, n_t = len(groups), len(terms)
     # cells the group uses
-    nz_g, nz_t, _ = _cells(counts)
+    nz_g, nz_t, nz_a = _cells(counts)
+    nz_d = _cells(docs)[2]  # the same cells (a group uses a term in some entry exactly when it counts it)
     # cells it does not use: G² of [[0, n], [s, N − s − n]] per (group size s, term total n)
-    s_val, s_cls = _classes(size)
-    n_val, n_cls = _classes(total_n)
-    s0, n0 = s_val[:, None], n_val[None, :]
-    g2_0 = g2_array(np.zeros((len(s_val), len(n_val))), n0, s0, (total - s0) - n0)
-    z_g, z_t = _zero_cells(nz_g, nz_t, (n_g, n_t), s_cls, n_cls, (_pvalue(g2_0) < 0.05) & absent)
+    z_g = z_t = np.zeros(0, dtype=np.int64)
+    if absent:
+        s_val, s_cls = _classes(size)
+        n_val, n_cls = _classes(total_n)
+        s0, n0 = s_val[:, None], n_val[None, :]
+        g2_0 = g2_array(np.zeros((len(s_val), len(n_val))), n0, s0, (total - s0) - n0)
+        z_g, z_t = _zero_cells(nz_g, nz_t, (n_g, n_t), s_cls, n_cls, _pvalue(g2_0) < 0.05)
     gi, ti = np.concatenate([nz_g, z_g]), np.concatenate([nz_t, z_t])
+    zeros = np.zeros(len(z_g), dtype=np.int64)
+    a, doc_freq = np.concatenate([nz_a, zeros]).astype(np.int64), np.concatenate([nz_d, zeros]).astype(np.int64)
     order = _row_major(gi, ti, n_t)
-    gi, ti = gi[order], ti[order]
-    a = np.asarray(counts[gi, ti]).ravel().astype(np.int64)
-    doc_freq = np.asarray(docs[gi, ti]).ravel().astype(np.int64)
+    gi, ti, a, doc_freq = gi[order], ti[order], a[order], doc_freq[order]
     sz = size[gi]
     b = total_n[ti] - a
     c = sz - a
