@@ -240,6 +240,17 @@ def _zero_cells(nz_rows: np.ndarray, nz_cols: np.ndarray, shape: tuple[int, int]
     return rows[keep], cols[keep]
 
 
+def _column_max(m: sparse.spmatrix) -> tuple[np.ndarray, np.ndarray]:
+    """Per column of a non-negative sparse matrix whose every column has a stored positive value: the first row
+    holding the column's maximum and that maximum (as ``m.argmax(axis=0)``, ``m.max(axis=0)``, vectorised)."""
+    c = sparse.csc_matrix(m)
+    c.sum_duplicates()  # rows sorted within each column
+    col = np.repeat(np.arange(c.shape[1]), np.diff(c.indptr))
+    order = np.lexsort((c.indices, -c.data, col))
+    first = order[np.r_[True, col[order][1:] != col[order][:-1]]] if len(order) else order
+    return c.indices[first].astype(np.int64), c.data[first]
+
+
 def _row_major(rows: np.ndarray, cols: np.ndarray, n_cols: int) -> np.ndarray:
     """The order that sorts cells ``(rows, cols)`` row-major (as a dense table raveled)."""
     return np.argsort(rows * n_cols + cols, kind="stable")
@@ -495,8 +506,7 @@ def emerging_fading(tokens: pd.DataFrame, entries: pd.DataFrame, turns: pd.DataF
         tok_to = int(tok_per_row[rows[is_to]].sum())
         tok_from = int(tok_per_row[rows[~is_to]].sum())
         total = count_to + count_from
-        top_row = np.asarray(C.argmax(axis=0)).ravel()
-        top_cnt = np.asarray(C.max(axis=0).todense()).ravel()
+        top_row, top_cnt = _column_max(C)
         # speakers: the largest share of a term's uses by one speaker (ties: the first speaker by name)
         kept = present[keep]
         local[kept] = np.arange(len(kept))
