@@ -350,10 +350,8 @@ def save_study(study: Study, outdir: str | Path, cache: DiskCache | None = None,
                                    for p in export_graph(G, tdir / "networks" / name)]
         result.timings["write"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        if report and report_html is None:  # the report's font, cut while the figures are still being drawn
-            from .report import report_font
-
-            font = report_font(study)
+        if (report and report_html is None) or study.figures:  # the pages' font, cut while figures are drawn
+            font = _pages_font(study, cache)
         t_font = time.perf_counter() - t0
         t0 = time.perf_counter()
         rendered = renderer.collect(study, progress) if study.figures else {}
@@ -369,7 +367,7 @@ def save_study(study: Study, outdir: str | Path, cache: DiskCache | None = None,
                               for stem, per_fmt in rendered.items() for fmt, data in per_fmt.items()]
         if rendered:
             booklet_tables = {"entries": study.booklet.entries, "units": study.booklet.units}
-            written["figures"] += _write_gallery(study, rendered, fdir, {**booklet_tables, **tables})
+            written["figures"] += _write_gallery(study, rendered, fdir, {**booklet_tables, **tables}, font)
         if report_html is not None:
             written["report"] = [write_text(base / "report.html", report_html)]
             if params.pdf:  # for meetings: Chromium prints the same page
@@ -407,11 +405,30 @@ def _output_tables(study: Study) -> dict:
     return anonymise_tables(dict(study.tables), study.booklet.people)
 
 
-def _write_gallery(study: Study, rendered: dict, fdir: Path, tables: dict) -> list[Path]:
+def _pages_font(study: Study, cache: DiskCache | None):
+    """The CJK font subset of the report and the gallery (see :func:`corpus_tools.report.report_chars`), from
+    the cache when the same characters were cut before with the same font file."""
+    from .plots.style import cjk_font_path
+    from .report import FontSubset, font_subset, report_chars
+
+    chars = report_chars(study)
+    font_file = cjk_font_path()
+    key = hashlib.sha256(json.dumps([package_version(), font_file.name, font_file.stat().st_size,
+                                     "".join(sorted(chars))], ensure_ascii=False).encode("utf-8")).hexdigest()[:24]
+    data = cache.get_bytes("fonts", key, "woff.b64") if cache is not None else None
+    if data is not None:
+        return FontSubset(chars, data.decode("ascii"))
+    font = font_subset(chars)
+    if cache is not None:
+        cache.put_bytes("fonts", key, "woff.b64", font.woff_b64.encode("ascii"))
+    return font
+
+
+def _write_gallery(study: Study, rendered: dict, fdir: Path, tables: dict, font=None) -> list[Path]:
     """figures/index.csv, figures/data/<stem>.csv (each figure's source table) and figures/index.html."""
     from .plots.gallery import write_index
 
-    return list(write_index(study.figures, fdir, tables, rendered))
+    return list(write_index(study.figures, fdir, tables, rendered, font=font))
 
 
 def _build_report(study: Study, rendered: dict[str, dict[str, bytes]], font=None) -> str:

@@ -292,7 +292,7 @@ class FontSubset:
 
 def font_chars(text: str) -> frozenset:
     """The characters a font subset for ``text`` must hold: those of ``text`` (no control characters), plus ASCII."""
-    return frozenset(c for c in text if ord(c) >= 32) | frozenset(chr(c) for c in range(32, 127))
+    return frozenset(c for c in set(text) if ord(c) >= 32) | frozenset(chr(c) for c in range(32, 127))
 
 
 def font_subset(chars: frozenset) -> FontSubset:
@@ -323,10 +323,15 @@ def font_subset_base64(text: str) -> str:
 
 
 def report_font(study: StudyLike) -> FontSubset:
-    """The font of a study's report, cut before its figures are drawn (the pipeline does it while workers draw
-    them): the characters of the booklet, of every text cell of the study's tables, of the figures' titles and
-    captions, and of the package's own labels and messages. :meth:`Report.render` checks the page against it
-    and cuts the font again only if the page shows a character outside it."""
+    """The font of a study's report (and figure gallery), cut before its figures are drawn (the pipeline does it
+    while workers draw them) to :func:`report_chars`. :meth:`Report.render` checks the page against it and cuts
+    the font again only if the page shows a character outside it."""
+    return font_subset(report_chars(study))
+
+
+def report_chars(study: StudyLike) -> frozenset:
+    """What a study's pages may show: the characters of the booklet, of every text cell of the study's tables,
+    of the figures' titles and captions, and of the package's own labels and messages (plus ASCII)."""
     parts = [booklet_text(study.booklet), UI_TEXT]
     for df in study.tables.values():
         parts.append("".join(map(str, df.columns)))
@@ -338,7 +343,7 @@ def report_font(study: StudyLike) -> FontSubset:
     from .resources import package_cjk_chars
 
     parts.append(package_cjk_chars())
-    return font_subset(font_chars("".join(parts)))
+    return font_chars("".join(parts))
 
 
 @dataclass

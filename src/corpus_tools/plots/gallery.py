@@ -53,10 +53,11 @@ def index_table(specs, figdir: str | Path, tables: Mapping[str, pd.DataFrame],
 
 
 def write_index(specs, figdir: str | Path, tables: Mapping[str, pd.DataFrame],
-                rendered: Mapping[str, Mapping[str, bytes]] | None = None) -> list[Path]:
+                rendered: Mapping[str, Mapping[str, bytes]] | None = None, font=None) -> list[Path]:
     """Write ``index.csv``, ``data/<stem>.csv`` (each figure's source table) and ``index.html`` under
     ``figdir``; returns the paths written. ``rendered`` (stem → format → bytes), when given, says which files
-    each figure has; otherwise the files present in ``figdir`` are listed."""
+    each figure has; otherwise the files present in ``figdir`` are listed. ``font``: a
+    :class:`~corpus_tools.report.FontSubset` already cut (the report's), used if it covers the page."""
     from ..store import write_table, write_text
 
     figdir = Path(figdir)
@@ -65,7 +66,7 @@ def write_index(specs, figdir: str | Path, tables: Mapping[str, pd.DataFrame],
     for row in index.itertuples():
         if row.data:
             written += write_table(tables[row.source], figdir / "data", row.stem, ("csv",))
-    written.append(write_text(figdir / "index.html", gallery_html(index)))
+    written.append(write_text(figdir / "index.html", gallery_html(index, cjk_font=font)))
     return written
 
 
@@ -86,10 +87,11 @@ a{color:#0b5cad}
 """
 
 
-def gallery_html(index: pd.DataFrame, embed_font: bool = True) -> str:
+def gallery_html(index: pd.DataFrame, embed_font: bool = True, cjk_font=None) -> str:
     """The gallery page for the rows of ``index.csv``: a figure card per row, thumbnails linking to the
     vector file, captions, methods, and links to every file and the data table. With ``embed_font``, the page
-    carries the subset of the CJK font it needs (WOFF, base64), so it reads the same everywhere."""
+    carries the subset of the CJK font it needs (WOFF, base64), so it reads the same everywhere: ``cjk_font``
+    (a :class:`~corpus_tools.report.FontSubset`, e.g. the report's) when it covers the page, else its own."""
     e = html.escape
     cards = []
     for r in index.itertuples():
@@ -114,10 +116,12 @@ def gallery_html(index: pd.DataFrame, embed_font: bool = True) -> str:
             f"<main>{''.join(cards)}</main>")
     font = ""
     if embed_font:  # the page's own characters of the project's CJK font: readable on machines without one
-        from ..report import font_subset_base64
+        from ..report import font_chars, font_subset
 
+        needed = font_chars(html.unescape(re.sub('<[^>]+>', '', body)))
+        subset = cjk_font if cjk_font is not None and needed <= cjk_font.chars else font_subset(needed)
         font = ("@font-face{font-family:'GalleryCJK';src:url(data:font/woff;base64,"
-                f"{font_subset_base64(html.unescape(re.sub('<[^>]+>', '', body)))}) format('woff')}}")
+                f"{subset.woff_b64}) format('woff')}}")
     return ("<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<title>图表目录</title><style>{font}{_CSS}</style></head><body>{body}</body></html>\n")
