@@ -302,7 +302,7 @@ class RunResult:
 def save_study(study: Study, outdir: str | Path, cache: DiskCache | None = None, progress: Progress | None = None,
                report: bool = True, timings: dict[str, float] | None = None,
                extra_manifest: dict | None = None, prune: bool = True,
-               renderer: FigureRenderer | None = None) -> RunResult:
+               renderer: FigureRenderer | None = None, early_font=None) -> RunResult:
     """Write ``study`` under ``outdir``: parse tables, analysis tables, graphs, figures, report, manifest.
 
     All writing goes through :mod:`corpus_tools.store`; the output folder is replaced only when everything was
@@ -316,7 +316,8 @@ def save_study(study: Study, outdir: str | Path, cache: DiskCache | None = None,
             renderer = FigureRenderer(study.params, cache, pool)
             for stem, spec in study.figures.items():
                 renderer.add(study, study.figure_stage.get(stem, ""), {stem: spec})
-            return save_study(study, outdir, cache, progress, report, timings, extra_manifest, prune, renderer)
+            return save_study(study, outdir, cache, progress, report, timings, extra_manifest, prune, renderer,
+                              early_font)
     from .schema import TABLES, conform
     from .store import StagedOutput, write_bytes, write_table, write_text
 
@@ -351,7 +352,7 @@ def save_study(study: Study, outdir: str | Path, cache: DiskCache | None = None,
         result.timings["write"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         if (report and report_html is None) or study.figures:  # the pages' font, cut while figures are drawn
-            font = _pages_font(study, cache)
+            font = _pages_font(study, cache, early_font)
         t_font = time.perf_counter() - t0
         t0 = time.perf_counter()
         rendered = renderer.collect(study, progress) if study.figures else {}
@@ -405,22 +406,65 @@ def _output_tables(study: Study) -> dict:
     return anonymise_tables(dict(study.tables), study.booklet.people)
 
 
-def _pages_font(study: Study, cache: DiskCache | None):
-    """The CJK font subset of the report and the gallery (see :func:`corpus_tools.report.report_chars`), from
-    the cache when the same characters were cut before with the same font file."""
-    from .plots.style import cjk_font_path
-    from .report import FontSubset, font_subset, report_chars
+def _parameter_text(params: Params) -> str:
+    """The text of the curriculum, codebook and synonyms files given (their words may label tables and figures)."""
+    parts = []
+    for p in (params.curriculum, params.codes, params.synonyms):
+        if p:
+            try:
+                parts.append(Path(p).read_text(encoding="utf-8", errors="ignore"))
+            except OSError:
+                pass
+    return "".join(parts)
 
-    chars = report_chars(study)
+
+def _font_key(chars: frozenset) -> str:
+    from .plots.style import cjk_font_path
+
     font_file = cjk_font_path()
-    key = hashlib.sha256(json.dumps([package_version(), font_file.name, font_file.stat().st_size,
-                                     "".join(sorted(chars))], ensure_ascii=False).encode("utf-8")).hexdigest()[:24]
-    data = cache.get_bytes("fonts", key, "woff.b64") if cache is not None else None
-    if data is not None:
-        return FontSubset(chars, data.decode("ascii"))
-    font = font_subset(chars)
-    if cache is not None:
-        cache.put_bytes("fonts", key, "woff.b64", font.woff_b64.encode("ascii"))
+    return hashlib.sha256(json.dumps([package_version(), font_file.name, font_file.stat().st_size,
+                                      "".join(sorted(chars))], ensure_ascii=False).encode("utf-8")).hexdigest()[:24]
+
+
+def _cached_font(chars: frozenset, cache: DiskCache | None):
+    """The font subset for ``chars`` from the cache, or None."""
+    from .report import FontSubset
+
+    data = cache.get_bytes("fonts", _font_key(chars), "woff.b64") if cache is not None else None
+    return FontSubset(chars, data.decode("ascii")) if data is not None else None
+
+
+def _early_font(booklet, params: Params, cache: DiskCache | None, pool):
+    """The pages' font cut to :func:`corpus_tools.report.base_chars` (known once the booklet is parsed), in a
+    worker while the stages compute: a future, or the subset itself when cached."""
+    from .report import base_chars, font_subset
+
+    chars = base_chars(booklet, _parameter_text(params))
+    got = _cached_font(chars, cache)
+    if got is not None or pool is None or pool.jobs <= 1:
+        return got
+    return pool.submit(font_subset, chars)
+
+
+def _pages_font(study: Study, cache: DiskCache | None, early=None):
+    """The CJK font subset of the report and the gallery, cut to :func:`corpus_tools.report.report_chars` (the
+    same characters however it was made: ``early``, cut from the characters known before the analysis, is used
+    when nothing was added since), from the cache when the same characters were cut before."""
+    from .report import font_subset, report_chars
+
+    chars = report_chars(study, _parameter_text(study.params))
+    if early is not None:
+        early = early.result() if hasattr(early, "result") else early
+        if early.chars == chars:
+            font = early
+            if cache is not None:
+                cache.put_bytes("fonts", _font_key(chars), "woff.b64", font.woff_b64.encode("ascii"))
+            return font
+    font = _cached_font(chars, cache)
+    if font is None:
+        font = font_subset(chars)
+        if cache is not None:
+            cache.put_bytes("fonts", _font_key(chars), "woff.b64", font.woff_b64.encode("ascii"))
     return font
 
 
@@ -508,30 +552,32 @@ def run(booklet_path: str | Path, outdir: str | Path, params: Params = Params(),
         r.timings["check"] = time.perf_counter() - t_start
         return r
     from .booklet import read_booklet
-
-    t0 = time.perf_counter()
-    booklet = read_booklet(booklet_path)
-    if params.k is not None and params.k > len(booklet.entries):
-        from .errors import BookletError
-
-        n = len(booklet.entries)
-        raise BookletError(str(booklet_path), f"-k {params.k}: the booklet has only {n} entries; choose 2 ≤ k ≤ {n}"
-                           if n >= 2 else f"-k {params.k}: the booklet has only {n} entry: too few for topics")
-    t_parse = time.perf_counter() - t0
-    check_parameter_files(params)
-    cache = DiskCache(Path(cache_dir) if cache_dir else None, enabled=not fresh)
-    prog = Progress(progress)
     from .workers import WorkerPool
 
+    del raw
     _preload_for_workers()
-    # one set of workers for the whole run: each stage's figures are drawn while the next stages compute
-    with WorkerPool(params.jobs) as pool:
+    # one set of workers for the whole run, started before the booklet is loaded (each is a fork of this process):
+    # each stage's figures are drawn while the next stages compute
+    with WorkerPool(params.jobs).start() as pool:
+        t0 = time.perf_counter()
+        booklet = read_booklet(booklet_path)
+        if params.k is not None and params.k > len(booklet.entries):
+            from .errors import BookletError
+
+            n = len(booklet.entries)
+            raise BookletError(str(booklet_path), f"-k {params.k}: the booklet has only {n} entries; choose 2 ≤ k ≤ {n}"
+                               if n >= 2 else f"-k {params.k}: the booklet has only {n} entry: too few for topics")
+        t_parse = time.perf_counter() - t0
+        check_parameter_files(params)
+        cache = DiskCache(Path(cache_dir) if cache_dir else None, enabled=not fresh)
+        prog = Progress(progress)
         renderer = FigureRenderer(params, cache, pool)
+        early_font = _early_font(booklet, params, cache, pool) if with_report else None
         study = analyse(booklet, params, stages=wanted, cache=cache, progress=prog,
                         on_output=lambda stage, output, study: renderer.add(study, stage.name, output.figures))
         result = save_study(study, out, cache=cache, progress=prog, report=with_report,
                             timings={"parse": t_parse, **study.timings}, extra_manifest={"run_key": key},
-                            prune=wanted is None, renderer=renderer)
+                            prune=wanted is None, renderer=renderer, early_font=early_font)
     result.wall = time.perf_counter() - t_start
     return result
 

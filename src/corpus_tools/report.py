@@ -329,10 +329,19 @@ def report_font(study: StudyLike) -> FontSubset:
     return font_subset(report_chars(study))
 
 
-def report_chars(study: StudyLike) -> frozenset:
-    """What a study's pages may show: the characters of the booklet, of every text cell of the study's tables,
-    of the figures' titles and captions, and of the package's own labels and messages (plus ASCII)."""
-    parts = [booklet_text(study.booklet), UI_TEXT]
+def base_chars(booklet: Any, extra: str = "") -> frozenset:
+    """Characters known before any analysis: the booklet's, the package's own labels and messages, ``extra``
+    (e.g. the text of the curriculum, codebook and synonyms files), plus ASCII."""
+    from .resources import package_cjk_chars
+
+    return font_chars(booklet_text(booklet) + UI_TEXT + package_cjk_chars() + extra)
+
+
+def report_chars(study: StudyLike, extra: str = "") -> frozenset:
+    """What a study's pages may show: :func:`base_chars` and the characters of every text cell of the study's
+    tables and of the figures' titles and captions. Usually nothing beyond :func:`base_chars` (the tables hold
+    words of the booklet and of the parameter files), so the font can be cut before the analysis ends."""
+    parts = []
     for df in study.tables.values():
         parts.append("".join(map(str, df.columns)))
         for col in df.columns:
@@ -340,10 +349,7 @@ def report_chars(study: StudyLike) -> frozenset:
                 parts.append("".join(map(str, pd.unique(df[col].astype(object)))))
     for spec in study.figures.values():
         parts += [str(getattr(spec, a, "") or "") for a in ("title", "caption", "method")]
-    from .resources import package_cjk_chars
-
-    parts.append(package_cjk_chars())
-    return font_chars("".join(parts))
+    return base_chars(study.booklet, extra) | font_chars("".join(parts))
 
 
 @dataclass

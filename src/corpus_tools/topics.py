@@ -490,8 +490,13 @@ def entry_coordinates(dtm: DocumentTermMatrix, seed: int = 0) -> np.ndarray:
     perplexity = tsne_perplexity(X.shape[0])
     # exact gradients for a small booklet (68 entries: 0.3 s instead of 0.8 s); Barnes–Hut past EXACT_TSNE_LIMIT
     method = "exact" if X.shape[0] <= EXACT_TSNE_LIMIT else "barnes_hut"
-    return TSNE(n_components=2, perplexity=perplexity, metric="cosine", init="pca", random_state=seed,
-                max_iter=1000, method=method).fit_transform(lsa)
+    import sklearn
+
+    # the neighbours' cosine distances in blocks of ≤ 64 MB (sklearn's default of 1 GB makes one n × n block:
+    # 370 MB and as much again in temporaries for 6,800 entries); the same distances, so the same map
+    with sklearn.config_context(working_memory=64):
+        return TSNE(n_components=2, perplexity=perplexity, metric="cosine", init="pca", random_state=seed,
+                    max_iter=1000, method=method).fit_transform(lsa)
 
 
 EXACT_TSNE_LIMIT = 100  # documents; exact t-SNE is O(n²) per step

@@ -92,6 +92,14 @@ class WorkerPool:
                                              initargs=(os.getpid(),))
         return self._pool
 
+    def start(self) -> "WorkerPool":
+        """Start the workers now (they are forked from this process as it is at this moment: start them before
+        loading large data, so each worker does not carry a copy of it)."""
+        if self.jobs > 1:
+            for f in [self._executor().submit(os.getpid) for _ in range(self.jobs)]:
+                f.result()
+        return self
+
     def submit(self, fn: Callable[[T], R], item: T) -> "Future[R]":
         """Run ``fn(item)`` in a worker; returns its future (``jobs`` = 1: computed now, in this process)."""
         from concurrent.futures import Future

@@ -128,6 +128,9 @@ def entry_map(coords: np.ndarray, entries: pd.DataFrame, entry_topics: pd.DataFr
 # PIL opens a new FreeType face for every (file, size): ~0.3 ms but ~1.9 MB each for the 16 MB CJK font, so a
 # cache of every size a cloud tries would hold a gigabyte. A small LRU catches the repeats (the layout tries the
 # same size for consecutive words) and is emptied after each cloud.
+CLOUD_LAYOUT_PPI = 50  # layout cells per inch of a word cloud (it is drawn at the PNG's dpi)
+
+
 @lru_cache(maxsize=24)
 def _truetype(font, size=10, index=0, encoding="", layout_engine=None):
     from PIL import ImageFont
@@ -166,20 +169,21 @@ def _cached_fonts():
 def word_cloud(frequencies: dict[str, float], title: str = "", seed: int = 0, width: int | None = None,
                height: int | None = None) -> Figure:
     """A word cloud drawn with the project's CJK font (wordcloud's default font has no Chinese), word size ∝
-    frequency. Laid out at 100 px per inch of the figure and rendered at the style's dpi, so the saved PNG is
-    the cloud at its native resolution (no resampling). ``width``/``height`` in pixels at 100 px per inch
-    (default: the column width × 0.55)."""
+    frequency. Laid out on a grid of :data:`CLOUD_LAYOUT_PPI` cells per inch of the figure (the layout's cost
+    grows with its area; at 50 per inch it takes half the time of 100, with the same words placed) and rendered
+    at the style's dpi, so the saved PNG is the cloud at its native resolution (no resampling).
+    ``width``/``height`` in pixels at 100 px per inch (default: the column width × 0.55)."""
     from matplotlib.colors import ListedColormap
     from wordcloud import WordCloud
 
     s = current_style()
     w_px = int(width or round(s.width * 100))
     h_px = int(height or round(w_px * 0.55))
-    scale = s.dpi / 100
-    wc = WordCloud(font_path=str(cjk_font_path()), width=w_px, height=h_px, background_color="white",
-                   random_state=seed, prefer_horizontal=0.95, colormap=ListedColormap(PALETTE[:7]), max_words=80,
-                   scale=scale,
-                   min_font_size=6)
+    grid = CLOUD_LAYOUT_PPI / 100
+    wc = WordCloud(font_path=str(cjk_font_path()), width=round(w_px * grid), height=round(h_px * grid),
+                   background_color="white", random_state=seed, prefer_horizontal=0.95,
+                   colormap=ListedColormap(PALETTE[:7]), max_words=80, scale=s.dpi / CLOUD_LAYOUT_PPI,
+                   min_font_size=max(1, round(6 * grid)))  # 6 px at 100 per inch: about 4 pt
     with _cached_fonts():
         wc.generate_from_frequencies({str(k): float(v) for k, v in frequencies.items() if v > 0} or {"（无）": 1.0})
         image = wc.to_array()
