@@ -368,7 +368,8 @@ def save_study(study: Study, outdir: str | Path, cache: DiskCache | None = None,
                               for stem, per_fmt in rendered.items() for fmt, data in per_fmt.items()]
         if rendered:
             booklet_tables = {"entries": study.booklet.entries, "units": study.booklet.units}
-            written["figures"] += _write_gallery(study, rendered, fdir, {**booklet_tables, **tables}, font)
+            csvs = {Path(p).stem: Path(p) for p in written["tables"] + written["parse"] if str(p).endswith(".csv")}
+            written["figures"] += _write_gallery(study, rendered, fdir, {**booklet_tables, **tables}, font, csvs)
         if report_html is not None:
             written["report"] = [write_text(base / "report.html", report_html)]
             if params.pdf:  # for meetings: Chromium prints the same page
@@ -468,11 +469,13 @@ def _pages_font(study: Study, cache: DiskCache | None, early=None):
     return font
 
 
-def _write_gallery(study: Study, rendered: dict, fdir: Path, tables: dict, font=None) -> list[Path]:
-    """figures/index.csv, figures/data/<stem>.csv (each figure's source table) and figures/index.html."""
+def _write_gallery(study: Study, rendered: dict, fdir: Path, tables: dict, font=None,
+                   written_csv: dict | None = None) -> list[Path]:
+    """figures/index.csv, figures/data/<stem>.csv (each figure's source table, copied from data/processed) and
+    figures/index.html."""
     from .plots.gallery import write_index
 
-    return list(write_index(study.figures, fdir, tables, rendered, font=font))
+    return list(write_index(study.figures, fdir, tables, rendered, font=font, written_csv=written_csv))
 
 
 def _build_report(study: Study, rendered: dict[str, dict[str, bytes]], font=None) -> str:

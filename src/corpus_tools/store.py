@@ -78,7 +78,7 @@ def csv_safe(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``df`` whose text columns (object or string dtype) cannot execute in a spreadsheet: every cell
     starting with ``= + - @``, tab or CR gets a leading apostrophe. Numeric, boolean and date columns are kept as
     they are, so ``-3`` in a number column stays the number -3. Shape and column order are unchanged."""
-    out = df.copy()
+    out = df.copy(deep=False)  # columns are replaced, never changed in place
     for col in out.columns:
         s = out[col]
         if isinstance(s.dtype, pd.CategoricalDtype):
@@ -87,9 +87,10 @@ def csv_safe(df: pd.DataFrame) -> pd.DataFrame:
             s = s.astype(object)
         elif not (pd.api.types.is_object_dtype(s.dtype) or pd.api.types.is_string_dtype(s.dtype)):
             continue
-        flags = [isinstance(v, str) and v.startswith(FORMULA_START) for v in s.tolist()]
-        if any(flags):
-            out[col] = s.where(~pd.Series(flags, index=s.index, dtype=bool), s.map(neutralise_cell))
+        # judged once per distinct value (a tokens table has millions of cells and tens of thousands of values)
+        risky = [v for v in _distinct(s) if isinstance(v, str) and v.startswith(FORMULA_START)]
+        if risky:
+            out[col] = s.where(~s.isin(risky), s.map(neutralise_cell))
     cols = out.columns
     if any(isinstance(c, str) and c.startswith(FORMULA_START) for c in cols):
         out.columns = [neutralise_cell(c) for c in cols]
@@ -118,11 +119,16 @@ def write_csv_file(df: pd.DataFrame, path: str | Path) -> Path:
                                                           lineterminator=newline))
 
 
+def _distinct(s: pd.Series) -> list:
+    """The distinct values of a column (missing values included), as Python objects."""
+    return list(s.unique())
+
+
 def _has_cr(df: pd.DataFrame) -> bool:
     for col in df.columns:
         s = df[col]
         if pd.api.types.is_object_dtype(s.dtype) or pd.api.types.is_string_dtype(s.dtype):
-            if any(isinstance(v, str) and "\r" in v for v in s.tolist()):
+            if any(isinstance(v, str) and "\r" in v for v in _distinct(s)):
                 return True
     return any(isinstance(c, str) and "\r" in c for c in df.columns)
 
@@ -436,6 +442,13 @@ def _remove_empty_dirs(root: Path, dirs: set[Path]) -> None:
 def write_bytes(path: str | Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically (a figure's PNG/SVG/PDF bytes)."""
     return atomic_write(Path(path), lambda p: Path(p).write_bytes(data))
+
+
+def copy_file(source: str | Path, path: str | Path) -> Path:
+    """Copy the file ``source`` to ``path`` atomically (a table already written, e.g. beside a figure)."""
+    import shutil
+
+    return atomic_write(Path(path), lambda p: shutil.copyfile(source, p))
 
 
 def write_files(outdir: str | Path, files: dict, table_formats: tuple[str, ...] = ("csv", "parquet")) -> list[Path]:

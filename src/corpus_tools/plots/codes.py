@@ -12,6 +12,8 @@ from matplotlib.patches import Rectangle
 from .labels import short_label
 from .style import PALETTE, new_figure, row_height, styled
 
+MAX_GROUPS = 24  # columns of a code heat map: past this, the groups with the most coded entries
+
 
 @styled
 def code_heatmap(crosstab: pd.DataFrame, title: str = "编码 × 分组", group_label: str = "分组",
@@ -19,11 +21,18 @@ def code_heatmap(crosstab: pd.DataFrame, title: str = "编码 × 分组", group_
     """Heat map of a :func:`corpus_tools.codes.code_crosstab` table: colour = adjusted standardised residual
     (blue under-use, red over-use, white 0; the scale is symmetric), each cell printed as "share % (entries)";
     codes as rows in codebook order, groups as columns in table order; cells with |residual| > 1.96 framed.
-    With ``by``, only the rows of the stacked ``code_crosstab`` table whose ``by`` column equals it are drawn."""
+    With ``by``, only the rows of the stacked ``code_crosstab`` table whose ``by`` column equals it are drawn.
+    Past :data:`MAX_GROUPS` groups, those with the most coded entries (the title says how many of how many)."""
     if by is not None:
         crosstab = crosstab[crosstab["by"] == by]
     codes = list(dict.fromkeys(crosstab.code))
     groups = list(dict.fromkeys(crosstab.group))
+    if len(groups) > MAX_GROUPS:  # the groups with the most coded entries, in table order
+        totals = crosstab.groupby("group", sort=False).entries.sum().reindex(groups)
+        top = set(totals.sort_values(ascending=False, kind="stable").index[:MAX_GROUPS])
+        title = f"{title}（显示编码问答最多的 {MAX_GROUPS} 组，共 {len(groups)} 组）"
+        groups = [g for g in groups if g in top]
+        crosstab = crosstab[crosstab.group.isin(top)]
     res = crosstab.pivot(index="code", columns="group", values="residual").reindex(index=codes, columns=groups)
     share = crosstab.pivot(index="code", columns="group", values="share").reindex(index=codes, columns=groups)
     n = crosstab.pivot(index="code", columns="group", values="entries").reindex(index=codes, columns=groups)

@@ -53,18 +53,22 @@ def index_table(specs, figdir: str | Path, tables: Mapping[str, pd.DataFrame],
 
 
 def write_index(specs, figdir: str | Path, tables: Mapping[str, pd.DataFrame],
-                rendered: Mapping[str, Mapping[str, bytes]] | None = None, font=None) -> list[Path]:
+                rendered: Mapping[str, Mapping[str, bytes]] | None = None, font=None,
+                written_csv: Mapping[str, Path] | None = None) -> list[Path]:
     """Write ``index.csv``, ``data/<stem>.csv`` (each figure's source table) and ``index.html`` under
     ``figdir``; returns the paths written. ``rendered`` (stem → format → bytes), when given, says which files
     each figure has; otherwise the files present in ``figdir`` are listed. ``font``: a
-    :class:`~corpus_tools.report.FontSubset` already cut (the report's), used if it covers the page."""
-    from ..store import write_table, write_text
+    :class:`~corpus_tools.report.FontSubset` already cut (the report's), used if it covers the page.
+    ``written_csv``: table name → its CSV file already written (copied instead of written again)."""
+    from ..store import copy_file, write_table, write_text
 
     figdir = Path(figdir)
     index = index_table(specs, figdir, tables, rendered)
     written = write_table(index, figdir, "index", ("csv",))
     for row in index.itertuples():
-        if row.data:
+        if row.data and written_csv and row.source in written_csv:
+            written.append(copy_file(written_csv[row.source], figdir / "data" / f"{row.stem}.csv"))
+        elif row.data:
             written += write_table(tables[row.source], figdir / "data", row.stem, ("csv",))
     written.append(write_text(figdir / "index.html", gallery_html(index, cjk_font=font)))
     return written

@@ -11,6 +11,7 @@ from .style import PALETTE, current_style, new_figure, row_height, styled
 
 MAX_ROWS = 60  # bar charts and heat maps with one row per unit show at most this many rows (the latest)
 UNKNOWN = "#999999"
+MAX_STACKED = 8  # cohorts stacked in their own colours; earlier ones are one grey segment
 
 
 def cohort_color(cohort) -> str:
@@ -31,19 +32,27 @@ def cohort_legend(ax, cohorts, **kw) -> None:
 
 @styled
 def entries_by_section(entries: pd.DataFrame) -> Figure:
-    """Horizontal bars: number of entries per section (booklet order, top to bottom), stacked by cohort."""
+    """Horizontal bars: number of entries per section (booklet order, top to bottom), stacked by cohort (past
+    :data:`MAX_STACKED` cohorts, the latest ones each in its colour and the earlier ones together in grey)."""
     s = current_style()
     sections = list(dict.fromkeys(entries.section))
     table = (entries.assign(cohort=entries.cohort.fillna(0).astype(int))
              .pivot_table(index="section", columns="cohort", values="entry_id", aggfunc="count", fill_value=0)
              .reindex(sections[::-1]))
     table = table[sorted(table.columns)]
+    earlier = None
+    if table.shape[1] > MAX_STACKED:
+        keep = list(table.columns[-(MAX_STACKED - 1):])
+        rest = [c for c in table.columns if c not in keep]
+        earlier = f"其余 {len(rest)} 期"
+        table = pd.concat([table[rest].sum(axis=1).rename(earlier), table[keep]], axis=1)
     fig = new_figure(row_height(len(sections), extra=1.2))
     ax = fig.add_subplot()
     y = range(len(table))
     left = pd.Series(0, index=table.index)
     for cohort in table.columns:
-        ax.barh(y, table[cohort], left=left, color=cohort_color(cohort), label=cohort_name(cohort), height=0.7)
+        colour, name = (UNKNOWN, cohort) if cohort == earlier else (cohort_color(cohort), cohort_name(cohort))
+        ax.barh(y, table[cohort], left=left, color=colour, label=name, height=0.7)
         left += table[cohort]
     ax.set_yticks(list(y), [short_label(x, s.label_chars) for x in table.index])
     for i, total in enumerate(left):
@@ -52,7 +61,10 @@ def entries_by_section(entries: pd.DataFrame) -> Figure:
     ax.set_xlabel("问答条数（条）")
     ax.set_ylabel("栏目（合集顺序）")
     ax.set_title(f"各栏目问答条数（按培训期次分色，共 {len(entries)} 条）")
-    ax.legend(title="培训期次", frameon=False, loc="lower right")
+    if table.shape[1] <= 4:
+        ax.legend(title="培训期次", frameon=False, loc="lower right")
+    else:  # many cohorts: beside the bars, not over them
+        ax.legend(title="培训期次", frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig
 
 

@@ -44,13 +44,21 @@ def _cohort_tick(c) -> str:
         return short_label(c, 8)
 
 
+MAX_COHORTS = 24  # cohorts on the x axis of a trend figure: past this, the latest
+
+
 @styled
 def term_trends(freqs: pd.DataFrame, terms: list[str]) -> Figure:
     """Small multiples, one y scale for all panels: per 10,000 tokens of each term across cohorts (numeric
     order), with the number of entries using it printed under each point (one long answer must not pass for a
-    trend)."""
+    trend). Past :data:`MAX_COHORTS` cohorts, the latest ones (the x label says how many of how many)."""
     s = current_style()
     cohorts = sorted(freqs.group.dropna().unique(), key=_group_key)
+    shown = ""
+    if len(cohorts) > MAX_COHORTS:
+        shown = f"（最近 {MAX_COHORTS} 期，共 {len(cohorts)} 期）"
+        cohorts = cohorts[-MAX_COHORTS:]
+        freqs = freqs[freqs.group.isin(cohorts)]
     cols = 4 if s.figure_size == "double" else 2
     rows = math.ceil(len(terms) / cols) or 1
     fig = new_figure(rows * 1.25 + 0.8)
@@ -75,7 +83,7 @@ def term_trends(freqs: pd.DataFrame, terms: list[str]) -> Figure:
         ax.grid(axis="y", color="#e6e6e6", linewidth=0.5)
         ax.set_axisbelow(True)
     fig.supylabel("每万词出现次数（各面板纵轴相同）", fontsize=s.label_size)
-    fig.supxlabel("培训期次；点旁数字 = 使用该词的问答条数", fontsize=s.label_size)
+    fig.supxlabel(f"培训期次{shown}；点旁数字 = 使用该词的问答条数", fontsize=s.label_size)
     fig.suptitle("高频词在各期的使用")
     return fig
 
