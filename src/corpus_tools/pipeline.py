@@ -55,14 +55,23 @@ class DiskCache:
         except OSError:
             return None
 
-    def _write(self, path: Path, data: bytes) -> None:
+    def _write(self, path: Path, data) -> None:
+        """Write ``data`` (bytes, or a function writing to an open binary file) to ``path`` atomically; a value
+        that cannot be pickled is simply not cached."""
         if not self.enabled:
             return
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
             try:
-                tmp.write_bytes(data)
+                with open(tmp, "wb") as f:
+                    if callable(data):
+                        try:
+                            data(f)
+                        except (pickle.PicklingError, TypeError, AttributeError):
+                            return  # something in the output cannot be pickled: just don't cache it
+                    else:
+                        f.write(data)
                 os.replace(tmp, path)
             finally:
                 tmp.unlink(missing_ok=True)
@@ -74,20 +83,21 @@ class DiskCache:
             self.enabled = False
 
     def get(self, stage: str, key: str) -> StageOutput | None:
-        data = self._read(self._path("stages", f"{stage}-{key}", ".pkl"))
-        if data is None:
+        if not self.enabled:
             return None
         try:
-            return pickle.loads(data)
+            with open(self._path("stages", f"{stage}-{key}", ".pkl"), "rb") as f:
+                return pickle.load(f)  # read as it is unpickled (no copy of the file in memory)
+        except OSError:
+            return None
         except Exception:  # a cache from another version of a dependency: recompute
             return None
 
     def put(self, stage: str, key: str, output: StageOutput) -> None:
-        try:
-            data = pickle.dumps(output, protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception:  # something in the output cannot be pickled: just don't cache it
-            return
-        self._write(self._path("stages", f"{stage}-{key}", ".pkl"), data)
+        """Pickle ``output`` straight into the cache file (no copy of it in memory: at 100 copies of the booklet
+        a stage's tables are hundreds of MB)."""
+        self._write(self._path("stages", f"{stage}-{key}", ".pkl"),
+                    lambda f: pickle.dump(output, f, protocol=pickle.HIGHEST_PROTOCOL))
 
     def get_bytes(self, kind: str, key: str, suffix: str) -> bytes | None:
         """A rendered file (a figure in one format, the report) cached under ``kind/key.suffix``."""
@@ -319,7 +329,7 @@ def save_study(study: Study, outdir: str | Path, cache: DiskCache | None = None,
             return save_study(study, outdir, cache, progress, report, timings, extra_manifest, prune, renderer,
                               early_font)
     from .schema import TABLES, conform
-    from .store import StagedOutput, write_bytes, write_table, write_text
+    from .store import StagedOutput, file_sha256, write_bytes, write_table, write_text
 
     params = study.params
     out = Path(outdir)
@@ -390,7 +400,7 @@ def save_study(study: Study, outdir: str | Path, cache: DiskCache | None = None,
             params=params.as_dict(), versions=_versions(),
             timings={k: round(v, 3) for k, v in {**study.timings, **result.timings}.items()},
             outputs=result.outputs,
-            output_sha256={rel(p): hashlib.sha256(Path(p).read_bytes()).hexdigest()
+            output_sha256={rel(p): file_sha256(p)
                            for v in written.values() for p in v})
         write_text(base / "run_manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
     return result
@@ -489,6 +499,8 @@ def _build_report(study: Study, rendered: dict[str, dict[str, bytes]], font=None
 
 def _manifest_is_current(out: Path, key: str) -> bool:
     """The folder holds a finished run with this key, and every file it lists is unchanged."""
+    from .store import file_sha256
+
     try:
         m = json.loads((out / "run_manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -497,7 +509,7 @@ def _manifest_is_current(out: Path, key: str) -> bool:
         return False
     for rel, sha in m.get("output_sha256", {}).items():
         try:
-            if hashlib.sha256((out / rel).read_bytes()).hexdigest() != sha:
+            if file_sha256(out / rel) != sha:
                 return False
         except OSError:
             return False

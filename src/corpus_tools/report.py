@@ -345,8 +345,11 @@ def report_chars(study: StudyLike, extra: str = "") -> frozenset:
     for df in study.tables.values():
         parts.append("".join(map(str, df.columns)))
         for col in df.columns:
-            if df[col].dtype == object or str(df[col].dtype) in ("string", "category"):
-                parts.append("".join(map(str, pd.unique(df[col].astype(object)))))
+            s = df[col]
+            if isinstance(s.dtype, pd.CategoricalDtype):
+                parts.append("".join(map(str, s.cat.categories)))
+            elif s.dtype == object or str(s.dtype) == "string":
+                parts.append("".join(map(str, s.unique())))  # distinct values, no object copy of the column
     for spec in study.figures.values():
         parts += [str(getattr(spec, a, "") or "") for a in ("title", "caption", "method")]
     return base_chars(study.booklet, extra) | font_chars("".join(parts))

@@ -502,7 +502,8 @@ def file_sha256(path: str | Path | None) -> str | None:
     if not path:
         return None
     try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        with open(path, "rb") as f:
+            return hashlib.file_digest(f, "sha256").hexdigest()  # read in blocks, not whole into memory
     except OSError:
         return f"unreadable:{path}"
 
