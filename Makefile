@@ -23,7 +23,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	bash scripts/ensure_chromium.sh
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 notebooks: $(STAMP)
 	$(BIN)/corpus-tools notebooks -o notebooks_out

@@ -41,6 +41,21 @@ def cache_dir(tmp_path_factory):
     return d
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _session_cache_home(cache_dir):
+    """Every run of the session (in-process CLI calls, notebook kernels) caches under the session's folder, as on a
+    fresh machine: nothing is read from or left in the user's ~/.cache."""
+    import os
+
+    before = os.environ.get("CORPUS_TOOLS_CACHE")
+    os.environ["CORPUS_TOOLS_CACHE"] = str(cache_dir.parent)
+    yield
+    if before is None:
+        os.environ.pop("CORPUS_TOOLS_CACHE", None)
+    else:
+        os.environ["CORPUS_TOOLS_CACHE"] = before
+
+
 @pytest.fixture(scope="session")
 def run_result(tmp_path_factory, cache_dir):
     """One whole run of the bundled booklet (k = 7, seed 0, an empty cache of its own), written to disk: its

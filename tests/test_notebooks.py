@@ -23,23 +23,17 @@ def _code(nb) -> str:
 @pytest.fixture(scope="session")
 def executed(tmp_path_factory, cache_dir) -> dict[str, nbformat.NotebookNode]:
     """Each notebook executed once, with k = 7 given as a parameter (the notebooks' own default chooses k). The
-    kernels use the session's result cache (``ct.cache()`` reads ``$CORPUS_TOOLS_CACHE``), where the comparison
-    test has analysed the same later booklet with the same parameters: a user rerunning notebooks after a run."""
+    kernels use the session's result cache (``ct.cache()`` reads ``$CORPUS_TOOLS_CACHE``): in a serial session the
+    comparison test has analysed the same later booklet with the same parameters there (a user rerunning notebooks
+    after a run); in a parallel one (``make test``: pytest-xdist, one file per worker) they may compute it."""
     import os
 
     from corpus_tools.notebooks import run_notebooks
 
+    assert os.environ["CORPUS_TOOLS_CACHE"] == str(cache_dir.parent)  # set for the session (conftest)
     out = tmp_path_factory.mktemp("notebooks")
     booklet = later_booklet(out / "later.txt")
-    before = os.environ.get("CORPUS_TOOLS_CACHE")
-    os.environ["CORPUS_TOOLS_CACHE"] = str(cache_dir.parent)
-    try:
-        paths = run_notebooks(out, booklet=str(booklet), k=7)
-    finally:
-        if before is None:
-            os.environ.pop("CORPUS_TOOLS_CACHE", None)
-        else:
-            os.environ["CORPUS_TOOLS_CACHE"] = before
+    paths = run_notebooks(out, booklet=str(booklet), k=7)
     return {p.name: nbformat.read(p, as_version=4) for p in paths}
 
 
