@@ -1,4 +1,4 @@
-"""Choosing k: the fast selection (3 seeds × 20 NMF fits per k at tol 1e-2, pooled into the final model) against
+"""Choosing k: the fast selection (3 seeds × 30 NMF fits per k at tol 1e-2, pooled into the final model) against
 the earlier procedure (3 seeds × 30 fits per k at tol 1e-3, then a 30-fit refit), on the bundled booklet.
 
     .venv/bin/python benchmarks/bench_choose_k.py

@@ -98,10 +98,12 @@ def test_models_are_deterministic_and_tables_consistent(booklet, tokens):
 
 
 def test_topic_quality_bar(booklet, tokens):
-    """The chosen model agrees with the booklet's sections (AMI ≥ 0.45, mean over 10 seeds) and is stable
+    """The chosen model agrees with the booklet's sections (AMI ≥ 0.42, mean over 10 seeds) and is stable
     (pairwise ARI ≥ 0.8 over 10 seeds), while k is chosen without looking at the sections. The vocabulary rules
-    (POS content words, discovered terms, names out) were fixed before this agreement was measured: 0.52 (k = 9,
-    lowest seed 0.51) on the token view. The earlier 0.58 came from a stopword list tuned while looking at it."""
+    (POS content words, discovered terms, names out) were fixed before this agreement was measured. The rule
+    chooses k = 7 on the booklet, as the earlier, slower 3 × 30-fit procedure did (AMI 0.44 there; issue 13 asks
+    for the same k and AMI); with 20 fits per seed it chose 9 (AMI 0.52) at seed 0 but 6 at seeds 1–4, which is
+    why it now pools 30. The earlier 0.58 came from a stopword list tuned while looking at it."""
     tk, toks = tokens
     s = TopicSettings()
     dtm = document_term_matrix(toks, booklet, s.view, s.min_df, s.max_df, dict(s.weights), set(tk.names))
@@ -110,7 +112,7 @@ def test_topic_quality_bar(booklet, tokens):
     sections = booklet.entries.section.to_numpy()
     fits = [fit_topics(dtm, s.model, fit.k, seed, n_runs=s.n_runs) for seed in range(10)]
     ami = [adjusted_mutual_info_score(sections, f.labels) for f in fits]
-    assert np.mean(ami) >= 0.45
+    assert np.mean(ami) >= 0.42
     assert pairwise_ari([f.labels for f in fits]) >= 0.8
     # the chosen k is the rule's choice, and it meets the rule's bars (stability ≥ 0.8, no topic under 3 entries)
     assert fit.k == choose_k(comparison)
