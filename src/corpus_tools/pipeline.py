@@ -166,14 +166,16 @@ class FigureRenderer:
     finished (so figures draw while later stages still compute), reusing cached renderings.
 
     ``add(study, stage, figures)`` after each stage (``analyse(..., on_output=...)``), then ``collect(study)``:
-    the bytes of every figure per format, in ``study.figures`` order. Without a pool (``jobs`` = 1) the figures
-    are drawn in ``collect``, here."""
+    the bytes of every figure per format, in ``study.figures`` order. A pool of one job (or none) draws each
+    figure here, when it is added."""
 
     def __init__(self, params: Params, cache: DiskCache | None, pool=None):
-        self.params, self.cache, self.pool = params, cache, pool
+        from .workers import WorkerPool
+
+        self.params, self.cache, self.pool = params, cache, pool or WorkerPool(1)
         self.version = package_version()
         self.done: dict[str, dict[str, bytes]] = {}
-        self.pending: dict[str, tuple[object, tuple, str]] = {}  # stem → (future or None, render args, cache key)
+        self.pending: dict[str, tuple[object, str]] = {}  # stem → (future, cache key)
 
     def add(self, study: Study, stage: str, figures: dict[str, FigureSpec]) -> None:
         params = self.params
@@ -184,35 +186,33 @@ class FigureRenderer:
             if got and all(v is not None for v in got.values()):
                 self.done[stem] = got  # type: ignore[assignment]
                 continue
-            args = (spec, formats, params.dpi, params.figure_size)
-            future = self.pool.submit(_render_star, args) if self.pool is not None and self.pool.jobs > 1 else None
-            self.pending[stem] = (future, args, key)
+            future = self.pool.submit(_render_star, (spec, formats, params.dpi, params.figure_size))
+            self.pending[stem] = (future, key)
+
+    def add_all(self, study: Study) -> None:
+        """Add the figures of ``study`` not added yet (a study made without the ``on_output`` hook)."""
+        for stem, spec in study.figures.items():
+            if stem not in self.done and stem not in self.pending:
+                self.add(study, study.figure_stage.get(stem, ""), {stem: spec})
 
     def collect(self, study: Study, progress: Progress | None = None) -> dict[str, dict[str, bytes]]:
-        """Wait for every figure (drawing here those not sent to workers) and return them in study order."""
-        for stem in study.figures:  # figures the caller did not add (no on_output hook): add them now
-            if stem not in self.done and stem not in self.pending:
-                self.add(study, study.figure_stage.get(stem, ""), {stem: study.figures[stem]})
-        if self.pending:
-            from concurrent.futures import as_completed
+        """Wait for every figure and return them in study order."""
+        from concurrent.futures import as_completed
 
+        self.add_all(study)
+        if self.pending:
             bar = progress.bar(len(self.pending), "绘图") if progress else None
-            futures = {f: stem for stem, (f, _, _) in self.pending.items() if f is not None}
+            futures = {f: stem for stem, (f, _) in self.pending.items()}
             for f in as_completed(futures):
                 self._finish(futures[f], f.result())
                 if bar is not None:
                     bar.update(1)
-            for stem, (f, args, _) in list(self.pending.items()):
-                if f is None:
-                    self._finish(stem, _render_star(args))
-                    if bar is not None:
-                        bar.update(1)
             if bar is not None:
                 bar.close()
         return {stem: self.done[stem] for stem in study.figures}
 
     def _finish(self, stem: str, data: dict[str, bytes]) -> None:
-        _, _, key = self.pending.pop(stem)
+        _, key = self.pending.pop(stem)
         self.done[stem] = data
         if self.cache is not None:
             for fmt, b in data.items():
@@ -222,10 +222,15 @@ class FigureRenderer:
 def render_figures(study: Study, cache: DiskCache | None, progress: Progress | None = None) -> dict[str, dict[str, bytes]]:
     """Bytes of every figure of ``study`` per format (PNG only for pictures such as word clouds), from the cache
     where a figure's inputs are unchanged, otherwise drawn in ``params.jobs`` worker processes."""
+    with _figure_pool(study) as pool:
+        return FigureRenderer(study.params, cache, pool).collect(study, progress)
+
+
+def _figure_pool(study: Study):
+    """Workers for drawing the figures of a study on their own (none for one or two figures)."""
     from .workers import WorkerPool
 
-    with WorkerPool(study.params.jobs if len(study.figures) > 2 else 1) as pool:
-        return FigureRenderer(study.params, cache, pool).collect(study, progress)
+    return WorkerPool(study.params.jobs if len(study.figures) > 2 else 1)
 
 
 def _render_star(a):
@@ -320,12 +325,9 @@ def save_study(study: Study, outdir: str | Path, cache: DiskCache | None = None,
     that this run does not produce. ``renderer``: figures already being drawn (see :func:`run`); without it they
     are drawn here, in worker processes, while the tables are written."""
     if renderer is None:
-        from .workers import WorkerPool
-
-        with WorkerPool(study.params.jobs if len(study.figures) > 2 else 1) as pool:
+        with _figure_pool(study) as pool:
             renderer = FigureRenderer(study.params, cache, pool)
-            for stem, spec in study.figures.items():
-                renderer.add(study, study.figure_stage.get(stem, ""), {stem: spec})
+            renderer.add_all(study)  # drawn while the tables are written
             return save_study(study, outdir, cache, progress, report, timings, extra_manifest, prune, renderer,
                               early_font)
     from .schema import TABLES, conform
@@ -447,14 +449,11 @@ def _cached_font(chars: frozenset, cache: DiskCache | None):
 
 def _early_font(booklet, params: Params, cache: DiskCache | None, pool):
     """The pages' font cut to :func:`corpus_tools.report.base_chars` (known once the booklet is parsed), in a
-    worker while the stages compute: a future, or the subset itself when cached."""
+    worker while the stages compute (here, with one job): a future, or the subset itself when cached."""
     from .report import base_chars, font_subset
 
     chars = base_chars(booklet, _parameter_text(params))
-    got = _cached_font(chars, cache)
-    if got is not None or pool is None or pool.jobs <= 1:
-        return got
-    return pool.submit(font_subset, chars)
+    return _cached_font(chars, cache) or pool.submit(font_subset, chars)
 
 
 def _pages_font(study: Study, cache: DiskCache | None, early=None):
@@ -464,18 +463,16 @@ def _pages_font(study: Study, cache: DiskCache | None, early=None):
     from .report import font_subset, report_chars
 
     chars = report_chars(study, _parameter_text(study.params))
-    if early is not None:
-        early = early.result() if hasattr(early, "result") else early
-        if early.chars == chars:
-            font = early
-            if cache is not None:
-                cache.put_bytes("fonts", _font_key(chars), "woff.b64", font.woff_b64.encode("ascii"))
+    early = early.result() if hasattr(early, "result") else early
+    if early is not None and early.chars == chars:
+        font = early
+    else:
+        font = _cached_font(chars, cache)
+        if font is not None:
             return font
-    font = _cached_font(chars, cache)
-    if font is None:
         font = font_subset(chars)
-        if cache is not None:
-            cache.put_bytes("fonts", _font_key(chars), "woff.b64", font.woff_b64.encode("ascii"))
+    if cache is not None:
+        cache.put_bytes("fonts", _font_key(chars), "woff.b64", font.woff_b64.encode("ascii"))
     return font
 
 
@@ -507,13 +504,8 @@ def _manifest_is_current(out: Path, key: str) -> bool:
         return False
     if m.get("run_key") != key:
         return False
-    for rel, sha in m.get("output_sha256", {}).items():
-        try:
-            if file_sha256(out / rel) != sha:
-                return False
-        except OSError:
-            return False
-    return True
+    # an unreadable file's checksum is a marker that matches nothing
+    return all(file_sha256(out / rel) == sha for rel, sha in m.get("output_sha256", {}).items())
 
 
 def _preload_for_workers() -> None:

@@ -317,16 +317,12 @@ def font_subset(chars: frozenset) -> FontSubset:
     return FontSubset(frozenset(chars), base64.b64encode(buf.getvalue()).decode())
 
 
-def font_subset_base64(text: str) -> str:
-    """The project's CJK font cut down to the characters of ``text`` (plus ASCII), as base64 WOFF."""
-    return font_subset(font_chars(text)).woff_b64
-
-
-def report_font(study: StudyLike) -> FontSubset:
-    """The font of a study's report (and figure gallery), cut before its figures are drawn (the pipeline does it
-    while workers draw them) to :func:`report_chars`. :meth:`Report.render` checks the page against it and cuts
-    the font again only if the page shows a character outside it."""
-    return font_subset(report_chars(study))
+def covering_font(needed: frozenset, font: FontSubset | None = None) -> FontSubset:
+    """``font`` if it holds every character of ``needed``, else a subset cut to both (a page whose font was
+    prepared before it was rendered shows a character that was not foreseen)."""
+    if font is not None and needed <= font.chars:
+        return font
+    return font_subset(needed | (font.chars if font is not None else frozenset()))
 
 
 def base_chars(booklet: Any, extra: str = "") -> frozenset:
@@ -383,9 +379,7 @@ class Report:
 
         # every character of the page: text, attribute values (placeholders, labels), text inside the figures
         shown = _html.unescape(page)
-        needed = font_chars(shown + self.font_text + UI_TEXT)
-        if font is None or not needed <= font.chars:
-            font = font_subset(needed | (font.chars if font is not None else frozenset()))
+        font = covering_font(font_chars(shown + self.font_text + UI_TEXT), font)
         return env.get_template(self.template).render(font_b64=font.woff_b64, **ctx)
 
     def __str__(self) -> str:

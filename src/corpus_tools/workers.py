@@ -154,27 +154,26 @@ def parallel_map(fn: Callable[[T], R], items: Iterable[T], jobs: int = 2,
             if on_done is not None:
                 on_done()
         return out
+    if _ACTIVE is not None and _ACTIVE.jobs > 1:
+        return _map_in(_ACTIVE, fn, items, on_done)
+    with WorkerPool(min(jobs, len(items))) as pool:  # ended on leaving, stopped at once on an error
+        return _map_in(pool, fn, items, on_done)
+
+
+def _map_in(pool: WorkerPool, fn: Callable[[T], R], items: list[T], on_done) -> list[R]:
     from concurrent.futures import as_completed
 
-    shared = _ACTIVE if _ACTIVE is not None and _ACTIVE.jobs > 1 else None
-    pool = shared or WorkerPool(min(jobs, len(items)))
     futures = []
     try:
         futures = [pool.submit(fn, x) for x in items]
         if on_done is not None:
             for _ in as_completed(futures):
                 on_done()
-        results = [f.result() for f in futures]
+        return [f.result() for f in futures]
     except BaseException:
-        for f in futures:
+        for f in futures:  # what has not started is dropped (a shared pool keeps serving its other work)
             f.cancel()
-        if shared is None and pool._pool is not None:
-            _stop(pool._pool)
-            pool._pool = None
         raise
-    if shared is None and pool._pool is not None:
-        pool._pool.shutdown(wait=True)
-    return results
 
 
 def _stop(pool) -> None:

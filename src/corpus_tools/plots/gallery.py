@@ -95,7 +95,7 @@ def gallery_html(index: pd.DataFrame, embed_font: bool = True, cjk_font=None) ->
     """The gallery page for the rows of ``index.csv``: a figure card per row, thumbnails linking to the
     vector file, captions, methods, and links to every file and the data table. With ``embed_font``, the page
     carries the subset of the CJK font it needs (WOFF, base64), so it reads the same everywhere: ``cjk_font``
-    (a :class:`~corpus_tools.report.FontSubset`, e.g. the report's) when it covers the page, else its own."""
+    (a :class:`~corpus_tools.report.FontSubset`, e.g. the report's) when it covers the page, else one cut to both."""
     e = html.escape
     cards = []
     for r in index.itertuples():
@@ -120,10 +120,9 @@ def gallery_html(index: pd.DataFrame, embed_font: bool = True, cjk_font=None) ->
             f"<main>{''.join(cards)}</main>")
     font = ""
     if embed_font:  # the page's own characters of the project's CJK font: readable on machines without one
-        from ..report import font_chars, font_subset
+        from ..report import covering_font, font_chars
 
-        needed = font_chars(html.unescape(re.sub('<[^>]+>', '', body)))
-        subset = cjk_font if cjk_font is not None and needed <= cjk_font.chars else font_subset(needed)
+        subset = covering_font(font_chars(html.unescape(re.sub('<[^>]+>', '', body))), cjk_font)
         font = ("@font-face{font-family:'GalleryCJK';src:url(data:font/woff;base64,"
                 f"{subset.woff_b64}) format('woff')}}")
     return ("<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
