@@ -219,11 +219,6 @@ class TermEntries:
         return sorted({int(e) for e in self.entries[self.bounds[i]:self.bounds[i + 1]]} & wanted)
 
 
-def _entries_with(tokens: pd.DataFrame | None, term: str, ids, column: str = "token") -> list[int]:
-    """The entries among ``ids`` using ``term`` (one lookup; build a :class:`TermEntries` for many)."""
-    return TermEntries(tokens, column)(term, ids)
-
-
 def trend_findings(ef: pd.DataFrame, entries: pd.DataFrame | None = None, tokens: pd.DataFrame | None = None,
                    max_items: int = 4, column: str = "token") -> list[dict]:
     """Cohort trends from :func:`corpus_tools.trends.emerging_fading`: the calls that survive (q ≤ 0.05 and within

@@ -288,10 +288,4 @@ def analyse(booklet: "Booklet", params: Params = Params(), stages: Iterable[str]
     return study
 
 
-def params_from(**kwargs: Any) -> Params:
-    """``Params`` from keyword arguments, ignoring ``None`` values and names it does not know (handy for CLIs)."""
-    names = {f.name for f in fields(Params)}
-    return Params(**{k: v for k, v in kwargs.items() if k in names and v is not None})
-
-
 __all__ = ["Params", "FigureSpec", "Stage", "StageOutput", "Study", "analyse", "plan", "stage_key", "asdict"]

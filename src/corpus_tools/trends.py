@@ -59,12 +59,6 @@ def entry_units(entries: pd.DataFrame) -> pd.DataFrame:
     return entries.assign(unit=unit_labels(entries))
 
 
-def with_groups(tokens: pd.DataFrame, entries: pd.DataFrame, by: str) -> pd.DataFrame:
-    """``tokens`` with the entry's ``by`` column attached (cohort, section, unit …)."""
-    e = entry_units(entries) if by == "unit" else entries
-    return tokens.merge(e[["entry_id", by]], on="entry_id", how="left")
-
-
 def unit_labels(df: pd.DataFrame) -> list[str]:
     """A readable label per row: ``第1期·第11单元 医学信息标准`` or ``第3期·答疑讨论课``."""
     from .curriculum import unit_label
