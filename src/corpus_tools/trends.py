@@ -287,13 +287,12 @@ def _keyness_cells(tokens: pd.DataFrame, entries: pd.DataFrame, by: str, min_fre
         return None
     groups = sorted(keys.unique())
     G = _indicator(keys.to_numpy(), groups)
-    counts = (G @ C).tocsr()  # groups × terms (sparse)
-    size = np.asarray(counts.sum(axis=1)).ravel()  # tokens per group (all terms)
+    size = np.asarray(G @ C.sum(axis=1)).ravel()  # tokens per group (all terms, before the filter below)
     total_n = np.asarray(C.sum(axis=0)).ravel()
     docs_all = np.asarray((C > 0).sum(axis=0)).ravel()
     keep = (total_n >= min_freq) & (docs_all >= min_docs)
     C, terms, total_n = C[:, keep], terms[keep], total_n[keep]
-    counts = (G @ C).tocsr()
+    counts = (G @ C).tocsr()  # groups × terms (sparse)
     docs = (G @ (C > 0).astype(np.int64)).tocsr()
     total = size.sum()
     n_g, n_t = len(groups), len(terms)
