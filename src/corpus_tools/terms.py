@@ -147,11 +147,6 @@ def _np(values: array, dtype) -> np.ndarray:
     return np.frombuffer(values, dtype=dtype) if len(values) else np.zeros(0, dtype=dtype)
 
 
-def clauses(tokenizer: ChineseTokenizer, texts: list[str]) -> list[list[tuple[str, str, int]]]:
-    """Tagged clauses: ``(word, pos, text_index)`` runs between punctuation marks, for every text, in order."""
-    return word_stream(tokenizer, texts).runs()
-
-
 def _part_ok(tokenizer: ChineseTokenizer, word: str) -> bool:
     """May ``word`` be part of a term at all: a known term, or a non-stopword with letters that is no name."""
     if word in tokenizer.terms and not tokenizer.is_name(word):
