@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -14,7 +15,8 @@ from corpus_tools.features import DocumentTermMatrix, document_term_matrix
 from corpus_tools.terms import discover_booklet_terms
 from corpus_tools.text import analysis_tokens, tokenizer_for, tokens_table, with_terms
 from corpus_tools.topics import (TopicSettings, choose_k, class_tfidf, compare_models, fit_topics, label_terms,
-                                 npmi_coherence, pairwise_ari, select_and_fit, top_terms, topic_tables)
+                                 nmf_doc_weights, npmi_coherence, pairwise_ari, select_and_fit, top_terms,
+                                 topic_tables)
 
 
 @pytest.fixture(scope="module")
@@ -95,6 +97,28 @@ def test_models_are_deterministic_and_tables_consistent(booklet, tokens):
     first = tables["entry_topics"][tables["entry_topics"]["rank"] == 1]
     assert len(first) == 68 and list(first.topic_id) == list(a.labels)
     assert set(tables["topic_terms"].topic_id) == set(range(5))
+
+
+def test_lean_nmf_is_scikit_learns_nmf_bit_for_bit(booklet, tokens):
+    """The consensus' fits skip the estimator's overhead but must give exactly its W: on the booklet's entry
+    matrix (k at both ends of the range searched, several seeds) and on a random sparse matrix, where a fit runs
+    to max_iter (tol = 0) and where it stops early."""
+    from sklearn.decomposition import NMF
+
+    tk, toks = tokens
+    s = TopicSettings()
+    X = document_term_matrix(toks, booklet, s.view, s.min_df, s.max_df, dict(s.weights), set(tk.names)).tfidf()
+    rng = np.random.default_rng(7)
+    other = sparse.random(40, 120, density=0.08, format="csr", random_state=rng)
+    cases = [(X, k, seed, s.tol, 300) for k in (5, 12) for seed in (0, 1, 29)] + \
+        [(other, 4, 3, 0.0, 25), (other, 9, 11, 1e-3, 300)]
+    for M, k, seed, tol, max_iter in cases:
+        expected = NMF(n_components=k, init="random", random_state=seed, tol=tol, max_iter=max_iter)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the max_iter case does not converge, on purpose
+            want = expected.fit_transform(M)
+        got = nmf_doc_weights(M, k, seed, tol=tol, max_iter=max_iter)
+        assert got.dtype == want.dtype and np.array_equal(got, want), (M.shape, k, seed)
 
 
 def test_topic_quality_bar(booklet, tokens):
