@@ -140,3 +140,37 @@ def test_cached_results_of_other_code_are_not_reused(booklet, monkeypatch):
     monkeypatch.setattr(resources, "code_fingerprint", lambda: "edited")
     edited = analyse(booklet, Params(), stages=["overview"], cache=Cache())
     assert edited.cached == [] and edited.stage_keys["overview"] != first.stage_keys["overview"]
+
+
+def test_figures_wait_for_the_runs_font_and_are_drawn_with_it(booklet, tmp_path):
+    """A figure added before the run's font subset is ready is held, then drawn with that font file — every
+    figure of a run the same way, whichever stage made it and however fast the font was cut."""
+    from concurrent.futures import Future
+
+    from corpus_tools.fonts import cjk_font_path
+    from corpus_tools.pipeline import FigureRenderer
+    from corpus_tools.study import FigureSpec
+
+    seen = []
+
+    def probe(label):
+        from corpus_tools.plots import style
+
+        seen.append((label, str(style.cjk_font_path())))
+        fig = style.new_figure()
+        fig.add_subplot().set_title(label)
+        return fig
+
+    class Stub:  # just what the renderer reads
+        stage_keys = {"overview": "k"}
+
+    font = Future()
+    renderer = FigureRenderer(Params(formats=("png",)), None, font=font)  # one job: drawn here, when sent
+    renderer.add(Stub(), "overview", {"a": FigureSpec("a", probe, ("甲",))})
+    assert seen == [] and renderer.pending == {}  # held
+    subset = tmp_path / "figure-font.otf"
+    subset.write_bytes(cjk_font_path().read_bytes())  # a copy of the font, under another path
+    font.set_result((None, str(subset)))
+    renderer.add(Stub(), "overview", {"b": FigureSpec("b", probe, ("乙",))})
+    assert seen == [("甲", str(subset)), ("乙", str(subset))]
+    assert set(renderer.pending) == {"a", "b"}

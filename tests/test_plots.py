@@ -103,3 +103,38 @@ def test_figures_show_themselves_in_jupyter_without_pyplot(booklet):
     data, meta = fig._repr_png_()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     assert meta["width"] == round(fig.get_size_inches()[0] * 100)
+
+
+def test_figures_drawn_with_the_runs_font_subset_are_the_full_fonts_bytes(booklet, tmp_path):
+    """A run draws its figures with the CJK font cut to the characters it can show (faster: corpus_tools.fonts).
+    That must change nothing: a chart with Chinese labels (PNG and SVG) and a word cloud (PIL draws it) come out
+    byte for byte as with the full font, and leaving the block puts the full font back."""
+    from corpus_tools.fonts import font_subset, source_chars
+    from corpus_tools.plots.style import font_file, freeze_layout
+    from corpus_tools.plots.topics import word_cloud
+    from corpus_tools.report import booklet_text
+
+    def draw():
+        fig = overview.entries_by_section(booklet.entries)
+        out = {"png": figure_bytes(fig, "png")}
+        freeze_layout(fig)
+        out["svg"] = figure_bytes(fig, "svg")
+        cloud = word_cloud({"数据中心": 9, "集成平台": 7, "电子病历": 5, "互联互通": 4, "信息安全": 3}, "主题 0：数据")
+        out["cloud"] = figure_bytes(cloud, "png")
+        return out
+
+    full = cjk_font_path()
+    expected = draw()
+    subset = font_subset(source_chars(booklet_text(booklet)))
+    path = tmp_path / "subset.otf"
+    path.write_bytes(subset.otf)
+    assert 0 < len(subset.otf) < full.stat().st_size / 10
+    with font_file(path):
+        assert cjk_font_path() == path
+        assert font_manager.findfont("Noto Sans CJK SC", fallback_to_default=False) == str(path)
+        got = draw()
+    assert cjk_font_path() == full
+    assert font_manager.findfont("Noto Sans CJK SC", fallback_to_default=False) == str(full)
+    assert got.keys() == expected.keys()
+    for fmt in expected:
+        assert got[fmt] == expected[fmt], fmt

@@ -64,3 +64,32 @@ def test_one_job_computes_here():
         assert (pid, sq) == (os.getpid(), 16)
         with pytest.raises(ValueError):
             pool.submit(_fail_on_three, 3).result()
+
+
+def _started_at(x):
+    t = time.monotonic()
+    time.sleep(0.02)
+    return x, t
+
+
+def test_waiting_work_of_higher_priority_starts_first():
+    """Topic-model fits (a map the stage waits for) overtake figures queued before them."""
+    with WorkerPool(2) as pool:
+        busy = [pool.submit(time.sleep, 0.3) for _ in range(3)]  # both workers, and the one task queued in them
+        low = [pool.submit(_started_at, i) for i in range(4)]
+        urgent = pool.submit(_started_at, "fit", priority=1)
+        assert urgent.result()[1] < min(f.result()[1] for f in low)
+        assert [f.result()[0] for f in low] == [0, 1, 2, 3]
+        for f in busy:
+            f.result()
+
+
+def test_work_cancelled_while_waiting_never_runs():
+    with WorkerPool(2) as pool:
+        busy = [pool.submit(time.sleep, 0.2) for _ in range(3)]
+        dropped = pool.submit(_started_at, "dropped")
+        kept = pool.submit(_started_at, "kept")
+        assert dropped.cancel()
+        assert kept.result()[0] == "kept" and dropped.cancelled()
+        for f in busy:
+            f.result()

@@ -17,6 +17,7 @@ import os
 import pickle
 import platform
 import sys
+import threading
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -152,13 +153,16 @@ def figure_key(stage_key: str, spec: FigureSpec, params: Params, version: str) -
     return h.hexdigest()[:24]
 
 
-def _render_bytes(spec: FigureSpec, formats: tuple[str, ...], dpi: int, figure_size: str) -> dict[str, bytes]:
-    """Draw one figure and return its bytes per format (runs in a worker process)."""
+def _render_bytes(spec: FigureSpec, formats: tuple[str, ...], dpi: int, figure_size: str,
+                  font_file: str | None = None) -> dict[str, bytes]:
+    """Draw one figure and return its bytes per format (runs in a worker process); ``font_file``: a subset of the
+    CJK font to draw with (see :mod:`corpus_tools.fonts`), else the full font."""
     from .plots import style
 
     style.use_figure_size(figure_size, dpi)
-    fig = spec.make()
-    return style.figure_files(fig, formats, dpi=dpi)
+    with style.font_file(font_file):
+        fig = spec.make()
+        return style.figure_files(fig, formats, dpi=dpi)
 
 
 class FigureRenderer:
@@ -167,15 +171,41 @@ class FigureRenderer:
 
     ``add(study, stage, figures)`` after each stage (``analyse(..., on_output=...)``), then ``collect(study)``:
     the bytes of every figure per format, in ``study.figures`` order. A pool of one job (or none) draws each
-    figure here, when it is added."""
+    figure here, when it is added.
 
-    def __init__(self, params: Params, cache: DiskCache | None, pool=None):
+    ``font``: the run's font subset being cut (a future of ``(FontSubset, path of its OpenType file)``, see
+    :func:`run`); figures added before it is ready wait for it (the workers have nothing else to do then), so
+    every figure of a run is drawn with the same font file."""
+
+    def __init__(self, params: Params, cache: DiskCache | None, pool=None, font=None):
         from .workers import WorkerPool
 
         self.params, self.cache, self.pool = params, cache, pool or WorkerPool(1)
         self.version = package_version()
         self.done: dict[str, dict[str, bytes]] = {}
         self.pending: dict[str, tuple[object, str]] = {}  # stem → (future, cache key)
+        self._lock = threading.Lock()
+        self._held: list[tuple[str, tuple, str]] = []  # (stem, job, cache key) waiting for the font
+        self._font = font
+        self._font_file: str | None = None
+        self._font_ready = font is None or not hasattr(font, "add_done_callback")
+        if not self._font_ready:
+            font.add_done_callback(lambda _: self._release())
+
+    def _release(self) -> None:
+        """The font is known: send the figures that waited for it."""
+        with self._lock:
+            if self._font_ready:
+                return
+            try:
+                got = self._font.result()
+            except Exception:  # noqa: BLE001 - no subset: the full font (the error is raised where the report needs it)
+                got = None
+            self._font_file = got[1] if got else None
+            self._font_ready = True
+            held, self._held = self._held, []
+            for stem, job, key in held:
+                self.pending[stem] = (self.pool.submit(_render_star, job + (self._font_file,)), key)
 
     def add(self, study: Study, stage: str, figures: dict[str, FigureSpec]) -> None:
         params = self.params
@@ -186,8 +216,12 @@ class FigureRenderer:
             if got and all(v is not None for v in got.values()):
                 self.done[stem] = got  # type: ignore[assignment]
                 continue
-            future = self.pool.submit(_render_star, (spec, formats, params.dpi, params.figure_size))
-            self.pending[stem] = (future, key)
+            job = (spec, formats, params.dpi, params.figure_size)
+            with self._lock:
+                if not self._font_ready:
+                    self._held.append((stem, job, key))
+                    continue
+                self.pending[stem] = (self.pool.submit(_render_star, job + (self._font_file,)), key)
 
     def add_all(self, study: Study) -> None:
         """Add the figures of ``study`` not added yet (a study made without the ``on_output`` hook)."""
@@ -200,6 +234,9 @@ class FigureRenderer:
         from concurrent.futures import as_completed
 
         self.add_all(study)
+        if self._held:
+            self._font.exception()  # wait for the font (its callback sends the figures that wait for it)
+            self._release()
         if self.pending:
             bar = progress.bar(len(self.pending), "绘图") if progress else None
             futures = {f: stem for stem, (f, _) in self.pending.items()}
@@ -432,7 +469,7 @@ def _parameter_text(params: Params) -> str:
 
 
 def _font_key(chars: frozenset) -> str:
-    from .plots.style import cjk_font_path
+    from .fonts import cjk_font_path
 
     font_file = cjk_font_path()
     return hashlib.sha256(json.dumps([package_version(), font_file.name, font_file.stat().st_size,
@@ -441,38 +478,67 @@ def _font_key(chars: frozenset) -> str:
 
 def _cached_font(chars: frozenset, cache: DiskCache | None):
     """The font subset for ``chars`` from the cache, or None."""
-    from .report import FontSubset
+    from .fonts import FontSubset
 
-    data = cache.get_bytes("fonts", _font_key(chars), "woff.b64") if cache is not None else None
-    return FontSubset(chars, data.decode("ascii")) if data is not None else None
+    if cache is None:
+        return None
+    key = _font_key(chars)
+    woff, otf = cache.get_bytes("fonts", key, "woff.b64"), cache.get_bytes("fonts", key, "otf")
+    return FontSubset(chars, woff.decode("ascii"), otf) if woff is not None and otf else None
 
 
-def _early_font(booklet, params: Params, cache: DiskCache | None, pool):
-    """The pages' font cut to :func:`corpus_tools.report.base_chars` (known once the booklet is parsed), in a
-    worker while the stages compute (here, with one job): a future, or the subset itself when cached."""
-    from .report import base_chars, font_subset
+def _cache_font(font, cache: DiskCache | None) -> None:
+    if cache is not None:
+        key = _font_key(font.chars)
+        cache.put_bytes("fonts", key, "woff.b64", font.woff_b64.encode("ascii"))
+        cache.put_bytes("fonts", key, "otf", font.otf)
 
-    chars = base_chars(booklet, _parameter_text(params))
-    return _cached_font(chars, cache) or pool.submit(font_subset, chars)
+
+def _source_font(a):
+    """The run's font subset, cut to the characters of the input file's text
+    (:func:`corpus_tools.fonts.source_chars`), or read from the cache: ``(FontSubset, path of the subset as an
+    OpenType file in folder)``, or None when the bytes do not decode (the parse then says why, with the line).
+    Runs in a process of its own while the main one imports and parses (see :func:`run`)."""
+    raw, extra, cache, folder = a
+    from dataclasses import replace
+
+    from .errors import BookletError
+    from .fonts import font_subset, source_chars
+    from .ingest import decode_bytes
+    from .store import write_bytes
+
+    try:
+        text = decode_bytes(raw)[0]
+    except BookletError:
+        return None
+    chars = source_chars(text, extra)
+    font = _cached_font(chars, cache)
+    if font is None:
+        font = font_subset(chars)
+        _cache_font(font, cache)
+    path = write_bytes(Path(folder) / "figure-font.otf", font.otf)
+    return replace(font, otf=b""), str(path)
 
 
 def _pages_font(study: Study, cache: DiskCache | None, early=None):
-    """The CJK font subset of the report and the gallery, cut to :func:`corpus_tools.report.report_chars` (the
-    same characters however it was made: ``early``, cut from the characters known before the analysis, is used
-    when nothing was added since), from the cache when the same characters were cut before."""
-    from .report import font_subset, report_chars
+    """The CJK font subset of the report and the gallery: it must hold
+    :func:`corpus_tools.report.report_chars`. ``early`` (``(FontSubset, path)`` cut from the input file's
+    characters while the analysis ran, see :func:`run`, or a future of it) is used when it holds them all, as it
+    does unless a page shows a character that is not in the booklet, the parameter files or the package;
+    otherwise a subset is cut to both (or read from the cache)."""
+    from .fonts import font_subset
+    from .report import report_chars
 
-    chars = report_chars(study, _parameter_text(study.params))
+    needed = report_chars(study, _parameter_text(study.params))
     early = early.result() if hasattr(early, "result") else early
-    if early is not None and early.chars == chars:
-        font = early
-    else:
-        font = _cached_font(chars, cache)
-        if font is not None:
-            return font
+    early = early[0] if early else None
+    if early is not None and needed <= early.chars:
+        return early
+    chars = needed | (early.chars if early is not None else frozenset())
+    font = _cached_font(chars, cache)
+    if font is None:
         font = font_subset(chars)
-    if cache is not None:
-        cache.put_bytes("fonts", _font_key(chars), "woff.b64", font.woff_b64.encode("ascii"))
+        _cache_font(font, cache)
     return font
 
 
@@ -514,9 +580,7 @@ def _preload_for_workers() -> None:
     import sklearn.decomposition  # noqa: F401 - NMF fits in workers
     import wordcloud  # noqa: F401
 
-    from .plots import style  # noqa: F401 - matplotlib
-
-    style.cjk_font_name()  # the CJK font registered once, here
+    from .plots import style  # noqa: F401 - matplotlib (each worker registers the run's font subset itself)
 
 
 def check_parameter_files(params: Params) -> None:
@@ -558,35 +622,50 @@ def run(booklet_path: str | Path, outdir: str | Path, params: Params = Params(),
         r.outputs = {"report": [str(out / "report.html")]} if with_report and (out / "report.html").exists() else {}
         r.timings["check"] = time.perf_counter() - t_start
         return r
-    from .booklet import read_booklet
     from .workers import WorkerPool
 
-    del raw
-    _preload_for_workers()
-    # one set of workers for the whole run, started before the booklet is loaded (each is a fork of this process):
-    # each stage's figures are drawn while the next stages compute
-    with WorkerPool(params.jobs).start() as pool:
-        t0 = time.perf_counter()
-        booklet = read_booklet(booklet_path)
-        if params.k is not None and params.k > len(booklet.entries):
-            from .errors import BookletError
+    import tempfile
 
-            n = len(booklet.entries)
-            raise BookletError(str(booklet_path), f"-k {params.k}: the booklet has only {n} entries; choose 2 ≤ k ≤ {n}"
-                               if n >= 2 else f"-k {params.k}: the booklet has only {n} entry: too few for topics")
-        t_parse = time.perf_counter() - t0
-        check_parameter_files(params)
-        cache = DiskCache(Path(cache_dir) if cache_dir else None, enabled=not fresh)
-        prog = Progress(progress)
-        renderer = FigureRenderer(params, cache, pool)
-        early_font = _early_font(booklet, params, cache, pool) if with_report else None
-        study = analyse(booklet, params, stages=wanted, cache=cache, progress=prog,
-                        on_output=lambda stage, output, study: renderer.add(study, stage.name, output.figures))
-        result = save_study(study, out, cache=cache, progress=prog, report=with_report,
-                            timings={"parse": t_parse, **study.timings}, extra_manifest={"run_key": key},
-                            prune=wanted is None, renderer=renderer, early_font=early_font)
+    cache = DiskCache(Path(cache_dir) if cache_dir else None, enabled=not fresh)
+    # the run's font subset (for the pages and the figures: a second of subsetting) is cut from the input's
+    # characters in a process of its own, started first, while this one imports what the analysis and the
+    # workers need
+    with tempfile.TemporaryDirectory(prefix="corpus-tools-") as scratch, \
+            WorkerPool(1, inline=params.jobs <= 1) as font_worker:
+        early_font = font_worker.submit(_source_font, (raw, _parameter_text(params), cache, scratch))
+        del raw
+        _preload_for_workers()
+        # one set of workers for the whole run, started before the booklet is loaded (each is a fork of this
+        # process): each stage's figures are drawn while the next stages compute
+        with WorkerPool(params.jobs).start() as pool:
+            result = _run_analysis(booklet_path, out, params, cache, progress, wanted, key, early_font, pool)
     result.wall = time.perf_counter() - t_start
     return result
+
+
+def _run_analysis(booklet_path: str | Path, out: Path, params: Params, cache: DiskCache, progress: bool,
+                  wanted: tuple[str, ...] | None, key: str, early_font, pool) -> RunResult:
+    """The part of :func:`run` done with its workers open: parse, analyse (figures drawn by ``pool`` as each
+    stage ends), save."""
+    from .booklet import read_booklet
+
+    t0 = time.perf_counter()
+    booklet = read_booklet(booklet_path)
+    if params.k is not None and params.k > len(booklet.entries):
+        from .errors import BookletError
+
+        n = len(booklet.entries)
+        raise BookletError(str(booklet_path), f"-k {params.k}: the booklet has only {n} entries; choose 2 ≤ k ≤ {n}"
+                           if n >= 2 else f"-k {params.k}: the booklet has only {n} entry: too few for topics")
+    t_parse = time.perf_counter() - t0
+    check_parameter_files(params)
+    prog = Progress(progress)
+    renderer = FigureRenderer(params, cache, pool, font=early_font)
+    study = analyse(booklet, params, stages=wanted, cache=cache, progress=prog,
+                    on_output=lambda stage, output, study: renderer.add(study, stage.name, output.figures))
+    return save_study(study, out, cache=cache, progress=prog, report=wanted is None,
+                      timings={"parse": t_parse, **study.timings}, extra_manifest={"run_key": key},
+                      prune=wanted is None, renderer=renderer, early_font=early_font)
 
 
 __all__ = ["run", "save_study", "render_figures", "RunResult", "RunParams", "Params", "DiskCache", "Progress"]

@@ -12,8 +12,6 @@ The report reads a study (``booklet``, ``params``, ``tables``, ``figures``), nev
 
 from __future__ import annotations
 
-import base64
-import io
 import math
 import numbers as _numbers
 import re
@@ -28,7 +26,7 @@ from typing import Any, Callable, Mapping, Protocol
 
 import pandas as pd
 
-from .plots.style import cjk_font_path
+from .fonts import FontSubset, font_chars, font_subset, source_chars  # noqa: F401 - also used from here
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -282,41 +280,6 @@ def strip_svg(svg: str, prefix: str = "") -> str:
     return _SVG_ID.sub(sub, svg)
 
 
-@dataclass(frozen=True)
-class FontSubset:
-    """The project's CJK font cut down to ``chars``, as base64 WOFF (``woff_b64``)."""
-
-    chars: frozenset
-    woff_b64: str
-
-
-def font_chars(text: str) -> frozenset:
-    """The characters a font subset for ``text`` must hold: those of ``text`` (no control characters), plus ASCII."""
-    return frozenset(c for c in set(text) if ord(c) >= 32) | frozenset(chr(c) for c in range(32, 127))
-
-
-def font_subset(chars: frozenset) -> FontSubset:
-    """Cut the project's CJK font down to ``chars`` (WOFF; same characters, same bytes)."""
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
-
-    # recalcBBoxes=False: keep the full font's (larger) extents instead of measuring every kept glyph again
-    font = TTFont(str(cjk_font_path()), recalcTimestamp=False, recalcBBoxes=False)  # same input, same bytes
-    options = subset.Options()
-    options.flavor = "woff"
-    options.layout_features = ["*"]
-    options.name_IDs = ["*"]
-    options.notdef_outline = True
-    options.hinting = False
-    sub = subset.Subsetter(options=options)
-    sub.populate(unicodes=sorted(ord(c) for c in chars))
-    sub.subset(font)
-    buf = io.BytesIO()
-    font.flavor = "woff"
-    font.save(buf)
-    return FontSubset(frozenset(chars), base64.b64encode(buf.getvalue()).decode())
-
-
 def covering_font(needed: frozenset, font: FontSubset | None = None) -> FontSubset:
     """``font`` if it holds every character of ``needed``, else a subset cut to both (a page whose font was
     prepared before it was rendered shows a character that was not foreseen)."""
@@ -326,11 +289,8 @@ def covering_font(needed: frozenset, font: FontSubset | None = None) -> FontSubs
 
 
 def base_chars(booklet: Any, extra: str = "") -> frozenset:
-    """Characters known before any analysis: the booklet's, the package's own labels and messages, ``extra``
-    (e.g. the text of the curriculum, codebook and synonyms files), plus ASCII."""
-    from .resources import package_cjk_chars
-
-    return font_chars(booklet_text(booklet) + UI_TEXT + package_cjk_chars() + extra)
+    """Characters known before any analysis (:func:`source_chars` of the parsed booklet's text)."""
+    return source_chars(booklet_text(booklet), extra)
 
 
 def report_chars(study: StudyLike, extra: str = "") -> frozenset:

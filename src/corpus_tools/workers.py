@@ -71,16 +71,26 @@ _ACTIVE: "WorkerPool | None" = None
 
 class WorkerPool:
     """``jobs`` worker processes kept for a whole run, so that work from different steps shares them: figures
-    start drawing while later stages still compute, and a stage's own parallel work (topic model fits) queues
-    behind them instead of starting more processes than there are cores.
+    start drawing while later stages still compute, and a stage's own parallel work (topic model fits) shares
+    the same processes instead of starting more processes than there are cores.
+
+    Work waits here, not in the workers' queue, and the next task to start is the one of highest ``priority``
+    (first come first served among equals): work that later stages wait for (the topic model fits) overtakes
+    work nothing waits for (figures already queued). ``inline=False`` with one job: that job still runs in a
+    process of its own (work started early, beside this process).
 
     Use it as a context manager; while it is open, :func:`parallel_map` sends its work here. On an exception
     (or ``KeyboardInterrupt``) inside the block, unfinished work is cancelled and the workers are ended."""
 
-    def __init__(self, jobs: int = 2) -> None:
+    def __init__(self, jobs: int = 2, inline: bool = True) -> None:
         self.jobs = max(1, int(jobs))
+        self.inline = inline and self.jobs == 1  # one job: computed in this process (False: in one worker)
         self._pool = None
         self._previous: WorkerPool | None = None
+        self._waiting: list = []  # heap of (-priority, sequence number, payload, future)
+        self._running = 0
+        self._count = 0
+        self._lock = threading.Lock()
 
     def _executor(self):
         if self._pool is None:
@@ -95,17 +105,19 @@ class WorkerPool:
     def start(self) -> "WorkerPool":
         """Start the workers now (they are forked from this process as it is at this moment: start them before
         loading large data, so each worker does not carry a copy of it)."""
-        if self.jobs > 1:
+        if not self.inline:
             for f in [self._executor().submit(os.getpid) for _ in range(self.jobs)]:
                 f.result()
         return self
 
-    def submit(self, fn: Callable[[T], R], item: T) -> "Future[R]":
-        """Run ``fn(item)`` in a worker; returns its future (``jobs`` = 1: computed now, in this process)."""
+    def submit(self, fn: Callable[[T], R], item: T, priority: int = 0) -> "Future[R]":
+        """Run ``fn(item)`` in a worker; returns its future (``jobs`` = 1 and ``inline``: computed now, in this
+        process). Of the work waiting, the highest ``priority`` starts first."""
+        import heapq
         from concurrent.futures import Future
 
-        if self.jobs <= 1:
-            f: Future = Future()
+        f: Future = Future()
+        if self.inline:
             try:
                 f.set_result(fn(item))
             except Exception as e:  # noqa: BLE001 - handed to the caller through the future
@@ -113,7 +125,68 @@ class WorkerPool:
             return f
         import cloudpickle
 
-        return self._executor().submit(_call, cloudpickle.dumps((fn, item)))
+        payload = cloudpickle.dumps((fn, item))
+        self._executor()
+        with self._lock:
+            self._count += 1
+            heapq.heappush(self._waiting, (-priority, self._count, payload, f))
+        self._dispatch()
+        return f
+
+    def _dispatch(self) -> None:
+        """Hand waiting work to the workers: as many tasks as there are workers, plus one queued so that a worker
+        finishing one starts the next at once."""
+        import heapq
+
+        while True:
+            with self._lock:
+                if self._running >= self.jobs + 1 or not self._waiting or self._pool is None:
+                    return
+                _, _, payload, f = heapq.heappop(self._waiting)
+                if not f.set_running_or_notify_cancel():  # cancelled while it waited
+                    continue
+                self._running += 1
+                pool = self._pool
+            try:
+                inner = pool.submit(_call, payload)
+            except RuntimeError as e:  # the pool was shut down meanwhile
+                with self._lock:
+                    self._running -= 1
+                f.set_exception(e)
+                continue
+            inner.add_done_callback(lambda done, f=f: self._done(done, f))
+
+    def _done(self, inner, f) -> None:
+        with self._lock:
+            self._running -= 1
+        if inner.cancelled():
+            f.set_exception(RuntimeError("the worker pool was stopped"))
+        elif inner.exception() is not None:
+            f.set_exception(inner.exception())
+        else:
+            f.set_result(inner.result())
+        self._dispatch()
+
+    def _wait_all(self) -> None:
+        """Until no work waits or runs."""
+        while True:
+            with self._lock:
+                pending = [f for *_, f in self._waiting]
+            if not pending and self._running == 0:
+                return
+            for f in pending:
+                try:
+                    f.exception()
+                except BaseException:  # noqa: BLE001 - cancelled: nothing to wait for
+                    pass
+            if not pending:
+                time.sleep(0.01)
+
+    def _cancel_waiting(self) -> None:
+        with self._lock:
+            waiting, self._waiting = self._waiting, []
+        for *_, f in waiting:
+            f.cancel()
 
     def __enter__(self) -> "WorkerPool":
         global _ACTIVE
@@ -125,8 +198,10 @@ class WorkerPool:
         _ACTIVE = self._previous
         if self._pool is not None:
             if exc_type is None:
+                self._wait_all()
                 self._pool.shutdown(wait=True)
             else:
+                self._cancel_waiting()
                 _stop(self._pool)
             self._pool = None
 
@@ -137,11 +212,12 @@ def active_pool() -> WorkerPool | None:
 
 
 def parallel_map(fn: Callable[[T], R], items: Iterable[T], jobs: int = 2,
-                 on_done: Callable[[], object] | None = None) -> list[R]:
+                 on_done: Callable[[], object] | None = None, priority: int = 1) -> list[R]:
     """``[fn(x) for x in items]``, computed in up to ``jobs`` worker processes that end with this process.
 
     ``jobs <= 1`` or a single item: computed here, in order, with no process started. Inside an open
-    :class:`WorkerPool` the work goes to its workers (queued after what they already have). The first exception
+    :class:`WorkerPool` the work goes to its workers, ahead of waiting work of lower ``priority`` (by default a
+    map, whose caller waits for it, overtakes figures, priority 0, that nothing waits for). The first exception
     raised by ``fn`` is raised here (remaining work is cancelled); so is ``KeyboardInterrupt``. Returns a list of
     the same length and order as ``items``. ``on_done()`` is called (in this process) after each item finishes,
     e.g. to advance a progress bar.
@@ -155,17 +231,17 @@ def parallel_map(fn: Callable[[T], R], items: Iterable[T], jobs: int = 2,
                 on_done()
         return out
     if _ACTIVE is not None and _ACTIVE.jobs > 1:
-        return _map_in(_ACTIVE, fn, items, on_done)
+        return _map_in(_ACTIVE, fn, items, on_done, priority)
     with WorkerPool(min(jobs, len(items))) as pool:  # ended on leaving, stopped at once on an error
-        return _map_in(pool, fn, items, on_done)
+        return _map_in(pool, fn, items, on_done, priority)
 
 
-def _map_in(pool: WorkerPool, fn: Callable[[T], R], items: list[T], on_done) -> list[R]:
+def _map_in(pool: WorkerPool, fn: Callable[[T], R], items: list[T], on_done, priority: int) -> list[R]:
     from concurrent.futures import as_completed
 
     futures = []
     try:
-        futures = [pool.submit(fn, x) for x in items]
+        futures = [pool.submit(fn, x, priority) for x in items]
         if on_done is not None:
             for _ in as_completed(futures):
                 on_done()

@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import importlib.util
-import os
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -34,7 +32,8 @@ from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-FONT_FILE = "NotoSansCJKsc-Regular.otf"
+from ..fonts import FONT_FILE, FontNotFound, cjk_font_path as _full_font_path  # noqa: F401 - part of this API
+
 
 # Okabe & Ito (2008) colour-blind-safe categorical palette, most distinct first (yellow last: weak on white)
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#999999", "#F0E442"]
@@ -50,10 +49,6 @@ ADJUST_LIMIT = dict(iter_lim=300, time_lim=None)
 COLUMN_CM = {"single": 8.5, "double": 17.5}
 MAX_HEIGHT_CM = 23.0  # a journal page's text height: no figure is taller
 CM = 1 / 2.54
-
-
-class FontNotFound(RuntimeError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -149,32 +144,56 @@ def use_offscreen_backend() -> None:
     matplotlib.use("Agg")
 
 
+_font_file: Path | None = None  # a subset of the CJK font figures are drawn with now (see font_file)
+
+
 def cjk_font_path() -> Path:
-    """Path of the CJK font file: ``$CORPUS_TOOLS_FONT`` if set, else Noto Sans CJK SC from ``mplfonts``."""
-    env = os.environ.get("CORPUS_TOOLS_FONT")
-    if env:
-        p = Path(env)
-        if not p.is_file():
-            raise FontNotFound(f"CORPUS_TOOLS_FONT={env}: no such font file")
-        return p
-    spec = importlib.util.find_spec("mplfonts")
-    if spec and spec.submodule_search_locations:
-        p = Path(list(spec.submodule_search_locations)[0]) / "fonts" / FONT_FILE
-        if p.is_file():
-            return p
-    raise FontNotFound("the CJK font Noto Sans CJK SC was not found: install the package 'mplfonts' "
-                       "(a dependency of corpus_tools) or set CORPUS_TOOLS_FONT to a .otf/.ttf file")
+    """Path of the CJK font file figures are drawn with: the subset set by :func:`font_file`, else the full font
+    (``$CORPUS_TOOLS_FONT`` if set, else Noto Sans CJK SC from ``mplfonts``)."""
+    return _font_file or _full_font_path()
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=8)
 def _register(path: str) -> str:
     font_manager.fontManager.addfont(path)
     return font_manager.FontProperties(fname=path).get_name()
 
 
+def _prefer(path: Path) -> str:
+    """Register ``path`` and make it the file its family name resolves to (matplotlib takes the first of equally
+    good matches: a subset and the full font have the same family name)."""
+    name = _register(str(path))
+    fm = font_manager.fontManager
+    first = [f for f in fm.ttflist if f.fname == str(path)]
+    if fm.ttflist[:len(first)] != first:
+        fm.ttflist = first + [f for f in fm.ttflist if f.fname != str(path)]
+        cached = getattr(fm, "_findfont_cached", None)  # lookups made before the change
+        if hasattr(cached, "cache_clear"):
+            cached.cache_clear()
+    return name
+
+
 def cjk_font_name() -> str:
     """Family name of the registered CJK font (``Noto Sans CJK SC``): the name SVG text elements ask for."""
-    return _register(str(cjk_font_path()))
+    return _prefer(cjk_font_path())
+
+
+@contextlib.contextmanager
+def font_file(path: str | Path | None) -> Iterator[None]:
+    """Draw the figures of a ``with`` block with the CJK font file ``path`` (a subset of the full font holding
+    every character they show, :func:`corpus_tools.fonts.font_subset`: the same pixels, drawn faster); ``None``:
+    the full font. The previous choice is restored on leaving."""
+    global _font_file
+    previous = _font_file
+    _font_file = Path(path) if path else None
+    try:
+        if _font_file != previous:
+            _prefer(cjk_font_path())
+        yield
+    finally:
+        if _font_file != previous:
+            _font_file = previous
+            _prefer(cjk_font_path())
 
 
 def svg_font_family() -> str:
@@ -301,8 +320,25 @@ def figure_files(fig: Figure, formats: tuple[str, ...] | list[str], dpi: int | N
     for i, fmt in enumerate(formats):
         out[fmt] = figure_bytes(fig, fmt, dpi)
         if i == 0 and len(formats) > 1 and fig.get_layout_engine() is not None:
-            fig.set_layout_engine("none")  # keeps the axes where the first draw put them
+            freeze_layout(fig)
     return out
+
+
+def freeze_layout(fig: Figure) -> None:
+    """Keep the axes where they are: no layout engine at all. (``"none"`` would keep them too, but matplotlib
+    draws a figure that has any layout engine twice when saving it — once to lay it out, once to render.)
+
+    Except in a figure with arrows from labels (annotations, adjustText's leader lines): an arrow is clipped to its
+    label's box as measured by the previous draw, so after a draw at another resolution (the PNG before the SVG) it needs that extra draw, or it starts
+    inside its label."""
+    from matplotlib.patches import FancyArrowPatch
+    from matplotlib.text import Annotation
+
+    arrows = any(isinstance(t, Annotation) and t.arrow_patch is not None for ax in fig.axes for t in ax.texts) or \
+        any(isinstance(p, FancyArrowPatch) and p.patchA is not None for ax in fig.axes for p in ax.patches)
+    fig.set_layout_engine("none" if arrows else None)
+    if fig.get_layout_engine() is None and matplotlib.rcParams["figure.constrained_layout.use"]:  # pragma: no cover
+        fig.set_layout_engine("none")
 
 
 def _metadata(fmt: str) -> dict | None:

@@ -11,7 +11,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .labels import plain_label, short_label
-from .style import ADJUST_LIMIT, PALETTE, cjk_font_path, current_style, new_figure, styled
+from .style import ADJUST_LIMIT, PALETTE, cjk_font_path, current_style, freeze_layout, new_figure, styled
 from .trends import count_heatmap
 
 
@@ -194,7 +194,7 @@ def word_cloud(frequencies: dict[str, float], title: str = "", seed: int = 0, wi
         image = wc.to_array()
     title_h = 0.3 if title else 0.0
     fig = new_figure(h_px / 100 + title_h, w_px / 100)
-    fig.set_layout_engine("none")
+    freeze_layout(fig)  # the axes fill the canvas: nothing to lay out
     ax = fig.add_axes((0, 0, 1, (h_px / 100) / (h_px / 100 + title_h)))
     ax.imshow(image, interpolation="nearest", aspect="auto")
     ax.axis("off")
