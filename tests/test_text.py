@@ -217,3 +217,26 @@ def test_fast_tagger_sees_words_added_to_the_dictionary_later(tmp_path):
     tk.jieba.add_word("电子档案", freq=2000, tag="nz")  # jieba reads its dictionary afresh on every cut
     assert ("电子档案", "nz") in tagger.cut(text)
     assert tagger.cut(text) == _jieba_tags(tk.posseg, text)
+
+
+def test_tag_table_and_model_are_jiebas_without_importing_jieba_posseg(tmp_path):
+    """The tagger reads jieba's dictionary tags and HMM itself: the same table and model as jieba.posseg, while a
+    tokenization never imports jieba.posseg (whose import tags jieba's whole default dictionary: 0.2 s)."""
+    import subprocess
+    import sys
+
+    import jieba
+    import jieba.posseg
+
+    from corpus_tools.tagger import PosTags, posseg_model
+
+    tk = jieba.Tokenizer()
+    assert PosTags(tk).word_tag_tab == jieba.posseg.POSTokenizer(tk).word_tag_tab
+    assert posseg_model() == (jieba.posseg.char_state_tab_P, jieba.posseg.start_P, jieba.posseg.trans_P,
+                              jieba.posseg.emit_P)
+    code = ("import sys; from corpus_tools.text import ChineseTokenizer; "
+            f"tk = ChineseTokenizer(cache_dir={str(tmp_path)!r}); print(tk.tag('医院信息平台的建设'), "
+            "'jieba.posseg' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().endswith(" False"), out  # jieba.posseg never imported
+    assert "('医院', " in out and "('建设', " in out, out  # and the words were tagged

@@ -574,6 +574,13 @@ def _manifest_is_current(out: Path, key: str) -> bool:
     return all(file_sha256(out / rel) == sha for rel, sha in m.get("output_sha256", {}).items())
 
 
+# what the workers import for their tasks (figures, topic-model fits) beyond :func:`_preload_for_workers`: each
+# imports them as it starts, while this process parses and tokenizes, instead of at its first figure of each kind
+WORKER_MODULES = ("corpus_tools.topics", "corpus_tools.network", "corpus_tools.plots.overview",
+                  "corpus_tools.plots.trends", "corpus_tools.plots.topics", "corpus_tools.plots.network",
+                  "corpus_tools.plots.codes", "adjustText", "matplotlib.backends.backend_svg", "PIL.PngImagePlugin")
+
+
 def _preload_for_workers() -> None:
     """Import what the worker processes will run (topic model fits, figures) before they are forked, so that they
     inherit it instead of each importing it again; this process needs the same modules later anyway."""
@@ -622,9 +629,9 @@ def run(booklet_path: str | Path, outdir: str | Path, params: Params = Params(),
         r.outputs = {"report": [str(out / "report.html")]} if with_report and (out / "report.html").exists() else {}
         r.timings["check"] = time.perf_counter() - t_start
         return r
-    from .workers import WorkerPool
-
     import tempfile
+
+    from .workers import WorkerPool, run_gc
 
     cache = DiskCache(Path(cache_dir) if cache_dir else None, enabled=not fresh)
     # the run's font subset (for the pages and the figures: a second of subsetting) is cut from the input's
@@ -637,7 +644,7 @@ def run(booklet_path: str | Path, outdir: str | Path, params: Params = Params(),
         _preload_for_workers()
         # one set of workers for the whole run, started before the booklet is loaded (each is a fork of this
         # process): each stage's figures are drawn while the next stages compute
-        with WorkerPool(params.jobs).start() as pool:
+        with run_gc(), WorkerPool(params.jobs, warm=WORKER_MODULES).start() as pool:
             result = _run_analysis(booklet_path, out, params, cache, progress, wanted, key, early_font, pool)
     result.wall = time.perf_counter() - t_start
     return result

@@ -24,9 +24,10 @@ import sys
 import tempfile
 import warnings
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-import pandas as pd
+if TYPE_CHECKING:  # pragma: no cover - imported where tables are written: a run's font process needs none of it
+    import pandas as pd
 
 from .errors import OutputError, OutputLocked
 
@@ -78,6 +79,8 @@ def csv_safe(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``df`` whose text columns (object or string dtype) cannot execute in a spreadsheet: every cell
     starting with ``= + - @``, tab or CR gets a leading apostrophe. Numeric, boolean and date columns are kept as
     they are, so ``-3`` in a number column stays the number -3. Shape and column order are unchanged."""
+    import pandas as pd
+
     out = df.copy(deep=False)  # columns are replaced, never changed in place
     for col in out.columns:
         s = out[col]
@@ -125,6 +128,8 @@ def _distinct(s: pd.Series) -> list:
 
 
 def _has_cr(df: pd.DataFrame) -> bool:
+    import pandas as pd
+
     for col in df.columns:
         s = df[col]
         if pd.api.types.is_object_dtype(s.dtype) or pd.api.types.is_string_dtype(s.dtype):
@@ -455,6 +460,8 @@ def write_files(outdir: str | Path, files: dict, table_formats: tuple[str, ...] 
     """Write a set of outputs under ``outdir``, each atomically: ``files`` maps a relative name to a DataFrame
     (written by :func:`write_table` as ``name.csv`` / ``name.parquet``), ``str`` (UTF-8 text) or ``bytes``."""
     out, written = Path(outdir), []
+    import pandas as pd
+
     for name, content in files.items():
         if isinstance(content, pd.DataFrame):
             written += write_table(content, out, name, table_formats)
@@ -510,6 +517,8 @@ def file_sha256(path: str | Path | None) -> str | None:
 
 def read_table(folder: str | Path, name: str) -> pd.DataFrame | None:
     """``folder/name.parquet`` if present, else ``folder/name.csv`` (UTF-8 with BOM), else ``None``."""
+    import pandas as pd
+
     folder = Path(folder)
     pq, csv = folder / f"{name}.parquet", folder / f"{name}.csv"
     if pq.exists():

@@ -40,12 +40,83 @@ _re_num = re.compile(r"[\.0-9]+")
 MIN_FLOAT = -3.14e100  # jieba.posseg.viterbi.MIN_FLOAT: an emission the model has never seen
 
 
+def _posseg_module(name: str):
+    import importlib.util
+    from pathlib import Path
+
+    import jieba
+
+    spec = importlib.util.spec_from_file_location(f"corpus_tools._jieba_posseg_{name}",
+                                                  Path(jieba.__file__).parent / "posseg" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+def posseg_model() -> tuple[dict, dict, dict, dict]:
+    """jieba's part-of-speech HMM ``(char_state_tab_P, start_P, trans_P, emit_P)``, read from jieba's own model
+    files without importing ``jieba.posseg``: that import also builds jieba's default tagger over its whole
+    dictionary (0.2 s), which this package never uses."""
+    import sys
+
+    if "jieba.posseg" in sys.modules:  # imported anyway (tests compare with it): the same objects
+        from jieba.posseg import char_state_tab_P, emit_P, start_P, trans_P
+
+        return char_state_tab_P, start_P, trans_P, emit_P
+    return tuple(_posseg_module(n).P for n in ("char_state_tab", "prob_start", "prob_trans", "prob_emit"))
+
+
+def dictionary_tags(tokenizer) -> dict[str, str]:
+    """``{word: tag}`` of ``tokenizer``'s main dictionary file, read as ``jieba.posseg.POSTokenizer.load_word_tag``
+    reads it (each line ``word freq tag``; a bad line reported as jieba reports it)."""
+    f = tokenizer.get_dict_file()
+    name = getattr(f, "name", str(f))
+    tags: dict[str, str] = {}
+    try:
+        for lineno, line in enumerate(f, 1):
+            line = line.strip().decode("utf-8")
+            if not line:
+                continue
+            try:
+                word, _, tag = line.split(" ")
+            except ValueError:
+                raise ValueError(f"invalid POS dictionary entry in {name} at Line {lineno}: {line}") from None
+            tags[word] = tag
+    finally:
+        f.close()
+    return tags
+
+
+class PosTags:
+    """The dictionary side of ``jieba.posseg.POSTokenizer`` on ``tokenizer`` (a ``jieba.Tokenizer``): its word →
+    tag table (``word_tag_tab``, the main dictionary's tags, then the user words' as they are added), which is
+    what :class:`Tagger` reads. ``cut`` runs jieba's own tagger on the same dictionary (slow: the reference the
+    tests compare :class:`Tagger` with)."""
+
+    def __init__(self, tokenizer, word_tag_tab: dict[str, str] | None = None) -> None:
+        self.tokenizer = tokenizer
+        self.word_tag_tab = dictionary_tags(tokenizer) if word_tag_tab is None else word_tag_tab
+
+    def makesure_userdict_loaded(self) -> None:
+        """Take the tags of words added to the tokenizer since (jieba's rule, on every cut)."""
+        if self.tokenizer.user_word_tag_tab:
+            self.word_tag_tab.update(self.tokenizer.user_word_tag_tab)
+            self.tokenizer.user_word_tag_tab = {}
+
+    def cut(self, sentence: str, HMM: bool = True):  # noqa: N803 - jieba's name
+        """jieba's ``POSTokenizer.cut`` on this dictionary (``pair`` objects with ``word`` and ``flag``)."""
+        import jieba.posseg
+
+        pos = jieba.posseg.POSTokenizer.__new__(jieba.posseg.POSTokenizer)
+        pos.tokenizer, pos.word_tag_tab = self.tokenizer, self.word_tag_tab
+        return pos.cut(sentence, HMM)
+
+
 class _Model:
     """jieba's posseg HMM as arrays: states numbered in descending tuple order (index 0 = greatest tuple)."""
 
     def __init__(self) -> None:
-        from jieba.posseg import char_state_tab_P, emit_P, start_P, trans_P
-
+        char_state_tab_P, start_P, trans_P, emit_P = posseg_model()
         self.states = sorted(trans_P, reverse=True)
         index = {s: i for i, s in enumerate(self.states)}
         n = len(self.states)

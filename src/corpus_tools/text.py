@@ -3,8 +3,8 @@ terms, part-of-speech tags, content words by rule, concepts from a synonyms file
 
 The tokenizer is a small object built once with everything it needs (scikit-learn style: parameters in the
 constructor, no global state): its own ``jieba.Tokenizer`` instance (the global jieba dictionary is never touched),
-tagged by ``jieba.posseg.POSTokenizer`` on that same instance (its ``cut`` run by :mod:`corpus_tools.tagger`, an
-exact and faster re-implementation), a cache file in a project cache folder (not a shared ``/tmp`` file), and
+tagged as ``jieba.posseg.POSTokenizer`` on that same instance tags (its ``cut`` run by :mod:`corpus_tools.tagger`,
+an exact and faster re-implementation), a cache file in a project cache folder (not a shared ``/tmp`` file), and
 jieba's start-up chatter silenced.
 
 **Content words, by rule** (:func:`is_content_pos` and :meth:`ChineseTokenizer.is_content`). A word is content when
@@ -42,7 +42,6 @@ from functools import cached_property
 from pathlib import Path
 
 import jieba
-import jieba.posseg
 import numpy as np
 import pandas as pd
 
@@ -51,7 +50,7 @@ from .ingest import CJK
 from .paths import default_cache_dir
 from .resources import load_list, resource_path
 from .store import writable_dir
-from .tagger import Tagger
+from .tagger import PosTags, Tagger
 
 _FULLWIDTH_ALNUM = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
 _SPACE_LATIN_CJK = re.compile(rf"(?<=[A-Za-z0-9%+#/.\-])\s+(?=[{CJK}])|(?<=[{CJK}])\s+(?=[A-Za-z0-9])")
@@ -216,9 +215,10 @@ class ChineseTokenizer:
         return tk
 
     @cached_property
-    def posseg(self) -> jieba.posseg.POSTokenizer:
-        """jieba's part-of-speech tagger on :attr:`jieba` (same dictionary, same words)."""
-        return jieba.posseg.POSTokenizer(self.jieba)
+    def posseg(self) -> PosTags:
+        """The part-of-speech tags of :attr:`jieba`'s dictionary, as ``jieba.posseg.POSTokenizer`` has them (same
+        dictionary, same words)."""
+        return PosTags(self.jieba)
 
     def segment(self, text: str) -> list[str]:
         """All jieba segments of the normalised text (nothing filtered)."""
@@ -343,10 +343,7 @@ def with_terms(tokenizer: ChineseTokenizer, terms) -> ChineseTokenizer:
                 tk.add_word(term, freq=2000, tag="n")
         new.__dict__["jieba"] = tk
         if "posseg" in tokenizer.__dict__:
-            pos = jieba.posseg.POSTokenizer.__new__(jieba.posseg.POSTokenizer)
-            pos.tokenizer = tk
-            pos.word_tag_tab = dict(tokenizer.posseg.word_tag_tab)
-            new.__dict__["posseg"] = pos
+            new.__dict__["posseg"] = PosTags(tk, dict(tokenizer.posseg.word_tag_tab))
     return new
 
 
