@@ -205,7 +205,7 @@ class FigureRenderer:
             self._font_ready = True
             held, self._held = self._held, []
             for stem, job, key in held:
-                self.pending[stem] = (self.pool.submit(_render_star, job + (self._font_file,)), key)
+                self.pending[stem] = (self._submit(job), key)
 
     def add(self, study: Study, stage: str, figures: dict[str, FigureSpec]) -> None:
         params = self.params
@@ -221,7 +221,12 @@ class FigureRenderer:
                 if not self._font_ready:
                     self._held.append((stem, job, key))
                     continue
-                self.pending[stem] = (self.pool.submit(_render_star, job + (self._font_file,)), key)
+                self.pending[stem] = (self._submit(job), key)
+
+    def _submit(self, job: tuple):
+        """Pictures (word clouds, PNG only) wait behind charts: the report needs only the charts, so it is built
+        while the pictures are still drawn."""
+        return self.pool.submit(_render_star, job + (self._font_file,), priority=-1 if job[0].raster_only else 0)
 
     def add_all(self, study: Study) -> None:
         """Add the figures of ``study`` not added yet (a study made without the ``on_output`` hook)."""
@@ -229,24 +234,29 @@ class FigureRenderer:
             if stem not in self.done and stem not in self.pending:
                 self.add(study, study.figure_stage.get(stem, ""), {stem: spec})
 
-    def collect(self, study: Study, progress: Progress | None = None) -> dict[str, dict[str, bytes]]:
-        """Wait for every figure and return them in study order."""
+    def collect(self, study: Study, progress: Progress | None = None, stems: set[str] | None = None,
+                desc: str = "绘图") -> dict[str, dict[str, bytes]]:
+        """Wait for every figure (or those of ``stems``) and return them in study order."""
         from concurrent.futures import as_completed
 
         self.add_all(study)
         if self._held:
-            self._font.exception()  # wait for the font (its callback sends the figures that wait for it)
+            try:
+                self._font.exception()  # wait for the font (its callback sends the figures that wait for it)
+            except BaseException:  # noqa: BLE001 - cancelled: drawn with the full font
+                pass
             self._release()
-        if self.pending:
-            bar = progress.bar(len(self.pending), "绘图") if progress else None
-            futures = {f: stem for stem, (f, _) in self.pending.items()}
+        waiting = {stem: f for stem, (f, _) in self.pending.items() if stems is None or stem in stems}
+        if waiting:
+            bar = progress.bar(len(waiting), desc) if progress else None
+            futures = {f: stem for stem, f in waiting.items()}
             for f in as_completed(futures):
                 self._finish(futures[f], f.result())
                 if bar is not None:
                     bar.update(1)
             if bar is not None:
                 bar.close()
-        return {stem: self.done[stem] for stem in study.figures}
+        return {stem: self.done[stem] for stem in study.figures if stems is None or stem in stems}
 
     def _finish(self, stem: str, data: dict[str, bytes]) -> None:
         _, key = self.pending.pop(stem)
@@ -404,14 +414,18 @@ def save_study(study: Study, outdir: str | Path, cache: DiskCache | None = None,
             font = _pages_font(study, cache, early_font)
         t_font = time.perf_counter() - t0
         t0 = time.perf_counter()
-        rendered = renderer.collect(study, progress) if study.figures else {}
+        charts = {stem for stem, spec in study.figures.items() if not spec.raster_only}
+        rendered = renderer.collect(study, progress, stems=charts) if charts else {}
         result.timings["figures"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        if report and report_html is None:
+        if report and report_html is None:  # built while the pictures are still drawn (it shows only charts)
             report_html = _build_report(study, rendered, font)
             if cache is not None:
                 cache.put_bytes("reports", report_key, "html", report_html.encode("utf-8"))
         result.timings["report"] = time.perf_counter() - t0 + t_font
+        t0 = time.perf_counter()
+        rendered = renderer.collect(study, progress, desc="绘图（词云）") if study.figures else {}
+        result.timings["figures"] += time.perf_counter() - t0
         t0 = time.perf_counter()
         written["figures"] = [write_bytes(fdir / f"{stem}.{fmt}", data)
                               for stem, per_fmt in rendered.items() for fmt, data in per_fmt.items()]
