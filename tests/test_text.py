@@ -3,6 +3,7 @@ words by rule, names out of the analysis view, concepts from the synonyms file, 
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -130,13 +131,41 @@ def test_stopwords_can_be_overridden(tmp_path):
     assert "我们" not in toks  # a pronoun (r): dropped by its tag, whatever the stopword list
 
 
-def test_jieba_cache_goes_to_the_project_cache_and_stays_quiet(tmp_path):
+def test_jieba_dictionary_loads_quietly_and_leaves_no_shared_cache_file(tmp_path):
+    """jieba's dictionary is read by the package in one pass (no cache file at all, so none in a shared /tmp),
+    with none of jieba's start-up chatter."""
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
     code = ("from corpus_tools.text import ChineseTokenizer\n"
-            "print(ChineseTokenizer(cache_dir=r'%s').tokenize('集成平台建设'))" % tmp_path)
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+            "print(ChineseTokenizer(cache_dir=r'%s').tokenize('集成平台建设'))" % (tmp_path / "cache"))
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       env={**os.environ, "TMPDIR": str(tmp)})
     assert r.returncode == 0
     assert "集成平台" in r.stdout
     assert r.stderr == ""  # no "Building prefix dict…" chatter
+    assert list(tmp.iterdir()) == []
+
+
+def test_dictionary_loaded_in_one_pass_is_jiebas(tmp_path):
+    """The prefix dictionary, total and tags the package builds from jieba's dictionary file are exactly jieba's
+    (gen_pfdict, load_word_tag); a file in another format (here two fields a line) is left to jieba itself,
+    whose cache then goes to the tokenizer's folder."""
+    import jieba
+    import jieba.posseg
+
+    from corpus_tools.tagger import PosTags, initialize_dictionary
+
+    tk = jieba.Tokenizer()
+    initialize_dictionary(tk)
+    freq, total = jieba.Tokenizer().gen_pfdict(jieba.Tokenizer().get_dict_file())
+    assert tk.initialized and tk.total == total and tk.FREQ == freq and len(freq) > 400_000
+    assert PosTags(tk).word_tag_tab == jieba.posseg.POSTokenizer(jieba.Tokenizer()).word_tag_tab
+    other = tmp_path / "dict.txt"
+    other.write_text("数据湖 30\n数据 300\n湖 20\n", encoding="utf-8")
+    tk2 = jieba.Tokenizer(dictionary=str(other))
+    tk2.tmp_dir, tk2.cache_file = str(tmp_path), "jieba.cache"
+    initialize_dictionary(tk2)
+    assert tk2.FREQ == {"数": 0, "数据": 300, "数据湖": 30, "湖": 20} and tk2.total == 350
     assert (tmp_path / "jieba.cache").exists()
 
 

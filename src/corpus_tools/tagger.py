@@ -26,6 +26,7 @@ not know (256 states, a Python generator per state and character: ~80 % of the t
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from math import log
 
 import numpy as np
@@ -66,24 +67,71 @@ def posseg_model() -> tuple[dict, dict, dict, dict]:
     return tuple(_posseg_module(n).P for n in ("char_state_tab", "prob_start", "prob_trans", "prob_emit"))
 
 
-def dictionary_tags(tokenizer) -> dict[str, str]:
-    """``{word: tag}`` of ``tokenizer``'s main dictionary file, read as ``jieba.posseg.POSTokenizer.load_word_tag``
-    reads it (each line ``word freq tag``; a bad line reported as jieba reports it)."""
+_DICT_LINES = re.compile(r"(?:\S+ \S+ \S+\n)*(?:\S+ \S+ \S+)?")
+
+
+def _read_dictionary(tokenizer) -> tuple[str, bytes]:
     f = tokenizer.get_dict_file()
-    name = getattr(f, "name", str(f))
-    tags: dict[str, str] = {}
     try:
-        for lineno, line in enumerate(f, 1):
-            line = line.strip().decode("utf-8")
-            if not line:
-                continue
-            try:
-                word, _, tag = line.split(" ")
-            except ValueError:
-                raise ValueError(f"invalid POS dictionary entry in {name} at Line {lineno}: {line}") from None
-            tags[word] = tag
+        return getattr(f, "name", str(f)), f.read()
     finally:
         f.close()
+
+
+@lru_cache(maxsize=4)
+def _parsed_dictionary(name: str, data: bytes) -> tuple[dict[str, int], int, dict[str, str]] | None:
+    """``(prefix dictionary, total frequency, word → tag)`` of a dictionary file in jieba's ``word freq tag``
+    format, in one pass: the prefix dictionary and total are those of jieba's ``Tokenizer.gen_pfdict`` (every
+    word with its frequency — the last line of a repeated word wins, all count in the total — and every prefix
+    of a word with 0 unless it is a word itself), the tags those of ``POSTokenizer.load_word_tag``. None when a
+    line is not exactly three fields separated by single spaces (jieba's own readers then handle the file)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if _DICT_LINES.fullmatch(text) is None:
+        return None
+    fields = text.split()
+    words = fields[0::3]
+    try:
+        freqs = [int(f) for f in fields[1::3]]
+    except ValueError:
+        return None
+    prefixes = dict.fromkeys((w[:i] for w in words for i in range(1, len(w))), 0)
+    prefixes.update(zip(words, freqs))
+    return prefixes, sum(freqs), dict(zip(words, fields[2::3]))
+
+
+def initialize_dictionary(tokenizer) -> None:
+    """Load ``tokenizer``'s main dictionary (a ``jieba.Tokenizer`` not yet initialised): the same prefix
+    dictionary and total as ``tokenizer.initialize()``, built from the file in one pass (0.4 s for jieba's
+    dictionary) instead of jieba's pass plus a second one for the tags; no cache file is read or written.
+    A file in another format is left to jieba."""
+    parsed = _parsed_dictionary(*_read_dictionary(tokenizer))
+    if parsed is None or tokenizer.initialized:
+        tokenizer.initialize()
+        return
+    tokenizer.FREQ, tokenizer.total = dict(parsed[0]), parsed[1]  # a copy: user words are added to it
+    tokenizer.initialized = True
+
+
+def dictionary_tags(tokenizer) -> dict[str, str]:
+    """``{word: tag}`` of ``tokenizer``'s main dictionary file, as ``jieba.posseg.POSTokenizer.load_word_tag``
+    reads it (each line ``word freq tag``; a bad line reported as jieba reports it). A new dict each call."""
+    name, data = _read_dictionary(tokenizer)
+    parsed = _parsed_dictionary(name, data)
+    if parsed is not None:
+        return dict(parsed[2])
+    tags: dict[str, str] = {}
+    for lineno, line in enumerate(data.splitlines(), 1):
+        line = line.strip().decode("utf-8")
+        if not line:
+            continue
+        try:
+            word, _, tag = line.split(" ")
+        except ValueError:
+            raise ValueError(f"invalid POS dictionary entry in {name} at Line {lineno}: {line}") from None
+        tags[word] = tag
     return tags
 
 

@@ -50,7 +50,7 @@ from .ingest import CJK
 from .paths import default_cache_dir
 from .resources import load_list, resource_path
 from .store import writable_dir
-from .tagger import PosTags, Tagger
+from .tagger import PosTags, Tagger, initialize_dictionary
 
 _FULLWIDTH_ALNUM = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
 _SPACE_LATIN_CJK = re.compile(rf"(?<=[A-Za-z0-9%+#/.\-])\s+(?=[{CJK}])|(?<=[{CJK}])\s+(?=[A-Za-z0-9])")
@@ -202,7 +202,7 @@ class ChineseTokenizer:
         tk.tmp_dir = str(cache)
         tk.cache_file = "jieba.cache"
         jieba.setLogLevel(logging.WARNING if writable else logging.CRITICAL)  # no "Dump cache file failed"
-        tk.initialize()
+        initialize_dictionary(tk)  # jieba's initialize (and cache file) only for a dictionary in another format
         jieba.setLogLevel(logging.WARNING)
         tk.load_userdict(str(self.domain_dict or resource_path("domain_dict.txt")))
         for term in sorted(set(self.extra_terms)):
