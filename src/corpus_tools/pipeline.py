@@ -645,7 +645,7 @@ def run(booklet_path: str | Path, outdir: str | Path, params: Params = Params(),
         return r
     import tempfile
 
-    from .workers import WorkerPool, run_gc
+    from .workers import WorkerPool, one_thread_each, run_gc
 
     cache = DiskCache(Path(cache_dir) if cache_dir else None, enabled=not fresh)
     # the run's font subset (for the pages and the figures: a second of subsetting) is cut from the input's
@@ -658,7 +658,7 @@ def run(booklet_path: str | Path, outdir: str | Path, params: Params = Params(),
         _preload_for_workers()
         # one set of workers for the whole run, started before the booklet is loaded (each is a fork of this
         # process): each stage's figures are drawn while the next stages compute
-        with run_gc(), WorkerPool(params.jobs, warm=WORKER_MODULES).start() as pool:
+        with run_gc(), one_thread_each(), WorkerPool(params.jobs, warm=WORKER_MODULES).start() as pool:
             result = _run_analysis(booklet_path, out, params, cache, progress, wanted, key, early_font, pool)
     result.wall = time.perf_counter() - t_start
     return result

@@ -97,7 +97,7 @@ def _parsed_dictionary(name: str, data: bytes) -> tuple[dict[str, int], int, dic
         freqs = [int(f) for f in fields[1::3]]
     except ValueError:
         return None
-    prefixes = dict.fromkeys((w[:i] for w in words for i in range(1, len(w))), 0)
+    prefixes = dict.fromkeys([w[:i] for w in words for i in range(1, len(w))], 0)
     prefixes.update(zip(words, freqs))
     return prefixes, sum(freqs), dict(zip(words, fields[2::3]))
 
