@@ -26,7 +26,6 @@ not know (256 states, a Python generator per state and character: ~80 % of the t
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from math import log
 
 import numpy as np
@@ -78,8 +77,7 @@ def _read_dictionary(tokenizer) -> tuple[str, bytes]:
         f.close()
 
 
-@lru_cache(maxsize=4)
-def _parsed_dictionary(name: str, data: bytes) -> tuple[dict[str, int], int, dict[str, str]] | None:
+def _parsed_dictionary(data: bytes) -> tuple[dict[str, int], int, dict[str, str]] | None:
     """``(prefix dictionary, total frequency, word → tag)`` of a dictionary file in jieba's ``word freq tag``
     format, in one pass: the prefix dictionary and total are those of jieba's ``Tokenizer.gen_pfdict`` (every
     word with its frequency — the last line of a repeated word wins, all count in the total — and every prefix
@@ -92,6 +90,7 @@ def _parsed_dictionary(name: str, data: bytes) -> tuple[dict[str, int], int, dic
     if _DICT_LINES.fullmatch(text) is None:
         return None
     fields = text.split()
+    del text
     words = fields[0::3]
     try:
         freqs = [int(f) for f in fields[1::3]]
@@ -102,26 +101,28 @@ def _parsed_dictionary(name: str, data: bytes) -> tuple[dict[str, int], int, dic
     return prefixes, sum(freqs), dict(zip(words, fields[2::3]))
 
 
-def initialize_dictionary(tokenizer) -> None:
+def initialize_dictionary(tokenizer) -> dict[str, str] | None:
     """Load ``tokenizer``'s main dictionary (a ``jieba.Tokenizer`` not yet initialised): the same prefix
     dictionary and total as ``tokenizer.initialize()``, built from the file in one pass (0.4 s for jieba's
     dictionary) instead of jieba's pass plus a second one for the tags; no cache file is read or written.
-    A file in another format is left to jieba."""
-    parsed = _parsed_dictionary(*_read_dictionary(tokenizer))
-    if parsed is None or tokenizer.initialized:
+    Returns the dictionary's word tags from the same pass (for :class:`PosTags`). A file in another format is
+    left to jieba (and None is returned)."""
+    parsed = None if tokenizer.initialized else _parsed_dictionary(_read_dictionary(tokenizer)[1])
+    if parsed is None:
         tokenizer.initialize()
-        return
-    tokenizer.FREQ, tokenizer.total = dict(parsed[0]), parsed[1]  # a copy: user words are added to it
+        return None
+    tokenizer.FREQ, tokenizer.total, tags = parsed
     tokenizer.initialized = True
+    return tags
 
 
 def dictionary_tags(tokenizer) -> dict[str, str]:
     """``{word: tag}`` of ``tokenizer``'s main dictionary file, as ``jieba.posseg.POSTokenizer.load_word_tag``
-    reads it (each line ``word freq tag``; a bad line reported as jieba reports it). A new dict each call."""
+    reads it (each line ``word freq tag``; a bad line reported as jieba reports it)."""
     name, data = _read_dictionary(tokenizer)
-    parsed = _parsed_dictionary(name, data)
+    parsed = _parsed_dictionary(data)
     if parsed is not None:
-        return dict(parsed[2])
+        return parsed[2]
     tags: dict[str, str] = {}
     for lineno, line in enumerate(data.splitlines(), 1):
         line = line.strip().decode("utf-8")

@@ -202,7 +202,8 @@ class ChineseTokenizer:
         tk.tmp_dir = str(cache)
         tk.cache_file = "jieba.cache"
         jieba.setLogLevel(logging.WARNING if writable else logging.CRITICAL)  # no "Dump cache file failed"
-        initialize_dictionary(tk)  # jieba's initialize (and cache file) only for a dictionary in another format
+        # one pass over jieba's dictionary file gives the prefix dictionary and the tags (posseg takes them)
+        self.__dict__["_main_tags"] = initialize_dictionary(tk)
         jieba.setLogLevel(logging.WARNING)
         tk.load_userdict(str(self.domain_dict or resource_path("domain_dict.txt")))
         for term in sorted(set(self.extra_terms)):
@@ -218,7 +219,7 @@ class ChineseTokenizer:
     def posseg(self) -> PosTags:
         """The part-of-speech tags of :attr:`jieba`'s dictionary, as ``jieba.posseg.POSTokenizer`` has them (same
         dictionary, same words)."""
-        return PosTags(self.jieba)
+        return PosTags(self.jieba, self.__dict__.pop("_main_tags", None))
 
     def segment(self, text: str) -> list[str]:
         """All jieba segments of the normalised text (nothing filtered)."""
