@@ -145,7 +145,7 @@ class Study:
     tables: dict[str, "pd.DataFrame"] = field(default_factory=dict)
     figures: dict[str, FigureSpec] = field(default_factory=dict)
     graphs: dict[str, Any] = field(default_factory=dict)
-    objects: dict[str, Any] = field(default_factory=dict)
+    objects: dict[str, Any] = field(default_factory=dict)  # names starting with "_": caches of the stages (dropped)
     stages_run: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)  # stage → reason
     notes: list[str] = field(default_factory=list)
@@ -285,6 +285,10 @@ def analyse(booklet: "Booklet", params: Params = Params(), stages: Iterable[str]
         study.timings[stage.name] = time.perf_counter() - t0
         if on_output is not None:
             on_output(stage, out, study)
+    # the stages' working caches (e.g. the analysis views of the tokens, recomputed on demand by stages.words):
+    # at 100 copies of the booklet they hold ~125 MB that saving and the report do not need
+    for name in [n for n in study.objects if n.startswith("_")]:
+        del study.objects[name]
     return study
 
 
