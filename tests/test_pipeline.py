@@ -174,3 +174,18 @@ def test_figures_wait_for_the_runs_font_and_are_drawn_with_it(booklet, tmp_path)
     renderer.add(Stub(), "overview", {"b": FigureSpec("b", probe, ("乙",))})
     assert seen == [("甲", str(subset)), ("乙", str(subset))]
     assert set(renderer.pending) == {"a", "b"}
+
+
+def test_pages_get_a_covering_font_when_the_early_font_process_failed(study):
+    """The run's font subset is cut in a process of its own; if that process fails, the report and the gallery
+    still get a font holding every character they show (cut in the main process)."""
+    from concurrent.futures import Future
+
+    from corpus_tools.pipeline import _pages_font
+    from corpus_tools.report import report_chars
+
+    failed = Future()
+    failed.set_exception(RuntimeError("font process died"))
+    font = _pages_font(study, None, failed)
+    assert report_chars(study) <= font.chars and len(font.woff_b64) > 100_000
+    assert {"医", "院", "数", "据"} <= font.chars

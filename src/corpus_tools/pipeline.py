@@ -559,7 +559,11 @@ def _pages_font(study: Study, cache: DiskCache | None, early=None):
     from .report import report_chars
 
     needed = report_chars(study, _parameter_text(study.params))
-    early = early.result() if hasattr(early, "result") else early
+    if hasattr(early, "result"):
+        try:
+            early = early.result()
+        except Exception:  # noqa: BLE001 - the process cutting it failed: cut it here (an error then is raised)
+            early = None
     early = early[0] if early else None
     if early is not None and needed <= early.chars:
         return early
