@@ -283,6 +283,14 @@ def test_gallery_in_the_browser(study, browser, tmp_path):
     gallery.write_index(specs, tmp_path, {**study.tables, "entries": study.booklet.entries}, rendered)
     page = open_page(browser, tmp_path / "index.html")
     assert_clean(page)
+    # thumbnails load lazily, after the page's load event: wait (up to 10 s) until every one has arrived
+    from playwright.sync_api import TimeoutError as PageTimeout
+
+    try:
+        page.wait_for_function("() => Array.from(document.querySelectorAll('figure img'))"
+                               ".every(i => i.complete && i.naturalWidth > 0)", timeout=10_000)
+    except PageTimeout:  # the assertion below says which did not arrive
+        pass
     widths = page.eval_on_selector_all("figure img", "imgs => imgs.map(i => i.complete ? i.naturalWidth : 0)")
     assert len(widths) == len(stems) and all(w > 300 for w in widths), widths
     hrefs = page.eval_on_selector_all("a[href]", "as => as.map(a => a.getAttribute('href'))")
