@@ -148,6 +148,20 @@ def test_booklet_keyness_finding(booklet_findings):
     assert "集成平台（10/12 条，其余 0/56）" in row.text and row.q_value < 0.001
 
 
+def test_keyness_finding_says_what_its_counts_count(study):
+    """规划 is printed in entries outside 信息规划 that the count leaves out — entries 13 (line 865) and 19 (line 1155)
+    of 系统建设 have it only inside 整体规划 — so the run's finding states that its counts are of words as segmented,
+    compounds and source notes not counted."""
+    f = study.tables["findings"]
+    row = f[(f.kind == "keyness") & f.text.str.contains("栏目“信息规划”")].iloc[0]
+    tokens = study.tables["tokens"]
+    for entry in (13, 19):
+        words = set(tokens.token[tokens.entry_id == entry])
+        assert "整体规划" in words and "规划" not in words
+    assert "规划（6/6 条，其余 5/62）" in row.text
+    assert "复合词" in row.caveat and "整体规划" in row.caveat and "出处注记" in row.caveat
+
+
 def test_term_entries_index_answers_as_a_scan_of_the_tokens():
     """The term → entries index the findings use: entries 1–24 are cohort 1, 25–58 cohort 2 (规划 25–32, 运维
     33–40, 安全 41–48, 标准 49–58); 中台 is in the last four entries of each shared unit of cohort 2, 评价 in

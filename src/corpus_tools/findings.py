@@ -319,8 +319,13 @@ def keyness_findings(key: pd.DataFrame | None, tokens: pd.DataFrame | None = Non
         rows.append(_row("keyness", f"{name}{label}的问答特有的词：" + "、".join(
             f"{r.term}（{r.docs_group}/{r.n_group} 条，其余 {r.docs_rest}/{r.n_rest}）" for r in top.itertuples()) + "。",
             "；".join(f"{r.term} q = {r.q_value:.3g}" for r in top.itertuples()),
-            p=top.p_value.min(), q=top.q_value.min(), ids=hit or ids))
+            p=top.p_value.min(), q=top.q_value.min(), ids=hit or ids, caveat=KEYNESS_COUNTS))
     return rows
+
+
+# what a keyness finding's counts are (a reader who searches the text for the characters finds more entries)
+KEYNESS_COUNTS = ("条数按分词后的词计：标题或发言里作为一个独立的词出现才算；在复合词里（如“整体规划”里的“规划”）"
+                  "或只在出处注记里出现的不计。")
 
 
 # ---------------------------------------------------------------- instructor dependence
