@@ -21,7 +21,8 @@ DEFAULT_OUTDIR = Path(".")
 
 
 def default_cache_dir() -> Path:
-    """Where caches go (jieba's dictionary cache, stage results, figures): ``$CORPUS_TOOLS_CACHE`` or
+    """Where caches go (stage results, figures, fonts; jieba's dictionary cache only for a dictionary jieba reads
+    itself, see :func:`corpus_tools.tagger.initialize_dictionary`): ``$CORPUS_TOOLS_CACHE`` or
     ``$XDG_CACHE_HOME/corpus_tools`` (``~/.cache/corpus_tools``)."""
     import os
 
