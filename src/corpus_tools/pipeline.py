@@ -516,11 +516,19 @@ def _cached_font(chars: frozenset, cache: DiskCache | None):
     return FontSubset(chars, woff.decode("ascii"), otf) if woff is not None and otf else None
 
 
-def _cache_font(font, cache: DiskCache | None) -> None:
-    if cache is not None:
-        key = _font_key(font.chars)
-        cache.put_bytes("fonts", key, "woff.b64", font.woff_b64.encode("ascii"))
-        cache.put_bytes("fonts", key, "otf", font.otf)
+def _font_for(chars: frozenset, cache: DiskCache | None):
+    """The CJK font cut to ``chars``: from the cache, else cut (:func:`corpus_tools.fonts.font_subset`) and
+    cached."""
+    from .fonts import font_subset
+
+    font = _cached_font(chars, cache)
+    if font is None:
+        font = font_subset(chars)
+        if cache is not None:
+            key = _font_key(chars)
+            cache.put_bytes("fonts", key, "woff.b64", font.woff_b64.encode("ascii"))
+            cache.put_bytes("fonts", key, "otf", font.otf)
+    return font
 
 
 def _source_font(a):
@@ -532,7 +540,7 @@ def _source_font(a):
     from dataclasses import replace
 
     from .errors import BookletError
-    from .fonts import font_subset, source_chars
+    from .fonts import source_chars
     from .ingest import decode_bytes
     from .store import write_bytes
 
@@ -540,11 +548,7 @@ def _source_font(a):
         text = decode_bytes(raw)[0]
     except BookletError:
         return None
-    chars = source_chars(text, extra)
-    font = _cached_font(chars, cache)
-    if font is None:
-        font = font_subset(chars)
-        _cache_font(font, cache)
+    font = _font_for(source_chars(text, extra), cache)
     path = write_bytes(Path(folder) / "figure-font.otf", font.otf)
     return replace(font, otf=b""), str(path)
 
@@ -555,24 +559,15 @@ def _pages_font(study: Study, cache: DiskCache | None, early=None):
     characters while the analysis ran, see :func:`run`, or a future of it) is used when it holds them all, as it
     does unless a page shows a character that is not in the booklet, the parameter files or the package;
     otherwise a subset is cut to both (or read from the cache)."""
-    from .fonts import font_subset
-    from .report import report_chars
+    from .report import covering_font, report_chars
 
-    needed = report_chars(study, _parameter_text(study.params))
     if hasattr(early, "result"):
         try:
             early = early.result()
         except Exception:  # noqa: BLE001 - the process cutting it failed: cut it here (an error then is raised)
             early = None
-    early = early[0] if early else None
-    if early is not None and needed <= early.chars:
-        return early
-    chars = needed | (early.chars if early is not None else frozenset())
-    font = _cached_font(chars, cache)
-    if font is None:
-        font = font_subset(chars)
-        _cache_font(font, cache)
-    return font
+    return covering_font(report_chars(study, _parameter_text(study.params)), early[0] if early else None,
+                         cut=lambda chars: _font_for(chars, cache))
 
 
 def _write_gallery(study: Study, rendered: dict, fdir: Path, tables: dict, font=None,

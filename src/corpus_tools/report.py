@@ -280,12 +280,13 @@ def strip_svg(svg: str, prefix: str = "") -> str:
     return _SVG_ID.sub(sub, svg)
 
 
-def covering_font(needed: frozenset, font: FontSubset | None = None) -> FontSubset:
-    """``font`` if it holds every character of ``needed``, else a subset cut to both (a page whose font was
-    prepared before it was rendered shows a character that was not foreseen)."""
+def covering_font(needed: frozenset, font: FontSubset | None = None,
+                  cut: Callable[[frozenset], FontSubset] = font_subset) -> FontSubset:
+    """``font`` if it holds every character of ``needed``, else a subset cut to both by ``cut`` (a page whose font
+    was prepared before it was rendered shows a character that was not foreseen)."""
     if font is not None and needed <= font.chars:
         return font
-    return font_subset(needed | (font.chars if font is not None else frozenset()))
+    return cut(needed | (font.chars if font is not None else frozenset()))
 
 
 def base_chars(booklet: Any, extra: str = "") -> frozenset:
