@@ -203,8 +203,8 @@ class FigureRenderer:
         self._held: list[tuple[str, tuple, str]] = []  # (stem, job, cache key) waiting for the font
         self._font = font
         self._font_file: str | None = None
-        self._font_ready = font is None or not hasattr(font, "add_done_callback")
-        if not self._font_ready:
+        self._font_ready = font is None
+        if font is not None:
             font.add_done_callback(lambda _: self._release())
 
     def _release(self) -> None:
@@ -214,7 +214,7 @@ class FigureRenderer:
                 return
             try:
                 got = self._font.result()
-            except Exception:  # noqa: BLE001 - no subset: the full font (the error is raised where the report needs it)
+            except Exception:  # noqa: BLE001 - no subset: the full font (the pages cut their own, see _pages_font)
                 got = None
             self._font_file = got[1] if got else None
             self._font_ready = True
@@ -252,14 +252,11 @@ class FigureRenderer:
     def collect(self, study: Study, progress: Progress | None = None, stems: set[str] | None = None,
                 desc: str = "绘图") -> dict[str, dict[str, bytes]]:
         """Wait for every figure (or those of ``stems``) and return them in study order."""
-        from concurrent.futures import as_completed
+        from concurrent.futures import as_completed, wait
 
         self.add_all(study)
         if self._held:
-            try:
-                self._font.exception()  # wait for the font (its callback sends the figures that wait for it)
-            except BaseException:  # noqa: BLE001 - cancelled: drawn with the full font
-                pass
+            wait([self._font])  # its callback sends the figures that wait for it
             self._release()
         waiting = {stem: f for stem, (f, _) in self.pending.items() if stems is None or stem in stems}
         if waiting:

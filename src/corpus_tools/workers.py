@@ -143,6 +143,7 @@ class WorkerPool:
         self._pool = None
         self._previous: WorkerPool | None = None
         self._waiting: list = []  # heap of (-priority, sequence number, payload, future)
+        self._open: set = set()  # futures not finished yet (waiting or running)
         self._running = 0
         self._count = 0
         self._lock = threading.Lock()
@@ -187,8 +188,14 @@ class WorkerPool:
         with self._lock:
             self._count += 1
             heapq.heappush(self._waiting, (-priority, self._count, payload, f))
+            self._open.add(f)
+        f.add_done_callback(self._closed)  # also when it is cancelled while it waits
         self._dispatch()
         return f
+
+    def _closed(self, f) -> None:
+        with self._lock:
+            self._open.discard(f)
 
     def _dispatch(self) -> None:
         """Hand waiting work to the workers: as many tasks as there are workers, plus one queued so that a worker
@@ -225,19 +232,15 @@ class WorkerPool:
         self._dispatch()
 
     def _wait_all(self) -> None:
-        """Until no work waits or runs."""
+        """Until no work waits or runs (work finishing may start more)."""
+        from concurrent.futures import wait
+
         while True:
             with self._lock:
-                pending = [f for *_, f in self._waiting]
-            if not pending and self._running == 0:
+                open_ = list(self._open)
+            if not open_:
                 return
-            for f in pending:
-                try:
-                    f.exception()
-                except BaseException:  # noqa: BLE001 - cancelled: nothing to wait for
-                    pass
-            if not pending:
-                time.sleep(0.01)
+            wait(open_)
 
     def _cancel_waiting(self) -> None:
         with self._lock:
