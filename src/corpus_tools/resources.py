@@ -28,15 +28,21 @@ def load_list(name: str, path: str | Path | None = None) -> tuple[str, ...]:
     return _read_list(str(path if path is not None else resource_path(name)))
 
 
+def _package_files() -> tuple[Path, list[Path]]:
+    """The package's folder and its own files (code, word lists, templates; no bytecode), sorted."""
+    root = Path(str(_res.files("corpus_tools")))
+    return root, sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+
+
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
     """sha256 (16 hex digits) of the package's own files (code, word lists, templates): part of every cache key,
     so results cached by other code — an edited checkout, a development install — are never reused."""
     import hashlib
 
-    root = Path(str(_res.files("corpus_tools")))
+    root, files = _package_files()
     h = hashlib.sha256()
-    for f in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+    for f in files:
         h.update(f.relative_to(root).as_posix().encode("utf-8") + b"\0" + f.read_bytes() + b"\0")
     return h.hexdigest()[:16]
 
@@ -45,10 +51,8 @@ def code_fingerprint() -> str:
 def package_cjk_chars() -> str:
     """Every non-ASCII character written in the package's own files (code, templates, word lists), sorted: the
     labels, titles and messages a figure or page of this package may show beyond the booklet's own text."""
-    root = Path(str(_res.files("corpus_tools")))
     chars: set[str] = set()
-    for f in root.rglob("*"):
-        if f.is_file() and f.suffix in {".py", ".j2", ".js", ".css", ".csv", ".txt", ".yaml", ".yml"} \
-                and "__pycache__" not in f.parts:
+    for f in _package_files()[1]:
+        if f.suffix in {".py", ".j2", ".js", ".css", ".csv", ".txt", ".yaml", ".yml"}:
             chars.update(c for c in f.read_text(encoding="utf-8", errors="ignore") if ord(c) > 127)
     return "".join(sorted(chars))

@@ -9,9 +9,9 @@
   it never grows the figure.
 - **Palette.** Okabe–Ito for categories (colour-blind safe), ``cividis`` for sequential scales, blue/vermilion
   for diverging bars.
-- **Formats.** PNG at ``dpi`` (150 by default, for screens and slides; 300 for print), SVG with text kept as ``<text>`` elements
-  (``svg.fonttype = "none"``, ``font-family: 'Noto Sans CJK SC', 'DejaVu Sans'``) and PDF with the
-  fonts embedded as TrueType subsets (``pdf.fonttype = 42``), written atomically.
+- **Formats.** PNG at ``dpi`` (150 by default, for screens and slides; 300 for print), SVG with text kept as
+  ``<text>`` elements (``svg.fonttype = "none"``, ``font-family: 'Noto Sans CJK SC', 'DejaVu Sans'``) and PDF
+  with the fonts embedded as TrueType subsets (``pdf.fonttype = 42``), written atomically.
 
 Nothing here switches matplotlib's backend on import: figures are bare :class:`matplotlib.figure.Figure` objects
 with their own Agg canvas, which render and save without pyplot. Off-screen programs (the CLI, the pipeline)
@@ -329,8 +329,8 @@ def freeze_layout(fig: Figure) -> None:
     draws a figure that has any layout engine twice when saving it — once to lay it out, once to render.)
 
     Except in a figure with arrows from labels (annotations, adjustText's leader lines): an arrow is clipped to its
-    label's box as measured by the previous draw, so after a draw at another resolution (the PNG before the SVG) it needs that extra draw, or it starts
-    inside its label."""
+    label's box as measured by the previous draw, so after a draw at another resolution (the PNG before the SVG)
+    it needs that extra draw, or it starts inside its label."""
     from matplotlib.patches import FancyArrowPatch
     from matplotlib.text import Annotation
 
