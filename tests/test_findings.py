@@ -162,6 +162,16 @@ def test_keyness_finding_says_what_its_counts_count(study):
     assert "复合词" in row.caveat and "整体规划" in row.caveat and "出处注记" in row.caveat
 
 
+def test_reversed_trend_names_the_share_of_which_uses(study):
+    """提升 in the booklet's text: cohort 2 uses it once in each of entries 6, 10, 34, 39 (4/16 entries), cohort 3
+    in entries 2 (3 times) and 42 (5 times) (2/11): entry 42 alone holds 5 of the 12 uses of the two cohorts, and
+    the finding says so of both cohorts' uses, not of cohort 3's (where it would be 5/8)."""
+    f = study.tables["findings"]
+    row = f[(f.kind == "trend") & f.text.str.contains("“提升”")].iloc[0]
+    assert "（4/16 → 2/11）" in row.text
+    assert "第 42 条一条就占了两期中它全部词次的 42%" in row.text
+
+
 def test_term_entries_index_answers_as_a_scan_of_the_tokens():
     """The term → entries index the findings use: entries 1–24 are cohort 1, 25–58 cohort 2 (规划 25–32, 运维
     33–40, 安全 41–48, 标准 49–58); 中台 is in the last four entries of each shared unit of cohort 2, 评价 in

@@ -289,8 +289,8 @@ def trend_findings(ef: pd.DataFrame, entries: pd.DataFrame | None = None, tokens
             word = "减少" if r.per_10k_to < r.per_10k_from else "增多"
             rows.append(_row("trend", f"只看词次会误读：第{a}期→第{b}期“{r.term}”的词次{word}（每万词 "
                              f"{r.per_10k_from:.0f} → {r.per_10k_to:.0f}），而使用它的问答比例相反"
-                             f"（{r.docs_from}/{r.n_from} → {r.docs_to}/{r.n_to}）；第 {int(r.top_entry)} 条一条就占了它的 "
-                             f"{r.top_entry_share:.0%}。",
+                             f"（{r.docs_from}/{r.n_from} → {r.docs_to}/{r.n_to}）；第 {int(r.top_entry)} 条一条就占了两期中它全部"
+                             f"词次的 {r.top_entry_share:.0%}。",
                              f"词次 G² = {r.g2_tokens:.1f}（描述性）；条数层面 Fisher {_fmt_p(r.p_value)}",
                              p=r.p_value, q=r.q_value, ids=entries_with(r.term, ids),
                              caveat="词次层面的 G² 只作描述，不作趋势判断。"))
