@@ -91,8 +91,8 @@ def nmf_doc_weights(X, k: int, seed: int, tol: float = 1e-2, max_iter: int = 300
     scikit-learn's input checks, sparse-product wrappers and final loss take a quarter of the time. This is the
     same algorithm (scikit-learn's coordinate descent, cyclic order, its own compiled update step) with the same
     random start, the same products (scipy's sparse kernels) and the same stopping rule, so W is identical;
-    ``tests/test_topics.py`` checks that against the estimator. Falls back to the estimator for a dense ``X`` or
-    when the compiled parts are not where this version of scikit-learn/scipy keeps them."""
+    ``tests/test_features_topics.py`` checks that against the estimator. Falls back to the estimator for a dense
+    ``X`` or when the compiled parts are not where this version of scikit-learn/scipy keeps them."""
     try:
         from scipy.sparse import _sparsetools
         from sklearn.decomposition._cdnmf_fast import _update_cdnmf_fast
