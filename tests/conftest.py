@@ -48,8 +48,14 @@ def _session_cache_home(cache_dir):
     import os
 
     before = os.environ.get("CORPUS_TOOLS_CACHE")
+    key_before = os.environ.get("CORPUS_TOOLS_CACHE_KEY")
     os.environ["CORPUS_TOOLS_CACHE"] = str(cache_dir.parent)
+    os.environ["CORPUS_TOOLS_CACHE_KEY"] = str(cache_dir.parent / "key" / "cache-key")  # outside results/
     yield
+    if key_before is None:
+        os.environ.pop("CORPUS_TOOLS_CACHE_KEY", None)
+    else:
+        os.environ["CORPUS_TOOLS_CACHE_KEY"] = key_before
     if before is None:
         os.environ.pop("CORPUS_TOOLS_CACHE", None)
     else:

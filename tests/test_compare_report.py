@@ -43,7 +43,7 @@ def later_booklet(path):
 @pytest.fixture(scope="module")
 def comparison(tmp_path_factory, run_result, cache_dir):
     """The bundled booklet against a later one; the old booklet's stages come from the session run's cache."""
-    from corpus_tools.pipeline import DiskCache
+    from corpus_tools.cache import DiskCache
 
     d = tmp_path_factory.mktemp("compare")
     return compare_booklets(BOOKLET, later_booklet(d / "later.txt"), d / "out", k=7,

@@ -107,12 +107,12 @@ def test_fresh_ignores_the_cache(second_run, tmp_path):
 def test_a_failed_run_leaves_the_previous_run_as_it_was(second_run, tmp_path, monkeypatch):
     out, cache, _ = second_run
     before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
-    import corpus_tools.pipeline as pipeline
+    import corpus_tools.save as save
 
     def broken(*args, **kwargs):
         raise RuntimeError("drawing failed")
 
-    monkeypatch.setattr(pipeline, "_write_gallery", broken)  # fails after tables and figures were staged
+    monkeypatch.setattr(save, "_write_gallery", broken)  # fails after tables and figures were staged
     with pytest.raises(RuntimeError, match="drawing failed"):
         run(BOOKLET, out, Params(k=7, seed=0, formats=("png",)), progress=False, cache_dir=cache)
     after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
@@ -148,7 +148,7 @@ def test_figures_wait_for_the_runs_font_and_are_drawn_with_it(booklet, tmp_path)
     from concurrent.futures import Future
 
     from corpus_tools.fonts import cjk_font_path
-    from corpus_tools.pipeline import FigureRenderer
+    from corpus_tools.render import FigureRenderer
     from corpus_tools.study import FigureSpec
 
     seen = []
@@ -181,7 +181,7 @@ def test_pages_get_a_covering_font_when_the_early_font_process_failed(study):
     still get a font holding every character they show (cut in the main process)."""
     from concurrent.futures import Future
 
-    from corpus_tools.pipeline import _pages_font
+    from corpus_tools.render import pages_font as _pages_font
     from corpus_tools.report import report_chars
 
     failed = Future()

@@ -79,7 +79,7 @@ def test_figure_built_in_style_keeps_its_font_outside_the_style():
 
 
 def test_render_figures_gives_bytes_per_format_and_writes_nothing(booklet, tmp_path, monkeypatch):
-    from corpus_tools.pipeline import render_figures
+    from corpus_tools.render import render_figures
     from corpus_tools.study import FigureSpec, Params, Study
 
     use_offscreen_backend()

@@ -313,8 +313,8 @@ def test_kill_9_of_the_parent_ends_the_workers(tmp_path):
     parent = subprocess.Popen([sys.executable, str(script)], cwd=tmp_path)
     try:
         deadline = time.time() + 60
-        while time.time() < deadline and len(list(tmp_path.glob("worker*.pid"))) < 2:
-            time.sleep(0.1)
+        while time.time() < deadline and len([p for p in tmp_path.glob("worker*.pid") if p.read_text()]) < 2:
+            time.sleep(0.1)  # (a file is created before its pid is written into it)
         pids = [int(p.read_text()) for p in tmp_path.glob("worker*.pid")]
         assert len(pids) == 2 and all(_alive(p) for p in pids)
         os.kill(parent.pid, signal.SIGKILL)

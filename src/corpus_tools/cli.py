@@ -211,6 +211,15 @@ def build_parser() -> argparse.ArgumentParser:
                     help="number of topics in both booklets (default: chosen for each by the documented rule)")
     _add_input_options(cp)
     cp.set_defaults(func=_cmd_compare)
+
+    desc = ("Show or empty the result cache ($CORPUS_TOOLS_CACHE or ~/.cache/corpus_tools): entries per kind, "
+            "size, the size cap ($CORPUS_TOOLS_CACHE_MAX_MB) and where its key is kept.")
+    kp_ = sub.add_parser("cache", help=desc, description=desc)
+    what = kp_.add_mutually_exclusive_group()
+    what.add_argument("--info", action="store_true", help="show what the cache holds (default: on, when no other option is given)")
+    what.add_argument("--clear", action="store_true", help="remove every cached entry (default: off)")
+    what.add_argument("--prune", action="store_true", help="remove least recently used entries down to the cap (default: off; done after every run)")
+    kp_.set_defaults(func=_cmd_cache)
     return p
 
 
@@ -237,12 +246,9 @@ def _cmd_parse(args: argparse.Namespace) -> int:
 
 
 def _params_class():
-    try:
-        from .study import Params
-        return Params
-    except ImportError:  # before the study module exists
-        from .pipeline import RunParams
-        return RunParams
+    from .study import Params
+
+    return Params
 
 
 def make_params(args: argparse.Namespace):
@@ -290,7 +296,7 @@ def _cmd_notebooks(args: argparse.Namespace) -> int:
 def _cmd_compare(args: argparse.Namespace) -> int:
     from .compare import compare_booklets
 
-    from .pipeline import cache
+    from .cache import cache
 
     result = compare_booklets(args.old, args.new, args.output, seed=args.seed, formats=tuple(args.formats),
                               k=args.k, cache=cache())
@@ -395,6 +401,26 @@ def _terminate_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def _cmd_cache(args: argparse.Namespace) -> int:
+    from .cache import DiskCache
+
+    c = DiskCache()
+    if args.clear:
+        print(f"removed {c.clear()} cached files from {c.root}")
+        return 0
+    if args.prune:
+        print(f"removed {len(c.prune())} least recently used entries from {c.root}")
+        return 0
+    info = c.info()
+    print(f"cache folder: {info['folder']}")
+    for kind, v in info["kinds"].items():
+        print(f"  {kind:8} {v['entries']:6d} entries  {v['bytes'] / 1e6:9.1f} MB")
+    print(f"  total             {info['total_bytes'] / 1e6:9.1f} MB of at most {info['max_bytes'] / 1e6:.0f} MB "
+          f"(least recently used entries are removed after each run)")
+    print(f"key file: {info['key_file']} (entries are checked against it before use)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
@@ -405,7 +431,7 @@ def main(argv: list[str] | None = None) -> int:
         except SystemExit as exc:  # --help, --version, or a one-line usage error
             return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
         debug = bool(getattr(args, "debug", False)) or debug
-        if args.command not in ("parse", "kwic"):  # the commands that draw figures
+        if args.command not in ("parse", "kwic", "cache"):  # the commands that draw figures
             _writable_config_for_matplotlib()
         from .ingest import input_size_limit
 

@@ -14,7 +14,9 @@ Three guards against hostile input and faults live here:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
+import errno
 import json
 import hashlib
 import os
@@ -24,7 +26,7 @@ import sys
 import tempfile
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Iterator
 
 if TYPE_CHECKING:  # pragma: no cover - imported where tables are written: a run's font process needs none of it
     import pandas as pd
@@ -169,68 +171,95 @@ def read_lock(folder: str | Path) -> dict | None:
 
 
 class RunLock:
-    """A lock file ``folder/.corpus-tools.lock`` (JSON: pid, host, started, command), created atomically with
-    ``O_CREAT | O_EXCL``. A lock whose process is gone (same host, pid not alive) is stale: it is taken over with a
-    warning. Otherwise :class:`OutputLocked` is raised, naming the running process."""
+    """The output folder's lock: ``folder/.corpus-tools.lock``, held with ``fcntl.flock`` for the whole run and
+    holding a JSON record (pid, host, started, command) that the refusal message quotes.
+
+    The kernel's lock is what excludes: two processes can never both hold it, and it ends with its process, so a
+    run killed with ``kill -9`` leaves a file that the next run takes over (with a warning naming the dead run)
+    without any race between two runs that find it at once. A record written by another host, or by a live
+    process that does not hold the kernel lock (an earlier version), is respected."""
 
     def __init__(self, folder: str | Path, command: str | None = None) -> None:
         self.folder = Path(folder)
         self.path = self.folder / LOCK_NAME
         self.command = command if command is not None else " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])
         self.record: dict | None = None
+        self._fd: int | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
 
     def acquire(self) -> "RunLock":
-        self.folder.mkdir(parents=True, exist_ok=True)
+        import fcntl
+
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(self.folder, exc) from exc
         record = dict(pid=os.getpid(), host=socket.gethostname(),
                       started=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
                       command=self.command)
-        for _attempt in range(3):
+        for _attempt in range(5):
+            created = False
             try:
-                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_RDWR | getattr(os, "O_NOFOLLOW", 0), 0o644)
+                created = True
             except FileExistsError:
-                self._handle_existing()
-                continue
+                try:
+                    fd = os.open(self.path, os.O_RDWR | getattr(os, "O_NOFOLLOW", 0))
+                except FileNotFoundError:
+                    continue  # released meanwhile: try again
+                except OSError as exc:
+                    raise OutputError(self.path, exc) from exc
             except OSError as exc:
                 raise OutputError(self.path, exc) from exc
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(record, fh, ensure_ascii=False)
-            self.record = record
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                raise OutputLocked(self.path, read_lock(self.folder) or {})
+            try:
+                if os.fstat(fd).st_ino != os.stat(self.path, follow_symlinks=False).st_ino:
+                    raise FileNotFoundError  # the file we locked was released and removed meanwhile
+            except FileNotFoundError:
+                os.close(fd)
+                continue
+            if not created:
+                try:
+                    self._check_left_behind()
+                except BaseException:
+                    os.close(fd)
+                    raise
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, json.dumps(record, ensure_ascii=False).encode("utf-8"), 0)
+            self._fd, self.record = fd, record
             return self
         raise OutputLocked(self.path, read_lock(self.folder) or {})
 
-    def _handle_existing(self) -> None:
-        other = read_lock(self.folder)
-        if other is None:  # vanished meanwhile: try again
-            return
+    def _check_left_behind(self) -> None:
+        """We hold the kernel lock of a lock file someone left: take it over if its run is gone (warning), else
+        (another host, or a live process of an earlier version that locks without the kernel) refuse."""
+        other = read_lock(self.folder) or {}
         pid = other.get("pid")
-        same_host = other.get("host") == socket.gethostname()
-        if not other:
-            # unreadable or half-written: stale only if it is not brand new
-            try:
-                age = _dt.datetime.now().timestamp() - self.path.stat().st_mtime
-            except FileNotFoundError:
-                return
-            if age < 10:
-                raise OutputLocked(self.path, {})
-        elif not (same_host and isinstance(pid, int) and not _pid_alive(pid)):
+        if other and not (other.get("host") == socket.gethostname() and isinstance(pid, int)
+                          and not _pid_alive(pid)):
             raise OutputLocked(self.path, other)
-        warnings.warn(f"{self.path}: the run that left this lock (pid {pid if pid else '?'}, started "
-                      f"{other.get('started', '?')}) is gone; taking the lock over", RuntimeWarning, stacklevel=3)
-        # take over by renaming the stale lock aside (atomic), so two takers cannot both delete a fresh lock
-        aside = self.path.with_name(f"{LOCK_NAME}.stale.{os.getpid()}")
-        try:
-            os.replace(self.path, aside)
-            aside.unlink(missing_ok=True)
-        except FileNotFoundError:
-            pass
+        if not other:
+            return  # empty or unreadable: nobody is writing it (a writer holds the kernel lock first)
+        warnings.warn(f"{self.path}: the run that left this lock (pid {pid}, started {other.get('started', '?')}) "
+                      "is gone; taking the lock over", RuntimeWarning, stacklevel=4)
 
     def release(self) -> None:
-        if self.record is None:
+        if self._fd is None:
             return
-        current = read_lock(self.folder)
-        if current and current.get("pid") == self.record["pid"] and current.get("started") == self.record["started"]:
-            self.path.unlink(missing_ok=True)
-        self.record = None
+        try:  # remove the file while still holding its lock; a waiting taker then sees another inode and retries
+            if os.stat(self.path, follow_symlinks=False).st_ino == os.fstat(self._fd).st_ino:
+                self.path.unlink()
+        except OSError:
+            pass
+        os.close(self._fd)
+        self._fd, self.record = None, None
 
     def __enter__(self) -> "RunLock":
         return self.acquire()
@@ -286,14 +315,17 @@ class StagedOutput:
     """
 
     def __init__(self, target: str | Path, command: str | None = None,
-                 manifest: str = "run_manifest.json", prune: bool = True) -> None:
+                 manifest: str = "run_manifest.json", prune: bool = True, lock: RunLock | None = None) -> None:
         self.target = Path(target)
         self.manifest = manifest
         self.prune = prune  # False: keep files of the previous run that this run does not produce
-        self.lock = RunLock(self.target, command)
+        # a lock the caller already holds (taken before the run started computing) is used, not taken again
+        self._own_lock = lock is None or not lock.held
+        self.lock = lock if lock is not None else RunLock(self.target, command)
         self.staging: Path | None = None
         self.committed: list[Path] = []
         self.removed: list[Path] = []
+        self.kept: list[Path] = []  # files someone changed (or that no run of ours wrote), moved aside
 
     def final(self, path: str | Path) -> Path:
         """The final path in ``target`` of a path under the staging folder (other paths come back unchanged)."""
@@ -303,21 +335,26 @@ class StagedOutput:
         return p
 
     def __enter__(self) -> Path:
-        self.lock.acquire()
-        try:
-            recover(self.target)  # a run killed while holding the folder: roll back what it left
-        except BaseException:
-            self.lock.release()
-            raise
+        if self._own_lock:
+            self.lock.acquire()
+            try:
+                recover(self.target)  # a run killed while holding the folder: roll back what it left
+            except BaseException:
+                self.lock.release()
+                raise
         try:  # inside the target (hidden): same file system for os.replace, and no write access needed above it
             self.staging = Path(tempfile.mkdtemp(prefix=".corpus-tools.staging-", dir=self.target))
         except OSError as exc:
-            self.lock.release()
+            self._release()
             raise OutputError(self.target, exc) from exc
         except BaseException:
-            self.lock.release()
+            self._release()
             raise
         return self.staging
+
+    def _release(self) -> None:
+        if self._own_lock:
+            self.lock.release()
 
     def __exit__(self, exc_type, exc, tb) -> bool:
         try:
@@ -326,7 +363,7 @@ class StagedOutput:
         finally:
             if self.staging is not None:
                 shutil.rmtree(self.staging, ignore_errors=True)
-            self.lock.release()
+            self._release()
         return False
 
     def _commit(self) -> None:
@@ -335,11 +372,15 @@ class StagedOutput:
                         key=lambda p: (p.relative_to(self.staging).as_posix() == self.manifest,
                                        p.relative_to(self.staging).as_posix()))
         new_rel = {p.relative_to(self.staging).as_posix() for p in staged}
+        for rel in sorted(new_rel):
+            _check_destination(self.target, rel)  # never write through a link or outside the folder
         old_listed = _manifest_files(self.target / self.manifest)
+        recorded = _manifest_checksums(self.target / self.manifest)
         if (self.target / self.manifest).exists():
             old_listed.add(self.manifest)
         gone = sorted(f for f in old_listed - new_rel
-                      if self.prune and (self.target / f).is_file() and not f.startswith(".corpus-tools"))
+                      if self.prune and not f.startswith(".corpus-tools") and _removable(self.target, f))
+        keep = self._to_keep(sorted(new_rel - {self.manifest}) + gone, recorded)
         backup = Path(tempfile.mkdtemp(prefix=".corpus-tools.backup-", dir=self.target))
         journal: list[tuple[Path, Path | None]] = []  # (final path, backup copy or None if it was new)
         # the journal on disk lets the next run roll back a commit cut short by kill -9 or a power cut
@@ -386,13 +427,102 @@ class StagedOutput:
                     pass
             shutil.rmtree(backup, ignore_errors=True)
             raise
+        self._move_kept(backup, keep)
         shutil.rmtree(backup, ignore_errors=True)
         self.committed = [self.target / p.relative_to(self.staging) for p in staged]
         self.removed = [self.target / f for f in gone]
         _remove_empty_dirs(self.target, {(self.target / f).parent for f in gone})
 
 
+    def _to_keep(self, rels: list[str], recorded: dict[str, str] | None) -> dict[str, str]:
+        """The files about to be replaced or removed that this tool did not write as they are — the checksum
+        differs from the one the previous manifest recorded (someone edited the file), or no manifest of ours
+        lists it — unless the file already holds exactly this run's bytes; each with the reason. They are moved
+        aside (``kept/<time>/``) instead of being lost."""
+        keep = {}
+        for rel in rels:
+            dst = self.target / rel
+            if not dst.is_file() or dst.is_symlink():
+                continue
+            now = file_sha256(dst)
+            if recorded is not None and recorded.get(rel) == now:
+                continue  # ours, unchanged
+            new = self.staging / rel  # type: ignore[operator]
+            if new.is_file() and file_sha256(new) == now:
+                continue  # the same bytes as this run's: nothing to lose
+            keep[rel] = ("was changed after the last run" if recorded is not None and rel in recorded
+                         else "was not written by an earlier run of this tool (no manifest lists it)")
+        return keep
+
+    def _move_kept(self, backup: Path, keep: dict[str, str]) -> None:
+        """After a successful commit: the kept files (now in the backup folder) go to ``kept/<time>/``."""
+        stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        for rel, why in keep.items():
+            saved, aside = backup / rel, self.target / KEPT_DIR / stamp / rel
+            if not saved.is_file():
+                continue
+            try:
+                aside.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(saved, aside)
+            except OSError as exc:
+                warnings.warn(f"{self.target / rel} {why}, but could not be kept ({exc.strerror or exc})",
+                              RuntimeWarning, stacklevel=4)
+                continue
+            self.kept.append(aside)
+            warnings.warn(f"{self.target / rel} {why}: kept as {aside}", RuntimeWarning, stacklevel=4)
+
+
 JOURNAL = "journal.json"
+KEPT_DIR = "kept"
+
+
+def _manifest_checksums(manifest: Path) -> dict[str, str] | None:
+    """The ``output_sha256`` map of a previous run's manifest (relative path → sha256), or None when there is no
+    readable manifest with checksums (a first run, or a parse folder)."""
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    sums = data.get("output_sha256") if isinstance(data, dict) else None
+    if not isinstance(sums, dict):
+        return None
+    return {k: v for k, v in sums.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def _through_link(root: Path, rel: str) -> Path | None:
+    """The first folder between ``root`` and ``root/rel`` that is a symbolic link, or None."""
+    p = root
+    for part in Path(rel).parts[:-1]:
+        p = p / part
+        if p.is_symlink():
+            return p
+    return None
+
+
+def _check_destination(root: Path, rel: str) -> None:
+    """Refuse (OutputError) to write ``rel`` when the path leaves ``root`` or passes through a symbolic link."""
+    if not _is_safe_relative(rel):
+        raise OutputError(root / rel, OSError(errno.EPERM, "refusing a path outside the output folder"))
+    link = _through_link(root, rel)
+    if link is not None:
+        raise OutputError(root / rel, OSError(errno.EPERM, f"refusing to write through the symbolic link {link}"))
+
+
+def _removable(root: Path, rel: str) -> bool:
+    """A file the previous manifest lists may be removed only if it is a regular file inside ``root`` reached
+    without any symbolic link (a manifest can be edited: it must never point the clean-up elsewhere)."""
+    if not _is_safe_relative(rel):
+        return False
+    p = root / rel
+    if _through_link(root, rel) is not None or p.is_symlink() or not p.is_file():
+        if p.is_symlink() or _through_link(root, rel) is not None:
+            warnings.warn(f"{p}: listed by the previous run's manifest but reached through a symbolic link; "
+                          "left as it is", RuntimeWarning, stacklevel=4)
+        return False
+    try:
+        return p.resolve().is_relative_to(root.resolve())
+    except OSError:
+        return False
 
 
 def recover(target: str | Path) -> list[str]:
@@ -426,12 +556,26 @@ def recover(target: str | Path) -> list[str]:
                     os.replace(backup / rel, target / rel)
                     touched.append(rel)
         shutil.rmtree(backup, ignore_errors=True)
-    for staging in target.glob(".corpus-tools.staging-*"):
-        shutil.rmtree(staging, ignore_errors=True)
+    for leftover in (*target.glob(".corpus-tools.staging-*"), *target.glob(".corpus-tools.scratch-*")):
+        shutil.rmtree(leftover, ignore_errors=True)
     if touched:
         warnings.warn(f"{target}: a run was stopped while moving its outputs in; the previous run's "
                       f"{len(touched)} files were restored", RuntimeWarning, stacklevel=3)
     return touched
+
+
+@contextlib.contextmanager
+def scratch_folder(target: str | Path) -> Iterator[Path]:
+    """A private working folder inside the output folder (hidden, removed at the end; one left by a killed run
+    is removed by the next run's :func:`recover`), so nothing is left loose in the system's temporary folder."""
+    try:
+        path = Path(tempfile.mkdtemp(prefix=".corpus-tools.scratch-", dir=target))
+    except OSError as exc:
+        raise OutputError(target, exc) from exc
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _remove_empty_dirs(root: Path, dirs: set[Path]) -> None:

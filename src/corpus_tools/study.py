@@ -12,8 +12,6 @@ it needs — so a rerun with the same inputs reuses its result, and changing onl
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -176,18 +174,13 @@ class Study:
 
     def save(self, outdir: str | Path, **kwargs) -> "Any":
         """Write every table, graph, figure, the report and the manifest under ``outdir`` (see
-        :func:`corpus_tools.pipeline.save_study`, which does the writing through ``store``)."""
-        from .pipeline import save_study
+        :func:`corpus_tools.save.save_study`, which does the writing through ``store``)."""
+        from .save import save_study
 
         return save_study(self, outdir, **kwargs)
 
 
-def _digest(*parts: Any) -> str:
-    h = hashlib.sha256()
-    for p in parts:
-        h.update(json.dumps(p, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8"))
-        h.update(b"\0")
-    return h.hexdigest()[:24]
+from .keys import digest as _digest, package_version  # noqa: E402 - re-exported
 
 
 def file_digest(path: str | Path | None) -> str | None:
@@ -204,16 +197,6 @@ def stage_key(stage: Stage, booklet_sha: str, params: Params, needed_keys: Itera
         value = getattr(params, name)
         used[name] = file_digest(value) if name in ("curriculum", "codes", "synonyms") else value
     return _digest(version, stage.name, booklet_sha, used, list(needed_keys))
-
-
-def package_version() -> str:
-    """The installed package's version (one source: the package metadata, see ``corpus_tools.__version__``)
-    with a fingerprint of its files, as cache keys use it: the same version number with edited code is another
-    version for the cache."""
-    from . import __version__
-    from .resources import code_fingerprint
-
-    return f"{__version__}+{code_fingerprint()}"
 
 
 def plan(wanted: Iterable[str] | None = None) -> list[Stage]:

@@ -1,0 +1,208 @@
+"""Saving a study: every table, graph, figure, the gallery, the report and ``run_manifest.json`` under an output
+folder, all through :mod:`corpus_tools.store` (staged, locked, checksummed: see ``store.StagedOutput``).
+
+``save_study(study, outdir)`` is the one writer of a study (``Study.save`` and ``pipeline.run`` call it).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .cache import DiskCache, digest
+from .render import FigureRenderer, figure_pool, pages_font
+from .study import Params, Study, package_version
+
+@dataclass
+class RunResult:
+    """A finished run: the study, where it was written, seconds per step and the files written per step."""
+
+    study: Study | None
+    outdir: Path
+    timings: dict[str, float] = field(default_factory=dict)
+    outputs: dict[str, list[str]] = field(default_factory=dict)
+    params: Params = field(default_factory=Params)
+    up_to_date: bool = False
+    wall: float | None = None  # seconds from start to finish (steps overlap: their timings add up to more)
+
+    @property
+    def booklet(self):
+        return self.study.booklet if self.study is not None else None
+
+    @property
+    def report_path(self) -> Path | None:
+        p = self.outdir / "report.html"
+        return p if any(str(x).endswith("report.html") for v in self.outputs.values() for x in v) or (
+            self.up_to_date and p.exists()) else None
+
+    def __str__(self) -> str:
+        lines = [""]
+        if self.report_path is not None:
+            lines.append(f"评审报告：{self.report_path.resolve()}  （用浏览器打开）")
+        if self.up_to_date:
+            lines.append(f"输入、参数和软件版本都没有变化，{self.outdir.resolve()} 中的结果已是最新（用 --fresh 重新计算）。")
+            return "\n".join(lines)
+        s = self.study
+        b = s.booklet
+        n_tables = sum(1 for v in self.outputs.values() for x in v if x.endswith(".csv"))
+        n_figs = len(s.figures)
+        lines += [
+            f"问答合集：{b.meta.get('source')}（{b.meta.get('n_lines')} 行，编码 {b.meta.get('encoding')}）",
+            f"解析结果：{len(b.entries)} 条问答 · {len(b.sections)} 个栏目 · {len(b.turns)} 段发言 · "
+            f"{int((b.people.role == 'trainee').sum())} 位学员 · {int((b.people.role == 'instructor').sum())} 位教员"
+            + (f" · {len(b.warnings)} 条解析警告（见 data/processed/parse_report.txt）" if len(b.warnings) else ""),
+        ]
+        if "topics" in s.tables:
+            lines.append(f"主题：{len(s.tables['topics'])} 个 —— " + "；".join(s.tables["topics"].label))
+        for stage, why in s.skipped.items():
+            lines.append(f"跳过“{stage}”：{why}")
+        lines.append(f"数据表：{n_tables} 张（{self.outdir.resolve() / 'data' / 'processed'}，CSV 可用 Excel 打开）")
+        if n_figs:
+            lines.append(f"图：{n_figs} 张（{self.outdir.resolve() / 'figures'}，索引见 figures/index.html）")
+        reused = [n for n in s.cached]
+        took = self.wall if self.wall is not None else sum(self.timings.values())
+        lines.append(f"用时 {took:.1f} 秒" + (f"（沿用缓存：{'、'.join(reused)}）" if reused else ""))
+        return "\n".join(lines)
+
+def save_study(study: Study, outdir: str | Path, cache: DiskCache | None = None, progress=None,
+               report: bool = True, timings: dict[str, float] | None = None,
+               extra_manifest: dict | None = None, prune: bool = True,
+               renderer: FigureRenderer | None = None, early_font=None, lock=None) -> RunResult:
+    """Write ``study`` under ``outdir``: parse tables, analysis tables, graphs, figures, report, manifest.
+
+    All writing goes through :mod:`corpus_tools.store`; the output folder is replaced only when everything was
+    written (see ``store.StagedOutput``). ``prune=False`` (a partial run) keeps files of an earlier whole run
+    that this run does not produce. ``renderer``: figures already being drawn (see :func:`run`); without it they
+    are drawn here, in worker processes, while the tables are written. ``lock``: the folder's
+    :class:`~corpus_tools.store.RunLock`, when the caller took it already."""
+    if renderer is None:
+        with figure_pool(study) as pool:
+            renderer = FigureRenderer(study.params, cache, pool)
+            renderer.add_all(study)  # drawn while the tables are written
+            return save_study(study, outdir, cache, progress, report, timings, extra_manifest, prune, renderer,
+                              early_font, lock)
+    from .schema import TABLES, conform
+    from .store import StagedOutput, file_sha256, write_bytes, write_table, write_text
+
+    params = study.params
+    out = Path(outdir)
+    result = RunResult(study=study, outdir=out, params=params, timings=dict(timings or {}))
+    report_html, report_key, font = None, None, None
+    if report:
+        # the report depends on the results and on how figures are drawn, not on which files are written
+        shown = {k: v for k, v in study.params.as_dict().items() if k not in ("formats", "table_formats", "jobs", "pdf")}
+        report_key = digest("report", package_version(), study.stage_keys, shown)
+        cached = cache.get_bytes("reports", report_key, "html") if cache is not None else None
+        if cached is not None:
+            report_html = cached.decode("utf-8")
+    tables = _output_tables(study)
+    with StagedOutput(out, command=" ".join(sys.argv), prune=prune, lock=lock) as stage_dir:
+        # tables first: they are written here while the workers draw the figures
+        t0 = time.perf_counter()
+        base = Path(stage_dir)
+        tdir, fdir = base / "data" / "processed", base / "figures"
+        written: dict[str, list[Path]] = {}
+        written["parse"] = study.booklet.save(tdir, formats=params.table_formats)
+        written["tables"] = [p for name, df in tables.items()
+                             for p in write_table(conform(name, df) if name in TABLES else df, tdir, name,
+                                                  params.table_formats)]
+        if study.graphs:
+            from .network import export_graph
+
+            written["networks"] = [p for name, G in study.graphs.items()
+                                   for p in export_graph(G, tdir / "networks" / name)]
+        result.timings["write"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        if (report and report_html is None) or study.figures:  # the pages' font, cut while figures are drawn
+            font = pages_font(study, cache, early_font)
+        t_font = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        charts = {stem for stem, spec in study.figures.items() if not spec.raster_only}
+        rendered = renderer.collect(study, progress, stems=charts) if charts else {}
+        result.timings["figures"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        if report and report_html is None:  # built while the pictures are still drawn (it shows only charts)
+            report_html = _build_report(study, rendered, font)
+            if cache is not None:
+                cache.put_bytes("reports", report_key, "html", report_html.encode("utf-8"))
+        result.timings["report"] = time.perf_counter() - t0 + t_font
+        t0 = time.perf_counter()
+        rendered = renderer.collect(study, progress, desc="绘图（词云）") if study.figures else {}
+        result.timings["figures"] += time.perf_counter() - t0
+        t0 = time.perf_counter()
+        written["figures"] = [write_bytes(fdir / f"{stem}.{fmt}", data)
+                              for stem, per_fmt in rendered.items() for fmt, data in per_fmt.items()]
+        if rendered:
+            booklet_tables = {"entries": study.booklet.entries, "units": study.booklet.units}
+            csvs = {Path(p).stem: Path(p) for p in written["tables"] + written["parse"] if str(p).endswith(".csv")}
+            written["figures"] += _write_gallery(study, rendered, fdir, {**booklet_tables, **tables}, font, csvs)
+        if report_html is not None:
+            written["report"] = [write_text(base / "report.html", report_html)]
+            if params.pdf:  # for meetings: Chromium prints the same page
+                from .report import report_pdf
+
+                written["report"].append(report_pdf(base / "report.html", base / "report.pdf"))
+
+        def rel(p: Path) -> str:
+            return Path(p).relative_to(base).as_posix()
+
+        result.outputs = {k: [rel(p) for p in v] for k, v in written.items()}
+        result.timings["write"] += time.perf_counter() - t0
+        manifest = dict(
+            input=dict(path=str(study.booklet.meta.get("source")), sha256=study.booklet.meta.get("sha256"),
+                       encoding=study.booklet.meta.get("encoding")),
+            run_key=(extra_manifest or {}).get("run_key"),
+            stages=list(study.stages_run), skipped=study.skipped, cached=list(study.cached),
+            params=params.as_dict(), versions=versions(),
+            timings={k: round(v, 3) for k, v in {**study.timings, **result.timings}.items()},
+            outputs=result.outputs,
+            output_sha256={rel(p): file_sha256(p)
+                           for v in written.values() for p in v})
+        write_text(base / "run_manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
+    return result
+
+def _output_tables(study: Study) -> dict:
+    """The tables to write (trainees replaced by codes everywhere when ``params.anonymise``)."""
+    if not study.params.anonymise:
+        return dict(study.tables)
+    try:
+        from .anonymise import anonymise_tables
+    except ImportError:  # pragma: no cover
+        return dict(study.tables)
+    return anonymise_tables(dict(study.tables), study.booklet.people)
+
+def _write_gallery(study: Study, rendered: dict, fdir: Path, tables: dict, font=None,
+                   written_csv: dict | None = None) -> list[Path]:
+    """figures/index.csv, figures/data/<stem>.csv (each figure's source table, copied from data/processed) and
+    figures/index.html."""
+    from .plots.gallery import write_index
+
+    return list(write_index(study.figures, fdir, tables, rendered, font=font, written_csv=written_csv))
+
+def _build_report(study: Study, rendered: dict[str, dict[str, bytes]], font=None) -> str:
+    from .report import build_review
+
+    svgs = {stem: data["svg"].decode("utf-8") for stem, data in rendered.items() if "svg" in data}
+    return build_review(study, svgs).render(font=font)
+
+def versions() -> dict[str, str]:
+    """The versions the manifest records (Python, this package, the libraries of :data:`keys.LIBRARIES`)."""
+    from .keys import library_versions
+
+    return dict(library_versions())
+
+def manifest_is_current(out: Path, key: str) -> bool:
+    """The folder holds a finished run with this key, and every file it lists is unchanged."""
+    from .store import file_sha256
+
+    try:
+        m = json.loads((out / "run_manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if m.get("run_key") != key:
+        return False
+    # an unreadable file's checksum is a marker that matches nothing
+    return all(file_sha256(out / rel) == sha for rel, sha in m.get("output_sha256", {}).items())
