@@ -33,11 +33,21 @@ def browser():
 
 
 @pytest.fixture(scope="session")
-def cache_dir(tmp_path_factory):
-    """The result cache of the session's run (empty at the start of the session); laid out as the user's cache
-    is, ``$CORPUS_TOOLS_CACHE/results``, so a kernel given ``CORPUS_TOOLS_CACHE=cache_dir.parent`` shares it."""
-    d = tmp_path_factory.mktemp("cache") / "results"
-    d.mkdir()
+def shared_dir(tmp_path_factory, request) -> Path:
+    """A folder shared by the session's test processes (pytest-xdist workers): their common parent temp folder,
+    or the session's own folder when the tests run in one process."""
+    worker = getattr(request.config, "workerinput", None)
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if worker is not None else base
+
+
+@pytest.fixture(scope="session")
+def cache_dir(shared_dir):
+    """The result cache of the session's run (empty at the start of the session, shared by its test processes);
+    laid out as the user's cache is, ``$CORPUS_TOOLS_CACHE/results``, so a kernel given
+    ``CORPUS_TOOLS_CACHE=cache_dir.parent`` shares it."""
+    d = shared_dir / "session-cache" / "results"
+    d.mkdir(parents=True, exist_ok=True)
     return d
 
 
@@ -63,13 +73,19 @@ def _session_cache_home(cache_dir):
 
 
 @pytest.fixture(scope="session")
-def run_result(tmp_path_factory, cache_dir):
-    """One whole run of the bundled booklet (k = 7, seed 0, an empty cache of its own), written to disk: its
-    Study and its files are shared by every test that reads one (see ``study`` and ``run_dir``)."""
+def run_result(tmp_path_factory, cache_dir, shared_dir):
+    """One whole run of the bundled booklet (k = 7, seed 0, starting from an empty cache), written to disk: its
+    Study and its files are shared by every test that reads one (see ``study`` and ``run_dir``). The study is
+    computed once per session: the first test process computes it under a file lock, the others then take every
+    stage and figure from the shared cache (verified, see corpus_tools.cache)."""
+    import fcntl
+
     from corpus_tools.pipeline import Params, run
 
     out = tmp_path_factory.mktemp("run")
-    return run(BOOKLET, out, Params(k=7, seed=0), progress=False, cache_dir=cache_dir)
+    with open(shared_dir / "session-run.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return run(BOOKLET, out, Params(k=7, seed=0), progress=False, cache_dir=cache_dir)
 
 
 @pytest.fixture(scope="session")
