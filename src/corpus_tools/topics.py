@@ -84,44 +84,15 @@ PAIRWISE_LIMIT = 3000  # up to this many documents the consensus clusters all pa
 
 
 def nmf_doc_weights(X, k: int, seed: int, tol: float = 1e-2, max_iter: int = 300) -> np.ndarray:
-    """Document weights W (n_docs, k) of one NMF fit: ``NMF(n_components=k, init="random", random_state=seed,
-    tol=tol, max_iter=max_iter).fit_transform(X)``, bit for bit, without the estimator's per-call overhead.
+    """Document weights W (n_docs, k) of one NMF fit: the same as ``NMF(n_components=k, init="random",
+    random_state=seed, tol=tol, max_iter=max_iter).fit_transform(X)``, through scikit-learn's public function
+    ``non_negative_factorization`` (coordinate descent), which skips the estimator's bookkeeping."""
+    from sklearn.decomposition import non_negative_factorization
 
-    The consensus makes hundreds of fits of a small matrix (choosing k on the booklet: 720 fits of 68 × 865), where
-    scikit-learn's input checks, sparse-product wrappers and final loss take a quarter of the time. This is the
-    same algorithm (scikit-learn's coordinate descent, cyclic order, its own compiled update step) with the same
-    random start, the same products (scipy's sparse kernels) and the same stopping rule, so W is identical;
-    ``tests/test_features_topics.py`` checks that against the estimator. Falls back to the estimator for a dense
-    ``X`` or when the compiled parts are not where this version of scikit-learn/scipy keeps them."""
-    try:
-        from scipy.sparse import _sparsetools
-        from sklearn.decomposition._cdnmf_fast import _update_cdnmf_fast
-    except ImportError:  # pragma: no cover - another layout of the private modules
-        return _nmf(X, k, seed, max_iter=max_iter, tol=tol)[1]
-    if not (sparse.issparse(X) and X.format == "csr" and X.dtype == np.float64 and X.has_sorted_indices):
-        return _nmf(X, k, seed, max_iter=max_iter, tol=tol)[1]
-    n, m = X.shape
-    avg = np.sqrt(X.mean() / k)
-    rng = np.random.RandomState(seed)  # sklearn's _initialize_nmf(init="random"): H first, then W
-    H = avg * rng.standard_normal(size=(k, m))
-    W = avg * rng.standard_normal(size=(n, k))
-    np.abs(H, out=H)
-    np.abs(W, out=W)
-    Ht = np.ascontiguousarray(H.T)
-    order = np.arange(k, dtype=np.intp)
-    XHt, XtW = np.empty((n, k)), np.empty((m, k))
-    first = None
-    for it in range(1, max_iter + 1):  # sklearn's _fit_coordinate_descent
-        XHt.fill(0)
-        _sparsetools.csr_matvecs(n, m, k, X.indptr, X.indices, X.data, Ht.ravel(), XHt.ravel())  # X @ Ht
-        violation = _update_cdnmf_fast(W, np.dot(Ht.T, Ht), XHt, order)
-        XtW.fill(0)
-        _sparsetools.csc_matvecs(m, n, k, X.indptr, X.indices, X.data, W.ravel(), XtW.ravel())  # X.T @ W
-        violation += _update_cdnmf_fast(Ht, np.dot(W.T, W), XtW, order)
-        if it == 1:
-            first = violation
-        if first == 0 or violation / first <= tol:
-            break
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        W, _, _ = non_negative_factorization(X, n_components=k, init="random", random_state=seed, tol=tol,
+                                             max_iter=max_iter, solver="cd")
     return W
 
 
