@@ -10,14 +10,20 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from corpus_tools.codes import (CodebookError, code_crosstab, code_entries, code_tables, codebook_table,
-                                entry_groups, load_codebook, parse_codebook, parse_expression)
+from corpus_tools.codes import (CodebookError, EntryFacts, Evidence, code_crosstab, code_entries, code_tables,
+                                codebook_table, entry_groups, entry_parts, load_codebook, parse_codebook,
+                                parse_expression)
 from corpus_tools.errors import BookletError
 from corpus_tools.text import tokenizer_for, tokens_table
 
 
 def ev(expr: str, words: set[str], text: str = "") -> bool:
-    return parse_expression(expr).eval(frozenset(words), text)
+    return parse_expression(expr).eval(EntryFacts(frozenset(words), text))
+
+
+def parts_of(texts: dict[int, str]) -> pd.DataFrame:
+    """Parts of entries whose whole text is one answer turn (turn 1)."""
+    return pd.DataFrame(dict(entry_id=list(texts), turn_no=1, question=False, text=list(texts.values())))
 
 
 def test_operators_and_precedence():
@@ -83,7 +89,7 @@ def test_code_entries_match_tokens_and_concepts():
     codes = parse_codebook("部门: 信息部门\n安全: 等保 AND NOT 科研\n原话: text:照单全收\n")
     tokens = pd.DataFrame({"entry_id": [1, 1, 2, 3], "token": ["信息科", "等保", "科研", "等保"],
                            "concept": ["信息部门", "等保", "科研", "等保"]})
-    coded = code_entries(codes, tokens, [1, 2, 3, 4], {4: "照单全收"})
+    coded = code_entries(codes, tokens, [1, 2, 3, 4], parts_of({4: "照单全收"}))
     assert coded.index.tolist() == [1, 2, 3, 4]
     assert coded["部门"].tolist() == [True, False, False, False]  # 信息科 → concept 信息部门
     assert coded["安全"].tolist() == [True, False, True, False]
@@ -101,11 +107,12 @@ def test_code_entries_agree_with_each_entrys_eval():
                            "concept": ["等保", "科研", "等保", "安全", "信息部门", "A", "D", "B", "C", "教学"]})
     texts = {2: "发现漏洞", 3: "漏洞", 6: "无"}
     ids = [1, 2, 3, 4, 5, 6, 2]
-    coded = code_entries(codes, tokens, ids, texts)
+    coded = code_entries(codes, tokens, ids, parts_of(texts))
     for i, e in enumerate(ids):
         words = set(tokens.token[tokens.entry_id == e]) | set(tokens.concept[tokens.entry_id == e])
+        facts = EntryFacts(frozenset(words), "\n" + texts.get(e, ""))
         for c in codes:
-            assert coded.iloc[i][c.name] == c.tree.eval(frozenset(words), texts.get(e, "")), (e, c.name)
+            assert coded.iloc[i][c.name] == c.tree.eval(facts), (e, c.name)
     # by hand: entry 2 (等保, 安全, text 漏洞) is 甲 and 乙; entry 4 (A, D) is not 丁, entry 5 (B, C) is
     assert coded.iloc[1][["甲", "乙"]].tolist() == [True, True]
     assert coded.iloc[3]["丁"] == False and coded.iloc[4]["丁"] == True  # noqa: E712
