@@ -40,6 +40,9 @@ were tuned), the held-out half (odd ids) and all entries. Used only for the book
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -586,14 +589,90 @@ def entry_groups(entries: pd.DataFrame, by: str, entry_topics: pd.DataFrame | No
     return pd.Series(pd.Categorical(vals, categories=order, ordered=True), index=pd.Index(idx, name="entry_id"))
 
 
+# ---------------------------------------------------------------- validation against a hand coding
+
+VALIDATION_MANIFEST = "validation/manifest.json"
+HALVES = ("dev", "held_out", "all")  # even entry ids (rules tuned on them), odd ids (held out), every entry
+TOTAL = "合计"  # the micro-average row of each half in code_validation
+VALIDATION_COLUMNS = ["code", "half", "n_judged", "n_yes", "n_coded", "tp", "fp", "fn", "precision", "recall"]
+
+
+def half_of(entry_id: int) -> str:
+    """``dev`` for an even entry id (the rules were tuned on these), ``held_out`` for an odd one."""
+    return "dev" if int(entry_id) % 2 == 0 else "held_out"
+
+
+def parse_code_judgement(text: str, path: str = "<judgement>") -> pd.DataFrame:
+    """A hand coding in CSV (``entry_id,code,applies,…``; applies ``yes`` / ``no``) as ``entry_id`` (int),
+    ``code`` (str), ``applies`` (bool), one row per judged (entry, code). Raises :class:`CodebookError` naming the
+    file and line for a missing column or an ``applies`` that is neither yes nor no."""
+    rows = csv.DictReader(io.StringIO(text))
+    missing = {"entry_id", "code", "applies"} - set(rows.fieldnames or [])
+    if missing:
+        raise CodebookError(path, f"人工判读缺少列：{'、'.join(sorted(missing))}", 1)
+    out = []
+    for i, r in enumerate(rows, start=2):
+        applies = str(r["applies"]).strip().lower()
+        if applies not in ("yes", "no") or not str(r["entry_id"]).strip().isdigit():
+            raise CodebookError(path, f"人工判读第 {i} 行有误：entry_id 应为整数，applies 应为 yes 或 no", i)
+        out.append((int(r["entry_id"]), str(r["code"]).strip(), applies == "yes"))
+    return pd.DataFrame(out, columns=["entry_id", "code", "applies"])
+
+
+def load_code_judgement(booklet_sha256: str | None) -> pd.DataFrame | None:
+    """The hand coding bundled with the package (``resources/validation/``, see :func:`parse_code_judgement`) when
+    ``booklet_sha256`` is the checksum of the booklet it was made on (the bundled one); ``None`` for any other."""
+    from .store import read_text_file
+
+    manifest = json.loads(read_text_file(resource_path(VALIDATION_MANIFEST)))
+    if not booklet_sha256 or booklet_sha256 != manifest["booklet_sha256"]:
+        return None
+    path = resource_path("validation/" + manifest["code_judgement"]["file"])
+    return parse_code_judgement(read_text_file(path), str(path))
+
+
+def _scores(truth: np.ndarray, pred: np.ndarray) -> dict:
+    tp, fp, fn = int((truth & pred).sum()), int((~truth & pred).sum()), int((truth & ~pred).sum())
+    return dict(n_judged=len(truth), n_yes=int(truth.sum()), n_coded=int(pred.sum()), tp=tp, fp=fp, fn=fn,
+                precision=tp / (tp + fp) if tp + fp else np.nan, recall=tp / (tp + fn) if tp + fn else np.nan)
+
+
+def code_validation(coded: pd.DataFrame, judgement: pd.DataFrame) -> pd.DataFrame:
+    """The rules against a hand coding: for each code both have (codebook order) and each half (:data:`HALVES`:
+    dev = even entry ids, held_out = odd, all), the judged entries ``n_judged``, those judged to carry the code
+    ``n_yes``, those the rule codes ``n_coded``, true positives ``tp``, false positives ``fp``, false negatives
+    ``fn``, ``precision`` = tp / (tp + fp) and ``recall`` = tp / (tp + fn) (0–1; NaN when undefined). Then one
+    row per half with code :data:`TOTAL`: the counts summed over the codes (micro-average). ``coded``: entries ×
+    codes booleans (index entry_id, see :func:`code_entries`); ``judgement``: :func:`parse_code_judgement`."""
+    j = judgement[judgement.entry_id.isin(coded.index) & judgement.code.isin(coded.columns)]
+    rows, pooled = [], {h: ([], []) for h in HALVES}
+    for code in [c for c in coded.columns if c in set(j.code)]:
+        jc = j[j.code == code].drop_duplicates("entry_id", keep="last").sort_values("entry_id")
+        truth = jc.applies.to_numpy(dtype=bool)
+        pred = coded[code].reindex(jc.entry_id).to_numpy(dtype=bool)
+        half = np.array([half_of(e) for e in jc.entry_id])
+        for h in HALVES:
+            keep = np.ones(len(jc), dtype=bool) if h == "all" else half == h
+            rows.append(dict(code=code, half=h, **_scores(truth[keep], pred[keep])))
+            pooled[h][0].append(truth[keep])
+            pooled[h][1].append(pred[keep])
+    if rows:
+        for h in HALVES:
+            rows.append(dict(code=TOTAL, half=h, **_scores(np.concatenate(pooled[h][0]),
+                                                           np.concatenate(pooled[h][1]))))
+    return pd.DataFrame(rows, columns=VALIDATION_COLUMNS)
+
+
 CROSSTAB_BY = ("cohort", "unit", "section", "topic")
 
 
 def code_tables(codes: list[Code], tokens: pd.DataFrame, booklet, entry_topics: pd.DataFrame | None = None,
-                topics: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+                topics: pd.DataFrame | None = None, judgement: pd.DataFrame | None = None
+                ) -> dict[str, pd.DataFrame]:
     """Every coding table of a booklet: ``codebook`` (code, expression, terms), ``code_entries`` (entry_id + one
-    boolean column per code) and ``code_crosstab`` — :func:`code_crosstab` for cohort, unit, section and (with
-    a topic fit) topic, stacked, with a first column ``by`` naming the grouping."""
+    boolean column per code), ``code_crosstab`` — :func:`code_crosstab` for cohort, unit, section and (with
+    a topic fit) topic, stacked, with a first column ``by`` naming the grouping — and ``code_validation``
+    (:func:`code_validation` against ``judgement``, see :func:`load_code_judgement`; empty without one)."""
     coded = code_entries(codes, tokens, booklet.entries.entry_id, entry_parts(booklet))
     parts = []
     for by in CROSSTAB_BY:
@@ -604,4 +683,7 @@ def code_tables(codes: list[Code], tokens: pd.DataFrame, booklet, entry_topics: 
         parts.append(x.assign(by=by))
     crosstab = pd.concat(parts, ignore_index=True)
     crosstab = crosstab[["by", "group", "code", "entries", "n_group", "share", "expected", "residual"]]
-    return {"codebook": codebook_table(codes), "code_entries": coded.reset_index(), "code_crosstab": crosstab}
+    validation = (code_validation(coded, judgement) if judgement is not None
+                  else pd.DataFrame(columns=VALIDATION_COLUMNS))
+    return {"codebook": codebook_table(codes), "code_entries": coded.reset_index(), "code_crosstab": crosstab,
+            "code_validation": validation}
