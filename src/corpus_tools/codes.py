@@ -385,9 +385,10 @@ def load_codebook(path: str | Path | None = None) -> list[Code]:
 
 
 def codebook_table(codes: list[Code]) -> pd.DataFrame:
-    """The codebook as a table: ``code, expression, terms`` (the terms it uses with their prefixes, joined by 、)."""
+    """The codebook as a table: ``code, expression, terms`` (the words and phrases it uses, each once, without
+    prefixes — where each must occur is in the expression — joined by 、)."""
     return pd.DataFrame(dict(code=[c.name for c in codes], expression=[c.expression for c in codes],
-                             terms=["、".join(dict.fromkeys(t.label for t in c.tree.terms())) for c in codes]))
+                             terms=["、".join(dict.fromkeys(t.word for t in c.tree.terms())) for c in codes]))
 
 
 # ---------------------------------------------------------------- applying codes

@@ -334,8 +334,8 @@ ANALYSIS_TABLES: dict[str, tuple[Column, ...]] = {
     ),
     "codebook": _cols(
         ("code", "string", "code name, in codebook order"),
-        ("expression", "string", "its rule: terms with AND / OR / NOT and parentheses"),
-        ("terms", "string", "the terms the rule uses, joined by 、"),
+        ("expression", "string", "its rule: terms with AND / OR / NOT and parentheses; q: / many: / n>=K: say where"),
+        ("terms", "string", "the words and phrases the rule uses, each once, without prefixes, joined by 、"),
     ),
     "code_crosstab": _cols(
         ("by", "string", "grouping: cohort, unit, section or topic"),
