@@ -6,8 +6,8 @@ the rules' precision and recall against the hand coding of the bundled booklet.
 the order the codes should be shown. An expression combines terms with ``AND``, ``OR``, ``NOT`` (upper case) and
 parentheses; ``NOT`` binds tightest, then ``AND``, then ``OR``. Examples::
 
-    网络与信息安全: 等保 OR 网络安全 OR 信息安全 OR (q:安全 AND (漏洞 OR 攻击))
-    科室管理: 绩效考核 AND (q:绩效 OR many:科室)
+    网络与信息安全: 三级等保 OR q:(text:安全 OR text:隐私) OR many:(text:等保 OR text:隐私 OR text:加密)
+    项目与采购: (q:招标 OR many:招标) AND NOT q:科研
 
 A term matches an entry's words (``token``) or concepts (``concept``) in the tokens table — so a concept of the
 synonyms file (信息部门) matches all its variants. A term written ``text:…`` matches the printed text instead (a
@@ -19,6 +19,10 @@ said by a prefix (written before ``text:``, e.g. ``q:text:照单全收``):
 - ``many:`` — **several mentions in the answers** (the instructors' turns): in at least 2 different answer turns,
   or at least 3 times in all (:data:`MANY_TURNS`, :data:`MANY_MENTIONS`);
 - ``n>=K:`` — at least K mentions in the answers (K ≥ 1).
+
+A prefix before a parenthesised group of terms joined by ``OR`` — ``many:(text:运维 OR text:工单)`` — counts the
+mentions of all of them together (a subject named by several words); ``q:(…)`` puts ``q:`` on each. Overlapping
+substrings in one group (集成 and 集成平台) are each counted, so list only the shorter.
 
 A generic word (管理, 人员, 数据, 服务) must never make a code on its own: write it with ``q:`` or ``many:``, or
 ``AND`` it with a specific term. Terms are written as they are; a term with spaces or parentheses goes in double
