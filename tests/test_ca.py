@@ -88,12 +88,12 @@ def test_biplot_draws():
 
 
 def test_ca_tables_on_the_booklet(booklet, tmp_path_factory):
-    from corpus_tools.codes import code_entries, entry_texts, load_codebook
+    from corpus_tools.codes import code_entries, entry_parts, load_codebook
     from corpus_tools.text import analysis_tokens, tokenizer_for, tokens_table
 
     tk = tokenizer_for(booklet, cache_dir=tmp_path_factory.mktemp("cache"))
     toks = tokens_table(booklet, tk)
-    coded = code_entries(load_codebook(), toks, booklet.entries.entry_id, entry_texts(booklet))
+    coded = code_entries(load_codebook(), toks, booklet.entries.entry_id, entry_parts(booklet))
     t = ca_tables(analysis_tokens(toks, "concept"), coded, booklet.entries)
     coords, inertia = t["ca_coordinates"], t["ca_inertia"]
     assert set(coords.analysis) == set(CA_ANALYSES)

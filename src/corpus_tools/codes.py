@@ -1,17 +1,32 @@
 """Coding rules (KH Coder's "coding"): a codebook of named codes, each a Boolean expression over terms, applied to
-every entry; crosstabs of codes against cohorts, units, sections or topics with adjusted standardised residuals.
+every entry; crosstabs of codes against cohorts, units, sections or topics with adjusted standardised residuals;
+the rules' precision and recall against the hand coding of the bundled booklet.
 
 **Codebook** (YAML; the shipped starter is ``resources/codebook.yaml``): a mapping ``code name: expression``, in
 the order the codes should be shown. An expression combines terms with ``AND``, ``OR``, ``NOT`` (upper case) and
 parentheses; ``NOT`` binds tightest, then ``AND``, then ``OR``. Examples::
 
-    网络与信息安全: 等保 OR 网络安全 OR 信息安全 OR (安全 AND (漏洞 OR 攻击))
-    项目与采购: 招标 OR 采购 OR (项目 AND NOT 科研)
+    网络与信息安全: 三级等保 OR q:(text:安全 OR text:隐私) OR many:(text:等保 OR text:隐私 OR text:加密)
+    项目与采购: (q:招标 OR many:招标) AND NOT q:科研
 
-A term matches an entry when it is one of the entry's words (``token``) or concepts (``concept``) in the tokens
-table — so a concept of the synonyms file (信息部门) matches all its variants. A term written ``text:…`` matches
-the entry's printed text instead (a substring, after normalisation), for phrases the tokenizer does not keep.
-Terms are written as they are; a term with spaces or parentheses goes in double quotes.
+A term matches an entry's words (``token``) or concepts (``concept``) in the tokens table — so a concept of the
+synonyms file (信息部门) matches all its variants. A term written ``text:…`` matches the printed text instead (a
+substring, after normalisation), for phrases the tokenizer does not keep. Where in the entry a term must occur is
+said by a prefix (written before ``text:``, e.g. ``q:text:照单全收``):
+
+- no prefix — anywhere in the entry, once is enough: for **specific** terms and phrases (等保, 招标, 集成平台);
+- ``q:`` — in the **question**: the title or a trainee's turn;
+- ``many:`` — **several mentions in the answers** (the instructors' turns): in at least 2 different answer turns,
+  or at least 3 times in all (:data:`MANY_TURNS`, :data:`MANY_MENTIONS`);
+- ``n>=K:`` — at least K mentions in the answers (K ≥ 1).
+
+A prefix before a parenthesised group of terms joined by ``OR`` — ``many:(text:运维 OR text:工单)`` — counts the
+mentions of all of them together (a subject named by several words); ``q:(…)`` puts ``q:`` on each. Overlapping
+substrings in one group (集成 and 集成平台) are each counted, so list only the shorter.
+
+A generic word (管理, 人员, 数据, 服务) must never make a code on its own: write it with ``q:`` or ``many:``, or
+``AND`` it with a specific term. Terms are written as they are; a term with spaces or parentheses goes in double
+quotes, its prefix before or inside the quotes (``q:"Nature Medicine"``).
 
 A malformed codebook raises :class:`CodebookError`, one line naming the file and line.
 
@@ -20,10 +35,18 @@ their share of the group, and Haberman's adjusted standardised residual of that 
 coded) table: r = (O − E) / √(E (1 − nᵢ/N)(1 − m/N)), E = nᵢ m / N, with nᵢ the group's entries and m the coded
 entries. |r| > 1.96 marks a group that uses the code more (or less) than the others at the 5 % level (per cell,
 not corrected for the number of cells).
+
+**Validation** (:func:`code_validation`): per code, the true / false positives and false negatives of the rules
+against a hand coding (``resources/validation/code_judgement.csv``: every entry of the bundled booklet × the eight
+starter codes, made before the rules were revised), on the development half (even entry ids, where the rules
+were tuned), the held-out half (odd ids) and all entries. Used only for the booklet it was made on (same sha256).
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +61,12 @@ from .text import normalise
 
 OPERATORS = ("AND", "OR", "NOT")
 TEXT_PREFIX = "text:"
-_TOKEN = re.compile(r'\s*(?:(\()|(\))|"([^"]*)"|([^\s()"]+))')
+SCOPES = ("any", "q", "many", "n")  # where a term must occur: anywhere, the question, several answers, K answers
+MANY_TURNS = 2  # many: — mentioned in at least this many different answer turns …
+MANY_MENTIONS = 3  # … or at least this many times in the answers
+_TOKEN = re.compile(r'\s*(?:(\()|(\))|([^\s()"]*)"([^"]*)"|([^\s()"]+))')
+_SCOPE = re.compile(r"^(q|many|n>=(\d+)):")
+_SCOPE_ONLY = re.compile(r"^(q|many|n>=(\d+)):$")
 
 
 class CodebookError(BookletError):
@@ -48,19 +76,93 @@ class CodebookError(BookletError):
 # ---------------------------------------------------------------- expressions
 
 @dataclass(frozen=True)
+class EntryFacts:
+    """What one entry offers a rule, for evaluating an expression on a single entry (:meth:`Term.eval`): the
+    codebook words it uses (as a token or a concept) anywhere and in the question (title, trainee turns), its
+    printed text (whole and question), and each answer turn (an instructor's turn) as (its words, one item per
+    mention; its printed text)."""
+
+    words: frozenset[str] = frozenset()
+    text: str = ""
+    question_words: frozenset[str] = frozenset()
+    question_text: str = ""
+    answers: tuple[tuple[tuple[str, ...], str], ...] = ()
+
+
+def _scope_label(scope: str, k: int) -> str:
+    return {"any": "", "q": "q:", "many": "many:", "n": f"n>={k}:"}[scope]
+
+
+def _enough(scope: str, k: int, mentions, turns):
+    """Whether ``mentions`` in ``turns`` answer turns satisfy a ``many:`` / ``n>=K:`` term (numbers or arrays)."""
+    if scope == "many":
+        return (turns >= MANY_TURNS) | (mentions >= MANY_MENTIONS)
+    return mentions >= k
+
+
+def _answer_counts(terms: tuple["Term", ...], facts: EntryFacts) -> tuple[int, int]:
+    """Mentions of any of ``terms`` in the answers of one entry, and the answer turns with at least one."""
+    per_turn = [sum(t.count(term.word) if term.text else ws.count(term.word) for term in terms)
+                for ws, t in facts.answers]
+    return sum(per_turn), sum(c > 0 for c in per_turn)
+
+
+@dataclass(frozen=True)
 class Term:
     word: str
     text: bool = False  # match the printed text (substring) instead of the words
+    scope: str = "any"  # any | q | many | n (see the module docstring)
+    k: int = 0  # mentions in the answers needed by scope "n"
 
-    def eval(self, words: frozenset[str], text: str) -> bool:
-        return (self.word in text) if self.text else (self.word in words)
+    @property
+    def label(self) -> str:
+        """The term as written in a codebook (normalised): ``q:text:照单全收``, ``n>=3:数据``."""
+        return _scope_label(self.scope, self.k) + (TEXT_PREFIX if self.text else "") + self.word
 
-    def mask(self, has_word, has_text) -> np.ndarray:
-        """:meth:`eval` for many entries at once: ``has_word(word)`` / ``has_text(word)`` give bool arrays."""
-        return has_text(self.word) if self.text else has_word(self.word)
+    def eval(self, facts: EntryFacts) -> bool:
+        """Whether the term matches one entry."""
+        if self.scope == "any":
+            return (self.word in facts.text) if self.text else (self.word in facts.words)
+        if self.scope == "q":
+            return (self.word in facts.question_text) if self.text else (self.word in facts.question_words)
+        return bool(_enough(self.scope, self.k, *_answer_counts((self,), facts)))
+
+    def mask(self, evidence: "Evidence") -> np.ndarray:
+        """:meth:`eval` for many entries at once: a bool array over ``evidence``'s entries."""
+        return evidence.mask(self)
 
     def terms(self) -> list["Term"]:
         return [self]
+
+
+@dataclass(frozen=True)
+class Group:
+    """``many:(A OR B OR …)`` / ``n>=K:(…)``: the mentions of all its terms in the answers counted together (a
+    topic named by several words); ``q:(…)`` is ``q:A OR q:B OR …``."""
+
+    scope: str  # q | many | n
+    k: int
+    members: tuple[Term, ...]  # scope "any" each; the group's scope applies
+
+    @property
+    def label(self) -> str:
+        return _scope_label(self.scope, self.k) + "(" + " OR ".join(t.label for t in self.members) + ")"
+
+    def _scoped(self) -> tuple[Term, ...]:
+        return tuple(Term(t.word, t.text, self.scope, self.k) for t in self.members)
+
+    def eval(self, facts: EntryFacts) -> bool:
+        if self.scope == "q":
+            return any(t.eval(facts) for t in self._scoped())
+        return bool(_enough(self.scope, self.k, *_answer_counts(self.members, facts)))
+
+    def mask(self, evidence: "Evidence") -> np.ndarray:
+        if self.scope == "q":
+            return np.logical_or.reduce([evidence.mask(t) for t in self._scoped()])
+        return evidence.mask_group(self.scope, self.k, self.members)
+
+    def terms(self) -> list[Term]:
+        return list(self._scoped())
 
 
 @dataclass(frozen=True)
@@ -68,16 +170,17 @@ class Op:
     op: str  # "AND", "OR", "NOT"
     args: tuple
 
-    def eval(self, words: frozenset[str], text: str) -> bool:
+    def eval(self, facts: EntryFacts) -> bool:
+        """Whether the expression matches one entry."""
         if self.op == "NOT":
-            return not self.args[0].eval(words, text)
+            return not self.args[0].eval(facts)
         if self.op == "AND":
-            return all(a.eval(words, text) for a in self.args)
-        return any(a.eval(words, text) for a in self.args)
+            return all(a.eval(facts) for a in self.args)
+        return any(a.eval(facts) for a in self.args)
 
-    def mask(self, has_word, has_text) -> np.ndarray:
+    def mask(self, evidence: "Evidence") -> np.ndarray:
         """:meth:`eval` for many entries at once (bool arrays, see :meth:`Term.mask`)."""
-        parts = [a.mask(has_word, has_text) for a in self.args]
+        parts = [a.mask(evidence) for a in self.args]
         if self.op == "NOT":
             return ~parts[0]
         return (np.logical_and if self.op == "AND" else np.logical_or).reduce(parts)
@@ -102,20 +205,57 @@ def _lex(expr: str) -> list[tuple[str, str]]:
             out.append(("(", "("))
         elif m.group(2):
             out.append((")", ")"))
-        elif m.group(3) is not None:
-            if not m.group(3).strip():
+        elif m.group(4) is not None:
+            if not m.group(4).strip():
                 raise _ParseError("空的引号词语")
-            out.append(("TERM", m.group(3)))
-        elif m.group(4) in OPERATORS:
-            out.append((m.group(4), m.group(4)))
+            out.append(("TERM", m.group(3) + m.group(4)))
+        elif m.group(5) in OPERATORS:
+            out.append((m.group(5), m.group(5)))
+        elif _SCOPE_ONLY.match(m.group(5)) and pos < len(expr) and expr[pos] == "(":
+            out.append(("SCOPE", m.group(5)))
         else:
-            out.append(("TERM", m.group(4)))
+            out.append(("TERM", m.group(5)))
     return out
 
 
-def parse_expression(expr: str) -> Term | Op:
+def _scope_of(prefix: str, word: str) -> tuple[str, int]:
+    m = _SCOPE.match(prefix)
+    if m.group(2) is None:
+        return m.group(1), 0
+    k = int(m.group(2))
+    if k < 1:
+        raise _ParseError(f"{word!r}：n>= 之后应为不小于 1 的整数，如 n>=3:数据")
+    return "n", k
+
+
+def parse_term(word: str) -> Term:
+    """One term: an optional scope prefix (``q:``, ``many:``, ``n>=K:``), an optional ``text:``, the word.
+    Raises ``_ParseError`` (a ``ValueError``) for an empty word, ``n>=`` without a positive whole number, two
+    scope prefixes, or a scope prefix after ``text:``."""
+    scope, k, rest = "any", 0, word
+    m = _SCOPE.match(rest)
+    if m:
+        scope, k = _scope_of(m.group(0), word)
+        rest = rest[m.end():]
+    elif re.match(r"^n\s*[>≥]", rest):
+        raise _ParseError(f"{word!r}：次数前缀应写成 n>=K:（K 为正整数），如 n>=3:数据")
+    if _SCOPE.match(rest):
+        raise _ParseError(f"{word!r}：一个词语只能有一个范围前缀（q: / many: / n>=K:）")
+    text = rest.startswith(TEXT_PREFIX)
+    if text:
+        rest = rest[len(TEXT_PREFIX):]
+        if _SCOPE.match(rest):
+            raise _ParseError(f"{word!r}：范围前缀（q: / many: / n>=K:）应写在 text: 之前")
+    body = normalise(rest).strip()
+    if not body:
+        raise _ParseError(f"{word!r} 缺少要匹配的{'文字' if text else '词语'}")
+    return Term(body, text=text, scope=scope, k=k)
+
+
+def parse_expression(expr: str) -> Term | Op | Group:
     """The expression tree of ``expr`` (grammar in the module docstring). Raises ``ValueError`` with a Chinese
-    message on malformed input (empty, unbalanced parentheses, missing operand, two terms without operator)."""
+    message on malformed input (empty, unbalanced parentheses, missing operand, two terms without operator, a bad
+    scope prefix, a scoped group that is not terms joined by OR)."""
     toks = _lex(str(expr))
     if not toks:
         raise _ParseError("表达式为空")
@@ -149,10 +289,24 @@ def parse_expression(expr: str) -> Term | Op:
             return Op("NOT", (parse_not(),))
         return parse_atom()
 
+    def parse_group(prefix: str):
+        take()  # "("
+        node = parse_or()
+        if peek() != ")":
+            raise _ParseError("括号不配对：缺少“)”")
+        take()
+        members = node.args if isinstance(node, Op) and node.op == "OR" else (node,)
+        if not all(isinstance(t, Term) and t.scope == "any" for t in members):
+            raise _ParseError(f"{prefix}( … ) 里只能是用 OR 连接、不带范围前缀的词语")
+        scope, k = _scope_of(prefix, prefix + "(…)")
+        return Group(scope, k, tuple(members))
+
     def parse_atom():
         kind = peek()
         if kind is None:
             raise _ParseError("表达式在运算符之后结束，缺少词语")
+        if kind == "SCOPE":
+            return parse_group(take()[1])
         if kind == "(":
             take()
             node = parse_or()
@@ -161,13 +315,7 @@ def parse_expression(expr: str) -> Term | Op:
             take()
             return node
         if kind == "TERM":
-            word = take()[1]
-            if word.startswith(TEXT_PREFIX):
-                body = normalise(word[len(TEXT_PREFIX):])
-                if not body:
-                    raise _ParseError(f"{word!r} 缺少要匹配的文字")
-                return Term(body, text=True)
-            return Term(normalise(word))
+            return parse_term(take()[1])
         raise _ParseError(f"“{toks[pos][1]}”之前缺少词语")
 
     node = parse_or()
@@ -185,7 +333,7 @@ def parse_expression(expr: str) -> Term | Op:
 class Code:
     name: str
     expression: str
-    tree: Term | Op
+    tree: Term | Op | Group
     line: int  # line of the code in the codebook file (1-based; 0 when not from a file)
 
 
@@ -241,54 +389,138 @@ def load_codebook(path: str | Path | None = None) -> list[Code]:
 
 
 def codebook_table(codes: list[Code]) -> pd.DataFrame:
-    """The codebook as a table: ``code, expression, terms`` (the terms it uses, joined by 、)."""
+    """The codebook as a table: ``code, expression, terms`` (the words and phrases it uses, each once, without
+    prefixes — where each must occur is in the expression — joined by 、)."""
     return pd.DataFrame(dict(code=[c.name for c in codes], expression=[c.expression for c in codes],
-                             terms=["、".join(dict.fromkeys(("text:" if t.text else "") + t.word
-                                                          for t in c.tree.terms())) for c in codes]))
+                             terms=["、".join(dict.fromkeys(t.word for t in c.tree.terms())) for c in codes]))
 
 
 # ---------------------------------------------------------------- applying codes
 
-def entry_texts(booklet) -> dict[int, str]:
-    """Normalised printed text of each entry (title and turns, joined by newlines)."""
-    out = {int(e): normalise(str(t)) for e, t in zip(booklet.entries.entry_id, booklet.entries.title)}
-    for e, t in zip(booklet.turns.entry_id, booklet.turns.text):
-        out[int(e)] = out.get(int(e), "") + "\n" + normalise(str(t))
-    return out
+def entry_parts(booklet) -> pd.DataFrame:
+    """Each entry's title and turns as rows ``entry_id, turn_no, question, text``: the title is turn 0; ``question``
+    is True for the title and the trainees' turns (the question), False for the instructors' (the answers);
+    ``text`` normalised (see :func:`corpus_tools.text.normalise`). Turn numbers are those of the tokens table."""
+    e, t = booklet.entries, booklet.turns
+    titles = pd.DataFrame(dict(entry_id=e.entry_id.astype("int64"), turn_no=0, question=True,
+                               text=[normalise(str(x)) for x in e.title]))
+    turns = pd.DataFrame(dict(entry_id=t.entry_id.astype("int64"), turn_no=t.turn_no.astype("int64"),
+                              question=(t.role == "trainee").to_numpy(dtype=bool),
+                              text=[normalise(str(x)) for x in t.text]))
+    return pd.concat([titles, turns], ignore_index=True).sort_values(["entry_id", "turn_no"], kind="stable",
+                                                                     ignore_index=True)
 
 
-def code_entries(codes: list[Code], tokens: pd.DataFrame, entry_ids, texts: dict[int, str] | None = None
+class Evidence:
+    """Where and how often each codebook word occurs in each entry, for evaluating terms on all entries at once.
+
+    ``tokens``: a tokens table (``entry_id``, ``token``, optional ``concept`` and ``turn_no``; a word matches a row
+    through either column, counted once per row); ``parts``: :func:`entry_parts` (which turns are the question, and
+    the printed text of ``text:`` terms). Without ``parts`` turn 0 is the question and every other row an answer
+    (a table without ``turn_no``: all one answer turn), and ``text:`` terms match nothing."""
+
+    def __init__(self, tokens: pd.DataFrame, entry_ids, parts: pd.DataFrame | None = None,
+                 words: set[str] | frozenset[str] = frozenset()):
+        self.entries = pd.Index([int(i) for i in entry_ids]).unique()
+        cols = ["token"] + (["concept"] if "concept" in tokens.columns else [])
+        wanted = sorted(words)
+        frames = [pd.DataFrame(dict(i=np.zeros(0, dtype=np.int64), word=np.zeros(0, dtype=object)))]
+        for col in cols:
+            m = tokens[col].isin(wanted).to_numpy(dtype=bool)
+            frames.append(pd.DataFrame(dict(i=np.flatnonzero(m), word=tokens[col][m].astype(object).to_numpy())))
+        hit = pd.concat(frames, ignore_index=True).drop_duplicates(["i", "word"])  # token = concept: once
+        idx = hit.i.to_numpy(dtype=np.int64)
+        entry = tokens.entry_id.to_numpy()[idx].astype(np.int64)
+        turn = (tokens.turn_no.to_numpy()[idx].astype(np.int64) if "turn_no" in tokens.columns
+                else np.ones(len(idx), dtype=np.int64))
+        qturns: set[tuple[int, int]] = set()
+        if parts is not None:
+            qturns = {(int(e), int(t)) for e, t, q in zip(parts.entry_id, parts.turn_no, parts.question) if q}
+        question = np.fromiter(((int(e), int(t)) in qturns or t == 0 for e, t in zip(entry, turn)), dtype=bool,
+                               count=len(entry))
+        row = self.entries.get_indexer(entry)
+        keep = row >= 0
+        hits = pd.DataFrame(dict(word=hit.word.to_numpy()[keep], row=row[keep], turn=turn[keep],
+                                 question=question[keep]))
+        self._hits = hits.sort_values(["row", "turn"], kind="stable", ignore_index=True)
+        self._by_word = {w: g for w, g in self._hits.groupby("word", sort=False)}
+        n = len(self.entries)
+        self._text = [""] * n
+        self._question_text = [""] * n
+        self._answer_texts: list[list[tuple[int, str]]] = [[] for _ in range(n)]  # (turn_no, text)
+        if parts is not None:
+            at = self.entries.get_indexer(parts.entry_id.astype("int64"))
+            for r, t, q, x in zip(at, parts.turn_no, parts.question, parts.text):
+                if r < 0:
+                    continue
+                self._text[r] += "\n" + str(x)
+                if q:
+                    self._question_text[r] += "\n" + str(x)
+                else:
+                    self._answer_texts[r].append((int(t), str(x)))
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def _answer_hits(self, term: Term) -> pd.DataFrame:
+        """``row, turn, mentions``: the answer turns mentioning ``term`` (word or ``text:`` substring)."""
+        if term.text:
+            rows = [(r, t, x.count(term.word)) for r, ts in enumerate(self._answer_texts) for t, x in ts]
+            out = pd.DataFrame(rows, columns=["row", "turn", "mentions"])
+            return out[out.mentions > 0]
+        g = self._by_word.get(term.word)
+        if g is None:
+            return pd.DataFrame(dict(row=[], turn=[], mentions=[]))
+        ans = g[~g.question]
+        return ans.groupby(["row", "turn"], sort=True).size().rename("mentions").reset_index()
+
+    def mask(self, term: Term) -> np.ndarray:
+        """Bool array over the entries: where ``term`` matches (see :meth:`Term.eval`)."""
+        n = len(self.entries)
+        if term.scope in ("many", "n"):
+            return self.mask_group(term.scope, term.k, (term,))
+        if term.text:
+            texts = self._text if term.scope == "any" else self._question_text
+            return np.fromiter((term.word in t for t in texts), dtype=bool, count=n)
+        g = self._by_word.get(term.word)
+        if g is None:
+            return np.zeros(n, dtype=bool)
+        rows = g.row if term.scope == "any" else g.row[g.question]
+        return np.bincount(rows.to_numpy(dtype=np.int64), minlength=n) > 0
+
+    def mask_group(self, scope: str, k: int, terms: tuple[Term, ...]) -> np.ndarray:
+        """Bool array over the entries: where the mentions of ``terms`` in the answers, counted together, satisfy
+        scope ``many`` or ``n`` (≥ ``k``)."""
+        n = len(self.entries)
+        hits = pd.concat([self._answer_hits(t) for t in terms], ignore_index=True)
+        rows = hits.row.to_numpy(dtype=np.int64)
+        mentions = np.bincount(rows, weights=hits.mentions.to_numpy(dtype=float), minlength=n)
+        turns = np.bincount(hits.drop_duplicates(["row", "turn"]).row.to_numpy(dtype=np.int64), minlength=n)
+        return np.asarray(_enough(scope, k, mentions, turns), dtype=bool)
+
+    def facts(self, entry_id: int) -> EntryFacts:
+        """One entry's :class:`EntryFacts` (what :meth:`Term.eval` reads)."""
+        r = self.entries.get_loc(int(entry_id))
+        h = self._hits[self._hits.row == r]
+        ans = h[~h.question]
+        answers = tuple((tuple(ans.word[ans.turn == t]), x) for t, x in self._answer_texts[r])
+        known = {t for t, _ in self._answer_texts[r]}
+        answers += tuple((tuple(ans.word[ans.turn == t]), "") for t in dict.fromkeys(ans.turn) if t not in known)
+        return EntryFacts(words=frozenset(h.word), text=self._text[r], question_words=frozenset(h.word[h.question]),
+                          question_text=self._question_text[r], answers=answers)
+
+
+def code_entries(codes: list[Code], tokens: pd.DataFrame, entry_ids, parts: pd.DataFrame | None = None
                  ) -> pd.DataFrame:
     """Entries × codes: ``True`` where the entry matches the code. Shape (n_entries, n_codes); index ``entry_id``
     in the order of ``entry_ids``, columns in codebook order. ``tokens`` is a tokens table (every word: the
-    ``token`` and, if present, ``concept`` columns are matched); ``texts`` (entry → printed text, see
-    :func:`entry_texts`) serves ``text:`` terms."""
+    ``token`` and, if present, ``concept`` columns are matched); ``parts`` (see :func:`entry_parts`) says which
+    turns are the question and serves ``text:`` terms (see :class:`Evidence`)."""
     ids = [int(i) for i in entry_ids]
-    uniq = pd.Index(ids).unique()
-    cols = ["token"] + (["concept"] if "concept" in tokens.columns else [])
-    wanted = sorted({t.word for c in codes for t in c.tree.terms() if not t.text})
-    # entries using each codebook word (as a token or a concept): one pass over the tokens table
-    hits = []
-    for col in cols:
-        m = tokens[col].isin(wanted).to_numpy(dtype=bool)
-        rows = uniq.get_indexer(tokens.entry_id[m].astype("int64"))
-        hits.append(pd.DataFrame(dict(row=rows, word=tokens[col][m].astype(object).to_numpy())))
-    hit = pd.concat(hits, ignore_index=True) if hits else pd.DataFrame(dict(row=[], word=[]))
-    hit = hit[hit.row >= 0]
-    by_word = {w: g.row.to_numpy() for w, g in hit.groupby("word", sort=False)}
-    texts = texts or {}
-    text_of = [texts.get(int(i), "") for i in uniq]
-
-    def has_word(word: str) -> np.ndarray:
-        out = np.zeros(len(uniq), dtype=bool)
-        out[by_word.get(word, [])] = True
-        return out
-
-    def has_text(word: str) -> np.ndarray:
-        return np.fromiter((word in t for t in text_of), dtype=bool, count=len(text_of))
-
-    at = uniq.get_indexer(ids)
-    data = {c.name: c.tree.mask(has_word, has_text)[at] for c in codes}
+    words = {t.word for c in codes for t in c.tree.terms() if not t.text}
+    ev = Evidence(tokens, ids, parts, words)
+    at = ev.entries.get_indexer(ids)
+    data = {c.name: c.tree.mask(ev)[at] for c in codes}
     return pd.DataFrame(data, index=pd.Index(ids, name="entry_id"), columns=[c.name for c in codes]).astype(bool)
 
 
@@ -362,15 +594,91 @@ def entry_groups(entries: pd.DataFrame, by: str, entry_topics: pd.DataFrame | No
     return pd.Series(pd.Categorical(vals, categories=order, ordered=True), index=pd.Index(idx, name="entry_id"))
 
 
+# ---------------------------------------------------------------- validation against a hand coding
+
+VALIDATION_MANIFEST = "validation/manifest.json"
+HALVES = ("dev", "held_out", "all")  # even entry ids (rules tuned on them), odd ids (held out), every entry
+TOTAL = "合计"  # the micro-average row of each half in code_validation
+VALIDATION_COLUMNS = ["code", "half", "n_judged", "n_yes", "n_coded", "tp", "fp", "fn", "precision", "recall"]
+
+
+def half_of(entry_id: int) -> str:
+    """``dev`` for an even entry id (the rules were tuned on these), ``held_out`` for an odd one."""
+    return "dev" if int(entry_id) % 2 == 0 else "held_out"
+
+
+def parse_code_judgement(text: str, path: str = "<judgement>") -> pd.DataFrame:
+    """A hand coding in CSV (``entry_id,code,applies,…``; applies ``yes`` / ``no``) as ``entry_id`` (int),
+    ``code`` (str), ``applies`` (bool), one row per judged (entry, code). Raises :class:`CodebookError` naming the
+    file and line for a missing column or an ``applies`` that is neither yes nor no."""
+    rows = csv.DictReader(io.StringIO(text))
+    missing = {"entry_id", "code", "applies"} - set(rows.fieldnames or [])
+    if missing:
+        raise CodebookError(path, f"人工判读缺少列：{'、'.join(sorted(missing))}", 1)
+    out = []
+    for i, r in enumerate(rows, start=2):
+        applies = str(r["applies"]).strip().lower()
+        if applies not in ("yes", "no") or not str(r["entry_id"]).strip().isdigit():
+            raise CodebookError(path, f"人工判读第 {i} 行有误：entry_id 应为整数，applies 应为 yes 或 no", i)
+        out.append((int(r["entry_id"]), str(r["code"]).strip(), applies == "yes"))
+    return pd.DataFrame(out, columns=["entry_id", "code", "applies"])
+
+
+def load_code_judgement(booklet_sha256: str | None) -> pd.DataFrame | None:
+    """The hand coding bundled with the package (``resources/validation/``, see :func:`parse_code_judgement`) when
+    ``booklet_sha256`` is the checksum of the booklet it was made on (the bundled one); ``None`` for any other."""
+    from .store import read_text_file
+
+    manifest = json.loads(read_text_file(resource_path(VALIDATION_MANIFEST)))
+    if not booklet_sha256 or booklet_sha256 != manifest["booklet_sha256"]:
+        return None
+    path = resource_path("validation/" + manifest["code_judgement"]["file"])
+    return parse_code_judgement(read_text_file(path), str(path))
+
+
+def _scores(truth: np.ndarray, pred: np.ndarray) -> dict:
+    tp, fp, fn = int((truth & pred).sum()), int((~truth & pred).sum()), int((truth & ~pred).sum())
+    return dict(n_judged=len(truth), n_yes=int(truth.sum()), n_coded=int(pred.sum()), tp=tp, fp=fp, fn=fn,
+                precision=tp / (tp + fp) if tp + fp else np.nan, recall=tp / (tp + fn) if tp + fn else np.nan)
+
+
+def code_validation(coded: pd.DataFrame, judgement: pd.DataFrame) -> pd.DataFrame:
+    """The rules against a hand coding: for each code both have (codebook order) and each half (:data:`HALVES`:
+    dev = even entry ids, held_out = odd, all), the judged entries ``n_judged``, those judged to carry the code
+    ``n_yes``, those the rule codes ``n_coded``, true positives ``tp``, false positives ``fp``, false negatives
+    ``fn``, ``precision`` = tp / (tp + fp) and ``recall`` = tp / (tp + fn) (0–1; NaN when undefined). Then one
+    row per half with code :data:`TOTAL`: the counts summed over the codes (micro-average). ``coded``: entries ×
+    codes booleans (index entry_id, see :func:`code_entries`); ``judgement``: :func:`parse_code_judgement`."""
+    j = judgement[judgement.entry_id.isin(coded.index) & judgement.code.isin(coded.columns)]
+    rows, pooled = [], {h: ([], []) for h in HALVES}
+    for code in [c for c in coded.columns if c in set(j.code)]:
+        jc = j[j.code == code].drop_duplicates("entry_id", keep="last").sort_values("entry_id")
+        truth = jc.applies.to_numpy(dtype=bool)
+        pred = coded[code].reindex(jc.entry_id).to_numpy(dtype=bool)
+        half = np.array([half_of(e) for e in jc.entry_id])
+        for h in HALVES:
+            keep = np.ones(len(jc), dtype=bool) if h == "all" else half == h
+            rows.append(dict(code=code, half=h, **_scores(truth[keep], pred[keep])))
+            pooled[h][0].append(truth[keep])
+            pooled[h][1].append(pred[keep])
+    if rows:
+        for h in HALVES:
+            rows.append(dict(code=TOTAL, half=h, **_scores(np.concatenate(pooled[h][0]),
+                                                           np.concatenate(pooled[h][1]))))
+    return pd.DataFrame(rows, columns=VALIDATION_COLUMNS)
+
+
 CROSSTAB_BY = ("cohort", "unit", "section", "topic")
 
 
 def code_tables(codes: list[Code], tokens: pd.DataFrame, booklet, entry_topics: pd.DataFrame | None = None,
-                topics: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+                topics: pd.DataFrame | None = None, judgement: pd.DataFrame | None = None
+                ) -> dict[str, pd.DataFrame]:
     """Every coding table of a booklet: ``codebook`` (code, expression, terms), ``code_entries`` (entry_id + one
-    boolean column per code) and ``code_crosstab`` — :func:`code_crosstab` for cohort, unit, section and (with
-    a topic fit) topic, stacked, with a first column ``by`` naming the grouping."""
-    coded = code_entries(codes, tokens, booklet.entries.entry_id, entry_texts(booklet))
+    boolean column per code), ``code_crosstab`` — :func:`code_crosstab` for cohort, unit, section and (with
+    a topic fit) topic, stacked, with a first column ``by`` naming the grouping — and ``code_validation``
+    (:func:`code_validation` against ``judgement``, see :func:`load_code_judgement`; empty without one)."""
+    coded = code_entries(codes, tokens, booklet.entries.entry_id, entry_parts(booklet))
     parts = []
     for by in CROSSTAB_BY:
         if by == "topic" and entry_topics is None:
@@ -380,4 +688,7 @@ def code_tables(codes: list[Code], tokens: pd.DataFrame, booklet, entry_topics: 
         parts.append(x.assign(by=by))
     crosstab = pd.concat(parts, ignore_index=True)
     crosstab = crosstab[["by", "group", "code", "entries", "n_group", "share", "expected", "residual"]]
-    return {"codebook": codebook_table(codes), "code_entries": coded.reset_index(), "code_crosstab": crosstab}
+    validation = (code_validation(coded, judgement) if judgement is not None
+                  else pd.DataFrame(columns=VALIDATION_COLUMNS))
+    return {"codebook": codebook_table(codes), "code_entries": coded.reset_index(), "code_crosstab": crosstab,
+            "code_validation": validation}

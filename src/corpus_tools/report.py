@@ -69,6 +69,8 @@ HEADERS: dict[str, str] = {
     "docs_rest": "其余含该词条数", "n_rest": "其余条数", "share_group": "本组占比", "share_rest": "其余占比",
     "key": "显著", "entries": "条数", "expected": "期望条数", "residual": "调整残差", "share": "占比",
     "z_margin": "标准化差值", "own_p": "本单元 p", "best_p": "另一单元 p",
+    "half": "样本", "n_judged": "人工判读条数", "n_yes": "人工判为是", "n_coded": "规则命中", "tp": "命中且判为是",
+    "fp": "误报", "fn": "漏报", "precision": "精确率", "recall": "召回率",
     # comparison
     "status": "状态", "old": "旧版", "new": "新版", "old_name": "旧版名称", "new_name": "新版名称",
     "n_old": "旧版条数", "n_new": "新版条数", "old_label": "旧版主题", "new_label": "新版主题", "old_topic": "旧版主题号",
@@ -108,6 +110,7 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
                "returning": "保留", "vanished": "消失", "gained": "新增", "lost": "消失"},
     "role": {"trainee": "学员", "instructor": "教员", "host": "主持人", "unknown": "未知"},
     "session_type": {"unit": "课程单元", "discussion": "答疑讨论课"},
+    "half": {"dev": "开发集（偶数号，规则据此调整）", "held_out": "留出集（奇数号）", "all": "全部"},
     "kind": {"caveat": "注意事项", "keyness": "关键词", "coverage": "课程覆盖", "gap": "缺口", "topic": "主题",
              "trend": "趋势", "network": "作答教员",
              "dependence": "依赖单一教员", "homeless": "无归属问题", "unit_fit": "单元契合", "emerging": "增多的词",
@@ -534,7 +537,8 @@ REVIEW_LAYOUT: list[tuple[str, str, list[str], list[tuple[str, str, int | None]]
       ("keyness_entries_by_section", "各栏目特有的词（逐条问答计数，Fisher 检验，q ≤ 0.05）", 40)]),
     ("codes", "能力领域编码",
      ["codes_heatmap_section", "codes_heatmap_cohort", "ca_terms_sections", "ca_codes_sections"],
-     [("codebook", "编码规则（可在 codebook.yaml 中修改，用 --codes 指定）", None)]),
+     [("codebook", "编码规则（可在 codebook.yaml 中修改，用 --codes 指定）", None),
+      ("code_validation", "编码规则对照人工判读：精确率与召回率（看留出集；只对随包附带的这本合集计算）", None)]),
 ]
 
 

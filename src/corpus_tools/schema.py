@@ -334,8 +334,8 @@ ANALYSIS_TABLES: dict[str, tuple[Column, ...]] = {
     ),
     "codebook": _cols(
         ("code", "string", "code name, in codebook order"),
-        ("expression", "string", "its rule: terms with AND / OR / NOT and parentheses"),
-        ("terms", "string", "the terms the rule uses, joined by 、"),
+        ("expression", "string", "its rule: terms with AND / OR / NOT and parentheses; q: / many: / n>=K: say where"),
+        ("terms", "string", "the words and phrases the rule uses, each once, without prefixes, joined by 、"),
     ),
     "code_crosstab": _cols(
         ("by", "string", "grouping: cohort, unit, section or topic"),
@@ -346,6 +346,18 @@ ANALYSIS_TABLES: dict[str, tuple[Column, ...]] = {
         ("share", "Float64", "entries / n_group"),
         ("expected", "Float64", "entries expected if the code were spread evenly: n_group × coded entries / N"),
         ("residual", "Float64", "Haberman's adjusted standardised residual; |r| > 1.96 ≈ p < .05 for one cell"),
+    ),
+    "code_validation": _cols(
+        ("code", "string", "code (codebook order), or 合计: the counts summed over the codes (micro-average)"),
+        ("half", "string", "dev (even entry ids: the rules were tuned on them), held_out (odd ids) or all"),
+        ("n_judged", "Int64", "entries of the half the hand coding judged for the code"),
+        ("n_yes", "Int64", "of them, judged to carry the code"),
+        ("n_coded", "Int64", "of them, coded by the rule"),
+        ("tp", "Int64", "coded and judged yes"),
+        ("fp", "Int64", "coded, judged no"),
+        ("fn", "Int64", "judged yes, not coded"),
+        ("precision", "Float64", "tp / (tp + fp), 0–1 (empty when nothing is coded)"),
+        ("recall", "Float64", "tp / (tp + fn), 0–1 (empty when nothing is judged yes)"),
     ),
     "ca_coordinates": _cols(
         ("analysis", "string", "terms_sections | terms_cohorts | codes_sections | codes_cohorts"),

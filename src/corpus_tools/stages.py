@@ -262,11 +262,14 @@ def codes_stage(study: Study) -> StageOutput:
     unit / section / topic with adjusted standardised residuals, and correspondence analyses (terms and codes ×
     sections and cohorts)."""
     from .ca import ca_tables
-    from .codes import code_tables, load_codebook
+    from .codes import code_tables, load_code_judgement, load_codebook
     from .plots.codes import ca_biplot, code_heatmap
 
     b, params, t = study.booklet, study.params, study.tables
-    tables = code_tables(load_codebook(params.codes), t["tokens"], b, t.get("entry_topics"), t.get("topics"))
+    # the rules' precision / recall against the bundled hand coding, for the bundled booklet only (code_validation)
+    judgement = load_code_judgement(b.meta.get("sha256"))
+    tables = code_tables(load_codebook(params.codes), t["tokens"], b, t.get("entry_topics"), t.get("topics"),
+                         judgement)
     tables.update(ca_tables(words(study, "concept"), tables["code_entries"].set_index("entry_id"), b.entries))
     facts = dict(n_entries=len(b.entries))
     figures = {}
@@ -314,7 +317,7 @@ STAGES: tuple[Stage, ...] = (
           produces=("coverage_units", "curriculum", "unit_fit"), uses=("curriculum", "seed"),
           description="curriculum coverage tables and figures; unit fit"),
     Stage("codes", "编码规则", codes_stage, needs=("tokens", "topics"),
-          produces=("codebook", "code_crosstab", "ca_coordinates"), uses=("codes",),
+          produces=("codebook", "code_crosstab", "code_validation", "ca_coordinates"), uses=("codes",),
           description="coding rules (codebook: AND/OR/NOT), code × group residuals, correspondence analysis"),
     Stage("findings", "发现", findings_stage, needs=("tokens", "topics", "network", "trends", "coverage"),
           produces=("findings",), description="the findings table: each sentence with its statistic and entries"),
