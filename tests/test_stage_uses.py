@@ -46,3 +46,25 @@ def test_every_stage_declares_the_parameters_it_reads(booklet, monkeypatch):
     assert not any(undeclared.values()), undeclared
     # and the record is real: the topics stage reads k and seed, the tokens stage the synonyms file
     assert {"k", "seed"} <= reads["topics"] and "synonyms" in reads["tokens"]
+
+
+def test_analyse_never_changes_the_study_a_stage_reads(booklet, monkeypatch):
+    """Stages read the Study and return new results; none writes into it (the analysis views of the tokens are
+    a function of the tokens table, not entries of ``study.objects``)."""
+    import copy
+
+    seen = []
+
+    def watched(stage):
+        def fn(study):
+            before = (set(study.tables), set(study.objects), set(study.figures), set(study.graphs))
+            out = stage.fn(study)
+            after = (set(study.tables), set(study.objects), set(study.figures), set(study.graphs))
+            seen.append((stage.name, before == after))
+            return out
+        return dataclasses.replace(stage, fn=fn)
+
+    monkeypatch.setattr(stages, "STAGES", tuple(watched(s) for s in stages.STAGES))
+    analyse(copy.deepcopy(booklet), Params(k=7, seed=0))
+    assert [name for name, same in seen if not same] == []
+    assert len(seen) == len(stages.STAGES)

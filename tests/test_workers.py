@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from corpus_tools.workers import WorkerPool, active_pool, parallel_map
+from corpus_tools.workers import WorkerPool, parallel_map
 
 
 def _pid_and_square(x: int) -> tuple[int, int]:
@@ -33,14 +33,12 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def test_parallel_map_inside_a_pool_uses_its_workers():
+def test_parallel_map_given_a_pool_uses_its_workers():
     with WorkerPool(2) as pool:
-        assert active_pool() is pool
-        first = parallel_map(_pid_and_square, range(8), jobs=2)
-        second = parallel_map(_pid_and_square, range(8, 16), jobs=2)
+        first = parallel_map(_pid_and_square, range(8), jobs=2, pool=pool)
+        second = parallel_map(_pid_and_square, range(8, 16), jobs=2, pool=pool)
         future = pool.submit(_pid_and_square, 5)
         assert future.result()[1] == 25
-    assert active_pool() is None
     assert [sq for _, sq in first + second] == [x * x for x in range(16)]  # order kept
     pids = {pid for pid, _ in first + second} | {future.result()[0]}
     assert os.getpid() not in pids

@@ -161,7 +161,8 @@ def _run_analysis(booklet_path: str | Path, out: Path, params: Params, cache: Di
     prog = Progress(progress)
     renderer = FigureRenderer(params, cache, pool, font=early_font)
     study = analyse(booklet, params, stages=wanted, cache=cache, progress=prog,
-                    on_output=lambda stage, output, study: renderer.add(study, stage.name, output.figures))
+                    on_output=lambda stage, output, study: renderer.add(study, stage.name, output.figures),
+                    executor=pool)
     return save_study(study, out, cache=cache, progress=prog, report=wanted is None,
                       timings={"parse": t_parse, **study.timings}, extra_manifest={"run_key": key},
                       prune=wanted is None, renderer=renderer, early_font=early_font, lock=lock)

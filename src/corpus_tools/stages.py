@@ -54,16 +54,31 @@ def _analysis_exclude(study: Study) -> set[str]:
     return set(study.objects["names"])
 
 
+_VIEWS: dict[tuple[int, str], object] = {}  # (id of a tokens table, view) → its analysis view, while it lives
+
+
 def words(study: Study, view: str):
     """The analysis view of the tokens: content words, names left out; ``view`` "token" (words as printed) or
     "concept" (variants merged by the synonyms file). Topics use words; keyness, clouds, networks, unit fit and
-    correspondence analysis use concepts (they contrast groups, where variants must not split a concept)."""
+    correspondence analysis use concepts (they contrast groups, where variants must not split a concept).
+
+    A function of the tokens table, computed once per table and view (the Study is never changed): the view is
+    kept while that table object lives, or until :func:`drop_views`."""
+    import weakref
+
     from .text import analysis_tokens
 
-    key = f"_view_{view}"
-    if key not in study.objects:
-        study.objects[key] = analysis_tokens(study.tables["tokens"], view)
-    return study.objects[key]
+    tokens = study.tables["tokens"]
+    key = (id(tokens), view)
+    if key not in _VIEWS:
+        _VIEWS[key] = analysis_tokens(tokens, view)
+        weakref.finalize(tokens, _VIEWS.pop, key, None)
+    return _VIEWS[key]
+
+
+def drop_views() -> None:
+    """Forget the computed views (at 100 copies of the booklet they hold ~125 MB that saving does not need)."""
+    _VIEWS.clear()
 
 
 # ---------------------------------------------------------------- topics
@@ -83,7 +98,7 @@ def topics_stage(study: Study) -> StageOutput:
                                dict(settings.weights))
     n_jobs = len(settings.ks if params.k is None else (params.k,)) * settings.n_seeds
     fit, comparison = select_and_fit(dtm, settings, params.seed, reference=b.entries.section.to_numpy(),
-                                     on_done=study.ticker(n_jobs, "拟合主题模型"))
+                                     on_done=study.ticker(n_jobs, "拟合主题模型"), pool=study.executor)
     tables = topic_tables(fit, dtm, titles=b.entries.set_index("entry_id").title,
                           exclude=_analysis_exclude(study))
     if len(comparison):

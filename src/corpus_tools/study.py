@@ -152,6 +152,7 @@ class Study:
     cached: list[str] = field(default_factory=list)  # stages taken from the cache
     figure_stage: dict[str, str] = field(default_factory=dict)  # figure stem → the stage that specified it
     reporter: Any = field(default=None, repr=False)  # progress display set by the caller (never saved)
+    executor: Any = field(default=None, repr=False)  # the caller's WorkerPool for long fits, or None (never saved)
 
     def ticker(self, total: int, desc: str) -> Callable[[], None] | None:
         """A callback to call once per finished step of a long computation (model fits …), advancing the caller's
@@ -221,7 +222,8 @@ def plan(wanted: Iterable[str] | None = None) -> list[Stage]:
 
 def analyse(booklet: "Booklet", params: Params = Params(), stages: Iterable[str] | None = None,
             cache: StageCache | None = None, progress: Reporter | None = None,
-            on_output: Callable[[Stage, StageOutput, "Study"], object] | None = None) -> Study:
+            on_output: Callable[[Stage, StageOutput, "Study"], object] | None = None,
+            executor: Any = None) -> Study:
     """Run the declared stages on ``booklet`` and return the :class:`Study` (pure: nothing is written).
 
     ``stages`` restricts the run to some stages (and what they need); ``cache`` (see :class:`StageCache`) reuses
@@ -232,7 +234,7 @@ def analyse(booklet: "Booklet", params: Params = Params(), stages: Iterable[str]
         from .anonymise import anonymise_booklet
 
         booklet = anonymise_booklet(booklet)
-    study = Study(booklet=booklet, params=params, reporter=progress)
+    study = Study(booklet=booklet, params=params, reporter=progress, executor=executor)
     todo = plan(stages)
     version = package_version()
     sha = str(booklet.meta.get("sha256", ""))
@@ -268,10 +270,11 @@ def analyse(booklet: "Booklet", params: Params = Params(), stages: Iterable[str]
         study.timings[stage.name] = time.perf_counter() - t0
         if on_output is not None:
             on_output(stage, out, study)
-    # the stages' working caches (e.g. the analysis views of the tokens, recomputed on demand by stages.words):
-    # at 100 copies of the booklet they hold ~125 MB that saving and the report do not need
-    for name in [n for n in study.objects if n.startswith("_")]:
-        del study.objects[name]
+    # the stages' working views of the tokens (recomputed on demand by stages.words): at 100 copies of the
+    # booklet they hold ~125 MB that saving and the report do not need
+    from .stages import drop_views
+
+    drop_views()
     return study
 
 

@@ -297,18 +297,19 @@ def _runs_job(a) -> np.ndarray:
 
 def select_k(dtm: DocumentTermMatrix, ks: tuple[int, ...], seed: int = 0, n_seeds: int = 3, runs_per_seed: int = 20,
              reference: np.ndarray | None = None, n_terms: int = 10, n_jobs: int = 2,
-             tol: float = 1e-2, on_done=None) -> tuple[dict[int, np.ndarray], pd.DataFrame]:
+             tol: float = 1e-2, on_done=None, pool=None) -> tuple[dict[int, np.ndarray], pd.DataFrame]:
     """NMF fits for every k: ``n_seeds`` × ``runs_per_seed`` fits per k. Each seed's fits give one consensus
     (its stability is the pairwise ARI between the seeds' consensuses); all fits of a k pooled give that k's
     final consensus, so the chosen model is never refit. Returns the run labels per k (n_docs, n_seeds ·
-    runs_per_seed) and the comparison table (one row per k)."""
+    runs_per_seed) and the comparison table (one row per k). ``pool``: the caller's open
+    :class:`~corpus_tools.workers.WorkerPool` (else one is started for the fits)."""
     from .workers import parallel_map
 
     X = dtm.tfidf()
     seed_sets = {(k, s): ConsensusNMF(k, runs_per_seed, random_state=seed + s).run_seeds()
                  for k in ks for s in range(n_seeds)}
     jobs = [(X, k, seeds, tol) for (k, _), seeds in seed_sets.items()]
-    labels = parallel_map(_runs_job, jobs, jobs=n_jobs, on_done=on_done)
+    labels = parallel_map(_runs_job, jobs, jobs=n_jobs, on_done=on_done, pool=pool)
     runs = dict(zip(seed_sets, labels))
     rows, pooled = [], {}
     for k in ks:
@@ -473,7 +474,7 @@ class TopicSettings:
 
 
 def select_and_fit(dtm: DocumentTermMatrix, settings: TopicSettings = TopicSettings(), seed: int = 0,
-                   reference: np.ndarray | None = None, on_done=None) -> tuple[TopicFit, pd.DataFrame]:
+                   reference: np.ndarray | None = None, on_done=None, pool=None) -> tuple[TopicFit, pd.DataFrame]:
     """Choose k (unless ``settings.k`` is set) with :func:`choose_k` on :func:`select_k`'s comparison over
     ``settings.ks``, then take that k's pooled consensus (no refit). With k given, the same fits are made for that
     k alone, so a fixed k gives the same model as a chosen one. Returns the fit and the comparison table
@@ -483,7 +484,8 @@ def select_and_fit(dtm: DocumentTermMatrix, settings: TopicSettings = TopicSetti
     if settings.k is not None:
         ks = (settings.k,)
     runs, comparison = select_k(dtm, ks, seed, settings.n_seeds, settings.runs_per_seed,
-                                reference=reference, n_jobs=settings.n_jobs, tol=settings.tol, on_done=on_done)
+                                reference=reference, n_jobs=settings.n_jobs, tol=settings.tol, on_done=on_done,
+                                pool=pool)
     k = choose_k(comparison, settings.model) if settings.k is None else settings.k
     fit = fit_topics(dtm, "consensus_nmf", k, seed, run_labels=runs[k])
     return fit, comparison

@@ -120,7 +120,6 @@ def _call(payload: bytes) -> Any:
     return fn(item)
 
 
-_ACTIVE: "WorkerPool | None" = None
 
 
 class WorkerPool:
@@ -133,7 +132,7 @@ class WorkerPool:
     work nothing waits for (figures already queued). ``inline=False`` with one job: that job still runs in a
     process of its own (work started early, beside this process).
 
-    Use it as a context manager; while it is open, :func:`parallel_map` sends its work here. On an exception
+    Use it as a context manager; while it is open, :func:`parallel_map` given it sends its work here. On an exception
     (or ``KeyboardInterrupt``) inside the block, unfinished work is cancelled and the workers are ended."""
 
     def __init__(self, jobs: int = 2, inline: bool = True, warm: tuple[str, ...] = ()) -> None:
@@ -249,13 +248,9 @@ class WorkerPool:
             f.cancel()
 
     def __enter__(self) -> "WorkerPool":
-        global _ACTIVE
-        self._previous, _ACTIVE = _ACTIVE, self
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        global _ACTIVE
-        _ACTIVE = self._previous
         if self._pool is not None:
             if exc_type is None:
                 self._wait_all()
@@ -266,18 +261,15 @@ class WorkerPool:
             self._pool = None
 
 
-def active_pool() -> WorkerPool | None:
-    """The :class:`WorkerPool` open in this process, if any."""
-    return _ACTIVE
-
-
 def parallel_map(fn: Callable[[T], R], items: Iterable[T], jobs: int = 2,
-                 on_done: Callable[[], object] | None = None, priority: int = 1) -> list[R]:
+                 on_done: Callable[[], object] | None = None, priority: int = 1,
+                 pool: "WorkerPool | None" = None) -> list[R]:
     """``[fn(x) for x in items]``, computed in up to ``jobs`` worker processes that end with this process.
 
-    ``jobs <= 1`` or a single item: computed here, in order, with no process started. Inside an open
-    :class:`WorkerPool` the work goes to its workers, ahead of waiting work of lower ``priority`` (by default a
-    map, whose caller waits for it, overtakes figures, priority 0, that nothing waits for). The first exception
+    ``jobs <= 1`` or a single item: computed here, in order, with no process started. Given an open ``pool``
+    (:class:`WorkerPool`, the caller's) the work goes to its workers, ahead of waiting work of lower ``priority``
+    (by default a map, whose caller waits for it, overtakes figures, priority 0, that nothing waits for);
+    otherwise a pool of ``jobs`` workers is started for this map alone. The first exception
     raised by ``fn`` is raised here (remaining work is cancelled); so is ``KeyboardInterrupt``. Returns a list of
     the same length and order as ``items``. ``on_done()`` is called (in this process) after each item finishes,
     e.g. to advance a progress bar.
@@ -290,8 +282,8 @@ def parallel_map(fn: Callable[[T], R], items: Iterable[T], jobs: int = 2,
             if on_done is not None:
                 on_done()
         return out
-    if _ACTIVE is not None and _ACTIVE.jobs > 1:
-        return _map_in(_ACTIVE, fn, items, on_done, priority)
+    if pool is not None and pool.jobs > 1:
+        return _map_in(pool, fn, items, on_done, priority)
     with WorkerPool(min(jobs, len(items))) as pool:  # ended on leaving, stopped at once on an error
         return _map_in(pool, fn, items, on_done, priority)
 
