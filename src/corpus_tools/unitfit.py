@@ -284,9 +284,12 @@ def fit_scores(entries: pd.DataFrame, turns: pd.DataFrame, given: pd.DataFrame |
 def unit_fit(entries: pd.DataFrame, turns: pd.DataFrame, given: pd.DataFrame | None = None,
              tokens: pd.DataFrame | None = None, representation: str | None = None, names: tuple[str, ...] = (),
              rel_margin: float = REL_MARGIN, min_margin: float = MIN_MARGIN, column: str = "token",
-             n_components: int = 20, seed: int = 0, idf: str | None = None, rule: str = "background",
-             alpha_own: float = ALPHA_OWN, alpha_best: float = ALPHA_BEST, cache: dict | None = None) -> pd.DataFrame:
-    """Table ``unit_fit``: per entry ``entry_id, unit`` (title of the unit it was asked in, or 答疑讨论课),
+             n_components: int = 20, seed: int = 0, idf: str | None = None, rule: str = "syllabus",
+             alpha_own: float = ALPHA_OWN, alpha_best: float = ALPHA_BEST, cache: dict | None = None,
+             syllabus: str | None = None, lines: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Table ``unit_fit``. ``rule="syllabus"`` (the default, the run's): :func:`syllabus_fit` (``given``,
+    ``tokens``, ``names``, ``syllabus``, ``lines``). The earlier rules, kept for comparison
+    (:func:`compare_representations`): per entry ``entry_id, unit`` (title of the unit it was asked in, or 答疑讨论课),
     ``fit_score`` (cosine with its own unit's leave-one-out profile; empty for the discussion class),
     ``best_unit`` / ``best_score`` (the *other* unit with the highest calibrated score z, and its cosine),
     ``margin`` = best_score − fit_score (cosine), ``rank`` of its own unit among all units by z (1 = fits best),
@@ -295,10 +298,12 @@ def unit_fit(entries: pd.DataFrame, turns: pd.DataFrame, given: pd.DataFrame | N
     p-values of the own and the best unit). ``representation=None`` → "concept" with a tokens table, else
     "char". ``rule="margin"`` is the earlier rule (``rel_margin``, ``min_margin``; best unit by raw cosine).
     Entry order as in ``entries``. ``cache``: see :func:`fit_scores`."""
+    if rule == "syllabus":
+        return syllabus_fit(entries, turns, given, tokens, names, syllabus, lines)
     if representation is None:
         representation = "concept" if tokens is not None else "char"
     if rule not in ("background", "margin"):
-        raise ValueError(f"unknown rule {rule!r}; use 'background' or 'margin'")
+        raise ValueError(f"unknown rule {rule!r}; use 'syllabus', 'background' or 'margin'")
     S, units = fit_scores(entries, turns, given, tokens, representation, names, column, n_components, seed, idf,
                           cache)
     unit_of = _unit_of(entries).loc[S.index]
@@ -393,3 +398,295 @@ def compare_representations(entries: pd.DataFrame, turns: pd.DataFrame, tokens: 
                 f, judgement, ("no", "partly"))["named"])
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- the syllabus rule (the default)
+
+ANSWER_WEIGHT = 0.3  # the answers' share of a question's vector (question and answers each l2-normalised)
+Z_CLOSER = 2.0  # closer_elsewhere: z(best other unit) − z(own unit) ≥ Z_CLOSER …
+Z_NONE = 0.5  # fits_no_unit: every unit's z < Z_NONE
+FLAGS = ("closer_elsewhere", "fits_no_unit")
+SYLLABUS_SOURCES = ("file", "example", "titles")
+SYLLABUS_COLUMNS = COLUMNS + ["flag", "top_z", "ranking", "about", "evidence", "evidence_unit", "evidence_line",
+                              "evidence_quote", "syllabus"]
+#: an instructor says the subject is taught in another or a later unit ("后续课程……专题讲解", "下一单元会讲",
+#: "属于……范畴", "不在本单元"); written from the instructor turns of the booklet that name a course or unit
+DEFER = re.compile(r"(后续|之后|以后|接下来|下一|下个|其他|其它|别的|另外)的?[^。；！？]{0,6}(课程|单元|课|章节)"
+                   r"[^。；！？]{0,20}?(会|将|还|有)[^。；！？]{0,16}?(讲|涉及|介绍|专题)"
+                   r"|属于[^。；！？]{1,20}(范畴|范围)|不在本(单元|课程|次课)")
+#: … or that today's course (this unit) dealt with it ("今天课程……提到的", "课上也提到", "今天……讲到了"; not
+#: "刚才……提到": that is an earlier answer of the same discussion)
+OWN = re.compile(r"(今天|本单元|这次课|这节课)[^。；！？]{0,20}(讲到|提到|说到|谈到|讲过|讲了)"
+                 r"|课(程|上)[^。；！？]{0,10}(讲到|提到|说到|讲过)")
+_SENTENCE = re.compile(r"[^。；！？：]*")
+
+
+def surface_concepts(tokens: pd.DataFrame) -> dict[str, str]:
+    """Content word (not a name) → its concept, over the whole tokens table (the most frequent concept of a word;
+    ties by name). The vocabulary :func:`segment` uses to read a syllabus in the tokens table's terms."""
+    m = content_mask(tokens)
+    t = pd.DataFrame(dict(token=tokens.token[m].astype(str).to_numpy(), concept=tokens.concept[m].astype(str)
+                          .to_numpy()))
+    n = t.value_counts().reset_index(name="n").sort_values(["token", "n", "concept"], ascending=[True, False, True],
+                                                           kind="stable")
+    return dict(zip(n.drop_duplicates("token").token, n.drop_duplicates("token").concept))
+
+
+def segment(text: str, vocab: dict[str, str]) -> list[str]:
+    """Concepts of ``text`` by forward maximum matching against ``vocab`` (word → concept; words of ≥ 2
+    characters, or a single Latin/digit word); characters matching no word are skipped."""
+    text = re.sub(r"\s+", "", text)
+    lengths = sorted({len(w) for w in vocab}, reverse=True)
+    out, i = [], 0
+    while i < len(text):
+        for n in lengths:
+            w = text[i:i + n]
+            if len(w) == n and w in vocab and (n >= 2 or w.isascii()):
+                out.append(vocab[w])
+                i += n
+                break
+        else:
+            i += 1
+    return out
+
+
+def content_mask(tokens: pd.DataFrame) -> np.ndarray:
+    from .trends import content_mask as cm
+
+    return cm(tokens)
+
+
+def _qa_docs(tokens: pd.DataFrame, turns: pd.DataFrame, ids: np.ndarray) -> tuple[list[list[str]], list[list[str]]]:
+    """Concepts (content words, no names) of each entry's question — title (turn 0) + question turns — and of
+    its other turns (the answers)."""
+    isq = turns.is_question.fillna(False).astype(bool)
+    qkeys = pd.MultiIndex.from_arrays([turns.entry_id[isq].astype("int64"), turns.turn_no[isq].astype("int64")])
+    m = content_mask(tokens)
+    keys = pd.MultiIndex.from_arrays([tokens.entry_id.astype("int64"), tokens.turn_no.astype("int64")])
+    isq_tok = (tokens.turn_no.astype("int64") == 0).to_numpy() | keys.isin(qkeys)
+    eid = tokens.entry_id.astype("int64").to_numpy()
+    concept = tokens.concept.astype(str).to_numpy()
+    q: dict[int, list[str]] = {}
+    a: dict[int, list[str]] = {}
+    for e, c, is_q in zip(eid[m], concept[m], isq_tok[m]):
+        (q if is_q else a).setdefault(int(e), []).append(c)
+    return [q.get(int(i), []) for i in ids], [a.get(int(i), []) for i in ids]
+
+
+def _char_docs(entries: pd.DataFrame, turns: pd.DataFrame, ids: np.ndarray, names: tuple[str, ...]):
+    """Character bigram documents (as lists) of the question (title + question turns) and the answers."""
+    names = tuple(sorted({n for n in names if n}, key=len, reverse=True))
+    q = question_texts(entries, turns)
+    ans = turns[~turns.is_question.fillna(False).astype(bool)].groupby("entry_id").text.apply("\n".join)
+
+    def grams(t: str) -> list[str]:
+        t = _clean(t, names)
+        return [g for w in t.split() for g in (w[i:i + 2] for i in range(len(w) - 1)) if len(g) == 2]
+    return [grams(q.get(int(i), "")) for i in ids], [grams(ans.get(int(i), "")) for i in ids]
+
+
+def unit_syllabi(units: list[str], given: pd.DataFrame | None) -> tuple[list[str], bool]:
+    """Each unit's syllabus text — its title and, where ``given`` has them, its descriptions (every cohort's) —
+    and whether any unit has a description."""
+    texts = _unit_texts(units, given)
+    return texts, any(t != u for t, u in zip(texts, units))
+
+
+def _line_of(quote_start: str, turn, lines: pd.DataFrame | None) -> int:
+    """The booklet line where ``quote_start`` (whitespace removed) begins inside ``turn`` (its ``line_start`` when
+    the lines table is missing or the text is not found)."""
+    start = int(turn.line_start) if not pd.isna(turn.line_start) else -1
+    if lines is None or not len(quote_start):
+        return start
+    sel = lines[(lines.entry_id == turn.entry_id) & (lines.turn_no == turn.turn_no)
+                & (lines.line_no >= turn.line_start) & (lines.line_no <= turn.line_end)]
+    texts = [re.sub(r"\s+", "", str(t)) for t in sel.text]
+    joined, ends = "", []
+    for t in texts:
+        joined += t
+        ends.append(len(joined))
+    pos = joined.find(re.sub(r"\s+", "", quote_start))
+    if pos < 0:
+        return start
+    return int(sel.line_no.iloc[int(np.searchsorted(ends, pos, side="right"))])
+
+
+def answer_evidence(entries: pd.DataFrame, turns: pd.DataFrame, syllabi: dict[str, str],
+                    lines: pd.DataFrame | None = None) -> pd.DataFrame:
+    """What the instructors' answers say about where an entry's subject is taught. One row per entry with any:
+    ``entry_id, evidence`` ("defer": an instructor says it is taught in another or a later unit — :data:`DEFER`;
+    "own": an instructor says today's course dealt with it — :data:`OWN`; "both"), ``evidence_unit`` (the unit a
+    deferral names: the unit of the entry's cohort — other than its own — whose syllabus text shares most
+    character bigrams (tf-idf) with the sentence; for "下一单元" with no such unit, the next unit of the cohort; ""
+    when none), ``evidence_line`` (booklet line of the deferral, else of the own-course remark), ``evidence_quote``
+    (its sentence). ``syllabi``: unit title → syllabus text."""
+    unit_of = _unit_of(entries)
+    cohort = dict(zip(entries.entry_id.astype("int64"), entries.cohort))
+    # the units of each cohort, by unit number (from the entries: the units the booklet has)
+    taught = (entries[entries.session_type == "unit"][["cohort", "unit_no", "unit_title"]].drop_duplicates()
+              .sort_values(["cohort", "unit_no"], kind="stable"))
+    titles = list(syllabi)
+    cv = CountVectorizer(analyzer="char", ngram_range=(2, 2)).fit([_clean(syllabi[u], ()) for u in titles])
+    tf = TfidfTransformer().fit(cv.transform([_clean(syllabi[u], ()) for u in titles]))
+    U = normalize(tf.transform(cv.transform([_clean(syllabi[u], ()) for u in titles])))
+    rows = []
+    ins = turns[turns.role.astype(str) == "instructor"].sort_values(["entry_id", "turn_no"], kind="stable")
+    for e, g in ins.groupby("entry_id", sort=True):
+        e = int(e)
+        own, found = unit_of.get(e, DISCUSSION), {}
+        for t in g.itertuples():
+            text = str(t.text).replace("\n", "")
+            for kind, pat in (("defer", DEFER), ("own", OWN)):
+                for m in pat.finditer(text):
+                    if kind in found:
+                        break
+                    s0 = text.rfind("。", 0, m.start()) + 1
+                    s0 = max(s0, text.rfind("；", 0, m.start()) + 1, text.rfind("！", 0, m.start()) + 1,
+                             text.rfind("？", 0, m.start()) + 1)
+                    end = _SENTENCE.match(text, m.end()).end()
+                    found[kind] = (text[s0:end].strip(), m.group(0), t)
+        if not found:
+            continue
+        target = ""
+        if "defer" in found:
+            sentence, match, _ = found["defer"]
+            mine = taught[taught.cohort == cohort.get(e)]
+            cands = [u for u in dict.fromkeys(mine.unit_title) if u != own and u in syllabi]
+            if cands:
+                v = normalize(tf.transform(cv.transform([_clean(sentence, ())])))
+                sim = np.asarray((v @ U.T).todense()).ravel()
+                best = max(cands, key=lambda u: (sim[titles.index(u)], -cands.index(u)))
+                if sim[titles.index(best)] > 0:
+                    target = best
+                elif "下一单元" in match or "下个单元" in match:
+                    nos = mine[mine.unit_title == own].unit_no
+                    later = mine[mine.unit_no > nos.max()] if len(nos) else mine.iloc[:0]
+                    target = str(later.unit_title.iloc[0]) if len(later) else ""
+        kind = "both" if len(found) == 2 else next(iter(found))
+        sentence, match, turn = found["defer" if "defer" in found else "own"]
+        rows.append(dict(entry_id=e, evidence=kind, evidence_unit=target,
+                         evidence_line=_line_of(match, turn, lines), evidence_quote=sentence))
+    return pd.DataFrame(rows, columns=["entry_id", "evidence", "evidence_unit", "evidence_line", "evidence_quote"])
+
+
+def syllabus_scores(entries: pd.DataFrame, turns: pd.DataFrame, units: list[str], syllabi: list[str],
+                    tokens: pd.DataFrame | None = None, names: tuple[str, ...] = (),
+                    answer_weight: float = ANSWER_WEIGHT) -> tuple[np.ndarray, list[list[str]]]:
+    """Entries × units cosines between each question and each unit's syllabus text, and each entry's question
+    words. A question is the concepts of its title and question turns (``tokens`` given: "concept") or their
+    character bigrams (no tokens: "char"; ``names`` blanked), plus ``answer_weight`` × its answers' vector (both
+    l2-normalised first). Syllabi are read in the same terms (:func:`segment` against the booklet's words, or
+    bigrams). tf-idf with the idf over the syllabi (a word in every syllabus weighs little; a word in none, the
+    most — it makes a question far from every unit)."""
+    ids = entries.entry_id.astype("int64").to_numpy()
+    if tokens is not None:
+        qd, ad = _qa_docs(tokens, turns, ids)
+        vocab = surface_concepts(tokens)
+        ud = [segment(s, vocab) for s in syllabi]
+    else:
+        qd, ad = _char_docs(entries, turns, ids, names)
+        ud = [[g for w in _clean(s, ()).split() for g in (w[i:i + 2] for i in range(len(w) - 1))] for s in syllabi]
+    cv = CountVectorizer(analyzer=lambda d: d, lowercase=False).fit(qd + ad + ud)
+    cu = cv.transform(ud)
+    tf = TfidfTransformer(sublinear_tf=True).fit(cu)
+    Q = normalize(tf.transform(cv.transform(qd)))
+    if answer_weight > 0:
+        Q = normalize(Q + answer_weight * normalize(tf.transform(cv.transform(ad))))
+    U = normalize(tf.transform(cu))
+    return np.asarray((Q @ U.T).todense()), qd
+
+
+def _about(words: list[list[str]], n: int = 4) -> list[str]:
+    """Each entry's most distinctive question words (tf-idf over the entries' questions), "、"-joined."""
+    docs = [w or [""] for w in words]
+    cv = CountVectorizer(analyzer=lambda d: [x for x in d if x], lowercase=False).fit(docs)
+    X = TfidfTransformer(sublinear_tf=True).fit_transform(cv.transform(docs)).tocsr()
+    vocab = np.array(cv.get_feature_names_out(), dtype=object)
+    out = []
+    for i in range(X.shape[0]):
+        row = X.getrow(i)
+        order = np.lexsort((vocab[row.indices], -row.data))[:n]
+        out.append("、".join(str(vocab[row.indices[k]]) for k in order))
+    return out
+
+
+def syllabus_fit(entries: pd.DataFrame, turns: pd.DataFrame, given: pd.DataFrame | None = None,
+                 tokens: pd.DataFrame | None = None, names: tuple[str, ...] = (), syllabus: str | None = None,
+                 lines: pd.DataFrame | None = None, answer_weight: float = ANSWER_WEIGHT, z_closer: float = Z_CLOSER,
+                 z_none: float = Z_NONE) -> pd.DataFrame:
+    """Table ``unit_fit`` (:data:`SYLLABUS_COLUMNS`): each question judged against each unit's **syllabus** (title
+    + the curriculum's description). Per unit the cosines are calibrated against the questions asked in other
+    units (:func:`calibrate`: ``z``, ``p``); ``rank`` = the own unit's place among all units by z, ``ranking`` =
+    the first three units by z. Flags (``flag``; ``flagged`` = any flag):
+
+    - ``closer_elsewhere`` (``best_unit`` names the unit): an instructor defers the subject to another unit
+      (:func:`answer_evidence`, "defer" without an own-course remark), or — only when the units have
+      descriptions — z(best other unit) − z(own unit) ≥ ``z_closer`` and no instructor says today's course dealt
+      with it;
+    - ``fits_no_unit`` (only with descriptions): no unit's syllabus singles the question out (every z <
+      ``z_none``): a candidate coverage gap. The discussion class can have this flag too.
+
+    With titles only (``syllabus="titles"``) the ranking uses each unit's title and its other questions (the
+    leave-one-out profile of :func:`fit_scores`), and only the instructors' evidence flags. ``syllabus``: "file",
+    "example" or "titles" (default: "file" when ``given`` has a description, else "titles")."""
+    ids = entries.entry_id.astype("int64").to_numpy()
+    unit_of = _unit_of(entries).loc[ids]
+    units = []
+    if given is not None:
+        col = "unit_title" if "unit_title" in given else "title"
+        units += [t for t in given[col] if t != DISCUSSION]
+    units += [u for u in unit_of if u != DISCUSSION]
+    units = list(dict.fromkeys(units))
+    texts, has_desc = unit_syllabi(units, given)
+    if syllabus is None:
+        syllabus = "file" if has_desc else "titles"
+    if not has_desc:
+        syllabus = "titles"
+    representation = "concept" if tokens is not None else "char"
+    if syllabus == "titles":
+        S = fit_scores(entries, turns, given, tokens, representation, names)[0].to_numpy()
+        words = _qa_docs(tokens, turns, ids)[0] if tokens is not None else _char_docs(entries, turns, ids, names)[0]
+    else:
+        S, words = syllabus_scores(entries, turns, units, texts, tokens, names, answer_weight)
+    own = pd.Index(units).get_indexer(unit_of.to_numpy())
+    has = own >= 0
+    rows = np.arange(len(ids))
+    member = np.zeros(S.shape, dtype=bool)
+    member[rows[has], own[has]] = True
+    Z, P = calibrate(S, member)
+    own_c = np.maximum(own, 0)
+    others = Z.copy()
+    others[rows[has], own[has]] = -np.inf
+    best = others.argmax(axis=1)
+    z_own = np.where(has, Z[rows, own_c], np.nan)
+    z_margin = np.where(has, Z[rows, best] - z_own, np.nan)
+    rank = np.where(has, 1 + (others > z_own[:, None]).sum(axis=1), -1)
+    top_z = Z.max(axis=1) if len(units) else np.full(len(ids), np.nan)
+    order = np.argsort(-Z, axis=1, kind="stable")
+    ranking = [" > ".join(units[j] for j in order[i, :3]) for i in rows]
+    ev = answer_evidence(entries, turns, dict(zip(units, texts)), lines).set_index("entry_id")
+    evidence = ev.evidence.reindex(ids).fillna("").to_numpy(dtype=object)
+    ev_unit = ev.evidence_unit.reindex(ids).fillna("").to_numpy(dtype=object)
+    best_unit = np.array(units, dtype=object)[best] if units else np.full(len(ids), "", dtype=object)
+    flag = np.full(len(ids), "", dtype=object)
+    deferred = has & (evidence == "defer") & (ev_unit != "") & (ev_unit != unit_of.to_numpy())
+    if syllabus != "titles":
+        closer = has & (z_margin >= z_closer) & ~np.isin(evidence, ["own", "both"])
+        flag[closer] = "closer_elsewhere"
+        flag[(flag == "") & (top_z < z_none)] = "fits_no_unit"
+    flag[deferred] = "closer_elsewhere"
+    best_unit = np.where(deferred, ev_unit, best_unit)
+    bi = pd.Index(units).get_indexer(best_unit)
+    best_score = S[rows, bi]
+    fit = np.where(has, S[rows, own_c], np.nan)
+    out = pd.DataFrame(dict(
+        entry_id=ids, unit=unit_of.to_numpy(), fit_score=fit, best_unit=best_unit, best_score=best_score,
+        margin=best_score - fit, rank=rank, n_units=len(units), flagged=flag != "", representation=representation,
+        z_margin=np.where(has, Z[rows, bi] - z_own, np.nan), own_p=np.where(has, P[rows, own_c], np.nan),
+        best_p=P[rows, bi], flag=flag, top_z=top_z, ranking=ranking, about=_about(words), evidence=evidence,
+        evidence_unit=ev_unit, evidence_line=ev.evidence_line.reindex(ids).to_numpy(),
+        evidence_quote=ev.evidence_quote.reindex(ids).fillna("").to_numpy(dtype=object), syllabus=syllabus),
+        columns=SYLLABUS_COLUMNS)
+    out["rank"] = out["rank"].astype("Int64").mask(~has)
+    out["evidence_line"] = pd.array(out.evidence_line, dtype="Int64")
+    return out
