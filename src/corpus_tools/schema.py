@@ -492,7 +492,7 @@ ANALYSIS_TABLES: dict[str, tuple[Column, ...]] = {
         ("entry_id", "Int64", "entry, in booklet order"),
     ),
     "findings": _cols(
-        ("kind", "string", "caveat | coverage | unit_fit | trend | keyness | dependence"),
+        ("kind", "string", "caveat | coverage | no_unit | unit_fit | trend | keyness | dependence"),
         ("text", "string", "the finding, one Chinese sentence, as the report shows it"),
         ("statistic", "string", "the numbers behind it, as text"),
         ("p_value", "Float64", "p-value of its test; empty where no test applies"),
