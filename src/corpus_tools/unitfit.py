@@ -531,10 +531,13 @@ def unit_syllabi(units: list[str], given: pd.DataFrame | None) -> tuple[list[str
     return texts, any(t != u for t, u in zip(texts, units))
 
 
-def _line_of(quote_start: str, turn, lines: pd.DataFrame | None) -> int:
+def _line_of(quote_start: str, turn, lines: pd.DataFrame | None) -> int | None:
     """The booklet line where ``quote_start`` (whitespace removed) begins inside ``turn`` (its ``line_start`` when
-    the lines table is missing or the text is not found)."""
-    start = int(turn.line_start) if not pd.isna(turn.line_start) else -1
+    the lines table is missing or the text is not found; None when the turn has no line numbers)."""
+    first = getattr(turn, "line_start", None)
+    if first is None or pd.isna(first):
+        return None
+    start = int(first)
     if lines is None or not len(quote_start):
         return start
     sel = lines[(lines.entry_id == turn.entry_id) & (lines.turn_no == turn.turn_no)
