@@ -376,3 +376,13 @@ def test_report_quotes_the_precision_of_the_run(run_dir):
     # every fits_no_unit entry has its own finding, naming its title
     ids = set(fit.entry_id[fit.flag == "fits_no_unit"])
     assert {int(x) for x in nu.entry_ids.iloc[0].split(",")} == ids and len(nu) == 1 + len(ids)
+
+
+def test_only_discussion_classes_rank_nothing():
+    """A booklet whose entries all come from a discussion class has no unit to rank: every row, no flag."""
+    entries = pd.DataFrame(dict(entry_id=[1, 2], title=["甲", "乙"], cohort=[1, 1], session_type=["discussion"] * 2,
+                                unit_no=[None, None], unit_title=["", ""]))
+    turns = pd.DataFrame(dict(entry_id=[1, 2], turn_no=[1, 1], speaker=["学员甲", "学员乙"], role=["trainee"] * 2,
+                              is_question=[True, True], text=["医院食堂菜单怎么定？", "停车场收费怎么管？"]))
+    fit = unitfit.unit_fit(entries, turns)
+    assert list(fit.entry_id) == [1, 2] and not fit.flagged.any() and (fit.n_units == 0).all()

@@ -679,6 +679,10 @@ def syllabus_fit(entries: pd.DataFrame, turns: pd.DataFrame, given: pd.DataFrame
         units += [t for t in given[col] if t != DISCUSSION]
     units += [u for u in unit_of if u != DISCUSSION]
     units = list(dict.fromkeys(units))
+    if not units:  # only discussion classes: nothing to rank against
+        return pd.DataFrame(dict(entry_id=ids, unit=unit_of.to_numpy(), n_units=0, flagged=False, flag="",
+                                 representation="concept" if tokens is not None else "char", syllabus="titles"),
+                            columns=SYLLABUS_COLUMNS)
     texts, has_desc = unit_syllabi(units, given)
     if syllabus is None:
         syllabus = "file" if has_desc else "titles"
