@@ -351,7 +351,10 @@ def test_run_flags_against_the_hand_judgements(run_dir):
     assert c.loc[("held", "no"), "flagged"] == g["flagged"]
     assert c.loc[("held", "no"), "true_positives"] == g["no"]
     assert c.loc[("held", "no+partly"), "true_positives"] == g["no_partly"]
-    # entry 16 (SPD of laboratory reagents, l.9xx; covered = no) is flagged fits_no_unit
+    r = unitfit.ranking_validation(fit, _judgement()).set_index("half").loc["held"]
+    assert r.to_dict() == unitfit.HELD_OUT["ranking"]
+    assert r.n_yes == 21 and r.n_moved == 10  # judgement: odd ids, 21 yes; 10 no/partly all with a better unit
+    # entry 16 (SPD of laboratory reagents, l.1005; covered = no) is flagged fits_no_unit
     assert fit.set_index("entry_id").loc[16, "flag"] == "fits_no_unit"
 
 
@@ -370,7 +373,10 @@ def test_report_quotes_the_precision_of_the_run(run_dir):
     nu = findings[findings.kind == "no_unit"]
     assert quoted_gap in nu.caveat.iloc[0]
     html = (run_dir / "report.html").read_text(encoding="utf-8")
-    assert quoted in html and quoted_gap in html
+    r = unitfit.ranking_validation(fit, _judgement()).set_index("half").loc["held"]
+    ranked = f"人工判为契合本单元的 {r.n_yes} 条有 {r.own_first} 条本单元排第一"
+    assert ranked in uf.caveat.iloc[0]
+    assert quoted in html and quoted_gap in html and ranked in html
     # no "closer elsewhere" claim: the report's unit-fit rows are the ranking and the instructors' own words
     assert "更应放在另一单元" in uf.text.iloc[0] and not uf.text.str.contains("与“.*”更接近").any()
     # every fits_no_unit entry has its own finding, naming its title

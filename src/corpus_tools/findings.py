@@ -172,6 +172,16 @@ def _held_out_note(flag: str) -> str:
             f"加上“部分”的 {both} 个，精确率 {no / n:.2f} / {both / n:.2f}" if n else "")
 
 
+def _ranking_note() -> str:
+    """How often the ranking agreed with the hand judgement on the held-out half (:data:`unitfit.HELD_OUT`)."""
+    from .unitfit import HELD_OUT
+
+    r = HELD_OUT["ranking"]
+    return (f"排名本身：留出一半中，人工判为契合本单元的 {r['n_yes']} 条有 {r['own_first']} 条本单元排第一；"
+            f"人工判为更属于另一单元的 {r['n_moved']} 条中，那个单元排第一的 {r['better_first']} 条、"
+            f"排前三的 {r['better_top3']} 条。")
+
+
 def unit_fit_findings(fit: pd.DataFrame, entries: pd.DataFrame, max_items: int = 8) -> list[dict]:
     """Unit fit against the syllabus: the ranking (how many questions rank another unit's syllabus first), and
     the instructors' own deferrals (an instructor says the subject is taught in another unit, with the line).
@@ -197,7 +207,7 @@ def unit_fit_findings(fit: pd.DataFrame, entries: pd.DataFrame, max_items: int =
                     "说明在别的单元讲的问题，以及没有单元覆盖的问题。"),
                  f"{len(elsewhere)}/{len(scored)}；相似度：同义词归并后的实词 tf-idf 余弦，按各单元在其他单元提问上的"
                  f"得分标准化（z）", ids=elsewhere.entry_id,
-                 caveat=(_held_out_note("closer_elsewhere") + f"，低于 {PRECISION_AIM}。")
+                 caveat=(_held_out_note("closer_elsewhere") + f"，低于 {PRECISION_AIM}。" + _ranking_note())
                  if not good and syllabus != "titles" else
                  ("只有单元标题时无法判断契合，只标出教员自己的说明。" if syllabus == "titles" else ""))]
     title = dict(zip(entries.entry_id, entries.title))
