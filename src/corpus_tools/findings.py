@@ -167,9 +167,10 @@ def _held_out_note(flag: str) -> str:
     from .unitfit import held_out_precision
 
     n, no, both = held_out_precision(flag)
-    judged = "人工单元契合判断" if flag == "closer_elsewhere" else "人工课程覆盖判断"
-    return (f"在随包问答合集上按{judged}检验（编号为奇数的留出一半）：{n} 个标记中判为“不属于/没有覆盖”的 {no} 个、"
-            f"加上“部分”的 {both} 个，精确率 {no / n:.2f} / {both / n:.2f}" if n else "")
+    judged, no_, partly_ = (("人工单元契合判断", "不属于本单元", "部分属于") if flag == "closer_elsewhere" else
+                            ("人工课程覆盖判断", "没有单元覆盖", "只部分覆盖"))
+    return (f"在随包问答合集上按{judged}检验（编号为奇数的留出一半）：{n} 个标记中判为“{no_}”的 {no} 个、"
+            f"加上“{partly_}”的共 {both} 个，精确率 {no / n:.2f} / {both / n:.2f}" if n else "")
 
 
 def _ranking_note() -> str:
