@@ -24,9 +24,11 @@ units (``syllabus`` = file / example / titles; :func:`corpus_tools.curriculum.ma
 ``resources/curriculum_example.csv`` were written from the unit titles before any question's placement was looked
 at. Hand judgements made before the method: tests/data/unit_fit_judgement.csv (fits: 43 yes, 13 partly, 9 no,
 3 n/a) and tests/data/coverage_judgement.csv (covered: 58 yes, 8 partly, 2 no). Split by entry-id parity before
-tuning (:func:`dev_mask`: even = development, odd = held-out); the answer weight, the two z thresholds and the
-evidence phrases were chosen on the development half of the unit-fit judgement only, then the held-out half was
-scored once (:data:`HELD_OUT`):
+tuning (:func:`dev_mask`: even = development, odd = held-out); the answer weight and the two z thresholds were
+chosen by their scores on the development half of the unit-fit judgement, then the held-out half was scored once
+(:data:`HELD_OUT`). The evidence phrases were written from every instructor turn naming a course or unit (both
+halves: read from the text, not scored); one early listing showed all entries' raw cosines beside their
+judgements before the thresholds were chosen.
 
 - closer_elsewhere — development: 6 flags, 4 judged "no", 6 "no"/"partly" (precision 0.67 / 1.00);
   held-out: 3 flags, 0 "no", 1 "partly" (precision 0.00 / 0.33; recall 0/5, 1/10);
