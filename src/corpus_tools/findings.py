@@ -1,8 +1,8 @@
 """The findings table: every sentence a curriculum designer reads, generated from the tables (never hard-coded),
 each with its statistic, its p / q where a test applies, and the entries it rests on.
 
-:func:`build_findings` returns one row per finding: ``kind`` (caveat, coverage, unit_fit, trend, keyness,
-dependence), ``text`` (a Chinese sentence), ``statistic`` (the numbers behind it, as text), ``p_value``,
+:func:`build_findings` returns one row per finding: ``kind`` (caveat, coverage, no_unit, unit_fit, trend,
+keyness, dependence), ``text`` (a Chinese sentence), ``statistic`` (the numbers behind it, as text), ``p_value``,
 ``q_value`` (empty where no test applies), ``entry_ids`` (the entries it rests on, "3,17,42"), ``caveat``.
 When no trend survives the tests, a row says so: that is a result.
 """
@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 FINDING_COLUMNS = ["kind", "text", "statistic", "p_value", "q_value", "entry_ids", "caveat"]
-KIND_ORDER = ["caveat", "coverage", "unit_fit", "trend", "keyness", "dependence"]
+KIND_ORDER = ["caveat", "coverage", "no_unit", "unit_fit", "trend", "keyness", "dependence"]
 ALPHA = 0.05
 
 
@@ -162,32 +162,84 @@ def coverage_findings(curric: pd.DataFrame, entries: pd.DataFrame, given: bool |
 
 # ---------------------------------------------------------------- unit fit
 
+def _held_out_note(flag: str) -> str:
+    """The measured held-out precision of ``flag`` on the bundled booklet (:data:`unitfit.HELD_OUT`), as text."""
+    from .unitfit import held_out_precision
+
+    n, no, both = held_out_precision(flag)
+    judged, no_, partly_ = (("人工单元契合判断", "不属于本单元", "部分属于") if flag == "closer_elsewhere" else
+                            ("人工课程覆盖判断", "没有单元覆盖", "只部分覆盖"))
+    return (f"在随包问答合集上按{judged}检验（编号为奇数的留出一半）：{n} 个标记中判为“{no_}”的 {no} 个、"
+            f"加上“{partly_}”的共 {both} 个，精确率 {no / n:.2f} / {both / n:.2f}" if n else "")
+
+
+def _ranking_note() -> str:
+    """How often the ranking agreed with the hand judgement on the held-out half (:data:`unitfit.HELD_OUT`)."""
+    from .unitfit import HELD_OUT
+
+    r = HELD_OUT["ranking"]
+    return (f"排名本身：留出一半中，人工判为契合本单元的 {r['n_yes']} 条有 {r['own_first']} 条本单元排第一；"
+            f"人工判为更属于另一单元的 {r['n_moved']} 条中，那个单元排第一的 {r['better_first']} 条、"
+            f"排前三的 {r['better_top3']} 条。")
+
+
 def unit_fit_findings(fit: pd.DataFrame, entries: pd.DataFrame, max_items: int = 8) -> list[dict]:
-    """How many questions sit closer to another unit than to their own, and which (signals, not verdicts)."""
+    """Unit fit against the syllabus: the ranking (how many questions rank another unit's syllabus first), and
+    the instructors' own deferrals (an instructor says the subject is taught in another unit, with the line).
+    "Closer to another unit" claims of the similarity rule are shown only if its held-out precision reaches
+    :data:`unitfit.PRECISION_AIM` (it does not on the bundled booklet: the finding says so)."""
+    from .unitfit import HELD_OUT, PRECISION_AIM
+
     if fit is None or fit.empty:
         return []
     scored = fit[fit.fit_score.notna()]
-    flagged = scored[scored.flagged].sort_values(["margin", "entry_id"], ascending=[False, True], kind="stable")
-    rep = str(fit.representation.iloc[0]) if "representation" in fit else ""
-    method = {"concept": "概念（同义词归并后的实词）tf-idf 余弦，idf 按各单元画像计算",
-              "char": "字符二元组 tf-idf 余弦", "token": "实词 tf-idf 余弦", "lsa": "LSA（20 维）余弦"}.get(rep, rep)
-    calibrated = "best_p" in fit.columns and fit["best_p"].notna().any()
-    rule = ("本单元对它并不突出（p > 0.10），而另一单元突出（p ≤ 0.05）" if calibrated
-            else "另一单元的相似度比本单元高 25% 以上")
-    rows = [_row("unit_fit", f"{len(flagged)}/{len(scored)} 条单元问答的提问与另一单元明显更接近（{rule}）："
-                 "这是值得翻阅的信号，不是“放错了单元”的结论。" if len(flagged) else
-                 f"{len(scored)} 条单元问答中，没有一条的提问与另一单元明显更接近。",
-                 f"相似度：{method}；本单元的画像不含该条自身", ids=flagged.entry_id,
-                 caveat="与人工逐条判断相比，这些标记的精确率只有约 0.55（留出的一半上 0.20，见 README）："
-                        "请阅读原文再下结论。")]
+    syllabus = str(fit.syllabus.iloc[0]) if "syllabus" in fit else "titles"
+    source = {"file": "课程表文件中的单元说明", "example": "随包示例课程表的单元说明（按单元标题撰写，非培训方原文）",
+              "titles": "单元标题（没有单元说明）"}.get(syllabus, syllabus)
+    if "ranking" not in fit:
+        return []
+    elsewhere = scored[scored["rank"].astype("Int64") > 1]
+    h = HELD_OUT["closer_elsewhere"]
+    good = h["flagged"] and h["no"] / h["flagged"] >= PRECISION_AIM
+    rows = [_row("unit_fit", f"把每条提问与各单元的大纲（标题与{source}）逐一比对：{len(scored)} 条单元问答中，"
+                 f"{len(elsewhere)} 条最贴近的不是所在单元（各条的单元排名见“单元契合”表）。"
+                 + ("" if good or syllabus == "titles" else
+                    "这一相似度排名与人工判断对不上，所以不据此判定哪条问答“更应放在另一单元”，只列出教员自己"
+                    "说明在别的单元讲的问题，以及没有单元覆盖的问题。"),
+                 f"{len(elsewhere)}/{len(scored)}；相似度：同义词归并后的实词 tf-idf 余弦，按各单元在其他单元提问上的"
+                 f"得分标准化（z）", ids=elsewhere.entry_id,
+                 caveat=(_held_out_note("closer_elsewhere") + f"，低于 {PRECISION_AIM}。" + _ranking_note())
+                 if not good and syllabus != "titles" else
+                 ("只有单元标题时无法判断契合，只标出教员自己的说明。" if syllabus == "titles" else ""))]
     title = dict(zip(entries.entry_id, entries.title))
-    for r in flagged.head(max_items).itertuples():
-        rows.append(_row("unit_fit", f"第 {r.entry_id} 条“{title.get(r.entry_id, '')}”在“{r.unit}”提问，"
-                         f"与“{r.best_unit}”更接近。",
-                         f"契合度 {r.fit_score:.3f}（本单元） vs {r.best_score:.3f}，差 {r.margin:.3f}"
-                         + (f"；另一单元 p = {r.best_p:.3f}，本单元 p = {r.own_p:.3f}" if calibrated else ""),
-                         ids=[r.entry_id],
-                         caveat="信号，不是结论。"))
+    ev = fit[(fit.evidence.isin(["defer"])) & (fit.flag == "closer_elsewhere")] if "evidence" in fit else fit[:0]
+    for r in ev.sort_values("entry_id", kind="stable").head(max_items).itertuples():
+        rows.append(_row("unit_fit", f"第 {r.entry_id} 条“{title.get(r.entry_id, '')}”在“{r.unit}”提问，作答教员说这一内容"
+                         f"由后续或其他课程讲授，对应“{r.best_unit}”：一个单元把问题留给了另一个单元。",
+                         f"第 {int(r.evidence_line)} 行：“{r.evidence_quote}”", ids=[r.entry_id],
+                         caveat="对应单元由这句话与各单元大纲的字面重合推定。"))
+    return rows
+
+
+def no_unit_findings(fit: pd.DataFrame, entries: pd.DataFrame, max_items: int = 12) -> list[dict]:
+    """Questions no unit covers: the ``fits_no_unit`` entries of the unit-fit table (no unit's syllabus singles
+    them out), each with its title, the unit it was asked in, what it is about and the closest units."""
+    if fit is None or fit.empty or "flag" not in fit:
+        return []
+    gaps = fit[fit.flag == "fits_no_unit"].sort_values(["top_z", "entry_id"], kind="stable")
+    if not len(gaps):
+        return []
+    title = dict(zip(entries.entry_id, entries.title))
+    note = _held_out_note("fits_no_unit")
+    rows = [_row("no_unit", f"{len(gaps)}/{len(fit)} 条问答与任何单元的大纲都不突出地接近，是候选的课程缺口："
+                 "课程设计者可逐条判断是否需要新增或扩充单元。",
+                 f"{len(gaps)}/{len(fit)}；每个单元的标准化得分 z 都 < 0.5", ids=gaps.entry_id,
+                 caveat=(note + "：只是值得翻阅的候选，不是结论。") if note else "只是值得翻阅的候选，不是结论。")]
+    for r in gaps.head(max_items).itertuples():
+        where = "答疑讨论课" if r.unit == "答疑讨论课" else f"“{r.unit}”"
+        rows.append(_row("no_unit", f"第 {r.entry_id} 条“{title.get(r.entry_id, '')}”（在{where}提问；关键词：{r.about}）"
+                         f"没有哪个单元的大纲明显覆盖；相对最接近的是：{r.ranking.replace(' > ', '、')}。",
+                         f"最高 z = {r.top_z:.2f}", ids=[r.entry_id], caveat="候选缺口，请阅读原文再下结论。"))
     return rows
 
 
@@ -380,6 +432,7 @@ def build_findings(tables: dict[str, pd.DataFrame], booklet, column: str = "toke
     if tables.get("curriculum") is not None:
         rows += coverage_findings(tables["curriculum"], e)
     rows += unit_fit_findings(tables.get("unit_fit"), e)
+    rows += no_unit_findings(tables.get("unit_fit"), e)
     if tables.get("emerging_fading_terms") is not None:
         rows += trend_findings(tables["emerging_fading_terms"], e, tokens, column=column)
     rows += keyness_findings(tables.get("keyness_entries_by_section"), tokens, e, "section", column=column)

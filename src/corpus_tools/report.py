@@ -71,6 +71,9 @@ HEADERS: dict[str, str] = {
     "z_margin": "标准化差值", "own_p": "本单元 p", "best_p": "另一单元 p",
     "half": "样本", "n_judged": "人工判读条数", "n_yes": "人工判为是", "n_coded": "规则命中", "tp": "命中且判为是",
     "fp": "误报", "fn": "漏报", "precision": "精确率", "recall": "召回率",
+    "z_margin": "标准化差值", "own_p": "本单元 p", "best_p": "另一单元 p", "flag": "标记", "top_z": "最高标准化得分",
+    "ranking": "大纲最贴近的单元（前三）", "about": "关键词", "evidence": "教员的说明", "evidence_unit": "教员所指单元",
+    "evidence_line": "原文行", "evidence_quote": "教员原话", "syllabus": "单元依据",
     # comparison
     "status": "状态", "old": "旧版", "new": "新版", "old_name": "旧版名称", "new_name": "新版名称",
     "n_old": "旧版条数", "n_new": "新版条数", "old_label": "旧版主题", "new_label": "新版主题", "old_topic": "旧版主题号",
@@ -89,12 +92,14 @@ P_COLUMNS = {"p", "p_g2", "p_chi2", "p_value", "q_value", "p_within_unit"}
 #: Headers that depend on the table (a column name meaning something else there).
 TABLE_HEADERS: dict[str, dict[str, str]] = {
     "curriculum": {"label": "单元"},
-    "unit_fit": {"unit": "提问所在单元", "rank": "本单元的契合排名"},
+    "unit_fit": {"unit": "提问所在单元", "rank": "本单元的大纲排名"},
+    "no_unit": {"unit": "提问所在单元", "ranking": "相对最接近的单元"},
 }
 
 #: Columns shown for tables with many (the rest are in the CSV files); a table not listed shows all its columns.
 SHOW_COLUMNS: dict[str, list[str]] = {
-    "unit_fit": ["entry_id", "unit", "fit_score", "best_unit", "best_score", "margin", "rank"],
+    "unit_fit": ["entry_id", "unit", "rank", "ranking", "evidence", "evidence_line", "evidence_quote"],
+    "no_unit": ["entry_id", "title", "unit", "about", "ranking", "top_z"],
     "emerging_fading_terms": ["from_cohort", "to_cohort", "term", "call", "docs_from", "n_from", "docs_to", "n_to",
                               "share_from", "share_to", "p_value", "q_value", "top_speaker", "one_speaker",
                               "within_unit"],
@@ -111,9 +116,13 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     "role": {"trainee": "学员", "instructor": "教员", "host": "主持人", "unknown": "未知"},
     "session_type": {"unit": "课程单元", "discussion": "答疑讨论课"},
     "half": {"dev": "开发集（偶数号，规则据此调整）", "held_out": "留出集（奇数号）", "all": "全部"},
+    "flag": {"closer_elsewhere": "更接近另一单元", "fits_no_unit": "没有单元覆盖", "": ""},
+    "evidence": {"defer": "留给其他课程", "own": "本课讲过", "both": "本课讲过，其他课程另讲", "": ""},
+    "syllabus": {"file": "课程表文件的单元说明", "example": "示例课程表的单元说明", "titles": "仅单元标题"},
     "kind": {"caveat": "注意事项", "keyness": "关键词", "coverage": "课程覆盖", "gap": "缺口", "topic": "主题",
              "trend": "趋势", "network": "作答教员",
              "dependence": "依赖单一教员", "homeless": "无归属问题", "unit_fit": "单元契合", "emerging": "增多的词",
+             "no_unit": "没有单元覆盖的问题",
              "fading": "减少的词", "low_draw": "问答少的单元", "specialisation": "教员专注度"},
 }
 BADGES = {"new": "new", "gone": "gone", "renamed": "renamed", "vanished": "gone", "gained": "new", "lost": "gone",
@@ -526,7 +535,9 @@ REVIEW_LAYOUT: list[tuple[str, str, list[str], list[tuple[str, str, int | None]]
     ("coverage", "课程覆盖与缺口",
      ["coverage_questions_per_unit", "coverage_unit_by_section", "coverage_unit_by_topic", "overview_entries_by_unit"],
      [("coverage_units", "每个课程单元一行", None), ("curriculum", "各期的课程单元与问答条数", None),
-      ("unit_fit", "提问与另一单元明显更接近的问答（值得翻阅，不等于放错了单元）", None)]),
+      ("unit_fit", "最贴近的不是所在单元的问答，与教员说明在别处讲的问答（大纲排名是翻阅的线索，不是“放错单元”的结论）",
+       None)]),
+    ("no_unit", "没有单元覆盖的问题", [], [("no_unit", "与任何单元的大纲都不突出地接近的问答（候选的课程缺口）", None)]),
     ("topics", "主题与例题", ["topics_section_heatmap", "topics_top_terms", "topics_entry_map"], []),
     ("network", "谁问、谁答、关于什么",
      ["network_instructor_topic", "network_instructor_coanswer", "network_trainee_instructor"],
@@ -588,7 +599,12 @@ def build_review(study: StudyLike, svgs: Mapping[str, str] | None = None) -> Rep
             blocks.append(_topics_block(b, tables, topic_of))
         blocks += [fig(s) for s in stems]
         for name, ttitle, max_rows in names_:
-            df = tables.get(name)
+            df = tables.get(name) if name != "no_unit" else _no_unit_rows(tables, b.entries)
+            if name == "no_unit" and df is not None and not len(df):
+                syllabus = tables["unit_fit"]["syllabus"].iloc[0] if len(tables["unit_fit"]) else "titles"
+                blocks.append(text_block("只有单元标题、没有单元说明时，无法判断问题是否落在课程之外。"
+                                         if syllabus == "titles" else "每条问答都至少与一个单元的大纲较为接近。"))
+                continue
             if df is None or not len(df):
                 continue
             if name == "emerging_fading_terms" and "call" in df:
@@ -604,8 +620,8 @@ def build_review(study: StudyLike, svgs: Mapping[str, str] | None = None) -> Rep
                                                                                       kind="stable")
                 if not len(df):
                     continue
-            if name == "unit_fit" and "flagged" in df:
-                df = df[df["flagged"].fillna(False).astype(bool)]
+            if name == "unit_fit" and "ranking" in df:
+                df = df[(df["rank"].astype("Int64") > 1).fillna(False) | (df["evidence"].fillna("") != "")]
                 if not len(df):
                     continue
             if name in SHOW_COLUMNS:
@@ -625,6 +641,15 @@ def build_review(study: StudyLike, svgs: Mapping[str, str] | None = None) -> Rep
                        "run_manifest.json 记录输入文件的校验码、参数与软件版本。"))
     rep.font_text = booklet_text(b)
     return rep
+
+
+def _no_unit_rows(tables: Mapping[str, pd.DataFrame], entries: pd.DataFrame) -> pd.DataFrame | None:
+    """The ``fits_no_unit`` rows of the unit-fit table with each entry's title (None without the table)."""
+    fit = tables.get("unit_fit")
+    if fit is None or "flag" not in fit:
+        return None
+    rows = fit[fit["flag"].fillna("") == "fits_no_unit"].sort_values(["top_z", "entry_id"], kind="stable")
+    return rows.merge(entries[["entry_id", "title"]], on="entry_id", how="left")
 
 
 def _topics_block(b: Any, tables: Mapping[str, pd.DataFrame], topic_of: Mapping[int, int]) -> dict:

@@ -460,19 +460,36 @@ ANALYSIS_TABLES: dict[str, tuple[Column, ...]] = {
     "unit_fit": _cols(
         ("entry_id", "Int64", "entry"),
         ("unit", "string", "title of the unit the question was asked in (答疑讨论课 for a discussion class)"),
-        ("fit_score", "Float64", "cosine with the own unit's leave-one-out profile (0–1); empty for a discussion "
-                                 "class"),
-        ("best_unit", "string", "the other unit with the highest calibrated score z"),
+        ("fit_score", "Float64", "cosine of the question with its own unit's syllabus (title + description; with "
+                                 "titles only, the title and the unit's other questions) (0–1); empty for a "
+                                 "discussion class"),
+        ("best_unit", "string", "the unit a closer_elsewhere flag names (an instructor's deferral, else the other "
+                                "unit with the highest calibrated score z); unflagged: the other unit with the "
+                                "highest z"),
         ("best_score", "Float64", "its cosine (0–1)"),
         ("margin", "Float64", "best_score − fit_score (cosine)"),
         ("rank", "Int64", "rank of the own unit among all units by z (1 = fits best); empty for a discussion class"),
         ("n_units", "Int64", "units compared"),
-        ("flagged", "boolean", "another unit fits clearly better: own_p > 0.10, best_p ≤ 0.05, z_margin > 0"),
-        ("representation", "string", "how texts were compared: concept | token | char | lsa"),
-        ("z_margin", "Float64", "z(best) − z(own), in background standard deviations"),
+        ("flagged", "boolean", "any flag (flag not empty)"),
+        ("representation", "string", "how texts were compared: concept (synonym-merged content words) | char"),
+        ("z_margin", "Float64", "z(best_unit) − z(own unit), in background standard deviations"),
         ("own_p", "Float64", "background p-value of the own unit: share of questions asked in other units "
                              "scoring at least as high on it ((count + 1) / (n + 1))"),
-        ("best_p", "Float64", "the same p-value for the best other unit"),
+        ("best_p", "Float64", "the same p-value for best_unit"),
+        ("flag", "string", "closer_elsewhere (another unit's syllabus fits clearly better, or an instructor defers "
+                           "the subject to best_unit) | fits_no_unit (no unit's syllabus singles the question out: "
+                           "a candidate coverage gap) | empty"),
+        ("top_z", "Float64", "the highest calibrated score z over all units (fits_no_unit when < 0.5)"),
+        ("ranking", "string", "the three units whose syllabus fits best, by z (\" > \"-joined)"),
+        ("about", "string", "the question's most distinctive words (tf-idf over all questions), \"、\"-joined"),
+        ("evidence", "string", "what the answers say: defer (taught in another or a later unit) | own (today's "
+                               "course dealt with it) | both | empty"),
+        ("evidence_unit", "string", "the unit a deferral names (empty when none)"),
+        ("evidence_line", "Int64", "booklet line of the instructor's remark"),
+        ("evidence_quote", "string", "the instructor's sentence"),
+        ("syllabus", "string", "what each unit was judged by: file (the curriculum file's descriptions) | "
+                               "example (the shipped example curriculum's) | titles (titles only: only the "
+                               "instructors' evidence flags)"),
     ),
     "unit_fit_methods": _cols(
         ("representation", "string", "concept | token | char | lsa"),
@@ -487,7 +504,7 @@ ANALYSIS_TABLES: dict[str, tuple[Column, ...]] = {
         ("entry_id", "Int64", "entry, in booklet order"),
     ),
     "findings": _cols(
-        ("kind", "string", "caveat | coverage | unit_fit | trend | keyness | dependence"),
+        ("kind", "string", "caveat | coverage | no_unit | unit_fit | trend | keyness | dependence"),
         ("text", "string", "the finding, one Chinese sentence, as the report shows it"),
         ("statistic", "string", "the numbers behind it, as text"),
         ("p_value", "Float64", "p-value of its test; empty where no test applies"),

@@ -230,7 +230,7 @@ def trends_stage(study: Study) -> StageOutput:
 def coverage_stage(study: Study) -> StageOutput:
     """Curriculum coverage, unit fit (does each question fit the unit it was asked in?) and their figures."""
     from . import coverage, unitfit
-    from .curriculum import read_curriculum
+    from .curriculum import matching_example, read_curriculum
     from .plots import trends as plots
 
     b, params = study.booklet, study.params
@@ -243,6 +243,12 @@ def coverage_stage(study: Study) -> StageOutput:
     curric = coverage.curriculum(b.units, given)
     unit_by_section = coverage.unit_by(e, "section")
     names = tuple(n for n in b.people.name if n)
+    # unit fit reads each unit's syllabus: the curriculum file's, else the shipped example's when it describes
+    # exactly these units (the bundled booklet), else the titles alone (see unitfit.syllabus_fit)
+    syllabus_given, syllabus = given, "file"
+    if given is None:
+        syllabus_given = matching_example(b.units)
+        syllabus = "example" if syllabus_given is not None else "titles"
     tables = {
         "coverage_units": coverage.coverage_table(e, b.units, words(study, "concept"), b.askers, turns, et,
                                                   t.get("topics")),
@@ -251,7 +257,8 @@ def coverage_stage(study: Study) -> StageOutput:
         "low_draw_units": coverage.low_draw_units(curric),
         "unit_by_section": unit_by_section.reset_index(),
         "instructors_by_unit": coverage.instructors_per_unit(e, turns),
-        "unit_fit": unitfit.unit_fit(e, turns, given, tokens, names=names, seed=params.seed),
+        "unit_fit": unitfit.unit_fit(e, turns, syllabus_given, tokens, names=names, seed=params.seed,
+                                     syllabus=syllabus, lines=b.lines),
         "unit_fit_methods": unitfit.compare_representations(e, turns, tokens, given, names=names, seed=params.seed),
     }
     facts = dict(n_entries=len(e), n_units=int((curric.session_type == "unit").sum()),
