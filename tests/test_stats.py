@@ -145,3 +145,15 @@ def test_adjusted_residuals_by_hand():
     from scipy.stats import chi2_contingency
     assert np.allclose(np.abs(r), abs(r[0, 0]))
     assert r[0, 0] ** 2 == pytest.approx(chi2_contingency(t, correction=False)[0])
+
+
+def test_stratified_exact_two_strata_by_hand():
+    """Stratum 1: n = 4, row 1 = 3, column 1 = 3, a = 3 → P(a) = C(3,a)·C(1,3−a)/C(4,3): P(2) = 3/4, P(3) = 1/4.
+    Stratum 2: n = 6, row 1 = 1, column 1 = 1, a = 1 → P(0) = 5/6, P(1) = 1/6. Σa: P(2) = 15/24, P(3) = 8/24,
+    P(4) = 1/24. Observed Σa = 4: two-sided = 1/24 (nothing else as improbable), greater = 1/24, less = 1;
+    observed Σa = 3: two-sided = 8/24 + 1/24 = 9/24, less = 23/24."""
+    assert stats.stratified_exact_test([3, 1], [3, 1], [3, 1], [4, 6]) == pytest.approx(1 / 24)
+    assert stats.stratified_exact_test([3, 1], [3, 1], [3, 1], [4, 6], "greater") == pytest.approx(1 / 24)
+    assert stats.stratified_exact_test([3, 1], [3, 1], [3, 1], [4, 6], "less") == pytest.approx(1.0)
+    assert stats.stratified_exact_test([3, 0], [3, 1], [3, 1], [4, 6]) == pytest.approx(9 / 24)
+    assert stats.stratified_exact_test([3, 0], [3, 1], [3, 1], [4, 6], "less") == pytest.approx(23 / 24)

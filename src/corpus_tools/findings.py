@@ -332,7 +332,9 @@ KEYNESS_COUNTS = ("条数按分词后的词计：标题或发言里作为一个�
 
 def dependence_findings(dep: pd.DataFrame | None, entries: pd.DataFrame, entry_topics: pd.DataFrame | None = None,
                         alpha: float = ALPHA) -> list[dict]:
-    """Topics whose top instructor answers more of them than that instructor's overall share explains."""
+    """Topics that lean on an instructor within the sessions their questions were asked in (the stratified exact
+    test of :func:`corpus_tools.network.topic_dependence`), and topics that only look so overall: their top
+    instructor answers most of the sessions the topic comes from anyway."""
     if dep is None or dep.empty:
         return []
     answered = _answered(entries)
@@ -344,27 +346,54 @@ def dependence_findings(dep: pd.DataFrame | None, entries: pd.DataFrame, entry_t
         for t, g in first.groupby("topic_id"):
             topic_ids[int(t)] = set(g.entry_id)
     rows = []
-    flagged = dep[dep.flagged]
+    flagged = dep[dep.flagged.fillna(False).astype(bool)].sort_values(["p_value", "topic_id", "instructor"],
+                                                                      kind="stable")
     if flagged.empty:
-        rows.append(_row("dependence", "考虑到每位教员总体作答的比例后，没有一个主题显著依赖某一位教员。",
-                         f"{len(dep)} 个主题；最小 p = {dep.p_value.min():.3g}，最小 q = {dep.q_value.min():.3g}"
-                         "（超几何检验）", p=dep.p_value.min(), q=dep.q_value.min()))
+        tested = dep[dep.p_value.notna()]
+        rows.append(_row("dependence", "在同一课次（同期同单元）之内比较后，没有一个主题显著依赖某一位教员。",
+                         f"{len(tested)} 个（主题×教员）组合；分层精确检验最小 p = {tested.p_value.min():.3g}",
+                         p=tested.p_value.min(), q=tested.q_value.min()))
+    def within(r) -> str:
+        """The comparison inside the strata: the topic's entries there, then the others."""
+        in_n = int(r.session_entries - r.rest_entries)
+        in_k = int(r.session_k - r.rest_k)
+        out = (f"在该主题问题与其他问题同时出现的 {int(r.n_sessions)} 个课次（同期同单元）里，{r.instructor}作答该主题的 "
+               f"{in_k}/{in_n} 条、其余问题的 {int(r.rest_k)}/{int(r.rest_entries)} 条（{r.rest_share:.0%}）")
+        if in_n < r.n_entries:
+            out += f"；另 {int(r.n_entries - in_n)} 条来自只有该主题问题的课次，无法在课次内比较"
+        return out
+
     for r in flagged.itertuples():
-        who = r.top_instructor.split("、")
-        ids = topic_ids.get(int(r.topic_id), set()) & set().union(*(answered.get(w, set()) for w in who))
-        alone = sum(1 for i in ids if set(alone_of.get(i, ())) <= set(who))
-        cav = [f"其中 {alone} 条只有{'他们' if r.tie else '他/她'}作答，其余 {len(ids) - alone} 条另有教员作答。"]
-        if r.base_share >= 1 / 3:
-            cav.append(f"{r.top_instructor}在全部问答中作答 {r.base_share:.0%}，是全程参与的主持者：这可能反映该主题所在单元的"
-                       "答疑形式，不一定说明只有他能回答。")
+        ids = topic_ids.get(int(r.topic_id), set()) & answered.get(r.instructor, set())
+        alone = sum(1 for i in ids if set(alone_of.get(i, ())) <= {r.instructor})
+        cav = [f"其中 {alone} 条只有他/她作答，其余 {len(ids) - alone} 条另有教员作答。"]
+        if r.tie:
+            cav.append("在该主题中作答条数与他人并列。")
         if not r.q_value <= alpha:
-            cav.append("按主题数校正后（q）不再显著，宜视为提示。")
-        rows.append(_row("dependence", f"主题“{r.label}”的 {r.n_entries} 条问答中，{r.top_instructor}作答 {r.k} 条"
-                         f"（{r.top_share:.0%}）" + ("（并列，统计按其中总体作答比例最低者计算）" if r.tie else "")
-                         + f"，高于其在全部问答中的作答比例（{r.base_share:.0%}）：这个主题较多依赖"
-                         f"{'这几位' if r.tie else '这一位'}教员。",
-                         f"提升 {r.lift:.1f} 倍；超几何检验 {_fmt_p(r.p_value)}，BH q = {r.q_value:.3f}",
+            cav.append(f"按同时检验的 {int(dep.p_value.notna().sum())} 个（主题×教员）组合校正后（q）不再显著，宜视为提示。")
+        rows.append(_row("dependence", f"主题“{r.label}”的 {r.n_entries} 条问答中，{r.instructor}作答 {r.k} 条"
+                         f"（{r.share:.0%}）；{within(r)}：这个主题依赖这位教员，不只是因为他/她在哪些单元答疑。",
+                         f"分层（课次）精确检验 {_fmt_p(r.p_value)}，期望 {r.expected:.1f} 条；CMH p = {r.p_cmh:.3f}；"
+                         f"BH q = {r.q_value:.3f}；总体提升 {r.lift:.1f} 倍（其在全部问答中作答 {r.base_share:.0%}）",
                          p=r.p_value, q=r.q_value, ids=ids, caveat="".join(cav)))
+    # looks dependent overall (the most answering instructor, significant without sessions) but not within them
+    seeming = dep[(dep["rank"] == 1) & (dep.p_overall < alpha) & ~dep.flagged.fillna(False).astype(bool)]
+    for r in seeming.sort_values(["p_overall", "topic_id", "instructor"], kind="stable").itertuples():
+        ids = topic_ids.get(int(r.topic_id), set()) & answered.get(r.instructor, set())
+        if pd.isna(r.p_value):
+            rows.append(_row("dependence", f"主题“{r.label}”的 {r.n_entries} 条问答中 {r.instructor}作答 {r.k} 条，"
+                             "看似依赖他/她；但这些问题所在的课次里没有可比较的其他问题（或他/她作答了全部），"
+                             "无法区分主题与课程安排。",
+                             f"总体超几何检验 {_fmt_p(r.p_overall)}（提升 {r.lift:.1f} 倍）；分层检验无法进行",
+                             p=r.p_overall, ids=ids, caveat="总体上的集中不等于依赖：可能只是他/她在那几个单元答疑。"))
+            continue
+        rows.append(_row("dependence", f"主题“{r.label}”的 {r.n_entries} 条问答中 {r.instructor}作答 {r.k} 条，"
+                         f"看似依赖他/她；但{within(r)}：同一课次之内比较差异不显著，总体上的集中可以由他/她在哪些"
+                         "单元答疑来解释，不能说这个主题依赖这位教员。",
+                         f"总体超几何检验 {_fmt_p(r.p_overall)}（提升 {r.lift:.1f} 倍）；分层（课次）精确检验 "
+                         f"{_fmt_p(r.p_value)}，期望 {r.expected:.1f} 条",
+                         p=r.p_value, q=r.q_value, ids=ids,
+                         caveat="不显著不等于没有依赖：课次少、条数少，检验的把握有限。"))
     return rows
 
 

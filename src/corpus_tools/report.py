@@ -42,7 +42,10 @@ HEADERS: dict[str, str] = {
     "topic_id": "主题", "label": "主题名", "size": "条数", "top_terms": "关键词", "n_instructors": "作答教员数",
     "top_instructor": "主要作答教员", "top_share": "最高占比", "second_share": "次高占比", "relies_on_one": "依赖单一教员",
     "tie": "并列", "k": "其作答条数", "base_share": "其在全部问答中的作答占比", "lift": "提升倍数", "flagged": "值得关注",
-    "instructor": "教员", "n_topics": "涉及主题数", "entropy": "主题分散度", "specialisation": "专注度",
+    "instructor": "教员", "n_topics": "涉及主题数", "p_overall": "p 值（不分课次）", "n_sessions": "课次数",
+    "session_entries": "这些课次的问答条数", "session_k": "其在这些课次中作答条数", "rest_entries": "这些课次的其余问答条数",
+    "rest_k": "其在其余问答中作答条数", "rest_share": "其在这些课次其余问答中的作答占比",
+    "or_mh": "共同优势比（MH）", "p_cmh": "p 值（CMH）", "entropy": "主题分散度", "specialisation": "专注度",
     # coverage
     "unit": "单元", "unit_nos": "单元序号", "cohorts": "期次", "n_questions": "问答条数", "sections": "栏目",
     "main_topics": "主要主题", "key_terms": "关键词", "instructors": "作答教员", "top_hospitals": "提问最多的医院",
@@ -81,8 +84,8 @@ HEADERS: dict[str, str] = {
 
 PERCENT_COLUMNS = {"top_share", "second_share", "share_without_home", "doc_share", "answer_share", "share",
                    "share_from", "share_to", "top_entry_share", "top_speaker_share", "base_share",
-                   "share_old", "share_new"}
-P_COLUMNS = {"p", "p_g2", "p_chi2", "p_value", "q_value", "p_within_unit"}
+                   "share_old", "share_new", "rest_share"}
+P_COLUMNS = {"p", "p_g2", "p_chi2", "p_value", "q_value", "p_within_unit", "p_overall", "p_cmh"}
 
 #: Headers that depend on the table (a column name meaning something else there).
 TABLE_HEADERS: dict[str, dict[str, str]] = {
@@ -527,7 +530,7 @@ REVIEW_LAYOUT: list[tuple[str, str, list[str], list[tuple[str, str, int | None]]
     ("topics", "主题与例题", ["topics_section_heatmap", "topics_top_terms", "topics_entry_map"], []),
     ("network", "谁问、谁答、关于什么",
      ["network_instructor_topic", "network_instructor_coanswer", "network_trainee_instructor"],
-     [("topic_dependence", "依赖单一教员的主题", None), ("instructor_specialisation", "教员的主题跨度", None)]),
+     [("topic_dependence", "主题是否依赖某位教员（同一课次内比较，分层精确检验）", None), ("instructor_specialisation", "教员的主题跨度", None)]),
     ("trends", "趋势与关键词",
      ["trends_top_terms_by_cohort", "trends_terms_by_unit", "keyness_by_cohort", "keyness_by_section"],
      [("emerging_fading_terms", "相邻两期明显增多或减少的词", 40),
