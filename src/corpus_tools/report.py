@@ -628,12 +628,12 @@ def build_review(study: StudyLike, svgs: Mapping[str, str] | None = None) -> Rep
 
 def _topics_block(b: Any, tables: Mapping[str, pd.DataFrame], topic_of: Mapping[int, int]) -> dict:
     et = tables["entry_topics"]
-    first = et[et["rank"] == 1][["entry_id", "topic_id", "weight"]].merge(b.entries[["entry_id", "title"]],
-                                                                          on="entry_id")
+    by = "score" if "score" in et.columns else "weight"  # examples by their score (cosine to the centroid)
+    first = et[et["rank"] == 1][["entry_id", "topic_id", by]].merge(b.entries[["entry_id", "title"]], on="entry_id")
     items = []
     for t in tables["topics"].itertuples():
         mine = first[first.topic_id == t.topic_id]
-        ex = mine.sort_values(["weight", "entry_id"], ascending=[False, True], kind="stable").head(3)
+        ex = mine.sort_values([by, "entry_id"], ascending=[False, True], kind="stable").head(3)
         items.append(dict(topic_id=int(t.topic_id), label=str(t.label), size=int(t.size), terms=str(t.top_terms),
                           examples=list(ex.title), ids=[str(int(i)) for i in sorted(mine.entry_id)]))
     return dict(kind="topics", items=items)

@@ -229,8 +229,9 @@ ANALYSIS_TABLES: dict[str, tuple[Column, ...]] = {
         ("label", "string", "the label terms joined by ·, prefixed 综合： for a catch-all topic"),
         ("size", "Int64", "entries assigned to the topic"),
         ("top_terms", "string", "the ten heaviest terms, joined by 、"),
-        ("label_terms", "string", "the three most distinctive terms (c-TF-IDF), none inside another, no names"),
-        ("representative_title", "string", "title of the member entry with the highest weight"),
+        ("label_terms", "string", "up to three terms, each used in ≥ 30 % of the topic's entries and commoner there "
+                                  "than elsewhere, by coverage × log₂ ratio; none inside another, no names"),
+        ("representative_title", "string", "title of the member entry with the highest score (entry_topics)"),
         ("coherence", "Float64", "NPMI of the ten most distinctive terms over the entries (−1 … 1)"),
         ("distinctiveness", "Float64", "1 − the mean cosine of its c-TF-IDF vector to the other topics'"),
         ("catch_all", "boolean", "larger than the mean topic and below the median in both coherence and "
@@ -241,6 +242,8 @@ ANALYSIS_TABLES: dict[str, tuple[Column, ...]] = {
         ("topic_id", "Int64", "topic"),
         ("weight", "Float64", "how strongly the entry belongs to the topic (an entry's weights sum to 1)"),
         ("rank", "Int64", "1 = the topic the entry is assigned to, then by weight"),
+        ("score", "Float64", "cosine of the entry's tf-idf to the topic's centroid (mean tf-idf of its members; "
+                             "0–1): ranks a topic's example questions"),
         ("tied", "boolean", "rank-1 row whose weight equals another member's of the same topic (not separated)"),
     ),
     "topic_terms": _cols(
