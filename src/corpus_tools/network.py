@@ -238,13 +238,13 @@ def specialisation(G: nx.Graph, n_topics: int, min_entries: int = 3) -> pd.DataF
 
 def session_keys(entries: pd.DataFrame) -> pd.Series:
     """The session each entry was asked in, indexed by entry_id: cohort + unit (``第1期·第11单元 医学信息标准``) or
-    cohort + discussion class (``第3期·答疑讨论课（第1次）``). Entries of one session share its instructors, so a
-    comparison of instructors between topics is made within sessions."""
-    from .trends import unit_labels
+    cohort + discussion class (``第3期·答疑讨论课（第1次）``), as :func:`corpus_tools.curriculum.unit_label` names
+    them. Entries of one session share its instructors, so instructors are compared between topics within sessions."""
+    from .curriculum import unit_label
 
-    labels = unit_labels(entries)
-    keys = [f"{lab}（第{int(n)}次）" if s != "unit" and not pd.isna(n) else lab
-            for lab, s, n in zip(labels, entries.session_type, entries.get("session_no", [np.nan] * len(entries)))]
+    no = entries["session_no"] if "session_no" in entries else pd.Series(np.nan, index=entries.index)
+    keys = [unit_label(c, "unit" if s == "unit" else "discussion", n, t, sn)
+            for c, s, n, t, sn in zip(entries.cohort, entries.session_type, entries.unit_no, entries.unit_title, no)]
     return pd.Series(keys, index=entries.entry_id.astype("int64").to_numpy(), dtype=object)
 
 

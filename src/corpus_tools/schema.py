@@ -491,8 +491,26 @@ ANALYSIS_TABLES: dict[str, tuple[Column, ...]] = {
     "code_entries": _cols(
         ("entry_id", "Int64", "entry, in booklet order"),
     ),
+    "code_share_by_cohort": _cols(
+        ("code", "string", "code (competency area) of the codebook, as code_entries gives it"),
+        ("cohort", "Int64", "training cohort"),
+        ("n_entries", "Int64", "entries of the cohort"),
+        ("n_code", "Int64", "of them, entries the code's rule matches"),
+        ("share", "Float64", "n_code / n_entries (0–1)"),
+        ("ci_low", "Float64", "Wilson 95 % interval of the share, lower end (0–1)"),
+        ("ci_high", "Float64", "its upper end (0–1)"),
+        ("trend_z", "Float64", "Cochran–Armitage z across the ordered cohorts (scores = cohort numbers; > 0 rising); "
+                               "the same on every row of the code"),
+        ("trend_p", "Float64", "its two-sided p-value"),
+        ("trend_q", "Float64", "Benjamini–Hochberg over codes"),
+        ("within_units_z", "Float64", "the same trend within the units several cohorts share (Mantel's stratified "
+                                      "extension, strata = unit titles); empty where no unit is shared"),
+        ("within_units_p", "Float64", "its two-sided p-value"),
+        ("shared_units", "string", "unit titles with entries in ≥ 2 cohorts, joined by 、"),
+    ),
     "findings": _cols(
-        ("kind", "string", "caveat | coverage | unit_fit | trend | keyness | dependence"),
+        ("kind", "string", "unit_fit | dependence | code_share | trend | keyness | coverage | caveat (the report's "
+                           "order: what a designer acts on first, caveats last)"),
         ("text", "string", "the finding, one Chinese sentence, as the report shows it"),
         ("statistic", "string", "the numbers behind it, as text"),
         ("p_value", "Float64", "p-value of its test; empty where no test applies"),
