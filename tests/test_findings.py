@@ -215,43 +215,87 @@ def test_booklet_caveats(booklet, booklet_findings):
 
 
 def test_booklet_trend_findings_say_nothing_survives(booklet_findings):
+    """Cohort 1 has units 3–7, 10–12, cohort 2 units 1–5, cohort 3 units 1–2 and a discussion class (source notes);
+    units 3, 4, 5 carry the same titles in cohorts 1 and 2, cohorts 2 and 3 share no title."""
     f, _ = booklet_findings
     tr = f[f.kind == "trend"]
-    assert tr.text.str.contains("第1期→第2期：没有一个词的使用").any()
-    assert tr.text.str.contains("第2期→第3期：没有一个词的使用").any()
-    assert tr.text.str.contains("第2期与第3期的问答没有一个共同的单元").any()
+    one_two = tr[tr.text.str.contains("第1期→第2期：没有一个词的使用")]
+    assert len(one_two) == 1
+    assert ("第1期与第2期共有的单元只有第3、4、5单元（信息规划与系统设计方法、医院信息系统架构治理、信息化建设与项目管理）"
+            in one_two.iloc[0].text)
+    # 2 → 3 share no unit: no "nothing changed" row (a contrast that cannot be drawn), only the reason
+    assert not tr.text.str.contains("第2期→第3期：没有一个词的使用").any()
+    assert tr.text.str.contains("第2期与第3期的问答没有一个共同的单元.*不检验", regex=True).any()
     assert not tr.text.str.contains("问答增多|问答减少").any()
 
 
 def test_booklet_keyness_finding(booklet_findings):
+    """系统集成 is entries 21–32; 消息 is printed in entries 24, 26, 27, 29, 30, 31, 32 (l.1478, 1633, 1758, 1843, 1899,
+    1933, 1968 …) and in no other entry: 7/12 and 0/56. 集成平台 (10/12, 0/56) restates the section's name (系统集成,
+    sharing 集成) and is not listed."""
     f, _ = booklet_findings
     row = f[(f.kind == "keyness") & f.text.str.contains("栏目“系统集成”")].iloc[0]
-    # 集成平台 occurs in 10 of the 12 entries of 系统集成 (entries 22–32 region) and in none elsewhere
-    assert "集成平台（10/12 条，其余 0/56）" in row.text and row.q_value < 0.001
+    assert "消息（7/12 条，其余 0/56）" in row.text and row.q_value < 0.01
+    assert "集成平台" not in row.text and "集成（" not in row.text
 
 
-def test_keyness_finding_says_what_its_counts_count(study):
-    """规划 is printed in entries outside 信息规划 that the count leaves out — entries 13 (line 865) and 19 (line 1155)
-    of 系统建设 have it only inside 整体规划 — so the run's finding states that its counts are of words as segmented,
-    compounds and source notes not counted."""
+def test_keyness_leaves_out_the_sections_own_name(study):
+    """信息规划 is entries 1–6. 战略 is printed in entries 1 (l.71), 2, 3 and 5 and in no other entry (4/6, 0/62); 规划
+    is in all six but is the section's own name, so the run's finding lists 战略 and not 规划."""
     f = study.tables["findings"]
     row = f[(f.kind == "keyness") & f.text.str.contains("栏目“信息规划”")].iloc[0]
-    tokens = study.tables["tokens"]
-    for entry in (13, 19):
-        words = set(tokens.token[tokens.entry_id == entry])
-        assert "整体规划" in words and "规划" not in words
-    assert "规划（6/6 条，其余 5/62）" in row.text
-    assert "复合词" in row.caveat and "整体规划" in row.caveat and "出处注记" in row.caveat
+    assert "战略（4/6 条，其余 0/62）" in row.text and "规划（" not in row.text
+    assert "复合词" in row.caveat and "与栏目名称重复的词" in row.caveat
 
 
-def test_reversed_trend_names_the_share_of_which_uses(study):
+def test_restates_name():
+    assert findings.restates_name("规划", "信息规划")
+    assert findings.restates_name("集成平台", "系统集成")  # share 集成
+    assert findings.restates_name("标准", "第1期·第11单元 医学信息标准")
+    assert not findings.restates_name("单元", "第1期·第11单元 医学信息标准")  # the label's prefix is not the name
+    assert not findings.restates_name("战略", "信息规划") and not findings.restates_name("消息", "系统集成")
+
+
+def test_token_count_warnings_only_where_a_reader_would_draw_them(study):
     """提升 in the booklet's text: cohort 2 uses it once in each of entries 6, 10, 34, 39 (4/16 entries), cohort 3
-    in entries 2 (3 times) and 42 (5 times) (2/11): entry 42 alone holds 5 of the 12 uses of the two cohorts, and
-    the finding says so of both cohorts' uses, not of cohort 3's (where it would be 5/8)."""
+    in entries 2 (3 times) and 42 (5 times) (2/11); 医嘱: cohort 1 4/41 entries, cohort 2 2/16. Their token counts
+    move against the entry shares, but the token-level G² (3.6 and 3.8) is below 3.84 (p > 0.05): nobody would read a
+    trend into them, so no "只看词次会误读" warning is printed for them."""
     f = study.tables["findings"]
-    row = f[(f.kind == "trend") & f.text.str.contains("“提升”")].iloc[0]
-    assert "（4/16 → 2/11）" in row.text
-    assert "第 42 条一条就占了两期中它全部词次的 42%" in row.text
+    ef = study.tables["emerging_fading_terms"]
+    warned = f[(f.kind == "trend") & f.text.str.contains("只看词次会误读")]
+    for term in ("提升", "医嘱"):
+        g2 = ef[ef.term == term].g2_tokens.max()
+        assert 3.5 < g2 < 3.841
+        assert not warned.text.str.contains(f"“{term}”").any()
+    for r in warned.itertuples():  # any warning left is about a significant token-level difference
+        assert float(r.statistic.split("G² = ")[1].split("（")[0]) >= 3.841
+
+
+def test_a_comparison_without_power_says_so():
+    """Two cohorts of 3 entries sharing one unit: the smallest p Fisher's test can give 3 vs 3 entries is 0.1, so no
+    term can ever be called — the finding says the comparison has no power instead of "no change"."""
+    rows, entries = [], []
+    for e in range(1, 7):
+        entries.append(dict(entry_id=e, cohort=1 if e <= 3 else 2, section="甲", session_type="unit", unit_no=1,
+                            unit_title="规划"))
+        rows += [(e, 1, 0, "医院"), (e, 1, 1, "系统" if e % 2 else "平台"), (e, 1, 2, "数据" if e < 5 else "网络")]
+    tokens = pd.DataFrame(rows, columns=["entry_id", "turn_no", "token_no", "token"])
+    entries = pd.DataFrame(entries)
+    ef = trends.emerging_fading(tokens, entries)
+    out = pd.DataFrame(findings.trend_findings(ef, entries, tokens))
+    assert out.text.str.contains("没有检出能力").any()
+    assert not out.text.str.contains("没有一个词的使用").any()
+    assert out.statistic.str.contains("最小 p = 0.1").any()
+
+
+def test_findings_are_ordered_for_a_designer(study):
+    """Actionable kinds first (unit fit, dependence, code shares), description after, caveats last."""
+    f = study.tables["findings"]
+    ranks = [findings.kind_rank(k) for k in f.kind]
+    assert ranks == sorted(ranks)
+    assert f.kind.iloc[-1] == "caveat" and f.kind.iloc[0] != "caveat"
+    assert findings.kind_rank("a_new_kind") < findings.kind_rank("trend")  # an unlisted kind counts as actionable
 
 
 def test_term_entries_index_answers_as_a_scan_of_the_tokens():

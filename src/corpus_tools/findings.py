@@ -518,8 +518,8 @@ def code_share_findings(share: pd.DataFrame | None, entries: pd.DataFrame, code_
         within = ("共有单元之内无法检验" if pd.isna(r.within_units_p) else
                   f"只看各期共有的单元（{shared_text}）：分层趋势检验 {_fmt_p(r.within_units_p)}")
         # units whose very title names the area: how many entries each cohort drew from them
-        parts = [x for x in re.split(r"[与和、·]", str(r.code)) if len(x) >= 2]
-        named = units[[any(x in str(t) for x in parts) for t in units.unit_title]]
+        area_words = [x for x in re.split(r"[与和、·]", str(r.code)) if len(x) >= 2]
+        named = units[[any(x in str(t) for x in area_words) for t in units.unit_title]]
         counts = named.groupby(["cohort", "unit_no", "unit_title"], sort=True).size()
         ids = []
         if code_entries is not None and r.code in code_entries:

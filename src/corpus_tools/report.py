@@ -72,6 +72,9 @@ HEADERS: dict[str, str] = {
     "docs_rest": "其余含该词条数", "n_rest": "其余条数", "share_group": "本组占比", "share_rest": "其余占比",
     "key": "显著", "entries": "条数", "expected": "期望条数", "residual": "调整残差", "share": "占比",
     "z_margin": "标准化差值", "own_p": "本单元 p", "best_p": "另一单元 p",
+    "n_code": "含该编码条数", "ci_low": "95% 区间下限", "ci_high": "95% 区间上限", "trend_z": "趋势 z",
+    "trend_p": "趋势 p 值", "trend_q": "趋势 q 值", "within_units_z": "共有单元内趋势 z",
+    "within_units_p": "共有单元内趋势 p 值",
     # comparison
     "status": "状态", "old": "旧版", "new": "新版", "old_name": "旧版名称", "new_name": "新版名称",
     "n_old": "旧版条数", "n_new": "新版条数", "old_label": "旧版主题", "new_label": "新版主题", "old_topic": "旧版主题号",
@@ -84,13 +87,14 @@ HEADERS: dict[str, str] = {
 
 PERCENT_COLUMNS = {"top_share", "second_share", "share_without_home", "doc_share", "answer_share", "share",
                    "share_from", "share_to", "top_entry_share", "top_speaker_share", "base_share",
-                   "share_old", "share_new", "rest_share"}
-P_COLUMNS = {"p", "p_g2", "p_chi2", "p_value", "q_value", "p_within_unit", "p_overall", "p_cmh"}
+                   "share_old", "share_new", "rest_share", "ci_low", "ci_high"}
+P_COLUMNS = {"p", "p_g2", "p_chi2", "p_value", "q_value", "p_within_unit", "p_overall", "p_cmh", "trend_p", "trend_q", "within_units_p"}
 
 #: Headers that depend on the table (a column name meaning something else there).
 TABLE_HEADERS: dict[str, dict[str, str]] = {
     "curriculum": {"label": "单元"},
     "unit_fit": {"unit": "提问所在单元", "rank": "本单元的契合排名"},
+    "code_share_by_cohort": {"shared_units": "各期共有的单元"},
 }
 
 #: Columns shown for tables with many (the rest are in the CSV files); a table not listed shows all its columns.
@@ -113,7 +117,7 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     "session_type": {"unit": "课程单元", "discussion": "答疑讨论课"},
     "kind": {"caveat": "注意事项", "keyness": "关键词", "coverage": "课程覆盖", "gap": "缺口", "topic": "主题",
              "trend": "趋势", "network": "作答教员",
-             "dependence": "依赖单一教员", "homeless": "无归属问题", "unit_fit": "单元契合", "emerging": "增多的词",
+             "dependence": "依赖某位教员", "code_share": "各期编码占比", "homeless": "无归属问题", "unit_fit": "单元契合", "emerging": "增多的词",
              "fading": "减少的词", "low_draw": "问答少的单元", "specialisation": "教员专注度"},
 }
 BADGES = {"new": "new", "gone": "gone", "renamed": "renamed", "vanished": "gone", "gained": "new", "lost": "gone",
@@ -537,7 +541,8 @@ REVIEW_LAYOUT: list[tuple[str, str, list[str], list[tuple[str, str, int | None]]
       ("keyness_entries_by_section", "各栏目特有的词（逐条问答计数，Fisher 检验，q ≤ 0.05）", 40)]),
     ("codes", "能力领域编码",
      ["codes_heatmap_section", "codes_heatmap_cohort", "ca_terms_sections", "ca_codes_sections"],
-     [("codebook", "编码规则（可在 codebook.yaml 中修改，用 --codes 指定）", None)]),
+     [("codebook", "编码规则（可在 codebook.yaml 中修改，用 --codes 指定）", None),
+      ("code_share_by_cohort", "各期问答中每个编码的占比（Wilson 95% 区间；逐期趋势检验）", None)]),
 ]
 
 
