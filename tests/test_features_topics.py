@@ -209,6 +209,10 @@ def test_run_labels_are_used_by_their_topics(study):
         best = mine.sort_values(["score", "entry_id"], ascending=[False, True]).entry_id.iloc[0]
         assert r.representative_title == titles[best]
         assert mine.score.max() > mine.score.min()  # the score separates the members
+    # the entry map circles the same representative entries
+    from corpus_tools.plots.topics import representative_entries
+    reps = representative_entries(et)
+    assert {t: titles[e] for t, e in reps.items()} == dict(zip(topics.topic_id, topics.representative_title))
 
 
 def test_labels_have_no_names_or_repeats_and_diagnostics(booklet, tokens):

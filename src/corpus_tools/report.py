@@ -95,11 +95,15 @@ TABLE_HEADERS: dict[str, dict[str, str]] = {
     "curriculum": {"label": "单元"},
     "unit_fit": {"unit": "提问所在单元", "rank": "本单元的契合排名"},
     "code_share_by_cohort": {"shared_units": "各期共有的单元"},
+    "topic_dependence": {"p_value": "p 值（同课次内比较）", "rank": "在该主题中的作答排名"},
 }
 
 #: Columns shown for tables with many (the rest are in the CSV files); a table not listed shows all its columns.
 SHOW_COLUMNS: dict[str, list[str]] = {
     "unit_fit": ["entry_id", "unit", "fit_score", "best_unit", "best_score", "margin", "rank"],
+    "topic_dependence": ["topic_id", "label", "instructor", "rank", "tie", "n_entries", "k", "share", "base_share",
+                         "lift", "p_overall", "n_sessions", "rest_entries", "rest_k", "rest_share", "expected",
+                         "p_value", "q_value", "flagged"],
     "emerging_fading_terms": ["from_cohort", "to_cohort", "term", "call", "docs_from", "n_from", "docs_to", "n_to",
                               "share_from", "share_to", "p_value", "q_value", "top_speaker", "one_speaker",
                               "within_unit"],
