@@ -14,7 +14,8 @@ from sklearn.metrics import adjusted_mutual_info_score
 from corpus_tools.features import DocumentTermMatrix, document_term_matrix
 from corpus_tools.terms import discover_booklet_terms
 from corpus_tools.text import analysis_tokens, tokenizer_for, tokens_table, with_terms
-from corpus_tools.topics import (TopicSettings, choose_k, class_tfidf, compare_models, fit_topics, label_terms,
+from corpus_tools.topics import (TopicSettings, choose_k, class_tfidf, compare_models, entry_scores, fit_topics,
+                                 label_scores, label_terms,
                                  nmf_doc_weights, npmi_coherence, pairwise_ari, select_and_fit, top_terms,
                                  topic_tables)
 
@@ -159,6 +160,61 @@ def test_class_tfidf_and_label_terms_by_hand():
     assert label_terms(c[1], dtm.terms, 3, exclude={"数据"}) == ["平台"]
 
 
+def test_label_scores_by_hand():
+    """Topic 0 = documents 0–2, topic 1 = 3–5. A is in 0, 1 (2/3 of topic 0, none of topic 1); B in 0 (1/3); C in
+    all six (as common in both: never a label); D in 3 (1/3 of topic 1).
+    score(A | 0) = 2/3 · log₂(((2 + ½)/4) / ((0 + ½)/4)) = 2/3 · log₂ 5; score(B | 0) = 1/3 · log₂ 3;
+    score(C | ·) = 1 · log₂(1) = 0; with a 40 % bar B (33 %) drops out."""
+    m = sparse.csr_matrix(np.array([[1, 2, 1, 0], [1, 0, 3, 0], [0, 0, 1, 0],
+                                    [0, 0, 1, 5], [0, 0, 1, 0], [0, 0, 1, 0]]))
+    dtm = DocumentTermMatrix("entry", np.arange(6), np.array(["A", "B", "C", "D"]), m)
+    labels = np.array([0, 0, 0, 1, 1, 1])
+    cov, score = label_scores(dtm, labels, 2)
+    assert cov[0] == pytest.approx([2 / 3, 1 / 3, 1, 0]) and cov[1] == pytest.approx([0, 0, 1, 1 / 3])
+    assert score[0] == pytest.approx([2 / 3 * math.log2(5), 1 / 3 * math.log2(3), 0, 0])
+    assert score[1] == pytest.approx([0, 0, 0, 1 / 3 * math.log2(3)])
+    assert label_terms(score[0], dtm.terms, 3) == ["A", "B"]  # fewer than 3 when fewer qualify
+    _, strict = label_scores(dtm, labels, 2, min_coverage=0.4)
+    assert label_terms(strict[0], dtm.terms, 3) == ["A"]
+
+
+def test_entry_scores_by_hand():
+    """Rows (1, 0), (0, 1), (0.6, 0.8); topic 0 = rows 0, 1 (centroid (½, ½), direction (1, 1)/√2), topic 1 = row 2.
+    Cosines to topic 0: 1/√2, 1/√2, (0.6 + 0.8)/√2; to topic 1: 0.6, 0.8, 1."""
+    X = sparse.csr_matrix(np.array([[1.0, 0.0], [0.0, 1.0], [0.6, 0.8]]))
+    s = entry_scores(X, np.array([0, 0, 1]), 2)
+    r = 1 / math.sqrt(2)
+    assert s[:, 0] == pytest.approx([r, r, 1.4 * r]) and s[:, 1] == pytest.approx([0.6, 0.8, 1.0])
+
+
+def test_run_labels_are_used_by_their_topics(study):
+    """Each label term of the run's topics is printed in ≥ 30 % of its topic's entries — counted here from the run's
+    tokens table (an entry uses a term when one of its title or turn tokens is that word) — and the representative
+    title is the member with the highest score. (Issue 19: 超融合 and 考核 were each in 1 of 11 entries of their
+    topic, 一体化 in 1 of 7, 验收 in 2 of 13.)"""
+    t = study.tables
+    tokens, et, topics = t["tokens"], t["entry_topics"], t["topics"]
+    first = et[et["rank"] == 1]
+    titles = study.booklet.entries.set_index("entry_id").title
+    names = set(study.booklet.people.name)
+    for r in topics.itertuples():
+        members = set(first.entry_id[first.topic_id == r.topic_id])
+        terms = [x for x in str(r.label_terms).split("·") if x]
+        assert terms, r.label
+        for term in terms:
+            users = set(tokens.entry_id[tokens.token == term]) & members
+            assert len(users) >= 0.3 * len(members), (r.topic_id, term, len(users), len(members))
+            assert term not in names
+        mine = first[first.topic_id == r.topic_id]
+        best = mine.sort_values(["score", "entry_id"], ascending=[False, True]).entry_id.iloc[0]
+        assert r.representative_title == titles[best]
+        assert mine.score.max() > mine.score.min()  # the score separates the members
+    # the entry map circles the same representative entries
+    from corpus_tools.plots.topics import representative_entries
+    reps = representative_entries(et)
+    assert {t: titles[e] for t, e in reps.items()} == dict(zip(topics.topic_id, topics.representative_title))
+
+
 def test_labels_have_no_names_or_repeats_and_diagnostics(booklet, tokens):
     tk, toks = tokens
     s = TopicSettings()
@@ -211,7 +267,11 @@ def test_catch_all_rule_and_ties_by_hand():
     topics = t["topics"].set_index("topic_id")
     assert list(topics.catch_all) == [True, False, False]
     assert topics.label[0].startswith("综合：") and not topics.label[1].startswith("综合：")
-    assert topics.representative_title[0] == "问题3"  # the highest weight in topic 0
+    # the representative member is the one with the highest score (cosine to the centroid), not the highest weight
+    et = t["entry_topics"]
+    mine = et[(et["rank"] == 1) & (et.topic_id == 0)].sort_values(["score", "entry_id"], ascending=[False, True])
+    assert topics.representative_title[0] == f"问题{int(mine.entry_id.iloc[0])}"
+    assert mine.score.iloc[0] > mine.score.iloc[1]
     first = t["entry_topics"][t["entry_topics"]["rank"] == 1].set_index("entry_id")
     assert list(first.tied[[1, 2, 3, 4]]) == [True, True, False, False]
     assert first.tied[[5, 6]].all()  # topic 1's two members have the same weight

@@ -13,59 +13,141 @@ from corpus_tools.text import tokenizer_for, tokens_table
 from test_trends_coverage import _synthetic  # the planted-trend corpus
 
 
-# ---------------------------------------------------------------- instructor dependence
+# ---------------------------------------------------------------- instructor dependence (within sessions)
 
 def _dependence_world():
-    """10 entries, 3 topics. Host H answers 6 entries (2 in topic 0, 1 in topic 1, 3 in topic 2); specialist S
-    answers the 3 entries of topic 0 and nothing else; X and Y answer 2 entries each of topic 1 (a tie)."""
-    answers = {1: ["S", "H"], 2: ["S", "H"], 3: ["S"],            # topic 0 (3 entries)
-               4: ["X", "H"], 5: ["X"], 6: ["Y"], 7: ["Y"],       # topic 1 (4 entries)
-               8: ["H"], 9: ["H"], 10: ["H", "Z"]}                # topic 2 (3 entries)
+    """12 entries of cohort 1 in 3 sessions (units), 2 topics.
+
+    Unit 1: entries 1–4; topic 0 = 1, 2, 3. Unit 2: entries 5–8, 11, 12; topic 0 = 5. Unit 3: 9, 10 (topic 1).
+    S answers 1, 2, 3, 5 (every topic-0 entry, nothing else); H answers 1, 4, 6, 7, 8, 9, 10; X answers 9, 11, 12."""
+    answers = {1: ["S", "H"], 2: ["S"], 3: ["S"], 4: ["H"],                      # unit 1
+               5: ["S"], 6: ["H"], 7: ["H"], 8: ["H"], 11: ["X"], 12: ["X"],   # unit 2
+               9: ["H", "X"], 10: ["H"]}                                        # unit 3
+    unit = {1: 1, 2: 1, 3: 1, 4: 1, 5: 2, 6: 2, 7: 2, 8: 2, 11: 2, 12: 2, 9: 3, 10: 3}
+    topic = {e: 0 if e in (1, 2, 3, 5) else 1 for e in answers}
+    ids = sorted(answers)
+    entries = pd.DataFrame(dict(entry_id=ids, cohort=1, session_type="unit", unit_no=[unit[e] for e in ids],
+                                unit_title=[f"单元{unit[e]}" for e in ids], session_no=pd.NA,
+                                answered_by=["、".join(answers[e]) for e in ids]))
+    et = pd.DataFrame(dict(entry_id=ids, topic_id=[topic[e] for e in ids], rank=1))
+    topics = pd.DataFrame(dict(topic_id=[0, 1], label=["甲", "乙"], size=[4, 8]))
+    return entries, et, topics
+
+
+def test_topic_dependence_within_sessions_by_hand():
+    """S answers the 4 topic-0 entries (1, 2, 3 of unit 1; 5 of unit 2) and nothing else.
+    Strata (sessions with entries in and out of topic 0): unit 1 (n = 4, 3 in the topic, S answers 3, a = 3) and
+    unit 2 (n = 6, 1 in the topic, S answers 1, a = 1); unit 3 has no topic-0 entry.
+    Unit 1: a ∈ {2, 3}, P(3) = C(3,3)·C(1,0)/C(4,3) = 1/4, P(2) = 3/4. Unit 2: P(1) = C(1,1)·C(5,0)/C(6,1) = 1/6,
+    P(0) = 5/6. Sum: P(2) = 3/4·5/6 = 15/24, P(3) = 1/4·5/6 + 3/4·1/6 = 8/24, P(4) = 1/24 — observed 4, and no
+    other sum is as improbable: two-sided p = 1/24 ≈ 0.042 < 0.05, flagged. Expected = 3·3/4 + 1·1/6 = 2.4167.
+    Overall: S answers 4 of 12 entries, all 4 of the topic: P = C(4,4)/C(12,4) = 1/495, lift = 1/(4/12) = 3."""
+    entries, et, topics = _dependence_world()
+    dep = network.topic_dependence(entries, et, topics)
+    s = dep[(dep.topic_id == 0) & (dep.instructor == "S")].iloc[0]
+    assert (s.k, s.n_entries, s["rank"], s.tie, s.n_sessions, s.session_entries, s.session_k) == (4, 4, 1, False, 2,
+                                                                                                10, 4)
+    assert s.p_value == pytest.approx(1 / 24) and s.flagged
+    assert s.expected == pytest.approx(3 * 3 / 4 + 1 / 6)
+    assert s.p_overall == pytest.approx(1 / 495) and s.lift == pytest.approx(3.0)
+    assert (s.rest_entries, s.rest_k, s.rest_share) == (6, 0, 0.0)  # S answers none of 4, 6, 7, 8, 11, 12
+    # CMH by its formula: E = 9/4 + 1/6 = 29/12, Var = 3·1·3·1/(16·3) + 1·5·1·5/(36·5) = 3/16 + 5/36 = 47/144,
+    # |4 − 29/12| − ½ = 13/12; χ² = (13/12)² / (47/144) = 169/47
+    from scipy.stats import chi2
+    assert s.p_cmh == pytest.approx(chi2.sf(169 / 47, 1))
+    # H answers 1 of topic 0 (entry 1) against 3 of 6 … in unit 2: fewer than expected — never flagged
+    h = dep[(dep.topic_id == 0) & (dep.instructor == "H")].iloc[0]
+    assert h.k == 1 and h.k < h.expected and not h.flagged
+    # topic 1 (4, 6–12): H answers 4, 6, 7, 8, 9, 10 (6), X answers 9, 11, 12 (3): ranks 1 and 2, no tie
+    t1 = dep[dep.topic_id == 1].set_index("instructor")
+    assert (t1.loc["H", "k"], t1.loc["H", "rank"], t1.loc["X", "k"], t1.loc["X", "rank"]) == (6, 1, 3, 2)
+    assert not t1.tie.any()
+    from scipy.stats import false_discovery_control
+    ok = dep.p_value.notna()
+    assert dep.q_value[ok].to_numpy() == pytest.approx(false_discovery_control(dep.p_value[ok].to_numpy(), method="bh"))
+
+
+def test_dependence_ties_stay_ties():
+    """Two instructors answering the same number of a topic's entries share rank 1 and both carry ``tie``."""
+    entries, et, topics = _dependence_world()
+    entries.loc[entries.entry_id == 10, "answered_by"] = "H、X"  # X: 9, 10, 11, 12 → 4 of topic 1; H: 9, 10 + 4, 6, 7, 8
+    dep = network.topic_dependence(entries, et, topics)
+    t1 = dep[dep.topic_id == 1].set_index("instructor")
+    # topic 1 = 4, 6, 7, 8, 9, 10, 11, 12: H answers 4, 6, 7, 8, 9, 10 (6), X answers 9, 10, 11, 12 (4)
+    assert t1.loc["H", "k"] == 6 and t1.loc["H", "rank"] == 1
+    entries.loc[entries.entry_id == 4, "answered_by"] = "S"
+    entries.loc[entries.entry_id == 6, "answered_by"] = "S"
+    dep = network.topic_dependence(entries, et, topics)
+    t1 = dep[dep.topic_id == 1].set_index("instructor")
+    assert t1.loc["H", "k"] == 4 and t1.loc["X", "k"] == 4
+    assert t1.loc["H", "rank"] == t1.loc["X", "rank"] == 1 and t1.loc["H", "tie"] and t1.loc["X", "tie"]
+
+
+def test_dependence_findings_name_the_entries():
+    entries, et, topics = _dependence_world()
+    dep = network.topic_dependence(entries, et, topics)
+    rows = pd.DataFrame(findings.dependence_findings(dep, entries, et))
+    s = rows[rows.text.str.contains("“甲”") & rows.text.str.contains("S作答")].iloc[0]
+    assert s.entry_ids == "1,2,3,5" and s.p_value == pytest.approx(1 / 24)
+    assert "S作答该主题的 4/4 条、其余问题的 0/6 条（0%）" in s.text  # others: entries 4, 6, 7, 8, 11, 12
+    assert "3 条只有他/她作答" in s.caveat  # 2, 3, 5; entry 1 is answered with H
+
+
+def test_booklet_dependence_within_sessions(study):
+    """Read from the booklet. 刘新平 answers in 7 entries: 16 (l.1015), 38 (l.2385), 56 (l.3452), 58 (l.3522),
+    60 (l.3615), 67 (l.4072), 68 (l.4125). The operations topic (the one holding 56, 58, 60, 67, 68) comes, for
+    his entries, from 第1期第6单元 (entries 40, 56, 58, 59, 64, 68; source notes l.3468 …) and 第1期第5单元 (36, 41,
+    50, 60, 63, 67); he answers none of 40, 59, 64 nor 36, 41, 50, 63. The topic's other sessions he never
+    answers in (0 in every table: no variation). Unit 6: 3 of 6 entries in the topic, he answers 3 (a = 3):
+    P(a) = C(3,a)·C(3,3−a)/20 = 1, 9, 9, 1 (/20); unit 5: 2 of 6 in the topic, he answers 2 (a = 2):
+    P(a) = C(2,a)·C(4,2−a)/15 = 6, 8, 1 (/15). Sum of the two (/300): 6, 62, 127, 87, 17, 1 for 0 … 5. Observed 5:
+    two-sided p = 1/300 ≈ 0.0033 < 0.05: flagged, though he answers fewer than half the topic (the old rule).
+
+    集成平台: 薛万国 answers 11 of the 12 entries of the integration topic (22–32; entry 16, l.1015, is 刘新平's).
+    Its sessions: 第1期第4单元 (23, 25, 31, 32 in the topic, 49 not; he answers all 5 — no variation), 第1期第11单元
+    (22, 24, 26, 27, 29, 30 in, 14 and 21 out; he answers 7 of 8, not 14, l.924–963), 第2期第4单元 (28 in; 11, 45,
+    47, 48, 54 out; he answers all but 47), 第2期第5单元 (16 in; 6, 18, 38 out; he answers none). Unit 11: n 8, 6 in,
+    he answers 7, a = 6: P(6) = C(7,6)/C(8,6) = 7/28, P(5) = 21/28. Cohort 2 unit 4: n 6, 1 in, he answers 5:
+    P(1) = 5/6, P(0) = 1/6. Sum 7: 7/28·5/6 = 35/168; 6: 21/28·5/6 + 7/28·1/6 = 112/168; 5: 21/168. Two-sided
+    p = (35 + 21)/168 = 1/3: not significant within sessions, though overall p < 0.01."""
+    dep = study.tables["topic_dependence"]
+    et = study.tables["entry_topics"]
+    first = et[et["rank"] == 1].set_index("entry_id").topic_id
+    ops = int(first[60])
+    assert {int(first[e]) for e in (56, 58, 60, 67, 68)} == {ops}
+    liu = dep[(dep.topic_id == ops) & (dep.instructor == "刘新平")].iloc[0]
+    assert liu.k == 5 and liu.share < 0.5
+    assert liu.p_value == pytest.approx(1 / 300) and liu.flagged
+    integ = int(first[22])
+    assert {int(first[e]) for e in range(22, 33)} == {integ}
+    assert set(first.index[first == integ]) == set(range(22, 33)) | {16}
+    xue = dep[(dep.topic_id == integ) & (dep.instructor == "薛万国")].iloc[0]
+    assert (xue.k, xue.n_entries) == (11, 12) and xue.p_overall < 0.01
+    assert xue.p_value == pytest.approx(1 / 3) and not xue.flagged
+    f = study.tables["findings"]
+    dep_rows = f[f.kind == "dependence"]
+    assert dep_rows.text.str.contains("刘新平作答 5 条").any()
+    seeming = dep_rows[dep_rows.text.str.contains("薛万国作答 11 条，看似依赖")]
+    # 4 sessions: 5 + 8 + 6 + 4 entries, 12 of the topic (he answers 11), 11 others (he answers 49, 21, 11, 45, 48, 54)
+    assert len(seeming) == 1 and "薛万国作答该主题的 11/12 条、其余问题的 6/11 条（55%）" in seeming.iloc[0].text
+
+
+def test_specialisation_needs_three_entries():
+    """10 entries, 3 topics: host H answers 6 (2 in topic 0, 1 in topic 1, 3 in topic 2), S the 3 of topic 0,
+    X and Y 2 each of topic 1, Z one of topic 2."""
+    answers = {1: ["S", "H"], 2: ["S", "H"], 3: ["S"], 4: ["X", "H"], 5: ["X"], 6: ["Y"], 7: ["Y"],
+               8: ["H"], 9: ["H"], 10: ["H", "Z"]}
     topic = {e: (0 if e <= 3 else 1 if e <= 7 else 2) for e in answers}
     turns = pd.DataFrame([dict(entry_id=e, turn_no=k + 2, speaker=s, role="instructor", text="答" * 10)
                           for e, names in answers.items() for k, s in enumerate(names)])
     et = pd.DataFrame(dict(entry_id=list(topic), topic_id=list(topic.values()), rank=1))
     topics = pd.DataFrame(dict(topic_id=[0, 1, 2], label=["甲", "乙", "丙"], size=[3, 4, 3]))
-    entries = pd.DataFrame(dict(entry_id=list(answers), answered_by=["、".join(v) for v in answers.values()]))
-    return network.instructor_topic(turns, et, topics), topics, et, entries
-
-
-def test_topic_dependence_by_hand():
-    G, topics, _, _ = _dependence_world()
-    dep = network.topic_dependence(G, topics).set_index("topic_id")
-    t0 = dep.loc[0]
-    # S answers 3 of 10 entries, all 3 of topic 0: P(X ≥ 3) = C(3,3)C(7,0)/C(10,3) = 1/120
-    assert (t0.top_instructor, t0.k, t0.n_entries, t0.tie) == ("S", 3, 3, False)
-    assert t0.base_share == pytest.approx(0.3) and t0.lift == pytest.approx(1 / 0.3)
-    assert t0.p_value == pytest.approx(1 / 120) and t0.flagged
-    t1 = dep.loc[1]
-    assert t1.top_instructor == "X、Y" and t1.tie and t1.k == 2
-    # X and Y both answer 2 of 10; P(X ≥ 2 | N=10, K=2, n=4) = C(4,2)/C(10,2) = 6/45
-    assert t1.p_value == pytest.approx(6 / 45) and not t1.flagged
-    t2 = dep.loc[2]
-    # the host answers 6 of 10 entries and all 3 of topic 2: P = C(6,3)/C(10,3) = 20/120 — not flagged
-    assert (t2.top_instructor, t2.k) == ("H", 3) and t2.p_value == pytest.approx(20 / 120) and not t2.flagged
-    from scipy.stats import false_discovery_control
-    assert dep.sort_index().q_value.to_numpy() == pytest.approx(
-        false_discovery_control(dep.sort_index().p_value.to_numpy(), method="bh"))
-
-
-def test_specialisation_needs_three_entries():
-    G, _, _, _ = _dependence_world()
+    G = network.instructor_topic(turns, et, topics)
     spec = network.specialisation(G, 3).set_index("instructor")
     assert set(spec.index) == {"H", "S"}  # X, Y (2 entries) and Z (1) are left out
     assert spec.loc["S", "specialisation"] == pytest.approx(1.0)
     p = [2 / 6, 1 / 6, 3 / 6]
     assert spec.loc["H", "entropy"] == pytest.approx(-sum(x * math.log(x) for x in p) / math.log(3))
-
-
-def test_dependence_findings_name_the_entries():
-    G, topics, et, entries = _dependence_world()
-    dep = network.topic_dependence(G, topics)
-    rows = pd.DataFrame(findings.dependence_findings(dep, entries, et))
-    s = rows[rows.text.str.contains("“甲”")].iloc[0]
-    assert s.entry_ids == "1,2,3" and s.p_value == pytest.approx(1 / 120)
-    assert "1 条只有他/她作答" in s.caveat  # entry 3 only; 1 and 2 are answered with H
 
 
 # ---------------------------------------------------------------- synthetic trends
@@ -133,43 +215,87 @@ def test_booklet_caveats(booklet, booklet_findings):
 
 
 def test_booklet_trend_findings_say_nothing_survives(booklet_findings):
+    """Cohort 1 has units 3–7, 10–12, cohort 2 units 1–5, cohort 3 units 1–2 and a discussion class (source notes);
+    units 3, 4, 5 carry the same titles in cohorts 1 and 2, cohorts 2 and 3 share no title."""
     f, _ = booklet_findings
     tr = f[f.kind == "trend"]
-    assert tr.text.str.contains("第1期→第2期：没有一个词的使用").any()
-    assert tr.text.str.contains("第2期→第3期：没有一个词的使用").any()
-    assert tr.text.str.contains("第2期与第3期的问答没有一个共同的单元").any()
+    one_two = tr[tr.text.str.contains("第1期→第2期：没有一个词的使用")]
+    assert len(one_two) == 1
+    assert ("第1期与第2期共有的单元只有第3、4、5单元（信息规划与系统设计方法、医院信息系统架构治理、信息化建设与项目管理）"
+            in one_two.iloc[0].text)
+    # 2 → 3 share no unit: no "nothing changed" row (a contrast that cannot be drawn), only the reason
+    assert not tr.text.str.contains("第2期→第3期：没有一个词的使用").any()
+    assert tr.text.str.contains("第2期与第3期的问答没有一个共同的单元.*不检验", regex=True).any()
     assert not tr.text.str.contains("问答增多|问答减少").any()
 
 
 def test_booklet_keyness_finding(booklet_findings):
+    """系统集成 is entries 21–32; 消息 is printed in entries 24, 26, 27, 29, 30, 31, 32 (l.1478, 1633, 1758, 1843, 1899,
+    1933, 1968 …) and in no other entry: 7/12 and 0/56. 集成平台 (10/12, 0/56) restates the section's name (系统集成,
+    sharing 集成) and is not listed."""
     f, _ = booklet_findings
     row = f[(f.kind == "keyness") & f.text.str.contains("栏目“系统集成”")].iloc[0]
-    # 集成平台 occurs in 10 of the 12 entries of 系统集成 (entries 22–32 region) and in none elsewhere
-    assert "集成平台（10/12 条，其余 0/56）" in row.text and row.q_value < 0.001
+    assert "消息（7/12 条，其余 0/56）" in row.text and row.q_value < 0.01
+    assert "集成平台" not in row.text and "集成（" not in row.text
 
 
-def test_keyness_finding_says_what_its_counts_count(study):
-    """规划 is printed in entries outside 信息规划 that the count leaves out — entries 13 (line 865) and 19 (line 1155)
-    of 系统建设 have it only inside 整体规划 — so the run's finding states that its counts are of words as segmented,
-    compounds and source notes not counted."""
+def test_keyness_leaves_out_the_sections_own_name(study):
+    """信息规划 is entries 1–6. 战略 is printed in entries 1 (l.71), 2, 3 and 5 and in no other entry (4/6, 0/62); 规划
+    is in all six but is the section's own name, so the run's finding lists 战略 and not 规划."""
     f = study.tables["findings"]
     row = f[(f.kind == "keyness") & f.text.str.contains("栏目“信息规划”")].iloc[0]
-    tokens = study.tables["tokens"]
-    for entry in (13, 19):
-        words = set(tokens.token[tokens.entry_id == entry])
-        assert "整体规划" in words and "规划" not in words
-    assert "规划（6/6 条，其余 5/62）" in row.text
-    assert "复合词" in row.caveat and "整体规划" in row.caveat and "出处注记" in row.caveat
+    assert "战略（4/6 条，其余 0/62）" in row.text and "规划（" not in row.text
+    assert "复合词" in row.caveat and "与栏目名称重复的词" in row.caveat
 
 
-def test_reversed_trend_names_the_share_of_which_uses(study):
+def test_restates_name():
+    assert findings.restates_name("规划", "信息规划")
+    assert findings.restates_name("集成平台", "系统集成")  # share 集成
+    assert findings.restates_name("标准", "第1期·第11单元 医学信息标准")
+    assert not findings.restates_name("单元", "第1期·第11单元 医学信息标准")  # the label's prefix is not the name
+    assert not findings.restates_name("战略", "信息规划") and not findings.restates_name("消息", "系统集成")
+
+
+def test_token_count_warnings_only_where_a_reader_would_draw_them(study):
     """提升 in the booklet's text: cohort 2 uses it once in each of entries 6, 10, 34, 39 (4/16 entries), cohort 3
-    in entries 2 (3 times) and 42 (5 times) (2/11): entry 42 alone holds 5 of the 12 uses of the two cohorts, and
-    the finding says so of both cohorts' uses, not of cohort 3's (where it would be 5/8)."""
+    in entries 2 (3 times) and 42 (5 times) (2/11); 医嘱: cohort 1 4/41 entries, cohort 2 2/16. Their token counts
+    move against the entry shares, but the token-level G² (3.6 and 3.8) is below 3.84 (p > 0.05): nobody would read a
+    trend into them, so no "只看词次会误读" warning is printed for them."""
     f = study.tables["findings"]
-    row = f[(f.kind == "trend") & f.text.str.contains("“提升”")].iloc[0]
-    assert "（4/16 → 2/11）" in row.text
-    assert "第 42 条一条就占了两期中它全部词次的 42%" in row.text
+    ef = study.tables["emerging_fading_terms"]
+    warned = f[(f.kind == "trend") & f.text.str.contains("只看词次会误读")]
+    for term in ("提升", "医嘱"):
+        g2 = ef[ef.term == term].g2_tokens.max()
+        assert 3.5 < g2 < 3.841
+        assert not warned.text.str.contains(f"“{term}”").any()
+    for r in warned.itertuples():  # any warning left is about a significant token-level difference
+        assert float(r.statistic.split("G² = ")[1].split("（")[0]) >= 3.841
+
+
+def test_a_comparison_without_power_says_so():
+    """Two cohorts of 3 entries sharing one unit: the smallest p Fisher's test can give 3 vs 3 entries is 0.1, so no
+    term can ever be called — the finding says the comparison has no power instead of "no change"."""
+    rows, entries = [], []
+    for e in range(1, 7):
+        entries.append(dict(entry_id=e, cohort=1 if e <= 3 else 2, section="甲", session_type="unit", unit_no=1,
+                            unit_title="规划"))
+        rows += [(e, 1, 0, "医院"), (e, 1, 1, "系统" if e % 2 else "平台"), (e, 1, 2, "数据" if e < 5 else "网络")]
+    tokens = pd.DataFrame(rows, columns=["entry_id", "turn_no", "token_no", "token"])
+    entries = pd.DataFrame(entries)
+    ef = trends.emerging_fading(tokens, entries)
+    out = pd.DataFrame(findings.trend_findings(ef, entries, tokens))
+    assert out.text.str.contains("没有检出能力").any()
+    assert not out.text.str.contains("没有一个词的使用").any()
+    assert out.statistic.str.contains("最小 p = 0.1").any()
+
+
+def test_findings_are_ordered_for_a_designer(study):
+    """Actionable kinds first (unit fit, dependence, code shares), description after, caveats last."""
+    f = study.tables["findings"]
+    ranks = [findings.kind_rank(k) for k in f.kind]
+    assert ranks == sorted(ranks)
+    assert f.kind.iloc[-1] == "caveat" and f.kind.iloc[0] != "caveat"
+    assert findings.kind_rank("a_new_kind") < findings.kind_rank("trend")  # an unlisted kind counts as actionable
 
 
 def test_term_entries_index_answers_as_a_scan_of_the_tokens():

@@ -76,7 +76,7 @@ def test_measures_and_tables(nets):
     one = named.specialisation[named.specialisation.n_topics == 1]
     assert (one.specialisation == 1).all()
     dep = named.topic_dependence
-    assert set(dep.columns) >= {"topic_id", "top_instructor", "top_share", "base_share", "p_value", "flagged"}
+    assert set(dep.columns) >= {"topic_id", "instructor", "share", "base_share", "p_value", "p_cmh", "flagged"}
 
 
 def test_pseudonyms_are_stable_codes(nets, booklet):

@@ -145,3 +145,62 @@ def test_adjusted_residuals_by_hand():
     from scipy.stats import chi2_contingency
     assert np.allclose(np.abs(r), abs(r[0, 0]))
     assert r[0, 0] ** 2 == pytest.approx(chi2_contingency(t, correction=False)[0])
+
+
+def test_stratified_exact_two_strata_by_hand():
+    """Stratum 1: n = 4, row 1 = 3, column 1 = 3, a = 3 → P(a) = C(3,a)·C(1,3−a)/C(4,3): P(2) = 3/4, P(3) = 1/4.
+    Stratum 2: n = 6, row 1 = 1, column 1 = 1, a = 1 → P(0) = 5/6, P(1) = 1/6. Σa: P(2) = 15/24, P(3) = 8/24,
+    P(4) = 1/24. Observed Σa = 4: two-sided = 1/24 (nothing else as improbable), greater = 1/24, less = 1;
+    observed Σa = 3: two-sided = 8/24 + 1/24 = 9/24, less = 23/24."""
+    assert stats.stratified_exact_test([3, 1], [3, 1], [3, 1], [4, 6]) == pytest.approx(1 / 24)
+    assert stats.stratified_exact_test([3, 1], [3, 1], [3, 1], [4, 6], "greater") == pytest.approx(1 / 24)
+    assert stats.stratified_exact_test([3, 1], [3, 1], [3, 1], [4, 6], "less") == pytest.approx(1.0)
+    assert stats.stratified_exact_test([3, 0], [3, 1], [3, 1], [4, 6]) == pytest.approx(9 / 24)
+    assert stats.stratified_exact_test([3, 0], [3, 1], [3, 1], [4, 6], "less") == pytest.approx(23 / 24)
+
+
+def test_cochran_armitage_by_hand():
+    """r = (1, 3, 5) of n = (41, 16, 11), scores 1, 2, 3. R = 9, N = 68, p̄ = 9/68. Σnt = 41 + 32 + 33 = 106,
+    Σnt² = 41 + 64 + 99 = 204, Σtr = 1 + 6 + 15 = 22. T = 22 − 106·9/68 = 7.97059; Var = (9/68)(59/68)(204 − 106²/68)
+    = 0.1148356 · 38.76471 = 4.451557; z = 7.97059 / 2.109871 = 3.77776."""
+    z, p = stats.cochran_armitage([1, 3, 5], [41, 16, 11], [1, 2, 3])
+    T = 22 - 106 * 9 / 68
+    var = (9 / 68) * (59 / 68) * (204 - 106 ** 2 / 68)
+    assert z == pytest.approx(3.77776, abs=1e-5) and z == pytest.approx(T / math.sqrt(var))
+    from scipy.stats import norm
+    assert p == pytest.approx(2 * norm.sf(3.77776), rel=1e-4)
+    # falling shares give z < 0; equal shares give z = 0
+    assert stats.cochran_armitage([5, 3, 1], [10, 10, 10], [1, 2, 3])[0] < 0
+    assert stats.cochran_armitage([2, 2, 2], [10, 10, 10], [1, 2, 3])[0] == pytest.approx(0.0)
+    assert math.isnan(stats.cochran_armitage([0, 0], [5, 5], [1, 2])[0])
+
+
+def test_cochran_armitage_with_two_groups_is_pearson_chi2():
+    """With two groups the trend test is the uncorrected Pearson χ² of the 2×2 table: z² = χ²."""
+    from scipy.stats import chi2_contingency
+
+    for r1, n1, r2, n2 in ((3, 10, 7, 12), (1, 41, 3, 16), (0, 5, 4, 6)):
+        z, p = stats.cochran_armitage([r1, r2], [n1, n2], [1, 2])
+        chi, p_chi, _, _ = chi2_contingency([[r1, n1 - r1], [r2, n2 - r2]], correction=False)
+        assert z * z == pytest.approx(chi) and p == pytest.approx(p_chi)
+
+
+def test_stratified_trend_by_hand():
+    """Stratum A: score 1 (n 2, r 0), score 2 (n 2, r 2): N = 4, R = 2, Σnt = 6, Σnt² = 10, Σtr = 4, E = 2·6/4 = 3,
+    V = 2·2·(4·10 − 36)/(16·3) = 1/3. Stratum B has one score only (n 3, r 1): it adds 1 to both T and E and nothing
+    to V. z = (4 − 3)/√(1/3) = √3."""
+    z, p = stats.stratified_trend_test([0, 2, 1], [2, 2, 3], [1, 2, 1], ["A", "A", "B"])
+    assert z == pytest.approx(math.sqrt(3))
+    from scipy.stats import norm
+    assert p == pytest.approx(2 * norm.sf(math.sqrt(3)))
+    # groups that share no stratum cannot be compared within strata
+    assert math.isnan(stats.stratified_trend_test([1, 3], [5, 5], [1, 2], ["A", "B"])[1])
+
+
+def test_min_fisher_p_by_hand():
+    """3 vs 3 entries: the most extreme table [[3, 0], [0, 3]] has P = 1/C(6,3) = 1/20, and its mirror as much:
+    two-sided 2/20 = 0.1 — no 3-vs-3 comparison can reach p < 0.05. 16 vs 11: [[0, 16], [11, 0]] has
+    P = 1/C(27,11), the only table that improbable."""
+    assert stats.min_fisher_p(3, 3) == pytest.approx(0.1)
+    assert stats.min_fisher_p(16, 11) == pytest.approx(1 / math.comb(27, 11))
+    assert stats.min_fisher_p(0, 5) == 1.0

@@ -1,8 +1,9 @@
 """The findings table: every sentence a curriculum designer reads, generated from the tables (never hard-coded),
 each with its statistic, its p / q where a test applies, and the entries it rests on.
 
-:func:`build_findings` returns one row per finding: ``kind`` (caveat, coverage, no_unit, unit_fit, trend,
-keyness, dependence), ``text`` (a Chinese sentence), ``statistic`` (the numbers behind it, as text), ``p_value``,
+:func:`build_findings` returns one row per finding: ``kind`` (no_unit, unit_fit, dependence, code_share, trend,
+keyness, coverage, caveat — the report's order), ``text`` (a Chinese sentence), ``statistic`` (the numbers behind
+it, as text), ``p_value``,
 ``q_value`` (empty where no test applies), ``entry_ids`` (the entries it rests on, "3,17,42"), ``caveat``.
 When no trend survives the tests, a row says so: that is a result.
 """
@@ -14,8 +15,13 @@ import re
 import numpy as np
 import pandas as pd
 
+from .stats import min_fisher_p
+
 FINDING_COLUMNS = ["kind", "text", "statistic", "p_value", "q_value", "entry_ids", "caveat"]
-KIND_ORDER = ["caveat", "coverage", "no_unit", "unit_fit", "trend", "keyness", "dependence"]
+# the report's order: what a designer should act on first — questions no unit covers, questions that fit another
+# unit, topics that rest on one instructor, competency areas whose share moves across cohorts — then description
+# (trends, keyness, coverage counts), and the caveats last (still shown)
+KIND_ORDER = ["no_unit", "unit_fit", "dependence", "code_share", "trend", "keyness", "coverage", "caveat"]
 ALPHA = 0.05
 
 
@@ -243,6 +249,42 @@ def no_unit_findings(fit: pd.DataFrame, entries: pd.DataFrame, max_items: int = 
     return rows
 
 
+# ---------------------------------------------------------------- cohorts and the units they share
+
+def shared_units_text(entries: pd.DataFrame, cohorts) -> str:
+    """Which units the ``cohorts`` share (the same title is the same unit), as a reader names them:
+    "第3、4、5单元（信息规划与系统设计方法、医院信息系统架构治理、信息化建设与项目管理）" when the numbers agree, else
+    each title with its numbers; "没有共同的单元" when none. Every contrast between cohorts states it: a difference
+    between cohorts whose entries come from different units may be the units'."""
+    from .codeshare import shared_unit_titles
+
+    cohorts = [int(c) for c in cohorts]
+    titles = shared_unit_titles(entries, cohorts)
+    if not titles:
+        return "没有共同的单元"
+    u = entries[(entries.session_type == "unit") & entries.cohort.isin(cohorts) & entries.unit_title.isin(titles)]
+    nos = {t: sorted({(int(c), int(n)) for c, n in zip(g.cohort, g.unit_no) if not pd.isna(n)})
+           for t, g in u.groupby("unit_title", sort=False)}
+    same = all(len({n for _, n in nos[t]}) == 1 for t in titles)
+    if same:
+        numbers = sorted((nos[t][0][1], t) for t in titles)
+        return (f"第{'、'.join(str(n) for n, _ in numbers)}单元（{'、'.join(t for _, t in numbers)}）")
+    return "、".join(f"“{t}”（" + "、".join(f"第{c}期第{n}单元" for c, n in nos[t]) + "）" for t in titles)
+
+
+def cohort_pair_units(entries: pd.DataFrame | None, a: int, b: int) -> str:
+    """"第1期与第2期共有的单元只有第3、4、5单元（…）" — the clause every contrast of two cohorts carries."""
+    from .codeshare import shared_unit_titles
+
+    if entries is None or "unit_title" not in entries:
+        return ""
+    titles = shared_unit_titles(entries, [a, b])
+    if not titles:
+        return f"第{a}期与第{b}期没有共同的单元"
+    n_units = entries[entries.cohort.isin([a, b]) & (entries.session_type == "unit")].unit_title.nunique()
+    return f"第{a}期与第{b}期共有的单元{'只有' if n_units > len(titles) else ''}{shared_units_text(entries, [a, b])}"
+
+
 # ---------------------------------------------------------------- trends
 
 class TermEntries:
@@ -272,10 +314,12 @@ class TermEntries:
 
 
 def trend_findings(ef: pd.DataFrame, entries: pd.DataFrame | None = None, tokens: pd.DataFrame | None = None,
-                   max_items: int = 4, column: str = "token") -> list[dict]:
+                   max_items: int = 4, column: str = "token", alpha: float = ALPHA) -> list[dict]:
     """Cohort trends from :func:`corpus_tools.trends.emerging_fading`: the calls that survive (q ≤ 0.05 and within
-    units), unit effects, or a plain statement that none survive; where the cohorts share no unit, say so; one
-    example of a token-level change that the entries contradict."""
+    units), unit effects, or a plain statement that none survive — only where the comparison could have found one
+    (the cohorts share a unit, and the smallest p Fisher's test can reach for these group sizes, times the terms
+    tested, is ≤ α); where the cohorts share no unit, say that instead; every row names the units the two cohorts
+    share. A token-level change that the entries contradict is shown only when its G² is itself significant."""
     rows: list[dict] = []
     if ef is None or ef.empty:
         n_cohorts = entries.cohort.nunique() if entries is not None else 0
@@ -291,8 +335,13 @@ def trend_findings(ef: pd.DataFrame, entries: pd.DataFrame | None = None, tokens
     units_all = by_q[by_q.call == "unit effect"].groupby(pair, sort=False).head(max_items)
     tok_dir = np.sign(ef.per_10k_to - ef.per_10k_from)
     doc_dir = np.sign(ef.share_to - ef.share_from)
-    rev_all = ef[(tok_dir * doc_dir < 0)].sort_values(pair + ["g2_tokens", "term"], ascending=[True, True, False, True],
-                                                      kind="stable").groupby(pair, sort=False).head(1)
+    # a token-count reading that the entries contradict is worth a warning only where a reader would draw it: the
+    # token-level G² is itself significant (else nobody would read a trend into it)
+    from scipy.stats import chi2
+
+    g2_bar = float(chi2.isf(alpha, 1))
+    rev_all = ef[(tok_dir * doc_dir < 0) & (ef.g2_tokens >= g2_bar)].sort_values(
+        pair + ["g2_tokens", "term"], ascending=[True, True, False, True], kind="stable").groupby(pair, sort=False).head(1)
 
     def bucket(df: pd.DataFrame) -> dict:
         out: dict = {}
@@ -310,9 +359,11 @@ def trend_findings(ef: pd.DataFrame, entries: pd.DataFrame | None = None, tokens
         a, b = int(a0), int(b0)
         ids = cohort_ids.get(a, set()) | cohort_ids.get(b, set())
         n_from, n_to = int(g.n_from), int(g.n_to)
-        if g.n_called == 0 and g.n_units == 0:
+        units = cohort_pair_units(entries, a, b)
+        floor = min_fisher_p(n_from, n_to) * int(g.n)  # the smallest q any term could reach
+        if g.n_called == 0 and g.n_units == 0 and int(g.shared) > 0 and floor <= alpha:
             rows.append(_row("trend", f"第{a}期→第{b}期：没有一个词的使用（按问答条数）在校正多重检验后有显著变化——"
-                             "两期关心的话题看不出可靠的增减。",
+                             f"两期关心的话题看不出可靠的增减。{units}，其余问答来自各自不同的单元。",
                              f"检验 {int(g.n)} 个词（各在 ≥ 3 条问答中出现），第{a}期 {n_from} 条、第{b}期 {n_to} 条问答；"
                              f"最小 p = {g.p_min:.3g}，最小 q = {g.q_min:.3g}",
                              p=g.p_min, q=g.q_min, ids=ids,
@@ -322,7 +373,7 @@ def trend_findings(ef: pd.DataFrame, entries: pd.DataFrame | None = None, tokens
             rows.append(_row("trend", f"第{a}期→第{b}期，使用“{r.term}”的问答{word}：{r.docs_from}/{r.n_from} → "
                              f"{r.docs_to}/{r.n_to} 条，并在两期共有的单元内同样成立。",
                              f"Fisher 精确检验 {_fmt_p(r.p_value)}，BH q = {r.q_value:.3f}；单元内分层检验 "
-                             f"p = {r.p_within_unit:.3f}；最集中的一条占用词 {r.top_entry_share:.0%}",
+                             f"p = {r.p_within_unit:.3f}；最集中的一条占用词 {r.top_entry_share:.0%}；{units}",
                              p=r.p_value, q=r.q_value,
                              ids=entries_with(r.term, ids),
                              caveat=(f"{r.top_speaker} 一人说了其中 {r.top_speaker_share:.0%}。" if r.one_speaker
@@ -330,12 +381,19 @@ def trend_findings(ef: pd.DataFrame, entries: pd.DataFrame | None = None, tokens
         for r in units_of.get((a0, b0), []):
             rows.append(_row("trend", f"第{a}期→第{b}期“{r.term}”的差异（{r.docs_from}/{r.n_from} → {r.docs_to}/{r.n_to} 条）"
                              "在两期共有的单元内不成立：它来自两期问答所属的单元不同，是单元效应，不是趋势。",
-                             f"Fisher {_fmt_p(r.p_value)}，q = {r.q_value:.3f}；共有单元 {int(r.shared_units)} 个，单元内 "
+                             f"Fisher {_fmt_p(r.p_value)}，q = {r.q_value:.3f}；{units}；单元内 "
                              + ("无法检验" if pd.isna(r.p_within_unit) else f"p = {r.p_within_unit:.3f}"),
                              p=r.p_value, q=r.q_value, ids=entries_with(r.term, ids)))
         if int(g.shared) == 0:
-            rows.append(_row("trend", f"第{a}期与第{b}期的问答没有一个共同的单元：两期之间的任何差异都无法与“来自哪些单元”区分。",
-                             "共同单元 0 个", ids=ids, caveat="比较期别时应按单元分层。"))
+            rows.append(_row("trend", f"第{a}期与第{b}期的问答没有一个共同的单元：两期之间的任何差异都无法与“来自哪些单元”区分，"
+                             "因此不检验这两期之间的词语趋势。",
+                             f"共同单元 0 个；第{a}期 {n_from} 条、第{b}期 {n_to} 条问答", ids=ids,
+                             caveat="比较期别时应按单元分层。"))
+        elif g.n_called == 0 and g.n_units == 0 and floor > alpha:
+            rows.append(_row("trend", f"第{a}期→第{b}期的词语比较没有检出能力：两期只有 {n_from} 条和 {n_to} 条问答，"
+                             f"即使一个词只出现在一期的全部问答中，校正 {int(g.n)} 次检验后也达不到显著（{units}）。",
+                             f"Fisher 检验在这两组条数下可得的最小 p = {min_fisher_p(n_from, n_to):.3g}，"
+                             f"× {int(g.n)} 个词 = {floor:.3g} > {alpha}", ids=ids))
         # token counts that the entries contradict: the largest G² whose direction the entry shares reverse
         for r in rev_of.get((a0, b0), []):
             word = "减少" if r.per_10k_to < r.per_10k_from else "增多"
@@ -343,18 +401,35 @@ def trend_findings(ef: pd.DataFrame, entries: pd.DataFrame | None = None, tokens
                              f"{r.per_10k_from:.0f} → {r.per_10k_to:.0f}），而使用它的问答比例相反"
                              f"（{r.docs_from}/{r.n_from} → {r.docs_to}/{r.n_to}）；第 {int(r.top_entry)} 条一条就占了两期中它全部"
                              f"词次的 {r.top_entry_share:.0%}。",
-                             f"词次 G² = {r.g2_tokens:.1f}（描述性）；条数层面 Fisher {_fmt_p(r.p_value)}",
+                             f"词次 G² = {r.g2_tokens:.1f}（描述性）；条数层面 Fisher {_fmt_p(r.p_value)}；{units}",
                              p=r.p_value, q=r.q_value, ids=entries_with(r.term, ids),
                              caveat="词次层面的 G² 只作描述，不作趋势判断。"))
     return rows
 
 
+def restates_name(term: str, name: str, min_chars: int = 2) -> bool:
+    """Does ``term`` restate the group's own name — contained in it, containing it, or sharing a word of at least
+    ``min_chars`` characters with it (规划 and 信息规划; 集成平台 and 系统集成, which share 集成)? A unit label's
+    "第1期·第11单元 " prefix is not part of the name. Such a term tells a reader only what the name already says."""
+    name = re.sub(r"^第\d+期·(第\d+单元)?\s*", "", str(name)).replace(" ", "")
+    term = str(term).replace(" ", "")
+    if not term or not name:
+        return False
+    if term in name or name in term:
+        return True
+    return any(term[i:i + min_chars] in name for i in range(len(term) - min_chars + 1))
+
+
 def keyness_findings(key: pd.DataFrame | None, tokens: pd.DataFrame | None = None, entries: pd.DataFrame | None = None,
                      by: str = "section", per_group: int = 3, column: str = "token") -> list[dict]:
-    """Terms that mark a group (section, unit …) at the entry level with q ≤ 0.05 (from ``keyness_entries``)."""
+    """Terms that mark a group (section, unit …) at the entry level with q ≤ 0.05 (from ``keyness_entries``),
+    leaving out terms that restate the group's own name (:func:`restates_name`); a group left with none is not
+    reported."""
     if key is None or key.empty:
         return []
     over = key[key.key == "over"].sort_values(["group", "q_value", "term"], kind="stable")
+    if by != "cohort":
+        over = over[[not restates_name(t, g) for t, g in zip(over.term, over.group)]]
     name = {"section": "栏目", "cohort": "期", "unit": "单元"}.get(by, by)
     if over.empty:
         return [_row("keyness", f"没有一个词在某个{name}的问答中显著多于其余{name}（条数层面，BH q ≤ 0.05）。",
@@ -371,7 +446,8 @@ def keyness_findings(key: pd.DataFrame | None, tokens: pd.DataFrame | None = Non
         rows.append(_row("keyness", f"{name}{label}的问答特有的词：" + "、".join(
             f"{r.term}（{r.docs_group}/{r.n_group} 条，其余 {r.docs_rest}/{r.n_rest}）" for r in top.itertuples()) + "。",
             "；".join(f"{r.term} q = {r.q_value:.3g}" for r in top.itertuples()),
-            p=top.p_value.min(), q=top.q_value.min(), ids=hit or ids, caveat=KEYNESS_COUNTS))
+            p=top.p_value.min(), q=top.q_value.min(), ids=hit or ids,
+            caveat=KEYNESS_COUNTS + (f"与{name}名称重复的词（如“信息规划”的“规划”）不列出。" if by != "cohort" else "")))
     return rows
 
 
@@ -384,7 +460,9 @@ KEYNESS_COUNTS = ("条数按分词后的词计：标题或发言里作为一个�
 
 def dependence_findings(dep: pd.DataFrame | None, entries: pd.DataFrame, entry_topics: pd.DataFrame | None = None,
                         alpha: float = ALPHA) -> list[dict]:
-    """Topics whose top instructor answers more of them than that instructor's overall share explains."""
+    """Topics that lean on an instructor within the sessions their questions were asked in (the stratified exact
+    test of :func:`corpus_tools.network.topic_dependence`), and topics that only look so overall: their top
+    instructor answers most of the sessions the topic comes from anyway."""
     if dep is None or dep.empty:
         return []
     answered = _answered(entries)
@@ -396,27 +474,127 @@ def dependence_findings(dep: pd.DataFrame | None, entries: pd.DataFrame, entry_t
         for t, g in first.groupby("topic_id"):
             topic_ids[int(t)] = set(g.entry_id)
     rows = []
-    flagged = dep[dep.flagged]
+    flagged = dep[dep.flagged.fillna(False).astype(bool)].sort_values(["p_value", "topic_id", "instructor"],
+                                                                      kind="stable")
     if flagged.empty:
-        rows.append(_row("dependence", "考虑到每位教员总体作答的比例后，没有一个主题显著依赖某一位教员。",
-                         f"{len(dep)} 个主题；最小 p = {dep.p_value.min():.3g}，最小 q = {dep.q_value.min():.3g}"
-                         "（超几何检验）", p=dep.p_value.min(), q=dep.q_value.min()))
+        tested = dep[dep.p_value.notna()]
+        rows.append(_row("dependence", "在同一课次（同期同单元）之内比较后，没有一个主题显著依赖某一位教员。",
+                         f"{len(tested)} 个（主题×教员）组合；分层精确检验最小 p = {tested.p_value.min():.3g}",
+                         p=tested.p_value.min(), q=tested.q_value.min()))
+    def within(r) -> str:
+        """The comparison inside the strata: the topic's entries there, then the others."""
+        in_n = int(r.session_entries - r.rest_entries)
+        in_k = int(r.session_k - r.rest_k)
+        out = (f"在该主题问题与其他问题同时出现的 {int(r.n_sessions)} 个课次（同期同单元）里，{r.instructor}作答该主题的 "
+               f"{in_k}/{in_n} 条、其余问题的 {int(r.rest_k)}/{int(r.rest_entries)} 条（{r.rest_share:.0%}）")
+        if in_n < r.n_entries:
+            out += f"；另 {int(r.n_entries - in_n)} 条来自只有该主题问题的课次，无法在课次内比较"
+        return out
+
     for r in flagged.itertuples():
-        who = r.top_instructor.split("、")
-        ids = topic_ids.get(int(r.topic_id), set()) & set().union(*(answered.get(w, set()) for w in who))
-        alone = sum(1 for i in ids if set(alone_of.get(i, ())) <= set(who))
-        cav = [f"其中 {alone} 条只有{'他们' if r.tie else '他/她'}作答，其余 {len(ids) - alone} 条另有教员作答。"]
-        if r.base_share >= 1 / 3:
-            cav.append(f"{r.top_instructor}在全部问答中作答 {r.base_share:.0%}，是全程参与的主持者：这可能反映该主题所在单元的"
-                       "答疑形式，不一定说明只有他能回答。")
+        ids = topic_ids.get(int(r.topic_id), set()) & answered.get(r.instructor, set())
+        alone = sum(1 for i in ids if set(alone_of.get(i, ())) <= {r.instructor})
+        cav = [f"其中 {alone} 条只有他/她作答，其余 {len(ids) - alone} 条另有教员作答。"]
+        if r.tie:
+            cav.append("在该主题中作答条数与他人并列。")
         if not r.q_value <= alpha:
-            cav.append("按主题数校正后（q）不再显著，宜视为提示。")
-        rows.append(_row("dependence", f"主题“{r.label}”的 {r.n_entries} 条问答中，{r.top_instructor}作答 {r.k} 条"
-                         f"（{r.top_share:.0%}）" + ("（并列，统计按其中总体作答比例最低者计算）" if r.tie else "")
-                         + f"，高于其在全部问答中的作答比例（{r.base_share:.0%}）：这个主题较多依赖"
-                         f"{'这几位' if r.tie else '这一位'}教员。",
-                         f"提升 {r.lift:.1f} 倍；超几何检验 {_fmt_p(r.p_value)}，BH q = {r.q_value:.3f}",
+            cav.append(f"按同时检验的 {int(dep.p_value.notna().sum())} 个（主题×教员）组合校正后（q）不再显著，宜视为提示。")
+        rows.append(_row("dependence", f"主题“{r.label}”的 {r.n_entries} 条问答中，{r.instructor}作答 {r.k} 条"
+                         f"（{r.share:.0%}）；{within(r)}：这个主题依赖这位教员，不只是因为他/她在哪些单元答疑。",
+                         f"分层（课次）精确检验 {_fmt_p(r.p_value)}，期望 {r.expected:.1f} 条；CMH p = {r.p_cmh:.3f}；"
+                         f"BH q = {r.q_value:.3f}；总体提升 {r.lift:.1f} 倍（其在全部问答中作答 {r.base_share:.0%}）",
                          p=r.p_value, q=r.q_value, ids=ids, caveat="".join(cav)))
+    # looks dependent overall (the most answering instructor, significant without sessions) but not within them
+    seeming = dep[(dep["rank"] == 1) & (dep.p_overall < alpha) & ~dep.flagged.fillna(False).astype(bool)]
+    for r in seeming.sort_values(["p_overall", "topic_id", "instructor"], kind="stable").itertuples():
+        ids = topic_ids.get(int(r.topic_id), set()) & answered.get(r.instructor, set())
+        if pd.isna(r.p_value):
+            rows.append(_row("dependence", f"主题“{r.label}”的 {r.n_entries} 条问答中 {r.instructor}作答 {r.k} 条，"
+                             "看似依赖他/她；但这些问题所在的课次里没有可比较的其他问题（或他/她作答了全部），"
+                             "无法区分主题与课程安排。",
+                             f"总体超几何检验 {_fmt_p(r.p_overall)}（提升 {r.lift:.1f} 倍）；分层检验无法进行",
+                             p=r.p_overall, ids=ids, caveat="总体上的集中不等于依赖：可能只是他/她在那几个单元答疑。"))
+            continue
+        rows.append(_row("dependence", f"主题“{r.label}”的 {r.n_entries} 条问答中 {r.instructor}作答 {r.k} 条，"
+                         f"看似依赖他/她；但{within(r)}：同一课次之内比较差异不显著，总体上的集中可以由他/她在哪些"
+                         "单元答疑来解释，不能说这个主题依赖这位教员。",
+                         f"总体超几何检验 {_fmt_p(r.p_overall)}（提升 {r.lift:.1f} 倍）；分层（课次）精确检验 "
+                         f"{_fmt_p(r.p_value)}，期望 {r.expected:.1f} 条",
+                         p=r.p_value, q=r.q_value, ids=ids,
+                         caveat="不显著不等于没有依赖：课次少、条数少，检验的把握有限。"))
+    return rows
+
+
+# ---------------------------------------------------------------- code shares by cohort
+
+def cohort_units_text(entries: pd.DataFrame, cohort: int) -> str:
+    """The sessions a cohort's entries come from: "第1单元“信息中心组织与管理”、第2单元“医院信息规划”和答疑讨论课"."""
+    e = entries[entries.cohort == cohort]
+    units = e[e.session_type == "unit"].drop_duplicates("unit_no").sort_values("unit_no")
+    parts = [f"第{int(r.unit_no)}单元“{r.unit_title}”" for r in units.itertuples() if not pd.isna(r.unit_no)]
+    disc = "答疑讨论课" if (e.session_type == "discussion").any() else ""
+    return "、".join(parts) + (f"和{disc}" if parts and disc else disc)
+
+
+def code_share_findings(share: pd.DataFrame | None, entries: pd.DataFrame, code_entries: pd.DataFrame | None = None,
+                        alpha: float = ALPHA) -> list[dict]:
+    """Codes whose share of the entries rises or falls across the ordered cohorts (Cochran–Armitage p < α, from
+    :func:`corpus_tools.codeshare.code_share_by_cohort`), each with its per-cohort shares and Wilson intervals, the
+    same trend within the units the cohorts share, and the unit-mix caveat; one row for the codes without a trend."""
+    if share is None or share.empty or share.cohort.nunique() < 2:
+        return []
+    from .codeshare import shared_unit_titles
+
+    cohorts = sorted(int(c) for c in share.cohort.unique())
+    pairs = []
+    for a, b in zip(cohorts, cohorts[1:]):
+        text = cohort_pair_units(entries, a, b)
+        if not shared_unit_titles(entries, [a, b]):  # name the later cohort's units: nothing else to compare with
+            text += f"（第{b}期的问答只来自{cohort_units_text(entries, b)}）"
+        pairs.append(text)
+    mix = f"各期入册的单元不同：{'；'.join(pairs)}。占比的变化可能来自各期入册的是哪些单元，而不一定是学员关注点的变化。"
+    units = entries[entries.session_type == "unit"].dropna(subset=["cohort", "unit_no"])
+    shared_text = shared_units_text(entries, cohorts)
+    per_code = share.drop_duplicates("code")
+    n_codes = len(per_code)
+    rows = []
+    trending = per_code[per_code.trend_p < alpha].sort_values(["trend_p", "code"], kind="stable")
+    for r in trending.itertuples():
+        g = share[share.code == r.code].sort_values("cohort")
+        shares = g.share.to_numpy(dtype=float)
+        up = r.trend_z > 0
+        steps = np.diff(shares)
+        monotone = bool((steps > 0).all()) if up else bool((steps < 0).all())
+        how = ("逐期" if monotone else "总体") + ("上升" if up else "下降")
+        parts = " → ".join(f"第{int(x.cohort)}期 {int(x.n_code)}/{int(x.n_entries)}（{x.share:.0%}，95% 区间 "
+                           f"{x.ci_low:.0%}–{x.ci_high:.0%}）" for x in g.itertuples())
+        within = ("共有单元之内无法检验" if pd.isna(r.within_units_p) else
+                  f"只看各期共有的单元（{shared_text}）：分层趋势检验 {_fmt_p(r.within_units_p)}")
+        # units whose very title names the area: how many entries each cohort drew from them
+        area_words = [x for x in re.split(r"[与和、·]", str(r.code)) if len(x) >= 2]
+        named = units[[any(x in str(t) for x in area_words) for t in units.unit_title]]
+        counts = named.groupby(["cohort", "unit_no", "unit_title"], sort=True).size()
+        ids = []
+        if code_entries is not None and r.code in code_entries:
+            ids = code_entries.entry_id[code_entries[r.code].fillna(False).astype(bool)]
+        cav = mix
+        if len(counts):
+            cav += ("标题就含这一领域名称的单元，各期入册的条数不同：" + "、".join(
+                f"第{int(c)}期第{int(n)}单元“{t}”{int(k)}/{int((entries.cohort == c).sum())} 条"
+                for (c, n, t), k in counts.items()) + "。")
+        cav += "在共有单元之内这一趋势不显著。" if not (r.within_units_p < alpha) else "在共有单元之内同样成立。"
+        rows.append(_row("code_share", f"“{r.code}”类问答（按编码规则）在各期问答中的占比{how}：{parts}。",
+                         f"Cochran–Armitage 趋势检验 z = {r.trend_z:.2f}，{_fmt_p(r.trend_p)}，BH q = {r.trend_q:.3f}"
+                         f"（{n_codes} 个编码）；{within}",
+                         p=r.trend_p, q=r.trend_q, ids=ids, caveat=cav))
+    rest = per_code[~(per_code.trend_p < alpha)]
+    if len(rest):
+        rows.append(_row("code_share", f"其余 {len(rest)} 个编码（{'、'.join(rest.code)}）在各期问答中的占比没有显著的逐期趋势。",
+                         f"Cochran–Armitage 趋势检验，最小 p = {rest.trend_p.min():.3g}；各期占比与 95% 区间见表 "
+                         "code_share_by_cohort",
+                         p=rest.trend_p.min(), q=rest.trend_q.min(),
+                         caveat="问答条数少（第3期只有 "
+                                f"{int(share[share.cohort == cohorts[-1]].n_entries.iloc[0])} 条），只有很大的变化才能检出。"))
     return rows
 
 
@@ -425,7 +603,8 @@ def dependence_findings(dep: pd.DataFrame | None, entries: pd.DataFrame, entry_t
 def build_findings(tables: dict[str, pd.DataFrame], booklet, column: str = "token") -> pd.DataFrame:
     """The findings table from the study's tables (any that are missing are skipped): ``tokens``, ``curriculum``,
     ``unit_fit``, ``emerging_fading_terms``, ``keyness_entries_by_section``, ``topic_dependence``,
-    ``entry_topics``. Columns :data:`FINDING_COLUMNS`; rows grouped by kind in :data:`KIND_ORDER`."""
+    ``entry_topics``, ``code_share_by_cohort``, ``code_entries``. Columns :data:`FINDING_COLUMNS`; rows grouped by
+    kind in the order of :func:`kind_rank` (actionable kinds first, caveats last)."""
     tokens = tables.get("tokens")
     e = booklet.entries
     rows = caveat_findings(booklet, tokens)
@@ -437,6 +616,13 @@ def build_findings(tables: dict[str, pd.DataFrame], booklet, column: str = "toke
         rows += trend_findings(tables["emerging_fading_terms"], e, tokens, column=column)
     rows += keyness_findings(tables.get("keyness_entries_by_section"), tokens, e, "section", column=column)
     rows += dependence_findings(tables.get("topic_dependence"), e, tables.get("entry_topics"))
+    rows += code_share_findings(tables.get("code_share_by_cohort"), e, tables.get("code_entries"))
     out = pd.DataFrame(rows, columns=FINDING_COLUMNS)
-    out["_k"] = out.kind.map({k: i for i, k in enumerate(KIND_ORDER)})
+    out["_k"] = [kind_rank(k) for k in out.kind]
     return out.sort_values("_k", kind="stable").drop(columns="_k").reset_index(drop=True)
+
+
+def kind_rank(kind: str) -> float:
+    """Where a kind of finding stands in the report: :data:`KIND_ORDER`'s position; a kind not listed there goes
+    with the actionable ones, just before ``dependence``."""
+    return float(KIND_ORDER.index(kind)) if kind in KIND_ORDER else KIND_ORDER.index("dependence") - 0.5

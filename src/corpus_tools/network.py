@@ -236,43 +236,105 @@ def specialisation(G: nx.Graph, n_topics: int, min_entries: int = 3) -> pd.DataF
                            kind="stable").reset_index(drop=True)
 
 
-def topic_dependence(G: nx.Graph, topics: pd.DataFrame, alpha: float = 0.05, min_share: float = 0.5) -> pd.DataFrame:
-    """Does a topic rest on one instructor more than that instructor's overall presence explains?
+def session_keys(entries: pd.DataFrame) -> pd.Series:
+    """The session each entry was asked in, indexed by entry_id: cohort + unit (``第1期·第11单元 医学信息标准``) or
+    cohort + discussion class (``第3期·答疑讨论课（第1次）``), as :func:`corpus_tools.curriculum.unit_label` names
+    them. Entries of one session share its instructors, so instructors are compared between topics within sessions."""
+    from .curriculum import unit_label
 
-    Per topic: ``top_instructor`` = who answers in most of its ``n_entries`` entries (``k`` of them; tied
-    instructors are all named, "A、B", with ``tie``); ``base_share`` = that instructor's share of all N entries
-    (the programme's host answers in most entries everywhere, so a high count alone means little); ``lift`` =
-    (k / n_entries) / base_share; ``p_value`` = P(X ≥ k) for X ~ Hypergeometric(N, the instructor's entries,
-    n_entries) — as many of the topic's entries by chance; ``q_value`` = Benjamini–Hochberg over topics;
-    ``flagged`` = p < ``alpha`` (uncorrected, as issue 9 asks; q is beside it) *and* the top instructor answers at
-    least ``min_share`` of the topic's entries (a topic where one instructor answers 3 of 7 does not rest on
-    them, however rarely they answer elsewhere). With a tie the statistics are those of the tied instructor with
-    the smallest p. Also ``top_share`` = k / n_entries and ``n_instructors``."""
-    from .stats import bh_qvalues, hypergeom_upper
+    no = entries["session_no"] if "session_no" in entries else pd.Series(np.nan, index=entries.index)
+    keys = [unit_label(c, "unit" if s == "unit" else "discussion", n, t, sn)
+            for c, s, n, t, sn in zip(entries.cohort, entries.session_type, entries.unit_no, entries.unit_title, no)]
+    return pd.Series(keys, index=entries.entry_id.astype("int64").to_numpy(), dtype=object)
 
-    instr = [n for n, d in G.nodes(data=True) if d.get("type") == "instructor"]
-    totals = {i: sum(G.edges[i, t]["weight"] for t in G.neighbors(i)) for i in instr}
-    N = int(topics["size"].sum())
+
+DEPENDENCE_COLUMNS = ["topic_id", "label", "instructor", "rank", "tie", "n_entries", "k", "share", "base_share",
+                      "lift", "p_overall", "n_sessions", "session_entries", "session_k", "rest_entries", "rest_k",
+                      "rest_share", "expected",
+                      "or_mh", "p_cmh", "p_value", "q_value", "flagged"]
+
+
+def topic_dependence(entries: pd.DataFrame, entry_topics: pd.DataFrame, topics: pd.DataFrame, min_entries: int = 3,
+                     alpha: float = 0.05) -> pd.DataFrame:
+    """Does a topic rest on an instructor more than the sessions its questions were asked in explain?
+
+    One row per topic and instructor who answers in ≥ ``min_entries`` entries overall and in ≥ 1 of the topic's
+    ``n_entries`` entries (``k`` of them, ``share`` = k / n_entries; ``rank`` 1 = answers most of the topic's
+    entries, tied instructors share a rank and ``tie``). Overall: ``base_share`` = the instructor's share of all
+    entries, ``lift`` = share / base_share, ``p_overall`` = P(X ≥ k), X hypergeometric (as many of the topic's
+    entries by chance, ignoring sessions).
+
+    Within sessions (a session = cohort + unit, or cohort + discussion class; :func:`session_keys`): every session
+    with entries both in and out of the topic is a stratum, a 2×2 table (in topic / not × answered by the
+    instructor / not). ``n_sessions`` such strata, ``session_entries`` entries in them, ``session_k`` of which the
+    instructor answers; ``rest_entries`` = those strata's entries outside the topic, ``rest_k`` = the instructor's
+    among them, ``rest_share`` = rest_k / rest_entries;
+    ``expected`` = Σ E(a) of the topic entries the instructor would answer if within a session the topic made no
+    difference; ``or_mh`` = Mantel–Haenszel common odds ratio; ``p_cmh`` = CMH χ² (continuity-corrected);
+    ``p_value`` = the exact conditional (stratified) test, two-sided (:func:`corpus_tools.stats.stratified_exact_test`);
+    ``q_value`` = Benjamini–Hochberg over all rows; ``flagged`` = p_value < ``alpha`` and k > expected (the topic
+    leans on the instructor — an instructor answering *fewer* of a topic than their sessions would give is not a
+    dependence), whatever the share. NaN p where no stratum varies (e.g. the instructor answers every entry of
+    the topic's sessions)."""
+    from .stats import bh_qvalues, cmh_test, hypergeom_upper, stratified_exact_test
+
+    answering = _answering(entries)
+    ids = entries.entry_id.astype("int64").to_numpy()
+    N = len(ids)
+    session = session_keys(entries)
+    topic_of = {int(e): int(t) for e, t in _assigned(entry_topics).items()}
+    totals: dict[str, int] = {}
+    for e in ids:
+        for who in set(answering.get(e, [])):
+            totals[who] = totals.get(who, 0) + 1
+    instructors = sorted(i for i, n in totals.items() if n >= min_entries)
     rows = []
-    for r in topics.itertuples():
-        node = _topic_node(int(r.topic_id))
-        size = int(r.size)
-        weights = {i: int(G.edges[node, i]["weight"]) for i in G.neighbors(node)} if node in G else {}
-        k = max(weights.values()) if weights else 0
-        tied = sorted(i for i, w in weights.items() if w == k) if weights else []
-        stats_ = sorted(((float(hypergeom_upper(k, N, totals[i], size)), i) for i in tied))
-        p, best = stats_[0] if stats_ else (1.0, "")
-        base = totals[best] / N if best else np.nan
-        rows.append(dict(topic_id=int(r.topic_id), label=r.label, top_instructor="、".join(tied), tie=len(tied) > 1,
-                         n_entries=size, k=k, top_share=k / size if size else 0.0, base_share=base,
-                         lift=(k / size) / base if size and best else np.nan, p_value=p,
-                         n_instructors=len(weights)))
-    out = pd.DataFrame(rows)
-    out["q_value"] = bh_qvalues(out.p_value.to_numpy())
-    out["flagged"] = (out.p_value < alpha) & (out.top_share >= min_share)
-    cols = ["topic_id", "label", "top_instructor", "tie", "n_entries", "k", "top_share", "base_share", "lift",
-            "p_value", "q_value", "flagged", "n_instructors"]
-    return out.sort_values(["p_value", "topic_id"], kind="stable").reset_index(drop=True)[cols]
+    for r in topics.sort_values("topic_id").itertuples():
+        t = int(r.topic_id)
+        in_topic = np.array([topic_of.get(int(e)) == t for e in ids])
+        size = int(in_topic.sum())
+        strata = [s for s in pd.unique(session.loc[ids[in_topic]]) if ((session == s).to_numpy() & ~in_topic).any()]
+        strata_mask = session.isin(strata).to_numpy()
+        counts = {}
+        for who in instructors:
+            by = np.array([who in answering.get(int(e), ()) for e in ids])
+            k = int((by & in_topic).sum())
+            if k:
+                counts[who] = by
+        ks = {who: int((by & in_topic).sum()) for who, by in counts.items()}
+        order = sorted(set(ks.values()), reverse=True)
+        for who, by in counts.items():
+            k = ks[who]
+            a, n1, m1, n = [], [], [], []
+            for s in strata:
+                m = (session == s).to_numpy()
+                a.append(int((m & in_topic & by).sum()))
+                n1.append(int((m & in_topic).sum()))
+                m1.append(int((m & by).sum()))
+                n.append(int(m.sum()))
+            a_, n1_, m1_, n_ = (np.array(x, dtype=np.int64) for x in (a, n1, m1, n))
+            expected = float((n1_ * m1_ / np.where(n_ > 0, n_, 1)).sum()) if len(strata) else np.nan
+            if len(strata):
+                _, p_cmh, _, odds = cmh_test(a_, n1_, m1_, n_)
+                p_exact = stratified_exact_test(a_, n1_, m1_, n_)
+            else:
+                p_cmh, odds, p_exact = np.nan, np.nan, np.nan
+            rest = strata_mask & ~in_topic
+            base = totals[who] / N
+            rows.append(dict(
+                topic_id=t, label=r.label, instructor=who, rank=order.index(k) + 1,
+                tie=sum(v == k for v in ks.values()) > 1, n_entries=size, k=k, share=k / size, base_share=base,
+                lift=(k / size) / base, p_overall=float(hypergeom_upper(k, N, totals[who], size)),
+                n_sessions=len(strata), session_entries=int(strata_mask.sum()),
+                session_k=int((strata_mask & by).sum()),
+                rest_entries=int(rest.sum()), rest_k=int((rest & by).sum()),
+                rest_share=float((rest & by).sum() / rest.sum()) if rest.any() else np.nan,
+                expected=expected, or_mh=float(odds), p_cmh=float(p_cmh), p_value=float(p_exact)))
+    out = pd.DataFrame(rows, columns=[c for c in DEPENDENCE_COLUMNS if c not in ("q_value", "flagged")])
+    out["q_value"] = bh_qvalues(out.p_value.to_numpy(dtype=float))
+    out["flagged"] = (out.p_value < alpha) & (out.k > out.expected)
+    return out.sort_values(["p_value", "topic_id", "rank", "instructor"], kind="stable",
+                           na_position="last").reset_index(drop=True)[DEPENDENCE_COLUMNS]
 
 
 # ---------------------------------------------------------------- all graphs, tables, files
@@ -319,7 +381,7 @@ def build_networks(booklet, tokens: pd.DataFrame, entry_topics: pd.DataFrame, to
     k = len(topics)
     return Networks(graphs, nodes, edges, pd.DataFrame(mod_rows),
                     specialisation(graphs["instructor_topic"], k),
-                    topic_dependence(graphs["instructor_topic"], topics))
+                    topic_dependence(booklet.entries, entry_topics, topics))
 
 
 def export_graph(G: nx.Graph, stem) -> list:

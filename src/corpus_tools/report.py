@@ -42,7 +42,10 @@ HEADERS: dict[str, str] = {
     "topic_id": "主题", "label": "主题名", "size": "条数", "top_terms": "关键词", "n_instructors": "作答教员数",
     "top_instructor": "主要作答教员", "top_share": "最高占比", "second_share": "次高占比", "relies_on_one": "依赖单一教员",
     "tie": "并列", "k": "其作答条数", "base_share": "其在全部问答中的作答占比", "lift": "提升倍数", "flagged": "值得关注",
-    "instructor": "教员", "n_topics": "涉及主题数", "entropy": "主题分散度", "specialisation": "专注度",
+    "instructor": "教员", "n_topics": "涉及主题数", "p_overall": "p 值（不分课次）", "n_sessions": "课次数",
+    "session_entries": "这些课次的问答条数", "session_k": "其在这些课次中作答条数", "rest_entries": "这些课次的其余问答条数",
+    "rest_k": "其在其余问答中作答条数", "rest_share": "其在这些课次其余问答中的作答占比",
+    "or_mh": "共同优势比（MH）", "p_cmh": "p 值（CMH）", "entropy": "主题分散度", "specialisation": "专注度",
     # coverage
     "unit": "单元", "unit_nos": "单元序号", "cohorts": "期次", "n_questions": "问答条数", "sections": "栏目",
     "main_topics": "主要主题", "key_terms": "关键词", "instructors": "作答教员", "top_hospitals": "提问最多的医院",
@@ -74,6 +77,9 @@ HEADERS: dict[str, str] = {
     "z_margin": "标准化差值", "own_p": "本单元 p", "best_p": "另一单元 p", "flag": "标记", "top_z": "最高标准化得分",
     "ranking": "大纲最贴近的单元（前三）", "about": "关键词", "evidence": "教员的说明", "evidence_unit": "教员所指单元",
     "evidence_line": "原文行", "evidence_quote": "教员原话", "syllabus": "单元依据",
+    "n_code": "含该编码条数", "ci_low": "95% 区间下限", "ci_high": "95% 区间上限", "trend_z": "趋势 z",
+    "trend_p": "趋势 p 值", "trend_q": "趋势 q 值", "within_units_z": "共有单元内趋势 z",
+    "within_units_p": "共有单元内趋势 p 值",
     # comparison
     "status": "状态", "old": "旧版", "new": "新版", "old_name": "旧版名称", "new_name": "新版名称",
     "n_old": "旧版条数", "n_new": "新版条数", "old_label": "旧版主题", "new_label": "新版主题", "old_topic": "旧版主题号",
@@ -86,20 +92,25 @@ HEADERS: dict[str, str] = {
 
 PERCENT_COLUMNS = {"top_share", "second_share", "share_without_home", "doc_share", "answer_share", "share",
                    "share_from", "share_to", "top_entry_share", "top_speaker_share", "base_share",
-                   "share_old", "share_new"}
-P_COLUMNS = {"p", "p_g2", "p_chi2", "p_value", "q_value", "p_within_unit"}
+                   "share_old", "share_new", "rest_share", "ci_low", "ci_high"}
+P_COLUMNS = {"p", "p_g2", "p_chi2", "p_value", "q_value", "p_within_unit", "p_overall", "p_cmh", "trend_p", "trend_q", "within_units_p"}
 
 #: Headers that depend on the table (a column name meaning something else there).
 TABLE_HEADERS: dict[str, dict[str, str]] = {
     "curriculum": {"label": "单元"},
     "unit_fit": {"unit": "提问所在单元", "rank": "本单元的大纲排名"},
     "no_unit": {"unit": "提问所在单元", "ranking": "相对最接近的单元"},
+    "code_share_by_cohort": {"shared_units": "各期共有的单元"},
+    "topic_dependence": {"p_value": "p 值（同课次内比较）", "rank": "在该主题中的作答排名"},
 }
 
 #: Columns shown for tables with many (the rest are in the CSV files); a table not listed shows all its columns.
 SHOW_COLUMNS: dict[str, list[str]] = {
     "unit_fit": ["entry_id", "unit", "rank", "ranking", "evidence", "evidence_line", "evidence_quote"],
     "no_unit": ["entry_id", "title", "unit", "about", "ranking", "top_z"],
+    "topic_dependence": ["topic_id", "label", "instructor", "rank", "tie", "n_entries", "k", "share", "base_share",
+                         "lift", "p_overall", "n_sessions", "rest_entries", "rest_k", "rest_share", "expected",
+                         "p_value", "q_value", "flagged"],
     "emerging_fading_terms": ["from_cohort", "to_cohort", "term", "call", "docs_from", "n_from", "docs_to", "n_to",
                               "share_from", "share_to", "p_value", "q_value", "top_speaker", "one_speaker",
                               "within_unit"],
@@ -121,8 +132,8 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     "syllabus": {"file": "课程表文件的单元说明", "example": "示例课程表的单元说明", "titles": "仅单元标题"},
     "kind": {"caveat": "注意事项", "keyness": "关键词", "coverage": "课程覆盖", "gap": "缺口", "topic": "主题",
              "trend": "趋势", "network": "作答教员",
-             "dependence": "依赖单一教员", "homeless": "无归属问题", "unit_fit": "单元契合", "emerging": "增多的词",
-             "no_unit": "没有单元覆盖的问题",
+             "dependence": "依赖某位教员", "code_share": "各期编码占比", "homeless": "无归属问题",
+             "unit_fit": "单元契合", "emerging": "增多的词", "no_unit": "没有单元覆盖的问题",
              "fading": "减少的词", "low_draw": "问答少的单元", "specialisation": "教员专注度"},
 }
 BADGES = {"new": "new", "gone": "gone", "renamed": "renamed", "vanished": "gone", "gained": "new", "lost": "gone",
@@ -541,7 +552,7 @@ REVIEW_LAYOUT: list[tuple[str, str, list[str], list[tuple[str, str, int | None]]
     ("topics", "主题与例题", ["topics_section_heatmap", "topics_top_terms", "topics_entry_map"], []),
     ("network", "谁问、谁答、关于什么",
      ["network_instructor_topic", "network_instructor_coanswer", "network_trainee_instructor"],
-     [("topic_dependence", "依赖单一教员的主题", None), ("instructor_specialisation", "教员的主题跨度", None)]),
+     [("topic_dependence", "主题是否依赖某位教员（同一课次内比较，分层精确检验）", None), ("instructor_specialisation", "教员的主题跨度", None)]),
     ("trends", "趋势与关键词",
      ["trends_top_terms_by_cohort", "trends_terms_by_unit", "keyness_by_cohort", "keyness_by_section"],
      [("emerging_fading_terms", "相邻两期明显增多或减少的词", 40),
@@ -549,7 +560,8 @@ REVIEW_LAYOUT: list[tuple[str, str, list[str], list[tuple[str, str, int | None]]
     ("codes", "能力领域编码",
      ["codes_heatmap_section", "codes_heatmap_cohort", "ca_terms_sections", "ca_codes_sections"],
      [("codebook", "编码规则（可在 codebook.yaml 中修改，用 --codes 指定）", None),
-      ("code_validation", "编码规则对照人工判读：精确率与召回率（看留出集；只对随包附带的这本合集计算）", None)]),
+      ("code_validation", "编码规则对照人工判读：精确率与召回率（看留出集；只对随包附带的这本合集计算）", None),
+      ("code_share_by_cohort", "各期问答中每个编码的占比（Wilson 95% 区间；逐期趋势检验）", None)]),
 ]
 
 
@@ -654,12 +666,12 @@ def _no_unit_rows(tables: Mapping[str, pd.DataFrame], entries: pd.DataFrame) -> 
 
 def _topics_block(b: Any, tables: Mapping[str, pd.DataFrame], topic_of: Mapping[int, int]) -> dict:
     et = tables["entry_topics"]
-    first = et[et["rank"] == 1][["entry_id", "topic_id", "weight"]].merge(b.entries[["entry_id", "title"]],
-                                                                          on="entry_id")
+    by = "score" if "score" in et.columns else "weight"  # examples by their score (cosine to the centroid)
+    first = et[et["rank"] == 1][["entry_id", "topic_id", by]].merge(b.entries[["entry_id", "title"]], on="entry_id")
     items = []
     for t in tables["topics"].itertuples():
         mine = first[first.topic_id == t.topic_id]
-        ex = mine.sort_values(["weight", "entry_id"], ascending=[False, True], kind="stable").head(3)
+        ex = mine.sort_values([by, "entry_id"], ascending=[False, True], kind="stable").head(3)
         items.append(dict(topic_id=int(t.topic_id), label=str(t.label), size=int(t.size), terms=str(t.top_terms),
                           examples=list(ex.title), ids=[str(int(i)) for i in sorted(mine.entry_id)]))
     return dict(kind="topics", items=items)

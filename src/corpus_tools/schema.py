@@ -229,8 +229,9 @@ ANALYSIS_TABLES: dict[str, tuple[Column, ...]] = {
         ("label", "string", "the label terms joined by ·, prefixed 综合： for a catch-all topic"),
         ("size", "Int64", "entries assigned to the topic"),
         ("top_terms", "string", "the ten heaviest terms, joined by 、"),
-        ("label_terms", "string", "the three most distinctive terms (c-TF-IDF), none inside another, no names"),
-        ("representative_title", "string", "title of the member entry with the highest weight"),
+        ("label_terms", "string", "up to three terms, each used in ≥ 30 % of the topic's entries and commoner there "
+                                  "than elsewhere, by coverage × log₂ ratio; none inside another, no names"),
+        ("representative_title", "string", "title of the member entry with the highest score (entry_topics)"),
         ("coherence", "Float64", "NPMI of the ten most distinctive terms over the entries (−1 … 1)"),
         ("distinctiveness", "Float64", "1 − the mean cosine of its c-TF-IDF vector to the other topics'"),
         ("catch_all", "boolean", "larger than the mean topic and below the median in both coherence and "
@@ -241,6 +242,8 @@ ANALYSIS_TABLES: dict[str, tuple[Column, ...]] = {
         ("topic_id", "Int64", "topic"),
         ("weight", "Float64", "how strongly the entry belongs to the topic (an entry's weights sum to 1)"),
         ("rank", "Int64", "1 = the topic the entry is assigned to, then by weight"),
+        ("score", "Float64", "cosine of the entry's tf-idf to the topic's centroid (mean tf-idf of its members; "
+                             "0–1): ranks a topic's example questions"),
         ("tied", "boolean", "rank-1 row whose weight equals another member's of the same topic (not separated)"),
     ),
     "topic_terms": _cols(
@@ -430,17 +433,31 @@ ANALYSIS_TABLES: dict[str, tuple[Column, ...]] = {
     "topic_dependence": _cols(
         ("topic_id", "Int64", "topic"),
         ("label", "string", "topic label"),
-        ("top_instructor", "string", "instructor answering in most of the topic's entries (tied ones joined by 、)"),
-        ("tie", "boolean", "several instructors share the top count"),
+        ("instructor", "string", "an instructor answering in ≥ 3 entries overall and in ≥ 1 of the topic's"),
+        ("rank", "Int64", "1 = answers in most of the topic's entries; tied instructors share a rank"),
+        ("tie", "boolean", "another instructor answers in as many of the topic's entries"),
         ("n_entries", "Int64", "entries assigned to the topic"),
-        ("k", "Int64", "of them, entries the top instructor answers in"),
-        ("top_share", "Float64", "k / n_entries (0–1)"),
-        ("base_share", "Float64", "the top instructor's share of all entries (0–1)"),
-        ("lift", "Float64", "top_share / base_share"),
-        ("p_value", "Float64", "P(X ≥ k), X hypergeometric: as many of the topic's entries by chance"),
-        ("q_value", "Float64", "Benjamini–Hochberg over topics"),
-        ("flagged", "boolean", "p < 0.05 (uncorrected) and top_share ≥ 0.5"),
-        ("n_instructors", "Int64", "instructors answering in the topic"),
+        ("k", "Int64", "of them, entries the instructor answers in"),
+        ("share", "Float64", "k / n_entries (0–1)"),
+        ("base_share", "Float64", "the instructor's share of all entries (0–1)"),
+        ("lift", "Float64", "share / base_share"),
+        ("p_overall", "Float64", "P(X ≥ k), X hypergeometric over all entries (sessions ignored)"),
+        ("n_sessions", "Int64", "sessions (cohort + unit, or cohort + discussion class) with entries both in and "
+                                "out of the topic: the strata"),
+        ("session_entries", "Int64", "entries of those sessions"),
+        ("session_k", "Int64", "of them, entries the instructor answers in"),
+        ("rest_entries", "Int64", "entries of those sessions outside the topic"),
+        ("rest_k", "Int64", "of them, entries the instructor answers in"),
+        ("rest_share", "Float64", "rest_k / rest_entries (0–1)"),
+        ("expected", "Float64", "topic entries the instructor would answer if, within each session, the topic "
+                                "made no difference (Σ of the strata's expected counts)"),
+        ("or_mh", "Float64", "Mantel–Haenszel common odds ratio over the strata"),
+        ("p_cmh", "Float64", "Cochran–Mantel–Haenszel χ² test (continuity-corrected), two-sided"),
+        ("p_value", "Float64", "exact conditional test over the strata (convolution of hypergeometrics), "
+                               "two-sided; empty where no stratum varies"),
+        ("q_value", "Float64", "Benjamini–Hochberg over all rows"),
+        ("flagged", "boolean", "p_value < 0.05 and k > expected: the topic leans on the instructor within "
+                               "sessions, whatever the share"),
     ),
     "curriculum": _curriculum_cols(),
     "units_without_entries": _curriculum_cols(),
@@ -503,8 +520,26 @@ ANALYSIS_TABLES: dict[str, tuple[Column, ...]] = {
     "code_entries": _cols(
         ("entry_id", "Int64", "entry, in booklet order"),
     ),
+    "code_share_by_cohort": _cols(
+        ("code", "string", "code (competency area) of the codebook, as code_entries gives it"),
+        ("cohort", "Int64", "training cohort"),
+        ("n_entries", "Int64", "entries of the cohort"),
+        ("n_code", "Int64", "of them, entries the code's rule matches"),
+        ("share", "Float64", "n_code / n_entries (0–1)"),
+        ("ci_low", "Float64", "Wilson 95 % interval of the share, lower end (0–1)"),
+        ("ci_high", "Float64", "its upper end (0–1)"),
+        ("trend_z", "Float64", "Cochran–Armitage z across the ordered cohorts (scores = cohort numbers; > 0 rising); "
+                               "the same on every row of the code"),
+        ("trend_p", "Float64", "its two-sided p-value"),
+        ("trend_q", "Float64", "Benjamini–Hochberg over codes"),
+        ("within_units_z", "Float64", "the same trend within the units several cohorts share (Mantel's stratified "
+                                      "extension, strata = unit titles); empty where no unit is shared"),
+        ("within_units_p", "Float64", "its two-sided p-value"),
+        ("shared_units", "string", "unit titles with entries in ≥ 2 cohorts, joined by 、"),
+    ),
     "findings": _cols(
-        ("kind", "string", "caveat | coverage | no_unit | unit_fit | trend | keyness | dependence"),
+        ("kind", "string", "no_unit | unit_fit | dependence | code_share | trend | keyness | coverage | caveat (the "
+                           "report's order: what a designer acts on first, caveats last)"),
         ("text", "string", "the finding, one Chinese sentence, as the report shows it"),
         ("statistic", "string", "the numbers behind it, as text"),
         ("p_value", "Float64", "p-value of its test; empty where no test applies"),

@@ -314,10 +314,16 @@ def codes_stage(study: Study) -> StageOutput:
 
 def findings_stage(study: Study) -> StageOutput:
     """Every sentence a reader sees, as rows: kind, text, statistic, p, q, the entries it rests on, caveat."""
+    from .codeshare import code_share_by_cohort
     from .findings import build_findings
 
     tables = dict(study.tables, tokens=words(study, "concept"))  # the view the tests ran on
-    return StageOutput(tables={"findings": build_findings(tables, study.booklet)})
+    out = {}
+    if "code_entries" in tables:  # the code table as codes.code_tables gives it
+        out["code_share_by_cohort"] = tables["code_share_by_cohort"] = code_share_by_cohort(
+            tables["code_entries"], study.booklet.entries)
+    out["findings"] = build_findings(tables, study.booklet)
+    return StageOutput(tables=out)
 
 
 STAGES: tuple[Stage, ...] = (
@@ -341,6 +347,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("codes", "编码规则", codes_stage, needs=("tokens", "topics"),
           produces=("codebook", "code_crosstab", "code_validation", "ca_coordinates"), uses=("codes",),
           description="coding rules (codebook: AND/OR/NOT), code × group residuals, correspondence analysis"),
-    Stage("findings", "发现", findings_stage, needs=("tokens", "topics", "network", "trends", "coverage"),
-          produces=("findings",), description="the findings table: each sentence with its statistic and entries"),
+    Stage("findings", "发现", findings_stage, needs=("tokens", "topics", "network", "trends", "coverage", "codes"),
+          produces=("findings",), description="the findings table: each sentence with its statistic and entries; "
+                                              "code shares by cohort (Wilson intervals, trend test)"),
 )

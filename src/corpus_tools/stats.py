@@ -14,12 +14,14 @@ and instructor dependence. Pure functions on numbers and numpy arrays; nothing h
 - :func:`hypergeom_upper`, :func:`binom_upper`: upper-tail p of "k of n draws are of a kind that makes up K of N"
   (without / with replacement).
 - :func:`adjusted_residuals`: Haberman's adjusted standardised residuals of an R×C table.
+- :func:`cochran_armitage`: trend in proportions across ordered groups; :func:`stratified_trend_test` its
+  extension within strata (Mantel); :func:`min_fisher_p`: the smallest p a Fisher test of two group sizes can reach.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import binom, chi2, hypergeom
+from scipy.stats import binom, chi2, hypergeom, norm
 
 REL_TOL = 1e-7  # two tables are "as probable" when their probabilities differ by less than this (relative)
 
@@ -224,3 +226,63 @@ def npmi(p_ab, p_a, p_b) -> np.ndarray:
         out = np.log(p_ab / (p_a * p_b)) / -np.log(p_ab)
     out = np.where(p_ab <= 0, -1.0, out)
     return np.where(p_ab >= 1, 1.0, out)
+
+
+def cochran_armitage(successes, totals, scores) -> tuple[float, float]:
+    """Cochran–Armitage test for a trend in proportions across ordered groups (1-d arrays over groups): ``successes``
+    r_i of ``totals`` n_i, group scores t_i (e.g. the cohort numbers). With R = Σr, N = Σn, p̄ = R/N:
+    T = Σ t_i (r_i − n_i p̄), Var T = p̄(1 − p̄) [Σ n_i t_i² − (Σ n_i t_i)² / N], z = T / √Var T (the statistic of R's
+    ``prop.trend.test`` is z²). Returns ``(z, two-sided p)``; NaN when p̄ is 0 or 1 or all scores are equal. z > 0:
+    the proportion rises with the score."""
+    r, n, t = (np.asarray(x, dtype=float).ravel() for x in (successes, totals, scores))
+    N, R = n.sum(), r.sum()
+    if N <= 0:
+        return float("nan"), float("nan")
+    p = R / N
+    var = p * (1 - p) * ((n * t * t).sum() - (n * t).sum() ** 2 / N)
+    if not var > 0:
+        return float("nan"), float("nan")
+    z = float((t * (r - n * p)).sum() / np.sqrt(var))
+    return z, float(2 * norm.sf(abs(z)))
+
+
+def stratified_trend_test(successes, totals, scores, strata) -> tuple[float, float]:
+    """Mantel's extension of the trend test to strata (1-d arrays over (stratum, group) cells): within each stratum
+    s the successes are fixed (R_s of N_s) and T = Σ t·r is compared with its conditional expectation
+    E_s = R_s Σ n t / N_s and variance V_s = R_s (N_s − R_s) [N_s Σ n t² − (Σ n t)²] / (N_s² (N_s − 1)); z =
+    (ΣT − ΣE) / √ΣV. A stratum with one group (or no variation) adds nothing. Returns ``(z, two-sided p)``, NaN
+    when no stratum varies — e.g. groups (cohorts) that share no stratum (unit) cannot be compared within strata."""
+    r, n, t = (np.asarray(x, dtype=float).ravel() for x in (successes, totals, scores))
+    strata = np.asarray(strata).ravel()
+    obs = exp = var = 0.0
+    for s in pd_unique(strata):
+        m = strata == s
+        Ns, Rs = n[m].sum(), r[m].sum()
+        if Ns < 2:
+            continue
+        st, stt = (n[m] * t[m]).sum(), (n[m] * t[m] * t[m]).sum()
+        obs += (t[m] * r[m]).sum()
+        exp += Rs * st / Ns
+        var += Rs * (Ns - Rs) * (Ns * stt - st * st) / (Ns * Ns * (Ns - 1))
+    if not var > 0:
+        return float("nan"), float("nan")
+    z = float((obs - exp) / np.sqrt(var))
+    return z, float(2 * norm.sf(abs(z)))
+
+
+def pd_unique(values) -> list:
+    """The distinct values in order of first appearance."""
+    return list(dict.fromkeys(np.asarray(values).ravel().tolist()))
+
+
+def min_fisher_p(n1: int, n2: int) -> float:
+    """The smallest two-sided p Fisher's exact test (:func:`fisher_test`) can give two groups of ``n1`` and ``n2``
+    entries, over every possible table (any number of entries using the term): a comparison whose smallest p,
+    multiplied by the number of tests, exceeds α cannot find anything — it has no power."""
+    N = n1 + n2
+    if n1 <= 0 or n2 <= 0:
+        return 1.0
+    K = np.repeat(np.arange(1, N), [min(k, n1) - max(0, k - n2) + 1 for k in range(1, N)])
+    lo = np.maximum(0, K - n2)
+    x = lo + np.concatenate([np.arange(min(k, n1) - max(0, k - n2) + 1) for k in range(1, N)])
+    return float(fisher_test(x, n1, K - x, n2).min())

@@ -368,17 +368,53 @@ def label_terms(scores: np.ndarray, terms: np.ndarray, n: int = 3,
     return chosen
 
 
+def label_scores(dtm: DocumentTermMatrix, labels: np.ndarray, k: int,
+                 min_coverage: float = 0.3) -> tuple[np.ndarray, np.ndarray]:
+    """Which words describe each topic, from entry-level coverage. Returns ``(coverage, score)``, both (k, n_terms):
+    ``coverage[t, j]`` = share of topic t's entries that use term j (0–1); ``score`` = coverage × log₂ of the ratio of
+    the term's entry share in the topic to its share in the other entries (½ added to counts, 1 to totals) — high
+    for a word most of the topic uses and the rest rarely does. ``score`` is 0 where the coverage is below
+    ``min_coverage`` or the term is no commoner in the topic than elsewhere: such a term never labels it (a rare word
+    that only a single entry prints is not what a topic is about)."""
+    present = sparse.csr_matrix(dtm.matrix > 0, dtype=np.float64)
+    n_docs = present.shape[0]
+    cov = np.zeros((k, present.shape[1]))
+    score = np.zeros_like(cov)
+    total = np.asarray(present.sum(axis=0)).ravel()
+    for t in range(k):
+        rows = labels == t
+        n_in = int(rows.sum())
+        if not n_in:
+            continue
+        d_in = np.asarray(present[rows].sum(axis=0)).ravel()
+        d_out = total - d_in
+        cov[t] = d_in / n_in
+        lr = np.log2(((d_in + 0.5) / (n_in + 1)) / ((d_out + 0.5) / (n_docs - n_in + 1)))
+        score[t] = np.where((cov[t] >= min_coverage) & (lr > 0), cov[t] * lr, 0.0)
+    return cov, score
+
+
+def entry_scores(X, labels: np.ndarray, k: int) -> np.ndarray:
+    """(n_docs, k): cosine of each document's tf-idf row (``X``) to each topic's centroid (the mean tf-idf row of its
+    members). Separates the members of a consensus cluster, whose co-assignment weights are often all equal: the
+    member closest to the centroid is the topic's most typical question."""
+    cent = normalize(_centroid_terms(X, labels, k))
+    return np.asarray(normalize(sparse.csr_matrix(X)) @ cent.T)
+
+
 CATCH_ALL_PREFIX = "综合："
+NO_SHARED_WORDS = "（无多数问答共用的词）"  # the label of a topic no term qualifies for
 
 
 def topic_tables(fit: TopicFit, dtm: DocumentTermMatrix, n_terms: int = 30, titles: pd.Series | None = None,
                  exclude: set[str] | frozenset[str] = frozenset(), n_label: int = 3) -> dict[str, pd.DataFrame]:
     """The chosen model's tables.
 
-    ``topics``: ``topic_id, label, size, top_terms`` and the diagnostics ``label_terms`` (the ``n_label`` most
-    distinctive terms by c-TF-IDF, :func:`class_tfidf`, none containing another, none in ``exclude``, joined by
-    ·), ``representative_title`` (the member entry with the highest weight, ties broken by the cosine of its
-    tf-idf to the topic's c-TF-IDF vector, then booklet order; needs ``titles``: entry_id → title),
+    ``topics``: ``topic_id, label, size, top_terms`` and the diagnostics ``label_terms`` (up to ``n_label`` terms
+    by :func:`label_scores`: each used in ≥ 30 % of the topic's entries and commoner there than elsewhere, best
+    coverage × log-ratio first, none containing another, none in ``exclude``, joined by ·; fewer when fewer
+    qualify), ``representative_title`` (the member entry with the highest ``score``, :func:`entry_scores`, then
+    booklet order; needs ``titles``: entry_id → title),
     ``coherence`` (NPMI of the ten most distinctive terms, :func:`npmi_coherence`), ``distinctiveness``
     (1 − the mean cosine similarity of the topic's c-TF-IDF vector to the other topics'; 1 = shares no term
     with any; the mean, not the largest, so that the two closest topics do not share one value),
@@ -387,13 +423,15 @@ def topic_tables(fit: TopicFit, dtm: DocumentTermMatrix, n_terms: int = 30, titl
     several sections; its label starts with 综合：).
     ``label`` = label terms joined by ·, with the catch-all prefix. ``top_terms``: the ten heaviest model terms.
 
-    ``entry_topics``: ``entry_id, topic_id, weight, rank`` (every topic per entry, rank 1 = assigned) and
+    ``entry_topics``: ``entry_id, topic_id, weight, rank`` (every topic per entry, rank 1 = assigned), ``score``
+    (cosine of the entry's tf-idf to the topic's centroid, :func:`entry_scores`) and
     ``tied`` (rank-1 rows only: another member of the same topic has the same weight, to 6 decimals — the model
     does not separate them). ``topic_terms``: ``topic_id, rank, term, weight`` (model weights)."""
     tops = top_terms(fit, dtm.terms, n_terms)
     sizes = np.bincount(fit.labels, minlength=fit.k)
     ctf = class_tfidf(dtm, fit.labels, fit.k)
-    labels_terms = [label_terms(ctf[t], dtm.terms, n_label, exclude) for t in range(fit.k)]
+    _, lscore = label_scores(dtm, fit.labels, fit.k)
+    labels_terms = [label_terms(lscore[t], dtm.terms, n_label, exclude) for t in range(fit.k)]
     distinct_top = [[str(dtm.terms[j]) for j in sorted(range(len(dtm.terms)), key=lambda j: (-ctf[t, j],
                      str(dtm.terms[j])))[:10] if ctf[t, j] > 0 and str(dtm.terms[j]) not in exclude]
                     for t in range(fit.k)]
@@ -404,19 +442,18 @@ def topic_tables(fit: TopicFit, dtm: DocumentTermMatrix, n_terms: int = 30, titl
     distinct = 1 - sim.sum(axis=1) / (fit.k - 1) if fit.k > 1 else np.ones(1)
     coh = np.nan_to_num(np.asarray(coherence, dtype=float), nan=-1.0)
     catch_all = (sizes > sizes.mean()) & (distinct < np.median(distinct)) & (coh < np.median(coh))
-    # representative member: highest weight, then closest to the topic's c-TF-IDF vector, then booklet order
-    X = normalize(dtm.tfidf())
-    closeness = np.asarray(X @ unit.T)
+    # representative member: the highest score (cosine to the topic's centroid), then booklet order
+    scores = entry_scores(dtm.tfidf(), fit.labels, fit.k)
     rep_titles = []
     for t in range(fit.k):
         members = np.flatnonzero(fit.labels == t)
         if not len(members):
             rep_titles.append("")
             continue
-        best = sorted(members, key=lambda i: (-round(float(fit.doc_weights[i, t]), 6), -closeness[i, t], i))[0]
+        best = sorted(members, key=lambda i: (-round(float(scores[i, t]), 12), i))[0]
         eid = dtm.doc_ids[best]
         rep_titles.append(str(titles.get(eid, "")) if titles is not None else "")
-    label = [(CATCH_ALL_PREFIX if c else "") + "·".join(lt) for lt, c in zip(labels_terms, catch_all)]
+    label = [(CATCH_ALL_PREFIX if c else "") + ("·".join(lt) or NO_SHARED_WORDS) for lt, c in zip(labels_terms, catch_all)]
     topics = pd.DataFrame(dict(topic_id=np.arange(fit.k), label=label, size=sizes,
                                top_terms=["、".join(t[:10]) for t in tops],
                                label_terms=["·".join(lt) for lt in labels_terms], representative_title=rep_titles,
@@ -426,8 +463,8 @@ def topic_tables(fit: TopicFit, dtm: DocumentTermMatrix, n_terms: int = 30, titl
         w = fit.doc_weights[i]
         order = sorted(range(fit.k), key=lambda t: (t != fit.labels[i], -w[t], t))
         for r, t in enumerate(order, start=1):
-            rows.append((entry_id, t, float(w[t]), r))
-    entry_topics = pd.DataFrame(rows, columns=["entry_id", "topic_id", "weight", "rank"])
+            rows.append((entry_id, t, float(w[t]), r, float(scores[i, t])))
+    entry_topics = pd.DataFrame(rows, columns=["entry_id", "topic_id", "weight", "rank", "score"])
     first = entry_topics["rank"] == 1
     rounded = entry_topics.weight.round(6)
     dup = rounded[first].groupby(entry_topics.topic_id[first]).transform(lambda s: s.duplicated(keep=False))

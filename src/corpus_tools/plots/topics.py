@@ -65,8 +65,10 @@ def section_topic_heatmap(entries: pd.DataFrame, entry_topics: pd.DataFrame, top
 
 
 def representative_entries(entry_topics: pd.DataFrame) -> dict[int, int]:
-    """For each topic, the entry assigned to it with the largest topic weight (ties: smaller entry id)."""
-    first = entry_topics[entry_topics["rank"] == 1].sort_values(["topic_id", "weight", "entry_id"],
+    """For each topic, the entry assigned to it with the highest ``score`` (cosine to the topic's centroid, as the
+    topics table's representative_title; the topic weight where there is no score), ties: smaller entry id."""
+    by = "score" if "score" in entry_topics.columns else "weight"
+    first = entry_topics[entry_topics["rank"] == 1].sort_values(["topic_id", by, "entry_id"],
                                                                 ascending=[True, False, True], kind="stable")
     return {int(t): int(g.entry_id.iloc[0]) for t, g in first.groupby("topic_id")}
 

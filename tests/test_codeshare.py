@@ -1,0 +1,89 @@
+"""The share of each code by cohort: Wilson intervals, the trend across cohorts, the trend within shared units."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from corpus_tools import codeshare, findings
+
+
+def test_wilson_interval_by_its_formula():
+    """Wilson: (k + z²/2)/(n + z²) ± z/(n + z²)·√(k(n − k)/n + z²/4), z = 1.959964 for 95 %. k = 1, n = 41:
+    centre = 2.920729/44.841459 = 0.065134, half = 0.043709·√(0.975610 + 0.960372) = 0.060818 → 0.0043–0.1260."""
+    lo, hi = codeshare.wilson_interval(1, 41)
+    assert lo == pytest.approx(0.00432, abs=5e-5) and hi == pytest.approx(0.12595, abs=5e-5)
+    z = 1.959963984540054
+    for k, n in ((0, 10), (5, 11), (11, 11)):
+        c = (k + z * z / 2) / (n + z * z)
+        h = z / (n + z * z) * math.sqrt(k * (n - k) / n + z * z / 4)
+        assert codeshare.wilson_interval(k, n) == pytest.approx((max(0.0, c - h), min(1.0, c + h)))
+    assert all(math.isnan(x) for x in codeshare.wilson_interval(0, 0))
+
+
+def _world():
+    """Cohort 1: units 规划 (entries 1–4) and 运维 (5–8); cohort 2: 规划 (9–12) and 安全 (13–16). Code A matches
+    1, 9, 10, 13, 14, 15 (1/8 → 5/8); code B matches 2, 3, 11 (2/8 → 1/8)."""
+    unit = {**{e: "规划" for e in (1, 2, 3, 4, 9, 10, 11, 12)}, **{e: "运维" for e in (5, 6, 7, 8)},
+            **{e: "安全" for e in (13, 14, 15, 16)}}
+    ids = list(range(1, 17))
+    entries = pd.DataFrame(dict(entry_id=ids, cohort=[1 if e <= 8 else 2 for e in ids], session_type="unit",
+                                unit_no=[{"规划": 1, "运维": 2, "安全": 3}[unit[e]] for e in ids],
+                                unit_title=[unit[e] for e in ids]))
+    codes = pd.DataFrame(dict(entry_id=ids, A=[e in (1, 9, 10, 13, 14, 15) for e in ids],
+                              B=[e in (2, 3, 11) for e in ids]))
+    return entries, codes
+
+
+def test_code_share_by_cohort_by_hand():
+    entries, codes = _world()
+    t = codeshare.code_share_by_cohort(codes, entries)
+    a = t[t.code == "A"].set_index("cohort")
+    assert (a.loc[1, "n_code"], a.loc[1, "n_entries"], a.loc[2, "n_code"]) == (1, 8, 5)
+    assert a.loc[2, "share"] == pytest.approx(5 / 8)
+    assert (a.loc[2, "ci_low"], a.loc[2, "ci_high"]) == pytest.approx(codeshare.wilson_interval(5, 8))
+    # two cohorts: the trend test is Pearson's χ² of [[1, 7], [5, 3]]: χ² = 16·(1·3 − 7·5)²/(8·8·6·10) = 4.2667
+    assert a.loc[1, "trend_z"] ** 2 == pytest.approx(16 * (1 * 3 - 7 * 5) ** 2 / (8 * 8 * 6 * 10))
+    assert a.loc[1, "trend_z"] > 0
+    # within the shared unit 规划 only (1–4 vs 9–12): A is in 1 of 4, then 2 of 4: N = 8, R = 3, Σnt = 4 + 8 = 12,
+    # Σnt² = 4 + 16 = 20, T = 1 + 4 = 5, E = 3·12/8 = 4.5, V = 3·5·(8·20 − 144)/(64·7) = 240/448; z = 0.5/√(15/28)
+    assert a.loc[1, "within_units_z"] == pytest.approx(0.5 / math.sqrt(240 / 448))
+    assert set(t.shared_units) == {"规划"}
+    from scipy.stats import false_discovery_control
+    per = t.drop_duplicates("code")
+    assert per.trend_q.to_numpy() == pytest.approx(false_discovery_control(per.trend_p.to_numpy(), method="bh"))
+
+
+def test_code_share_findings_state_the_units():
+    entries, codes = _world()
+    t = codeshare.code_share_by_cohort(codes, entries)
+    rows = pd.DataFrame(findings.code_share_findings(t, entries, codes, alpha=0.05))
+    a = rows[rows.text.str.contains("“A”")].iloc[0]  # p = P(χ²₁ ≥ 4.27) = 0.039
+    assert "第1期 1/8" in a.text and "第2期 5/8" in a.text and "逐期上升" in a.text
+    assert a.entry_ids == "1,9,10,13,14,15"
+    assert "第1期与第2期共有的单元只有第1单元（规划）" in a.caveat
+    assert rows.text.str.contains("其余 1 个编码（B）").any()
+
+
+def test_run_code_share_is_the_code_table_counted(study):
+    """The run's table counts the run's code table by cohort. Cohort sizes from the source notes: 41 entries of
+    第一期, 16 of 第二期, 11 of 第三期 (e.g. l.963 第一期 … 第 11 单元; l.1051 第二期 … 第 5 单元)."""
+    t = study.tables["code_share_by_cohort"]
+    ce = study.tables["code_entries"]
+    e = study.booklet.entries
+    assert dict(t.drop_duplicates("cohort").set_index("cohort").n_entries) == {1: 41, 2: 16, 3: 11}
+    cohort = dict(zip(e.entry_id, e.cohort))
+    for r in t.itertuples():
+        hit = ce.entry_id[ce[r.code].astype(bool)]
+        assert r.n_code == sum(1 for i in hit if cohort[int(i)] == r.cohort)
+    # every code-share finding that claims a trend rests on the code's entries and states the shared units
+    f = study.tables["findings"]
+    for r in f[(f.kind == "code_share") & f.text.str.contains("占比逐期|占比总体")].itertuples():
+        code = r.text.split("”")[0].lstrip("“")
+        assert r.entry_ids == ",".join(str(int(i)) for i in sorted(ce.entry_id[ce[code].astype(bool)]))
+        assert "第1期与第2期共有的单元只有第3、4、5单元" in r.caveat and "第2期与第3期没有共同的单元" in r.caveat
+        shares = t[t.code == code].sort_values("cohort")
+        for x in shares.itertuples():
+            assert f"第{int(x.cohort)}期 {int(x.n_code)}/{int(x.n_entries)}（{x.share:.0%}" in r.text
