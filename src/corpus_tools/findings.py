@@ -14,8 +14,10 @@ import re
 import numpy as np
 import pandas as pd
 
+from .needs import needs_stage_findings
+
 FINDING_COLUMNS = ["kind", "text", "statistic", "p_value", "q_value", "entry_ids", "caveat"]
-KIND_ORDER = ["caveat", "coverage", "unit_fit", "trend", "keyness", "dependence"]
+KIND_ORDER = ["caveat", "coverage", "unit_fit", "need", "deferral", "trend", "keyness", "dependence", "askers"]
 ALPHA = 0.05
 
 
@@ -384,6 +386,7 @@ def build_findings(tables: dict[str, pd.DataFrame], booklet, column: str = "toke
         rows += trend_findings(tables["emerging_fading_terms"], e, tokens, column=column)
     rows += keyness_findings(tables.get("keyness_entries_by_section"), tokens, e, "section", column=column)
     rows += dependence_findings(tables.get("topic_dependence"), e, tables.get("entry_topics"))
+    rows += needs_stage_findings(tables, e)  # recurring needs, deferred questions, who asks (needs stage)
     out = pd.DataFrame(rows, columns=FINDING_COLUMNS)
     out["_k"] = out.kind.map({k: i for i, k in enumerate(KIND_ORDER)})
     return out.sort_values("_k", kind="stable").drop(columns="_k").reset_index(drop=True)

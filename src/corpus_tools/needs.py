@@ -30,8 +30,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.cluster.hierarchy import fcluster, linkage
-from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
 
 @dataclass(frozen=True)
@@ -74,6 +72,8 @@ class NeedVectors:
 
 
 def _tfidf(docs: list[list[str]], max_df: float) -> tuple[sparse.csr_matrix, np.ndarray, sparse.csr_matrix]:
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+
     n = len(docs)
     min_df = 2 if n >= 4 else 1
     try:
@@ -132,6 +132,8 @@ def need_similarity(v: NeedVectors, settings: NeedSettings = NeedSettings()) -> 
 
 def group_entries(sim: np.ndarray, threshold: float) -> np.ndarray:
     """Average-linkage clusters of 1 − ``sim`` cut at 1 − ``threshold``: a cluster label per row (1, 2, …)."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+
     n = len(sim)
     if n < 2:
         return np.ones(n, dtype=int)
@@ -227,3 +229,14 @@ def needs_findings(needs: pd.DataFrame | None, entries: pd.DataFrame) -> list[di
                          "单元：" + "、".join(units) + f"；组内平均相似度 {g.similarity.mean():.2f}",
                          ids=g.entry_id, caveat="" if len(cs) >= 2 else "只在一期出现：可能是该期该单元的话题，不一定反复出现。"))
     return rows
+
+
+def needs_stage_findings(tables: dict[str, pd.DataFrame], entries: pd.DataFrame) -> list[dict]:
+    """The findings rows of the needs stage's tables (each part skipped when its table is missing): recurring
+    needs, deferred questions, who asks."""
+    from .askers import askers_findings
+    from .deferrals import deferral_findings
+
+    return (needs_findings(tables.get("recurring_needs"), entries)
+            + deferral_findings(tables.get("deferred_questions"), entries)
+            + askers_findings(tables, entries))

@@ -88,11 +88,21 @@ P_COLUMNS = {"p", "p_g2", "p_chi2", "p_value", "q_value", "p_within_unit"}
 TABLE_HEADERS: dict[str, dict[str, str]] = {
     "curriculum": {"label": "单元"},
     "unit_fit": {"unit": "提问所在单元", "rank": "本单元的契合排名"},
+    "recurring_needs": {"need_id": "需求", "label": "需求（共同词）", "unit": "单元", "similarity": "组内相似度"},
+    "deferred_questions": {"turn_no": "发言", "line": "行号", "quote": "原文", "to_unit": "推迟到", "speaker": "教员",
+                           "asked_in": "提问所在单元"},
+    "askers_summary": {"asker": "提问学员", "n_entries": "开启条数", "n_cohort_entries": "本期条数",
+                       "cum_share": "累计占比"},
+    "hospital_kinds": {"label": "医院类型", "evidence": "依据（名称中的字样）", "askers": "提问学员"},
 }
 
 #: Columns shown for tables with many (the rest are in the CSV files); a table not listed shows all its columns.
 SHOW_COLUMNS: dict[str, list[str]] = {
     "unit_fit": ["entry_id", "unit", "fit_score", "best_unit", "best_score", "margin", "rank"],
+    "recurring_needs": ["need_id", "label", "entry_id", "title", "cohort", "unit", "section", "similarity"],
+    "deferred_questions": ["entry_id", "kind", "asked_in", "to_unit", "speaker", "line", "quote"],
+    "askers_summary": ["cohort", "rank", "asker", "hospital", "n_entries", "n_cohort_entries", "cum_share", "entry_ids"],
+    "hospital_kinds": ["label", "hospital", "evidence", "askers", "n_entries", "entry_ids"],
     "emerging_fading_terms": ["from_cohort", "to_cohort", "term", "call", "docs_from", "n_from", "docs_to", "n_to",
                               "share_from", "share_to", "p_value", "q_value", "top_speaker", "one_speaker",
                               "within_unit"],
@@ -111,7 +121,9 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     "kind": {"caveat": "注意事项", "keyness": "关键词", "coverage": "课程覆盖", "gap": "缺口", "topic": "主题",
              "trend": "趋势", "network": "作答教员",
              "dependence": "依赖单一教员", "homeless": "无归属问题", "unit_fit": "单元契合", "emerging": "增多的词",
-             "fading": "减少的词", "low_draw": "问答少的单元", "specialisation": "教员专注度"},
+             "fading": "减少的词", "low_draw": "问答少的单元", "specialisation": "教员专注度",
+             "need": "反复出现的需求", "deferral": "推迟或未答", "askers": "谁在提问", "defer": "推迟到后续课程",
+             "out_of_scope": "不属本单元", "sidestep": "未作回答"},
 }
 BADGES = {"new": "new", "gone": "gone", "renamed": "renamed", "vanished": "gone", "gained": "new", "lost": "gone",
           "rising": "new", "falling": "gone"}
@@ -524,6 +536,11 @@ REVIEW_LAYOUT: list[tuple[str, str, list[str], list[tuple[str, str, int | None]]
      ["coverage_questions_per_unit", "coverage_unit_by_section", "coverage_unit_by_topic", "overview_entries_by_unit"],
      [("coverage_units", "每个课程单元一行", None), ("curriculum", "各期的课程单元与问答条数", None),
       ("unit_fit", "提问与另一单元明显更接近的问答（值得翻阅，不等于放错了单元）", None)]),
+    ("needs", "学员的需求：反复出现的问题、推迟或未答的问题、谁在提问", [],
+     [("recurring_needs", "反复出现的需求（提问相近的问答归为一组；跨期出现的更值得做成教学模块或常见问题解答）", None),
+      ("deferred_questions", "教员推迟到后续课程、说不属本单元或未作回答的问题（带原文与行号）", None),
+      ("askers_summary", "各期提问最多的学员（按开启的问答条数）", 30),
+      ("hospital_kinds", "按医院名称判断的医院类型与其学员开启的问答", None)]),
     ("topics", "主题与例题", ["topics_section_heatmap", "topics_top_terms", "topics_entry_map"], []),
     ("network", "谁问、谁答、关于什么",
      ["network_instructor_topic", "network_instructor_coanswer", "network_trainee_instructor"],
