@@ -81,3 +81,28 @@ def test_needs_against_the_hand_grouping(study, needs_judgement):
     n = study.tables["recurring_needs"]
     g = n[n.need_id == n.set_index("entry_id").need_id.get(48)]
     assert {48, 50, 51} <= set(g.entry_id) and set(g.cohort.astype(int)) == {1, 2, 3}
+
+
+def _frac(k: int, n: int) -> str:
+    return f"{k}/{n}" if k == n else f"{k}/{n} = {k / n:.2f}"
+
+
+def test_readme_quotes_the_numbers_of_the_run(study, deferral_judgement, needs_judgement):
+    """The README's table is computed from the run's own tables, cell by cell."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    found = {int(i) for i in study.tables["deferred_questions"].entry_id}
+    judged = {int(i) for i in deferral_judgement.entry_id[deferral_judgement.kind != "none"]}
+    cells = []
+    for part in (lambda i: i % 2 == 0, lambda i: i % 2 == 1, lambda i: True):
+        f, j = {i for i in found if part(i)}, {i for i in judged if part(i)}
+        cells.append((_frac(len(f & j), len(f)), _frac(len(f & j), len(j))))
+    assert f"| {cells[0][0]} | {cells[1][0]} | {cells[2][0]} |" in readme
+    assert f"| {cells[0][1]} | {cells[1][1]} | {cells[2][1]} |" in readme
+    pf, pj = need_pairs(study.tables["recurring_needs"]), _pairs_of(needs_judgement)
+    cells = []
+    for part in (lambda p: p[0] % 2 == 0 or p[1] % 2 == 0, lambda p: p[0] % 2 == 1 and p[1] % 2 == 1,
+                 lambda p: True):
+        f, j = {p for p in pf if part(p)}, {p for p in pj if part(p)}
+        cells.append((_frac(len(f & j), len(f)), _frac(len(f & j), len(j))))
+    assert f"| recurring needs, pairwise precision | {cells[0][0]} | {cells[1][0]} | {cells[2][0]} |" in readme
+    assert f"| … pairwise recall | {cells[0][1]} | {cells[1][1]} | {cells[2][1]} |" in readme
