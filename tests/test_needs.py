@@ -53,6 +53,8 @@ def test_concentration_finding_says_27_of_41(booklet):
     rows = askers.askers_findings({"askers_summary": t}, booklet.entries)
     c1 = [r for r in rows if r["text"].startswith("第1期")]
     assert len(c1) == 1 and "27 条" in c1[0]["text"] and "41 条" in c1[0]["text"]
+    # entry 9 is opened by an instructor (陈金雄老师, l.528): 27 + 13 by the other 11 trainees + 1 = 41
+    assert "其余 11 位署名学员共 13 条，另有 1 条" in c1[0]["text"]
     assert _ids(c1[0]["entry_ids"]) == {12, 14, 15, 24, 32, 49, 50, 8, 22, 26, 36, 44, 58, 67, 13, 20, 27, 29, 57,
                                          7, 21, 25, 60, 56, 59, 64, 68}
 
@@ -125,6 +127,15 @@ def test_quotes_are_on_their_lines(deferred):
         here = re.sub(r"\s", "", RAW_LINES[r.line - 1] + RAW_LINES[r.line + 1])  # a blank line between lines
         assert re.sub(r"\s", "", r.phrase)[:2] in here, (r.entry_id, r.line, r.phrase)
     assert conform("deferred_questions", deferred).shape == deferred.shape
+
+
+def test_a_sidestep_finding_does_not_say_the_question_went_unanswered(booklet, deferred):
+    # l.1329 (#21) 薛万国: 从长远看，这个问题还是很难回答的 — and then answers (IHE 测评, l.1331–1335): the rule sees
+    # the words only, so the finding reports the words and sends the reader to the text
+    rows = deferrals.deferral_findings(deferred, booklet.entries)
+    r = [x for x in rows if x["entry_ids"] == "21"]
+    assert len(r) == 1 and "很难回答" in r[0]["text"] and "请读原文" in r[0]["text"]
+    assert "没有回答" not in r[0]["text"] and "第 1329 行" in r[0]["statistic"]
 
 
 def test_a_reference_back_is_not_a_deferral(deferred):

@@ -171,8 +171,10 @@ def askers_findings(tables: dict[str, pd.DataFrame], entries: pd.DataFrame, top_
             rest_ids = {int(i) for s in rest.entry_ids for i in str(s).split(",") if i} - ids
             who = "、".join(f"{r.asker} {int(r.n_entries)} 条" for r in top.itertuples())
             many = len(ids) / n >= 0.5 and len(top) <= len(g) / 2
+            named = {int(i) for s in g.entry_ids for i in str(s).split(",") if i}
+            other = f"，另有 {n - len(named)} 条由未署名的学员或教员开启" if n > len(named) else ""
             rows.append(_row("askers", f"第{int(cohort)}期的 {n} 条问答中，提问最多的 {len(top)} 位学员开启了 {len(ids)} 条"
-                             f"（{len(ids) / n:.0%}），其余 {len(rest)} 位署名学员共 {len(rest_ids)} 条"
+                             f"（{len(ids) / n:.0%}），其余 {len(rest)} 位署名学员共 {len(rest_ids)} 条{other}"
                              + ("：这一期入册的问题有一半以上来自少数几位学员，反映的首先是他们的关注。" if many else "。"),
                              f"{who}（只计开启 ≥ 2 条、排名前 {top_n} 的学员）；共 {len(g)} 位署名学员提问", ids=ids,
                              caveat="本册是编选的问答：入册多少也取决于编者；两位学员共同开启的一条只计一次。"))

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 KIND_ORDER = ("out_of_scope", "defer", "sidestep")
-KIND_LABELS = {"defer": "推迟到后续课程", "out_of_scope": "不属本单元", "sidestep": "未作回答"}
+KIND_LABELS = {"defer": "推迟到后续课程", "out_of_scope": "不属本单元", "sidestep": "称难以回答"}
 _SENTENCE_END = "。！？；!?;"
 _QUOTED = re.compile(r"[“\"「《]([^”\"」》]{2,16})[”\"」》]")
 _COURSE_WORDS = re.compile(r"课程|课|单元|专题|讲座|培训")
@@ -190,7 +190,7 @@ def deferral_findings(deferred: pd.DataFrame | None, entries: pd.DataFrame) -> l
     rows = []
     counts = deferred.groupby("kind").entry_id.nunique()
     rows.append(_row("deferral", f"{deferred.entry_id.nunique()} 条问答的回答里，教员说问题要留到后续课程、不属本单元或"
-                     "没法回答：" + "，".join(f"{KIND_LABELS[k]} {int(counts[k])} 条" for k in KIND_ORDER if k in counts)
+                     "难以回答：" + "，".join(f"{KIND_LABELS[k]} {int(counts[k])} 条" for k in KIND_ORDER if k in counts)
                      + "。这些是课程设计者要看的地方：学员在这个单元就需要、课程却放在别处（或没有）的内容。",
                      "按措辞规则逐句识别（resources/deferral_phrases.txt）", ids=deferred.entry_id,
                      caveat="只认得规则里的说法；“推迟”多数同时给了简短回答。"))
@@ -207,8 +207,8 @@ def deferral_findings(deferred: pd.DataFrame | None, entries: pd.DataFrame) -> l
             text = f"{where}被推迟到以后的课程，未说明哪一门。"
         elif r.kind == "out_of_scope":
             text = f"{where}：教员说这不属本单元的内容" + (f"，应在“{named}”。" if named else "。")
-        else:
-            text = f"{where}：教员表示无法回答或没有回答。"
+        else:  # the rule sees the words, not whether an answer follows them
+            text = f"{where}：教员说这个问题难以回答（“{r.phrase}”）；随后是否仍作了回答，请读原文。"
         rows.append(_row("deferral", text, f"第 {int(r.line)} 行，{r.speaker}：“{r.quote}”", ids=[int(e)],
                          caveat="引文据整理稿。"))
     return rows

@@ -123,7 +123,7 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
              "dependence": "依赖单一教员", "homeless": "无归属问题", "unit_fit": "单元契合", "emerging": "增多的词",
              "fading": "减少的词", "low_draw": "问答少的单元", "specialisation": "教员专注度",
              "need": "反复出现的需求", "deferral": "推迟或未答", "askers": "谁在提问", "defer": "推迟到后续课程",
-             "out_of_scope": "不属本单元", "sidestep": "未作回答"},
+             "out_of_scope": "不属本单元", "sidestep": "称难以回答"},
 }
 BADGES = {"new": "new", "gone": "gone", "renamed": "renamed", "vanished": "gone", "gained": "new", "lost": "gone",
           "rising": "new", "falling": "gone"}
