@@ -106,3 +106,13 @@ def test_readme_quotes_the_numbers_of_the_run(study, deferral_judgement, needs_j
         cells.append((_frac(len(f & j), len(f)), _frac(len(f & j), len(j))))
     assert f"| recurring needs, pairwise precision | {cells[0][0]} | {cells[1][0]} | {cells[2][0]} |" in readme
     assert f"| … pairwise recall | {cells[0][1]} | {cells[1][1]} | {cells[2][1]} |" in readme
+
+
+def test_the_needs_caveat_quotes_the_agreement_of_the_run(study, needs_judgement):
+    """The findings' caveat quotes pairwise precision: the numbers must be the run's own (all pairs, odd–odd)."""
+    found, judged = need_pairs(study.tables["recurring_needs"]), _pairs_of(needs_judgement)
+    odd = {p for p in found if p[0] % 2 and p[1] % 2}
+    f = study.tables["findings"]
+    caveat = f[f.kind == "need"].caveat.iloc[0]
+    assert f"全部 {len(found & judged)}/{len(found)}" in caveat
+    assert f"留出的奇数对 {len(odd & judged)}/{len(odd)}" in caveat
