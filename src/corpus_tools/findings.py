@@ -15,13 +15,16 @@ import re
 import numpy as np
 import pandas as pd
 
+from .needs import needs_stage_findings
 from .stats import min_fisher_p
 
 FINDING_COLUMNS = ["kind", "text", "statistic", "p_value", "q_value", "entry_ids", "caveat"]
 # the report's order: what a designer should act on first — questions no unit covers, questions that fit another
-# unit, topics that rest on one instructor, competency areas whose share moves across cohorts — then description
-# (trends, keyness, coverage counts), and the caveats last (still shown)
-KIND_ORDER = ["no_unit", "unit_fit", "dependence", "code_share", "trend", "keyness", "coverage", "caveat"]
+# unit, needs trainees keep raising, questions deferred or left unanswered, topics that rest on one instructor,
+# competency areas whose share moves across cohorts — then description (trends, keyness, who asks, coverage
+# counts), and the caveats last (still shown)
+KIND_ORDER = ["no_unit", "unit_fit", "need", "deferral", "dependence", "code_share", "trend", "keyness", "askers",
+              "coverage", "caveat"]
 ALPHA = 0.05
 
 
@@ -617,6 +620,7 @@ def build_findings(tables: dict[str, pd.DataFrame], booklet, column: str = "toke
     rows += keyness_findings(tables.get("keyness_entries_by_section"), tokens, e, "section", column=column)
     rows += dependence_findings(tables.get("topic_dependence"), e, tables.get("entry_topics"))
     rows += code_share_findings(tables.get("code_share_by_cohort"), e, tables.get("code_entries"))
+    rows += needs_stage_findings(tables, e)  # recurring needs, deferred questions, who asks (needs stage)
     out = pd.DataFrame(rows, columns=FINDING_COLUMNS)
     out["_k"] = [kind_rank(k) for k in out.kind]
     return out.sort_values("_k", kind="stable").drop(columns="_k").reset_index(drop=True)

@@ -102,6 +102,12 @@ TABLE_HEADERS: dict[str, dict[str, str]] = {
     "no_unit": {"unit": "提问所在单元", "ranking": "相对最接近的单元"},
     "code_share_by_cohort": {"shared_units": "各期共有的单元"},
     "topic_dependence": {"p_value": "p 值（同课次内比较）", "rank": "在该主题中的作答排名"},
+    "recurring_needs": {"need_id": "需求", "label": "需求（共同词）", "unit": "单元", "similarity": "组内相似度"},
+    "deferred_questions": {"turn_no": "发言", "line": "行号", "quote": "原文", "to_unit": "推迟到", "speaker": "教员",
+                           "asked_in": "提问所在单元"},
+    "askers_summary": {"asker": "提问学员", "n_entries": "开启条数", "n_cohort_entries": "本期条数",
+                       "cum_share": "累计占比"},
+    "hospital_kinds": {"label": "医院类型", "evidence": "依据（名称中的字样）", "askers": "提问学员"},
 }
 
 #: Columns shown for tables with many (the rest are in the CSV files); a table not listed shows all its columns.
@@ -111,6 +117,10 @@ SHOW_COLUMNS: dict[str, list[str]] = {
     "topic_dependence": ["topic_id", "label", "instructor", "rank", "tie", "n_entries", "k", "share", "base_share",
                          "lift", "p_overall", "n_sessions", "rest_entries", "rest_k", "rest_share", "expected",
                          "p_value", "q_value", "flagged"],
+    "recurring_needs": ["need_id", "label", "entry_id", "title", "cohort", "unit", "section", "similarity"],
+    "deferred_questions": ["entry_id", "kind", "asked_in", "to_unit", "speaker", "line", "quote"],
+    "askers_summary": ["cohort", "rank", "asker", "hospital", "n_entries", "n_cohort_entries", "cum_share", "entry_ids"],
+    "hospital_kinds": ["label", "hospital", "evidence", "askers", "n_entries", "entry_ids"],
     "emerging_fading_terms": ["from_cohort", "to_cohort", "term", "call", "docs_from", "n_from", "docs_to", "n_to",
                               "share_from", "share_to", "p_value", "q_value", "top_speaker", "one_speaker",
                               "within_unit"],
@@ -134,7 +144,9 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
              "trend": "趋势", "network": "作答教员",
              "dependence": "依赖某位教员", "code_share": "各期编码占比", "homeless": "无归属问题",
              "unit_fit": "单元契合", "emerging": "增多的词", "no_unit": "没有单元覆盖的问题",
-             "fading": "减少的词", "low_draw": "问答少的单元", "specialisation": "教员专注度"},
+             "fading": "减少的词", "low_draw": "问答少的单元", "specialisation": "教员专注度",
+             "need": "反复出现的需求", "deferral": "推迟或未答", "askers": "谁在提问", "defer": "推迟到后续课程",
+             "out_of_scope": "不属本单元", "sidestep": "称难以回答"},
 }
 BADGES = {"new": "new", "gone": "gone", "renamed": "renamed", "vanished": "gone", "gained": "new", "lost": "gone",
           "rising": "new", "falling": "gone"}
@@ -549,6 +561,11 @@ REVIEW_LAYOUT: list[tuple[str, str, list[str], list[tuple[str, str, int | None]]
       ("unit_fit", "最贴近的不是所在单元的问答，与教员说明在别处讲的问答（大纲排名是翻阅的线索，不是“放错单元”的结论）",
        None)]),
     ("no_unit", "没有单元覆盖的问题", [], [("no_unit", "与任何单元的大纲都不突出地接近的问答（候选的课程缺口）", None)]),
+    ("needs", "学员的需求：反复出现的问题、推迟或未答的问题、谁在提问", [],
+     [("recurring_needs", "反复出现的需求（提问相近的问答归为一组；跨期出现的更值得做成教学模块或常见问题解答）", None),
+      ("deferred_questions", "教员推迟到后续课程、说不属本单元或未作回答的问题（带原文与行号）", None),
+      ("askers_summary", "各期提问最多的学员（按开启的问答条数）", 30),
+      ("hospital_kinds", "按医院名称判断的医院类型与其学员开启的问答", None)]),
     ("topics", "主题与例题", ["topics_section_heatmap", "topics_top_terms", "topics_entry_map"], []),
     ("network", "谁问、谁答、关于什么",
      ["network_instructor_topic", "network_instructor_coanswer", "network_trainee_instructor"],

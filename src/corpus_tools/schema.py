@@ -537,9 +537,71 @@ ANALYSIS_TABLES: dict[str, tuple[Column, ...]] = {
         ("within_units_p", "Float64", "its two-sided p-value"),
         ("shared_units", "string", "unit titles with entries in ≥ 2 cohorts, joined by 、"),
     ),
+    "askers_summary": _cols(
+        ("cohort", "Int64", "cohort"),
+        ("rank", "Int64", "rank of the asker within the cohort by entries opened (ties: earlier first entry first)"),
+        ("asker", "string", "trainee who opened entries (askers.opens_entry)"),
+        ("hospital", "string", "the asker's canonical hospital(s), joined by ；"),
+        ("n_entries", "Int64", "entries of the cohort the asker opened"),
+        ("n_cohort_entries", "Int64", "entries of the cohort (all, also those opened by an instructor or an "
+                                      "unnamed trainee)"),
+        ("share", "Float64", "n_entries / n_cohort_entries (0–1)"),
+        ("cum_entries", "Int64", "distinct entries opened by the askers of rank ≤ this one"),
+        ("cum_share", "Float64", "cum_entries / n_cohort_entries (0–1)"),
+        ("n_askers", "Int64", "named trainees who opened an entry of the cohort"),
+        ("entry_ids", "string", "the entries the asker opened, comma-joined"),
+    ),
+    "hospital_kinds": _cols(
+        ("kind", "string", "hospital kind id of resources/hospital_kinds.txt (county_district, university, "
+                           "group_multisite, specialty, military)"),
+        ("label", "string", "the kind in Chinese, e.g. 县/区级医院"),
+        ("hospital", "string", "canonical hospital of an asker whose label matches the kind's rule"),
+        ("evidence", "string", "the text the rule matched in the label (hospital, alias, department), joined by 、"),
+        ("askers", "string", "its trainees who opened entries, joined by 、"),
+        ("n_entries", "Int64", "entries they opened"),
+        ("entry_ids", "string", "those entries, comma-joined"),
+    ),
+    "hospital_kind_tests": _cols(
+        ("kind", "string", "hospital kind id"),
+        ("label", "string", "the kind in Chinese"),
+        ("section", "string", "section"),
+        ("k_kind", "Int64", "entries opened by askers of that kind in the section"),
+        ("n_kind", "Int64", "entries opened by askers of that kind"),
+        ("k_rest", "Int64", "other entries in the section"),
+        ("n_rest", "Int64", "other entries"),
+        ("share_kind", "Float64", "k_kind / n_kind (0–1)"),
+        ("share_rest", "Float64", "k_rest / n_rest (0–1)"),
+        ("entry_ids", "string", "the k_kind entries, comma-joined"),
+        ("p_value", "Float64", "Fisher's exact test, two-sided"),
+        ("q_value", "Float64", "Benjamini–Hochberg over every (kind, section) row"),
+    ),
+    "deferred_questions": _cols(
+        ("entry_id", "Int64", "entry"),
+        ("kind", "string", "defer (to a later course, unit or occasion) | out_of_scope (not this unit's subject) | "
+                           "sidestep (the question is said to be unanswerable, or is not answered)"),
+        ("turn_no", "Int64", "the instructor's turn"),
+        ("line", "Int64", "input line where the matched phrase starts"),
+        ("quote", "string", "the sentence as printed (at most 80 characters around the phrase)"),
+        ("to_unit", "string", "courses or units the sentence names as where the subject belongs, joined by 、; "
+                              "empty when none is named"),
+        ("phrase", "string", "the text the rule of resources/deferral_phrases.txt matched"),
+        ("speaker", "string", "the instructor"),
+        ("asked_in", "string", "title of the unit the question was asked in (答疑讨论课 for a discussion class)"),
+    ),
+    "recurring_needs": _cols(
+        ("need_id", "Int64", "need (group of ≥ 2 entries with the same need), 1 = the largest"),
+        ("label", "string", "the question concepts most of the group's questions share, joined by ·"),
+        ("entry_id", "Int64", "entry in the group"),
+        ("cohort", "Int64", "its cohort"),
+        ("unit", "string", "its unit title (答疑讨论课 for a discussion class)"),
+        ("section", "string", "its section"),
+        ("similarity", "Float64", "mean similarity to the other entries of the group (0–1: question and answer "
+                                  "tf-idf cosines, weighted)"),
+        ("title", "string", "the entry's title"),
+    ),
     "findings": _cols(
-        ("kind", "string", "no_unit | unit_fit | dependence | code_share | trend | keyness | coverage | caveat (the "
-                           "report's order: what a designer acts on first, caveats last)"),
+        ("kind", "string", "no_unit | unit_fit | need | deferral | dependence | code_share | trend | keyness | askers | "
+                           "coverage | caveat (the report's order: what a designer acts on first, caveats last)"),
         ("text", "string", "the finding, one Chinese sentence, as the report shows it"),
         ("statistic", "string", "the numbers behind it, as text"),
         ("p_value", "Float64", "p-value of its test; empty where no test applies"),

@@ -81,6 +81,26 @@ def drop_views() -> None:
     _VIEWS.clear()
 
 
+# ---------------------------------------------------------------- needs
+
+def needs_stage(study: Study) -> StageOutput:
+    """What trainees need: recurring needs (questions with the same need across cohorts and units), questions the
+    answers defer to another unit or leave unanswered, and who asks (concentration of askers, hospital kinds)."""
+    from . import askers, coverage, deferrals, needs
+    from .curriculum import read_curriculum
+
+    b, params = study.booklet, study.params
+    curric = coverage.curriculum(b.units, read_curriculum(params.curriculum) if params.curriculum else None)
+    kinds = askers.hospital_kinds(b.askers)
+    return StageOutput(tables={
+        "recurring_needs": needs.recurring_needs(b.entries, b.turns, words(study, "concept")),
+        "deferred_questions": deferrals.find_deferrals(b.entries, b.turns, b.lines, curric),
+        "askers_summary": askers.asker_concentration(b.entries, b.askers),
+        "hospital_kinds": kinds,
+        "hospital_kind_tests": askers.kind_section_tests(b.entries, kinds),
+    })
+
+
 # ---------------------------------------------------------------- topics
 
 def topics_stage(study: Study) -> StageOutput:
@@ -335,6 +355,10 @@ STAGES: tuple[Stage, ...] = (
           produces=("term_freq_by_cohort", "keyness_by_cohort", "emerging_fading_terms",
                     "keyness_entries_by_cohort"), uses=("seed",),
           description="keyword trends; entry-level keyness and emerging/fading terms (Fisher, BH q); word clouds"),
+    Stage("needs", "学员需求", needs_stage, needs=("tokens",),
+          produces=("recurring_needs", "deferred_questions", "askers_summary", "hospital_kinds",
+                    "hospital_kind_tests"), uses=("curriculum",),
+          description="recurring needs, deferred or unanswered questions, who asks (askers, hospital kinds)"),
     Stage("topics", "主题", topics_stage, needs=("tokens",),
           produces=("topics", "entry_topics", "topic_terms", "entry_map"), uses=("seed", "k"), min_entries=10,
           description="topic models, their comparison and figures"),
@@ -347,7 +371,8 @@ STAGES: tuple[Stage, ...] = (
     Stage("codes", "编码规则", codes_stage, needs=("tokens", "topics"),
           produces=("codebook", "code_crosstab", "code_validation", "ca_coordinates"), uses=("codes",),
           description="coding rules (codebook: AND/OR/NOT), code × group residuals, correspondence analysis"),
-    Stage("findings", "发现", findings_stage, needs=("tokens", "topics", "network", "trends", "coverage", "codes"),
+    Stage("findings", "发现", findings_stage,
+          needs=("tokens", "topics", "network", "trends", "coverage", "codes", "needs"),
           produces=("findings",), description="the findings table: each sentence with its statistic and entries; "
                                               "code shares by cohort (Wilson intervals, trend test)"),
 )

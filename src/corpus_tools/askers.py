@@ -1,0 +1,208 @@
+"""Who asks: how concentrated the questions are among the trainees who ask them, and what different kinds of
+hospital ask about.
+
+- :func:`asker_concentration` (table ``askers_summary``): per cohort, every trainee who opened an entry, ranked by
+  the entries they opened, with the cumulative share of the cohort's entries.
+- :func:`hospital_kinds` (table ``hospital_kinds``): the kind of each asker's hospital read from the label as
+  printed (hospital, bracketed alias, department) by the rules of ``resources/hospital_kinds.txt``
+  (``kind<TAB>标签<TAB>regex``; 县/区级医院, 高校附属医院, 集团与多院区 …): one row per (kind, hospital).
+- :func:`kind_section_tests` (table ``hospital_kind_tests``): for each kind and section, the entries opened by
+  askers of that kind against the other entries (Fisher's exact test, two-sided), Benjamini–Hochberg q over every
+  (kind, section) pair tested. A comparison is claimed only where q ≤ 0.05.
+
+An asker is a trainee who opens an entry (``askers.opens_entry``); an entry opened by two trainees counts for each.
+Entries opened by an instructor or by an unnamed trainee count in their cohort's total but for no asker.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .stats import bh_qvalues, fisher_test
+
+TOP_N = 5  # the concentration finding: share of the cohort's entries opened by its TOP_N most active askers
+MIN_KIND_ENTRIES = 3  # a kind is tested against the sections only when its askers opened at least this many entries
+
+
+@dataclass(frozen=True)
+class KindRule:
+    """One hospital-kind rule: ``kind`` (id), ``label`` (Chinese, for readers), ``pattern`` (regex on the label)."""
+
+    kind: str
+    label: str
+    pattern: re.Pattern
+
+
+def load_kind_rules(path: str | None = None) -> tuple[KindRule, ...]:
+    """The rules of ``resources/hospital_kinds.txt`` (or of the file at ``path``), in file order."""
+    from .resources import load_list
+
+    rules = []
+    for line in load_list("hospital_kinds.txt", path):
+        parts = line.split("\t")
+        if len(parts) != 3:
+            raise ValueError(f"hospital kind rule needs kind<TAB>label<TAB>regex: {line!r}")
+        rules.append(KindRule(parts[0].strip(), parts[1].strip(), re.compile(parts[2].strip())))
+    return tuple(rules)
+
+
+def _openers(askers: pd.DataFrame) -> pd.DataFrame:
+    """Named trainees who open an entry: one row per (entry, trainee)."""
+    a = askers[askers.opens_entry.fillna(False).astype(bool) & (askers.role == "trainee")]
+    return a[a.name.fillna("") != ""].copy()
+
+
+def asker_concentration(entries: pd.DataFrame, askers: pd.DataFrame) -> pd.DataFrame:
+    """Table ``askers_summary``: one row per (cohort, asker), ranked within the cohort by entries opened (ties by
+    first entry), with ``share`` = n_entries / cohort entries and ``cum_share`` down the ranking (0–1)."""
+    op = _openers(askers).merge(entries[["entry_id", "cohort"]], on="entry_id", how="left")
+    n_cohort = entries.groupby("cohort").entry_id.nunique()
+    rows = []
+    for cohort, g in op.groupby("cohort", sort=True):
+        per = (g.groupby("name").agg(n_entries=("entry_id", "nunique"), first=("entry_id", "min"),
+                                     hospital=("hospital_canonical", lambda h: "；".join(dict.fromkeys(
+                                         x for x in h if isinstance(x, str) and x))),
+                                     ids=("entry_id", lambda s: ",".join(str(int(i)) for i in sorted(set(s)))))
+               .reset_index().sort_values(["n_entries", "first", "name"], ascending=[False, True, True],
+                                          kind="stable"))
+        total = int(n_cohort.get(cohort, 0))
+        seen: set[int] = set()
+        for rank, r in enumerate(per.itertuples(), start=1):
+            seen |= {int(i) for i in r.ids.split(",")}
+            cum = len(seen)  # distinct entries: an entry opened by two askers counts once
+            rows.append(dict(cohort=int(cohort), rank=rank, asker=r.name, hospital=r.hospital,
+                             n_entries=int(r.n_entries), n_cohort_entries=total, share=r.n_entries / total,
+                             cum_entries=cum, cum_share=cum / total, n_askers=len(per), entry_ids=r.ids))
+    cols = ["cohort", "rank", "asker", "hospital", "n_entries", "n_cohort_entries", "share", "cum_entries",
+            "cum_share", "n_askers", "entry_ids"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _label_text(r) -> str:
+    return "".join(str(x) for x in (r.hospital, r.hospital_alias, r.department) if isinstance(x, str))
+
+
+def asker_kinds(askers: pd.DataFrame, rules: tuple[KindRule, ...]) -> pd.DataFrame:
+    """Every opening asker's hospital kinds: rows (entry_id, name, hospital, kind, label, evidence), one per
+    matching rule (an asker whose label matches no rule has no row)."""
+    rows = []
+    for r in _openers(askers).itertuples():
+        text = _label_text(r)
+        for rule in rules:
+            m = rule.pattern.search(text)
+            if m:
+                rows.append(dict(entry_id=int(r.entry_id), name=r.name, hospital=r.hospital_canonical or r.hospital,
+                                 kind=rule.kind, label=rule.label, evidence=m.group(0)))
+    return pd.DataFrame(rows, columns=["entry_id", "name", "hospital", "kind", "label", "evidence"])
+
+
+def hospital_kinds(askers: pd.DataFrame, rules: tuple[KindRule, ...] | None = None) -> pd.DataFrame:
+    """Table ``hospital_kinds``: one row per (kind, hospital) in rule order, hospitals by entries opened; the
+    matched text, the askers and the entries they opened."""
+    rules = load_kind_rules() if rules is None else rules
+    k = asker_kinds(askers, rules)
+    order = {r.kind: i for i, r in enumerate(rules)}
+    rows = []
+    for (kind, hosp), g in k.groupby(["kind", "hospital"], sort=False):
+        rows.append(dict(kind=kind, label=g.label.iloc[0], hospital=hosp,
+                         evidence="、".join(dict.fromkeys(g.evidence)), askers="、".join(dict.fromkeys(g.name)),
+                         n_entries=g.entry_id.nunique(),
+                         entry_ids=",".join(str(i) for i in sorted(set(g.entry_id)))))
+    out = pd.DataFrame(rows, columns=["kind", "label", "hospital", "evidence", "askers", "n_entries", "entry_ids"])
+    out["_o"] = out.kind.map(order)
+    return (out.sort_values(["_o", "n_entries", "hospital"], ascending=[True, False, True], kind="stable")
+            .drop(columns="_o").reset_index(drop=True))
+
+
+def kind_section_tests(entries: pd.DataFrame, kinds: pd.DataFrame, min_entries: int = MIN_KIND_ENTRIES
+                       ) -> pd.DataFrame:
+    """Table ``hospital_kind_tests``: for every kind whose askers opened ≥ ``min_entries`` entries (and not all of
+    them) and every section, k₁ of n₁ entries of that kind are in the section against k₂ of n₂ other entries;
+    Fisher's exact test (two-sided), BH q over every row."""
+    rows = []
+    all_ids = set(entries.entry_id.astype(int))
+    section_of = dict(zip(entries.entry_id.astype(int), entries.section))
+    sections = list(dict.fromkeys(entries.section))
+    for kind, g in kinds.groupby("kind", sort=False):
+        ids = {int(i) for s in g.entry_ids for i in str(s).split(",") if i}
+        rest = all_ids - ids
+        if len(ids) < min_entries or not rest:
+            continue
+        for s in sections:
+            in_k = sorted(i for i in ids if section_of[i] == s)
+            in_r = sum(1 for i in rest if section_of[i] == s)
+            rows.append(dict(kind=kind, label=g.label.iloc[0], section=s, k_kind=len(in_k), n_kind=len(ids),
+                             k_rest=in_r, n_rest=len(rest), share_kind=len(in_k) / len(ids),
+                             share_rest=in_r / len(rest), entry_ids=",".join(map(str, in_k))))
+    out = pd.DataFrame(rows, columns=["kind", "label", "section", "k_kind", "n_kind", "k_rest", "n_rest",
+                                      "share_kind", "share_rest", "entry_ids"])
+    if len(out):
+        out["p_value"] = fisher_test(out.k_kind, out.n_kind, out.k_rest, out.n_rest)
+        out["q_value"] = bh_qvalues(out.p_value.to_numpy())
+    else:
+        out["p_value"], out["q_value"] = pd.Series(dtype=float), pd.Series(dtype=float)
+    return out
+
+
+# ---------------------------------------------------------------- findings
+
+def askers_findings(tables: dict[str, pd.DataFrame], entries: pd.DataFrame, top_n: int = TOP_N,
+                    alpha: float = 0.05) -> list[dict]:
+    """Rows of the findings table (kind "askers"): the concentration of askers per cohort, the hospital kinds with
+    their entries, and what the kind × section tests allow (q ≤ ``alpha``), or that nothing does."""
+    from .findings import _fmt_p, _row
+
+    rows: list[dict] = []
+    conc = tables.get("askers_summary")
+    if conc is not None and len(conc):
+        for cohort, g in conc.groupby("cohort", sort=True):
+            n = int(g.n_cohort_entries.iloc[0])
+            top = g[(g["rank"] <= top_n) & (g.n_entries >= 2)]
+            if top.empty:
+                rows.append(_row("askers", f"第{int(cohort)}期的 {n} 条问答由 {len(g)} 位署名学员开启，每人一条：没有集中在少数人身上。",
+                                 f"{len(g)} 位学员各 1 条", ids=[int(i) for s in g.entry_ids for i in str(s).split(",")]))
+                continue
+            ids = {int(i) for s in top.entry_ids for i in str(s).split(",") if i}
+            rest = g[~g.index.isin(top.index)]
+            rest_ids = {int(i) for s in rest.entry_ids for i in str(s).split(",") if i} - ids
+            who = "、".join(f"{r.asker} {int(r.n_entries)} 条" for r in top.itertuples())
+            many = len(ids) / n >= 0.5 and len(top) <= len(g) / 2
+            named = {int(i) for s in g.entry_ids for i in str(s).split(",") if i}
+            other = f"，另有 {n - len(named)} 条由未署名的学员或教员开启" if n > len(named) else ""
+            rows.append(_row("askers", f"第{int(cohort)}期的 {n} 条问答中，提问最多的 {len(top)} 位学员开启了 {len(ids)} 条"
+                             f"（{len(ids) / n:.0%}），其余 {len(rest)} 位署名学员共 {len(rest_ids)} 条{other}"
+                             + ("：这一期入册的问题有一半以上来自少数几位学员，反映的首先是他们的关注。" if many else "。"),
+                             f"{who}（只计开启 ≥ 2 条、排名前 {top_n} 的学员）；共 {len(g)} 位署名学员提问", ids=ids,
+                             caveat="本册是编选的问答：入册多少也取决于编者；两位学员共同开启的一条只计一次。"))
+    kinds = tables.get("hospital_kinds")
+    if kinds is not None and len(kinds):
+        for kind, g in kinds.groupby("kind", sort=False):
+            ids = {int(i) for s in g.entry_ids for i in str(s).split(",") if i}
+            sec = entries[entries.entry_id.isin(ids)].section.value_counts()
+            rows.append(_row("askers", f"{g.label.iloc[0]}（按医院名称与署名判断：{len(g)} 家医院）的学员开启了 {len(ids)} 条"
+                             "问答，分布在：" + "、".join(f"{s} {int(c)} 条" for s, c in sec.items()) + "。",
+                             "；".join(f"{r.hospital}（“{r.evidence}”）{int(r.n_entries)} 条" for r in g.itertuples()),
+                             ids=ids, caveat="医院类型按名称中的字样判断（规则见 resources/hospital_kinds.txt），"
+                                             "名称未写明的（如地级市下辖的县级市医院）不计入。"))
+    tests = tables.get("hospital_kind_tests")
+    if tests is not None and len(tests):
+        sig = tests[tests.q_value <= alpha].sort_values(["q_value", "kind", "section"], kind="stable")
+        for r in sig.itertuples():
+            more = "多" if r.share_kind > r.share_rest else "少"
+            rows.append(_row("askers", f"{r.label}的学员问“{r.section}”明显更{more}：{r.k_kind}/{r.n_kind} 条，"
+                             f"其余学员 {r.k_rest}/{r.n_rest} 条。",
+                             f"Fisher 精确检验 {_fmt_p(r.p_value)}，BH q = {r.q_value:.3f}（{len(tests)} 个类型×栏目）",
+                             p=r.p_value, q=r.q_value, ids=[int(i) for i in str(r.entry_ids).split(",") if i]))
+        if sig.empty:
+            best = tests.sort_values(["p_value", "kind", "section"], kind="stable").iloc[0]
+            rows.append(_row("askers", "不同类型医院的学员所问的栏目没有可靠差异：校正多重检验后，没有一个医院类型在某个栏目"
+                             "问得显著更多或更少。",
+                             f"检验 {len(tests)} 个（医院类型×栏目），Fisher 精确检验；最小 p = {best.p_value:.3g}"
+                             f"（{best.label}·{best.section}：{int(best.k_kind)}/{int(best.n_kind)} 对 "
+                             f"{int(best.k_rest)}/{int(best.n_rest)}），最小 q = {tests.q_value.min():.3g}",
+                             p=float(tests.p_value.min()), q=float(tests.q_value.min()),
+                             caveat="每类医院只有几条问答，只有很大的差异才能检出；没有检出不等于没有差异。"))
+    return rows

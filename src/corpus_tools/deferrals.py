@@ -1,0 +1,222 @@
+"""Deferred and unanswered questions: where an instructor's answer says the subject belongs to a later course or
+unit (defer), is not this unit's subject (out_of_scope), or cannot be answered (sidestep).
+
+:func:`find_deferrals` (table ``deferred_questions``) reads every instructor turn sentence by sentence (a sentence
+ends at 。！？；) and matches the phrase rules of ``resources/deferral_phrases.txt`` (``kind<TAB>regex``). A
+sentence gives one row: its kind (out_of_scope before defer before sidestep when several rules match), the input
+line where the matched phrase starts, the sentence as quote, and ``to_unit``: the courses or units the sentence
+names after the phrase — quoted names (“需求管理”, 《…》), unit titles of the booklet or curriculum, or 下一单元
+resolved to the next unit of the entry's cohort when the curriculum lists it.
+
+Text is read from the ``lines`` table (the lines of each turn as printed, joined), so a row's ``line`` is the line
+a reader finds the phrase on. A designer reads a deferral to a named unit as a dependency between units.
+
+**Validation** (tests/test_needs_validation.py, on the run's own table). The rules were written from general
+knowledge and committed before the hand judgement (tests/data/deferral_judgement.csv: 4 defer, 2 sidestep, 62
+none) was opened; split by entry-id parity. Entry level (any row = found): development (even) 2 of 2 found are
+judged, 2 of 3 judged are found; held out (odd) 2/3 and 2/3. The misses (#1, #6) are sidesteps only a reader of
+question and answer sees; the cosine of question and answers did not separate #6 from the other even entries, so
+no fit rule was added. The false alarm (#21) says 很难回答 and then answers: a sidestep row reports the words, and
+its finding sends the reader to the text. The rules were not changed after the judgement.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+KIND_ORDER = ("out_of_scope", "defer", "sidestep")
+KIND_LABELS = {"defer": "推迟到后续课程", "out_of_scope": "不属本单元", "sidestep": "称难以回答"}
+_SENTENCE_END = "。！？；!?;"
+_QUOTED = re.compile(r"[“\"「《]([^”\"」》]{2,16})[”\"」》]")
+_COURSE_WORDS = re.compile(r"课程|课|单元|专题|讲座|培训")
+_NEXT_UNIT = re.compile(r"下(一|个|一个)单元")
+_SUBJECT = re.compile(r"(?:涉及|属于|关于)(?:到)?([^，。、“”\s]{2,10}?)的?(?:问题|内容|范畴|话题)")
+QUOTED_WITHIN = 30  # a quoted name counts as a course only within this many characters after the phrase
+QUOTE_MAX = 80  # characters of a sentence kept as quote (around the phrase)
+
+
+@dataclass(frozen=True)
+class PhraseRule:
+    """One rule: ``kind`` (defer | out_of_scope | sidestep) and its ``pattern``."""
+
+    kind: str
+    pattern: re.Pattern
+
+
+def load_phrase_rules(path: str | None = None) -> tuple[PhraseRule, ...]:
+    """The rules of ``resources/deferral_phrases.txt`` (or of the file at ``path``), in file order."""
+    from .resources import load_list
+
+    rules = []
+    for line in load_list("deferral_phrases.txt", path):
+        kind, _, pattern = line.partition("\t")
+        if kind.strip() not in KIND_ORDER or not pattern.strip():
+            raise ValueError(f"deferral rule needs kind<TAB>regex with kind in {KIND_ORDER}: {line!r}")
+        rules.append(PhraseRule(kind.strip(), re.compile(pattern.strip())))
+    return tuple(rules)
+
+
+def turn_texts(lines: pd.DataFrame) -> dict[tuple[int, int], tuple[str, list[tuple[int, int]]]]:
+    """Each turn's text as printed, its lines joined (stripped): ``{(entry_id, turn_no): (text, starts)}`` where
+    ``starts`` lists ``(offset in text, line_no)`` of each line, in order."""
+    c = lines[(lines.kind == "content") & (lines.role == "turn") & lines.entry_id.notna() & lines.turn_no.notna()]
+    out: dict[tuple[int, int], tuple[str, list[tuple[int, int]]]] = {}
+    for (e, t), g in c.groupby(["entry_id", "turn_no"], sort=True):
+        parts, starts, pos = [], [], 0
+        for no, text in zip(g.line_no, g.text.fillna("")):
+            s = str(text).strip()
+            starts.append((pos, int(no)))
+            parts.append(s)
+            pos += len(s)
+        out[(int(e), int(t))] = ("".join(parts), starts)
+    return out
+
+
+def line_at(starts: list[tuple[int, int]], offset: int) -> int:
+    """The input line holding character ``offset`` of a turn's joined text."""
+    line = starts[0][1]
+    for pos, no in starts:
+        if pos > offset:
+            break
+        line = no
+    return line
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of ``text``; a sentence ends after one of 。！？；."""
+    out, start = [], 0
+    for i, ch in enumerate(text):
+        if ch in _SENTENCE_END:
+            out.append((start, i + 1))
+            start = i + 1
+    if start < len(text):
+        out.append((start, len(text)))
+    return out
+
+
+def _unit_titles(entries: pd.DataFrame, curriculum: pd.DataFrame | None) -> list[str]:
+    titles = set(entries.unit_title.dropna().astype(str))
+    if curriculum is not None and "unit_title" in curriculum:
+        titles |= set(curriculum.unit_title.dropna().astype(str))
+    return sorted((t for t in titles if len(t) >= 4 and t != "答疑讨论课"), key=lambda t: (-len(t), t))
+
+
+def _next_unit(entry: pd.Series, curriculum: pd.DataFrame | None) -> str:
+    """The unit after the entry's own in its cohort (“第N单元 title” when the curriculum lists it)."""
+    if pd.isna(entry.get("unit_no")) or pd.isna(entry.get("cohort")):
+        return "下一单元"
+    n, c = int(entry["unit_no"]) + 1, int(entry["cohort"])
+    if curriculum is not None and len(curriculum):
+        hit = curriculum[(curriculum.cohort == c) & (curriculum.unit_no == n)]
+        if len(hit):
+            return f"第{n}单元 {hit.unit_title.iloc[0]}"
+    return f"第{n}单元"
+
+
+def named_units(sentence: str, after: int, titles: list[str], entry: pd.Series,
+                curriculum: pd.DataFrame | None) -> list[str]:
+    """Courses or units a sentence names from position ``after`` on: quoted names when the sentence speaks of a
+    course, unit titles, the next unit."""
+    tail = sentence[after:]
+    names: list[str] = []
+    if _COURSE_WORDS.search(sentence):  # quoted names close after the phrase (“需求管理”、“项目立项”)
+        names += [m.group(1).strip() for m in _QUOTED.finditer(tail) if m.start() <= QUOTED_WITHIN]
+    names += [t for t in titles if t in tail and not any(t in n for n in names)]
+    if _NEXT_UNIT.search(sentence):
+        names.append(_next_unit(entry, curriculum))
+    if not names:  # the subject the sentence names before the phrase: 这涉及需求管理的问题，后续的课程中……
+        m = _SUBJECT.search(sentence[:after])
+        if m:
+            names.append(m.group(1))
+    return list(dict.fromkeys(n for n in names if n))
+
+
+def _quote(sentence: str, start: int, end: int, width: int = QUOTE_MAX) -> str:
+    """The sentence, cut to ``width`` characters around the match [start, end) if longer."""
+    s = sentence.strip()
+    if len(sentence) <= width:
+        return s
+    lo = max(0, min(start - width // 3, len(sentence) - width))
+    return sentence[lo:lo + width].strip()
+
+
+DEFERRAL_COLUMNS = ["entry_id", "kind", "turn_no", "line", "quote", "to_unit", "phrase", "speaker", "asked_in"]
+
+
+def find_deferrals(entries: pd.DataFrame, turns: pd.DataFrame, lines: pd.DataFrame,
+                   curriculum: pd.DataFrame | None = None,
+                   rules: tuple[PhraseRule, ...] | None = None) -> pd.DataFrame:
+    """Table ``deferred_questions``: one row per instructor sentence that matches a phrase rule, in booklet
+    order (entry, turn, line). ``to_unit`` joins the named courses or units with 、 (empty when none is named)."""
+    rules = load_phrase_rules() if rules is None else rules
+    order = {k: i for i, k in enumerate(KIND_ORDER)}
+    ranked = sorted(rules, key=lambda r: order[r.kind])
+    texts = turn_texts(lines)
+    titles = _unit_titles(entries, curriculum)
+    by_id = entries.set_index("entry_id")
+    rows = []
+    ins = turns[turns.role == "instructor"]
+    for e, t, speaker in zip(ins.entry_id, ins.turn_no, ins.speaker):
+        key = (int(e), int(t))
+        if key not in texts:
+            continue
+        text, starts = texts[key]
+        entry = by_id.loc[int(e)]
+        asked_in = (str(entry.unit_title) if entry.session_type == "unit" and not pd.isna(entry.unit_title)
+                    else "答疑讨论课")
+        for a, b in sentences(text):
+            sent = text[a:b]
+            for rule in ranked:
+                m = rule.pattern.search(sent)
+                if m is None:
+                    continue
+                units = named_units(sent, m.start(), titles, entry, curriculum) if rule.kind != "sidestep" else []
+                rows.append(dict(entry_id=int(e), kind=rule.kind, turn_no=int(t), line=line_at(starts, a + m.start()),
+                                 quote=_quote(sent, m.start(), m.end()), to_unit="、".join(units),
+                                 phrase=m.group(0), speaker=str(speaker or ""), asked_in=asked_in))
+                break
+    out = pd.DataFrame(rows, columns=DEFERRAL_COLUMNS)
+    return out.sort_values(["entry_id", "turn_no", "line"], kind="stable").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- findings
+
+def deferral_findings(deferred: pd.DataFrame | None, entries: pd.DataFrame) -> list[dict]:
+    """Rows of the findings table (kind "deferral"): how many questions were deferred, declared out of scope or
+    left unanswered, and each deferral with the unit it names (a dependency between units), with quote and line."""
+    from .findings import _row
+
+    if deferred is None:
+        return []
+    if deferred.empty:
+        return [_row("deferral", "没有一条回答说问题留到后续课程、不属本单元或无法回答（按 deferral_phrases.txt 的措辞规则）。",
+                     f"{len(entries)} 条问答的教员发言逐句检查", caveat="规则只认得写进词表的说法。")]
+    title = dict(zip(entries.entry_id, entries.title))
+    rows = []
+    counts = deferred.groupby("kind").entry_id.nunique()
+    rows.append(_row("deferral", f"{deferred.entry_id.nunique()} 条问答的回答里，教员说问题要留到后续课程、不属本单元或"
+                     "难以回答：" + "，".join(f"{KIND_LABELS[k]} {int(counts[k])} 条" for k in KIND_ORDER if k in counts)
+                     + "。这些是课程设计者要看的地方：学员在这个单元就需要、课程却放在别处（或没有）的内容。",
+                     "按措辞规则逐句识别（resources/deferral_phrases.txt）", ids=deferred.entry_id,
+                     caveat="只认得规则里的说法；“推迟”多数同时给了简短回答。"))
+    for e, g in deferred.groupby("entry_id", sort=True):
+        r = g.sort_values(["kind", "line"], key=lambda s: s.map({k: i for i, k in enumerate(KIND_ORDER)})
+                          if s.name == "kind" else s, kind="stable").iloc[0]
+        named = "、".join(dict.fromkeys(u for s in g.to_unit if s for u in s.split("、")))
+        where = f"第 {int(e)} 条“{title.get(e, '')}”（在“{r.asked_in}”提问）"
+        if r.kind == "defer" and named:
+            to = "、".join(f"“{u}”" for u in named.split("、"))
+            text = (f"{where}，教员把它留到后续课程 {to}：学员在“{r.asked_in}”就需要后面课程的内容，"
+                    "这是单元之间的先后依赖，可考虑调整顺序或在本单元给出衔接。")
+        elif r.kind == "defer":
+            text = f"{where}被推迟到以后的课程，未说明哪一门。"
+        elif r.kind == "out_of_scope":
+            text = f"{where}：教员说这不属本单元的内容" + (f"，应在“{named}”。" if named else "。")
+        else:  # the rule sees the words, not whether an answer follows them
+            text = f"{where}：教员说这个问题难以回答（“{r.phrase}”）；随后是否仍作了回答，请读原文。"
+        rows.append(_row("deferral", text, f"第 {int(r.line)} 行，{r.speaker}：“{r.quote}”", ids=[int(e)],
+                         caveat="引文据整理稿。"))
+    return rows
