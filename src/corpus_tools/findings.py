@@ -33,6 +33,17 @@ def _fmt_p(p: float) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
+#: how a q-value is named where a reader sees it (the Benjamini–Hochberg corrected p-value)
+Q_NAME = "q（校正后的显著性）"
+
+
+def _fmt_q(q: float, name: str = Q_NAME) -> str:
+    """A q-value as a reader reads it: ``q（校正后的显著性）< 0.001`` or ``… = 0.012`` (never 1.01e-06)."""
+    if pd.isna(q):
+        return f"{name}：无法计算"
+    return f"{name} < 0.001" if q < 0.001 else f"{name} = {q:.3f}"
+
+
 def _preface_quote(booklet, pattern: str) -> str:
     """The sentence of the preface (front matter) containing ``pattern``, or ""."""
     text = getattr(booklet, "front_matter", "") or ""
@@ -100,7 +111,7 @@ def caveat_findings(booklet, tokens: pd.DataFrame | None = None) -> list[dict]:
         host, ids = sorted(answered.items(), key=lambda kv: (-len(kv[1]), kv[0]))[0]
         if len(ids) >= n / 3:
             pre = _preface_quote(booklet, host)
-            rows.append(_row("caveat", f"{host} 在 {len(ids)}/{n} 条问答中作答，是全程参与的主持者；任何主题由他作答最多，"
+            rows.append(_row("caveat", f"{host}在 {len(ids)}/{n} 条问答中作答，是全程参与的主持者；任何主题由他作答最多，"
                              "本身不说明该主题依赖他——教员依赖按各人总体作答比例校正。",
                              f"{host}：{len(ids)}/{n} 条（{len(ids) / n:.0%}）" + (f"；前言：“{pre}”" if pre else ""),
                              ids=ids, caveat="主持者的作答也包括串场与补充。"))
@@ -184,7 +195,7 @@ def unit_fit_findings(fit: pd.DataFrame, entries: pd.DataFrame, max_items: int =
     for r in flagged.head(max_items).itertuples():
         rows.append(_row("unit_fit", f"第 {r.entry_id} 条“{title.get(r.entry_id, '')}”在“{r.unit}”提问，"
                          f"与“{r.best_unit}”更接近。",
-                         f"契合度 {r.fit_score:.3f}（本单元） vs {r.best_score:.3f}，差 {r.margin:.3f}"
+                         f"契合度：本单元 {r.fit_score:.3f}，另一单元 {r.best_score:.3f}，差 {r.margin:.3f}"
                          + (f"；另一单元 p = {r.best_p:.3f}，本单元 p = {r.own_p:.3f}" if calibrated else ""),
                          ids=[r.entry_id],
                          caveat="信号，不是结论。"))
@@ -262,14 +273,14 @@ def trend_findings(ef: pd.DataFrame, entries: pd.DataFrame | None = None, tokens
             rows.append(_row("trend", f"第{a}期→第{b}期：没有一个词的使用（按问答条数）在校正多重检验后有显著变化——"
                              "两期关心的话题看不出可靠的增减。",
                              f"检验 {int(g.n)} 个词（各在 ≥ 3 条问答中出现），第{a}期 {n_from} 条、第{b}期 {n_to} 条问答；"
-                             f"最小 p = {g.p_min:.3g}，最小 q = {g.q_min:.3g}",
+                             f"最小 {_fmt_p(g.p_min)}，最小 {_fmt_q(g.q_min)}",
                              p=g.p_min, q=g.q_min, ids=ids,
                              caveat="问答条数少，只有很大的差异才能检出；没有检出不等于没有差异。"))
         for r in called_of.get((a0, b0), []):
             word = "增多" if r.call == "emerging" else "减少"
             rows.append(_row("trend", f"第{a}期→第{b}期，使用“{r.term}”的问答{word}：{r.docs_from}/{r.n_from} → "
                              f"{r.docs_to}/{r.n_to} 条，并在两期共有的单元内同样成立。",
-                             f"Fisher 精确检验 {_fmt_p(r.p_value)}，BH q = {r.q_value:.3f}；单元内分层检验 "
+                             f"Fisher 精确检验 {_fmt_p(r.p_value)}，{_fmt_q(r.q_value)}；单元内分层检验 "
                              f"p = {r.p_within_unit:.3f}；最集中的一条占用词 {r.top_entry_share:.0%}",
                              p=r.p_value, q=r.q_value,
                              ids=entries_with(r.term, ids),
@@ -278,7 +289,7 @@ def trend_findings(ef: pd.DataFrame, entries: pd.DataFrame | None = None, tokens
         for r in units_of.get((a0, b0), []):
             rows.append(_row("trend", f"第{a}期→第{b}期“{r.term}”的差异（{r.docs_from}/{r.n_from} → {r.docs_to}/{r.n_to} 条）"
                              "在两期共有的单元内不成立：它来自两期问答所属的单元不同，是单元效应，不是趋势。",
-                             f"Fisher {_fmt_p(r.p_value)}，q = {r.q_value:.3f}；共有单元 {int(r.shared_units)} 个，单元内 "
+                             f"Fisher {_fmt_p(r.p_value)}，{_fmt_q(r.q_value)}；共有单元 {int(r.shared_units)} 个，单元内 "
                              + ("无法检验" if pd.isna(r.p_within_unit) else f"p = {r.p_within_unit:.3f}"),
                              p=r.p_value, q=r.q_value, ids=entries_with(r.term, ids)))
         if int(g.shared) == 0:
@@ -305,8 +316,8 @@ def keyness_findings(key: pd.DataFrame | None, tokens: pd.DataFrame | None = Non
     over = key[key.key == "over"].sort_values(["group", "q_value", "term"], kind="stable")
     name = {"section": "栏目", "cohort": "期", "unit": "单元"}.get(by, by)
     if over.empty:
-        return [_row("keyness", f"没有一个词在某个{name}的问答中显著多于其余{name}（条数层面，BH q ≤ 0.05）。",
-                     f"检验 {len(key)} 个（{name}×词）；最小 q = {key.q_value.min():.3g}", q=key.q_value.min())]
+        return [_row("keyness", f"没有一个词在某个{name}的问答中显著多于其余{name}（条数层面，{Q_NAME} ≤ 0.05）。",
+                     f"检验 {len(key)} 个（{name}×词）；最小 {_fmt_q(key.q_value.min())}", q=key.q_value.min())]
     rows = []
     entries_with = TermEntries(tokens, column)
     for g, grp in over.groupby("group", sort=True):
@@ -318,7 +329,7 @@ def keyness_findings(key: pd.DataFrame | None, tokens: pd.DataFrame | None = Non
         label = f"第{int(g)}期" if by == "cohort" else f"“{g}”"
         rows.append(_row("keyness", f"{name}{label}的问答特有的词：" + "、".join(
             f"{r.term}（{r.docs_group}/{r.n_group} 条，其余 {r.docs_rest}/{r.n_rest}）" for r in top.itertuples()) + "。",
-            "；".join(f"{r.term} q = {r.q_value:.3g}" for r in top.itertuples()),
+            f"{Q_NAME}：" + "；".join(f"{r.term} {_fmt_q(r.q_value, '').strip()}" for r in top.itertuples()),
             p=top.p_value.min(), q=top.q_value.min(), ids=hit or ids, caveat=KEYNESS_COUNTS))
     return rows
 
@@ -347,7 +358,7 @@ def dependence_findings(dep: pd.DataFrame | None, entries: pd.DataFrame, entry_t
     flagged = dep[dep.flagged]
     if flagged.empty:
         rows.append(_row("dependence", "考虑到每位教员总体作答的比例后，没有一个主题显著依赖某一位教员。",
-                         f"{len(dep)} 个主题；最小 p = {dep.p_value.min():.3g}，最小 q = {dep.q_value.min():.3g}"
+                         f"{len(dep)} 个主题；最小 {_fmt_p(dep.p_value.min())}，最小 {_fmt_q(dep.q_value.min())}"
                          "（超几何检验）", p=dep.p_value.min(), q=dep.q_value.min()))
     for r in flagged.itertuples():
         who = r.top_instructor.split("、")
@@ -363,7 +374,8 @@ def dependence_findings(dep: pd.DataFrame | None, entries: pd.DataFrame, entry_t
                          f"（{r.top_share:.0%}）" + ("（并列，统计按其中总体作答比例最低者计算）" if r.tie else "")
                          + f"，高于其在全部问答中的作答比例（{r.base_share:.0%}）：这个主题较多依赖"
                          f"{'这几位' if r.tie else '这一位'}教员。",
-                         f"提升 {r.lift:.1f} 倍；超几何检验 {_fmt_p(r.p_value)}，BH q = {r.q_value:.3f}",
+                         f"在该主题中的作答比例是该教员总体作答比例的 {r.lift:.1f} 倍；超几何检验 {_fmt_p(r.p_value)}，"
+                         f"{_fmt_q(r.q_value)}",
                          p=r.p_value, q=r.q_value, ids=ids, caveat="".join(cav)))
     return rows
 
