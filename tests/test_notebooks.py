@@ -90,3 +90,26 @@ def test_review_notebook_shows_the_findings_table(executed):
     heads = re.findall(r"<th>([^<]+)</th>", html)
     assert {"kind", "text", "statistic", "p_value", "q_value", "entry_ids", "caveat"} <= set(heads)
     assert html.count("<tr>") >= 3  # rows, not sentences printed one after another
+
+
+def test_notebooks_command_is_quiet_one_line_per_notebook(tmp_path, monkeypatch, capfd):
+    """`corpus-tools notebooks` (here on 01_parse only, the bundled booklet): the kernels talk over IPC, so no
+    "[IPKernelApp] WARNING | Kernel is running over TCP without encryption" reaches stderr (the kernel is a
+    subprocess writing to the same file descriptor: capfd sees it); stdout has one progress line per notebook."""
+    import corpus_tools.notebooks as notebooks
+    from corpus_tools import cli
+
+    monkeypatch.setattr(notebooks, "notebook_paths", lambda folder=None: [ROOT / "notebooks" / "01_parse.ipynb"])
+    out = tmp_path / "out"
+    assert cli.main(["notebooks", "-o", str(out)]) == 0
+    captured = capfd.readouterr()
+    assert "IPKernelApp" not in captured.err and "WARNING" not in captured.err, captured.err[:300]
+    assert captured.err.strip() == ""
+    lines = captured.out.strip().splitlines()
+    assert len(lines) == 1 and re.fullmatch(r"\[1/1\] 01_parse\.ipynb 已执行（\d+ 秒）→ .*01_parse\.ipynb", lines[0])
+    # the notebook ran (68 entries, the bundled booklet: 68 titles, lines 27-4155) and left nothing else behind
+    assert sorted(p.name for p in out.iterdir()) == ["01_parse.ipynb"]
+    nb = nbformat.read(out / "01_parse.ipynb", as_version=4)
+    text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+    assert "68 entries in 9 sections" in text
+    assert not [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
