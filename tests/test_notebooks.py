@@ -57,6 +57,23 @@ def test_notebooks_call_the_analysis_core():
         assert k is None or k.group(1) == "None", path.name  # k chosen by the rule unless a caller gives it
 
 
+CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_notebook_prose_is_chinese(name):
+    """The notebooks' readers are the report's: every heading and paragraph, and every comment of the parameters
+    cell, is written in Chinese (names of tables and columns in `code` aside)."""
+    nb = nbformat.read(ROOT / "notebooks" / name, as_version=4)
+    prose = [c.source for c in nb.cells if c.cell_type == "markdown"]
+    prose += [line.split("#", 1)[1] for c in nb.cells if "parameters" in c.metadata.get("tags", [])
+              for line in c.source.splitlines() if "#" in line]
+    assert prose
+    for text in prose:
+        words = re.sub(r"`[^`]*`", "", text)
+        assert len(CJK.findall(words)) > len(re.findall(r"[A-Za-z]", words)), text[:120]
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_notebook_runs_and_shows_its_figures(executed, name):
     nb = executed[name]
@@ -80,7 +97,7 @@ def test_notebooks_read_the_booklet_given(executed):
     n = 68 - len(DROPPED) + 1  # 【网络安全】 dropped, entry 1 repeated (see test_compare_report.later_booklet)
     assert "later.txt" in text and f"{n} entries in 8 sections" in text and "系统集成与互联互通" in text
     out = "".join(o.get("text", "") for c in executed["02_topics.ipynb"].cells for o in c.get("outputs", []))
-    assert "k = 7 (given)" in out
+    assert "主题数 k = 7（由参数指定）" in out
 
 
 def test_review_notebook_shows_the_findings_table(executed):
@@ -107,9 +124,10 @@ def test_notebooks_command_is_quiet_one_line_per_notebook(tmp_path, monkeypatch,
     assert captured.err.strip() == ""
     lines = captured.out.strip().splitlines()
     assert len(lines) == 1 and re.fullmatch(r"\[1/1\] 01_parse\.ipynb 已执行（\d+ 秒）→ .*01_parse\.ipynb", lines[0])
-    # the notebook ran (68 entries, the bundled booklet: 68 titles, lines 27-4155) and left nothing else behind
+    # the notebook ran on the bundled booklet (entry 1: title line 27, source note ends line 94) and left nothing
+    # else behind (the kernel's sockets live in a temporary folder)
     assert sorted(p.name for p in out.iterdir()) == ["01_parse.ipynb"]
     nb = nbformat.read(out / "01_parse.ipynb", as_version=4)
     text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
-    assert "68 entries in 9 sections" in text
+    assert "医院信息科为什么要具备规划能力？（原文第 27–94 行）" in text
     assert not [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
