@@ -95,7 +95,8 @@ def test_search_matches_only_what_the_reader_reads(page, study):
     assert page.inner_text("#hit-count") == "15" and page.locator("#hit-count-wrap").is_visible()
     # answers are searched, not only titles: entry 50's title does not contain the term
     assert term not in _annotation()[49]["title"]
-    # the opened entry shows every match highlighted (title and turns)
+    # each row says how many matches it holds (entry 50: 7), and the opened entry shows every one highlighted
+    assert page.locator("#entry-50 > tr.row > td").nth(1).get_attribute("data-hits") == f"（{printed[50]} 处）"
     page.locator("#entry-50 > tr.row").click()
     marks = page.eval_on_selector_all("#entry-50 mark", "ms => ms.map(m => m.textContent)")
     assert marks == [term] * printed[50]

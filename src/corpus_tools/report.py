@@ -2,8 +2,10 @@
 
 The page is rendered from jinja2 templates (``templates/``, autoescape on: every piece of booklet text is escaped,
 only SVG drawn by matplotlib is inserted as markup). It holds key numbers, the findings with links to their entries,
-figures at full width with their captions, tables with Chinese headers and formatted numbers, and a searchable,
-sortable and filterable table of every entry whose full Q&A opens in place. A subset of the CJK font covering every
+figures at full width with their captions, tables with Chinese headers and formatted numbers, a sortable table
+of every entry whose full Q&A opens in place — its search box searches what the entries print (title, question,
+answers), counts and highlights the matches; section, cohort, unit, topic, person and hospital are separate filters —
+and a word index (KWIC) computed in the page. A subset of the CJK font covering every
 character the page can show (the whole booklet plus the interface text) is embedded, so it reads the same on any
 machine. :func:`report_pdf` prints it to PDF with Chromium.
 

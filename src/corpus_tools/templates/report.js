@@ -148,6 +148,8 @@
       });
       tb.hidden = !ok;
       texts.get(tb).forEach(function (it, i) { mark(it, ok ? found[i] : []); });
+      var titleCell = tb.rows[0].cells[1];  // how many matches the entry holds, beside its title
+      if (ok && q) { titleCell.setAttribute('data-hits', '（' + n + ' 处）'); } else { titleCell.removeAttribute('data-hits'); }
       if (ok) { shown++; hits += n; }
     });
     count.textContent = shown;
