@@ -267,6 +267,11 @@ def test_phone_width_fits_the_screen(browser, report_file):
     first_cell = p.locator("#entry-1 > tr.row > td").first
     assert abs(first_cell.evaluate("c => c.getBoundingClientRect().left") - wrap) <= 2
     assert first_cell.inner_text() == "1"
+    # … and the question beside it (entry 1's title, line 27), whole and on screen
+    title = p.locator("#entry-1 > tr.row > td").nth(1)
+    left, right = title.evaluate("c => [c.getBoundingClientRect().left, c.getBoundingClientRect().right]")
+    assert abs(left - first_cell.evaluate("c => c.getBoundingClientRect().right")) <= 2 and right < 390
+    assert title.inner_text().endswith("医院信息科为什么要具备规划能力？")
     # the 栏目 column never breaks a section name (信息规划, line 26) over two lines
     p.locator("#entries-table").evaluate("t => { t.parentElement.scrollLeft = 0; }")
     assert p.locator("#entry-1 > tr.row > td").nth(2).inner_text() == "信息规划"

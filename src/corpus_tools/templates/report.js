@@ -70,6 +70,15 @@
     });
   }
   window.addEventListener('resize', cues);
+  // the number column's width, where the sticky question column of the table of all entries starts (phone)
+  function firstColumn() {
+    each(document.querySelectorAll('table.entries'), function (t) {
+      var th = t.tHead.rows[0].cells[0];
+      t.style.setProperty('--first-col', th.getBoundingClientRect().width + 'px');
+    });
+  }
+  window.addEventListener('resize', firstColumn);
+  firstColumn();
 
   // ---- matching that ignores spaces and line breaks (the booklet wraps its lines inside words)
   function squeeze(s) {
