@@ -378,6 +378,15 @@ def test_visible_text_is_plain_chinese(page, study):
     key = page.inner_text("#table-keyness_entries_by_section")
     assert "显著多" in key and "over" not in key
     assert "薛万国在 37/68 条问答中作答" in findings  # no stray space (the host answers 37 of 68 entries)
+    # no table has two columns under one header (the curriculum had 单元 twice)
+    for heads in page.eval_on_selector_all("table", "ts => ts.map(t => Array.from(t.tHead.rows[0].cells, "
+                                                    "c => c.textContent))"):
+        assert len(heads) == len(set(heads)), heads
+    # the dependence ratio (a topic's share answered by an instructor over that instructor's overall share) reads "… 倍"
+    heads = page.eval_on_selector_all("#table-topic_dependence th", "els => els.map(e => e.textContent)")
+    col = heads.index("是其总体作答比例的倍数")
+    lifts = page.eval_on_selector_all("#table-topic_dependence tbody tr", f"rs => rs.map(r => r.cells[{col}].textContent)")
+    assert lifts and all(re.fullmatch(r"\d+(\.\d)? 倍", v) for v in lifts), lifts
     # shares as percentages: 本组占比 / 其余占比 end in %
     heads = page.eval_on_selector_all("#table-keyness_entries_by_section th", "els => els.map(e => e.textContent)")
     for h in ("本组占比", "其余占比"):

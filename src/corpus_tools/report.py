@@ -85,10 +85,12 @@ PERCENT_COLUMNS = {"top_share", "second_share", "share_without_home", "doc_share
                    "share_from", "share_to", "top_entry_share", "top_speaker_share", "base_share",
                    "share_old", "share_new"}
 P_COLUMNS = {"p", "p_g2", "p_chi2", "p_value", "q_value", "p_within_unit"}
+TIMES_COLUMNS = {"lift"}  # ratios read as "1.7 倍"
 
 #: Headers that depend on the table (a column name meaning something else there).
 TABLE_HEADERS: dict[str, dict[str, str]] = {
-    "curriculum": {"label": "单元"},
+    "curriculum": {"label": "期次与单元"},
+    "keyness_entries_by_section": {"group": "栏目"},
     "unit_fit": {"unit": "提问所在单元", "rank": "本单元的契合排名"},
 }
 
@@ -178,6 +180,8 @@ def fmt_cell(column: str, value: Any) -> tuple[str, float | None]:
             return fmt_number(100 * x, 1) + "%", x
         if col in P_COLUMNS:
             return fmt_p(x), x
+        if col in TIMES_COLUMNS:
+            return fmt_number(x, 1) + " 倍", x
         return fmt_number(x), x
     return str(value), None
 
