@@ -1,6 +1,7 @@
-"""The review report in a real browser (headless Debian Chromium through Playwright): it loads without errors,
-search, sort, filters, opening an entry, a finding's link to its entries, a phone-width layout, readable cells,
-the embedded font, and the PDF. Expected values come from the booklet and its hand annotation."""
+"""The review report in a real browser (headless Debian Chromium through Playwright): it loads without errors;
+search (what the entries print, counted and highlighted), separate filters, the word index (KWIC), sort, opening an
+entry, a finding's link to its entries; phone width and print media; plain Chinese in every visible text; the
+embedded font and the PDF. Expected values come from the booklet and its hand annotation."""
 
 from __future__ import annotations
 
@@ -23,14 +24,6 @@ CJK = re.compile(r"[\u3400-\u9fff]")
 
 def _annotation() -> list[dict]:
     return [json.loads(x) for x in ANNOTATION.read_text(encoding="utf-8").splitlines() if x.strip()]
-
-
-def _entry_texts() -> dict[int, str]:
-    """Each entry's text in the booklet, from its title line to the end of its source note (hand annotation),
-    wrapped lines joined."""
-    lines = BOOKLET.read_text(encoding="utf-8").split("\n")
-    return {i: "".join(x.strip() for x in lines[e["title_line"] - 1:e["note_end_line"]])
-            for i, e in enumerate(_annotation(), start=1)}
 
 
 @pytest.fixture(scope="module")
@@ -318,7 +311,8 @@ def _uses(booklet, term: str) -> list[tuple[int, str]]:
 
 
 def kwic_lines(page) -> list[list[str]]:
-    return page.eval_on_selector_all("#kwic-table tbody tr", "rs => rs.map(r => Array.from(r.cells, c => c.textContent))")
+    return page.eval_on_selector_all("#kwic-table tbody tr",
+                                     "rs => rs.map(r => Array.from(r.cells, c => c.textContent))")
 
 
 @pytest.mark.parametrize("term", ["数据湖", "集成平台", "cdr", "规划"])
@@ -360,7 +354,7 @@ def test_kwic_line_links_to_its_entry_and_shows_the_speaker(page, booklet):
 
 # English programme words and raw values a reader must never meet (the booklet itself uses none of them as a word)
 RAW_WORDS = re.compile(r"(?<![A-Za-z])(over|under|lift|BH|nan|NaN|None|True|False|null|undefined|vs|NA|inf)"
-                       r"(?![A-Za-z])|\d(\.\d+)?[eE][-+]\d+|<NA>|Params\(")  # 1.01e-06, not 2e7 (inside a URL, line 2829)
+                       r"(?![A-Za-z])|\d(\.\d+)?[eE][-+]\d+|<NA>|Params\(")  # 1.01e-06; not 2e7 (a URL, line 2829)
 
 
 def test_visible_text_is_plain_chinese(page, study):
@@ -385,7 +379,8 @@ def test_visible_text_is_plain_chinese(page, study):
     # the dependence ratio (a topic's share answered by an instructor over that instructor's overall share) reads "… 倍"
     heads = page.eval_on_selector_all("#table-topic_dependence th", "els => els.map(e => e.textContent)")
     col = heads.index("是其总体作答比例的倍数")
-    lifts = page.eval_on_selector_all("#table-topic_dependence tbody tr", f"rs => rs.map(r => r.cells[{col}].textContent)")
+    lifts = page.eval_on_selector_all("#table-topic_dependence tbody tr",
+                                      f"rs => rs.map(r => r.cells[{col}].textContent)")
     assert lifts and all(re.fullmatch(r"\d+(\.\d)? 倍", v) for v in lifts), lifts
     # shares as percentages: 本组占比 / 其余占比 end in %
     heads = page.eval_on_selector_all("#table-keyness_entries_by_section th", "els => els.map(e => e.textContent)")
