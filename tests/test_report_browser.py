@@ -440,6 +440,8 @@ def test_pdf_has_pages_and_chinese_text(report_file, tmp_path):
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
     assert "课程评审报告" in text and "全部问答" in text
     assert "医院信息科为什么要具备规划能力？" in text  # entry 1's title, from the booklet (line 27)
+    flat = re.sub(r"\s", "", text)  # on paper: no on-screen instructions, no search box, no word index
+    assert "点击表头可排序" not in flat and "点击一行展开" not in flat and "词语索引" not in flat
     ARTEFACTS.mkdir(exist_ok=True)
     shutil.copy(pdf, ARTEFACTS / "report.pdf")
 
