@@ -204,7 +204,7 @@ def test_booklet_caveats(booklet, booklet_findings):
     cav = f[f.kind == "caveat"]
     assert cav.statistic.str.contains("现将答疑环节部分精彩问答整理成册").any()  # preface, line 11
     assert cav.statistic.str.contains("68/68 条问答的来源说明注明").any()  # every source note says 未经…审核确认
-    host = cav[cav.text.str.startswith("薛万国 在 37/68 条问答中作答")]
+    host = cav[cav.text.str.startswith("薛万国在 37/68 条问答中作答")]
     assert len(host) == 1 and len(host.iloc[0].entry_ids.split(",")) == 37
     # the answer share is computed from the content words: instructor turns' words / all words (titles included)
     words = toks[toks.is_content.astype(bool) & ~toks.is_name.astype(bool)]

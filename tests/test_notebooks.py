@@ -57,6 +57,23 @@ def test_notebooks_call_the_analysis_core():
         assert k is None or k.group(1) == "None", path.name  # k chosen by the rule unless a caller gives it
 
 
+CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_notebook_prose_is_chinese(name):
+    """The notebooks' readers are the report's: every heading and paragraph, and every comment of the parameters
+    cell, is written in Chinese (names of tables and columns in `code` aside)."""
+    nb = nbformat.read(ROOT / "notebooks" / name, as_version=4)
+    prose = [c.source for c in nb.cells if c.cell_type == "markdown"]
+    prose += [line.split("#", 1)[1] for c in nb.cells if "parameters" in c.metadata.get("tags", [])
+              for line in c.source.splitlines() if "#" in line]
+    assert prose
+    for text in prose:
+        words = re.sub(r"`[^`]*`", "", text)
+        assert len(CJK.findall(words)) > len(re.findall(r"[A-Za-z]", words)), text[:120]
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_notebook_runs_and_shows_its_figures(executed, name):
     nb = executed[name]
@@ -80,7 +97,7 @@ def test_notebooks_read_the_booklet_given(executed):
     n = 68 - len(DROPPED) + 1  # 【网络安全】 dropped, entry 1 repeated (see test_compare_report.later_booklet)
     assert "later.txt" in text and f"{n} entries in 8 sections" in text and "系统集成与互联互通" in text
     out = "".join(o.get("text", "") for c in executed["02_topics.ipynb"].cells for o in c.get("outputs", []))
-    assert "k = 7 (given)" in out
+    assert "主题数 k = 7（由参数指定）" in out
 
 
 def test_review_notebook_shows_the_findings_table(executed):
@@ -90,3 +107,27 @@ def test_review_notebook_shows_the_findings_table(executed):
     heads = re.findall(r"<th>([^<]+)</th>", html)
     assert {"kind", "text", "statistic", "p_value", "q_value", "entry_ids", "caveat"} <= set(heads)
     assert html.count("<tr>") >= 3  # rows, not sentences printed one after another
+
+
+def test_notebooks_command_is_quiet_one_line_per_notebook(tmp_path, monkeypatch, capfd):
+    """`corpus-tools notebooks` (here on 01_parse only, the bundled booklet): the kernels talk over IPC, so no
+    "[IPKernelApp] WARNING | Kernel is running over TCP without encryption" reaches stderr (the kernel is a
+    subprocess writing to the same file descriptor: capfd sees it); stdout has one progress line per notebook."""
+    import corpus_tools.notebooks as notebooks
+    from corpus_tools import cli
+
+    monkeypatch.setattr(notebooks, "notebook_paths", lambda folder=None: [ROOT / "notebooks" / "01_parse.ipynb"])
+    out = tmp_path / "out"
+    assert cli.main(["notebooks", "-o", str(out)]) == 0
+    captured = capfd.readouterr()
+    assert "IPKernelApp" not in captured.err and "WARNING" not in captured.err, captured.err[:300]
+    assert captured.err.strip() == ""
+    lines = captured.out.strip().splitlines()
+    assert len(lines) == 1 and re.fullmatch(r"\[1/1\] 01_parse\.ipynb 已执行（\d+ 秒）→ .*01_parse\.ipynb", lines[0])
+    # the notebook ran on the bundled booklet (entry 1: title line 27, source note ends line 94) and left nothing
+    # else behind (the kernel's sockets live in a temporary folder)
+    assert sorted(p.name for p in out.iterdir()) == ["01_parse.ipynb"]
+    nb = nbformat.read(out / "01_parse.ipynb", as_version=4)
+    text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+    assert "医院信息科为什么要具备规划能力？（原文第 27–94 行）" in text
+    assert not [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]

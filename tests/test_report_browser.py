@@ -1,6 +1,7 @@
-"""The review report in a real browser (headless Debian Chromium through Playwright): it loads without errors,
-search, sort, filters, opening an entry, a finding's link to its entries, a phone-width layout, readable cells,
-the embedded font, and the PDF. Expected values come from the booklet and its hand annotation."""
+"""The review report in a real browser (headless Debian Chromium through Playwright): it loads without errors;
+search (what the entries print, counted and highlighted), separate filters, the word index (KWIC), sort, opening an
+entry, a finding's link to its entries; phone width and print media; plain Chinese in every visible text; the
+embedded font and the PDF. Expected values come from the booklet and its hand annotation."""
 
 from __future__ import annotations
 
@@ -23,14 +24,6 @@ CJK = re.compile(r"[\u3400-\u9fff]")
 
 def _annotation() -> list[dict]:
     return [json.loads(x) for x in ANNOTATION.read_text(encoding="utf-8").splitlines() if x.strip()]
-
-
-def _entry_texts() -> dict[int, str]:
-    """Each entry's text in the booklet, from its title line to the end of its source note (hand annotation),
-    wrapped lines joined."""
-    lines = BOOKLET.read_text(encoding="utf-8").split("\n")
-    return {i: "".join(x.strip() for x in lines[e["title_line"] - 1:e["note_end_line"]])
-            for i, e in enumerate(_annotation(), start=1)}
 
 
 @pytest.fixture(scope="module")
@@ -73,23 +66,67 @@ def test_page_loads_without_errors_and_needs_no_network(page, report_file):
     screenshot(page, "report_coverage.png")
 
 
-def test_search_keeps_only_matching_entries(page, study):
-    # the search covers each entry's text (title, question, answers, source note) and the row's columns;
-    # 数据湖 is in the text of entries 48, 50, 51 and in no section, unit, person or hospital name
+def _printed(i: int) -> str:
+    """Entry ``i``'s printed text in the booklet (title line to the end of its source note, hand annotation),
+    every space and line break removed — what a reader reads, whatever the line wrapping."""
+    lines = BOOKLET.read_text(encoding="utf-8").split("\n")
+    e = _annotation()[i - 1]
+    return re.sub(r"\s", "", "".join(lines[e["title_line"] - 1:e["note_end_line"]]))
+
+
+def test_search_matches_only_what_the_reader_reads(page, study):
+    # 数据湖 is printed in entries 48 (once, line 3003), 50 (7 times) and 51 (7 times) and nowhere else; topic 5's
+    # label (CDR·数据湖·ODR) holds it too, but a hidden label must not make an entry match
     term = "数据湖"
-    by_text = {i for i, t in _entry_texts().items() if term in t}
-    assert by_text == {48, 50, 51}
-    et, topics = study.tables["entry_topics"], study.tables["topics"]
-    labelled = set(topics.topic_id[topics.label.str.contains(term)])
-    by_topic = set(et[(et["rank"] == 1) & et.topic_id.isin(labelled)].entry_id)
+    printed = {i: _printed(i).count(term) for i in range(1, 69)}
+    assert {i for i, n in printed.items() if n} == {48, 50, 51} and sum(printed.values()) == 15
+    topics = study.tables["topics"]
+    assert topics.label.str.contains(term).any()  # the label that used to make six more entries match
     page.fill("#entry-search", term)
-    shown = visible_ids(page)
-    assert set(shown) == by_text | by_topic
-    assert page.inner_text("#entry-count") == str(len(shown))
+    assert visible_ids(page) == [48, 50, 51]
+    assert page.inner_text("#entry-count") == "3"
+    assert page.inner_text("#hit-count") == "15" and page.locator("#hit-count-wrap").is_visible()
     # answers are searched, not only titles: entry 50's title does not contain the term
-    assert term not in _annotation()[49]["title"] and 50 in shown
+    assert term not in _annotation()[49]["title"]
+    # each row says how many matches it holds (entry 50: 7), and the opened entry shows every one highlighted
+    assert page.locator("#entry-50 > tr.row > td").nth(1).get_attribute("data-hits") == f"（{printed[50]} 处）"
+    page.locator("#entry-50 > tr.row").click()
+    marks = page.eval_on_selector_all("#entry-50 mark", "ms => ms.map(m => m.textContent)")
+    assert marks == [term] * printed[50]
+    assert page.locator("#entry-50 > tr.full mark").first.is_visible()
+    # words a line break cuts in two are found: lines 3166/3168 wrap 课/程中提到的数据湖 (entry 51's question)
+    assert "课程中提到的数据湖" in _printed(51) and not any(
+        "课程中提到的数据湖" in x for x in BOOKLET.read_text(encoding="utf-8").split("\n"))
+    page.fill("#entry-search", "课程中提到的数据湖")
+    assert visible_ids(page) == [51] and page.inner_text("#hit-count") == "1"
+    page.fill("#entry-search", "数据 湖")  # a space typed in the box is ignored too
+    assert visible_ids(page) == [48, 50, 51] and page.inner_text("#hit-count") == "15"
     page.fill("#entry-search", "")
-    assert len(visible_ids(page)) == 68
+    assert len(visible_ids(page)) == 68 and page.locator("#entry-50 mark").count() == 0
+    assert not page.locator("#hit-count-wrap").is_visible()
+
+
+def test_separate_filters_for_unit_person_and_hospital(page):
+    ann = _annotation()
+    # unit: cohort 1, unit 3 (信息规划与系统设计方法): the entries whose source note names it
+    page.select_option("select[data-field=unit]", "1-u3")
+    assert set(visible_ids(page)) == {i for i, e in enumerate(ann, 1) if e["cohort"] == 1
+                                      and e["session_type"] == "unit" and e["unit_no"] == 3}
+    page.select_option("select[data-field=unit]", "")
+    # a person: every entry where 薛万国 speaks (37 of 68, the host)
+    page.select_option("select[data-field=people]", "薛万国")
+    xue = {i for i, e in enumerate(ann, 1) if any("薛万国" in t["speaker"].split("、") for t in e["turns"])}
+    assert set(visible_ids(page)) == xue and len(xue) == 37
+    # with the search on top: the filters and the text search combine
+    page.fill("#entry-search", "数据湖")
+    assert set(visible_ids(page)) == xue & {48, 50, 51}
+    page.fill("#entry-search", "")
+    page.select_option("select[data-field=people]", "")
+    # a hospital: the entries asked by trainees of 郑州市中心医院
+    page.select_option("select[data-field=hospital]", "郑州市中心医院")
+    assert set(visible_ids(page)) == {i for i, e in enumerate(ann, 1)
+                                      if any(a["hospital"] == "郑州市中心医院" for a in e["askers"])}
+    assert page.inner_text("#entry-count") == str(len(visible_ids(page)))
 
 
 def test_search_finds_a_phrase_of_an_answer(page):
@@ -191,16 +228,47 @@ def test_a_finding_links_to_its_entries(page, study):
     assert set(visible_ids(page)) == set(et[(et["rank"] == 1) & (et.topic_id == t0)].entry_id)
 
 
-def test_phone_width_has_no_sideways_scroll(browser, report_file):
+# every element wider than the viewport that is not inside a box that scrolls sideways (a table's box)
+_OVERFLOW = """w => Array.from(document.body.querySelectorAll('*')).filter(e => {
+    const r = e.getBoundingClientRect();
+    if (!r.width || e.closest('.table-wrap')) { return false; }
+    return r.right > w + 0.5 || r.left < -0.5;
+}).map(e => e.tagName + (e.id ? '#' + e.id : '') + '.' + e.className.baseVal + e.className)"""
+
+# the number of lines a cell's text takes (one line box per line)
+_LINES = """td => { const r = document.createRange(); r.selectNodeContents(td);
+    return new Set(Array.from(r.getClientRects()).map(x => Math.round(x.top))).size; }"""
+
+
+def test_phone_width_fits_the_screen(browser, report_file):
     p = open_page(browser, report_file, width=390, height=844)
     assert p.evaluate("document.scrollingElement.scrollWidth") <= 390
+    assert p.evaluate(_OVERFLOW, 390) == []
+    # figures are scaled to the screen: the first chart is whole (title and totals not cut off)
+    rects = p.eval_on_selector_all(".svg-box svg", "els => els.map(e => e.getBoundingClientRect().right)")
+    assert rects and max(rects) <= 390
+    first = p.locator("#fig-overview_entries_by_section .svg-box")
+    assert first.evaluate("b => b.scrollWidth <= b.clientWidth")
+    # the wide table scrolls inside its own box, says so, and keeps its key column (编号) in view
     box = p.locator("#entries-table").evaluate("t => [t.parentElement.scrollWidth, t.parentElement.clientWidth]")
-    assert box[0] > box[1]  # the wide table scrolls inside its own box
-    # figures keep a legible width and scroll inside their own box too
-    fig = p.locator("#fig-topics_section_heatmap .svg-box").evaluate(
-        "b => [b.scrollWidth, b.clientWidth, b.querySelector('svg').getBoundingClientRect().width]")
-    assert fig[2] >= 600 and fig[0] > fig[1]
+    assert box[0] > box[1]
+    cue = p.locator("#entries .scroll-cue")
+    assert cue.is_visible() and "左右滑动" in cue.inner_text()
     p.locator("#entries").scroll_into_view_if_needed()
+    wrap = p.locator("#entries-table").evaluate("t => { t.parentElement.scrollLeft = 400; "
+                                                 "return t.parentElement.getBoundingClientRect().left; }")
+    first_cell = p.locator("#entry-1 > tr.row > td").first
+    assert abs(first_cell.evaluate("c => c.getBoundingClientRect().left") - wrap) <= 2
+    assert first_cell.inner_text() == "1"
+    # … and the question beside it (entry 1's title, line 27), whole and on screen
+    title = p.locator("#entry-1 > tr.row > td").nth(1)
+    left, right = title.evaluate("c => [c.getBoundingClientRect().left, c.getBoundingClientRect().right]")
+    assert abs(left - first_cell.evaluate("c => c.getBoundingClientRect().right")) <= 2 and right < 390
+    assert title.inner_text().endswith("医院信息科为什么要具备规划能力？")
+    # the 栏目 column never breaks a section name (信息规划, line 26) over two lines
+    p.locator("#entries-table").evaluate("t => { t.parentElement.scrollLeft = 0; }")
+    assert p.locator("#entry-1 > tr.row > td").nth(2).inner_text() == "信息规划"
+    assert p.eval_on_selector_all("#entries-table tr.row > td:nth-child(3)", f"tds => tds.map({_LINES})") == [1] * 68
     p.locator("#entry-1 > tr.row").click()
     assert p.evaluate("document.scrollingElement.scrollWidth") <= 390
     # the opened text fits the screen: its box is no wider than the viewport
@@ -208,6 +276,119 @@ def test_phone_width_has_no_sideways_scroll(browser, report_file):
     screenshot(p, "report_phone.png")
     assert_clean(p)
     p.context.close()
+
+
+def test_section_names_never_wrap_at_desktop_width(browser, report_file):
+    p = open_page(browser, report_file, width=1400, height=900)
+    cells = p.eval_on_selector_all("#entries-table tr.row > td:nth-child(3)", f"tds => tds.map({_LINES})")
+    assert cells == [1] * 68
+    p.context.close()
+
+
+def test_print_hides_hints_and_controls(page):
+    hints = ["点击表头可排序", "点击一行展开完整问答", "点击“查看 … 条问答”"]
+    screen = page.inner_text("body")
+    assert all(h in screen for h in hints) and page.locator("#entry-search").is_visible()
+    page.emulate_media(media="print")
+    paper = page.inner_text("body")
+    assert not [h for h in hints if h in paper]
+    for sel in ("#entry-search", "select.entry-filter", "#kwic-term", ".hint", ".scroll-cue", "nav.toc"):
+        assert not [i for i in range(page.locator(sel).count()) if page.locator(sel).nth(i).is_visible()], sel
+    assert "全部问答" in paper and "医院信息科为什么要具备规划能力？" in paper  # the content stays (line 27)
+    page.emulate_media(media="screen")
+
+
+def _uses(booklet, term: str) -> list[tuple[int, str]]:
+    """Every use of ``term`` in the parsed booklet's titles and turns, spaces and line breaks ignored: (entry,
+    squeezed text around it) in entry order — the titles first, then the turns, as the entry prints them."""
+    pat = re.compile(r"\s*".join(map(re.escape, term)), re.IGNORECASE)
+    out = []
+    turns = booklet.turns.sort_values(["entry_id", "turn_no"], kind="stable")
+    for e in booklet.entries.itertuples():
+        texts = [e.title] + list(turns.text[turns.entry_id == e.entry_id])
+        out += [(int(e.entry_id), m.group()) for t in texts for m in pat.finditer(str(t))]
+    return out
+
+
+def kwic_lines(page) -> list[list[str]]:
+    return page.eval_on_selector_all("#kwic-table tbody tr",
+                                     "rs => rs.map(r => Array.from(r.cells, c => c.textContent))")
+
+
+@pytest.mark.parametrize("term", ["数据湖", "集成平台", "cdr", "规划"])
+def test_kwic_lists_every_use_of_a_term(page, booklet, term):
+    uses = _uses(booklet, term)
+    assert uses  # each term is in the booklet (数据湖: lines 3004-3146; CDR: line 3166; 规划: line 27 …)
+    page.fill("#kwic-term", term)
+    lines = kwic_lines(page)
+    assert len(lines) == len(uses)
+    assert [int(re.search(r"\d+", x[3]).group()) for x in lines] == [i for i, _ in uses]
+    assert all(re.sub(r"\s", "", x[1]).lower() == re.sub(r"\s", "", term).lower() for x in lines)
+    n_entries = len({i for i, _ in uses})
+    assert page.inner_text("#kwic-status") == f"“{term}”共出现 {len(uses)} 次，分布在 {n_entries} 条问答中。"
+    # every line's left context, term and right context are the entry's own words (spaces aside; the parsed
+    # turns, since the printed lines between two paragraphs may hold a page footer or a URL)
+    turns = booklet.turns
+    for left, mid, right, entry, _who in lines[:30]:
+        i = int(re.search(r"\d+", entry).group())
+        own = [booklet.entries.title[booklet.entries.entry_id == i].iloc[0]] + list(turns.text[turns.entry_id == i])
+        assert any(re.sub(r"\s", "", left + mid + right) in re.sub(r"\s", "", t) for t in own), (left, mid, right)
+
+
+def test_kwic_line_links_to_its_entry_and_shows_the_speaker(page, booklet):
+    # 数据湖's first use is in entry 48's question, asked by 刘鸿齐 (line 3004); entry 50's answers are 薛万国's
+    page.fill("#kwic-term", "数据湖")
+    lines = kwic_lines(page)
+    assert lines[0][3] == "第 48 条" and lines[0][4] == "刘鸿齐（学员）" and lines[0][2].startswith("、ODS、数据")
+    assert any(x[3] == "第 50 条" and x[4] == "薛万国（教员）" for x in lines)
+    page.locator("#kwic-table a.kwic-open").first.click()
+    assert visible_ids(page) == [48]
+    assert page.locator("#entry-48 > tr.full").is_visible()
+    assert page.locator("#entry-48 > tr.full mark").first.is_visible()  # the term is highlighted there
+    page.click("#id-filter-clear")
+    # a term the booklet never uses says so
+    page.fill("#kwic-term", "区块链技术栈")
+    assert not [u for u in _uses(booklet, "区块链技术栈")]
+    assert page.inner_text("#kwic-status") == "全部问答中没有“区块链技术栈”。" and kwic_lines(page) == []
+
+
+# English programme words and raw values a reader must never meet (the booklet itself uses none of them as a word)
+RAW_WORDS = re.compile(r"(?<![A-Za-z])(over|under|lift|BH|nan|NaN|None|True|False|null|undefined|vs|NA|inf)"
+                       r"(?![A-Za-z])|\d(\.\d+)?[eE][-+]\d+|<NA>|Params\(")  # 1.01e-06; not 2e7 (a URL, line 2829)
+
+
+def test_visible_text_is_plain_chinese(page, study):
+    # every entry opened, so their text is read too
+    page.evaluate("document.querySelectorAll('#entries-table tr.full').forEach(r => r.hidden = false)")
+    text = page.inner_text("body")
+    assert not RAW_WORDS.search(BOOKLET.read_text(encoding="utf-8"))  # so the check below is fair
+    bad = sorted({m.group() for m in RAW_WORDS.finditer(text)})
+    assert not bad, [text[max(0, m.start() - 40):m.end() + 20] for m in RAW_WORDS.finditer(text)][:8]
+    findings = page.inner_text("#findings")
+    assert "q（校正后的显著性）" in findings
+    dep = study.tables["topic_dependence"]
+    for r in dep[dep.flagged].itertuples():  # e.g. 是该教员总体作答比例的 1.7 倍
+        assert f"是该教员总体作答比例的 {r.lift:.1f} 倍" in findings
+    key = page.inner_text("#table-keyness_entries_by_section")
+    assert "显著多" in key and "over" not in key
+    assert "薛万国在 37/68 条问答中作答" in findings  # no stray space (the host answers 37 of 68 entries)
+    # no table has two columns under one header (the curriculum had 单元 twice)
+    for heads in page.eval_on_selector_all("table", "ts => ts.map(t => Array.from(t.tHead.rows[0].cells, "
+                                                    "c => c.textContent))"):
+        assert len(heads) == len(set(heads)), heads
+    # the dependence ratio (a topic's share answered by an instructor over that instructor's overall share) reads "… 倍"
+    heads = page.eval_on_selector_all("#table-topic_dependence th", "els => els.map(e => e.textContent)")
+    col = heads.index("是其总体作答比例的倍数")
+    lifts = page.eval_on_selector_all("#table-topic_dependence tbody tr",
+                                      f"rs => rs.map(r => r.cells[{col}].textContent)")
+    assert lifts and all(re.fullmatch(r"\d+(\.\d)? 倍", v) for v in lifts), lifts
+    # shares as percentages: 本组占比 / 其余占比 end in %
+    heads = page.eval_on_selector_all("#table-keyness_entries_by_section th", "els => els.map(e => e.textContent)")
+    for h in ("本组占比", "其余占比"):
+        col = heads.index(h)
+        vals = page.eval_on_selector_all("#table-keyness_entries_by_section tbody tr",
+                                         f"rs => rs.map(r => r.cells[{col}].textContent)")
+        assert vals and all(re.fullmatch(r"\d+(\.\d)?%", v) for v in vals), vals[:5]
 
 
 def test_cells_and_headers_are_for_readers(page, study):
@@ -259,6 +440,8 @@ def test_pdf_has_pages_and_chinese_text(report_file, tmp_path):
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
     assert "课程评审报告" in text and "全部问答" in text
     assert "医院信息科为什么要具备规划能力？" in text  # entry 1's title, from the booklet (line 27)
+    flat = re.sub(r"\s", "", text)  # on paper: no on-screen instructions, no search box, no word index
+    assert "点击表头可排序" not in flat and "点击一行展开" not in flat and "词语索引" not in flat
     ARTEFACTS.mkdir(exist_ok=True)
     shutil.copy(pdf, ARTEFACTS / "report.pdf")
 

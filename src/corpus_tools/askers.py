@@ -194,7 +194,7 @@ def askers_findings(tables: dict[str, pd.DataFrame], entries: pd.DataFrame, top_
             more = "多" if r.share_kind > r.share_rest else "少"
             rows.append(_row("askers", f"{r.label}的学员问“{r.section}”明显更{more}：{r.k_kind}/{r.n_kind} 条，"
                              f"其余学员 {r.k_rest}/{r.n_rest} 条。",
-                             f"Fisher 精确检验 {_fmt_p(r.p_value)}，BH q = {r.q_value:.3f}（{len(tests)} 个类型×栏目）",
+                             f"Fisher 精确检验 {_fmt_p(r.p_value)}，q（校正后的显著性）= {r.q_value:.3f}（{len(tests)} 个类型×栏目）",
                              p=r.p_value, q=r.q_value, ids=[int(i) for i in str(r.entry_ids).split(",") if i]))
         if sig.empty:
             best = tests.sort_values(["p_value", "kind", "section"], kind="stable").iloc[0]

@@ -287,9 +287,11 @@ def _cmd_notebooks(args: argparse.Namespace) -> int:
     n = len(read_booklet(booklet).entries)  # bad input: one line here, before any notebook runs
     if args.k is not None and args.k > n:
         raise UsageError(f"-k {args.k}: the booklet {booklet} has only {n} entries; choose 2 ≤ k ≤ {n}")
-    for path in run_notebooks(args.output, booklet=args.booklet, seed=args.seed, k=args.k,
-                              anonymise=args.anonymise, curriculum=args.curriculum, codes=args.codes):
-        print(f"executed → {path}")
+    def done(path: Path, i: int, n_notebooks: int, seconds: float) -> None:  # one line per notebook
+        print(f"[{i}/{n_notebooks}] {path.name} 已执行（{seconds:.0f} 秒）→ {path}", flush=True)
+
+    run_notebooks(args.output, booklet=args.booklet, seed=args.seed, k=args.k, anonymise=args.anonymise,
+                  curriculum=args.curriculum, codes=args.codes, on_done=done)
     return 0
 
 

@@ -42,6 +42,17 @@ def _fmt_p(p: float) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
+#: how a q-value is named where a reader sees it (the Benjamini–Hochberg corrected p-value)
+Q_NAME = "q（校正后的显著性）"
+
+
+def _fmt_q(q: float, name: str = Q_NAME) -> str:
+    """A q-value as a reader reads it: ``q（校正后的显著性）< 0.001`` or ``… = 0.012`` (never 1.01e-06)."""
+    if pd.isna(q):
+        return f"{name}：无法计算"
+    return f"{name} < 0.001" if q < 0.001 else f"{name} = {q:.3f}"
+
+
 def _preface_quote(booklet, pattern: str) -> str:
     """The sentence of the preface (front matter) containing ``pattern``, or ""."""
     text = getattr(booklet, "front_matter", "") or ""
@@ -109,7 +120,7 @@ def caveat_findings(booklet, tokens: pd.DataFrame | None = None) -> list[dict]:
         host, ids = sorted(answered.items(), key=lambda kv: (-len(kv[1]), kv[0]))[0]
         if len(ids) >= n / 3:
             pre = _preface_quote(booklet, host)
-            rows.append(_row("caveat", f"{host} 在 {len(ids)}/{n} 条问答中作答，是全程参与的主持者；任何主题由他作答最多，"
+            rows.append(_row("caveat", f"{host}在 {len(ids)}/{n} 条问答中作答，是全程参与的主持者；任何主题由他作答最多，"
                              "本身不说明该主题依赖他——教员依赖按各人总体作答比例校正。",
                              f"{host}：{len(ids)}/{n} 条（{len(ids) / n:.0%}）" + (f"；前言：“{pre}”" if pre else ""),
                              ids=ids, caveat="主持者的作答也包括串场与补充。"))
@@ -368,14 +379,14 @@ def trend_findings(ef: pd.DataFrame, entries: pd.DataFrame | None = None, tokens
             rows.append(_row("trend", f"第{a}期→第{b}期：没有一个词的使用（按问答条数）在校正多重检验后有显著变化——"
                              f"两期关心的话题看不出可靠的增减。{units}，其余问答来自各自不同的单元。",
                              f"检验 {int(g.n)} 个词（各在 ≥ 3 条问答中出现），第{a}期 {n_from} 条、第{b}期 {n_to} 条问答；"
-                             f"最小 p = {g.p_min:.3g}，最小 q = {g.q_min:.3g}",
+                             f"最小 {_fmt_p(g.p_min)}，最小 {_fmt_q(g.q_min)}",
                              p=g.p_min, q=g.q_min, ids=ids,
                              caveat="问答条数少，只有很大的差异才能检出；没有检出不等于没有差异。"))
         for r in called_of.get((a0, b0), []):
             word = "增多" if r.call == "emerging" else "减少"
             rows.append(_row("trend", f"第{a}期→第{b}期，使用“{r.term}”的问答{word}：{r.docs_from}/{r.n_from} → "
                              f"{r.docs_to}/{r.n_to} 条，并在两期共有的单元内同样成立。",
-                             f"Fisher 精确检验 {_fmt_p(r.p_value)}，BH q = {r.q_value:.3f}；单元内分层检验 "
+                             f"Fisher 精确检验 {_fmt_p(r.p_value)}，{_fmt_q(r.q_value)}；单元内分层检验 "
                              f"p = {r.p_within_unit:.3f}；最集中的一条占用词 {r.top_entry_share:.0%}；{units}",
                              p=r.p_value, q=r.q_value,
                              ids=entries_with(r.term, ids),
@@ -384,7 +395,7 @@ def trend_findings(ef: pd.DataFrame, entries: pd.DataFrame | None = None, tokens
         for r in units_of.get((a0, b0), []):
             rows.append(_row("trend", f"第{a}期→第{b}期“{r.term}”的差异（{r.docs_from}/{r.n_from} → {r.docs_to}/{r.n_to} 条）"
                              "在两期共有的单元内不成立：它来自两期问答所属的单元不同，是单元效应，不是趋势。",
-                             f"Fisher {_fmt_p(r.p_value)}，q = {r.q_value:.3f}；{units}；单元内 "
+                             f"Fisher {_fmt_p(r.p_value)}，{_fmt_q(r.q_value)}；{units}；单元内 "
                              + ("无法检验" if pd.isna(r.p_within_unit) else f"p = {r.p_within_unit:.3f}"),
                              p=r.p_value, q=r.q_value, ids=entries_with(r.term, ids)))
         if int(g.shared) == 0:
@@ -435,8 +446,8 @@ def keyness_findings(key: pd.DataFrame | None, tokens: pd.DataFrame | None = Non
         over = over[[not restates_name(t, g) for t, g in zip(over.term, over.group)]]
     name = {"section": "栏目", "cohort": "期", "unit": "单元"}.get(by, by)
     if over.empty:
-        return [_row("keyness", f"没有一个词在某个{name}的问答中显著多于其余{name}（条数层面，BH q ≤ 0.05）。",
-                     f"检验 {len(key)} 个（{name}×词）；最小 q = {key.q_value.min():.3g}", q=key.q_value.min())]
+        return [_row("keyness", f"没有一个词在某个{name}的问答中显著多于其余{name}（条数层面，{Q_NAME} ≤ 0.05）。",
+                     f"检验 {len(key)} 个（{name}×词）；最小 {_fmt_q(key.q_value.min())}", q=key.q_value.min())]
     rows = []
     entries_with = TermEntries(tokens, column)
     for g, grp in over.groupby("group", sort=True):
@@ -448,7 +459,7 @@ def keyness_findings(key: pd.DataFrame | None, tokens: pd.DataFrame | None = Non
         label = f"第{int(g)}期" if by == "cohort" else f"“{g}”"
         rows.append(_row("keyness", f"{name}{label}的问答特有的词：" + "、".join(
             f"{r.term}（{r.docs_group}/{r.n_group} 条，其余 {r.docs_rest}/{r.n_rest}）" for r in top.itertuples()) + "。",
-            "；".join(f"{r.term} q = {r.q_value:.3g}" for r in top.itertuples()),
+            f"{Q_NAME}：" + "；".join(f"{r.term} {_fmt_q(r.q_value, '').strip()}" for r in top.itertuples()),
             p=top.p_value.min(), q=top.q_value.min(), ids=hit or ids,
             caveat=KEYNESS_COUNTS + (f"与{name}名称重复的词（如“信息规划”的“规划”）不列出。" if by != "cohort" else "")))
     return rows
@@ -482,7 +493,7 @@ def dependence_findings(dep: pd.DataFrame | None, entries: pd.DataFrame, entry_t
     if flagged.empty:
         tested = dep[dep.p_value.notna()]
         rows.append(_row("dependence", "在同一课次（同期同单元）之内比较后，没有一个主题显著依赖某一位教员。",
-                         f"{len(tested)} 个（主题×教员）组合；分层精确检验最小 p = {tested.p_value.min():.3g}",
+                         f"{len(tested)} 个（主题×教员）组合；分层精确检验最小 {_fmt_p(tested.p_value.min())}",
                          p=tested.p_value.min(), q=tested.q_value.min()))
     def within(r) -> str:
         """The comparison inside the strata: the topic's entries there, then the others."""
@@ -505,7 +516,7 @@ def dependence_findings(dep: pd.DataFrame | None, entries: pd.DataFrame, entry_t
         rows.append(_row("dependence", f"主题“{r.label}”的 {r.n_entries} 条问答中，{r.instructor}作答 {r.k} 条"
                          f"（{r.share:.0%}）；{within(r)}：这个主题依赖这位教员，不只是因为他/她在哪些单元答疑。",
                          f"分层（课次）精确检验 {_fmt_p(r.p_value)}，期望 {r.expected:.1f} 条；CMH p = {r.p_cmh:.3f}；"
-                         f"BH q = {r.q_value:.3f}；总体提升 {r.lift:.1f} 倍（其在全部问答中作答 {r.base_share:.0%}）",
+                         f"{_fmt_q(r.q_value)}；在该主题中的作答比例是其总体作答比例（{r.base_share:.0%}）的 {r.lift:.1f} 倍",
                          p=r.p_value, q=r.q_value, ids=ids, caveat="".join(cav)))
     # looks dependent overall (the most answering instructor, significant without sessions) but not within them
     seeming = dep[(dep["rank"] == 1) & (dep.p_overall < alpha) & ~dep.flagged.fillna(False).astype(bool)]
@@ -515,13 +526,13 @@ def dependence_findings(dep: pd.DataFrame | None, entries: pd.DataFrame, entry_t
             rows.append(_row("dependence", f"主题“{r.label}”的 {r.n_entries} 条问答中 {r.instructor}作答 {r.k} 条，"
                              "看似依赖他/她；但这些问题所在的课次里没有可比较的其他问题（或他/她作答了全部），"
                              "无法区分主题与课程安排。",
-                             f"总体超几何检验 {_fmt_p(r.p_overall)}（提升 {r.lift:.1f} 倍）；分层检验无法进行",
+                             f"总体超几何检验 {_fmt_p(r.p_overall)}（是其总体作答比例的 {r.lift:.1f} 倍）；分层检验无法进行",
                              p=r.p_overall, ids=ids, caveat="总体上的集中不等于依赖：可能只是他/她在那几个单元答疑。"))
             continue
         rows.append(_row("dependence", f"主题“{r.label}”的 {r.n_entries} 条问答中 {r.instructor}作答 {r.k} 条，"
                          f"看似依赖他/她；但{within(r)}：同一课次之内比较差异不显著，总体上的集中可以由他/她在哪些"
                          "单元答疑来解释，不能说这个主题依赖这位教员。",
-                         f"总体超几何检验 {_fmt_p(r.p_overall)}（提升 {r.lift:.1f} 倍）；分层（课次）精确检验 "
+                         f"总体超几何检验 {_fmt_p(r.p_overall)}（是其总体作答比例的 {r.lift:.1f} 倍）；分层（课次）精确检验 "
                          f"{_fmt_p(r.p_value)}，期望 {r.expected:.1f} 条",
                          p=r.p_value, q=r.q_value, ids=ids,
                          caveat="不显著不等于没有依赖：课次少、条数少，检验的把握有限。"))
@@ -587,7 +598,7 @@ def code_share_findings(share: pd.DataFrame | None, entries: pd.DataFrame, code_
                 for (c, n, t), k in counts.items()) + "。")
         cav += "在共有单元之内这一趋势不显著。" if not (r.within_units_p < alpha) else "在共有单元之内同样成立。"
         rows.append(_row("code_share", f"“{r.code}”类问答（按编码规则）在各期问答中的占比{how}：{parts}。",
-                         f"Cochran–Armitage 趋势检验 z = {r.trend_z:.2f}，{_fmt_p(r.trend_p)}，BH q = {r.trend_q:.3f}"
+                         f"Cochran–Armitage 趋势检验 z = {r.trend_z:.2f}，{_fmt_p(r.trend_p)}，{_fmt_q(r.trend_q)}"
                          f"（{n_codes} 个编码）；{within}",
                          p=r.trend_p, q=r.trend_q, ids=ids, caveat=cav))
     rest = per_code[~(per_code.trend_p < alpha)]

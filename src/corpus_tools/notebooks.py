@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from pathlib import Path
+from typing import Callable
 
 from .paths import REPO_ROOT
 
@@ -15,11 +17,22 @@ def notebook_paths(folder: str | Path | None = None) -> list[Path]:
     return sorted(folder.glob("[0-9][0-9]_*.ipynb"))
 
 
+def kernel_config(socket_dir: str | Path):
+    """The kernels' configuration: they talk to papermill over IPC sockets (Unix domain sockets, files under
+    ``socket_dir``, a private folder) instead of TCP on localhost — nothing other users can connect to, and no
+    "[IPKernelApp] WARNING | Kernel is running over TCP without encryption" on stderr."""
+    from traitlets.config import Config
+
+    return Config({"KernelManager": {"transport": "ipc", "ip": str(Path(socket_dir) / "kernel")}})
+
+
 def run_notebooks(outdir: str | Path, booklet: str | None = None, seed: int = 0, k: int | None = None,
                   anonymise: bool = False, folder: str | Path | None = None, curriculum: str | None = None,
-                  codes: str | None = None) -> list[Path]:
+                  codes: str | None = None,
+                  on_done: Callable[[Path, int, int, float], None] | None = None) -> list[Path]:
     """Execute every notebook into ``outdir`` with the given parameters; returns the executed notebooks' paths.
-    Parameters a notebook does not declare, and ``None`` values, are not passed (the notebook's default stays)."""
+    Parameters a notebook does not declare, and ``None`` values, are not passed (the notebook's default stays).
+    ``on_done(path, i, n, seconds)`` is called after each notebook (the i-th of n) — one progress line each."""
     import nbformat
     import papermill as pm
 
@@ -29,7 +42,9 @@ def run_notebooks(outdir: str | Path, booklet: str | None = None, seed: int = 0,
                   curriculum=str(Path(curriculum).resolve()) if curriculum else None,
                   codes=str(Path(codes).resolve()) if codes else None)
     done = []
-    for nb_path in notebook_paths(folder):
+    paths = notebook_paths(folder)
+    for i, nb_path in enumerate(paths, start=1):
+        start = time.perf_counter()
         nb = nbformat.read(nb_path, as_version=4)
         declared = "".join(c.source for c in nb.cells if "parameters" in c.metadata.get("tags", []))
         params = {name: value for name, value in wanted.items() if f"{name} =" in declared and value is not None}
@@ -39,8 +54,9 @@ def run_notebooks(outdir: str | Path, booklet: str | None = None, seed: int = 0,
         fd, partial = tempfile.mkstemp(prefix=f".{nb_path.stem}.", suffix=".partial.ipynb", dir=out)
         os.close(fd)
         try:
-            pm.execute_notebook(str(nb_path), partial, parameters=params, cwd=str(out), progress_bar=False,
-                                kernel_name="python3")
+            with tempfile.TemporaryDirectory(prefix="corpus-tools-kernel-") as sockets:
+                pm.execute_notebook(str(nb_path), partial, parameters=params, cwd=str(out), progress_bar=False,
+                                    kernel_name="python3", config=kernel_config(sockets))
         except Exception as exc:
             failed = target.with_suffix(".failed.ipynb")
             if Path(partial).stat().st_size:
@@ -52,6 +68,8 @@ def run_notebooks(outdir: str | Path, booklet: str | None = None, seed: int = 0,
         os.chmod(partial, 0o644)  # mkstemp makes 0600 files
         os.replace(partial, target)
         done.append(target)
+        if on_done is not None:
+            on_done(target, i, len(paths), time.perf_counter() - start)
     return done
 
 

@@ -2,8 +2,10 @@
 
 The page is rendered from jinja2 templates (``templates/``, autoescape on: every piece of booklet text is escaped,
 only SVG drawn by matplotlib is inserted as markup). It holds key numbers, the findings with links to their entries,
-figures at full width with their captions, tables with Chinese headers and formatted numbers, and a searchable,
-sortable and filterable table of every entry whose full Q&A opens in place. A subset of the CJK font covering every
+figures at full width with their captions, tables with Chinese headers and formatted numbers, a sortable table
+of every entry whose full Q&A opens in place — its search box searches what the entries print (title, question,
+answers), counts and highlights the matches; section, cohort, unit, topic, person and hospital are separate filters —
+and a word index (KWIC) computed in the page. A subset of the CJK font covering every
 character the page can show (the whole booklet plus the interface text) is embedded, so it reads the same on any
 machine. :func:`report_pdf` prints it to PDF with Chromium.
 
@@ -41,7 +43,7 @@ HEADERS: dict[str, str] = {
     # topics and network
     "topic_id": "主题", "label": "主题名", "size": "条数", "top_terms": "关键词", "n_instructors": "作答教员数",
     "top_instructor": "主要作答教员", "top_share": "最高占比", "second_share": "次高占比", "relies_on_one": "依赖单一教员",
-    "tie": "并列", "k": "其作答条数", "base_share": "其在全部问答中的作答占比", "lift": "提升倍数", "flagged": "值得关注",
+    "tie": "并列", "k": "其作答条数", "base_share": "其在全部问答中的作答占比", "lift": "是其总体作答比例的倍数", "flagged": "值得关注",
     "instructor": "教员", "n_topics": "涉及主题数", "p_overall": "p 值（不分课次）", "n_sessions": "课次数",
     "session_entries": "这些课次的问答条数", "session_k": "其在这些课次中作答条数", "rest_entries": "这些课次的其余问答条数",
     "rest_k": "其在其余问答中作答条数", "rest_share": "其在这些课次其余问答中的作答占比",
@@ -60,13 +62,14 @@ HEADERS: dict[str, str] = {
     "term": "词", "count": "次数", "count_rest": "其余组次数", "per_10k": "每万词", "doc_freq": "出现条数",
     "from_cohort": "起始期次", "to_cohort": "对比期次", "count_from": "前期次数", "count_to": "后期次数",
     "per_10k_from": "前期每万词", "per_10k_to": "后期每万词", "docs_from": "前期条数", "docs_to": "后期条数",
-    "g2": "G²（对数似然比）", "p": "p 值", "p_g2": "p 值", "p_chi2": "p 值（χ²）", "chi2": "χ²", "log_ratio": "对数比",
+    "g2": "G²（对数似然比）", "p": "p 值", "p_g2": "p 值", "p_chi2": "p 值（χ²）", "chi2": "χ²",
+    "log_ratio": "对数比（log₂，大于 0 表示本组用得多）",
     "call": "变化", "group": "组", "n_from": "前期问答条数", "n_to": "后期问答条数", "share_from": "前期占比",
     "share_to": "后期占比", "top_entry": "用得最多的问答", "top_entry_share": "该条占比", "top_speaker": "用得最多的发言人",
     "top_speaker_share": "该人占比", "one_speaker": "集中于一人", "shared_units": "两期共同单元数",
     "p_within_unit": "同单元内 p 值", "within_unit": "同单元内也显著", "g2_tokens": "G²（按词次）",
     # findings
-    "kind": "类型", "text": "发现", "statistic": "统计量", "p_value": "p 值", "q_value": "q 值（多重检验校正）",
+    "kind": "类型", "text": "发现", "statistic": "统计量", "p_value": "p 值", "q_value": "q（校正后的显著性）",
     "entry_ids": "相关问答", "caveat": "注意",
     "code": "编码", "expression": "规则", "terms": "词语", "docs_group": "本组含该词条数", "n_group": "本组条数",
     "docs_rest": "其余含该词条数", "n_rest": "其余条数", "share_group": "本组占比", "share_rest": "其余占比",
@@ -92,12 +95,16 @@ HEADERS: dict[str, str] = {
 
 PERCENT_COLUMNS = {"top_share", "second_share", "share_without_home", "doc_share", "answer_share", "share",
                    "share_from", "share_to", "top_entry_share", "top_speaker_share", "base_share",
-                   "share_old", "share_new", "rest_share", "ci_low", "ci_high"}
-P_COLUMNS = {"p", "p_g2", "p_chi2", "p_value", "q_value", "p_within_unit", "p_overall", "p_cmh", "trend_p", "trend_q", "within_units_p"}
+                   "share_old", "share_new", "rest_share", "ci_low", "ci_high", "cum_share", "share_kind",
+                   "share_rest"}
+P_COLUMNS = {"p", "p_g2", "p_chi2", "p_value", "q_value", "p_within_unit", "p_overall", "p_cmh", "trend_p", "trend_q",
+             "within_units_p", "own_p", "best_p"}
+TIMES_COLUMNS = {"lift"}  # ratios read as "1.7 倍"
 
 #: Headers that depend on the table (a column name meaning something else there).
 TABLE_HEADERS: dict[str, dict[str, str]] = {
-    "curriculum": {"label": "单元"},
+    "curriculum": {"label": "期次与单元"},
+    "keyness_entries_by_section": {"group": "栏目"},
     "unit_fit": {"unit": "提问所在单元", "rank": "本单元的大纲排名"},
     "no_unit": {"unit": "提问所在单元", "ranking": "相对最接近的单元"},
     "code_share_by_cohort": {"shared_units": "各期共有的单元"},
@@ -126,12 +133,16 @@ SHOW_COLUMNS: dict[str, list[str]] = {
                               "within_unit"],
 }
 COHORT_COLUMNS = {"cohort", "from_cohort", "to_cohort"}
+#: Short labels that must not wrap mid-word (信息规/划): a section's or kind's name stays on one line.
+NOWRAP_COLUMNS = {"section", "group", "kind", "call", "key", "status", "role", "cohort", "from_cohort", "to_cohort",
+                  "unit_no", "term"}
 UNIT_COLUMNS = {"unit_no"}
 
 #: Codes inside tables shown as words.
 VALUE_LABELS: dict[str, dict[str, str]] = {
     "title_source": {"booklet": "合集原文", "inferred": "据他期推断", "unknown": "未知"},
-    "call": {"emerging": "增多", "fading": "减少", "": ""},
+    "call": {"emerging": "增多", "fading": "减少", "unit effect": "单元效应", "": ""},
+    "key": {"over": "显著多", "under": "显著少", "": ""},
     "status": {"new": "新增", "gone": "消失", "kept": "保留", "renamed": "更名", "rising": "增多", "falling": "减少",
                "returning": "保留", "vanished": "消失", "gained": "新增", "lost": "消失"},
     "role": {"trainee": "学员", "instructor": "教员", "host": "主持人", "unknown": "未知"},
@@ -151,7 +162,7 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
 BADGES = {"new": "new", "gone": "gone", "renamed": "renamed", "vanished": "gone", "gained": "new", "lost": "gone",
           "rising": "new", "falling": "gone"}
 
-SEARCH_PLACEHOLDER = "搜索：问题、回答原文、栏目、单元、医院、教员……"
+SEARCH_PLACEHOLDER = "搜索问答原文：标题、提问与回答……"
 UI_TEXT = ("全部显示仅显示：条。点击表头可排序按筛选搜索此表中问答期次栏目主题展开收起相关注意是否第单元期"
            "▲▼▸▾ ·—…“”‘’（）《》【】，。、：；？！%<>≤≥±×→←＋－÷°·" + SEARCH_PLACEHOLDER)
 
@@ -203,10 +214,12 @@ def fmt_cell(column: str, value: Any) -> tuple[str, float | None]:
             return f"第{int(x)}期", x
         if col in UNIT_COLUMNS:
             return f"第{int(x)}单元", x
-        if col in PERCENT_COLUMNS:
+        if col in PERCENT_COLUMNS or col.startswith("share_") or col.endswith("_share"):
             return fmt_number(100 * x, 1) + "%", x
         if col in P_COLUMNS:
             return fmt_p(x), x
+        if col in TIMES_COLUMNS:
+            return fmt_number(x, 1) + " 倍", x
         return fmt_number(x), x
     return str(value), None
 
@@ -238,6 +251,7 @@ class TableView:
     intro: str = ""
     note: str = ""
     searchable: bool = False
+    hint: str = ""  # how to use the table on screen (hidden on paper)
 
 
 def sort_text(x: float | None) -> str | None:
@@ -267,7 +281,7 @@ def table_view(df: pd.DataFrame, table_id: str, title: str = "", intro: str = ""
             text, key = fmt_cell(c, v)
             numeric = key is not None and text not in ("是", "否")
             row.append(Cell(text, sort_text(key), "num" if numeric and c not in COHORT_COLUMNS | UNIT_COLUMNS
-                            else ("wide" if len(text) > 40 else ""),
+                            else ("wide" if len(text) > 40 else "nowrap" if c in NOWRAP_COLUMNS else ""),
                             badge=BADGES.get(str(v), "") if c == "status" else ""))
         rows.append(row)
     return TableView(table_id, cols, rows, title, intro, note, searchable)
@@ -473,9 +487,29 @@ def _first_topics(tables: Mapping[str, pd.DataFrame]) -> tuple[dict[int, int], d
     return {int(r.entry_id): int(r.topic_id) for r in first.itertuples()}, labels
 
 
+def _unit_key(r: Any) -> str:
+    """The filter value of an entry's unit: ``1-u3`` (cohort 1, unit 3), ``3-d1`` (cohort 3, discussion class 1)."""
+    c = "" if is_missing(r.cohort) else str(int(r.cohort))
+    if r.session_type == "unit" and not is_missing(r.unit_no):
+        return f"{c}-u{int(r.unit_no)}"
+    if r.session_type == "discussion":
+        return f"{c}-d{'' if is_missing(getattr(r, 'session_no', None)) else int(r.session_no)}"
+    return ""
+
+
+def _multi(values) -> str:
+    """Several filter values in one data attribute: ``|a|b|`` (the page tests ``|value|`` inside it)."""
+    vals = [str(v) for v in dict.fromkeys(values) if str(v)]
+    return "|" + "|".join(vals) + "|" if vals else ""
+
+
 def entries_block(booklet: Any, tables: Mapping[str, pd.DataFrame], names: Mapping[str, str]) -> dict:
     """Every entry: one row (number, question, section, cohort, unit, topic, askers, their hospitals,
-    instructors) and its full Q&A (every turn, the source note), which opens on a click."""
+    instructors) and its full Q&A (every turn, the source note), which opens on a click.
+
+    The search box searches what the reader reads (the title, the question and the answers, spaces and line
+    breaks ignored) and highlights it; section, unit, cohort, topic, person and hospital are separate filters
+    (each entry carries its values as ``data-*`` attributes)."""
     e = booklet.entries
     topic_of, labels = _first_topics(tables)
     a = booklet.askers[booklet.askers.opens_entry] if "opens_entry" in booklet.askers else booklet.askers
@@ -494,38 +528,75 @@ def entries_block(booklet: Any, tables: Mapping[str, pd.DataFrame], names: Mappi
                                           ("asked_by", "提问人"), ("hospital", "提问人医院"),
                                           ("answered_by", "作答教员"))]
     rows = []
+    people_of: dict[str, set[int]] = {}
+    units: dict[str, tuple[float, str]] = {}
     for r in e.itertuples():
         eid = int(r.entry_id)
         unit, unit_key = _unit_text(r)
+        ukey = _unit_key(r)
+        if ukey:
+            units[ukey] = ((0 if is_missing(r.cohort) else float(r.cohort)) * 10000 + (unit_key or 0),
+                           f"{_cohort_text(r.cohort)} {unit}".strip())
         t = topic_of.get(eid)
         topic = f"{t} {labels.get(t, '')}" if t is not None else ""
         askers = "、".join(names.get(n, n) for n in str(r.asked_by or "").split("、") if n) or (
             "（匿名学员）" if r.asked_by_role == "trainee" else "")
-        cells = [Cell(str(eid), repr(float(eid)), "num"), Cell(hide(str(r.title))), Cell(str(r.section)),
-                 Cell(_cohort_text(r.cohort), None if is_missing(r.cohort) else repr(float(r.cohort))),
+        cells = [Cell(str(eid), repr(float(eid)), "num"), Cell(hide(str(r.title))), Cell(str(r.section), cls="nowrap"),
+                 Cell(_cohort_text(r.cohort), None if is_missing(r.cohort) else repr(float(r.cohort)), "nowrap"),
                  Cell(unit, sort_text(unit_key)), Cell(topic, None if t is None else repr(float(t))),
                  Cell(askers), Cell(str(hosp.get(r.entry_id, ""))), Cell(str(r.answered_by or ""))]
         qa = []
-        for tr in by_entry.get(r.entry_id, pd.DataFrame()).itertuples():
+        mine = by_entry.get(r.entry_id, pd.DataFrame())
+        people = [n for x in (r.asked_by, r.answered_by) for n in str(x or "").split("、") if n]
+        people += [n for sp in (mine.speaker if len(mine) else []) for n in str(sp or "").split("、") if n]
+        people = [names.get(n, n) for n in dict.fromkeys(people)]
+        for n in people:
+            people_of.setdefault(n, set()).add(eid)
+        for tr in mine.itertuples():
             role = str(tr.role)
             if role == "trainee" and names.get(tr.speaker, tr.speaker) != tr.speaker:
                 who = f"学员 {names[tr.speaker]}"
             else:
                 who = str(tr.label or tr.speaker or VALUE_LABELS["role"].get(role, ""))
-            qa.append(dict(role=role, who=hide(who), text=hide(str(tr.text))))
+            short = "、".join(names.get(n, n) for n in str(tr.speaker or "").split("、") if n)
+            short = f"{short}（{VALUE_LABELS['role'].get(role, '')}）".replace("（）", "") if short else hide(who)
+            qa.append(dict(role=role, who=hide(who), text=hide(str(tr.text)), short=short))
         note = (f"{hide(str(r.source_note or ''))}　（原书第 {int(r.line_start)}–{int(r.line_end)} 行）")
         rows.append(dict(id=eid, cells=cells, turns=qa, note=note,
-                         data={"cohort": "" if is_missing(r.cohort) else str(int(r.cohort)),
-                               "section": str(r.section), "topic": "" if t is None else str(t)}))
+                         data={"cohort": _multi(["" if is_missing(r.cohort) else str(int(r.cohort))]),
+                               "section": _multi([str(r.section)]), "topic": _multi(["" if t is None else str(t)]),
+                               "unit": _multi([ukey]), "people": _multi(people),
+                               "hospital": _multi(str(hosp.get(r.entry_id, "")).split("、"))}))
     cohorts = sorted(int(c) for c in e.cohort.dropna().unique())
-    filters = [dict(field="cohort", label="期次", options=[(str(c), f"第{c}期") for c in cohorts]),
-               dict(field="section", label="栏目", options=[(s, s) for s in booklet.sections.section])]
+    filters = [dict(field="section", label="栏目", options=[(s, s) for s in booklet.sections.section]),
+               dict(field="cohort", label="期次", options=[(str(c), f"第{c}期") for c in cohorts]),
+               dict(field="unit", label="单元", options=[(k, v[1]) for k, v in sorted(units.items(),
+                                                                                    key=lambda kv: kv[1][0])])]
     if labels:
         filters.append(dict(field="topic", label="主题", options=[(str(t), f"{t} {l}") for t, l in
                                                                  sorted(labels.items())]))
+    role_of = dict(zip(booklet.people.name.map(lambda n: names.get(n, n)), booklet.people.role))
+    ranked = sorted(people_of.items(), key=lambda kv: (role_of.get(kv[0]) != "instructor", -len(kv[1]), kv[0]))
+    filters.append(dict(field="people", label="人物", options=[
+        (n, f"{n}（{VALUE_LABELS['role'].get(str(role_of.get(n, '')), '')}，{len(ids)} 条）".replace("（，", "（"))
+        for n, ids in ranked]))
+    hospitals = sorted({h for v in hosp for h in str(v).split("、") if h}, key=lambda h: (
+        -sum(h in str(v).split("、") for v in hosp), h))
+    filters.append(dict(field="hospital", label="医院", options=[(h, h) for h in hospitals]))
     return dict(kind="entries", entries=dict(
         columns=columns, rows=rows, filters=filters, title_col=1, placeholder=SEARCH_PLACEHOLDER,
-        help="搜索范围：每条问答的标题、提问与回答全文、来源说明，以及表中各列。点击表头排序，点击一行展开完整问答。"))
+        help="搜索范围：每条问答的标题、提问与回答原文（空格与换行不影响匹配），匹配处在展开的问答中以底色标出；"
+             "栏目、期次、单元、主题、人物、医院用搜索框旁的筛选框。",
+        hint="点击表头排序，点击一行展开完整问答。"))
+
+
+def kwic_block() -> dict:
+    """The concordance (KWIC) in the page: a term box listing every use of the term in the entries' titles and
+    turns — left context, the term, right context, entry, speaker — each line linking to its entry. Computed in
+    the page from the entries' text (nothing is precomputed), so it works offline for any term."""
+    return dict(kind="kwic", window=20, help=(
+        "输入一个词，列出它在全部问答（标题、提问与回答）中的每一次出现：左侧上下文、该词、右侧上下文、所在问答与发言人。"
+        "空格与换行不影响匹配。"), hint="点击“第 N 条”打开该条问答；点击表头可按左侧或右侧上下文排序。")
 
 
 def _ids_cell(value: Any, row: Any) -> Cell:
@@ -548,9 +619,11 @@ def findings_block(findings: pd.DataFrame) -> dict:
     entries."""
     cols = [c for c in ("kind", "text", "statistic", "p_value", "q_value", "entry_ids", "caveat")
             if c in findings.columns]
-    return table_block(table_view(findings[cols], "findings-table", cells={"entry_ids": _ids_cell}, intro=(
-        "每条发现都由数据表计算得出；p 值越小越不像偶然，q 值已按同时检验的条数校正（q < 0.05 可视为可靠）。"
-        "点击“查看 … 条问答”可在下方表中只显示相关问答。")))
+    view = table_view(findings[cols], "findings-table", cells={"entry_ids": _ids_cell}, intro=(
+        "每条发现都由数据表计算得出；p 值越小越不像偶然，q（校正后的显著性）已按同时检验的个数校正"
+        "（q < 0.05 可视为可靠）。"))
+    view.hint = "点击“查看 … 条问答”可在下方表中只显示相关问答。"
+    return table_block(view)
 
 
 REVIEW_LAYOUT: list[tuple[str, str, list[str], list[tuple[str, str, int | None]]]] = [
@@ -662,6 +735,7 @@ def build_review(study: StudyLike, svgs: Mapping[str, str] | None = None) -> Rep
         if blocks:
             rep.add(anchor, title, *blocks)
     rep.add("entries", "全部问答", entries_block(b, tables, names))
+    rep.add("kwic", "词语索引（上下文中的每一次出现）", kwic_block())
     f = tables.get("findings")
     caveats = [] if f is None or "kind" not in f else list(f.text[f.kind == "caveat"])
     notes = ("".join(c for c in caveats[:2]) or "问答文字取自问答合集本身。") + ("学员以编号代替姓名。" if anonymise else "")
