@@ -516,7 +516,7 @@ def dependence_findings(dep: pd.DataFrame | None, entries: pd.DataFrame, entry_t
         rows.append(_row("dependence", f"主题“{r.label}”的 {r.n_entries} 条问答中，{r.instructor}作答 {r.k} 条"
                          f"（{r.share:.0%}）；{within(r)}：这个主题依赖这位教员，不只是因为他/她在哪些单元答疑。",
                          f"分层（课次）精确检验 {_fmt_p(r.p_value)}，期望 {r.expected:.1f} 条；CMH p = {r.p_cmh:.3f}；"
-                         f"{_fmt_q(r.q_value)}；在该主题中的作答比例是其总体作答比例（{r.base_share:.0%}）的 {r.lift:.1f} 倍",
+                         f"{_fmt_q(r.q_value)}；在该主题中的作答比例是该教员总体作答比例的 {r.lift:.1f} 倍（其总体作答比例 {r.base_share:.0%}）",
                          p=r.p_value, q=r.q_value, ids=ids, caveat="".join(cav)))
     # looks dependent overall (the most answering instructor, significant without sessions) but not within them
     seeming = dep[(dep["rank"] == 1) & (dep.p_overall < alpha) & ~dep.flagged.fillna(False).astype(bool)]
@@ -526,13 +526,13 @@ def dependence_findings(dep: pd.DataFrame | None, entries: pd.DataFrame, entry_t
             rows.append(_row("dependence", f"主题“{r.label}”的 {r.n_entries} 条问答中 {r.instructor}作答 {r.k} 条，"
                              "看似依赖他/她；但这些问题所在的课次里没有可比较的其他问题（或他/她作答了全部），"
                              "无法区分主题与课程安排。",
-                             f"总体超几何检验 {_fmt_p(r.p_overall)}（是其总体作答比例的 {r.lift:.1f} 倍）；分层检验无法进行",
+                             f"总体超几何检验 {_fmt_p(r.p_overall)}（是该教员总体作答比例的 {r.lift:.1f} 倍）；分层检验无法进行",
                              p=r.p_overall, ids=ids, caveat="总体上的集中不等于依赖：可能只是他/她在那几个单元答疑。"))
             continue
         rows.append(_row("dependence", f"主题“{r.label}”的 {r.n_entries} 条问答中 {r.instructor}作答 {r.k} 条，"
                          f"看似依赖他/她；但{within(r)}：同一课次之内比较差异不显著，总体上的集中可以由他/她在哪些"
                          "单元答疑来解释，不能说这个主题依赖这位教员。",
-                         f"总体超几何检验 {_fmt_p(r.p_overall)}（是其总体作答比例的 {r.lift:.1f} 倍）；分层（课次）精确检验 "
+                         f"总体超几何检验 {_fmt_p(r.p_overall)}（是该教员总体作答比例的 {r.lift:.1f} 倍）；分层（课次）精确检验 "
                          f"{_fmt_p(r.p_value)}，期望 {r.expected:.1f} 条",
                          p=r.p_value, q=r.q_value, ids=ids,
                          caveat="不显著不等于没有依赖：课次少、条数少，检验的把握有限。"))
