@@ -205,3 +205,17 @@ def test_bad_model_files_give_one_line(case, run_dir, new_booklet_path, tmp_path
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1, err
     assert err[0].startswith("corpus-tools: error: ") and str(model_file(path)) in err[0] and phrase in err[0]
+
+
+def test_compare_places_the_new_booklet_in_the_old_topics(new_booklet_path, study, cache_dir, tmp_path):
+    """``compare OLD NEW`` takes the same path: the copy's entries in the bundled booklet's topics."""
+    from corpus_tools.cache import DiskCache
+    from corpus_tools.compare import compare_booklets
+
+    out = tmp_path / "cmp"
+    c = compare_booklets(BOOKLET, new_booklet_path, out, k=7, cache=DiskCache(cache_dir))
+    t = c.tables["carried_topics"].set_index("entry_id")
+    assert {i: int(t.topic_id[i]) for i in range(1, 69)} == _assigned(study)
+    assert list(t.index[t.new_theme]) == [69]
+    assert (out / "carried_topics.csv").exists() and (out / "carried_topic_shares.csv").exists()
+    assert "沿用旧版主题" in (out / "comparison.html").read_text(encoding="utf-8")

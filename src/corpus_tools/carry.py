@@ -324,3 +324,14 @@ def carry_findings(carried: pd.DataFrame | None, shares: pd.DataFrame | None, en
                                    f"{chk.get('n_entries')} 条一致——这是对全新问答归类准确度的估计。",
                          "留一检验（上一本的问答）"))
     return rows
+
+
+def carry_between(old_study, new_study) -> dict[str, pd.DataFrame]:
+    """``carried_topics`` and ``carried_topic_shares`` of ``new_study``'s entries in ``old_study``'s topics (both
+    studies ran the topics stage; the old one's model record is read back as if from its file) — what ``compare``
+    adds to its tables."""
+    from .stages import words
+
+    model = parse_model(model_json(old_study.objects["topic_model"]), str(old_study.booklet.meta.get("source")))
+    carried = carry_topics(model, words(new_study, "token"), new_study.booklet)
+    return {"carried_topics": carried, "carried_topic_shares": carried_shares(model, carried)}
