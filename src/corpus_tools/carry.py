@@ -297,7 +297,7 @@ def carry_findings(carried: pd.DataFrame | None, shares: pd.DataFrame | None, en
     rows = [_row("carried_topic", f"按{src}的主题模型归类本册：{len(fitted)}/{n} 条问答落入已有主题，"
                                   f"{len(new)} 条与任何已有主题都不接近，是候选的新主题。",
                  f"吻合度 = 与主题中心的余弦；阈值 {thr:.3f}（上一本问答各自吻合度的第 {record.get('fit_percentile', 10)} "
-                 f"百分位）；中位吻合度 {carried.fit.median():.3f}", ids=new.entry_id,
+                 f"百分位，每条都先从自己主题的中心中去掉）；中位吻合度 {carried.fit.median():.3f}", ids=new.entry_id,
                  caveat="只用上一本的词表：上一本没出现过的词不计入，所以新话题显得“不吻合”，而不是被硬塞进某个主题。")]
     for r in new.sort_values(["fit", "entry_id"], kind="stable").head(12).itertuples():
         near = f"最接近“{r.label}”，吻合度 {r.fit:.3f}" if r.known_terms else "没有一个词在上一本的词表中"
