@@ -465,7 +465,8 @@ SECTIONS = [("cohorts_diff", "期次", "按期次统计的问答条数；所有�
 
 def comparison_report(c: Comparison, svgs: dict[str, str] | None = None):
     """The comparison page (:class:`corpus_tools.report.Report` with the comparison template)."""
-    from .report import Report, booklet_text, figure_block, figure_svg, numbers_block, table_block, table_view
+    from .report import (TABLE_HEADERS, Report, booklet_text, figure_block, figure_svg, numbers_block, table_block,
+                         table_view)
 
     o, n = c.old.booklet, c.new.booklet
     rep = Report("两版问答合集对比", f"{Path(str(o.meta.get('source'))).name} → {Path(str(n.meta.get('source'))).name}",
@@ -491,7 +492,7 @@ def comparison_report(c: Comparison, svgs: dict[str, str] | None = None):
             continue
         df = t[name]
         rep.add(name.replace("_", "-"), title, table_block(table_view(
-            df, f"table-{name}", intro=intro, searchable=len(df) > 15,
+            df, f"table-{name}", intro=intro, searchable=len(df) > 15, headers=TABLE_HEADERS.get(name),
             note="" if len(df) else "（没有可列出的项）")))
     rep.font_text = booklet_text(o) + booklet_text(n)
     return rep
