@@ -85,6 +85,12 @@ def _existing_file(text: str) -> str:
     return text
 
 
+def _existing_path(text: str) -> str:
+    if not Path(text).exists():
+        raise argparse.ArgumentTypeError(f"{text}: no such file or folder")
+    return text
+
+
 def _add_debug(p: argparse.ArgumentParser, top: bool = False) -> None:
     p.add_argument("--debug", action="store_true", default=False if top else argparse.SUPPRESS,
                    help="on an error, show the full Python traceback (default: one error line)")
@@ -106,6 +112,10 @@ def _run_options(p: argparse.ArgumentParser, booklet: bool = True) -> None:
                    help="figure width: one journal column (8.5 cm) or two (17.5 cm) (default: %(default)s)")
     p.add_argument("--synonyms", type=_existing_file, default=None, metavar="FILE",
                    help="concept file (concept, variant) (default: the shipped starter file)")
+    p.add_argument("--topics-from", type=_existing_path, default=None, metavar="OLD_OUT",
+                   help="an earlier run's output folder (or its data/processed/topic_model.json): also place this "
+                        "booklet's entries among that run's topics (same ids and labels), with how well each fits "
+                        "and the shares per topic old vs new (default: off)")
     p.add_argument("--fresh", action="store_true",
                    help="recompute every stage instead of reusing cached results (default: reuse)")
     p.add_argument("--pdf", action="store_true",
@@ -258,7 +268,8 @@ def make_params(args: argparse.Namespace):
     wanted = dict(seed=args.seed, k=args.k, formats=tuple(args.formats), anonymise=args.anonymise,
                   dpi=getattr(args, "dpi", None), figure_size=getattr(args, "figure_size", None),
                   curriculum=getattr(args, "curriculum", None), codes=getattr(args, "codes", None),
-                  synonyms=getattr(args, "synonyms", None), fresh=getattr(args, "fresh", False),
+                  synonyms=getattr(args, "synonyms", None), topics_from=getattr(args, "topics_from", None),
+                  fresh=getattr(args, "fresh", False),
                   max_size=getattr(args, "max_size", None), pdf=getattr(args, "pdf", False),
                   jobs=getattr(args, "jobs", None))
     kwargs = {k: v for k, v in wanted.items() if k in names and v is not None}

@@ -409,6 +409,10 @@ def compare_booklets(old_path: str | Path, new_path: str | Path, outdir: str | P
     old = analyse(old_b, params, stages=["topics"], cache=cache)
     new = analyse(new_b, params, stages=["topics"], cache=cache)
     result = Comparison(old, new, compare_studies(old, new, min_jaccard))
+    if "topic_model" in old.objects:  # the new booklet's entries in the old booklet's topics (carry.py)
+        from .carry import carry_between
+
+        result.tables.update(carry_between(old, new))
     if outdir is not None:
         from .store import write_files
 
@@ -451,13 +455,18 @@ SECTIONS = [("cohorts_diff", "期次", "按期次统计的问答条数；所有�
             ("entries_diff", "问答", "按标题、再按提问原文配对；标题改了但提问相同的记为“更名”。"),
             ("topics_diff", "主题", "两版各自拟合主题，再按关键词重合度一一配对；配上但名称不同的记为“更名”。"),
             ("terms_diff", "关键词", "只列出新出现、消失（至少 3 条问答使用）或使用比例显著变化（q ≤ 0.05）的词。"),
+            ("carried_topic_shares", "沿用旧版主题",
+             "新版的问答按旧版的主题模型归类（同样的主题号与名称）：各主题问答占比，旧版对新版（Fisher 精确检验，BH q）。"),
+            ("carried_topics", "新版问答归入的旧版主题",
+             "吻合度 = 与旧版主题中心的余弦；低于阈值（旧版问答自身吻合度的第 10 百分位）的是候选的新主题。"),
             ("people_diff", "人员", "按姓名与身份（学员 / 教员）比较；条数为其参与的问答条数。"),
             ("hospitals_diff", "医院", "提问学员所在的医院；条数为该院学员提出的问答条数。")]
 
 
 def comparison_report(c: Comparison, svgs: dict[str, str] | None = None):
     """The comparison page (:class:`corpus_tools.report.Report` with the comparison template)."""
-    from .report import Report, booklet_text, figure_block, figure_svg, numbers_block, table_block, table_view
+    from .report import (TABLE_HEADERS, Report, booklet_text, figure_block, figure_svg, numbers_block, table_block,
+                         table_view)
 
     o, n = c.old.booklet, c.new.booklet
     rep = Report("两版问答合集对比", f"{Path(str(o.meta.get('source'))).name} → {Path(str(n.meta.get('source'))).name}",
@@ -479,9 +488,11 @@ def comparison_report(c: Comparison, svgs: dict[str, str] | None = None):
         title, caption, method, source = captions[stem]
         rep.sections[0].blocks.append(figure_block(stem, svg, title, caption, method, source))
     for name, title, intro in SECTIONS:
+        if name not in t:  # the carried-topic tables exist only when the old study kept its topic model
+            continue
         df = t[name]
         rep.add(name.replace("_", "-"), title, table_block(table_view(
-            df, f"table-{name}", intro=intro, searchable=len(df) > 15,
+            df, f"table-{name}", intro=intro, searchable=len(df) > 15, headers=TABLE_HEADERS.get(name),
             note="" if len(df) else "（没有可列出的项）")))
     rep.font_text = booklet_text(o) + booklet_text(n)
     return rep

@@ -614,7 +614,8 @@ def code_share_findings(share: pd.DataFrame | None, entries: pd.DataFrame, code_
 
 # ---------------------------------------------------------------- all
 
-def build_findings(tables: dict[str, pd.DataFrame], booklet, column: str = "token") -> pd.DataFrame:
+def build_findings(tables: dict[str, pd.DataFrame], booklet, column: str = "token",
+                   extra: list[dict] | None = None) -> pd.DataFrame:
     """The findings table from the study's tables (any that are missing are skipped): ``tokens``, ``curriculum``,
     ``unit_fit``, ``emerging_fading_terms``, ``keyness_entries_by_section``, ``topic_dependence``,
     ``entry_topics``, ``code_share_by_cohort``, ``code_entries``. Columns :data:`FINDING_COLUMNS`; rows grouped by
@@ -632,6 +633,7 @@ def build_findings(tables: dict[str, pd.DataFrame], booklet, column: str = "toke
     rows += dependence_findings(tables.get("topic_dependence"), e, tables.get("entry_topics"))
     rows += code_share_findings(tables.get("code_share_by_cohort"), e, tables.get("code_entries"))
     rows += needs_stage_findings(tables, e)  # recurring needs, deferred questions, who asks (needs stage)
+    rows += list(extra or [])  # rows a stage made itself (topics carried forward: carry.carry_findings)
     out = pd.DataFrame(rows, columns=FINDING_COLUMNS)
     out["_k"] = [kind_rank(k) for k in out.kind]
     return out.sort_values("_k", kind="stable").drop(columns="_k").reset_index(drop=True)

@@ -25,7 +25,7 @@ from .keys import digest
 from .render import FigureRenderer, parameter_text, render_figures, source_font
 from .save import RunResult, manifest_is_current, save_study
 from .store import RunLock, recover, scratch_folder
-from .study import Params, Stage, analyse, file_digest, package_version, plan
+from .study import FILE_PARAMS, Params, Stage, analyse, file_digest, package_version, param_digest, plan
 
 class Progress:
     """Live progress on stderr (tqdm), quiet when stderr is not a terminal or when ``enabled`` is False."""
@@ -58,8 +58,8 @@ class Progress:
 def run_key(booklet_sha: str, params: Params, stages: Iterable[str], version: str) -> str:
     """What a whole run's outputs depend on: input, parameters (files by content), stages, package version."""
     p = params.as_dict()
-    for name in ("curriculum", "codes", "synonyms"):
-        p[name] = file_digest(p[name])
+    for name in FILE_PARAMS:
+        p[name] = param_digest(name, p[name])
     p.pop("jobs", None)
     return digest("run", version, booklet_sha, p, sorted(stages), n=64)
 
@@ -93,6 +93,10 @@ def check_parameter_files(params: Params) -> None:
         from .text import load_synonyms
 
         load_synonyms(params.synonyms)
+    if params.topics_from:
+        from .carry import read_model
+
+        read_model(params.topics_from)
 
 def run(booklet_path: str | Path, outdir: str | Path, params: Params = Params(), progress: bool = True,
         only: tuple[str, ...] | None = None, fresh: bool = False, cache_dir: str | Path | None = None) -> RunResult:

@@ -115,6 +115,12 @@ TABLE_HEADERS: dict[str, dict[str, str]] = {
     "askers_summary": {"asker": "提问学员", "n_entries": "开启条数", "n_cohort_entries": "本期条数",
                        "cum_share": "累计占比"},
     "hospital_kinds": {"label": "医院类型", "evidence": "依据（名称中的字样）", "askers": "提问学员"},
+    "carried_topics": {"topic_id": "已有主题", "label": "主题名称", "fit": "吻合度（余弦）",
+                       "runner_up_topic_id": "次接近的主题", "runner_up_fit": "其吻合度", "known_terms": "已知词数",
+                       "new_theme": "候选的新主题"},
+    "carried_topic_shares": {"topic_id": "主题", "label": "主题名称", "n_old": "上一本条数", "total_old": "上一本总条数",
+                             "n_new": "本册条数", "total_new": "本册归入主题的条数", "share_old": "上一本占比",
+                             "share_new": "本册占比", "direction": "变化"},
 }
 
 #: Columns shown for tables with many (the rest are in the CSV files); a table not listed shows all its columns.
@@ -143,6 +149,7 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     "title_source": {"booklet": "合集原文", "inferred": "据他期推断", "unknown": "未知"},
     "call": {"emerging": "增多", "fading": "减少", "unit effect": "单元效应", "": ""},
     "key": {"over": "显著多", "under": "显著少", "": ""},
+    "direction": {"more": "本册更多", "fewer": "本册更少", "": ""},
     "status": {"new": "新增", "gone": "消失", "kept": "保留", "renamed": "更名", "rising": "增多", "falling": "减少",
                "returning": "保留", "vanished": "消失", "gained": "新增", "lost": "消失"},
     "role": {"trainee": "学员", "instructor": "教员", "host": "主持人", "unknown": "未知"},
@@ -157,7 +164,7 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
              "unit_fit": "单元契合", "emerging": "增多的词", "no_unit": "没有单元覆盖的问题",
              "fading": "减少的词", "low_draw": "问答少的单元", "specialisation": "教员专注度",
              "need": "反复出现的需求", "deferral": "推迟或未答", "askers": "谁在提问", "defer": "推迟到后续课程",
-             "out_of_scope": "不属本单元", "sidestep": "称难以回答"},
+             "out_of_scope": "不属本单元", "sidestep": "称难以回答", "carried_topic": "沿用的主题"},
 }
 BADGES = {"new": "new", "gone": "gone", "renamed": "renamed", "vanished": "gone", "gained": "new", "lost": "gone",
           "rising": "new", "falling": "gone"}
@@ -640,6 +647,9 @@ REVIEW_LAYOUT: list[tuple[str, str, list[str], list[tuple[str, str, int | None]]
       ("askers_summary", "各期提问最多的学员（按开启的问答条数）", 30),
       ("hospital_kinds", "按医院名称判断的医院类型与其学员开启的问答", None)]),
     ("topics", "主题与例题", ["topics_section_heatmap", "topics_top_terms", "topics_entry_map"], []),
+    ("carry", "沿用上一本的主题（--topics-from）", [],
+     [("carried_topic_shares", "各主题的问答占比：上一本对本册（Fisher 精确检验，BH q ≤ 0.05 时标出变化）", None),
+      ("carried_topics", "本册每条问答归入的已有主题与吻合度（低于阈值的是候选的新主题）", None)]),
     ("network", "谁问、谁答、关于什么",
      ["network_instructor_topic", "network_instructor_coanswer", "network_trainee_instructor"],
      [("topic_dependence", "主题是否依赖某位教员（同一课次内比较，分层精确检验）", None), ("instructor_specialisation", "教员的主题跨度", None)]),

@@ -109,6 +109,10 @@ def save_study(study: Study, outdir: str | Path, cache: DiskCache | None = None,
         written["tables"] = [p for name, df in tables.items()
                              for p in write_table(conform(name, df) if name in TABLES else df, tdir, name,
                                                   params.table_formats)]
+        if "topic_model" in study.objects:  # the topic model, for --topics-from (carry.py)
+            from .carry import MODEL_FILE, model_json
+
+            written["model"] = [write_text(tdir / MODEL_FILE, model_json(study.objects["topic_model"]))]
         if study.graphs:
             from .network import export_graph
 

@@ -599,9 +599,36 @@ ANALYSIS_TABLES: dict[str, tuple[Column, ...]] = {
                                   "tf-idf cosines, weighted)"),
         ("title", "string", "the entry's title"),
     ),
+    "carried_topics": _cols(
+        ("entry_id", "Int64", "entry of this booklet (only with --topics-from)"),
+        ("topic_id", "Int64", "the earlier run's topic nearest to the entry (same ids as its topics table); empty "
+                              "when the entry has no word of that run's vocabulary"),
+        ("label", "string", "that topic's label in the earlier run"),
+        ("fit", "Float64", "cosine of the entry's tf-idf (earlier vocabulary and idf) to the topic's centroid (0–1)"),
+        ("runner_up_topic_id", "Int64", "the second nearest topic"),
+        ("runner_up_fit", "Float64", "its cosine"),
+        ("known_terms", "Int64", "distinct words of the entry in the earlier vocabulary (the others are ignored)"),
+        ("new_theme", "boolean", "fits no existing topic: fit below the model's threshold (the 10th percentile of "
+                                 "the earlier entries' own fits, each left out of its topic) — a candidate new theme"),
+    ),
+    "carried_topic_shares": _cols(
+        ("topic_id", "Int64", "topic of the earlier run"),
+        ("label", "string", "its label"),
+        ("n_old", "Int64", "entries of the earlier booklet in the topic"),
+        ("total_old", "Int64", "entries of the earlier booklet"),
+        ("n_new", "Int64", "entries of this booklet assigned to it that fit it (carried_topics, new_theme false)"),
+        ("total_new", "Int64", "entries of this booklet that fit a topic (candidate new themes left out)"),
+        ("share_old", "Float64", "n_old / total_old (0–1)"),
+        ("share_new", "Float64", "n_new / total_new (0–1)"),
+        ("log_ratio", "Float64", "log₂ of the ratio of shares, new / old (½ added to counts, 1 to totals)"),
+        ("p_value", "Float64", "Fisher's exact test, two-sided"),
+        ("q_value", "Float64", "Benjamini–Hochberg over the topics"),
+        ("direction", "string", "\"more\" / \"fewer\" in this booklet where q ≤ 0.05, else empty"),
+    ),
     "findings": _cols(
-        ("kind", "string", "no_unit | unit_fit | need | deferral | dependence | code_share | trend | keyness | askers | "
-                           "coverage | caveat (the report's order: what a designer acts on first, caveats last)"),
+        ("kind", "string", "no_unit | unit_fit | need | deferral | carried_topic | dependence | code_share | trend | "
+                           "keyness | askers | coverage | caveat (the report's order: what a designer acts on first, "
+                           "caveats last)"),
         ("text", "string", "the finding, one Chinese sentence, as the report shows it"),
         ("statistic", "string", "the numbers behind it, as text"),
         ("p_value", "Float64", "p-value of its test; empty where no test applies"),

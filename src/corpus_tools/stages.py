@@ -146,7 +146,28 @@ def topics_stage(study: Study) -> StageOutput:
             figures.update([_fig(f"topics_wordcloud_{topic_id:02d}", plots.word_cloud, weights,
                                  f"主题 {topic_id}：{label}", seed=params.seed, raster_only=True,
                                  facts=dict(facts, topic_id=topic_id, label=label))])
-    return StageOutput(tables=tables, figures=figures, objects={"dtm": dtm, "fit": fit})
+    from .carry import model_record
+    from .keys import package_version
+
+    record = model_record(fit, dtm, t["topics"], settings, b.meta.get("sha256"), package_version())
+    return StageOutput(tables=tables, figures=figures, objects={"dtm": dtm, "fit": fit, "topic_model": record})
+
+
+# ---------------------------------------------------------------- topics carried forward
+
+def carry_stage(study: Study) -> StageOutput:
+    """With ``params.topics_from`` (an earlier run's folder): this booklet's entries placed among that run's topics
+    (same ids and labels), how well each fits, candidate new themes, shares per topic old vs new. Else nothing."""
+    from . import carry
+
+    if not study.params.topics_from:
+        return StageOutput()
+    model = carry.read_model(study.params.topics_from)
+    carried = carry.carry_topics(model, words(study, "token"), study.booklet)
+    shares = carry.carried_shares(model, carried)
+    rows = carry.carry_findings(carried, shares, study.booklet.entries, model.record)
+    return StageOutput(tables={"carried_topics": carried, "carried_topic_shares": shares},
+                       objects={"carried_findings": rows})
 
 
 # ---------------------------------------------------------------- network
@@ -342,7 +363,7 @@ def findings_stage(study: Study) -> StageOutput:
     if "code_entries" in tables:  # the code table as codes.code_tables gives it
         out["code_share_by_cohort"] = tables["code_share_by_cohort"] = code_share_by_cohort(
             tables["code_entries"], study.booklet.entries)
-    out["findings"] = build_findings(tables, study.booklet)
+    out["findings"] = build_findings(tables, study.booklet, extra=study.objects.get("carried_findings"))
     return StageOutput(tables=out)
 
 
@@ -371,8 +392,10 @@ STAGES: tuple[Stage, ...] = (
     Stage("codes", "编码规则", codes_stage, needs=("tokens", "topics"),
           produces=("codebook", "code_crosstab", "code_validation", "ca_coordinates"), uses=("codes",),
           description="coding rules (codebook: AND/OR/NOT), code × group residuals, correspondence analysis"),
+    Stage("carry", "沿用主题", carry_stage, needs=("tokens",), uses=("topics_from",),
+          description="topics carried from an earlier run (--topics-from): fit, candidate new themes, shares"),
     Stage("findings", "发现", findings_stage,
-          needs=("tokens", "topics", "network", "trends", "coverage", "codes", "needs"),
+          needs=("tokens", "topics", "network", "trends", "coverage", "codes", "needs", "carry"),
           produces=("findings",), description="the findings table: each sentence with its statistic and entries; "
                                               "code shares by cohort (Wilson intervals, trend test)"),
 )

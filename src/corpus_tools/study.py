@@ -39,6 +39,7 @@ class Params:
     curriculum: str | None = None  # CSV: cohort, unit_no, title[, description, lecturer]
     codes: str | None = None  # codebook file (coding rules); None: the shipped starter codebook
     synonyms: str | None = None  # concept file (concept, variant); None: the shipped starter file
+    topics_from: str | None = None  # an earlier run's output folder (or its topic_model.json): topics carried forward
     formats: tuple[str, ...] = ("png", "svg")
     table_formats: tuple[str, ...] = ("csv", "parquet")
     dpi: int = 150  # PNG resolution (screens; --dpi 300 for print); SVG/PDF are resolution-free
@@ -72,6 +73,8 @@ class Params:
         parts.append(f"课程表：{Path(self.curriculum).name}" if self.curriculum else "未提供课程表（单元取自问答合集本身）")
         if self.codes:
             parts.append(f"编码规则：{Path(self.codes).name}")
+        if self.topics_from:
+            parts.append(f"沿用主题模型：{self.topics_from}")
         return "；".join(parts) + "。"
 
 
@@ -191,12 +194,27 @@ def file_digest(path: str | Path | None) -> str | None:
     return file_sha256(path)
 
 
+FILE_PARAMS = ("curriculum", "codes", "synonyms", "topics_from")  # parameters that name a file, keyed by content
+
+
+def param_digest(name: str, value: Any) -> Any:
+    """A parameter as a cache key sees it: files (:data:`FILE_PARAMS`) by their content; ``topics_from`` by its
+    model file (a run's folder names its data/processed/topic_model.json)."""
+    if name not in FILE_PARAMS:
+        return value
+    if name == "topics_from" and value:
+        from .carry import model_file
+
+        value = model_file(value)
+    return file_digest(value)
+
+
 def stage_key(stage: Stage, booklet_sha: str, params: Params, needed_keys: Iterable[str], version: str) -> str:
     """Content hash of what a stage's result depends on."""
     used = {}
     for name in stage.uses:
         value = getattr(params, name)
-        used[name] = file_digest(value) if name in ("curriculum", "codes", "synonyms") else value
+        used[name] = param_digest(name, value)
     return _digest(version, stage.name, booklet_sha, used, list(needed_keys))
 
 
