@@ -214,7 +214,7 @@ def unit_fit_findings(fit: pd.DataFrame, entries: pd.DataFrame, max_items: int =
                  f"{len(elsewhere)} 条最贴近的不是所在单元（各条的单元排名见“单元契合”表）。"
                  + ("" if good or syllabus == "titles" else
                     "这一相似度排名与人工判断对不上，所以不据此判定哪条问答“更应放在另一单元”，只列出教员自己"
-                    "说明在别的单元讲的问题，以及没有单元覆盖的问题。"),
+                    "说明在别的单元讲的问题，以及用词上与各单元大纲都不接近的问题（阅读清单）。"),
                  f"{len(elsewhere)}/{len(scored)}；相似度：同义词归并后的实词 tf-idf 余弦，按各单元在其他单元提问上的"
                  f"得分标准化（z）", ids=elsewhere.entry_id,
                  caveat=(_held_out_note("closer_elsewhere") + f"，低于 {PRECISION_AIM}。" + _ranking_note())
@@ -231,24 +231,36 @@ def unit_fit_findings(fit: pd.DataFrame, entries: pd.DataFrame, max_items: int =
 
 
 def no_unit_findings(fit: pd.DataFrame, entries: pd.DataFrame, max_items: int = 12) -> list[dict]:
-    """Questions no unit covers: the ``fits_no_unit`` entries of the unit-fit table (no unit's syllabus singles
-    them out), each with its title, the unit it was asked in, what it is about and the closest units."""
+    """Questions whose words are far from every unit's syllabus: the ``fits_no_unit`` entries of the unit-fit
+    table. The flag measures word similarity only; it is not a finding that no unit covers the question. Per-entry
+    rows (title, unit asked in, closest units) are shown only when the flag's held-out precision against the hand
+    coverage judgement reaches :data:`unitfit.PRECISION_AIM` (the gate of the "closer elsewhere" claims); below
+    it the summary row says what was measured, gives the precision, and calls the list a reading list."""
+    from .unitfit import HELD_OUT, PRECISION_AIM
+
     if fit is None or fit.empty or "flag" not in fit:
         return []
     gaps = fit[fit.flag == "fits_no_unit"].sort_values(["top_z", "entry_id"], kind="stable")
     if not len(gaps):
         return []
+    h = HELD_OUT["fits_no_unit"]
+    good = bool(h["flagged"]) and h["no"] / h["flagged"] >= PRECISION_AIM
     title = dict(zip(entries.entry_id, entries.title))
     note = _held_out_note("fits_no_unit")
-    rows = [_row("no_unit", f"{len(gaps)}/{len(fit)} 条问答与任何单元的大纲都不突出地接近，是候选的课程缺口："
-                 "课程设计者可逐条判断是否需要新增或扩充单元。",
+    verdict = ("" if good else f"，低于 {PRECISION_AIM}：多数被标记的问答其实有单元覆盖，所以这里不逐条列出，"
+               "也不称它们为课程缺口")
+    rows = [_row("no_unit", f"{len(gaps)}/{len(fit)} 条问答在用词上与各单元大纲都不接近（同义词归并后的实词相似度，"
+                 "每个单元的标准化得分都低）。这只是用词的比较，不说明没有单元讲授这些内容：这是一份阅读清单，"
+                 "不是课程缺口的名单。",
                  f"{len(gaps)}/{len(fit)}；每个单元的标准化得分 z 都 < 0.5", ids=gaps.entry_id,
-                 caveat=(note + "：只是值得翻阅的候选，不是结论。") if note else "只是值得翻阅的候选，不是结论。")]
+                 caveat=(note + verdict + "。") if note else "只是值得翻阅的清单，不是结论。")]
+    if not good:
+        return rows
     for r in gaps.head(max_items).itertuples():
         where = "答疑讨论课" if r.unit == "答疑讨论课" else f"“{r.unit}”"
         rows.append(_row("no_unit", f"第 {r.entry_id} 条“{title.get(r.entry_id, '')}”（在{where}提问；关键词：{r.about}）"
-                         f"没有哪个单元的大纲明显覆盖；相对最接近的是：{r.ranking.replace(' > ', '、')}。",
-                         f"最高 z = {r.top_z:.2f}", ids=[r.entry_id], caveat="候选缺口，请阅读原文再下结论。"))
+                         f"在用词上与各单元大纲都不接近；用词相对最接近的是：{r.ranking.replace(' > ', '、')}。",
+                         f"最高 z = {r.top_z:.2f}", ids=[r.entry_id], caveat="只比较了用词，请阅读原文再下结论。"))
     return rows
 
 

@@ -494,8 +494,8 @@ ANALYSIS_TABLES: dict[str, tuple[Column, ...]] = {
                              "scoring at least as high on it ((count + 1) / (n + 1))"),
         ("best_p", "Float64", "the same p-value for best_unit"),
         ("flag", "string", "closer_elsewhere (another unit's syllabus fits clearly better, or an instructor defers "
-                           "the subject to best_unit) | fits_no_unit (no unit's syllabus singles the question out: "
-                           "a candidate coverage gap) | empty"),
+                           "the subject to best_unit) | fits_no_unit (the question's words are far from every "
+                           "unit's syllabus: word similarity only, a reading list, not a coverage gap) | empty"),
         ("top_z", "Float64", "the highest calibrated score z over all units (fits_no_unit when < 0.5)"),
         ("ranking", "string", "the three units whose syllabus fits best, by z (\" > \"-joined)"),
         ("about", "string", "the question's most distinctive words (tf-idf over all questions), \"、\"-joined"),
