@@ -587,6 +587,8 @@ ANALYSIS_TABLES: dict[str, tuple[Column, ...]] = {
         ("phrase", "string", "the text the rule of resources/deferral_phrases.txt matched"),
         ("speaker", "string", "the instructor"),
         ("asked_in", "string", "title of the unit the question was asked in (答疑讨论课 for a discussion class)"),
+        ("answered_chars", "Int64", "characters of instructor answer after the sentence in the entry (rest of the "
+                                    "turn + other instructor turns); a sidestep row needs < 100"),
     ),
     "recurring_needs": _cols(
         ("need_id", "Int64", "need (group of ≥ 2 entries with the same need), 1 = the largest"),
@@ -598,6 +600,7 @@ ANALYSIS_TABLES: dict[str, tuple[Column, ...]] = {
         ("similarity", "Float64", "mean similarity to the other entries of the group (0–1: question and answer "
                                   "tf-idf cosines, weighted)"),
         ("title", "string", "the entry's title"),
+        ("shared_terms", "string", "the concepts printed in every question of the group (top 3), joined by 、"),
     ),
     "findings": _cols(
         ("kind", "string", "no_unit | unit_fit | need | deferral | dependence | code_share | trend | keyness | askers | "
