@@ -19,13 +19,13 @@ short, and two answers that explain the same thing show two questions are the sa
   are dropped: most entries belong to no group. A group must also share at least one question concept used by
   at least half of its questions (else it is a group of answers, not of needs).
 - **A shared object**: a group is kept only when at least half of its questions (and ≥ 2) share a *specific*
-  concept — a term of the domain dictionary or of synonyms.csv, or an English term (:func:`specific_terms`) — and
+  concept — a term of the domain dictionary or of synonyms.csv, a term discovered in the booklet, or an English term (:func:`specific_terms`) — and
   every member shares such a concept with another member (:func:`shares_object`). Added after a cold reading of
   the run's findings: 29 and 55 were grouped on 费用/收费 alone (a platform's payment messages, l.1841–1868, and a
   cut payment link, l.1364–1415 — two needs). On the development pairs it changes nothing (8/14, 8/14); it
   removed one held-out pair (29–55), so the held-out numbers below were measured once after it.
 - **Label**: the concepts used by at least half of the group's questions, by their summed question tf-idf (top 3);
-  ``shared_terms``: the concepts printed in every question of the group.
+  ``shared_terms``: the concepts printed in every question of the group (empty unless one of them is specific).
 
 Table ``recurring_needs``: one row per grouped entry (need_id, label, entry_id, cohort, unit, section,
 similarity = the entry's mean similarity to the other entries of its group).
@@ -222,24 +222,28 @@ NEED_COLUMNS = ["need_id", "label", "entry_id", "cohort", "unit", "section", "si
 AGREEMENT = {"all": (9, 16), "held": (1, 2)}
 
 
-def _shared_terms(v: NeedVectors, rows: np.ndarray, k: int = 3) -> str:
-    """The concepts printed in every question of the group, top ``k`` by summed question tf-idf, joined by 、."""
+def _shared_terms(v: NeedVectors, rows: np.ndarray, spec: np.ndarray, k: int = 3) -> str:
+    """The concepts printed in every question of the group, top ``k`` by summed question tf-idf, joined by 、 —
+    empty unless at least one of them is specific (``spec``: a mask over the question concepts)."""
     present = np.asarray((v.q_counts[rows] > 0).sum(axis=0)).ravel()
     weight = np.asarray(v.question[rows].sum(axis=0)).ravel()
     every = sorted(np.flatnonzero(present == len(rows)), key=lambda j: (-weight[j], str(v.q_terms[j])))
+    if not any(spec[j] for j in every):
+        return ""
     return "、".join(str(v.q_terms[j]) for j in every[:k])
 
 
 def recurring_needs(entries: pd.DataFrame, turns: pd.DataFrame, concepts: pd.DataFrame,
-                    settings: NeedSettings = NeedSettings()) -> pd.DataFrame:
+                    settings: NeedSettings = NeedSettings(), discovered=()) -> pd.DataFrame:
     """Table ``recurring_needs``: groups of ≥ 2 entries with the same need, ordered by size (then first entry);
-    ``need_id`` 1, 2, … in that order; within a group, entries in booklet order."""
+    ``need_id`` 1, 2, … in that order; within a group, entries in booklet order. ``discovered``: terms found in
+    this booklet (table ``discovered_terms``), specific like the domain dictionary's."""
     e = entries.sort_values("entry_id", kind="stable")
     v = need_vectors(concepts, turns, e.entry_id, settings)
     sim = need_similarity(v, settings)
     labels = group_entries(sim, settings.threshold, settings.linkage)
-    spec = np.array([is_specific(str(t), specific_terms()) if settings.specific else True for t in v.q_terms],
-                    dtype=bool)
+    known = specific_terms() | frozenset(str(t) for t in discovered)
+    spec = np.array([is_specific(str(t), known) if settings.specific else True for t in v.q_terms], dtype=bool)
     present = v.q_counts.toarray() > 0
     groups = []
     for lab in np.unique(labels):
@@ -257,7 +261,7 @@ def recurring_needs(entries: pd.DataFrame, turns: pd.DataFrame, concepts: pd.Dat
     info = e.set_index(e.entry_id.astype(int))
     out = []
     for need_id, (rows, label) in enumerate(groups, start=1):
-        shared = _shared_terms(v, rows)
+        shared = _shared_terms(v, rows, spec)
         for r in rows:
             others = [c for c in rows if c != r]
             i = int(v.entry_ids[r])
@@ -309,7 +313,8 @@ def needs_findings(needs: pd.DataFrame | None, entries: pd.DataFrame) -> list[di
         shared = str(g.shared_terms.iloc[0]) if "shared_terms" in g and isinstance(g.shared_terms.iloc[0], str) else ""
         common = ("、".join(f"“{t}”" for t in shared.split("、")) if shared else "")
         rows.append(_row("need", f"可能的共同需求“{g.label.iloc[0]}”（{len(g)} 条，{span}，{len(units)} 个单元）"
-                         + (f"，每条提问都涉及{common}" if common else "") + f"：{qs}。",
+                         + (f"，每条提问都涉及{common}" if common else "，标签里的词各出现在至少一半的提问里")
+                         + f"：{qs}。",
                          "单元：" + "、".join(units) + f"；组内平均相似度 {g.similarity.mean():.2f}",
                          ids=g.entry_id, caveat="" if len(cs) >= 2 else "只在一期出现：可能是该期该单元的话题，不一定反复出现。"))
     return rows

@@ -600,7 +600,8 @@ ANALYSIS_TABLES: dict[str, tuple[Column, ...]] = {
         ("similarity", "Float64", "mean similarity to the other entries of the group (0–1: question and answer "
                                   "tf-idf cosines, weighted)"),
         ("title", "string", "the entry's title"),
-        ("shared_terms", "string", "the concepts printed in every question of the group (top 3), joined by 、"),
+        ("shared_terms", "string", "the concepts printed in every question of the group (top 3), joined by 、; "
+                                    "empty unless one of them is a specific (domain) term"),
     ),
     "findings": _cols(
         ("kind", "string", "no_unit | unit_fit | need | deferral | dependence | code_share | trend | keyness | askers | "
