@@ -553,9 +553,10 @@ def cohort_units_text(entries: pd.DataFrame, cohort: int) -> str:
 
 def code_share_findings(share: pd.DataFrame | None, entries: pd.DataFrame, code_entries: pd.DataFrame | None = None,
                         alpha: float = ALPHA) -> list[dict]:
-    """Codes whose share of the entries rises or falls across the ordered cohorts (Cochran–Armitage p < α, from
-    :func:`corpus_tools.codeshare.code_share_by_cohort`), each with its per-cohort shares and Wilson intervals, the
-    same trend within the units the cohorts share, and the unit-mix caveat; one row for the codes without a trend."""
+    """Codes whose share of the entries rises or falls across the ordered cohorts (Cochran–Armitage, BH q ≤ α over
+    the codes, from :func:`corpus_tools.codeshare.code_share_by_cohort`), each with its per-cohort shares and Wilson
+    intervals, the same trend within the units the cohorts share (naming the cohorts those units cover), and the
+    unit-mix caveat; one row for the codes without a significant trend (q > α), naming any with p < α."""
     if share is None or share.empty or share.cohort.nunique() < 2:
         return []
     from .codeshare import shared_unit_titles
@@ -570,10 +571,18 @@ def code_share_findings(share: pd.DataFrame | None, entries: pd.DataFrame, code_
     mix = f"各期入册的单元不同：{'；'.join(pairs)}。占比的变化可能来自各期入册的是哪些单元，而不一定是学员关注点的变化。"
     units = entries[entries.session_type == "unit"].dropna(subset=["cohort", "unit_no"])
     shared_text = shared_units_text(entries, cohorts)
+    from .codeshare import shared_unit_titles as _titles
+
+    shared = _titles(entries, cohorts)
+    covered = sorted({int(c) for c in units.cohort[units.unit_title.isin(shared)]})
+    missing = [c for c in cohorts if c not in covered]
+    covered_text = ("与".join(f"第{c}期" for c in covered) if len(covered) <= 2 else
+                    "第" + "、".join(str(c) for c in covered) + "期")
+    missing_text = "第" + "、".join(str(c) for c in missing) + "期" if missing else ""
     per_code = share.drop_duplicates("code")
     n_codes = len(per_code)
     rows = []
-    trending = per_code[per_code.trend_p < alpha].sort_values(["trend_p", "code"], kind="stable")
+    trending = per_code[per_code.trend_q <= alpha].sort_values(["trend_p", "code"], kind="stable")
     for r in trending.itertuples():
         g = share[share.code == r.code].sort_values("cohort")
         shares = g.share.to_numpy(dtype=float)
@@ -584,7 +593,8 @@ def code_share_findings(share: pd.DataFrame | None, entries: pd.DataFrame, code_
         parts = " → ".join(f"第{int(x.cohort)}期 {int(x.n_code)}/{int(x.n_entries)}（{x.share:.0%}，95% 区间 "
                            f"{x.ci_low:.0%}–{x.ci_high:.0%}）" for x in g.itertuples())
         within = ("共有单元之内无法检验" if pd.isna(r.within_units_p) else
-                  f"只看各期共有的单元（{shared_text}）：分层趋势检验 {_fmt_p(r.within_units_p)}")
+                  f"只看{covered_text}共有的单元（{shared_text}）：分层趋势检验 {_fmt_p(r.within_units_p)}"
+                  + (f"（{missing_text}没有这些单元的问答，不在其中）" if missing else ""))
         # units whose very title names the area: how many entries each cohort drew from them
         area_words = [x for x in re.split(r"[与和、·]", str(r.code)) if len(x) >= 2]
         named = units[[any(x in str(t) for x in area_words) for t in units.unit_title]]
@@ -597,15 +607,20 @@ def code_share_findings(share: pd.DataFrame | None, entries: pd.DataFrame, code_
             cav += ("标题就含这一领域名称的单元，各期入册的条数不同：" + "、".join(
                 f"第{int(c)}期第{int(n)}单元“{t}”{int(k)}/{int((entries.cohort == c).sum())} 条"
                 for (c, n, t), k in counts.items()) + "。")
-        cav += "在共有单元之内这一趋势不显著。" if not (r.within_units_p < alpha) else "在共有单元之内同样成立。"
+        only = (f"；{missing_text}没有这些单元的问答，到{missing_text}的变化无法在单元之内检验" if missing else "")
+        cav += (f"在{covered_text}共有的单元之内这一趋势不显著{only}。" if not (r.within_units_p < alpha) else
+                f"在{covered_text}共有的单元之内同样成立{only}。")
         rows.append(_row("code_share", f"“{r.code}”类问答（按编码规则）在各期问答中的占比{how}：{parts}。",
                          f"Cochran–Armitage 趋势检验 z = {r.trend_z:.2f}，{_fmt_p(r.trend_p)}，BH q = {r.trend_q:.3f}"
                          f"（{n_codes} 个编码）；{within}",
                          p=r.trend_p, q=r.trend_q, ids=ids, caveat=cav))
-    rest = per_code[~(per_code.trend_p < alpha)]
+    rest = per_code[~(per_code.trend_q <= alpha)].sort_values(["trend_p", "code"], kind="stable")
     if len(rest):
-        rows.append(_row("code_share", f"其余 {len(rest)} 个编码（{'、'.join(rest.code)}）在各期问答中的占比没有显著的逐期趋势。",
-                         f"Cochran–Armitage 趋势检验，最小 p = {rest.trend_p.min():.3g}；各期占比与 95% 区间见表 "
+        nominal = rest[rest.trend_p < alpha]
+        note = "".join(f"；“{x.code}” p = {x.trend_p:.3f}，校正后 q = {x.trend_q:.3f}" for x in nominal.itertuples())
+        rows.append(_row("code_share", f"其余 {len(rest)} 个编码（{'、'.join(rest.code)}）在各期问答中的占比没有显著的逐期趋势"
+                         f"（按 {n_codes} 个编码校正多重检验后 q 都 > {alpha:g}）。",
+                         f"Cochran–Armitage 趋势检验，最小 p = {rest.trend_p.min():.3g}{note}；各期占比与 95% 区间见表 "
                          "code_share_by_cohort",
                          p=rest.trend_p.min(), q=rest.trend_q.min(),
                          caveat="问答条数少（第3期只有 "
