@@ -512,10 +512,15 @@ def dependence_findings(dep: pd.DataFrame | None, entries: pd.DataFrame, entry_t
         cav = [f"其中 {alone} 条只有他/她作答，其余 {len(ids) - alone} 条另有教员作答。"]
         if r.tie:
             cav.append("在该主题中作答条数与他人并列。")
-        if not r.q_value <= alpha:
-            cav.append(f"按同时检验的 {int(dep.p_value.notna().sum())} 个（主题×教员）组合校正后（q）不再显著，宜视为提示。")
+        n_tests = int(dep.p_value.notna().sum())
+        if r.q_value <= alpha:
+            claim = "：这个主题依赖这位教员，不只是因为他/她在哪些单元答疑。"
+        else:  # flagged at p < α (issue 19 item 6), but not after correcting for the comparisons
+            claim = (f"。课次之内的差异单看显著（{_fmt_p(r.p_value)}），但按同时检验的 {n_tests} 个（主题×教员）组合"
+                     f"校正后 q = {r.q_value:.3f} > {alpha:g}，不显著：可能是偶然，只是一个提示，不能据此说这个主题"
+                     "依赖这位教员。")
         rows.append(_row("dependence", f"主题“{r.label}”的 {r.n_entries} 条问答中，{r.instructor}作答 {r.k} 条"
-                         f"（{r.share:.0%}）；{within(r)}：这个主题依赖这位教员，不只是因为他/她在哪些单元答疑。",
+                         f"（{r.share:.0%}）；{within(r)}{claim}",
                          f"分层（课次）精确检验 {_fmt_p(r.p_value)}，期望 {r.expected:.1f} 条；CMH p = {r.p_cmh:.3f}；"
                          f"BH q = {r.q_value:.3f}；总体提升 {r.lift:.1f} 倍（其在全部问答中作答 {r.base_share:.0%}）",
                          p=r.p_value, q=r.q_value, ids=ids, caveat="".join(cav)))
