@@ -77,13 +77,51 @@ def test_hospital_kinds_read_from_the_label(booklet):
     assert conform("hospital_kinds", k).shape == k.shape
 
 
+def test_hospital_kinds_read_the_booklet_as_a_reader_does(booklet):
+    """Kinds a reader sees though the name lacks 县/区/大学/（集团） in the spelling of that entry."""
+    k = askers.hospital_kinds(booklet.askers)
+    ids = {kind: {i for s in g.entry_ids for i in _ids(s)} for kind, g in k.groupby("kind")}
+    # l.300, 347, 3165 童杰, 深圳市龙岗中心医院 (龙岗 is a district of 深圳: 龙岗区) — entries 4, 5, 51;
+    # l.2108 张潇东, 陕西省神木市医院 (神木, a county-level city of 陕西) — entry 34
+    assert {4, 5, 51, 34} <= ids["county_district"]
+    assert ids["county_district"] == {4, 5, 51, 34, 47, 55, 63}  # + 奉贤区 l.2952, 东西湖区 l.3360, 宝安区 (63)
+    # 中山大学附属第一医院 (l.31) names no county though 大连 has a 中山区; 湖州市中心医院: a prefecture
+    assert not ({"中山大学附属第一医院", "湖州市中心医院"} & set(k.hospital[k.kind == "county_district"]))
+    # l.3425, 3565, 3871, 4117 李强, 北京清华长庚医院 (Tsinghua's hospital) — entries 56, 59, 64, 68
+    assert {56, 59, 64, 68} <= ids["university"]
+    # 曹坤 of the 恩泽 group: 台州恩泽医疗中心（集团） l.2243 (36), l.4068 (67); 浙江省台州恩泽医疗中心 l.486 (8),
+    # l.2746 (44) — the same canonical hospital; 浙江省台州医院 l.1372 (22), l.1627 (26), l.3512 (58) — the same
+    # trainee's other signature, a hospital of the group
+    assert {8, 22, 26, 36, 44, 58, 67} <= ids["group_multisite"]
+    cao = k[(k.kind == "group_multisite") & (k.hospital == "浙江省台州医院")].iloc[0]
+    assert _ids(cao.entry_ids) == {22, 26, 58} and "台州恩泽医疗中心（集团）" in cao.evidence
+    # l.100 刘沛, 大坪医院: an army hospital, but the name says nothing of it — not counted, and the caveat says
+    # such names are not counted
+    assert 2 not in ids["military"] and ids["military"] == {6, 38, 61}  # 解放军总医院 l.391 …
+    rows = askers.askers_findings({"hospital_kinds": k}, booklet.entries)
+    mil = [x for x in rows if x["text"].startswith("军队医院")][0]
+    assert "名称未写明类型的医院不计入" in mil["caveat"]
+
+
+def test_county_divisions_by_hand():
+    """The gazetteer rule on names written by hand: a division after its own province or prefecture, or in full
+    at the start; not after another place, not a short name alone."""
+    div = askers.load_county_divisions()
+    assert askers.county_in_name("深圳市龙岗中心医院", div).startswith("深圳市龙岗")
+    assert askers.county_in_name("常熟市第二人民医院", div).startswith("常熟市")  # full name, a county-level city
+    assert askers.county_in_name("龙岗中心医院", div) == ""  # short name without its prefecture
+    assert askers.county_in_name("北京市龙岗医院", div) == ""  # 龙岗区 is not 北京's
+    assert askers.county_in_name("中山大学附属第一医院", div) == ""
+
+
 def test_kind_section_tests_are_fishers_and_no_claim_without_q(booklet):
     k = askers.hospital_kinds(booklet.askers)
     t = askers.kind_section_tests(booklet.entries, k)
     r = t[(t.kind == "university") & (t.section == "系统建设")].iloc[0]
-    # 18 entries opened by university-hospital askers; 系统建设 (l.624–1282) has 11 entries, 5 of them theirs
-    assert (r.k_kind, r.n_kind, r.k_rest, r.n_rest) == (5, 18, 6, 50)
-    assert r.p_value == pytest.approx(fisher_exact([[5, 13], [6, 44]])[1], rel=1e-9)
+    # 22 entries opened by university-hospital askers (18 with 大学/附属 in the name + 北京清华长庚医院's 56, 59, 64,
+    # 68); 系统建设 (l.624–1282) has 11 entries, 5 of them theirs
+    assert (r.k_kind, r.n_kind, r.k_rest, r.n_rest) == (5, 22, 6, 46)
+    assert r.p_value == pytest.approx(fisher_exact([[5, 17], [6, 40]])[1], rel=1e-9)
     rows = askers.askers_findings({"hospital_kinds": k, "hospital_kind_tests": t}, booklet.entries)
     claims = [x for x in rows if "明显更" in x["text"]]
     assert all(x["q_value"] <= 0.05 for x in claims)
