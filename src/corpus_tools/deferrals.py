@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 KIND_ORDER = ("out_of_scope", "defer", "sidestep")
-KIND_LABELS = {"defer": "推迟到后续课程", "out_of_scope": "不属本单元", "sidestep": "称难以回答"}
+KIND_LABELS = {"defer": "指出后续课程会讲", "out_of_scope": "不属本单元", "sidestep": "称难以回答（其后没有实质回答）"}
 _SENTENCE_END = "。！？；!?;"
 _QUOTED = re.compile(r"[“\"「《]([^”\"」》]{2,16})[”\"」》]")
 _COURSE_WORDS = re.compile(r"课程|课|单元|专题|讲座|培训")

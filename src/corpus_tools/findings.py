@@ -224,7 +224,7 @@ def unit_fit_findings(fit: pd.DataFrame, entries: pd.DataFrame, max_items: int =
     ev = fit[(fit.evidence.isin(["defer"])) & (fit.flag == "closer_elsewhere")] if "evidence" in fit else fit[:0]
     for r in ev.sort_values("entry_id", kind="stable").head(max_items).itertuples():
         rows.append(_row("unit_fit", f"第 {r.entry_id} 条“{title.get(r.entry_id, '')}”在“{r.unit}”提问，作答教员说这一内容"
-                         f"由后续或其他课程讲授，对应“{r.best_unit}”：一个单元把问题留给了另一个单元。",
+                         f"后续或其他课程还会讲；按这句话与各单元大纲的字面重合，推定为“{r.best_unit}”。",
                          f"第 {int(r.evidence_line)} 行：“{r.evidence_quote}”", ids=[r.entry_id],
                          caveat="对应单元由这句话与各单元大纲的字面重合推定。"))
     return rows
