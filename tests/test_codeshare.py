@@ -58,13 +58,41 @@ def test_code_share_by_cohort_by_hand():
 
 def test_code_share_findings_state_the_units():
     entries, codes = _world()
-    t = codeshare.code_share_by_cohort(codes, entries)
+    t = codeshare.code_share_by_cohort(codes[["entry_id", "A"]], entries)  # one code: q = p
     rows = pd.DataFrame(findings.code_share_findings(t, entries, codes, alpha=0.05))
     a = rows[rows.text.str.contains("“A”")].iloc[0]  # p = P(χ²₁ ≥ 4.27) = 0.039
     assert "第1期 1/8" in a.text and "第2期 5/8" in a.text and "逐期上升" in a.text
     assert a.entry_ids == "1,9,10,13,14,15"
     assert "第1期与第2期共有的单元只有第1单元（规划）" in a.caveat
-    assert rows.text.str.contains("其余 1 个编码（B）").any()
+    assert "只看第1期与第2期共有的单元（第1单元（规划））" in a.statistic
+
+
+def test_a_code_is_called_rising_only_when_its_q_is_small():
+    """With codes A and B, A's p = 0.039 but BH q = 2 · 0.039 = 0.078 > 0.05: no rise is claimed; A goes with the
+    codes without a significant trend, its p and q stated."""
+    entries, codes = _world()
+    t = codeshare.code_share_by_cohort(codes, entries)
+    a = t[t.code == "A"].iloc[0]
+    assert a.trend_p < 0.05 < a.trend_q
+    rows = pd.DataFrame(findings.code_share_findings(t, entries, codes, alpha=0.05))
+    assert not rows.text.str.contains("占比逐期|占比总体").any()
+    rest = rows[rows.text.str.contains("其余 2 个编码（A、B）")].iloc[0]
+    assert "q 都 > 0.05" in rest.text and f"“A” p = {a.trend_p:.3f}，校正后 q = {a.trend_q:.3f}" in rest.statistic
+
+
+def test_within_unit_sentence_names_the_cohorts_the_shared_units_cover():
+    """Three cohorts; the shared unit 规划 is in cohorts 1 and 2 only (cohort 3 asks in 网络): the sentence says
+    so, and that the change to cohort 3 cannot be checked within units."""
+    entries, codes = _world()
+    e3 = pd.DataFrame(dict(entry_id=range(17, 25), cohort=3, session_type="unit", unit_no=4, unit_title="网络"))
+    entries = pd.concat([entries, e3], ignore_index=True)
+    codes = pd.concat([codes[["entry_id", "A"]], pd.DataFrame(dict(entry_id=range(17, 25), A=True))],
+                      ignore_index=True)
+    t = codeshare.code_share_by_cohort(codes, entries)
+    rows = pd.DataFrame(findings.code_share_findings(t, entries, codes, alpha=0.05))
+    a = rows[rows.text.str.contains("“A”")].iloc[0]
+    assert "只看第1期与第2期共有的单元" in a.statistic and "第3期没有这些单元的问答" in a.statistic
+    assert "到第3期的变化无法在单元之内检验" in a.caveat
 
 
 def test_run_code_share_is_the_code_table_counted(study):
@@ -84,6 +112,12 @@ def test_run_code_share_is_the_code_table_counted(study):
         code = r.text.split("”")[0].lstrip("“")
         assert r.entry_ids == ",".join(str(int(i)) for i in sorted(ce.entry_id[ce[code].astype(bool)]))
         assert "第1期与第2期共有的单元只有第3、4、5单元" in r.caveat and "第2期与第3期没有共同的单元" in r.caveat
+        # only codes with q ≤ 0.05 are called rising/falling (运维服务: p = 0.047, q = 0.126 is not); units 3–5
+        # are shared by cohorts 1 and 2 only (cohort 3: 第1、2单元 and the discussion class, e.g. l.104, l.3169)
+        assert r.q_value <= 0.05 and "第3期没有这些单元的问答" in r.statistic and "只看第1期与第2期共有的单元" in r.statistic
         shares = t[t.code == code].sort_values("cohort")
         for x in shares.itertuples():
             assert f"第{int(x.cohort)}期 {int(x.n_code)}/{int(x.n_entries)}（{x.share:.0%}" in r.text
+    per = t.drop_duplicates("code")
+    rest = f[(f.kind == "code_share") & f.text.str.startswith("其余")].iloc[0]
+    assert set(per.code[per.trend_q > 0.05]) == set(rest.text.split("（")[1].split("）")[0].split("、"))

@@ -91,6 +91,10 @@ def test_dependence_findings_name_the_entries():
     assert s.entry_ids == "1,2,3,5" and s.p_value == pytest.approx(1 / 24)
     assert "S作答该主题的 4/4 条、其余问题的 0/6 条（0%）" in s.text  # others: entries 4, 6, 7, 8, 11, 12
     assert "3 条只有他/她作答" in s.caveat  # 2, 3, 5; entry 1 is answered with H
+    # a flag whose q is ≤ 0.05 says "depends"; one whose q is above says it is not significant after correction
+    claims = "这个主题依赖这位教员，不只是因为"
+    assert (claims in s.text) == (s.q_value <= 0.05)
+    assert (f"q = {s.q_value:.3f} > 0.05，不显著" in s.text) == (s.q_value > 0.05)
 
 
 def test_booklet_dependence_within_sessions(study):
@@ -127,6 +131,11 @@ def test_booklet_dependence_within_sessions(study):
     f = study.tables["findings"]
     dep_rows = f[f.kind == "dependence"]
     assert dep_rows.text.str.contains("刘新平作答 5 条").any()
+    # flagged at p = 1/300, but BH over every tested (topic, instructor) pair gives q > 0.05: the sentence states
+    # q and does not say the topic depends on him
+    liu_row = dep_rows[dep_rows.text.str.contains("刘新平作答 5 条")].iloc[0]
+    assert liu.q_value > 0.05 and f"q = {liu.q_value:.3f} > 0.05，不显著" in liu_row.text
+    assert "这个主题依赖这位教员，不只是因为" not in liu_row.text and "不能据此说这个主题依赖这位教员" in liu_row.text
     seeming = dep_rows[dep_rows.text.str.contains("薛万国作答 11 条，看似依赖")]
     # 4 sessions: 5 + 8 + 6 + 4 entries, 12 of the topic (he answers 11), 11 others (he answers 49, 21, 11, 45, 48, 54)
     assert len(seeming) == 1 and "薛万国作答该主题的 11/12 条、其余问题的 6/11 条（55%）" in seeming.iloc[0].text

@@ -10,6 +10,14 @@ hospital ask about.
   askers of that kind against the other entries (Fisher's exact test, two-sided), Benjamini–Hochberg q over every
   (kind, section) pair tested. A comparison is claimed only where q ≤ 0.05.
 
+A hospital's kind is read from all the spellings and bracketed aliases printed for its canonical hospital (so a
+trainee printed once as 台州恩泽医疗中心（集团） and once as 浙江省台州恩泽医疗中心 counts in both entries), plus its
+own department text. County-level divisions are also read with a gazetteer (``resources/county_divisions.csv``, the
+national division codes): a county, district or county-level city named after its own province or prefecture
+(深圳市龙岗…, 陕西省神木市…) or in full at the start of the name. Membership of a group is inherited across a
+trainee's hospitals (:data:`INHERITED_KINDS`): a trainee who signs once as of a group (曹坤, 台州恩泽医疗中心（集团）,
+l.2243) and elsewhere as of one of its hospitals (浙江省台州医院, l.1372) asks from the group in every entry.
+
 An asker is a trainee who opens an entry (``askers.opens_entry``); an entry opened by two trainees counts for each.
 Entries opened by an instructor or by an unnamed trainee count in their cohort's total but for no asker.
 """
@@ -23,6 +31,9 @@ import pandas as pd
 
 from .stats import bh_qvalues, fisher_test
 
+INHERITED_KINDS = ("group_multisite",)  # kinds a trainee's other hospitals inherit (a group's member hospital)
+_COUNTY_SUFFIX = re.compile(r"(自治县|自治旗|林区|特区|区|县|市|旗)$")
+_PARENT_SUFFIX = re.compile(r"(维吾尔自治区|壮族自治区|回族自治区|自治区|自治州|地区|省|市|盟)$")
 TOP_N = 5  # the concentration finding: share of the cohort's entries opened by its TOP_N most active askers
 MIN_KIND_ENTRIES = 3  # a kind is tested against the sections only when its askers opened at least this many entries
 
@@ -47,6 +58,42 @@ def load_kind_rules(path: str | None = None) -> tuple[KindRule, ...]:
             raise ValueError(f"hospital kind rule needs kind<TAB>label<TAB>regex: {line!r}")
         rules.append(KindRule(parts[0].strip(), parts[1].strip(), re.compile(parts[2].strip())))
     return tuple(rules)
+
+
+def load_county_divisions(path: str | None = None) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """The county-level divisions of ``resources/county_divisions.csv``: (full name, short name, parent names —
+    prefecture and province, each in full and short)."""
+    import csv
+
+    from .resources import load_list
+
+    out = []
+    for row in csv.reader(load_list("county_divisions.csv", path)):
+        if len(row) < 4 or row[0] == "adcode":
+            continue
+        _, county, pref, prov = row[:4]
+        parents = tuple(dict.fromkeys(x for p in (pref, prov) if p for x in (p, _PARENT_SUFFIX.sub("", p))
+                                      if len(x) >= 2))
+        out.append((county, _COUNTY_SUFFIX.sub("", county), parents))
+    return tuple(out)
+
+
+def county_in_name(name: str, divisions) -> str:
+    """The county-level division a hospital's name gives (“深圳市龙岗” → 龙岗区), as the matched text, or "": a
+    division's full name at the start of the name or right after its own prefecture or province, or its short
+    name (≥ 2 characters) right after its own prefecture or province."""
+    for full, short, parents in divisions:
+        for form in dict.fromkeys((full, short)):
+            if len(form) < 2:
+                continue
+            start = name.find(form)
+            while start >= 0:
+                before = name[:start]
+                parent = next((p for p in parents if before.endswith(p)), None)
+                if parent or (form == full and start == 0):
+                    return f"{parent or ''}{form}（县级行政区）"
+                start = name.find(form, start + 1)
+    return ""
 
 
 def _openers(askers: pd.DataFrame) -> pd.DataFrame:
@@ -85,18 +132,57 @@ def _label_text(r) -> str:
     return "".join(str(x) for x in (r.hospital, r.hospital_alias, r.department) if isinstance(x, str))
 
 
-def asker_kinds(askers: pd.DataFrame, rules: tuple[KindRule, ...]) -> pd.DataFrame:
+def _canonical(r) -> str:
+    c = getattr(r, "hospital_canonical", None)
+    return c if isinstance(c, str) and c else (r.hospital if isinstance(r.hospital, str) else "")
+
+
+def hospital_names(askers: pd.DataFrame) -> dict[str, str]:
+    """Every spelling and bracketed alias printed for each canonical hospital, joined: ``{canonical: text}``."""
+    names: dict[str, list[str]] = {}
+    for r in askers.itertuples():
+        c = _canonical(r)
+        if c:
+            names.setdefault(c, [c])
+            names[c] += [x for x in (r.hospital, r.hospital_alias) if isinstance(x, str) and x]
+    return {c: "；".join(dict.fromkeys(v)) for c, v in names.items()}
+
+
+def asker_kinds(askers: pd.DataFrame, rules: tuple[KindRule, ...], divisions=None) -> pd.DataFrame:
     """Every opening asker's hospital kinds: rows (entry_id, name, hospital, kind, label, evidence), one per
-    matching rule (an asker whose label matches no rule has no row)."""
+    matching rule (an asker whose label matches no rule has no row). The rules read all the spellings and aliases
+    of the asker's canonical hospital plus the department; the county rule also the gazetteer
+    (:func:`county_in_name`); kinds of :data:`INHERITED_KINDS` pass to the trainee's other hospitals."""
+    divisions = load_county_divisions() if divisions is None else divisions
+    names = hospital_names(askers)
     rows = []
     for r in _openers(askers).itertuples():
-        text = _label_text(r)
+        hosp = _canonical(r)
+        text = names.get(hosp, "") + "；" + "".join(x for x in (r.department,) if isinstance(x, str))
         for rule in rules:
             m = rule.pattern.search(text)
-            if m:
-                rows.append(dict(entry_id=int(r.entry_id), name=r.name, hospital=r.hospital_canonical or r.hospital,
-                                 kind=rule.kind, label=rule.label, evidence=m.group(0)))
-    return pd.DataFrame(rows, columns=["entry_id", "name", "hospital", "kind", "label", "evidence"])
+            found = m.group(0) if m else ""
+            if not found and rule.kind == "county_district":
+                found = next((e for n in names.get(hosp, "").split("；") if (e := county_in_name(n, divisions))), "")
+            if found:
+                rows.append(dict(entry_id=int(r.entry_id), name=r.name, hospital=hosp,
+                                 kind=rule.kind, label=rule.label, evidence=found))
+    out = pd.DataFrame(rows, columns=["entry_id", "name", "hospital", "kind", "label", "evidence"])
+    inherited = []
+    for kind in INHERITED_KINDS:
+        have = out[out.kind == kind]
+        for r in _openers(askers).itertuples():
+            hosp = _canonical(r)
+            mine = have[(have.name == r.name) & (have.hospital != hosp)]
+            if len(mine) and not ((have.entry_id == int(r.entry_id)) & (have.name == r.name)).any():
+                ev = str(mine.evidence.iloc[0])
+                spelling = next((n for n in names.get(mine.hospital.iloc[0], "").split("；") if ev in n),
+                                mine.hospital.iloc[0])
+                inherited.append(dict(entry_id=int(r.entry_id), name=r.name, hospital=hosp, kind=kind,
+                                      label=mine.label.iloc[0], evidence=f"同一学员{r.name}另署名{spelling}"))
+    if inherited:
+        out = pd.concat([out, pd.DataFrame(inherited)], ignore_index=True)
+    return out
 
 
 def hospital_kinds(askers: pd.DataFrame, rules: tuple[KindRule, ...] | None = None) -> pd.DataFrame:
@@ -104,6 +190,8 @@ def hospital_kinds(askers: pd.DataFrame, rules: tuple[KindRule, ...] | None = No
     matched text, the askers and the entries they opened."""
     rules = load_kind_rules() if rules is None else rules
     k = asker_kinds(askers, rules)
+    if k.empty:
+        return pd.DataFrame(columns=["kind", "label", "hospital", "evidence", "askers", "n_entries", "entry_ids"])
     order = {r.kind: i for i, r in enumerate(rules)}
     rows = []
     for (kind, hosp), g in k.groupby(["kind", "hospital"], sort=False):
@@ -185,8 +273,9 @@ def askers_findings(tables: dict[str, pd.DataFrame], entries: pd.DataFrame, top_
             rows.append(_row("askers", f"{g.label.iloc[0]}（按医院名称与署名判断：{len(g)} 家医院）的学员开启了 {len(ids)} 条"
                              "问答，分布在：" + "、".join(f"{s} {int(c)} 条" for s, c in sec.items()) + "。",
                              "；".join(f"{r.hospital}（“{r.evidence}”）{int(r.n_entries)} 条" for r in g.itertuples()),
-                             ids=ids, caveat="医院类型按名称中的字样判断（规则见 resources/hospital_kinds.txt），"
-                                             "名称未写明的（如地级市下辖的县级市医院）不计入。"))
+                             ids=ids, caveat="医院类型按医院名称（含同一医院的其他写法与括注的别名）中的字样判断（规则见 "
+                                             "resources/hospital_kinds.txt；县级行政区按全国区划名录），名称未写明"
+                                             "类型的医院不计入（例如名称里没有“军”“大学”等字样的军队或高校医院）。"))
     tests = tables.get("hospital_kind_tests")
     if tests is not None and len(tests):
         sig = tests[tests.q_value <= alpha].sort_values(["q_value", "kind", "section"], kind="stable")

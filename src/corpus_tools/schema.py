@@ -494,8 +494,8 @@ ANALYSIS_TABLES: dict[str, tuple[Column, ...]] = {
                              "scoring at least as high on it ((count + 1) / (n + 1))"),
         ("best_p", "Float64", "the same p-value for best_unit"),
         ("flag", "string", "closer_elsewhere (another unit's syllabus fits clearly better, or an instructor defers "
-                           "the subject to best_unit) | fits_no_unit (no unit's syllabus singles the question out: "
-                           "a candidate coverage gap) | empty"),
+                           "the subject to best_unit) | fits_no_unit (the question's words are far from every "
+                           "unit's syllabus: word similarity only, a reading list, not a coverage gap) | empty"),
         ("top_z", "Float64", "the highest calibrated score z over all units (fits_no_unit when < 0.5)"),
         ("ranking", "string", "the three units whose syllabus fits best, by z (\" > \"-joined)"),
         ("about", "string", "the question's most distinctive words (tf-idf over all questions), \"、\"-joined"),
@@ -587,6 +587,8 @@ ANALYSIS_TABLES: dict[str, tuple[Column, ...]] = {
         ("phrase", "string", "the text the rule of resources/deferral_phrases.txt matched"),
         ("speaker", "string", "the instructor"),
         ("asked_in", "string", "title of the unit the question was asked in (答疑讨论课 for a discussion class)"),
+        ("answered_chars", "Int64", "characters of instructor answer after the sentence in the entry (rest of the "
+                                    "turn + other instructor turns); a sidestep row needs < 100"),
     ),
     "recurring_needs": _cols(
         ("need_id", "Int64", "need (group of ≥ 2 entries with the same need), 1 = the largest"),
@@ -598,6 +600,8 @@ ANALYSIS_TABLES: dict[str, tuple[Column, ...]] = {
         ("similarity", "Float64", "mean similarity to the other entries of the group (0–1: question and answer "
                                   "tf-idf cosines, weighted)"),
         ("title", "string", "the entry's title"),
+        ("shared_terms", "string", "the concepts printed in every question of the group (top 3), joined by 、; "
+                                    "empty unless one of them is a specific (domain) term"),
     ),
     "carried_topics": _cols(
         ("entry_id", "Int64", "entry of this booklet (only with --topics-from)"),

@@ -83,6 +83,12 @@ def drop_views() -> None:
 
 # ---------------------------------------------------------------- needs
 
+def _discovered(study: Study) -> tuple[str, ...]:
+    """The terms discovered in this booklet (table ``discovered_terms``), empty without it."""
+    d = study.tables.get("discovered_terms")
+    return () if d is None or "term" not in d else tuple(str(t) for t in d.term)
+
+
 def needs_stage(study: Study) -> StageOutput:
     """What trainees need: recurring needs (questions with the same need across cohorts and units), questions the
     answers defer to another unit or leave unanswered, and who asks (concentration of askers, hospital kinds)."""
@@ -93,7 +99,8 @@ def needs_stage(study: Study) -> StageOutput:
     curric = coverage.curriculum(b.units, read_curriculum(params.curriculum) if params.curriculum else None)
     kinds = askers.hospital_kinds(b.askers)
     return StageOutput(tables={
-        "recurring_needs": needs.recurring_needs(b.entries, b.turns, words(study, "concept")),
+        "recurring_needs": needs.recurring_needs(b.entries, b.turns, words(study, "concept"),
+                                                 discovered=_discovered(study)),
         "deferred_questions": deferrals.find_deferrals(b.entries, b.turns, b.lines, curric),
         "askers_summary": askers.asker_concentration(b.entries, b.askers),
         "hospital_kinds": kinds,
