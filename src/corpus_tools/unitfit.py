@@ -224,6 +224,17 @@ def _default_idf(representation: str) -> str:
     return "units" if representation in ("token", "concept") else "questions"
 
 
+def candidate_units(unit_of: pd.Series, given: pd.DataFrame | None) -> list[str]:
+    """The units a question is ranked against: the curriculum's (if given), then those questions were asked in,
+    each once, discussion classes left out."""
+    units = []
+    if given is not None:
+        col = "unit_title" if "unit_title" in given else "title"
+        units += [t for t in given[col] if t != DISCUSSION]
+    units += [u for u in unit_of if u != DISCUSSION]
+    return list(dict.fromkeys(units))
+
+
 def fit_scores(entries: pd.DataFrame, turns: pd.DataFrame, given: pd.DataFrame | None = None,
                tokens: pd.DataFrame | None = None, representation: str = "char", names: tuple[str, ...] = (),
                column: str = "token", n_components: int = 20, seed: int = 0,
@@ -237,12 +248,7 @@ def fit_scores(entries: pd.DataFrame, turns: pd.DataFrame, given: pd.DataFrame |
     cache = {} if cache is None else cache
     ids = entries.entry_id.astype("int64").to_numpy()
     unit_of = _unit_of(entries)
-    units = []
-    if given is not None:
-        col = "unit_title" if "unit_title" in given else "title"
-        units += [t for t in given[col] if t != DISCUSSION]
-    units += [u for u in unit_of if u != DISCUSSION]
-    units = list(dict.fromkeys(units))
+    units = candidate_units(unit_of, given)
     col = pd.Index(units).get_indexer(unit_of.loc[ids].to_numpy())
     ok = col >= 0
     member = sparse.csr_matrix((np.ones(ok.sum()), (np.flatnonzero(ok), col[ok])), shape=(len(ids), len(units)))
@@ -700,12 +706,7 @@ def syllabus_fit(entries: pd.DataFrame, turns: pd.DataFrame, given: pd.DataFrame
     "example" or "titles" (default: "file" when ``given`` has a description, else "titles")."""
     ids = entries.entry_id.astype("int64").to_numpy()
     unit_of = _unit_of(entries).loc[ids]
-    units = []
-    if given is not None:
-        col = "unit_title" if "unit_title" in given else "title"
-        units += [t for t in given[col] if t != DISCUSSION]
-    units += [u for u in unit_of if u != DISCUSSION]
-    units = list(dict.fromkeys(units))
+    units = candidate_units(unit_of, given)
     if not units:  # only discussion classes: nothing to rank against
         return pd.DataFrame(dict(entry_id=ids, unit=unit_of.to_numpy(), n_units=0, flagged=False, flag="",
                                  representation="concept" if tokens is not None else "char", syllabus="titles"),
