@@ -535,3 +535,121 @@ def test_a_commit_cut_short_by_kill_9_is_rolled_back_by_the_next_run(tmp_path):
             assert now == before  # recovered as soon as the next run holds the folder
             raise RuntimeError("stop here")
     assert _snapshot(out) == before
+
+
+# ---------------------------------------------------------------- damaged and tiny booklets (issue 24 §4)
+
+
+def _booklet_lines() -> list[str]:
+    return BOOKLET.read_text(encoding="utf-8").splitlines()
+
+
+def _without_source_notes(lines: list[str]) -> list[str]:
+    """The booklet with every source note cut: a note starts "（上述内容来源于…" (line 92, 198, 293 …) and ends
+    with "…审核确认）" on the same or the next non-blank line (line 94)."""
+    out, inside = [], False
+    for ln in lines:
+        if ln.strip().startswith("（上述内容来源于"):
+            inside = "确认）" not in ln
+            continue
+        if inside:
+            inside = "确认）" not in ln
+            continue
+        out.append(ln)
+    return out
+
+
+# the line each entry starts on (its title), read in the booklet: entry 2 on line 96 (如何提升医院信息科的发展规划
+# 能力？★), entry 3 on 202, entry 4 on 297 (如何统筹不同法人医院的集团化一体化建设？★), entry 6 on 389, entry 10 on
+# 625 (如何评价医院信息化建设的产出效能，以获取更多支持？), entry 11 on 706
+ENTRY_START = {2: 96, 3: 202, 4: 297, 6: 389, 10: 625, 11: 706}
+
+
+def _first_entries(n: int) -> list[str]:
+    """The booklet up to (not including) entry n + 1: its preface, first section heading and first n entries."""
+    return _booklet_lines()[:ENTRY_START[n + 1] - 1]
+
+
+def _write(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _run_cli(argv: list[str], capsys) -> tuple[int, str]:
+    from corpus_tools.cli import main
+
+    rc = main(argv)
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "unexpected" not in err, err
+    return rc, err
+
+
+def _every_stage_ran_or_says_why(out: Path) -> dict:
+    from corpus_tools.stages import STAGES
+
+    manifest = json.loads((out / "run_manifest.json").read_text(encoding="utf-8"))
+    ran, skipped = set(manifest["stages"]), manifest["skipped"]
+    assert {s.name for s in STAGES} == ran | set(skipped), manifest
+    assert all(isinstance(why, str) and why for why in skipped.values())
+    assert (out / "report.html").is_file()
+    return manifest
+
+
+def test_a_booklet_without_source_notes_runs(tmp_path, capsys):
+    lines = _booklet_lines()
+    cut = _without_source_notes(lines)
+    assert sum("上述内容来源于" in ln for ln in lines) == 68 and not any("上述内容来源于" in ln for ln in cut)
+    src = _write(tmp_path / "no_notes.txt", cut)
+    b = ct.read_booklet(src)
+    # (without the note that closes it, an entry whose answer runs into the next title may swallow that entry)
+    assert len(b.entries) >= 60 and b.entries.cohort.isna().all() and b.units.cohort.isna().all() and len(b.warnings) >= 60
+    out = tmp_path / "out"
+    rc, err = _run_cli(["run", str(src), "-o", str(out), "-k", "5", "-q", "--formats", "svg"], capsys)
+    assert rc == 0, err
+    manifest = _every_stage_ran_or_says_why(out)
+    # with 68 entries every stage runs; what needs a cohort or a unit is left out and said so
+    assert manifest["skipped"] == {}
+    assert "trends_top_terms_by_cohort" not in {p.stem for p in (out / "figures").glob("*.svg")}
+    assert (out / "figures" / "network_hospital_topic.svg").is_file()
+    assert len(pd.read_csv(out / "data" / "processed" / "unit_fit.csv", encoding="utf-8-sig")) == 0
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 9])
+def test_tiny_booklets_run_every_stage_or_say_why(tmp_path, capsys, n):
+    src = _write(tmp_path / f"first{n}.txt", _first_entries(n))
+    assert len(ct.read_booklet(src).entries) == n
+    out = tmp_path / "out"
+    rc, err = _run_cli(["run", str(src), "-o", str(out), "-q", "--formats", "svg"], capsys)
+    assert rc == 0, err
+    manifest = _every_stage_ran_or_says_why(out)
+    assert "topics" in manifest["skipped"] and "10" in manifest["skipped"]["topics"]  # topics need 10 entries
+    assert {"overview", "tokens", "trends"} <= set(manifest["stages"])
+    for svg in (out / "figures").glob("*.svg"):
+        ET.parse(svg)
+
+
+def test_a_booklet_with_duplicated_entries_runs(tmp_path, capsys):
+    lines = _booklet_lines()
+    first5 = lines[ENTRY_START[2] - 70:ENTRY_START[6] - 1]  # entries 1–5 (entry 1's title is on line 27)
+    assert first5[0] == lines[26] and lines[26].strip() == "医院信息科为什么要具备规划能力？★"
+    src = _write(tmp_path / "dup.txt", _first_entries(10) + first5 + first5)
+    b = ct.read_booklet(src)
+    assert len(b.entries) == 20 and b.entries.title.duplicated().sum() == 10
+    out = tmp_path / "out"
+    rc, err = _run_cli(["run", str(src), "-o", str(out), "-k", "3", "-q", "--formats", "svg"], capsys)
+    assert rc == 0, err
+    assert _every_stage_ran_or_says_why(out)["skipped"] == {}
+
+
+def test_compare_with_tiny_booklets_says_what_it_did_not_compare(tmp_path, capsys):
+    old = _write(tmp_path / "first2.txt", _first_entries(2))
+    new = _write(tmp_path / "first9.txt", _first_entries(9))
+    out = tmp_path / "cmp"
+    rc, err = _run_cli(["compare", str(old), str(new), "-o", str(out)], capsys)
+    assert rc == 0, err
+    entries = pd.read_csv(out / "entries_diff.csv", encoding="utf-8-sig")
+    assert entries.status.value_counts().to_dict() == {"kept": 2, "new": 7}
+    assert len(pd.read_csv(out / "topics_diff.csv", encoding="utf-8-sig")) == 0
+    manifest = json.loads((out / "comparison_manifest.json").read_text(encoding="utf-8"))
+    assert "10" in manifest["skipped"]["topics_diff"]
+    assert "未比较" in (out / "comparison.html").read_text(encoding="utf-8")

@@ -424,7 +424,9 @@ def _speaker_codes(tokens: pd.DataFrame, turns: pd.DataFrame | None) -> tuple[np
     names = np.asarray(who.speaker.fillna(TITLE_SPEAKER).to_numpy(), dtype=object)
     codes, uniq = pd.factorize(np.append(names, TITLE_SPEAKER), sort=True)
     turn_code, title = codes[:-1], codes[-1]
-    span = int(max(who.turn_no.max(), tokens.turn_no.max())) + 1 if len(who) and len(tokens) else 1
+    # the keys entry_id × span + turn_no are unique when span exceeds every turn number, of the turns and of the
+    # tokens (either may be empty: a booklet without source notes has no token in any cohort)
+    span = int(max([0] + [int(df.turn_no.max()) for df in (who, tokens) if len(df)])) + 1
     at = pd.Index(who.entry_id.to_numpy() * span + who.turn_no.to_numpy()).get_indexer(
         tokens.entry_id.astype("int64").to_numpy() * span + tokens.turn_no.astype("int64").to_numpy())
     return np.where(at >= 0, turn_code[at], title).astype(np.int64), np.asarray(uniq, dtype=object)

@@ -244,12 +244,7 @@ def fit_scores(entries: pd.DataFrame, turns: pd.DataFrame, given: pd.DataFrame |
     cache = {} if cache is None else cache
     ids = entries.entry_id.astype("int64").to_numpy()
     unit_of = _unit_of(entries)
-    units = []
-    if given is not None:
-        col = "unit_title" if "unit_title" in given else "title"
-        units += [t for t in given[col] if t != DISCUSSION]
-    units += [u for u in unit_of if u != DISCUSSION]
-    units = list(dict.fromkeys(units))
+    units = unit_titles(entries, given)
     col = pd.Index(units).get_indexer(unit_of.loc[ids].to_numpy())
     ok = col >= 0
     member = sparse.csr_matrix((np.ones(ok.sum()), (np.flatnonzero(ok), col[ok])), shape=(len(ids), len(units)))
@@ -279,6 +274,17 @@ def fit_scores(entries: pd.DataFrame, turns: pd.DataFrame, given: pd.DataFrame |
     Q, T = _vectors(representation, cache[key], member, idf or _default_idf(representation), n_components, seed)
     scores = _profile_scores(Q, T, member)
     return pd.DataFrame(scores, index=pd.Index(ids, name="entry_id"), columns=units), units
+
+
+def unit_titles(entries: pd.DataFrame, given: pd.DataFrame | None = None) -> list[str]:
+    """The units questions are compared with, in order: the curriculum's (``given``), then the booklet's own
+    unit titles (entries of a discussion class have none). Unit fit needs at least two."""
+    units = []
+    if given is not None:
+        col = "unit_title" if "unit_title" in given else "title"
+        units += [t for t in given[col] if t != DISCUSSION]
+    units += [u for u in _unit_of(entries) if u != DISCUSSION]
+    return list(dict.fromkeys(units))
 
 
 def unit_fit(entries: pd.DataFrame, turns: pd.DataFrame, given: pd.DataFrame | None = None,
