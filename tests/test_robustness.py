@@ -653,3 +653,49 @@ def test_compare_with_tiny_booklets_says_what_it_did_not_compare(tmp_path, capsy
     manifest = json.loads((out / "comparison_manifest.json").read_text(encoding="utf-8"))
     assert "10" in manifest["skipped"]["topics_diff"]
     assert "未比较" in (out / "comparison.html").read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------- compare staged and locked (issue 24 §5)
+
+
+def test_a_failed_compare_leaves_the_old_comparison_byte_for_byte(tmp_path, monkeypatch):
+    import corpus_tools.store as store
+    from corpus_tools.compare import compare_booklets
+
+    first2 = _write(tmp_path / "first2.txt", _first_entries(2))
+    first5 = _write(tmp_path / "first5.txt", _first_entries(5))
+    out = tmp_path / "cmp"
+    compare_booklets(first2, first5, out, formats=("svg",))
+    (out / "notes_by_user.txt").write_text("用户自己的笔记", encoding="utf-8")
+    before = _snapshot(out)
+    assert {"comparison.html", "comparison_manifest.json", "entries_diff.csv", "compare_changes.svg"} <= set(before)
+    real, calls = store.write_bytes, {"n": 0}
+
+    def disk_full_at_the_second_figure(path, data):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real(path, data)
+
+    monkeypatch.setattr(store, "write_bytes", disk_full_at_the_second_figure)
+    with pytest.raises(OSError, match="No space left on device"):
+        compare_booklets(first2, _write(tmp_path / "first9.txt", _first_entries(9)), out, formats=("svg",))
+    assert calls["n"] == 2
+    assert _snapshot(out) == before  # nothing new beside the old comparison, nothing changed, no staging left
+    assert not (out / LOCK_NAME).exists()
+
+
+def test_a_compare_into_a_folder_in_use_is_refused_before_computing(tmp_path, monkeypatch):
+    import corpus_tools.study as study
+    from corpus_tools.compare import compare_booklets
+
+    def no_analysis(*args, **kwargs):
+        raise AssertionError("analysed although the folder is locked")
+
+    monkeypatch.setattr(study, "analyse", no_analysis)
+    first2 = _write(tmp_path / "first2.txt", _first_entries(2))
+    out = tmp_path / "cmp"
+    with RunLock(out, command="corpus-tools compare a b"):
+        with pytest.raises(OutputLocked, match=r"in use by run .*corpus-tools compare a b"):
+            compare_booklets(first2, first2, out)
+    assert [p.name for p in out.iterdir()] == []
