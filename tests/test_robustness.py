@@ -699,3 +699,53 @@ def test_a_compare_into_a_folder_in_use_is_refused_before_computing(tmp_path, mo
         with pytest.raises(OutputLocked, match=r"in use by run .*corpus-tools compare a b"):
             compare_booklets(first2, first2, out)
     assert [p.name for p in out.iterdir()] == []
+
+
+# ---------------------------------------------------------------- anonymise names cut by a line end (issue 24 §6)
+
+# line 629 ends "…信息处处长刘鸿" and line 631 (after a blank line) starts "齐： 我想提一个困惑" — one label, one name
+# (刘鸿齐, who asks entry 10); "刘鸿" occurs nowhere else in the booklet than in this name (lines 629, 1129, 3004)
+
+
+def test_anonymise_replaces_a_name_cut_by_a_line_end(booklet):
+    from corpus_tools.anonymise import anonymise_pieces
+
+    codes = trainee_codes(booklet.people)
+    code = codes["刘鸿齐"]
+    assert anonymise_pieces(["山西医科大学第二医院信息处处长刘鸿", "齐："], codes) == ["山西医科大学第二医院信息处处长" + code, "："]
+    assert anonymise_pieces(["刘", "鸿", "齐说"], codes) == [code, "", "说"]
+    lines = booklet.lines
+    assert lines[lines.line_no == 629].text.iloc[0].endswith("刘鸿")  # the damage, in the parsed table
+    anon = anonymise_booklet(booklet)
+    pieces = anon.lines[anon.lines.line_no.isin([629, 631]) & (anon.lines.role == "label")]
+    assert pieces.text.tolist() == ["学员、第二期培训班学习委员、山西医科大学第二医院信息处处长" + code, "："]
+    for name in PARSED_TABLE_NAMES:
+        text = anon.table(name).astype(str).to_csv()
+        assert "刘鸿" not in text, name
+        assert not [n for n in codes if n in text], name
+    assert len(anon.lines) == len(lines) and anon.lines.line_no.tolist() == lines.line_no.tolist()
+
+
+PARSED_TABLE_NAMES = ("entries", "turns", "askers", "people", "hospitals", "lines", "warnings", "units", "sections")
+
+
+def test_an_anonymised_run_writes_no_half_name_in_any_file(tmp_path, capsys):
+    src = _write(tmp_path / "first10.txt", _first_entries(10))
+    names = [n for n in ct.read_booklet(src).people.query("role == 'trainee'").name if n]
+    assert "刘鸿齐" in names
+    out = tmp_path / "out"
+    rc, err = _run_cli(["run", str(src), "-o", str(out), "-k", "3", "--anonymise", "-q", "--formats", "svg"], capsys)
+    assert rc == 0, err
+    lines = pd.read_csv(out / "data" / "processed" / "lines.csv", encoding="utf-8-sig")
+    assert lines[lines.line_no == 631].text.iloc[0] == "："
+    leaks = {}
+    for p in out.rglob("*"):
+        if not p.is_file() or p.suffix in (".png",):
+            continue
+        text = pd.read_parquet(p).to_csv() if p.suffix == ".parquet" else p.read_text(encoding="utf-8",
+                                                                                       errors="replace")
+        found = [n for n in names + ["刘鸿"] if n in text]
+        if found:
+            leaks[str(p.relative_to(out))] = found
+    assert not leaks, leaks
+    assert {"lines.csv", "lines.parquet"} <= {p.name for p in out.rglob("lines.*")}
