@@ -749,3 +749,57 @@ def test_an_anonymised_run_writes_no_half_name_in_any_file(tmp_path, capsys):
             leaks[str(p.relative_to(out))] = found
     assert not leaks, leaks
     assert {"lines.csv", "lines.parquet"} <= {p.name for p in out.rglob("lines.*")}
+
+
+# ---------------------------------------------------------------- every SVG and page well-formed (issue 24 §7)
+
+
+def _embedded_svgs(html: str) -> list[str]:
+    import re
+
+    return re.findall(r"<svg\b.*?</svg>", html, flags=re.S)
+
+
+def test_characters_xml_forbids_never_reach_a_figure_or_a_page(tmp_path, capsys):
+    lines = _first_entries(10)
+    # line 31: 学员、中山大学附属第一医院…张敦明 (entry 1's asker); line 100: 学员、大坪医院…刘沛 (entry 2's);
+    # line 27: entry 1's title 医院信息科为什么要具备规划能力？★
+    assert lines[30].startswith("学员、中山大学附属第一医院") and lines[99].startswith("学员、大坪医院")
+    assert lines[26].strip() == "医院信息科为什么要具备规划能力？★"
+    lines[30] = lines[30].replace("中山大学", "中山\ufffe大学")
+    lines[99] = lines[99].replace("大坪医院", "大坪\x1b医\uffff院")
+    lines[26] = lines[26].replace("为什么", "为\x01什\ufffe么")
+    src = _write(tmp_path / "forbidden.txt", lines)
+    hospitals = set(ct.read_booklet(src).askers.hospital)
+    assert "中山\ufffe大学附属第一医院" in hospitals  # the parse keeps the booklet's characters
+    out = tmp_path / "out"
+    rc, err = _run_cli(["run", str(src), "-o", str(out), "-k", "3", "-q", "--formats", "svg"], capsys)
+    assert rc == 0, err
+    svgs = sorted(out.rglob("*.svg"))
+    assert "network_hospital_topic.svg" in {p.name for p in svgs} and len(svgs) >= 10
+    for p in svgs + sorted(out.rglob("*.gexf")) + sorted(out.rglob("*.graphml")):
+        ET.parse(p)  # raises on a character XML 1.0 forbids
+    assert "中山\ufffd大学附属第一医院" in (out / "figures" / "network_hospital_topic.svg").read_text(encoding="utf-8")
+    pages = sorted(out.rglob("*.html"))
+    assert {"report.html", "index.html"} <= {p.name for p in pages}
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert not any(c in html for c in "\x01\x1b\ufffe\uffff"), page
+        for svg in _embedded_svgs(html):
+            ET.fromstring(svg)
+    assert len(_embedded_svgs((out / "report.html").read_text(encoding="utf-8"))) >= 5
+
+
+def test_figure_texts_pass_the_xml_rule():
+    from corpus_tools.plots.style import figure_bytes, new_figure
+
+    fig = new_figure()
+    ax = fig.add_subplot()
+    ax.set_title("医院\ufffe名")
+    ax.set_xticks([0, 1], ["a\x01", "b\uffff"])
+    ax.annotate("注\x1b释", (0.5, 0.5))
+    svg = figure_bytes(fig, "svg").decode("utf-8")
+    ET.fromstring(svg)
+    assert "医院\ufffd名" in svg and "注\ufffd释" in svg
+    assert ax.get_title() == "医院\ufffd名"  # the text itself: PNG and PDF show the same
+    assert plain_label("大坪\x1b医\uffff院\ud800") == "大坪医\ufffd院\ufffd"  # the labels of every figure

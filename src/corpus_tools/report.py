@@ -250,7 +250,19 @@ def _environment():
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     return Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined,
-                       trim_blocks=False, lstrip_blocks=False, keep_trailing_newline=True)
+                       trim_blocks=False, lstrip_blocks=False, keep_trailing_newline=True, finalize=_xml_safe_value)
+
+
+def _xml_safe_value(value):
+    """Every value a page prints, through the XML character rule of the graphs and figures
+    (:func:`corpus_tools.text.xml_safe`); markup stays markup (escaped later only if it was plain text)."""
+    from markupsafe import Markup
+
+    from .text import xml_safe
+
+    if isinstance(value, Markup):
+        return Markup(xml_safe(str(value)))
+    return xml_safe(value)
 
 
 def figure_svg(fig) -> str:

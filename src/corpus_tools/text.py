@@ -52,6 +52,16 @@ from .resources import load_list, resource_path
 from .store import writable_dir
 from .tagger import PosTags, Tagger, initialize_dictionary
 
+XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(value):
+    """``value`` with every character XML 1.0 forbids (C0 controls but tab/LF/CR, lone surrogates, U+FFFE/U+FFFF)
+    replaced by U+FFFD; non-strings come back unchanged. One rule for every text that reaches an XML file: the
+    GEXF/GraphML graphs, every figure (SVG) and the HTML pages."""
+    return XML_FORBIDDEN.sub("\ufffd", value) if isinstance(value, str) else value
+
+
 _FULLWIDTH_ALNUM = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
 _SPACE_LATIN_CJK = re.compile(rf"(?<=[A-Za-z0-9%+#/.\-])\s+(?=[{CJK}])|(?<=[{CJK}])\s+(?=[A-Za-z0-9])")
 _KEEP = re.compile(rf"[{CJK}A-Za-z]")

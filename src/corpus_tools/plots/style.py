@@ -304,12 +304,34 @@ def figure_bytes(fig: Figure, fmt: str, dpi: int | None = None) -> bytes:
     text; 'pdf' with TrueType fonts embedded), with fixed metadata so the same figure gives the same bytes."""
     import io
 
+    xml_safe_texts(fig)
     buf = io.BytesIO()
     with matplotlib.rc_context(style_rc()), (_truetype_subsets() if fmt == "pdf" else contextlib.nullcontext()):
         fig.savefig(buf, format=fmt, dpi=(dpi or _current.dpi) if fmt == "png" else None, metadata=_metadata(fmt),
                     # zlib level 3: as small as level 6 for flat-colour charts (often smaller), in half the time
                     **({"pil_kwargs": {"compress_level": 3}} if fmt == "png" else {}))
+    if fmt == "svg":  # and whatever text a figure made while drawing (e.g. category ticks): the same rule
+        from ..text import XML_FORBIDDEN, xml_safe
+
+        svg = buf.getvalue().decode("utf-8")
+        return xml_safe(svg).encode("utf-8") if XML_FORBIDDEN.search(svg) else buf.getvalue()
     return buf.getvalue()
+
+
+def xml_safe_texts(fig: Figure) -> None:
+    """Every text of ``fig`` (titles, axis labels, legends, annotations) through the XML character rule of the
+    graph files (:func:`corpus_tools.text.xml_safe`: U+FFFE, U+FFFF, C0 controls → U+FFFD), so a booklet
+    character XML 1.0 forbids cannot make an SVG — or a page that embeds one — not well-formed. In place. (Tick
+    labels are made again when drawn: labels pass :func:`~corpus_tools.plots.labels.plain_label`, which applies
+    the same rule, and :func:`figure_bytes` applies it to the SVG text as a last guard.)"""
+    from matplotlib.text import Text
+
+    from ..text import XML_FORBIDDEN, xml_safe
+
+    for t in fig.findobj(Text):
+        s = t.get_text()
+        if isinstance(s, str) and XML_FORBIDDEN.search(s):
+            t.set_text(xml_safe(s))
 
 
 def figure_files(fig: Figure, formats: tuple[str, ...] | list[str], dpi: int | None = None) -> dict[str, bytes]:
