@@ -803,3 +803,69 @@ def test_figure_texts_pass_the_xml_rule():
     assert "医院\ufffd名" in svg and "注\ufffd释" in svg
     assert ax.get_title() == "医院\ufffd名"  # the text itself: PNG and PDF show the same
     assert plain_label("大坪\x1b医\uffff院\ud800") == "大坪医\ufffd院\ufffd"  # the labels of every figure
+
+
+# ---------------------------------------------------------------- parameter files with limits (issue 24 §8)
+
+LONG = "长" * 140_000  # over the csv module's own field limit (131,072), which it reported without file or line
+PARAMETER_CASES = {
+    "curriculum field over the csv limit": ("--curriculum", "c.csv", f"cohort,unit_no,title\n1,1,{LONG}\n",
+                                            r"c\.csv:2: 字段超过上限 1,000 个字符"),
+    "curriculum field over 1,000": ("--curriculum", "c.csv", f"cohort,unit_no,title\n1,1,标题\n2,1,{'长' * 1001}\n",
+                                    r"c\.csv:3: 字段长 1,001 个字符，超过上限 1,000"),
+    "cohort of 20 digits": ("--curriculum", "c.csv", "cohort,unit_no,title\n12345678901234567890,1,标题\n",
+                            r"c\.csv:2: 期别超出范围：123456789012…（20 位）（应为 1–1000）"),
+    "unit number 5000": ("--curriculum", "c.csv", "cohort,unit_no,title\n1,5000,标题\n",
+                         r"c\.csv:2: 单元号超出范围：5000（应为 1–1000）"),
+    "synonyms field over the csv limit": ("--synonyms", "s.csv", f"concept,variant\n信息部门,信息科\n信息部门,{LONG}\n",
+                                          r"s\.csv:3: 字段超过上限 1,000 个字符"),
+    "3,000 nested parentheses": ("--codes", "k.yaml", "安全: " + "(" * 3000 + "等保" + ")" * 3000 + "\n",
+                                 r"k\.yaml:1: 编码 安全 的表达式有误：括号或 NOT 嵌套超过 50 层"),
+    "51 nested NOTs": ("--codes", "k.yaml", "网络: 等保\n安全: " + "NOT " * 51 + "等保\n",
+                       r"k\.yaml:2: 编码 安全 的表达式有误：括号或 NOT 嵌套超过 50 层"),
+    "3,000 NOTs": ("--codes", "k.yaml", "安全: " + "NOT " * 3000 + "等保\n",
+                   r"k\.yaml:1: 编码 安全 的表达式有误：字段长 12,002 个字符，超过上限 10,000"),
+    "3,000 nested YAML lists": ("--codes", "k.yaml", "安全: " + "[" * 3000 + "]" * 3000 + "\n",
+                                r"k\.yaml:1: YAML 嵌套超过 50 层"),
+    "code name over 1,000": ("--codes", "k.yaml", f"{'长' * 1001}: 等保\n", r"k\.yaml:1: 编码名字段长 1,001 个字符"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PARAMETER_CASES))
+def test_parameter_files_over_a_limit_are_refused_with_file_and_line(tmp_path, capsys, case):
+    from corpus_tools.cli import main
+
+    option, name, text, message = PARAMETER_CASES[case]
+    param = tmp_path / name
+    param.write_text(text, encoding="utf-8")
+    src = _write(tmp_path / "first2.txt", _first_entries(2))
+    t0 = time.perf_counter()
+    rc = main(["run", str(src), "-o", str(tmp_path / "out"), "-q", option, str(param)])
+    err = capsys.readouterr().err
+    assert rc == 2, err
+    assert err.count("\n") == 1 and err.startswith("corpus-tools: error: ") and "unexpected" not in err, err
+    import re
+
+    assert re.search(message, err), err
+    assert time.perf_counter() - t0 < 20  # refused before the analysis
+
+
+def test_nesting_up_to_the_limit_is_accepted():
+    from corpus_tools.codes import parse_codebook, parse_expression
+
+    assert parse_expression("(" * 50 + "等保" + ")" * 50).word == "等保"
+    assert parse_expression("NOT " * 50 + "等保").op == "NOT"
+    assert [c.name for c in parse_codebook("安全: " + "NOT (" * 25 + "等保" + ")" * 25 + "\n")] == ["安全"]
+
+
+def test_codebook_and_synonyms_may_be_gb18030_like_the_curriculum(tmp_path):
+    from corpus_tools.codes import load_codebook
+    from corpus_tools.curriculum import read_curriculum
+    from corpus_tools.text import load_synonyms
+
+    (tmp_path / "k.yaml").write_bytes("网络安全: 等保 OR 网络安全\n".encode("gb18030"))
+    (tmp_path / "s.csv").write_bytes("concept,variant\n信息部门,信息科\n".encode("gb18030"))
+    (tmp_path / "c.csv").write_bytes("cohort,unit_no,title\n2,3,信息规划与系统设计方法\n".encode("gb18030"))
+    assert [(c.name, c.expression) for c in load_codebook(tmp_path / "k.yaml")] == [("网络安全", "等保 OR 网络安全")]
+    assert load_synonyms(tmp_path / "s.csv") == {"信息科": "信息部门", "信息部门": "信息部门"}
+    assert read_curriculum(tmp_path / "c.csv").unit_title.tolist() == ["信息规划与系统设计方法"]
