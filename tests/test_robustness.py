@@ -790,18 +790,32 @@ def test_characters_xml_forbids_never_reach_a_figure_or_a_page(tmp_path, capsys)
     assert len(_embedded_svgs((out / "report.html").read_text(encoding="utf-8"))) >= 5
 
 
-def test_figure_texts_pass_the_xml_rule():
-    from corpus_tools.plots.style import figure_bytes, new_figure
+def _figure_with(title: str, ticks: list[str], note: str):
+    from corpus_tools.plots.style import new_figure, styled
 
-    fig = new_figure()
-    ax = fig.add_subplot()
-    ax.set_title("医院\ufffe名")
-    ax.set_xticks([0, 1], ["a\x01", "b\uffff"])
-    ax.annotate("注\x1b释", (0.5, 0.5))
+    @styled  # as every figure function of corpus_tools.plots
+    def draw():
+        fig = new_figure()
+        ax = fig.add_subplot()
+        ax.set_title(title)
+        ax.set_xticks(range(len(ticks)), ticks)
+        ax.annotate(note, (0.5, 0.5))
+        return fig
+
+    return draw()
+
+
+def test_figure_texts_pass_the_xml_rule():
+    from corpus_tools.plots.style import figure_bytes
+
+    fig = _figure_with("医院\ufffe名", ["a\x01", "b\uffff"], "注\x1b释")
     svg = figure_bytes(fig, "svg").decode("utf-8")
     ET.fromstring(svg)
     assert "医院\ufffd名" in svg and "注\ufffd释" in svg
+    ax = fig.axes[0]
     assert ax.get_title() == "医院\ufffd名"  # the text itself: PNG and PDF show the same
+    # tick labels, made again from their formatter whenever the figure is drawn
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["a\ufffd", "b\ufffd"]
     assert plain_label("大坪\x1b医\uffff院\ud800") == "大坪医\ufffd院\ufffd"  # the labels of every figure
 
 
@@ -869,3 +883,44 @@ def test_codebook_and_synonyms_may_be_gb18030_like_the_curriculum(tmp_path):
     assert [(c.name, c.expression) for c in load_codebook(tmp_path / "k.yaml")] == [("网络安全", "等保 OR 网络安全")]
     assert load_synonyms(tmp_path / "s.csv") == {"信息科": "信息部门", "信息部门": "信息部门"}
     assert read_curriculum(tmp_path / "c.csv").unit_title.tolist() == ["信息规划与系统设计方法"]
+
+
+# ---------------------------------------------------------------- emoji: a box, not a warning per figure (issue 24 §10)
+
+
+def test_characters_without_a_glyph_are_drawn_as_a_box_without_warnings():
+    from corpus_tools.plots.style import FALLBACK_GLYPH, figure_bytes
+
+    fig = _figure_with("医院🏥名 log₂", ["数据👍", "ok"], "注🚑释")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        files = {fmt: figure_bytes(fig, fmt) for fmt in ("png", "svg", "pdf")}
+    assert not [str(w.message) for w in caught if "Glyph" in str(w.message)]
+    svg = files["svg"].decode("utf-8")
+    # the CJK font and DejaVu Sans have 医, 院, ₂ but not 🏥 👍 🚑 (DejaVu Sans has some, e.g. 😀)
+    assert f"医院{FALLBACK_GLYPH}名 log₂" in svg and f"数据{FALLBACK_GLYPH}" in svg and f"注{FALLBACK_GLYPH}释" in svg
+
+
+def test_a_run_with_emoji_warns_about_no_glyph(tmp_path, capsys):
+    lines = _first_entries(10)
+    lines[30] = lines[30].replace("中山大学", "中山🏥大学")  # line 31: entry 1's asker, 中山大学附属第一医院
+    lines[99] = lines[99].replace("大坪医院", "大坪🚑医院")  # line 100: entry 2's asker, 大坪医院
+    lines[36] = "👍数据" + lines[36]
+    src = _write(tmp_path / "emoji.txt", lines)
+    out = tmp_path / "out"
+    rc, err = _run_cli(["run", str(src), "-o", str(out), "-k", "3"], capsys)
+    assert rc == 0, err
+    assert "Glyph" not in err, err
+    assert "中山□大学附属第一医院" in (out / "figures" / "network_hospital_topic.svg").read_text(encoding="utf-8")
+
+
+def test_parse_report_says_a_source_note_is_missing(tmp_path):
+    b = ct.read_booklet(_write(tmp_path / "no_notes.txt", _without_source_notes(_first_entries(5))))
+    report = b.report()
+    assert "第?期" not in report and "第次" not in report
+    assert "来源说明缺失（期次、单元不明）" in report
+    # its line named once: "line 93: a new entry title begins …" (entry 2's title, line 96 of the booklet, is
+    # line 93 once the three lines of entry 1's note, 92–94, are cut)
+    assert "line 93: line 93" not in report and "a new entry title begins but entry 1 had no source note" in report
+    full = ct.read_booklet(BOOKLET).report()  # the bundled booklet's units read as before
+    assert "第3期 第 2 单元“医院信息规划”" in full and "第3期 第1次答疑讨论课" in full

@@ -347,11 +347,26 @@ def compare_studies(old, new, min_jaccard: float = 0.15) -> dict[str, pd.DataFra
 
 # ---------------------------------------------------------------- figures (never empty)
 
+def _styled(func):
+    """The figure made in the project style (:func:`corpus_tools.plots.style.styled`: its fonts, so "log₂"
+    finds a glyph), imported when the figure is drawn."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        from .plots.style import styled
+
+        return styled(func)(*args, **kwargs)
+
+    return wrapper
+
+
 def _message(fig, ax, text: str) -> None:
     ax.set_axis_off()
     ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=13, wrap=True, transform=ax.transAxes)
 
 
+@_styled
 def changes_figure(tables: dict[str, pd.DataFrame]):
     """Stacked bars: per kind of thing (期次, 栏目 …), how many are new, gone, renamed (kept ones are not drawn).
     When nothing changed, the figure says so."""
@@ -387,6 +402,7 @@ def changes_figure(tables: dict[str, pd.DataFrame]):
     return fig
 
 
+@_styled
 def terms_figure(terms: pd.DataFrame, n: int = 12):
     """Key terms that changed most: log₂ ratio of the share of entries using them (new vs old); new and gone terms
     at the ends. When no term changed, the figure says so."""
