@@ -924,3 +924,20 @@ def test_parse_report_says_a_source_note_is_missing(tmp_path):
     assert "line 93: line 93" not in report and "a new entry title begins but entry 1 had no source note" in report
     full = ct.read_booklet(BOOKLET).report()  # the bundled booklet's units read as before
     assert "第3期 第 2 单元“医院信息规划”" in full and "第3期 第1次答疑讨论课" in full
+
+
+def test_anonymise_replaces_the_start_of_a_name_a_warning_excerpt_cuts(tmp_path):
+    lines = _first_entries(10)
+    # after entry 10's title (line 625) and its video line (627) a line that is neither title nor label: the parse
+    # warns and quotes its first 30 characters — 28 characters, then 刘鸿齐 (entry 10's asker): "…刘鸿…"
+    assert lines[626] == "请用微信扫码观看答疑视频"
+    filler = "这一行是编辑插入的说明文字用来测试警告摘录的截断位置补充"
+    assert len(filler) == 28
+    lines.insert(627, filler + "刘鸿齐提问")
+    b = ct.read_booklet(_write(tmp_path / "cut.txt", lines))
+    message = b.warnings[b.warnings.code == "unassigned_line"].message.iloc[0]
+    assert message.endswith(filler + "刘鸿…")
+    code = trainee_codes(b.people)["刘鸿齐"]
+    anon = anonymise_booklet(b)
+    assert anon.warnings[anon.warnings.code == "unassigned_line"].message.iloc[0].endswith(filler + code + "…")
+    assert "刘鸿" not in anon.warnings.astype(str).to_csv() and "刘鸿" not in anon.lines.astype(str).to_csv()

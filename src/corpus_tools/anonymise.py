@@ -138,6 +138,21 @@ def anonymise_lines(lines: pd.DataFrame, codes: dict[str, str]) -> pd.DataFrame:
     return anonymise_frame(out, codes)
 
 
+def anonymise_cut(text: str, codes: dict[str, str], mark: str = "…") -> str:
+    """``text`` whose excerpts were cut with ``mark`` (a parse warning quotes the first 30 characters of a line:
+    "…处长刘鸿…"), with the start of a trainee name cut there replaced by its code too (longest start first)."""
+    if not isinstance(text, str) or mark not in text or not codes:
+        return text
+    starts = sorted({(n[:k], c) for n, c in codes.items() for k in range(1, len(n))}, key=lambda x: -len(x[0]))
+    parts = text.split(mark)
+    for i, part in enumerate(parts[:-1]):
+        for start, code in starts:
+            if part.endswith(start):
+                parts[i] = part[: len(part) - len(start)] + code
+                break
+    return mark.join(parts)
+
+
 def anonymise_booklet(booklet):
     """A copy of a :class:`~corpus_tools.booklet.Booklet` whose tables (people, askers, turns, entries, lines,
     hospitals, warnings …) and front matter carry codes instead of trainee names. Analysing this copy gives
@@ -145,6 +160,11 @@ def anonymise_booklet(booklet):
     codes = trainee_codes(booklet.people)
     changes = {f.name: (anonymise_lines if f.name == "lines" else anonymise_frame)(getattr(booklet, f.name), codes)
                for f in dataclasses.fields(booklet) if isinstance(getattr(booklet, f.name), pd.DataFrame)}
+    w = changes.get("warnings")
+    if w is not None and "message" in w.columns:  # excerpts cut short may end inside a name
+        w = w.copy()
+        w["message"] = w["message"].map(lambda m: anonymise_cut(m, codes)).astype(booklet.warnings["message"].dtype)
+        changes["warnings"] = w
     changes["front_matter"] = anonymise_text(booklet.front_matter, codes)
     meta = dict(booklet.meta)
     meta["anonymised"] = True
