@@ -610,6 +610,8 @@ def test_a_booklet_without_source_notes_runs(tmp_path, capsys):
     # with 68 entries every stage runs; what needs a cohort or a unit is left out and said so
     assert manifest["skipped"] == {}
     assert "trends_top_terms_by_cohort" not in {p.stem for p in (out / "figures").glob("*.svg")}
+    # and the report says what was left out, and why
+    assert "未画各期高频词趋势图：没有注明期次的问答" in (out / "report.html").read_text(encoding="utf-8")
     assert (out / "figures" / "network_hospital_topic.svg").is_file()
     assert len(pd.read_csv(out / "data" / "processed" / "unit_fit.csv", encoding="utf-8-sig")) == 0
 
@@ -623,6 +625,7 @@ def test_tiny_booklets_run_every_stage_or_say_why(tmp_path, capsys, n):
     assert rc == 0, err
     manifest = _every_stage_ran_or_says_why(out)
     assert "topics" in manifest["skipped"] and "10" in manifest["skipped"]["topics"]  # topics need 10 entries
+    assert f"“主题”未运行：问答只有 {n} 条" in (out / "report.html").read_text(encoding="utf-8")
     assert {"overview", "tokens", "trends"} <= set(manifest["stages"])
     for svg in (out / "figures").glob("*.svg"):
         ET.parse(svg)
