@@ -681,9 +681,10 @@ def test_a_failed_compare_leaves_the_old_comparison_byte_for_byte(tmp_path, monk
         return real(path, data)
 
     monkeypatch.setattr(store, "write_bytes", disk_full_at_the_second_figure)
-    with pytest.raises(OSError, match="No space left on device"):
+    with pytest.raises(OSError, match="No space left on device") as info:
         compare_booklets(first2, _write(tmp_path / "first9.txt", _first_entries(9)), out, formats=("svg",))
     assert calls["n"] == 2
+    assert info.value.filename == str(out / "compare_key_terms.svg")  # the file's name, not its staging copy
     assert _snapshot(out) == before  # nothing new beside the old comparison, nothing changed, no staging left
     assert not (out / LOCK_NAME).exists()
 

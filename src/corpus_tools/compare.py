@@ -451,12 +451,20 @@ def compare_booklets(old_path: str | Path, new_path: str | Path, outdir: str | P
         return _compare(old_path, new_path, params, min_jaccard, cache)
     from .store import StagedOutput, write_files
 
+    from .errors import OutputError
+
     out = Path(outdir)
-    with StagedOutput(out, manifest=MANIFEST) as stage:
+    staged = StagedOutput(out, manifest=MANIFEST)
+    with staged as stage:
         result = _compare(old_path, new_path, params, min_jaccard, cache)
         result.outdir = out
-        write_files(stage, comparison_files(result, tuple(formats), dict(old=str(old_path), new=str(new_path)),
-                                            params))
+        files = comparison_files(result, tuple(formats), dict(old=str(old_path), new=str(new_path)), params)
+        try:
+            write_files(stage, files)
+        except OSError as exc:  # name the file the user would have got, not its staging copy
+            if exc.filename is None:
+                raise
+            raise OutputError(staged.final(exc.filename), getattr(exc, "cause", exc)) from exc
     return result
 
 
