@@ -279,13 +279,16 @@ def keyness(tokens: pd.DataFrame, entries: pd.DataFrame, by: str = "cohort", min
 def _keyness_cells(tokens: pd.DataFrame, entries: pd.DataFrame, by: str, min_freq: int, min_docs: int,
                    column: str, absent: bool = True) -> dict[str, np.ndarray] | None:
     """The columns of :func:`keyness` (arrays, cells in group-then-term order, unsorted): every cell a group uses
-    and, with ``absent``, the significant absences. None when there is no term at all."""
+    and, with ``absent``, the significant absences. None when there is no term at all, or fewer than two groups
+    (a group is contrasted with the rest)."""
     e = entries[entries[by].notna()] if by != "unit" else entries
     keys = _group_keys(e, by).dropna()
     C, terms = _count_matrix(content_tokens(tokens), keys.index, column)
     if C.shape[1] == 0:
         return None
     groups = sorted(keys.unique())
+    if len(groups) < 2:  # a group against the rest needs a rest (one section, or one cohort in a tiny booklet)
+        return None
     G = _indicator(keys.to_numpy(), groups)
     size = np.asarray(G @ C.sum(axis=1)).ravel()  # tokens per group (all terms, before the filter below)
     total_n = np.asarray(C.sum(axis=0)).ravel()
