@@ -655,6 +655,11 @@ def test_compare_with_tiny_booklets_says_what_it_did_not_compare(tmp_path, capsy
     assert len(pd.read_csv(out / "topics_diff.csv", encoding="utf-8-sig")) == 0
     manifest = json.loads((out / "comparison_manifest.json").read_text(encoding="utf-8"))
     assert "10" in manifest["skipped"]["topics_diff"]
+    # every file it wrote, with its checksum (as run's manifest: what the next compare may replace)
+    assert set(manifest["output_sha256"]) == set(manifest["files"]) == \
+        {p.name for p in out.iterdir() if p.name != "comparison_manifest.json"}
+    for rel, sha in manifest["output_sha256"].items():
+        assert hashlib.sha256((out / rel).read_bytes()).hexdigest() == sha
     assert "未比较" in (out / "comparison.html").read_text(encoding="utf-8")
 
 
