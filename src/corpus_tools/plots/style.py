@@ -332,6 +332,14 @@ def _charmap(path: str) -> frozenset:
 def _coverage(families: tuple) -> frozenset:
     """Code points drawable by a text of ``families``: matplotlib tries the font file each resolves to (under the
     current rcParams: a generic name such as "sans-serif" resolves to one font), in order."""
+    rc = matplotlib.rcParams
+    return _resolved_coverage(families, tuple(rc["font.sans-serif"]), tuple(rc["font.serif"]),
+                              tuple(rc["font.monospace"]), _font_file)  # None: the full CJK font
+
+
+@lru_cache(maxsize=64)
+def _resolved_coverage(families: tuple, *resolution) -> frozenset:
+    """:func:`_coverage`, once per families and what resolves them (the generic families' lists, the CJK file)."""
     return _union(tuple(font_manager.findfont(font_manager.FontProperties(family=[f])) for f in families))
 
 
