@@ -898,7 +898,9 @@ def test_codebook_and_synonyms_may_be_gb18030_like_the_curriculum(tmp_path):
 
 
 def test_characters_without_a_glyph_are_drawn_as_a_box_without_warnings():
-    from corpus_tools.plots.style import FALLBACK_GLYPH, figure_bytes
+    import matplotlib
+
+    from corpus_tools.plots.style import FALLBACK_GLYPH, figure_bytes, style_rc
 
     fig = _figure_with("医院🏥名 log₂", ["数据👍", "ok"], "注🚑释")
     with warnings.catch_warnings(record=True) as caught:
@@ -908,6 +910,12 @@ def test_characters_without_a_glyph_are_drawn_as_a_box_without_warnings():
     svg = files["svg"].decode("utf-8")
     # the CJK font and DejaVu Sans have 医, 院, ₂ but not 🏥 👍 🚑 (DejaVu Sans has some, e.g. 😀)
     assert f"医院{FALLBACK_GLYPH}名 log₂" in svg and f"数据{FALLBACK_GLYPH}" in svg and f"注{FALLBACK_GLYPH}释" in svg
+    from corpus_tools.plots.style import printable
+
+    # invisible format characters the fonts lack (the direction isolates U+2066, U+2069, the Arabic letter mark
+    # U+061C) are dropped, not boxed
+    with matplotlib.rc_context(style_rc()):
+        assert printable("信息\u2066化\u2069") == printable("信息化\u061c") == "信息化"
 
 
 def test_a_run_with_emoji_warns_about_no_glyph(tmp_path, capsys):

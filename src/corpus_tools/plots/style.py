@@ -352,22 +352,28 @@ def printable(text: str, families: tuple | None = None) -> str:
     """``text`` as a figure can show it: characters XML 1.0 forbids → U+FFFD (:func:`corpus_tools.text.xml_safe`,
     the rule of the graph files, so every SVG is well-formed), characters no font of ``families`` (default: the
     style's) has a glyph for → :data:`FALLBACK_GLYPH` (so matplotlib never warns "Glyph … missing", once per
-    figure and process)."""
+    figure and process); such a character that is invisible anyway (a format character: zero-width space,
+    direction marks, a stray BOM) is dropped instead of boxed."""
+    import unicodedata
+
     from ..text import xml_safe
 
     text = xml_safe(text)
     if text.isascii():
         return text
     cov = _coverage(tuple(families or style_rc()["font.family"]))
-    return "".join(c if ord(c) in cov or c.isspace() or ord(c) < 32 else FALLBACK_GLYPH for c in text)
+    if all(ord(c) in cov for c in text):
+        return text
+    return "".join(c if ord(c) in cov or c.isspace() or ord(c) < 32
+                   else "" if unicodedata.category(c) == "Cf" else FALLBACK_GLYPH for c in text)
 
 
 def printable_texts(fig: Figure) -> None:
     """Every text of ``fig`` (titles, tick and axis labels, legends, annotations) through :func:`printable`, in
-    place (call it under the rcParams the figure is drawn with): a booklet character XML 1.0 forbids cannot make an SVG — or a page that embeds one — not well-formed,
-    and a character the fonts lack (an emoji) is drawn as a box without a warning. Tick labels set as a list
-    are made again when drawn, so their formatter is wrapped too (once). :func:`figure_bytes` also applies the
-    XML rule to the SVG text, as a last guard."""
+    place (call it under the rcParams the figure is drawn with): a booklet character XML 1.0 forbids cannot make
+    an SVG — or a page that embeds one — not well-formed, and a character the fonts lack (an emoji) is drawn as a
+    box without a warning. Tick labels set as a list are made again when drawn, so their formatter is wrapped too
+    (once). :func:`figure_bytes` also applies the XML rule to the SVG text, as a last guard."""
     from matplotlib.text import Text
     from matplotlib.ticker import FixedFormatter, FuncFormatter
 
