@@ -160,3 +160,31 @@ def test_whole_runs_on_small_mutated_booklets(tmp_path, capsys, seed):
     else:
         assert not out.exists() or not [p for p in out.rglob("*") if p.is_file() and p.name != ".corpus-tools.lock"]
     assert not (out / ".corpus-tools.lock").exists()
+
+
+# tiny and damaged booklets, in-process (issue 24 §4): the first n entries of the booklet (each entry ends before
+# the next entry's title line), with and without their source notes; every figure a stage specifies must draw
+TINY_SIZES = (1, 3, 6, 10)
+
+
+@pytest.mark.parametrize("notes", [True, False], ids=["notes", "no-notes"])
+def test_every_figure_of_a_tiny_or_damaged_booklet_draws(tmp_path, booklet, notes):
+    import corpus_tools as ct
+    from corpus_tools.stages import STAGES
+    from test_robustness import _without_source_notes
+
+    starts = booklet.entries.set_index("entry_id").line_start
+    for n in TINY_SIZES:
+        lines = LINES[:int(starts[n + 1]) - 1]
+        if not notes:
+            lines = _without_source_notes(lines)
+        src = tmp_path / f"first{n}.txt"
+        src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        b = ct.read_booklet(src)
+        assert len(b.entries) == n and b.entries.cohort.notna().all() == notes
+        study = ct.analyse(b, ct.Params(seed=0, k=3 if n >= 10 else None))
+        assert ("topics" in study.skipped) == (n < 10)  # the topic model needs 10 entries
+        assert set(study.stages_run) | set(study.skipped) == {s.name for s in STAGES}
+        for stem, spec in study.figures.items():
+            fig = spec.make()  # raises on a figure that cannot be drawn from what the stage gave it
+            assert fig.axes, (n, stem)

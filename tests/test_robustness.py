@@ -535,3 +535,426 @@ def test_a_commit_cut_short_by_kill_9_is_rolled_back_by_the_next_run(tmp_path):
             assert now == before  # recovered as soon as the next run holds the folder
             raise RuntimeError("stop here")
     assert _snapshot(out) == before
+
+
+# ---------------------------------------------------------------- damaged and tiny booklets (issue 24 §4)
+
+
+def _booklet_lines() -> list[str]:
+    return BOOKLET.read_text(encoding="utf-8").splitlines()
+
+
+def _without_source_notes(lines: list[str]) -> list[str]:
+    """The booklet with every source note cut: a note starts "（上述内容来源于…" (line 92, 198, 293 …) and ends
+    with "…审核确认）" on the same or the next non-blank line (line 94)."""
+    out, inside = [], False
+    for ln in lines:
+        if ln.strip().startswith("（上述内容来源于"):
+            inside = "确认）" not in ln
+            continue
+        if inside:
+            inside = "确认）" not in ln
+            continue
+        out.append(ln)
+    return out
+
+
+# the line each entry starts on (its title), read in the booklet: entry 2 on line 96 (如何提升医院信息科的发展规划
+# 能力？★), entry 3 on 202, entry 4 on 297 (如何统筹不同法人医院的集团化一体化建设？★), entry 6 on 389, entry 10 on
+# 625 (如何评价医院信息化建设的产出效能，以获取更多支持？), entry 11 on 706
+ENTRY_START = {2: 96, 3: 202, 4: 297, 6: 389, 10: 625, 11: 706}
+
+
+def _first_entries(n: int) -> list[str]:
+    """The booklet up to (not including) entry n + 1: its preface, first section heading and first n entries."""
+    return _booklet_lines()[:ENTRY_START[n + 1] - 1]
+
+
+def _write(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _run_cli(argv: list[str], capsys) -> tuple[int, str]:
+    from corpus_tools.cli import main
+
+    rc = main(argv)
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "unexpected" not in err, err
+    return rc, err
+
+
+def _every_stage_ran_or_says_why(out: Path) -> dict:
+    from corpus_tools.stages import STAGES
+
+    manifest = json.loads((out / "run_manifest.json").read_text(encoding="utf-8"))
+    ran, skipped = set(manifest["stages"]), manifest["skipped"]
+    assert {s.name for s in STAGES} == ran | set(skipped), manifest
+    assert all(isinstance(why, str) and why for why in skipped.values())
+    assert (out / "report.html").is_file()
+    return manifest
+
+
+def test_a_booklet_without_source_notes_runs(tmp_path, capsys):
+    lines = _booklet_lines()
+    cut = _without_source_notes(lines)
+    assert sum("上述内容来源于" in ln for ln in lines) == 68 and not any("上述内容来源于" in ln for ln in cut)
+    src = _write(tmp_path / "no_notes.txt", cut)
+    b = ct.read_booklet(src)
+    # (without the note that closes it, an entry whose answer runs into the next title may swallow that entry)
+    assert len(b.entries) >= 60 and b.entries.cohort.isna().all() and b.units.cohort.isna().all() and len(b.warnings) >= 60
+    out = tmp_path / "out"
+    rc, err = _run_cli(["run", str(src), "-o", str(out), "-k", "5", "-q", "--formats", "svg"], capsys)
+    assert rc == 0, err
+    manifest = _every_stage_ran_or_says_why(out)
+    # with 68 entries every stage runs; what needs a cohort or a unit is left out and said so
+    assert manifest["skipped"] == {}
+    assert "trends_top_terms_by_cohort" not in {p.stem for p in (out / "figures").glob("*.svg")}
+    # and the report says what was left out, and why
+    assert "未画各期高频词趋势图：没有注明期次的问答" in (out / "report.html").read_text(encoding="utf-8")
+    assert (out / "figures" / "network_hospital_topic.svg").is_file()
+    assert len(pd.read_csv(out / "data" / "processed" / "unit_fit.csv", encoding="utf-8-sig")) == 0
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 9])
+def test_tiny_booklets_run_every_stage_or_say_why(tmp_path, capsys, n):
+    src = _write(tmp_path / f"first{n}.txt", _first_entries(n))
+    assert len(ct.read_booklet(src).entries) == n
+    out = tmp_path / "out"
+    rc, err = _run_cli(["run", str(src), "-o", str(out), "-q", "--formats", "svg"], capsys)
+    assert rc == 0, err
+    manifest = _every_stage_ran_or_says_why(out)
+    assert "topics" in manifest["skipped"] and "10" in manifest["skipped"]["topics"]  # topics need 10 entries
+    assert f"“主题”未运行：问答只有 {n} 条" in (out / "report.html").read_text(encoding="utf-8")
+    assert {"overview", "tokens", "trends"} <= set(manifest["stages"])
+    for svg in (out / "figures").glob("*.svg"):
+        ET.parse(svg)
+
+
+def test_a_booklet_with_duplicated_entries_runs(tmp_path, capsys):
+    lines = _booklet_lines()
+    first5 = lines[ENTRY_START[2] - 70:ENTRY_START[6] - 1]  # entries 1–5 (entry 1's title is on line 27)
+    assert first5[0] == lines[26] and lines[26].strip() == "医院信息科为什么要具备规划能力？★"
+    src = _write(tmp_path / "dup.txt", _first_entries(10) + first5 + first5)
+    b = ct.read_booklet(src)
+    assert len(b.entries) == 20 and b.entries.title.duplicated().sum() == 10
+    out = tmp_path / "out"
+    rc, err = _run_cli(["run", str(src), "-o", str(out), "-k", "3", "-q", "--formats", "svg"], capsys)
+    assert rc == 0, err
+    assert _every_stage_ran_or_says_why(out)["skipped"] == {}
+
+
+def test_compare_with_tiny_booklets_says_what_it_did_not_compare(tmp_path, capsys):
+    old = _write(tmp_path / "first2.txt", _first_entries(2))
+    new = _write(tmp_path / "first9.txt", _first_entries(9))
+    out = tmp_path / "cmp"
+    rc, err = _run_cli(["compare", str(old), str(new), "-o", str(out)], capsys)
+    assert rc == 0, err
+    entries = pd.read_csv(out / "entries_diff.csv", encoding="utf-8-sig")
+    assert entries.status.value_counts().to_dict() == {"kept": 2, "new": 7}
+    assert len(pd.read_csv(out / "topics_diff.csv", encoding="utf-8-sig")) == 0
+    manifest = json.loads((out / "comparison_manifest.json").read_text(encoding="utf-8"))
+    assert "10" in manifest["skipped"]["topics_diff"]
+    # every file it wrote, with its checksum (as run's manifest: what the next compare may replace)
+    assert set(manifest["output_sha256"]) == set(manifest["files"]) == \
+        {p.name for p in out.iterdir() if p.name != "comparison_manifest.json"}
+    for rel, sha in manifest["output_sha256"].items():
+        assert hashlib.sha256((out / rel).read_bytes()).hexdigest() == sha
+    assert "未比较" in (out / "comparison.html").read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------- compare staged and locked (issue 24 §5)
+
+
+def test_a_failed_compare_leaves_the_old_comparison_byte_for_byte(tmp_path, monkeypatch):
+    import corpus_tools.store as store
+    from corpus_tools.compare import compare_booklets
+
+    first2 = _write(tmp_path / "first2.txt", _first_entries(2))
+    first5 = _write(tmp_path / "first5.txt", _first_entries(5))
+    out = tmp_path / "cmp"
+    compare_booklets(first2, first5, out, formats=("svg",))
+    (out / "notes_by_user.txt").write_text("用户自己的笔记", encoding="utf-8")
+    before = _snapshot(out)
+    assert {"comparison.html", "comparison_manifest.json", "entries_diff.csv", "compare_changes.svg"} <= set(before)
+    real, calls = store.write_bytes, {"n": 0}
+
+    def disk_full_at_the_second_figure(path, data):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real(path, data)
+
+    monkeypatch.setattr(store, "write_bytes", disk_full_at_the_second_figure)
+    with pytest.raises(OSError, match="No space left on device") as info:
+        compare_booklets(first2, _write(tmp_path / "first9.txt", _first_entries(9)), out, formats=("svg",))
+    assert calls["n"] == 2
+    assert info.value.filename == str(out / "compare_key_terms.svg")  # the file's name, not its staging copy
+    assert _snapshot(out) == before  # nothing new beside the old comparison, nothing changed, no staging left
+    assert not (out / LOCK_NAME).exists()
+
+
+def test_a_compare_into_a_folder_in_use_is_refused_before_computing(tmp_path, monkeypatch):
+    import corpus_tools.study as study
+    from corpus_tools.compare import compare_booklets
+
+    def no_analysis(*args, **kwargs):
+        raise AssertionError("analysed although the folder is locked")
+
+    monkeypatch.setattr(study, "analyse", no_analysis)
+    first2 = _write(tmp_path / "first2.txt", _first_entries(2))
+    out = tmp_path / "cmp"
+    with RunLock(out, command="corpus-tools compare a b"):
+        with pytest.raises(OutputLocked, match=r"in use by run .*corpus-tools compare a b"):
+            compare_booklets(first2, first2, out)
+    assert [p.name for p in out.iterdir()] == []
+
+
+# ---------------------------------------------------------------- anonymise names cut by a line end (issue 24 §6)
+
+# line 629 ends "…信息处处长刘鸿" and line 631 (after a blank line) starts "齐： 我想提一个困惑" — one label, one name
+# (刘鸿齐, who asks entry 10); "刘鸿" occurs nowhere else in the booklet than in this name (lines 629, 1129, 3004)
+
+
+def test_anonymise_replaces_a_name_cut_by_a_line_end(booklet):
+    from corpus_tools.anonymise import anonymise_pieces
+
+    codes = trainee_codes(booklet.people)
+    code = codes["刘鸿齐"]
+    assert anonymise_pieces(["山西医科大学第二医院信息处处长刘鸿", "齐："], codes) == ["山西医科大学第二医院信息处处长" + code, "："]
+    assert anonymise_pieces(["刘", "鸿", "齐说"], codes) == [code, "", "说"]
+    lines = booklet.lines
+    assert lines[lines.line_no == 629].text.iloc[0].endswith("刘鸿")  # the damage, in the parsed table
+    anon = anonymise_booklet(booklet)
+    pieces = anon.lines[anon.lines.line_no.isin([629, 631]) & (anon.lines.role == "label")]
+    assert pieces.text.tolist() == ["学员、第二期培训班学习委员、山西医科大学第二医院信息处处长" + code, "："]
+    for name in PARSED_TABLE_NAMES:
+        text = anon.table(name).astype(str).to_csv()
+        assert "刘鸿" not in text, name
+        assert not [n for n in codes if n in text], name
+    assert len(anon.lines) == len(lines) and anon.lines.line_no.tolist() == lines.line_no.tolist()
+
+
+PARSED_TABLE_NAMES = ("entries", "turns", "askers", "people", "hospitals", "lines", "warnings", "units", "sections")
+
+
+def test_an_anonymised_run_writes_no_half_name_in_any_file(tmp_path, capsys):
+    src = _write(tmp_path / "first10.txt", _first_entries(10))
+    names = [n for n in ct.read_booklet(src).people.query("role == 'trainee'").name if n]
+    assert "刘鸿齐" in names
+    out = tmp_path / "out"
+    rc, err = _run_cli(["run", str(src), "-o", str(out), "-k", "3", "--anonymise", "-q", "--formats", "svg"], capsys)
+    assert rc == 0, err
+    lines = pd.read_csv(out / "data" / "processed" / "lines.csv", encoding="utf-8-sig")
+    assert lines[lines.line_no == 631].text.iloc[0] == "："
+    leaks = {}
+    for p in out.rglob("*"):
+        if not p.is_file() or p.suffix in (".png",):
+            continue
+        text = pd.read_parquet(p).to_csv() if p.suffix == ".parquet" else p.read_text(encoding="utf-8",
+                                                                                       errors="replace")
+        found = [n for n in names + ["刘鸿"] if n in text]
+        if found:
+            leaks[str(p.relative_to(out))] = found
+    assert not leaks, leaks
+    assert {"lines.csv", "lines.parquet"} <= {p.name for p in out.rglob("lines.*")}
+
+
+# ---------------------------------------------------------------- every SVG and page well-formed (issue 24 §7)
+
+
+def _embedded_svgs(html: str) -> list[str]:
+    import re
+
+    return re.findall(r"<svg\b.*?</svg>", html, flags=re.S)
+
+
+def test_characters_xml_forbids_never_reach_a_figure_or_a_page(tmp_path, capsys):
+    lines = _first_entries(10)
+    # line 31: 学员、中山大学附属第一医院…张敦明 (entry 1's asker); line 100: 学员、大坪医院…刘沛 (entry 2's);
+    # line 27: entry 1's title 医院信息科为什么要具备规划能力？★
+    assert lines[30].startswith("学员、中山大学附属第一医院") and lines[99].startswith("学员、大坪医院")
+    assert lines[26].strip() == "医院信息科为什么要具备规划能力？★"
+    lines[30] = lines[30].replace("中山大学", "中山\ufffe大学")
+    lines[99] = lines[99].replace("大坪医院", "大坪\x1b医\uffff院")
+    lines[26] = lines[26].replace("为什么", "为\x01什\ufffe么")
+    src = _write(tmp_path / "forbidden.txt", lines)
+    hospitals = set(ct.read_booklet(src).askers.hospital)
+    assert "中山\ufffe大学附属第一医院" in hospitals  # the parse keeps the booklet's characters
+    out = tmp_path / "out"
+    rc, err = _run_cli(["run", str(src), "-o", str(out), "-k", "3", "-q", "--formats", "svg"], capsys)
+    assert rc == 0, err
+    svgs = sorted(out.rglob("*.svg"))
+    assert "network_hospital_topic.svg" in {p.name for p in svgs} and len(svgs) >= 10
+    for p in svgs + sorted(out.rglob("*.gexf")) + sorted(out.rglob("*.graphml")):
+        ET.parse(p)  # raises on a character XML 1.0 forbids
+    assert "中山\ufffd大学附属第一医院" in (out / "figures" / "network_hospital_topic.svg").read_text(encoding="utf-8")
+    pages = sorted(out.rglob("*.html"))
+    assert {"report.html", "index.html"} <= {p.name for p in pages}
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert not any(c in html for c in "\x01\x1b\ufffe\uffff"), page
+        for svg in _embedded_svgs(html):
+            ET.fromstring(svg)
+    assert len(_embedded_svgs((out / "report.html").read_text(encoding="utf-8"))) >= 5
+
+
+def _figure_with(title: str, ticks: list[str], note: str):
+    from corpus_tools.plots.style import new_figure, styled
+
+    @styled  # as every figure function of corpus_tools.plots
+    def draw():
+        fig = new_figure()
+        ax = fig.add_subplot()
+        ax.set_title(title)
+        ax.set_xticks(range(len(ticks)), ticks)
+        ax.annotate(note, (0.5, 0.5))
+        return fig
+
+    return draw()
+
+
+def test_figure_texts_pass_the_xml_rule():
+    from corpus_tools.plots.style import figure_bytes
+
+    fig = _figure_with("医院\ufffe名", ["a\x01", "b\uffff"], "注\x1b释")
+    svg = figure_bytes(fig, "svg").decode("utf-8")
+    ET.fromstring(svg)
+    assert "医院\ufffd名" in svg and "注\ufffd释" in svg
+    ax = fig.axes[0]
+    assert ax.get_title() == "医院\ufffd名"  # the text itself: PNG and PDF show the same
+    # tick labels, made again from their formatter whenever the figure is drawn
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["a\ufffd", "b\ufffd"]
+    assert plain_label("大坪\x1b医\uffff院\ud800") == "大坪医\ufffd院\ufffd"  # the labels of every figure
+
+
+# ---------------------------------------------------------------- parameter files with limits (issue 24 §8)
+
+LONG = "长" * 140_000  # over the csv module's own field limit (131,072), which it reported without file or line
+PARAMETER_CASES = {
+    "curriculum field over the csv limit": ("--curriculum", "c.csv", f"cohort,unit_no,title\n1,1,{LONG}\n",
+                                            r"c\.csv:2: 字段超过上限 1,000 个字符"),
+    "curriculum field over 1,000": ("--curriculum", "c.csv", f"cohort,unit_no,title\n1,1,标题\n2,1,{'长' * 1001}\n",
+                                    r"c\.csv:3: 字段长 1,001 个字符，超过上限 1,000"),
+    "cohort of 20 digits": ("--curriculum", "c.csv", "cohort,unit_no,title\n12345678901234567890,1,标题\n",
+                            r"c\.csv:2: 期别超出范围：123456789012…（20 位）（应为 1–1000）"),
+    "unit number 5000": ("--curriculum", "c.csv", "cohort,unit_no,title\n1,5000,标题\n",
+                         r"c\.csv:2: 单元号超出范围：5000（应为 1–1000）"),
+    "synonyms field over the csv limit": ("--synonyms", "s.csv", f"concept,variant\n信息部门,信息科\n信息部门,{LONG}\n",
+                                          r"s\.csv:3: 字段超过上限 1,000 个字符"),
+    "3,000 nested parentheses": ("--codes", "k.yaml", "安全: " + "(" * 3000 + "等保" + ")" * 3000 + "\n",
+                                 r"k\.yaml:1: 编码 安全 的表达式有误：括号或 NOT 嵌套超过 50 层"),
+    "51 nested NOTs": ("--codes", "k.yaml", "网络: 等保\n安全: " + "NOT " * 51 + "等保\n",
+                       r"k\.yaml:2: 编码 安全 的表达式有误：括号或 NOT 嵌套超过 50 层"),
+    "3,000 NOTs": ("--codes", "k.yaml", "安全: " + "NOT " * 3000 + "等保\n",
+                   r"k\.yaml:1: 编码 安全 的表达式有误：字段长 12,002 个字符，超过上限 10,000"),
+    "3,000 nested YAML lists": ("--codes", "k.yaml", "安全: " + "[" * 3000 + "]" * 3000 + "\n",
+                                r"k\.yaml:1: YAML 嵌套超过 50 层"),
+    "code name over 1,000": ("--codes", "k.yaml", f"{'长' * 1001}: 等保\n", r"k\.yaml:1: 编码名字段长 1,001 个字符"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PARAMETER_CASES))
+def test_parameter_files_over_a_limit_are_refused_with_file_and_line(tmp_path, capsys, case):
+    from corpus_tools.cli import main
+
+    option, name, text, message = PARAMETER_CASES[case]
+    param = tmp_path / name
+    param.write_text(text, encoding="utf-8")
+    src = _write(tmp_path / "first2.txt", _first_entries(2))
+    t0 = time.perf_counter()
+    rc = main(["run", str(src), "-o", str(tmp_path / "out"), "-q", option, str(param)])
+    err = capsys.readouterr().err
+    assert rc == 2, err
+    assert err.count("\n") == 1 and err.startswith("corpus-tools: error: ") and "unexpected" not in err, err
+    import re
+
+    assert re.search(message, err), err
+    assert time.perf_counter() - t0 < 20  # refused before the analysis
+
+
+def test_nesting_up_to_the_limit_is_accepted():
+    from corpus_tools.codes import parse_codebook, parse_expression
+
+    assert parse_expression("(" * 50 + "等保" + ")" * 50).word == "等保"
+    assert parse_expression("NOT " * 50 + "等保").op == "NOT"
+    assert [c.name for c in parse_codebook("安全: " + "NOT (" * 25 + "等保" + ")" * 25 + "\n")] == ["安全"]
+
+
+def test_codebook_and_synonyms_may_be_gb18030_like_the_curriculum(tmp_path):
+    from corpus_tools.codes import load_codebook
+    from corpus_tools.curriculum import read_curriculum
+    from corpus_tools.text import load_synonyms
+
+    (tmp_path / "k.yaml").write_bytes("网络安全: 等保 OR 网络安全\n".encode("gb18030"))
+    (tmp_path / "s.csv").write_bytes("concept,variant\n信息部门,信息科\n".encode("gb18030"))
+    (tmp_path / "c.csv").write_bytes("cohort,unit_no,title\n2,3,信息规划与系统设计方法\n".encode("gb18030"))
+    assert [(c.name, c.expression) for c in load_codebook(tmp_path / "k.yaml")] == [("网络安全", "等保 OR 网络安全")]
+    assert load_synonyms(tmp_path / "s.csv") == {"信息科": "信息部门", "信息部门": "信息部门"}
+    assert read_curriculum(tmp_path / "c.csv").unit_title.tolist() == ["信息规划与系统设计方法"]
+
+
+# ---------------------------------------------------------------- emoji: a box, not a warning per figure (issue 24 §10)
+
+
+def test_characters_without_a_glyph_are_drawn_as_a_box_without_warnings():
+    import matplotlib
+
+    from corpus_tools.plots.style import FALLBACK_GLYPH, figure_bytes, style_rc
+
+    fig = _figure_with("医院🏥名 log₂", ["数据👍", "ok"], "注🚑释")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        files = {fmt: figure_bytes(fig, fmt) for fmt in ("png", "svg", "pdf")}
+    assert not [str(w.message) for w in caught if "Glyph" in str(w.message)]
+    svg = files["svg"].decode("utf-8")
+    # the CJK font and DejaVu Sans have 医, 院, ₂ but not 🏥 👍 🚑 (DejaVu Sans has some, e.g. 😀)
+    assert f"医院{FALLBACK_GLYPH}名 log₂" in svg and f"数据{FALLBACK_GLYPH}" in svg and f"注{FALLBACK_GLYPH}释" in svg
+    from corpus_tools.plots.style import printable
+
+    # invisible format characters the fonts lack (the direction isolates U+2066, U+2069, the Arabic letter mark
+    # U+061C) are dropped, not boxed
+    with matplotlib.rc_context(style_rc()):
+        assert printable("信息\u2066化\u2069") == printable("信息化\u061c") == "信息化"
+
+
+def test_a_run_with_emoji_warns_about_no_glyph(tmp_path, capsys):
+    lines = _first_entries(10)
+    lines[30] = lines[30].replace("中山大学", "中山🏥大学")  # line 31: entry 1's asker, 中山大学附属第一医院
+    lines[99] = lines[99].replace("大坪医院", "大坪🚑医院")  # line 100: entry 2's asker, 大坪医院
+    lines[36] = "👍数据" + lines[36]
+    src = _write(tmp_path / "emoji.txt", lines)
+    out = tmp_path / "out"
+    rc, err = _run_cli(["run", str(src), "-o", str(out), "-k", "3"], capsys)
+    assert rc == 0, err
+    assert "Glyph" not in err, err
+    assert "中山□大学附属第一医院" in (out / "figures" / "network_hospital_topic.svg").read_text(encoding="utf-8")
+
+
+def test_parse_report_says_a_source_note_is_missing(tmp_path):
+    b = ct.read_booklet(_write(tmp_path / "no_notes.txt", _without_source_notes(_first_entries(5))))
+    report = b.report()
+    assert "第?期" not in report and "第次" not in report
+    assert "来源说明缺失（期次、单元不明）" in report
+    # its line named once: "line 93: a new entry title begins …" (entry 2's title, line 96 of the booklet, is
+    # line 93 once the three lines of entry 1's note, 92–94, are cut)
+    assert "line 93: line 93" not in report and "a new entry title begins but entry 1 had no source note" in report
+    full = ct.read_booklet(BOOKLET).report()  # the bundled booklet's units read as before
+    assert "第3期 第 2 单元“医院信息规划”" in full and "第3期 第1次答疑讨论课" in full
+
+
+def test_anonymise_replaces_the_start_of_a_name_a_warning_excerpt_cuts(tmp_path):
+    lines = _first_entries(10)
+    # after entry 10's title (line 625) and its video line (627) a line that is neither title nor label: the parse
+    # warns and quotes its first 30 characters — 28 characters, then 刘鸿齐 (entry 10's asker): "…刘鸿…"
+    assert lines[626] == "请用微信扫码观看答疑视频"
+    filler = "这一行是编辑插入的说明文字用来测试警告摘录的截断位置补充"
+    assert len(filler) == 28
+    lines.insert(627, filler + "刘鸿齐提问")
+    b = ct.read_booklet(_write(tmp_path / "cut.txt", lines))
+    message = b.warnings[b.warnings.code == "unassigned_line"].message.iloc[0]
+    assert message.endswith(filler + "刘鸿…")
+    code = trainee_codes(b.people)["刘鸿齐"]
+    anon = anonymise_booklet(b)
+    assert anon.warnings[anon.warnings.code == "unassigned_line"].message.iloc[0].endswith(filler + code + "…")
+    assert "刘鸿" not in anon.warnings.astype(str).to_csv() and "刘鸿" not in anon.lines.astype(str).to_csv()

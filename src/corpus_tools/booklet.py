@@ -60,10 +60,15 @@ class Booklet:
         lines.append("")
         lines.append("Entries per cohort and session:")
         for _, u in self.units.iterrows():
-            what = (f"第 {u.unit_no} 单元“{u.unit_title}”" if u.session_type == "unit"
-                    else f"第{'' if pd.isna(u.session_no) else u.session_no}次答疑讨论课")
-            cohort = "?" if pd.isna(u.cohort) else u.cohort
-            lines.append(f"  第{cohort}期 {what:<28} {u.n_entries:>3}")
+            if pd.isna(u.cohort) and u.session_type not in ("unit", "discussion"):
+                lines.append(f"  {'来源说明缺失（期次、单元不明）':<31} {u.n_entries:>3}")
+                continue
+            if u.session_type == "unit":
+                what = f"第 {u.unit_no} 单元“{u.unit_title}”" if not pd.isna(u.unit_no) else f"单元“{u.unit_title}”"
+            else:
+                what = "答疑讨论课" if pd.isna(u.session_no) else f"第{u.session_no}次答疑讨论课"
+            cohort = "期次不明" if pd.isna(u.cohort) else f"第{u.cohort}期"
+            lines.append(f"  {cohort} {what:<28} {u.n_entries:>3}")
         lines.append("")
         if len(self.warnings):
             lines.append(f"Warnings ({len(self.warnings)}):")

@@ -55,6 +55,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import BookletError
+from .paramfiles import MAX_DEPTH, MAX_EXPRESSION_CHARS, decode, encoding_message, too_long, yaml_depth_error
 from .resources import resource_path
 from .stats import adjusted_residuals
 from .text import normalise
@@ -254,8 +255,12 @@ def parse_term(word: str) -> Term:
 
 def parse_expression(expr: str) -> Term | Op | Group:
     """The expression tree of ``expr`` (grammar in the module docstring). Raises ``ValueError`` with a Chinese
-    message on malformed input (empty, unbalanced parentheses, missing operand, two terms without operator, a bad
-    scope prefix, a scoped group that is not terms joined by OR)."""
+    message on malformed input (empty, unbalanced parentheses, missing operand, two terms without operator,
+    a bad scope prefix, a scoped group that is not terms joined by OR,
+    over :data:`~corpus_tools.paramfiles.MAX_EXPRESSION_CHARS` characters, parentheses or NOTs nested deeper
+    than :data:`~corpus_tools.paramfiles.MAX_DEPTH`)."""
+    if len(str(expr)) > MAX_EXPRESSION_CHARS:
+        raise _ParseError(too_long(str(expr), MAX_EXPRESSION_CHARS))
     toks = _lex(str(expr))
     if not toks:
         raise _ParseError("表达式为空")
@@ -283,10 +288,22 @@ def parse_expression(expr: str) -> Term | Op | Group:
             args.append(parse_not())
         return args[0] if len(args) == 1 else Op("AND", tuple(args))
 
+    depth = 0  # parentheses and NOTs open around the current position (recursion stays shallow)
+
+    def deeper() -> None:
+        nonlocal depth
+        depth += 1
+        if depth > MAX_DEPTH:
+            raise _ParseError(f"括号或 NOT 嵌套超过 {MAX_DEPTH} 层")
+
     def parse_not():
+        nonlocal depth
         if peek() == "NOT":
             take()
-            return Op("NOT", (parse_not(),))
+            deeper()
+            node = Op("NOT", (parse_not(),))
+            depth -= 1
+            return node
         return parse_atom()
 
     def parse_group(prefix: str):
@@ -302,6 +319,7 @@ def parse_expression(expr: str) -> Term | Op | Group:
         return Group(scope, k, tuple(members))
 
     def parse_atom():
+        nonlocal depth
         kind = peek()
         if kind is None:
             raise _ParseError("表达式在运算符之后结束，缺少词语")
@@ -309,10 +327,12 @@ def parse_expression(expr: str) -> Term | Op | Group:
             return parse_group(take()[1])
         if kind == "(":
             take()
+            deeper()
             node = parse_or()
             if peek() != ")":
                 raise _ParseError("括号不配对：缺少“)”")
             take()
+            depth -= 1
             return node
         if kind == "TERM":
             return parse_term(take()[1])
@@ -344,8 +364,11 @@ def parse_codebook(text: str, path: str | Path = "<codebook>") -> list[Code]:
     import yaml
 
     path = str(path)
+    deep = yaml_depth_error(text)  # before composing, which recurses once per level
+    if deep:
+        raise CodebookError(path, *deep)
     try:
-        root = yaml.compose(text)
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise CodebookError(path, f"YAML 格式错误：{getattr(exc, 'problem', None) or exc}",
@@ -361,6 +384,8 @@ def parse_codebook(text: str, path: str | Path = "<codebook>") -> list[Code]:
         if not isinstance(key, yaml.ScalarNode) or not str(key.value).strip():
             raise CodebookError(path, "编码名为空或不是文字", line)
         name = str(key.value).strip()
+        if too_long(name):
+            raise CodebookError(path, f"编码名{too_long(name)}", line)
         if name in seen:
             raise CodebookError(path, f"编码名重复：{name}", line)
         if not isinstance(value, yaml.ScalarNode) or not str(value.value).strip():
@@ -380,11 +405,14 @@ def load_codebook(path: str | Path | None = None) -> list[Code]:
     """Read and parse a codebook file (default: the shipped ``resources/codebook.yaml``)."""
     p = Path(path) if path is not None else resource_path("codebook.yaml")
     try:
-        from .store import read_text_file
+        from .store import read_file_bytes
 
-        text = read_text_file(p)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CodebookError(str(p), f"编码表无法读取（{exc.__class__.__name__}）") from None
+        data = read_file_bytes(p)
+    except OSError as exc:
+        raise CodebookError(str(p), f"编码表无法读取（{exc.strerror or exc.__class__.__name__}）") from None
+    text = decode(data)  # UTF-8 or GB18030, as the curriculum
+    if text is None:
+        raise CodebookError(str(p), encoding_message("编码表"))
     return parse_codebook(text, p)
 
 

@@ -49,6 +49,7 @@ class Comparison:
     new: Any  # Study
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     outdir: Path | None = None
+    skipped: dict[str, str] = field(default_factory=dict)  # table → why it is empty (e.g. too few entries)
 
     def counts(self, name: str) -> dict[str, int]:
         s = self.tables[name].status
@@ -63,6 +64,8 @@ class Comparison:
         for name in DIFF_TABLES:
             c = self.counts(name)
             lines.append(f"  {WHAT_ZH[name]:<5} " + ("，".join(f"{STATUS_ZH[k]} {v}" for k, v in c.items()) or "无"))
+            if name in self.skipped:
+                lines.append(f"        未比较：{self.skipped[name]}")
             if name in ("entries_diff", "terms_diff", "people_diff", "hospitals_diff"):
                 continue
             for status in ("new", "gone", "renamed"):
@@ -308,8 +311,22 @@ def terms_diff(old_tokens: pd.DataFrame, old_entries: pd.DataFrame, new_tokens: 
     return _ordered(out[cols], ["p_value", "term"])
 
 
+def skipped_comparisons(old, new) -> dict[str, str]:
+    """Why a comparison table is left empty (table → reason, in Chinese): topics are compared only when both
+    studies fitted them (a booklet under the topic stage's minimum of entries has none)."""
+    out = {}
+    for which, s in (("旧版", old), ("新版", new)):
+        if "topics" not in s.tables and "topics_diff" not in out:
+            why = s.skipped.get("topics", "没有主题模型")
+            out["topics_diff"] = f"{which}未拟合主题（{why}）"
+    return out
+
+
 def compare_studies(old, new, min_jaccard: float = 0.15) -> dict[str, pd.DataFrame]:
-    """The comparison tables of two studies (each needs the ``topics`` and ``tokens`` tables)."""
+    """The comparison tables of two studies (each needs the ``tokens`` table; topics are compared when both have
+    the ``topics`` table, else ``topics_diff`` is empty: see :func:`skipped_comparisons`)."""
+    from .schema import empty
+
     ob, nb = old.booklet, new.booklet
     entries = entries_diff(ob, nb)
     go, gn = _entry_groups(ob), _entry_groups(nb)
@@ -320,18 +337,36 @@ def compare_studies(old, new, min_jaccard: float = 0.15) -> dict[str, pd.DataFra
     tables["entries_diff"] = entries
     tables["people_diff"] = people_diff(ob, nb)
     tables["hospitals_diff"] = hospitals_diff(ob, nb)
-    tables["topics_diff"] = topics_diff(old.tables["topics"], new.tables["topics"], min_jaccard)
+    if "topics" in old.tables and "topics" in new.tables:
+        tables["topics_diff"] = topics_diff(old.tables["topics"], new.tables["topics"], min_jaccard)
+    else:
+        tables["topics_diff"] = empty("topics_diff")
     tables["terms_diff"] = terms_diff(old.tables["tokens"], ob.entries, new.tables["tokens"], nb.entries)
     return tables
 
 
 # ---------------------------------------------------------------- figures (never empty)
 
+def _styled(func):
+    """The figure made in the project style (:func:`corpus_tools.plots.style.styled`: its fonts, so "log₂"
+    finds a glyph), imported when the figure is drawn."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        from .plots.style import styled
+
+        return styled(func)(*args, **kwargs)
+
+    return wrapper
+
+
 def _message(fig, ax, text: str) -> None:
     ax.set_axis_off()
     ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=13, wrap=True, transform=ax.transAxes)
 
 
+@_styled
 def changes_figure(tables: dict[str, pd.DataFrame]):
     """Stacked bars: per kind of thing (期次, 栏目 …), how many are new, gone, renamed (kept ones are not drawn).
     When nothing changed, the figure says so."""
@@ -367,6 +402,7 @@ def changes_figure(tables: dict[str, pd.DataFrame]):
     return fig
 
 
+@_styled
 def terms_figure(terms: pd.DataFrame, n: int = 12):
     """Key terms that changed most: log₂ ratio of the share of entries using them (new vs old); new and gone terms
     at the ends. When no term changed, the figure says so."""
@@ -394,31 +430,63 @@ def terms_figure(terms: pd.DataFrame, n: int = 12):
 
 # ---------------------------------------------------------------- the whole comparison
 
+MANIFEST = "comparison_manifest.json"
+
+
 def compare_booklets(old_path: str | Path, new_path: str | Path, outdir: str | Path | None = None,
                      seed: int = 0, formats: tuple[str, ...] = ("png", "svg"), k: int | None = None,
                      params: Any = None, min_jaccard: float = 0.15, cache: Any = None) -> Comparison:
     """Read and analyse two booklets (the same :func:`~corpus_tools.study.analyse` as ``run``, with ``params`` or
     ``Params(seed, k)``) and compare them; with ``outdir`` write the tables (CSV + Parquet), the figures and
     ``comparison.html``. ``cache`` (see :class:`corpus_tools.pipeline.DiskCache`) reuses stage results, e.g. of an
-    earlier ``run`` of the old booklet with the same parameters."""
-    from .booklet import read_booklet
-    from .study import Params, analyse
+    earlier ``run`` of the old booklet with the same parameters.
+
+    Written as ``run`` writes (:class:`corpus_tools.store.StagedOutput`): the folder's lock is taken before
+    anything is computed (a second compare into it is refused at once), every file goes to a staging folder and
+    replaces the previous comparison only when all were written — a failure leaves the old one byte for byte."""
+    from .study import Params
 
     params = params or Params(seed=seed, k=k, formats=tuple(formats))
+    if outdir is None:
+        return _compare(old_path, new_path, params, min_jaccard, cache)
+    from .store import StagedOutput, file_sha256, write_files, write_text
+
+    from .errors import OutputError
+
+    out = Path(outdir)
+    staged = StagedOutput(out, manifest=MANIFEST)
+    with staged as stage:
+        result = _compare(old_path, new_path, params, min_jaccard, cache)
+        result.outdir = out
+        files = comparison_files(result, tuple(formats), dict(old=str(old_path), new=str(new_path)), params)
+        manifest = json.loads(files.pop(MANIFEST))
+        try:
+            written = write_files(stage, files)
+            # as run's manifest: every file with its checksum (the next compare into the folder removes only
+            # what this one wrote), the manifest last
+            manifest["output_sha256"] = {Path(p).relative_to(stage).as_posix(): file_sha256(p) for p in written}
+            write_text(stage / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2))
+        except OSError as exc:  # name the file the user would have got, not its staging copy
+            if exc.filename is None:
+                raise
+            raise OutputError(staged.final(exc.filename), getattr(exc, "cause", exc)) from exc
+    return result
+
+
+def _compare(old_path: str | Path, new_path: str | Path, params: Any, min_jaccard: float,
+             cache: Any) -> Comparison:
+    """Read, analyse (up to the topics) and compare two booklets; nothing is written."""
+    from .booklet import read_booklet
+    from .study import analyse
+
     old_b, new_b = read_booklet(old_path), read_booklet(new_path)
     old = analyse(old_b, params, stages=["topics"], cache=cache)
     new = analyse(new_b, params, stages=["topics"], cache=cache)
-    result = Comparison(old, new, compare_studies(old, new, min_jaccard))
+    result = Comparison(old, new, compare_studies(old, new, min_jaccard), skipped=skipped_comparisons(old, new))
     if "topic_model" in old.objects:  # the new booklet's entries in the old booklet's topics (carry.py)
         from .carry import carry_between
 
         result.tables.update(carry_between(old, new))
-    if outdir is not None:
-        from .store import write_files
-
-        result.outdir = Path(outdir)
-        write_files(result.outdir, comparison_files(result, tuple(formats), dict(old=str(old_path),
-                                                                                new=str(new_path)), params))
     return result
 
 
@@ -441,10 +509,14 @@ def comparison_files(c: Comparison, formats: tuple[str, ...], paths: dict[str, s
             files[f"{stem}.{fmt}"] = figure_bytes(fig, fmt)
         svgs[stem] = (files.get(f"{stem}.svg") or figure_bytes(fig, "svg")).decode("utf-8")
     files["comparison.html"] = comparison_report(c, svgs).render()
-    files["comparison_manifest.json"] = json.dumps(
+    # the files this comparison writes: the next one into the folder removes those it no longer writes
+    names = sorted(f"{n}.{fmt}" if isinstance(v, pd.DataFrame) else n for n, v in files.items()
+                   for fmt in (("csv", "parquet") if isinstance(v, pd.DataFrame) else ("",)))
+    files[MANIFEST] = json.dumps(
         dict(old=dict(path=paths["old"], sha256=c.old.booklet.meta.get("sha256")),
              new=dict(path=paths["new"], sha256=c.new.booklet.meta.get("sha256")),
-             params={k: (list(v) if isinstance(v, tuple) else v) for k, v in params.as_dict().items()}),
+             params={k: (list(v) if isinstance(v, tuple) else v) for k, v in params.as_dict().items()},
+             skipped=c.skipped, files=names),
         ensure_ascii=False, indent=2)
     return files
 
@@ -493,6 +565,6 @@ def comparison_report(c: Comparison, svgs: dict[str, str] | None = None):
         df = t[name]
         rep.add(name.replace("_", "-"), title, table_block(table_view(
             df, f"table-{name}", intro=intro, searchable=len(df) > 15, headers=TABLE_HEADERS.get(name),
-            note="" if len(df) else "（没有可列出的项）")))
+            note="" if len(df) else f"（{'未比较：' + c.skipped[name] if name in c.skipped else '没有可列出的项'}）")))
     rep.font_text = booklet_text(o) + booklet_text(n)
     return rep

@@ -25,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import BookletError
+from .paramfiles import csv_rows, decode, encoding_message, number_in_range
 from .resources import resource_path
 
 DISCUSSION = "答疑讨论课"
@@ -55,15 +56,15 @@ def parse_curriculum(text: str, source: str = "<curriculum>") -> pd.DataFrame:
     """Curriculum rows from CSV ``text``: ``cohort, session_type, unit_no, unit_title, description, lecturer,
     line`` (``line`` = line number in the file). Raises :class:`CurriculumError` naming ``source`` and the line
     for: no header, a missing required column, a row with too many fields, a cohort or unit number that is not
-    a number, an empty title, the same (cohort, unit) twice, no rows at all."""
+    a number or not from 1 to :data:`~corpus_tools.paramfiles.MAX_NUMBER`, a field over
+    :data:`~corpus_tools.paramfiles.MAX_FIELD_CHARS` characters, an empty title, the same (cohort, unit) twice, no
+    rows at all."""
     text = text.lstrip("\ufeff")
     if not text.strip():
         raise CurriculumError(source, "课程表文件为空（需要表头：cohort, unit_no, title）")
-    reader = csv.reader(io.StringIO(text))
     header = None
     rows, seen = [], {}
-    for fields in reader:
-        line = reader.line_num
+    for line, fields in csv_rows(text, source, CurriculumError):  # fields over the length limit are refused
         if not any(f.strip() for f in fields) or fields[0].lstrip().startswith("#"):
             continue
         if header is None:
@@ -77,7 +78,9 @@ def parse_curriculum(text: str, source: str = "<curriculum>") -> pd.DataFrame:
         rec = dict(zip(header, [f.strip() for f in fields]))
         cohort = _int(rec.get("cohort", ""))
         if cohort is None or cohort < 1:
-            raise CurriculumError(source, f"期别不是正整数：{rec.get('cohort', '')!r}", line)
+            raise CurriculumError(source, f"期别不是正整数：{rec.get('cohort', '')[:40]!r}", line)
+        if number_in_range(cohort, "期别"):
+            raise CurriculumError(source, number_in_range(cohort, "期别"), line)
         title = rec.get("title", "")
         if not title:
             raise CurriculumError(source, "单元标题为空", line)
@@ -89,7 +92,9 @@ def parse_curriculum(text: str, source: str = "<curriculum>") -> pd.DataFrame:
         else:
             unit_no = _int(raw_no)
             if unit_no is None or unit_no < 1:
-                raise CurriculumError(source, f"单元号不是正整数：{raw_no!r}", line)
+                raise CurriculumError(source, f"单元号不是正整数：{raw_no[:40]!r}", line)
+            if number_in_range(unit_no, "单元号"):
+                raise CurriculumError(source, number_in_range(unit_no, "单元号"), line)
             session_type = "unit"
         key = (cohort, session_type, unit_no)
         if key in seen:
@@ -113,12 +118,10 @@ def read_curriculum(path: str | Path) -> pd.DataFrame:
         data = read_file_bytes(p)
     except OSError as exc:
         raise CurriculumError(str(p), f"无法读取课程表文件：{exc.strerror or exc}") from exc
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            return parse_curriculum(data.decode(enc), str(p))
-        except UnicodeDecodeError:
-            continue
-    raise CurriculumError(str(p), "课程表文件既不是 UTF-8 也不是 GB18030 编码")
+    text = decode(data)
+    if text is None:
+        raise CurriculumError(str(p), encoding_message("课程表"))
+    return parse_curriculum(text, str(p))
 
 
 def example_curriculum() -> pd.DataFrame:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import re
 from dataclasses import dataclass
 
 import networkx as nx
@@ -26,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .stats import npmi
+from .text import xml_safe  # the one XML character rule of every output (figures and pages too)
 
 GRAPHS = ("instructor_topic", "trainee_topic", "hospital_topic", "trainee_instructor", "instructor_coanswer",
           "term_cooccurrence")
@@ -391,13 +391,6 @@ def export_graph(G: nx.Graph, stem) -> list:
     return write_graph(xml_safe_graph(G), stem)
 
 
-_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def xml_safe(value):
-    """``value`` with every character XML 1.0 forbids (C0 controls but tab/LF/CR, lone surrogates, U+FFFE/U+FFFF)
-    replaced by U+FFFD; non-strings come back unchanged."""
-    return _XML_FORBIDDEN.sub("\ufffd", value) if isinstance(value, str) else value
 
 
 def xml_safe_graph(G: nx.Graph) -> nx.Graph:

@@ -316,7 +316,7 @@ def parse_lines(lines: list[SourceLine]) -> ParseResult:
 
         if state == "turns" and entry is not None and is_title_ahead(i) and paragraph_start(i):
             warn(ln.line_no, "no_source_note_before_title",
-                 f"line {ln.line_no}: a new entry title begins but entry {entry.entry_id} had no source note")
+                 f"a new entry title begins but entry {entry.entry_id} had no source note")
             close_entry(ln.line_no)
             state = "head"
 

@@ -306,7 +306,19 @@ def _environment():
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     return Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined,
-                       trim_blocks=False, lstrip_blocks=False, keep_trailing_newline=True)
+                       trim_blocks=False, lstrip_blocks=False, keep_trailing_newline=True, finalize=_xml_safe_value)
+
+
+def _xml_safe_value(value):
+    """Every value a page prints, through the XML character rule of the graphs and figures
+    (:func:`corpus_tools.text.xml_safe`); markup stays markup (escaped later only if it was plain text)."""
+    from markupsafe import Markup
+
+    from .text import xml_safe
+
+    if isinstance(value, Markup):
+        return Markup(xml_safe(str(value)))
+    return xml_safe(value)
 
 
 def figure_svg(fig) -> str:
@@ -751,7 +763,13 @@ def build_review(study: StudyLike, svgs: Mapping[str, str] | None = None) -> Rep
     f = tables.get("findings")
     caveats = [] if f is None or "kind" not in f else list(f.text[f.kind == "caveat"])
     notes = ("".join(c for c in caveats[:2]) or "问答文字取自问答合集本身。") + ("学员以编号代替姓名。" if anonymise else "")
+    # what a damaged or tiny booklet did not allow: stages skipped and figures left out, each with its reason
+    from .stages import STAGES
+
+    titles = {st.name: st.title for st in STAGES}
+    left_out = [f"“{titles.get(n, n)}”未运行：{why}" for n, why in study.skipped.items()] + list(study.notes)
     rep.add("about", "说明与参数", text_block(notes), text_block("参数：" + params_sentence(study.params, k)),
+            text_block("未做的分析：" + "；".join(left_out) + "。") if left_out else None,
             text_block("全部数据表（CSV 可用 Excel 打开）在 data/processed/，图表在 figures/（PNG 与 SVG）；"
                        "run_manifest.json 记录输入文件的校验码、参数与软件版本。"))
     rep.font_text = booklet_text(b)

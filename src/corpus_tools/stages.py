@@ -248,15 +248,30 @@ def trends_stage(study: Study) -> StageOutput:
     cohorts = sorted(int(c) for c in e.cohort.dropna().unique())
     facts = dict(n_entries=len(e), n_terms=len(top), n_units=len(b.units))
     key_c, key_s = tables["keyness_by_cohort"], tables["keyness_by_section"]
-    figures = dict([
-        _fig("trends_top_terms_by_cohort", plots.term_trends, by_cohort[by_cohort.term.isin(top)], top, facts=facts),
-        _fig("trends_terms_by_unit", plots.terms_by_unit_heatmap,
-             trends.trend_matrix(tables["term_freq_by_unit"], top_units), facts=dict(facts, n_terms=len(top_units))),
-        _fig("keyness_by_cohort", plots.keyness_bars, key_c[key_c.group.isin(cohorts[-12:])], cohorts[-12:],
-             heading="各期关键词（对其余各期）", labels={c: f"第{c}期" for c in cohorts}, facts=facts),
-        _fig("keyness_by_section", plots.keyness_bars, key_s[key_s.group.isin(panels)], panels,
-             heading="各栏目关键词（对其余栏目）", facts=facts),
-    ])
+    figures, notes = {}, []
+    # a figure by cohort or by unit needs entries whose source note gives one (damaged and tiny booklets)
+    if top:
+        figures.update([_fig("trends_top_terms_by_cohort", plots.term_trends, by_cohort[by_cohort.term.isin(top)],
+                             top, facts=facts)])
+    else:
+        notes.append("未画各期高频词趋势图：没有注明期次的问答里反复出现的词（来源说明缺失或问答太少）")
+    if top_units:
+        figures.update([_fig("trends_terms_by_unit", plots.terms_by_unit_heatmap,
+                             trends.trend_matrix(tables["term_freq_by_unit"], top_units),
+                             facts=dict(facts, n_terms=len(top_units)))])
+    else:
+        notes.append("未画单元 × 高频词热图：没有注明课程单元的问答里反复出现的词（来源说明缺失或问答太少）")
+    if len(key_c):
+        figures.update([_fig("keyness_by_cohort", plots.keyness_bars, key_c[key_c.group.isin(cohorts[-12:])],
+                             cohorts[-12:], heading="各期关键词（对其余各期）",
+                             labels={c: f"第{c}期" for c in cohorts}, facts=facts)])
+    else:
+        notes.append("未画各期关键词图：注明期次的问答不足两期，或词太少")
+    if len(key_s):
+        figures.update([_fig("keyness_by_section", plots.keyness_bars, key_s[key_s.group.isin(panels)], panels,
+                             heading="各栏目关键词（对其余栏目）", facts=facts)])
+    else:
+        notes.append("未画各栏目关键词图：栏目不足两个，或词太少")
     # word clouds of distinctive terms: every cohort and section — beyond 24, the latest 24 cohorts and the 12
     # largest sections
     clouds = tables["cloud_terms"]
@@ -270,14 +285,14 @@ def trends_stage(study: Study) -> StageOutput:
             n_group = int((e[group_col] == g).sum())
             figures.update([_fig(stem, topic_plots.word_cloud, weights, f"{name}：关键词", seed=params.seed,
                                  raster_only=True, facts=dict(label=name, n_entries=n_group))])
-    return StageOutput(tables=tables, figures=figures)
+    return StageOutput(tables=tables, figures=figures, notes=notes)
 
 
 # ---------------------------------------------------------------- coverage
 
 def coverage_stage(study: Study) -> StageOutput:
     """Curriculum coverage, unit fit (does each question fit the unit it was asked in?) and their figures."""
-    from . import coverage, unitfit
+    from . import coverage, schema, unitfit
     from .curriculum import matching_example, read_curriculum
     from .plots import trends as plots
 
@@ -305,24 +320,32 @@ def coverage_stage(study: Study) -> StageOutput:
         "low_draw_units": coverage.low_draw_units(curric),
         "unit_by_section": unit_by_section.reset_index(),
         "instructors_by_unit": coverage.instructors_per_unit(e, turns),
-        "unit_fit": unitfit.unit_fit(e, turns, syllabus_given, tokens, names=names, seed=params.seed,
-                                     syllabus=syllabus, lines=b.lines),
-        "unit_fit_methods": unitfit.compare_representations(e, turns, tokens, given, names=names, seed=params.seed),
     }
+    notes = []
+    if len(unitfit.unit_titles(e, syllabus_given)) >= 2:
+        tables["unit_fit"] = unitfit.unit_fit(e, turns, syllabus_given, tokens, names=names, seed=params.seed,
+                                              syllabus=syllabus, lines=b.lines)
+        tables["unit_fit_methods"] = unitfit.compare_representations(e, turns, tokens, given, names=names,
+                                                                     seed=params.seed)
+    else:  # a question fits its unit only compared with another unit (e.g. every source note missing)
+        tables.update(unit_fit=schema.empty("unit_fit"), unit_fit_methods=schema.empty("unit_fit_methods"))
+        notes.append("未做单元契合分析：课程单元不足两个（来源说明缺失或只有一个单元）")
     facts = dict(n_entries=len(e), n_units=int((curric.session_type == "unit").sum()),
                  k=len(t["topics"]) if "topics" in t else None, k_chosen=params.k is None, seed=params.seed)
-    figures = dict([
-        _fig("coverage_unit_by_section", plots.coverage_heatmap, unit_by_section, facts=facts),
-        _fig("coverage_questions_per_unit", plots.questions_per_unit, curric, facts=facts),
-    ])
-    if first_topic is not None:
+    figures = {}
+    if len(curric):
+        figures.update([_fig("coverage_unit_by_section", plots.coverage_heatmap, unit_by_section, facts=facts),
+                        _fig("coverage_questions_per_unit", plots.questions_per_unit, curric, facts=facts)])
+    else:
+        notes.append("未画课程覆盖图：没有课程单元（来源说明缺失，也未给课程表）")
+    if first_topic is not None and len(curric):
         by_topic = coverage.unit_by(e, "topic_id", first_topic)
         tables["unit_by_topic"] = by_topic.reset_index()
         labels = t["topics"].label
         figures.update([_fig("coverage_unit_by_topic", plots.coverage_heatmap,
                              by_topic.rename(columns=lambda c: f"{c} {labels[c]}"), "课程单元 × 主题（问答条数）",
                              facts=facts)])
-    return StageOutput(tables=tables, figures=figures)
+    return StageOutput(tables=tables, figures=figures, notes=notes)
 
 
 # ---------------------------------------------------------------- coding rules and correspondence analysis

@@ -32,7 +32,6 @@ They stay in the tokens table with ``is_name`` set, and :func:`analysis_tokens` 
 from __future__ import annotations
 
 import copy
-import csv
 import logging
 import math
 import re
@@ -51,6 +50,16 @@ from .paths import default_cache_dir
 from .resources import load_list, resource_path
 from .store import writable_dir
 from .tagger import PosTags, Tagger, initialize_dictionary
+
+XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(value):
+    """``value`` with every character XML 1.0 forbids (C0 controls but tab/LF/CR, lone surrogates, U+FFFE/U+FFFF)
+    replaced by U+FFFD; non-strings come back unchanged. One rule for every text that reaches an XML file: the
+    GEXF/GraphML graphs, every figure (SVG) and the HTML pages."""
+    return XML_FORBIDDEN.sub("\ufffd", value) if isinstance(value, str) else value
+
 
 _FULLWIDTH_ALNUM = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
 _SPACE_LATIN_CJK = re.compile(rf"(?<=[A-Za-z0-9%+#/.\-])\s+(?=[{CJK}])|(?<=[{CJK}])\s+(?=[A-Za-z0-9])")
@@ -92,28 +101,35 @@ def general_stopwords() -> frozenset[str]:
 def load_synonyms(path: str | Path | None = None) -> dict[str, str]:
     """``variant → concept`` from a CSV file with the header ``concept,variant`` (default: the shipped
     ``resources/synonyms.csv``). Blank lines and lines starting with ``#`` are skipped; a concept maps to itself.
-    Raises :class:`SynonymsError` naming the file and line for a missing header, a line without two fields, or a
-    variant given two different concepts."""
+    UTF-8 or GB18030 (:func:`corpus_tools.paramfiles.decode`). Raises :class:`SynonymsError` naming the file and
+    line for a missing header, a line without two fields, a field over
+    :data:`~corpus_tools.paramfiles.MAX_FIELD_CHARS` characters, or a variant given two different concepts."""
+    from .paramfiles import csv_rows, decode, encoding_message
+
     p = Path(path) if path is not None else resource_path("synonyms.csv")
     try:
-        from .store import read_text_file
+        from .store import read_file_bytes
 
-        text = read_text_file(p)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SynonymsError(str(p), f"同义词表无法读取（{exc.__class__.__name__}）") from None
+        data = read_file_bytes(p)
+    except OSError as exc:
+        raise SynonymsError(str(p), f"同义词表无法读取（{exc.strerror or exc.__class__.__name__}）") from None
+    text = decode(data)  # UTF-8 or GB18030, as the curriculum
+    if text is None:
+        raise SynonymsError(str(p), encoding_message("同义词表"))
     out: dict[str, str] = {}
     header_seen = False
-    for line_no, line in enumerate(text.splitlines(), start=1):
-        if not line.strip() or line.lstrip().startswith("#"):
+    for line_no, raw in csv_rows(text, str(p), SynonymsError):  # fields over the length limit are refused
+        if not any(f.strip() for f in raw) or raw[0].lstrip().startswith("#"):
             continue
-        fields = [f.strip() for f in next(csv.reader([line]))]
+        fields = [f.strip() for f in raw]
+        shown = ",".join(raw).strip()[:80]
         if not header_seen:
             if fields[:2] != ["concept", "variant"]:
-                raise SynonymsError(str(p), f"第一行应为表头 concept,variant，读到 {line.strip()!r}", line_no)
+                raise SynonymsError(str(p), f"第一行应为表头 concept,variant，读到 {shown!r}", line_no)
             header_seen = True
             continue
         if len(fields) != 2 or not all(fields):
-            raise SynonymsError(str(p), f"每行应为“概念,变体”两项，读到 {line.strip()!r}", line_no)
+            raise SynonymsError(str(p), f"每行应为“概念,变体”两项，读到 {shown!r}", line_no)
         concept, variant = normalise(fields[0]), normalise(fields[1])
         for word in (variant, concept):
             if out.get(word, concept) != concept:

@@ -279,13 +279,16 @@ def keyness(tokens: pd.DataFrame, entries: pd.DataFrame, by: str = "cohort", min
 def _keyness_cells(tokens: pd.DataFrame, entries: pd.DataFrame, by: str, min_freq: int, min_docs: int,
                    column: str, absent: bool = True) -> dict[str, np.ndarray] | None:
     """The columns of :func:`keyness` (arrays, cells in group-then-term order, unsorted): every cell a group uses
-    and, with ``absent``, the significant absences. None when there is no term at all."""
+    and, with ``absent``, the significant absences. None when there is no term at all, or fewer than two groups
+    (a group is contrasted with the rest)."""
     e = entries[entries[by].notna()] if by != "unit" else entries
     keys = _group_keys(e, by).dropna()
     C, terms = _count_matrix(content_tokens(tokens), keys.index, column)
     if C.shape[1] == 0:
         return None
     groups = sorted(keys.unique())
+    if len(groups) < 2:  # a group against the rest needs a rest (one section, or one cohort in a tiny booklet)
+        return None
     G = _indicator(keys.to_numpy(), groups)
     size = np.asarray(G @ C.sum(axis=1)).ravel()  # tokens per group (all terms, before the filter below)
     total_n = np.asarray(C.sum(axis=0)).ravel()
@@ -424,7 +427,9 @@ def _speaker_codes(tokens: pd.DataFrame, turns: pd.DataFrame | None) -> tuple[np
     names = np.asarray(who.speaker.fillna(TITLE_SPEAKER).to_numpy(), dtype=object)
     codes, uniq = pd.factorize(np.append(names, TITLE_SPEAKER), sort=True)
     turn_code, title = codes[:-1], codes[-1]
-    span = int(max(who.turn_no.max(), tokens.turn_no.max())) + 1 if len(who) and len(tokens) else 1
+    # the keys entry_id × span + turn_no are unique when span exceeds every turn number, of the turns and of the
+    # tokens (either may be empty: a booklet without source notes has no token in any cohort)
+    span = int(max([0] + [int(df.turn_no.max()) for df in (who, tokens) if len(df)])) + 1
     at = pd.Index(who.entry_id.to_numpy() * span + who.turn_no.to_numpy()).get_indexer(
         tokens.entry_id.astype("int64").to_numpy() * span + tokens.turn_no.astype("int64").to_numpy())
     return np.where(at >= 0, turn_code[at], title).astype(np.int64), np.asarray(uniq, dtype=object)

@@ -224,17 +224,6 @@ def _default_idf(representation: str) -> str:
     return "units" if representation in ("token", "concept") else "questions"
 
 
-def candidate_units(unit_of: pd.Series, given: pd.DataFrame | None) -> list[str]:
-    """The units a question is ranked against: the curriculum's (if given), then those questions were asked in,
-    each once, discussion classes left out."""
-    units = []
-    if given is not None:
-        col = "unit_title" if "unit_title" in given else "title"
-        units += [t for t in given[col] if t != DISCUSSION]
-    units += [u for u in unit_of if u != DISCUSSION]
-    return list(dict.fromkeys(units))
-
-
 def fit_scores(entries: pd.DataFrame, turns: pd.DataFrame, given: pd.DataFrame | None = None,
                tokens: pd.DataFrame | None = None, representation: str = "char", names: tuple[str, ...] = (),
                column: str = "token", n_components: int = 20, seed: int = 0,
@@ -248,7 +237,7 @@ def fit_scores(entries: pd.DataFrame, turns: pd.DataFrame, given: pd.DataFrame |
     cache = {} if cache is None else cache
     ids = entries.entry_id.astype("int64").to_numpy()
     unit_of = _unit_of(entries)
-    units = candidate_units(unit_of, given)
+    units = unit_titles(entries, given)
     col = pd.Index(units).get_indexer(unit_of.loc[ids].to_numpy())
     ok = col >= 0
     member = sparse.csr_matrix((np.ones(ok.sum()), (np.flatnonzero(ok), col[ok])), shape=(len(ids), len(units)))
@@ -278,6 +267,17 @@ def fit_scores(entries: pd.DataFrame, turns: pd.DataFrame, given: pd.DataFrame |
     Q, T = _vectors(representation, cache[key], member, idf or _default_idf(representation), n_components, seed)
     scores = _profile_scores(Q, T, member)
     return pd.DataFrame(scores, index=pd.Index(ids, name="entry_id"), columns=units), units
+
+
+def unit_titles(entries: pd.DataFrame, given: pd.DataFrame | None = None) -> list[str]:
+    """The units questions are compared with, in order: the curriculum's (``given``), then the booklet's own
+    unit titles (entries of a discussion class have none). Unit fit needs at least two."""
+    units = []
+    if given is not None:
+        col = "unit_title" if "unit_title" in given else "title"
+        units += [t for t in given[col] if t != DISCUSSION]
+    units += [u for u in _unit_of(entries) if u != DISCUSSION]
+    return list(dict.fromkeys(units))
 
 
 def unit_fit(entries: pd.DataFrame, turns: pd.DataFrame, given: pd.DataFrame | None = None,
@@ -706,7 +706,7 @@ def syllabus_fit(entries: pd.DataFrame, turns: pd.DataFrame, given: pd.DataFrame
     "example" or "titles" (default: "file" when ``given`` has a description, else "titles")."""
     ids = entries.entry_id.astype("int64").to_numpy()
     unit_of = _unit_of(entries).loc[ids]
-    units = candidate_units(unit_of, given)
+    units = unit_titles(entries, given)
     if not units:  # only discussion classes: nothing to rank against
         return pd.DataFrame(dict(entry_id=ids, unit=unit_of.to_numpy(), n_units=0, flagged=False, flag="",
                                  representation="concept" if tokens is not None else "char", syllabus="titles"),

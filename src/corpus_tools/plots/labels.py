@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import re
 
+from ..text import xml_safe
+
 ELLIPSIS = "…"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def plain_label(s: object) -> str:
-    """``s`` as text matplotlib shows literally: ``$`` escaped as ``\\$``, control characters dropped, line breaks
-    and tabs turned into spaces. ``None``/NaN give ``""``."""
+    """``s`` as text matplotlib shows literally: ``$`` escaped as ``\\$``, control characters dropped, other
+    characters XML forbids replaced by U+FFFD (:func:`corpus_tools.text.xml_safe`), line breaks and tabs turned
+    into spaces. ``None``/NaN give ``""``."""
     if s is None or (isinstance(s, float) and s != s):
         return ""
     text = str(s).replace("\r\n", " ").replace("\n", " ").replace("\r", " ").replace("\t", " ")
-    text = _CONTROL.sub("", text)
+    text = xml_safe(_CONTROL.sub("", text))  # U+FFFE, U+FFFF, lone surrogates → U+FFFD (as in the graph files)
     return text.replace("$", r"\$")
 
 

@@ -306,10 +306,91 @@ def figure_bytes(fig: Figure, fmt: str, dpi: int | None = None) -> bytes:
 
     buf = io.BytesIO()
     with matplotlib.rc_context(style_rc()), (_truetype_subsets() if fmt == "pdf" else contextlib.nullcontext()):
+        printable_texts(fig)  # under the rc the figure is drawn with: its fonts decide what is drawable
         fig.savefig(buf, format=fmt, dpi=(dpi or _current.dpi) if fmt == "png" else None, metadata=_metadata(fmt),
                     # zlib level 3: as small as level 6 for flat-colour charts (often smaller), in half the time
                     **({"pil_kwargs": {"compress_level": 3}} if fmt == "png" else {}))
+    if fmt == "svg":  # and whatever text a figure made while drawing (e.g. category ticks): the same rule
+        from ..text import XML_FORBIDDEN, xml_safe
+
+        svg = buf.getvalue().decode("utf-8")
+        return xml_safe(svg).encode("utf-8") if XML_FORBIDDEN.search(svg) else buf.getvalue()
     return buf.getvalue()
+
+
+FALLBACK_GLYPH = "□"  # U+25A1 (in Noto Sans CJK): drawn for a character no font of the text has (emoji …)
+
+
+@lru_cache(maxsize=32)
+def _charmap(path: str) -> frozenset:
+    """The code points a font file has glyphs for."""
+    from matplotlib.ft2font import FT2Font
+
+    return frozenset(FT2Font(path).get_charmap())
+
+
+def _coverage(families: tuple) -> frozenset:
+    """Code points drawable by a text of ``families``: matplotlib tries the font file each resolves to (under the
+    current rcParams: a generic name such as "sans-serif" resolves to one font), in order."""
+    rc = matplotlib.rcParams
+    return _resolved_coverage(families, tuple(rc["font.sans-serif"]), tuple(rc["font.serif"]),
+                              tuple(rc["font.monospace"]), _font_file)  # None: the full CJK font
+
+
+@lru_cache(maxsize=64)
+def _resolved_coverage(families: tuple, *resolution) -> frozenset:
+    """:func:`_coverage`, once per families and what resolves them (the generic families' lists, the CJK file)."""
+    return _union(tuple(font_manager.findfont(font_manager.FontProperties(family=[f])) for f in families))
+
+
+@lru_cache(maxsize=32)
+def _union(paths: tuple) -> frozenset:
+    return frozenset().union(*(_charmap(p) for p in set(paths)))
+
+
+def printable(text: str, families: tuple | None = None) -> str:
+    """``text`` as a figure can show it: characters XML 1.0 forbids → U+FFFD (:func:`corpus_tools.text.xml_safe`,
+    the rule of the graph files, so every SVG is well-formed), characters no font of ``families`` (default: the
+    style's) has a glyph for → :data:`FALLBACK_GLYPH` (so matplotlib never warns "Glyph … missing", once per
+    figure and process); such a character that is invisible anyway (a format character: zero-width space,
+    direction marks, a stray BOM) is dropped instead of boxed."""
+    import unicodedata
+
+    from ..text import xml_safe
+
+    text = xml_safe(text)
+    if text.isascii():
+        return text
+    cov = _coverage(tuple(families or style_rc()["font.family"]))
+    if all(ord(c) in cov for c in text):
+        return text
+    return "".join(c if ord(c) in cov or c.isspace() or ord(c) < 32
+                   else "" if unicodedata.category(c) == "Cf" else FALLBACK_GLYPH for c in text)
+
+
+def printable_texts(fig: Figure) -> None:
+    """Every text of ``fig`` (titles, tick and axis labels, legends, annotations) through :func:`printable`, in
+    place (call it under the rcParams the figure is drawn with): a booklet character XML 1.0 forbids cannot make
+    an SVG — or a page that embeds one — not well-formed, and a character the fonts lack (an emoji) is drawn as a
+    box without a warning. Tick labels set as a list are made again when drawn, so their formatter is wrapped too
+    (once). :func:`figure_bytes` also applies the XML rule to the SVG text, as a last guard."""
+    from matplotlib.text import Text
+    from matplotlib.ticker import FixedFormatter, FuncFormatter
+
+    for t in fig.findobj(Text):
+        s = t.get_text()
+        if isinstance(s, str) and s:
+            new = printable(s, tuple(t.get_fontfamily()))
+            if new != s:
+                t.set_text(new)
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            for major in (True, False):
+                f = axis.get_major_formatter() if major else axis.get_minor_formatter()
+                if isinstance(f, (FixedFormatter, FuncFormatter)) and not getattr(f, "_printable", False):
+                    wrapped = FuncFormatter(lambda x, pos=None, f=f: printable(str(f(x, pos))))
+                    wrapped._printable = True
+                    (axis.set_major_formatter if major else axis.set_minor_formatter)(wrapped)
 
 
 def figure_files(fig: Figure, formats: tuple[str, ...] | list[str], dpi: int | None = None) -> dict[str, bytes]:

@@ -63,7 +63,8 @@ def term_trends(freqs: pd.DataFrame, terms: list[str]) -> Figure:
     rows = math.ceil(len(terms) / cols) or 1
     fig = new_figure(rows * 1.25 + 0.8)
     axes = fig.subplots(rows, cols, squeeze=False, sharex=True, sharey=True)
-    ymax = max(float(freqs[freqs.term.isin(terms)].per_10k.max() or 0), 1.0)
+    top = freqs[freqs.term.isin(terms)].per_10k.max()  # NA when no term has a cohort (no source notes)
+    ymax = max(0.0 if pd.isna(top) else float(top), 1.0)
     for i, ax in enumerate(axes.flat):
         if i >= len(terms):
             ax.set_visible(False)
