@@ -354,3 +354,12 @@ def test_scratch_folders_live_in_the_output_folder_and_a_killed_runs_are_removed
     with scratch_folder(out) as scratch:
         assert scratch.parent == out and scratch.name.startswith(".corpus-tools.scratch-")
     assert not scratch.exists()
+
+
+def test_a_write_error_inside_the_staging_folder_names_the_final_file(tmp_path):
+    out = tmp_path / "out"
+    with pytest.raises(OutputError) as info:
+        with StagedOutput(out, command="test") as stage:
+            raise OSError(28, "No space left on device", str(stage / "figures" / "a.png"))
+    assert info.value.filename == str(out / "figures" / "a.png") and "No space left" in str(info.value)
+    assert ".corpus-tools.staging" not in str(info.value)

@@ -143,11 +143,14 @@ def _render_star(a):
 
 def parameter_text(params: Params) -> str:
     """The text of the curriculum, codebook and synonyms files given (their words may label tables and figures)."""
+    from .paramfiles import decode
+    from .store import read_file_bytes
+
     parts = []
     for p in (params.curriculum, params.codes, params.synonyms):
         if p:
             try:
-                parts.append(Path(p).read_text(encoding="utf-8", errors="ignore"))
+                parts.append(decode(read_file_bytes(p)) or "")  # UTF-8 or GB18030, as the files are read
             except OSError:
                 pass
     return "".join(parts)

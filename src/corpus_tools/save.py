@@ -59,6 +59,8 @@ class RunResult:
             lines.append(f"主题：{len(s.tables['topics'])} 个 —— " + "；".join(s.tables["topics"].label))
         for stage, why in s.skipped.items():
             lines.append(f"跳过“{stage}”：{why}")
+        for note in s.notes:  # figures or analyses a damaged or tiny booklet leaves out, with the reason
+            lines.append(f"说明：{note}")
         lines.append(f"数据表：{n_tables} 张（{self.outdir.resolve() / 'data' / 'processed'}，CSV 可用 Excel 打开）")
         if n_figs:
             lines.append(f"图：{n_figs} 张（{self.outdir.resolve() / 'figures'}，索引见 figures/index.html）")
@@ -159,7 +161,7 @@ def save_study(study: Study, outdir: str | Path, cache: DiskCache | None = None,
             input=dict(path=str(study.booklet.meta.get("source")), sha256=study.booklet.meta.get("sha256"),
                        encoding=study.booklet.meta.get("encoding")),
             run_key=(extra_manifest or {}).get("run_key"),
-            stages=list(study.stages_run), skipped=study.skipped, cached=list(study.cached),
+            stages=list(study.stages_run), skipped=study.skipped, notes=list(study.notes), cached=list(study.cached),
             params=params.as_dict(), versions=versions(),
             timings={k: round(v, 3) for k, v in {**study.timings, **result.timings}.items()},
             outputs=result.outputs,

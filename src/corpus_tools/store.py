@@ -361,9 +361,14 @@ class StagedOutput:
             if exc_type is None:
                 self._commit()
         finally:
-            if self.staging is not None:
-                shutil.rmtree(self.staging, ignore_errors=True)
+            staging = self.staging
+            if staging is not None:
+                shutil.rmtree(staging, ignore_errors=True)
             self._release()
+        if isinstance(exc, OSError) and exc.filename and staging is not None \
+                and Path(exc.filename).is_relative_to(staging):
+            # name the file the user would have got, not its staging copy
+            raise OutputError(self.final(exc.filename), getattr(exc, "cause", exc)) from exc
         return False
 
     def _commit(self) -> None:
