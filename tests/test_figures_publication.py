@@ -301,3 +301,57 @@ def test_gallery_in_the_browser(study, browser, tmp_path):
     page.set_viewport_size({"width": 390, "height": 800})
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(page, "figure_gallery_390.png")
+
+
+# ---------------------------------------------------------------- issue 20: figures at KH Coder's level
+
+SECTIONS = ["信息规划", "系统架构", "系统建设", "系统集成", "项目管理", "数据应用", "网络安全", "IT 运维", "科室管理"]
+# the booklet's nine section headings 【…】, at lines 26, 441, 624, 1282, 2032, 2614, 3198, 3420, 3645
+
+
+def _boxes_overlap(a, b) -> bool:
+    return min(a.x1, b.x1) - max(a.x0, b.x0) > 0.5 and min(a.y1, b.y1) - max(a.y0, b.y0) > 0.5
+
+
+@pytest.mark.parametrize("size", ["double", "single"])
+def test_ca_biplot_one_scale_few_terms_labels_apart(study, size):
+    """KH Coder's CA map: a unit of dimension 2 is as long on paper as a unit of dimension 1; only the terms that
+    contribute most; every section labelled; no two labels overlap; a legend for point size; inertia per axis."""
+    import matplotlib
+
+    with figure_style(figure_size=size):
+        fig = study.figures["ca_terms_sections"].make()
+        with matplotlib.rc_context(style.style_rc()):
+            fig.canvas.draw()
+    ax = fig.axes[0]
+    (x0, y0), (x1, y1) = ax.transData.transform([(0.0, 0.0), (1.0, 1.0)])
+    assert abs(x1 - x0) == pytest.approx(abs(y1 - y0), rel=1e-6)  # points per data unit, both axes
+    r = fig.canvas.get_renderer()
+    shown = [t for t in ax.texts if t.get_visible() and t.get_text()]
+    boxes = [t.get_window_extent(r) for t in shown]
+    clashes = [(shown[i].get_text(), shown[j].get_text()) for i in range(len(boxes)) for j in range(i + 1, len(boxes))
+               if _boxes_overlap(boxes[i], boxes[j])]
+    assert not clashes
+    labels = {t.get_text() for t in shown}
+    assert set(SECTIONS) <= labels  # all nine sections, none hidden
+    limit = 30 if size == "double" else 20
+    assert len(labels - set(SECTIONS)) <= limit and len(ax.collections[0].get_offsets()) <= limit
+    assert re.search(r"惯量 \d+\.\d%", ax.get_xlabel()) and re.search(r"惯量 \d+\.\d%", ax.get_ylabel())
+    legend = fig.legends[0]
+    assert "面积" in legend.get_title().get_text() and any("%" in t.get_text() for t in legend.get_texts())
+
+
+def test_ca_keeps_the_terms_that_contribute_most(study):
+    """集成平台 is used only in 【系统集成】 (lines 1378–1571, all within lines 1282–2031): it contributes to the plane and is drawn; the
+    drawn terms are the top ones by contribution, whatever their frequency."""
+    from corpus_tools.plots.codes import ca_contributions
+
+    c, i = study.tables["ca_coordinates"], study.tables["ca_inertia"]
+    rows = c[(c.analysis == "terms_sections") & (c.kind == "词语")]
+    ctr = ca_contributions(rows, i[i.analysis == "terms_sections"])
+    assert ctr.sum() <= 1 + 1e-9 and (ctr >= 0).all()
+    top = set(rows.loc[ctr.sort_values(ascending=False).index[:30]].label)
+    fig = study.figures["ca_terms_sections"].make()
+    drawn = {tuple(np.round(p, 9)) for p in fig.axes[0].collections[0].get_offsets()}
+    assert drawn == {tuple(np.round(p, 9)) for p in rows[rows.label.isin(top)][["dim1", "dim2"]].to_numpy()}
+    assert "集成平台" in top

@@ -280,7 +280,7 @@ def codes_stage(study: Study) -> StageOutput:
                                  ("codes_sections", "编码", "栏目"), ("codes_cohorts", "编码", "期次")):
         if (coords.analysis == analysis).any():
             figures.update([_fig(f"ca_{analysis}", ca_biplot, coords[coords.analysis == analysis],
-                                 inertia[inertia.analysis == analysis], f"{what} × {name} 对应分析", 60, analysis,
+                                 inertia[inertia.analysis == analysis], f"{what} × {name} 对应分析", analysis=analysis,
                                  facts=facts)])
     return StageOutput(tables=tables, figures=figures)
 

@@ -156,12 +156,15 @@ def _codes_heatmap(facts: dict, by: str) -> Caption:
 def _ca(facts: dict, what: str, by: str) -> Caption:
     name = _GROUP.get(by, by)
     if what == "terms":
-        rows = (f"最常用的 {facts.get('n_concepts', 60)} 个概念（至少 {facts.get('min_docs', 3)} 条问答使用）")
+        rows = (f"对平面贡献最大的 30 个概念（单栏版 20 个；取自最常用、至少 {facts.get('min_docs', 3)} 条问答使用的 "
+                f"{facts.get('n_concepts', 60)} 个概念）")
         title = f"词语与{name}的对应分析"
     else:
         rows, title = "各能力领域编码", f"编码与{name}的对应分析"
-    return Caption(title, f"{rows}与{name}的对称图：距离相近的点在各{name}间的使用分布相似；点的大小为占比；"
-                   "坐标轴括号内为该维解释的惯量比例。", "对应分析（SVD，主坐标），概念视图", "ca_coordinates")
+    return Caption(title, f"{rows}（圆）与各{name}（方块）的对称图，两轴比例尺相同：距离相近的点在各{name}间的使用分布"
+                   "相似；圆面积与质量（占全部次数的比例）成正比；坐标轴括号内为该维解释的惯量比例。",
+                   "对应分析（SVD，主坐标，对称图）；贡献 = 质量 × 坐标² / 主惯量（第 1、2 维合计），概念视图",
+                   "ca_coordinates")
 
 
 PATTERNS = [

@@ -10,7 +10,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
 from .labels import short_label
-from .style import PALETTE, new_figure, row_height, styled
+from .style import ADJUST_LIMIT, PALETTE, current_style, new_figure, row_height, styled
 
 MAX_GROUPS = 24  # columns of a code heat map: past this, the groups with the most coded entries
 
@@ -61,43 +61,113 @@ def code_heatmap(crosstab: pd.DataFrame, title: str = "编码 × 分组", group_
     return fig
 
 
+def ca_contributions(rows: pd.DataFrame, inertia: pd.DataFrame) -> pd.Series:
+    """Each row point's contribution to the plane of dimensions 1–2 (Greenacre ch. 11): mass × (f₁² + f₂²) /
+    (λ₁ + λ₂), a share in [0, 1] summing to 1 over all row points; indexed like ``rows``."""
+    eig = list(inertia.sort_values("dim").eigenvalue[:2]) + [0.0, 0.0]
+    plane = float(eig[0] + eig[1]) or 1.0
+    return rows.mass * (rows.dim1 ** 2 + rows.dim2 ** 2) / plane
+
+
+def _overlaps(b, boxes) -> list:
+    return [o for o in boxes if min(b.x1, o.x1) - max(b.x0, o.x0) > 0.5 and min(b.y1, o.y1) - max(b.y0, o.y0) > 0.5]
+
+
+def _drop_overlapping(fig: Figure, texts: list, keep_first: int) -> list:
+    """Keep labels apart after adjustText: the first ``keep_first`` labels (groups) are always shown, one that
+    overlaps an earlier one moved just below it; a later label (a term) that overlaps any shown label is hidden
+    (the list is in order of importance). Returns the labels still shown."""
+    r = fig.canvas.get_renderer()
+    shown, boxes = [], []
+    for i, t in enumerate(texts):
+        b = t.get_window_extent(r)
+        if i < keep_first:
+            for _ in range(len(texts)):
+                hit = _overlaps(b, boxes)
+                if not hit:
+                    break
+                ax = t.axes
+                x, y = ax.transData.transform(t.get_position())
+                step = b.y1 - min(o.y0 for o in hit) + 1.0
+                t.set_position(ax.transData.inverted().transform((x, y - step)))
+                b = t.get_window_extent(r)
+        elif _overlaps(b, boxes):
+            t.set_visible(False)
+            if getattr(t, "arrow_patch", None) is not None:
+                t.arrow_patch.set_visible(False)
+            continue
+        shown.append(t)
+        boxes.append(b)
+    return shown
+
+
 @styled
-def ca_biplot(coords: pd.DataFrame, inertia: pd.DataFrame, title: str = "对应分析", max_labels: int = 60,
+def ca_biplot(coords: pd.DataFrame, inertia: pd.DataFrame, title: str = "对应分析", n_terms: int | None = None,
               analysis: str | None = None) -> Figure:
-    """Symmetric CA map of a :func:`corpus_tools.ca.ca_coordinates` table: the first ``kind`` (rows: terms or
-    codes) as grey points sized by mass, the second (columns: sections, cohorts) as coloured squares; axis labels
-    give the share of inertia of each dimension (``inertia`` from :func:`corpus_tools.ca.ca_inertia`). Only the
-    ``max_labels`` heaviest row points are labelled. With ``analysis``, only that analysis of the stacked
-    ``ca_coordinates`` / ``ca_inertia`` tables is drawn."""
+    """Symmetric CA map of a :func:`corpus_tools.ca.ca_coordinates` table as KH Coder draws it: both axes on one
+    scale (equal aspect: a unit of dimension 2 is as long as a unit of dimension 1), only the ``n_terms`` row
+    points (terms or codes) that contribute most to the plane (:func:`ca_contributions`; default 30 at double,
+    20 at single column width), drawn as circles whose area is proportional to their mass (legend), the column
+    points (sections, cohorts) as labelled vermilion squares; labels pushed apart by adjustText (a label that
+    still overlaps a more important one is left out). Axis labels give each dimension's share of the inertia.
+    With ``analysis``, only that analysis of the stacked ``ca_coordinates`` / ``ca_inertia`` tables is drawn."""
+    from adjustText import adjust_text
+
+    s = current_style()
     if analysis is not None:
         coords = coords[coords["analysis"] == analysis]
         inertia = inertia[inertia["analysis"] == analysis]
+    if n_terms is None:
+        n_terms = 30 if s.figure_size == "double" else 20
     kinds = list(dict.fromkeys(coords.kind))
     rows = coords[coords.kind == kinds[0]]
     cols = coords[coords.kind == kinds[-1]] if len(kinds) > 1 else coords.iloc[0:0]
-    fig = new_figure(aspect=0.8)
+    ctr = ca_contributions(rows, inertia)
+    order = ctr.sort_values(ascending=False, kind="stable").index
+    rows = rows.loc[order[:n_terms]]
+    fig = new_figure(aspect=0.8 if s.figure_size == "double" else 1.05)
     ax = fig.add_subplot()
-    mass = rows.mass.to_numpy(dtype=float)
-    size = 15 + 400 * mass / mass.max() if len(mass) and mass.max() > 0 else 20
-    ax.scatter(rows.dim1, rows.dim2, s=size, color=PALETTE[7], alpha=0.45, linewidths=0, label=kinds[0])
-    heavy = set(rows.sort_values(["mass", "label"], ascending=[False, True], kind="stable").label[:max_labels])
-    for r in rows.itertuples():
-        if r.label in heavy:
-            ax.annotate(short_label(r.label, 10), (r.dim1, r.dim2), fontsize="x-small", color="#333333",
-                        xytext=(2, 2), textcoords="offset points")
+    max_mass = float(coords[coords.kind == kinds[0]].mass.max() or 1.0)
+    area = 250 if s.figure_size == "double" else 120
+
+    def size(m):
+        return 8 + area * np.asarray(m, dtype=float) / max_mass
+
+    ax.scatter(rows.dim1, rows.dim2, s=size(rows.mass), color=PALETTE[0], alpha=0.35, linewidths=0.5,
+               edgecolors=PALETTE[0], zorder=2)
     if len(cols):
-        ax.scatter(cols.dim1, cols.dim2, marker="s", s=60, color=PALETTE[1], label=kinds[-1], zorder=3)
-        for r in cols.itertuples():
-            ax.annotate(short_label(r.label, 12), (r.dim1, r.dim2), fontsize="small", color=PALETTE[3],
-                        xytext=(4, -8), textcoords="offset points")
-    ax.axhline(0, color="#bbbbbb", lw=0.6, zorder=0)
-    ax.axvline(0, color="#bbbbbb", lw=0.6, zorder=0)
-    share = list(inertia.share) + [0.0, 0.0]
-    ax.set_xlabel(f"第 1 维（{share[0]:.1%}）")
-    ax.set_ylabel(f"第 2 维（{share[1]:.1%}）")
+        ax.scatter(cols.dim1, cols.dim2, marker="s", s=30, color=PALETTE[3], zorder=4)
+    ax.axhline(0, color="#bbbbbb", lw=0.5, zorder=0)
+    ax.axvline(0, color="#bbbbbb", lw=0.5, zorder=0)
+    pts = pd.concat([rows, cols])
+    ax.margins(0.06)
+    ax.set_aspect("equal", adjustable="box")
+    share = list(inertia.sort_values("dim").share) + [0.0, 0.0]
+    ax.set_xlabel(f"第 1 维（惯量 {share[0]:.1%}）")
+    ax.set_ylabel(f"第 2 维（惯量 {share[1]:.1%}）")
     ax.set_title(title)
-    handles = [Line2D([], [], marker="o", ls="", color=PALETTE[7], alpha=0.6, markersize=7, label=kinds[0])]
-    if len(cols):
-        handles.append(Line2D([], [], marker="s", ls="", color=PALETTE[1], markersize=7, label=kinds[-1]))
-    fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), fontsize="small", frameon=False)
+    chars = 12 if s.figure_size == "double" else 8
+    texts = [ax.text(r.dim1, r.dim2, short_label(r.label, chars), fontsize=s.label_size, color=PALETTE[3],
+                     ha="center", va="center", zorder=5,
+                     bbox=dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor=PALETTE[3], lw=0.5))
+             for r in cols.itertuples()]
+    texts += [ax.text(r.dim1, r.dim2, short_label(r.label, chars), fontsize=s.font_size, color="#222222",
+                      ha="center", va="center", zorder=3) for r in rows.itertuples()]
+    handles = [Line2D([], [], marker="s", ls="", color=PALETTE[3], markersize=5, label=kinds[-1])] if len(cols) \
+        else []
+    masses = [m for m in (0.01, 0.02, 0.05, 0.1, 0.2) if m <= max_mass * 1.05][-3:] or [max_mass]
+    handles += [Line2D([], [], marker="o", ls="", color=PALETTE[0], alpha=0.45, markeredgewidth=0,
+                       markersize=float(np.sqrt(size(m))), label=f"{m:.0%}") for m in masses]
+    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False,
+               title=f"圆 = {kinds[0]}（贡献最大的 {len(rows)} 个），面积 = 占全部{kinds[0]}次数的比例（质量）",
+               handletextpad=0.3, columnspacing=1.2)
+    if texts:
+        fig.draw_without_rendering()  # the aspect sets the limits, and the new tick labels need a second layout
+        fig.draw_without_rendering()
+        fig.set_layout_engine("none")  # the axes stay where the labels were placed
+        adjust_text(texts, x=pts.dim1.to_numpy(), y=pts.dim2.to_numpy(), ax=ax, expand=(1.08, 1.25),
+                    force_text=(0.3, 0.5), arrowprops=dict(arrowstyle="-", color="#888888", lw=0.4),
+                    min_arrow_len=6, **ADJUST_LIMIT)
+        fig.draw_without_rendering()
+        _drop_overlapping(fig, texts, keep_first=len(cols))
     return fig
