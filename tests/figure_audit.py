@@ -14,6 +14,8 @@ def _shown(t: Text) -> bool:
 
 def _tick_labels(ax) -> tuple[list[Text], list[Text]]:
     """The x and y tick labels matplotlib draws: those of ticks inside the view interval."""
+    if not ax.axison:  # ax.axis("off"): no ticks drawn
+        return [], []
     out = []
     for axis, labels, i in ((ax.xaxis, ax.get_xticklabels(which="both"), 0),
                             (ax.yaxis, ax.get_yticklabels(which="both"), 1)):

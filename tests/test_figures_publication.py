@@ -355,3 +355,45 @@ def test_ca_keeps_the_terms_that_contribute_most(study):
     drawn = {tuple(np.round(p, 9)) for p in fig.axes[0].collections[0].get_offsets()}
     assert drawn == {tuple(np.round(p, 9)) for p in rows[rows.label.isin(top)][["dim1", "dim2"]].to_numpy()}
     assert "集成平台" in top
+
+
+@pytest.mark.parametrize("size", ["double", "single"])
+def test_every_figure_prints_legibly(study, size):
+    """Every figure of the run, drawn once at each column width: no text under 6 pt, no two tick labels of an axis
+    or two annotations of an axes overlapping, no text leaving the canvas, no missing glyph or layout warning."""
+    from figure_audit import audit
+
+    problems = {}
+    with figure_style(figure_size=size):
+        for stem, spec in study.figures.items():
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                fig = spec.make()
+                found = audit(fig)
+            found += [str(w.message) for w in caught if BAD_WARNING.search(str(w.message))]
+            if found:
+                problems[stem] = found[:3]
+    assert not problems, problems
+
+
+@pytest.mark.parametrize("size", ["double", "single"])
+def test_keyness_panels_in_booklet_order_with_entry_counts(study, size):
+    """Panels follow the booklet's sections (lines 26 … 3645); every term says in how many of the section's entries
+    it occurs. 超融合 occurs in one entry only (lines 1215–1256, in 【系统建设】), so it no longer tops that panel;
+    耗材 occurs in two of its 11 entries (the questions at lines 978 and 1005)."""
+    with figure_style(figure_size=size):
+        fig = study.figures["keyness_by_section"].make()
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    titles = [ax.get_title() for ax in panels]
+    assert [re.sub(r"（\d+ 条）$", "", t) for t in titles] == SECTIONS
+    build = panels[SECTIONS.index("系统建设")]
+    assert build.get_title() == "系统建设（11 条）"
+    ticks = [t.get_text() for t in build.get_yticklabels()]
+    assert not any(t.startswith("超融合") for t in ticks)
+    assert "耗材 2/11" in ticks
+    for ax in panels:
+        bars = [p.get_width() for p in ax.patches]
+        for label, g2 in zip([t.get_text() for t in ax.get_yticklabels()], bars):
+            n, total = map(int, re.search(r"(\d+)/(\d+)$", label).groups())
+            assert n <= total and (g2 < 0 or n >= 2), label
+    assert len(build.get_yticklabels()) <= (10 if size == "single" else 16)

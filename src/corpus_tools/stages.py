@@ -190,9 +190,11 @@ def trends_stage(study: Study) -> StageOutput:
         _fig("trends_terms_by_unit", plots.terms_by_unit_heatmap,
              trends.trend_matrix(tables["term_freq_by_unit"], top_units), facts=dict(facts, n_terms=len(top_units))),
         _fig("keyness_by_cohort", plots.keyness_bars, key_c[key_c.group.isin(cohorts[-12:])], cohorts[-12:],
-             heading="各期关键词（对其余各期）", labels={c: f"第{c}期" for c in cohorts}, facts=facts),
-        _fig("keyness_by_section", plots.keyness_bars, key_s[key_s.group.isin(panels)], panels,
-             heading="各栏目关键词（对其余栏目）", facts=facts),
+             heading="各期关键词（对其余各期）", labels={c: f"第{c}期" for c in cohorts},
+             group_entries=e.groupby("cohort").size().to_dict(), facts=facts),
+        _fig("keyness_by_section", plots.keyness_bars, key_s[key_s.group.isin(panels)],
+             [x for x in sections if x in set(panels)], heading="各栏目关键词（对其余栏目）",
+             group_entries=e.groupby("section").size().to_dict(), facts=facts),
     ])
     # word clouds of distinctive terms: every cohort and section — beyond 24, the latest 24 cohorts and the 12
     # largest sections
@@ -241,10 +243,9 @@ def coverage_stage(study: Study) -> StageOutput:
     }
     facts = dict(n_entries=len(e), n_units=int((curric.session_type == "unit").sum()),
                  k=len(t["topics"]) if "topics" in t else None, k_chosen=params.k is None, seed=params.seed)
-    figures = dict([
-        _fig("coverage_unit_by_section", plots.coverage_heatmap, unit_by_section, facts=facts),
-        _fig("coverage_questions_per_unit", plots.questions_per_unit, curric, facts=facts),
-    ])
+    figures = dict([_fig("coverage_unit_by_section", plots.coverage_heatmap, unit_by_section, facts=facts)])
+    if given is not None:  # without a curriculum it would repeat overview_entries_by_unit bar for bar
+        figures.update([_fig("coverage_questions_per_unit", plots.questions_per_unit, curric, facts=facts)])
     if first_topic is not None:
         by_topic = coverage.unit_by(e, "topic_id", first_topic)
         tables["unit_by_topic"] = by_topic.reset_index()

@@ -9,20 +9,38 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
-from .labels import short_label
+from .labels import plain_label, short_label
 from .style import ADJUST_LIMIT, PALETTE, current_style, new_figure, row_height, styled
 
-MAX_GROUPS = 24  # columns of a code heat map: past this, the groups with the most coded entries
+MAX_GROUPS = 24  # groups of a code heat map: past this, the groups with the most coded entries
+TRANSPOSE_GROUPS = 10  # past this many groups, groups are the rows (their names fit) and codes the columns
+
+
+def _row_label(label: object, group: bool) -> str:
+    """A heat map row label: a code (12 characters), a group (a single column keeps 第1期·第3单元 of a unit's
+    name; the full name is in the data file)."""
+    from .trends import _UNIT
+
+    s = current_style()
+    if not group:
+        return short_label(label, 12)
+    m = _UNIT.search(str(label)) if s.figure_size == "single" else None
+    return short_label(m.group(0) if m else label, s.label_chars + 6 if s.figure_size == "double" else 12)
 
 
 @styled
 def code_heatmap(crosstab: pd.DataFrame, title: str = "编码 × 分组", group_label: str = "分组",
                  by: str | None = None) -> Figure:
     """Heat map of a :func:`corpus_tools.codes.code_crosstab` table: colour = adjusted standardised residual
-    (blue under-use, red over-use, white 0; the scale is symmetric), each cell printed as "share % (entries)";
-    codes as rows in codebook order, groups as columns in table order; cells with |residual| > 1.96 framed.
-    With ``by``, only the rows of the stacked ``code_crosstab`` table whose ``by`` column equals it are drawn.
-    Past :data:`MAX_GROUPS` groups, those with the most coded entries (the title says how many of how many)."""
+    (blue under-use, red over-use, white 0; the scale is symmetric), each cell printed as "share %" over
+    "(entries)"; codes in codebook order, groups in table order — codes as rows, or as columns when there are
+    more than :data:`TRANSPOSE_GROUPS` groups (units: their long names then fit as row labels); cells with
+    |residual| > 1.96 framed. With ``by``, only the rows of the stacked ``code_crosstab`` table whose ``by``
+    column equals it are drawn. Past :data:`MAX_GROUPS` groups, those with the most coded entries (the title says
+    how many of how many)."""
+    from .trends import set_column_labels
+
+    s = current_style()
     if by is not None:
         crosstab = crosstab[crosstab["by"] == by]
     codes = list(dict.fromkeys(crosstab.code))
@@ -33,31 +51,35 @@ def code_heatmap(crosstab: pd.DataFrame, title: str = "编码 × 分组", group_
         title = f"{title}（显示编码问答最多的 {MAX_GROUPS} 组，共 {len(groups)} 组）"
         groups = [g for g in groups if g in top]
         crosstab = crosstab[crosstab.group.isin(top)]
-    res = crosstab.pivot(index="code", columns="group", values="residual").reindex(index=codes, columns=groups)
-    share = crosstab.pivot(index="code", columns="group", values="share").reindex(index=codes, columns=groups)
-    n = crosstab.pivot(index="code", columns="group", values="entries").reindex(index=codes, columns=groups)
-    fig = new_figure(row_height(len(codes), extra=2.2))
+    flip = len(groups) > TRANSPOSE_GROUPS
+    rows, cols = (groups, codes) if flip else (codes, groups)
+    index, columns = ("group", "code") if flip else ("code", "group")
+
+    def grid(values: str) -> pd.DataFrame:
+        return crosstab.pivot(index=index, columns=columns, values=values).reindex(index=rows, columns=cols)
+
+    res, share, n = grid("residual"), grid("share"), grid("entries")
+    fig = new_figure(row_height(len(rows), per_row_pt=s.small_size * 2.6, extra=2.0))
     ax = fig.add_subplot()
     vals = res.to_numpy(dtype=float)
     lim = max(2.0, float(np.nanmax(np.abs(vals))) if np.isfinite(vals).any() else 2.0)
     im = ax.imshow(np.nan_to_num(vals), cmap="RdBu_r", norm=TwoSlopeNorm(0, -lim, lim), aspect="auto")
-    ax.set_xticks(range(len(groups)), [short_label(g, 12) for g in groups], rotation=35, ha="right",
-                  rotation_mode="anchor")
-    ax.set_yticks(range(len(codes)), [short_label(c, 12) for c in codes])
-    small = len(groups) > 10
-    for i in range(len(codes)):
-        for j in range(len(groups)):
+    set_column_labels(ax, [plain_label(c) for c in cols])
+    ax.set_yticks(range(len(rows)), [_row_label(r, flip) for r in rows])
+    for i in range(len(rows)):
+        for j in range(len(cols)):
             if pd.isna(share.iat[i, j]):
                 continue
             v = vals[i, j]
-            text = f"{share.iat[i, j]:.0%}" if small else f"{share.iat[i, j]:.0%}\n({int(n.iat[i, j])})"
             if np.isfinite(v) and abs(v) > 1.96:
                 ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="#222222", lw=1.0))
-            ax.text(j, i, text, ha="center", va="center", fontsize="x-small",
+            ax.text(j, i, f"{share.iat[i, j]:.0%}\n({int(n.iat[i, j])})", ha="center", va="center",
+                    fontsize=s.small_size, linespacing=1.0,
                     color="white" if np.isfinite(v) and abs(v) > 0.6 * lim else "black")
-    ax.set_xlabel(group_label)
+    ax.set_xlabel("编码（能力领域）" if flip else group_label)
+    ax.set_ylabel(group_label if flip else "编码（能力领域）")
     ax.set_title(title)
-    fig.colorbar(im, ax=ax, shrink=0.8, label="调整残差")
+    fig.colorbar(im, ax=ax, shrink=0.8, label="调整残差（红 = 多于其他组）")
     return fig
 
 

@@ -34,3 +34,29 @@ def short_label(s: object, n: int = 24) -> str:
     if len(text) > n:
         text = text[: n - 1].rstrip() + ELLIPSIS
     return text.replace("$", r"\$")
+
+
+_BREAK_AFTER = "·、，,；;：:/ ）)"
+
+
+def wrap_label(s: object, width: int = 8, max_lines: int = 2) -> str:
+    """:func:`plain_label` of ``s`` on at most ``max_lines`` lines of about ``width`` visible characters, broken
+    after a separator (``·``, ``、``, a space …) where one falls in the second half of a line, else after
+    ``width`` characters; what does not fit is cut with an ellipsis on the last line (the full name stays in the
+    figure's data file)."""
+    if width < 1 or max_lines < 1:
+        raise ValueError("width and max_lines must be ≥ 1")
+    text = plain_label(s).replace(r"\$", "$").strip()
+    lines: list[str] = []
+    while text and len(lines) < max_lines:
+        if len(text) <= width or len(lines) == max_lines - 1:
+            lines.append(text)
+            text = ""
+            break
+        cut = max((i + 1 for i, ch in enumerate(text[:width + 1]) if ch in _BREAK_AFTER and i + 1 > width // 2),
+                  default=width)
+        lines.append(text[:cut].strip())
+        text = text[cut:].strip()
+    if lines and len(lines[-1]) > width:
+        lines[-1] = lines[-1][:width - 1].rstrip() + ELLIPSIS
+    return "\n".join(line.replace("$", r"\$") for line in lines)

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .labels import plain_label, short_label
+from .labels import plain_label, short_label, wrap_label
 from .style import ADJUST_LIMIT, PALETTE, cjk_font_path, current_style, freeze_layout, new_figure, styled
 from .trends import count_heatmap
 
@@ -59,7 +59,7 @@ def section_topic_heatmap(entries: pd.DataFrame, entry_topics: pd.DataFrame, top
     sections = list(dict.fromkeys(entries.section))
     table = pd.crosstab(assigned.section, assigned.topic_id).reindex(index=sections,
                                                                      columns=list(topics.topic_id), fill_value=0)
-    table.columns = [topic_name(t, lab) for t, lab in zip(topics.topic_id, topics.label)]
+    table.columns = [topic_name(t, lab, 60) for t, lab in zip(topics.topic_id, topics.label)]  # wrapped when drawn
     return count_heatmap(table, f"栏目 × 主题（问答条数，共 {int(table.to_numpy().sum())} 条）",
                          xlabel="主题（每条问答归入权重最高的主题）", ylabel="栏目（合集顺序）")
 
@@ -107,8 +107,9 @@ def entry_map(coords: np.ndarray, entries: pd.DataFrame, entry_topics: pd.DataFr
     ax.set_yticks([])
     ax.set_xlabel("t-SNE 维度 1（无单位）")
     ax.set_ylabel("t-SNE 维度 2（无单位）")
-    ax.set_title(plain_label(method or "t-SNE 降维（tf-idf → LSA → t-SNE，余弦距离）") +
-                 "；每点一条问答，颜色 = 所属主题；圈出并标注各主题最具代表性的问答", fontsize=s.font_size,
+    note = (str(method or "t-SNE 降维（tf-idf → LSA → t-SNE，余弦距离）") +
+            "；每点一条问答，颜色 = 所属主题；圈出并标注各主题最具代表性的问答")
+    ax.set_title(wrap_label(note, int(s.width * 72 / s.font_size) - 4, 4), fontsize=s.font_size,
                  color="#444444", loc="left")
     fig.suptitle(f"问答条目的二维分布（{len(entries)} 条，按主题着色）")
     if len(texts) > 1:
