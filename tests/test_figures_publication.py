@@ -42,7 +42,7 @@ def _render_checked(make, fmt: str = "png", dpi: int = 72, caplog=None) -> tuple
 
 def test_every_figure_renders_clean_at_column_width(study, caplog):
     caplog.set_level(logging.WARNING, logger="matplotlib.font_manager")
-    assert len(study.figures) >= 30  # 18 charts + 8 topic clouds + 12 cohort/section clouds on this booklet
+    assert len(study.figures) >= 25  # charts + one comparison cloud per grouping (cohorts, sections, topics)
     width = COLUMN_CM["double"] * CM
     for stem, spec in study.figures.items():
         fig, png = _render_checked(spec.make, caplog=caplog)
@@ -243,7 +243,7 @@ def test_captions_cover_every_figure(study):
 
 
 def test_gallery_index_and_data(study, tmp_path):
-    stems = ["overview_entries_by_section", "topics_top_terms", "network_trainee_topic", "wordcloud_cohort_01"]
+    stems = ["overview_entries_by_section", "topics_top_terms", "topics_section_heatmap", "wordcloud_cohorts"]
     specs = {s: study.figures[s] for s in stems}
     rendered = {s: {"png": b"x", **({} if specs[s].raster_only else {"svg": b"y"})} for s in stems}
     tables = {**study.tables, "entries": study.booklet.entries}
@@ -256,7 +256,12 @@ def test_gallery_index_and_data(study, tmp_path):
     assert row.data == "data/overview_entries_by_section.csv"
     data = pd.read_csv(tmp_path / "data" / "overview_entries_by_section.csv", encoding="utf-8-sig")
     assert len(data) == 68  # the source table: one row per entry of the booklet
-    assert index.set_index("stem").loc["wordcloud_cohort_01"].files == "wordcloud_cohort_01.png"
+    assert index.set_index("stem").loc["wordcloud_cohorts"].files == "wordcloud_cohorts.png;wordcloud_cohorts.svg"
+    # a cloud's data file holds exactly the words it offers, with their entry counts
+    words = pd.read_csv(tmp_path / "data" / "wordcloud_cohorts.csv", encoding="utf-8-sig")
+    assert set(words.columns) >= {"group", "term", "g2", "entries", "n_group"} and (words.entries >= 2).all()
+    assert len(words) <= 3 * 20 and set(words.group.astype(str)) == {"1", "2", "3"}
+    assert words.groupby("group").n_group.first().sum() == 68  # the booklet's 68 entries, each in one cohort
     page = (tmp_path / "index.html").read_text(encoding="utf-8")
     for s in stems:
         assert f'id="{s}"' in page and f'src="{s}.png"' in page
@@ -271,7 +276,7 @@ def test_gallery_in_the_browser(study, browser, tmp_path):
     from browser import assert_clean, open_page, screenshot
 
     stems = ["overview_entries_by_section", "network_instructor_topic", "trends_terms_by_unit",
-             "topics_wordcloud_00"]
+             "topics_wordcloud"]
     specs = {s: study.figures[s] for s in stems}
     rendered = {}
     for stem, spec in specs.items():
@@ -296,7 +301,7 @@ def test_gallery_in_the_browser(study, browser, tmp_path):
     hrefs = page.eval_on_selector_all("a[href]", "as => as.map(a => a.getAttribute('href'))")
     assert all((tmp_path / h).is_file() for h in hrefs if not h.startswith("#")), hrefs
     assert "trends_terms_by_unit.pdf" in hrefs and "data/trends_terms_by_unit.csv" in hrefs
-    assert page.locator("#topics_wordcloud_00 figcaption").inner_text().strip()
+    assert page.locator("#topics_wordcloud figcaption").inner_text().strip()
     screenshot(page, "figure_gallery.png")
     page.set_viewport_size({"width": 390, "height": 800})
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
@@ -397,3 +402,21 @@ def test_keyness_panels_in_booklet_order_with_entry_counts(study, size):
             n, total = map(int, re.search(r"(\d+)/(\d+)$", label).groups())
             assert n <= total and (g2 < 0 or n >= 2), label
     assert len(build.get_yticklabels()) <= (10 if size == "single" else 16)
+
+
+def test_comparison_clouds_horizontal_words_as_text(study):
+    """One cloud figure per grouping (not one per group); words set horizontally, as text (SVG <text>), none
+    under 6 pt; 集成平台 (only in 【系统集成】, lines 1378–1571) is a word of that section's panel."""
+    assert {"wordcloud_cohorts", "wordcloud_sections", "topics_wordcloud"} <= set(study.figures)
+    assert not [s for s in study.figures if re.match(r"(topics_)?wordcloud_(cohort|section)?_?\d+$", s)]
+    fig = study.figures["wordcloud_sections"].make()
+    panels = [ax for ax in fig.axes if ax.texts]
+    assert len(panels) == 9
+    titles = [ax.texts[0].get_text() for ax in panels]
+    assert [re.sub(r"（\d+ 条）$", "", t) for t in titles] == SECTIONS
+    words = [t for ax in panels for t in ax.texts[1:]]
+    assert words and all(t.get_rotation() == 0 and t.get_fontsize() >= 6 for t in words)
+    integration = panels[SECTIONS.index("系统集成")]
+    assert "集成平台" in [t.get_text() for t in integration.texts[1:]]
+    svg = figure_bytes(fig, "svg").decode("utf-8")
+    assert "集成平台" in svg and not study.figures["wordcloud_sections"].raster_only

@@ -72,7 +72,7 @@ def topics_stage(study: Study) -> StageOutput:
     """Entry-view matrix, k chosen (unless given), the consensus topic model, its tables and figures."""
     from .features import document_term_matrix
     from .plots import topics as plots
-    from .terms import cloud_weights, distinctive_terms
+    from .terms import distinctive_terms
     from .topics import TopicSettings, entry_coordinates, select_and_fit, topic_tables, tsne_perplexity
 
     import pandas as pd
@@ -104,13 +104,13 @@ def topics_stage(study: Study) -> StageOutput:
     first = t["entry_topics"][t["entry_topics"]["rank"] == 1][["entry_id", "topic_id"]]
     clouds = distinctive_terms(words(study, "concept"), b.entries.merge(first, on="entry_id"), "topic_id")
     tables["topic_cloud_terms"] = clouds
-    for topic_id in t["topics"].topic_id:
-        label = t["topics"].label[topic_id]
-        weights = cloud_weights(clouds, topic_id)
-        if weights:
-            figures.update([_fig(f"topics_wordcloud_{topic_id:02d}", plots.word_cloud, weights,
-                                 f"主题 {topic_id}：{label}", seed=params.seed, raster_only=True,
-                                 facts=dict(facts, topic_id=topic_id, label=label))])
+    table = plots.cloud_table(clouds, words(study, "concept"), b.entries.merge(first, on="entry_id"), "topic_id",
+                              list(t["topics"].topic_id))
+    if len(table):
+        names = {str(i): f"主题{i} {lab}" for i, lab in zip(t["topics"].topic_id, t["topics"].label)}
+        figures.update([_fig("topics_wordcloud", plots.comparison_cloud, table, "各主题关键词云", labels=names,
+                             seed=params.seed, facts=dict(facts, n_groups=table.group.nunique(),
+                                                          n_words=len(table)))])
     return StageOutput(tables=tables, figures=figures, objects={"dtm": dtm, "fit": fit})
 
 
@@ -157,7 +157,7 @@ def trends_stage(study: Study) -> StageOutput:
     from . import trends
     from .plots import topics as topic_plots
     from .plots import trends as plots
-    from .terms import cloud_weights, distinctive_table
+    from .terms import distinctive_table
 
     b, params = study.booklet, study.params
     e = b.entries
@@ -196,19 +196,16 @@ def trends_stage(study: Study) -> StageOutput:
              [x for x in sections if x in set(panels)], heading="各栏目关键词（对其余栏目）",
              group_entries=e.groupby("section").size().to_dict(), facts=facts),
     ])
-    # word clouds of distinctive terms: every cohort and section — beyond 24, the latest 24 cohorts and the 12
-    # largest sections
+    # one comparison cloud per grouping (small multiples): the latest 12 cohorts, the 12 largest sections in
+    # booklet order
     clouds = tables["cloud_terms"]
-    for group_col, groups in (("cohort", cohorts[-24:]), ("section", sections if len(sections) <= 24 else panels)):
-        for k, g in enumerate(groups, start=1):
-            weights = cloud_weights(clouds[clouds.by == group_col], g)
-            if not weights:
-                continue
-            name = f"第{int(g)}期" if group_col == "cohort" else g
-            stem = f"wordcloud_{group_col}_{int(g) if group_col == 'cohort' else k:02d}"
-            n_group = int((e[group_col] == g).sum())
-            figures.update([_fig(stem, topic_plots.word_cloud, weights, f"{name}：关键词", seed=params.seed,
-                                 raster_only=True, facts=dict(label=name, n_entries=n_group))])
+    for by, groups, stem, heading, names in (
+            ("cohort", cohorts[-12:], "wordcloud_cohorts", "各期关键词云", {str(c): f"第{c}期" for c in cohorts}),
+            ("section", [x for x in sections if x in set(panels)], "wordcloud_sections", "各栏目关键词云", None)):
+        table = topic_plots.cloud_table(clouds[clouds.by == by], concepts, e, by, groups)
+        if len(table):
+            figures.update([_fig(stem, topic_plots.comparison_cloud, table, heading, labels=names, seed=params.seed,
+                                 facts=dict(n_groups=table.group.nunique(), n_words=len(table), n_entries=len(e)))])
     return StageOutput(tables=tables, figures=figures)
 
 

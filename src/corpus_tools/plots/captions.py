@@ -167,6 +167,25 @@ def _ca(facts: dict, what: str, by: str) -> Caption:
                    "ca_coordinates")
 
 
+def _comparison_cloud(what: str, other: str, source: str):
+    def make(f: dict) -> Caption:
+        n_groups, n_words = f.get("n_groups"), f.get("n_words")
+        count = f"{n_groups} 组共 {n_words} 个词" if n_groups and n_words else ""
+        return Caption(
+            f"各{what}关键词云",
+            f"每个面板是一个{what}相对{other}最突出的词{_paren(count)}：只列 p < 0.05、本组多用且至少见于本组 2 条问答的词，"
+            "字号随 G² 增大（最小 6 pt），双栏版每组至多 20 个、单栏版至多 10 个，放不下的词略去；面板标题给出本组问答条数，"
+            "词的位置和颜色无含义。数据文件列出每个词的 G²、次数和用到它的问答条数。",
+            "关键性（对数似然 G²，概念视图）；布局：wordcloud（只横排，词间留白）", source)
+    return make
+
+
+CAPTIONS.update({
+    "wordcloud_cohorts": _comparison_cloud("期", "其余各期", "cloud_terms"),
+    "wordcloud_sections": _comparison_cloud("栏目", "其余栏目", "cloud_terms"),
+    "topics_wordcloud": _comparison_cloud("主题", "其余主题", "topic_cloud_terms"),
+})
+
 PATTERNS = [
     (re.compile(r"topics_wordcloud_\d+$"), _wordcloud_topic),
     (re.compile(r"codes_heatmap_(section|cohort|unit|topic)$"), None),

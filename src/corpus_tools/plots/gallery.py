@@ -36,6 +36,13 @@ def _files(stem: str, figdir: Path, rendered: Mapping | None) -> list[str]:
     return [f"{stem}.{fmt}" for fmt in sorted(set(fmts), key=lambda f: (ORDER.index(f) if f in ORDER else 9, f))]
 
 
+def plotted_table(spec) -> pd.DataFrame | None:
+    """The table a figure draws, when its function says (a ``plotted_data(*args, **kwargs)`` attribute: e.g. the
+    words of a comparison cloud, the cells of a matrix); else None and the source table is the data file."""
+    get = getattr(getattr(spec, "fn", None), "plotted_data", None)
+    return get(*getattr(spec, "args", ()), **getattr(spec, "kwargs", {})) if callable(get) else None
+
+
 def index_table(specs, figdir: str | Path, tables: Mapping[str, pd.DataFrame],
                 rendered: Mapping | None = None) -> pd.DataFrame:
     """The rows of ``index.csv`` (columns :data:`INDEX_COLUMNS`), in the order of ``specs``. ``files`` lists
@@ -48,7 +55,7 @@ def index_table(specs, figdir: str | Path, tables: Mapping[str, pd.DataFrame],
         rows.append(dict(stem=stem, title=getattr(spec, "title", "") or "", caption=getattr(spec, "caption", "") or "",
                          method=getattr(spec, "method", "") or "", source=source,
                          files=";".join(_files(stem, figdir, rendered)),
-                         data=f"data/{stem}.csv" if source in tables else ""))
+                         data=f"data/{stem}.csv" if source in tables or plotted_table(spec) is not None else ""))
     return pd.DataFrame(rows, columns=INDEX_COLUMNS)
 
 
@@ -65,8 +72,11 @@ def write_index(specs, figdir: str | Path, tables: Mapping[str, pd.DataFrame],
     figdir = Path(figdir)
     index = index_table(specs, figdir, tables, rendered)
     written = write_table(index, figdir, "index", ("csv",))
+    plotted = {spec.stem: plotted_table(spec) for spec in _specs(specs)}
     for row in index.itertuples():
-        if row.data and written_csv and row.source in written_csv:
+        if plotted.get(row.stem) is not None:
+            written += write_table(plotted[row.stem], figdir / "data", row.stem, ("csv",))
+        elif row.data and written_csv and row.source in written_csv:
             written.append(copy_file(written_csv[row.source], figdir / "data" / f"{row.stem}.csv"))
         elif row.data:
             written += write_table(tables[row.source], figdir / "data", row.stem, ("csv",))
