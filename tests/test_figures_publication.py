@@ -73,7 +73,7 @@ def test_png_dpi_is_a_parameter(booklet):
 
 def test_pdf_embeds_cjk_font_as_truetype(study, tmp_path):
     assert shutil.which("pdffonts"), "install poppler-utils"
-    for stem in ("overview_entries_by_section", "network_trainee_instructor", "trends_terms_by_unit"):
+    for stem in ("overview_entries_by_section", "matrix_instructor_topic", "trends_terms_by_unit"):
         fig = study.figures[stem].make()
         (pdf,) = style.save_figure(fig, tmp_path / stem, ("pdf",))
         out = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True)
@@ -151,8 +151,10 @@ def test_heat_map_colour_scale_resists_one_outlier():
 
 
 def test_network_figures_label_every_node_and_have_legends(study):
-    G = study.graphs["trainee_instructor"]
-    fig = study.figures["network_trainee_instructor"].make()
+    from corpus_tools.plots import network as network_plots
+
+    G = study.graphs["trainee_instructor"]  # exported for Gephi; drawn on request, not among the run's figures
+    fig = network_plots.bipartite_figure(G, "trainee", "学员 → 教员")
     shown = {t.get_text() for t in fig.axes[0].texts}
     names = {d["label"] for _, d in G.nodes(data=True)}
     assert names <= shown, sorted(names - shown)
@@ -420,3 +422,32 @@ def test_comparison_clouds_horizontal_words_as_text(study):
     assert "集成平台" in [t.get_text() for t in integration.texts[1:]]
     svg = figure_bytes(fig, "svg").decode("utf-8")
     assert "集成平台" in svg and not study.figures["wordcloud_sections"].raster_only
+
+
+@pytest.mark.parametrize("size", ["double", "single"])
+def test_who_answered_what_is_a_matrix_not_a_tangle(study, size):
+    """Instructor × section with marginal bars. 王力华 answers in entry 6 (信息规划, line 399), entry 34 (项目管理,
+    line 2175), entries 62 (lines 3716, 3792) and 63 (line 3830) of 科室管理; 禹纪文 only in the 超融合 entry of
+    系统建设 (line 1232). No trainee or hospital name is drawn in any figure of the run."""
+    assert not {"network_trainee_topic", "network_hospital_topic", "network_trainee_instructor"} & set(study.figures)
+    assert {"trainee_topic", "hospital_topic", "trainee_instructor"} <= set(study.graphs)  # still exported
+    spec = study.figures["matrix_instructor_section"]
+    table = spec.args[0]
+    wang = table[(table.instructor == "王力华") & (table.entries > 0)].set_index("group").entries.to_dict()
+    assert wang == {"信息规划": 1, "项目管理": 1, "科室管理": 2}
+    assert table[(table.instructor == "禹纪文") & (table.entries > 0)].group.tolist() == ["系统建设"]
+    with figure_style(figure_size=size):
+        fig = spec.make()
+    ax, top, right = fig.axes[:3]
+    rows = [t.get_text() for t in ax.get_yticklabels()]
+    assert rows[0] == "薛万国"  # answers the most entries
+    totals = [p.get_width() for p in right.patches]
+    assert totals[rows.index("王力华")] == 4
+    assert [re.sub(r"\s", "", t.get_text()) for t in ax.get_xticklabels()] == [s.replace(" ", "") for s in SECTIONS]
+    people = study.booklet.people
+    names = {x for x in set(people[people.role == "trainee"].name) | set(people.hospitals.dropna()) if x}
+    assert "张敦明" in names and "中山大学附属第一医院" in names  # the first asker, line 31
+    for stem, s in study.figures.items():
+        if stem.startswith(("matrix_", "network_")):
+            shown = {t.get_text() for t in s.make().findobj(lambda a: hasattr(a, "get_text"))}
+            assert not (shown & names), stem

@@ -526,7 +526,7 @@ REVIEW_LAYOUT: list[tuple[str, str, list[str], list[tuple[str, str, int | None]]
       ("unit_fit", "提问与另一单元明显更接近的问答（值得翻阅，不等于放错了单元）", None)]),
     ("topics", "主题与例题", ["topics_section_heatmap", "topics_top_terms", "topics_entry_map"], []),
     ("network", "谁问、谁答、关于什么",
-     ["network_instructor_topic", "network_instructor_coanswer", "network_trainee_instructor"],
+     ["matrix_instructor_topic", "network_instructor_coanswer", "matrix_instructor_section"],
      [("topic_dependence", "依赖单一教员的主题", None), ("instructor_specialisation", "教员的主题跨度", None)]),
     ("trends", "趋势与关键词",
      ["trends_top_terms_by_cohort", "trends_terms_by_unit", "keyness_by_cohort", "keyness_by_section"],

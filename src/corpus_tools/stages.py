@@ -135,18 +135,28 @@ def network_stage(study: Study) -> StageOutput:
     figures = dict([
         _fig("network_instructor_topic", plots.bipartite_figure, g["instructor_topic"], "instructor",
              "教员 — 主题（边宽 = 作答条数）", facts=facts("instructor_topic")),
-        _fig("network_trainee_topic", plots.bipartite_figure, g["trainee_topic"], "trainee", "学员 — 主题",
-             facts=facts("trainee_topic")),
-        _fig("network_hospital_topic", plots.bipartite_figure, g["hospital_topic"], "hospital", "医院 — 主题",
-             facts=facts("hospital_topic")),
-        _fig("network_trainee_instructor", plots.bipartite_figure, g["trainee_instructor"], "trainee",
-             "学员 → 教员（谁的问题由谁作答）", facts=facts("trainee_instructor")),
         _fig("network_instructor_coanswer", plots.draw_graph, g["instructor_coanswer"], "教员共同作答",
              seed=params.seed, n_labels=20, facts=facts("instructor_coanswer")),
         _fig("network_term_cooccurrence", plots.draw_graph, g["term_cooccurrence"],
              "关键词共现（同一发言内，NPMI ≥ 0.25）", seed=params.seed, n_labels=40,
              facts=facts("term_cooccurrence")),
     ])
+    # who answered what as matrices (the trainee, hospital and trainee → instructor graphs stay GEXF/GraphML
+    # exports: drawn, they were tangles of names)
+    b, tp = study.booklet, t["topics"]
+    first = t["entry_topics"][t["entry_topics"]["rank"] == 1][["entry_id", "topic_id"]]
+    for by, entries, groups, names, heading, label in (
+            ("topic_id", b.entries.merge(first, on="entry_id"), list(tp.topic_id),
+             {i: f"主题{i} {lab}" for i, lab in zip(tp.topic_id, tp.label)}, "教员 × 主题（作答问答条数）", "主题"),
+            ("section", b.entries, list(b.sections.section), None, "教员 × 栏目（作答问答条数）", "栏目（合集顺序）"),
+            ("cohort", b.entries, sorted(int(c) for c in b.entries.cohort.dropna().unique()),
+             {c: f"第{c}期" for c in b.entries.cohort.dropna().unique()}, "教员 × 期次（作答问答条数）", "提问所在期次")):
+        table = plots.answer_matrix(b.turns, entries, by, groups, names)
+        if len(table):
+            stem = f"matrix_instructor_{by.removesuffix('_id')}"
+            figures.update([_fig(stem, plots.answer_matrix_figure, table, heading, label,
+                                 facts=dict(n_instructors=table.instructor.nunique(), n_groups=len(groups),
+                                            n_answered=int(table.entries.sum())))])
     return StageOutput(tables=tables, figures=figures, graphs=g)
 
 

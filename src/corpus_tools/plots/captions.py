@@ -180,7 +180,22 @@ def _comparison_cloud(what: str, other: str, source: str):
     return make
 
 
+def _matrix(what: str):
+    def make(f: dict) -> Caption:
+        n, k, pairs = f.get("n_instructors"), f.get("n_groups"), f.get("n_answered")
+        return Caption(
+            f"教员 × {what}",
+            f"每行一位作答教员{_paren(_n(f, 'n_instructors', '位'))}，每列一个{what}{_paren(_n(f, 'n_groups', '个', ''))}："
+            f"格中数字为该教员在该{what}作答的问答条数，空白为 0；右侧条为该教员作答的问答条数，上方条为该{what}的作答人次"
+            f"（一条问答有两位教员作答计两次{'，合计 ' + str(pairs) + ' 人次' if pairs else ''}）。",
+            "计数（一位教员在一条问答中作答计一次）", "turns")
+    return make
+
+
 CAPTIONS.update({
+    "matrix_instructor_topic": _matrix("主题"),
+    "matrix_instructor_section": _matrix("栏目"),
+    "matrix_instructor_cohort": _matrix("期次"),
     "wordcloud_cohorts": _comparison_cloud("期", "其余各期", "cloud_terms"),
     "wordcloud_sections": _comparison_cloud("栏目", "其余栏目", "cloud_terms"),
     "topics_wordcloud": _comparison_cloud("主题", "其余主题", "topic_cloud_terms"),

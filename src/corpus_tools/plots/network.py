@@ -284,3 +284,90 @@ def _spread(ax, texts: list, xy: np.ndarray) -> None:
     adjust_text(texts, x=xy[:, 0], y=xy[:, 1], ax=ax, expand=(1.1, 1.3), ensure_inside_axes=True,
                 arrowprops=dict(arrowstyle="-", color="#888888", lw=0.4), min_arrow_len=8,
                 **ADJUST_LIMIT)
+
+
+# ---------------------------------------------------------------- matrices instead of two-mode tangles
+
+def answer_matrix(turns, entries, by: str, groups: list | None = None, names: dict | None = None):
+    """Who answered what, as a long table ``instructor, group, entries``: the entries each instructor answered
+    (at least one turn with role "instructor"), counted per value of ``entries[by]`` (section, cohort, topic_id
+    …; an entry counts once per instructor). ``groups`` fixes the column order (default: order of appearance);
+    ``names`` maps a group to its column label. Rows: instructors by entries answered (most first), then name."""
+    import pandas as pd
+
+    t = turns[turns.role == "instructor"][["entry_id", "speaker"]].drop_duplicates()
+    e = entries[["entry_id", by]].dropna()
+    m = t.merge(e, on="entry_id")
+    groups = list(groups) if groups is not None else list(dict.fromkeys(e[by]))
+    counts = m.groupby(["speaker", by]).entry_id.nunique()
+    totals = m.groupby("speaker").entry_id.nunique()
+    people = sorted(totals.index, key=lambda p: (-int(totals[p]), str(p)))
+    rows = [dict(instructor=str(p), group=str((names or {}).get(g, g)), entries=int(counts.get((p, g), 0)))
+            for p in people for g in groups]
+    return pd.DataFrame(rows, columns=["instructor", "group", "entries"])
+
+
+@styled
+def answer_matrix_figure(table, title: str, group_label: str, max_rows: int = 30) -> Figure:
+    """An instructor × group matrix of :func:`answer_matrix` (entries answered; number printed in each non-empty
+    cell, white = 0) with marginal bars: the column sums on top (instructor-entry pairs: an entry two instructors
+    answered counts twice), entries per instructor on the right (each entry is in one group). Instructors in table order,
+    at most ``max_rows`` (those who answered most; the title says how many of how many)."""
+    from matplotlib.gridspec import GridSpec
+
+    from .style import sequential_cmap
+    from .trends import set_column_labels
+
+    s = current_style()
+    people = list(dict.fromkeys(table.instructor))
+    groups = list(dict.fromkeys(table.group))
+    shown = people[:max_rows]
+    m = table.pivot(index="instructor", columns="group", values="entries").reindex(index=shown, columns=groups)
+    data = m.fillna(0).to_numpy(dtype=float)
+    fig = new_figure(row_height(len(shown), per_row_pt=s.font_size * 1.9, extra=2.4))
+    gs = GridSpec(2, 2, figure=fig, width_ratios=(5, 1), height_ratios=(1, max(len(shown), 1) / 4), wspace=0.02,
+                  hspace=0.02)
+    ax = fig.add_subplot(gs[1, 0])
+    top = fig.add_subplot(gs[0, 0], sharex=ax)
+    right = fig.add_subplot(gs[1, 1], sharey=ax)
+    vmax = max(float(data.max()) if data.size else 1.0, 1.0)
+    ax.imshow(np.ma.masked_equal(data, 0), cmap=sequential_cmap(), vmin=0, vmax=vmax, aspect="auto",
+              interpolation="nearest")
+    for i in range(data.shape[0]):
+        for j in range(data.shape[1]):
+            if data[i, j]:
+                ax.text(j, i, f"{data[i, j]:.0f}", ha="center", va="center", fontsize=s.small_size,
+                        color="white" if data[i, j] > 0.55 * vmax else "black")
+    ax.set_yticks(range(len(shown)), [short_label(p, 8) for p in shown])
+    set_column_labels(ax, groups, fit=s.width * 0.7 * 72 / max(len(groups), 1) / (s.font_size * 1.1) - 0.5)
+    ax.set_xticks(np.arange(len(groups) + 1) - 0.5, minor=True)
+    ax.set_yticks(np.arange(len(shown) + 1) - 0.5, minor=True)
+    ax.grid(which="minor", color="#eeeeee", linewidth=0.5)
+    ax.tick_params(which="minor", length=0)
+    ax.spines[:].set_visible(False)
+    ax.set_xlabel(group_label)
+    ax.set_ylabel("作答教员（按作答条数）")
+    row_totals = data.sum(axis=1)  # each entry is in one group: an instructor's entries answered
+    right.barh(range(len(shown)), row_totals, color=PALETTE[0], height=0.7)
+    for i, v in enumerate(row_totals):
+        right.text(v, i, f" {v:.0f}", va="center", ha="left", fontsize=s.small_size)
+    right.set_xlim(0, max(row_totals.max() if len(row_totals) else 1, 1) * 1.35)
+    right.tick_params(axis="y", left=False, labelleft=False)
+    right.set_xticks([])
+    right.spines[["bottom", "left"]].set_visible(False)
+    right.set_xlabel("合计", labelpad=2)
+    col_totals = data.sum(axis=0)
+    top.bar(range(len(groups)), col_totals, color=PALETTE[7], width=0.7)
+    for j, v in enumerate(col_totals):
+        top.text(j, v, f"{v:.0f}", ha="center", va="bottom", fontsize=s.small_size)
+    top.set_ylim(0, max(col_totals.max() if len(col_totals) else 1, 1) * 1.3)
+    top.tick_params(axis="x", bottom=False, labelbottom=False)
+    top.set_yticks([])
+    top.spines[["left", "bottom"]].set_visible(False)
+    top.set_ylabel("作答人次", rotation=0, ha="right", va="center")
+    more = f"（作答最多的 {len(shown)} 位，共 {len(people)} 位）" if len(shown) < len(people) else ""
+    fig.suptitle(plain_label(title) + more)
+    return fig
+
+
+answer_matrix_figure.plotted_data = lambda table, *args, **kwargs: table  # the data file: the cells drawn
