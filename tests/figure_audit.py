@@ -38,6 +38,11 @@ def audit(fig) -> list[str]:
 
     from corpus_tools.plots.style import style_rc
 
+    from corpus_tools.plots.style import current_style
+
+    # at the PNG's resolution: hinted CJK glyphs are a whole number of pixels wide, so a line measured at 100 dpi
+    # can be 4 % narrower than the same line in the 150 dpi file
+    fig.set_dpi(current_style().dpi)
     with matplotlib.rc_context(style_rc()):
         fig.canvas.draw()
     r = fig.canvas.get_renderer()

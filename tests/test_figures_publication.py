@@ -451,3 +451,24 @@ def test_who_answered_what_is_a_matrix_not_a_tangle(study, size):
         if stem.startswith(("matrix_", "network_")):
             shown = {t.get_text() for t in s.make().findobj(lambda a: hasattr(a, "get_text"))}
             assert not (shown & names), stem
+
+
+def test_term_network_as_kh_coder_draws_it(study):
+    """Nouns used in ≥ 3 entries, the 60 pairs with the highest Jaccard coefficient, coloured by community, with
+    a legend for colour, area and width. 集成平台 occurs in the ten entries 22, 23 and 25–32 (lines 1378–1990);
+    vague verbs (涉及, 形成) are not words of the network."""
+    spec = study.figures["network_term_cooccurrence"]
+    edges = spec.args[0]
+    assert 0 < len(edges) <= 60
+    assert (edges.entries_a >= 3).all() and (edges.entries_b >= 3).all()
+    assert ((edges.jaccard > 0) & (edges.jaccard <= 1)).all() and edges.jaccard.is_monotonic_decreasing
+    per_word = dict(zip(edges.term_a, edges.entries_a)) | dict(zip(edges.term_b, edges.entries_b))
+    assert per_word.get("集成平台") == 10
+    assert not {"涉及", "形成"} & set(per_word)
+    fig = spec.make()
+    title = fig.legends[0].get_title().get_text().replace("\n", "")
+    assert "颜色 = 社群" in title and "圆面积" in title and "线宽 = Jaccard" in title
+    nodes = fig.axes[0].collections[-1]
+    assert len({tuple(c) for c in nodes.get_facecolors()}) >= 4  # communities, not one colour
+    again = spec.make().axes[0].collections[-1].get_offsets()
+    assert np.allclose(nodes.get_offsets(), again)  # fixed seed: the same layout every run

@@ -137,10 +137,13 @@ def network_stage(study: Study) -> StageOutput:
              "教员 — 主题（边宽 = 作答条数）", facts=facts("instructor_topic")),
         _fig("network_instructor_coanswer", plots.draw_graph, g["instructor_coanswer"], "教员共同作答",
              seed=params.seed, n_labels=20, facts=facts("instructor_coanswer")),
-        _fig("network_term_cooccurrence", plots.draw_graph, g["term_cooccurrence"],
-             "关键词共现（同一发言内，NPMI ≥ 0.25）", seed=params.seed, n_labels=40,
-             facts=facts("term_cooccurrence")),
     ])
+    co = plots.cooccurrence_edges(words(study, "concept"), min_entries=3, n_edges=60, seed=params.seed)
+    if len(co):
+        words_ = set(co.term_a) | set(co.term_b)
+        figures.update([_fig("network_term_cooccurrence", plots.cooccurrence_figure, co, "关键词共现网络",
+                             seed=params.seed, facts=dict(n_nodes=len(words_), n_edges=len(co), min_entries=3,
+                                                          n_communities=len(set(co.community_a) | set(co.community_b))))])
     # who answered what as matrices (the trainee, hospital and trainee → instructor graphs stay GEXF/GraphML
     # exports: drawn, they were tangles of names)
     b, tp = study.booklet, t["topics"]

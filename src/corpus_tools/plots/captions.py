@@ -104,9 +104,14 @@ CAPTIONS = {
                                            "该学员的问题由该教员作答的条数", "问答条数"),
     "network_instructor_coanswer": _network("共现网络（两位教员在同一条问答中作答即相连；孤立者列于图中）",
                                             "教员共同作答", "两人共同作答的问答条数", "与他人共同作答的条数"),
-    "network_term_cooccurrence": lambda f: _network(
-        f"关键词共现网络（发言为窗口，NPMI ≥ {f.get('npmi', 0.25)} 且同现 ≥ 2 次才连边）", "关键词共现",
-        "两词同现的发言数", "出现该词的发言数")(f),
+    "network_term_cooccurrence": lambda f: Caption(
+        "关键词共现网络",
+        f"至少见于 {f.get('min_entries', 3)} 条问答的名词之间 Jaccard 系数最高的"
+        f"{_n(f, 'n_edges', '对词', ' ').strip() or '若干对词'}{_paren(_n(f, 'n_nodes', '个词'))}：线宽与 Jaccard 系数成正比，"
+        "圆面积与用到该词的问答条数成正比，颜色为社群" + (f"（{f['n_communities']} 个）" if f.get("n_communities") else "")
+        + "；位置由布局算法给出，只有相连与否有含义。",
+        "共现网络（KH Coder 式：问答为单位，Jaccard 系数取前 60 条边；社群：贪心模块度划分；布局：Fruchterman–Reingold，"
+        "固定随机种子）", "tokens"),
     "trends_top_terms_by_cohort": lambda f: Caption(
         "高频词在各期的使用",
         f"各期最常用的{_n(f, 'n_terms', '个', ' ').strip() or ''}词每万词的出现次数（各面板纵轴相同）；"
