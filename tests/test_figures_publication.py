@@ -237,7 +237,7 @@ def test_captions_cover_every_figure(study):
     for stem, spec in study.figures.items():
         c = captions.caption_for(stem, **facts, label="测试", topic_id=0)
         assert c.title and c.caption.endswith("。") and c.method, stem
-        assert c.source in study.tables or c.source in ("entries", "units"), (stem, c.source)
+        assert c.source in study.tables or c.source in ("entries", "units", "turns"), (stem, c.source)  # booklet tables
     c = captions.caption_for("topics_entry_map", **facts)
     assert "68" in c.caption and "困惑度 10" in c.method and "种子 0" in c.method
     with pytest.raises(KeyError):
@@ -472,3 +472,39 @@ def test_term_network_as_kh_coder_draws_it(study):
     assert len({tuple(c) for c in nodes.get_facecolors()}) >= 4  # communities, not one colour
     again = spec.make().axes[0].collections[-1].get_offsets()
     assert np.allclose(nodes.get_offsets(), again)  # fixed seed: the same layout every run
+
+
+def test_captions_and_data_files_match_what_is_drawn(study, tmp_path):
+    """Captions state counts computed from the figure's own data, with no doubled characters; each figure's data
+    file is what it draws; the gallery is grouped by question under a contents list."""
+    from corpus_tools.plots.gallery import plotted_table
+
+    assert not [s for s, spec in study.figures.items() if re.search(r"(.)\1", spec.caption.replace("…", "")) and
+                "与与" in spec.caption]
+    assert "coverage_questions_per_unit" not in study.figures  # no curriculum given: it repeated the unit bars
+    clouds = study.figures["wordcloud_sections"]
+    words = plotted_table(clouds)
+    assert f"9 组共 {len(words)} 个词" in clouds.caption  # the nine sections of lines 26 … 3645
+    matrix = study.figures["matrix_instructor_topic"]
+    cells = plotted_table(matrix)
+    assert f"共 {cells.instructor.nunique()} 位" in matrix.caption and f"合计 {cells.entries.sum()} 人次" in matrix.caption
+    key = plotted_table(study.figures["keyness_by_section"])
+    assert list(dict.fromkeys(key.group)) == SECTIONS  # booklet order
+    assert not ((key.g2 > 0) & (key.doc_freq < 2)).any() and (key.groupby("group").size() <= 16).all()
+    assert key[key.group == "系统建设"].n_group.iloc[0] == 11
+    ca = plotted_table(study.figures["ca_terms_sections"])
+    assert set(ca.analysis) == {"terms_sections"} and ca["rank"].max() == 60
+    specs = {s: study.figures[s] for s in ("overview_entries_by_section", "keyness_by_section", "wordcloud_sections",
+                                           "matrix_instructor_topic", "codes_heatmap_section")}
+    gallery.write_index(specs, tmp_path, {**study.tables, "entries": study.booklet.entries},
+                        {s: {"png": b"x", "svg": b"y"} for s in specs})
+    data = pd.read_csv(tmp_path / "data" / "wordcloud_sections.csv", encoding="utf-8-sig")
+    assert len(data) == len(words) and list(data.term) == list(words.term)
+    heat = pd.read_csv(tmp_path / "data" / "codes_heatmap_section.csv", encoding="utf-8-sig")
+    assert set(heat["by"]) == {"section"}
+    page = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert '<ol class="contents">' in page
+    positions = [page.index(f'id="{s}"') for s in ("overview_entries_by_section", "matrix_instructor_topic",
+                                                   "keyness_by_section", "codes_heatmap_section")]
+    assert positions == sorted(positions)  # overview, people, words, codes: the questions' order
+    assert page.count("<figure") == len(specs)

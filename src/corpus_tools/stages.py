@@ -204,10 +204,10 @@ def trends_stage(study: Study) -> StageOutput:
              trends.trend_matrix(tables["term_freq_by_unit"], top_units), facts=dict(facts, n_terms=len(top_units))),
         _fig("keyness_by_cohort", plots.keyness_bars, key_c[key_c.group.isin(cohorts[-12:])], cohorts[-12:],
              heading="各期关键词（对其余各期）", labels={c: f"第{c}期" for c in cohorts},
-             group_entries=e.groupby("cohort").size().to_dict(), facts=facts),
+             group_entries=e.groupby("cohort").size().to_dict(), facts=dict(facts, n_groups=len(cohorts[-12:]))),
         _fig("keyness_by_section", plots.keyness_bars, key_s[key_s.group.isin(panels)],
              [x for x in sections if x in set(panels)], heading="各栏目关键词（对其余栏目）",
-             group_entries=e.groupby("section").size().to_dict(), facts=facts),
+             group_entries=e.groupby("section").size().to_dict(), facts=dict(facts, n_groups=len(panels))),
     ])
     # one comparison cloud per grouping (small multiples): the latest 12 cohorts, the 12 largest sections in
     # booklet order

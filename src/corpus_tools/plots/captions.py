@@ -103,11 +103,11 @@ CAPTIONS = {
     "network_trainee_instructor": _network("有向二部图（提问学员 → 作答教员）", "学员 → 教员（谁的问题由谁作答）",
                                            "该学员的问题由该教员作答的条数", "问答条数"),
     "network_instructor_coanswer": _network("共现网络（两位教员在同一条问答中作答即相连；孤立者列于图中）",
-                                            "教员共同作答", "两人共同作答的问答条数", "与他人共同作答的条数"),
+                                            "教员共同作答", "两人共同作答的问答条数", "该教员与他人共同作答的条数"),
     "network_term_cooccurrence": lambda f: Caption(
         "关键词共现网络",
         f"至少见于 {f.get('min_entries', 3)} 条问答的名词之间 Jaccard 系数最高的"
-        f"{_n(f, 'n_edges', '对词', ' ').strip() or '若干对词'}{_paren(_n(f, 'n_nodes', '个词'))}：线宽与 Jaccard 系数成正比，"
+        f"{_n(f, 'n_edges', '对词', ' ') or '若干对词'}{_paren(_n(f, 'n_nodes', '个词'))}：线宽与 Jaccard 系数成正比，"
         "圆面积与用到该词的问答条数成正比，颜色为社群" + (f"（{f['n_communities']} 个）" if f.get("n_communities") else "")
         + "；位置由布局算法给出，只有相连与否有含义。",
         "共现网络（KH Coder 式：问答为单位，Jaccard 系数取前 60 条边；社群：贪心模块度划分；布局：Fruchterman–Reingold，"
@@ -124,11 +124,15 @@ CAPTIONS = {
         "词频（每万词）", "term_freq_by_unit"),
     "keyness_by_cohort": lambda f: Caption(
         "各期关键词（对其余各期）",
-        "每期相对其余各期多用（蓝）和少用（橙红）最突出的词，条长为带符号的 G²（各面板横轴不同），仅列 p < 0.05 的词。",
+        f"每期{_paren(_n(f, 'n_groups', '期'))}相对其余各期多用（蓝）和少用（橙红）最突出的词，条长为带符号的 G²（各面板横轴不同），"
+        "仅列 p < 0.05 的词；多用词须见于本期至少 2 条问答；词后 n/N 为本期用到该词的问答条数 / 本期问答条数；"
+        "双栏版每侧 8 个词，单栏版 5 个。",
         "对数似然 G²（词次层面，描述性，未校正多重比较）", "keyness_by_cohort"),
     "keyness_by_section": lambda f: Caption(
         "各栏目关键词（对其余栏目）",
-        "每个栏目相对其余栏目多用（蓝）和少用（橙红）最突出的词，条长为带符号的 G²（各面板横轴不同），仅列 p < 0.05 的词。",
+        f"每个栏目{_paren(_n(f, 'n_groups', '个栏目'))}相对其余栏目多用（蓝）和少用（橙红）最突出的词，面板按合集中的栏目顺序排列，"
+        "条长为带符号的 G²（各面板横轴不同），仅列 p < 0.05 的词；多用词须见于本栏目至少 2 条问答；"
+        "词后 n/N 为本栏目用到该词的问答条数 / 本栏目问答条数；双栏版每侧 8 个词，单栏版 5 个。",
         "对数似然 G²（词次层面，描述性，未校正多重比较）", "keyness_by_section"),
     "coverage_unit_by_section": lambda f: Caption(
         "课程单元 × 栏目",

@@ -196,3 +196,22 @@ def ca_biplot(coords: pd.DataFrame, inertia: pd.DataFrame, title: str = "对应�
         fig.draw_without_rendering()
         _drop_overlapping(fig, texts, keep_first=len(cols))
     return fig
+
+
+def _ca_plotted(coords: pd.DataFrame, inertia: pd.DataFrame, *args, analysis: str | None = None, **kwargs):
+    """The data file of a CA map: its points with each row point's contribution to the plane and its rank (the
+    double-column map draws ranks 1–30, the single-column 1–20; column points have no rank)."""
+    if analysis is not None:
+        coords = coords[coords["analysis"] == analysis]
+        inertia = inertia[inertia["analysis"] == analysis]
+    kinds = list(dict.fromkeys(coords.kind))
+    rows = coords[coords.kind == kinds[0]]
+    ctr = ca_contributions(rows, inertia)
+    rank = ctr.rank(ascending=False, method="first")
+    return coords.assign(contribution=ctr.reindex(coords.index), rank=rank.reindex(coords.index).astype("Int64"))
+
+
+ca_biplot.plotted_data = _ca_plotted
+code_heatmap.plotted_data = lambda crosstab, *args, by=None, **kwargs: (  # the cells drawn
+    crosstab[crosstab["by"] == (by if by is not None else args[2] if len(args) > 2 else None)]
+    if (by is not None or len(args) > 2) else crosstab)

@@ -135,6 +135,22 @@ def terms_by_unit_heatmap(matrix: pd.DataFrame) -> Figure:
     return fig
 
 
+def keyness_rows(key: pd.DataFrame, groups: list, n: int = 8, min_docs: int = 2,
+                 group_entries: dict | None = None) -> pd.DataFrame:
+    """The rows :func:`keyness_bars` draws, group by group in the order of ``groups``: the ``n`` most over-used
+    terms (G² > 0, in ≥ ``min_docs`` of the group's entries) and the ``n`` most under-used, p(G²) < 0.05, each
+    group's rows by signed G² (bottom to top of its panel); with ``group_entries``, a column ``n_group``."""
+    parts = []
+    for grp in groups:
+        g = key[(key.group == grp) & (key.p_g2 < 0.05)]
+        over = g[(g.g2 > 0) & (g.doc_freq >= min_docs)] if "doc_freq" in g else g[g.g2 > 0]
+        parts.append(pd.concat([over.head(n), g[g.g2 < 0].tail(n)]).sort_values("g2", kind="stable"))
+    out = pd.concat(parts) if parts else key.iloc[0:0]
+    if group_entries is not None:
+        out = out.assign(n_group=out.group.map(group_entries))
+    return out
+
+
 @styled
 def keyness_bars(key: pd.DataFrame, groups: list, n: int | None = None, title: str = "各组关键词（对其余各组）",
                  labels: dict | None = None, heading: str | None = None, group_entries: dict | None = None,
@@ -156,9 +172,7 @@ def keyness_bars(key: pd.DataFrame, groups: list, n: int | None = None, title: s
         if i >= len(groups):
             ax.set_visible(False)
             continue
-        g = key[(key.group == groups[i]) & (key.p_g2 < 0.05)]
-        over = g[(g.g2 > 0) & (g.doc_freq >= min_docs)] if "doc_freq" in g else g[g.g2 > 0]
-        top = pd.concat([over.head(n), g[g.g2 < 0].tail(n)]).sort_values("g2", kind="stable")
+        top = keyness_rows(key, [groups[i]], n, min_docs)
         y = list(range(len(top)))
         ax.barh(y, top.g2, color=[DIVERGING[0] if v > 0 else DIVERGING[1] for v in top.g2], height=0.75)
         total = (group_entries or {}).get(groups[i])
@@ -273,3 +287,7 @@ def questions_per_unit(curric: pd.DataFrame) -> Figure:
     c = c.sort_values(["cohort", "_d", "_n"], kind="stable").tail(MAX_ROWS)
     labels = [short_label(_curriculum_label(r), s.label_chars + 6) for r in c.itertuples()]
     return unit_bars(c, labels, "各期课程单元引出的问答条数", "问答条数（条）\n0 = 课程表列出但无问答入册")
+
+
+keyness_bars.plotted_data = lambda key, groups, *args, **kwargs: keyness_rows(  # the double-column version
+    key, groups, 8, kwargs.get("min_docs", 2), kwargs.get("group_entries"))
