@@ -349,7 +349,7 @@ def test_ca_biplot_one_scale_few_terms_labels_apart(study, size):
 
 
 def test_ca_keeps_the_terms_that_contribute_most(study):
-    """集成平台 is used only in 【系统集成】 (lines 1378–1571, all within lines 1282–2031): it contributes to the plane and is drawn; the
+    """集成平台 is used only in 【系统集成】 (76 lines from 1378 to 1997, all within lines 1282–2031): it contributes to the plane and is drawn; the
     drawn terms are the top ones by contribution, whatever their frequency."""
     from corpus_tools.plots.codes import ca_contributions
 
@@ -386,7 +386,8 @@ def test_every_figure_prints_legibly(study, size):
 @pytest.mark.parametrize("size", ["double", "single"])
 def test_keyness_panels_in_booklet_order_with_entry_counts(study, size):
     """Panels follow the booklet's sections (lines 26 … 3645); every term says in how many of the section's entries
-    it occurs. 超融合 occurs in one entry only (lines 1215–1256, in 【系统建设】), so it no longer tops that panel;
+    it occurs. In 【系统建设】 超融合 occurs in one entry only (entry 20, lines 1215–1256; its other use, line 1736,
+    is in 【系统集成】), so it no longer tops that panel;
     耗材 occurs in two of its 11 entries (the questions at lines 978 and 1005)."""
     with figure_style(figure_size=size):
         fig = study.figures["keyness_by_section"].make()
@@ -408,7 +409,7 @@ def test_keyness_panels_in_booklet_order_with_entry_counts(study, size):
 
 def test_comparison_clouds_horizontal_words_as_text(study):
     """One cloud figure per grouping (not one per group); words set horizontally, as text (SVG <text>), none
-    under 6 pt; 集成平台 (only in 【系统集成】, lines 1378–1571) is a word of that section's panel."""
+    under 6 pt; 集成平台 (only in 【系统集成】, lines 1378–1997) is a word of that section's panel."""
     assert {"wordcloud_cohorts", "wordcloud_sections", "topics_wordcloud"} <= set(study.figures)
     assert not [s for s in study.figures if re.match(r"(topics_)?wordcloud_(cohort|section)?_?\d+$", s)]
     fig = study.figures["wordcloud_sections"].make()

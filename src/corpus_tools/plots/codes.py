@@ -150,7 +150,13 @@ def ca_biplot(coords: pd.DataFrame, inertia: pd.DataFrame, title: str = "对应�
     ctr = ca_contributions(rows, inertia)
     order = ctr.sort_values(ascending=False, kind="stable").index
     rows = rows.loc[order[:n_terms]]
-    fig = new_figure(aspect=0.8 if s.figure_size == "double" else 1.05)
+    pts = pd.concat([rows, cols])
+    pad = 0.07 * max(float(np.ptp(pts.dim1)), float(np.ptp(pts.dim2)), 1e-9)
+    xlim = (float(pts.dim1.min()) - pad, float(pts.dim1.max()) + pad)
+    ylim = (float(pts.dim2.min()) - pad, float(pts.dim2.max()) + pad)
+    # the figure as tall as the map needs at one scale (a flat second dimension makes a flat map), at least 1.8 in
+    plot_w = s.width - 0.7
+    fig = new_figure(max(plot_w * (ylim[1] - ylim[0]) / (xlim[1] - xlim[0]), 1.8) + 1.3)
     ax = fig.add_subplot()
     max_mass = float(coords[coords.kind == kinds[0]].mass.max() or 1.0)
     area = 250 if s.figure_size == "double" else 120
@@ -164,8 +170,8 @@ def ca_biplot(coords: pd.DataFrame, inertia: pd.DataFrame, title: str = "对应�
         ax.scatter(cols.dim1, cols.dim2, marker="s", s=30, color=PALETTE[3], zorder=4)
     ax.axhline(0, color="#bbbbbb", lw=0.5, zorder=0)
     ax.axvline(0, color="#bbbbbb", lw=0.5, zorder=0)
-    pts = pd.concat([rows, cols])
-    ax.margins(0.06)
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
     ax.set_aspect("equal", adjustable="box")
     share = list(inertia.sort_values("dim").share) + [0.0, 0.0]
     ax.set_xlabel(f"第 1 维（惯量 {share[0]:.1%}）")
