@@ -126,10 +126,10 @@ def terms_by_unit_heatmap(matrix: pd.DataFrame) -> Figure:
     ax.set_xticks(range(m.shape[1]), [short_label(t, 6) for t in m.columns], rotation=90)
     ax.tick_params(axis="x", length=0)
     shown = f"前 {len(terms)} 个，共 {len(matrix.index)} 个" if len(terms) < len(matrix.index) else "各单元最常用词的并集"
-    ax.set_xlabel(f"高频词（{shown}）")
+    ax.set_xlabel(f"高频词（{shown}）；空白 = 0")
     ax.set_ylabel("课程单元（期次、单元序号）")
     bar = fig.colorbar(im, ax=ax, shrink=0.6, extend="max" if clipped else "neither", pad=0.01)
-    bar.set_label(f"每万词出现次数\n色阶上限 = 非零值第 95 百分位（{vmax:.0f}）；空白 = 0")
+    bar.set_label(f"每万词次数（色阶上限 = 非零值第 95 百分位 {vmax:.0f}）")  # one line: two were cramped
     ax.set_title("高频词 × 课程单元（每万词）")
     ax.spines[["left", "bottom"]].set_visible(False)
     return fig
