@@ -193,7 +193,7 @@ def test_entry_map_says_what_it_is(study):
 
 
 def test_axis_titles_everywhere(study):
-    for stem in ("topics_top_terms", "overview_entries_by_unit", "coverage_questions_per_unit",
+    for stem in ("topics_top_terms", "overview_entries_by_unit", "matrix_instructor_topic",
                  "trends_top_terms_by_cohort", "keyness_by_section"):
         fig = study.figures[stem].make()
         labels = [ax.get_xlabel() for ax in fig.axes] + [fig.get_supxlabel() if fig._supxlabel else ""]
