@@ -100,8 +100,8 @@ def entry_map(coords: np.ndarray, entries: pd.DataFrame, entry_topics: pd.DataFr
         dy = 0.025 * float(np.ptp(coords[:, 1]) or 1)
         name = short_label(title_of.get(e, ""), 12 if s.figure_size == "double" else 8)
         texts.append(ax.text(x, y + dy, f"#{e} {name}",
-                             color="#222222", fontsize=s.font_size, zorder=4,
-                             bbox=dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="none", alpha=0.8)))
+                             color="#222222", fontsize=s.font_size, zorder=1.5,  # under the points: none hidden
+                             bbox=dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="none", alpha=0.7)))
         anchors.append((x, y))
     ax.set_xticks([])
     ax.set_yticks([])
