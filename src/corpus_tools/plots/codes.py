@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
-from .labels import plain_label, short_label
+from .labels import keep_labels_apart, plain_label, short_label
 from .style import ADJUST_LIMIT, PALETTE, current_style, new_figure, row_height, styled
 
 MAX_GROUPS = 24  # groups of a code heat map: past this, the groups with the most coded entries
@@ -91,41 +91,6 @@ def ca_contributions(rows: pd.DataFrame, inertia: pd.DataFrame) -> pd.Series:
     return rows.mass * (rows.dim1 ** 2 + rows.dim2 ** 2) / plane
 
 
-def _overlaps(b, boxes, pad: float = 0.03) -> list:
-    """The boxes of ``boxes`` that overlap ``b``, each widened by ``pad`` of its width on either side: text is
-    measured at 100 dpi, and hinted CJK glyphs come out up to 4 % wider in the 150 dpi file."""
-    return [o for o in boxes if min(b.x1 + pad * b.width, o.x1 + pad * o.width)
-            - max(b.x0 - pad * b.width, o.x0 - pad * o.width) > 0 and min(b.y1, o.y1) - max(b.y0, o.y0) > 0]
-
-
-def _drop_overlapping(fig: Figure, texts: list, keep_first: int) -> list:
-    """Keep labels apart after adjustText: the first ``keep_first`` labels (groups) are always shown, one that
-    overlaps an earlier one moved just below it; a later label (a term) that overlaps any shown label is hidden
-    (the list is in order of importance). Returns the labels still shown."""
-    r = fig.canvas.get_renderer()
-    shown, boxes = [], []
-    for i, t in enumerate(texts):
-        b = t.get_window_extent(r)
-        if i < keep_first:
-            for _ in range(len(texts)):
-                hit = _overlaps(b, boxes)
-                if not hit:
-                    break
-                ax = t.axes
-                x, y = ax.transData.transform(t.get_position())
-                step = b.y1 - min(o.y0 for o in hit) + 1.0
-                t.set_position(ax.transData.inverted().transform((x, y - step)))
-                b = t.get_window_extent(r)
-        elif _overlaps(b, boxes):
-            t.set_visible(False)
-            if getattr(t, "arrow_patch", None) is not None:
-                t.arrow_patch.set_visible(False)
-            continue
-        shown.append(t)
-        boxes.append(b)
-    return shown
-
-
 @styled
 def ca_biplot(coords: pd.DataFrame, inertia: pd.DataFrame, title: str = "对应分析", n_terms: int | None = None,
               analysis: str | None = None) -> Figure:
@@ -200,7 +165,7 @@ def ca_biplot(coords: pd.DataFrame, inertia: pd.DataFrame, title: str = "对应�
                     force_text=(0.3, 0.5), arrowprops=dict(arrowstyle="-", color="#888888", lw=0.4),
                     min_arrow_len=6, **ADJUST_LIMIT)
         fig.draw_without_rendering()
-        _drop_overlapping(fig, texts, keep_first=len(cols))
+        keep_labels_apart(fig, texts, keep_first=len(cols))
     return fig
 
 

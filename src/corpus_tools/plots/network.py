@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from ..network import ordered_subgraph
-from .labels import plain_label, short_label, wrap_label
+from .labels import keep_labels_apart, plain_label, short_label, wrap_label
 from .style import ADJUST_LIMIT, NEUTRAL, PALETTE, current_style, new_figure, row_height, styled
 
 TYPE_COLORS = {"instructor": PALETTE[0], "topic": PALETTE[1], "trainee": PALETTE[2], "hospital": PALETTE[4],
@@ -477,9 +477,7 @@ def cooccurrence_figure(edges, title: str = "关键词共现网络", seed: int =
                 arrowprops=dict(arrowstyle="-", color="#888888", lw=0.4), min_arrow_len=6,
                 prevent_crossings=False, **dict(ADJUST_LIMIT, iter_lim=80))
     fig.draw_without_rendering()
-    from .codes import _drop_overlapping
-
-    _drop_overlapping(fig, sorted(texts, key=lambda t: -G.nodes[nodes[texts.index(t)]]["entries"]), keep_first=0)
+    keep_labels_apart(fig, sorted(texts, key=lambda t: -G.nodes[nodes[texts.index(t)]]["entries"]), keep_first=0)
     return fig
 
 
