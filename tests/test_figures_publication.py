@@ -509,3 +509,16 @@ def test_captions_and_data_files_match_what_is_drawn(study, tmp_path):
                                                    "keyness_by_section", "codes_heatmap_section")]
     assert positions == sorted(positions)  # overview, people, words, codes: the questions' order
     assert page.count("<figure") == len(specs)
+
+
+def test_every_figure_has_its_vector_file_and_data(run_dir, study):
+    """Every figure of the run is written as PNG and SVG (word clouds included: their words are text) with its
+    data file; the SVG of the section clouds keeps 集成平台 as text in the CJK family."""
+    figdir = run_dir / "figures"
+    index = pd.read_csv(figdir / "index.csv", encoding="utf-8-sig")
+    assert list(index.stem) == list(study.figures)
+    missing = [f"{s}.{fmt}" for s in index.stem for fmt in ("png", "svg") if not (figdir / f"{s}.{fmt}").is_file()]
+    assert not missing
+    assert all((figdir / d).is_file() for d in index.data)
+    svg = (figdir / "wordcloud_sections.svg").read_text(encoding="utf-8")
+    assert "集成平台" in svg and "Noto Sans CJK SC" in svg
