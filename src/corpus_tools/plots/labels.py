@@ -90,8 +90,9 @@ def keep_labels_apart(fig, texts: list, keep_first: int) -> list:
                 b = t.get_window_extent(r)
         elif overlapping_boxes(b, boxes):
             t.set_visible(False)
-            if getattr(t, "arrow_patch", None) is not None:
-                t.arrow_patch.set_visible(False)
+            for arrow in t.axes.patches:  # adjustText's leader line from this label (its patchA)
+                if getattr(arrow, "patchA", None) is t:
+                    arrow.set_visible(False)
             continue
         shown.append(t)
         boxes.append(b)
