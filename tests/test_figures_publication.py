@@ -42,7 +42,7 @@ def _render_checked(make, fmt: str = "png", dpi: int = 72, caplog=None) -> tuple
 
 def test_every_figure_renders_clean_at_column_width(study, caplog):
     caplog.set_level(logging.WARNING, logger="matplotlib.font_manager")
-    assert len(study.figures) >= 30  # 18 charts + 8 topic clouds + 12 cohort/section clouds on this booklet
+    assert len(study.figures) >= 25  # charts + one comparison cloud per grouping (cohorts, sections, topics)
     width = COLUMN_CM["double"] * CM
     for stem, spec in study.figures.items():
         fig, png = _render_checked(spec.make, caplog=caplog)
@@ -73,7 +73,7 @@ def test_png_dpi_is_a_parameter(booklet):
 
 def test_pdf_embeds_cjk_font_as_truetype(study, tmp_path):
     assert shutil.which("pdffonts"), "install poppler-utils"
-    for stem in ("overview_entries_by_section", "network_trainee_instructor", "trends_terms_by_unit"):
+    for stem in ("overview_entries_by_section", "matrix_instructor_topic", "trends_terms_by_unit"):
         fig = study.figures[stem].make()
         (pdf,) = style.save_figure(fig, tmp_path / stem, ("pdf",))
         out = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True)
@@ -151,8 +151,10 @@ def test_heat_map_colour_scale_resists_one_outlier():
 
 
 def test_network_figures_label_every_node_and_have_legends(study):
-    G = study.graphs["trainee_instructor"]
-    fig = study.figures["network_trainee_instructor"].make()
+    from corpus_tools.plots import network as network_plots
+
+    G = study.graphs["trainee_instructor"]  # exported for Gephi; drawn on request, not among the run's figures
+    fig = network_plots.bipartite_figure(G, "trainee", "学员 → 教员")
     shown = {t.get_text() for t in fig.axes[0].texts}
     names = {d["label"] for _, d in G.nodes(data=True)}
     assert names <= shown, sorted(names - shown)
@@ -191,7 +193,7 @@ def test_entry_map_says_what_it_is(study):
 
 
 def test_axis_titles_everywhere(study):
-    for stem in ("topics_top_terms", "overview_entries_by_unit", "coverage_questions_per_unit",
+    for stem in ("topics_top_terms", "overview_entries_by_unit", "matrix_instructor_topic",
                  "trends_top_terms_by_cohort", "keyness_by_section"):
         fig = study.figures[stem].make()
         labels = [ax.get_xlabel() for ax in fig.axes] + [fig.get_supxlabel() if fig._supxlabel else ""]
@@ -235,7 +237,7 @@ def test_captions_cover_every_figure(study):
     for stem, spec in study.figures.items():
         c = captions.caption_for(stem, **facts, label="测试", topic_id=0)
         assert c.title and c.caption.endswith("。") and c.method, stem
-        assert c.source in study.tables or c.source in ("entries", "units"), (stem, c.source)
+        assert c.source in study.tables or c.source in ("entries", "units", "turns"), (stem, c.source)  # booklet tables
     c = captions.caption_for("topics_entry_map", **facts)
     assert "68" in c.caption and "困惑度 10" in c.method and "种子 0" in c.method
     with pytest.raises(KeyError):
@@ -243,7 +245,7 @@ def test_captions_cover_every_figure(study):
 
 
 def test_gallery_index_and_data(study, tmp_path):
-    stems = ["overview_entries_by_section", "topics_top_terms", "network_trainee_topic", "wordcloud_cohort_01"]
+    stems = ["overview_entries_by_section", "topics_top_terms", "topics_section_heatmap", "wordcloud_cohorts"]
     specs = {s: study.figures[s] for s in stems}
     rendered = {s: {"png": b"x", **({} if specs[s].raster_only else {"svg": b"y"})} for s in stems}
     tables = {**study.tables, "entries": study.booklet.entries}
@@ -256,7 +258,12 @@ def test_gallery_index_and_data(study, tmp_path):
     assert row.data == "data/overview_entries_by_section.csv"
     data = pd.read_csv(tmp_path / "data" / "overview_entries_by_section.csv", encoding="utf-8-sig")
     assert len(data) == 68  # the source table: one row per entry of the booklet
-    assert index.set_index("stem").loc["wordcloud_cohort_01"].files == "wordcloud_cohort_01.png"
+    assert index.set_index("stem").loc["wordcloud_cohorts"].files == "wordcloud_cohorts.png;wordcloud_cohorts.svg"
+    # a cloud's data file holds exactly the words it offers, with their entry counts
+    words = pd.read_csv(tmp_path / "data" / "wordcloud_cohorts.csv", encoding="utf-8-sig")
+    assert set(words.columns) >= {"group", "term", "g2", "entries", "n_group"} and (words.entries >= 2).all()
+    assert len(words) <= 3 * 20 and set(words.group.astype(str)) == {"1", "2", "3"}
+    assert words.groupby("group").n_group.first().sum() == 68  # the booklet's 68 entries, each in one cohort
     page = (tmp_path / "index.html").read_text(encoding="utf-8")
     for s in stems:
         assert f'id="{s}"' in page and f'src="{s}.png"' in page
@@ -271,7 +278,7 @@ def test_gallery_in_the_browser(study, browser, tmp_path):
     from browser import assert_clean, open_page, screenshot
 
     stems = ["overview_entries_by_section", "network_instructor_topic", "trends_terms_by_unit",
-             "topics_wordcloud_00"]
+             "topics_wordcloud"]
     specs = {s: study.figures[s] for s in stems}
     rendered = {}
     for stem, spec in specs.items():
@@ -296,8 +303,222 @@ def test_gallery_in_the_browser(study, browser, tmp_path):
     hrefs = page.eval_on_selector_all("a[href]", "as => as.map(a => a.getAttribute('href'))")
     assert all((tmp_path / h).is_file() for h in hrefs if not h.startswith("#")), hrefs
     assert "trends_terms_by_unit.pdf" in hrefs and "data/trends_terms_by_unit.csv" in hrefs
-    assert page.locator("#topics_wordcloud_00 figcaption").inner_text().strip()
+    assert page.locator("#topics_wordcloud figcaption").inner_text().strip()
     screenshot(page, "figure_gallery.png")
     page.set_viewport_size({"width": 390, "height": 800})
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(page, "figure_gallery_390.png")
+
+
+# ---------------------------------------------------------------- issue 20: figures at KH Coder's level
+
+SECTIONS = ["信息规划", "系统架构", "系统建设", "系统集成", "项目管理", "数据应用", "网络安全", "IT 运维", "科室管理"]
+# the booklet's nine section headings 【…】, at lines 26, 441, 624, 1282, 2032, 2614, 3198, 3420, 3645
+
+
+def _boxes_overlap(a, b) -> bool:
+    return min(a.x1, b.x1) - max(a.x0, b.x0) > 0.5 and min(a.y1, b.y1) - max(a.y0, b.y0) > 0.5
+
+
+@pytest.mark.parametrize("size", ["double", "single"])
+def test_ca_biplot_one_scale_few_terms_labels_apart(study, size):
+    """KH Coder's CA map: a unit of dimension 2 is as long on paper as a unit of dimension 1; only the terms that
+    contribute most; every section labelled; no two labels overlap; a legend for point size; inertia per axis."""
+    import matplotlib
+
+    with figure_style(figure_size=size):
+        fig = study.figures["ca_terms_sections"].make()
+        with matplotlib.rc_context(style.style_rc()):
+            fig.canvas.draw()
+    ax = fig.axes[0]
+    (x0, y0), (x1, y1) = ax.transData.transform([(0.0, 0.0), (1.0, 1.0)])
+    assert abs(x1 - x0) == pytest.approx(abs(y1 - y0), rel=1e-6)  # points per data unit, both axes
+    r = fig.canvas.get_renderer()
+    shown = [t for t in ax.texts if t.get_visible() and t.get_text()]
+    boxes = [t.get_window_extent(r) for t in shown]
+    clashes = [(shown[i].get_text(), shown[j].get_text()) for i in range(len(boxes)) for j in range(i + 1, len(boxes))
+               if _boxes_overlap(boxes[i], boxes[j])]
+    assert not clashes
+    labels = {t.get_text() for t in shown}
+    assert set(SECTIONS) <= labels  # all nine sections, none hidden
+    limit = 30 if size == "double" else 20
+    assert len(labels - set(SECTIONS)) <= limit and len(ax.collections[0].get_offsets()) <= limit
+    assert re.search(r"惯量 \d+\.\d%", ax.get_xlabel()) and re.search(r"惯量 \d+\.\d%", ax.get_ylabel())
+    legend = fig.legends[0]
+    assert "面积" in legend.get_title().get_text() and any("%" in t.get_text() for t in legend.get_texts())
+
+
+def test_ca_keeps_the_terms_that_contribute_most(study):
+    """集成平台 is used only in 【系统集成】 (76 lines from 1378 to 1997, all within lines 1282–2031): it contributes to the plane and is drawn; the
+    drawn terms are the top ones by contribution, whatever their frequency."""
+    from corpus_tools.plots.codes import ca_contributions
+
+    c, i = study.tables["ca_coordinates"], study.tables["ca_inertia"]
+    rows = c[(c.analysis == "terms_sections") & (c.kind == "词语")]
+    ctr = ca_contributions(rows, i[i.analysis == "terms_sections"])
+    assert ctr.sum() <= 1 + 1e-9 and (ctr >= 0).all()
+    top = set(rows.loc[ctr.sort_values(ascending=False).index[:30]].label)
+    fig = study.figures["ca_terms_sections"].make()
+    drawn = {tuple(np.round(p, 9)) for p in fig.axes[0].collections[0].get_offsets()}
+    assert drawn == {tuple(np.round(p, 9)) for p in rows[rows.label.isin(top)][["dim1", "dim2"]].to_numpy()}
+    assert "集成平台" in top
+
+
+@pytest.mark.parametrize("size", ["double", "single"])
+def test_every_figure_prints_legibly(study, size):
+    """Every figure of the run, drawn once at each column width: no text under 6 pt, no two tick labels of an axis
+    or two annotations of an axes overlapping, no text leaving the canvas, no missing glyph or layout warning."""
+    from figure_audit import audit
+
+    problems = {}
+    with figure_style(figure_size=size):
+        for stem, spec in study.figures.items():
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                fig = spec.make()
+                found = audit(fig)
+            found += [str(w.message) for w in caught if BAD_WARNING.search(str(w.message))]
+            if found:
+                problems[stem] = found[:3]
+    assert not problems, problems
+
+
+@pytest.mark.parametrize("size", ["double", "single"])
+def test_keyness_panels_in_booklet_order_with_entry_counts(study, size):
+    """Panels follow the booklet's sections (lines 26 … 3645); every term says in how many of the section's entries
+    it occurs. In 【系统建设】 超融合 occurs in one entry only (entry 20, lines 1215–1256; its other use, line 1736,
+    is in 【系统集成】), so it no longer tops that panel;
+    耗材 occurs in two of its 11 entries (the questions at lines 978 and 1005)."""
+    with figure_style(figure_size=size):
+        fig = study.figures["keyness_by_section"].make()
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    titles = [ax.get_title() for ax in panels]
+    assert [re.sub(r"（\d+ 条）$", "", t) for t in titles] == SECTIONS
+    build = panels[SECTIONS.index("系统建设")]
+    assert build.get_title() == "系统建设（11 条）"
+    ticks = [t.get_text() for t in build.get_yticklabels()]
+    assert not any(t.startswith("超融合") for t in ticks)
+    assert "耗材 2/11" in ticks
+    for ax in panels:
+        bars = [p.get_width() for p in ax.patches]
+        for label, g2 in zip([t.get_text() for t in ax.get_yticklabels()], bars):
+            n, total = map(int, re.search(r"(\d+)/(\d+)$", label).groups())
+            assert n <= total and (g2 < 0 or n >= 2), label
+    assert len(build.get_yticklabels()) <= (10 if size == "single" else 16)
+
+
+def test_comparison_clouds_horizontal_words_as_text(study):
+    """One cloud figure per grouping (not one per group); words set horizontally, as text (SVG <text>), none
+    under 6 pt; 集成平台 (only in 【系统集成】, lines 1378–1997) is a word of that section's panel."""
+    assert {"wordcloud_cohorts", "wordcloud_sections", "topics_wordcloud"} <= set(study.figures)
+    assert not [s for s in study.figures if re.match(r"(topics_)?wordcloud_(cohort|section)?_?\d+$", s)]
+    fig = study.figures["wordcloud_sections"].make()
+    panels = [ax for ax in fig.axes if ax.texts]
+    assert len(panels) == 9
+    titles = [ax.texts[0].get_text() for ax in panels]
+    assert [re.sub(r"（\d+ 条）$", "", t) for t in titles] == SECTIONS
+    words = [t for ax in panels for t in ax.texts[1:]]
+    assert words and all(t.get_rotation() == 0 and t.get_fontsize() >= 6 for t in words)
+    integration = panels[SECTIONS.index("系统集成")]
+    assert "集成平台" in [t.get_text() for t in integration.texts[1:]]
+    svg = figure_bytes(fig, "svg").decode("utf-8")
+    assert "集成平台" in svg and not study.figures["wordcloud_sections"].raster_only
+
+
+@pytest.mark.parametrize("size", ["double", "single"])
+def test_who_answered_what_is_a_matrix_not_a_tangle(study, size):
+    """Instructor × section with marginal bars. 王力华 answers in entry 6 (信息规划, line 399), entry 34 (项目管理,
+    line 2175), entries 62 (lines 3716, 3792) and 63 (line 3830) of 科室管理; 禹纪文 only in the 超融合 entry of
+    系统建设 (line 1232). No trainee or hospital name is drawn in any figure of the run."""
+    assert not {"network_trainee_topic", "network_hospital_topic", "network_trainee_instructor"} & set(study.figures)
+    assert {"trainee_topic", "hospital_topic", "trainee_instructor"} <= set(study.graphs)  # still exported
+    spec = study.figures["matrix_instructor_section"]
+    table = spec.args[0]
+    wang = table[(table.instructor == "王力华") & (table.entries > 0)].set_index("group").entries.to_dict()
+    assert wang == {"信息规划": 1, "项目管理": 1, "科室管理": 2}
+    assert table[(table.instructor == "禹纪文") & (table.entries > 0)].group.tolist() == ["系统建设"]
+    with figure_style(figure_size=size):
+        fig = spec.make()
+    ax, top, right = fig.axes[:3]
+    rows = [t.get_text() for t in ax.get_yticklabels()]
+    assert rows[0] == "薛万国"  # answers the most entries
+    totals = [p.get_width() for p in right.patches]
+    assert totals[rows.index("王力华")] == 4
+    assert [re.sub(r"\s", "", t.get_text()) for t in ax.get_xticklabels()] == [s.replace(" ", "") for s in SECTIONS]
+    people = study.booklet.people
+    names = {x for x in set(people[people.role == "trainee"].name) | set(people.hospitals.dropna()) if x}
+    assert "张敦明" in names and "中山大学附属第一医院" in names  # the first asker, line 31
+    for stem, s in study.figures.items():
+        if stem.startswith(("matrix_", "network_")):
+            shown = {t.get_text() for t in s.make().findobj(lambda a: hasattr(a, "get_text"))}
+            assert not (shown & names), stem
+
+
+def test_term_network_as_kh_coder_draws_it(study):
+    """Nouns used in ≥ 3 entries, the 60 pairs with the highest Jaccard coefficient, coloured by community, with
+    a legend for colour, area and width. 集成平台 occurs in the ten entries 22, 23 and 25–32 (lines 1378–1990);
+    vague verbs (涉及, 形成) are not words of the network."""
+    spec = study.figures["network_term_cooccurrence"]
+    edges = spec.args[0]
+    assert 0 < len(edges) <= 60
+    assert (edges.entries_a >= 3).all() and (edges.entries_b >= 3).all()
+    assert ((edges.jaccard > 0) & (edges.jaccard <= 1)).all() and edges.jaccard.is_monotonic_decreasing
+    per_word = dict(zip(edges.term_a, edges.entries_a)) | dict(zip(edges.term_b, edges.entries_b))
+    assert per_word.get("集成平台") == 10
+    assert not {"涉及", "形成"} & set(per_word)
+    fig = spec.make()
+    title = fig.legends[0].get_title().get_text().replace("\n", "")
+    assert "颜色 = 社群" in title and "圆面积" in title and "线宽 = Jaccard" in title
+    nodes = fig.axes[0].collections[-1]
+    assert len({tuple(c) for c in nodes.get_facecolors()}) >= 4  # communities, not one colour
+    again = spec.make().axes[0].collections[-1].get_offsets()
+    assert np.allclose(nodes.get_offsets(), again)  # fixed seed: the same layout every run
+
+
+def test_captions_and_data_files_match_what_is_drawn(study, tmp_path):
+    """Captions state counts computed from the figure's own data, with no doubled characters; each figure's data
+    file is what it draws; the gallery is grouped by question under a contents list."""
+    from corpus_tools.plots.gallery import plotted_table
+
+    assert not [s for s, spec in study.figures.items() if re.search(r"(.)\1", spec.caption.replace("…", "")) and
+                "与与" in spec.caption]
+    assert "coverage_questions_per_unit" not in study.figures  # no curriculum given: it repeated the unit bars
+    clouds = study.figures["wordcloud_sections"]
+    words = plotted_table(clouds)
+    assert f"9 组共 {len(words)} 个词" in clouds.caption  # the nine sections of lines 26 … 3645
+    matrix = study.figures["matrix_instructor_topic"]
+    cells = plotted_table(matrix)
+    assert f"共 {cells.instructor.nunique()} 位" in matrix.caption and f"合计 {cells.entries.sum()} 人次" in matrix.caption
+    key = plotted_table(study.figures["keyness_by_section"])
+    assert list(dict.fromkeys(key.group)) == SECTIONS  # booklet order
+    assert not ((key.g2 > 0) & (key.doc_freq < 2)).any() and (key.groupby("group").size() <= 16).all()
+    assert key[key.group == "系统建设"].n_group.iloc[0] == 11
+    ca = plotted_table(study.figures["ca_terms_sections"])
+    assert set(ca.analysis) == {"terms_sections"} and ca["rank"].max() == 60
+    specs = {s: study.figures[s] for s in ("overview_entries_by_section", "keyness_by_section", "wordcloud_sections",
+                                           "matrix_instructor_topic", "codes_heatmap_section")}
+    gallery.write_index(specs, tmp_path, {**study.tables, "entries": study.booklet.entries},
+                        {s: {"png": b"x", "svg": b"y"} for s in specs})
+    data = pd.read_csv(tmp_path / "data" / "wordcloud_sections.csv", encoding="utf-8-sig")
+    assert len(data) == len(words) and list(data.term) == list(words.term)
+    heat = pd.read_csv(tmp_path / "data" / "codes_heatmap_section.csv", encoding="utf-8-sig")
+    assert set(heat["by"]) == {"section"}
+    page = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert '<ol class="contents">' in page
+    positions = [page.index(f'id="{s}"') for s in ("overview_entries_by_section", "matrix_instructor_topic",
+                                                   "keyness_by_section", "codes_heatmap_section")]
+    assert positions == sorted(positions)  # overview, people, words, codes: the questions' order
+    assert page.count("<figure") == len(specs)
+
+
+def test_every_figure_has_its_vector_file_and_data(run_dir, study):
+    """Every figure of the run is written as PNG and SVG (word clouds included: their words are text) with its
+    data file; the SVG of the section clouds keeps 集成平台 as text in the CJK family."""
+    figdir = run_dir / "figures"
+    index = pd.read_csv(figdir / "index.csv", encoding="utf-8-sig")
+    assert list(index.stem) == list(study.figures)
+    missing = [f"{s}.{fmt}" for s in index.stem for fmt in ("png", "svg") if not (figdir / f"{s}.{fmt}").is_file()]
+    assert not missing
+    assert all((figdir / d).is_file() for d in index.data)
+    svg = (figdir / "wordcloud_sections.svg").read_text(encoding="utf-8")
+    assert "集成平台" in svg and "Noto Sans CJK SC" in svg

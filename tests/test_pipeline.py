@@ -28,7 +28,7 @@ def test_output_tree(run_dir):
     for stem in ("overview_entries_by_section", "topics_section_heatmap", "keyness_by_cohort",
                  "coverage_unit_by_section", "trends_top_terms_by_cohort"):
         assert f"{stem}.png" in figures and f"{stem}.svg" in figures
-    assert "wordcloud_cohort_01.png" in figures and "wordcloud_cohort_01.svg" not in figures
+    assert "wordcloud_cohorts.png" in figures and "wordcloud_cohorts.svg" in figures  # words as text (issue 20)
     manifest = _manifest(out)
     assert manifest["input"]["sha256"] == hashlib.sha256(BOOKLET.read_bytes()).hexdigest()
     assert manifest["params"]["k"] == 7 and manifest["params"]["seed"] == 0

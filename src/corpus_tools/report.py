@@ -665,7 +665,7 @@ REVIEW_LAYOUT: list[tuple[str, str, list[str], list[tuple[str, str, int | None]]
      [("carried_topic_shares", "各主题的问答占比：上一本对本册（Fisher 精确检验，BH q ≤ 0.05 时标出变化）", None),
       ("carried_topics", "本册每条问答归入的已有主题与吻合度（低于阈值的是候选的新主题）", None)]),
     ("network", "谁问、谁答、关于什么",
-     ["network_instructor_topic", "network_instructor_coanswer", "network_trainee_instructor"],
+     ["matrix_instructor_topic", "network_instructor_coanswer", "matrix_instructor_section"],
      [("topic_dependence", "主题是否依赖某位教员（同一课次内比较，分层精确检验）", None), ("instructor_specialisation", "教员的主题跨度", None)]),
     ("trends", "趋势与关键词",
      ["trends_top_terms_by_cohort", "trends_terms_by_unit", "keyness_by_cohort", "keyness_by_section"],

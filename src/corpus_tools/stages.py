@@ -114,7 +114,7 @@ def topics_stage(study: Study) -> StageOutput:
     """Entry-view matrix, k chosen (unless given), the consensus topic model, its tables and figures."""
     from .features import document_term_matrix
     from .plots import topics as plots
-    from .terms import cloud_weights, distinctive_terms
+    from .terms import distinctive_terms
     from .topics import TopicSettings, entry_coordinates, select_and_fit, topic_tables, tsne_perplexity
 
     import pandas as pd
@@ -146,13 +146,13 @@ def topics_stage(study: Study) -> StageOutput:
     first = t["entry_topics"][t["entry_topics"]["rank"] == 1][["entry_id", "topic_id"]]
     clouds = distinctive_terms(words(study, "concept"), b.entries.merge(first, on="entry_id"), "topic_id")
     tables["topic_cloud_terms"] = clouds
-    for topic_id in t["topics"].topic_id:
-        label = t["topics"].label[topic_id]
-        weights = cloud_weights(clouds, topic_id)
-        if weights:
-            figures.update([_fig(f"topics_wordcloud_{topic_id:02d}", plots.word_cloud, weights,
-                                 f"主题 {topic_id}：{label}", seed=params.seed, raster_only=True,
-                                 facts=dict(facts, topic_id=topic_id, label=label))])
+    table = plots.cloud_table(clouds, words(study, "concept"), b.entries.merge(first, on="entry_id"), "topic_id",
+                              list(t["topics"].topic_id))
+    if len(table):
+        names = {str(i): f"主题{i} {lab}" for i, lab in zip(t["topics"].topic_id, t["topics"].label)}
+        figures.update([_fig("topics_wordcloud", plots.comparison_cloud, table, "各主题关键词云", labels=names,
+                             seed=params.seed, facts=dict(facts, n_groups=table.group.nunique(),
+                                                          n_words=len(table)))])
     from .carry import model_record
     from .keys import package_version
 
@@ -198,18 +198,31 @@ def network_stage(study: Study) -> StageOutput:
     figures = dict([
         _fig("network_instructor_topic", plots.bipartite_figure, g["instructor_topic"], "instructor",
              "教员 — 主题（边宽 = 作答条数）", facts=facts("instructor_topic")),
-        _fig("network_trainee_topic", plots.bipartite_figure, g["trainee_topic"], "trainee", "学员 — 主题",
-             facts=facts("trainee_topic")),
-        _fig("network_hospital_topic", plots.bipartite_figure, g["hospital_topic"], "hospital", "医院 — 主题",
-             facts=facts("hospital_topic")),
-        _fig("network_trainee_instructor", plots.bipartite_figure, g["trainee_instructor"], "trainee",
-             "学员 → 教员（谁的问题由谁作答）", facts=facts("trainee_instructor")),
         _fig("network_instructor_coanswer", plots.draw_graph, g["instructor_coanswer"], "教员共同作答",
              seed=params.seed, n_labels=20, facts=facts("instructor_coanswer")),
-        _fig("network_term_cooccurrence", plots.draw_graph, g["term_cooccurrence"],
-             "关键词共现（同一发言内，NPMI ≥ 0.25）", seed=params.seed, n_labels=40,
-             facts=facts("term_cooccurrence")),
     ])
+    co = plots.cooccurrence_edges(words(study, "concept"), min_entries=3, n_edges=60, seed=params.seed)
+    if len(co):
+        words_ = set(co.term_a) | set(co.term_b)
+        figures.update([_fig("network_term_cooccurrence", plots.cooccurrence_figure, co, "关键词共现网络",
+                             seed=params.seed, facts=dict(n_nodes=len(words_), n_edges=len(co), min_entries=3,
+                                                          n_communities=len(set(co.community_a) | set(co.community_b))))])
+    # who answered what as matrices (the trainee, hospital and trainee → instructor graphs stay GEXF/GraphML
+    # exports: drawn, they were tangles of names)
+    b, tp = study.booklet, t["topics"]
+    first = t["entry_topics"][t["entry_topics"]["rank"] == 1][["entry_id", "topic_id"]]
+    for by, entries, groups, names, heading, label in (
+            ("topic_id", b.entries.merge(first, on="entry_id"), list(tp.topic_id),
+             {i: f"主题{i} {lab}" for i, lab in zip(tp.topic_id, tp.label)}, "教员 × 主题（作答问答条数）", "主题"),
+            ("section", b.entries, list(b.sections.section), None, "教员 × 栏目（作答问答条数）", "栏目（合集顺序）"),
+            ("cohort", b.entries, sorted(int(c) for c in b.entries.cohort.dropna().unique()),
+             {c: f"第{c}期" for c in b.entries.cohort.dropna().unique()}, "教员 × 期次（作答问答条数）", "提问所在期次")):
+        table = plots.answer_matrix(b.turns, entries, by, groups, names)
+        if len(table):
+            stem = f"matrix_instructor_{by.removesuffix('_id')}"
+            figures.update([_fig(stem, plots.answer_matrix_figure, table, heading, label,
+                                 facts=dict(n_instructors=table.instructor.nunique(), n_groups=len(groups),
+                                            n_answered=int(table.entries.sum())))])
     return StageOutput(tables=tables, figures=figures, graphs=g)
 
 
@@ -220,7 +233,7 @@ def trends_stage(study: Study) -> StageOutput:
     from . import trends
     from .plots import topics as topic_plots
     from .plots import trends as plots
-    from .terms import cloud_weights, distinctive_table
+    from .terms import distinctive_table
 
     b, params = study.booklet, study.params
     e = b.entries
@@ -264,27 +277,27 @@ def trends_stage(study: Study) -> StageOutput:
     if len(key_c):
         figures.update([_fig("keyness_by_cohort", plots.keyness_bars, key_c[key_c.group.isin(cohorts[-12:])],
                              cohorts[-12:], heading="各期关键词（对其余各期）",
-                             labels={c: f"第{c}期" for c in cohorts}, facts=facts)])
+                             labels={c: f"第{c}期" for c in cohorts}, group_entries=e.groupby("cohort").size().to_dict(),
+                             facts=dict(facts, n_groups=len(cohorts[-12:])))])
     else:
         notes.append("未画各期关键词图：注明期次的问答不足两期，或词太少")
     if len(key_s):
-        figures.update([_fig("keyness_by_section", plots.keyness_bars, key_s[key_s.group.isin(panels)], panels,
-                             heading="各栏目关键词（对其余栏目）", facts=facts)])
+        figures.update([_fig("keyness_by_section", plots.keyness_bars, key_s[key_s.group.isin(panels)],
+                             [x for x in sections if x in set(panels)], heading="各栏目关键词（对其余栏目）",
+                             group_entries=e.groupby("section").size().to_dict(),
+                             facts=dict(facts, n_groups=len(panels)))])
     else:
         notes.append("未画各栏目关键词图：栏目不足两个，或词太少")
-    # word clouds of distinctive terms: every cohort and section — beyond 24, the latest 24 cohorts and the 12
-    # largest sections
+    # one comparison cloud per grouping (small multiples): the latest 12 cohorts, the 12 largest sections in
+    # booklet order
     clouds = tables["cloud_terms"]
-    for group_col, groups in (("cohort", cohorts[-24:]), ("section", sections if len(sections) <= 24 else panels)):
-        for k, g in enumerate(groups, start=1):
-            weights = cloud_weights(clouds[clouds.by == group_col], g)
-            if not weights:
-                continue
-            name = f"第{int(g)}期" if group_col == "cohort" else g
-            stem = f"wordcloud_{group_col}_{int(g) if group_col == 'cohort' else k:02d}"
-            n_group = int((e[group_col] == g).sum())
-            figures.update([_fig(stem, topic_plots.word_cloud, weights, f"{name}：关键词", seed=params.seed,
-                                 raster_only=True, facts=dict(label=name, n_entries=n_group))])
+    for by, groups, stem, heading, names in (
+            ("cohort", cohorts[-12:], "wordcloud_cohorts", "各期关键词云", {str(c): f"第{c}期" for c in cohorts}),
+            ("section", [x for x in sections if x in set(panels)], "wordcloud_sections", "各栏目关键词云", None)):
+        table = topic_plots.cloud_table(clouds[clouds.by == by], concepts, e, by, groups)
+        if len(table):
+            figures.update([_fig(stem, topic_plots.comparison_cloud, table, heading, labels=names, seed=params.seed,
+                                 facts=dict(n_groups=table.group.nunique(), n_words=len(table), n_entries=len(e)))])
     return StageOutput(tables=tables, figures=figures, notes=notes)
 
 
@@ -334,8 +347,9 @@ def coverage_stage(study: Study) -> StageOutput:
                  k=len(t["topics"]) if "topics" in t else None, k_chosen=params.k is None, seed=params.seed)
     figures = {}
     if len(curric):
-        figures.update([_fig("coverage_unit_by_section", plots.coverage_heatmap, unit_by_section, facts=facts),
-                        _fig("coverage_questions_per_unit", plots.questions_per_unit, curric, facts=facts)])
+        figures.update([_fig("coverage_unit_by_section", plots.coverage_heatmap, unit_by_section, facts=facts)])
+        if given is not None:  # without a curriculum it would repeat overview_entries_by_unit bar for bar
+            figures.update([_fig("coverage_questions_per_unit", plots.questions_per_unit, curric, facts=facts)])
     else:
         notes.append("未画课程覆盖图：没有课程单元（来源说明缺失，也未给课程表）")
     if first_topic is not None and len(curric):
@@ -376,7 +390,7 @@ def codes_stage(study: Study) -> StageOutput:
                                  ("codes_sections", "编码", "栏目"), ("codes_cohorts", "编码", "期次")):
         if (coords.analysis == analysis).any():
             figures.update([_fig(f"ca_{analysis}", ca_biplot, coords[coords.analysis == analysis],
-                                 inertia[inertia.analysis == analysis], f"{what} × {name} 对应分析", 60, analysis,
+                                 inertia[inertia.analysis == analysis], f"{what} × {name} 对应分析", analysis=analysis,
                                  facts=facts)])
     return StageOutput(tables=tables, figures=figures)
 

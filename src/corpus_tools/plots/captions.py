@@ -103,10 +103,15 @@ CAPTIONS = {
     "network_trainee_instructor": _network("有向二部图（提问学员 → 作答教员）", "学员 → 教员（谁的问题由谁作答）",
                                            "该学员的问题由该教员作答的条数", "问答条数"),
     "network_instructor_coanswer": _network("共现网络（两位教员在同一条问答中作答即相连；孤立者列于图中）",
-                                            "教员共同作答", "两人共同作答的问答条数", "与他人共同作答的条数"),
-    "network_term_cooccurrence": lambda f: _network(
-        f"关键词共现网络（发言为窗口，NPMI ≥ {f.get('npmi', 0.25)} 且同现 ≥ 2 次才连边）", "关键词共现",
-        "两词同现的发言数", "出现该词的发言数")(f),
+                                            "教员共同作答", "两人共同作答的问答条数", "该教员与他人共同作答的条数"),
+    "network_term_cooccurrence": lambda f: Caption(
+        "关键词共现网络",
+        f"至少见于 {f.get('min_entries', 3)} 条问答的名词之间 Jaccard 系数最高的"
+        f"{_n(f, 'n_edges', '对词', ' ') or '若干对词'}{_paren(_n(f, 'n_nodes', '个词'))}：线宽与 Jaccard 系数成正比，"
+        "圆面积与用到该词的问答条数成正比，颜色为社群" + (f"（{f['n_communities']} 个）" if f.get("n_communities") else "")
+        + "；位置由布局算法给出，只有相连与否有含义。",
+        "共现网络（KH Coder 式：问答为单位，Jaccard 系数取前 60 条边；社群：贪心模块度划分；布局：Fruchterman–Reingold，"
+        "固定随机种子）", "tokens"),
     "trends_top_terms_by_cohort": lambda f: Caption(
         "高频词在各期的使用",
         f"各期最常用的{_n(f, 'n_terms', '个', ' ').strip() or ''}词每万词的出现次数（各面板纵轴相同）；"
@@ -119,11 +124,15 @@ CAPTIONS = {
         "词频（每万词）", "term_freq_by_unit"),
     "keyness_by_cohort": lambda f: Caption(
         "各期关键词（对其余各期）",
-        "每期相对其余各期多用（蓝）和少用（橙红）最突出的词，条长为带符号的 G²（各面板横轴不同），仅列 p < 0.05 的词。",
+        f"每期{_paren(_n(f, 'n_groups', '期'))}相对其余各期多用（蓝）和少用（橙红）最突出的词，条长为带符号的 G²（各面板横轴不同），"
+        "仅列 p < 0.05 的词；多用词须见于本期至少 2 条问答；词后 n/N 为本期用到该词的问答条数 / 本期问答条数；"
+        "双栏版每侧 8 个词，单栏版 5 个。",
         "对数似然 G²（词次层面，描述性，未校正多重比较）", "keyness_by_cohort"),
     "keyness_by_section": lambda f: Caption(
         "各栏目关键词（对其余栏目）",
-        "每个栏目相对其余栏目多用（蓝）和少用（橙红）最突出的词，条长为带符号的 G²（各面板横轴不同），仅列 p < 0.05 的词。",
+        f"每个栏目{_paren(_n(f, 'n_groups', '个栏目'))}相对其余栏目多用（蓝）和少用（橙红）最突出的词，面板按合集中的栏目顺序排列，"
+        "条长为带符号的 G²（各面板横轴不同），仅列 p < 0.05 的词；多用词须见于本栏目至少 2 条问答；"
+        "词后 n/N 为本栏目用到该词的问答条数 / 本栏目问答条数；双栏版每侧 8 个词，单栏版 5 个。",
         "对数似然 G²（词次层面，描述性，未校正多重比较）", "keyness_by_section"),
     "coverage_unit_by_section": lambda f: Caption(
         "课程单元 × 栏目",
@@ -156,13 +165,50 @@ def _codes_heatmap(facts: dict, by: str) -> Caption:
 def _ca(facts: dict, what: str, by: str) -> Caption:
     name = _GROUP.get(by, by)
     if what == "terms":
-        rows = (f"最常用的 {facts.get('n_concepts', 60)} 个概念（至少 {facts.get('min_docs', 3)} 条问答使用）")
+        rows = (f"对平面贡献最大的 30 个概念（单栏版 20 个；取自最常用、至少 {facts.get('min_docs', 3)} 条问答使用的 "
+                f"{facts.get('n_concepts', 60)} 个概念）")
         title = f"词语与{name}的对应分析"
     else:
         rows, title = "各能力领域编码", f"编码与{name}的对应分析"
-    return Caption(title, f"{rows}与{name}的对称图：距离相近的点在各{name}间的使用分布相似；点的大小为占比；"
-                   "坐标轴括号内为该维解释的惯量比例。", "对应分析（SVD，主坐标），概念视图", "ca_coordinates")
+    return Caption(title, f"{rows}（圆）与各{name}（方块）的对称图，两轴比例尺相同：距离相近的点在各{name}间的使用分布"
+                   "相似；圆面积与质量（占全部次数的比例）成正比；坐标轴括号内为该维解释的惯量比例。",
+                   "对应分析（SVD，主坐标，对称图）；贡献 = 质量 × 坐标² / 主惯量（第 1、2 维合计），概念视图",
+                   "ca_coordinates")
 
+
+def _comparison_cloud(what: str, other: str, source: str):
+    def make(f: dict) -> Caption:
+        n_groups, n_words = f.get("n_groups"), f.get("n_words")
+        count = f"{n_groups} 组共 {n_words} 个词" if n_groups and n_words else ""
+        return Caption(
+            f"各{what}关键词云",
+            f"每个面板是一个{what}相对{other}最突出的词{_paren(count)}：只列 p < 0.05、本组多用且至少见于本组 2 条问答的词，"
+            "字号随 G² 增大（最小 6 pt），双栏版每组至多 20 个、单栏版至多 10 个，放不下的词略去；面板标题给出本组问答条数，"
+            "词的位置和颜色无含义。数据文件列出每个词的 G²、次数和用到它的问答条数。",
+            "关键性（对数似然 G²，概念视图）；布局：wordcloud（只横排，词间留白）", source)
+    return make
+
+
+def _matrix(what: str):
+    def make(f: dict) -> Caption:
+        n, k, pairs = f.get("n_instructors"), f.get("n_groups"), f.get("n_answered")
+        return Caption(
+            f"教员 × {what}",
+            f"每行一位作答教员{_paren(_n(f, 'n_instructors', '位'))}，每列一个{what}{_paren(_n(f, 'n_groups', '个', ''))}："
+            f"格中数字为该教员在该{what}作答的问答条数，空白为 0；右侧条为该教员作答的问答条数，上方条为该{what}的作答人次"
+            f"（一条问答有两位教员作答计两次{'，合计 ' + str(pairs) + ' 人次' if pairs else ''}）。",
+            "计数（一位教员在一条问答中作答计一次）", "turns")
+    return make
+
+
+CAPTIONS.update({
+    "matrix_instructor_topic": _matrix("主题"),
+    "matrix_instructor_section": _matrix("栏目"),
+    "matrix_instructor_cohort": _matrix("期次"),
+    "wordcloud_cohorts": _comparison_cloud("期", "其余各期", "cloud_terms"),
+    "wordcloud_sections": _comparison_cloud("栏目", "其余栏目", "cloud_terms"),
+    "topics_wordcloud": _comparison_cloud("主题", "其余主题", "topic_cloud_terms"),
+})
 
 PATTERNS = [
     (re.compile(r"topics_wordcloud_\d+$"), _wordcloud_topic),

@@ -9,20 +9,38 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
-from .labels import short_label
-from .style import PALETTE, new_figure, row_height, styled
+from .labels import keep_labels_apart, plain_label, short_label
+from .style import ADJUST_LIMIT, PALETTE, current_style, new_figure, row_height, styled
 
-MAX_GROUPS = 24  # columns of a code heat map: past this, the groups with the most coded entries
+MAX_GROUPS = 24  # groups of a code heat map: past this, the groups with the most coded entries
+TRANSPOSE_GROUPS = 10  # past this many groups, groups are the rows (their names fit) and codes the columns
+
+
+def _row_label(label: object, group: bool) -> str:
+    """A heat map row label: a code (12 characters), a group (a single column keeps 第1期·第3单元 of a unit's
+    name; the full name is in the data file)."""
+    from .trends import _UNIT
+
+    s = current_style()
+    if not group:
+        return short_label(label, 12)
+    m = _UNIT.search(str(label)) if s.figure_size == "single" else None
+    return short_label(m.group(0) if m else label, s.label_chars + 6 if s.figure_size == "double" else 12)
 
 
 @styled
 def code_heatmap(crosstab: pd.DataFrame, title: str = "编码 × 分组", group_label: str = "分组",
                  by: str | None = None) -> Figure:
     """Heat map of a :func:`corpus_tools.codes.code_crosstab` table: colour = adjusted standardised residual
-    (blue under-use, red over-use, white 0; the scale is symmetric), each cell printed as "share % (entries)";
-    codes as rows in codebook order, groups as columns in table order; cells with |residual| > 1.96 framed.
-    With ``by``, only the rows of the stacked ``code_crosstab`` table whose ``by`` column equals it are drawn.
-    Past :data:`MAX_GROUPS` groups, those with the most coded entries (the title says how many of how many)."""
+    (blue under-use, red over-use, white 0; the scale is symmetric), each cell printed as "share %" over
+    "(entries)"; codes in codebook order, groups in table order — codes as rows, or as columns when there are
+    more than :data:`TRANSPOSE_GROUPS` groups (units: their long names then fit as row labels); cells with
+    |residual| > 1.96 framed. With ``by``, only the rows of the stacked ``code_crosstab`` table whose ``by``
+    column equals it are drawn. Past :data:`MAX_GROUPS` groups, those with the most coded entries (the title says
+    how many of how many)."""
+    from .trends import set_column_labels
+
+    s = current_style()
     if by is not None:
         crosstab = crosstab[crosstab["by"] == by]
     codes = list(dict.fromkeys(crosstab.code))
@@ -33,71 +51,138 @@ def code_heatmap(crosstab: pd.DataFrame, title: str = "编码 × 分组", group_
         title = f"{title}（显示编码问答最多的 {MAX_GROUPS} 组，共 {len(groups)} 组）"
         groups = [g for g in groups if g in top]
         crosstab = crosstab[crosstab.group.isin(top)]
-    res = crosstab.pivot(index="code", columns="group", values="residual").reindex(index=codes, columns=groups)
-    share = crosstab.pivot(index="code", columns="group", values="share").reindex(index=codes, columns=groups)
-    n = crosstab.pivot(index="code", columns="group", values="entries").reindex(index=codes, columns=groups)
-    fig = new_figure(row_height(len(codes), extra=2.2))
+    flip = len(groups) > TRANSPOSE_GROUPS
+    rows, cols = (groups, codes) if flip else (codes, groups)
+    index, columns = ("group", "code") if flip else ("code", "group")
+
+    def grid(values: str) -> pd.DataFrame:
+        return crosstab.pivot(index=index, columns=columns, values=values).reindex(index=rows, columns=cols)
+
+    res, share, n = grid("residual"), grid("share"), grid("entries")
+    fig = new_figure(row_height(len(rows), per_row_pt=s.small_size * 2.6, extra=2.0))
     ax = fig.add_subplot()
     vals = res.to_numpy(dtype=float)
     lim = max(2.0, float(np.nanmax(np.abs(vals))) if np.isfinite(vals).any() else 2.0)
     im = ax.imshow(np.nan_to_num(vals), cmap="RdBu_r", norm=TwoSlopeNorm(0, -lim, lim), aspect="auto")
-    ax.set_xticks(range(len(groups)), [short_label(g, 12) for g in groups], rotation=35, ha="right",
-                  rotation_mode="anchor")
-    ax.set_yticks(range(len(codes)), [short_label(c, 12) for c in codes])
-    small = len(groups) > 10
-    for i in range(len(codes)):
-        for j in range(len(groups)):
+    set_column_labels(ax, [plain_label(c) for c in cols])
+    ax.set_yticks(range(len(rows)), [_row_label(r, flip) for r in rows])
+    for i in range(len(rows)):
+        for j in range(len(cols)):
             if pd.isna(share.iat[i, j]):
                 continue
             v = vals[i, j]
-            text = f"{share.iat[i, j]:.0%}" if small else f"{share.iat[i, j]:.0%}\n({int(n.iat[i, j])})"
             if np.isfinite(v) and abs(v) > 1.96:
                 ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="#222222", lw=1.0))
-            ax.text(j, i, text, ha="center", va="center", fontsize="x-small",
+            ax.text(j, i, f"{share.iat[i, j]:.0%}\n({int(n.iat[i, j])})", ha="center", va="center",
+                    fontsize=s.small_size, linespacing=1.0,
                     color="white" if np.isfinite(v) and abs(v) > 0.6 * lim else "black")
-    ax.set_xlabel(group_label)
+    ax.set_xlabel("编码（能力领域）" if flip else group_label)
+    ax.set_ylabel(group_label if flip else "编码（能力领域）")
     ax.set_title(title)
-    fig.colorbar(im, ax=ax, shrink=0.8, label="调整残差")
+    fig.colorbar(im, ax=ax, shrink=0.8, label="调整残差（红 = 多于其他组）")
     return fig
 
 
+def ca_contributions(rows: pd.DataFrame, inertia: pd.DataFrame) -> pd.Series:
+    """Each row point's contribution to the plane of dimensions 1–2 (Greenacre ch. 11): mass × (f₁² + f₂²) /
+    (λ₁ + λ₂), a share in [0, 1] summing to 1 over all row points; indexed like ``rows``."""
+    eig = list(inertia.sort_values("dim").eigenvalue[:2]) + [0.0, 0.0]
+    plane = float(eig[0] + eig[1]) or 1.0
+    return rows.mass * (rows.dim1 ** 2 + rows.dim2 ** 2) / plane
+
+
 @styled
-def ca_biplot(coords: pd.DataFrame, inertia: pd.DataFrame, title: str = "对应分析", max_labels: int = 60,
+def ca_biplot(coords: pd.DataFrame, inertia: pd.DataFrame, title: str = "对应分析", n_terms: int | None = None,
               analysis: str | None = None) -> Figure:
-    """Symmetric CA map of a :func:`corpus_tools.ca.ca_coordinates` table: the first ``kind`` (rows: terms or
-    codes) as grey points sized by mass, the second (columns: sections, cohorts) as coloured squares; axis labels
-    give the share of inertia of each dimension (``inertia`` from :func:`corpus_tools.ca.ca_inertia`). Only the
-    ``max_labels`` heaviest row points are labelled. With ``analysis``, only that analysis of the stacked
-    ``ca_coordinates`` / ``ca_inertia`` tables is drawn."""
+    """Symmetric CA map of a :func:`corpus_tools.ca.ca_coordinates` table as KH Coder draws it: both axes on one
+    scale (equal aspect: a unit of dimension 2 is as long as a unit of dimension 1), only the ``n_terms`` row
+    points (terms or codes) that contribute most to the plane (:func:`ca_contributions`; default 30 at double,
+    20 at single column width), drawn as circles whose area is proportional to their mass (legend), the column
+    points (sections, cohorts) as labelled vermilion squares; labels pushed apart by adjustText (a label that
+    still overlaps a more important one is left out). Axis labels give each dimension's share of the inertia.
+    With ``analysis``, only that analysis of the stacked ``ca_coordinates`` / ``ca_inertia`` tables is drawn."""
+    from adjustText import adjust_text
+
+    s = current_style()
+    if analysis is not None:
+        coords = coords[coords["analysis"] == analysis]
+        inertia = inertia[inertia["analysis"] == analysis]
+    if n_terms is None:
+        n_terms = 30 if s.figure_size == "double" else 20
+    kinds = list(dict.fromkeys(coords.kind))
+    rows = coords[coords.kind == kinds[0]]
+    cols = coords[coords.kind == kinds[-1]] if len(kinds) > 1 else coords.iloc[0:0]
+    ctr = ca_contributions(rows, inertia)
+    order = ctr.sort_values(ascending=False, kind="stable").index
+    rows = rows.loc[order[:n_terms]]
+    pts = pd.concat([rows, cols])
+    pad = 0.07 * max(float(np.ptp(pts.dim1)), float(np.ptp(pts.dim2)), 1e-9)
+    xlim = (float(pts.dim1.min()) - pad, float(pts.dim1.max()) + pad)
+    ylim = (float(pts.dim2.min()) - pad, float(pts.dim2.max()) + pad)
+    # the figure as tall as the map needs at one scale (a flat second dimension makes a flat map), at least 1.8 in
+    plot_w = s.width - 0.7
+    fig = new_figure(max(plot_w * (ylim[1] - ylim[0]) / (xlim[1] - xlim[0]), 1.8) + 1.3)
+    ax = fig.add_subplot()
+    max_mass = float(coords[coords.kind == kinds[0]].mass.max() or 1.0)
+    area = 250 if s.figure_size == "double" else 120
+
+    def size(m):
+        return 8 + area * np.asarray(m, dtype=float) / max_mass
+
+    ax.scatter(rows.dim1, rows.dim2, s=size(rows.mass), color=PALETTE[0], alpha=0.35, linewidths=0.5,
+               edgecolors=PALETTE[0], zorder=2)
+    if len(cols):
+        ax.scatter(cols.dim1, cols.dim2, marker="s", s=30, color=PALETTE[3], zorder=4)
+    ax.axhline(0, color="#bbbbbb", lw=0.5, zorder=0)
+    ax.axvline(0, color="#bbbbbb", lw=0.5, zorder=0)
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    ax.set_aspect("equal", adjustable="box")
+    share = list(inertia.sort_values("dim").share) + [0.0, 0.0]
+    ax.set_xlabel(f"第 1 维（惯量 {share[0]:.1%}）")
+    ax.set_ylabel(f"第 2 维（惯量 {share[1]:.1%}）")
+    ax.set_title(title)
+    chars = 12 if s.figure_size == "double" else 8
+    texts = [ax.text(r.dim1, r.dim2, short_label(r.label, chars), fontsize=s.label_size, color=PALETTE[3],
+                     ha="center", va="center", zorder=5,
+                     bbox=dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor=PALETTE[3], lw=0.5))
+             for r in cols.itertuples()]
+    texts += [ax.text(r.dim1, r.dim2, short_label(r.label, chars), fontsize=s.font_size, color="#222222",
+                      ha="center", va="center", zorder=3) for r in rows.itertuples()]
+    handles = [Line2D([], [], marker="s", ls="", color=PALETTE[3], markersize=5, label=kinds[-1])] if len(cols) \
+        else []
+    masses = [m for m in (0.01, 0.02, 0.05, 0.1, 0.2) if m <= max_mass * 1.05][-3:] or [max_mass]
+    handles += [Line2D([], [], marker="o", ls="", color=PALETTE[0], alpha=0.45, markeredgewidth=0,
+                       markersize=float(np.sqrt(size(m))), label=f"{m:.0%}") for m in masses]
+    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False,
+               title=f"圆 = {kinds[0]}（贡献最大的 {len(rows)} 个），面积 = 占全部{kinds[0]}次数的比例（质量）",
+               handletextpad=0.3, columnspacing=1.2)
+    if texts:
+        fig.draw_without_rendering()  # the aspect sets the limits, and the new tick labels need a second layout
+        fig.draw_without_rendering()
+        fig.set_layout_engine("none")  # the axes stay where the labels were placed
+        adjust_text(texts, x=pts.dim1.to_numpy(), y=pts.dim2.to_numpy(), ax=ax, expand=(1.08, 1.25),
+                    force_text=(0.3, 0.5), arrowprops=dict(arrowstyle="-", color="#888888", lw=0.4),
+                    min_arrow_len=6, **ADJUST_LIMIT)
+        fig.draw_without_rendering()
+        keep_labels_apart(fig, texts, keep_first=len(cols))
+    return fig
+
+
+def _ca_plotted(coords: pd.DataFrame, inertia: pd.DataFrame, *args, analysis: str | None = None, **kwargs):
+    """The data file of a CA map: its points with each row point's contribution to the plane and its rank (the
+    double-column map draws ranks 1–30, the single-column 1–20; column points have no rank)."""
     if analysis is not None:
         coords = coords[coords["analysis"] == analysis]
         inertia = inertia[inertia["analysis"] == analysis]
     kinds = list(dict.fromkeys(coords.kind))
     rows = coords[coords.kind == kinds[0]]
-    cols = coords[coords.kind == kinds[-1]] if len(kinds) > 1 else coords.iloc[0:0]
-    fig = new_figure(aspect=0.8)
-    ax = fig.add_subplot()
-    mass = rows.mass.to_numpy(dtype=float)
-    size = 15 + 400 * mass / mass.max() if len(mass) and mass.max() > 0 else 20
-    ax.scatter(rows.dim1, rows.dim2, s=size, color=PALETTE[7], alpha=0.45, linewidths=0, label=kinds[0])
-    heavy = set(rows.sort_values(["mass", "label"], ascending=[False, True], kind="stable").label[:max_labels])
-    for r in rows.itertuples():
-        if r.label in heavy:
-            ax.annotate(short_label(r.label, 10), (r.dim1, r.dim2), fontsize="x-small", color="#333333",
-                        xytext=(2, 2), textcoords="offset points")
-    if len(cols):
-        ax.scatter(cols.dim1, cols.dim2, marker="s", s=60, color=PALETTE[1], label=kinds[-1], zorder=3)
-        for r in cols.itertuples():
-            ax.annotate(short_label(r.label, 12), (r.dim1, r.dim2), fontsize="small", color=PALETTE[3],
-                        xytext=(4, -8), textcoords="offset points")
-    ax.axhline(0, color="#bbbbbb", lw=0.6, zorder=0)
-    ax.axvline(0, color="#bbbbbb", lw=0.6, zorder=0)
-    share = list(inertia.share) + [0.0, 0.0]
-    ax.set_xlabel(f"第 1 维（{share[0]:.1%}）")
-    ax.set_ylabel(f"第 2 维（{share[1]:.1%}）")
-    ax.set_title(title)
-    handles = [Line2D([], [], marker="o", ls="", color=PALETTE[7], alpha=0.6, markersize=7, label=kinds[0])]
-    if len(cols):
-        handles.append(Line2D([], [], marker="s", ls="", color=PALETTE[1], markersize=7, label=kinds[-1]))
-    fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), fontsize="small", frameon=False)
-    return fig
+    ctr = ca_contributions(rows, inertia)
+    rank = ctr.rank(ascending=False, method="first")
+    return coords.assign(contribution=ctr.reindex(coords.index), rank=rank.reindex(coords.index).astype("Int64"))
+
+
+ca_biplot.plotted_data = _ca_plotted
+code_heatmap.plotted_data = lambda crosstab, *args, by=None, **kwargs: (  # the cells drawn
+    crosstab[crosstab["by"] == (by if by is not None else args[2] if len(args) > 2 else None)]
+    if (by is not None or len(args) > 2) else crosstab)

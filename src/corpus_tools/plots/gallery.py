@@ -3,9 +3,13 @@
 :func:`write_index` writes, beside the figure files,
 
 - ``figures/index.csv``: one row per figure — stem, title, caption, method, source table, files, data file;
-- ``figures/data/<stem>.csv``: the source table of each figure (UTF-8 with BOM, formula cells neutralised);
-- ``figures/index.html``: a gallery page, every figure with its title, caption and method; the PNG thumbnail
-  links to the SVG (or PDF) beside it, for choosing what goes into a paper.
+- ``figures/data/<stem>.csv``: the data of each figure (UTF-8 with BOM, formula cells neutralised);
+- ``figures/index.html``: a gallery page grouped by question (:data:`QUESTIONS`) under a contents list, every
+  figure with its title, caption and method; the PNG thumbnail links to the SVG (or PDF) beside it, for choosing
+  what goes into a paper.
+
+A figure whose function has a ``plotted_data`` attribute gets that table as its data file (exactly what it draws:
+the words of a cloud, the cells of a matrix); the others get their source table.
 
 A figure spec is any object with ``stem, title, caption, method, source`` attributes (the pipeline's
 :class:`corpus_tools.study.FigureSpec`).
@@ -36,6 +40,13 @@ def _files(stem: str, figdir: Path, rendered: Mapping | None) -> list[str]:
     return [f"{stem}.{fmt}" for fmt in sorted(set(fmts), key=lambda f: (ORDER.index(f) if f in ORDER else 9, f))]
 
 
+def plotted_table(spec) -> pd.DataFrame | None:
+    """The table a figure draws, when its function says (a ``plotted_data(*args, **kwargs)`` attribute: e.g. the
+    words of a comparison cloud, the cells of a matrix); else None and the source table is the data file."""
+    get = getattr(getattr(spec, "fn", None), "plotted_data", None)
+    return get(*getattr(spec, "args", ()), **getattr(spec, "kwargs", {})) if callable(get) else None
+
+
 def index_table(specs, figdir: str | Path, tables: Mapping[str, pd.DataFrame],
                 rendered: Mapping | None = None) -> pd.DataFrame:
     """The rows of ``index.csv`` (columns :data:`INDEX_COLUMNS`), in the order of ``specs``. ``files`` lists
@@ -48,7 +59,7 @@ def index_table(specs, figdir: str | Path, tables: Mapping[str, pd.DataFrame],
         rows.append(dict(stem=stem, title=getattr(spec, "title", "") or "", caption=getattr(spec, "caption", "") or "",
                          method=getattr(spec, "method", "") or "", source=source,
                          files=";".join(_files(stem, figdir, rendered)),
-                         data=f"data/{stem}.csv" if source in tables else ""))
+                         data=f"data/{stem}.csv" if source in tables or plotted_table(spec) is not None else ""))
     return pd.DataFrame(rows, columns=INDEX_COLUMNS)
 
 
@@ -65,8 +76,11 @@ def write_index(specs, figdir: str | Path, tables: Mapping[str, pd.DataFrame],
     figdir = Path(figdir)
     index = index_table(specs, figdir, tables, rendered)
     written = write_table(index, figdir, "index", ("csv",))
+    plotted = {spec.stem: plotted_table(spec) for spec in _specs(specs)}
     for row in index.itertuples():
-        if row.data and written_csv and row.source in written_csv:
+        if plotted.get(row.stem) is not None:
+            written += write_table(plotted[row.stem], figdir / "data", row.stem, ("csv",))
+        elif row.data and written_csv and row.source in written_csv:
             written.append(copy_file(written_csv[row.source], figdir / "data" / f"{row.stem}.csv"))
         elif row.data:
             written += write_table(tables[row.source], figdir / "data", row.stem, ("csv",))
@@ -79,7 +93,11 @@ body{font-family:"GalleryCJK","Noto Sans CJK SC","Noto Sans SC","PingFang SC","M
      color:#222;background:#fafafa;line-height:1.55}
 header{padding:1rem 1.5rem;background:#fff;border-bottom:1px solid #ddd}
 h1{font-size:1.3rem;margin:0 0 .3rem}
-main{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,26rem),1fr));gap:1rem;padding:1rem 1.5rem}
+main{padding:0 1.5rem 1rem}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,36rem),1fr));gap:1rem}
+h2.question{font-size:1.15rem;margin:1.4rem 0 .6rem;padding-bottom:.2rem;border-bottom:2px solid #0b5cad}
+nav h2{font-size:1rem;margin:.6rem 0 .2rem}
+ol.contents{margin:.2rem 0;padding-left:1.4rem;columns:2 16rem}
 figure{margin:0;background:#fff;border:1px solid #ddd;border-radius:6px;padding:.8rem;display:flex;
        flex-direction:column}
 figure img{width:100%;height:auto;border:1px solid #eee;background:#fff}
@@ -89,6 +107,22 @@ figcaption h2{font-size:1rem;margin:.5rem 0 .2rem}
 code{font-size:.8rem;background:#f1f1f1;padding:0 .2rem;border-radius:3px}
 a{color:#0b5cad}
 """
+
+
+#: the gallery's groups, in reading order: question → stem prefixes of its figures
+QUESTIONS = [
+    ("概览：合集里有什么", ("overview_",)),
+    ("课程覆盖：问答来自哪些课程单元", ("coverage_",)),
+    ("主题：问答谈些什么", ("topics_",)),
+    ("人物：谁回答了什么", ("matrix_", "network_instructor")),
+    ("词语：各期、各栏目的用词", ("keyness_", "trends_", "wordcloud_", "network_term", "ca_terms")),
+    ("编码：能力领域的分布", ("codes_", "ca_codes")),
+]
+
+
+def question_of(stem: str) -> str:
+    """The gallery group of a figure stem (:data:`QUESTIONS`; others under 其他)."""
+    return next((q for q, prefixes in QUESTIONS if stem.startswith(prefixes)), "其他")
 
 
 def gallery_html(index: pd.DataFrame, embed_font: bool = True, cjk_font=None) -> str:
@@ -114,10 +148,19 @@ def gallery_html(index: pd.DataFrame, embed_font: bool = True, cjk_font=None) ->
             f"<p>{e(r.caption)}</p>"
             f'<p class="method">方法：{e(r.method) or "—"}{source}</p>'
             f'<p class="links"><code>{e(r.stem)}</code> · {links}</p></figcaption></figure>')
+    groups: dict[str, list[str]] = {}
+    for r, card in zip(index.itertuples(), cards):
+        groups.setdefault(question_of(r.stem), []).append(card)
+    order = [q for q, _ in QUESTIONS if q in groups] + [q for q in groups if q not in dict(QUESTIONS)]
+    anchor = {q: f"q{i + 1}" for i, q in enumerate(order)}
+    contents = "".join(f'<li><a href="#{anchor[q]}">{e(q)}</a>（{len(groups[q])} 幅）</li>' for q in order)
+    sections = "".join(f'<section id="{anchor[q]}"><h2 class="question">{e(q)}</h2>'
+                       f'<div class="cards">{"".join(groups[q])}</div></section>' for q in order)
     body = (f"<header><h1>图表目录（共 {len(index)} 幅）</h1>"
-            "<p>点击缩略图打开矢量图（SVG，文字可编辑）；每幅图下列出说明、方法与作图所用的数据表。"
-            "清单另见 <a href=\"index.csv\">index.csv</a>。</p></header>"
-            f"<main>{''.join(cards)}</main>")
+            "<p>点击缩略图打开矢量图（SVG，文字可编辑）；每幅图下列出说明、方法与作图所用的数据（CSV，即图中画出的数据）。"
+            "清单另见 <a href=\"index.csv\">index.csv</a>。</p>"
+            f'<nav><h2>目录</h2><ol class="contents">{contents}</ol></nav></header>'
+            f"<main>{sections}</main>")
     font = ""
     if embed_font:  # the page's own characters of the project's CJK font: readable on machines without one
         from ..report import covering_font, font_chars

@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from ..network import ordered_subgraph
-from .labels import plain_label, short_label
+from .labels import keep_labels_apart, plain_label, short_label, wrap_label
 from .style import ADJUST_LIMIT, NEUTRAL, PALETTE, current_style, new_figure, row_height, styled
 
 TYPE_COLORS = {"instructor": PALETTE[0], "topic": PALETTE[1], "trainee": PALETTE[2], "hospital": PALETTE[4],
@@ -284,3 +284,201 @@ def _spread(ax, texts: list, xy: np.ndarray) -> None:
     adjust_text(texts, x=xy[:, 0], y=xy[:, 1], ax=ax, expand=(1.1, 1.3), ensure_inside_axes=True,
                 arrowprops=dict(arrowstyle="-", color="#888888", lw=0.4), min_arrow_len=8,
                 **ADJUST_LIMIT)
+
+
+# ---------------------------------------------------------------- matrices instead of two-mode tangles
+
+def answer_matrix(turns, entries, by: str, groups: list | None = None, names: dict | None = None):
+    """Who answered what, as a long table ``instructor, group, entries``: the entries each instructor answered
+    (at least one turn with role "instructor"), counted per value of ``entries[by]`` (section, cohort, topic_id
+    …; an entry counts once per instructor). ``groups`` fixes the column order (default: order of appearance);
+    ``names`` maps a group to its column label. Rows: instructors by entries answered (most first), then name."""
+    import pandas as pd
+
+    t = turns[turns.role == "instructor"][["entry_id", "speaker"]].drop_duplicates()
+    e = entries[["entry_id", by]].dropna()
+    m = t.merge(e, on="entry_id")
+    groups = list(groups) if groups is not None else list(dict.fromkeys(e[by]))
+    counts = m.groupby(["speaker", by]).entry_id.nunique()
+    totals = m.groupby("speaker").entry_id.nunique()
+    people = sorted(totals.index, key=lambda p: (-int(totals[p]), str(p)))
+    rows = [dict(instructor=str(p), group=str((names or {}).get(g, g)), entries=int(counts.get((p, g), 0)))
+            for p in people for g in groups]
+    return pd.DataFrame(rows, columns=["instructor", "group", "entries"])
+
+
+@styled
+def answer_matrix_figure(table, title: str, group_label: str, max_rows: int = 30) -> Figure:
+    """An instructor × group matrix of :func:`answer_matrix` (entries answered; number printed in each non-empty
+    cell, white = 0) with marginal bars: the column sums on top (instructor-entry pairs: an entry two instructors
+    answered counts twice), entries per instructor on the right (each entry is in one group). Instructors in table order,
+    at most ``max_rows`` (those who answered most; the title says how many of how many)."""
+    from matplotlib.gridspec import GridSpec
+
+    from .style import sequential_cmap
+    from .trends import set_column_labels
+
+    s = current_style()
+    people = list(dict.fromkeys(table.instructor))
+    groups = list(dict.fromkeys(table.group))
+    shown = people[:max_rows]
+    m = table.pivot(index="instructor", columns="group", values="entries").reindex(index=shown, columns=groups)
+    data = m.fillna(0).to_numpy(dtype=float)
+    fig = new_figure(row_height(len(shown), per_row_pt=s.font_size * 1.9, extra=2.4))
+    gs = GridSpec(2, 2, figure=fig, width_ratios=(5, 1), height_ratios=(1, max(len(shown), 1) / 4), wspace=0.02,
+                  hspace=0.02)
+    ax = fig.add_subplot(gs[1, 0])
+    top = fig.add_subplot(gs[0, 0], sharex=ax)
+    right = fig.add_subplot(gs[1, 1], sharey=ax)
+    vmax = max(float(data.max()) if data.size else 1.0, 1.0)
+    ax.imshow(np.ma.masked_equal(data, 0), cmap=sequential_cmap(), vmin=0, vmax=vmax, aspect="auto",
+              interpolation="nearest")
+    for i in range(data.shape[0]):
+        for j in range(data.shape[1]):
+            if data[i, j]:
+                ax.text(j, i, f"{data[i, j]:.0f}", ha="center", va="center", fontsize=s.small_size,
+                        color="white" if data[i, j] > 0.55 * vmax else "black")
+    ax.set_yticks(range(len(shown)), [short_label(p, 8) for p in shown])
+    set_column_labels(ax, groups, fit=s.width * 0.7 * 72 / max(len(groups), 1) / (s.font_size * 1.1) - 0.5)
+    ax.set_xticks(np.arange(len(groups) + 1) - 0.5, minor=True)
+    ax.set_yticks(np.arange(len(shown) + 1) - 0.5, minor=True)
+    ax.grid(which="minor", color="#eeeeee", linewidth=0.5)
+    ax.tick_params(which="minor", length=0)
+    ax.spines[:].set_visible(False)
+    ax.set_xlabel(group_label)
+    ax.set_ylabel("作答教员（按作答条数）")
+    row_totals = data.sum(axis=1)  # each entry is in one group: an instructor's entries answered
+    right.barh(range(len(shown)), row_totals, color=PALETTE[0], height=0.7)
+    for i, v in enumerate(row_totals):
+        right.text(v, i, f" {v:.0f}", va="center", ha="left", fontsize=s.small_size)
+    right.set_xlim(0, max(row_totals.max() if len(row_totals) else 1, 1) * 1.35)
+    right.tick_params(axis="y", left=False, labelleft=False)
+    right.set_xticks([])
+    right.spines[["bottom", "left"]].set_visible(False)
+    right.set_xlabel("合计", labelpad=2)
+    col_totals = data.sum(axis=0)
+    top.bar(range(len(groups)), col_totals, color=PALETTE[7], width=0.7)
+    for j, v in enumerate(col_totals):
+        top.text(j, v, f"{v:.0f}", ha="center", va="bottom", fontsize=s.small_size)
+    top.set_ylim(0, max(col_totals.max() if len(col_totals) else 1, 1) * 1.3)
+    top.tick_params(axis="x", bottom=False, labelbottom=False)
+    top.set_yticks([])
+    top.spines[["left", "bottom"]].set_visible(False)
+    top.set_ylabel("作答人次", rotation=0, ha="right", va="center")
+    more = f"（作答最多的 {len(shown)} 位，共 {len(people)} 位）" if len(shown) < len(people) else ""
+    fig.suptitle(plain_label(title) + more)
+    return fig
+
+
+answer_matrix_figure.plotted_data = lambda table, *args, **kwargs: table  # the data file: the cells drawn
+
+
+# ---------------------------------------------------------------- KH Coder's co-occurrence network
+
+NOUN_TAGS = ("n", "vn", "eng", "nz", "j")  # jieba tags of nouns, verbal nouns, English terms, abbreviations
+
+
+def cooccurrence_edges(tokens, min_entries: int = 3, n_edges: int = 60, seed: int = 0, tags=NOUN_TAGS):
+    """KH Coder's co-occurrence network as a table of edges: the words (nouns by POS ``tags``) used in at least
+    ``min_entries`` entries, the ``n_edges`` pairs with the highest Jaccard coefficient over entries
+    (|entries with both| / |entries with either|; ties by pair), and for each word its community (greedy
+    modularity on the Jaccard-weighted graph of those edges, numbered by size, largest 0) and its entries.
+    Columns ``term_a, term_b, jaccard, both, entries_a, entries_b, community_a, community_b``."""
+    import itertools
+
+    import pandas as pd
+
+    cols = ["term_a", "term_b", "jaccard", "both", "entries_a", "entries_b", "community_a", "community_b"]
+    t = tokens[tokens.pos.astype(str).isin(tags)][["entry_id", "token"]].astype({"token": str}).drop_duplicates()
+    docs = t.groupby("token").entry_id.apply(frozenset)
+    docs = docs[docs.map(len) >= min_entries]
+    rows = []
+    for a, b in itertools.combinations(sorted(docs.index), 2):
+        both = len(docs[a] & docs[b])
+        if both:
+            rows.append((a, b, both / len(docs[a] | docs[b]), both))
+    if not rows:
+        return pd.DataFrame(columns=cols)
+    e = pd.DataFrame(rows, columns=["term_a", "term_b", "jaccard", "both"])
+    e = e.sort_values(["jaccard", "both", "term_a", "term_b"], ascending=[False, False, True, True],
+                      kind="stable").head(n_edges).reset_index(drop=True)
+    G = nx.Graph()
+    G.add_weighted_edges_from(e[["term_a", "term_b", "jaccard"]].itertuples(index=False))
+    comms = nx.community.greedy_modularity_communities(G, weight="weight")
+    comms = sorted((sorted(c) for c in comms), key=lambda c: (-len(c), c[0]))
+    community = {n: i for i, c in enumerate(comms) for n in c}
+    return e.assign(entries_a=e.term_a.map(lambda x: len(docs[x])), entries_b=e.term_b.map(lambda x: len(docs[x])),
+                    community_a=e.term_a.map(community), community_b=e.term_b.map(community))[cols]
+
+
+@styled
+def cooccurrence_figure(edges, title: str = "关键词共现网络", seed: int = 0) -> Figure:
+    """The network of :func:`cooccurrence_edges` as KH Coder draws it: node area ∝ entries using the word,
+    colour = community (Okabe–Ito; communities past the eighth grey), edge width ∝ Jaccard, every word labelled
+    beside its node and the labels pushed apart; a legend says what colour, size and width mean. Layout:
+    Fruchterman–Reingold with ``seed``."""
+    s = current_style()
+    G = nx.Graph()
+    for r in edges.itertuples():
+        G.add_node(r.term_a, entries=r.entries_a, community=r.community_a)
+        G.add_node(r.term_b, entries=r.entries_b, community=r.community_b)
+        G.add_edge(r.term_a, r.term_b, weight=float(r.jaccard))
+    fig = new_figure(aspect=0.75 if s.figure_size == "double" else 1.0)
+    ax = fig.add_subplot()
+    ax.axis("off")
+    ax.set_title(plain_label(title))
+    if not len(G):
+        ax.text(0.5, 0.5, "（没有符合条件的词对）", ha="center", va="center", transform=ax.transAxes)
+        return fig
+    nodes = sorted(G.nodes)
+    pos = nx.spring_layout(G.subgraph(nodes), seed=seed, weight="weight", k=1.6 / np.sqrt(len(nodes)))
+    xy = np.array([pos[n] for n in nodes])
+    w = np.array([G.edges[e]["weight"] for e in G.edges])
+    ax.add_collection(LineCollection([(pos[a], pos[b]) for a, b in G.edges], colors="#9a9a9a",
+                                     linewidths=0.4 + 2.6 * (w - w.min()) / max(np.ptp(w), 1e-9), zorder=1))
+    entries = np.array([G.nodes[n]["entries"] for n in nodes], dtype=float)
+    emax = entries.max()
+    big = 260 if s.figure_size == "double" else 130
+
+    def area(v):
+        return 12 + big * np.asarray(v, dtype=float) / emax
+
+    n_colour = 6  # Okabe–Ito without black, grey and yellow: the largest six communities; the rest grey
+    colours = [PALETTE[int(G.nodes[n]["community"])] if int(G.nodes[n]["community"]) < n_colour else "#b0b0b0"
+               for n in nodes]
+    ax.scatter(xy[:, 0], xy[:, 1], s=area(entries), c=colours, alpha=0.75, edgecolors="white", linewidths=0.5,
+               zorder=2)
+    texts = [ax.text(x, y, short_label(n, 8), fontsize=s.font_size, ha="center", va="center", zorder=3)
+             for n, (x, y) in zip(nodes, xy)]
+    ax.margins(0.06)
+    n_comm = len({G.nodes[n]["community"] for n in nodes})
+    steps = [v for v in _nice_steps(entries.min(), emax) if v <= emax][-3:]
+    sizes = {}
+    for n in nodes:
+        sizes[G.nodes[n]["community"]] = sizes.get(G.nodes[n]["community"], 0) + 1
+    handles = [Line2D([], [], marker="o", ls="", color=PALETTE[c], markersize=6, label=f"社群 {c + 1}（{sizes[c]} 词）")
+               for c in range(min(n_comm, n_colour))]
+    if n_comm > n_colour:
+        rest = n_comm - n_colour
+        handles.append(Line2D([], [], marker="o", ls="", color="#b0b0b0", markersize=6,
+                              label=f"其余 {rest} 个社群（各 ≤ {max(sizes[c] for c in sizes if c >= n_colour)} 词）"))
+    handles += [Line2D([], [], marker="o", ls="", color="#d0d0d0", markersize=float(np.sqrt(area(v))),
+                       label=f"{v} 条问答") for v in steps]
+    fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 4 if s.figure_size == "double"
+                                                                      else 2), frameon=False,
+               title=wrap_label(f"颜色 = 社群（模块度划分，{n_comm} 个）；圆面积 = 用到该词的问答条数；线宽 = Jaccard 系数",
+                                int(s.width * 72 / s.font_size) - 8, 3),
+               handletextpad=0.3, columnspacing=1.0)
+    fig.draw_without_rendering()
+    fig.set_layout_engine("none")
+    from adjustText import adjust_text
+
+    adjust_text(texts, x=xy[:, 0], y=xy[:, 1], ax=ax, expand=(1.05, 1.15),
+                arrowprops=dict(arrowstyle="-", color="#888888", lw=0.4), min_arrow_len=6,
+                prevent_crossings=False, **dict(ADJUST_LIMIT, iter_lim=80))
+    fig.draw_without_rendering()
+    keep_labels_apart(fig, sorted(texts, key=lambda t: -G.nodes[nodes[texts.index(t)]]["entries"]), keep_first=0)
+    return fig
+
+
+cooccurrence_figure.plotted_data = lambda edges, *args, **kwargs: edges  # the data file: the edges drawn

@@ -47,6 +47,7 @@ NEUTRAL = "#666666"
 ADJUST_LIMIT = dict(iter_lim=300, time_lim=None)
 
 COLUMN_CM = {"single": 8.5, "double": 17.5}
+MIN_PT = 6.0  # the smallest text a journal prints: no text of any figure is smaller, at either column width
 MAX_HEIGHT_CM = 23.0  # a journal page's text height: no figure is taller
 CM = 1 / 2.54
 
@@ -79,6 +80,11 @@ class FigureStyle:
     def font_size(self) -> float:
         """Body text (tick labels, annotations) in points."""
         return 7.0 if self.figure_size == "double" else 6.0
+
+    @property
+    def small_size(self) -> float:
+        """Cell numbers and point annotations in points: half a point under body text, never under :data:`MIN_PT`."""
+        return max(MIN_PT, self.font_size - 0.5)
 
     @property
     def label_size(self) -> float:

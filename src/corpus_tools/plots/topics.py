@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .labels import plain_label, short_label
+from .labels import plain_label, short_label, wrap_label
 from .style import ADJUST_LIMIT, PALETTE, cjk_font_path, current_style, freeze_layout, new_figure, styled
 from .trends import count_heatmap
 
@@ -59,7 +59,7 @@ def section_topic_heatmap(entries: pd.DataFrame, entry_topics: pd.DataFrame, top
     sections = list(dict.fromkeys(entries.section))
     table = pd.crosstab(assigned.section, assigned.topic_id).reindex(index=sections,
                                                                      columns=list(topics.topic_id), fill_value=0)
-    table.columns = [topic_name(t, lab) for t, lab in zip(topics.topic_id, topics.label)]
+    table.columns = [topic_name(t, lab, 60) for t, lab in zip(topics.topic_id, topics.label)]  # wrapped when drawn
     return count_heatmap(table, f"栏目 × 主题（问答条数，共 {int(table.to_numpy().sum())} 条）",
                          xlabel="主题（每条问答归入权重最高的主题）", ylabel="栏目（合集顺序）")
 
@@ -102,15 +102,16 @@ def entry_map(coords: np.ndarray, entries: pd.DataFrame, entry_topics: pd.DataFr
         dy = 0.025 * float(np.ptp(coords[:, 1]) or 1)
         name = short_label(title_of.get(e, ""), 12 if s.figure_size == "double" else 8)
         texts.append(ax.text(x, y + dy, f"#{e} {name}",
-                             color="#222222", fontsize=s.font_size, zorder=4,
-                             bbox=dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="none", alpha=0.8)))
+                             color="#222222", fontsize=s.font_size, zorder=1.5,  # under the points: none hidden
+                             bbox=dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="none", alpha=0.7)))
         anchors.append((x, y))
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_xlabel("t-SNE 维度 1（无单位）")
     ax.set_ylabel("t-SNE 维度 2（无单位）")
-    ax.set_title(plain_label(method or "t-SNE 降维（tf-idf → LSA → t-SNE，余弦距离）") +
-                 "；每点一条问答，颜色 = 所属主题；圈出并标注各主题最具代表性的问答", fontsize=s.font_size,
+    note = (str(method or "t-SNE 降维（tf-idf → LSA → t-SNE，余弦距离）") +
+            "；每点一条问答，颜色 = 所属主题；圈出并标注各主题最具代表性的问答")
+    ax.set_title(wrap_label(note, int(s.width * 72 / s.font_size) - 4, 4), fontsize=s.font_size,
                  color="#444444", loc="left")
     fig.suptitle(f"问答条目的二维分布（{len(entries)} 条，按主题着色）")
     if len(texts) > 1:
@@ -204,3 +205,116 @@ def word_cloud(frequencies: dict[str, float], title: str = "", seed: int = 0, wi
         fig.text(0.5, 1 - (title_h / 2) / (h_px / 100 + title_h), plain_label(title), ha="center", va="center",
                  fontsize=s.title_size)
     return fig
+
+
+# ---------------------------------------------------------------- comparison clouds (one figure per grouping)
+
+CLOUD_PPI = 100  # layout cells per inch of a comparison-cloud panel: 6 pt = 8.3 cells, the smallest word
+
+
+def cloud_table(clouds: pd.DataFrame, tokens: pd.DataFrame, entries: pd.DataFrame, by: str, groups: list,
+                n: int = 20, min_entries: int = 2) -> pd.DataFrame:
+    """The words a comparison cloud draws, as a table: ``group, term, g2, count, entries, n_group`` — for each of
+    ``groups`` (in that order) its ``n`` most key terms of ``clouds`` (a :func:`corpus_tools.terms.distinctive_terms`
+    table: p < 0.05, over-used, by G²), with the entries of the group using the term (``entries``, counted in
+    ``tokens``, an analysis view) out of the group's ``n_group`` entries; a word in fewer than ``min_entries`` of
+    the group's entries is left out (one long answer does not make a key word). ``entries`` holds ``entry_id``
+    and ``by``. This table is the figure's data file (``rank``: the word's place in its group, 1 = largest)."""
+    cols = ["group", "rank", "term", "g2", "count", "entries", "n_group"]
+    e = entries[["entry_id", by]].dropna()
+    key = e.set_index("entry_id")[by].astype(str)
+    t = tokens[["entry_id", "token"]].assign(group=lambda d: key.reindex(d.entry_id.astype(int)).to_numpy())
+    docs = t.dropna(subset=["group"]).drop_duplicates(["group", "token", "entry_id"]).groupby(
+        ["group", "token"]).size()
+    sizes = key.value_counts()
+    parts = []
+    for g in groups:
+        c = clouds[clouds.group.astype(str) == str(g)].sort_values(["g2", "term"], ascending=[False, True],
+                                                                  kind="stable")
+        used = np.array([int(docs.get((str(g), str(x)), 0)) for x in c.term], dtype=int)
+        c, used = c[used >= min_entries].head(n), used[used >= min_entries][:n]
+        parts.append(pd.DataFrame({
+            "group": str(g), "rank": np.arange(1, len(c) + 1), "term": c.term.astype(str).to_numpy(),
+            "g2": c.g2.astype(float).to_numpy(), "count": c["count"].astype(int).to_numpy(), "entries": used,
+            "n_group": int(sizes.get(str(g), 0))}))
+    return pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
+
+
+def _cloud_layout(weights: dict[str, float], w_in: float, h_in: float, seed: int, max_pt: float):
+    """wordcloud's layout of ``weights`` in a ``w_in`` × ``h_in`` inch panel, horizontal words only, a margin of
+    4 pt between words, no word under 6 pt: a list of (word, size in pt, x, y in inches from the top left)."""
+    from wordcloud import WordCloud
+
+    from .style import MIN_PT
+
+    cell = 72 / CLOUD_PPI  # points per layout cell
+    wc = WordCloud(font_path=str(cjk_font_path()), width=max(1, round(w_in * CLOUD_PPI)),
+                   height=max(1, round(h_in * CLOUD_PPI)), margin=round(4 / cell), prefer_horizontal=1.0,
+                   min_font_size=math.ceil(MIN_PT / cell), max_font_size=round(max_pt / cell), random_state=seed,
+                   relative_scaling=0.6, max_words=len(weights), background_color="white", collocations=False)
+    with _cached_fonts():
+        wc.generate_from_frequencies(weights)
+    return [(word, size * cell, pos[1] / CLOUD_PPI, pos[0] / CLOUD_PPI)
+            for (word, _), size, pos, _, _ in wc.layout_]
+
+
+@styled
+def comparison_cloud(table: pd.DataFrame, title: str, labels: dict | None = None, seed: int = 0,
+                     n: int | None = None) -> Figure:
+    """One word cloud per group in one figure (quanteda's comparison cloud as small multiples), from a
+    :func:`cloud_table`: each panel the group's key words, font size growing with G² (wordcloud's relative
+    scaling 0.6), horizontal only, 6 pt at the least, words set apart by a margin; words are drawn as text
+    (editable in SVG and PDF), dark blue, position without meaning. Panels in table order, titled with the group's
+    name (``labels``: group → name) and entry count. At most ``n`` words a panel (default 20 at double, 10 at
+    single column width); a word the panel has no room for at 6 pt is left out, as wordcloud does."""
+    s = current_style()
+    n = n or (20 if s.figure_size == "double" else 10)
+    groups = list(dict.fromkeys(table.group))
+    ncols = min(len(groups), 3 if s.figure_size == "double" else 2) or 1
+    nrows = math.ceil(len(groups) / ncols) or 1
+    panel_w = s.width / ncols
+    panel_h = min(panel_w * (0.62 if s.figure_size == "double" else 0.85), (s.max_height - 0.6) / nrows)
+    fig = new_figure(nrows * panel_h + 0.5)
+    freeze_layout(fig)
+    top = 0.45 / fig.get_size_inches()[1]
+    max_pt = 16 if s.figure_size == "double" else 11
+    words: list[list] = []
+    for i, g in enumerate(groups):
+        r, c = divmod(i, ncols)
+        h_frac = panel_h / fig.get_size_inches()[1]
+        ax = fig.add_axes((c / ncols, 1 - top - (r + 1) * h_frac, 1 / ncols, h_frac))
+        ax.set_xlim(0, panel_w)
+        ax.set_ylim(panel_h, 0)
+        ax.axis("off")
+        rows = table[table.group == g].head(n)
+        name = (labels or {}).get(g, g)
+        n_group = int(rows.n_group.iloc[0]) if len(rows) else 0
+        ax.text(panel_w / 2, 0.02, f"{short_label(name, 15 if s.figure_size == 'double' else 9)}（{n_group} 条）",
+                ha="center", va="top",
+                fontsize=s.label_size, color="#222222")
+        title_h = s.label_size * 1.6 / 72
+        weights = {str(t): float(w) for t, w in zip(rows.term, rows.g2) if w > 0}
+        if not weights:
+            ax.text(panel_w / 2, panel_h / 2, "（无 p < 0.05 的词）", ha="center", va="center", fontsize=s.font_size)
+            continue
+        placed = [ax.text(0.04 + x, title_h + y, plain_label(word), fontsize=size, ha="left", va="top",
+                          color=PALETTE[0])
+                  for word, size, x, y in _cloud_layout(weights, panel_w - 0.08, panel_h - title_h - 0.1, seed,
+                                                        max_pt)]
+        words.append(placed)
+    # matplotlib's text box (ascent + descent) is a little taller than the glyphs wordcloud packed: a smaller word
+    # whose box would touch a larger one's is left out (the layout is largest first)
+    renderer = fig.canvas.get_renderer()
+    for placed in words:
+        boxes = []
+        for t in placed:
+            b = t.get_window_extent(renderer)
+            if any(min(b.x1, o.x1) - max(b.x0, o.x0) > 0 and min(b.y1, o.y1) - max(b.y0, o.y0) > 0 for o in boxes):
+                t.remove()
+                continue
+            boxes.append(b)
+    fig.suptitle(plain_label(title), y=1 - 0.05 / fig.get_size_inches()[1], va="top")
+    return fig
+
+
+comparison_cloud.plotted_data = lambda table, *args, **kwargs: table  # the data file: exactly the words offered

@@ -10,7 +10,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from .labels import plain_label, short_label
+from .labels import plain_label, short_label, wrap_label
 from .style import DIVERGING, PALETTE, current_style, new_figure, row_height, sequential_cmap, styled
 
 MAX_ROWS = 60  # heat maps and bar charts with one row per unit show at most this many rows (the latest)
@@ -76,7 +76,7 @@ def term_trends(freqs: pd.DataFrame, terms: list[str]) -> Figure:
         ax.plot(x, y, marker="o", color=PALETTE[0], markersize=3.5)
         for xx, v, d in zip(x, y, f.doc_freq.fillna(0)):
             ax.annotate(f"{int(d)}条", (xx, v), xytext=(0, 5), textcoords="offset points", ha="center",
-                        va="bottom", fontsize=s.font_size - 0.5, color="#555555")
+                        va="bottom", fontsize=s.small_size, color="#555555")
         ax.set_title(plain_label(term), fontsize=s.label_size, pad=2)
         ax.set_xticks(x, [_cohort_tick(c) for c in cohorts])
         ax.set_xlim(-0.4, len(cohorts) - 0.6)
@@ -127,37 +127,63 @@ def terms_by_unit_heatmap(matrix: pd.DataFrame) -> Figure:
     ax.set_xticks(range(m.shape[1]), [short_label(t, 6) for t in m.columns], rotation=90)
     ax.tick_params(axis="x", length=0)
     shown = f"前 {len(terms)} 个，共 {len(matrix.index)} 个" if len(terms) < len(matrix.index) else "各单元最常用词的并集"
-    ax.set_xlabel(f"高频词（{shown}）")
+    ax.set_xlabel(f"高频词（{shown}）；空白 = 0")
     ax.set_ylabel("课程单元（期次、单元序号）")
     bar = fig.colorbar(im, ax=ax, shrink=0.6, extend="max" if clipped else "neither", pad=0.01)
-    bar.set_label(f"每万词出现次数\n色阶上限 = 非零值第 95 百分位（{vmax:.0f}）；空白 = 0")
+    bar.set_label(f"每万词次数（色阶上限 = 非零值第 95 百分位 {vmax:.0f}）")  # one line: two were cramped
     ax.set_title("高频词 × 课程单元（每万词）")
     ax.spines[["left", "bottom"]].set_visible(False)
     return fig
 
 
+def keyness_rows(key: pd.DataFrame, groups: list, n: int = 8, min_docs: int = 2,
+                 group_entries: dict | None = None) -> pd.DataFrame:
+    """The rows :func:`keyness_bars` draws, group by group in the order of ``groups``: the ``n`` most over-used
+    terms (G² > 0, in ≥ ``min_docs`` of the group's entries) and the ``n`` most under-used, p(G²) < 0.05, each
+    group's rows by signed G² (bottom to top of its panel); with ``group_entries``, a column ``n_group``."""
+    parts = []
+    for grp in groups:
+        g = key[(key.group == grp) & (key.p_g2 < 0.05)]
+        over = g[(g.g2 > 0) & (g.doc_freq >= min_docs)] if "doc_freq" in g else g[g.g2 > 0]
+        parts.append(pd.concat([over.head(n), g[g.g2 < 0].tail(n)]).sort_values("g2", kind="stable"))
+    out = pd.concat(parts) if parts else key.iloc[0:0]
+    if group_entries is not None:
+        out = out.assign(n_group=out.group.map(group_entries))
+    return out
+
+
 @styled
-def keyness_bars(key: pd.DataFrame, groups: list, n: int = 8, title: str = "各组关键词（对其余各组）",
-                 labels: dict | None = None, heading: str | None = None) -> Figure:
-    """Diverging bars per group: the ``n`` most key terms (positive G², over-used) and the ``n`` most under-used
-    (negative), p(G²) < 0.05 only; ``labels`` maps a group to its panel title; ``heading`` (or ``title``) is the
-    figure title. Each panel has its own x scale (stated in the x label)."""
+def keyness_bars(key: pd.DataFrame, groups: list, n: int | None = None, title: str = "各组关键词（对其余各组）",
+                 labels: dict | None = None, heading: str | None = None, group_entries: dict | None = None,
+                 min_docs: int = 2) -> Figure:
+    """Diverging bars per group, panels in the order of ``groups`` (pass the booklet's order): the ``n`` most key
+    terms (positive G², over-used; default 8 at double, 5 at single column width) used in at least ``min_docs`` of
+    the group's entries (one long answer cannot make a word key), and the ``n`` most under-used (negative),
+    p(G²) < 0.05 only. Each term is labelled with "n/N" — entries of the group using it (``doc_freq``) out of the
+    group's entries (``group_entries``: group → N; without it, n only). ``labels`` maps a group to its panel title;
+    ``heading`` (or ``title``) is the figure title. Each panel has its own x scale (stated in the legend)."""
     s = current_style()
-    cols = min(3 if s.figure_size == "double" else 2, len(groups)) or 1
+    single = s.figure_size == "single"
+    n = n or (5 if single else 8)
+    cols = min(2 if single else 3, len(groups)) or 1
     rows = math.ceil(len(groups) / cols) or 1
-    fig = new_figure(rows * (2 * n * s.font_size * 1.35 / 72 + 0.45) + 0.9)
+    fig = new_figure(rows * (2 * n * s.font_size * 1.45 / 72 + 0.5) + 1.0)
     axes = fig.subplots(rows, cols, squeeze=False)
     for i, ax in enumerate(axes.flat):
         if i >= len(groups):
             ax.set_visible(False)
             continue
-        g = key[(key.group == groups[i]) & (key.p_g2 < 0.05)]
-        top = pd.concat([g[g.g2 > 0].head(n), g[g.g2 < 0].tail(n)]).sort_values("g2", kind="stable")
-        y = range(len(top))
-        ax.barh(list(y), top.g2, color=[DIVERGING[0] if v > 0 else DIVERGING[1] for v in top.g2], height=0.75)
-        ax.set_yticks(list(y), [short_label(t, 8) for t in top.term])
+        top = keyness_rows(key, [groups[i]], n, min_docs)
+        y = list(range(len(top)))
+        ax.barh(y, top.g2, color=[DIVERGING[0] if v > 0 else DIVERGING[1] for v in top.g2], height=0.75)
+        total = (group_entries or {}).get(groups[i])
+        docs = top.doc_freq.fillna(0).astype(int) if "doc_freq" in top else pd.Series([None] * len(top))
+        ax.set_yticks(y, [f"{short_label(t, 6 if single else 8)} {d}/{total}" if total else
+                          f"{short_label(t, 6 if single else 8)} {d}" for t, d in zip(top.term, docs)])
         ax.axvline(0, color="#333333", linewidth=0.6)
-        ax.set_title(short_label((labels or {}).get(groups[i], groups[i]), 16), fontsize=s.label_size, pad=2)
+        name = (labels or {}).get(groups[i], groups[i])
+        ax.set_title(short_label(f"{name}（{total} 条）" if total else name, 16), fontsize=s.label_size, pad=2)
+        ax.tick_params(axis="y", pad=1)
         if not len(top):
             ax.text(0.5, 0.5, "（无 p < 0.05 的词）", ha="center", va="center", transform=ax.transAxes)
     for ax in axes.flat:
@@ -166,9 +192,28 @@ def keyness_bars(key: pd.DataFrame, groups: list, n: int = 8, title: str = "各�
     fig.legend(handles=[Patch(color=DIVERGING[0], label="本组多用（G² > 0）"),
                         Patch(color=DIVERGING[1], label="本组少用（G² < 0）")],
                loc="outside lower center", ncols=2, frameon=False,
-               title="条长 = 带符号的对数似然比 G²（仅 p < 0.05 的词；各面板横轴刻度不同）")
+               title=wrap_label(f"条长 = 带符号的 G²（仅 p < 0.05；各面板横轴刻度不同）；词后 n/N = 本组用到该词的问答条数 / "
+                                f"本组问答条数；多用词至少见于 {min_docs} 条问答",
+                                int(s.width * 72 / s.font_size) - 6, 3))
     fig.suptitle(plain_label(heading or title))
     return fig
+
+
+def set_column_labels(ax, columns: list, fit: float | None = None) -> None:
+    """Column labels of a heat map on ``ax``: written level and wrapped (up to 4 lines) when each column has room
+    for 5 characters or more, else set upright (90°) and cut — never overlapping (a slanted label's box spans its
+    neighbours'). ``fit``: characters a column has room
+    for (default: from the axes' width at the style's text size)."""
+    s = current_style()
+    n = max(len(columns), 1)
+    if fit is None:
+        fig = ax.get_figure()
+        width_pt = ax.get_position().width * fig.get_size_inches()[0] * 72 * 0.9  # before the layout: colour bar
+        fit = width_pt / n / (s.font_size * 1.1) - 0.5
+    if fit >= 5:
+        ax.set_xticks(range(len(columns)), [wrap_label(c, int(fit), 4) for c in columns])
+    else:
+        ax.set_xticks(range(len(columns)), [short_label(c, 14) for c in columns], rotation=90)
 
 
 def count_heatmap(table: pd.DataFrame, title: str, xlabel: str = "", ylabel: str = "",
@@ -185,8 +230,7 @@ def count_heatmap(table: pd.DataFrame, title: str, xlabel: str = "", ylabel: str
     im = ax.imshow(np.ma.masked_equal(data, 0), cmap=cmap, vmin=0, vmax=vmax, aspect="auto",
                    interpolation="nearest")
     ax.set_yticks(range(rows), [short_label(x, s.label_chars + 4) for x in table.index])
-    ax.set_xticks(range(cols), [short_label(x, 14) for x in table.columns], rotation=40, ha="right",
-                  rotation_mode="anchor")
+    set_column_labels(ax, list(table.columns))
     ax.set_xticks(np.arange(cols + 1) - 0.5, minor=True)
     ax.set_yticks(np.arange(rows + 1) - 0.5, minor=True)
     ax.grid(which="minor", color="#eeeeee", linewidth=0.5)
@@ -197,7 +241,7 @@ def count_heatmap(table: pd.DataFrame, title: str, xlabel: str = "", ylabel: str
             for j in range(cols):
                 v = data[i, j]
                 if v:
-                    ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=s.font_size - 0.5,
+                    ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=s.small_size,
                             color="white" if v > vmax * 0.55 else "black")
     if xlabel:
         ax.set_xlabel(xlabel)
@@ -243,4 +287,8 @@ def questions_per_unit(curric: pd.DataFrame) -> Figure:
                       _n=pd.to_numeric(curric.unit_no, errors="coerce").fillna(0))
     c = c.sort_values(["cohort", "_d", "_n"], kind="stable").tail(MAX_ROWS)
     labels = [short_label(_curriculum_label(r), s.label_chars + 6) for r in c.itertuples()]
-    return unit_bars(c, labels, "各期课程单元引出的问答条数", "问答条数（条；0 = 课程表列出但无问答入册）")
+    return unit_bars(c, labels, "各期课程单元引出的问答条数", "问答条数（条）\n0 = 课程表列出但无问答入册")
+
+
+keyness_bars.plotted_data = lambda key, groups, *args, **kwargs: keyness_rows(  # the double-column version
+    key, groups, 8, kwargs.get("min_docs", 2), kwargs.get("group_entries"))
