@@ -142,7 +142,7 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     "syllabus": {"file": "课程表文件的单元说明", "example": "示例课程表的单元说明", "titles": "仅单元标题"},
     "kind": {"caveat": "注意事项", "keyness": "关键词", "coverage": "课程覆盖", "gap": "缺口", "topic": "主题",
              "trend": "趋势", "network": "作答教员",
-             "dependence": "依赖某位教员", "code_share": "各期编码占比", "homeless": "无归属问题",
+             "dependence": "依赖某位教员", "code_share": "各期编码占比", "cohort_trend": "多期趋势", "homeless": "无归属问题",
              "unit_fit": "单元契合", "emerging": "增多的词", "no_unit": "没有单元覆盖的问题",
              "fading": "减少的词", "low_draw": "问答少的单元", "specialisation": "教员专注度",
              "need": "反复出现的需求", "deferral": "推迟或未答", "askers": "谁在提问", "defer": "推迟到后续课程",

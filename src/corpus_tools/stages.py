@@ -330,6 +330,20 @@ def codes_stage(study: Study) -> StageOutput:
     return StageOutput(tables=tables, figures=figures)
 
 
+# ---------------------------------------------------------------- programme (several booklets)
+
+def programme_stage(study: Study) -> StageOutput:
+    """Trends over the ordered cohorts (terms and codes: Cochran–Armitage, BH q, one-cohort / one-speaker /
+    within-unit checks) and the entries left out as reprints of an earlier booklet's."""
+    from .cohorttrends import cohort_trends
+    from .programme import reprinted_table
+
+    b, t = study.booklet, study.tables
+    return StageOutput(tables={
+        "cohort_trends": cohort_trends(words(study, "concept"), b.entries, b.turns, t.get("code_entries")),
+        "reprinted_entries": reprinted_table(b)})
+
+
 # ---------------------------------------------------------------- findings
 
 def findings_stage(study: Study) -> StageOutput:
@@ -371,8 +385,11 @@ STAGES: tuple[Stage, ...] = (
     Stage("codes", "编码规则", codes_stage, needs=("tokens", "topics"),
           produces=("codebook", "code_crosstab", "code_validation", "ca_coordinates"), uses=("codes",),
           description="coding rules (codebook: AND/OR/NOT), code × group residuals, correspondence analysis"),
+    Stage("programme", "多期趋势", programme_stage, needs=("tokens", "codes"),
+          produces=("cohort_trends", "reprinted_entries"),
+          description="trends over the ordered cohorts (Cochran–Armitage, BH q, within units); reprinted entries"),
     Stage("findings", "发现", findings_stage,
-          needs=("tokens", "topics", "network", "trends", "coverage", "codes", "needs"),
+          needs=("tokens", "topics", "network", "trends", "coverage", "codes", "needs", "programme"),
           produces=("findings",), description="the findings table: each sentence with its statistic and entries; "
                                               "code shares by cohort (Wilson intervals, trend test)"),
 )
