@@ -55,8 +55,16 @@ class Booklet:
             f"{(self.people.role == 'trainee').sum()} trainees, {(self.people.role == 'instructor').sum()} instructors,"
             f" {len(self.hospitals)} hospitals, {len(self.units)} sessions",
             "",
-            "Entries per section:",
         ]
+        for b in m.get("booklets", []):  # several booklets (corpus_tools.programme)
+            lines.append(f"  booklet {b['name']}: {b['n_entries']} entries, cohort offset {b['cohort_offset']} "
+                         f"({b['source']})")
+        rep = self.reprinted_entries
+        if rep is not None and len(rep):
+            lines.append(f"  {len(rep)} reprinted entries left out (see reprinted_entries)")
+        if m.get("booklets"):
+            lines.append("")
+        lines.append("Entries per section:")
         for _, s in self.sections.iterrows():
             lines.append(f"  {s.section:<10} {s.n_entries:>3}   (line {s.line_no})")
         lines.append("")
