@@ -150,6 +150,15 @@ def test_two_booklets_printing_the_same_cohorts_are_a_conflict(files):
     assert not (b2.warnings.code == "cohort_conflict").any()
 
 
+def test_an_offset_for_no_booklet_is_refused(files, capsys):
+    from corpus_tools import cli
+
+    with pytest.raises(ValueError, match="none of the booklets"):
+        read_booklets([files["A"], files["B"]], {"E.txt": 3})
+    rc = cli.main(["run", str(files["A"]), str(files["B"]), "--cohort-offset", "E.txt=3", "-q", "-o", "/nonexistent"])
+    assert rc == 2 and "E.txt" in capsys.readouterr().err
+
+
 def test_offset_specs():
     assert parse_offset_specs(["B.txt=3", "dir/C.txt = 6"]) == {"B.txt": 3, "dir/C.txt": 6}
     with pytest.raises(ValueError, match="FILE=N"):

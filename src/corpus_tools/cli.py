@@ -283,6 +283,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     only = None if args.command == "run" else (args.command,)
     offsets = _cohort_offsets(args)
     booklets = list(args.booklet) if isinstance(args.booklet, (list, tuple)) else [args.booklet]
+    if offsets:
+        from .programme import check_offsets
+
+        try:
+            check_offsets(offsets, booklets)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
     summary = run(booklets[0] if len(booklets) == 1 and not offsets else booklets, args.output, params,
                   progress=not args.quiet, only=only, fresh=bool(getattr(args, "fresh", False)),
                   cohort_offsets=offsets or None)

@@ -51,6 +51,7 @@ def read_booklets(paths: Sequence[str | Path], cohort_offsets: Mapping[str, int]
     paths = [str(p) for p in paths]
     if not paths:
         raise ValueError("read_booklets needs at least one booklet")
+    check_offsets(cohort_offsets or {}, paths)
     booklets = [read_booklet(p) for p in paths]
     return combine_booklets(booklets, cohort_offsets)
 
@@ -90,6 +91,18 @@ def offsets_from_table(df: pd.DataFrame) -> dict[str, int]:
                              f"≥ 0)")
         out[str(b).strip()] = int(str(o))
     return out
+
+
+def check_offsets(offsets: Mapping[str, int], paths: Sequence[str | Path]) -> None:
+    """Raise ValueError naming an offset given for a booklet that is none of ``paths`` (by path, file name or
+    name)."""
+    known = set()
+    for p, n in zip(map(str, paths), unique_names([str(p) for p in paths])):
+        known |= {p, Path(p).name, n, booklet_name(p)}
+    unknown = [k for k in offsets if k not in known]
+    if unknown:
+        raise ValueError(f"a cohort offset is given for {', '.join(unknown)}, which is none of the booklets "
+                         f"({', '.join(map(str, paths))})")
 
 
 def _offset_for(offsets: Mapping[str, int], source: str, name: str) -> int | None:
@@ -288,5 +301,5 @@ def reprinted_table(booklet: Booklet) -> pd.DataFrame:
     return rep if rep is not None else empty("reprinted_entries")
 
 
-__all__ = ["read_booklets", "combine_booklets", "parse_offset_specs", "offsets_from_table", "entry_fingerprints",
+__all__ = ["read_booklets", "combine_booklets", "check_offsets", "parse_offset_specs", "offsets_from_table", "entry_fingerprints",
            "reprinted_table", "unique_names"]
