@@ -116,6 +116,12 @@ def test_people_matched_across_booklets(two):
     assert p.loc[("张敦明", "trainee"), "booklets"] == "A"  # he asks only entry 1, whose reprint is left out
     assert p.person_id.is_unique
     assert len(two.people[two.people.name == "薛万国"]) == 1
+    # hospitals over both booklets: 戴赢 (line 205, A) and 戴盈 (B) from 台州恩泽医疗中心（集团）恩泽医院, one entry each;
+    # 曹坤 (lines 486, 2243, 2746, 4068 of A; 486 again in B) under two spellings of 浙江省台州恩泽医疗中心
+    h = two.hospitals.set_index("hospital")
+    assert h.loc["台州恩泽医疗中心（集团）恩泽医院", "trainees"] == "戴赢、戴盈"
+    assert h.loc["台州恩泽医疗中心（集团）恩泽医院", "n_entries"] == 2
+    assert h.loc["浙江省台州恩泽医疗中心", "n_entries"] == 4 + 1
     # sections: 信息规划 (A) and 规划能力 (B) are two sections; one heading each
     s = two.sections.set_index("section")
     assert s.loc["信息规划", "booklets"] == "A" and s.loc["规划能力", "booklets"] == "B"
