@@ -208,11 +208,12 @@ def trend_findings(ct: pd.DataFrame | None, entries: pd.DataFrame, tokens: pd.Da
                                                               str(r.docs_by_cohort).split("、"),
                                                               str(r.n_by_cohort).split("、")))
         what = f"编码“{r.term}”匹配的问答" if r.kind == "code" else f"含“{r.term}”的问答"
-        verb = "逐期上升" if r.call == "rising" else "逐期下降"
+        verb = "随期次上升" if r.call == "rising" else "随期次下降"
         text = (f"{what}占各期问答的比例{verb}（{shares}）；去掉任何一期仍成立，"
                 f"在多期共有的课程单元内也成立。")
-        stat = (f"Cochran–Armitage z = {r.statistic:.2f}，{_fmt_p(r.p_value)}，q = {r.q_value:.3f}；"
-                f"去掉一期后最大 p = {r.p_without_one_cohort:.3f}；单元内 z = {r.within_unit_statistic:.2f}，"
+        q = "q < 0.001" if r.q_value < 0.001 else f"q = {r.q_value:.3f}"
+        stat = (f"Cochran–Armitage z = {r.statistic:.2f}，{_fmt_p(r.p_value)}，{q}；"
+                f"去掉任一期后最大的 {_fmt_p(r.p_without_one_cohort)}；单元内 z = {r.within_unit_statistic:.2f}，"
                 f"{_fmt_p(r.p_within_unit)}")
         rows.append(_row("cohort_trend", text, stat, r.p_value, r.q_value, ids))
     if not rows and n_cohorts >= 3:
