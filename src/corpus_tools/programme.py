@@ -48,7 +48,7 @@ def read_booklets(paths: Sequence[str | Path], cohort_offsets: Mapping[str, int]
     docstring). ``cohort_offsets``: booklet → offset added to its printed cohorts; a booklet is named by its path,
     its file name or its name (file name without extension). One path and no offset: the booklet as
     :func:`~corpus_tools.booklet.read_booklet` gives it."""
-    paths = [str(p) for p in paths]
+    paths = [str(paths)] if isinstance(paths, (str, Path)) else [str(p) for p in paths]
     if not paths:
         raise ValueError("read_booklets needs at least one booklet")
     check_offsets(cohort_offsets or {}, paths)
