@@ -182,7 +182,8 @@ def build_booklet(src: SourceText) -> Booklet:
                                    first_turn_no=t.turn_no, opens_entry=t in opening, line_start=t.line_start))
         first = e.turns[0] if e.turns else None
         entries.append(dict(
-            entry_id=e.entry_id, booklet=name, booklet_entry_no=e.entry_id, section=e.section, title=join_parts(e.title_parts, None).replace("\n", ""),
+            entry_id=e.entry_id, booklet=name, booklet_entry_no=e.entry_id, section=e.section,
+            title=join_parts(e.title_parts, None).replace("\n", ""),
             starred=e.starred, has_video=e.has_video, cohort=info["cohort"], cohort_printed=info["cohort"],
             session_type=info["session_type"],
             unit_no=info["unit_no"], unit_title=info["unit_title"], session_no=info["session_no"],
@@ -354,8 +355,8 @@ def _lines(src: SourceText, result: ParseResult, name: str = "") -> pd.DataFrame
             continue
         spans = by_line.get(ln.line_no)
         if not spans:
-            rows.append(dict(booklet=name, line_no=ln.line_no, kind="content", role="unassigned", entry_id=None, turn_no=None,
-                             text=ln.text))
+            rows.append(dict(booklet=name, line_no=ln.line_no, kind="content", role="unassigned", entry_id=None,
+                             turn_no=None, text=ln.text))
             continue
         for s in spans:
             rows.append(dict(booklet=name, line_no=ln.line_no, kind="content", role=s.role, entry_id=s.entry_id,

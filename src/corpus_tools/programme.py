@@ -301,5 +301,5 @@ def reprinted_table(booklet: Booklet) -> pd.DataFrame:
     return rep if rep is not None else empty("reprinted_entries")
 
 
-__all__ = ["read_booklets", "combine_booklets", "check_offsets", "parse_offset_specs", "offsets_from_table", "entry_fingerprints",
-           "reprinted_table", "unique_names"]
+__all__ = ["read_booklets", "combine_booklets", "check_offsets", "parse_offset_specs", "offsets_from_table",
+           "entry_fingerprints", "reprinted_table", "unique_names"]
