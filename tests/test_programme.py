@@ -165,6 +165,21 @@ def test_an_offset_for_no_booklet_is_refused(files, capsys):
     assert rc == 2 and "E.txt" in capsys.readouterr().err
 
 
+def test_programme_csv(files, tmp_path):
+    from corpus_tools import cli
+    from corpus_tools.programme import offsets_from_table
+
+    assert offsets_from_table(pd.DataFrame(dict(booklet=["A.txt", "C"], cohort_offset=["0", "10"]))) == \
+        {"A.txt": 0, "C": 10}
+    with pytest.raises(ValueError, match="line 3"):
+        offsets_from_table(pd.DataFrame(dict(booklet=["A.txt", "C"], cohort_offset=["0", "x"])))
+    csv = tmp_path / "programme.csv"
+    csv.write_text("booklet,cohort_offset\nC.txt,10\n", encoding="utf-8")
+    args = cli.build_parser().parse_args(["run", str(files["A"]), str(files["C"]), "--programme", str(csv),
+                                          "--cohort-offset", "A.txt=1"])
+    assert cli._cohort_offsets(args) == {"C.txt": 10, "A.txt": 1}
+
+
 def test_offset_specs():
     assert parse_offset_specs(["B.txt=3", "dir/C.txt = 6"]) == {"B.txt": 3, "dir/C.txt": 6}
     with pytest.raises(ValueError, match="FILE=N"):
