@@ -297,3 +297,37 @@ def test_cli_runs_two_booklets(files, tmp_path):
     assert (out / "report.html").exists()
     f = pd.read_csv(proc / "findings.csv", encoding="utf-8-sig")
     assert (f.kind == "cohort_trend").any()
+
+
+def _world(unit_of, speaker_of):
+    """30 entries: cohort 1 = entries 1–10, cohort 2 = 11–20, cohort 3 = 21–30; 云 in entries 16–30 (0, 5, 10
+    of 10 per cohort); every entry says 医院 (in all: not testable)."""
+    ids = list(range(1, 31))
+    entries = pd.DataFrame(dict(entry_id=ids, cohort=[(i - 1) // 10 + 1 for i in ids], session_type="unit",
+                                unit_no=1, unit_title=[unit_of(i) for i in ids]))
+    rows = [(i, "医院") for i in ids] + [(i, "云") for i in ids if i >= 16]
+    tokens = pd.DataFrame(dict(entry_id=[r[0] for r in rows], turn_no=1, token=[r[1] for r in rows],
+                               is_content=True, is_name=False))
+    turns = pd.DataFrame(dict(entry_id=ids, turn_no=1, speaker=[speaker_of(i) for i in ids]))
+    return tokens, entries, turns
+
+
+def test_a_trend_made_by_units_is_a_unit_effect():
+    # units: cohort 1 all in X, cohort 2 half X (11–15) half Y (16–20), cohort 3 all in Y; 云 = exactly the Y entries
+    tokens, entries, turns = _world(lambda i: "X" if i <= 15 else "Y", lambda i: f"学员{i}")
+    r = cohorttrends.cohort_trends(tokens, entries, turns).set_index("term").loc["云"]
+    assert r.docs_by_cohort == "0、5、10" and r.q_value < 0.05 and r.p_without_one_cohort < 0.05
+    # within X (0 of 15) and within Y (15 of 15) nothing varies: no within-unit trend
+    assert not r.within_unit and r.call == "unit effect"
+
+
+def test_a_trend_one_speaker_says_is_not_called():
+    # one unit for all, so the within-unit test is the overall one; 云 said by 张三 alone
+    tokens, entries, turns = _world(lambda i: "X", lambda i: "张三" if i >= 16 else f"学员{i}")
+    r = cohorttrends.cohort_trends(tokens, entries, turns).set_index("term").loc["云"]
+    assert r.top_speaker == "张三" and r.top_speaker_share == 1.0 and r.call == "one speaker"
+    # said by many: the same counts are called a rising trend
+    tokens, entries, turns = _world(lambda i: "X", lambda i: f"学员{i}")
+    r = cohorttrends.cohort_trends(tokens, entries, turns).set_index("term").loc["云"]
+    assert r.call == "rising" and bool(r.within_unit)
+    assert "医院" not in set(cohorttrends.cohort_trends(tokens, entries, turns).query("call != ''").term)
