@@ -79,6 +79,8 @@ class Booklet:
             lines.append(f"Warnings ({len(self.warnings)}):")
             for _, w in self.warnings.iterrows():
                 where = f"line {w.line_no}" if not pd.isna(w.line_no) else "file"
+                if m.get("booklets") and isinstance(w.booklet, str) and w.booklet:
+                    where = f"{w.booklet} {where}"  # several booklets: whose line
                 lines.append(f"  [{w.code}] {where}: {w.message}")
         else:
             lines.append("Warnings: none")
