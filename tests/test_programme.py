@@ -331,3 +331,19 @@ def test_a_trend_one_speaker_says_is_not_called():
     r = cohorttrends.cohort_trends(tokens, entries, turns).set_index("term").loc["云"]
     assert r.call == "rising" and bool(r.within_unit)
     assert "医院" not in set(cohorttrends.cohort_trends(tokens, entries, turns).query("call != ''").term)
+
+
+def test_the_figure_shows_the_called_trend_with_its_shares(six):
+    from corpus_tools.plots import trends as plots
+
+    bk, tokens = six
+    table = cohorttrends.cohort_trends(_planted(bk, tokens), bk.entries, bk.turns)
+    called = table[table.call.isin(["rising", "falling"])]
+    fig = plots.cohort_trend_shares(called)
+    shown = [ax for ax in fig.axes if ax.get_visible() and ax.get_title()]
+    assert [ax.get_title() for ax in shown] == ["词：区块链"]
+    line = shown[0].get_lines()[0]
+    # the planted shares: 0/41, 3/16, 4/11, 24/41, 12/16, 11/11
+    assert line.get_ydata() == pytest.approx([0, 3 / 16, 4 / 11, 24 / 41, 12 / 16, 1])
+    texts = {t.get_text() for t in shown[0].texts}
+    assert {"0/41", "3/16", "11/11"} <= texts

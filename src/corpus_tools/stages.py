@@ -338,10 +338,16 @@ def programme_stage(study: Study) -> StageOutput:
     from .cohorttrends import cohort_trends
     from .programme import reprinted_table
 
+    from .plots import trends as plots
+
     b, t = study.booklet, study.tables
-    return StageOutput(tables={
-        "cohort_trends": cohort_trends(words(study, "concept"), b.entries, b.turns, t.get("code_entries")),
-        "reprinted_entries": reprinted_table(b)})
+    table = cohort_trends(words(study, "concept"), b.entries, b.turns, t.get("code_entries"))
+    called = table[table.call.isin(["rising", "falling"])]
+    figures = {}
+    if len(called):  # the figure shows the calls (none: no figure)
+        facts = dict(n_terms=min(len(called), 8), n_cohorts=len(str(called.cohorts.iloc[0]).split("、")))
+        figures = dict([_fig("cohort_trends", plots.cohort_trend_shares, called.head(8), facts=facts)])
+    return StageOutput(tables={"cohort_trends": table, "reprinted_entries": reprinted_table(b)}, figures=figures)
 
 
 # ---------------------------------------------------------------- findings
