@@ -347,3 +347,31 @@ def test_the_figure_shows_the_called_trend_with_its_shares(six):
     assert line.get_ydata() == pytest.approx([0, 3 / 16, 4 / 11, 24 / 41, 12 / 16, 1])
     texts = {t.get_text() for t in shown[0].texts}
     assert {"0/41", "3/16", "11/11"} <= texts
+
+
+def test_a_step_between_booklets_is_called_with_a_caveat():
+    """40 entries, cohorts 1–4 of 10; booklet A holds cohorts 1–2, booklet B cohorts 3–4; one unit. 云 in 0, 0, 8,
+    8 of 10 (entries 23–30, 33–40): a rise overall, none within either booklet (A: 0 and 0; B: 8 and 8, z = 0)."""
+    ids = list(range(1, 41))
+    entries = pd.DataFrame(dict(entry_id=ids, cohort=[(i - 1) // 10 + 1 for i in ids], session_type="unit",
+                                unit_no=1, unit_title="X", booklet=["A" if i <= 20 else "B" for i in ids]))
+    rows = [(i, "医院") for i in ids] + [(i, "云") for i in ids if i % 10 in (3, 4, 5, 6, 7, 8, 9, 0) and i > 20]
+    tokens = pd.DataFrame(dict(entry_id=[r[0] for r in rows], turn_no=1, token=[r[1] for r in rows],
+                               is_content=True, is_name=False))
+    turns = pd.DataFrame(dict(entry_id=ids, turn_no=1, speaker=[f"学员{i}" for i in ids]))
+    table = cohorttrends.cohort_trends(tokens, entries, turns)
+    r = table.set_index("term").loc["云"]
+    assert r.docs_by_cohort == "0、0、8、8" and r.call == "rising"
+    assert r.within_booklet_statistic == pytest.approx(0.0) and r.p_within_booklet == pytest.approx(1.0)
+    rows = cohorttrends.trend_findings(table, entries, tokens)
+    assert "各本合集内部并不成立" in rows[0]["caveat"]
+
+
+def test_the_planted_trend_holds_within_each_booklet(six):
+    bk, tokens = six
+    r = cohorttrends.cohort_trends(_planted(bk, tokens), bk.entries, bk.turns).set_index("term").loc["区块链"]
+    # within A: 0/41, 3/16, 4/11; within B6: 24/41, 12/16, 11/11 — rising in both
+    assert r.within_booklet_statistic > 0 and r.p_within_booklet < 0.05
+    rows = cohorttrends.trend_findings(cohorttrends.cohort_trends(_planted(bk, tokens), bk.entries, bk.turns),
+                                       bk.entries, _planted(bk, tokens))
+    assert rows[0]["caveat"] == ""

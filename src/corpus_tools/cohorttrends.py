@@ -109,6 +109,13 @@ def cohort_trends(tokens: pd.DataFrame | None, entries: pd.DataFrame, turns: pd.
     S = sparse.csr_matrix((np.ones(len(cell_pos)), (cell_pos, np.flatnonzero(in_shared))),
                           shape=(len(cell_keys), len(ids)))
     n_cells = np.asarray(S.sum(axis=1)).ravel()
+    # (booklet, cohort) cells × entries: the strata of the within-booklet check (several booklets only)
+    bk = e.booklet.fillna("").astype(str).to_numpy() if "booklet" in e else np.full(len(e), "")
+    b_keys = pd.MultiIndex.from_arrays([bk, e.cohort.to_numpy()]).unique().sort_values()
+    several = len(set(bk)) > 1 and (b_keys.get_level_values(0).value_counts() > 1).any()
+    B = sparse.csr_matrix((np.ones(len(ids)), (b_keys.get_indexer(pd.MultiIndex.from_arrays(
+        [bk, e.cohort.to_numpy()])), np.arange(len(ids)))), shape=(len(b_keys), len(ids)))
+    n_b = np.asarray(B.sum(axis=1)).ravel()
     t_cells = np.asarray(cell_keys.get_level_values(1), dtype=float)
     s_cells = np.asarray(cell_keys.get_level_values(0), dtype=object)
 
@@ -139,6 +146,7 @@ def cohort_trends(tokens: pd.DataFrame | None, entries: pd.DataFrame, turns: pd.
             sp_share[k_term[first]] = cnt[first] / total[k_term[first]]
         parts.append(dict(kind=np.full(len(terms), "term", dtype=object), term=np.asarray(terms, dtype=object),
                           r=r, cells=np.asarray((S @ P).todense()).T if S.shape[0] else np.zeros((len(terms), 0)),
+                          bcells=np.asarray((B @ P).todense()).T,
                           top_entry=np.asarray(ids)[top_row] if len(terms) else np.zeros(0, np.int64),
                           top_entry_share=top_cnt / np.maximum(total, 1), top_speaker=sp_name,
                           top_speaker_share=sp_share))
@@ -150,6 +158,7 @@ def cohort_trends(tokens: pd.DataFrame | None, entries: pd.DataFrame, turns: pd.
         parts.append(dict(kind=np.full(k, "code", dtype=object), term=np.asarray(names_c, dtype=object),
                           r=np.asarray((G @ Pc).todense()).T,
                           cells=np.asarray((S @ Pc).todense()).T if S.shape[0] else np.zeros((k, 0)),
+                          bcells=np.asarray((B @ Pc).todense()).T,
                           top_entry=np.full(k, -1), top_entry_share=np.full(k, np.nan),
                           top_speaker=np.full(k, "", dtype=object), top_speaker_share=np.full(k, np.nan)))
     parts = [p for p in parts if len(p["term"])]
@@ -158,6 +167,7 @@ def cohort_trends(tokens: pd.DataFrame | None, entries: pd.DataFrame, turns: pd.
     col = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     r = col.pop("r").astype(float)
     rc = col.pop("cells").astype(float)
+    rb = col.pop("bcells").astype(float)
     t = cohorts.astype(float)
     z, p = trend_z(r, n_c, t)
     q = stats.bh_qvalues(p)
@@ -168,6 +178,13 @@ def cohort_trends(tokens: pd.DataFrame | None, entries: pd.DataFrame, turns: pd.
         if len(t_cells):
             wz[i], wp[i] = _within(rc[i], n_cells, t_cells, s_cells)
     within = (wp < alpha) & (np.sign(wz) == np.sign(z))
+    bz = np.full(len(z), np.nan)
+    bp = np.full(len(z), np.nan)
+    if several:  # within booklets: a step between two booklets may be the editors' selection, not the trainees
+        t_b = np.asarray(b_keys.get_level_values(1), dtype=float)
+        s_b = np.asarray(b_keys.get_level_values(0), dtype=object)
+        for i in np.flatnonzero(q <= alpha):
+            bz[i], bp[i] = stats.stratified_trend_test(rb[i], n_b, t_b, s_b)
     one_speaker = np.nan_to_num(col["top_speaker_share"], nan=0.0) >= one_speaker_share
     one_cohort = ~(loo < alpha) if len(cohorts) >= 3 else np.zeros(len(z), dtype=bool)
     sig = q <= alpha
@@ -182,7 +199,8 @@ def cohort_trends(tokens: pd.DataFrame | None, entries: pd.DataFrame, turns: pd.
         top_entry=pd.array(np.where(col["top_entry"] >= 0, col["top_entry"], 0), dtype="Int64"),
         top_entry_share=col["top_entry_share"], top_speaker=col["top_speaker"],
         top_speaker_share=col["top_speaker_share"], one_speaker=one_speaker, shared_units="、".join(shared),
-        within_unit_statistic=wz, p_within_unit=wp, within_unit=within, call=call))
+        within_unit_statistic=wz, p_within_unit=wp, within_unit=within, within_booklet_statistic=bz,
+        p_within_booklet=bp, call=call))
     out.loc[out.kind == "code", "top_entry"] = pd.NA
     rank = out.call.map({"rising": 0, "falling": 0}).fillna(1)
     out = out.assign(_r=rank).sort_values(["_r", "q_value", "kind", "term"], kind="stable").drop(columns="_r")
@@ -215,7 +233,13 @@ def trend_findings(ct: pd.DataFrame | None, entries: pd.DataFrame, tokens: pd.Da
         stat = (f"Cochran–Armitage z = {r.statistic:.2f}，{_fmt_p(r.p_value)}，{q}；"
                 f"去掉任一期后最大的 {_fmt_p(r.p_without_one_cohort)}；单元内 z = {r.within_unit_statistic:.2f}，"
                 f"{_fmt_p(r.p_within_unit)}")
-        rows.append(_row("cohort_trend", text, stat, r.p_value, r.q_value, ids))
+        caveat = ""
+        if not pd.isna(r.p_within_booklet) and not (r.p_within_booklet < ALPHA and
+                                                     np.sign(r.within_booklet_statistic) == np.sign(r.statistic)):
+            caveat = (f"这一变化在各本合集内部并不成立（合集内 z = {r.within_booklet_statistic:.2f}，"
+                      f"{_fmt_p(r.p_within_booklet)}）：它主要出现在不同合集之间，可能反映各本合集的编选不同，"
+                      "而不一定是学员问题本身的变化。")
+        rows.append(_row("cohort_trend", text, stat, r.p_value, r.q_value, ids, caveat))
     if not rows and n_cohorts >= 3:
         n_sig = int((ct.q_value <= ALPHA).sum())
         why = (f"{n_sig} 个 q ≤ 0.05，但都由某一期、某一人或课程单元的差异造成" if n_sig else

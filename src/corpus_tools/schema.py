@@ -654,6 +654,10 @@ ANALYSIS_TABLES: dict[str, tuple[Column, ...]] = {
                                              "is shared"),
         ("p_within_unit", "Float64", "two-sided p of that z"),
         ("within_unit", "boolean", "the trend holds within shared units (p < 0.05, same direction)"),
+        ("within_booklet_statistic", "Float64", "several booklets: the same stratified z within booklets (each "
+                                                "booklet's own cohorts); empty for one booklet or where q > 0.05"),
+        ("p_within_booklet", "Float64", "two-sided p of that z: not small means the change lies between booklets "
+                                        "(the findings then say it may be the editors' selection)"),
         ("call", "string", "\"rising\" / \"falling\" where q ≤ 0.05, no single cohort carries it, no single "
                            "speaker says it and it holds within shared units; \"unit effect\" where q ≤ 0.05 but "
                            "not within units; \"one cohort\" where q ≤ 0.05 but one cohort carries it; "
