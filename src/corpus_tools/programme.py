@@ -139,15 +139,16 @@ def combine_booklets(booklets: Sequence[Booklet], cohort_offsets: Mapping[str, i
     first_seen: dict[str, tuple[int, int]] = {}  # fingerprint → (booklet no, entry_id) of its first printing
     dropped: set[tuple[int, int]] = set()
     reprints: list[dict] = []
+    notes_of = [dict(zip(b.entries.entry_id.astype(int), b.entries.source_note)) for b in booklets]
     for i, b in enumerate(booklets):
         fp = entry_fingerprints(b)
-        notes = dict(zip(b.entries.entry_id.astype(int), b.entries.source_note))
+        notes = notes_of[i]
         rows = b.entries.set_index(b.entries.entry_id.astype(int))
         for e in rows.index:
             key = fp.get(int(e), "")
             if key in first_seen and first_seen[key][0] != i:
                 j, e0 = first_seen[key]
-                note0 = booklets[j].entries.set_index(booklets[j].entries.entry_id.astype(int)).source_note[e0]
+                note0 = notes_of[j][e0]
                 r = rows.loc[e]
                 if _norm(note0) == _norm(notes[e]):
                     dropped.add((i, int(e)))
