@@ -294,7 +294,8 @@ def test_cli_runs_two_booklets(files, tmp_path):
     assert list(rep.kept_entry_id) == [1]
     trends = pd.read_csv(proc / "cohort_trends.csv", encoding="utf-8-sig")
     assert set(trends.cohorts) == {"1、2、3、4、5、6"}
-    assert (out / "report.html").exists()
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "后出合集重印的问答" in page and "医院信息科为什么要具备规划能力" in page  # the reprint, listed
     f = pd.read_csv(proc / "findings.csv", encoding="utf-8-sig")
     assert (f.kind == "cohort_trend").any()
 

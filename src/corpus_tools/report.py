@@ -571,8 +571,10 @@ REVIEW_LAYOUT: list[tuple[str, str, list[str], list[tuple[str, str, int | None]]
      ["network_instructor_topic", "network_instructor_coanswer", "network_trainee_instructor"],
      [("topic_dependence", "主题是否依赖某位教员（同一课次内比较，分层精确检验）", None), ("instructor_specialisation", "教员的主题跨度", None)]),
     ("trends", "趋势与关键词",
-     ["trends_top_terms_by_cohort", "trends_terms_by_unit", "keyness_by_cohort", "keyness_by_section"],
+     ["trends_top_terms_by_cohort", "trends_terms_by_unit", "keyness_by_cohort", "keyness_by_section",
+      "cohort_trends"],  # cohort_trends: drawn only when a trend over the cohorts is called
      [("emerging_fading_terms", "相邻两期明显增多或减少的词", 40),
+      ("reprinted_entries", "后出合集重印的问答（内容与来源说明都相同，只计一次；只在分析多本合集时出现）", None),
       ("keyness_entries_by_section", "各栏目特有的词（逐条问答计数，Fisher 检验，q ≤ 0.05）", 40)]),
     ("codes", "能力领域编码",
      ["codes_heatmap_section", "codes_heatmap_cohort", "ca_terms_sections", "ca_codes_sections"],
