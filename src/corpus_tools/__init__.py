@@ -22,7 +22,7 @@ except metadata.PackageNotFoundError:  # pragma: no cover - running from a sourc
     __version__ = "0+unknown"
 
 _EXPORTS = {
-    "Booklet": "booklet", "read_booklet": "booklet", "booklet_from_text": "booklet",
+    "Booklet": "booklet", "read_booklet": "booklet", "booklet_from_text": "booklet", "read_booklets": "programme",
     "BookletError": "errors",
     "analyse": "study", "Params": "study", "Study": "study", "FigureSpec": "study",
     "run": "pipeline", "cache": "pipeline",

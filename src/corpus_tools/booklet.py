@@ -35,6 +35,8 @@ class Booklet:
     warnings: pd.DataFrame
     front_matter: str = ""
     meta: dict = field(default_factory=dict)
+    # several booklets (corpus_tools.programme): entries left out as reprints of an earlier booklet's; None: none
+    reprinted_entries: pd.DataFrame | None = None
 
     def table(self, name: str) -> pd.DataFrame:
         return getattr(self, name)
@@ -53,8 +55,16 @@ class Booklet:
             f"{(self.people.role == 'trainee').sum()} trainees, {(self.people.role == 'instructor').sum()} instructors,"
             f" {len(self.hospitals)} hospitals, {len(self.units)} sessions",
             "",
-            "Entries per section:",
         ]
+        for b in m.get("booklets", []):  # several booklets (corpus_tools.programme)
+            lines.append(f"  booklet {b['name']}: {b['n_entries']} entries, cohort offset {b['cohort_offset']} "
+                         f"({b['source']})")
+        rep = self.reprinted_entries
+        if rep is not None and len(rep):
+            lines.append(f"  {len(rep)} reprinted entries left out (see reprinted_entries)")
+        if m.get("booklets"):
+            lines.append("")
+        lines.append("Entries per section:")
         for _, s in self.sections.iterrows():
             lines.append(f"  {s.section:<10} {s.n_entries:>3}   (line {s.line_no})")
         lines.append("")
@@ -74,6 +84,8 @@ class Booklet:
             lines.append(f"Warnings ({len(self.warnings)}):")
             for _, w in self.warnings.iterrows():
                 where = f"line {w.line_no}" if not pd.isna(w.line_no) else "file"
+                if m.get("booklets") and isinstance(w.booklet, str) and w.booklet:
+                    where = f"{w.booklet} {where}"  # several booklets: whose line
                 lines.append(f"  [{w.code}] {where}: {w.message}")
         else:
             lines.append("Warnings: none")
@@ -137,6 +149,7 @@ def build_booklet(src: SourceText) -> Booklet:
         raise BookletError(src.path, f"no Q&A entries found in {n_content} content lines ({hint})",
                            result.sections[0][1] if result.sections else None)
     width = result.wrap_width
+    name = booklet_name(src.path)
     entries, turns, askers = [], [], []
     for e in result.entries:
         note = join_parts(e.note_parts, None).replace("\n", "")
@@ -151,7 +164,7 @@ def build_booklet(src: SourceText) -> Booklet:
         opening = _opening_turns(e)
         answering = dict.fromkeys(t.speaker for t in e.turns if t.role == "instructor" and t not in opening)
         for t in e.turns:
-            turns.append(dict(entry_id=e.entry_id, turn_no=t.turn_no, speaker=t.speaker, role=t.role,
+            turns.append(dict(entry_id=e.entry_id, booklet=name, turn_no=t.turn_no, speaker=t.speaker, role=t.role,
                               is_question=t in opening, text=join_parts(t.parts, width), label=t.label, line_start=t.line_start,
                               line_end=t.line_end))
         seen: set[str] = set()
@@ -159,7 +172,7 @@ def build_booklet(src: SourceText) -> Booklet:
             if t.role == "instructor" and t.turn_no != 1:
                 continue
             if t.role == "instructor":
-                askers.append(dict(entry_id=e.entry_id, name=t.speaker, role="instructor", hospital="",
+                askers.append(dict(entry_id=e.entry_id, booklet=name, name=t.speaker, role="instructor", hospital="",
                                    hospital_alias="", department="", job_title="", class_role="", former=False,
                                    former_affiliation="", affiliation_raw="", first_turn_no=t.turn_no,
                                    opens_entry=True, line_start=t.line_start))
@@ -169,15 +182,17 @@ def build_booklet(src: SourceText) -> Booklet:
                 if key in seen:
                     continue
                 seen.add(key)
-                askers.append(dict(entry_id=e.entry_id, name=a.name, role="trainee", hospital=a.hospital,
+                askers.append(dict(entry_id=e.entry_id, booklet=name, name=a.name, role="trainee", hospital=a.hospital,
                                    hospital_alias=a.hospital_alias, department=a.department, job_title=a.job_title,
                                    class_role=a.class_role, former=a.former,
                                    former_affiliation=a.former_affiliation, affiliation_raw=a.affiliation_raw,
                                    first_turn_no=t.turn_no, opens_entry=t in opening, line_start=t.line_start))
         first = e.turns[0] if e.turns else None
         entries.append(dict(
-            entry_id=e.entry_id, section=e.section, title=join_parts(e.title_parts, None).replace("\n", ""),
-            starred=e.starred, has_video=e.has_video, cohort=info["cohort"], session_type=info["session_type"],
+            entry_id=e.entry_id, booklet=name, booklet_entry_no=e.entry_id, section=e.section,
+            title=join_parts(e.title_parts, None).replace("\n", ""),
+            starred=e.starred, has_video=e.has_video, cohort=info["cohort"], cohort_printed=info["cohort"],
+            session_type=info["session_type"],
             unit_no=info["unit_no"], unit_title=info["unit_title"], session_no=info["session_no"],
             asked_by="、".join(dict.fromkeys(t.speaker for t in opening)),
             asked_by_role=first.role if first else "",
@@ -195,10 +210,21 @@ def build_booklet(src: SourceText) -> Booklet:
     return Booklet(
         entries=entries_df, turns=_table("turns", turns), askers=_table("askers", askers),
         people=_people(turns, askers), units=_units(entries, turns), hospitals=_hospitals(askers),
-        sections=_sections(result, entries_df), lines=_lines(src, result),
-        warnings=_table("warnings", [dict(line_no=w.line_no, code=w.code, message=w.message)
+        sections=_sections(result, entries_df, name), lines=_lines(src, result, name),
+        warnings=_table("warnings", [dict(booklet=name, line_no=w.line_no, code=w.code, message=w.message)
                                      for w in result.warnings]),
         front_matter=_front_matter(result, width), meta=meta)
+
+
+def booklet_name(path: str | Path) -> str:
+    """A booklet's name in the tables: its file name without the extension (``<text>`` for text in memory)."""
+    p = str(path)
+    return Path(p).stem if p and not p.startswith("<") else p
+
+
+def _order(r: dict) -> tuple[int, int]:
+    """Reading order of a row across the booklets of a programme: (booklet number, line); one booklet: (0, line)."""
+    return r.get("booklet_no", 0), r["line_start"]
 
 
 def _front_matter(result: ParseResult, width: int | None) -> str:
@@ -249,7 +275,7 @@ def _people(turns: list[dict], askers: list[dict]) -> pd.DataFrame:
         if a["opens_entry"]:
             opened_count[(a["name"], a["role"])] = opened_count.get((a["name"], a["role"]), 0) + 1
     for role, prefix in (("trainee", "T"), ("instructor", "I")):
-        keys = sorted((k for k in groups if k[1] == role), key=lambda k: min(r["line_start"] for r in groups[k]))
+        keys = sorted((k for k in groups if k[1] == role), key=lambda k: min(_order(r) for r in groups[k]))
         for n, key in enumerate(keys, start=1):
             mine, spoken = groups[key], turns_of.get(key, [])
             rows.append(dict(
@@ -260,7 +286,8 @@ def _people(turns: list[dict], askers: list[dict]) -> pd.DataFrame:
                 hospitals="；".join(dict.fromkeys(r.get("hospital_canonical", "") for r in mine
                                                  if r.get("hospital_canonical"))),
                 class_roles="；".join(dict.fromkeys(r.get("class_role", "") for r in mine if r.get("class_role"))),
-                first_line=min(t["line_start"] for t in spoken) if spoken else min(r["line_start"] for r in mine)))
+                first_line=min(spoken or mine, key=_order)["line_start"],
+                booklets="、".join(dict.fromkeys(r["booklet"] for r in sorted(spoken + mine, key=_order)))))
     return _table("people", rows)
 
 
@@ -287,7 +314,8 @@ def _units(entries: list[dict], turns: list[dict]) -> pd.DataFrame:
                          unit_title=max(set(titles), key=lambda x: (titles.count(x), -titles.index(x))) if titles else "",
                          n_entries=len(grp), n_turns=len(tt), n_trainees=len(trainees),
                          instructors="、".join(instructors), sections="、".join(dict.fromkeys(e["section"] for e in grp)),
-                         first_line=min(e["line_start"] for e in grp)))
+                         first_line=min(grp, key=_order)["line_start"],
+                         booklets="、".join(dict.fromkeys(e["booklet"] for e in sorted(grp, key=_order)))))
     rows.sort(key=lambda r: (r["cohort"] is None, r["cohort"] or 0, r["session_type"], r["unit_no"] or 0,
                              r["session_no"] or 0))
     return _table("units", rows)
@@ -310,34 +338,34 @@ def _hospitals(askers: list[dict]) -> pd.DataFrame:
     return _table("hospitals", rows)
 
 
-def _sections(result: ParseResult, entries: pd.DataFrame) -> pd.DataFrame:
+def _sections(result: ParseResult, entries: pd.DataFrame, name: str = "") -> pd.DataFrame:
     """One row per section name, in order of first appearance (a heading repeated later, as in a booklet of
     several sessions put together, is the same section)."""
     counts = entries.groupby("section", sort=False).size()
     first: dict[str, int] = {}
-    for name, line in result.sections:
-        first.setdefault(name, line)
-    rows = [dict(section_no=k, section=name, n_entries=int(counts.get(name, 0)), line_no=line)
-            for k, (name, line) in enumerate(first.items(), start=1)]
+    for sec, line in result.sections:
+        first.setdefault(sec, line)
+    rows = [dict(section_no=k, section=sec, n_entries=int(counts.get(sec, 0)), line_no=line, booklets=name)
+            for k, (sec, line) in enumerate(first.items(), start=1)]
     return conform("sections", pd.DataFrame(rows)) if rows else empty("sections")
 
 
-def _lines(src: SourceText, result: ParseResult) -> pd.DataFrame:
+def _lines(src: SourceText, result: ParseResult, name: str = "") -> pd.DataFrame:
     by_line: dict[int, list] = {}
     for s in result.spans:
         by_line.setdefault(s.line_no, []).append(s)
     rows = []
     for ln in src.lines:
         if ln.kind != "content":
-            rows.append(dict(line_no=ln.line_no, kind=ln.kind, role=ln.kind, entry_id=None, turn_no=None,
+            rows.append(dict(booklet=name, line_no=ln.line_no, kind=ln.kind, role=ln.kind, entry_id=None, turn_no=None,
                              text=ln.raw.strip()))
             continue
         spans = by_line.get(ln.line_no)
         if not spans:
-            rows.append(dict(line_no=ln.line_no, kind="content", role="unassigned", entry_id=None, turn_no=None,
-                             text=ln.text))
+            rows.append(dict(booklet=name, line_no=ln.line_no, kind="content", role="unassigned", entry_id=None,
+                             turn_no=None, text=ln.text))
             continue
         for s in spans:
-            rows.append(dict(line_no=ln.line_no, kind="content", role=s.role, entry_id=s.entry_id,
+            rows.append(dict(booklet=name, line_no=ln.line_no, kind="content", role=s.role, entry_id=s.entry_id,
                              turn_no=s.turn_no, text=s.text))
     return conform("lines", pd.DataFrame(rows))

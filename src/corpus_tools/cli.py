@@ -98,8 +98,16 @@ def _add_debug(p: argparse.ArgumentParser, top: bool = False) -> None:
 
 def _run_options(p: argparse.ArgumentParser, booklet: bool = True) -> None:
     if booklet:
-        p.add_argument("booklet", nargs="?", default=str(DEFAULT_BOOKLET),
-                       help="booklet text file, UTF-8/UTF-16/GB18030 (default: %(default)s)")
+        p.add_argument("booklet", nargs="*", default=[str(DEFAULT_BOOKLET)],
+                       help="booklet text file, UTF-8/UTF-16/GB18030; several booklets (earliest first) are analysed "
+                            f"as one programme (default: {DEFAULT_BOOKLET})")
+        p.add_argument("--cohort-offset", action="append", default=[], metavar="FILE=N",
+                       help="several booklets: add N to the cohorts FILE prints (e.g. B.txt=3: its 第一期 is cohort 4 "
+                            "of the programme); repeat per booklet (default: 0, or after the highest cohort so far "
+                            "when two booklets print the same cohort, with a warning)")
+        p.add_argument("--programme", type=_existing_file, default=None, metavar="CSV",
+                       help="several booklets: a CSV with columns booklet, cohort_offset (as --cohort-offset) "
+                            "(default: none)")
     p.add_argument("-o", "--output", default=str(DEFAULT_OUTDIR), metavar="FOLDER",
                    help="output folder; tables go to data/processed/, figures to figures/ (default: the current "
                         "folder)")
@@ -284,10 +292,36 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     params = make_params(args)  # k ≤ the number of entries is checked by run, once the booklet is parsed
     only = None if args.command == "run" else (args.command,)
-    summary = run(args.booklet, args.output, params, progress=not args.quiet, only=only,
-                  fresh=bool(getattr(args, "fresh", False)))
+    offsets = _cohort_offsets(args)
+    booklets = list(args.booklet) if isinstance(args.booklet, (list, tuple)) else [args.booklet]
+    if offsets:
+        from .programme import check_offsets
+
+        try:
+            check_offsets(offsets, booklets)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    summary = run(booklets[0] if len(booklets) == 1 and not offsets else booklets, args.output, params,
+                  progress=not args.quiet, only=only, fresh=bool(getattr(args, "fresh", False)),
+                  cohort_offsets=offsets or None)
     print(summary)
     return 0
+
+
+def _cohort_offsets(args: argparse.Namespace) -> dict[str, int]:
+    """``--programme CSV`` then ``--cohort-offset FILE=N`` (which wins) as ``{booklet: offset}``."""
+    from .programme import offsets_from_table, parse_offset_specs
+
+    out: dict[str, int] = {}
+    try:
+        if getattr(args, "programme", None):
+            import pandas as pd
+
+            out.update(offsets_from_table(pd.read_csv(args.programme, dtype=str, encoding="utf-8-sig")))
+        out.update(parse_offset_specs(getattr(args, "cohort_offset", None) or []))
+    except ValueError as exc:
+        raise UsageError(f"{getattr(args, 'programme', None) or '--cohort-offset'}: {exc}") from None
+    return out
 
 
 def _cmd_notebooks(args: argparse.Namespace) -> int:

@@ -23,8 +23,8 @@ FINDING_COLUMNS = ["kind", "text", "statistic", "p_value", "q_value", "entry_ids
 # unit, needs trainees keep raising, questions deferred or left unanswered, topics that rest on one instructor,
 # competency areas whose share moves across cohorts — then description (trends, keyness, who asks, coverage
 # counts), and the caveats last (still shown)
-KIND_ORDER = ["no_unit", "unit_fit", "need", "deferral", "dependence", "code_share", "trend", "keyness", "askers",
-              "coverage", "caveat"]
+KIND_ORDER = ["no_unit", "unit_fit", "need", "deferral", "dependence", "code_share", "cohort_trend", "trend",
+              "keyness", "askers", "coverage", "caveat"]
 ALPHA = 0.05
 
 
@@ -666,6 +666,9 @@ def build_findings(tables: dict[str, pd.DataFrame], booklet, column: str = "toke
     rows += code_share_findings(tables.get("code_share_by_cohort"), e, tables.get("code_entries"))
     rows += needs_stage_findings(tables, e)  # recurring needs, deferred questions, who asks (needs stage)
     rows += list(extra or [])  # rows a stage made itself (topics carried forward: carry.carry_findings)
+    from .cohorttrends import trend_findings as cohort_trend_findings  # trends over many cohorts (programme)
+
+    rows += cohort_trend_findings(tables.get("cohort_trends"), e, tokens, tables.get("code_entries"), column=column)
     out = pd.DataFrame(rows, columns=FINDING_COLUMNS)
     out["_k"] = [kind_rank(k) for k in out.kind]
     return out.sort_values("_k", kind="stable").drop(columns="_k").reset_index(drop=True)

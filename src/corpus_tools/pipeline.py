@@ -98,10 +98,13 @@ def check_parameter_files(params: Params) -> None:
 
         read_model(params.topics_from)
 
-def run(booklet_path: str | Path, outdir: str | Path, params: Params = Params(), progress: bool = True,
-        only: tuple[str, ...] | None = None, fresh: bool = False, cache_dir: str | Path | None = None) -> RunResult:
+def run(booklet_path: str | Path | list, outdir: str | Path, params: Params = Params(), progress: bool = True,
+        only: tuple[str, ...] | None = None, fresh: bool = False, cache_dir: str | Path | None = None,
+        cohort_offsets: dict[str, int] | None = None) -> RunResult:
     """Parse ``booklet_path``, analyse it and write everything under ``outdir``.
 
+    ``booklet_path``: one booklet, or a list of booklets in programme order, analysed as one study
+    (:func:`corpus_tools.programme.read_booklets`; ``cohort_offsets``: booklet → offset of its printed cohorts).
     ``only``: some stage names (see :data:`corpus_tools.stages.STAGES`) or ``("report",)``; the stages they need
     run too. ``fresh``: ignore the caches and the up-to-date check."""
     from .ingest import read_input_bytes
@@ -111,8 +114,17 @@ def run(booklet_path: str | Path, outdir: str | Path, params: Params = Params(),
     names = [s.name for s in plan(wanted)]
     with_report = wanted is None
     out = Path(outdir)
-    raw = read_input_bytes(booklet_path)
-    sha = hashlib.sha256(raw).hexdigest()
+    paths = [str(p) for p in booklet_path] if isinstance(booklet_path, (list, tuple)) else [str(booklet_path)]
+    if len(paths) == 1 and not cohort_offsets:
+        booklet_path = paths[0]
+        raw = read_input_bytes(booklet_path)
+        sha = hashlib.sha256(raw).hexdigest()
+    else:  # a programme: every file's bytes (and the offsets) make its key; the font is cut from all its text
+        raws = [read_input_bytes(p) for p in paths]
+        sha = digest("programme", [(Path(p).stem, hashlib.sha256(r).hexdigest()) for p, r in zip(paths, raws)],
+                     sorted((cohort_offsets or {}).items()), n=64)
+        raw = _joined_text(raws)
+        booklet_path = paths
     version = package_version()
     key = run_key(sha, params, names + (["report"] if with_report else []), version)
     # the folder is locked before anything is computed: a second run into it is refused at once
@@ -139,21 +151,43 @@ def run(booklet_path: str | Path, outdir: str | Path, params: Params = Params(),
             # process): each stage's figures are drawn while the next stages compute
             with run_gc(), one_thread_each(), WorkerPool(params.jobs, warm=WORKER_MODULES).start() as pool:
                 result = _run_analysis(booklet_path, out, params, cache, progress, wanted, key, early_font, pool,
-                                       lock)
+                                       lock, cohort_offsets)
         if cache.enabled:
             cache.prune(keep_since=started)  # least recently used entries beyond the cap; this run's stay
     result.wall = time.perf_counter() - t_start
     return result
 
 
-def _run_analysis(booklet_path: str | Path, out: Path, params: Params, cache: DiskCache, progress: bool,
-                  wanted: tuple[str, ...] | None, key: str, early_font, pool, lock=None) -> RunResult:
+def _joined_text(raws: list[bytes]) -> bytes:
+    """The texts of several booklets as one UTF-8 text (for the font subset); undecodable ones are left out
+    (their parse says why)."""
+    from .errors import BookletError
+    from .ingest import decode_bytes
+
+    texts = []
+    for r in raws:
+        try:
+            texts.append(decode_bytes(r)[0])
+        except BookletError:
+            pass
+    return "\n".join(texts).encode("utf-8")
+
+
+def _run_analysis(booklet_path: str | Path | list, out: Path, params: Params, cache: DiskCache, progress: bool,
+                  wanted: tuple[str, ...] | None, key: str, early_font, pool, lock=None,
+                  cohort_offsets: dict[str, int] | None = None) -> RunResult:
     """The part of :func:`run` done with its workers open: parse, analyse (figures drawn by ``pool`` as each
     stage ends), save."""
     from .booklet import read_booklet
 
     t0 = time.perf_counter()
-    booklet = read_booklet(booklet_path)
+    if isinstance(booklet_path, list):
+        from .programme import read_booklets
+
+        booklet = read_booklets(booklet_path, cohort_offsets)
+        booklet_path = booklet.meta.get("source", "")
+    else:
+        booklet = read_booklet(booklet_path)
     if params.k is not None and params.k > len(booklet.entries):
         from .errors import BookletError
 

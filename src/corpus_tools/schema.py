@@ -105,12 +105,19 @@ def _group_diff_cols(what: str) -> tuple[Column, ...]:
 
 TABLES: dict[str, tuple[Column, ...]] = {
     "entries": _cols(
-        ("entry_id", "Int64", "1, 2, … in booklet order"),
+        ("entry_id", "Int64", "1, 2, … in booklet order (several booklets: unique across the study, numbered in "
+                              "booklet order; see booklet_entry_no)"),
+        ("booklet", "string", "the booklet (its file name without extension) the entry comes from; line numbers are "
+                              "its lines"),
+        ("booklet_entry_no", "Int64", "1, 2, … the entry's number within its booklet"),
         ("section", "string", "section heading without 【】, e.g. 信息规划"),
         ("title", "string", "the entry's question title, wrapped lines joined, without ★"),
         ("starred", "boolean", "title marked ★"),
         ("has_video", "boolean", "entry has the line 请用微信扫码观看答疑视频"),
-        ("cohort", "Int64", "training cohort from the source note (第三期 → 3); empty if the note is missing"),
+        ("cohort", "Int64", "training cohort from the source note (第三期 → 3); empty if the note is missing. "
+                            "Several booklets: the cohort in the programme's order (printed cohort + the booklet's "
+                            "cohort offset)"),
+        ("cohort_printed", "Int64", "the cohort as the source note prints it (equals cohort for one booklet)"),
         ("session_type", "string", "\"unit\" (a course unit's Q&A) or \"discussion\" (答疑讨论课); empty if unknown"),
         ("unit_no", "Int64", "course unit number (第 N 单元); empty for a discussion class"),
         ("unit_title", "string", "course unit title inside “…”; empty for a discussion class"),
@@ -128,6 +135,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
     ),
     "turns": _cols(
         ("entry_id", "Int64", "entry the turn belongs to"),
+        ("booklet", "string", "the booklet the turn comes from (its lines are line_start–line_end)"),
         ("turn_no", "Int64", "1, 2, … within the entry"),
         ("speaker", "string", "speaker's name (two trainees in one label joined by 、; empty if anonymous)"),
         ("role", "string", "\"trainee\" or \"instructor\""),
@@ -140,6 +148,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
     ),
     "askers": _cols(
         ("entry_id", "Int64", "entry"),
+        ("booklet", "string", "the booklet the entry comes from (line_start is its line)"),
         ("name", "string", "trainee's name; empty for an anonymous trainee"),
         ("role", "string", "\"trainee\" (or \"instructor\" when an instructor asks the opening question)"),
         ("hospital", "string", "institution as written in the label, without a bracketed alias"),
@@ -165,7 +174,9 @@ TABLES: dict[str, tuple[Column, ...]] = {
         ("affiliations", "string", "distinct affiliations as printed, joined by ；"),
         ("hospitals", "string", "distinct canonical hospitals, joined by ；"),
         ("class_roles", "string", "distinct class roles, joined by ；"),
-        ("first_line", "Int64", "input line of the person's first turn"),
+        ("first_line", "Int64", "input line of the person's first turn (in the first booklet of booklets)"),
+        ("booklets", "string", "the booklets the person speaks in, in programme order, joined by 、 (several "
+                               "booklets: one person = the same name in the same role)"),
     ),
     "units": _cols(
         ("cohort", "Int64", "training cohort"),
@@ -178,7 +189,8 @@ TABLES: dict[str, tuple[Column, ...]] = {
         ("n_trainees", "Int64", "distinct named trainees speaking in those entries"),
         ("instructors", "string", "instructors answering, most turns first, joined by 、"),
         ("sections", "string", "sections the entries stand in, joined by 、"),
-        ("first_line", "Int64", "input line of the first entry"),
+        ("first_line", "Int64", "input line of the first entry (in the first booklet of booklets)"),
+        ("booklets", "string", "the booklets the session's entries come from, joined by 、"),
     ),
     "hospitals": _cols(
         ("hospital", "string", "canonical spelling"),
@@ -192,9 +204,11 @@ TABLES: dict[str, tuple[Column, ...]] = {
         ("section_no", "Int64", "1, 2, … in booklet order"),
         ("section", "string", "section heading without 【】"),
         ("n_entries", "Int64", "entries in the section"),
-        ("line_no", "Int64", "input line of the heading (its first occurrence)"),
+        ("line_no", "Int64", "input line of the heading (its first occurrence, in the first booklet of booklets)"),
+        ("booklets", "string", "the booklets printing the section, joined by 、"),
     ),
     "lines": _cols(
+        ("booklet", "string", "the booklet the line belongs to"),
         ("line_no", "Int64", "input line (1-based)"),
         ("kind", "string", "blank | url | footer | page_number | content"),
         ("role", "string", "for content: front_matter | section | title | star | video | label | turn | note | "
@@ -204,6 +218,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
         ("text", "string", "the piece of the line (a line split between label and turn gives two rows)"),
     ),
     "warnings": _cols(
+        ("booklet", "string", "the booklet the warning is about (its line line_no)"),
         ("line_no", "Int64", "input line the warning is about"),
         ("code", "string", "short machine-readable code"),
         ("message", "string", "what is wrong, naming the line"),
@@ -628,6 +643,55 @@ ANALYSIS_TABLES: dict[str, tuple[Column, ...]] = {
         ("p_value", "Float64", "Fisher's exact test, two-sided"),
         ("q_value", "Float64", "Benjamini–Hochberg over the topics"),
         ("direction", "string", "\"more\" / \"fewer\" in this booklet where q ≤ 0.05, else empty"),
+    ),
+    "reprinted_entries": _cols(
+        ("booklet", "string", "the later booklet that reprints the entry"),
+        ("booklet_entry_no", "Int64", "the reprint's number in that booklet"),
+        ("line_start", "Int64", "line of the reprint's title in that booklet"),
+        ("line_end", "Int64", "line where the reprint ends in that booklet"),
+        ("title", "string", "the entry's title"),
+        ("source_note", "string", "the source note (the same in both printings)"),
+        ("kept_booklet", "string", "the booklet of the first printing, the one analysed"),
+        ("kept_booklet_entry_no", "Int64", "the first printing's number in its booklet"),
+        ("kept_entry_id", "Int64", "the first printing's entry_id in the study (the reprint has none: it is left "
+                                   "out of every count)"),
+    ),
+    "cohort_trends": _cols(
+        ("kind", "string", "\"term\" (a concept, names left out) or \"code\" (a coding rule)"),
+        ("term", "string", "the term or the code's name"),
+        ("cohorts", "string", "the cohorts in programme order, joined by 、 (e.g. 1、2、3、4、5、6)"),
+        ("docs_by_cohort", "string", "entries of each cohort containing the term, in that order, joined by 、"),
+        ("n_by_cohort", "string", "entries of each cohort, joined by 、"),
+        ("docs", "Int64", "entries containing the term, all cohorts"),
+        ("n_entries", "Int64", "entries with a cohort"),
+        ("share_first", "Float64", "share of the first cohort's entries containing it (0–1)"),
+        ("share_last", "Float64", "share of the last cohort's entries containing it (0–1)"),
+        ("statistic", "Float64", "Cochran–Armitage z across the ordered cohorts (scores = cohort numbers; z² is R's "
+                                 "prop.trend.test statistic); > 0: the share rises"),
+        ("p_value", "Float64", "two-sided p of z"),
+        ("q_value", "Float64", "Benjamini–Hochberg over every row of the table (terms and codes)"),
+        ("direction", "string", "\"rising\" (z > 0) or \"falling\" (z < 0)"),
+        ("p_without_one_cohort", "Float64", "the largest p of the same test with one cohort left out (in the same "
+                                            "direction; 1 where a left-out cohort reverses it): small only when no "
+                                            "single cohort carries the trend"),
+        ("top_entry", "Int64", "the entry with most uses of the term (terms only)"),
+        ("top_entry_share", "Float64", "that entry's share of the term's uses (0–1; terms only)"),
+        ("top_speaker", "string", "the speaker with most uses of the term (terms only)"),
+        ("top_speaker_share", "Float64", "that speaker's share of the uses (0–1; terms only)"),
+        ("one_speaker", "boolean", "one speaker accounts for ≥ 80 % of the uses"),
+        ("shared_units", "string", "unit titles with entries in ≥ 2 cohorts (the strata of the within-unit test)"),
+        ("within_unit_statistic", "Float64", "Mantel's stratified trend z within those units; empty where no unit "
+                                             "is shared"),
+        ("p_within_unit", "Float64", "two-sided p of that z"),
+        ("within_unit", "boolean", "the trend holds within shared units (p < 0.05, same direction)"),
+        ("within_booklet_statistic", "Float64", "several booklets: the same stratified z within booklets (each "
+                                                "booklet's own cohorts); empty for one booklet or where q > 0.05"),
+        ("p_within_booklet", "Float64", "two-sided p of that z: not small means the change lies between booklets "
+                                        "(the findings then say it may be the editors' selection)"),
+        ("call", "string", "\"rising\" / \"falling\" where q ≤ 0.05, no single cohort carries it, no single "
+                           "speaker says it and it holds within shared units; \"unit effect\" where q ≤ 0.05 but "
+                           "not within units; \"one cohort\" where q ≤ 0.05 but one cohort carries it; "
+                           "\"one speaker\" likewise; else empty"),
     ),
     "findings": _cols(
         ("kind", "string", "no_unit | unit_fit | need | deferral | carried_topic | dependence | code_share | trend | "

@@ -395,6 +395,26 @@ def codes_stage(study: Study) -> StageOutput:
     return StageOutput(tables=tables, figures=figures)
 
 
+# ---------------------------------------------------------------- programme (several booklets)
+
+def programme_stage(study: Study) -> StageOutput:
+    """Trends over the ordered cohorts (terms and codes: Cochran–Armitage, BH q, one-cohort / one-speaker /
+    within-unit checks) and the entries left out as reprints of an earlier booklet's."""
+    from .cohorttrends import cohort_trends
+    from .programme import reprinted_table
+
+    from .plots import trends as plots
+
+    b, t = study.booklet, study.tables
+    table = cohort_trends(words(study, "concept"), b.entries, b.turns, t.get("code_entries"))
+    called = table[table.call.isin(["rising", "falling"])]
+    figures = {}
+    if len(called):  # the figure shows the calls (none: no figure)
+        facts = dict(n_terms=min(len(called), 8), n_cohorts=len(str(called.cohorts.iloc[0]).split("、")))
+        figures = dict([_fig("cohort_trends", plots.cohort_trend_shares, called.head(8), facts=facts)])
+    return StageOutput(tables={"cohort_trends": table, "reprinted_entries": reprinted_table(b)}, figures=figures)
+
+
 # ---------------------------------------------------------------- findings
 
 def findings_stage(study: Study) -> StageOutput:
@@ -438,8 +458,11 @@ STAGES: tuple[Stage, ...] = (
           description="coding rules (codebook: AND/OR/NOT), code × group residuals, correspondence analysis"),
     Stage("carry", "沿用主题", carry_stage, needs=("tokens",), uses=("topics_from",),
           description="topics carried from an earlier run (--topics-from): fit, candidate new themes, shares"),
+    Stage("programme", "多期趋势", programme_stage, needs=("tokens", "codes"),
+          produces=("cohort_trends", "reprinted_entries"),
+          description="trends over the ordered cohorts (Cochran–Armitage, BH q, within units); reprinted entries"),
     Stage("findings", "发现", findings_stage,
-          needs=("tokens", "topics", "network", "trends", "coverage", "codes", "needs", "carry"),
+          needs=("tokens", "topics", "network", "trends", "coverage", "codes", "needs", "carry", "programme"),
           produces=("findings",), description="the findings table: each sentence with its statistic and entries; "
                                               "code shares by cohort (Wilson intervals, trend test)"),
 )

@@ -117,6 +117,12 @@ CAPTIONS = {
         f"各期最常用的{_n(f, 'n_terms', '个', ' ').strip() or ''}词每万词的出现次数（各面板纵轴相同）；"
         "点旁数字为使用该词的问答条数，条数少时的起伏可能来自个别长回答。", "词频（每万词）与文档频次（问答条数）",
         "term_freq_by_cohort"),
+    "cohort_trends": lambda f: Caption(
+        "随期次上升或下降的词与编码",
+        f"经检验随期次上升或下降的词语与编码{_paren(_n(f, 'n_terms', '个'), _n(f, 'n_cohorts', '期', ''))}：点为该期含此"
+        "词（或匹配此编码）的问答占比，竖线为 Wilson 95% 区间，点旁为条数/该期问答数（不超过 8 期时）；各面板纵轴相同（0–100%）。",
+        "Cochran–Armitage 趋势检验（问答为单位，BH 校正），去掉任一期仍显著、非一人所说、在共有课程单元内成立",
+        "cohort_trends"),
     "trends_terms_by_unit": lambda f: Caption(
         "高频词 × 课程单元",
         f"高频词在各课程单元中每万词的出现次数{_paren(_n(f, 'n_units', '个单元'), _n(f, 'n_terms', '个词', ''))}；"

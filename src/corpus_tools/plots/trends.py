@@ -292,3 +292,54 @@ def questions_per_unit(curric: pd.DataFrame) -> Figure:
 
 keyness_bars.plotted_data = lambda key, groups, *args, **kwargs: keyness_rows(  # the double-column version
     key, groups, 8, kwargs.get("min_docs", 2), kwargs.get("group_entries"))
+
+
+@styled
+def cohort_trend_shares(trends: pd.DataFrame) -> Figure:
+    """Small multiples, one per row of ``trends`` (rows of the ``cohort_trends`` table, at most 8): the share of
+    each cohort's entries containing the term (or matched by the code), with its Wilson 95 % interval and d/n
+    beside each point; y from 0 to 100 % in every panel. Past :data:`MAX_COHORTS` cohorts, the latest ones."""
+    from ..codeshare import wilson_interval
+
+    s = current_style()
+    rows_ = list(trends.head(8).itertuples())
+    cols = min(3 if s.figure_size == "double" else 2, max(len(rows_), 1))
+    nrow = math.ceil(len(rows_) / cols) or 1
+    fig = new_figure(nrow * 1.4 + 0.8)
+    axes = fig.subplots(nrow, cols, squeeze=False, sharey=True)
+    shown = ""
+    for i, ax in enumerate(axes.flat):
+        if i >= len(rows_):
+            ax.set_visible(False)
+            continue
+        r = rows_[i]
+        cohorts = [int(c) for c in str(r.cohorts).split("、")]
+        d = [int(c) for c in str(r.docs_by_cohort).split("、")]
+        n = [int(c) for c in str(r.n_by_cohort).split("、")]
+        if len(cohorts) > MAX_COHORTS:
+            shown = f"（最近 {MAX_COHORTS} 期，共 {len(cohorts)} 期）"
+            cohorts, d, n = cohorts[-MAX_COHORTS:], d[-MAX_COHORTS:], n[-MAX_COHORTS:]
+        x = np.arange(len(cohorts))
+        y = np.array([k / m if m else np.nan for k, m in zip(d, n)])
+        ci = np.array([wilson_interval(k, m) for k, m in zip(d, n)])
+        colour = DIVERGING[0] if r.direction == "rising" else DIVERGING[1]
+        ax.errorbar(x, y, yerr=[y - ci[:, 0], ci[:, 1] - y], marker="o", markersize=3.5, color=colour,
+                    linewidth=1, capsize=2)
+        if len(cohorts) <= 8:  # d/n beside each point while there is room
+            for xx, v, k, m in zip(x, y, d, n):
+                ax.annotate(f"{k}/{m}", (xx, v), xytext=(4, 0), textcoords="offset points", ha="left",
+                            va="center", fontsize=s.font_size - 1, color="#555555")
+        what = "编码" if r.kind == "code" else "词"
+        ax.set_title(f"{what}：{plain_label(r.term)}", fontsize=s.label_size, pad=2)
+        step = max(1, math.ceil(len(cohorts) / 12))
+        ax.set_xticks(x[::step], [str(c) for c in cohorts[::step]])
+        ax.set_xlim(-0.4, len(cohorts) - 0.2)
+        ax.set_ylim(0, 1.05)
+        ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+        ax.grid(axis="y", color="#e6e6e6", linewidth=0.5)
+        ax.set_axisbelow(True)
+    fig.supylabel("含此词（或匹配此编码）的问答占比", fontsize=s.label_size)
+    fig.supxlabel(f"培训期次（第 N 期）{shown}；竖线 = Wilson 95% 区间；点旁 = 条数/该期问答数",
+                  fontsize=s.label_size)
+    fig.suptitle("随期次上升或下降的词与编码")
+    return fig
