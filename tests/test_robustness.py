@@ -612,7 +612,7 @@ def test_a_booklet_without_source_notes_runs(tmp_path, capsys):
     assert "trends_top_terms_by_cohort" not in {p.stem for p in (out / "figures").glob("*.svg")}
     # and the report says what was left out, and why
     assert "未画各期高频词趋势图：没有注明期次的问答" in (out / "report.html").read_text(encoding="utf-8")
-    assert (out / "figures" / "network_hospital_topic.svg").is_file()
+    assert (out / "figures" / "matrix_instructor_topic.svg").is_file()  # what needs no cohort is drawn
     assert len(pd.read_csv(out / "data" / "processed" / "unit_fit.csv", encoding="utf-8-sig")) == 0
 
 
@@ -778,6 +778,9 @@ def test_characters_xml_forbids_never_reach_a_figure_or_a_page(tmp_path, capsys)
     lines[30] = lines[30].replace("中山大学", "中山\ufffe大学")
     lines[99] = lines[99].replace("大坪医院", "大坪\x1b医\uffff院")
     lines[26] = lines[26].replace("为什么", "为\x01什\ufffe么")
+    # line 26: the section heading 【信息规划】, printed in the overview figure of sections
+    assert lines[25].strip() == "【信息规划】"
+    lines[25] = lines[25].replace("信息规划", "信息\ufffe规划")
     src = _write(tmp_path / "forbidden.txt", lines)
     hospitals = set(ct.read_booklet(src).askers.hospital)
     assert "中山\ufffe大学附属第一医院" in hospitals  # the parse keeps the booklet's characters
@@ -785,10 +788,12 @@ def test_characters_xml_forbids_never_reach_a_figure_or_a_page(tmp_path, capsys)
     rc, err = _run_cli(["run", str(src), "-o", str(out), "-k", "3", "-q", "--formats", "svg"], capsys)
     assert rc == 0, err
     svgs = sorted(out.rglob("*.svg"))
-    assert "network_hospital_topic.svg" in {p.name for p in svgs} and len(svgs) >= 10
+    assert "overview_entries_by_section.svg" in {p.name for p in svgs} and len(svgs) >= 10
     for p in svgs + sorted(out.rglob("*.gexf")) + sorted(out.rglob("*.graphml")):
         ET.parse(p)  # raises on a character XML 1.0 forbids
-    assert "中山\ufffd大学附属第一医院" in (out / "figures" / "network_hospital_topic.svg").read_text(encoding="utf-8")
+    assert "信息\ufffd规划" in (out / "figures" / "overview_entries_by_section.svg").read_text(encoding="utf-8")
+    gexf = (out / "data" / "processed" / "networks" / "hospital_topic.gexf").read_text(encoding="utf-8")
+    assert "中山\ufffd大学附属第一医院" in gexf  # hospitals appear in no figure now, but in the Gephi export
     pages = sorted(out.rglob("*.html"))
     assert {"report.html", "index.html"} <= {p.name for p in pages}
     for page in pages:
@@ -923,12 +928,14 @@ def test_a_run_with_emoji_warns_about_no_glyph(tmp_path, capsys):
     lines[30] = lines[30].replace("中山大学", "中山🏥大学")  # line 31: entry 1's asker, 中山大学附属第一医院
     lines[99] = lines[99].replace("大坪医院", "大坪🚑医院")  # line 100: entry 2's asker, 大坪医院
     lines[36] = "👍数据" + lines[36]
+    assert lines[25].strip() == "【信息规划】"  # line 26: a section heading, printed in the sections figure
+    lines[25] = lines[25].replace("信息规划", "信息🏥规划")
     src = _write(tmp_path / "emoji.txt", lines)
     out = tmp_path / "out"
     rc, err = _run_cli(["run", str(src), "-o", str(out), "-k", "3"], capsys)
     assert rc == 0, err
     assert "Glyph" not in err, err
-    assert "中山□大学附属第一医院" in (out / "figures" / "network_hospital_topic.svg").read_text(encoding="utf-8")
+    assert "信息□规划" in (out / "figures" / "overview_entries_by_section.svg").read_text(encoding="utf-8")
 
 
 def test_parse_report_says_a_source_note_is_missing(tmp_path):

@@ -246,7 +246,7 @@ def trend_findings(ct: pd.DataFrame | None, entries: pd.DataFrame, tokens: pd.Da
                "没有一个 q ≤ 0.05")
         rows.append(_row("cohort_trend", f"在 {n_cohorts} 期之间，没有一个词或编码的问答占比随期次稳定上升或下降"
                                          f"（{why}）。",
-                         f"检验 {len(ct)} 个词和编码，Cochran–Armitage 趋势检验，BH 校正"))
+                         f"检验 {len(ct)} 个词和编码，Cochran–Armitage 趋势检验，按同时检验的个数校正（q）"))
     return rows
 
 
