@@ -211,3 +211,17 @@ def test_terms_new_and_gone():
                    pd.DataFrame({"entry_id": list(new)}))
     st = dict(zip(d.term, d.status))
     assert st["等保"] == "gone" and st["数据湖"] == "new" and "系统" not in st and "平台" not in st
+
+
+def test_a_cut_list_in_the_summary_says_how_many_there_are(comparison, monkeypatch):
+    import corpus_tools.compare as compare
+
+    monkeypatch.setattr(compare, "SUMMARY_ITEMS", 1)
+    text = comparison.summary()
+    listed = [compare._names(comparison.tables[name], status) for name in compare.DIFF_TABLES
+              if name not in ("entries_diff", "terms_diff", "people_diff", "hospitals_diff")
+              for status in ("new", "gone", "renamed")]
+    long = [names for names in listed if len(names) > 1]
+    assert long  # the later booklet gains and loses more than one of something
+    for names in long:
+        assert f"{names[0]}……等 {len(names)} 项" in text and names[1] not in text.split(names[0], 1)[1].split("\n")[0]

@@ -223,8 +223,8 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument("-o", "--output", default="comparison", help="output folder (default: %(default)s)")
     cp.add_argument("--seed", type=_int_in(0, MAX_SEED, "a seed (a whole number ≥ 0)"), default=0,
                     help="random seed (default: %(default)s)")
-    cp.add_argument("--formats", nargs="+", default=["png", "svg"], choices=["png", "svg", "pdf"],
-                    help="figure file formats (default: %(default)s)")
+    cp.add_argument("--formats", nargs="+", default=["png", "svg"], choices=["png", "svg", "pdf"], metavar="FMT",
+                    help="figure file formats, any of png svg pdf (default: png svg)")
     cp.add_argument("-k", "--topics", dest="k", type=_int_in(2, None, "a number of topics"), default=None,
                     help="number of topics in both booklets (default: chosen for each by the documented rule)")
     _add_input_options(cp)

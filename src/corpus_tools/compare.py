@@ -71,10 +71,14 @@ class Comparison:
             for status in ("new", "gone", "renamed"):
                 names = _names(self.tables[name], status)
                 if names:
-                    lines.append(f"        {STATUS_ZH[status]}：" + "；".join(names[:8]))
+                    more = f"……等 {len(names)} 项" if len(names) > SUMMARY_ITEMS else ""
+                    lines.append(f"        {STATUS_ZH[status]}：" + "；".join(names[:SUMMARY_ITEMS]) + more)
         if self.outdir:
             lines.append(f"  对比报告：{(self.outdir / 'comparison.html').resolve()}  （用浏览器打开）")
         return "\n".join(lines)
+
+
+SUMMARY_ITEMS = 8  # names listed per status in the terminal summary; the rest are counted ("……等 N 项")
 
 
 def _names(df: pd.DataFrame, status: str) -> list[str]:
