@@ -55,7 +55,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import BookletError
-from .paramfiles import MAX_DEPTH, MAX_EXPRESSION_CHARS, decode, encoding_message, too_long, yaml_depth_error
+from .paramfiles import MAX_DEPTH, MAX_EXPRESSION_CHARS, too_long, yaml_depth_error
 from .resources import resource_path
 from .stats import adjusted_residuals
 from .text import normalise
@@ -404,15 +404,9 @@ def parse_codebook(text: str, path: str | Path = "<codebook>") -> list[Code]:
 def load_codebook(path: str | Path | None = None) -> list[Code]:
     """Read and parse a codebook file (default: the shipped ``resources/codebook.yaml``)."""
     p = Path(path) if path is not None else resource_path("codebook.yaml")
-    try:
-        from .store import read_file_bytes
+    from .store import read_parameter_text
 
-        data = read_file_bytes(p)
-    except OSError as exc:
-        raise CodebookError(str(p), f"编码表无法读取（{exc.strerror or exc.__class__.__name__}）") from None
-    text = decode(data)  # UTF-8 or GB18030, as the curriculum
-    if text is None:
-        raise CodebookError(str(p), encoding_message("编码表"))
+    text = read_parameter_text(p, "编码表", CodebookError)
     return parse_codebook(text, p)
 
 

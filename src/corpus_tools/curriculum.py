@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import BookletError
-from .paramfiles import csv_rows, decode, encoding_message, number_in_range
+from .paramfiles import csv_rows, number_in_range
 from .resources import resource_path
 
 DISCUSSION = "答疑讨论课"
@@ -111,16 +111,10 @@ def parse_curriculum(text: str, source: str = "<curriculum>") -> pd.DataFrame:
 
 def read_curriculum(path: str | Path) -> pd.DataFrame:
     """:func:`parse_curriculum` of the file at ``path`` (UTF-8 or GB18030)."""
-    p = Path(path)
-    try:
-        from .store import read_file_bytes
+    from .store import read_parameter_text
 
-        data = read_file_bytes(p)
-    except OSError as exc:
-        raise CurriculumError(str(p), f"无法读取课程表文件：{exc.strerror or exc}") from exc
-    text = decode(data)
-    if text is None:
-        raise CurriculumError(str(p), encoding_message("课程表"))
+    p = Path(path)
+    text = read_parameter_text(p, "课程表", CurriculumError)
     return parse_curriculum(text, str(p))
 
 

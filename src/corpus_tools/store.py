@@ -653,6 +653,22 @@ def read_text_file(path: str | Path, encoding: str = "utf-8-sig") -> str:
     return Path(path).read_text(encoding=encoding)
 
 
+def read_parameter_text(path: str | Path, what: str, error: Callable[[str, str], Exception]) -> str:
+    """The text of a parameter file (curriculum, codebook, synonyms: ``what`` names it in Chinese), UTF-8 or
+    GB18030 (:func:`corpus_tools.paramfiles.decode`); a file that cannot be read or decoded raises
+    ``error(path, reason)``."""
+    from .paramfiles import decode, encoding_message
+
+    try:
+        data = read_file_bytes(path)
+    except OSError as exc:
+        raise error(str(path), f"{what}无法读取（{exc.strerror or exc.__class__.__name__}）") from None
+    text = decode(data)
+    if text is None:
+        raise error(str(path), encoding_message(what))
+    return text
+
+
 def file_sha256(path: str | Path | None) -> str | None:
     """sha256 of a file's bytes (``None`` for no path; a marker for a file that cannot be read)."""
     if not path:

@@ -104,18 +104,12 @@ def load_synonyms(path: str | Path | None = None) -> dict[str, str]:
     UTF-8 or GB18030 (:func:`corpus_tools.paramfiles.decode`). Raises :class:`SynonymsError` naming the file and
     line for a missing header, a line without two fields, a field over
     :data:`~corpus_tools.paramfiles.MAX_FIELD_CHARS` characters, or a variant given two different concepts."""
-    from .paramfiles import csv_rows, decode, encoding_message
+    from .paramfiles import csv_rows
 
     p = Path(path) if path is not None else resource_path("synonyms.csv")
-    try:
-        from .store import read_file_bytes
+    from .store import read_parameter_text
 
-        data = read_file_bytes(p)
-    except OSError as exc:
-        raise SynonymsError(str(p), f"同义词表无法读取（{exc.strerror or exc.__class__.__name__}）") from None
-    text = decode(data)  # UTF-8 or GB18030, as the curriculum
-    if text is None:
-        raise SynonymsError(str(p), encoding_message("同义词表"))
+    text = read_parameter_text(p, "同义词表", SynonymsError)
     out: dict[str, str] = {}
     header_seen = False
     for line_no, raw in csv_rows(text, str(p), SynonymsError):  # fields over the length limit are refused
