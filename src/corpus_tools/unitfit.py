@@ -179,6 +179,17 @@ def _profile_scores(Q, T, member) -> np.ndarray:
     return np.where(mem, own, other)
 
 
+def _membership(units: list[str], unit_of: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each question's own unit as a column of ``units``: ``own`` (index, −1 for a discussion class), ``has``
+    (own ≥ 0), ``rows`` (0 … n−1) and ``member`` (n × len(units) booleans, True at the own unit)."""
+    own = pd.Index(units).get_indexer(unit_of.to_numpy())
+    has = own >= 0
+    rows = np.arange(len(own))
+    member = np.zeros((len(own), len(units)), dtype=bool)
+    member[rows[has], own[has]] = True
+    return own, has, rows, member
+
+
 def calibrate(scores: np.ndarray, member: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per unit (column), compare every score with the unit's background — the scores of the entries *not* asked
     in it (``member``: entries × units, bool). Returns ``z`` = (score − background mean) / background standard
@@ -307,11 +318,7 @@ def unit_fit(entries: pd.DataFrame, turns: pd.DataFrame, given: pd.DataFrame | N
                           cache)
     unit_of = _unit_of(entries).loc[S.index]
     scores = S.to_numpy()
-    own = pd.Index(units).get_indexer(unit_of.to_numpy())
-    has = own >= 0
-    rows = np.arange(len(S))
-    member = np.zeros(scores.shape, dtype=bool)
-    member[rows[has], own[has]] = True
+    own, has, rows, member = _membership(units, unit_of)
     Z, P = calibrate(scores, member)
     key = Z if rule == "background" else scores
     own_c = np.maximum(own, 0)
@@ -722,11 +729,7 @@ def syllabus_fit(entries: pd.DataFrame, turns: pd.DataFrame, given: pd.DataFrame
         words = _qa_docs(tokens, turns, ids)[0] if tokens is not None else _char_docs(entries, turns, ids, names)[0]
     else:
         S, words = syllabus_scores(entries, turns, units, texts, tokens, names, answer_weight)
-    own = pd.Index(units).get_indexer(unit_of.to_numpy())
-    has = own >= 0
-    rows = np.arange(len(ids))
-    member = np.zeros(S.shape, dtype=bool)
-    member[rows[has], own[has]] = True
+    own, has, rows, member = _membership(units, unit_of)
     Z, P = calibrate(S, member)
     own_c = np.maximum(own, 0)
     others = Z.copy()
