@@ -54,7 +54,10 @@ def test_concentration_finding_says_27_of_41(booklet):
     c1 = [r for r in rows if r["text"].startswith("第1期")]
     assert len(c1) == 1 and "27 条" in c1[0]["text"] and "41 条" in c1[0]["text"]
     # entry 9 is opened by an instructor (陈金雄老师, l.528): 27 + 13 by the other 11 trainees + 1 = 41
-    assert "其余 11 位署名学员共 13 条，另有 1 条" in c1[0]["text"]
+    assert "其余 11 位署名学员共 13 条，另有第 9 条由教员陈金雄开启" in c1[0]["text"]
+    c2 = [r for r in rows if r["text"].startswith("第2期")]
+    # entries 28 and 62 open with a trainee who signs no name (the labels at l.1771 and l.3704 say only 学员)
+    assert "另有 2 条（第 28、62 条）由未署名的学员开启" in c2[0]["text"]
     assert _ids(c1[0]["entry_ids"]) == {12, 14, 15, 24, 32, 49, 50, 8, 22, 26, 36, 44, 58, 67, 13, 20, 27, 29, 57,
                                          7, 21, 25, 60, 56, 59, 64, 68}
 

@@ -237,6 +237,23 @@ def kind_section_tests(entries: pd.DataFrame, kinds: pd.DataFrame, min_entries: 
 
 # ---------------------------------------------------------------- findings
 
+def _opened_by_others(entries: pd.DataFrame, cohort: int, named: set[int]) -> str:
+    """The clause for a cohort's entries no named trainee opened: by an instructor (named) or by an unnamed
+    trainee, with their entry numbers ("" when there are none)."""
+    e = entries[(entries.cohort == cohort) & ~entries.entry_id.isin(named)]
+    if e.empty:
+        return ""
+    parts = []
+    by_instructor = e[e.asked_by_role.fillna("") == "instructor"]
+    if len(by_instructor):
+        parts.append("、".join(f"第 {int(r.entry_id)} 条由教员{r.asked_by}" for r in by_instructor.itertuples()
+                              if not pd.isna(r.asked_by)) or f"{len(by_instructor)} 条由教员")
+    unnamed = e[e.asked_by_role.fillna("") != "instructor"]
+    if len(unnamed):
+        parts.append(f"{len(unnamed)} 条（第 {'、'.join(str(int(i)) for i in unnamed.entry_id)} 条）由未署名的学员")
+    return "，另有" + ("" if parts[0].startswith("第") else " ") + "、".join(parts) + "开启"
+
+
 def askers_findings(tables: dict[str, pd.DataFrame], entries: pd.DataFrame, top_n: int = TOP_N,
                     alpha: float = 0.05) -> list[dict]:
     """Rows of the findings table (kind "askers"): the concentration of askers per cohort, the hospital kinds with
@@ -259,7 +276,7 @@ def askers_findings(tables: dict[str, pd.DataFrame], entries: pd.DataFrame, top_
             who = "、".join(f"{r.asker} {int(r.n_entries)} 条" for r in top.itertuples())
             many = len(ids) / n >= 0.5 and len(top) <= len(g) / 2
             named = {int(i) for s in g.entry_ids for i in str(s).split(",") if i}
-            other = f"，另有 {n - len(named)} 条由未署名的学员或教员开启" if n > len(named) else ""
+            other = _opened_by_others(entries, int(cohort), named)
             rows.append(_row("askers", f"第{int(cohort)}期的 {n} 条问答中，提问最多的 {len(top)} 位学员开启了 {len(ids)} 条"
                              f"（{len(ids) / n:.0%}），其余 {len(rest)} 位署名学员共 {len(rest_ids)} 条{other}"
                              + ("：这一期入册的问题有一半以上来自少数几位学员，反映的首先是他们的关注。" if many else "。"),
