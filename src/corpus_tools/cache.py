@@ -24,7 +24,6 @@ import warnings
 from pathlib import Path
 from typing import Any, BinaryIO, Callable
 
-from .keys import digest  # noqa: F401 - the cache's keys are made with it
 from .paths import default_cache_dir
 
 MAGIC = b"CTCACHE2"
@@ -333,4 +332,4 @@ def run_started() -> float:
     return time.time() - 1.0
 
 
-__all__ = ["DiskCache", "cache", "digest", "key_file", "load_key"]
+__all__ = ["DiskCache", "cache", "key_file", "load_key"]

@@ -227,7 +227,7 @@ def deferral_findings(deferred: pd.DataFrame | None, entries: pd.DataFrame) -> l
     n_answered = deferred[answered].entry_id.nunique()
     rows.append(_row("deferral", f"{deferred.entry_id.nunique()} 条问答的回答里，教员指出这一内容属于后续课程、不属本单元"
                      "或难以回答：" + "，".join(f"{KIND_LABELS[k]} {int(counts[k])} 条" for k in KIND_ORDER if k in counts)
-                     + (f"；其中 {n_answered} 条本次也作了较长的回答（其后教员还说了 {SUBSTANTIVE} 字以上）" if n_answered else "")
+                     + (f"；其中 {n_answered} 条本次也作了较长的回答（其后教员们的回答还有 {SUBSTANTIVE} 字以上）" if n_answered else "")
                      + "。课程设计者可据此看单元之间的先后：学员在这个单元就问到了别的（多为后面的）课程的内容。",
                      "按措辞规则逐句识别（resources/deferral_phrases.txt）", ids=deferred.entry_id,
                      caveat=f"只认得规则里的说法；“难以回答”一类说法之后若还有 {SUBSTANTIVE} 字以上的回答，"
@@ -238,7 +238,7 @@ def deferral_findings(deferred: pd.DataFrame | None, entries: pd.DataFrame) -> l
         named = "、".join(dict.fromkeys(u for s in g.to_unit if s for u in s.split("、")))
         where = f"第 {int(e)} 条“{title.get(e, '')}”（在“{r.asked_in}”提问）"
         n_after = int(r.answered_chars) if "answered_chars" in g and not pd.isna(r.answered_chars) else 0
-        also = f"本次也作了回答：其后教员还说了约 {n_after} 字" if n_after >= SUBSTANTIVE else ""
+        also = f"本次也作了回答：其后教员们的回答还有约 {n_after} 字" if n_after >= SUBSTANTIVE else ""
         paren = f"（{also}）" if also else ""
         lecturers = [m.group(1) for m in _LECTURER.finditer(str(r.quote)) if m.group(1) != str(r.speaker)]
         if r.kind == "defer" and named:

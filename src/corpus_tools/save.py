@@ -12,7 +12,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cache import DiskCache, digest
+from .cache import DiskCache
+from .keys import digest
 from .render import FigureRenderer, figure_pool, pages_font
 from .study import Params, Study, package_version
 
