@@ -263,15 +263,9 @@ def _cmd_parse(args: argparse.Namespace) -> int:
     return 0
 
 
-def _params_class():
-    from .study import Params
-
-    return Params
-
-
 def make_params(args: argparse.Namespace):
     """The run parameters from the options: only the fields the parameter class declares are passed."""
-    cls = _params_class()
+    from .study import Params as cls
     names = {f.name for f in dataclasses.fields(cls)}
     wanted = dict(seed=args.seed, k=args.k, formats=tuple(args.formats), anonymise=args.anonymise,
                   dpi=getattr(args, "dpi", None), figure_size=getattr(args, "figure_size", None),
@@ -301,7 +295,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             check_offsets(offsets, booklets)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-    summary = run(booklets[0] if len(booklets) == 1 and not offsets else booklets, args.output, params,
+    summary = run(booklets, args.output, params,  # one booklet, or a programme (pipeline.run tells them apart)
                   progress=not args.quiet, only=only, fresh=bool(getattr(args, "fresh", False)),
                   cohort_offsets=offsets or None)
     print(summary)
