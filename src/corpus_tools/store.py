@@ -519,10 +519,11 @@ def _removable(root: Path, rel: str) -> bool:
     if not _is_safe_relative(rel):
         return False
     p = root / rel
-    if _through_link(root, rel) is not None or p.is_symlink() or not p.is_file():
-        if p.is_symlink() or _through_link(root, rel) is not None:
-            warnings.warn(f"{p}: listed by the previous run's manifest but reached through a symbolic link; "
-                          "left as it is", RuntimeWarning, stacklevel=4)
+    if p.is_symlink() or _through_link(root, rel) is not None:
+        warnings.warn(f"{p}: listed by the previous run's manifest but reached through a symbolic link; "
+                      "left as it is", RuntimeWarning, stacklevel=4)
+        return False
+    if not p.is_file():
         return False
     try:
         return p.resolve().is_relative_to(root.resolve())
