@@ -81,6 +81,22 @@ def test_pdf_embeds_cjk_font_as_truetype(study, tmp_path):
     assert "信息规划" in text
 
 
+def test_pdf_font_conversion_keeps_a_valid_cross_reference_table(booklet):
+    from corpus_tools.plots.pdffonts import truetype_fonts
+
+    fig = overview.entries_by_section(booklet.entries)
+    pdf = figure_bytes(fig, "pdf")
+    xref_at = int(re.search(rb"startxref\s+(\d+)", pdf).group(1))
+    assert pdf[xref_at:xref_at + 4] == b"xref"
+    size = int(re.match(rb"xref\s+0 (\d+)", pdf[xref_at:]).group(1))
+    rows = re.findall(rb"(\d{10}) \d{5} n", pdf[xref_at:])
+    assert len(rows) == size - 1  # every object but the free entry 0
+    for number, row in enumerate(rows, 1):  # each offset is where its object starts
+        assert pdf[int(row):].startswith(b"%d 0 obj" % number)
+    assert b"/FontFile2" in pdf and truetype_fonts(pdf) == pdf  # already TrueType: left as it is
+    assert truetype_fonts(b"%PDF-1.4 not a pdf") == b"%PDF-1.4 not a pdf"
+
+
 def test_svg_keeps_text_as_text_with_the_cjk_family(study):
     svg = figure_bytes(study.figures["overview_entries_by_section"].make(), "svg").decode("utf-8")
     root = ET.fromstring(svg)

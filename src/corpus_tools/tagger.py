@@ -343,14 +343,33 @@ def route(sentence: str, freq: dict[str, int], logtotal: float, weights: dict) -
     return ends
 
 
+JIEBA_SERIES = "0.42."  # the jieba release series the fast path reproduces (pyproject pins jieba==0.42.*)
+
+
+def fast_path_available() -> bool:
+    """True when the installed jieba is of :data:`JIEBA_SERIES` and its posseg model loads: the fast path
+    reproduces that release's tagger; with any other jieba, :class:`Tagger` runs jieba's own ``jieba.posseg``."""
+    import jieba
+
+    if not str(getattr(jieba, "__version__", "")).startswith(JIEBA_SERIES):
+        return False
+    try:
+        _model()
+    except (ImportError, OSError, AttributeError, KeyError, TypeError):
+        return False
+    return True
+
+
 class Tagger:
     """``POSTokenizer(tokenizer).cut(sentence)`` as a list of ``(word, flag)``, faster and identical.
 
     ``posseg`` is the ``jieba.posseg.POSTokenizer`` whose dictionary and tags are used (its user words are
-    loaded into its tag table first, as jieba does)."""
+    loaded into its tag table first, as jieba does). ``fast=False`` — or a jieba the fast path does not know
+    (:func:`fast_path_available`) — runs jieba's own ``jieba.posseg`` tagger on the same dictionary instead."""
 
-    def __init__(self, posseg) -> None:
+    def __init__(self, posseg, fast: bool = True) -> None:
         self._posseg = posseg
+        self.fast = fast and fast_path_available()
         self._refresh()
 
     def _refresh(self) -> None:
@@ -368,7 +387,9 @@ class Tagger:
 
     def cut(self, sentence: str, memo: dict[str, list[tuple[str, str]]] | None = None) -> list[tuple[str, str]]:
         """Words and tags of ``sentence`` in order, whitespace and punctuation included (as jieba). ``memo``
-        (optional) keeps and reuses the HMM result of each unknown run of characters."""
+        (optional) keeps and reuses the HMM result of each unknown run of characters (fast path only)."""
+        if not self.fast:
+            return [(p.word, p.flag) for p in self._posseg.cut(sentence)]
         tk = self._posseg.tokenizer
         if tk.total != self._total or tk.user_word_tag_tab or tk.FREQ is not self.freq:
             self._refresh()
