@@ -201,6 +201,20 @@ def test_run_options_reach_the_parameters():
             assert getattr(params, name) == value
 
 
+def test_option_defaults_are_the_parameters_defaults(monkeypatch):
+    """The CLI copies no default: with no option, run and compare give ``Params()``; a changed default follows."""
+    from corpus_tools.study import Params
+
+    assert cli.make_params(cli.build_parser().parse_args(["run"])) == Params()
+    compare = cli.build_parser().parse_args(["compare", "a.txt", "b.txt"])
+    assert (compare.seed, tuple(compare.formats), compare.k) == (Params().seed, Params().formats, Params().k)
+    parse = cli.build_parser().parse_args(["parse", "a.txt"])
+    assert tuple(parse.formats) == Params().table_formats
+    monkeypatch.setattr(cli, "DEFAULTS", Params(seed=11, dpi=300, formats=("pdf",), jobs=1))
+    args = cli.build_parser().parse_args(["run"])
+    assert (args.seed, args.dpi, tuple(args.formats), args.jobs) == (11, 300, ("pdf",), 1)
+
+
 def test_a_failed_parse_leaves_the_previous_tables_as_they_were(capsys, tmp_path, monkeypatch):
     from pathlib import Path
 

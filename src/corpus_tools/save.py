@@ -185,9 +185,36 @@ def _write_gallery(study: Study, rendered: dict, fdir: Path, tables: dict, font=
                    written_csv: dict | None = None) -> list[Path]:
     """figures/index.csv, figures/data/<stem>.csv (each figure's source table, copied from data/processed) and
     figures/index.html."""
-    from .plots.gallery import write_index
+    return write_figure_index(study.figures, fdir, tables, rendered, font=font, written_csv=written_csv)
 
-    return list(write_index(study.figures, fdir, tables, rendered, font=font, written_csv=written_csv))
+
+def write_figure_index(specs, figdir: str | Path, tables: dict, rendered: dict | None = None, font=None,
+                       written_csv: dict | None = None) -> list[Path]:
+    """Write ``index.csv``, ``data/<stem>.csv`` (each figure's plotted or source table) and ``index.html`` (the
+    gallery, :mod:`corpus_tools.plots.gallery`) under ``figdir``; returns the paths written. ``rendered`` (stem →
+    format → bytes), when given, says which files each figure has; otherwise the files present in ``figdir``.
+    ``font``: a :class:`~corpus_tools.fonts.FontSubset` already cut (the report's), used if it covers the page.
+    ``written_csv``: table name → its CSV file already written (copied instead of written again)."""
+    from .plots.gallery import _specs, gallery_html, index_table, plotted_table
+    from .store import copy_file, write_table, write_text
+
+    figdir = Path(figdir)
+    specs = _specs(specs)
+    formats = {spec.stem: (list(rendered[spec.stem]) if rendered is not None and spec.stem in rendered
+                           else [p.suffix[1:] for p in sorted(figdir.glob(f"{spec.stem}.*"))]) for spec in specs}
+    index = index_table(specs, formats, tables)
+    written = write_table(index, figdir, "index", ("csv",))
+    plotted = {spec.stem: plotted_table(spec) for spec in specs}
+    for row in index.itertuples():
+        if plotted.get(row.stem) is not None:
+            written += write_table(plotted[row.stem], figdir / "data", row.stem, ("csv",))
+        elif row.data and written_csv and row.source in written_csv:
+            written.append(copy_file(written_csv[row.source], figdir / "data" / f"{row.stem}.csv"))
+        elif row.data:
+            written += write_table(tables[row.source], figdir / "data", row.stem, ("csv",))
+    written.append(write_text(figdir / "index.html", gallery_html(index, cjk_font=font)))
+    return written
+
 
 def _build_report(study: Study, rendered: dict[str, dict[str, bytes]], font=None) -> str:
     from .report import build_review

@@ -22,15 +22,14 @@ token column ("token" by default, "concept" where the tokens table has concept i
 
 from __future__ import annotations
 
-import math
 import re
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.stats import chi2
 
 from . import stats
+from .stats import chi2_pvalue, chi_square_array, g2_array, log_ratio_array
 
 MIN_FREQ = 5  # a term needs this many occurrences (group + rest) to be tested for keyness
 MIN_DOCS = 2  # … and must occur in at least this many entries
@@ -95,59 +94,6 @@ def term_frequencies(tokens: pd.DataFrame, entries: pd.DataFrame, by: str = "coh
 
 
 # ---------------------------------------------------------------- token-level statistics (descriptive)
-
-def log_likelihood(a: float, b: float, c: float, d: float) -> float:
-    """Dunning's G² for the 2×2 table [[a, b], [c, d]] (a: term in target, b: term in reference, c/d: the other
-    tokens); 0·log 0 counts as 0."""
-    return float(g2_array(a, b, c, d))
-
-
-def g2_array(a, b, c, d) -> np.ndarray:
-    """:func:`log_likelihood` on arrays of equal shape (vectorised)."""
-    a, b, c, d = (np.asarray(x, dtype=float) for x in (a, b, c, d))
-    n = a + b + c + d
-    g = np.zeros(np.broadcast(a, b, c, d).shape)
-    for obs, row, col in ((a, a + b, a + c), (b, a + b, b + d), (c, c + d, a + c), (d, c + d, b + d)):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            term = np.where(obs > 0, obs * np.log(obs * n / (row * col)), 0.0)
-        g = g + term
-    return 2 * g
-
-
-def chi_square(a: float, b: float, c: float, d: float) -> tuple[float, bool]:
-    """Pearson's χ² for the 2×2 table, with Yates' continuity correction when an expected count is under 5;
-    returns ``(chi2, corrected)``."""
-    x2, corrected = chi_square_array(a, b, c, d)
-    return float(x2), bool(corrected)
-
-
-def chi_square_array(a, b, c, d) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`chi_square` on arrays (vectorised): ``(chi2, corrected)``."""
-    a, b, c, d = (np.asarray(x, dtype=float) for x in (a, b, c, d))
-    n = a + b + c + d
-    exps = np.stack([(a + b) * (a + c), (a + b) * (b + d), (c + d) * (a + c), (c + d) * (b + d)]) / n
-    corrected = exps.min(axis=0) < 5
-    diff = np.abs(a * d - b * c)
-    diff = np.where(corrected, np.maximum(0.0, diff - n / 2), diff)
-    denom = (a + b) * (c + d) * (a + c) * (b + d)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        x2 = np.where(denom > 0, n * diff * diff / denom, 0.0)
-    return x2, corrected
-
-
-def log_ratio(a: float, b: float, total_a: float, total_b: float) -> float:
-    """Effect size: log₂ of the ratio of relative frequencies, with 0.5 added to zero counts."""
-    return math.log2(((a or 0.5) / total_a) / ((b or 0.5) / total_b))
-
-
-def _log_ratio_array(a, b, total_a, total_b) -> np.ndarray:
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    return np.log2((np.where(a > 0, a, 0.5) / total_a) / (np.where(b > 0, b, 0.5) / total_b))
-
-
-def _pvalue(stat):
-    return chi2.sf(stat, df=1)
-
 
 # ---------------------------------------------------------------- entries × terms
 
@@ -309,7 +255,7 @@ def _keyness_cells(tokens: pd.DataFrame, entries: pd.DataFrame, by: str, min_fre
         n_val, n_cls = _classes(total_n)
         s0, n0 = s_val[:, None], n_val[None, :]
         g2_0 = g2_array(np.zeros((len(s_val), len(n_val))), n0, s0, (total - s0) - n0)
-        z_g, z_t = _zero_cells(nz_g, nz_t, (n_g, n_t), s_cls, n_cls, _pvalue(g2_0) < 0.05)
+        z_g, z_t = _zero_cells(nz_g, nz_t, (n_g, n_t), s_cls, n_cls, chi2_pvalue(g2_0) < 0.05)
     gi, ti = np.concatenate([nz_g, z_g]), np.concatenate([nz_t, z_t])
     zeros = np.zeros(len(z_g), dtype=np.int64)
     a, doc_freq = np.concatenate([nz_a, zeros]).astype(np.int64), np.concatenate([nz_d, zeros]).astype(np.int64)
@@ -321,10 +267,10 @@ def _keyness_cells(tokens: pd.DataFrame, entries: pd.DataFrame, by: str, min_fre
     d = (total - sz) - b
     g2 = g2_array(a, b, c, d)
     x2, yates = chi_square_array(a, b, c, d)
-    lr = _log_ratio_array(a, b, sz, total - sz)
+    lr = log_ratio_array(a, b, sz, total - sz)
     return dict(group=np.array(groups, dtype=object)[gi], term=terms[ti], count=a, count_rest=b, group_tokens=sz,
-                rest_tokens=total - sz, doc_freq=doc_freq, g2=np.where(lr >= 0, g2, -g2), p_g2=_pvalue(g2), chi2=x2,
-                yates=yates, p_chi2=_pvalue(x2), log_ratio=lr)
+                rest_tokens=total - sz, doc_freq=doc_freq, g2=np.where(lr >= 0, g2, -g2), p_g2=chi2_pvalue(g2), chi2=x2,
+                yates=yates, p_chi2=chi2_pvalue(x2), log_ratio=lr)
 
 
 def keyness_entries(tokens: pd.DataFrame, entries: pd.DataFrame, by: str = "cohort", min_docs: int = 3,
