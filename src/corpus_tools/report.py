@@ -429,10 +429,6 @@ def heading_block(text: str) -> dict:
     return dict(kind="heading", text=text)
 
 
-def list_block(items: list[str]) -> dict | None:
-    return dict(kind="list", items=list(items)) if items else None
-
-
 def table_block(view: TableView) -> dict:
     return dict(kind="table", table=view)
 
