@@ -1,9 +1,9 @@
 """jieba's part-of-speech tagging (``jieba.posseg.POSTokenizer.cut`` with HMM), re-implemented for speed with
 exactly the same output: same words, same tags, same order, for any text and any dictionary.
 
-Where the time goes in jieba (0.42): the hidden-Markov Viterbi that tags runs of characters the dictionary does
-not know (256 states, a Python generator per state and character: ~80 % of the time), and the dictionary route
-(``get_DAG`` + ``calc``: a dict of lists and a generator per character). Here:
+The two parts of jieba's (0.42) tagger that take its time are done here on arrays: the hidden-Markov Viterbi that
+tags runs of characters the dictionary does not know (256 states), and the dictionary route (``get_DAG`` +
+``calc``):
 
 * :func:`viterbi` — the same recurrence on numpy arrays: for each character, a (previous states × allowed states)
   matrix of ``(V[t-1] + log P(transition)) + log P(emission)`` (the same floating-point operations in the same
@@ -55,8 +55,8 @@ def _posseg_module(name: str):
 
 def posseg_model() -> tuple[dict, dict, dict, dict]:
     """jieba's part-of-speech HMM ``(char_state_tab_P, start_P, trans_P, emit_P)``, read from jieba's own model
-    files without importing ``jieba.posseg``: that import also builds jieba's default tagger over its whole
-    dictionary (0.2 s), which this package never uses."""
+    files without importing ``jieba.posseg`` (that import also builds jieba's default tagger over its whole
+    dictionary, which this package never uses)."""
     import sys
 
     if "jieba.posseg" in sys.modules:  # imported anyway (tests compare with it): the same objects
@@ -103,8 +103,8 @@ def _parsed_dictionary(data: bytes) -> tuple[dict[str, int], int, dict[str, str]
 
 def initialize_dictionary(tokenizer) -> dict[str, str] | None:
     """Load ``tokenizer``'s main dictionary (a ``jieba.Tokenizer`` not yet initialised): the same prefix
-    dictionary and total as ``tokenizer.initialize()``, built from the file in one pass (0.4 s for jieba's
-    dictionary) instead of jieba's pass plus a second one for the tags; no cache file is read or written.
+    dictionary and total as ``tokenizer.initialize()``, built from the file in one pass instead of
+    jieba's pass plus a second one for the tags; no cache file is read or written.
     Returns the dictionary's word tags from the same pass (for :class:`PosTags`). A file in another format is
     left to jieba (and None is returned)."""
     parsed = None if tokenizer.initialized else _parsed_dictionary(_read_dictionary(tokenizer)[1])
