@@ -255,13 +255,14 @@ class UsageError(Exception):
 def _cmd_parse(args: argparse.Namespace) -> int:
     from .booklet import read_booklet
 
+    from .save import write_booklet
     from .store import StagedOutput
 
     booklet = read_booklet(args.input)
     outdir = Path(args.output)
     # staged: the tables of a previous parse stay as they were unless every new table was written
     with StagedOutput(outdir, manifest="parse_report.txt") as stage:
-        written = booklet.save(stage, formats=tuple(args.formats))
+        written = write_booklet(booklet, stage, formats=tuple(args.formats))
     print(booklet.report(), end="")
     print(f"\nWrote {len(written)} files to {outdir}/ (tables as {', '.join(args.formats)}; parse_report.txt)")
     return 0

@@ -11,6 +11,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable
 
 from .cache import DiskCache
 from .keys import digest
@@ -108,7 +109,7 @@ def save_study(study: Study, outdir: str | Path, cache: DiskCache | None = None,
         base = Path(stage_dir)
         tdir, fdir = base / "data" / "processed", base / "figures"
         written: dict[str, list[Path]] = {}
-        written["parse"] = study.booklet.save(tdir, formats=params.table_formats)
+        written["parse"] = write_booklet(study.booklet, tdir, formats=params.table_formats)
         written["tables"] = [p for name, df in tables.items()
                              for p in write_table(conform(name, df) if name in TABLES else df, tdir, name,
                                                   params.table_formats)]
@@ -240,3 +241,46 @@ def manifest_is_current(out: Path, key: str) -> bool:
         return False
     # an unreadable file's checksum is a marker that matches nothing
     return all(file_sha256(out / rel) == sha for rel, sha in m.get("output_sha256", {}).items())
+
+
+def write_staged(outdir: str | Path, manifest: str, make: Callable[[], tuple[Any, dict]]) -> Any:
+    """Write what ``make()`` returns — ``(result, files)``, ``files`` as :func:`corpus_tools.store.write_files`
+    takes them, with the manifest's JSON text under the name ``manifest`` — into ``outdir`` as ``run`` writes
+    (:class:`corpus_tools.store.StagedOutput`): the folder's lock is taken before ``make`` computes anything (a
+    second writer into it is refused at once), every file goes to a staging folder and replaces the previous
+    output only when all were written, the manifest last with every file's checksum (the next write into the
+    folder removes only what this one wrote). Returns ``result``."""
+    from .errors import OutputError
+    from .store import StagedOutput, file_sha256, write_files, write_text
+
+    staged = StagedOutput(Path(outdir), manifest=manifest)
+    with staged as stage:
+        result, files = make()
+        record = json.loads(files.pop(manifest))
+        try:
+            written = write_files(stage, files)
+            record["output_sha256"] = {Path(p).relative_to(stage).as_posix(): file_sha256(p) for p in written}
+            write_text(stage / manifest, json.dumps(record, ensure_ascii=False, indent=2))
+        except OSError as exc:  # name the file the user would have got, not its staging copy
+            if exc.filename is None:
+                raise
+            raise OutputError(staged.final(exc.filename), getattr(exc, "cause", exc)) from exc
+    return result
+
+
+def write_booklet(booklet: Any, outdir: str | Path, formats: tuple[str, ...] = ("csv", "parquet")) -> list[Path]:
+    """Write every parsed table of ``booklet`` as ``<name>.csv`` (UTF-8 with BOM) and/or ``<name>.parquet``, plus
+    ``parse_report.txt`` and ``booklet_meta.json`` (each file written to a temporary name and renamed: a failed
+    write never leaves a half-written table behind); returns the paths written."""
+    from .schema import PARSED_TABLES
+    from .store import write_table, write_text
+
+    out = Path(outdir)
+    written: list[Path] = []
+    for name in PARSED_TABLES:
+        written += write_table(booklet.table(name), out, name, formats)
+    written.append(write_text(out / "parse_report.txt", booklet.report()))
+    meta = dict(booklet.meta, front_matter=booklet.front_matter)
+    written.append(write_text(out / "booklet_meta.json", json.dumps(meta, ensure_ascii=False, indent=2,
+                                                                     sort_keys=True)))
+    return written
