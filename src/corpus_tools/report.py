@@ -560,29 +560,48 @@ def entries_block(booklet: Any, tables: Mapping[str, pd.DataFrame], names: Mappi
                  Cell(_cohort_text(r.cohort), None if is_missing(r.cohort) else repr(float(r.cohort)), "nowrap"),
                  Cell(unit, sort_text(unit_key)), Cell(topic, None if t is None else repr(float(t))),
                  Cell(askers), Cell(str(hosp.get(r.entry_id, ""))), Cell(str(r.answered_by or ""))]
-        qa = []
         mine = by_entry.get(r.entry_id, pd.DataFrame())
         people = [n for x in (r.asked_by, r.answered_by) for n in str(x or "").split("、") if n]
         people += [n for sp in (mine.speaker if len(mine) else []) for n in str(sp or "").split("、") if n]
         people = [names.get(n, n) for n in dict.fromkeys(people)]
         for n in people:
             people_of.setdefault(n, set()).add(eid)
-        for tr in mine.itertuples():
-            role = str(tr.role)
-            if role == "trainee" and names.get(tr.speaker, tr.speaker) != tr.speaker:
-                who = f"学员 {names[tr.speaker]}"
-            else:
-                who = str(tr.label or tr.speaker or VALUE_LABELS["role"].get(role, ""))
-            short = "、".join(names.get(n, n) for n in str(tr.speaker or "").split("、") if n)
-            short = f"{short}（{VALUE_LABELS['role'].get(role, '')}）".replace("（）", "") if short else hide(who)
-            qa.append(dict(role=role, who=hide(who), text=hide(str(tr.text)), short=short))
+        qa = _qa_turns(mine, names, hide)
         note = (f"{hide(str(r.source_note or ''))}　（原书第 {int(r.line_start)}–{int(r.line_end)} 行）")
         rows.append(dict(id=eid, cells=cells, turns=qa, note=note,
                          data={"cohort": _multi(["" if is_missing(r.cohort) else str(int(r.cohort))]),
                                "section": _multi([str(r.section)]), "topic": _multi(["" if t is None else str(t)]),
                                "unit": _multi([ukey]), "people": _multi(people),
                                "hospital": _multi(str(hosp.get(r.entry_id, "")).split("、"))}))
-    cohorts = sorted(int(c) for c in e.cohort.dropna().unique())
+    filters = _entry_filters(booklet, names, units, labels, people_of, hosp)
+    return dict(kind="entries", entries=dict(
+        columns=columns, rows=rows, filters=filters, title_col=1, placeholder=SEARCH_PLACEHOLDER,
+        help="搜索范围：每条问答的标题、提问与回答原文（空格与换行不影响匹配），匹配处在展开的问答中以底色标出；"
+             "栏目、期次、单元、主题、人物、医院用搜索框旁的筛选框。",
+        hint="点击表头排序，点击一行展开完整问答。"))
+
+
+def _qa_turns(turns: pd.DataFrame, names: Mapping[str, str], hide: Callable[[str], str]) -> list[dict]:
+    """The turns of one entry as the page shows them: role, speaker (a trainee by code when ``names`` replaces
+    them), text, and the short speaker line; every name ``hide`` replaces, replaced in the text too."""
+    qa = []
+    for tr in turns.itertuples():
+        role = str(tr.role)
+        if role == "trainee" and names.get(tr.speaker, tr.speaker) != tr.speaker:
+            who = f"学员 {names[tr.speaker]}"
+        else:
+            who = str(tr.label or tr.speaker or VALUE_LABELS["role"].get(role, ""))
+        short = "、".join(names.get(n, n) for n in str(tr.speaker or "").split("、") if n)
+        short = f"{short}（{VALUE_LABELS['role'].get(role, '')}）".replace("（）", "") if short else hide(who)
+        qa.append(dict(role=role, who=hide(who), text=hide(str(tr.text)), short=short))
+    return qa
+
+
+def _entry_filters(booklet: Any, names: Mapping[str, str], units: Mapping[str, tuple[float, str]],
+                   labels: Mapping[int, str], people_of: Mapping[str, set[int]], hosp: pd.Series) -> list[dict]:
+    """The filters of the entries table: section, cohort, unit (in programme order), topic, people (instructors
+    first, then by entries) and hospital (by entries)."""
+    cohorts = sorted(int(c) for c in booklet.entries.cohort.dropna().unique())
     filters = [dict(field="section", label="栏目", options=[(s, s) for s in booklet.sections.section]),
                dict(field="cohort", label="期次", options=[(str(c), f"第{c}期") for c in cohorts]),
                dict(field="unit", label="单元", options=[(k, v[1]) for k, v in sorted(units.items(),
@@ -598,11 +617,7 @@ def entries_block(booklet: Any, tables: Mapping[str, pd.DataFrame], names: Mappi
     hospitals = sorted({h for v in hosp for h in str(v).split("、") if h}, key=lambda h: (
         -sum(h in str(v).split("、") for v in hosp), h))
     filters.append(dict(field="hospital", label="医院", options=[(h, h) for h in hospitals]))
-    return dict(kind="entries", entries=dict(
-        columns=columns, rows=rows, filters=filters, title_col=1, placeholder=SEARCH_PLACEHOLDER,
-        help="搜索范围：每条问答的标题、提问与回答原文（空格与换行不影响匹配），匹配处在展开的问答中以底色标出；"
-             "栏目、期次、单元、主题、人物、医院用搜索框旁的筛选框。",
-        hint="点击表头排序，点击一行展开完整问答。"))
+    return filters
 
 
 def kwic_block() -> dict:
