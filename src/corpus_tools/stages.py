@@ -4,7 +4,8 @@ Each stage is a pure function ``fn(study) -> StageOutput``: it reads earlier res
 ``study.objects`` and returns new tables, figure specs and graphs. Nothing here reads or writes files: the
 parameter files (curriculum, codebook, synonyms, an earlier run's topic model) come from
 :meth:`Study.parameter_file <corpus_tools.study.Study.parameter_file>`, read before the first stage
-(:mod:`corpus_tools.inputs`); the package's own data (the example curriculum, the bundled hand coding) from
+(:mod:`corpus_tools.inputs`); only the package's own data (the example curriculum, the bundled hand coding) is read
+here, by its loaders in
 :mod:`corpus_tools.resources`.
 
 Adding an analysis = one stage function + one :class:`~corpus_tools.study.Stage` line below + its plot function in
