@@ -201,22 +201,36 @@ def test_run_options_reach_the_parameters():
             assert getattr(params, name) == value
 
 
+def test_option_defaults_are_the_parameters_defaults(monkeypatch):
+    """The CLI copies no default: with no option, run and compare give ``Params()``; a changed default follows."""
+    from corpus_tools.study import Params
+
+    assert cli.make_params(cli.build_parser().parse_args(["run"])) == Params()
+    compare = cli.build_parser().parse_args(["compare", "a.txt", "b.txt"])
+    assert (compare.seed, tuple(compare.formats), compare.k) == (Params().seed, Params().formats, Params().k)
+    parse = cli.build_parser().parse_args(["parse", "a.txt"])
+    assert tuple(parse.formats) == Params().table_formats
+    monkeypatch.setattr(cli, "DEFAULTS", Params(seed=11, dpi=300, formats=("pdf",), jobs=1))
+    args = cli.build_parser().parse_args(["run"])
+    assert (args.seed, args.dpi, tuple(args.formats), args.jobs) == (11, 300, ("pdf",), 1)
+
+
 def test_a_failed_parse_leaves_the_previous_tables_as_they_were(capsys, tmp_path, monkeypatch):
     from pathlib import Path
 
-    import corpus_tools.booklet as booklet_module
+    import corpus_tools.store as store_module  # the one writer (save.write_booklet) writes through store
 
     out = tmp_path / "parsed"
     assert _main(capsys, "parse", BOOKLET, "-o", out)[0] == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
-    real = booklet_module.write_table
+    real = store_module.write_table
 
     def full_disk_at_lines(df, outdir, name, formats=("csv", "parquet")):
         if name == "lines":
             raise OSError(28, "No space left on device", str(Path(outdir) / "lines.csv"))
         return real(df, outdir, name, formats)
 
-    monkeypatch.setattr(booklet_module, "write_table", full_disk_at_lines)
+    monkeypatch.setattr(store_module, "write_table", full_disk_at_lines)
     small = tmp_path / "small.txt"
     small.write_text("\n".join(BOOKLET.read_text(encoding="utf-8").splitlines()[:400]) + "\n", encoding="utf-8")
     rc, out_text, err = _main(capsys, "parse", small, "-o", out)

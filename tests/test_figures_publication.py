@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from corpus_tools.plots import captions, gallery, overview, style, topics, trends
+from corpus_tools.save import write_figure_index
 from corpus_tools.plots.style import COLUMN_CM, CM, MAX_HEIGHT_CM, figure_bytes, figure_style
 
 BAD_WARNING = re.compile(r"Glyph .* missing|missing from font|constrained_layout not applied|[Tt]ight.?layout|"
@@ -79,6 +80,22 @@ def test_pdf_embeds_cjk_font_as_truetype(study, tmp_path):
     text = subprocess.run(["pdftotext", str(tmp_path / "overview_entries_by_section.pdf"), "-"],
                           capture_output=True, text=True).stdout
     assert "信息规划" in text
+
+
+def test_pdf_font_conversion_keeps_a_valid_cross_reference_table(booklet):
+    from corpus_tools.plots.pdffonts import truetype_fonts
+
+    fig = overview.entries_by_section(booklet.entries)
+    pdf = figure_bytes(fig, "pdf")
+    xref_at = int(re.search(rb"startxref\s+(\d+)", pdf).group(1))
+    assert pdf[xref_at:xref_at + 4] == b"xref"
+    size = int(re.match(rb"xref\s+0 (\d+)", pdf[xref_at:]).group(1))
+    rows = re.findall(rb"(\d{10}) \d{5} n", pdf[xref_at:])
+    assert len(rows) == size - 1  # every object but the free entry 0
+    for number, row in enumerate(rows, 1):  # each offset is where its object starts
+        assert pdf[int(row):].startswith(b"%d 0 obj" % number)
+    assert b"/FontFile2" in pdf and truetype_fonts(pdf) == pdf  # already TrueType: left as it is
+    assert truetype_fonts(b"%PDF-1.4 not a pdf") == b"%PDF-1.4 not a pdf"
 
 
 def test_svg_keeps_text_as_text_with_the_cjk_family(study):
@@ -237,7 +254,7 @@ def test_gallery_index_and_data(study, tmp_path):
     specs = {s: study.figures[s] for s in stems}
     rendered = {s: {"png": b"x", **({} if specs[s].raster_only else {"svg": b"y"})} for s in stems}
     tables = {**study.tables, "entries": study.booklet.entries}
-    paths = gallery.write_index(specs, tmp_path, tables, rendered)
+    paths = write_figure_index(specs, tmp_path, tables, rendered)
     index = pd.read_csv(tmp_path / "index.csv", encoding="utf-8-sig")
     assert list(index.columns) == gallery.INDEX_COLUMNS
     assert list(index.stem) == stems
@@ -275,7 +292,7 @@ def test_gallery_in_the_browser(study, browser, tmp_path):
                           for fmt in (("png",) if spec.raster_only else ("png", "svg", "pdf"))}
         for fmt, data in rendered[stem].items():
             (tmp_path / f"{stem}.{fmt}").write_bytes(data)
-    gallery.write_index(specs, tmp_path, {**study.tables, "entries": study.booklet.entries}, rendered)
+    write_figure_index(specs, tmp_path, {**study.tables, "entries": study.booklet.entries}, rendered)
     page = open_page(browser, tmp_path / "index.html")
     assert_clean(page)
     # thumbnails load lazily, after the page's load event: wait (up to 10 s) until every one has arrived
@@ -491,7 +508,7 @@ def test_captions_and_data_files_match_what_is_drawn(study, tmp_path):
     assert set(ca.analysis) == {"terms_sections"} and ca["rank"].max() == 60
     specs = {s: study.figures[s] for s in ("overview_entries_by_section", "keyness_by_section", "wordcloud_sections",
                                            "matrix_instructor_topic", "codes_heatmap_section")}
-    gallery.write_index(specs, tmp_path, {**study.tables, "entries": study.booklet.entries},
+    write_figure_index(specs, tmp_path, {**study.tables, "entries": study.booklet.entries},
                         {s: {"png": b"x", "svg": b"y"} for s in specs})
     data = pd.read_csv(tmp_path / "data" / "wordcloud_sections.csv", encoding="utf-8-sig")
     assert len(data) == len(words) and list(data.term) == list(words.term)

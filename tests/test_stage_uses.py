@@ -68,3 +68,36 @@ def test_analyse_never_changes_the_study_a_stage_reads(booklet, monkeypatch):
     analyse(copy.deepcopy(booklet), Params(k=7, seed=0))
     assert [name for name, same in seen if not same] == []
     assert len(seen) == len(stages.STAGES)
+
+
+def test_stages_read_no_parameter_file(booklet, monkeypatch):
+    """The parameter files are read once, before the first stage (corpus_tools.inputs); with them given, the
+    stages that parse a curriculum, a codebook and the synonyms run with every file reader of store disabled."""
+    import corpus_tools.store as store
+    from corpus_tools.inputs import read_inputs
+    from corpus_tools.resources import resource_path
+
+    params = Params(k=7, seed=0, curriculum=str(resource_path("curriculum_example.csv").resolve()))
+    inputs = read_inputs(params)
+    assert set(inputs) == {"curriculum", "codes", "synonyms"}  # no topics_from named: no model read
+    assert inputs["curriculum"].source.endswith("curriculum_example.csv") and "cohort" in inputs["curriculum"].text
+
+    package_data = resource_path("synonyms.csv").parent
+    given = {inputs["curriculum"].source}  # the curriculum named: the example file, read only through inputs
+
+    def guarded(real):
+        def read(path, *args, **kwargs):
+            from pathlib import Path
+
+            p = Path(path).resolve()
+            if str(p) in given or package_data not in p.parents:  # the package's own data may be read
+                raise AssertionError(f"a stage read a parameter file: {path}")
+            return real(path, *args, **kwargs)
+        return read
+
+    for name in ("read_parameter_text", "read_file_bytes", "file_sha256"):
+        monkeypatch.setattr(store, name, guarded(getattr(store, name)))
+    study = analyse(booklet, params, stages=["needs", "codes"], inputs=inputs)
+    assert {"tokens", "codebook", "recurring_needs"} <= set(study.tables)
+    assert study.parameter_file("curriculum") is inputs["curriculum"]
+    assert study.parameter_file("topics_from") is None

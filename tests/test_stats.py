@@ -56,7 +56,9 @@ def test_fisher_scalar_and_degenerate():
 def test_bh_matches_scipy_and_by_hand():
     rng = np.random.default_rng(0)
     for p in (rng.uniform(size=40), rng.uniform(size=7) ** 4, np.array([0.01, 0.04, 0.03, 0.5, 0.04])):
-        assert np.allclose(stats.bh_qvalues(p), false_discovery_control(p, method="bh"))
+        assert np.array_equal(stats.bh_qvalues(p), false_discovery_control(p, method="bh"))  # scipy's, exactly
+        grid = p[:4].reshape(2, 2)  # any shape: BH over all the values
+        assert np.array_equal(stats.bh_qvalues(grid).ravel(), false_discovery_control(grid.ravel(), method="bh"))
     # by hand: p = 0.01, 0.02, 0.03, 0.5 (m = 4): 0.04, 0.04, 0.04, 0.5
     assert np.allclose(stats.bh_qvalues([0.03, 0.01, 0.5, 0.02]), [0.04, 0.04, 0.5, 0.04])
     q = stats.bh_qvalues([0.01, np.nan, 0.02])  # NaN is not a test

@@ -208,6 +208,31 @@ def test_fast_tagger_gives_jiebas_words_and_tags_on_the_booklet(booklet, tokeniz
     assert tagger.cut(text, memo) == tagger.cut(text, memo) == _jieba_tags(tokenizer.posseg, text)
 
 
+def test_tagger_falls_back_to_jiebas_posseg(tokenizer, monkeypatch):
+    import jieba
+
+    from corpus_tools import tagger as tagger_module
+    from corpus_tools.tagger import Tagger
+
+    # booklet l.530–532: 陈金雄老师：薛万国老师强调医院信息系统的一体化，特别是基础业务系统的一体化，包括 CDSS、移动护理、数据中心等。
+    sentence = normalise("陈金雄老师：薛万国老师强调医院信息系统的一体化，特别是基础业务系统的一体化，包括 CDSS、"
+                         "移动护理、数据中心等。")
+    fast = Tagger(tokenizer.posseg)
+    assert fast.fast
+    forced = Tagger(tokenizer.posseg, fast=False)
+    assert not forced.fast
+    monkeypatch.setattr(jieba, "__version__", "0.43.0")  # a release the fast path does not know: jieba's own
+    assert not tagger_module.fast_path_available()
+    unknown = Tagger(tokenizer.posseg)
+    assert not unknown.fast
+    tags = forced.cut(sentence)
+    assert tags == unknown.cut(sentence) == fast.cut(sentence) == _jieba_tags(tokenizer.posseg, sentence)
+    # the two instructors are names of the booklet (tag nr), the product name Latin (eng), punctuation x
+    assert ("陈金雄", "nr") in tags and ("薛万国", "nr") in tags
+    assert ("CDSS", "eng") in tags and ("，", "x") in tags and ("。", "x") in tags
+    assert "".join(w for w, _ in tags) == sentence
+
+
 def test_fast_tagger_and_viterbi_agree_with_jieba_on_random_text(tokenizer):
     import random
 

@@ -17,7 +17,6 @@ from .ingest import SourceText, display_width, read_text, text_from_bytes
 from .parse import ParseResult, Warning_, join_parts, parse_lines, parse_note
 from .people import canonical_hospitals
 from .schema import PARSED_TABLES, conform, empty
-from .store import write_table, write_text
 
 
 @dataclass
@@ -93,18 +92,11 @@ class Booklet:
 
     # ------------------------------------------------------------ save / load
     def save(self, outdir: str | Path, formats: tuple[str, ...] = ("csv", "parquet")) -> list[Path]:
-        """Write every table as ``<name>.csv`` (UTF-8 with BOM) and ``<name>.parquet``, plus ``parse_report.txt``
-        and ``booklet_meta.json``. Each file is written to a temporary name and renamed, so a failed write never
-        leaves a half-written table behind."""
-        out = Path(outdir)
-        written: list[Path] = []
-        for name in PARSED_TABLES:
-            written += write_table(self.table(name), out, name, formats)
-        written.append(write_text(out / "parse_report.txt", self.report()))
-        meta = dict(self.meta, front_matter=self.front_matter)
-        written.append(write_text(out / "booklet_meta.json", json.dumps(meta, ensure_ascii=False, indent=2,
-                                                                         sort_keys=True)))
-        return written
+        """Write every table, ``parse_report.txt`` and ``booklet_meta.json`` under ``outdir`` (see
+        :func:`corpus_tools.save.write_booklet`, which does the writing through ``store``)."""
+        from .save import write_booklet
+
+        return write_booklet(self, outdir, formats)
 
     @classmethod
     def load(cls, outdir: str | Path) -> "Booklet":

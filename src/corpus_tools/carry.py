@@ -193,19 +193,10 @@ def parse_model(text: str, source: str = "<topic model>") -> TopicModel:
 
 def read_model(path: str | Path) -> TopicModel:
     """:func:`parse_model` of the model file of ``path`` (see :func:`model_file`)."""
-    from .store import read_file_bytes
+    from .inputs import read_model_file
 
-    p = model_file(path)
-    try:
-        data = read_file_bytes(p)
-    except OSError as exc:
-        hint = " (was the folder written by a run of this version?)" if not p.exists() else ""
-        raise TopicModelError(str(p), f"cannot read the topic model: {exc.strerror or exc}{hint}") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise TopicModelError(str(p), "not a topic model: the file is not UTF-8 text") from None
-    return parse_model(text, str(p))
+    f = read_model_file(model_file(path))
+    return parse_model(f.text, f.source)
 
 
 # ---------------------------------------------------------------- assigning a new booklet

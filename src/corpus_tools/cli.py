@@ -21,6 +21,9 @@ from . import __version__
 from .errors import BookletError, OutputLocked
 from .ingest import DEFAULT_MAX_MB
 from .paths import DEFAULT_BOOKLET, DEFAULT_OUTDIR
+from .study import Params
+
+DEFAULTS = Params()  # every option's default is the parameter's own (study.Params)
 
 PROG = "corpus-tools"
 MAX_SEED = 2**32 - 1  # numpy's seeds are 32-bit
@@ -112,11 +115,11 @@ def _run_options(p: argparse.ArgumentParser, booklet: bool = True) -> None:
                    help="output folder; tables go to data/processed/, figures to figures/ (default: the current "
                         "folder)")
     _add_study_options(p)
-    p.add_argument("--formats", nargs="+", default=["png", "svg"], choices=["png", "svg", "pdf"], metavar="FMT",
-                   help="figure file formats, any of png svg pdf (default: png svg)")
-    p.add_argument("--dpi", type=_int_in(50, 1200, "a resolution in dots per inch"), default=150, metavar="N",
-                   help="resolution of PNG figures, 50 … 1200 (default: %(default)s)")
-    p.add_argument("--figure-size", choices=["single", "double"], default="double",
+    p.add_argument("--formats", nargs="+", default=list(DEFAULTS.formats), choices=["png", "svg", "pdf"],
+                   metavar="FMT", help=f"figure file formats, any of png svg pdf (default: {' '.join(DEFAULTS.formats)})")
+    p.add_argument("--dpi", type=_int_in(50, 1200, "a resolution in dots per inch"), default=DEFAULTS.dpi,
+                   metavar="N", help="resolution of PNG figures, 50 … 1200 (default: %(default)s)")
+    p.add_argument("--figure-size", choices=["single", "double"], default=DEFAULTS.figure_size,
                    help="figure width: one journal column (8.5 cm) or two (17.5 cm) (default: %(default)s)")
     p.add_argument("--synonyms", type=_existing_file, default=None, metavar="FILE",
                    help="concept file (concept, variant) (default: the shipped starter file)")
@@ -128,7 +131,7 @@ def _run_options(p: argparse.ArgumentParser, booklet: bool = True) -> None:
                    help="recompute every stage instead of reusing cached results (default: reuse)")
     p.add_argument("--pdf", action="store_true",
                    help="also print the report to report.pdf with Chromium (default: HTML only)")
-    p.add_argument("-j", "--jobs", type=_int_in(1, 64, "a number of processes"), default=2, metavar="N",
+    p.add_argument("-j", "--jobs", type=_int_in(1, 64, "a number of processes"), default=DEFAULTS.jobs, metavar="N",
                    help="worker processes for choosing topics and drawing figures; results do not depend on it "
                         "(default: %(default)s)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output (default: progress on stderr)")
@@ -137,9 +140,10 @@ def _run_options(p: argparse.ArgumentParser, booklet: bool = True) -> None:
 
 def _add_study_options(p: argparse.ArgumentParser) -> None:
     """The options that change what a study finds, shared by ``run`` (and the stage commands) and ``notebooks``."""
-    p.add_argument("--seed", type=_int_in(0, MAX_SEED, "a seed (a whole number ≥ 0)"), default=0, metavar="N",
+    p.add_argument("--seed", type=_int_in(0, MAX_SEED, "a seed (a whole number ≥ 0)"), default=DEFAULTS.seed,
+                   metavar="N",
                    help="random seed of every stochastic step, 0 … 2^32-1 (default: %(default)s)")
-    p.add_argument("-k", "--topics", dest="k", type=_int_in(2, None, "a number of topics"), default=None,
+    p.add_argument("-k", "--topics", dest="k", type=_int_in(2, None, "a number of topics"), default=DEFAULTS.k,
                    help="number of topics, 2 ≤ k ≤ number of entries (default: chosen by the documented "
                         "stability/coherence rule)")
     p.add_argument("--anonymise", "--anonymize", action="store_true",
@@ -173,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("input", help="booklet text file (UTF-8/UTF-16/GB18030)")
     sp.add_argument("-o", "--output", default=str(DEFAULT_OUTDIR / "data" / "processed"),
                     help="output folder (default: %(default)s)")
-    sp.add_argument("--formats", nargs="+", default=["csv", "parquet"], choices=["csv", "parquet"],
+    sp.add_argument("--formats", nargs="+", default=list(DEFAULTS.table_formats), choices=["csv", "parquet"],
                     help="table file formats (default: %(default)s)")
     _add_input_options(sp)
     sp.set_defaults(func=_cmd_parse)
@@ -221,11 +225,11 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument("old", help="the earlier booklet")
     cp.add_argument("new", help="the later booklet")
     cp.add_argument("-o", "--output", default="comparison", help="output folder (default: %(default)s)")
-    cp.add_argument("--seed", type=_int_in(0, MAX_SEED, "a seed (a whole number ≥ 0)"), default=0,
+    cp.add_argument("--seed", type=_int_in(0, MAX_SEED, "a seed (a whole number ≥ 0)"), default=DEFAULTS.seed,
                     help="random seed (default: %(default)s)")
-    cp.add_argument("--formats", nargs="+", default=["png", "svg"], choices=["png", "svg", "pdf"], metavar="FMT",
-                    help="figure file formats, any of png svg pdf (default: png svg)")
-    cp.add_argument("-k", "--topics", dest="k", type=_int_in(2, None, "a number of topics"), default=None,
+    cp.add_argument("--formats", nargs="+", default=list(DEFAULTS.formats), choices=["png", "svg", "pdf"],
+                    metavar="FMT", help=f"figure file formats, any of png svg pdf (default: {' '.join(DEFAULTS.formats)})")
+    cp.add_argument("-k", "--topics", dest="k", type=_int_in(2, None, "a number of topics"), default=DEFAULTS.k,
                     help="number of topics in both booklets (default: chosen for each by the documented rule)")
     _add_input_options(cp)
     cp.set_defaults(func=_cmd_compare)
@@ -251,13 +255,14 @@ class UsageError(Exception):
 def _cmd_parse(args: argparse.Namespace) -> int:
     from .booklet import read_booklet
 
+    from .save import write_booklet
     from .store import StagedOutput
 
     booklet = read_booklet(args.input)
     outdir = Path(args.output)
     # staged: the tables of a previous parse stay as they were unless every new table was written
     with StagedOutput(outdir, manifest="parse_report.txt") as stage:
-        written = booklet.save(stage, formats=tuple(args.formats))
+        written = write_booklet(booklet, stage, formats=tuple(args.formats))
     print(booklet.report(), end="")
     print(f"\nWrote {len(written)} files to {outdir}/ (tables as {', '.join(args.formats)}; parse_report.txt)")
     return 0
@@ -265,8 +270,7 @@ def _cmd_parse(args: argparse.Namespace) -> int:
 
 def make_params(args: argparse.Namespace):
     """The run parameters from the options: only the fields the parameter class declares are passed."""
-    from .study import Params as cls
-    names = {f.name for f in dataclasses.fields(cls)}
+    names = {f.name for f in dataclasses.fields(Params)}
     wanted = dict(seed=args.seed, k=args.k, formats=tuple(args.formats), anonymise=args.anonymise,
                   dpi=getattr(args, "dpi", None), figure_size=getattr(args, "figure_size", None),
                   curriculum=getattr(args, "curriculum", None), codes=getattr(args, "codes", None),
@@ -276,7 +280,7 @@ def make_params(args: argparse.Namespace):
                   jobs=getattr(args, "jobs", None))
     kwargs = {k: v for k, v in wanted.items() if k in names and v is not None}
     try:
-        return cls(**kwargs)
+        return Params(**kwargs)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
 

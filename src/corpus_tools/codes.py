@@ -264,87 +264,93 @@ def parse_expression(expr: str) -> Term | Op | Group:
     toks = _lex(str(expr))
     if not toks:
         raise _ParseError("表达式为空")
-    pos = 0
+    return _ExpressionParser(toks).parse()
 
-    def peek() -> str | None:
-        return toks[pos][0] if pos < len(toks) else None
 
-    def take() -> tuple[str, str]:
-        nonlocal pos
-        pos += 1
-        return toks[pos - 1]
+class _ExpressionParser:
+    """Recursive descent over the tokens of :func:`_lex`: OR binds loosest, then AND, then NOT; an atom is a term,
+    a parenthesised expression or a scoped group ``prefix(… OR …)``."""
 
-    def parse_or():
-        args = [parse_and()]
-        while peek() == "OR":
-            take()
-            args.append(parse_and())
-        return args[0] if len(args) == 1 else Op("OR", tuple(args))
+    def __init__(self, toks: list[tuple[str, str]]) -> None:
+        self.toks = toks
+        self.pos = 0
+        self.depth = 0  # parentheses and NOTs open around the current position (recursion stays shallow)
 
-    def parse_and():
-        args = [parse_not()]
-        while peek() == "AND":
-            take()
-            args.append(parse_not())
-        return args[0] if len(args) == 1 else Op("AND", tuple(args))
+    def parse(self) -> Term | Op | Group:
+        node = self.parse_or()
+        if self.pos < len(self.toks):
+            kind, value = self.toks[self.pos]
+            if kind == ")":
+                raise _ParseError("括号不配对：多余的“)”")
+            raise _ParseError(f"“{value}”之前缺少运算符 AND / OR / NOT")
+        return node
 
-    depth = 0  # parentheses and NOTs open around the current position (recursion stays shallow)
+    def peek(self) -> str | None:
+        return self.toks[self.pos][0] if self.pos < len(self.toks) else None
 
-    def deeper() -> None:
-        nonlocal depth
-        depth += 1
-        if depth > MAX_DEPTH:
+    def take(self) -> tuple[str, str]:
+        self.pos += 1
+        return self.toks[self.pos - 1]
+
+    def deeper(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
             raise _ParseError(f"括号或 NOT 嵌套超过 {MAX_DEPTH} 层")
 
-    def parse_not():
-        nonlocal depth
-        if peek() == "NOT":
-            take()
-            deeper()
-            node = Op("NOT", (parse_not(),))
-            depth -= 1
-            return node
-        return parse_atom()
+    def parse_or(self):
+        args = [self.parse_and()]
+        while self.peek() == "OR":
+            self.take()
+            args.append(self.parse_and())
+        return args[0] if len(args) == 1 else Op("OR", tuple(args))
 
-    def parse_group(prefix: str):
-        take()  # "("
-        node = parse_or()
-        if peek() != ")":
+    def parse_and(self):
+        args = [self.parse_not()]
+        while self.peek() == "AND":
+            self.take()
+            args.append(self.parse_not())
+        return args[0] if len(args) == 1 else Op("AND", tuple(args))
+
+    def parse_not(self):
+        if self.peek() == "NOT":
+            self.take()
+            self.deeper()
+            node = Op("NOT", (self.parse_not(),))
+            self.depth -= 1
+            return node
+        return self.parse_atom()
+
+    def closing(self) -> None:
+        if self.peek() != ")":
             raise _ParseError("括号不配对：缺少“)”")
-        take()
+        self.take()
+
+    def parse_group(self, prefix: str):
+        self.take()  # "("
+        node = self.parse_or()
+        self.closing()
         members = node.args if isinstance(node, Op) and node.op == "OR" else (node,)
         if not all(isinstance(t, Term) and t.scope == "any" for t in members):
             raise _ParseError(f"{prefix}( … ) 里只能是用 OR 连接、不带范围前缀的词语")
         scope, k = _scope_of(prefix, prefix + "(…)")
         return Group(scope, k, tuple(members))
 
-    def parse_atom():
-        nonlocal depth
-        kind = peek()
+    def parse_atom(self):
+        kind = self.peek()
         if kind is None:
             raise _ParseError("表达式在运算符之后结束，缺少词语")
         if kind == "SCOPE":
-            return parse_group(take()[1])
+            return self.parse_group(self.take()[1])
         if kind == "(":
-            take()
-            deeper()
-            node = parse_or()
-            if peek() != ")":
-                raise _ParseError("括号不配对：缺少“)”")
-            take()
-            depth -= 1
+            self.take()
+            self.deeper()
+            node = self.parse_or()
+            self.closing()
+            self.depth -= 1
             return node
         if kind == "TERM":
-            return parse_term(take()[1])
-        raise _ParseError(f"“{toks[pos][1]}”之前缺少词语")
-
-    node = parse_or()
-    if pos < len(toks):
-        kind, value = toks[pos]
-        if kind == ")":
-            raise _ParseError("括号不配对：多余的“)”")
-        raise _ParseError(f"“{value}”之前缺少运算符 AND / OR / NOT")
-    return node
+            return parse_term(self.take()[1])
+        raise _ParseError(f"“{self.toks[self.pos][1]}”之前缺少词语")
 
 
 # ---------------------------------------------------------------- codebook

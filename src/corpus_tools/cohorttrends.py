@@ -19,6 +19,8 @@ Pure functions on tables.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 from scipy import sparse
@@ -92,75 +94,12 @@ def cohort_trends(tokens: pd.DataFrame | None, entries: pd.DataFrame, turns: pd.
     if len(cohorts) < 2 or len(e) == 0:
         return empty("cohort_trends")
     ids = pd.Index(e.entry_id.to_numpy())
-    coh_idx = np.searchsorted(cohorts, e.cohort.to_numpy())
-    G = sparse.csr_matrix((np.ones(len(ids)), (coh_idx, np.arange(len(ids)))), shape=(len(cohorts), len(ids)))
-    n_c = np.asarray(G.sum(axis=1)).ravel()
-    # strata of the within-unit test: unit titles with entries in ≥ 2 cohorts
-    shared = shared_unit_titles(e, cohorts)
-    in_shared = ((e.session_type == "unit") & e.unit_title.isin(shared)).to_numpy()
-    unit_of = e.unit_title.to_numpy()[in_shared]
-    cohort_of = e.cohort.to_numpy()[in_shared]
-    if in_shared.any():
-        cell_keys = pd.MultiIndex.from_arrays([unit_of, cohort_of]).unique().sort_values()
-        cell_pos = cell_keys.get_indexer(pd.MultiIndex.from_arrays([unit_of, cohort_of]))
-    else:
-        cell_keys, cell_pos = pd.MultiIndex.from_arrays([[], []]), np.zeros(0, dtype=np.int64)
-    # (unit, cohort) cells × entries: the strata of the within-unit test
-    S = sparse.csr_matrix((np.ones(len(cell_pos)), (cell_pos, np.flatnonzero(in_shared))),
-                          shape=(len(cell_keys), len(ids)))
-    n_cells = np.asarray(S.sum(axis=1)).ravel()
-    # (booklet, cohort) cells × entries: the strata of the within-booklet check (several booklets only)
-    bk = e.booklet.fillna("").astype(str).to_numpy() if "booklet" in e else np.full(len(e), "")
-    b_keys = pd.MultiIndex.from_arrays([bk, e.cohort.to_numpy()]).unique().sort_values()
-    several = len(set(bk)) > 1 and (b_keys.get_level_values(0).value_counts() > 1).any()
-    B = sparse.csr_matrix((np.ones(len(ids)), (b_keys.get_indexer(pd.MultiIndex.from_arrays(
-        [bk, e.cohort.to_numpy()])), np.arange(len(ids)))), shape=(len(b_keys), len(ids)))
-    n_b = np.asarray(B.sum(axis=1)).ravel()
-    t_cells = np.asarray(cell_keys.get_level_values(1), dtype=float)
-    s_cells = np.asarray(cell_keys.get_level_values(0), dtype=object)
-
+    g = _groupings(e, cohorts, ids)
     parts: list[dict] = []
     if tokens is not None and len(tokens):
-        t = content_tokens(tokens)
-        t = t[t.entry_id.astype("int64").isin(ids).to_numpy()]
-        C, terms = _count_matrix(t, ids, column)
-        P = (C > 0).astype(np.int64).tocsc()
-        docs = np.asarray(P.sum(axis=0)).ravel()
-        keep = docs >= min_docs
-        C, P, terms = C.tocsc()[:, keep], P[:, keep], terms[keep]
-        r = np.asarray((G @ P).todense()).T  # terms × cohorts
-        top_row, top_cnt = _column_max(C) if C.shape[1] else (np.zeros(0, np.int64), np.zeros(0))
-        total = np.asarray(C.sum(axis=0)).ravel()
-        sp_name = np.full(len(terms), "", dtype=object)
-        sp_share = np.full(len(terms), np.nan)
-        if turns is not None and len(terms):
-            codes, names = _speaker_codes(t, turns)
-            col_of = pd.Index(terms).get_indexer(t[column])
-            ok = col_of >= 0
-            key = col_of[ok].astype(np.int64) * len(names) + codes[ok]
-            u, cnt = np.unique(key, return_counts=True)
-            k_term, k_sp = u // len(names), u % len(names)
-            first = np.lexsort((k_sp, -cnt, k_term))
-            first = first[np.r_[True, k_term[first][1:] != k_term[first][:-1]]]
-            sp_name[k_term[first]] = names[k_sp[first]]
-            sp_share[k_term[first]] = cnt[first] / total[k_term[first]]
-        parts.append(dict(kind=np.full(len(terms), "term", dtype=object), term=np.asarray(terms, dtype=object),
-                          r=r, cells=np.asarray((S @ P).todense()).T if S.shape[0] else np.zeros((len(terms), 0)),
-                          bcells=np.asarray((B @ P).todense()).T,
-                          top_entry=np.asarray(ids)[top_row] if len(terms) else np.zeros(0, np.int64),
-                          top_entry_share=top_cnt / np.maximum(total, 1), top_speaker=sp_name,
-                          top_speaker_share=sp_share))
+        parts.append(_term_rows(tokens, turns, ids, column, min_docs, g))
     if code_entries is not None and len(code_entries.columns) > 1:
-        names_c = [c for c in code_entries.columns if c != "entry_id"]
-        ce = code_entries.assign(entry_id=code_entries.entry_id.astype("int64")).set_index("entry_id")
-        Pc = sparse.csr_matrix(ce.reindex(ids)[names_c].fillna(False).astype(bool).to_numpy().astype(np.int64))
-        k = len(names_c)
-        parts.append(dict(kind=np.full(k, "code", dtype=object), term=np.asarray(names_c, dtype=object),
-                          r=np.asarray((G @ Pc).todense()).T,
-                          cells=np.asarray((S @ Pc).todense()).T if S.shape[0] else np.zeros((k, 0)),
-                          bcells=np.asarray((B @ Pc).todense()).T,
-                          top_entry=np.full(k, -1), top_entry_share=np.full(k, np.nan),
-                          top_speaker=np.full(k, "", dtype=object), top_speaker_share=np.full(k, np.nan)))
+        parts.append(_code_rows(code_entries, ids, g))
     parts = [p for p in parts if len(p["term"])]
     if not parts:
         return empty("cohort_trends")
@@ -168,23 +107,13 @@ def cohort_trends(tokens: pd.DataFrame | None, entries: pd.DataFrame, turns: pd.
     r = col.pop("r").astype(float)
     rc = col.pop("cells").astype(float)
     rb = col.pop("bcells").astype(float)
+    n_c = g.n_c
     t = cohorts.astype(float)
     z, p = trend_z(r, n_c, t)
     q = stats.bh_qvalues(p)
     loo = leave_one_out_p(r, n_c, t, z)
-    wz = np.full(len(z), np.nan)
-    wp = np.full(len(z), np.nan)
-    for i in np.flatnonzero(q <= alpha):  # the within-unit test where a call is possible
-        if len(t_cells):
-            wz[i], wp[i] = _within(rc[i], n_cells, t_cells, s_cells)
+    wz, wp, bz, bp = _stratified_checks(rc, rb, z, q, alpha, g)
     within = (wp < alpha) & (np.sign(wz) == np.sign(z))
-    bz = np.full(len(z), np.nan)
-    bp = np.full(len(z), np.nan)
-    if several:  # within booklets: a step between two booklets may be the editors' selection, not the trainees
-        t_b = np.asarray(b_keys.get_level_values(1), dtype=float)
-        s_b = np.asarray(b_keys.get_level_values(0), dtype=object)
-        for i in np.flatnonzero(q <= alpha):
-            bz[i], bp[i] = stats.stratified_trend_test(rb[i], n_b, t_b, s_b)
     one_speaker = np.nan_to_num(col["top_speaker_share"], nan=0.0) >= one_speaker_share
     one_cohort = ~(loo < alpha) if len(cohorts) >= 3 else np.zeros(len(z), dtype=bool)
     sig = q <= alpha
@@ -198,13 +127,112 @@ def cohort_trends(tokens: pd.DataFrame | None, entries: pd.DataFrame, turns: pd.
         direction=np.where(np.isnan(z), "", np.where(z > 0, "rising", "falling")), p_without_one_cohort=loo,
         top_entry=pd.array(np.where(col["top_entry"] >= 0, col["top_entry"], 0), dtype="Int64"),
         top_entry_share=col["top_entry_share"], top_speaker=col["top_speaker"],
-        top_speaker_share=col["top_speaker_share"], one_speaker=one_speaker, shared_units="、".join(shared),
+        top_speaker_share=col["top_speaker_share"], one_speaker=one_speaker, shared_units="、".join(g.shared),
         within_unit_statistic=wz, p_within_unit=wp, within_unit=within, within_booklet_statistic=bz,
         p_within_booklet=bp, call=call))
     out.loc[out.kind == "code", "top_entry"] = pd.NA
     rank = out.call.map({"rising": 0, "falling": 0}).fillna(1)
     out = out.assign(_r=rank).sort_values(["_r", "q_value", "kind", "term"], kind="stable").drop(columns="_r")
     return conform("cohort_trends", out)
+
+
+def _groupings(e: pd.DataFrame, cohorts: np.ndarray, ids: pd.Index) -> SimpleNamespace:
+    """The groupings of the entries ``ids`` the tests sum over, as indicator matrices (groups × entries):
+    ``G`` cohorts (sizes ``n_c``); ``S`` (unit, cohort) cells of the unit titles with entries in ≥ 2 cohorts
+    (``shared``; sizes ``n_cells``, cell cohort ``t_cells`` and unit ``s_cells``), the strata of the within-unit
+    test; ``B`` (booklet, cohort) cells (sizes ``n_b``, keys ``b_keys``), the strata of the within-booklet check,
+    made when ``several`` booklets share a cohort axis."""
+    g = SimpleNamespace()
+    coh_idx = np.searchsorted(cohorts, e.cohort.to_numpy())
+    g.G = sparse.csr_matrix((np.ones(len(ids)), (coh_idx, np.arange(len(ids)))), shape=(len(cohorts), len(ids)))
+    g.n_c = np.asarray(g.G.sum(axis=1)).ravel()
+    g.shared = shared = shared_unit_titles(e, cohorts)
+    in_shared = ((e.session_type == "unit") & e.unit_title.isin(shared)).to_numpy()
+    unit_of = e.unit_title.to_numpy()[in_shared]
+    cohort_of = e.cohort.to_numpy()[in_shared]
+    if in_shared.any():
+        cell_keys = pd.MultiIndex.from_arrays([unit_of, cohort_of]).unique().sort_values()
+        cell_pos = cell_keys.get_indexer(pd.MultiIndex.from_arrays([unit_of, cohort_of]))
+    else:
+        cell_keys, cell_pos = pd.MultiIndex.from_arrays([[], []]), np.zeros(0, dtype=np.int64)
+    g.S = sparse.csr_matrix((np.ones(len(cell_pos)), (cell_pos, np.flatnonzero(in_shared))),
+                            shape=(len(cell_keys), len(ids)))
+    g.n_cells = np.asarray(g.S.sum(axis=1)).ravel()
+    bk = e.booklet.fillna("").astype(str).to_numpy() if "booklet" in e else np.full(len(e), "")
+    g.b_keys = b_keys = pd.MultiIndex.from_arrays([bk, e.cohort.to_numpy()]).unique().sort_values()
+    g.several = len(set(bk)) > 1 and (b_keys.get_level_values(0).value_counts() > 1).any()
+    g.B = sparse.csr_matrix((np.ones(len(ids)), (b_keys.get_indexer(pd.MultiIndex.from_arrays(
+        [bk, e.cohort.to_numpy()])), np.arange(len(ids)))), shape=(len(b_keys), len(ids)))
+    g.n_b = np.asarray(g.B.sum(axis=1)).ravel()
+    g.t_cells = np.asarray(cell_keys.get_level_values(1), dtype=float)
+    g.s_cells = np.asarray(cell_keys.get_level_values(0), dtype=object)
+    return g
+
+
+def _term_rows(tokens: pd.DataFrame, turns: pd.DataFrame | None, ids: pd.Index, column: str, min_docs: int,
+               g: SimpleNamespace) -> dict:
+    """The columns of the term rows: each term used in ≥ ``min_docs`` of the entries ``ids``, its entries per
+    cohort, per (unit, cohort) and per (booklet, cohort) cell, the entry and the speaker with most of its uses."""
+    t = content_tokens(tokens)
+    t = t[t.entry_id.astype("int64").isin(ids).to_numpy()]
+    C, terms = _count_matrix(t, ids, column)
+    P = (C > 0).astype(np.int64).tocsc()
+    docs = np.asarray(P.sum(axis=0)).ravel()
+    keep = docs >= min_docs
+    C, P, terms = C.tocsc()[:, keep], P[:, keep], terms[keep]
+    r = np.asarray((g.G @ P).todense()).T  # terms × cohorts
+    top_row, top_cnt = _column_max(C) if C.shape[1] else (np.zeros(0, np.int64), np.zeros(0))
+    total = np.asarray(C.sum(axis=0)).ravel()
+    sp_name = np.full(len(terms), "", dtype=object)
+    sp_share = np.full(len(terms), np.nan)
+    if turns is not None and len(terms):
+        codes, names = _speaker_codes(t, turns)
+        col_of = pd.Index(terms).get_indexer(t[column])
+        ok = col_of >= 0
+        key = col_of[ok].astype(np.int64) * len(names) + codes[ok]
+        u, cnt = np.unique(key, return_counts=True)
+        k_term, k_sp = u // len(names), u % len(names)
+        first = np.lexsort((k_sp, -cnt, k_term))
+        first = first[np.r_[True, k_term[first][1:] != k_term[first][:-1]]]
+        sp_name[k_term[first]] = names[k_sp[first]]
+        sp_share[k_term[first]] = cnt[first] / total[k_term[first]]
+    return dict(kind=np.full(len(terms), "term", dtype=object), term=np.asarray(terms, dtype=object),
+                r=r, cells=np.asarray((g.S @ P).todense()).T if g.S.shape[0] else np.zeros((len(terms), 0)),
+                bcells=np.asarray((g.B @ P).todense()).T,
+                top_entry=np.asarray(ids)[top_row] if len(terms) else np.zeros(0, np.int64),
+                top_entry_share=top_cnt / np.maximum(total, 1), top_speaker=sp_name, top_speaker_share=sp_share)
+
+
+def _code_rows(code_entries: pd.DataFrame, ids: pd.Index, g: SimpleNamespace) -> dict:
+    """The columns of the code rows: each code's entries per cohort, per (unit, cohort) and (booklet, cohort)."""
+    names_c = [c for c in code_entries.columns if c != "entry_id"]
+    ce = code_entries.assign(entry_id=code_entries.entry_id.astype("int64")).set_index("entry_id")
+    Pc = sparse.csr_matrix(ce.reindex(ids)[names_c].fillna(False).astype(bool).to_numpy().astype(np.int64))
+    k = len(names_c)
+    return dict(kind=np.full(k, "code", dtype=object), term=np.asarray(names_c, dtype=object),
+                r=np.asarray((g.G @ Pc).todense()).T,
+                cells=np.asarray((g.S @ Pc).todense()).T if g.S.shape[0] else np.zeros((k, 0)),
+                bcells=np.asarray((g.B @ Pc).todense()).T,
+                top_entry=np.full(k, -1), top_entry_share=np.full(k, np.nan),
+                top_speaker=np.full(k, "", dtype=object), top_speaker_share=np.full(k, np.nan))
+
+
+def _stratified_checks(rc: np.ndarray, rb: np.ndarray, z: np.ndarray, q: np.ndarray, alpha: float,
+                       g: SimpleNamespace) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(within-unit z, p, within-booklet z, p)`` of the rows where a call is possible (q ≤ ``alpha``), NaN
+    elsewhere: the trend test within the (unit, cohort) cells, and within booklets when several share the cohort
+    axis (a step between two booklets may be the editors' selection, not the trainees)."""
+    wz, wp = np.full(len(z), np.nan), np.full(len(z), np.nan)
+    bz, bp = np.full(len(z), np.nan), np.full(len(z), np.nan)
+    for i in np.flatnonzero(q <= alpha):
+        if len(g.t_cells):
+            wz[i], wp[i] = _within(rc[i], g.n_cells, g.t_cells, g.s_cells)
+    if g.several:
+        t_b = np.asarray(g.b_keys.get_level_values(1), dtype=float)
+        s_b = np.asarray(g.b_keys.get_level_values(0), dtype=object)
+        for i in np.flatnonzero(q <= alpha):
+            bz[i], bp[i] = stats.stratified_trend_test(rb[i], g.n_b, t_b, s_b)
+    return wz, wp, bz, bp
 
 
 def trend_findings(ct: pd.DataFrame | None, entries: pd.DataFrame, tokens: pd.DataFrame | None = None,

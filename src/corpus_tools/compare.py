@@ -453,28 +453,16 @@ def compare_booklets(old_path: str | Path, new_path: str | Path, outdir: str | P
     params = params or Params(seed=seed, k=k, formats=tuple(formats))
     if outdir is None:
         return _compare(old_path, new_path, params, min_jaccard, cache)
-    from .store import StagedOutput, file_sha256, write_files, write_text
-
-    from .errors import OutputError
+    from .save import write_staged
 
     out = Path(outdir)
-    staged = StagedOutput(out, manifest=MANIFEST)
-    with staged as stage:
+
+    def make() -> tuple[Comparison, dict]:
         result = _compare(old_path, new_path, params, min_jaccard, cache)
         result.outdir = out
-        files = comparison_files(result, tuple(formats), dict(old=str(old_path), new=str(new_path)), params)
-        manifest = json.loads(files.pop(MANIFEST))
-        try:
-            written = write_files(stage, files)
-            # as run's manifest: every file with its checksum (the next compare into the folder removes only
-            # what this one wrote), the manifest last
-            manifest["output_sha256"] = {Path(p).relative_to(stage).as_posix(): file_sha256(p) for p in written}
-            write_text(stage / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2))
-        except OSError as exc:  # name the file the user would have got, not its staging copy
-            if exc.filename is None:
-                raise
-            raise OutputError(staged.final(exc.filename), getattr(exc, "cause", exc)) from exc
-    return result
+        return result, comparison_files(result, tuple(formats), dict(old=str(old_path), new=str(new_path)), params)
+
+    return write_staged(out, MANIFEST, make)
 
 
 def _compare(old_path: str | Path, new_path: str | Path, params: Any, min_jaccard: float,

@@ -17,8 +17,6 @@ cohort. Where the same number carries different titles in different cohorts, ``s
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from pathlib import Path
 
@@ -211,14 +209,3 @@ def units_without_entries(curric: pd.DataFrame) -> pd.DataFrame:
     """Units a curriculum file lists that no entry of the booklet comes from (empty without a curriculum: the
     booklet alone cannot show them)."""
     return curric[curric.in_curriculum.fillna(False).astype(bool) & (curric.n_entries == 0)].reset_index(drop=True)
-
-
-def example_from_booklet(units: pd.DataFrame) -> str:
-    """CSV text of a curriculum file listing the units seen in a booklet (how the shipped example was made)."""
-    c = curriculum(units)
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["cohort", "unit_no", "title", "description", "lecturer"])
-    for r in c.itertuples():
-        w.writerow([int(r.cohort), "" if pd.isna(r.unit_no) else int(r.unit_no), r.unit_title, "", ""])
-    return buf.getvalue()

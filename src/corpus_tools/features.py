@@ -41,9 +41,6 @@ class DocumentTermMatrix:
         """tf-idf weights (l2-normalised rows), same shape as ``matrix``."""
         return TfidfTransformer(sublinear_tf=sublinear_tf).fit_transform(self.matrix).tocsr()
 
-    def to_frame(self) -> pd.DataFrame:
-        """Dense DataFrame (documents × terms) — for inspection of small corpora."""
-        return pd.DataFrame(self.matrix.toarray(), index=pd.Index(self.doc_ids, name="entry_id"), columns=self.terms)
 
 
 def token_parts(tokens: pd.DataFrame, turns: pd.DataFrame) -> pd.Series:

@@ -382,54 +382,63 @@ def trend_findings(ef: pd.DataFrame, entries: pd.DataFrame | None = None, tokens
                                               n_units=("call", lambda c: int((c == "unit effect").sum())),
                                               shared=("shared_units", "first"))
     for (a0, b0), g in summary.iterrows():
-        a, b = int(a0), int(b0)
-        ids = cohort_ids.get(a, set()) | cohort_ids.get(b, set())
-        n_from, n_to = int(g.n_from), int(g.n_to)
-        units = cohort_pair_units(entries, a, b)
-        floor = min_fisher_p(n_from, n_to) * int(g.n)  # the smallest q any term could reach
-        if g.n_called == 0 and g.n_units == 0 and int(g.shared) > 0 and floor <= alpha:
-            rows.append(_row("trend", f"第{a}期→第{b}期：没有一个词的使用（按问答条数）在校正多重检验后有显著变化——"
-                             f"两期关心的话题看不出可靠的增减。{units}，其余问答来自各自不同的单元。",
-                             f"检验 {int(g.n)} 个词（各在 ≥ 3 条问答中出现），第{a}期 {n_from} 条、第{b}期 {n_to} 条问答；"
-                             f"最小 {_fmt_p(g.p_min)}，最小 {_fmt_q(g.q_min)}",
-                             p=g.p_min, q=g.q_min, ids=ids,
-                             caveat="问答条数少，只有很大的差异才能检出；没有检出不等于没有差异。"))
-        for r in called_of.get((a0, b0), []):
-            word = "增多" if r.call == "emerging" else "减少"
-            rows.append(_row("trend", f"第{a}期→第{b}期，使用“{r.term}”的问答{word}：{r.docs_from}/{r.n_from} → "
-                             f"{r.docs_to}/{r.n_to} 条，并在两期共有的单元内同样成立。",
-                             f"Fisher 精确检验 {_fmt_p(r.p_value)}，{_fmt_q(r.q_value)}；单元内分层检验 "
-                             f"p = {r.p_within_unit:.3f}；最集中的一条占用词 {r.top_entry_share:.0%}；{units}",
-                             p=r.p_value, q=r.q_value,
-                             ids=entries_with(r.term, ids),
-                             caveat=(f"{r.top_speaker} 一人说了其中 {r.top_speaker_share:.0%}。" if r.one_speaker
-                                     else "")))
-        for r in units_of.get((a0, b0), []):
-            rows.append(_row("trend", f"第{a}期→第{b}期“{r.term}”的差异（{r.docs_from}/{r.n_from} → {r.docs_to}/{r.n_to} 条）"
-                             "在两期共有的单元内不成立：它来自两期问答所属的单元不同，是单元效应，不是趋势。",
-                             f"Fisher {_fmt_p(r.p_value)}，{_fmt_q(r.q_value)}；{units}；单元内 "
-                             + ("无法检验" if pd.isna(r.p_within_unit) else f"p = {r.p_within_unit:.3f}"),
-                             p=r.p_value, q=r.q_value, ids=entries_with(r.term, ids)))
-        if int(g.shared) == 0:
-            rows.append(_row("trend", f"第{a}期与第{b}期的问答没有一个共同的单元：两期之间的任何差异都无法与“来自哪些单元”区分，"
-                             "因此不检验这两期之间的词语趋势。",
-                             f"共同单元 0 个；第{a}期 {n_from} 条、第{b}期 {n_to} 条问答", ids=ids,
-                             caveat="比较期别时应按单元分层。"))
-        elif g.n_called == 0 and g.n_units == 0 and floor > alpha:
-            rows.append(_row("trend", f"第{a}期→第{b}期的词语比较没有检出能力：两期只有 {n_from} 条和 {n_to} 条问答，"
-                             f"即使一个词只出现在一期的全部问答中，校正 {int(g.n)} 次检验后也达不到显著（{units}）。",
-                             f"Fisher 检验在这两组条数下可得的最小 p = {min_fisher_p(n_from, n_to):.3g}，"
-                             f"× {int(g.n)} 个词 = {floor:.3g} > {alpha}", ids=ids))
-        # token counts that the entries contradict: the largest G² whose direction the entry shares reverse
-        for r in rev_of.get((a0, b0), []):
-            word = "减少" if r.per_10k_to < r.per_10k_from else "增多"
-            rows.append(_row("trend", f"只看词次会误读：第{a}期→第{b}期“{r.term}”的词次{word}（每万词 "
-                             f"{r.per_10k_from:.0f} → {r.per_10k_to:.0f}），而使用它的问答比例相反"
-                             f"（{r.docs_from}/{r.n_from} → {r.docs_to}/{r.n_to}）；第 {int(r.top_entry)} 条一条就占了两期中它全部"
-                             f"词次的 {r.top_entry_share:.0%}。",
-                             f"词次 G² = {r.g2_tokens:.1f}（描述性）；条数层面 Fisher {_fmt_p(r.p_value)}；{units}",
-                             p=r.p_value, q=r.q_value, ids=entries_with(r.term, ids),
-                             caveat="词次层面的 G² 只作描述，不作趋势判断。"))
+        rows += _trend_pair_rows(int(a0), int(b0), g, called_of.get((a0, b0), []), units_of.get((a0, b0), []),
+                                 rev_of.get((a0, b0), []), entries, cohort_ids, entries_with, alpha)
+    return rows
+
+
+def _trend_pair_rows(a: int, b: int, g, called: list, unit_effects: list, reversed_: list,
+                     entries: pd.DataFrame | None, cohort_ids: dict, entries_with, alpha: float) -> list[dict]:
+    """The trend findings of the cohort pair ``a → b`` (``g``: the pair's summary row; ``called``, ``unit_effects``,
+    ``reversed_``: its rows of each kind, see :func:`trend_findings`)."""
+    rows: list[dict] = []
+    ids = cohort_ids.get(a, set()) | cohort_ids.get(b, set())
+    n_from, n_to = int(g.n_from), int(g.n_to)
+    units = cohort_pair_units(entries, a, b)
+    floor = min_fisher_p(n_from, n_to) * int(g.n)  # the smallest q any term could reach
+    if g.n_called == 0 and g.n_units == 0 and int(g.shared) > 0 and floor <= alpha:
+        rows.append(_row("trend", f"第{a}期→第{b}期：没有一个词的使用（按问答条数）在校正多重检验后有显著变化——"
+                         f"两期关心的话题看不出可靠的增减。{units}，其余问答来自各自不同的单元。",
+                         f"检验 {int(g.n)} 个词（各在 ≥ 3 条问答中出现），第{a}期 {n_from} 条、第{b}期 {n_to} 条问答；"
+                         f"最小 {_fmt_p(g.p_min)}，最小 {_fmt_q(g.q_min)}",
+                         p=g.p_min, q=g.q_min, ids=ids,
+                         caveat="问答条数少，只有很大的差异才能检出；没有检出不等于没有差异。"))
+    for r in called:
+        word = "增多" if r.call == "emerging" else "减少"
+        rows.append(_row("trend", f"第{a}期→第{b}期，使用“{r.term}”的问答{word}：{r.docs_from}/{r.n_from} → "
+                         f"{r.docs_to}/{r.n_to} 条，并在两期共有的单元内同样成立。",
+                         f"Fisher 精确检验 {_fmt_p(r.p_value)}，{_fmt_q(r.q_value)}；单元内分层检验 "
+                         f"p = {r.p_within_unit:.3f}；最集中的一条占用词 {r.top_entry_share:.0%}；{units}",
+                         p=r.p_value, q=r.q_value,
+                         ids=entries_with(r.term, ids),
+                         caveat=(f"{r.top_speaker} 一人说了其中 {r.top_speaker_share:.0%}。" if r.one_speaker
+                                 else "")))
+    for r in unit_effects:
+        rows.append(_row("trend", f"第{a}期→第{b}期“{r.term}”的差异（{r.docs_from}/{r.n_from} → {r.docs_to}/{r.n_to} 条）"
+                         "在两期共有的单元内不成立：它来自两期问答所属的单元不同，是单元效应，不是趋势。",
+                         f"Fisher {_fmt_p(r.p_value)}，{_fmt_q(r.q_value)}；{units}；单元内 "
+                         + ("无法检验" if pd.isna(r.p_within_unit) else f"p = {r.p_within_unit:.3f}"),
+                         p=r.p_value, q=r.q_value, ids=entries_with(r.term, ids)))
+    if int(g.shared) == 0:
+        rows.append(_row("trend", f"第{a}期与第{b}期的问答没有一个共同的单元：两期之间的任何差异都无法与“来自哪些单元”区分，"
+                         "因此不检验这两期之间的词语趋势。",
+                         f"共同单元 0 个；第{a}期 {n_from} 条、第{b}期 {n_to} 条问答", ids=ids,
+                         caveat="比较期别时应按单元分层。"))
+    elif g.n_called == 0 and g.n_units == 0 and floor > alpha:
+        rows.append(_row("trend", f"第{a}期→第{b}期的词语比较没有检出能力：两期只有 {n_from} 条和 {n_to} 条问答，"
+                         f"即使一个词只出现在一期的全部问答中，校正 {int(g.n)} 次检验后也达不到显著（{units}）。",
+                         f"Fisher 检验在这两组条数下可得的最小 p = {min_fisher_p(n_from, n_to):.3g}，"
+                         f"× {int(g.n)} 个词 = {floor:.3g} > {alpha}", ids=ids))
+    # token counts that the entries contradict: the largest G² whose direction the entry shares reverse
+    for r in reversed_:
+        word = "减少" if r.per_10k_to < r.per_10k_from else "增多"
+        rows.append(_row("trend", f"只看词次会误读：第{a}期→第{b}期“{r.term}”的词次{word}（每万词 "
+                         f"{r.per_10k_from:.0f} → {r.per_10k_to:.0f}），而使用它的问答比例相反"
+                         f"（{r.docs_from}/{r.n_from} → {r.docs_to}/{r.n_to}）；第 {int(r.top_entry)} 条一条就占了两期中它全部"
+                         f"词次的 {r.top_entry_share:.0%}。",
+                         f"词次 G² = {r.g2_tokens:.1f}（描述性）；条数层面 Fisher {_fmt_p(r.p_value)}；{units}",
+                         p=r.p_value, q=r.q_value, ids=entries_with(r.term, ids),
+                         caveat="词次层面的 G² 只作描述，不作趋势判断。"))
     return rows
 
 

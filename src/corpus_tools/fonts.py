@@ -3,11 +3,10 @@
 One subset serves two readers:
 
 - the pages (report, figure gallery) embed it as a base64 WOFF, so Chinese shows on a machine without CJK fonts;
-- the figures are drawn with it as an OpenType file (:func:`corpus_tools.plots.style.font_file`). The full font
-  holds 65,000 glyphs; matplotlib and PIL read it in small pieces (about 400,000 seeks and reads for the
-  booklet's 45 figures, one FreeType face per word-cloud font size), while the subset holds the 1,500 or so
-  glyphs the booklet needs. Its glyphs keep their outlines and hints (subroutines inlined), so the figures come
-  out byte for byte as with the full font, in about 12 % less time (``tests/test_plots.py`` checks the bytes).
+- the figures are drawn with it as an OpenType file (:func:`corpus_tools.plots.style.font_file`): it holds only
+  the glyphs a run can show (about 1,500 for the booklet, of the full font's 65,000), so matplotlib and PIL read
+  a small file. Its glyphs keep their outlines and hints (subroutines inlined), so the figures come out byte for
+  byte as with the full font (``tests/test_plots.py`` checks the bytes).
 
 This module imports neither pandas nor matplotlib, so a process that only cuts the font starts quickly.
 """

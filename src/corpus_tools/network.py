@@ -276,7 +276,7 @@ def topic_dependence(entries: pd.DataFrame, entry_topics: pd.DataFrame, topics: 
     leans on the instructor — an instructor answering *fewer* of a topic than their sessions would give is not a
     dependence), whatever the share. NaN p where no stratum varies (e.g. the instructor answers every entry of
     the topic's sessions)."""
-    from .stats import bh_qvalues, cmh_test, hypergeom_upper, stratified_exact_test
+    from .stats import bh_qvalues, hypergeom_upper
 
     answering = _answering(entries)
     ids = entries.entry_id.astype("int64").to_numpy()
@@ -305,20 +305,7 @@ def topic_dependence(entries: pd.DataFrame, entry_topics: pd.DataFrame, topics: 
         order = sorted(set(ks.values()), reverse=True)
         for who, by in counts.items():
             k = ks[who]
-            a, n1, m1, n = [], [], [], []
-            for s in strata:
-                m = (session == s).to_numpy()
-                a.append(int((m & in_topic & by).sum()))
-                n1.append(int((m & in_topic).sum()))
-                m1.append(int((m & by).sum()))
-                n.append(int(m.sum()))
-            a_, n1_, m1_, n_ = (np.array(x, dtype=np.int64) for x in (a, n1, m1, n))
-            expected = float((n1_ * m1_ / np.where(n_ > 0, n_, 1)).sum()) if len(strata) else np.nan
-            if len(strata):
-                _, p_cmh, _, odds = cmh_test(a_, n1_, m1_, n_)
-                p_exact = stratified_exact_test(a_, n1_, m1_, n_)
-            else:
-                p_cmh, odds, p_exact = np.nan, np.nan, np.nan
+            expected, p_cmh, odds, p_exact = _within_sessions(strata, session, in_topic, by)
             rest = strata_mask & ~in_topic
             base = totals[who] / N
             rows.append(dict(
@@ -335,6 +322,28 @@ def topic_dependence(entries: pd.DataFrame, entry_topics: pd.DataFrame, topics: 
     out["flagged"] = (out.p_value < alpha) & (out.k > out.expected)
     return out.sort_values(["p_value", "topic_id", "rank", "instructor"], kind="stable",
                            na_position="last").reset_index(drop=True)[DEPENDENCE_COLUMNS]
+
+
+def _within_sessions(strata: list, session: pd.Series, in_topic: np.ndarray,
+                     by: np.ndarray) -> tuple[float, float, float, float]:
+    """``(expected, p_cmh, or_mh, p_exact)`` of one topic × instructor over the session ``strata`` (each a 2×2
+    table: in the topic or not × answered by the instructor or not; ``in_topic`` and ``by`` mark the entries in
+    the order of ``session``); NaN without a stratum. See :func:`topic_dependence`."""
+    from .stats import cmh_test, stratified_exact_test
+
+    if not len(strata):
+        return np.nan, np.nan, np.nan, np.nan
+    a, n1, m1, n = [], [], [], []
+    for s in strata:
+        m = (session == s).to_numpy()
+        a.append(int((m & in_topic & by).sum()))
+        n1.append(int((m & in_topic).sum()))
+        m1.append(int((m & by).sum()))
+        n.append(int(m.sum()))
+    a_, n1_, m1_, n_ = (np.array(x, dtype=np.int64) for x in (a, n1, m1, n))
+    expected = float((n1_ * m1_ / np.where(n_ > 0, n_, 1)).sum())
+    _, p_cmh, _, odds = cmh_test(a_, n1_, m1_, n_)
+    return expected, p_cmh, odds, stratified_exact_test(a_, n1_, m1_, n_)
 
 
 # ---------------------------------------------------------------- all graphs, tables, files

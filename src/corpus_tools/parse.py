@@ -214,184 +214,227 @@ def match_label(texts: list[str], allow_bare_trainee: bool) -> Label | None:
 # ---------------------------------------------------------------- the parser
 
 def parse_lines(lines: list[SourceLine]) -> ParseResult:
-    """Parse classified lines into sections, entries and turns."""
-    content = [ln for ln in lines if ln.kind == "content"]
-    width = wrap_width(lines)
-    widths = [display_width(ln.text) for ln in content]
-    spans: list[Span] = []
-    warnings: list[Warning_] = []
-    front: list[tuple[int, str]] = []
-    sections: list[tuple[str, int]] = []
-    entries: list[EntryRec] = []
-    section: str | None = None
-    state = "front"  # front | head | turns | note
-    entry: EntryRec | None = None
-    turn: TurnRec | None = None
+    """Parse classified lines into sections, entries and turns (see :class:`_Parser`)."""
+    return _Parser(lines).run()
 
-    def warn(line_no: int | None, code: str, message: str) -> None:
-        warnings.append(Warning_(line_no, code, message))
 
-    def close_entry(reason_line: int | None) -> None:
-        nonlocal entry, turn
+class _Parser:
+    """The line-by-line state machine of :func:`parse_lines`. ``state`` is where the reader is: ``front`` (front
+    matter before the first section), ``head`` (an entry's title, video line and stars), ``turns`` (speaker turns)
+    or ``note`` (the source note that closes an entry). Each content line is handed to the first step that takes
+    it (:meth:`_step`); each step records the line's span and any warning."""
+
+    def __init__(self, lines: list[SourceLine]) -> None:
+        self.content = [ln for ln in lines if ln.kind == "content"]
+        self.width = wrap_width(lines)
+        self.widths = [display_width(ln.text) for ln in self.content]
+        self.spans: list[Span] = []
+        self.warnings: list[Warning_] = []
+        self.front: list[tuple[int, str]] = []
+        self.sections: list[tuple[str, int]] = []
+        self.entries: list[EntryRec] = []
+        self.section: str | None = None
+        self.state = "front"  # front | head | turns | note
+        self.entry: EntryRec | None = None
+        self.turn: TurnRec | None = None
+
+    def run(self) -> ParseResult:
+        i = 0
+        while i < len(self.content):
+            i = self._step(i)
+        self.close_entry(None)  # an entry still open at the end of the file (an unclosed note is reported there)
+        return ParseResult(self.front, self.sections, self.entries, self.spans, self.warnings, self.width)
+
+    # ------------------------------------------------------------ helpers
+    def warn(self, line_no: int | None, code: str, message: str) -> None:
+        self.warnings.append(Warning_(line_no, code, message))
+
+    def close_entry(self, reason_line: int | None) -> None:
+        """End the open entry (if any), warning when it has no closed source note or no turn."""
+        entry = self.entry
         if entry is None:
             return
         if not entry.note_parts:
-            warn(entry.line_start, "no_source_note",
-                 f"entry {entry.entry_id} (“{join_parts(entry.title_parts, width)}”, line {entry.line_start}) "
-                 f"ends without a source note" + (f" before line {reason_line}" if reason_line else
-                                                  " at the end of the file: truncated?"))
+            self.warn(entry.line_start, "no_source_note",
+                      f"entry {entry.entry_id} (“{join_parts(entry.title_parts, self.width)}”, line "
+                      f"{entry.line_start}) ends without a source note" + (
+                          f" before line {reason_line}" if reason_line else " at the end of the file: truncated?"))
         elif not entry.note_closed:
-            warn(entry.line_start, "unclosed_source_note",
-                 f"the source note of entry {entry.entry_id} (line {entry.line_start}) is not closed with “）”")
+            self.warn(entry.line_start, "unclosed_source_note",
+                      f"the source note of entry {entry.entry_id} (line {entry.line_start}) is not closed with “）”")
         if not entry.turns:
-            warn(entry.line_start, "no_turns", f"entry {entry.entry_id} (line {entry.line_start}) has no speaker turn")
-        entries.append(entry)
-        entry, turn = None, None
+            self.warn(entry.line_start, "no_turns",
+                      f"entry {entry.entry_id} (line {entry.line_start}) has no speaker turn")
+        self.entries.append(entry)
+        self.entry, self.turn = None, None
 
-    def new_entry(ln: SourceLine) -> EntryRec:
-        if section is None:
-            warn(ln.line_no, "no_section", f"line {ln.line_no}: entry before any section header")
-        return EntryRec(entry_id=len(entries) + 1, section=section or "", line_start=ln.line_no, line_end=ln.line_no)
+    def new_entry(self, ln: SourceLine) -> EntryRec:
+        if self.section is None:
+            self.warn(ln.line_no, "no_section", f"line {ln.line_no}: entry before any section header")
+        return EntryRec(entry_id=len(self.entries) + 1, section=self.section or "", line_start=ln.line_no,
+                        line_end=ln.line_no)
 
-    def is_title_ahead(i: int) -> bool:
+    def is_title_ahead(self, i: int) -> bool:
         """Line i looks like the title of a new entry: a question (or ★) followed by the video line or a ★."""
-        t = content[i].text
-        nxt = content[i + 1].text if i + 1 < len(content) else ""
+        t = self.content[i].text
+        nxt = self.content[i + 1].text if i + 1 < len(self.content) else ""
         if VIDEO.search(t) or NOTE_START.match(t):
             return False
         return bool(VIDEO.search(nxt) and len(nxt) <= 30) or nxt in STARS
 
-    def paragraph_start(i: int) -> bool:
-        if i == 0:
-            return True
-        prev = content[i - 1].text
-        return prev[-1:] in TERMINAL
+    def paragraph_start(self, i: int) -> bool:
+        return i == 0 or self.content[i - 1].text[-1:] in TERMINAL
 
-    i = 0
-    while i < len(content):
-        ln = content[i]
-        text = ln.text
-        line_width = widths[i]
+    # ------------------------------------------------------------ one line
+    def _step(self, i: int) -> int:
+        """Take content line ``i`` and return the index of the next line to read."""
+        text = self.content[i].text
         if not text.strip():
-            i += 1
-            continue
-
+            return i + 1
         sec = SECTION.match(text)
         if sec:
-            if state == "note":
-                warn(ln.line_no, "unclosed_source_note", f"line {ln.line_no}: section header inside a source note")
-            close_entry(ln.line_no)
-            section = sec.group("name")
-            sections.append((section, ln.line_no))
-            spans.append(Span(ln.line_no, "section", text))
-            state = "head"
-            i += 1
-            continue
-
-        if state == "front":
-            front.append((ln.line_no, text))
-            spans.append(Span(ln.line_no, "front_matter", text))
-            i += 1
-            continue
-
-        if entry is not None and (state == "note" or NOTE_START.match(text)):
-            # a source note line: the note ends where its brackets close (or, unclosed, after 5 lines)
-            entry.note_parts.append((text, line_width))
-            spans.append(Span(ln.line_no, "note", text, entry.entry_id))
-            entry.line_end = ln.line_no
-            note = "".join(p for p, _ in entry.note_parts)
-            if note.count("（") + note.count("(") <= note.count("）") + note.count(")"):
-                entry.note_closed = True
-                close_entry(None)
-                state = "head"
-            elif len(entry.note_parts) >= 5:
-                warn(ln.line_no, "unclosed_source_note",
-                     f"line {ln.line_no}: source note of entry {entry.entry_id} runs over 5 lines without “）”")
-                close_entry(None)
-                state = "head"
-            else:
-                state = "note"
-            i += 1
-            continue
-
-        if state == "turns" and entry is not None and is_title_ahead(i) and paragraph_start(i):
-            warn(ln.line_no, "no_source_note_before_title",
-                 f"a new entry title begins but entry {entry.entry_id} had no source note")
-            close_entry(ln.line_no)
-            state = "head"
-
-        if state == "head" and entry is not None and entry.title_parts and (
+            return self._section(i, sec.group("name"))
+        if self.state == "front":
+            return self._front_matter(i)
+        if self.entry is not None and (self.state == "note" or NOTE_START.match(text)):
+            return self._note(i)
+        if self.state == "turns" and self.entry is not None and self.is_title_ahead(i) and self.paragraph_start(i):
+            self.warn(self.content[i].line_no, "no_source_note_before_title",
+                      f"a new entry title begins but entry {self.entry.entry_id} had no source note")
+            self.close_entry(self.content[i].line_no)
+            self.state = "head"
+        if self.state == "head" and self.entry is not None and self.entry.title_parts and (
                 VIDEO.search(text) and len(text) <= 30 or text in STARS):
-            if text in STARS:
+            return self._video_or_star(i)
+        label = self._label_at(i)
+        if label is not None and self.entry is not None:
+            return self._turn_start(i, label)
+        if self.state == "head":
+            return self._title(i)
+        return self._continuation(i)
+
+    def _section(self, i: int, name: str) -> int:
+        """A section header 【…】: it closes the open entry."""
+        ln = self.content[i]
+        if self.state == "note":
+            self.warn(ln.line_no, "unclosed_source_note", f"line {ln.line_no}: section header inside a source note")
+        self.close_entry(ln.line_no)
+        self.section = name
+        self.sections.append((name, ln.line_no))
+        self.spans.append(Span(ln.line_no, "section", ln.text))
+        self.state = "head"
+        return i + 1
+
+    def _front_matter(self, i: int) -> int:
+        ln = self.content[i]
+        self.front.append((ln.line_no, ln.text))
+        self.spans.append(Span(ln.line_no, "front_matter", ln.text))
+        return i + 1
+
+    def _note(self, i: int) -> int:
+        """A source note line: the note ends where its brackets close (or, unclosed, after 5 lines)."""
+        ln, entry = self.content[i], self.entry
+        assert entry is not None
+        entry.note_parts.append((ln.text, self.widths[i]))
+        self.spans.append(Span(ln.line_no, "note", ln.text, entry.entry_id))
+        entry.line_end = ln.line_no
+        note = "".join(p for p, _ in entry.note_parts)
+        if note.count("（") + note.count("(") <= note.count("）") + note.count(")"):
+            entry.note_closed = True
+            self.close_entry(None)
+            self.state = "head"
+        elif len(entry.note_parts) >= 5:
+            self.warn(ln.line_no, "unclosed_source_note",
+                      f"line {ln.line_no}: source note of entry {entry.entry_id} runs over 5 lines without “）”")
+            self.close_entry(None)
+            self.state = "head"
+        else:
+            self.state = "note"
+        return i + 1
+
+    def _video_or_star(self, i: int) -> int:
+        """The video line (请用微信扫码观看答疑视频) or a line of stars under a title."""
+        ln, entry = self.content[i], self.entry
+        assert entry is not None
+        if ln.text in STARS:
+            entry.starred = True
+            self.spans.append(Span(ln.line_no, "star", ln.text, entry.entry_id))
+        else:
+            entry.has_video = True
+            self.spans.append(Span(ln.line_no, "video", ln.text, entry.entry_id))
+        entry.line_end = ln.line_no
+        return i + 1
+
+    def _label_at(self, i: int):
+        """The speaker label starting at line ``i`` (it may run over the next two lines), or None. A label is
+        looked for only where a turn can begin: after a title, or at the start of a paragraph among turns."""
+        if self.state not in ("head", "turns"):
+            return None
+        entry = self.entry
+        if not (self.state == "head" and entry is not None and entry.title_parts or self.paragraph_start(i)):
+            return None
+        following = [self.content[j].text for j in range(i + 1, min(i + 3, len(self.content)))]
+        label = match_label([self.content[i].text, *following], allow_bare_trainee=True)
+        if label is not None and self.state == "head" and (entry is None or not entry.title_parts):
+            return None  # the first line after a note is a title, never a turn
+        return label
+
+    def _turn_start(self, i: int, label) -> int:
+        """A new turn of the open entry: the label's spans, and the text after it as the turn's first part."""
+        entry = self.entry
+        assert entry is not None
+        turn = self.turn = TurnRec(turn_no=len(entry.turns) + 1, label=label.label, role=label.role,
+                                   speakers=label.speakers, instructor=label.instructor,
+                                   instructor_title=label.instructor_title, line_start=self.content[i].line_no,
+                                   line_end=self.content[i].line_no)
+        entry.turns.append(turn)
+        for k, used in enumerate(label.consumed):
+            idx = i + k
+            line_text = self.content[idx].text
+            self.spans.append(Span(self.content[idx].line_no, "label", line_text[:used], entry.entry_id,
+                                   turn.turn_no))
+            rest = line_text[used:]
+            if k == len(label.consumed) - 1:
+                if rest.strip():
+                    turn.parts.append((rest.strip(), self.widths[idx]))
+                    self.spans.append(Span(self.content[idx].line_no, "turn", rest, entry.entry_id, turn.turn_no))
+                turn.line_end = self.content[idx].line_no
+                entry.line_end = self.content[idx].line_no
+        self.state = "turns"
+        return i + len(label.consumed)
+
+    def _title(self, i: int) -> int:
+        """A title line of a new or open entry (at most three; a trailing ★ marks the entry); beyond that, or
+        after the video line, the line is reported as unassigned."""
+        ln = self.content[i]
+        text = ln.text
+        if self.entry is None:
+            self.entry = self.new_entry(ln)
+        entry = self.entry
+        if entry.has_video or len(entry.title_parts) >= 3:
+            self.warn(ln.line_no, "unassigned_line",
+                      f"line {ln.line_no}: text between the title of entry {entry.entry_id} and its first "
+                      f"speaker is neither title nor speaker label: {text[:30]}…")
+            self.spans.append(Span(ln.line_no, "unassigned", text, entry.entry_id))
+        else:
+            title = text
+            if title[-1] in STAR:
                 entry.starred = True
-                spans.append(Span(ln.line_no, "star", text, entry.entry_id))
+                title = title.rstrip(STAR).rstrip()
+                self.spans.append(Span(ln.line_no, "title", title, entry.entry_id))
+                self.spans.append(Span(ln.line_no, "star", text[len(title):], entry.entry_id))
             else:
-                entry.has_video = True
-                spans.append(Span(ln.line_no, "video", text, entry.entry_id))
-            entry.line_end = ln.line_no
-            i += 1
-            continue
+                self.spans.append(Span(ln.line_no, "title", title, entry.entry_id))
+            entry.title_parts.append((title, self.widths[i]))
+        entry.line_end = ln.line_no
+        return i + 1
 
-        # a speaker label?
-        label = None
-        if state in ("head", "turns") and (state == "head" and entry is not None and entry.title_parts
-                                           or paragraph_start(i)):
-            following = [content[j].text for j in range(i + 1, min(i + 3, len(content)))]
-            label = match_label([text, *following], allow_bare_trainee=True)
-            if label is not None and state == "head" and (entry is None or not entry.title_parts):
-                label = None  # the first line after a note is a title, never a turn
-
-        if label is not None and entry is not None:
-            turn = TurnRec(turn_no=len(entry.turns) + 1, label=label.label, role=label.role,
-                           speakers=label.speakers, instructor=label.instructor,
-                           instructor_title=label.instructor_title, line_start=ln.line_no, line_end=ln.line_no)
-            entry.turns.append(turn)
-            for k, used in enumerate(label.consumed):
-                idx = i + k
-                line_text = text if k == 0 else content[idx].text
-                spans.append(Span(content[idx].line_no, "label", line_text[:used], entry.entry_id, turn.turn_no))
-                rest = line_text[used:]
-                if k == len(label.consumed) - 1:
-                    if rest.strip():
-                        turn.parts.append((rest.strip(), widths[idx]))
-                        spans.append(Span(content[idx].line_no, "turn", rest, entry.entry_id, turn.turn_no))
-                    turn.line_end = content[idx].line_no
-                    entry.line_end = content[idx].line_no
-            i += len(label.consumed)
-            state = "turns"
-            continue
-
-        if state == "head":
-            if entry is None:
-                entry = new_entry(ln)
-            if entry.has_video or len(entry.title_parts) >= 3:
-                warn(ln.line_no, "unassigned_line",
-                     f"line {ln.line_no}: text between the title of entry {entry.entry_id} and its first "
-                     f"speaker is neither title nor speaker label: {text[:30]}…")
-                spans.append(Span(ln.line_no, "unassigned", text, entry.entry_id))
-            else:
-                title = text
-                if title[-1] in STAR:
-                    entry.starred = True
-                    title = title.rstrip(STAR).rstrip()
-                    spans.append(Span(ln.line_no, "title", title, entry.entry_id))
-                    spans.append(Span(ln.line_no, "star", text[len(title):], entry.entry_id))
-                else:
-                    spans.append(Span(ln.line_no, "title", title, entry.entry_id))
-                entry.title_parts.append((title, line_width))
-            entry.line_end = ln.line_no
-            i += 1
-            continue
-
-        # state == "turns": continuation of the current turn
+    def _continuation(self, i: int) -> int:
+        """A further line of the current turn."""
+        ln, entry, turn = self.content[i], self.entry, self.turn
         assert entry is not None and turn is not None
-        turn.parts.append((text, line_width))
+        turn.parts.append((ln.text, self.widths[i]))
         turn.line_end = ln.line_no
         entry.line_end = ln.line_no
-        spans.append(Span(ln.line_no, "turn", text, entry.entry_id, turn.turn_no))
-        i += 1
-
-    if state == "note" and entry is not None and not entry.note_closed:
-        pass  # reported by close_entry
-    close_entry(None)
-    return ParseResult(front, sections, entries, spans, warnings, width)
+        self.spans.append(Span(ln.line_no, "turn", ln.text, entry.entry_id, turn.turn_no))
+        return i + 1

@@ -130,12 +130,39 @@ def combine_booklets(booklets: Sequence[Booklet], cohort_offsets: Mapping[str, i
     ``booklets[i].meta["source"]`` names each; ``cohort_offsets`` as :func:`read_booklets`."""
     if len(booklets) == 1 and not cohort_offsets:
         return booklets[0]
-    offsets = dict(cohort_offsets or {})
     sources = [str(b.meta.get("source", f"<booklet {i + 1}>")) for i, b in enumerate(booklets)]
     names = unique_names(sources)
-    warnings: list[dict] = []
+    warnings: list[dict] = []  # the programme's own warnings (reprints with another note, cohort conflicts)
+    dropped, reprints = _reprints(booklets, names, warnings)
+    booklet_offset = _offsets(booklets, dropped, dict(cohort_offsets or {}), sources, names, warnings)
+    new_id: dict[tuple[int, int], int] = {}
+    for i, b in enumerate(booklets):
+        for e in b.entries.entry_id.astype(int):
+            if (i, e) not in dropped:
+                new_id[(i, e)] = len(new_id) + 1
+    entries_df, turns_df, askers_df, lines_df, warnings_df = _renumbered(booklets, names, dropped, new_id,
+                                                                         booklet_offset, warnings)
+    # records for the shared builders: booklet_no orders rows across booklets (line numbers restart per booklet)
+    no = {n: i for i, n in enumerate(names)}
+    t_rec = _records(turns_df, no)
+    a_rec = _records(askers_df, no)
+    e_rec = _records(entries_df, no)
+    rep = pd.DataFrame(reprints, columns=REPRINT_COLUMNS[:-1] + ["_key"])
+    rep["kept_entry_id"] = [new_id.get(k) for k in rep._key]
+    rep = conform("reprinted_entries", rep.drop(columns="_key")) if len(rep) else empty("reprinted_entries")
+    return Booklet(entries=entries_df, turns=turns_df, askers=askers_df, people=_people(t_rec, a_rec),
+                   units=_units(e_rec, t_rec), hospitals=_hospitals(a_rec),
+                   sections=_sections(booklets, names, entries_df), lines=lines_df, warnings=warnings_df,
+                   front_matter=booklets[0].front_matter,
+                   meta=_programme_meta(booklets, names, sources, booklet_offset, entries_df),
+                   reprinted_entries=rep)
 
-    # ---- reprints: same normalised text (and same note) as an entry of an earlier booklet
+
+def _reprints(booklets: Sequence[Booklet], names: list[str],
+              warnings: list[dict]) -> tuple[set[tuple[int, int]], list[dict]]:
+    """Reprints: entries with the same normalised text and the same note as an entry of an earlier booklet —
+    ``(dropped (booklet no, entry_id) pairs, reprinted_entries rows)``; the same text with another note is kept
+    and reported in ``warnings``."""
     first_seen: dict[str, tuple[int, int]] = {}  # fingerprint → (booklet no, entry_id) of its first printing
     dropped: set[tuple[int, int]] = set()
     reprints: list[dict] = []
@@ -162,8 +189,13 @@ def combine_booklets(booklets: Sequence[Booklet], cohort_offsets: Mapping[str, i
                                                  f"({_norm(notes[e])} / {_norm(note0)}): both are kept"))
             else:
                 first_seen.setdefault(key, (i, int(e)))
+    return dropped, reprints
 
-    # ---- cohort offsets, in programme order
+
+def _offsets(booklets: Sequence[Booklet], dropped: set[tuple[int, int]], offsets: dict[str, int],
+             sources: list[str], names: list[str], warnings: list[dict]) -> list[int]:
+    """Each booklet's cohort offset, in programme order: the one given, else 0, or — when its printed cohorts
+    clash with an earlier booklet's — after the highest cohort so far (reported in ``warnings``)."""
     used: dict[int, str] = {}  # programme cohort → the booklet that first uses it
     booklet_offset: list[int] = []
     for i, b in enumerate(booklets):
@@ -190,13 +222,14 @@ def combine_booklets(booklets: Sequence[Booklet], cohort_offsets: Mapping[str, i
         booklet_offset.append(off)
         for c in printed:
             used.setdefault(c + off, names[i])
+    return booklet_offset
 
-    # ---- tables, renumbered
-    new_id: dict[tuple[int, int], int] = {}
-    for i, b in enumerate(booklets):
-        for e in b.entries.entry_id.astype(int):
-            if (i, e) not in dropped:
-                new_id[(i, e)] = len(new_id) + 1
+
+def _renumbered(booklets: Sequence[Booklet], names: list[str], dropped: set[tuple[int, int]],
+                new_id: dict[tuple[int, int], int], booklet_offset: list[int], warnings: list[dict]) -> tuple:
+    """The booklets' entries, turns, askers, lines and warnings as one table each (entries renumbered by
+    ``new_id``, reprints left out, cohorts shifted by each booklet's offset, a ``booklet`` column added):
+    ``(entries, turns, askers, lines, warnings)``, the programme's own ``warnings`` after the booklets'."""
 
     def ids(i: int, col: pd.Series) -> list:
         return [new_id.get((i, int(e))) if not pd.isna(e) else None for e in col]
@@ -232,25 +265,18 @@ def combine_booklets(booklets: Sequence[Booklet], cohort_offsets: Mapping[str, i
     warnings_df = pd.concat(warn + [pd.DataFrame(warnings, columns=["booklet", "line_no", "code", "message"])],
                             ignore_index=True)
     warnings_df = conform("warnings", warnings_df) if len(warnings_df) else empty("warnings")
+    return entries_df, turns_df, askers_df, lines_df, warnings_df
 
-    # records for the shared builders: booklet_no orders rows across booklets (line numbers restart per booklet)
-    no = {n: i for i, n in enumerate(names)}
-    t_rec = _records(turns_df, no)
-    a_rec = _records(askers_df, no)
-    e_rec = _records(entries_df, no)
-    people = _people(t_rec, a_rec)
-    units = _units(e_rec, t_rec)
-    hospitals = _hospitals(a_rec)
 
-    rep = pd.DataFrame(reprints, columns=REPRINT_COLUMNS[:-1] + ["_key"])
-    rep["kept_entry_id"] = [new_id.get(k) for k in rep._key]
-    rep = conform("reprinted_entries", rep.drop(columns="_key")) if len(rep) else empty("reprinted_entries")
-
+def _programme_meta(booklets: Sequence[Booklet], names: list[str], sources: list[str], booklet_offset: list[int],
+                    entries_df: pd.DataFrame) -> dict:
+    """The programme's ``meta``: its sources, encodings, line counts, a checksum of the booklets and offsets, and
+    per booklet its name, source, checksum, offset and entries."""
     shas = [str(b.meta.get("sha256", "")) for b in booklets]
     kinds: Counter = Counter()
     for b in booklets:
         kinds.update(b.meta.get("line_kinds", {}))
-    meta = dict(
+    return dict(
         source="、".join(sources), encoding="、".join(dict.fromkeys(str(b.meta.get("encoding")) for b in booklets)),
         bom=any(b.meta.get("bom") for b in booklets),
         newline="、".join(dict.fromkeys(str(b.meta.get("newline")) for b in booklets)),
@@ -260,10 +286,6 @@ def combine_booklets(booklets: Sequence[Booklet], cohort_offsets: Mapping[str, i
         booklets=[dict(name=n, source=s, sha256=h, cohort_offset=o,
                        n_entries=int((entries_df.booklet == n).sum()))
                   for n, s, h, o in zip(names, sources, shas, booklet_offset)])
-    return Booklet(entries=entries_df, turns=turns_df, askers=askers_df, people=people, units=units,
-                   hospitals=hospitals, sections=_sections(booklets, names, entries_df), lines=lines_df,
-                   warnings=warnings_df, front_matter=booklets[0].front_matter, meta=meta,
-                   reprinted_entries=rep)
 
 
 def _records(df: pd.DataFrame, booklet_no: Mapping[str, int]) -> list[dict]:

@@ -429,10 +429,6 @@ def heading_block(text: str) -> dict:
     return dict(kind="heading", text=text)
 
 
-def list_block(items: list[str]) -> dict | None:
-    return dict(kind="list", items=list(items)) if items else None
-
-
 def table_block(view: TableView) -> dict:
     return dict(kind="table", table=view)
 
@@ -564,29 +560,48 @@ def entries_block(booklet: Any, tables: Mapping[str, pd.DataFrame], names: Mappi
                  Cell(_cohort_text(r.cohort), None if is_missing(r.cohort) else repr(float(r.cohort)), "nowrap"),
                  Cell(unit, sort_text(unit_key)), Cell(topic, None if t is None else repr(float(t))),
                  Cell(askers), Cell(str(hosp.get(r.entry_id, ""))), Cell(str(r.answered_by or ""))]
-        qa = []
         mine = by_entry.get(r.entry_id, pd.DataFrame())
         people = [n for x in (r.asked_by, r.answered_by) for n in str(x or "").split("、") if n]
         people += [n for sp in (mine.speaker if len(mine) else []) for n in str(sp or "").split("、") if n]
         people = [names.get(n, n) for n in dict.fromkeys(people)]
         for n in people:
             people_of.setdefault(n, set()).add(eid)
-        for tr in mine.itertuples():
-            role = str(tr.role)
-            if role == "trainee" and names.get(tr.speaker, tr.speaker) != tr.speaker:
-                who = f"学员 {names[tr.speaker]}"
-            else:
-                who = str(tr.label or tr.speaker or VALUE_LABELS["role"].get(role, ""))
-            short = "、".join(names.get(n, n) for n in str(tr.speaker or "").split("、") if n)
-            short = f"{short}（{VALUE_LABELS['role'].get(role, '')}）".replace("（）", "") if short else hide(who)
-            qa.append(dict(role=role, who=hide(who), text=hide(str(tr.text)), short=short))
+        qa = _qa_turns(mine, names, hide)
         note = (f"{hide(str(r.source_note or ''))}　（原书第 {int(r.line_start)}–{int(r.line_end)} 行）")
         rows.append(dict(id=eid, cells=cells, turns=qa, note=note,
                          data={"cohort": _multi(["" if is_missing(r.cohort) else str(int(r.cohort))]),
                                "section": _multi([str(r.section)]), "topic": _multi(["" if t is None else str(t)]),
                                "unit": _multi([ukey]), "people": _multi(people),
                                "hospital": _multi(str(hosp.get(r.entry_id, "")).split("、"))}))
-    cohorts = sorted(int(c) for c in e.cohort.dropna().unique())
+    filters = _entry_filters(booklet, names, units, labels, people_of, hosp)
+    return dict(kind="entries", entries=dict(
+        columns=columns, rows=rows, filters=filters, title_col=1, placeholder=SEARCH_PLACEHOLDER,
+        help="搜索范围：每条问答的标题、提问与回答原文（空格与换行不影响匹配），匹配处在展开的问答中以底色标出；"
+             "栏目、期次、单元、主题、人物、医院用搜索框旁的筛选框。",
+        hint="点击表头排序，点击一行展开完整问答。"))
+
+
+def _qa_turns(turns: pd.DataFrame, names: Mapping[str, str], hide: Callable[[str], str]) -> list[dict]:
+    """The turns of one entry as the page shows them: role, speaker (a trainee by code when ``names`` replaces
+    them), text, and the short speaker line; every name ``hide`` replaces, replaced in the text too."""
+    qa = []
+    for tr in turns.itertuples():
+        role = str(tr.role)
+        if role == "trainee" and names.get(tr.speaker, tr.speaker) != tr.speaker:
+            who = f"学员 {names[tr.speaker]}"
+        else:
+            who = str(tr.label or tr.speaker or VALUE_LABELS["role"].get(role, ""))
+        short = "、".join(names.get(n, n) for n in str(tr.speaker or "").split("、") if n)
+        short = f"{short}（{VALUE_LABELS['role'].get(role, '')}）".replace("（）", "") if short else hide(who)
+        qa.append(dict(role=role, who=hide(who), text=hide(str(tr.text)), short=short))
+    return qa
+
+
+def _entry_filters(booklet: Any, names: Mapping[str, str], units: Mapping[str, tuple[float, str]],
+                   labels: Mapping[int, str], people_of: Mapping[str, set[int]], hosp: pd.Series) -> list[dict]:
+    """The filters of the entries table: section, cohort, unit (in programme order), topic, people (instructors
+    first, then by entries) and hospital (by entries)."""
+    cohorts = sorted(int(c) for c in booklet.entries.cohort.dropna().unique())
     filters = [dict(field="section", label="栏目", options=[(s, s) for s in booklet.sections.section]),
                dict(field="cohort", label="期次", options=[(str(c), f"第{c}期") for c in cohorts]),
                dict(field="unit", label="单元", options=[(k, v[1]) for k, v in sorted(units.items(),
@@ -602,11 +617,7 @@ def entries_block(booklet: Any, tables: Mapping[str, pd.DataFrame], names: Mappi
     hospitals = sorted({h for v in hosp for h in str(v).split("、") if h}, key=lambda h: (
         -sum(h in str(v).split("、") for v in hosp), h))
     filters.append(dict(field="hospital", label="医院", options=[(h, h) for h in hospitals]))
-    return dict(kind="entries", entries=dict(
-        columns=columns, rows=rows, filters=filters, title_col=1, placeholder=SEARCH_PLACEHOLDER,
-        help="搜索范围：每条问答的标题、提问与回答原文（空格与换行不影响匹配），匹配处在展开的问答中以底色标出；"
-             "栏目、期次、单元、主题、人物、医院用搜索框旁的筛选框。",
-        hint="点击表头排序，点击一行展开完整问答。"))
+    return filters
 
 
 def kwic_block() -> dict:
@@ -688,36 +699,14 @@ def build_review(study: StudyLike, svgs: Mapping[str, str] | None = None) -> Rep
 
     b = study.booklet
     tables = study.tables
-    figures = study.figures
-    svgs = dict(svgs or {})
     anonymise = bool(getattr(study.params, "anonymise", False))
-    names = trainee_names(b.people, anonymise)
-
-    def fig(stem: str) -> dict | None:
-        spec = figures.get(stem)
-        if spec is None and stem not in svgs:
-            return None
-        svg = svgs.get(stem)
-        if svg is None:
-            try:
-                svg = figure_svg(spec.make())
-            except Exception as exc:  # one broken figure must not cost the reader the whole report
-                warnings.warn(f"figure {stem} could not be drawn: {exc!r}", RuntimeWarning, stacklevel=2)
-                return text_block(f"（图“{getattr(spec, 'title', '') or stem}”未能生成：{type(exc).__name__}）")
-        return figure_block(stem, svg, getattr(spec, "title", "") or stem, getattr(spec, "caption", ""),
-                            getattr(spec, "method", ""), getattr(spec, "source", ""))
-
+    fig = _figure_blocks(study.figures, dict(svgs or {}))
     topics = tables.get("topics")
     k = len(topics) if topics is not None else None
     rep = Report(title="培训班问答合集 · 课程评审报告",
                  subtitle=f"{Path(str(b.meta.get('source', ''))).name} · {len(b.entries)} 条问答 · "
                           f"{len(b.sections)} 个栏目 · 文件校验码 {str(b.meta.get('sha256', ''))[:12]}")
-    numbers = [("条问答", len(b.entries)), ("个栏目", len(b.sections)), ("个期次", int(b.entries.cohort.nunique())),
-               ("个单元/讨论课", len(b.units)), ("位提问学员", int((b.people.role == "trainee").sum())),
-               ("位作答教员", int((b.people.role == "instructor").sum())), ("家医院", len(b.hospitals))]
-    if k is not None:
-        numbers.append(("个主题", k))
-    rep.add("numbers", "关键数字", numbers_block(numbers), fig("overview_entries_by_section"))
+    rep.add("numbers", "关键数字", numbers_block(_key_numbers(b, k)), fig("overview_entries_by_section"))
     if "findings" in tables and len(tables["findings"]):
         rep.add("findings", "主要发现", findings_block(tables["findings"]))
     topic_of, labels = _first_topics(tables)
@@ -727,55 +716,116 @@ def build_review(study: StudyLike, svgs: Mapping[str, str] | None = None) -> Rep
             blocks.append(_topics_block(b, tables, topic_of))
         blocks += [fig(s) for s in stems]
         for name, ttitle, max_rows in names_:
-            df = tables.get(name) if name != "no_unit" else _no_unit_rows(tables, b.entries)
-            if name == "no_unit" and df is not None and not len(df):
-                syllabus = tables["unit_fit"]["syllabus"].iloc[0] if len(tables["unit_fit"]) else "titles"
-                blocks.append(text_block("只有单元标题、没有单元说明时，无法判断问题是否落在课程之外。"
-                                         if syllabus == "titles" else "每条问答都至少与一个单元的大纲较为接近。"))
-                continue
-            if df is None or not len(df):
-                continue
-            if name == "emerging_fading_terms" and "call" in df:
-                by = [c for c in ("p_value", "p", "term") if c in df.columns]
-                df = df[df["call"].fillna("") != ""].sort_values(by, kind="stable")
-                if not len(df):
-                    blocks.append(heading_block(ttitle))
-                    blocks.append(text_block("相邻两期之间，没有哪个词在使用它的问答条数上显著增多或减少"
-                                             "（逐条问答计数，Fisher 精确检验，q ≤ 0.05）。这本身也是一个结果。"))
-                    continue
-            if name == "keyness_entries_by_section" and "q_value" in df:
-                df = df[(df["q_value"] <= 0.05) & (df["log_ratio"] > 0)].sort_values(["group", "q_value", "term"],
-                                                                                      kind="stable")
-                if not len(df):
-                    continue
-            if name == "unit_fit" and "ranking" in df:
-                df = df[(df["rank"].astype("Int64") > 1).fillna(False) | (df["evidence"].fillna("") != "")]
-                if not len(df):
-                    continue
-            if name in SHOW_COLUMNS:
-                df = df[[c for c in SHOW_COLUMNS[name] if c in df.columns]]
-            blocks.append(table_block(table_view(df, f"table-{name}", title=ttitle, max_rows=max_rows,
-                                                 cells={"entry_id": _entry_cell, "top_entry": _entry_cell},
-                                                 headers=TABLE_HEADERS.get(name))))
+            blocks += _table_blocks(name, ttitle, max_rows, tables, b)
         blocks = [x for x in blocks if x]
         if blocks:
             rep.add(anchor, title, *blocks)
-    rep.add("entries", "全部问答", entries_block(b, tables, names))
+    rep.add("entries", "全部问答", entries_block(b, tables, trainee_names(b.people, anonymise)))
     rep.add("kwic", "词语索引（上下文中的每一次出现）", kwic_block())
-    f = tables.get("findings")
-    caveats = [] if f is None or "kind" not in f else list(f.text[f.kind == "caveat"])
-    notes = ("".join(c for c in caveats[:2]) or "问答文字取自问答合集本身。") + ("学员以编号代替姓名。" if anonymise else "")
-    # what a damaged or tiny booklet did not allow: stages skipped and figures left out, each with its reason
-    from .stages import STAGES
-
-    titles = {st.name: st.title for st in STAGES}
-    left_out = [f"“{titles.get(n, n)}”未运行：{why}" for n, why in study.skipped.items()] + list(study.notes)
-    rep.add("about", "说明与参数", text_block(notes), text_block("参数：" + params_sentence(study.params, k)),
-            text_block("未做的分析：" + "；".join(left_out) + "。") if left_out else None,
-            text_block("全部数据表（CSV 可用 Excel 打开）在 data/processed/，图表在 figures/（PNG 与 SVG）；"
-                       "run_manifest.json 记录输入文件的校验码、参数与软件版本。"))
+    rep.add("about", "说明与参数", *_about_blocks(study, k, anonymise))
     rep.font_text = booklet_text(b)
     return rep
+
+
+def _figure_blocks(figures: Mapping[str, Any], svgs: dict[str, str]) -> Callable[[str], dict | None]:
+    """``fig(stem)``: the figure block of ``stem`` (its SVG from ``svgs``, else drawn now), a note in its place when
+    it cannot be drawn (one broken figure must not cost the reader the whole report), None for no such figure."""
+
+    def fig(stem: str) -> dict | None:
+        spec = figures.get(stem)
+        if spec is None and stem not in svgs:
+            return None
+        svg = svgs.get(stem)
+        if svg is None:
+            try:
+                svg = figure_svg(spec.make())
+            except Exception as exc:  # noqa: BLE001 - reported in the page and as a warning
+                warnings.warn(f"figure {stem} could not be drawn: {exc!r}", RuntimeWarning, stacklevel=2)
+                return text_block(f"（图“{getattr(spec, 'title', '') or stem}”未能生成：{type(exc).__name__}）")
+        return figure_block(stem, svg, getattr(spec, "title", "") or stem, getattr(spec, "caption", ""),
+                            getattr(spec, "method", ""), getattr(spec, "source", ""))
+
+    return fig
+
+
+def _key_numbers(b: Any, k: int | None) -> list[tuple[str, object]]:
+    """The 关键数字 of the booklet (entries, sections, cohorts, units, trainees, instructors, hospitals, topics)."""
+    numbers = [("条问答", len(b.entries)), ("个栏目", len(b.sections)), ("个期次", int(b.entries.cohort.nunique())),
+               ("个单元/讨论课", len(b.units)), ("位提问学员", int((b.people.role == "trainee").sum())),
+               ("位作答教员", int((b.people.role == "instructor").sum())), ("家医院", len(b.hospitals))]
+    if k is not None:
+        numbers.append(("个主题", k))
+    return numbers
+
+
+def _called_terms(df: pd.DataFrame) -> pd.DataFrame:
+    """emerging_fading_terms: the rows with a call, by p."""
+    if "call" not in df:
+        return df
+    by = [c for c in ("p_value", "p", "term") if c in df.columns]
+    return df[df["call"].fillna("") != ""].sort_values(by, kind="stable")
+
+
+def _key_sections(df: pd.DataFrame) -> pd.DataFrame:
+    """keyness_entries_by_section: the positively key terms with q ≤ 0.05, by section and q."""
+    if "q_value" not in df:
+        return df
+    return df[(df["q_value"] <= 0.05) & (df["log_ratio"] > 0)].sort_values(["group", "q_value", "term"],
+                                                                          kind="stable")
+
+
+def _unit_fit_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """unit_fit: the entries whose own unit is not the best fit, or with evidence to show."""
+    if "ranking" not in df:
+        return df
+    return df[(df["rank"].astype("Int64") > 1).fillna(False) | (df["evidence"].fillna("") != "")]
+
+
+#: table name → the rows the review shows of it (the rest are shown whole)
+REVIEW_ROWS: dict[str, Callable[[pd.DataFrame], pd.DataFrame]] = {
+    "emerging_fading_terms": _called_terms, "keyness_entries_by_section": _key_sections, "unit_fit": _unit_fit_rows}
+
+
+def _table_blocks(name: str, ttitle: str, max_rows: int | None, tables: Mapping[str, pd.DataFrame],
+                  b: Any) -> list[dict]:
+    """The blocks of one table of :data:`REVIEW_LAYOUT`: its rows the review shows (:data:`REVIEW_ROWS`, columns
+    :data:`SHOW_COLUMNS`), a sentence where having no row is itself a result, nothing otherwise."""
+    df = tables.get(name) if name != "no_unit" else _no_unit_rows(tables, b.entries)
+    if name == "no_unit" and df is not None and not len(df):
+        syllabus = tables["unit_fit"]["syllabus"].iloc[0] if len(tables["unit_fit"]) else "titles"
+        return [text_block("只有单元标题、没有单元说明时，无法判断问题是否落在课程之外。"
+                           if syllabus == "titles" else "每条问答都至少与一个单元的大纲较为接近。")]
+    if df is None or not len(df):
+        return []
+    if name in REVIEW_ROWS:
+        df = REVIEW_ROWS[name](df)
+        if not len(df):
+            if name == "emerging_fading_terms":
+                return [heading_block(ttitle),
+                        text_block("相邻两期之间，没有哪个词在使用它的问答条数上显著增多或减少"
+                                   "（逐条问答计数，Fisher 精确检验，q ≤ 0.05）。这本身也是一个结果。")]
+            return []
+    if name in SHOW_COLUMNS:
+        df = df[[c for c in SHOW_COLUMNS[name] if c in df.columns]]
+    return [table_block(table_view(df, f"table-{name}", title=ttitle, max_rows=max_rows,
+                                   cells={"entry_id": _entry_cell, "top_entry": _entry_cell},
+                                   headers=TABLE_HEADERS.get(name)))]
+
+
+def _about_blocks(study: StudyLike, k: int | None, anonymise: bool) -> list[dict | None]:
+    """说明与参数: caveats, the parameters, what a damaged or tiny booklet did not allow (stages skipped and
+    figures left out, each with its reason), where the files are."""
+    from .stages import STAGES
+
+    f = study.tables.get("findings")
+    caveats = [] if f is None or "kind" not in f else list(f.text[f.kind == "caveat"])
+    notes = ("".join(c for c in caveats[:2]) or "问答文字取自问答合集本身。") + ("学员以编号代替姓名。" if anonymise else "")
+    titles = {st.name: st.title for st in STAGES}
+    left_out = [f"“{titles.get(n, n)}”未运行：{why}" for n, why in study.skipped.items()] + list(study.notes)
+    return [text_block(notes), text_block("参数：" + params_sentence(study.params, k)),
+            text_block("未做的分析：" + "；".join(left_out) + "。") if left_out else None,
+            text_block("全部数据表（CSV 可用 Excel 打开）在 data/processed/，图表在 figures/（PNG 与 SVG）；"
+                       "run_manifest.json 记录输入文件的校验码、参数与软件版本。")]
 
 
 def _no_unit_rows(tables: Mapping[str, pd.DataFrame], entries: pd.DataFrame) -> pd.DataFrame | None:

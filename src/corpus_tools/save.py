@@ -11,6 +11,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable
 
 from .cache import DiskCache
 from .keys import digest
@@ -87,40 +88,20 @@ def save_study(study: Study, outdir: str | Path, cache: DiskCache | None = None,
             renderer.add_all(study)  # drawn while the tables are written
             return save_study(study, outdir, cache, progress, report, timings, extra_manifest, prune, renderer,
                               early_font, lock)
-    from .schema import TABLES, conform
-    from .store import StagedOutput, file_sha256, write_bytes, write_table, write_text
+    from .store import StagedOutput, file_sha256, write_text
 
     params = study.params
     out = Path(outdir)
     result = RunResult(study=study, outdir=out, params=params, timings=dict(timings or {}))
-    report_html, report_key, font = None, None, None
-    if report:
-        # the report depends on the results and on how figures are drawn, not on which files are written
-        shown = {k: v for k, v in study.params.as_dict().items() if k not in ("formats", "table_formats", "jobs", "pdf")}
-        report_key = digest("report", package_version(), study.stage_keys, shown)
-        cached = cache.get_bytes("reports", report_key, "html") if cache is not None else None
-        if cached is not None:
-            report_html = cached.decode("utf-8")
+    font = None
+    report_html, report_key = _cached_report(study, cache) if report else (None, None)
     tables = _output_tables(study)
     with StagedOutput(out, command=" ".join(sys.argv), prune=prune, lock=lock) as stage_dir:
         # tables first: they are written here while the workers draw the figures
         t0 = time.perf_counter()
         base = Path(stage_dir)
         tdir, fdir = base / "data" / "processed", base / "figures"
-        written: dict[str, list[Path]] = {}
-        written["parse"] = study.booklet.save(tdir, formats=params.table_formats)
-        written["tables"] = [p for name, df in tables.items()
-                             for p in write_table(conform(name, df) if name in TABLES else df, tdir, name,
-                                                  params.table_formats)]
-        if "topic_model" in study.objects:  # the topic model, for --topics-from (carry.py)
-            from .carry import MODEL_FILE, model_json
-
-            written["model"] = [write_text(tdir / MODEL_FILE, model_json(study.objects["topic_model"]))]
-        if study.graphs:
-            from .network import export_graph
-
-            written["networks"] = [p for name, G in study.graphs.items()
-                                   for p in export_graph(G, tdir / "networks" / name)]
+        written = _write_tables(study, tables, tdir)
         result.timings["write"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         if (report and report_html is None) or study.figures:  # the pages' font, cut while figures are drawn
@@ -140,12 +121,7 @@ def save_study(study: Study, outdir: str | Path, cache: DiskCache | None = None,
         rendered = renderer.collect(study, progress, desc="绘图（词云）") if study.figures else {}
         result.timings["figures"] += time.perf_counter() - t0
         t0 = time.perf_counter()
-        written["figures"] = [write_bytes(fdir / f"{stem}.{fmt}", data)
-                              for stem, per_fmt in rendered.items() for fmt, data in per_fmt.items()]
-        if rendered:
-            booklet_tables = {"entries": study.booklet.entries, "units": study.booklet.units}
-            csvs = {Path(p).stem: Path(p) for p in written["tables"] + written["parse"] if str(p).endswith(".csv")}
-            written["figures"] += _write_gallery(study, rendered, fdir, {**booklet_tables, **tables}, font, csvs)
+        written["figures"] = _write_figures(study, rendered, fdir, tables, written, font)
         if report_html is not None:
             written["report"] = [write_text(base / "report.html", report_html)]
             if params.pdf:  # for meetings: Chromium prints the same page
@@ -158,18 +134,68 @@ def save_study(study: Study, outdir: str | Path, cache: DiskCache | None = None,
 
         result.outputs = {k: [rel(p) for p in v] for k, v in written.items()}
         result.timings["write"] += time.perf_counter() - t0
-        manifest = dict(
-            input=dict(path=str(study.booklet.meta.get("source")), sha256=study.booklet.meta.get("sha256"),
-                       encoding=study.booklet.meta.get("encoding")),
-            run_key=(extra_manifest or {}).get("run_key"),
-            stages=list(study.stages_run), skipped=study.skipped, notes=list(study.notes), cached=list(study.cached),
-            params=params.as_dict(), versions=versions(),
-            timings={k: round(v, 3) for k, v in {**study.timings, **result.timings}.items()},
-            outputs=result.outputs,
-            output_sha256={rel(p): file_sha256(p)
-                           for v in written.values() for p in v})
+        manifest = _manifest(study, result, (extra_manifest or {}).get("run_key"),
+                             {rel(p): file_sha256(p) for v in written.values() for p in v})
         write_text(base / "run_manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
     return result
+
+def _cached_report(study: Study, cache: DiskCache | None) -> tuple[str | None, str]:
+    """``(report HTML from the cache or None, its cache key)``: the report depends on the results and on how
+    figures are drawn, not on which files are written."""
+    shown = {k: v for k, v in study.params.as_dict().items() if k not in ("formats", "table_formats", "jobs", "pdf")}
+    report_key = digest("report", package_version(), study.stage_keys, shown)
+    cached = cache.get_bytes("reports", report_key, "html") if cache is not None else None
+    return (cached.decode("utf-8") if cached is not None else None), report_key
+
+
+def _write_tables(study: Study, tables: dict, tdir: Path) -> dict[str, list[Path]]:
+    """The parse tables, the analysis tables (conformed to the schema), the topic model (for --topics-from) and
+    the graphs, under ``tdir``: the paths written per kind."""
+    from .schema import TABLES, conform
+    from .store import write_table, write_text
+
+    formats = study.params.table_formats
+    written: dict[str, list[Path]] = {}
+    written["parse"] = write_booklet(study.booklet, tdir, formats=formats)
+    written["tables"] = [p for name, df in tables.items()
+                         for p in write_table(conform(name, df) if name in TABLES else df, tdir, name, formats)]
+    if "topic_model" in study.objects:  # the topic model, for --topics-from (carry.py)
+        from .carry import MODEL_FILE, model_json
+
+        written["model"] = [write_text(tdir / MODEL_FILE, model_json(study.objects["topic_model"]))]
+    if study.graphs:
+        from .network import export_graph
+
+        written["networks"] = [p for name, G in study.graphs.items()
+                               for p in export_graph(G, tdir / "networks" / name)]
+    return written
+
+
+def _write_figures(study: Study, rendered: dict, fdir: Path, tables: dict, written: dict, font) -> list[Path]:
+    """Every figure file, then the gallery (its data files copied from the CSV tables already ``written``)."""
+    from .store import write_bytes
+
+    paths = [write_bytes(fdir / f"{stem}.{fmt}", data)
+             for stem, per_fmt in rendered.items() for fmt, data in per_fmt.items()]
+    if rendered:
+        booklet_tables = {"entries": study.booklet.entries, "units": study.booklet.units}
+        csvs = {Path(p).stem: Path(p) for p in written["tables"] + written["parse"] if str(p).endswith(".csv")}
+        paths += _write_gallery(study, rendered, fdir, {**booklet_tables, **tables}, font, csvs)
+    return paths
+
+
+def _manifest(study: Study, result: RunResult, run_key: str | None, checksums: dict[str, str]) -> dict:
+    """The content of ``run_manifest.json``: input, run key, stages, parameters, versions, timings, outputs."""
+    meta = study.booklet.meta
+    return dict(
+        input=dict(path=str(meta.get("source")), sha256=meta.get("sha256"), encoding=meta.get("encoding")),
+        run_key=run_key,
+        stages=list(study.stages_run), skipped=study.skipped, notes=list(study.notes), cached=list(study.cached),
+        params=study.params.as_dict(), versions=versions(),
+        timings={k: round(v, 3) for k, v in {**study.timings, **result.timings}.items()},
+        outputs=result.outputs,
+        output_sha256=checksums)
+
 
 def _output_tables(study: Study) -> dict:
     """The tables to write (trainees replaced by codes everywhere when ``params.anonymise``)."""
@@ -185,9 +211,36 @@ def _write_gallery(study: Study, rendered: dict, fdir: Path, tables: dict, font=
                    written_csv: dict | None = None) -> list[Path]:
     """figures/index.csv, figures/data/<stem>.csv (each figure's source table, copied from data/processed) and
     figures/index.html."""
-    from .plots.gallery import write_index
+    return write_figure_index(study.figures, fdir, tables, rendered, font=font, written_csv=written_csv)
 
-    return list(write_index(study.figures, fdir, tables, rendered, font=font, written_csv=written_csv))
+
+def write_figure_index(specs, figdir: str | Path, tables: dict, rendered: dict | None = None, font=None,
+                       written_csv: dict | None = None) -> list[Path]:
+    """Write ``index.csv``, ``data/<stem>.csv`` (each figure's plotted or source table) and ``index.html`` (the
+    gallery, :mod:`corpus_tools.plots.gallery`) under ``figdir``; returns the paths written. ``rendered`` (stem →
+    format → bytes), when given, says which files each figure has; otherwise the files present in ``figdir``.
+    ``font``: a :class:`~corpus_tools.fonts.FontSubset` already cut (the report's), used if it covers the page.
+    ``written_csv``: table name → its CSV file already written (copied instead of written again)."""
+    from .plots.gallery import _specs, gallery_html, index_table, plotted_table
+    from .store import copy_file, write_table, write_text
+
+    figdir = Path(figdir)
+    specs = _specs(specs)
+    formats = {spec.stem: (list(rendered[spec.stem]) if rendered is not None and spec.stem in rendered
+                           else [p.suffix[1:] for p in sorted(figdir.glob(f"{spec.stem}.*"))]) for spec in specs}
+    index = index_table(specs, formats, tables)
+    written = write_table(index, figdir, "index", ("csv",))
+    plotted = {spec.stem: plotted_table(spec) for spec in specs}
+    for row in index.itertuples():
+        if plotted.get(row.stem) is not None:
+            written += write_table(plotted[row.stem], figdir / "data", row.stem, ("csv",))
+        elif row.data and written_csv and row.source in written_csv:
+            written.append(copy_file(written_csv[row.source], figdir / "data" / f"{row.stem}.csv"))
+        elif row.data:
+            written += write_table(tables[row.source], figdir / "data", row.stem, ("csv",))
+    written.append(write_text(figdir / "index.html", gallery_html(index, cjk_font=font)))
+    return written
+
 
 def _build_report(study: Study, rendered: dict[str, dict[str, bytes]], font=None) -> str:
     from .report import build_review
@@ -213,3 +266,46 @@ def manifest_is_current(out: Path, key: str) -> bool:
         return False
     # an unreadable file's checksum is a marker that matches nothing
     return all(file_sha256(out / rel) == sha for rel, sha in m.get("output_sha256", {}).items())
+
+
+def write_staged(outdir: str | Path, manifest: str, make: Callable[[], tuple[Any, dict]]) -> Any:
+    """Write what ``make()`` returns — ``(result, files)``, ``files`` as :func:`corpus_tools.store.write_files`
+    takes them, with the manifest's JSON text under the name ``manifest`` — into ``outdir`` as ``run`` writes
+    (:class:`corpus_tools.store.StagedOutput`): the folder's lock is taken before ``make`` computes anything (a
+    second writer into it is refused at once), every file goes to a staging folder and replaces the previous
+    output only when all were written, the manifest last with every file's checksum (the next write into the
+    folder removes only what this one wrote). Returns ``result``."""
+    from .errors import OutputError
+    from .store import StagedOutput, file_sha256, write_files, write_text
+
+    staged = StagedOutput(Path(outdir), manifest=manifest)
+    with staged as stage:
+        result, files = make()
+        record = json.loads(files.pop(manifest))
+        try:
+            written = write_files(stage, files)
+            record["output_sha256"] = {Path(p).relative_to(stage).as_posix(): file_sha256(p) for p in written}
+            write_text(stage / manifest, json.dumps(record, ensure_ascii=False, indent=2))
+        except OSError as exc:  # name the file the user would have got, not its staging copy
+            if exc.filename is None:
+                raise
+            raise OutputError(staged.final(exc.filename), getattr(exc, "cause", exc)) from exc
+    return result
+
+
+def write_booklet(booklet: Any, outdir: str | Path, formats: tuple[str, ...] = ("csv", "parquet")) -> list[Path]:
+    """Write every parsed table of ``booklet`` as ``<name>.csv`` (UTF-8 with BOM) and/or ``<name>.parquet``, plus
+    ``parse_report.txt`` and ``booklet_meta.json`` (each file written to a temporary name and renamed: a failed
+    write never leaves a half-written table behind); returns the paths written."""
+    from .schema import PARSED_TABLES
+    from .store import write_table, write_text
+
+    out = Path(outdir)
+    written: list[Path] = []
+    for name in PARSED_TABLES:
+        written += write_table(booklet.table(name), out, name, formats)
+    written.append(write_text(out / "parse_report.txt", booklet.report()))
+    meta = dict(booklet.meta, front_matter=booklet.front_matter)
+    written.append(write_text(out / "booklet_meta.json", json.dumps(meta, ensure_ascii=False, indent=2,
+                                                                     sort_keys=True)))
+    return written

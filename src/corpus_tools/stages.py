@@ -1,7 +1,12 @@
 """The analysis stages, declared once in :data:`STAGES`.
 
 Each stage is a pure function ``fn(study) -> StageOutput``: it reads earlier results from ``study.tables`` and
-``study.objects`` and returns new tables, figure specs and graphs. Nothing here reads or writes files.
+``study.objects`` and returns new tables, figure specs and graphs. Nothing here reads or writes files: the
+parameter files (curriculum, codebook, synonyms, an earlier run's topic model) come from
+:meth:`Study.parameter_file <corpus_tools.study.Study.parameter_file>`, read before the first stage
+(:mod:`corpus_tools.inputs`); only the package's own data (the example curriculum, the bundled hand coding) is read
+here, by its loaders in
+:mod:`corpus_tools.resources`.
 
 Adding an analysis = one stage function + one :class:`~corpus_tools.study.Stage` line below + its plot function in
 ``plots/`` + its section in the report.
@@ -44,7 +49,10 @@ def tokens_stage(study: Study) -> StageOutput:
     discovered in this booklet compounded first (table ``discovered_terms``, for the analyst to review)."""
     from .terms import build_tokens
 
-    st = build_tokens(study.booklet, synonyms=study.params.synonyms)
+    from .text import parse_synonyms
+
+    f = study.parameter_file("synonyms")
+    st = build_tokens(study.booklet, synonyms=parse_synonyms(f.text, f.source))
     return StageOutput(tables={"tokens": st.tokens, "discovered_terms": st.discovered},
                        objects={"names": tuple(sorted(st.tokenizer.names)), "synonyms": st.synonyms})
 
@@ -89,14 +97,21 @@ def _discovered(study: Study) -> tuple[str, ...]:
     return () if d is None or "term" not in d else tuple(str(t) for t in d.term)
 
 
+def _given_curriculum(study: Study):
+    """The curriculum file's table (read before the analysis), or None without one."""
+    from .curriculum import parse_curriculum
+
+    f = study.parameter_file("curriculum")
+    return parse_curriculum(f.text, f.source) if f is not None else None
+
+
 def needs_stage(study: Study) -> StageOutput:
     """What trainees need: recurring needs (questions with the same need across cohorts and units), questions the
     answers defer to another unit or leave unanswered, and who asks (concentration of askers, hospital kinds)."""
     from . import askers, coverage, deferrals, needs
-    from .curriculum import read_curriculum
 
-    b, params = study.booklet, study.params
-    curric = coverage.curriculum(b.units, read_curriculum(params.curriculum) if params.curriculum else None)
+    b = study.booklet
+    curric = coverage.curriculum(b.units, _given_curriculum(study))
     kinds = askers.hospital_kinds(b.askers)
     return StageOutput(tables={
         "recurring_needs": needs.recurring_needs(b.entries, b.turns, words(study, "concept"),
@@ -169,7 +184,8 @@ def carry_stage(study: Study) -> StageOutput:
 
     if not study.params.topics_from:
         return StageOutput()
-    model = carry.read_model(study.params.topics_from)
+    f = study.parameter_file("topics_from")
+    model = carry.parse_model(f.text, f.source)
     carried = carry.carry_topics(model, words(study, "token"), study.booklet)
     shares = carry.carried_shares(model, carried)
     rows = carry.carry_findings(carried, shares, study.booklet.entries, model.record)
@@ -306,14 +322,14 @@ def trends_stage(study: Study) -> StageOutput:
 def coverage_stage(study: Study) -> StageOutput:
     """Curriculum coverage, unit fit (does each question fit the unit it was asked in?) and their figures."""
     from . import coverage, schema, unitfit
-    from .curriculum import matching_example, read_curriculum
+    from .curriculum import matching_example
     from .plots import trends as plots
 
     b, params = study.booklet, study.params
     e, turns = b.entries, b.turns
     t = study.tables
     tokens = t["tokens"]  # unit fit takes the full table and uses its concept view
-    given = read_curriculum(params.curriculum) if params.curriculum else None
+    given = _given_curriculum(study)
     et = t.get("entry_topics")
     first_topic = et[et["rank"] == 1][["entry_id", "topic_id"]] if et is not None else None
     curric = coverage.curriculum(b.units, given)
@@ -369,14 +385,15 @@ def codes_stage(study: Study) -> StageOutput:
     unit / section / topic with adjusted standardised residuals, and correspondence analyses (terms and codes ×
     sections and cohorts)."""
     from .ca import ca_tables
-    from .codes import code_tables, load_code_judgement, load_codebook
+    from .codes import code_tables, load_code_judgement, parse_codebook
     from .plots.codes import ca_biplot, code_heatmap
 
-    b, params, t = study.booklet, study.params, study.tables
+    b, t = study.booklet, study.tables
     # the rules' precision / recall against the bundled hand coding, for the bundled booklet only (code_validation)
     judgement = load_code_judgement(b.meta.get("sha256"))
-    tables = code_tables(load_codebook(params.codes), t["tokens"], b, t.get("entry_topics"), t.get("topics"),
-                         judgement)
+    codebook = study.parameter_file("codes")
+    tables = code_tables(parse_codebook(codebook.text, codebook.source), t["tokens"], b, t.get("entry_topics"),
+                         t.get("topics"), judgement)
     tables.update(ca_tables(words(study, "concept"), tables["code_entries"].set_index("entry_id"), b.entries))
     facts = dict(n_entries=len(b.entries))
     figures = {}

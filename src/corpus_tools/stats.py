@@ -5,8 +5,12 @@ and instructor dependence. Pure functions on numbers and numpy arrays; nothing h
   n₂ in group B", for many terms at once. Two-sided p = the sum of the probabilities of all tables with the same
   margins that are no more probable than the observed one (relative tolerance 1e-7, as R's ``fisher.test``;
   scipy's ``fisher_exact`` uses the same definition). One-sided p = hypergeometric tail.
-- :func:`bh_qvalues`: Benjamini–Hochberg adjusted p-values (q-values), NaN left as NaN;
-  :func:`bh_qvalues_counted` the same for values given with their multiplicities.
+- :func:`bh_qvalues`: Benjamini–Hochberg adjusted p-values (q-values, scipy's ``false_discovery_control``), NaN
+  left as NaN; :func:`bh_qvalues_counted` the same for values given with their multiplicities.
+- :func:`log_likelihood` / :func:`g2_array`: Dunning's G² of 2×2 tables; :func:`chi_square` /
+  :func:`chi_square_array`: Pearson's χ² (Yates' correction when an expected count is under 5);
+  :func:`chi2_pvalue`: their p-value (χ², 1 df); :func:`log_ratio` / :func:`log_ratio_array`: log₂ ratio of
+  relative frequencies (effect size).
 - :func:`cmh_test`: Cochran–Mantel–Haenszel χ² for K stratified 2×2 tables (with or without continuity
   correction, as R's ``mantelhaen.test``), with the Mantel–Haenszel common odds ratio.
 - :func:`stratified_exact_test`: the exact conditional test of the same hypothesis (the sum of the strata's
@@ -20,8 +24,10 @@ and instructor dependence. Pure functions on numbers and numpy arrays; nothing h
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
-from scipy.stats import binom, chi2, hypergeom, norm
+from scipy.stats import binom, chi2, false_discovery_control, hypergeom, norm
 
 REL_TOL = 1e-7  # two tables are "as probable" when their probabilities differ by less than this (relative)
 
@@ -91,19 +97,15 @@ def _two_sided(x, M, K, n) -> np.ndarray:
 
 
 def bh_qvalues(p) -> np.ndarray:
-    """Benjamini–Hochberg q-values of the p-values ``p`` (any shape): q₍ᵢ₎ = min over j ≥ i of p₍ⱼ₎·m/j, capped
-    at 1; m counts the non-missing p-values; NaN stays NaN."""
+    """Benjamini–Hochberg q-values of the p-values ``p`` (any shape): scipy's
+    ``false_discovery_control(method="bh")`` over the non-missing values (q₍ᵢ₎ = min over j ≥ i of p₍ⱼ₎·m/j,
+    capped at 1; m counts the non-missing p-values); NaN stays NaN."""
     p = np.asarray(p, dtype=float)
     q = np.full(p.shape, np.nan)
     flat, out = p.ravel(), q.reshape(-1)
     ok = np.flatnonzero(~np.isnan(flat))
-    m = len(ok)
-    if m == 0:
-        return q
-    order = ok[np.argsort(flat[ok], kind="stable")]
-    ranked = flat[order] * m / np.arange(1, m + 1)
-    ranked = np.minimum.accumulate(ranked[::-1])[::-1]
-    out[order] = np.minimum(ranked, 1.0)
+    if len(ok):
+        out[ok] = false_discovery_control(flat[ok], method="bh")
     return q
 
 
@@ -126,13 +128,69 @@ def bh_qvalues_counted(p, counts) -> np.ndarray:
     np.add.at(n, inv, counts[ok])
     last = np.cumsum(n)  # rank of the last p-value equal to each value
     m = int(last[-1])
-    ranked = values * m / last
+    ranked = values * (m / last)  # scipy's operation order (p · (m / rank)), so the bits match
     ranked = np.minimum(np.minimum.accumulate(ranked[::-1])[::-1], 1.0)
     pos = np.searchsorted(values, p)
     found = ~np.isnan(p) & (pos < len(values))
     found[found] = values[pos[found]] == p[found]
     q[found] = ranked[pos[found]]
     return q
+
+
+def log_likelihood(a: float, b: float, c: float, d: float) -> float:
+    """Dunning's G² for the 2×2 table [[a, b], [c, d]] (a: term in target, b: term in reference, c/d: the other
+    tokens); 0·log 0 counts as 0."""
+    return float(g2_array(a, b, c, d))
+
+
+def g2_array(a, b, c, d) -> np.ndarray:
+    """:func:`log_likelihood` on arrays of equal (or broadcastable) shape."""
+    a, b, c, d = (np.asarray(x, dtype=float) for x in (a, b, c, d))
+    n = a + b + c + d
+    g = np.zeros(np.broadcast(a, b, c, d).shape)
+    for obs, row, col in ((a, a + b, a + c), (b, a + b, b + d), (c, c + d, a + c), (d, c + d, b + d)):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            term = np.where(obs > 0, obs * np.log(obs * n / (row * col)), 0.0)
+        g = g + term
+    return 2 * g
+
+
+def chi_square(a: float, b: float, c: float, d: float) -> tuple[float, bool]:
+    """Pearson's χ² for the 2×2 table, with Yates' continuity correction when an expected count is under 5;
+    returns ``(chi2, corrected)``."""
+    x2, corrected = chi_square_array(a, b, c, d)
+    return float(x2), bool(corrected)
+
+
+def chi_square_array(a, b, c, d) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`chi_square` on arrays: ``(chi2, corrected)``."""
+    a, b, c, d = (np.asarray(x, dtype=float) for x in (a, b, c, d))
+    n = a + b + c + d
+    exps = np.stack([(a + b) * (a + c), (a + b) * (b + d), (c + d) * (a + c), (c + d) * (b + d)]) / n
+    corrected = exps.min(axis=0) < 5
+    diff = np.abs(a * d - b * c)
+    diff = np.where(corrected, np.maximum(0.0, diff - n / 2), diff)
+    denom = (a + b) * (c + d) * (a + c) * (b + d)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x2 = np.where(denom > 0, n * diff * diff / denom, 0.0)
+    return x2, corrected
+
+
+def chi2_pvalue(stat):
+    """Upper-tail p of a χ² statistic with 1 degree of freedom (G² or Pearson's χ² of a 2×2 table)."""
+    return chi2.sf(stat, df=1)
+
+
+def log_ratio(a: float, b: float, total_a: float, total_b: float) -> float:
+    """Effect size: log₂ of the ratio of relative frequencies ``(a / total_a) / (b / total_b)``, with 0.5 in
+    place of a zero count."""
+    return math.log2(((a or 0.5) / total_a) / ((b or 0.5) / total_b))
+
+
+def log_ratio_array(a, b, total_a, total_b) -> np.ndarray:
+    """:func:`log_ratio` on arrays."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return np.log2((np.where(a > 0, a, 0.5) / total_a) / (np.where(b > 0, b, 0.5) / total_b))
 
 
 def _strata(a, n1, m1, n):

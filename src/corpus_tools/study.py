@@ -137,6 +137,16 @@ class StageCache(Protocol):  # implemented in pipeline (the cache reads and writ
     def put(self, stage: str, key: str, output: StageOutput) -> None: ...
 
 
+@dataclass(frozen=True)
+class ParameterFile:
+    """A parameter file a study reads (curriculum, codebook, synonyms, an earlier run's topic model): the path as
+    named (for messages), its text, and the sha256 of its bytes (its part of the stages' cache keys)."""
+
+    source: str
+    text: str
+    sha256: str | None
+
+
 @dataclass
 class Study:
     """Everything a study found, in memory: the parsed booklet, every table, graph and figure spec."""
@@ -156,6 +166,16 @@ class Study:
     figure_stage: dict[str, str] = field(default_factory=dict)  # figure stem → the stage that specified it
     reporter: Any = field(default=None, repr=False)  # progress display set by the caller (never saved)
     executor: Any = field(default=None, repr=False)  # the caller's WorkerPool for long fits, or None (never saved)
+    inputs: dict[str, ParameterFile] = field(default_factory=dict, repr=False)  # parameter files, read before
+
+    def parameter_file(self, name: str) -> ParameterFile | None:
+        """The file parameter ``name`` (:data:`FILE_PARAMS`) names, as read before the first stage (the shipped
+        default for ``codes`` and ``synonyms``); None when ``curriculum`` or ``topics_from`` names none."""
+        if getattr(self.params, name) in (None, "") and name not in self.inputs:
+            return None
+        if name not in self.inputs:
+            raise KeyError(f"parameter file {name!r} was not read before the analysis (see corpus_tools.inputs)")
+        return self.inputs[name]
 
     def ticker(self, total: int, desc: str) -> Callable[[], None] | None:
         """A callback to call once per finished step of a long computation (model fits …), advancing the caller's
@@ -209,12 +229,17 @@ def param_digest(name: str, value: Any) -> Any:
     return file_digest(value)
 
 
-def stage_key(stage: Stage, booklet_sha: str, params: Params, needed_keys: Iterable[str], version: str) -> str:
-    """Content hash of what a stage's result depends on."""
+def stage_key(stage: Stage, booklet_sha: str, params: Params, needed_keys: Iterable[str], version: str,
+              inputs: dict[str, ParameterFile] | None = None) -> str:
+    """Content hash of what a stage's result depends on: a file parameter by the sha256 of the file it names
+    (taken from ``inputs`` when read already), the others by value."""
     used = {}
     for name in stage.uses:
         value = getattr(params, name)
-        used[name] = param_digest(name, value)
+        if name in FILE_PARAMS and inputs is not None and name in inputs:
+            used[name] = inputs[name].sha256 if value else None  # None: the shipped default, as param_digest
+        else:
+            used[name] = param_digest(name, value)
     return _digest(version, stage.name, booklet_sha, used, list(needed_keys))
 
 
@@ -241,8 +266,10 @@ def plan(wanted: Iterable[str] | None = None) -> list[Stage]:
 def analyse(booklet: "Booklet", params: Params = Params(), stages: Iterable[str] | None = None,
             cache: StageCache | None = None, progress: Reporter | None = None,
             on_output: Callable[[Stage, StageOutput, "Study"], object] | None = None,
-            executor: Any = None) -> Study:
-    """Run the declared stages on ``booklet`` and return the :class:`Study` (pure: nothing is written).
+            executor: Any = None, inputs: dict[str, ParameterFile] | None = None) -> Study:
+    """Run the declared stages on ``booklet`` and return the :class:`Study` (nothing is written, and no stage reads
+    a file: the parameter files the stages use are read here once, before the first stage —
+    :func:`corpus_tools.inputs.read_inputs` — unless ``inputs`` gives them).
 
     ``stages`` restricts the run to some stages (and what they need); ``cache`` (see :class:`StageCache`) reuses
     results whose key is unchanged; ``progress.stage(stage, i, n)`` is called before each stage and
@@ -252,8 +279,12 @@ def analyse(booklet: "Booklet", params: Params = Params(), stages: Iterable[str]
         from .anonymise import anonymise_booklet
 
         booklet = anonymise_booklet(booklet)
-    study = Study(booklet=booklet, params=params, reporter=progress, executor=executor)
     todo = plan(stages)
+    if inputs is None:
+        from .inputs import read_inputs
+
+        inputs = read_inputs(params, {n for s in todo for n in s.uses if n in FILE_PARAMS})
+    study = Study(booklet=booklet, params=params, reporter=progress, executor=executor, inputs=dict(inputs))
     version = package_version()
     sha = str(booklet.meta.get("sha256", ""))
     if booklet.meta.get("anonymised"):  # same input file, other tables: results must not be shared
@@ -269,7 +300,7 @@ def analyse(booklet: "Booklet", params: Params = Params(), stages: Iterable[str]
         if n_entries < stage.min_entries:
             study.skipped[stage.name] = f"问答只有 {n_entries} 条，少于此分析所需的 {stage.min_entries} 条"
             continue
-        key = stage_key(stage, sha, params, [study.stage_keys[n] for n in stage.needs], version)
+        key = stage_key(stage, sha, params, [study.stage_keys[n] for n in stage.needs], version, study.inputs)
         study.stage_keys[stage.name] = key
         t0 = time.perf_counter()
         out = cache.get(stage.name, key) if cache is not None else None
@@ -296,4 +327,4 @@ def analyse(booklet: "Booklet", params: Params = Params(), stages: Iterable[str]
     return study
 
 
-__all__ = ["Params", "FigureSpec", "Stage", "StageOutput", "Study", "analyse", "plan", "stage_key", "asdict"]
+__all__ = ["Params", "ParameterFile", "FigureSpec", "Stage", "StageOutput", "Study", "analyse", "plan", "stage_key", "asdict"]

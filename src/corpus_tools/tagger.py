@@ -1,9 +1,9 @@
 """jieba's part-of-speech tagging (``jieba.posseg.POSTokenizer.cut`` with HMM), re-implemented for speed with
 exactly the same output: same words, same tags, same order, for any text and any dictionary.
 
-Where the time goes in jieba (0.42): the hidden-Markov Viterbi that tags runs of characters the dictionary does
-not know (256 states, a Python generator per state and character: ~80 % of the time), and the dictionary route
-(``get_DAG`` + ``calc``: a dict of lists and a generator per character). Here:
+The two parts of jieba's (0.42) tagger that take its time are done here on arrays: the hidden-Markov Viterbi that
+tags runs of characters the dictionary does not know (256 states), and the dictionary route (``get_DAG`` +
+``calc``):
 
 * :func:`viterbi` — the same recurrence on numpy arrays: for each character, a (previous states × allowed states)
   matrix of ``(V[t-1] + log P(transition)) + log P(emission)`` (the same floating-point operations in the same
@@ -55,8 +55,8 @@ def _posseg_module(name: str):
 
 def posseg_model() -> tuple[dict, dict, dict, dict]:
     """jieba's part-of-speech HMM ``(char_state_tab_P, start_P, trans_P, emit_P)``, read from jieba's own model
-    files without importing ``jieba.posseg``: that import also builds jieba's default tagger over its whole
-    dictionary (0.2 s), which this package never uses."""
+    files without importing ``jieba.posseg`` (that import also builds jieba's default tagger over its whole
+    dictionary, which this package never uses)."""
     import sys
 
     if "jieba.posseg" in sys.modules:  # imported anyway (tests compare with it): the same objects
@@ -103,8 +103,8 @@ def _parsed_dictionary(data: bytes) -> tuple[dict[str, int], int, dict[str, str]
 
 def initialize_dictionary(tokenizer) -> dict[str, str] | None:
     """Load ``tokenizer``'s main dictionary (a ``jieba.Tokenizer`` not yet initialised): the same prefix
-    dictionary and total as ``tokenizer.initialize()``, built from the file in one pass (0.4 s for jieba's
-    dictionary) instead of jieba's pass plus a second one for the tags; no cache file is read or written.
+    dictionary and total as ``tokenizer.initialize()``, built from the file in one pass instead of
+    jieba's pass plus a second one for the tags; no cache file is read or written.
     Returns the dictionary's word tags from the same pass (for :class:`PosTags`). A file in another format is
     left to jieba (and None is returned)."""
     parsed = None if tokenizer.initialized else _parsed_dictionary(_read_dictionary(tokenizer)[1])
@@ -343,14 +343,33 @@ def route(sentence: str, freq: dict[str, int], logtotal: float, weights: dict) -
     return ends
 
 
+JIEBA_SERIES = "0.42."  # the jieba release series the fast path reproduces (pyproject pins jieba==0.42.*)
+
+
+def fast_path_available() -> bool:
+    """True when the installed jieba is of :data:`JIEBA_SERIES` and its posseg model loads: the fast path
+    reproduces that release's tagger; with any other jieba, :class:`Tagger` runs jieba's own ``jieba.posseg``."""
+    import jieba
+
+    if not str(getattr(jieba, "__version__", "")).startswith(JIEBA_SERIES):
+        return False
+    try:
+        _model()
+    except (ImportError, OSError, AttributeError, KeyError, TypeError):
+        return False
+    return True
+
+
 class Tagger:
     """``POSTokenizer(tokenizer).cut(sentence)`` as a list of ``(word, flag)``, faster and identical.
 
     ``posseg`` is the ``jieba.posseg.POSTokenizer`` whose dictionary and tags are used (its user words are
-    loaded into its tag table first, as jieba does)."""
+    loaded into its tag table first, as jieba does). ``fast=False`` — or a jieba the fast path does not know
+    (:func:`fast_path_available`) — runs jieba's own ``jieba.posseg`` tagger on the same dictionary instead."""
 
-    def __init__(self, posseg) -> None:
+    def __init__(self, posseg, fast: bool = True) -> None:
         self._posseg = posseg
+        self.fast = fast and fast_path_available()
         self._refresh()
 
     def _refresh(self) -> None:
@@ -368,7 +387,9 @@ class Tagger:
 
     def cut(self, sentence: str, memo: dict[str, list[tuple[str, str]]] | None = None) -> list[tuple[str, str]]:
         """Words and tags of ``sentence`` in order, whitespace and punctuation included (as jieba). ``memo``
-        (optional) keeps and reuses the HMM result of each unknown run of characters."""
+        (optional) keeps and reuses the HMM result of each unknown run of characters (fast path only)."""
+        if not self.fast:
+            return [(p.word, p.flag) for p in self._posseg.cut(sentence)]
         tk = self._posseg.tokenizer
         if tk.total != self._total or tk.user_word_tag_tab or tk.FREQ is not self.freq:
             self._refresh()

@@ -50,6 +50,7 @@ import numpy as np
 import pandas as pd
 
 from .ingest import CJK
+from .stats import log_likelihood
 from .text import ChineseTokenizer, load_synonyms, normalise, tokenizer_for, tokens_table, with_terms
 
 _WORD = re.compile(rf"[{CJK}A-Za-z0-9]")
@@ -174,16 +175,6 @@ def _entropy(counter: Counter) -> float:
     return float(-sum(c / n * math.log(c / n) for c in counter.values())) if n else 0.0
 
 
-def _g2(n11: float, n12: float, n21: float, n22: float) -> float:
-    n = n11 + n12 + n21 + n22
-    g = 0.0
-    for obs, r, c in ((n11, n11 + n12, n11 + n21), (n12, n11 + n12, n12 + n22),
-                      (n21, n21 + n22, n11 + n21), (n22, n21 + n22, n12 + n22)):
-        if obs > 0:
-            g += obs * math.log(obs * n / (r * c))
-    return 2 * g
-
-
 def _lambda_z(n11: int, n12: int, n21: int, n22: int) -> tuple[float, float, float]:
     """λ, σ and z of one 2×2 table (½ added to each cell)."""
     cells = [x + 0.5 for x in (n11, n12, n21, n22)]
@@ -210,7 +201,7 @@ def score_pairs(runs: list[list[tuple[str, str, int]]]) -> pd.DataFrame:
         n12, n21 = first[a] - n11, second[b] - n11
         n22 = n - n11 - n12 - n21
         lam, sigma, z = _lambda_z(n11, n12, n21, n22)
-        rows.append((a, b, n11, lam, sigma, z, _g2(n11, n12, n21, n22)))
+        rows.append((a, b, n11, lam, sigma, z, log_likelihood(n11, n12, n21, n22)))
     return pd.DataFrame(rows, columns=["first", "second", "count", "lambda", "sigma", "z", "g2"])
 
 
@@ -313,7 +304,7 @@ def discover_terms(tokenizer: ChineseTokenizer, texts: list[str], entry_ids: lis
             accept[(ca, cb)] = term
             parts = found.get(first, {}).get("parts", first) + "|" + found.get(second, {}).get("parts", second)
             found[term] = dict(term=term, score=float(z), parts=parts, **{"lambda": float(lam)},
-                               g2=float(_g2(*cells)), round=rnd)
+                               g2=log_likelihood(*cells), round=rnd)
         if not accept:
             break
         s = _join(s, accept)

@@ -104,12 +104,17 @@ def load_synonyms(path: str | Path | None = None) -> dict[str, str]:
     UTF-8 or GB18030 (:func:`corpus_tools.paramfiles.decode`). Raises :class:`SynonymsError` naming the file and
     line for a missing header, a line without two fields, a field over
     :data:`~corpus_tools.paramfiles.MAX_FIELD_CHARS` characters, or a variant given two different concepts."""
-    from .paramfiles import csv_rows
-
     p = Path(path) if path is not None else resource_path("synonyms.csv")
     from .store import read_parameter_text
 
-    text = read_parameter_text(p, "同义词表", SynonymsError)
+    return parse_synonyms(read_parameter_text(p, "同义词表", SynonymsError), str(p))
+
+
+def parse_synonyms(text: str, source: str = "<synonyms>") -> dict[str, str]:
+    """``variant → concept`` of the text of a synonyms file (see :func:`load_synonyms`); errors name ``source``."""
+    from .paramfiles import csv_rows
+
+    p = source
     out: dict[str, str] = {}
     header_seen = False
     for line_no, raw in csv_rows(text, str(p), SynonymsError):  # fields over the length limit are refused

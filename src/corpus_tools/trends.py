@@ -22,15 +22,14 @@ token column ("token" by default, "concept" where the tokens table has concept i
 
 from __future__ import annotations
 
-import math
 import re
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.stats import chi2
 
 from . import stats
+from .stats import chi2_pvalue, chi_square_array, g2_array, log_ratio_array
 
 MIN_FREQ = 5  # a term needs this many occurrences (group + rest) to be tested for keyness
 MIN_DOCS = 2  # … and must occur in at least this many entries
@@ -95,59 +94,6 @@ def term_frequencies(tokens: pd.DataFrame, entries: pd.DataFrame, by: str = "coh
 
 
 # ---------------------------------------------------------------- token-level statistics (descriptive)
-
-def log_likelihood(a: float, b: float, c: float, d: float) -> float:
-    """Dunning's G² for the 2×2 table [[a, b], [c, d]] (a: term in target, b: term in reference, c/d: the other
-    tokens); 0·log 0 counts as 0."""
-    return float(g2_array(a, b, c, d))
-
-
-def g2_array(a, b, c, d) -> np.ndarray:
-    """:func:`log_likelihood` on arrays of equal shape (vectorised)."""
-    a, b, c, d = (np.asarray(x, dtype=float) for x in (a, b, c, d))
-    n = a + b + c + d
-    g = np.zeros(np.broadcast(a, b, c, d).shape)
-    for obs, row, col in ((a, a + b, a + c), (b, a + b, b + d), (c, c + d, a + c), (d, c + d, b + d)):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            term = np.where(obs > 0, obs * np.log(obs * n / (row * col)), 0.0)
-        g = g + term
-    return 2 * g
-
-
-def chi_square(a: float, b: float, c: float, d: float) -> tuple[float, bool]:
-    """Pearson's χ² for the 2×2 table, with Yates' continuity correction when an expected count is under 5;
-    returns ``(chi2, corrected)``."""
-    x2, corrected = chi_square_array(a, b, c, d)
-    return float(x2), bool(corrected)
-
-
-def chi_square_array(a, b, c, d) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`chi_square` on arrays (vectorised): ``(chi2, corrected)``."""
-    a, b, c, d = (np.asarray(x, dtype=float) for x in (a, b, c, d))
-    n = a + b + c + d
-    exps = np.stack([(a + b) * (a + c), (a + b) * (b + d), (c + d) * (a + c), (c + d) * (b + d)]) / n
-    corrected = exps.min(axis=0) < 5
-    diff = np.abs(a * d - b * c)
-    diff = np.where(corrected, np.maximum(0.0, diff - n / 2), diff)
-    denom = (a + b) * (c + d) * (a + c) * (b + d)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        x2 = np.where(denom > 0, n * diff * diff / denom, 0.0)
-    return x2, corrected
-
-
-def log_ratio(a: float, b: float, total_a: float, total_b: float) -> float:
-    """Effect size: log₂ of the ratio of relative frequencies, with 0.5 added to zero counts."""
-    return math.log2(((a or 0.5) / total_a) / ((b or 0.5) / total_b))
-
-
-def _log_ratio_array(a, b, total_a, total_b) -> np.ndarray:
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    return np.log2((np.where(a > 0, a, 0.5) / total_a) / (np.where(b > 0, b, 0.5) / total_b))
-
-
-def _pvalue(stat):
-    return chi2.sf(stat, df=1)
-
 
 # ---------------------------------------------------------------- entries × terms
 
@@ -309,7 +255,7 @@ def _keyness_cells(tokens: pd.DataFrame, entries: pd.DataFrame, by: str, min_fre
         n_val, n_cls = _classes(total_n)
         s0, n0 = s_val[:, None], n_val[None, :]
         g2_0 = g2_array(np.zeros((len(s_val), len(n_val))), n0, s0, (total - s0) - n0)
-        z_g, z_t = _zero_cells(nz_g, nz_t, (n_g, n_t), s_cls, n_cls, _pvalue(g2_0) < 0.05)
+        z_g, z_t = _zero_cells(nz_g, nz_t, (n_g, n_t), s_cls, n_cls, chi2_pvalue(g2_0) < 0.05)
     gi, ti = np.concatenate([nz_g, z_g]), np.concatenate([nz_t, z_t])
     zeros = np.zeros(len(z_g), dtype=np.int64)
     a, doc_freq = np.concatenate([nz_a, zeros]).astype(np.int64), np.concatenate([nz_d, zeros]).astype(np.int64)
@@ -321,10 +267,10 @@ def _keyness_cells(tokens: pd.DataFrame, entries: pd.DataFrame, by: str, min_fre
     d = (total - sz) - b
     g2 = g2_array(a, b, c, d)
     x2, yates = chi_square_array(a, b, c, d)
-    lr = _log_ratio_array(a, b, sz, total - sz)
+    lr = log_ratio_array(a, b, sz, total - sz)
     return dict(group=np.array(groups, dtype=object)[gi], term=terms[ti], count=a, count_rest=b, group_tokens=sz,
-                rest_tokens=total - sz, doc_freq=doc_freq, g2=np.where(lr >= 0, g2, -g2), p_g2=_pvalue(g2), chi2=x2,
-                yates=yates, p_chi2=_pvalue(x2), log_ratio=lr)
+                rest_tokens=total - sz, doc_freq=doc_freq, g2=np.where(lr >= 0, g2, -g2), p_g2=chi2_pvalue(g2), chi2=x2,
+                yates=yates, p_chi2=chi2_pvalue(x2), log_ratio=lr)
 
 
 def keyness_entries(tokens: pd.DataFrame, entries: pd.DataFrame, by: str = "cohort", min_docs: int = 3,
@@ -458,84 +404,13 @@ def emerging_fading(tokens: pd.DataFrame, entries: pd.DataFrame, turns: pd.DataF
     ``call`` = "emerging" / "fading" where q ≤ ``alpha`` and the difference holds within units, "unit effect"
     where q ≤ ``alpha`` but it does not (the cohorts' entries come from different units), "" otherwise.
     Token counts and the token-level ``g2_tokens`` are kept as description. Sorted by cohort pair, q, term."""
-    e = entries[entries.cohort.notna()]
-    cohort_of = pd.Series(e.cohort.astype("int64").to_numpy(), index=e.entry_id.astype("int64").to_numpy())
-    strata = unit_strata(e)
-    t = content_tokens(tokens)
-    in_cohort = t.entry_id.isin(cohort_of.index).to_numpy()
-    if not in_cohort.all():
-        t = t[in_cohort]
-    sp_codes, sp_names = _speaker_codes(t, turns)
-    cohorts = sorted(cohort_of.unique())
-    # once for all pairs (each token then belongs to at most two pairs): entries × terms counts, each token's
-    # entry row, term and speaker, the tokens ordered by cohort
-    tok_rows, tok_terms, terms_all = _token_codes(t, cohort_of.index, column)
-    C_all = _counts(tok_rows, tok_terms, len(cohort_of), len(terms_all))
-    coh_row = cohort_of.to_numpy()
-    tok_per_row = np.bincount(tok_rows, minlength=len(coh_row))
-    tok_order = np.argsort(coh_row[tok_rows], kind="stable")
-    tok_bounds = np.searchsorted(coh_row[tok_rows][tok_order], cohorts + [np.inf], side="left")
-    tok_slice = {c: tok_order[tok_bounds[i]:tok_bounds[i + 1]] for i, c in enumerate(cohorts)}
-    row_order = np.argsort(coh_row, kind="stable")
-    row_bounds = np.searchsorted(coh_row[row_order], cohorts + [np.inf], side="left")
-    row_slice = {c: row_order[row_bounds[i]:row_bounds[i + 1]] for i, c in enumerate(cohorts)}
-    local = np.full(len(terms_all), -1, dtype=np.int64)
-    strata_row = strata.loc[cohort_of.index].to_numpy()
+    ix = _CohortIndex.of(tokens, entries, turns, column)
     parts, pairs = [], []  # per pair: its rows' columns; what the within-unit test needs
-    for prev, nxt in zip(cohorts, cohorts[1:]):
-        rows = np.sort(np.concatenate([row_slice[prev], row_slice[nxt]]))  # entries in their order
-        ids = cohort_of.index[rows]
-        C = C_all[rows]
-        present = np.unique(C.indices)  # the terms used in the two cohorts (sorted as the terms are)
-        C = C[:, present]
-        C.sort_indices()
-        terms = terms_all[present]
-        is_to = coh_row[rows] == nxt
-        P = (C > 0).astype(np.int64)
-        docs_to = np.asarray(P[is_to].sum(axis=0)).ravel()
-        docs_from = np.asarray(P[~is_to].sum(axis=0)).ravel()
-        keep = docs_to + docs_from >= min_docs
-        if not keep.any():
-            continue
-        C, P, terms, docs_to, docs_from = C[:, keep], P[:, keep], terms[keep], docs_to[keep], docs_from[keep]
-        n_to, n_from = int(is_to.sum()), int((~is_to).sum())
-        count_to = np.asarray(C[is_to].sum(axis=0)).ravel()
-        count_from = np.asarray(C[~is_to].sum(axis=0)).ravel()
-        tok_to = int(tok_per_row[rows[is_to]].sum())
-        tok_from = int(tok_per_row[rows[~is_to]].sum())
-        total = count_to + count_from
-        top_row, top_cnt = _column_max(C)
-        # speakers: the largest share of a term's uses by one speaker (ties: the first speaker by name)
-        kept = present[keep]
-        local[kept] = np.arange(len(kept))
-        tok = np.concatenate([tok_slice[prev], tok_slice[nxt]])
-        term_of = local[tok_terms[tok]]
-        on = term_of >= 0
-        n_sp = max(len(sp_names), 1)
-        pair_key, n = np.unique(term_of[on] * n_sp + sp_codes[tok][on], return_counts=True)
-        local[kept] = -1
-        k_term, k_sp = pair_key // n_sp, pair_key % n_sp
-        first = np.lexsort((k_sp, -n, k_term))
-        first = first[np.r_[True, k_term[first][1:] != k_term[first][:-1]]]
-        top_sp_name = np.full(len(terms), "", dtype=object)
-        top_sp_n = np.zeros(len(terms), dtype=np.int64)
-        top_sp_name[k_term[first]] = sp_names[k_sp[first]]
-        top_sp_n[k_term[first]] = n[first]
-        n = len(terms)
-        parts.append(dict(
-            from_cohort=np.full(n, prev), to_cohort=np.full(n, nxt), term=terms, docs_from=docs_from,
-            n_from=np.full(n, n_from, dtype=np.int64), docs_to=docs_to, n_to=np.full(n, n_to, dtype=np.int64),
-            top_entry=np.asarray(ids)[top_row], top_entry_share=top_cnt / total,
-            top_speaker=top_sp_name if turns is not None else np.full(n, "", dtype=object),
-            top_speaker_share=(top_sp_n / total) if turns is not None else np.full(n, np.nan),
-            count_from=count_from, count_to=count_to, per_10k_from=count_from / max(tok_from, 1) * 10_000,
-            per_10k_to=count_to / max(tok_to, 1) * 10_000,
-            g2_tokens=g2_array(count_to, count_from, tok_to - count_to, tok_from - count_from)))
-        # within units: strata = unit titles with entries in both cohorts
-        st = strata_row[rows]
-        both = sorted(set(st[is_to]) & set(st[~is_to]))
-        parts[-1]["shared_units"] = np.full(n, len(both), dtype=np.int64)
-        pairs.append((P, st, is_to, both))
+    for prev, nxt in zip(ix.cohorts, ix.cohorts[1:]):
+        got = _pair_rows(ix, prev, nxt, min_docs, with_speakers=turns is not None)
+        if got is not None:
+            parts.append(got[0])
+            pairs.append(got[1])
     if not parts:
         return pd.DataFrame(columns=EF_COLUMNS)
     # every pair's rows together: one Fisher test, BH over all of them
@@ -546,6 +421,123 @@ def emerging_fading(tokens: pd.DataFrame, entries: pd.DataFrame, turns: pd.DataF
     col["p_value"] = stats.fisher_test(docs_to, n_to, docs_from, n_from)
     q = col["q_value"] = stats.bh_qvalues(col["p_value"])
     direction = np.sign(col["share_to"] - col["share_from"])
+    col["p_within_unit"], within = _within_units(parts, pairs, q, direction, alpha)
+    col["within_unit"] = within
+    col["call"] = np.where(q <= alpha, np.where(within, np.where(direction > 0, "emerging", "fading"), "unit effect"),
+                           "")
+    col["one_speaker"] = np.nan_to_num(col["top_speaker_share"], nan=0.0) >= one_speaker_share
+    out = pd.DataFrame(col)
+    out = out.sort_values(["from_cohort", "q_value", "p_value", "term"], kind="stable").reset_index(drop=True)
+    return out[EF_COLUMNS]
+
+
+class _CohortIndex:
+    """What every cohort pair of :func:`emerging_fading` reads, built once (each token then belongs to at most two
+    pairs): the entries × terms count matrix ``C_all`` (rows: the entries with a cohort, in ``cohort_of`` order),
+    each token's entry row, term and speaker code, the tokens and the entry rows of each cohort, each entry's
+    unit stratum."""
+
+    @classmethod
+    def of(cls, tokens: pd.DataFrame, entries: pd.DataFrame, turns: pd.DataFrame | None,
+           column: str) -> "_CohortIndex":
+        ix = cls()
+        e = entries[entries.cohort.notna()]
+        ix.cohort_of = cohort_of = pd.Series(e.cohort.astype("int64").to_numpy(),
+                                             index=e.entry_id.astype("int64").to_numpy())
+        strata = unit_strata(e)
+        t = content_tokens(tokens)
+        in_cohort = t.entry_id.isin(cohort_of.index).to_numpy()
+        if not in_cohort.all():
+            t = t[in_cohort]
+        ix.sp_codes, ix.sp_names = _speaker_codes(t, turns)
+        ix.cohorts = cohorts = sorted(cohort_of.unique())
+        ix.tok_rows, ix.tok_terms, ix.terms_all = _token_codes(t, cohort_of.index, column)
+        ix.C_all = _counts(ix.tok_rows, ix.tok_terms, len(cohort_of), len(ix.terms_all))
+        ix.coh_row = coh_row = cohort_of.to_numpy()
+        ix.tok_per_row = np.bincount(ix.tok_rows, minlength=len(coh_row))
+        ix.tok_slice = _slices(coh_row[ix.tok_rows], cohorts)
+        ix.row_slice = _slices(coh_row, cohorts)
+        ix.local = np.full(len(ix.terms_all), -1, dtype=np.int64)  # scratch: a pair's own term numbers
+        ix.strata_row = strata.loc[cohort_of.index].to_numpy()
+        return ix
+
+
+def _slices(cohort: np.ndarray, cohorts: list) -> dict:
+    """Cohort → the positions of ``cohort`` holding it (ascending)."""
+    order = np.argsort(cohort, kind="stable")
+    bounds = np.searchsorted(cohort[order], cohorts + [np.inf], side="left")
+    return {c: order[bounds[i]:bounds[i + 1]] for i, c in enumerate(cohorts)}
+
+
+def _pair_rows(ix: _CohortIndex, prev, nxt, min_docs: int, with_speakers: bool) -> tuple[dict, tuple] | None:
+    """The columns of one cohort pair's rows (terms in ≥ ``min_docs`` entries of the two cohorts: entry and token
+    counts, top entry, top speaker, token G², shared units) and what its within-unit test needs
+    ``(P: entries × terms presence, unit of each entry, later-cohort mask, shared units)``; None without a term."""
+    rows = np.sort(np.concatenate([ix.row_slice[prev], ix.row_slice[nxt]]))  # entries in their order
+    ids = ix.cohort_of.index[rows]
+    C = ix.C_all[rows]
+    present = np.unique(C.indices)  # the terms used in the two cohorts (sorted as the terms are)
+    C = C[:, present]
+    C.sort_indices()
+    terms = ix.terms_all[present]
+    is_to = ix.coh_row[rows] == nxt
+    P = (C > 0).astype(np.int64)
+    docs_to = np.asarray(P[is_to].sum(axis=0)).ravel()
+    docs_from = np.asarray(P[~is_to].sum(axis=0)).ravel()
+    keep = docs_to + docs_from >= min_docs
+    if not keep.any():
+        return None
+    C, P, terms, docs_to, docs_from = C[:, keep], P[:, keep], terms[keep], docs_to[keep], docs_from[keep]
+    n_to, n_from = int(is_to.sum()), int((~is_to).sum())
+    count_to = np.asarray(C[is_to].sum(axis=0)).ravel()
+    count_from = np.asarray(C[~is_to].sum(axis=0)).ravel()
+    tok_to = int(ix.tok_per_row[rows[is_to]].sum())
+    tok_from = int(ix.tok_per_row[rows[~is_to]].sum())
+    total = count_to + count_from
+    top_row, top_cnt = _column_max(C)
+    top_sp_name, top_sp_n = _top_speakers(ix, present[keep], np.concatenate([ix.tok_slice[prev], ix.tok_slice[nxt]]))
+    n = len(terms)
+    st = ix.strata_row[rows]
+    both = sorted(set(st[is_to]) & set(st[~is_to]))  # within units: unit titles with entries in both cohorts
+    part = dict(
+        from_cohort=np.full(n, prev), to_cohort=np.full(n, nxt), term=terms, docs_from=docs_from,
+        n_from=np.full(n, n_from, dtype=np.int64), docs_to=docs_to, n_to=np.full(n, n_to, dtype=np.int64),
+        top_entry=np.asarray(ids)[top_row], top_entry_share=top_cnt / total,
+        top_speaker=top_sp_name if with_speakers else np.full(n, "", dtype=object),
+        top_speaker_share=(top_sp_n / total) if with_speakers else np.full(n, np.nan),
+        count_from=count_from, count_to=count_to, per_10k_from=count_from / max(tok_from, 1) * 10_000,
+        per_10k_to=count_to / max(tok_to, 1) * 10_000,
+        g2_tokens=g2_array(count_to, count_from, tok_to - count_to, tok_from - count_from),
+        shared_units=np.full(n, len(both), dtype=np.int64))
+    return part, (P, st, is_to, both)
+
+
+def _top_speakers(ix: _CohortIndex, kept: np.ndarray, tok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For the terms ``kept`` (indices into ``ix.terms_all``) and the tokens ``tok`` of a cohort pair: the speaker
+    with the largest number of a term's uses and that number (ties: the first speaker by name; "" and 0 when no
+    token of the term is among ``tok``)."""
+    local = ix.local
+    local[kept] = np.arange(len(kept))
+    term_of = local[ix.tok_terms[tok]]
+    on = term_of >= 0
+    n_sp = max(len(ix.sp_names), 1)
+    pair_key, n = np.unique(term_of[on] * n_sp + ix.sp_codes[tok][on], return_counts=True)
+    local[kept] = -1
+    k_term, k_sp = pair_key // n_sp, pair_key % n_sp
+    first = np.lexsort((k_sp, -n, k_term))
+    first = first[np.r_[True, k_term[first][1:] != k_term[first][:-1]]]
+    name = np.full(len(kept), "", dtype=object)
+    count = np.zeros(len(kept), dtype=np.int64)
+    name[k_term[first]] = ix.sp_names[k_sp[first]]
+    count[k_term[first]] = n[first]
+    return name, count
+
+
+def _within_units(parts: list[dict], pairs: list[tuple], q: np.ndarray, direction: np.ndarray,
+                  alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    """``(p_within_unit, within_unit)`` of every row: for the rows with q ≤ ``alpha``, the exact stratified test
+    over the units both cohorts share, and whether it is < ``alpha`` in the direction of the overall difference
+    (the sign of the Mantel–Haenszel difference); NaN / False elsewhere."""
     p_within = np.full(len(q), np.nan)
     within = np.zeros(len(q), dtype=bool)
     start = 0
@@ -565,14 +557,7 @@ def emerging_fading(tokens: pd.DataFrame, entries: pd.DataFrame, turns: pd.DataF
                 _, _, delta, _ = stats.cmh_test(a[:, j], n1_s, m1[:, j], n_s)
                 within[i] = (p_within[i] < alpha) and np.sign(delta) == direction[i]
         start += n
-    col["p_within_unit"] = p_within
-    col["within_unit"] = within
-    col["call"] = np.where(q <= alpha, np.where(within, np.where(direction > 0, "emerging", "fading"), "unit effect"),
-                           "")
-    col["one_speaker"] = np.nan_to_num(col["top_speaker_share"], nan=0.0) >= one_speaker_share
-    out = pd.DataFrame(col)
-    out = out.sort_values(["from_cohort", "q_value", "p_value", "term"], kind="stable").reset_index(drop=True)
-    return out[EF_COLUMNS]
+    return p_within, within
 
 
 # ---------------------------------------------------------------- KWIC

@@ -242,7 +242,7 @@ def style_rc(style: FigureStyle | None = None) -> dict:
         "figure.constrained_layout.w_pad": 0.03,
         "svg.fonttype": "none",  # text stays text: editable labels
         "svg.hashsalt": "corpus_tools",  # stable element ids: same input, same SVG
-        "pdf.fonttype": 42,  # TrueType subsets embedded (see _truetype_subsets)
+        "pdf.fonttype": 42,  # TrueType subsets embedded (see .pdffonts)
         "ps.fonttype": 42,
     }
 
@@ -311,7 +311,7 @@ def figure_bytes(fig: Figure, fmt: str, dpi: int | None = None) -> bytes:
     import io
 
     buf = io.BytesIO()
-    with matplotlib.rc_context(style_rc()), (_truetype_subsets() if fmt == "pdf" else contextlib.nullcontext()):
+    with matplotlib.rc_context(style_rc()):
         printable_texts(fig)  # under the rc the figure is drawn with: its fonts decide what is drawable
         fig.savefig(buf, format=fmt, dpi=(dpi or _current.dpi) if fmt == "png" else None, metadata=_metadata(fmt),
                     # zlib level 3: as small as level 6 for flat-colour charts (often smaller), in half the time
@@ -321,6 +321,10 @@ def figure_bytes(fig: Figure, fmt: str, dpi: int | None = None) -> bytes:
 
         svg = buf.getvalue().decode("utf-8")
         return xml_safe(svg).encode("utf-8") if XML_FORBIDDEN.search(svg) else buf.getvalue()
+    if fmt == "pdf":  # the CJK font's CFF outlines as TrueType, as the Type 42 font dictionary declares
+        from .pdffonts import truetype_fonts
+
+        return truetype_fonts(buf.getvalue())
     return buf.getvalue()
 
 
@@ -437,76 +441,3 @@ def _metadata(fmt: str) -> dict | None:
     if fmt == "png":
         return {"Software": None}
     return None
-
-
-# ---------------------------------------------------------------- PDF: TrueType, not CFF-in-TrueType
-
-@contextlib.contextmanager
-def _truetype_subsets() -> Iterator[None]:
-    """While saving a PDF, convert each embedded font subset with PostScript (CFF) outlines — Noto Sans CJK is an
-    OpenType/CFF font — to TrueType outlines. matplotlib's ``pdf.fonttype 42`` declares every embedded font
-    a TrueType font (CIDFontType2 / FontFile2); a CFF subset under that declaration is a malformed PDF (poppler:
-    "Mismatch between font type and embedded font file"). Converting the subset (a few hundred glyphs, fontTools'
-    cu2qu, tolerance 1 font unit) makes the declaration true."""
-    from matplotlib.backends import _backend_pdf_ps as pdfps
-
-    original = getattr(pdfps, "font_as_file", None)
-    if original is None:  # another matplotlib layout: leave it alone
-        yield
-        return
-
-    def font_as_file(font):
-        if "CFF " in font and getattr(font, "sfntVersion", "") == "OTTO":
-            _cff_to_glyf(font)
-        return original(font)
-
-    pdfps.font_as_file = font_as_file
-    try:
-        yield
-    finally:
-        pdfps.font_as_file = original
-
-
-def _cff_to_glyf(font) -> None:
-    """Replace the CFF outlines of a fontTools ``TTFont`` by quadratic TrueType outlines, in place (the recipe of
-    fontTools' ``otf2ttf`` snippet)."""
-    from fontTools.pens.cu2quPen import Cu2QuPen
-    from fontTools.pens.ttGlyphPen import TTGlyphPen
-    from fontTools.ttLib import newTable
-
-    font.recalcBBoxes = True
-    order = font.getGlyphOrder()
-    glyphset = font.getGlyphSet()
-    glyphs = {}
-    for name in order:
-        pen = TTGlyphPen(glyphset)
-        glyphset[name].draw(Cu2QuPen(pen, 1.0, reverse_direction=True))
-        glyphs[name] = pen.glyph()
-    font["loca"] = newTable("loca")
-    font["glyf"] = glyf = newTable("glyf")
-    glyf.glyphOrder = order
-    glyf.glyphs = glyphs
-    del font["CFF "]
-    if "VORG" in font:
-        del font["VORG"]
-    for g in glyphs.values():
-        g.recalcBounds(glyf)
-    glyf.compile(font)
-    hmtx = font["hmtx"]
-    for name, g in glyf.glyphs.items():
-        if hasattr(g, "xMin"):
-            hmtx[name] = (hmtx[name][0], g.xMin)
-    maxp = newTable("maxp")
-    maxp.tableVersion = 0x00010000
-    for attr in ("maxZones",):
-        setattr(maxp, attr, 1)
-    for attr in ("maxTwilightPoints", "maxStorage", "maxFunctionDefs", "maxInstructionDefs",
-                 "maxStackElements", "maxSizeOfInstructions", "maxComponentElements"):
-        setattr(maxp, attr, 0)
-    maxp.numGlyphs = len(order)
-    font["maxp"] = maxp
-    maxp.recalc(font)
-    post = font["post"]
-    post.formatType = 3.0  # no glyph names: smallest, always valid
-    post.extraNames, post.mapping = [], {}
-    font.sfntVersion = "\x00\x01\x00\x00"
