@@ -437,11 +437,13 @@ def table_block(view: TableView) -> dict:
     return dict(kind="table", table=view)
 
 
-def figure_block(stem: str, svg: str, title: str, caption: str = "", method: str = "", source: str = "") -> dict:
+def figure_block(stem: str, svg: str, title: str, caption: str = "", method: str = "", source: str = "",
+                 file: str = "") -> dict:
+    """A figure with its caption; ``file``: the SVG's path beside the page (``figures/<stem>.svg`` by default)."""
     from markupsafe import Markup
 
     return dict(kind="figure", stem=stem, svg=Markup(strip_svg(svg, f"fig-{stem}")), title=title, caption=caption,
-                method=method, source=source)
+                method=method, source=source, file=file or f"figures/{stem}.svg")
 
 
 # ---------------------------------------------------------------- the review report
