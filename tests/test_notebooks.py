@@ -95,7 +95,7 @@ def test_notebook_runs_and_shows_its_figures(executed, name):
 def test_notebooks_read_the_booklet_given(executed):
     text = "".join(o.get("text", "") for c in executed["01_parse.ipynb"].cells for o in c.get("outputs", []))
     n = 68 - len(DROPPED) + 1  # 【网络安全】 dropped, entry 1 repeated (see test_compare_report.later_booklet)
-    assert "later.txt" in text and f"{n} entries in 8 sections" in text and "系统集成与互联互通" in text
+    assert "later.txt" in text and f"{n} 条问答，分属 8 个栏目" in text and "系统集成与互联互通" in text
     out = "".join(o.get("text", "") for c in executed["02_topics.ipynb"].cells for o in c.get("outputs", []))
     assert "主题数 k = 7（由参数指定）" in out
 

@@ -237,20 +237,20 @@ def parse_lines(lines: list[SourceLine]) -> ParseResult:
             return
         if not entry.note_parts:
             warn(entry.line_start, "no_source_note",
-                 f"entry {entry.entry_id} (“{join_parts(entry.title_parts, width)}”, line {entry.line_start}) "
-                 f"ends without a source note" + (f" before line {reason_line}" if reason_line else
-                                                  " at the end of the file: truncated?"))
+                 f"第 {entry.entry_id} 条问答（“{join_parts(entry.title_parts, width)}”，第 {entry.line_start} 行）"
+                 + (f"到第 {reason_line} 行结束，没有来源说明" if reason_line else
+                    "到文件末尾都没有来源说明：文件是否被截断（truncated）？"))
         elif not entry.note_closed:
             warn(entry.line_start, "unclosed_source_note",
-                 f"the source note of entry {entry.entry_id} (line {entry.line_start}) is not closed with “）”")
+                 f"第 {entry.entry_id} 条问答（第 {entry.line_start} 行）的来源说明没有以“）”结束")
         if not entry.turns:
-            warn(entry.line_start, "no_turns", f"entry {entry.entry_id} (line {entry.line_start}) has no speaker turn")
+            warn(entry.line_start, "no_turns", f"第 {entry.entry_id} 条问答（第 {entry.line_start} 行）没有任何发言")
         entries.append(entry)
         entry, turn = None, None
 
     def new_entry(ln: SourceLine) -> EntryRec:
         if section is None:
-            warn(ln.line_no, "no_section", f"line {ln.line_no}: entry before any section header")
+            warn(ln.line_no, "no_section", f"第 {ln.line_no} 行：问答出现在任何栏目标题之前")
         return EntryRec(entry_id=len(entries) + 1, section=section or "", line_start=ln.line_no, line_end=ln.line_no)
 
     def is_title_ahead(i: int) -> bool:
@@ -279,7 +279,7 @@ def parse_lines(lines: list[SourceLine]) -> ParseResult:
         sec = SECTION.match(text)
         if sec:
             if state == "note":
-                warn(ln.line_no, "unclosed_source_note", f"line {ln.line_no}: section header inside a source note")
+                warn(ln.line_no, "unclosed_source_note", f"第 {ln.line_no} 行：栏目标题出现在来源说明之中")
             close_entry(ln.line_no)
             section = sec.group("name")
             sections.append((section, ln.line_no))
@@ -306,7 +306,7 @@ def parse_lines(lines: list[SourceLine]) -> ParseResult:
                 state = "head"
             elif len(entry.note_parts) >= 5:
                 warn(ln.line_no, "unclosed_source_note",
-                     f"line {ln.line_no}: source note of entry {entry.entry_id} runs over 5 lines without “）”")
+                     f"第 {ln.line_no} 行：第 {entry.entry_id} 条问答的来源说明超过 5 行仍没有“）”")
                 close_entry(None)
                 state = "head"
             else:
@@ -316,7 +316,7 @@ def parse_lines(lines: list[SourceLine]) -> ParseResult:
 
         if state == "turns" and entry is not None and is_title_ahead(i) and paragraph_start(i):
             warn(ln.line_no, "no_source_note_before_title",
-                 f"a new entry title begins but entry {entry.entry_id} had no source note")
+                 f"新一条问答的标题开始了，但第 {entry.entry_id} 条问答没有来源说明")
             close_entry(ln.line_no)
             state = "head"
 
@@ -366,8 +366,8 @@ def parse_lines(lines: list[SourceLine]) -> ParseResult:
                 entry = new_entry(ln)
             if entry.has_video or len(entry.title_parts) >= 3:
                 warn(ln.line_no, "unassigned_line",
-                     f"line {ln.line_no}: text between the title of entry {entry.entry_id} and its first "
-                     f"speaker is neither title nor speaker label: {text[:30]}…")
+                     f"第 {ln.line_no} 行：第 {entry.entry_id} 条问答的标题与第一位发言人之间的文字"
+                     f"既不是标题也不是发言人标签：{text[:30]}…")
                 spans.append(Span(ln.line_no, "unassigned", text, entry.entry_id))
             else:
                 title = text
