@@ -131,3 +131,19 @@ def test_notebooks_command_is_quiet_one_line_per_notebook(tmp_path, monkeypatch,
     text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
     assert "医院信息科为什么要具备规划能力？（原文第 27–94 行）" in text
     assert not [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+
+
+def test_the_notebooks_prose_is_chinese():
+    """What an analyst reads besides code — the markdown cells and the comments in code cells — is Chinese: no
+    run of three English words once code spans (`…`) and identifiers are set aside. (The comment above the unit
+    bars in 05 was English.)"""
+    english = re.compile(r"\b[A-Za-z]{2,}(?:[ ,;:]+[A-Za-z]{2,}){2,}\b")
+    for path in NOTEBOOKS:
+        nb = nbformat.read(path, as_version=4)
+        prose = [c.source for c in nb.cells if c.cell_type == "markdown"]
+        prose += [line.split("#", 1)[1] for c in nb.cells if c.cell_type == "code" for line in c.source.splitlines()
+                  if "#" in line and not line.lstrip().startswith("%")]
+        for text in prose:
+            plain = re.sub(r"`[^`]*`", "", text)
+            assert CJK.search(plain), (path.name, text)
+            assert not english.search(plain), (path.name, english.search(plain).group(), text)
