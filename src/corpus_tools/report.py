@@ -544,7 +544,7 @@ def entries_block(booklet: Any, tables: Mapping[str, pd.DataFrame], names: Mappi
             s = s.replace(n, c)
         return s
 
-    columns = [Column(n, l) for n, l in (("entry_id", "编号"), ("title", "问题（点击展开全文）"), ("section", "栏目"),
+    columns = [Column(n, l) for n, l in (("entry_id", "编号"), ("title", "问题"), ("section", "栏目"),
                                           ("cohort", "期次"), ("unit", "单元"), ("topic", "主题"),
                                           ("asked_by", "提问人"), ("hospital", "提问人医院"),
                                           ("answered_by", "作答教员"))]
@@ -754,6 +754,10 @@ def build_review(study: StudyLike, svgs: Mapping[str, str] | None = None) -> Rep
                 df = df[(df["rank"].astype("Int64") > 1).fillna(False) | (df["evidence"].fillna("") != "")]
                 if not len(df):
                     continue
+            if name == "codebook" and "expression" in df:  # the rules in words, not in the codebook's syntax
+                from .codes import expression_zh
+
+                df = df.assign(expression=df["expression"].map(expression_zh))
             if name in SHOW_COLUMNS:
                 df = df[[c for c in SHOW_COLUMNS[name] if c in df.columns]]
             blocks.append(table_block(table_view(df, f"table-{name}", title=ttitle, max_rows=max_rows,
