@@ -283,7 +283,7 @@ def test_section_names_never_wrap_at_desktop_width(browser, report_file):
     p.context.close()
 
 
-def test_print_hides_hints_and_controls(page):
+def test_print_hides_hints_and_controls(page, study):
     hints = ["点击表头可排序", "点击一行展开完整问答", "点击“查看 … 条问答”"]
     screen = page.inner_text("body")
     assert all(h in screen for h in hints) and page.locator("#entry-search").is_visible()
@@ -295,6 +295,13 @@ def test_print_hides_hints_and_controls(page):
     assert "全部问答" in paper and "医院信息科为什么要具备规划能力？" in paper  # the content stays (line 27)
     # no instruction to click or expand anywhere on paper (the entries' 问题 header said 点击展开全文)
     assert not re.findall(r"[^\n]{0,20}(?:点击|展开)[^\n]{0,20}", paper)
+    # a finding's link (查看 N 条问答) is its entry numbers on paper
+    f = study.tables["findings"]
+    first = f[f.entry_ids.fillna("").astype(str).str.strip() != ""].iloc[0]
+    ids = [x.strip() for x in str(first.entry_ids).split(",")]
+    cell = page.locator("#findings-table tbody tr").first.locator("td", has=page.locator("a.show-entries"))
+    assert cell.inner_text().strip() == f"第 {'、'.join(ids)} 条"
+    assert not re.findall(r"查看这? ?\d+ 条问答", paper)  # nor a topic's
     page.emulate_media(media="screen")
 
 
