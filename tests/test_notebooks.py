@@ -147,3 +147,12 @@ def test_the_notebooks_prose_is_chinese():
             plain = re.sub(r"`[^`]*`", "", text)
             assert CJK.search(plain), (path.name, text)
             assert not english.search(plain), (path.name, english.search(plain).group(), text)
+
+
+def test_notebook_05_names_the_stages_in_chinese(executed):
+    """05's first line lists the stages run by their Chinese titles (stages.py: 课程覆盖, 发现 …), not by name."""
+    text = "".join(o.get("text", "") for c in executed["05_curriculum_review.ipynb"].cells
+                   for o in c.get("outputs", []))
+    line = next(x for x in text.splitlines() if "已运行的阶段：" in x)
+    assert "课程覆盖" in line and "发现" in line
+    assert not re.search(r"[A-Za-z]", line.split("已运行的阶段：")[1]), line
