@@ -20,13 +20,13 @@ def test_parse_writes_tables_and_report(tmp_path):
     out = tmp_path / "parsed"
     r = _cli("parse", str(BOOKLET), "-o", str(out))
     assert r.returncode == 0, r.stderr
-    assert "68 entries in 9 sections" in r.stdout
+    assert "68 条问答，分属 9 个栏目" in r.stdout  # 【信息规划】 … 【科室管理】 (lines 26–3645)
     for name in ("entries", "turns", "askers", "people", "units", "hospitals", "lines", "warnings"):
         raw = (out / f"{name}.csv").read_bytes()
         assert raw.startswith(b"\xef\xbb\xbf"), name  # BOM: Excel opens UTF-8
         assert len(pd.read_parquet(out / f"{name}.parquet")) == len(pd.read_csv(out / f"{name}.csv",
                                                                                 encoding="utf-8-sig")), name
-    assert (out / "parse_report.txt").read_text(encoding="utf-8").startswith("Parse report")
+    assert (out / "parse_report.txt").read_text(encoding="utf-8").startswith("解析报告")
     entries = pd.read_csv(out / "entries.csv", encoding="utf-8-sig")
     assert entries.title.iloc[0] == "医院信息科为什么要具备规划能力？"
     reloaded = ct.Booklet.load(out)

@@ -370,3 +370,13 @@ def test_no_validation_for_another_booklet():
     assert "乙" not in v.index.get_level_values(0)
     with pytest.raises(CodebookError, match=r"j\.csv:3: "):
         parse_code_judgement("entry_id,code,applies\n1,甲,yes\n2,甲,maybe\n", "j.csv")
+
+
+def test_a_rule_reads_in_words():
+    """The report's 规则 column: the codebook's syntax said in Chinese (the module doc's two examples)."""
+    from corpus_tools.codes import expression_zh
+
+    assert expression_zh("三级等保 OR q:(text:安全 OR text:隐私) OR many:(text:等保 OR text:隐私 OR text:加密)") == (
+        "三级等保 或 提问中有（安全 或 隐私） 或 回答中多次提到（等保 或 隐私 或 加密）")
+    assert expression_zh("(q:招标 OR many:招标) AND NOT q:科研") == "（提问中有 招标 或 回答中多次提到 招标） 并且 提问中没有 科研"
+    assert expression_zh("n>=2:工单 AND NOT 科研") == "回答中至少 2 次提到 工单 并且 没有 科研"

@@ -140,9 +140,15 @@ def test_summary_and_outputs(comparison):
     for name in ("cohorts_diff", "sections_diff", "units_diff", "people_diff", "hospitals_diff", "topics_diff",
                  "terms_diff", "entries_diff"):
         assert (out / f"{name}.csv").read_bytes().startswith(b"\xef\xbb\xbf")
-    for stem in ("compare_changes", "compare_key_terms"):
-        svg = (out / f"{stem}.svg").read_text(encoding="utf-8")
-        assert "<text" in svg or "<path" in svg
+    svg = (out / "compare_changes.svg").read_text(encoding="utf-8")
+    assert "<text" in svg and "<path" in svg
+    # the key-terms chart is drawn exactly when some term changed; otherwise the page says so in a sentence
+    html = (out / "comparison.html").read_text(encoding="utf-8")
+    changed = len(comparison.tables["terms_diff"]) > 0
+    assert (out / "compare_key_terms.svg").exists() == changed
+    assert ('id="fig-compare_key_terms"' in html) == changed and ("关键词的变化没有画图" in html) == (not changed)
+    # each figure's caption names the file beside the page (compare writes no figures/ folder)
+    assert "文件：compare_changes.svg" in html and "figures/" not in html
 
 
 def test_comparison_page_in_a_browser(browser, comparison):
@@ -166,6 +172,9 @@ def test_comparison_page_in_a_browser(browser, comparison):
     p.fill("input[data-table=table-entries_diff]", "（续）")
     shown = p.eval_on_selector_all("#table-entries_diff tbody tr:not([hidden])", "rs => rs.length")
     assert shown == 1
+    # the overview chart (8 bars) fits in about half a screen at desktop width
+    box = p.eval_on_selector("#fig-compare_changes svg", "e => e.getBoundingClientRect().height")
+    assert box <= 560, box
     screenshot(p, "comparison_top.png")
     assert_clean(p)
     p.context.close()
@@ -174,6 +183,44 @@ def test_comparison_page_in_a_browser(browser, comparison):
     screenshot(m, "comparison_phone.png")
     assert_clean(m)
     m.context.close()
+
+
+def _terms_changed() -> pd.DataFrame:
+    """Two rising and one gone term, as terms_diff writes them."""
+    return pd.DataFrame({"status": ["new", "rising", "gone"], "term": ["数据湖", "互联互通", "等保"],
+                         "log_ratio": [3.0, 1.2, -2.5]})
+
+
+def test_the_key_terms_chart_is_drawn_or_left_out_with_a_sentence(comparison):
+    """The page never shows an empty chart: with changed terms it draws one bar per term; without, no figure and a
+    sentence saying why."""
+    import dataclasses
+
+    from corpus_tools.compare import NO_TERMS, comparison_report
+
+    empty = dataclasses.replace(comparison, tables={**comparison.tables, "terms_diff": _terms_changed().iloc[:0]})
+    html = comparison_report(empty).render()
+    assert 'id="fig-compare_key_terms"' not in html and NO_TERMS in html
+    drawn = dataclasses.replace(comparison, tables={**comparison.tables, "terms_diff": _terms_changed()})
+    html = comparison_report(drawn).render()
+    assert 'id="fig-compare_key_terms"' in html and NO_TERMS not in html
+    fig = terms_figure(_terms_changed())
+    assert len(fig.axes[0].patches) == 3
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels == ["等保（消失）", "互联互通（增多）", "数据湖（新增）"]
+
+
+def test_figure_heights_suit_the_number_of_bars():
+    """Eight kinds of things make eight bars: the overview is wider than high (it was 5 in high for 6.9 in wide,
+    about 900 px on a 1280 px page); three terms make a short chart, not a page."""
+    from corpus_tools.compare import DIFF_TABLES
+
+    eight = {n: pd.DataFrame({"status": ["new", "kept"]}) for n in DIFF_TABLES}
+    assert len(eight) == 8
+    w, h = changes_figure(eight).get_size_inches()
+    assert len(changes_figure(eight).axes[0].patches) == 8 and h <= 0.45 * w
+    w, h = terms_figure(_terms_changed()).get_size_inches()
+    assert h <= 0.4 * w
 
 
 def test_figures_are_never_empty():

@@ -64,7 +64,7 @@ def test_truncated_last_entry_is_reported_with_its_line():
     w = b.warnings
     assert list(w.code) == ["no_source_note"]
     assert w.iloc[0].line_no == 18
-    assert "line 18" in w.iloc[0].message and "truncated" in w.iloc[0].message
+    assert "第 18 行" in w.iloc[0].message and "截断" in w.iloc[0].message
     last = b.entries.iloc[-1]
     assert last.asked_by == "" and last.n_turns == 2
     assert pd.isna(last.cohort) and last.source_note == ""  # no note: the cohort is unknown, not guessed

@@ -95,7 +95,7 @@ def test_notebook_runs_and_shows_its_figures(executed, name):
 def test_notebooks_read_the_booklet_given(executed):
     text = "".join(o.get("text", "") for c in executed["01_parse.ipynb"].cells for o in c.get("outputs", []))
     n = 68 - len(DROPPED) + 1  # 【网络安全】 dropped, entry 1 repeated (see test_compare_report.later_booklet)
-    assert "later.txt" in text and f"{n} entries in 8 sections" in text and "系统集成与互联互通" in text
+    assert "later.txt" in text and f"{n} 条问答，分属 8 个栏目" in text and "系统集成与互联互通" in text
     out = "".join(o.get("text", "") for c in executed["02_topics.ipynb"].cells for o in c.get("outputs", []))
     assert "主题数 k = 7（由参数指定）" in out
 
@@ -131,3 +131,28 @@ def test_notebooks_command_is_quiet_one_line_per_notebook(tmp_path, monkeypatch,
     text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
     assert "医院信息科为什么要具备规划能力？（原文第 27–94 行）" in text
     assert not [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+
+
+def test_the_notebooks_prose_is_chinese():
+    """What an analyst reads besides code — the markdown cells and the comments in code cells — is Chinese: no
+    run of three English words once code spans (`…`) and identifiers are set aside. (The comment above the unit
+    bars in 05 was English.)"""
+    english = re.compile(r"\b[A-Za-z]{2,}(?:[ ,;:]+[A-Za-z]{2,}){2,}\b")
+    for path in NOTEBOOKS:
+        nb = nbformat.read(path, as_version=4)
+        prose = [c.source for c in nb.cells if c.cell_type == "markdown"]
+        prose += [line.split("#", 1)[1] for c in nb.cells if c.cell_type == "code" for line in c.source.splitlines()
+                  if "#" in line and not line.lstrip().startswith("%")]
+        for text in prose:
+            plain = re.sub(r"`[^`]*`", "", text)
+            assert CJK.search(plain), (path.name, text)
+            assert not english.search(plain), (path.name, english.search(plain).group(), text)
+
+
+def test_notebook_05_names_the_stages_in_chinese(executed):
+    """05's first line lists the stages run by their Chinese titles (stages.py: 课程覆盖, 发现 …), not by name."""
+    text = "".join(o.get("text", "") for c in executed["05_curriculum_review.ipynb"].cells
+                   for o in c.get("outputs", []))
+    line = next(x for x in text.splitlines() if "已运行的阶段：" in x)
+    assert "课程覆盖" in line and "发现" in line
+    assert not re.search(r"[A-Za-z]", line.split("已运行的阶段：")[1]), line

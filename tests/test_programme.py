@@ -103,8 +103,8 @@ def test_the_reprint_is_found_listed_and_left_out(two):
 def test_same_text_under_another_note_is_kept_with_a_warning(two):
     # B's entry 2 (lines 95–200) = A's entry 2 word for word, but its note prints 第六期 instead of 第三期
     w = two.warnings[two.warnings.code == "same_text_other_note"]
-    msg = w[w.message.str.startswith("entry 2 of B ")]
-    assert len(msg) == 1 and "entry 2 of A" in msg.message.iloc[0]
+    msg = w[w.message.str.startswith("B 的第 2 条问答")]
+    assert len(msg) == 1 and "与 A 的第 2 条文字相同" in msg.message.iloc[0]
     assert ((two.entries.booklet == "B") & (two.entries.booklet_entry_no == 2)).any()
 
 

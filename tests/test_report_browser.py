@@ -283,7 +283,7 @@ def test_section_names_never_wrap_at_desktop_width(browser, report_file):
     p.context.close()
 
 
-def test_print_hides_hints_and_controls(page):
+def test_print_hides_hints_and_controls(page, study):
     hints = ["点击表头可排序", "点击一行展开完整问答", "点击“查看 … 条问答”"]
     screen = page.inner_text("body")
     assert all(h in screen for h in hints) and page.locator("#entry-search").is_visible()
@@ -293,7 +293,25 @@ def test_print_hides_hints_and_controls(page):
     for sel in ("#entry-search", "select.entry-filter", "#kwic-term", ".hint", ".scroll-cue", "nav.toc"):
         assert not [i for i in range(page.locator(sel).count()) if page.locator(sel).nth(i).is_visible()], sel
     assert "全部问答" in paper and "医院信息科为什么要具备规划能力？" in paper  # the content stays (line 27)
+    # no instruction to click or expand anywhere on paper (the entries' 问题 header said 点击展开全文)
+    assert not re.findall(r"[^\n]{0,20}(?:点击|展开)[^\n]{0,20}", paper)
+    # a finding's link (查看 N 条问答) is its entry numbers on paper
+    f = study.tables["findings"]
+    first = f[f.entry_ids.fillna("").astype(str).str.strip() != ""].iloc[0]
+    ids = [x.strip() for x in str(first.entry_ids).split(",")]
+    cell = page.locator("#findings-table tbody tr").first.locator("td", has=page.locator("a.show-entries"))
+    assert cell.inner_text().strip() == f"第 {'、'.join(ids)} 条"
+    assert not re.findall(r"查看这? ?\d+ 条问答", paper)  # nor a topic's
     page.emulate_media(media="screen")
+
+
+def test_coding_rules_read_in_words(page):
+    """The codebook table says each rule in Chinese, not in the codebook's syntax: resources/codebook.yaml's first
+    code, 信息规划, is q:(text:规划 OR … OR text:预算) OR many:(text:规划 OR … OR text:战略)."""
+    rules = page.eval_on_selector_all("#table-codebook tbody tr", "rs => rs.map(r => r.cells[1].textContent)")
+    assert len(rules) == 8 and not [r for r in rules if re.search(r"\b(OR|AND|NOT)\b|text:|q:|many:", r)]
+    assert rules[0] == ("提问中有（规划 或 顶层设计 或 数字化转型 或 战略 或 投入产出 或 预算） 或 "
+                        "回答中多次提到（规划 或 顶层设计 或 数字化转型 或 战略）")
 
 
 def _uses(booklet, term: str) -> list[tuple[int, str]]:

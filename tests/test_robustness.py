@@ -943,9 +943,9 @@ def test_parse_report_says_a_source_note_is_missing(tmp_path):
     report = b.report()
     assert "第?期" not in report and "第次" not in report
     assert "来源说明缺失（期次、单元不明）" in report
-    # its line named once: "line 93: a new entry title begins …" (entry 2's title, line 96 of the booklet, is
+    # its line named once: "第 93 行：新一条问答的标题开始了 …" (entry 2's title, line 96 of the booklet, is
     # line 93 once the three lines of entry 1's note, 92–94, are cut)
-    assert "line 93: line 93" not in report and "a new entry title begins but entry 1 had no source note" in report
+    assert "第 93 行：第 93 行" not in report and "第 93 行：新一条问答的标题开始了，但第 1 条问答没有来源说明" in report
     full = ct.read_booklet(BOOKLET).report()  # the bundled booklet's units read as before
     assert "第3期 第 2 单元“医院信息规划”" in full and "第3期 第1次答疑讨论课" in full
 

@@ -19,6 +19,12 @@ from .people import canonical_hospitals
 from .schema import PARSED_TABLES, conform, empty
 
 
+LINE_KINDS_ZH = {"blank": "空行", "content": "正文", "footer": "页脚", "page_number": "页码", "url": "网址"}
+WARNINGS_ZH = {"no_source_note": "缺来源说明", "unclosed_source_note": "来源说明未闭合", "no_turns": "没有发言",
+               "no_section": "不在任何栏目下", "no_source_note_before_title": "下一条开始前缺来源说明",
+               "unassigned_line": "无法归属的行", "same_text_other_note": "与另一合集的问答同文、来源不同",
+               "cohort_conflict": "期次冲突"}
+
 @dataclass
 class Booklet:
     """Tables of one parsed booklet. Every DataFrame follows :mod:`corpus_tools.schema`."""
@@ -42,52 +48,54 @@ class Booklet:
 
     # ------------------------------------------------------------ report
     def report(self) -> str:
-        """A plain-text parse report: what was read, counts per section / cohort / unit, warnings with lines."""
+        """The parse report in plain Chinese (``parse_report.txt``): how the file was read, counts per section /
+        cohort / session, and the warnings with their lines."""
         m = self.meta
         e = self.entries
+        kinds = ", ".join(f"{LINE_KINDS_ZH.get(k, k)} {v}" for k, v in m.get("line_kinds", {}).items())
         lines = [
-            f"Parse report — {m.get('source', '')}",
-            f"  encoding {m.get('encoding')} (BOM: {'yes' if m.get('bom') else 'no'}), newlines {m.get('newline')}, "
-            f"sha256 {m.get('sha256', '')[:12]}…",
-            f"  {m.get('n_lines', 0)} lines: " + ", ".join(f"{k} {v}" for k, v in m.get('line_kinds', {}).items()),
-            f"  {len(e)} entries in {len(self.sections)} sections, {len(self.turns)} turns, "
-            f"{(self.people.role == 'trainee').sum()} trainees, {(self.people.role == 'instructor').sum()} instructors,"
-            f" {len(self.hospitals)} hospitals, {len(self.units)} sessions",
+            f"解析报告 — {m.get('source', '')}",
+            f"  编码 {m.get('encoding')}（{'带' if m.get('bom') else '无'} BOM），换行符 {m.get('newline')}，"
+            f"SHA-256 校验值 {m.get('sha256', '')[:12]}…",
+            f"  共 {m.get('n_lines', 0)} 行：" + kinds.replace(", ", "，"),
+            f"  {len(e)} 条问答，分属 {len(self.sections)} 个栏目；发言 {len(self.turns)} 段，"
+            f"学员 {(self.people.role == 'trainee').sum()} 人，教员 {(self.people.role == 'instructor').sum()} 人，"
+            f"医院 {len(self.hospitals)} 家，课次 {len(self.units)} 个",
             "",
         ]
         for b in m.get("booklets", []):  # several booklets (corpus_tools.programme)
-            lines.append(f"  booklet {b['name']}: {b['n_entries']} entries, cohort offset {b['cohort_offset']} "
-                         f"({b['source']})")
+            lines.append(f"  合集 {b['name']}：{b['n_entries']} 条问答，期次顺延 {b['cohort_offset']} 期"
+                         f"（{b['source']}）")
         rep = self.reprinted_entries
         if rep is not None and len(rep):
-            lines.append(f"  {len(rep)} reprinted entries left out (see reprinted_entries)")
+            lines.append(f"  {len(rep)} 条重印的问答未计入（见表 reprinted_entries）")
         if m.get("booklets"):
             lines.append("")
-        lines.append("Entries per section:")
+        lines.append("各栏目的问答条数：")
         for _, s in self.sections.iterrows():
-            lines.append(f"  {s.section:<10} {s.n_entries:>3}   (line {s.line_no})")
+            lines.append(f"  {s.section:<10} {s.n_entries:>3} 条（第 {s.line_no} 行起）")
         lines.append("")
-        lines.append("Entries per cohort and session:")
+        lines.append("各期次、课次的问答条数：")
         for _, u in self.units.iterrows():
             if pd.isna(u.cohort) and u.session_type not in ("unit", "discussion"):
-                lines.append(f"  {'来源说明缺失（期次、单元不明）':<31} {u.n_entries:>3}")
+                lines.append(f"  {'来源说明缺失（期次、单元不明）':<31} {u.n_entries:>3} 条")
                 continue
             if u.session_type == "unit":
                 what = f"第 {u.unit_no} 单元“{u.unit_title}”" if not pd.isna(u.unit_no) else f"单元“{u.unit_title}”"
             else:
                 what = "答疑讨论课" if pd.isna(u.session_no) else f"第{u.session_no}次答疑讨论课"
             cohort = "期次不明" if pd.isna(u.cohort) else f"第{u.cohort}期"
-            lines.append(f"  {cohort} {what:<28} {u.n_entries:>3}")
+            lines.append(f"  {cohort} {what:<28} {u.n_entries:>3} 条")
         lines.append("")
         if len(self.warnings):
-            lines.append(f"Warnings ({len(self.warnings)}):")
+            lines.append(f"解析警告（{len(self.warnings)} 条）：")
             for _, w in self.warnings.iterrows():
-                where = f"line {w.line_no}" if not pd.isna(w.line_no) else "file"
+                where = f"第 {int(w.line_no)} 行" if not pd.isna(w.line_no) else "整个文件"
                 if m.get("booklets") and isinstance(w.booklet, str) and w.booklet:
                     where = f"{w.booklet} {where}"  # several booklets: whose line
-                lines.append(f"  [{w.code}] {where}: {w.message}")
+                lines.append(f"  {WARNINGS_ZH.get(w.code, w.code)}（{w.code}），{where}：{w.message}")
         else:
-            lines.append("Warnings: none")
+            lines.append("解析警告：无")
         return "\n".join(lines) + "\n"
 
     # ------------------------------------------------------------ save / load

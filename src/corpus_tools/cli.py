@@ -264,7 +264,8 @@ def _cmd_parse(args: argparse.Namespace) -> int:
     with StagedOutput(outdir, manifest="parse_report.txt") as stage:
         written = write_booklet(booklet, stage, formats=tuple(args.formats))
     print(booklet.report(), end="")
-    print(f"\nWrote {len(written)} files to {outdir}/ (tables as {', '.join(args.formats)}; parse_report.txt)")
+    print(f"\n已写入 {len(written)} 个文件到 {outdir}/（表格格式：{'、'.join(args.formats)}；"
+          f"解析报告 parse_report.txt）")
     return 0
 
 

@@ -90,6 +90,23 @@ class EntryFacts:
     answers: tuple[tuple[tuple[str, ...], str], ...] = ()
 
 
+def expression_zh(expression: str) -> str:
+    """A codebook expression in words a designer reads (the report's 规则 column): ``q:(text:安全 OR text:隐私) OR
+    many:等保 AND NOT q:科研`` → ``提问中有（安全 或 隐私） 或 回答中多次提到 等保 并且 提问中没有 科研``. The prefixes as
+    the module doc defines them (``many:``: in ≥ 2 answer turns or ≥ 3 times); ``text:`` (printed text rather than
+    words) is left out; quoted terms keep their quotes."""
+    out = re.sub(r"\btext:", "", str(expression))
+    out = re.sub(r"\bNOT\s+q:", "提问中没有 ", out)
+    out = re.sub(r"\bNOT\s+", "没有 ", out)
+    out = re.sub(r"\bq:\s*", "提问中有 ", out)
+    out = re.sub(r"\bmany:\s*", "回答中多次提到 ", out)
+    out = re.sub(r"\bn>=(\d+):\s*", lambda m: f"回答中至少 {m.group(1)} 次提到 ", out)
+    out = re.sub(r"\bAND\b", "并且", re.sub(r"\bOR\b", "或", out))
+    out = re.sub(r"\s*\(\s*", "（", out)
+    out = re.sub(r"\s*\)", "）", out)
+    return re.sub(r"\s+", " ", out).strip()
+
+
 def _scope_label(scope: str, k: int) -> str:
     return {"any": "", "q": "q:", "many": "many:", "n": f"n>={k}:"}[scope]
 

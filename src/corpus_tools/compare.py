@@ -16,8 +16,9 @@ Each booklet is analysed by the one analysis core (:func:`corpus_tools.study.ana
   terms whose share of entries changed (Fisher's exact test on entries, Benjamini–Hochberg q ≤ 0.05: *rising* /
   *falling*).
 
-:func:`compare_booklets` reads the two files, analyses them, and with ``outdir`` writes the tables, two figures
-(never empty: when nothing changed they say so) and ``comparison.html``.
+:func:`compare_booklets` reads the two files, analyses them, and with ``outdir`` writes the tables, the figures
+and ``comparison.html``: the overview of changes always (when nothing changed it says so), the key terms only when
+some term changed (otherwise the page says in a sentence why there is no chart).
 """
 
 from __future__ import annotations
@@ -374,13 +375,14 @@ def _message(fig, ax, text: str) -> None:
 def changes_figure(tables: dict[str, pd.DataFrame]):
     """Stacked bars: per kind of thing (期次, 栏目 …), how many are new, gone, renamed (kept ones are not drawn).
     When nothing changed, the figure says so."""
-    from .plots.style import PALETTE, new_figure
+    from .plots.style import PALETTE, new_figure, row_height
 
     kinds = [n for n in DIFF_TABLES if n in tables]
     shown = ["new", "gone", "renamed", "rising", "falling"]
     counts = pd.DataFrame({s: [int((tables[n].status == s).sum()) for n in kinds] for s in shown},
                           index=[WHAT_ZH[n] for n in kinds])
-    fig = new_figure(height=0.45 * len(kinds) + 1.4)
+    # one text row per kind of thing plus the title, the axis and the legend (8 kinds: about 2.7 in, not 5)
+    fig = new_figure(height=row_height(len(kinds), extra=1.3))
     ax = fig.add_subplot()
     if counts.to_numpy().sum() == 0:
         _message(fig, ax, "两本合集之间没有变化：期次、栏目、单元、问答、人员、医院、主题与关键词都相同。")
@@ -410,14 +412,14 @@ def changes_figure(tables: dict[str, pd.DataFrame]):
 def terms_figure(terms: pd.DataFrame, n: int = 12):
     """Key terms that changed most: log₂ ratio of the share of entries using them (new vs old); new and gone terms
     at the ends. When no term changed, the figure says so."""
-    from .plots.style import PALETTE, new_figure
+    from .plots.style import PALETTE, new_figure, row_height
 
     t = terms.copy()
     if len(t):
         t["lr"] = t.log_ratio.astype(float)
         t = pd.concat([t[t.lr > 0].sort_values(["lr", "term"], ascending=[False, True], kind="stable").head(n),
                        t[t.lr < 0].sort_values(["lr", "term"], kind="stable").head(n)])
-    fig = new_figure(height=max(2.2, 0.28 * len(t) + 1.2))
+    fig = new_figure(height=row_height(max(len(t), 3), extra=1.1))
     ax = fig.add_subplot()
     if t.empty:
         _message(fig, ax, "新旧两版之间没有新出现或消失的词（至少 3 条问答使用），\n各词出现于问答的比例也没有显著变化（q ≤ 0.05）。")
@@ -483,9 +485,16 @@ def _compare(old_path: str | Path, new_path: str | Path, params: Any, min_jaccar
 
 
 def comparison_figures(c: Comparison) -> dict[str, Any]:
-    """Figure makers by stem."""
-    return {"compare_changes": lambda: changes_figure(c.tables),
-            "compare_key_terms": lambda: terms_figure(c.tables["terms_diff"])}
+    """Figure makers by stem: the overview of changes always, the key terms only when some term changed (an
+    empty chart is left out; the page says why, see :data:`NO_TERMS`)."""
+    figs = {"compare_changes": lambda: changes_figure(c.tables)}
+    if len(c.tables["terms_diff"]):
+        figs["compare_key_terms"] = lambda: terms_figure(c.tables["terms_diff"])
+    return figs
+
+
+NO_TERMS = ("关键词的变化没有画图：新旧两版之间没有新出现或消失的词（至少 3 条问答使用），"
+            "各词出现于问答的比例也没有显著变化（q ≤ 0.05，q 为校正后的显著性）。")
 
 
 def comparison_files(c: Comparison, formats: tuple[str, ...], paths: dict[str, str], params: Any) -> dict:
@@ -530,7 +539,7 @@ SECTIONS = [("cohorts_diff", "期次", "按期次统计的问答条数；所有�
 def comparison_report(c: Comparison, svgs: dict[str, str] | None = None):
     """The comparison page (:class:`corpus_tools.report.Report` with the comparison template)."""
     from .report import (TABLE_HEADERS, Report, booklet_text, figure_block, figure_svg, numbers_block, table_block,
-                         table_view)
+                         table_view, text_block)
 
     o, n = c.old.booklet, c.new.booklet
     rep = Report("两版问答合集对比", f"{Path(str(o.meta.get('source'))).name} → {Path(str(n.meta.get('source'))).name}",
@@ -550,7 +559,9 @@ def comparison_report(c: Comparison, svgs: dict[str, str] | None = None):
     for stem, make in comparison_figures(c).items():
         svg = svgs.get(stem) or figure_svg(make())
         title, caption, method, source = captions[stem]
-        rep.sections[0].blocks.append(figure_block(stem, svg, title, caption, method, source))
+        rep.sections[0].blocks.append(figure_block(stem, svg, title, caption, method, source, file=f"{stem}.svg"))
+    if "compare_key_terms" not in comparison_figures(c):
+        rep.sections[0].blocks.append(text_block(NO_TERMS))
     for name, title, intro in SECTIONS:
         if name not in t:  # the carried-topic tables exist only when the old study kept its topic model
             continue

@@ -256,21 +256,21 @@ class _Parser:
             return
         if not entry.note_parts:
             self.warn(entry.line_start, "no_source_note",
-                      f"entry {entry.entry_id} (“{join_parts(entry.title_parts, self.width)}”, line "
-                      f"{entry.line_start}) ends without a source note" + (
-                          f" before line {reason_line}" if reason_line else " at the end of the file: truncated?"))
+                      f"第 {entry.entry_id} 条问答（“{join_parts(entry.title_parts, self.width)}”，第 {entry.line_start} 行）"
+                      + (f"到第 {reason_line} 行结束，没有来源说明" if reason_line else
+                         "到文件末尾都没有来源说明：文件是否被截断（truncated）？"))
         elif not entry.note_closed:
             self.warn(entry.line_start, "unclosed_source_note",
-                      f"the source note of entry {entry.entry_id} (line {entry.line_start}) is not closed with “）”")
+                      f"第 {entry.entry_id} 条问答（第 {entry.line_start} 行）的来源说明没有以“）”结束")
         if not entry.turns:
             self.warn(entry.line_start, "no_turns",
-                      f"entry {entry.entry_id} (line {entry.line_start}) has no speaker turn")
+                      f"第 {entry.entry_id} 条问答（第 {entry.line_start} 行）没有任何发言")
         self.entries.append(entry)
         self.entry, self.turn = None, None
 
     def new_entry(self, ln: SourceLine) -> EntryRec:
         if self.section is None:
-            self.warn(ln.line_no, "no_section", f"line {ln.line_no}: entry before any section header")
+            self.warn(ln.line_no, "no_section", f"第 {ln.line_no} 行：问答出现在任何栏目标题之前")
         return EntryRec(entry_id=len(self.entries) + 1, section=self.section or "", line_start=ln.line_no,
                         line_end=ln.line_no)
 
@@ -300,7 +300,7 @@ class _Parser:
             return self._note(i)
         if self.state == "turns" and self.entry is not None and self.is_title_ahead(i) and self.paragraph_start(i):
             self.warn(self.content[i].line_no, "no_source_note_before_title",
-                      f"a new entry title begins but entry {self.entry.entry_id} had no source note")
+                      f"新一条问答的标题开始了，但第 {self.entry.entry_id} 条问答没有来源说明")
             self.close_entry(self.content[i].line_no)
             self.state = "head"
         if self.state == "head" and self.entry is not None and self.entry.title_parts and (
@@ -317,7 +317,7 @@ class _Parser:
         """A section header 【…】: it closes the open entry."""
         ln = self.content[i]
         if self.state == "note":
-            self.warn(ln.line_no, "unclosed_source_note", f"line {ln.line_no}: section header inside a source note")
+            self.warn(ln.line_no, "unclosed_source_note", f"第 {ln.line_no} 行：栏目标题出现在来源说明之中")
         self.close_entry(ln.line_no)
         self.section = name
         self.sections.append((name, ln.line_no))
@@ -345,7 +345,7 @@ class _Parser:
             self.state = "head"
         elif len(entry.note_parts) >= 5:
             self.warn(ln.line_no, "unclosed_source_note",
-                      f"line {ln.line_no}: source note of entry {entry.entry_id} runs over 5 lines without “）”")
+                      f"第 {ln.line_no} 行：第 {entry.entry_id} 条问答的来源说明超过 5 行仍没有“）”")
             self.close_entry(None)
             self.state = "head"
         else:
@@ -413,8 +413,8 @@ class _Parser:
         entry = self.entry
         if entry.has_video or len(entry.title_parts) >= 3:
             self.warn(ln.line_no, "unassigned_line",
-                      f"line {ln.line_no}: text between the title of entry {entry.entry_id} and its first "
-                      f"speaker is neither title nor speaker label: {text[:30]}…")
+                      f"第 {ln.line_no} 行：第 {entry.entry_id} 条问答的标题与第一位发言人之间的文字"
+                      f"既不是标题也不是发言人标签：{text[:30]}…")
             self.spans.append(Span(ln.line_no, "unassigned", text, entry.entry_id))
         else:
             title = text

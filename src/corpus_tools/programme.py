@@ -184,9 +184,9 @@ def _reprints(booklets: Sequence[Booklet], names: list[str],
                                          kept_booklet=names[j], kept_booklet_entry_no=e0, _key=(j, e0)))
                 else:
                     warnings.append(dict(booklet=names[i], line_no=r.line_start, code="same_text_other_note",
-                                         message=f"entry {e} of {names[i]} (line {r.line_start}) has the same text as "
-                                                 f"entry {e0} of {names[j]} but another source note "
-                                                 f"({_norm(notes[e])} / {_norm(note0)}): both are kept"))
+                                         message=f"{names[i]} 的第 {e} 条问答（第 {r.line_start} 行）与 {names[j]} "
+                                                 f"的第 {e0} 条文字相同，但来源说明不同"
+                                                 f"（{_norm(notes[e])} / {_norm(note0)}）：两条都保留"))
             else:
                 first_seen.setdefault(key, (i, int(e)))
     return dropped, reprints
@@ -214,11 +214,10 @@ def _offsets(booklets: Sequence[Booklet], dropped: set[tuple[int, int]], offsets
                 line = int(b.entries.line_start[keep].min()) if any(keep) else None
                 warnings.append(dict(
                     booklet=names[i], line_no=line, code="cohort_conflict",
-                    message=f"cohort conflict: {names[i]} ({sources[i]}) and {others} both print {cohorts}; "
-                            f"{names[i]}'s cohorts are numbered after the highest so far (offset {off}: its "
-                            f"第{printed[0]}期 is cohort {printed[0] + off} of the programme). Give each booklet's "
-                            f"offset with --cohort-offset {Path(sources[i]).name}=N (or a programme CSV) if that "
-                            f"order is wrong"))
+                    message=f"期次冲突：{names[i]}（{sources[i]}）与 {others} 都印有 {cohorts}；"
+                            f"{names[i]} 的期次接在已有的最高期次之后编号（顺延 {off} 期：其第{printed[0]}期"
+                            f"即整个项目的第{printed[0] + off}期）。如果这个顺序不对，请用 "
+                            f"--cohort-offset {Path(sources[i]).name}=N（或项目 CSV）给出每本合集的顺延期数"))
         booklet_offset.append(off)
         for c in printed:
             used.setdefault(c + off, names[i])

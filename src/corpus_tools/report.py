@@ -433,11 +433,13 @@ def table_block(view: TableView) -> dict:
     return dict(kind="table", table=view)
 
 
-def figure_block(stem: str, svg: str, title: str, caption: str = "", method: str = "", source: str = "") -> dict:
+def figure_block(stem: str, svg: str, title: str, caption: str = "", method: str = "", source: str = "",
+                 file: str = "") -> dict:
+    """A figure with its caption; ``file``: the SVG's path beside the page (``figures/<stem>.svg`` by default)."""
     from markupsafe import Markup
 
     return dict(kind="figure", stem=stem, svg=Markup(strip_svg(svg, f"fig-{stem}")), title=title, caption=caption,
-                method=method, source=source)
+                method=method, source=source, file=file or f"figures/{stem}.svg")
 
 
 # ---------------------------------------------------------------- the review report
@@ -538,7 +540,7 @@ def entries_block(booklet: Any, tables: Mapping[str, pd.DataFrame], names: Mappi
             s = s.replace(n, c)
         return s
 
-    columns = [Column(n, l) for n, l in (("entry_id", "编号"), ("title", "问题（点击展开全文）"), ("section", "栏目"),
+    columns = [Column(n, l) for n, l in (("entry_id", "编号"), ("title", "问题"), ("section", "栏目"),
                                           ("cohort", "期次"), ("unit", "单元"), ("topic", "主题"),
                                           ("asked_by", "提问人"), ("hospital", "提问人医院"),
                                           ("answered_by", "作答教员"))]
@@ -782,8 +784,16 @@ def _unit_fit_rows(df: pd.DataFrame) -> pd.DataFrame:
 
 
 #: table name → the rows the review shows of it (the rest are shown whole)
+def _codebook_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """The codebook with each rule said in words (提问中有…), not in the codebook's syntax."""
+    from .codes import expression_zh
+
+    return df.assign(expression=df["expression"].map(expression_zh)) if "expression" in df else df
+
+
 REVIEW_ROWS: dict[str, Callable[[pd.DataFrame], pd.DataFrame]] = {
-    "emerging_fading_terms": _called_terms, "keyness_entries_by_section": _key_sections, "unit_fit": _unit_fit_rows}
+    "emerging_fading_terms": _called_terms, "keyness_entries_by_section": _key_sections, "unit_fit": _unit_fit_rows,
+    "codebook": _codebook_rows}
 
 
 def _table_blocks(name: str, ttitle: str, max_rows: int | None, tables: Mapping[str, pd.DataFrame],
