@@ -91,3 +91,48 @@ def test_work_cancelled_while_waiting_never_runs():
         assert kept.result()[0] == "kept" and dropped.cancelled()
         for f in busy:
             f.result()
+
+
+def _parent_threads(_) -> tuple[int, int]:
+    """(pid of this worker's parent, how many threads that process has), from /proc."""
+    ppid = os.getppid()
+    with open(f"/proc/{ppid}/status") as f:
+        threads = next(int(line.split()[1]) for line in f if line.startswith("Threads:"))
+    return ppid, threads
+
+
+def test_no_worker_is_forked_from_this_threaded_process(monkeypatch):
+    """Python 3.12 warns (DeprecationWarning) when a process with several threads forks: this one has the
+    executor's threads and OpenBLAS's. Python 3.12 is not installed here, so the rule is checked directly: this
+    process never calls ``os.fork``, and the process that does fork the workers (the fork server) has one thread
+    when it does, even after importing numpy, scikit-learn (hence pandas and pyarrow) and matplotlib."""
+    import multiprocessing
+
+    from corpus_tools.workers import start_method
+
+    assert start_method() in multiprocessing.get_all_start_methods() and start_method() != "fork"
+
+    def no_fork():
+        raise AssertionError("os.fork called in the process that opened the pool")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    with WorkerPool(2, warm=("numpy", "sklearn.decomposition", "matplotlib.pyplot")) as pool:
+        parents = parallel_map(_parent_threads, range(4), jobs=2, pool=pool)
+    assert all(ppid != os.getpid() for ppid, _ in parents)  # forked by the fork server, not by this process
+    assert all(threads == 1 for _, threads in parents), parents
+
+
+def test_stop_ends_busy_workers_at_once():
+    """A worker busy for minutes is ended when the pool is stopped (as on Ctrl-C), not when its task ends."""
+    pool = WorkerPool(2).start()
+    pids = [pid for pid, _ in parallel_map(_pid_and_square, range(2), jobs=2, pool=pool)]
+    busy = pool.submit(time.sleep, 120)
+    time.sleep(0.5)
+    t = time.monotonic()
+    pool.stop()
+    assert time.monotonic() - t < 10
+    deadline = time.time() + 5
+    while any(_alive(p) for p in pids) and time.time() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(p) for p in pids)
+    assert busy.done()

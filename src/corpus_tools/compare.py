@@ -472,10 +472,12 @@ def _compare(old_path: str | Path, new_path: str | Path, params: Any, min_jaccar
     """Read, analyse (up to the topics) and compare two booklets; nothing is written."""
     from .booklet import read_booklet
     from .study import analyse
+    from .workers import WorkerPool
 
     old_b, new_b = read_booklet(old_path), read_booklet(new_path)
-    old = analyse(old_b, params, stages=["topics"], cache=cache)
-    new = analyse(new_b, params, stages=["topics"], cache=cache)
+    with WorkerPool(params.jobs) as pool:  # the topic-model fits of both booklets, in params.jobs processes
+        old = analyse(old_b, params, stages=["topics"], cache=cache, executor=pool)
+        new = analyse(new_b, params, stages=["topics"], cache=cache, executor=pool)
     result = Comparison(old, new, compare_studies(old, new, min_jaccard), skipped=skipped_comparisons(old, new))
     if "topic_model" in old.objects:  # the new booklet's entries in the old booklet's topics (carry.py)
         from .carry import carry_between

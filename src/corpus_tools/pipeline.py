@@ -64,19 +64,12 @@ def run_key(booklet_sha: str, params: Params, stages: Iterable[str], version: st
     return digest("run", version, booklet_sha, p, sorted(stages), n=64)
 
 
-# what the workers import for their tasks (figures, topic-model fits) beyond :func:`_preload_for_workers`: each
-# imports them as it starts, while this process parses and tokenizes, instead of at its first figure of each kind
-WORKER_MODULES = ("corpus_tools.topics", "corpus_tools.network", "corpus_tools.plots.overview",
-                  "corpus_tools.plots.trends", "corpus_tools.plots.topics", "corpus_tools.plots.network",
-                  "corpus_tools.plots.codes", "adjustText", "matplotlib.backends.backend_svg", "PIL.PngImagePlugin")
-
-def _preload_for_workers() -> None:
-    """Import what the worker processes will run (topic model fits, figures) before they are forked, so that they
-    inherit it instead of each importing it again; this process needs the same modules later anyway."""
-    import sklearn.decomposition  # noqa: F401 - NMF fits in workers
-    import wordcloud  # noqa: F401
-
-    from .plots import style  # noqa: F401 - matplotlib (each worker registers the run's font subset itself)
+# what the workers import for their tasks (topic-model fits, figures, the font subset): the fork server imports them
+# once, while this process parses and tokenizes, instead of each worker at its first task of each kind
+WORKER_MODULES = ("numpy", "sklearn.decomposition", "corpus_tools.topics", "corpus_tools.render",
+                  "corpus_tools.plots.style", "corpus_tools.plots.overview", "corpus_tools.plots.trends",
+                  "corpus_tools.plots.topics", "corpus_tools.plots.network", "corpus_tools.plots.codes", "wordcloud",
+                  "adjustText", "matplotlib.backends.backend_svg", "PIL.PngImagePlugin", "fontTools.subset")
 
 def check_parameter_files(params: Params) -> None:
     """Read the curriculum, codebook and synonyms files now, so a bad file stops the run in one line (naming
@@ -140,18 +133,15 @@ def run(booklet_path: str | Path | list, outdir: str | Path, params: Params = Pa
 
         cache = DiskCache(Path(cache_dir) if cache_dir else None, enabled=not fresh)
         started = run_started()
-        # the run's font subset (for the pages and the figures: a second of subsetting) is cut from the input's
-        # characters in a process of its own, started first, while this one imports what the analysis and the
-        # workers need
-        with scratch_folder(out) as scratch, WorkerPool(1, inline=params.jobs <= 1) as font_worker:
-            early_font = font_worker.submit(source_font, (raw, parameter_text(params), cache, str(scratch)))
+        # one set of workers for the whole run: the run's font subset (for the pages and the figures: a second of
+        # subsetting) is cut first, from the input's characters, while this process parses; then each stage's
+        # figures are drawn while the next stages compute
+        with scratch_folder(out) as scratch, run_gc(), one_thread_each(), \
+                WorkerPool(params.jobs, warm=WORKER_MODULES).start() as pool:
+            early_font = pool.submit(source_font, (raw, parameter_text(params), cache, str(scratch)), priority=2)
             del raw
-            _preload_for_workers()
-            # one set of workers for the whole run, started before the booklet is loaded (each is a fork of this
-            # process): each stage's figures are drawn while the next stages compute
-            with run_gc(), one_thread_each(), WorkerPool(params.jobs, warm=WORKER_MODULES).start() as pool:
-                result = _run_analysis(booklet_path, out, params, cache, progress, wanted, key, early_font, pool,
-                                       lock, cohort_offsets)
+            result = _run_analysis(booklet_path, out, params, cache, progress, wanted, key, early_font, pool,
+                                   lock, cohort_offsets)
         if cache.enabled:
             cache.prune(keep_since=started)  # least recently used entries beyond the cap; this run's stay
     result.wall = time.perf_counter() - t_start

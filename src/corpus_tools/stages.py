@@ -135,7 +135,8 @@ def topics_stage(study: Study) -> StageOutput:
     import pandas as pd
 
     b, params = study.booklet, study.params
-    settings = TopicSettings(k=params.k, n_jobs=params.jobs)
+    # the fits go to the caller's executor; with none, they are made here, serially (analyse starts no process)
+    settings = TopicSettings(k=params.k, n_jobs=params.jobs if study.executor is not None else 1)
     dtm = document_term_matrix(words(study, "token"), b, settings.view, settings.min_df, settings.max_df,
                                dict(settings.weights))
     n_jobs = len(settings.ks if params.k is None else (params.k,)) * settings.n_seeds

@@ -274,7 +274,8 @@ def analyse(booklet: "Booklet", params: Params = Params(), stages: Iterable[str]
     ``stages`` restricts the run to some stages (and what they need); ``cache`` (see :class:`StageCache`) reuses
     results whose key is unchanged; ``progress.stage(stage, i, n)`` is called before each stage and
     ``progress.counter(total, desc)`` gives long computations a step callback (see :class:`Reporter`);
-    ``on_output(stage, output, study)`` is called after each stage (the pipeline starts drawing its figures)."""
+    ``on_output(stage, output, study)`` is called after each stage (the pipeline starts drawing its figures);
+    ``executor`` (a :class:`corpus_tools.workers.WorkerPool`) takes the long fits, else they run here, serially."""
     if params.anonymise and not booklet.meta.get("anonymised"):  # trainees become codes before any stage sees them
         from .anonymise import anonymise_booklet
 

@@ -290,6 +290,18 @@ def _fit_job(a) -> TopicFit:
     return fit_topics(dtm, model, k, seed, n_runs=n_runs)
 
 
+# up to this many cells (documents × terms) the selection's NMF fits read tf-idf as a dense array: the same fits
+# (on the booklet, 68 × 865, the 720 fits' labels are identical and W differs by < 1e-12) about 15 % faster, as
+# scikit-learn's coordinate descent then does no sparse products; past it, sparse (memory, and the copies sent to
+# the workers)
+DENSE_FIT_LIMIT = 500_000
+
+
+def _fit_input(X: sparse.csr_matrix):
+    """``X`` as the NMF fits read it: a dense float64 array when it has at most :data:`DENSE_FIT_LIMIT` cells."""
+    return X.toarray() if X.shape[0] * X.shape[1] <= DENSE_FIT_LIMIT else X
+
+
 def _runs_job(a) -> np.ndarray:
     X, k, seeds, tol = a
     return nmf_run_labels(X, k, seeds, tol)
@@ -305,7 +317,7 @@ def select_k(dtm: DocumentTermMatrix, ks: tuple[int, ...], seed: int = 0, n_seed
     :class:`~corpus_tools.workers.WorkerPool` (else one is started for the fits)."""
     from .workers import parallel_map
 
-    X = dtm.tfidf()
+    X = _fit_input(dtm.tfidf())
     seed_sets = {(k, s): ConsensusNMF(k, runs_per_seed, random_state=seed + s).run_seeds()
                  for k in ks for s in range(n_seeds)}
     jobs = [(X, k, seeds, tol) for (k, _), seeds in seed_sets.items()]

@@ -1,13 +1,18 @@
-"""Worker processes that end with their parent.
+"""Worker processes that end with their parent: :class:`concurrent.futures.ProcessPoolExecutor` with a small
+priority queue on top.
 
-:func:`parallel_map` runs ``fn`` over items in ``jobs`` worker processes. On Linux they are forked (they start
-in milliseconds with the parent's modules already imported, and a script that calls ``analyse`` needs no
-``if __name__ == "__main__"`` guard); elsewhere they are spawned. Each worker makes sure it dies when the process that started it dies, even by
-``kill -9``:
+Workers are started by a fork server where the platform has one (Linux, macOS) and spawned elsewhere, never by a
+``fork()`` of the calling process, which is threaded (the executor's own threads, OpenBLAS, Jupyter). The fork
+server imports the first pool's ``warm`` modules once, with one BLAS thread, so each worker starts in milliseconds
+with those modules already imported.
 
-* on Linux it asks the kernel for ``SIGKILL`` on parent death (``prctl(PR_SET_PDEATHSIG)``, set through ctypes);
-* everywhere a watchdog thread checks every half second whether its parent is still the process that started it,
-  and exits if not.
+Each worker holds the read end of a pipe whose only write end is in the process that opened the pool; a thread of
+the worker waits on it and ends the worker when it closes — when the pool is stopped, or when the kernel closes it
+because that process died (even by ``kill -9``).
+
+As with every start method but ``fork``, a script that opens a pool (e.g. through :func:`corpus_tools.run`) needs
+the ``if __name__ == "__main__":`` guard: each worker imports the script's module. :func:`corpus_tools.analyse`
+without an executor starts no process.
 
 Functions and items are sent with cloudpickle (so lambdas and closures work, as with joblib); results come back
 with pickle, in the order of the items. Results never depend on ``jobs``.
@@ -16,25 +21,32 @@ with pickle, in the order of the items. Results never depend on ``jobs``.
 from __future__ import annotations
 
 import contextlib
+import heapq
+import multiprocessing
 import os
-import sys
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any, TypeVar
-
-if TYPE_CHECKING:  # pragma: no cover
-    from concurrent.futures import Future
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed, wait
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-PR_SET_PDEATHSIG = 1
-
 # The cyclic garbage collector of a run's processes: a collection of the youngest objects every 20,000
 # allocations instead of 700 (matplotlib and pandas allocate millions of short-lived objects, nearly all freed by
-# reference counting; at 700 a worker spent ~0.15 s per run in the collector, at 20,000 ~0.05 s)
+# reference counting)
 GC_THRESHOLDS = (20000, 20, 20)
+
+# the environment the fork server (and so every worker) starts with: one thread per numerical library and no
+# background thread in pyarrow's jemalloc (pandas imports pyarrow), so the server is a single-threaded process
+# when it forks
+ONE_THREAD_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+                  "JE_ARROW_MALLOC_CONF": "background_thread:false"}
+
+
+def start_method() -> str:
+    """How workers are started: ``"forkserver"`` where available, else ``"spawn"`` (never ``"fork"``)."""
+    return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
 
 
 @contextlib.contextmanager
@@ -55,60 +67,50 @@ def run_gc() -> Iterator[None]:
 
 @contextlib.contextmanager
 def one_thread_each() -> Iterator[None]:
-    """Inside the block: the numerical libraries (OpenBLAS, OpenMP) use one thread in this process and in the
-    workers forked from it. A run already keeps every core busy with processes; a BLAS call that also starts
-    threads only makes them wait for each other (a truncated SVD of the booklet's 68 × 865 matrix took 0.24 s
-    while the workers drew figures, 0.01 s alone)."""
+    """Inside the block: the numerical libraries (OpenBLAS, OpenMP) use one thread in this process. A run already
+    keeps every core busy with processes; a BLAS call that also starts threads only makes them wait for each
+    other."""
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1):
         yield
 
 
-def _die_with_parent(parent_pid: int) -> None:
-    """In a worker: arrange to die when ``parent_pid`` dies (prctl on Linux, plus a polling watchdog)."""
+@contextlib.contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    """``os.environ`` updated with ``values`` inside the block (processes started in it inherit them)."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _init_worker(stop, warm: tuple[str, ...]) -> None:
+    """In a worker, before its first task: end when ``stop`` (a pipe's read end) closes; imports ``warm``."""
+    import gc
+    import importlib
     import signal
+    from multiprocessing.connection import wait as wait_ready
 
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes
-
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        except (OSError, AttributeError):  # pragma: no cover - no prctl: the watchdog still works
-            pass
-    if os.getppid() != parent_pid:  # the parent died before prctl took effect
-        os._exit(1)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle (it stops the workers)
 
     def watch() -> None:
-        while True:
-            time.sleep(0.5)
-            if os.getppid() != parent_pid:
-                os._exit(1)
+        wait_ready([stop])
+        os._exit(1)
 
-    threading.Thread(target=watch, name="corpus-tools-parent-watchdog", daemon=True).start()
-
-
-def _init_worker(parent_pid: int, warm: tuple[str, ...] = ()) -> None:
-    import signal
-
-    # a fork keeps the parent's signal handlers (the CLI turns SIGTERM into KeyboardInterrupt): a worker ended by
-    # its parent just ends, and Ctrl-C is the parent's to handle (it stops the workers)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _die_with_parent(parent_pid)
-    import importlib
-
-    for name in warm:  # modules the work will need, imported while this process waits for its first task
-        try:
+    threading.Thread(target=watch, name="corpus-tools-stop", daemon=True).start()
+    for name in warm:
+        with contextlib.suppress(ImportError):  # the task that needs it will say so
             importlib.import_module(name)
-        except ImportError:  # pragma: no cover - the task that needs it will say so
-            pass
     from threadpoolctl import threadpool_limits
 
-    threadpool_limits(limits=1)  # as in the process that forked it (see one_thread_each)
-    import gc
-
+    threadpool_limits(limits=1)
     gc.freeze()  # the modules' objects live as long as the worker: its collections need not scan them again
     gc.set_threshold(*GC_THRESHOLDS)
 
@@ -120,59 +122,59 @@ def _call(payload: bytes) -> Any:
     return fn(item)
 
 
-
-
 class WorkerPool:
-    """``jobs`` worker processes kept for a whole run, so that work from different steps shares them: figures
+    """``jobs`` worker processes kept for a whole run (``warm``: modules their tasks will need, imported as they
+    start), so that work from different steps shares them: figures
     start drawing while later stages still compute, and a stage's own parallel work (topic model fits) shares
     the same processes instead of starting more processes than there are cores.
 
-    Work waits here, not in the workers' queue, and the next task to start is the one of highest ``priority``
+    Work waits here, not in the executor's queue, and the next task to start is the one of highest ``priority``
     (first come first served among equals): work that later stages wait for (the topic model fits) overtakes
-    work nothing waits for (figures already queued). ``inline=False`` with one job: that job still runs in a
-    process of its own (work started early, beside this process).
+    work nothing waits for (figures already queued). ``jobs`` = 1 with ``inline``: each task is computed in this
+    process when submitted; ``inline=False``: in one worker.
 
-    Use it as a context manager; while it is open, :func:`parallel_map` given it sends its work here. On an exception
-    (or ``KeyboardInterrupt``) inside the block, unfinished work is cancelled and the workers are ended."""
+    Use it as a context manager. On an exception (or ``KeyboardInterrupt``) inside the block, work that has not
+    started is cancelled and the workers are ended at once."""
 
     def __init__(self, jobs: int = 2, inline: bool = True, warm: tuple[str, ...] = ()) -> None:
         self.jobs = max(1, int(jobs))
-        self.inline = inline and self.jobs == 1  # one job: computed in this process (False: in one worker)
+        self.inline = inline and self.jobs == 1
         self.warm = tuple(warm)
-        self._pool = None
-        self._previous: WorkerPool | None = None
+        self._pool: ProcessPoolExecutor | None = None
+        self._pipe: tuple = ()  # the workers' stop pipe (read end, write end)
         self._waiting: list = []  # heap of (-priority, sequence number, payload, future)
         self._open: set = set()  # futures not finished yet (waiting or running)
         self._running = 0
         self._count = 0
         self._lock = threading.Lock()
 
-    def _executor(self):
+    def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+            ctx = multiprocessing.get_context(start_method())
+            if ctx.get_start_method() == "forkserver":
+                ctx.set_forkserver_preload(list(self.warm))  # no effect once this process's fork server runs
+            self._pipe = ctx.Pipe(duplex=False)
             self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx, initializer=_init_worker,
-                                             initargs=(os.getpid(), self.warm))
+                                             initargs=(self._pipe[0], self.warm))
+            with _environment(ONE_THREAD_ENV):  # the executor starts its processes as work arrives: start now
+                for _ in range(self.jobs):
+                    self._pool.submit(os.getpid)
         return self._pool
 
+    def _close_pipe(self) -> None:
+        for end in self._pipe:
+            end.close()
+        self._pipe = ()
+
     def start(self) -> "WorkerPool":
-        """Start the workers now (they are forked from this process as it is at this moment: start them before
-        loading large data, so each worker does not carry a copy of it; inside :func:`run_gc`, so that their
-        collectors leave the objects inherited from this process alone and those pages stay shared). Does not wait
-        for them: each imports its ``warm`` modules meanwhile."""
+        """Start the workers now (they import their ``warm`` modules while this process goes on)."""
         if not self.inline:
-            for _ in range(self.jobs):
-                self._executor().submit(os.getpid)  # forks every worker (fork start method)
+            self._executor()
         return self
 
     def submit(self, fn: Callable[[T], R], item: T, priority: int = 0) -> "Future[R]":
         """Run ``fn(item)`` in a worker; returns its future (``jobs`` = 1 and ``inline``: computed now, in this
         process). Of the work waiting, the highest ``priority`` starts first."""
-        import heapq
-        from concurrent.futures import Future
-
         f: Future = Future()
         if self.inline:
             try:
@@ -192,15 +194,13 @@ class WorkerPool:
         self._dispatch()
         return f
 
-    def _closed(self, f) -> None:
+    def _closed(self, f: Future) -> None:
         with self._lock:
             self._open.discard(f)
 
     def _dispatch(self) -> None:
-        """Hand waiting work to the workers: as many tasks as there are workers, plus one queued so that a worker
+        """Hand waiting work to the executor: as many tasks as there are workers, plus one queued so that a worker
         finishing one starts the next at once."""
-        import heapq
-
         while True:
             with self._lock:
                 if self._running >= self.jobs + 1 or not self._waiting or self._pool is None:
@@ -219,7 +219,7 @@ class WorkerPool:
                 continue
             inner.add_done_callback(lambda done, f=f: self._done(done, f))
 
-    def _done(self, inner, f) -> None:
+    def _done(self, inner: Future, f: Future) -> None:
         with self._lock:
             self._running -= 1
         if inner.cancelled():
@@ -232,8 +232,6 @@ class WorkerPool:
 
     def _wait_all(self) -> None:
         """Until no work waits or runs (work finishing may start more)."""
-        from concurrent.futures import wait
-
         while True:
             with self._lock:
                 open_ = list(self._open)
@@ -241,29 +239,35 @@ class WorkerPool:
                 return
             wait(open_)
 
-    def _cancel_waiting(self) -> None:
+    def stop(self) -> None:
+        """Drop the work that has not started and end the workers now (they may be busy for minutes)."""
         with self._lock:
             waiting, self._waiting = self._waiting, []
         for *_, f in waiting:
             f.cancel()
+        if self._pool is not None:
+            self._close_pipe()  # each worker's watcher sees the pipe close and ends its process
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
 
     def __enter__(self) -> "WorkerPool":
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        if self._pool is not None:
-            if exc_type is None:
-                self._wait_all()
-                self._pool.shutdown(wait=True)
-            else:
-                self._cancel_waiting()
-                _stop(self._pool)
-            self._pool = None
+        if self._pool is None:
+            return
+        if exc_type is not None:
+            self.stop()
+            return
+        self._wait_all()
+        self._pool.shutdown(wait=True)
+        self._close_pipe()
+        self._pool = None
 
 
 def parallel_map(fn: Callable[[T], R], items: Iterable[T], jobs: int = 2,
                  on_done: Callable[[], object] | None = None, priority: int = 1,
-                 pool: "WorkerPool | None" = None) -> list[R]:
+                 pool: WorkerPool | None = None) -> list[R]:
     """``[fn(x) for x in items]``, computed in up to ``jobs`` worker processes that end with this process.
 
     ``jobs <= 1`` or a single item: computed here, in order, with no process started. Given an open ``pool``
@@ -289,8 +293,6 @@ def parallel_map(fn: Callable[[T], R], items: Iterable[T], jobs: int = 2,
 
 
 def _map_in(pool: WorkerPool, fn: Callable[[T], R], items: list[T], on_done, priority: int) -> list[R]:
-    from concurrent.futures import as_completed
-
     futures = []
     try:
         futures = [pool.submit(fn, x, priority) for x in items]
@@ -304,17 +306,4 @@ def _map_in(pool: WorkerPool, fn: Callable[[T], R], items: list[T], on_done, pri
         raise
 
 
-def _stop(pool) -> None:
-    """Cancel what has not started and end the workers now (they may be busy for minutes)."""
-    processes = list(getattr(pool, "_processes", {}).values())  # private, but stable since Python 3.2
-    pool.shutdown(wait=False, cancel_futures=True)
-    for p in processes:
-        try:
-            p.terminate()
-        except (OSError, ValueError, AttributeError):
-            pass
-    for p in processes:
-        try:
-            p.join(timeout=5)
-        except (OSError, ValueError, AssertionError):
-            pass
+__all__ = ["WorkerPool", "parallel_map", "start_method", "run_gc", "one_thread_each"]
