@@ -11,26 +11,37 @@ import pytest
 
 PKG = Path(__file__).resolve().parents[1] / "src" / "corpus_tools"
 
-# modules allowed to write files (README: "I/O lives in store, cache, save, render, pipeline, cli and notebooks")
+# modules allowed to write files (README: "I/O lives in store, cache, render, save, pipeline, cli and notebooks")
 WRITERS = {"store.py", "pipeline.py", "cache.py", "render.py", "save.py", "cli.py", "notebooks.py"}
 # … and, besides them, modules allowed to read: the booklet reader and the package's own data files
 READERS = WRITERS | {"ingest.py", "resources.py"}
 
-WRITE_CALLS = {"write_text", "write_bytes", "to_csv", "to_parquet", "to_excel", "savefig", "mkdir", "replace",
-               "rename", "unlink", "rmtree", "write_gexf", "write_graphml", "mkstemp", "mkdtemp", "to_file"}
-READ_CALLS = {"read_text", "read_bytes", "read_csv", "read_parquet", "read_excel", "read_gexf", "read_graphml"}
+# method calls that write, whatever they are called on (``path.write_text(…)``, ``df.to_csv(…)``)
+WRITE_METHODS = {"write_text", "write_bytes", "to_csv", "to_parquet", "to_excel", "to_pickle", "to_feather",
+                 "to_stata", "to_hdf", "savefig", "mkdir", "makedirs", "unlink", "rmdir", "touch", "symlink_to",
+                 "hardlink_to", "rmtree", "write_gexf", "write_graphml", "write_gml", "write_edgelist", "mkstemp",
+                 "mkdtemp", "NamedTemporaryFile", "TemporaryDirectory", "to_file"}
+# calls that write when made on a module: os.replace(…), json.dump(…), np.save(…); every shutil.* call
+MODULE_WRITES = {"os": {"replace", "rename", "renames", "remove", "unlink", "rmdir", "removedirs", "makedirs", "mkdir",
+                        "symlink", "link", "truncate", "mkfifo", "chmod"},
+                 "json": {"dump"}, "pickle": {"dump"}, "np": {"save", "savez", "savez_compressed", "savetxt"},
+                 "numpy": {"save", "savez", "savez_compressed", "savetxt"},
+                 "shutil": {"copy", "copy2", "copyfile", "copyfileobj", "copytree", "copymode", "copystat", "move",
+                            "rmtree", "make_archive", "unpack_archive", "chown"}}
+READ_METHODS = {"read_text", "read_bytes", "read_csv", "read_parquet", "read_excel", "read_pickle", "read_gexf",
+                "read_graphml"}
+MODULE_READS = {"json": {"load"}, "pickle": {"load"}, "np": {"load", "loadtxt"}, "numpy": {"load", "loadtxt"}}
 
 
-def _calls(tree: ast.AST):
-    """Method calls (``path.write_text(…)``, ``df.to_csv(…)``, ``os.replace(…)``) and the builtin ``open``; a
-    plain call of a function (``write_text(path, …)`` imported from store) goes through store and is fine."""
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call):
-            f = node.func
-            if isinstance(f, ast.Attribute):
-                yield f.attr, node
-            elif isinstance(f, ast.Name) and f.id == "open":
-                yield "open", node
+def _open_mode(node: ast.Call, first: int) -> str:
+    """The mode of ``open(path, mode)`` (``first`` = 1) or ``path.open(mode)`` (``first`` = 0); "r" if not given
+    as a constant."""
+    if len(node.args) > first and isinstance(node.args[first], ast.Constant):
+        return str(node.args[first].value)
+    for kw in node.keywords:
+        if kw.arg == "mode" and isinstance(kw.value, ast.Constant):
+            return str(kw.value.value)
+    return "r"
 
 
 def _into_memory(node: ast.Call) -> bool:
@@ -38,41 +49,153 @@ def _into_memory(node: ast.Call) -> bool:
     return bool(node.args) and isinstance(node.args[0], ast.Name) and "buf" in node.args[0].id
 
 
-def _open_mode(node: ast.Call) -> str | None:
-    if len(node.args) >= 2 and isinstance(node.args[1], ast.Constant):
-        return str(node.args[1].value)
-    for kw in node.keywords:
-        if kw.arg == "mode" and isinstance(kw.value, ast.Constant):
-            return str(kw.value.value)
-    return "r"
+def file_io_calls(tree: ast.AST) -> list[tuple[int, str, str]]:
+    """Every call in ``tree`` that reads or writes a file: ``(line, "write" | "read", what)``. Builtin ``open``
+    and ``Path.open`` by their mode; method calls by name (:data:`WRITE_METHODS`, :data:`READ_METHODS`); calls on
+    the modules os, json, pickle, numpy and shutil by :data:`MODULE_WRITES` / :data:`MODULE_READS`."""
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        f = node.func
+        if isinstance(f, ast.Name) and f.id == "open":
+            mode = _open_mode(node, 1)
+            found.append((node.lineno, "write" if set(mode) & set("wax+") else "read", f"open(mode={mode!r})"))
+        elif isinstance(f, ast.Attribute):
+            name = f.attr
+            owner = f.value.id if isinstance(f.value, ast.Name) else None
+            if owner in MODULE_WRITES and name in MODULE_WRITES[owner]:
+                found.append((node.lineno, "write", f"{owner}.{name}"))
+            elif owner in MODULE_READS and name in MODULE_READS[owner]:
+                found.append((node.lineno, "read", f"{owner}.{name}"))
+            elif owner in ("os", "shutil", "json", "pickle", "np", "numpy", "str", "re"):
+                continue  # os.path.join, json.dumps, str.replace …: not file I/O
+            elif name == "open":
+                mode = _open_mode(node, 0)
+                found.append((node.lineno, "write" if set(mode) & set("wax+") else "read", f".open(mode={mode!r})"))
+            elif name in WRITE_METHODS and not (name == "savefig" and _into_memory(node)):
+                found.append((node.lineno, "write", f".{name}()"))
+            elif name in READ_METHODS:
+                found.append((node.lineno, "read", f".{name}()"))
+    return sorted(found)
 
 
 def _modules():
     return sorted(p for p in PKG.rglob("*.py"))
 
 
+def _io_functions() -> dict[str, set[str]]:
+    """For each writing module (its import name, e.g. "store"), the functions and classes it defines that write
+    files: those whose body has a file-writing call, or calls one of these of the same module (to a fixed point).
+    A module outside the writing modules that calls one of them writes through it. (Reading through store,
+    ingest and resources is their purpose: the parameter files, the booklet and the package's data.)"""
+    defs = {}
+    for rel in sorted(WRITERS):
+        tree = ast.parse((PKG / rel).read_text(encoding="utf-8"))
+        defs[rel.removesuffix(".py")] = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    out = {mod: {name for name, n in d.items() if any(kind == "write" for _, kind, _ in file_io_calls(n))}
+           for mod, d in defs.items()}
+    while True:  # calls (by name) of a writing function of any of these modules, e.g. save → store.write_table
+        writers = set().union(*out.values())
+        more = {mod: {name for name, n in d.items() if name not in out[mod] and any(
+            isinstance(c, ast.Call) and isinstance(c.func, ast.Name) and c.func.id in writers for c in ast.walk(n))}
+            for mod, d in defs.items()}
+        if not any(more.values()):
+            return out
+        for mod in out:
+            out[mod] |= more[mod]
+
+
+IO_FUNCTIONS = _io_functions()
+
+# File I/O (direct, or through a writing function) that is not where it belongs yet, each with its reason (issue 22 §2 asks for
+# one writer path). The list may only shrink: test_the_allowed_writers_are_still_needed fails on an entry that is
+# no longer used, so whoever moves a writer into store/save removes its line here.
+ALLOWED = {
+    ("booklet.py", "save.write_booklet"): "Booklet.save (corpus-tools parse) delegates to save.write_booklet",
+    ("compare.py", "save.write_staged"): "compare_booklets writes comparison/ through save's staged writer",
+    ("plots/style.py", "store.write_bytes"): "save_figure writes a figure file for a caller",
+    ("report.py", "store.atomic_write"): "report.pdf is printed by Chromium into a staged file",
+    ("network.py", "store.write_graph"): "export_graph writes GEXF/GraphML for a caller",
+    ("study.py", "save.save_study"): "Study.save delegates to save.save_study",
+    ("text.py", "store.writable_dir"): "the tokenizer creates its cache folder (or warns that it cannot)",
+    ("report.py", ".TemporaryDirectory()"): "report.pdf: Chromium prints into a temporary folder",
+}
+
+
+def io_module_calls(rel: str, tree: ast.AST) -> list[tuple[int, str]]:
+    """Calls in ``tree`` of the writing modules' file-writing functions: ``from .store import
+    write_text`` … ``write_text(…)``, or ``store.write_text(…)``: ``(line, "store.write_text")``."""
+    depth = rel.count("/")
+    imported: dict[str, str] = {}  # local name → "module.function"
+    modules: dict[str, str] = {}  # local name → I/O module
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            mod = (node.module or "")
+            if node.level == depth + 1 or mod.startswith("corpus_tools"):
+                mod = mod.removeprefix("corpus_tools").lstrip(".")
+                for a in node.names:
+                    if mod in IO_FUNCTIONS and a.name in IO_FUNCTIONS[mod]:
+                        imported[a.asname or a.name] = f"{mod}.{a.name}"
+                    elif not mod and a.name in IO_FUNCTIONS:
+                        modules[a.asname or a.name] = a.name
+        elif isinstance(node, ast.Import):
+            for a in node.names:
+                mod = a.name.removeprefix("corpus_tools.")
+                if mod in IO_FUNCTIONS and a.asname:
+                    modules[a.asname] = mod
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            f = node.func
+            if isinstance(f, ast.Name) and f.id in imported:
+                found.append((node.lineno, imported[f.id]))
+            elif isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id in modules:
+                mod = modules[f.value.id]
+                if f.attr in IO_FUNCTIONS[mod]:
+                    found.append((node.lineno, f"{mod}.{f.attr}"))
+    return sorted(found)
+
+
 @pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(PKG)))
 def test_file_io_only_at_the_edges(path: Path):
+    """No module outside the I/O modules reads or writes a file directly (open, Path.write_*/open, to_csv,
+    savefig, json.dump, shutil …), nor writes one through a writing function of store, save, cache …, unless
+    :data:`ALLOWED` lists it with a reason. Fails with file:line of each call."""
     rel = path.relative_to(PKG).as_posix()
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    bad = []
-    for name, node in _calls(tree):
-        if name == "savefig" and _into_memory(node):
-            continue
-        if name in WRITE_CALLS and rel not in WRITERS:
-            # os.replace / str.replace are both "replace": only flag calls on os / shutil / Path-like names
-            if name in ("replace", "rename") and not (isinstance(node.func, ast.Attribute)
-                                                      and isinstance(node.func.value, ast.Name)
-                                                      and node.func.value.id in ("os", "shutil")):
-                continue
-            bad.append(f"line {node.lineno}: {name}")
-        if name in READ_CALLS and rel not in READERS:
-            bad.append(f"line {node.lineno}: {name}")
-        if name == "open" and isinstance(node.func, ast.Name):
-            mode = _open_mode(node) or "r"
-            if (set(mode) & set("wax+") and rel not in WRITERS) or rel not in READERS:
-                bad.append(f"line {node.lineno}: open(mode={mode!r})")
-    assert bad == [], f"{rel} does file I/O outside store/pipeline/cli/notebooks: {bad}"
+    shown = f"src/corpus_tools/{rel}"
+    bad = [f"{shown}:{line}: {what}" for line, kind, what in file_io_calls(tree)
+           if ((kind == "write" and rel not in WRITERS) or rel not in READERS) and (rel, what) not in ALLOWED]
+    if rel not in READERS:
+        bad += [f"{shown}:{line}: {what}()" for line, what in io_module_calls(rel, tree) if (rel, what) not in ALLOWED]
+    assert bad == [], "file I/O outside " + ", ".join(sorted(WRITERS)) + ":\n" + "\n".join(bad)
+
+
+def test_the_allowed_writers_are_still_needed():
+    used = set()
+    for p in _modules():
+        rel, tree = p.relative_to(PKG).as_posix(), ast.parse(p.read_text(encoding="utf-8"))
+        used |= {(rel, what) for _, what in io_module_calls(rel, tree)} | {(rel, w) for _, _, w in file_io_calls(tree)}
+    assert sorted(set(ALLOWED) - used) == [], "remove these from ALLOWED: they are no longer called"
+
+
+def test_the_io_check_sees_what_it_should():
+    """The checker itself, on code written for it: each kind of call is found, with its line."""
+    code = ("import os, json, shutil\nfrom pathlib import Path\nimport numpy as np\n"
+            "open(p, 'w')\nopen(p)\nPath(p).write_text('x')\nPath(p).open('a')\ndf.to_csv(p)\nfig.savefig(p)\n"
+            "fig.savefig(buf)\njson.dump(x, fh)\njson.dumps(x)\nshutil.copy(a, b)\nos.replace(a, b)\n"
+            "'a'.replace('a', 'b')\nnp.save(p, x)\nos.path.join(a, b)\nPath(p).unlink()\n")
+    calls = [(line, kind, what) for line, kind, what in file_io_calls(ast.parse(code))]
+    assert calls == [(4, "write", "open(mode='w')"), (5, "read", "open(mode='r')"), (6, "write", ".write_text()"),
+                     (7, "write", ".open(mode='a')"), (8, "write", ".to_csv()"), (9, "write", ".savefig()"),
+                     (11, "write", "json.dump"), (13, "write", "shutil.copy"), (14, "write", "os.replace"),
+                     (16, "write", "np.save"), (18, "write", ".unlink()")]
+    assert {"write_text", "write_table", "atomic_write", "StagedOutput", "copy_file"} <= IO_FUNCTIONS["store"]
+    assert "csv_safe" not in IO_FUNCTIONS["store"] and "read_text_file" not in IO_FUNCTIONS["store"]  # no writes
+    tree = ast.parse("from ..store import write_bytes\nfrom .. import store as st\n"
+                     "write_bytes(p, b)\nst.write_text(p, 'x')\nst.csv_safe(df)\n")
+    assert io_module_calls("plots/x.py", tree) == [(3, "store.write_bytes"), (4, "store.write_text")]
 
 
 def test_stages_declared_once_and_consistent():

@@ -40,7 +40,13 @@ def test_output_tree(run_dir):
         assert hashlib.sha256((out / rel).read_bytes()).hexdigest() == sha, rel
     assert any(rel.endswith(".png") for rel in manifest["output_sha256"])
     topics = pd.read_csv(out / "data" / "processed" / "topics.csv", encoding="utf-8-sig")
-    assert len(topics) == 7 and topics["size"].sum() == 68
+    # (k = 7 was given, so the number of rows says nothing): every entry's first-ranked topic is counted in its
+    # topic's size, the 68 entries of the booklet, and no topic of the k is empty
+    first = pd.read_csv(out / "data" / "processed" / "entry_topics.csv", encoding="utf-8-sig").query("rank == 1")
+    assert first.entry_id.is_unique and len(first) == 68
+    assert topics.set_index("topic_id")["size"].to_dict() == \
+        first.topic_id.value_counts().reindex(topics.topic_id, fill_value=0).to_dict()
+    assert topics["size"].sum() == 68 and (topics["size"] > 0).all() and topics.topic_id.tolist() == list(range(7))
     # no staging, backup or lock left behind
     leftovers = [p.name for p in out.parent.iterdir() if ".staging-" in p.name or ".backup-" in p.name]
     assert leftovers == [] and not (out / ".corpus-tools.lock").exists()

@@ -446,20 +446,43 @@ def test_anonymise_frame_handles_columns_and_index():
 SMALL_LINES = 1004  # entries 1–15 of the bundled booklet (entry 16 starts on line 1005); 李晓莉 asks 12, 14, 15
 
 
-def test_anonymised_run_writes_no_trainee_name_anywhere(tmp_path, booklet):
+def _run_cli_here(argv: list[str]) -> tuple[int, str]:
+    """``corpus-tools`` in this process, for a module's shared run: exit code and stderr (never a traceback)."""
+    import contextlib
+    import io
+
     from corpus_tools.cli import main
 
-    # entries 1–15, plus entry 29, where an instructor names a trainee inside his answer (line 1849: "刚刚看到李晓莉
-    # 主任留言说"): that name became a token and leaked into tokens and term_freq tables
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        rc = main(argv)
+    text = err.getvalue()
+    assert "Traceback" not in text and "unexpected" not in text, text
+    return rc, text
+
+
+@pytest.fixture(scope="module")
+def anonymised_run(tmp_path_factory, booklet) -> tuple[Path, list[str]]:
+    """One anonymised run (PNG and SVG) shared by the anonymisation tests: entries 1–15, plus entry 29, where an
+    instructor names a trainee inside his answer (line 1849: "刚刚看到李晓莉主任留言说"): that name became a token
+    and leaked into tokens and term_freq tables. Entry 10 is among them: its asker's name 刘鸿齐 is cut by a line end
+    (lines 629/631). Returns the output folder and the booklet's trainee names."""
+    d = tmp_path_factory.mktemp("anonymised")
     lines = BOOKLET.read_text(encoding="utf-8").splitlines()
     e = booklet.entries.set_index("entry_id")
     entry29 = lines[int(e.line_start[29]) - 1:int(e.line_start[30]) - 1]
     assert "刚刚看到李晓莉主任留言说" in "".join(entry29)
-    small = tmp_path / "small.txt"
+    small = d / "small.txt"
     small.write_text("\n".join(lines[:SMALL_LINES] + entry29) + "\n", encoding="utf-8")
-    out = tmp_path / "out"
-    assert main(["run", str(small), "-o", str(out), "-k", "3", "--anonymise", "-q"]) == 0
+    out = d / "out"
+    rc, err = _run_cli_here(["run", str(small), "-o", str(out), "-k", "3", "--anonymise", "-q"])
+    assert rc == 0, err
     names = [n for n in ct.read_booklet(small).people.query("role == 'trainee'").name if n]
+    return out, names
+
+
+def test_anonymised_run_writes_no_trainee_name_anywhere(anonymised_run):
+    out, names = anonymised_run
     assert "李晓莉" in names
     files = [p for p in out.rglob("*") if p.is_file() and p.suffix in (".csv", ".gexf", ".graphml", ".svg",
                                                                        ".html", ".json", ".txt")]
@@ -603,11 +626,14 @@ def test_a_booklet_without_source_notes_runs(tmp_path, capsys):
     b = ct.read_booklet(src)
     # (without the note that closes it, an entry whose answer runs into the next title may swallow that entry)
     assert len(b.entries) >= 60 and b.entries.cohort.isna().all() and b.units.cohort.isna().all() and len(b.warnings) >= 60
+    # the run: entries 1–15 without their notes (15 entries parse, none with a cohort) are enough for every stage
+    small = _write(tmp_path / "no_notes15.txt", _without_source_notes(lines[:SMALL_LINES]))
+    assert len(ct.read_booklet(small).entries) == 15
     out = tmp_path / "out"
-    rc, err = _run_cli(["run", str(src), "-o", str(out), "-k", "5", "-q", "--formats", "svg"], capsys)
+    rc, err = _run_cli(["run", str(small), "-o", str(out), "-k", "5", "-q", "--formats", "svg"], capsys)
     assert rc == 0, err
     manifest = _every_stage_ran_or_says_why(out)
-    # with 68 entries every stage runs; what needs a cohort or a unit is left out and said so
+    # with 15 entries every stage runs; what needs a cohort or a unit is left out and said so
     assert manifest["skipped"] == {}
     assert "trends_top_terms_by_cohort" not in {p.stem for p in (out / "figures").glob("*.svg")}
     # and the report says what was left out, and why
@@ -738,13 +764,9 @@ def test_anonymise_replaces_a_name_cut_by_a_line_end(booklet):
 PARSED_TABLE_NAMES = ("entries", "turns", "askers", "people", "hospitals", "lines", "warnings", "units", "sections")
 
 
-def test_an_anonymised_run_writes_no_half_name_in_any_file(tmp_path, capsys):
-    src = _write(tmp_path / "first10.txt", _first_entries(10))
-    names = [n for n in ct.read_booklet(src).people.query("role == 'trainee'").name if n]
+def test_an_anonymised_run_writes_no_half_name_in_any_file(anonymised_run):
+    out, names = anonymised_run  # entries 1–15 and 29: entry 10 is asked by 刘鸿齐 (lines 629/631)
     assert "刘鸿齐" in names
-    out = tmp_path / "out"
-    rc, err = _run_cli(["run", str(src), "-o", str(out), "-k", "3", "--anonymise", "-q", "--formats", "svg"], capsys)
-    assert rc == 0, err
     lines = pd.read_csv(out / "data" / "processed" / "lines.csv", encoding="utf-8-sig")
     assert lines[lines.line_no == 631].text.iloc[0] == "："
     leaks = {}
@@ -769,9 +791,14 @@ def _embedded_svgs(html: str) -> list[str]:
     return re.findall(r"<svg\b.*?</svg>", html, flags=re.S)
 
 
-def test_characters_xml_forbids_never_reach_a_figure_or_a_page(tmp_path, capsys):
+@pytest.fixture(scope="module")
+def hostile_run(tmp_path_factory) -> tuple[Path, Path, str]:
+    """One run (PNG and SVG, progress on) of entries 1–10 carrying characters XML 1.0 forbids and characters no
+    font has (emoji), each in the booklet's places that reach figures, networks and pages; shared by the two tests
+    below. Returns the booklet, the output folder and stderr."""
+    d = tmp_path_factory.mktemp("hostile")
     lines = _first_entries(10)
-    # line 31: 学员、中山大学附属第一医院…张敦明 (entry 1's asker); line 100: 学员、大坪医院…刘沛 (entry 2's);
+    # XML: line 31: 学员、中山大学附属第一医院…张敦明 (entry 1's asker); line 100: 学员、大坪医院…刘沛 (entry 2's);
     # line 27: entry 1's title 医院信息科为什么要具备规划能力？★
     assert lines[30].startswith("学员、中山大学附属第一医院") and lines[99].startswith("学员、大坪医院")
     assert lines[26].strip() == "医院信息科为什么要具备规划能力？★"
@@ -781,12 +808,25 @@ def test_characters_xml_forbids_never_reach_a_figure_or_a_page(tmp_path, capsys)
     # line 26: the section heading 【信息规划】, printed in the overview figure of sections
     assert lines[25].strip() == "【信息规划】"
     lines[25] = lines[25].replace("信息规划", "信息\ufffe规划")
-    src = _write(tmp_path / "forbidden.txt", lines)
+    # emoji: line 205: entry 3's asker, 台州恩泽医疗中心; line 300: entry 4's, 深圳市龙岗中心医院; line 37: 薛万国's
+    # answer to entry 1; line 441: the section heading 【系统架构】 (entries 7–9), printed in the sections figure
+    assert lines[204].strip().startswith("学员、台州恩泽医疗中心") and lines[299].strip().startswith("学员、深圳市龙岗")
+    lines[204] = lines[204].replace("台州恩泽", "台州🏥恩泽")
+    lines[299] = lines[299].replace("深圳市龙岗", "深圳市🚑龙岗")
+    lines[36] = "👍数据" + lines[36]
+    assert lines[440].strip() == "【系统架构】"
+    lines[440] = lines[440].replace("系统架构", "系统🏥架构")
+    src = _write(d / "hostile.txt", lines)
+    out = d / "out"
+    rc, err = _run_cli_here(["run", str(src), "-o", str(out), "-k", "3"])
+    assert rc == 0, err
+    return src, out, err
+
+
+def test_characters_xml_forbids_never_reach_a_figure_or_a_page(hostile_run):
+    src, out, _ = hostile_run
     hospitals = set(ct.read_booklet(src).askers.hospital)
     assert "中山\ufffe大学附属第一医院" in hospitals  # the parse keeps the booklet's characters
-    out = tmp_path / "out"
-    rc, err = _run_cli(["run", str(src), "-o", str(out), "-k", "3", "-q", "--formats", "svg"], capsys)
-    assert rc == 0, err
     svgs = sorted(out.rglob("*.svg"))
     assert "overview_entries_by_section.svg" in {p.name for p in svgs} and len(svgs) >= 10
     for p in svgs + sorted(out.rglob("*.gexf")) + sorted(out.rglob("*.graphml")):
@@ -923,19 +963,10 @@ def test_characters_without_a_glyph_are_drawn_as_a_box_without_warnings():
         assert printable("信息\u2066化\u2069") == printable("信息化\u061c") == "信息化"
 
 
-def test_a_run_with_emoji_warns_about_no_glyph(tmp_path, capsys):
-    lines = _first_entries(10)
-    lines[30] = lines[30].replace("中山大学", "中山🏥大学")  # line 31: entry 1's asker, 中山大学附属第一医院
-    lines[99] = lines[99].replace("大坪医院", "大坪🚑医院")  # line 100: entry 2's asker, 大坪医院
-    lines[36] = "👍数据" + lines[36]
-    assert lines[25].strip() == "【信息规划】"  # line 26: a section heading, printed in the sections figure
-    lines[25] = lines[25].replace("信息规划", "信息🏥规划")
-    src = _write(tmp_path / "emoji.txt", lines)
-    out = tmp_path / "out"
-    rc, err = _run_cli(["run", str(src), "-o", str(out), "-k", "3"], capsys)
-    assert rc == 0, err
+def test_a_run_with_emoji_warns_about_no_glyph(hostile_run):
+    _, out, err = hostile_run
     assert "Glyph" not in err, err
-    assert "信息□规划" in (out / "figures" / "overview_entries_by_section.svg").read_text(encoding="utf-8")
+    assert "系统□架构" in (out / "figures" / "overview_entries_by_section.svg").read_text(encoding="utf-8")
 
 
 def test_parse_report_says_a_source_note_is_missing(tmp_path):

@@ -1,11 +1,15 @@
 """Each stage declares the parameters its result depends on (``Stage.uses``): they are part of its cache key. A
 stage that reads a parameter it does not declare would be reused from the cache after that parameter changed —
 this test runs every stage with parameters that record what is read, and compares (a parameter declared by a stage
-it needs is covered: its key is part of the key)."""
+it needs is covered: its key is part of the key). The same run also records whether a stage writes into the Study
+it reads. One analysis, computed here (not from the cache: a cached stage runs no code), serves both tests."""
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+
+import pytest
 
 import corpus_tools.stages as stages
 from corpus_tools.study import Params, analyse
@@ -13,8 +17,19 @@ from corpus_tools.study import Params, analyse
 ANALYSIS = {f.name for f in dataclasses.fields(Params)} - set(Params.OUTPUT_ONLY)
 
 
-def test_every_stage_declares_the_parameters_it_reads(booklet, monkeypatch):
+@dataclasses.dataclass
+class Record:
+    reads: dict[str, set[str]]  # stage name → analysis parameters it read
+    unchanged: list[tuple[str, bool]]  # (stage name, the Study's tables/objects/figures/graphs the same after it)
+    stages_run: list[str]
+
+
+@pytest.fixture(scope="module")
+def record(booklet) -> Record:
+    """Every stage run once, uncached, on a copy of the booklet, with parameters that record what is read and a
+    wrapper that compares the Study's contents before and after the stage."""
     reads: dict[str, set[str]] = {}
+    unchanged: list[tuple[str, bool]] = []
     current: list[str] = []
 
     @dataclasses.dataclass(frozen=True)
@@ -24,18 +39,29 @@ def test_every_stage_declares_the_parameters_it_reads(booklet, monkeypatch):
                 reads.setdefault(current[-1], set()).add(name)
             return object.__getattribute__(self, name)
 
+    def contents(study):
+        return set(study.tables), set(study.objects), set(study.figures), set(study.graphs)
+
     def watched(stage):
         def fn(study):
+            before = contents(study)
             current.append(stage.name)
             try:
                 return stage.fn(study)
             finally:
                 current.pop()
+                unchanged.append((stage.name, before == contents(study)))
         return dataclasses.replace(stage, fn=fn)
 
-    monkeypatch.setattr(stages, "STAGES", tuple(watched(s) for s in stages.STAGES))
-    study = analyse(booklet, Recording(k=7, seed=0))
-    assert study.stages_run == [s.name for s in stages.STAGES]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(stages, "STAGES", tuple(watched(s) for s in stages.STAGES))
+        study = analyse(copy.deepcopy(booklet), Recording(k=7, seed=0))
+    return Record(reads, unchanged, list(study.stages_run))
+
+
+def test_every_stage_declares_the_parameters_it_reads(record):
+    reads = record.reads
+    assert record.stages_run == [s.name for s in stages.STAGES]
     by_name = {s.name: s for s in stages.STAGES}
 
     def covered(name: str) -> set[str]:  # a stage's key holds the keys of the stages it needs, so their uses too
@@ -48,26 +74,11 @@ def test_every_stage_declares_the_parameters_it_reads(booklet, monkeypatch):
     assert {"k", "seed"} <= reads["topics"] and "synonyms" in reads["tokens"]
 
 
-def test_analyse_never_changes_the_study_a_stage_reads(booklet, monkeypatch):
+def test_analyse_never_changes_the_study_a_stage_reads(record):
     """Stages read the Study and return new results; none writes into it (the analysis views of the tokens are
     a function of the tokens table, not entries of ``study.objects``)."""
-    import copy
-
-    seen = []
-
-    def watched(stage):
-        def fn(study):
-            before = (set(study.tables), set(study.objects), set(study.figures), set(study.graphs))
-            out = stage.fn(study)
-            after = (set(study.tables), set(study.objects), set(study.figures), set(study.graphs))
-            seen.append((stage.name, before == after))
-            return out
-        return dataclasses.replace(stage, fn=fn)
-
-    monkeypatch.setattr(stages, "STAGES", tuple(watched(s) for s in stages.STAGES))
-    analyse(copy.deepcopy(booklet), Params(k=7, seed=0))
-    assert [name for name, same in seen if not same] == []
-    assert len(seen) == len(stages.STAGES)
+    assert [name for name, same in record.unchanged if not same] == []
+    assert [name for name, _ in record.unchanged] == [s.name for s in stages.STAGES]  # every stage was watched
 
 
 def test_stages_read_no_parameter_file(booklet, monkeypatch):
