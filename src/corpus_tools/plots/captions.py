@@ -216,6 +216,50 @@ CAPTIONS.update({
     "topics_wordcloud": _comparison_cloud("主题", "其余主题", "topic_cloud_terms"),
 })
 
+def _code_shares(f: dict) -> Caption:
+    """``rising`` / ``falling``: codes with BH q < 0.05 as "name（q = …，共有单元内 p = …）" strings (computed from
+    the plotted table)."""
+    moves = [f"{w}：{'、'.join(f[key])}" for key, w in (("rising", "上升"), ("falling", "下降")) if f.get(key)]
+    found = "；".join(moves) if moves else "没有编码的占比随期次显著变化（BH q < 0.05）"
+    return Caption(
+        "各能力领域编码在各期的占比",
+        f"每行一个编码{_paren(_n(f, 'n_codes', '个'))}，每点为一期问答中匹配该编码的比例{_paren(_n(f, 'n_cohorts', '期', ''))}，"
+        f"线为 Wilson 95% 区间，右侧为条数/该期问答数；随期次{found}。趋势按问答计，与各期所来自的课程单元混杂，"
+        "共有单元内的检验见数据文件 within_units_p。",
+        "Wilson 得分区间（scipy binomtest）；Cochran–Armitage 趋势检验（期次为得分，BH 校正）；"
+        "共有课程单元内为 Mantel 分层趋势检验", "code_share_by_cohort")
+
+
+def _xray(f: dict) -> Caption:
+    return Caption(
+        "关键词在合集中的分布（X 光图）",
+        f"各栏目 G² 最高的 {f.get('per_group', 2)} 个多用词{_paren(_n(f, 'n_terms', '个词'))}在全部"
+        f"{_n(f, 'n_entries', '条问答', ' ') or '问答'}中的位置：横轴为问答在合集中的序号，每条竖线是一条用到该词的问答，"
+        "蓝线在该词为关键词的栏目内、灰线在其他栏目；"
+        + (f"{f['n_inside']} / {f['n_ticks']} 条竖线落在该词的栏目内。" if f.get("n_ticks") else "")
+        + "选词与“各栏目关键词”图相同（p < 0.05、至少见于本栏目 2 条问答；一词只归 G² 最高的栏目）。",
+        "quanteda textplot_xray 式分散图；关键性：对数似然 G²（概念视图）", "keyness_by_section")
+
+
+def _dendrogram(f: dict) -> Caption:
+    pure = (f"多于一个词的 {f['n_multi']} 簇中有 {f['n_pure']} 簇的词全部是同一栏目的关键词"
+            if f.get("n_pure") is not None and f.get("n_multi") else "")
+    return Caption(
+        "关键词聚类树",
+        f"各栏目 G² 最高的至多 {f.get('per_group', 5)} 个多用词（p < 0.05，至少见于本栏目 3 条问答；"
+        f"一词只归 G² 最高的栏目{_n(f, 'n_terms', '个词', '，共 ')}）"
+        f"按共同出现的问答聚类；树切成 {f.get('n_clusters', '若干')} 簇（虚线；颜色 = 多词簇，深灰 = 单词簇）"
+        + (f"，{pure}" if pure else "") + "；括号内为该词为关键词的栏目与用到该词的问答条数。",
+        "层次聚类（Jaccard 距离 = 1 − 共同问答数 / 用到任一词的问答数，平均连接，scipy）；"
+        "切成与栏目数相同的簇数（maxclust）", "keyness_by_section")
+
+
+CAPTIONS.update({
+    "codes_share_by_cohort": _code_shares,
+    "keyness_xray": _xray,
+    "keyness_dendrogram": _dendrogram,
+})
+
 PATTERNS = [
     (re.compile(r"topics_wordcloud_\d+$"), _wordcloud_topic),
     (re.compile(r"codes_heatmap_(section|cohort|unit|topic)$"), None),

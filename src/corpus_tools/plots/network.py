@@ -482,3 +482,67 @@ def cooccurrence_figure(edges, title: str = "关键词共现网络", seed: int =
 
 
 cooccurrence_figure.plotted_data = lambda edges, *args, **kwargs: edges  # the data file: the edges drawn
+
+
+CLUSTER_PALETTE = PALETTE[:6]  # Okabe–Ito without black, grey and yellow (readable as text)
+SINGLE = "#555555"  # a cluster of one term
+
+
+@styled
+def term_dendrogram(clusters, title: str = "关键词聚类树") -> Figure:
+    """Dendrogram of a :func:`corpus_tools.dispersion.term_clusters` table (with a ``group`` column: the section
+    each term is key for): leaves on the left axis (root to the right), labelled level (horizontal Chinese) "term（group·entries）",
+    links and labels coloured by flat cluster (clusters of one term dark grey), the cut that makes those clusters dashed. x = Jaccard distance
+    between the terms' entry sets, average linkage (:func:`scipy.cluster.hierarchy.dendrogram`)."""
+    from scipy.cluster.hierarchy import dendrogram
+
+    from ..dispersion import cluster_linkage
+
+    s = current_style()
+    t = clusters.sort_values("term", kind="stable").reset_index(drop=True)
+    fig = new_figure(row_height(len(t), per_row_pt=s.font_size * 1.55, extra=1.3))
+    ax = fig.add_subplot()
+    ax.set_title(plain_label(title))
+    if len(t) < 2:
+        ax.text(0.5, 0.5, "（词太少）", ha="center", va="center", transform=ax.transAxes)
+        return fig
+    Z = cluster_linkage(t)
+    n = len(t)
+    cluster = t.cluster.astype(int).to_numpy()
+    members = {i: {i} for i in range(n)}
+    for k, (a, b) in enumerate(Z[:, :2].astype(int)):
+        members[n + k] = members[a] | members[b]
+
+    sizes = t.cluster.astype(int).value_counts()
+    multi = [c for c in sorted(sizes.index) if sizes[c] >= 2]  # clusters of one term stay grey
+
+    def colour(c: int) -> str:
+        return CLUSTER_PALETTE[multi.index(c) % len(CLUSTER_PALETTE)] if c in multi else SINGLE
+
+    def link_colour(k: int) -> str:
+        cs = {int(cluster[i]) for i in members[k]}
+        return colour(cs.pop()) if len(cs) == 1 else "#aaaaaa"
+
+    names = [f"{short_label(r.term, 8)}（{short_label(r.group, 6)}·{int(r.entries)}）" for r in t.itertuples()]
+    d = dendrogram(Z, orientation="right", labels=names, ax=ax, link_color_func=link_colour,
+                   leaf_font_size=s.font_size)
+    k = int(t.cluster.max())
+    heights = sorted(Z[:, 2])
+    if 1 < k <= n - 1:
+        cut = (heights[-k] + heights[-k + 1]) / 2
+        ax.axvline(cut, color="#555555", linewidth=0.6, linestyle="--")
+    leaf_cluster = [int(cluster[i]) for i in d["leaves"]]
+    for label, c in zip(ax.get_yticklabels(), leaf_cluster):
+        label.set_color(colour(c))
+    ax.tick_params(axis="y", length=0, pad=1)
+    ax.set_xlim(0, max(float(Z[:, 2].max()) * 1.02, 1e-9))
+    ax.spines[["top", "right", "left"]].set_visible(False)
+    ax.set_xlabel(wrap_label("Jaccard 距离（1 − 共同问答数 / 用到任一词的问答数）；平均连接",
+                             int(s.width * 72 / s.label_size) - 6, 2))
+    fig.legend(handles=[Line2D([], [], color="#555555", lw=0.6, ls="--", label=f"切成 {k} 簇（颜色 = 多词簇，深灰 = 单词簇）")],
+               loc="outside lower center", frameon=False,
+               title="括号内 = 该词为关键词的栏目·用到该词的问答条数")
+    return fig
+
+
+term_dendrogram.plotted_data = lambda clusters, *args, **kwargs: clusters  # the data file: the leaves drawn
