@@ -44,7 +44,8 @@ def term_clusters(tokens: pd.DataFrame, terms: list[str], n_clusters: int | None
     """Terms clustered by the entries they share: Jaccard distance between the sets of entries using each term
     (1 − |both| / |either|), average linkage (UPGMA, :func:`scipy.cluster.hierarchy.linkage`), leaves in the
     dendrogram's order (``leaf`` 0 = top), ``cluster`` = flat clusters of the tree cut into ``n_clusters``
-    (default √(number of terms / 2), rounded; ``maxclust``) numbered in leaf order from 1. ``tokens``: an
+    (default √(number of terms / 2), rounded; ``maxclust``) numbered in leaf order from 1 (leaf 0 is drawn at the
+    bottom of a dendrogram set sideways). ``tokens``: an
     analysis view (``entry_id``, ``token``). Columns :data:`CLUSTER_COLUMNS` (``entry_ids``: the entries joined
     by ``;``), one row per term of ``terms`` that occurs, in leaf order."""
     docs = (tokens[tokens.token.isin(set(terms))][["token", "entry_id"]].drop_duplicates()
