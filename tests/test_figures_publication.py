@@ -651,5 +651,5 @@ def test_readme_lists_the_figures_the_run_draws(study):
     assert int(re.search(r"draws \*\*(\d+) figures\*\*", para).group(1)) == len(study.figures)
     named = set(re.findall(r"`([a-z_]+)`", para)) - {"coverage_questions_per_unit", "cohort_trends"}
     assert named == set(study.figures)
-    counts = [int(n) for n in re.findall(r"(?:overview|coverage|topics|people|words|codes) (\d+) \(", para)]
+    counts = [int(n) for n in re.findall(r"(?:overview|coverage|topics|people|words|codes) (\d+)\s+\(", para)]
     assert sum(counts) == len(study.figures)

@@ -64,8 +64,8 @@ def code_heatmap(crosstab: pd.DataFrame, title: str = "编码 × 分组", group_
     vals = res.to_numpy(dtype=float)
     lim = max(2.0, float(np.nanmax(np.abs(vals))) if np.isfinite(vals).any() else 2.0)
     im = ax.imshow(np.nan_to_num(vals), cmap="RdBu_r", norm=TwoSlopeNorm(0, -lim, lim), aspect="auto")
-    set_column_labels(ax, [plain_label(c) for c in cols])
     ax.set_yticks(range(len(rows)), [_row_label(r, flip) for r in rows])
+    set_column_labels(ax, [plain_label(c) for c in cols])  # after the row labels: their width is measured
     for i in range(len(rows)):
         for j in range(len(cols)):
             if pd.isna(share.iat[i, j]):
@@ -238,7 +238,7 @@ def code_share_dots(shares: pd.DataFrame, title: str = "各能力领域编码在
     right = ax.twinx()
     right.set_ylim(ax.get_ylim())
     counts = shares.set_index(["code", "cohort"])
-    right.set_yticks(range(len(codes)), [" ".join(f"{int(counts.loc[(code, c), 'n_code'])}/{int(n_by[c])}"
+    right.set_yticks(range(len(codes)), [" · ".join(f"{int(counts.loc[(code, c), 'n_code'])}/{int(n_by[c])}"
                                                   for c in cohorts if (code, c) in counts.index) for code in codes])
     right.tick_params(axis="y", length=0)
     right.spines[["top", "right", "left"]].set_visible(False)

@@ -201,18 +201,25 @@ def keyness_bars(key: pd.DataFrame, groups: list, n: int | None = None, title: s
 
 
 def set_column_labels(ax, columns: list, fit: float | None = None) -> None:
-    """Column labels of a heat map on ``ax``: written level and wrapped (up to 4 lines) when each column has room
-    for 5 characters or more, else set upright (90°) and cut — never overlapping (a slanted label's box spans its
-    neighbours'). ``fit``: characters a column has room
-    for (default: from the axes' width at the style's text size)."""
+    """Column labels of a heat map on ``ax``: written level when they fit — wrapped (up to 4 lines) when each column
+    has room for 5 characters or more, or, with room for 2–4, when no label needs more than 3 lines (lines of equal
+    length: 信息规划 → 信息 / 规划) — else set upright (90°) and cut; never overlapping (a slanted label's box
+    spans its neighbours').
+    ``fit``: characters a column has room for (default: from the axes' width after a layout pass, at the style's
+    text size; call it after the row labels are set)."""
     s = current_style()
     n = max(len(columns), 1)
     if fit is None:
         fig = ax.get_figure()
-        width_pt = ax.get_position().width * fig.get_size_inches()[0] * 72 * 0.9  # before the layout: colour bar
+        fig.draw_without_rendering()  # the row labels' width is known only after a layout
+        width_pt = ax.get_position().width * fig.get_size_inches()[0] * 72 * 0.9  # a colour bar may follow
         fit = width_pt / n / (s.font_size * 1.1) - 0.5
+    names = [plain_label(c).replace(r"\$", "$") for c in columns]
     if fit >= 5:
         ax.set_xticks(range(len(columns)), [wrap_label(c, int(fit), 4) for c in columns])
+    elif fit >= 2 and all(len(c) <= int(fit) * 3 for c in names):
+        ax.set_xticks(range(len(columns)), [wrap_label(c, math.ceil(len(c) / math.ceil(len(c) / int(fit))), 3)
+                                            if c else c for c in names])
     else:
         ax.set_xticks(range(len(columns)), [short_label(c, 14) for c in columns], rotation=90)
 
