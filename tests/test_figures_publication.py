@@ -563,7 +563,7 @@ def test_code_share_dots_are_the_table(study):
     # the right-hand counts are the table's k/n
     right = [t.get_text() for t in fig.axes[1].get_yticklabels()]
     first = data[data.code == data.code.iloc[0]]
-    assert right[0] == " ".join(f"{k}/{n}" for k, n in zip(first.n_code, first.n_entries))
+    assert right[0] == " · ".join(f"{k}/{n}" for k, n in zip(first.n_code, first.n_entries))
     # a code marked rising or falling is one the caption names, with its q
     called = data.drop_duplicates("code").query("trend_q < 0.05")
     labels = [t.get_text() for t in ax.get_yticklabels()]
