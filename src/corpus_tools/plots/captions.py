@@ -41,7 +41,7 @@ def _k_method(facts: dict) -> str:
     return f"一致性 NMF 主题模型（k = {k}，{how}，随机种子 {facts.get('seed', 0)}）" if k else "一致性 NMF 主题模型"
 
 
-def _network(kind: str, what: str, edge: str, size: str):
+def _network(kind: str, what: str, edge: str, size: str, one_type: bool = False):
     def make(facts: dict) -> Caption:
         n_lab, n_nodes = facts.get("n_labelled"), facts.get("n_nodes")
         labelled = ("每个节点都有标注" if n_lab is None or n_lab == n_nodes
@@ -49,7 +49,7 @@ def _network(kind: str, what: str, edge: str, size: str):
         return Caption(
             title=what,
             caption=(f"{what}{_paren(_n(facts, 'n_nodes', '个节点'), _n(facts, 'n_edges', '条边', ''))}："
-                     f"颜色表示节点类型，节点面积与{size}成正比，边宽与{edge}成正比；{labelled}。"),
+                     f"{'' if one_type else '颜色表示节点类型，'}节点面积与{size}成正比，边宽与{edge}成正比；{labelled}。"),
             method=kind, source="network_edges")
     return make
 
@@ -103,7 +103,8 @@ CAPTIONS = {
     "network_trainee_instructor": _network("有向二部图（提问学员 → 作答教员）", "学员 → 教员（谁的问题由谁作答）",
                                            "该学员的问题由该教员作答的条数", "问答条数"),
     "network_instructor_coanswer": _network("共现网络（两位教员在同一条问答中作答即相连；孤立者列于图中）",
-                                            "教员共同作答", "两人共同作答的问答条数", "该教员与他人共同作答的条数"),
+                                            "教员共同作答", "两人共同作答的问答条数", "该教员与他人共同作答的条数",
+                                            one_type=True),
     "network_term_cooccurrence": lambda f: Caption(
         "关键词共现网络",
         f"至少见于 {f.get('min_entries', 3)} 条问答的名词之间 Jaccard 系数最高的"

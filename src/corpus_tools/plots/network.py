@@ -69,7 +69,8 @@ def _ranked(G: nx.Graph, nodes) -> list:
 
 def _legend(fig: Figure, ax, G: nx.Graph, types: list[str], vmax: float, max_diameter: float, wmax: float,
             note: str = "") -> None:
-    """One legend under the plot: node colours by type, three node sizes, three edge widths, and ``note``."""
+    """One legend under the plot: node colours by type (with one type, only its name), three node sizes, three edge
+    widths, and ``note``."""
     size_label, width_label = _meaning(G)
     handles = [Line2D([], [], marker="o", linestyle="", markersize=6, color=TYPE_COLORS.get(t, NEUTRAL),
                       label=TYPE_NAMES.get(t, t)) for t in types]
@@ -95,7 +96,8 @@ def _legend(fig: Figure, ax, G: nx.Graph, types: list[str], vmax: float, max_dia
         return Line2D([], [], linestyle="", label=text)
 
     blank = Line2D([], [], linestyle="", label="")
-    cols = [[head("颜色：节点类型")] + handles[:len(types)],
+    one = len(types) == 1  # one kind of node: no colour to explain, the heading names the kind
+    cols = [[head("颜色：节点类型")] + handles[:len(types)] if not one else [head(f"圆点 = {handles[0].get_label()}")],
             [head(f"节点大小：{size_label}")] + handles[len(types):len(types) + n_size],
             [head(f"边宽：{width_label}")] + handles[len(types) + n_size:]]
     if not n_width:
@@ -106,7 +108,7 @@ def _legend(fig: Figure, ax, G: nx.Graph, types: list[str], vmax: float, max_dia
                      handlelength=1.6 if single else 2.2, columnspacing=0.8 if single else 1.5,
                      borderaxespad=0.2, labelspacing=0.6)
     for text, h in zip(leg.get_texts(), ordered):
-        if h.get_label().startswith(("颜色", "节点大小", "边宽")):
+        if h.get_label().startswith(("颜色", "节点大小", "边宽", "圆点")):
             text.set_color("#333333")
     if note:
         ax.set_title(note, fontsize=current_style().font_size, color="#444444", loc="left", pad=2)
