@@ -221,13 +221,13 @@ def _code_shares(f: dict) -> Caption:
     """``rising`` / ``falling``: codes with BH q < 0.05 as "name（q = …，共有单元内 p = …）" strings (computed from
     the plotted table)."""
     moves = [f"{w}：{'、'.join(f[key])}" for key, w in (("rising", "上升"), ("falling", "下降")) if f.get(key)]
-    found = "；".join(moves) if moves else "没有编码的占比随期次显著变化（BH q < 0.05）"
+    found = "；".join(moves) if moves else "没有编码的占比随期次显著变化（校正后 q < 0.05）"
     return Caption(
         "各能力领域编码在各期的占比",
         f"每行一个编码{_paren(_n(f, 'n_codes', '个'))}，每点为一期问答中匹配该编码的比例{_paren(_n(f, 'n_cohorts', '期', ''))}，"
         f"线为 Wilson 95% 区间，右侧为条数/该期问答数；随期次{found}。趋势按问答计，与各期所来自的课程单元混杂，"
         "共有单元内的检验见数据文件 within_units_p。",
-        "Wilson 得分区间（scipy binomtest）；Cochran–Armitage 趋势检验（期次为得分，BH 校正）；"
+        "Wilson 得分区间（scipy binomtest）；Cochran–Armitage 趋势检验（期次为得分，Benjamini–Hochberg 校正）；"
         "共有课程单元内为 Mantel 分层趋势检验", "code_share_by_cohort")
 
 

@@ -243,7 +243,7 @@ def code_share_dots(shares: pd.DataFrame, title: str = "各能力领域编码在
     right.tick_params(axis="y", length=0)
     right.spines[["top", "right", "left"]].set_visible(False)
     legend_title = ("点 = 该期占比；右列 = " + "、".join(f"第{c}期" for c in cohorts) + "的条数/问答数；"
-                    "名称后 ↑/↓ = 随期次上升/下降（趋势检验 BH q < 0.05）")
+                    "名称后 ↑/↓ = 随期次上升/下降（趋势检验，校正后 q < 0.05）")
     fig.legend(loc="outside lower center", ncols=max(len(cohorts), 1), frameon=False,
                title=wrap_label(legend_title, int(s.width * 72 / s.label_size) - 4, 3),
                handletextpad=0.3, columnspacing=1.2, handles=ax.get_legend_handles_labels()[0])
