@@ -449,17 +449,34 @@ def test_who_answered_what_is_a_matrix_not_a_tangle(study, size):
 
 
 def test_term_network_as_kh_coder_draws_it(study):
-    """Nouns used in ≥ 3 entries, the 60 pairs with the highest Jaccard coefficient, coloured by community, with
-    a legend for colour, area and width. 集成平台 occurs in the ten entries 22, 23 and 25–32 (lines 1378–1990);
-    vague verbs (涉及, 形成) are not words of the network."""
+    """Nouns used in ≥ 3 entries (the threshold raised until ≤ 75 words remain, as KH Coder picks its default),
+    vague words left out, the 60 pairs with the highest Jaccard coefficient among pairs sharing ≥ 2 entries,
+    coloured by community, with a legend for colour, area and width. 集成平台 occurs in the ten entries 22, 23 and
+    25–32 (lines 1378–1990); vague words (涉及, 形成, 有所, 积极性 …) are not words of the network."""
+    import networkx as nx
+
+    from corpus_tools.resources import load_list
+
     spec = study.figures["network_term_cooccurrence"]
     edges = spec.args[0]
     assert 0 < len(edges) <= 60
-    assert (edges.entries_a >= 3).all() and (edges.entries_b >= 3).all()
+    k = int(edges.min_entries.iloc[0])
+    assert k >= 3 and (edges.entries_a >= k).all() and (edges.entries_b >= k).all()
+    assert (edges.both >= 2).all()  # a pair seen in one entry only is not drawn
     assert ((edges.jaccard > 0) & (edges.jaccard <= 1)).all() and edges.jaccard.is_monotonic_decreasing
     per_word = dict(zip(edges.term_a, edges.entries_a)) | dict(zip(edges.term_b, edges.entries_b))
     assert per_word.get("集成平台") == 10
-    assert not {"涉及", "形成"} & set(per_word)
+    vague = {"涉及", "形成", "信息", "积极性", "有所", "关键在于", "理想", "调动", "机会"}
+    assert vague <= set(load_list("network_vague_words.txt")) | {"涉及", "形成"}  # the two verbs go by POS
+    assert not (vague | set(load_list("network_vague_words.txt"))) & set(per_word)
+    # every entry that uses 集成平台 also uses 接口: entries 22 (lines 1378 / 1374), 23 (1420), 25 (1552 / 1569),
+    # 26 (1623), 27 (1728), 28 (1766 / 1775), 29 (1837 / 1863), 30 (1874 / 1907), 31 (1933 / 1943), 32 (1983 / 2009)
+    pair = edges[(edges.term_a == "接口") & (edges.term_b == "集成平台")]
+    assert len(pair) == 1 and int(pair.both.iloc[0]) == 10
+    drawn = nx.Graph(list(zip(edges.term_a, edges.term_b)))
+    assert nx.number_connected_components(drawn) <= 3  # was 30 fragments with pairs from one entry
+    assert f"{nx.number_connected_components(drawn)} 个连通部分" in spec.caption
+    assert f"至少见于 {k} 条问答" in spec.caption and "同现于至少 2 条问答" in spec.caption
     fig = spec.make()
     title = fig.legends[0].get_title().get_text().replace("\n", "")
     assert "颜色 = 社群" in title and "圆面积" in title and "线宽 = Jaccard" in title

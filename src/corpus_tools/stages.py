@@ -181,6 +181,8 @@ def carry_stage(study: Study) -> StageOutput:
 
 def network_stage(study: Study) -> StageOutput:
     """Speaker–topic graphs, their measures and figures (trainees pseudonymised if ``params.anonymise``)."""
+    import networkx as nx
+
     from . import network
     from .plots import network as plots
 
@@ -204,8 +206,11 @@ def network_stage(study: Study) -> StageOutput:
     co = plots.cooccurrence_edges(words(study, "concept"), min_entries=3, n_edges=60, seed=params.seed)
     if len(co):
         words_ = set(co.term_a) | set(co.term_b)
+        drawn = nx.Graph(list(zip(co.term_a, co.term_b)))
         figures.update([_fig("network_term_cooccurrence", plots.cooccurrence_figure, co, "关键词共现网络",
-                             seed=params.seed, facts=dict(n_nodes=len(words_), n_edges=len(co), min_entries=3,
+                             seed=params.seed, facts=dict(n_nodes=len(words_), n_edges=len(co),
+                                                          min_entries=int(co.min_entries.iloc[0]), min_both=2,
+                                                          n_components=nx.number_connected_components(drawn),
                                                           n_communities=len(set(co.community_a) | set(co.community_b))))])
     # who answered what as matrices (the trainee, hospital and trainee → instructor graphs stay GEXF/GraphML
     # exports: drawn, they were tangles of names)

@@ -107,12 +107,14 @@ CAPTIONS = {
                                             one_type=True),
     "network_term_cooccurrence": lambda f: Caption(
         "关键词共现网络",
-        f"至少见于 {f.get('min_entries', 3)} 条问答的名词之间 Jaccard 系数最高的"
-        f"{_n(f, 'n_edges', '对词', ' ') or '若干对词'}{_paren(_n(f, 'n_nodes', '个词'))}：线宽与 Jaccard 系数成正比，"
-        "圆面积与用到该词的问答条数成正比，颜色为社群" + (f"（{f['n_communities']} 个）" if f.get("n_communities") else "")
+        f"至少见于 {f.get('min_entries', 3)} 条问答的名词（去掉“有所”“积极性”等空泛词）之间、同现于至少 "
+        f"{f.get('min_both', 2)} 条问答的词对中 Jaccard 系数最高的"
+        f"{_n(f, 'n_edges', '对词', ' ') or '若干对词'}{_paren(_n(f, 'n_nodes', '个词'), _n(f, 'n_components', '个连通部分', ''))}"
+        "：线宽与 Jaccard 系数成正比，圆面积与用到该词的问答条数成正比，颜色为社群"
+        + (f"（{f['n_communities']} 个）" if f.get("n_communities") else "")
         + "；位置由布局算法给出，只有相连与否有含义。",
-        "共现网络（KH Coder 式：问答为单位，Jaccard 系数取前 60 条边；社群：贪心模块度划分；布局：Fruchterman–Reingold，"
-        "固定随机种子）", "tokens"),
+        "共现网络（KH Coder 式：问答为单位；词数不超过 75 时的最低问答条数；Jaccard 系数取前 60 条边；"
+        "社群：贪心模块度划分；布局：Fruchterman–Reingold，固定随机种子）", "tokens"),
     "trends_top_terms_by_cohort": lambda f: Caption(
         "高频词在各期的使用",
         f"各期最常用的{_n(f, 'n_terms', '个', ' ').strip() or ''}词每万词的出现次数（各面板纵轴相同）；"

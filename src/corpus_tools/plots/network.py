@@ -380,24 +380,46 @@ answer_matrix_figure.plotted_data = lambda table, *args, **kwargs: table  # the 
 NOUN_TAGS = ("n", "vn", "eng", "nz", "j")  # jieba tags of nouns, verbal nouns, English terms, abbreviations
 
 
-def cooccurrence_edges(tokens, min_entries: int = 3, n_edges: int = 60, seed: int = 0, tags=NOUN_TAGS):
-    """KH Coder's co-occurrence network as a table of edges: the words (nouns by POS ``tags``) used in at least
-    ``min_entries`` entries, the ``n_edges`` pairs with the highest Jaccard coefficient over entries
-    (|entries with both| / |entries with either|; ties by pair), and for each word its community (greedy
-    modularity on the Jaccard-weighted graph of those edges, numbered by size, largest 0) and its entries.
-    Columns ``term_a, term_b, jaccard, both, entries_a, entries_b, community_a, community_b``."""
+def cooccurrence_threshold(tokens, min_entries: int = 3, max_terms: int = 75, tags=NOUN_TAGS,
+                           vague: tuple[str, ...] | None = None) -> tuple[int, "pd.Series"]:
+    """The words of the co-occurrence network and the entry threshold that chose them: nouns (POS ``tags``) not in
+    ``vague`` (default ``resources/network_vague_words.txt``), used in at least ``k`` entries, where ``k`` is the
+    smallest value ≥ ``min_entries`` that leaves at most ``max_terms`` words (KH Coder picks its default minimum
+    frequency the same way, so that the network holds a readable number of words). Returns ``(k, entries)``:
+    ``entries`` maps each chosen word to the frozenset of its entry ids."""
+    from ..resources import load_list
+
+    vague = set(load_list("network_vague_words.txt") if vague is None else vague)
+    t = tokens[tokens.pos.astype(str).isin(tags)][["entry_id", "token"]].astype({"token": str}).drop_duplicates()
+    t = t[~t.token.isin(vague)]
+    docs = t.groupby("token").entry_id.apply(frozenset)
+    sizes = docs.map(len)
+    k = int(min_entries)
+    while (sizes >= k).sum() > max_terms:
+        k += 1
+    return k, docs[sizes >= k]
+
+
+def cooccurrence_edges(tokens, min_entries: int = 3, n_edges: int = 60, seed: int = 0, tags=NOUN_TAGS,
+                       max_terms: int = 75, min_both: int = 2, vague: tuple[str, ...] | None = None):
+    """KH Coder's co-occurrence network as a table of edges: the words of :func:`cooccurrence_threshold` (nouns,
+    vague words left out, used in ≥ ``min_entries`` entries, the threshold raised until at most ``max_terms``
+    words remain), the ``n_edges`` pairs with the highest Jaccard coefficient over entries (|entries with both| /
+    |entries with either|; ties by pair) among the pairs that share at least ``min_both`` entries (a pair seen in
+    one entry only says nothing), and for each word its community (greedy modularity on the Jaccard-weighted graph
+    of those edges, numbered by size, largest 0) and its entries. Columns ``term_a, term_b, jaccard, both,
+    entries_a, entries_b, community_a, community_b, min_entries`` (the threshold used, the same in every row)."""
     import itertools
 
     import pandas as pd
 
-    cols = ["term_a", "term_b", "jaccard", "both", "entries_a", "entries_b", "community_a", "community_b"]
-    t = tokens[tokens.pos.astype(str).isin(tags)][["entry_id", "token"]].astype({"token": str}).drop_duplicates()
-    docs = t.groupby("token").entry_id.apply(frozenset)
-    docs = docs[docs.map(len) >= min_entries]
+    cols = ["term_a", "term_b", "jaccard", "both", "entries_a", "entries_b", "community_a", "community_b",
+            "min_entries"]
+    k, docs = cooccurrence_threshold(tokens, min_entries, max_terms, tags, vague)
     rows = []
     for a, b in itertools.combinations(sorted(docs.index), 2):
         both = len(docs[a] & docs[b])
-        if both:
+        if both >= max(min_both, 1):
             rows.append((a, b, both / len(docs[a] | docs[b]), both))
     if not rows:
         return pd.DataFrame(columns=cols)
@@ -410,7 +432,7 @@ def cooccurrence_edges(tokens, min_entries: int = 3, n_edges: int = 60, seed: in
     comms = sorted((sorted(c) for c in comms), key=lambda c: (-len(c), c[0]))
     community = {n: i for i, c in enumerate(comms) for n in c}
     return e.assign(entries_a=e.term_a.map(lambda x: len(docs[x])), entries_b=e.term_b.map(lambda x: len(docs[x])),
-                    community_a=e.term_a.map(community), community_b=e.term_b.map(community))[cols]
+                    community_a=e.term_a.map(community), community_b=e.term_b.map(community), min_entries=k)[cols]
 
 
 @styled
@@ -450,9 +472,13 @@ def cooccurrence_figure(edges, title: str = "关键词共现网络", seed: int =
                for n in nodes]
     ax.scatter(xy[:, 0], xy[:, 1], s=area(entries), c=colours, alpha=0.75, edgecolors="white", linewidths=0.5,
                zorder=2)
-    texts = [ax.text(x, y, short_label(n, 8), fontsize=s.font_size, ha="center", va="center", zorder=3)
-             for n, (x, y) in zip(nodes, xy)]
     ax.margins(0.06)
+    fig.draw_without_rendering()  # lay out, so data ↔ pixel conversions hold for the label offsets
+    to_px, to_data = ax.transData.transform, ax.transData.inverted().transform
+    radius_px = np.sqrt(area(entries)) / 2 * fig.dpi / 72  # marker radius in pixels
+    texts = [ax.text(*to_data(to_px((x, y)) + [0, r + 1.5 * fig.dpi / 72]), short_label(n, 8), fontsize=s.font_size,
+                     ha="center", va="bottom", zorder=3)  # above its node, clear of it
+             for n, (x, y), r in zip(nodes, xy, radius_px)]
     n_comm = len({G.nodes[n]["community"] for n in nodes})
     steps = [v for v in _nice_steps(entries.min(), emax) if v <= emax][-3:]
     sizes = {}
@@ -464,13 +490,16 @@ def cooccurrence_figure(edges, title: str = "关键词共现网络", seed: int =
         rest = n_comm - n_colour
         handles.append(Line2D([], [], marker="o", ls="", color="#b0b0b0", markersize=6,
                               label=f"其余 {rest} 个社群（各 ≤ {max(sizes[c] for c in sizes if c >= n_colour)} 词）"))
+    ncols = min(len(handles) + len(steps), 4 if s.figure_size == "double" else 2)
+    depth = max(-(-len(handles) // max(ncols - 1, 1)), len(steps))  # colours fill the first columns, sizes the last
+    handles += [Line2D([], [], ls="", label="")] * ((ncols - 1) * depth - len(handles))
     handles += [Line2D([], [], marker="o", ls="", color="#d0d0d0", markersize=float(np.sqrt(area(v))),
                        label=f"{v} 条问答") for v in steps]
-    fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 4 if s.figure_size == "double"
-                                                                      else 2), frameon=False,
+    handles += [Line2D([], [], ls="", label="")] * (ncols * depth - len(handles))
+    fig.legend(handles=handles, loc="outside lower center", ncols=ncols, frameon=False,
                title=wrap_label(f"颜色 = 社群（模块度划分，{n_comm} 个）；圆面积 = 用到该词的问答条数；线宽 = Jaccard 系数",
                                 int(s.width * 72 / s.font_size) - 8, 3),
-               handletextpad=0.3, columnspacing=1.0)
+               handletextpad=0.3, columnspacing=1.0, labelspacing=0.9)
     fig.draw_without_rendering()
     fig.set_layout_engine("none")
     from adjustText import adjust_text
