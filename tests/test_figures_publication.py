@@ -183,6 +183,59 @@ def test_entry_map_says_what_it_is(study):
     assert sum(t.get_text().startswith("#") for t in ax.texts) == len(study.tables["topics"])
 
 
+@pytest.mark.parametrize("size", ["double", "single"])
+def test_coanswer_labels_sit_on_no_node(study, size):
+    """At either width no instructor's name lies on a node (朱晨's, at the right edge, sat on its own node)."""
+    with figure_style(figure_size=size):
+        fig = study.figures["network_instructor_coanswer"].make()
+    ax = fig.axes[0]
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    nodes = ax.collections[-1]
+    px = ax.transData.transform(nodes.get_offsets())
+    radius = np.sqrt(nodes.get_sizes()) / 2 * fig.dpi / 72
+    names = [t for t in ax.texts if t.get_text()]
+    assert "朱晨" in {t.get_text() for t in names}
+    for t in names:
+        b = t.get_window_extent(renderer)
+        near = np.clip(px, [b.x0, b.y0], [b.x1, b.y1])
+        assert (np.hypot(*(near - px).T) >= radius).all(), t.get_text()
+
+
+def test_topic_column_labels_break_between_words(study):
+    """Topic labels are words joined by · (主题1 集成平台·消息·检验): a column label breaks only there, so every line
+    is made of whole words of the label (集成平 / 台 was a word cut in two)."""
+    fig = study.figures["coverage_unit_by_topic"].make()
+    labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    words = {w for lab in study.tables["topics"].label for w in re.split(r"[·：、 ]", lab) if w}
+    assert any("\n" in lab for lab in labels)
+    for lab in labels:
+        for line in lab.split("\n"):
+            parts = [w for w in re.split(r"[·：、 …]", line) if w]
+            assert all(p in words or p.isdigit() for p in parts), (lab, line)
+
+
+@pytest.mark.parametrize("size", ["double", "single"])
+def test_entry_map_labels_run_through_no_point(study, size):
+    """No representative's label box covers any of the 68 points (a dot inside "#48 为何说 CDR…" read as part of
+    it), and no two labels overlap."""
+    with figure_style(figure_size=size):
+        fig = study.figures["topics_entry_map"].make()
+    ax = fig.axes[0]
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    points = np.vstack([c.get_offsets() for c in ax.collections])
+    px = ax.transData.transform(points)
+    boxes = [t.get_window_extent(renderer) for t in ax.texts if t.get_text().startswith("#")]
+    assert len(boxes) == len(study.tables["topics"])
+    r = 2.0 * fig.dpi / 72  # half a point's marker (22 pt² → 2.3 pt radius) still clear of the text
+    for b in boxes:
+        inside = (px[:, 0] > b.x0 - r) & (px[:, 0] < b.x1 + r) & (px[:, 1] > b.y0 - r) & (px[:, 1] < b.y1 + r)
+        assert not inside.any(), points[inside]
+    for i, a in enumerate(boxes):
+        assert not any(a.overlaps(b) for b in boxes[i + 1:])
+
+
 def test_axis_titles_everywhere(study):
     for stem in ("topics_top_terms", "overview_entries_by_unit", "matrix_instructor_topic",
                  "trends_top_terms_by_cohort", "keyness_by_section"):

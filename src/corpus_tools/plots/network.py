@@ -14,8 +14,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from ..network import ordered_subgraph
-from .labels import keep_labels_apart, plain_label, short_label, wrap_label
-from .style import ADJUST_LIMIT, NEUTRAL, PALETTE, current_style, new_figure, row_height, styled
+from .labels import keep_labels_apart, place_clear_of_points, plain_label, short_label, wrap_label
+from .style import ADJUST_LIMIT, NEUTRAL, PALETTE, current_style, freeze_layout, new_figure, row_height, styled
 
 TYPE_COLORS = {"instructor": PALETTE[0], "topic": PALETTE[1], "trainee": PALETTE[2], "hospital": PALETTE[4],
                "term": PALETTE[5]}
@@ -257,13 +257,7 @@ def draw_graph(G: nx.Graph, title: str, pos: dict | None = None, n_labels: int =
     ranked = _ranked(G, nodes)
     shown = ranked[:n_labels]
     diam = dict(zip(nodes, np.sqrt(areas)))
-    fig.draw_without_rendering()  # lay out, so data ↔ point conversions are final
-    to_px, to_data = ax.transData.transform, ax.transData.inverted().transform
-    px_per_pt = fig.dpi / 72
-    texts = [ax.text(*to_data(to_px(pos[n]) + [(diam[n] / 2 + 2.5) * px_per_pt, 0]),
-                     short_label(G.nodes[n].get("label", str(n)), s.label_chars), ha="left", va="center", zorder=3)
-             for n in shown]
-    _spread(ax, texts, xy)
+    texts = [ax.text(*pos[n], short_label(G.nodes[n].get("label", str(n)), s.label_chars), zorder=3) for n in shown]
     note_parts = []
     if len(shown) < len(nodes):
         note_parts.append(f"标注连接最多的 {len(shown)} 个节点，共 {len(nodes)} 个")
@@ -273,19 +267,12 @@ def draw_graph(G: nx.Graph, title: str, pos: dict | None = None, n_labels: int =
         note_parts.append(f"未与其他节点相连（未画出）：{names}{more}")
     types = list(dict.fromkeys(G.nodes[n].get("type") for n in G.nodes))
     _legend(fig, ax, G, [t for t in types if t], vmax, max_d, wmax, "；".join(note_parts))
+    if texts:  # beside its node, on no node and no other label (adjustText left labels on nodes at the edges)
+        fig.draw_without_rendering()
+        freeze_layout(fig)
+        place_clear_of_points(ax, texts, [pos[n] for n in shown], xy, np.sqrt(areas) / 2,
+                              anchor_radius_pt=[diam[n] / 2 for n in shown])
     return fig
-
-
-def _spread(ax, texts: list, xy: np.ndarray) -> None:
-    """Move overlapping labels apart (adjustText), away from the node centres; a label moved far from its node
-    gets a thin leader line. Deterministic for the same input."""
-    if len(texts) < 2:
-        return
-    from adjustText import adjust_text
-
-    adjust_text(texts, x=xy[:, 0], y=xy[:, 1], ax=ax, expand=(1.1, 1.3), ensure_inside_axes=True,
-                arrowprops=dict(arrowstyle="-", color="#888888", lw=0.4), min_arrow_len=8,
-                **ADJUST_LIMIT)
 
 
 # ---------------------------------------------------------------- matrices instead of two-mode tangles

@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from .labels import plain_label, short_label, wrap_label
+from .labels import plain_label, short_label, wrap_label, wrap_words
 from .style import DIVERGING, PALETTE, current_style, new_figure, row_height, sequential_cmap, styled
 
 MAX_ROWS = 60  # heat maps and bar charts with one row per unit show at most this many rows (the latest)
@@ -204,7 +204,8 @@ def set_column_labels(ax, columns: list, fit: float | None = None) -> None:
     """Column labels of a heat map on ``ax``: written level when they fit — wrapped (up to 4 lines) when each column
     has room for 5 characters or more, or, with room for 2–4, when no label needs more than 3 lines (lines of equal
     length: 信息规划 → 信息 / 规划) — else set upright (90°) and cut; never overlapping (a slanted label's box
-    spans its neighbours').
+    spans its neighbours'). Labels of words joined by ``·`` (topics: "1 集成平台·消息·检验") break between words
+    only (:func:`~corpus_tools.plots.labels.wrap_words`), never inside one.
     ``fit``: characters a column has room for (default: from the axes' width after a layout pass, at the style's
     text size; call it after the row labels are set)."""
     s = current_style()
@@ -215,7 +216,12 @@ def set_column_labels(ax, columns: list, fit: float | None = None) -> None:
         width_pt = ax.get_position().width * fig.get_size_inches()[0] * 72 * 0.9  # a colour bar may follow
         fit = width_pt / n / (s.font_size * 1.1) - 0.5
     names = [plain_label(c).replace(r"\$", "$") for c in columns]
-    if fit >= 5:
+    longest = max((len(w) for c in names for w in re.split(r"[·：、 ]", c)), default=0)
+    # words joined by · (topics): break between words, when the longest word fits the column (fit keeps a margin
+    # of half a character and 10 % per character: a word of fit + 1 characters is still narrower than the column)
+    if any("·" in c for c in names) and longest <= fit + 1:
+        ax.set_xticks(range(len(columns)), [wrap_words(c, max(int(fit), longest), 5) for c in columns])
+    elif fit >= 5:
         ax.set_xticks(range(len(columns)), [wrap_label(c, int(fit), 4) for c in columns])
     elif fit >= 2 and all(len(c) <= int(fit) * 3 for c in names):
         ax.set_xticks(range(len(columns)), [wrap_label(c, math.ceil(len(c) / math.ceil(len(c) / int(fit))), 3)
