@@ -489,13 +489,11 @@ def cooccurrence_figure(edges, title: str = "关键词共现网络", seed: int =
                handletextpad=0.3, columnspacing=1.0, labelspacing=0.9)
     fig.draw_without_rendering()
     fig.set_layout_engine("none")
-    from adjustText import adjust_text
-
-    adjust_text(texts, x=xy[:, 0], y=xy[:, 1], ax=ax, expand=(1.05, 1.15),
-                arrowprops=dict(arrowstyle="-", color="#888888", lw=0.4), min_arrow_len=6,
-                prevent_crossings=False, **dict(ADJUST_LIMIT, iter_lim=80))
-    fig.draw_without_rendering()
-    keep_labels_apart(fig, sorted(texts, key=lambda t: -G.nodes[nodes[texts.index(t)]]["entries"]), keep_first=0)
+    order = sorted(range(len(nodes)), key=lambda i: (-entries[i], nodes[i]))  # the most used words placed first
+    place_clear_of_points(ax, [texts[i] for i in order], xy[order], xy, np.sqrt(area(entries)) / 2,
+                          anchor_radius_pt=np.sqrt(area(entries[order])) / 2)
+    fig.draw_without_rendering()  # where no clear spot was left (single width), the less used word's label goes
+    keep_labels_apart(fig, [texts[i] for i in order], keep_first=0)
     return fig
 
 
