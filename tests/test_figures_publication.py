@@ -175,7 +175,10 @@ def test_network_figures_label_every_node_and_have_legends(study):
 
 def test_large_node_does_not_hide_its_label(study):
     """薛万国 answers the most entries (his node is the largest): his label starts beyond the node's edge."""
-    fig = study.figures["network_instructor_topic"].make()
+    from corpus_tools.plots import network as network_plots
+
+    assert "network_instructor_topic" not in study.figures  # a tangle: matrix_instructor_topic draws it instead
+    fig = network_plots.bipartite_figure(study.graphs["instructor_topic"], "instructor", "教员 — 主题")
     ax = fig.axes[0]
     fig.draw_without_rendering()
     renderer = fig.canvas.get_renderer()
@@ -195,6 +198,59 @@ def test_entry_map_says_what_it_is(study):
     assert len(legend) == len(study.tables["topics"])
     # one representative title per topic, e.g. entry 1's title starts 医院信息科为什么要具备规划能力
     assert sum(t.get_text().startswith("#") for t in ax.texts) == len(study.tables["topics"])
+
+
+@pytest.mark.parametrize("size", ["double", "single"])
+def test_coanswer_labels_sit_on_no_node(study, size):
+    """At either width no instructor's name lies on a node (朱晨's, at the right edge, sat on its own node)."""
+    with figure_style(figure_size=size):
+        fig = study.figures["network_instructor_coanswer"].make()
+    ax = fig.axes[0]
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    nodes = ax.collections[-1]
+    px = ax.transData.transform(nodes.get_offsets())
+    radius = np.sqrt(nodes.get_sizes()) / 2 * fig.dpi / 72
+    names = [t for t in ax.texts if t.get_text()]
+    assert "朱晨" in {t.get_text() for t in names}
+    for t in names:
+        b = t.get_window_extent(renderer)
+        near = np.clip(px, [b.x0, b.y0], [b.x1, b.y1])
+        assert (np.hypot(*(near - px).T) >= radius).all(), t.get_text()
+
+
+def test_topic_column_labels_break_between_words(study):
+    """Topic labels are words joined by · (主题1 集成平台·消息·检验): a column label breaks only there, so every line
+    is made of whole words of the label (集成平 / 台 was a word cut in two)."""
+    fig = study.figures["coverage_unit_by_topic"].make()
+    labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    words = {w for lab in study.tables["topics"].label for w in re.split(r"[·：、 ]", lab) if w}
+    assert any("\n" in lab for lab in labels)
+    for lab in labels:
+        for line in lab.split("\n"):
+            parts = [w for w in re.split(r"[·：、 …]", line) if w]
+            assert all(p in words or p.isdigit() for p in parts), (lab, line)
+
+
+@pytest.mark.parametrize("size", ["double", "single"])
+def test_entry_map_labels_run_through_no_point(study, size):
+    """No representative's label box covers any of the 68 points (a dot inside "#48 为何说 CDR…" read as part of
+    it), and no two labels overlap."""
+    with figure_style(figure_size=size):
+        fig = study.figures["topics_entry_map"].make()
+    ax = fig.axes[0]
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    points = np.vstack([c.get_offsets() for c in ax.collections])
+    px = ax.transData.transform(points)
+    boxes = [t.get_window_extent(renderer) for t in ax.texts if t.get_text().startswith("#")]
+    assert len(boxes) == len(study.tables["topics"])
+    r = 2.0 * fig.dpi / 72  # half a point's marker (22 pt² → 2.3 pt radius) still clear of the text
+    for b in boxes:
+        inside = (px[:, 0] > b.x0 - r) & (px[:, 0] < b.x1 + r) & (px[:, 1] > b.y0 - r) & (px[:, 1] < b.y1 + r)
+        assert not inside.any(), points[inside]
+    for i, a in enumerate(boxes):
+        assert not any(a.overlaps(b) for b in boxes[i + 1:])
 
 
 def test_axis_titles_everywhere(study):
@@ -283,7 +339,7 @@ def test_gallery_in_the_browser(study, run_dir, browser, tmp_path):
     SVG); one is also given as PDF, a format the run was not asked for."""
     from browser import assert_clean, open_page, screenshot
 
-    stems = ["overview_entries_by_section", "network_instructor_topic", "trends_terms_by_unit",
+    stems = ["overview_entries_by_section", "network_instructor_coanswer", "trends_terms_by_unit",
              "topics_wordcloud"]
     specs = {s: study.figures[s] for s in stems}
     rendered = {stem: {fmt: (run_dir / "figures" / f"{stem}.{fmt}").read_bytes()
@@ -466,17 +522,34 @@ def test_who_answered_what_is_a_matrix_not_a_tangle(study, size):
 
 
 def test_term_network_as_kh_coder_draws_it(study):
-    """Nouns used in ≥ 3 entries, the 60 pairs with the highest Jaccard coefficient, coloured by community, with
-    a legend for colour, area and width. 集成平台 occurs in the ten entries 22, 23 and 25–32 (lines 1378–1990);
-    vague verbs (涉及, 形成) are not words of the network."""
+    """Nouns used in ≥ 3 entries (the threshold raised until ≤ 75 words remain, as KH Coder picks its default),
+    vague words left out, the 60 pairs with the highest Jaccard coefficient among pairs sharing ≥ 2 entries,
+    coloured by community, with a legend for colour, area and width. 集成平台 occurs in the ten entries 22, 23 and
+    25–32 (lines 1378–1990); vague words (涉及, 形成, 有所, 积极性 …) are not words of the network."""
+    import networkx as nx
+
+    from corpus_tools.resources import load_list
+
     spec = study.figures["network_term_cooccurrence"]
     edges = spec.args[0]
     assert 0 < len(edges) <= 60
-    assert (edges.entries_a >= 3).all() and (edges.entries_b >= 3).all()
+    k = int(edges.min_entries.iloc[0])
+    assert k >= 3 and (edges.entries_a >= k).all() and (edges.entries_b >= k).all()
+    assert (edges.both >= 2).all()  # a pair seen in one entry only is not drawn
     assert ((edges.jaccard > 0) & (edges.jaccard <= 1)).all() and edges.jaccard.is_monotonic_decreasing
     per_word = dict(zip(edges.term_a, edges.entries_a)) | dict(zip(edges.term_b, edges.entries_b))
     assert per_word.get("集成平台") == 10
-    assert not {"涉及", "形成"} & set(per_word)
+    vague = {"涉及", "形成", "信息", "积极性", "有所", "关键在于", "理想", "调动", "机会"}
+    assert vague <= set(load_list("network_vague_words.txt")) | {"涉及", "形成"}  # the two verbs go by POS
+    assert not (vague | set(load_list("network_vague_words.txt"))) & set(per_word)
+    # every entry that uses 集成平台 also uses 接口: entries 22 (lines 1378 / 1374), 23 (1420), 25 (1552 / 1569),
+    # 26 (1623), 27 (1728), 28 (1766 / 1775), 29 (1837 / 1863), 30 (1874 / 1907), 31 (1933 / 1943), 32 (1983 / 2009)
+    pair = edges[(edges.term_a == "接口") & (edges.term_b == "集成平台")]
+    assert len(pair) == 1 and int(pair.both.iloc[0]) == 10
+    drawn = nx.Graph(list(zip(edges.term_a, edges.term_b)))
+    assert nx.number_connected_components(drawn) <= 3  # was 30 fragments with pairs from one entry
+    assert f"{nx.number_connected_components(drawn)} 个连通部分" in spec.caption
+    assert f"至少见于 {k} 条问答" in spec.caption and "同现于至少 2 条问答" in spec.caption
     fig = spec.make()
     title = fig.legends[0].get_title().get_text().replace("\n", "")
     assert "颜色 = 社群" in title and "圆面积" in title and "线宽 = Jaccard" in title
@@ -533,3 +606,140 @@ def test_every_figure_has_its_vector_file_and_data(run_dir, study):
     assert all((figdir / d).is_file() for d in index.data)
     svg = (figdir / "wordcloud_sections.svg").read_text(encoding="utf-8")
     assert "集成平台" in svg and "Noto Sans CJK SC" in svg
+
+
+# ---------------------------------------------------------------- issue 20 item 7: figures that carry findings
+
+NEW_FIGURES = ("codes_share_by_cohort", "keyness_xray", "keyness_dendrogram")
+
+
+@pytest.mark.parametrize("size", ["double", "single"])
+def test_finding_figures_drawn_at_both_sizes(study, size):
+    """The three figures exist, at the column's width, legible (audit), with a caption that says what they found."""
+    from figure_audit import audit
+
+    assert set(NEW_FIGURES) <= set(study.figures)
+    with figure_style(figure_size=size):
+        for stem in NEW_FIGURES:
+            fig, _ = _render_checked(study.figures[stem].make)
+            assert fig.get_size_inches()[0] == pytest.approx(COLUMN_CM[size] * CM, abs=0.01), stem
+            assert not audit(fig), (stem, audit(fig))
+    from corpus_tools.plots.gallery import question_of
+
+    assert question_of("codes_share_by_cohort") == "编码：能力领域的分布"
+    assert question_of("keyness_xray") == question_of("keyness_dendrogram") == "词语：各期、各栏目的用词"
+
+
+def test_code_share_dots_are_the_table(study):
+    """One dot per code and cohort at the share the data file gives, its Wilson interval as the line. Cohort sizes
+    from the source notes: 41 entries of 第一期, 16 of 第二期, 11 of 第三期 (e.g. l.963 第一期 … 第 11 单元;
+    l.1051 第二期 … 第 5 单元); the legend gives them as n."""
+    from corpus_tools.plots.gallery import plotted_table
+
+    spec = study.figures["codes_share_by_cohort"]
+    data = plotted_table(spec)
+    assert len(data) == data.code.nunique() * 3 and set(data.cohort) == {1, 2, 3}
+    fig = spec.make()
+    ax = fig.axes[0]
+    dots = [ln for ln in ax.lines if ln.get_marker() == "o"]
+    assert len(dots) == 3
+    for cohort, ln in zip((1, 2, 3), dots):
+        d = data[data.cohort == cohort]
+        assert np.allclose(ln.get_xdata(), d.share.to_numpy(), equal_nan=True)
+        segs = ax.collections[cohort - 1].get_segments()
+        assert np.allclose([s[0][0] for s in segs], d.ci_low) and np.allclose([s[1][0] for s in segs], d.ci_high)
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend == ["第1期（n = 41）", "第2期（n = 16）", "第3期（n = 11）"]
+    # the right-hand counts are the table's k/n
+    right = [t.get_text() for t in fig.axes[1].get_yticklabels()]
+    first = data[data.code == data.code.iloc[0]]
+    assert right[0] == " · ".join(f"{k}/{n}" for k, n in zip(first.n_code, first.n_entries))
+    # a code marked rising or falling is one the caption names, with its q
+    called = data.drop_duplicates("code").query("trend_q < 0.05")
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    for r in called.itertuples():
+        assert (r.code + (" ↑" if r.trend_z > 0 else " ↓")) in labels and r.code in spec.caption
+
+
+def test_xray_ticks_are_the_entries_using_the_term(study):
+    """Each row's ticks are exactly the entries whose (concept) words contain the term, at the entry's place in the
+    booklet. 集成平台 (lines 1378–1997) is printed in entries 22 (l.1378, 1404), 23 (l.1420, 1426) and 25–32, not in
+    entry 24 (lines 1455–1550); 应急 in entries 53 (l.3244–3295) and 55 (l.3386); 号码 in 56 (l.3427–3462) and 58
+    (l.3528)."""
+    from corpus_tools.plots.gallery import plotted_table
+    from corpus_tools.stages import words
+
+    spec = study.figures["keyness_xray"]
+    ticks = plotted_table(spec)
+    concepts = words(study, "concept")
+    for term, rows in ticks.groupby("term", sort=False):
+        assert sorted(rows.entry_id) == sorted(set(concepts[concepts.token == term].entry_id.astype(int))), term
+    place = {int(e): i + 1 for i, e in enumerate(study.booklet.entries.entry_id)}
+    assert all(place[int(r.entry_id)] == r.position for r in ticks.itertuples())
+    got = {t: sorted(ticks[ticks.term == t].entry_id) for t in ("集成平台", "应急", "号码")}
+    assert got == {"集成平台": [22, 23, *range(25, 33)], "应急": [53, 55], "号码": [56, 58]}
+    # two terms per section, in booklet order of the sections
+    assert list(dict.fromkeys(ticks.group)) == SECTIONS and (ticks.groupby("group").term.nunique() <= 2).all()
+    # what is drawn is the data file: one vertical line per row of it, at (position, term's row)
+    fig = spec.make()
+    ax = fig.axes[0]
+    row = {t: i for i, t in enumerate(dict.fromkeys(ticks.term))}
+    drawn = sorted((round(float(s[0][0])), round(float((s[0][1] + s[1][1]) / 2)))
+                   for c in ax.collections[:2] for s in c.get_segments())
+    assert drawn == sorted((int(r.position), row[r.term]) for r in ticks.itertuples())
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert "集成平台 10" in labels
+    inside = int((ticks.section == ticks.group).sum())
+    assert f"{inside} / {len(ticks)} 条竖线" in spec.caption
+
+
+def test_dendrogram_leaves_are_the_data_file(study):
+    """Terms in ≥ 3 entries, clustered by shared entries; the labels drawn are the data file's terms in leaf
+    order. 集成平台 is in entries 22, 23, 25–32 (lines 1378–1997); it clusters with 接口 (both key in
+    【系统集成】, lines 1282–2031), apart from 战略 and 规划 (key in 【信息规划】, lines 26–440)."""
+    from scipy.cluster.hierarchy import dendrogram
+
+    from corpus_tools.dispersion import cluster_linkage
+    from corpus_tools.plots.gallery import plotted_table
+
+    spec = study.figures["keyness_dendrogram"]
+    table = plotted_table(spec)
+    assert (table.entries >= 3).all() and len(table) >= 20
+    row = table.set_index("term")
+    assert row.loc["集成平台", "entry_ids"] == ";".join(map(str, [22, 23, *range(25, 33)]))
+    assert row.loc["集成平台", "cluster"] == row.loc["接口", "cluster"] != row.loc["规划", "cluster"]
+    assert row.loc["战略", "cluster"] == row.loc["规划", "cluster"]
+    fig = spec.make()
+    ax = fig.axes[0]
+    shown = [re.sub(r"（.*", "", t.get_text()) for t in ax.get_yticklabels()]
+    leaves = dendrogram(cluster_linkage(table), no_plot=True)["leaves"]
+    assert shown == list(table.sort_values("term").term.iloc[leaves])  # bottom to top, as scipy draws them
+    assert sorted(shown) == sorted(table.term)
+    assert all(t.get_rotation() == 0 for t in ax.get_yticklabels())  # Chinese set level
+    assert f"共 {len(table)} 个词" in spec.caption and f"切成 {table.cluster.max()} 簇" in spec.caption
+
+
+def test_report_shows_the_designers_figures_with_their_files(run_dir):
+    """The report shows the code shares by cohort and the key-term dispersion plot at full width (CSS: width 100 %
+    of the section), and under each figure links its SVG and its data file, both written beside the page."""
+    page = (run_dir / "report.html").read_text(encoding="utf-8")
+    for stem in ("codes_share_by_cohort", "keyness_xray", "coverage_unit_by_section"):
+        assert f'id="fig-{stem}"' in page, stem
+    links = re.findall(r'href="(figures/[^"#]+)"', page)
+    assert "figures/codes_share_by_cohort.svg" in links and "figures/data/keyness_xray.csv" in links
+    missing = [h for h in links if not (run_dir / h).is_file()]
+    assert not missing, missing
+
+
+def test_readme_lists_the_figures_the_run_draws(study):
+    """The README's figure count and list are the run's: every stem it names in that paragraph is drawn, and every
+    figure drawn is named."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    para = text[text.index("The bundled booklet's run"):text.index("Tables are in `data/processed/`")]
+    assert int(re.search(r"draws \*\*(\d+) figures\*\*", para).group(1)) == len(study.figures)
+    named = set(re.findall(r"`([a-z_]+)`", para)) - {"coverage_questions_per_unit", "cohort_trends"}
+    assert named == set(study.figures)
+    counts = [int(n) for n in re.findall(r"(?:overview|coverage|topics|people|words|codes) (\d+)\s+\(", para)]
+    assert sum(counts) == len(study.figures)

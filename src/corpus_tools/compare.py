@@ -561,7 +561,7 @@ def comparison_report(c: Comparison, svgs: dict[str, str] | None = None):
     for stem, make in comparison_figures(c).items():
         svg = svgs.get(stem) or figure_svg(make())
         title, caption, method, source = captions[stem]
-        rep.sections[0].blocks.append(figure_block(stem, svg, title, caption, method, source, file=f"{stem}.svg"))
+        rep.sections[0].blocks.append(figure_block(stem, svg, title, caption, method, source))
     if "compare_key_terms" not in comparison_figures(c):
         rep.sections[0].blocks.append(text_block(NO_TERMS))
     for name, title, intro in SECTIONS:

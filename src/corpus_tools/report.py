@@ -434,12 +434,13 @@ def table_block(view: TableView) -> dict:
 
 
 def figure_block(stem: str, svg: str, title: str, caption: str = "", method: str = "", source: str = "",
-                 file: str = "") -> dict:
-    """A figure with its caption; ``file``: the SVG's path beside the page (``figures/<stem>.svg`` by default)."""
+                 folder: str = "") -> dict:
+    """A figure shown at the page's full width; ``folder`` (e.g. ``figures/``): where its SVG and ``data/<stem>.csv``
+    are written beside the page, linked under the caption (a designer takes the file and its data from there)."""
     from markupsafe import Markup
 
     return dict(kind="figure", stem=stem, svg=Markup(strip_svg(svg, f"fig-{stem}")), title=title, caption=caption,
-                method=method, source=source, file=file or f"figures/{stem}.svg")
+                method=method, source=source, folder=folder)
 
 
 # ---------------------------------------------------------------- the review report
@@ -682,12 +683,13 @@ REVIEW_LAYOUT: list[tuple[str, str, list[str], list[tuple[str, str, int | None]]
      [("topic_dependence", "主题是否依赖某位教员（同一课次内比较，分层精确检验）", None), ("instructor_specialisation", "教员的主题跨度", None)]),
     ("trends", "趋势与关键词",
      ["trends_top_terms_by_cohort", "trends_terms_by_unit", "keyness_by_cohort", "keyness_by_section",
-      "cohort_trends"],  # cohort_trends: drawn only when a trend over the cohorts is called
+      "keyness_xray", "cohort_trends"],  # cohort_trends: drawn only when a trend over the cohorts is called
      [("emerging_fading_terms", "相邻两期明显增多或减少的词", 40),
       ("reprinted_entries", "后出合集重印的问答（内容与来源说明都相同，只计一次；只在分析多本合集时出现）", None),
       ("keyness_entries_by_section", "各栏目特有的词（逐条问答计数，Fisher 检验，q ≤ 0.05）", 40)]),
     ("codes", "能力领域编码",
-     ["codes_heatmap_section", "codes_heatmap_cohort", "ca_terms_sections", "ca_codes_sections"],
+     ["codes_heatmap_section", "codes_heatmap_cohort", "codes_share_by_cohort", "ca_terms_sections",
+      "ca_codes_sections"],
      [("codebook", "编码规则（可在 codebook.yaml 中修改，用 --codes 指定）", None),
       ("code_validation", "编码规则对照人工判读：精确率与召回率（看留出集；只对随包附带的这本合集计算）", None),
       ("code_share_by_cohort", "各期问答中每个编码的占比（Wilson 95% 区间；逐期趋势检验）", None)]),
@@ -745,7 +747,7 @@ def _figure_blocks(figures: Mapping[str, Any], svgs: dict[str, str]) -> Callable
                 warnings.warn(f"figure {stem} could not be drawn: {exc!r}", RuntimeWarning, stacklevel=2)
                 return text_block(f"（图“{getattr(spec, 'title', '') or stem}”未能生成：{type(exc).__name__}）")
         return figure_block(stem, svg, getattr(spec, "title", "") or stem, getattr(spec, "caption", ""),
-                            getattr(spec, "method", ""), getattr(spec, "source", ""))
+                            getattr(spec, "method", ""), getattr(spec, "source", ""), folder="figures/")
 
     return fig
 

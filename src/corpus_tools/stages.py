@@ -198,6 +198,8 @@ def carry_stage(study: Study) -> StageOutput:
 
 def network_stage(study: Study) -> StageOutput:
     """Speaker–topic graphs, their measures and figures (trainees pseudonymised if ``params.anonymise``)."""
+    import networkx as nx
+
     from . import network
     from .plots import network as plots
 
@@ -212,17 +214,20 @@ def network_stage(study: Study) -> StageOutput:
     def facts(name: str) -> dict:
         return dict(n_nodes=g[name].number_of_nodes(), n_edges=g[name].number_of_edges(), npmi=0.25)
 
+    # instructor × topic is drawn as matrix_instructor_topic below: as a two-mode network it stayed a tangle (even
+    # its 22 edges of ≥ 2 answers cross between 10 instructors and 7 topics); the graph stays a GEXF/GraphML export
     figures = dict([
-        _fig("network_instructor_topic", plots.bipartite_figure, g["instructor_topic"], "instructor",
-             "教员 — 主题（边宽 = 作答条数）", facts=facts("instructor_topic")),
         _fig("network_instructor_coanswer", plots.draw_graph, g["instructor_coanswer"], "教员共同作答",
              seed=params.seed, n_labels=20, facts=facts("instructor_coanswer")),
     ])
     co = plots.cooccurrence_edges(words(study, "concept"), min_entries=3, n_edges=60, seed=params.seed)
     if len(co):
         words_ = set(co.term_a) | set(co.term_b)
+        drawn = nx.Graph(list(zip(co.term_a, co.term_b)))
         figures.update([_fig("network_term_cooccurrence", plots.cooccurrence_figure, co, "关键词共现网络",
-                             seed=params.seed, facts=dict(n_nodes=len(words_), n_edges=len(co), min_entries=3,
+                             seed=params.seed, facts=dict(n_nodes=len(words_), n_edges=len(co),
+                                                          min_entries=int(co.min_entries.iloc[0]), min_both=2,
+                                                          n_components=nx.number_connected_components(drawn),
                                                           n_communities=len(set(co.community_a) | set(co.community_b))))])
     # who answered what as matrices (the trainee, hospital and trainee → instructor graphs stay GEXF/GraphML
     # exports: drawn, they were tangles of names)
@@ -303,6 +308,7 @@ def trends_stage(study: Study) -> StageOutput:
                              [x for x in sections if x in set(panels)], heading="各栏目关键词（对其余栏目）",
                              group_entries=e.groupby("section").size().to_dict(),
                              facts=dict(facts, n_groups=len(panels)))])
+        figures.update(_term_spread_figures(concepts, e, key_s, sections))
     else:
         notes.append("未画各栏目关键词图：栏目不足两个，或词太少")
     # one comparison cloud per grouping (small multiples): the latest 12 cohorts, the 12 largest sections in
@@ -316,6 +322,34 @@ def trends_stage(study: Study) -> StageOutput:
             figures.update([_fig(stem, topic_plots.comparison_cloud, table, heading, labels=names, seed=params.seed,
                                  facts=dict(n_groups=table.group.nunique(), n_words=len(table), n_entries=len(e)))])
     return StageOutput(tables=tables, figures=figures, notes=notes)
+
+
+def _term_spread_figures(concepts, entries, key, sections: list) -> dict:
+    """Where the sections' key terms occur: a dispersion plot (2 terms per section, every entry in booklet order)
+    and a dendrogram of the terms by shared entries (5 terms per section, each in ≥ 3 entries), when there are
+    terms enough."""
+    from .dispersion import term_clusters, xray_table, xray_terms
+    from .plots import network as network_plots
+    from .plots import trends as plots
+
+    figures = {}
+    ticks = xray_table(concepts, entries, xray_terms(key, sections, per_group=2, min_docs=2))
+    if len(ticks):
+        inside = int((ticks.section == ticks.group.astype(str)).sum())
+        figures.update([_fig("keyness_xray", plots.xray_plot, ticks, list(entries.section.astype(str)),
+                             facts=dict(per_group=2, n_terms=ticks.term.nunique(), n_entries=len(entries),
+                                        n_ticks=len(ticks), n_inside=inside))])
+    terms = xray_terms(key, sections, per_group=5, min_docs=3)
+    groups = terms.group.nunique()
+    clusters = term_clusters(concepts, list(terms.term), n_clusters=groups) if groups >= 2 else None
+    if clusters is not None and len(clusters) >= 3:
+        clusters = clusters.merge(terms[["term", "group", "g2"]], on="term", how="left")
+        by = clusters.groupby("cluster").group.agg(["size", "nunique"])
+        multi = by[by["size"] >= 2]
+        figures.update([_fig("keyness_dendrogram", network_plots.term_dendrogram, clusters,
+                             facts=dict(per_group=5, n_terms=len(clusters), n_clusters=int(clusters.cluster.max()),
+                                        n_multi=len(multi), n_pure=int((multi["nunique"] == 1).sum())))])
+    return figures
 
 
 # ---------------------------------------------------------------- coverage
@@ -446,7 +480,24 @@ def findings_stage(study: Study) -> StageOutput:
         out["code_share_by_cohort"] = tables["code_share_by_cohort"] = code_share_by_cohort(
             tables["code_entries"], study.booklet.entries)
     out["findings"] = build_findings(tables, study.booklet, extra=study.objects.get("carried_findings"))
-    return StageOutput(tables=out)
+    figures = {}
+    shares = out.get("code_share_by_cohort")
+    if shares is not None and len(shares) and shares.cohort.nunique() >= 2:
+        from .plots.codes import code_share_dots
+
+        per_code = shares.drop_duplicates("code")
+        called = per_code[per_code.trend_q < 0.05]
+
+        def moved(rows) -> list[str]:
+            return [f"{r.code}（q = {r.trend_q:.2g}，" + (f"共有单元内 p = {r.within_units_p:.2g}）"
+                                                         if r.within_units_p == r.within_units_p else "无共有单元）")
+                    for r in rows.itertuples()]
+
+        figures = dict([_fig("codes_share_by_cohort", code_share_dots, shares,
+                             facts=dict(n_codes=len(per_code), n_cohorts=shares.cohort.nunique(),
+                                        rising=moved(called[called.trend_z > 0]),
+                                        falling=moved(called[called.trend_z < 0])))])
+    return StageOutput(tables=out, figures=figures)
 
 
 STAGES: tuple[Stage, ...] = (

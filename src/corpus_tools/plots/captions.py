@@ -41,7 +41,7 @@ def _k_method(facts: dict) -> str:
     return f"一致性 NMF 主题模型（k = {k}，{how}，随机种子 {facts.get('seed', 0)}）" if k else "一致性 NMF 主题模型"
 
 
-def _network(kind: str, what: str, edge: str, size: str):
+def _network(kind: str, what: str, edge: str, size: str, one_type: bool = False):
     def make(facts: dict) -> Caption:
         n_lab, n_nodes = facts.get("n_labelled"), facts.get("n_nodes")
         labelled = ("每个节点都有标注" if n_lab is None or n_lab == n_nodes
@@ -49,7 +49,7 @@ def _network(kind: str, what: str, edge: str, size: str):
         return Caption(
             title=what,
             caption=(f"{what}{_paren(_n(facts, 'n_nodes', '个节点'), _n(facts, 'n_edges', '条边', ''))}："
-                     f"颜色表示节点类型，节点面积与{size}成正比，边宽与{edge}成正比；{labelled}。"),
+                     f"{'' if one_type else '颜色表示节点类型，'}节点面积与{size}成正比，边宽与{edge}成正比；{labelled}。"),
             method=kind, source="network_edges")
     return make
 
@@ -103,15 +103,18 @@ CAPTIONS = {
     "network_trainee_instructor": _network("有向二部图（提问学员 → 作答教员）", "学员 → 教员（谁的问题由谁作答）",
                                            "该学员的问题由该教员作答的条数", "问答条数"),
     "network_instructor_coanswer": _network("共现网络（两位教员在同一条问答中作答即相连；孤立者列于图中）",
-                                            "教员共同作答", "两人共同作答的问答条数", "该教员与他人共同作答的条数"),
+                                            "教员共同作答", "两人共同作答的问答条数", "该教员与他人共同作答的条数",
+                                            one_type=True),
     "network_term_cooccurrence": lambda f: Caption(
         "关键词共现网络",
-        f"至少见于 {f.get('min_entries', 3)} 条问答的名词之间 Jaccard 系数最高的"
-        f"{_n(f, 'n_edges', '对词', ' ') or '若干对词'}{_paren(_n(f, 'n_nodes', '个词'))}：线宽与 Jaccard 系数成正比，"
-        "圆面积与用到该词的问答条数成正比，颜色为社群" + (f"（{f['n_communities']} 个）" if f.get("n_communities") else "")
+        f"至少见于 {f.get('min_entries', 3)} 条问答的名词（去掉“有所”“积极性”等空泛词）之间、同现于至少 "
+        f"{f.get('min_both', 2)} 条问答的词对中 Jaccard 系数最高的"
+        f"{_n(f, 'n_edges', '对词', ' ') or '若干对词'}{_paren(_n(f, 'n_nodes', '个词'), _n(f, 'n_components', '个连通部分', ''))}"
+        "：线宽与 Jaccard 系数成正比，圆面积与用到该词的问答条数成正比，颜色为社群"
+        + (f"（{f['n_communities']} 个）" if f.get("n_communities") else "")
         + "；位置由布局算法给出，只有相连与否有含义。",
-        "共现网络（KH Coder 式：问答为单位，Jaccard 系数取前 60 条边；社群：贪心模块度划分；布局：Fruchterman–Reingold，"
-        "固定随机种子）", "tokens"),
+        "共现网络（KH Coder 式：问答为单位；词数不超过 75 时的最低问答条数；Jaccard 系数取前 60 条边；"
+        "社群：贪心模块度划分；布局：Fruchterman–Reingold，固定随机种子）", "tokens"),
     "trends_top_terms_by_cohort": lambda f: Caption(
         "高频词在各期的使用",
         f"各期最常用的{_n(f, 'n_terms', '个', ' ').strip() or ''}词每万词的出现次数（各面板纵轴相同）；"
@@ -214,6 +217,50 @@ CAPTIONS.update({
     "wordcloud_cohorts": _comparison_cloud("期", "其余各期", "cloud_terms"),
     "wordcloud_sections": _comparison_cloud("栏目", "其余栏目", "cloud_terms"),
     "topics_wordcloud": _comparison_cloud("主题", "其余主题", "topic_cloud_terms"),
+})
+
+def _code_shares(f: dict) -> Caption:
+    """``rising`` / ``falling``: codes with BH q < 0.05 as "name（q = …，共有单元内 p = …）" strings (computed from
+    the plotted table)."""
+    moves = [f"{w}：{'、'.join(f[key])}" for key, w in (("rising", "上升"), ("falling", "下降")) if f.get(key)]
+    found = "；".join(moves) if moves else "没有编码的占比随期次显著变化（校正后 q < 0.05）"
+    return Caption(
+        "各能力领域编码在各期的占比",
+        f"每行一个编码{_paren(_n(f, 'n_codes', '个'))}，每点为一期问答中匹配该编码的比例{_paren(_n(f, 'n_cohorts', '期', ''))}，"
+        f"线为 Wilson 95% 区间，右侧为条数/该期问答数；随期次{found}。趋势按问答计，与各期所来自的课程单元混杂，"
+        "共有单元内的检验见数据文件 within_units_p。",
+        "Wilson 得分区间（scipy binomtest）；Cochran–Armitage 趋势检验（期次为得分，Benjamini–Hochberg 校正）；"
+        "共有课程单元内为 Mantel 分层趋势检验", "code_share_by_cohort")
+
+
+def _xray(f: dict) -> Caption:
+    return Caption(
+        "关键词在合集中的分布（X 光图）",
+        f"各栏目 G² 最高的 {f.get('per_group', 2)} 个多用词{_paren(_n(f, 'n_terms', '个词'))}在全部"
+        f"{_n(f, 'n_entries', '条问答', ' ') or '问答'}中的位置：横轴为问答在合集中的序号，每条竖线是一条用到该词的问答，"
+        "蓝线在该词为关键词的栏目内、灰线在其他栏目；"
+        + (f"{f['n_inside']} / {f['n_ticks']} 条竖线落在该词的栏目内。" if f.get("n_ticks") else "")
+        + "选词与“各栏目关键词”图相同（p < 0.05、至少见于本栏目 2 条问答；一词只归 G² 最高的栏目）。",
+        "quanteda textplot_xray 式分散图；关键性：对数似然 G²（概念视图）", "keyness_by_section")
+
+
+def _dendrogram(f: dict) -> Caption:
+    pure = (f"多于一个词的 {f['n_multi']} 簇中有 {f['n_pure']} 簇的词全部是同一栏目的关键词"
+            if f.get("n_pure") is not None and f.get("n_multi") else "")
+    return Caption(
+        "关键词聚类树",
+        f"各栏目 G² 最高的至多 {f.get('per_group', 5)} 个多用词（p < 0.05，至少见于本栏目 3 条问答；"
+        f"一词只归 G² 最高的栏目{_n(f, 'n_terms', '个词', '，共 ')}）"
+        f"按共同出现的问答聚类；树切成 {f.get('n_clusters', '若干')} 簇（虚线；颜色 = 多词簇，深灰 = 单词簇）"
+        + (f"，{pure}" if pure else "") + "；括号内为该词为关键词的栏目与用到该词的问答条数。",
+        "层次聚类（Jaccard 距离 = 1 − 共同问答数 / 用到任一词的问答数，平均连接，scipy）；"
+        "切成与栏目数相同的簇数（maxclust）", "keyness_by_section")
+
+
+CAPTIONS.update({
+    "codes_share_by_cohort": _code_shares,
+    "keyness_xray": _xray,
+    "keyness_dendrogram": _dendrogram,
 })
 
 PATTERNS = [

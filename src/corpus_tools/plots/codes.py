@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
-from .labels import keep_labels_apart, plain_label, short_label
+from .labels import keep_labels_apart, plain_label, short_label, wrap_label
 from .style import ADJUST_LIMIT, PALETTE, current_style, new_figure, row_height, styled
 
 MAX_GROUPS = 24  # groups of a code heat map: past this, the groups with the most coded entries
@@ -64,8 +64,8 @@ def code_heatmap(crosstab: pd.DataFrame, title: str = "编码 × 分组", group_
     vals = res.to_numpy(dtype=float)
     lim = max(2.0, float(np.nanmax(np.abs(vals))) if np.isfinite(vals).any() else 2.0)
     im = ax.imshow(np.nan_to_num(vals), cmap="RdBu_r", norm=TwoSlopeNorm(0, -lim, lim), aspect="auto")
-    set_column_labels(ax, [plain_label(c) for c in cols])
     ax.set_yticks(range(len(rows)), [_row_label(r, flip) for r in rows])
+    set_column_labels(ax, [plain_label(c) for c in cols])  # after the row labels: their width is measured
     for i in range(len(rows)):
         for j in range(len(cols)):
             if pd.isna(share.iat[i, j]):
@@ -186,3 +186,69 @@ ca_biplot.plotted_data = _ca_plotted
 code_heatmap.plotted_data = lambda crosstab, *args, by=None, **kwargs: (  # the cells drawn
     crosstab[crosstab["by"] == (by if by is not None else args[2] if len(args) > 2 else None)]
     if (by is not None or len(args) > 2) else crosstab)
+
+
+SHARE_COLUMNS = ["code", "cohort", "n_entries", "n_code", "share", "ci_low", "ci_high", "trend_z", "trend_q",
+                 "within_units_p"]
+
+
+def _trend_mark(z: float, q: float) -> str:
+    """↑ / ↓ for a code whose share rises / falls across the cohorts (Cochran–Armitage, BH q < 0.05), else ''."""
+    if not (np.isfinite(z) and np.isfinite(q)) or q >= 0.05:
+        return ""
+    return " ↑" if z > 0 else " ↓"
+
+
+@styled
+def code_share_dots(shares: pd.DataFrame, title: str = "各能力领域编码在各期问答中的占比") -> Figure:
+    """Dot plot of a :func:`corpus_tools.codeshare.code_share_by_cohort` table: one row per code (table order, top
+    to bottom), one dot per cohort (cohort colours, dodged within the row) at the share of the cohort's entries
+    the code matches, with its Wilson 95 % interval as a line; x from 0 to 100 %. Right of each row the counts
+    k/n per cohort (entries matched / entries of the cohort); a code whose share rises or falls across the
+    cohorts (Cochran–Armitage, BH q < 0.05) is marked ↑ or ↓ after its name."""
+    from .overview import cohort_color, cohort_name
+
+    s = current_style()
+    codes = list(dict.fromkeys(shares.code))
+    cohorts = sorted(int(c) for c in shares.cohort.dropna().unique())
+    n_by = shares.drop_duplicates("cohort").set_index("cohort").n_entries.to_dict()
+    fig = new_figure(row_height(len(codes), per_row_pt=s.font_size * 3.0, extra=1.5))
+    ax = fig.add_subplot()
+    step = 0.6 / max(len(cohorts), 1)
+    offset = {c: (i - (len(cohorts) - 1) / 2) * step for i, c in enumerate(cohorts)}
+    for c in cohorts:
+        d = shares[shares.cohort == c].set_index("code").reindex(codes)
+        y = np.arange(len(codes)) + offset[c]
+        colour = cohort_color(c)
+        ax.hlines(y, d.ci_low, d.ci_high, color=colour, linewidth=1.1, alpha=0.8)
+        ax.plot(d.share, y, "o", color=colour, markersize=3.6, markeredgecolor="white", markeredgewidth=0.4,
+                label=f"{cohort_name(c)}（n = {int(n_by.get(c, 0))}）")
+    first = shares.drop_duplicates("code").set_index("code").reindex(codes)
+    ax.set_yticks(range(len(codes)), [short_label(c, 10) + _trend_mark(z, q)
+                                      for c, z, q in zip(codes, first.trend_z, first.trend_q)])
+    ax.set_ylim(len(codes) - 0.5, -0.5)
+    ax.set_xlim(-0.02, 1.02)  # a share of 0 or 1 is drawn whole
+    ax.set_xticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
+    ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    ax.grid(axis="x", color="#e6e6e6", linewidth=0.5)
+    ax.set_axisbelow(True)
+    for i in range(1, len(codes)):
+        ax.axhline(i - 0.5, color="#f0f0f0", linewidth=0.5, zorder=0)
+    ax.set_xlabel("匹配该编码的问答占该期问答的比例；线 = Wilson 95% 区间")
+    right = ax.twinx()
+    right.set_ylim(ax.get_ylim())
+    counts = shares.set_index(["code", "cohort"])
+    right.set_yticks(range(len(codes)), [" · ".join(f"{int(counts.loc[(code, c), 'n_code'])}/{int(n_by[c])}"
+                                                  for c in cohorts if (code, c) in counts.index) for code in codes])
+    right.tick_params(axis="y", length=0)
+    right.spines[["top", "right", "left"]].set_visible(False)
+    legend_title = ("点 = 该期占比；右列 = " + "、".join(f"第{c}期" for c in cohorts) + "的条数/问答数；"
+                    "名称后 ↑/↓ = 随期次上升/下降（趋势检验，校正后 q < 0.05）")
+    fig.legend(loc="outside lower center", ncols=max(len(cohorts), 1), frameon=False,
+               title=wrap_label(legend_title, int(s.width * 72 / s.label_size) - 4, 3),
+               handletextpad=0.3, columnspacing=1.2, handles=ax.get_legend_handles_labels()[0])
+    ax.set_title(plain_label(title))
+    return fig
+
+
+code_share_dots.plotted_data = lambda shares, *args, **kwargs: shares[SHARE_COLUMNS]  # the dots and lines drawn

@@ -66,6 +66,36 @@ def wrap_label(s: object, width: int = 8, max_lines: int = 2) -> str:
     return "\n".join(line.replace("$", r"\$") for line in lines)
 
 
+WORD_SEPARATORS = "·：、 "  # a topic label is words joined by · ("集成平台·消息·检验"), after "N " or "N 综合："
+
+
+def wrap_words(s: object, width: int = 8, max_lines: int = 4) -> str:
+    """:func:`plain_label` of ``s`` broken only after a separator of :data:`WORD_SEPARATORS` (the ``·`` between a
+    topic's words, a space), never inside a word: words are packed greedily into lines of at most ``width``
+    characters (a longer word gets a line of its own); past ``max_lines`` the last line ends with an ellipsis."""
+    if width < 1 or max_lines < 1:
+        raise ValueError("width and max_lines must be ≥ 1")
+    text = plain_label(s).replace(r"\$", "$").strip()
+    words, word = [], ""
+    for ch in text:
+        word += ch
+        if ch in WORD_SEPARATORS:
+            words.append(word)
+            word = ""
+    words = [w for w in words + [word] if w.strip()]
+    lines: list[str] = []
+    for w in words:
+        if lines and len((lines[-1] + w).rstrip()) <= width:
+            lines[-1] += w
+        else:
+            lines.append(w.lstrip())
+    lines = [line.rstrip().rstrip("·、") for line in lines]  # the line break separates the words
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] = lines[-1].rstrip("：") + ELLIPSIS
+    return "\n".join(line.replace("$", r"\$") for line in lines)
+
+
 def overlapping_boxes(b, boxes, pad: float = 0.03) -> list:
     """The boxes of ``boxes`` that overlap ``b``, each widened by ``pad`` of its width on either side: text is
     measured at 100 dpi, and hinted CJK glyphs come out up to 4 % wider in the 150 dpi file."""
@@ -100,3 +130,93 @@ def keep_labels_apart(fig, texts: list, keep_first: int) -> list:
         shown.append(t)
         boxes.append(b)
     return shown
+
+
+def place_clear_of_points(ax, texts: list, anchors, points, radius_pt, gap_pt: float = 2.0,
+                          anchor_radius_pt=None) -> list:
+    """Move each of ``texts`` (one per ``anchors`` row, data coordinates) to the nearest spot beside its anchor
+    where its box covers no point of ``points`` (shape (n, 2), data coordinates; each a disc of ``radius_pt``
+    points, one value or one per point), no label placed before it and nothing outside the axes (the search starts
+    ``anchor_radius_pt`` from the anchor, default the largest radius): rings of growing distance, eight directions
+    each (above, below, right, left, then the diagonals). A label set off farther than one ring gets a thin leader
+    line to its anchor. Where no spot is clear, the one with the least cost (a point in the box 5, a leader line over
+    a point 1, an overlap with a label 10, outside the axes 100). The figure must be laid out (``fig.draw_without_rendering()``) and its layout frozen.
+    Deterministic; returns the leader lines drawn."""
+    import numpy as np
+    from matplotlib.lines import Line2D
+
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    px = fig.dpi / 72
+    to_px, to_data = ax.transData.transform, ax.transData.inverted().transform
+    pts = to_px(np.asarray(points, dtype=float)) if len(points) else np.zeros((0, 2))
+    r = np.broadcast_to(np.asarray(radius_pt, dtype=float), (len(pts),)) * px + 1.0
+    r_anchor = (float(np.max(radius_pt)) if anchor_radius_pt is None else 0.0) * px + 1.0
+    radii = iter(np.broadcast_to(np.asarray(0.0 if anchor_radius_pt is None else anchor_radius_pt, dtype=float),
+                                 (len(texts),)))
+    frame = ax.get_window_extent(renderer)
+    placed: list[tuple[float, float, float, float]] = []
+    leaders: list[tuple] = []
+    lines = []
+    directions = [(0, 1), (0, -1), (1, 0), (-1, 0), (1, 1), (-1, 1), (1, -1), (-1, -1)]
+    for text, anchor in zip(texts, np.asarray(anchors, dtype=float)):
+        text.set_ha("center")
+        text.set_va("center")
+        box = text.get_window_extent(renderer)
+        pad = (text.get_bbox_patch().get_extents().width - box.width) / 2 if text.get_bbox_patch() else 0.0
+        w, h = box.width + 2 * pad, box.height + 2 * pad
+        a = to_px(anchor)
+        ra = r_anchor + next(radii) * px
+        best, best_cost = None, None
+        for ring in range(40):
+            d = ra + gap_pt * px + ring * 3 * px
+            for dx, dy in directions:
+                c = a + np.array([dx * (w / 2 + d), dy * (h / 2 + d)])
+                x0, x1, y0, y1 = c[0] - w / 2, c[0] + w / 2, c[1] - h / 2, c[1] + h / 2
+                outside = x0 < frame.x0 or x1 > frame.x1 or y0 < frame.y0 or y1 > frame.y1
+                near = np.clip(pts, [x0, y0], [x1, y1])  # nearest point of the box to each point
+                hits = 5 * int((np.hypot(*(near - pts).T) < r).sum()) if len(pts) else 0  # a point in the box
+                clash = sum(not (x1 < p0 or x0 > p1 or y1 < q0 or y0 > q1) for p0, p1, q0, q1 in placed)
+                if ring > 0:  # its leader line: through other points, across earlier leaders
+                    end = np.clip(a, [x0, y0], [x1, y1])
+                    hits += _points_on_segment(pts, a, end, r, skip=ra)
+                    clash += sum(_segments_cross(a, end, *seg) for seg in leaders)
+                cost = hits + 10 * clash + 100 * outside
+                if best_cost is None or cost < best_cost:
+                    best, best_cost = (c, ring, (x0, x1, y0, y1)), cost
+                if cost == 0:
+                    break
+            if best_cost == 0:
+                break
+        c, ring, extent = best
+        placed.append(extent)
+        text.set_position(to_data(c))
+        if ring > 0:
+            x0, x1, y0, y1 = extent
+            end = np.clip(a, [x0, y0], [x1, y1])
+            leaders.append((a, end))
+            line = Line2D(*to_data(np.array([a, end])).T, color="#666666", lw=0.5, zorder=1)
+            ax.add_line(line)
+            lines.append(line)
+    return lines
+
+
+def _points_on_segment(pts, a, b, r: float, skip: float) -> int:
+    """How many of ``pts`` (pixels) lie within ``r`` of the segment a–b, leaving out those within ``skip`` of a."""
+    import numpy as np
+
+    if not len(pts):
+        return 0
+    ab = b - a
+    r = np.broadcast_to(np.asarray(r, dtype=float), (len(pts),))
+    t = np.clip(((pts - a) @ ab) / max(float(ab @ ab), 1e-9), 0, 1)
+    d = np.hypot(*(pts - (a + t[:, None] * ab)).T)
+    return int(((d < r) & (np.hypot(*(pts - a).T) > skip)).sum())
+
+
+def _segments_cross(a, b, c, d) -> bool:
+    """Whether the segments a–b and c–d (pixels) cross."""
+    def side(p, q, r):
+        return (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
+
+    return side(a, b, c) * side(a, b, d) < 0 and side(c, d, a) * side(c, d, b) < 0

@@ -14,8 +14,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from ..network import ordered_subgraph
-from .labels import keep_labels_apart, plain_label, short_label, wrap_label
-from .style import ADJUST_LIMIT, NEUTRAL, PALETTE, current_style, new_figure, row_height, styled
+from .labels import keep_labels_apart, place_clear_of_points, plain_label, short_label, wrap_label
+from .style import ADJUST_LIMIT, NEUTRAL, PALETTE, current_style, freeze_layout, new_figure, row_height, styled
 
 TYPE_COLORS = {"instructor": PALETTE[0], "topic": PALETTE[1], "trainee": PALETTE[2], "hospital": PALETTE[4],
                "term": PALETTE[5]}
@@ -69,7 +69,8 @@ def _ranked(G: nx.Graph, nodes) -> list:
 
 def _legend(fig: Figure, ax, G: nx.Graph, types: list[str], vmax: float, max_diameter: float, wmax: float,
             note: str = "") -> None:
-    """One legend under the plot: node colours by type, three node sizes, three edge widths, and ``note``."""
+    """One legend under the plot: node colours by type (with one type, only its name), three node sizes, three edge
+    widths, and ``note``."""
     size_label, width_label = _meaning(G)
     handles = [Line2D([], [], marker="o", linestyle="", markersize=6, color=TYPE_COLORS.get(t, NEUTRAL),
                       label=TYPE_NAMES.get(t, t)) for t in types]
@@ -95,7 +96,8 @@ def _legend(fig: Figure, ax, G: nx.Graph, types: list[str], vmax: float, max_dia
         return Line2D([], [], linestyle="", label=text)
 
     blank = Line2D([], [], linestyle="", label="")
-    cols = [[head("颜色：节点类型")] + handles[:len(types)],
+    one = len(types) == 1  # one kind of node: no colour to explain, the heading names the kind
+    cols = [[head("颜色：节点类型")] + handles[:len(types)] if not one else [head(f"圆点 = {handles[0].get_label()}")],
             [head(f"节点大小：{size_label}")] + handles[len(types):len(types) + n_size],
             [head(f"边宽：{width_label}")] + handles[len(types) + n_size:]]
     if not n_width:
@@ -106,7 +108,7 @@ def _legend(fig: Figure, ax, G: nx.Graph, types: list[str], vmax: float, max_dia
                      handlelength=1.6 if single else 2.2, columnspacing=0.8 if single else 1.5,
                      borderaxespad=0.2, labelspacing=0.6)
     for text, h in zip(leg.get_texts(), ordered):
-        if h.get_label().startswith(("颜色", "节点大小", "边宽")):
+        if h.get_label().startswith(("颜色", "节点大小", "边宽", "圆点")):
             text.set_color("#333333")
     if note:
         ax.set_title(note, fontsize=current_style().font_size, color="#444444", loc="left", pad=2)
@@ -255,13 +257,7 @@ def draw_graph(G: nx.Graph, title: str, pos: dict | None = None, n_labels: int =
     ranked = _ranked(G, nodes)
     shown = ranked[:n_labels]
     diam = dict(zip(nodes, np.sqrt(areas)))
-    fig.draw_without_rendering()  # lay out, so data ↔ point conversions are final
-    to_px, to_data = ax.transData.transform, ax.transData.inverted().transform
-    px_per_pt = fig.dpi / 72
-    texts = [ax.text(*to_data(to_px(pos[n]) + [(diam[n] / 2 + 2.5) * px_per_pt, 0]),
-                     short_label(G.nodes[n].get("label", str(n)), s.label_chars), ha="left", va="center", zorder=3)
-             for n in shown]
-    _spread(ax, texts, xy)
+    texts = [ax.text(*pos[n], short_label(G.nodes[n].get("label", str(n)), s.label_chars), zorder=3) for n in shown]
     note_parts = []
     if len(shown) < len(nodes):
         note_parts.append(f"标注连接最多的 {len(shown)} 个节点，共 {len(nodes)} 个")
@@ -271,19 +267,12 @@ def draw_graph(G: nx.Graph, title: str, pos: dict | None = None, n_labels: int =
         note_parts.append(f"未与其他节点相连（未画出）：{names}{more}")
     types = list(dict.fromkeys(G.nodes[n].get("type") for n in G.nodes))
     _legend(fig, ax, G, [t for t in types if t], vmax, max_d, wmax, "；".join(note_parts))
+    if texts:  # beside its node, on no node and no other label (adjustText left labels on nodes at the edges)
+        fig.draw_without_rendering()
+        freeze_layout(fig)
+        place_clear_of_points(ax, texts, [pos[n] for n in shown], xy, np.sqrt(areas) / 2,
+                              anchor_radius_pt=[diam[n] / 2 for n in shown])
     return fig
-
-
-def _spread(ax, texts: list, xy: np.ndarray) -> None:
-    """Move overlapping labels apart (adjustText), away from the node centres; a label moved far from its node
-    gets a thin leader line. Deterministic for the same input."""
-    if len(texts) < 2:
-        return
-    from adjustText import adjust_text
-
-    adjust_text(texts, x=xy[:, 0], y=xy[:, 1], ax=ax, expand=(1.1, 1.3), ensure_inside_axes=True,
-                arrowprops=dict(arrowstyle="-", color="#888888", lw=0.4), min_arrow_len=8,
-                **ADJUST_LIMIT)
 
 
 # ---------------------------------------------------------------- matrices instead of two-mode tangles
@@ -378,24 +367,46 @@ answer_matrix_figure.plotted_data = lambda table, *args, **kwargs: table  # the 
 NOUN_TAGS = ("n", "vn", "eng", "nz", "j")  # jieba tags of nouns, verbal nouns, English terms, abbreviations
 
 
-def cooccurrence_edges(tokens, min_entries: int = 3, n_edges: int = 60, seed: int = 0, tags=NOUN_TAGS):
-    """KH Coder's co-occurrence network as a table of edges: the words (nouns by POS ``tags``) used in at least
-    ``min_entries`` entries, the ``n_edges`` pairs with the highest Jaccard coefficient over entries
-    (|entries with both| / |entries with either|; ties by pair), and for each word its community (greedy
-    modularity on the Jaccard-weighted graph of those edges, numbered by size, largest 0) and its entries.
-    Columns ``term_a, term_b, jaccard, both, entries_a, entries_b, community_a, community_b``."""
+def cooccurrence_threshold(tokens, min_entries: int = 3, max_terms: int = 75, tags=NOUN_TAGS,
+                           vague: tuple[str, ...] | None = None) -> tuple[int, "pd.Series"]:
+    """The words of the co-occurrence network and the entry threshold that chose them: nouns (POS ``tags``) not in
+    ``vague`` (default ``resources/network_vague_words.txt``), used in at least ``k`` entries, where ``k`` is the
+    smallest value ≥ ``min_entries`` that leaves at most ``max_terms`` words (KH Coder picks its default minimum
+    frequency the same way, so that the network holds a readable number of words). Returns ``(k, entries)``:
+    ``entries`` maps each chosen word to the frozenset of its entry ids."""
+    from ..resources import load_list
+
+    vague = set(load_list("network_vague_words.txt") if vague is None else vague)
+    t = tokens[tokens.pos.astype(str).isin(tags)][["entry_id", "token"]].astype({"token": str}).drop_duplicates()
+    t = t[~t.token.isin(vague)]
+    docs = t.groupby("token").entry_id.apply(frozenset)
+    sizes = docs.map(len)
+    k = int(min_entries)
+    while (sizes >= k).sum() > max_terms:
+        k += 1
+    return k, docs[sizes >= k]
+
+
+def cooccurrence_edges(tokens, min_entries: int = 3, n_edges: int = 60, seed: int = 0, tags=NOUN_TAGS,
+                       max_terms: int = 75, min_both: int = 2, vague: tuple[str, ...] | None = None):
+    """KH Coder's co-occurrence network as a table of edges: the words of :func:`cooccurrence_threshold` (nouns,
+    vague words left out, used in ≥ ``min_entries`` entries, the threshold raised until at most ``max_terms``
+    words remain), the ``n_edges`` pairs with the highest Jaccard coefficient over entries (|entries with both| /
+    |entries with either|; ties by pair) among the pairs that share at least ``min_both`` entries (a pair seen in
+    one entry only says nothing), and for each word its community (greedy modularity on the Jaccard-weighted graph
+    of those edges, numbered by size, largest 0) and its entries. Columns ``term_a, term_b, jaccard, both,
+    entries_a, entries_b, community_a, community_b, min_entries`` (the threshold used, the same in every row)."""
     import itertools
 
     import pandas as pd
 
-    cols = ["term_a", "term_b", "jaccard", "both", "entries_a", "entries_b", "community_a", "community_b"]
-    t = tokens[tokens.pos.astype(str).isin(tags)][["entry_id", "token"]].astype({"token": str}).drop_duplicates()
-    docs = t.groupby("token").entry_id.apply(frozenset)
-    docs = docs[docs.map(len) >= min_entries]
+    cols = ["term_a", "term_b", "jaccard", "both", "entries_a", "entries_b", "community_a", "community_b",
+            "min_entries"]
+    k, docs = cooccurrence_threshold(tokens, min_entries, max_terms, tags, vague)
     rows = []
     for a, b in itertools.combinations(sorted(docs.index), 2):
         both = len(docs[a] & docs[b])
-        if both:
+        if both >= max(min_both, 1):
             rows.append((a, b, both / len(docs[a] | docs[b]), both))
     if not rows:
         return pd.DataFrame(columns=cols)
@@ -408,7 +419,7 @@ def cooccurrence_edges(tokens, min_entries: int = 3, n_edges: int = 60, seed: in
     comms = sorted((sorted(c) for c in comms), key=lambda c: (-len(c), c[0]))
     community = {n: i for i, c in enumerate(comms) for n in c}
     return e.assign(entries_a=e.term_a.map(lambda x: len(docs[x])), entries_b=e.term_b.map(lambda x: len(docs[x])),
-                    community_a=e.term_a.map(community), community_b=e.term_b.map(community))[cols]
+                    community_a=e.term_a.map(community), community_b=e.term_b.map(community), min_entries=k)[cols]
 
 
 @styled
@@ -448,9 +459,13 @@ def cooccurrence_figure(edges, title: str = "关键词共现网络", seed: int =
                for n in nodes]
     ax.scatter(xy[:, 0], xy[:, 1], s=area(entries), c=colours, alpha=0.75, edgecolors="white", linewidths=0.5,
                zorder=2)
-    texts = [ax.text(x, y, short_label(n, 8), fontsize=s.font_size, ha="center", va="center", zorder=3)
-             for n, (x, y) in zip(nodes, xy)]
     ax.margins(0.06)
+    fig.draw_without_rendering()  # lay out, so data ↔ pixel conversions hold for the label offsets
+    to_px, to_data = ax.transData.transform, ax.transData.inverted().transform
+    radius_px = np.sqrt(area(entries)) / 2 * fig.dpi / 72  # marker radius in pixels
+    texts = [ax.text(*to_data(to_px((x, y)) + [0, r + 1.5 * fig.dpi / 72]), short_label(n, 8), fontsize=s.font_size,
+                     ha="center", va="bottom", zorder=3)  # above its node, clear of it
+             for n, (x, y), r in zip(nodes, xy, radius_px)]
     n_comm = len({G.nodes[n]["community"] for n in nodes})
     steps = [v for v in _nice_steps(entries.min(), emax) if v <= emax][-3:]
     sizes = {}
@@ -462,23 +477,88 @@ def cooccurrence_figure(edges, title: str = "关键词共现网络", seed: int =
         rest = n_comm - n_colour
         handles.append(Line2D([], [], marker="o", ls="", color="#b0b0b0", markersize=6,
                               label=f"其余 {rest} 个社群（各 ≤ {max(sizes[c] for c in sizes if c >= n_colour)} 词）"))
+    ncols = min(len(handles) + len(steps), 4 if s.figure_size == "double" else 2)
+    depth = max(-(-len(handles) // max(ncols - 1, 1)), len(steps))  # colours fill the first columns, sizes the last
+    handles += [Line2D([], [], ls="", label="")] * ((ncols - 1) * depth - len(handles))
     handles += [Line2D([], [], marker="o", ls="", color="#d0d0d0", markersize=float(np.sqrt(area(v))),
                        label=f"{v} 条问答") for v in steps]
-    fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 4 if s.figure_size == "double"
-                                                                      else 2), frameon=False,
+    handles += [Line2D([], [], ls="", label="")] * (ncols * depth - len(handles))
+    fig.legend(handles=handles, loc="outside lower center", ncols=ncols, frameon=False,
                title=wrap_label(f"颜色 = 社群（模块度划分，{n_comm} 个）；圆面积 = 用到该词的问答条数；线宽 = Jaccard 系数",
                                 int(s.width * 72 / s.font_size) - 8, 3),
-               handletextpad=0.3, columnspacing=1.0)
+               handletextpad=0.3, columnspacing=1.0, labelspacing=0.9)
     fig.draw_without_rendering()
     fig.set_layout_engine("none")
-    from adjustText import adjust_text
-
-    adjust_text(texts, x=xy[:, 0], y=xy[:, 1], ax=ax, expand=(1.05, 1.15),
-                arrowprops=dict(arrowstyle="-", color="#888888", lw=0.4), min_arrow_len=6,
-                prevent_crossings=False, **dict(ADJUST_LIMIT, iter_lim=80))
-    fig.draw_without_rendering()
-    keep_labels_apart(fig, sorted(texts, key=lambda t: -G.nodes[nodes[texts.index(t)]]["entries"]), keep_first=0)
+    order = sorted(range(len(nodes)), key=lambda i: (-entries[i], nodes[i]))  # the most used words placed first
+    place_clear_of_points(ax, [texts[i] for i in order], xy[order], xy, np.sqrt(area(entries)) / 2,
+                          anchor_radius_pt=np.sqrt(area(entries[order])) / 2)
+    fig.draw_without_rendering()  # where no clear spot was left (single width), the less used word's label goes
+    keep_labels_apart(fig, [texts[i] for i in order], keep_first=0)
     return fig
 
 
 cooccurrence_figure.plotted_data = lambda edges, *args, **kwargs: edges  # the data file: the edges drawn
+
+
+CLUSTER_PALETTE = PALETTE[:6]  # Okabe–Ito without black, grey and yellow (readable as text)
+SINGLE = "#555555"  # a cluster of one term
+
+
+@styled
+def term_dendrogram(clusters, title: str = "关键词聚类树") -> Figure:
+    """Dendrogram of a :func:`corpus_tools.dispersion.term_clusters` table (with a ``group`` column: the section
+    each term is key for): leaves on the left axis (root to the right), labelled level (horizontal Chinese) "term（group·entries）",
+    links and labels coloured by flat cluster (clusters of one term dark grey), the cut that makes those clusters dashed. x = Jaccard distance
+    between the terms' entry sets, average linkage (:func:`scipy.cluster.hierarchy.dendrogram`)."""
+    from scipy.cluster.hierarchy import dendrogram
+
+    from ..dispersion import cluster_linkage
+
+    s = current_style()
+    t = clusters.sort_values("term", kind="stable").reset_index(drop=True)
+    fig = new_figure(row_height(len(t), per_row_pt=s.font_size * 1.55, extra=1.3))
+    ax = fig.add_subplot()
+    ax.set_title(plain_label(title))
+    if len(t) < 2:
+        ax.text(0.5, 0.5, "（词太少）", ha="center", va="center", transform=ax.transAxes)
+        return fig
+    Z = cluster_linkage(t)
+    n = len(t)
+    cluster = t.cluster.astype(int).to_numpy()
+    members = {i: {i} for i in range(n)}
+    for k, (a, b) in enumerate(Z[:, :2].astype(int)):
+        members[n + k] = members[a] | members[b]
+
+    sizes = t.cluster.astype(int).value_counts()
+    multi = [c for c in sorted(sizes.index) if sizes[c] >= 2]  # clusters of one term stay grey
+
+    def colour(c: int) -> str:
+        return CLUSTER_PALETTE[multi.index(c) % len(CLUSTER_PALETTE)] if c in multi else SINGLE
+
+    def link_colour(k: int) -> str:
+        cs = {int(cluster[i]) for i in members[k]}
+        return colour(cs.pop()) if len(cs) == 1 else "#aaaaaa"
+
+    names = [f"{short_label(r.term, 8)}（{short_label(r.group, 6)}·{int(r.entries)}）" for r in t.itertuples()]
+    d = dendrogram(Z, orientation="right", labels=names, ax=ax, link_color_func=link_colour,
+                   leaf_font_size=s.font_size)
+    k = int(t.cluster.max())
+    heights = sorted(Z[:, 2])
+    if 1 < k <= n - 1:
+        cut = (heights[-k] + heights[-k + 1]) / 2
+        ax.axvline(cut, color="#555555", linewidth=0.6, linestyle="--")
+    leaf_cluster = [int(cluster[i]) for i in d["leaves"]]
+    for label, c in zip(ax.get_yticklabels(), leaf_cluster):
+        label.set_color(colour(c))
+    ax.tick_params(axis="y", length=0, pad=1)
+    ax.set_xlim(0, max(float(Z[:, 2].max()) * 1.02, 1e-9))
+    ax.spines[["top", "right", "left"]].set_visible(False)
+    ax.set_xlabel(wrap_label("Jaccard 距离（1 − 共同问答数 / 用到任一词的问答数）；平均连接",
+                             int(s.width * 72 / s.label_size) - 6, 2))
+    fig.legend(handles=[Line2D([], [], color="#555555", lw=0.6, ls="--", label=f"切成 {k} 簇（颜色 = 多词簇，深灰 = 单词簇）")],
+               loc="outside lower center", frameon=False,
+               title="括号内 = 该词为关键词的栏目·用到该词的问答条数")
+    return fig
+
+
+term_dendrogram.plotted_data = lambda clusters, *args, **kwargs: clusters  # the data file: the leaves drawn

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .labels import plain_label, short_label, wrap_label
-from .style import ADJUST_LIMIT, PALETTE, cjk_font_path, current_style, freeze_layout, new_figure, styled
+from .labels import place_clear_of_points, plain_label, short_label, wrap_label
+from .style import PALETTE, cjk_font_path, current_style, freeze_layout, new_figure, styled
 from .trends import count_heatmap
 
 
@@ -92,15 +92,16 @@ def entry_map(coords: np.ndarray, entries: pd.DataFrame, entry_topics: pd.DataFr
     row_of = {int(e): i for i, e in enumerate(entries.entry_id)}
     title_of = dict(zip(entries.entry_id.astype(int), entries.title))
     texts, anchors = [], []
+    ring = 60 if s.figure_size == "double" else 30  # marker area (pt²) of the circle round a representative
     for t in topics.topic_id:
         e = reps.get(int(t))
         if e is None or e not in row_of:
             continue
         x, y = coords[row_of[e]]
-        ax.scatter([x], [y], s=60 if s.figure_size == "double" else 30, facecolor="none",
+        ax.scatter([x], [y], s=ring, facecolor="none",
                    edgecolor=topic_color(t), linewidth=1.0, zorder=3)
         dy = 0.025 * float(np.ptp(coords[:, 1]) or 1)
-        name = short_label(title_of.get(e, ""), 12 if s.figure_size == "double" else 8)
+        name = short_label(title_of.get(e, ""), 12 if s.figure_size == "double" else 5)
         texts.append(ax.text(x, y + dy, f"#{e} {name}",
                              color="#222222", fontsize=s.font_size, zorder=1.5,  # under the points: none hidden
                              bbox=dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="none", alpha=0.7)))
@@ -114,19 +115,17 @@ def entry_map(coords: np.ndarray, entries: pd.DataFrame, entry_topics: pd.DataFr
     ax.set_title(wrap_label(note, int(s.width * 72 / s.font_size) - 4, 4), fontsize=s.font_size,
                  color="#444444", loc="left")
     fig.suptitle(f"问答条目的二维分布（{len(entries)} 条，按主题着色）")
-    if len(texts) > 1:
-        from adjustText import adjust_text
-
-        fig.draw_without_rendering()
-        # the points the labels keep clear of: all of them up to MAX_OBSTACLES, else an even sample (adjustText's
-        # cost grows with points × steps: 6,800 points took a minute), always with the labelled entries
-        step = max(1, -(-len(coords) // MAX_OBSTACLES))
-        obstacles = coords if step == 1 else np.vstack([coords[::step], np.asarray(anchors, dtype=float)])
-        adjust_text(texts, x=obstacles[:, 0], y=obstacles[:, 1], ax=ax, expand=(1.1, 1.3),
-                    arrowprops=dict(arrowstyle="-", color="#666666", lw=0.5), min_arrow_len=4,
-                    **ADJUST_LIMIT)
     fig.legend(loc="outside lower center", ncols=4 if s.figure_size == "double" else 2, frameon=False,
                handletextpad=0.3, columnspacing=1.0)
+    if texts:
+        fig.draw_without_rendering()  # lay out, then freeze: the labels are placed in pixels
+        ax.set_autoscale_on(False)
+        freeze_layout(fig)
+        # the points the labels keep clear of: all of them up to MAX_OBSTACLES, else an even sample (the cost grows
+        # with points × candidate spots), always with the labelled entries
+        step = max(1, -(-len(coords) // MAX_OBSTACLES))
+        obstacles = coords if step == 1 else np.vstack([coords[::step], np.asarray(anchors, dtype=float)])
+        place_clear_of_points(ax, texts, anchors, obstacles, radius_pt=np.sqrt(ring) / 2)
     return fig
 
 

@@ -8,9 +8,10 @@ import re
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from .labels import plain_label, short_label, wrap_label
+from .labels import plain_label, short_label, wrap_label, wrap_words
 from .style import DIVERGING, PALETTE, current_style, new_figure, row_height, sequential_cmap, styled
 
 MAX_ROWS = 60  # heat maps and bar charts with one row per unit show at most this many rows (the latest)
@@ -200,18 +201,31 @@ def keyness_bars(key: pd.DataFrame, groups: list, n: int | None = None, title: s
 
 
 def set_column_labels(ax, columns: list, fit: float | None = None) -> None:
-    """Column labels of a heat map on ``ax``: written level and wrapped (up to 4 lines) when each column has room
-    for 5 characters or more, else set upright (90°) and cut — never overlapping (a slanted label's box spans its
-    neighbours'). ``fit``: characters a column has room
-    for (default: from the axes' width at the style's text size)."""
+    """Column labels of a heat map on ``ax``: written level when they fit — wrapped (up to 4 lines) when each column
+    has room for 5 characters or more, or, with room for 2–4, when no label needs more than 3 lines (lines of equal
+    length: 信息规划 → 信息 / 规划) — else set upright (90°) and cut; never overlapping (a slanted label's box
+    spans its neighbours'). Labels of words joined by ``·`` (topics: "1 集成平台·消息·检验") break between words
+    only (:func:`~corpus_tools.plots.labels.wrap_words`), never inside one.
+    ``fit``: characters a column has room for (default: from the axes' width after a layout pass, at the style's
+    text size; call it after the row labels are set)."""
     s = current_style()
     n = max(len(columns), 1)
     if fit is None:
         fig = ax.get_figure()
-        width_pt = ax.get_position().width * fig.get_size_inches()[0] * 72 * 0.9  # before the layout: colour bar
+        fig.draw_without_rendering()  # the row labels' width is known only after a layout
+        width_pt = ax.get_position().width * fig.get_size_inches()[0] * 72 * 0.9  # a colour bar may follow
         fit = width_pt / n / (s.font_size * 1.1) - 0.5
-    if fit >= 5:
+    names = [plain_label(c).replace(r"\$", "$") for c in columns]
+    longest = max((len(w) for c in names for w in re.split(r"[·：、 ]", c)), default=0)
+    # words joined by · (topics): break between words, when the longest word fits the column (fit keeps a margin
+    # of half a character and 10 % per character: a word of fit + 1 characters is still narrower than the column)
+    if any("·" in c for c in names) and longest <= fit + 1:
+        ax.set_xticks(range(len(columns)), [wrap_words(c, max(int(fit), longest), 5) for c in columns])
+    elif fit >= 5:
         ax.set_xticks(range(len(columns)), [wrap_label(c, int(fit), 4) for c in columns])
+    elif fit >= 2 and all(len(c) <= int(fit) * 3 for c in names):
+        ax.set_xticks(range(len(columns)), [wrap_label(c, math.ceil(len(c) / math.ceil(len(c) / int(fit))), 3)
+                                            if c else c for c in names])
     else:
         ax.set_xticks(range(len(columns)), [short_label(c, 14) for c in columns], rotation=90)
 
@@ -343,3 +357,65 @@ def cohort_trend_shares(trends: pd.DataFrame) -> Figure:
                   fontsize=s.label_size)
     fig.suptitle("随期次上升或下降的词与编码")
     return fig
+
+
+@styled
+def xray_plot(ticks: pd.DataFrame, sections: list, title: str = "关键词在各条问答中的分布") -> Figure:
+    """Dispersion plot (quanteda's ``textplot_xray``) of a :func:`corpus_tools.dispersion.xray_table` table: x =
+    an entry's place in the booklet (1 … N), one row per term (table order, top to bottom), a tick at every entry
+    whose words include the term — blue inside the section the term is key for (its ``group``), grey elsewhere.
+    ``sections``: the section of every entry in booklet order (N items): their spans are separated by lines and
+    numbered on the top axis; the right axis names the section each group of rows is key for, with that number."""
+    s = current_style()
+    terms = list(dict.fromkeys(ticks.term))
+    group = ticks.drop_duplicates("term").set_index("term").group.reindex(terms)
+    docs = ticks.groupby("term").entry_id.nunique().reindex(terms)
+    n = len(sections)
+    order = list(dict.fromkeys(sections))
+    spans = {sec: (i + 1, i + 1) for i, sec in reversed(list(enumerate(sections)))}
+    for i, sec in enumerate(sections):
+        spans[sec] = (spans[sec][0], i + 1)
+    fig = new_figure(row_height(len(terms), per_row_pt=s.font_size * 1.9, extra=1.45))
+    ax = fig.add_subplot()
+    row = {t: i for i, t in enumerate(terms)}
+    own = ticks.section.to_numpy() == ticks.group.astype(str).to_numpy()
+    y = ticks.term.map(row).to_numpy(dtype=float)
+    x = ticks.position.to_numpy(dtype=float)
+    ax.vlines(x[~own], y[~own] - 0.36, y[~own] + 0.36, color="#9a9a9a", linewidth=1.0)
+    ax.vlines(x[own], y[own] - 0.36, y[own] + 0.36, color=PALETTE[0], linewidth=1.2)
+    for i, sec in enumerate(order):
+        a, b = spans[sec]
+        if i % 2:
+            ax.axvspan(a - 0.5, b + 0.5, color="#f2f2f2", zorder=0, linewidth=0)
+        if i:
+            ax.axvline(a - 0.5, color="#cccccc", linewidth=0.5, zorder=0)
+    ax.set_xlim(0.5, n + 0.5)
+    ax.set_ylim(len(terms) - 0.5, -0.5)
+    ax.set_yticks(range(len(terms)), [f"{short_label(t, 8)} {int(d)}" for t, d in zip(terms, docs)])
+    ax.tick_params(axis="y", length=0)
+    ax.set_xlabel(wrap_label(f"问答在合集中的序号（1–{n}）；灰底与白底交替为栏目，顶部数字为栏目序号",
+                             int(s.width * 72 / s.label_size) - 8, 2))
+    top = ax.secondary_xaxis("top")
+    top.set_xticks([(spans[sec][0] + spans[sec][1]) / 2 for sec in order], [str(i + 1) for i in range(len(order))])
+    top.tick_params(length=0, pad=1)
+    right = ax.twinx()
+    right.set_ylim(ax.get_ylim())
+    groups = list(dict.fromkeys(group))
+    centres = [float(np.mean([row[t] for t in terms if group[t] == g])) for g in groups]
+    number = {sec: i + 1 for i, sec in enumerate(order)}
+    right.set_yticks(centres, [f"{number.get(str(g), '')} {short_label(g, 6)}".strip() for g in groups])
+    right.tick_params(axis="y", length=0)
+    right.spines[["top", "right", "left"]].set_visible(False)
+    for i in range(1, len(terms)):
+        if group[terms[i]] != group[terms[i - 1]]:
+            ax.axhline(i - 0.5, color="#dddddd", linewidth=0.5, zorder=0)
+    fig.legend(handles=[Line2D([], [], color=PALETTE[0], lw=1.2, label="用在该词为关键词的栏目内"),
+                        Line2D([], [], color="#9a9a9a", lw=1.0, label="用在其他栏目")],
+               loc="outside lower center", ncols=2, frameon=False,
+               title=wrap_label("每条竖线 = 一条用到该词的问答；词后数字 = 用到该词的问答条数；右侧 = 该词为关键词的栏目",
+                                int(s.width * 72 / s.label_size) - 4, 3))
+    ax.set_title(plain_label(title))
+    return fig
+
+
+xray_plot.plotted_data = lambda ticks, *args, **kwargs: ticks  # the data file: one row per tick drawn
