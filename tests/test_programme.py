@@ -376,3 +376,64 @@ def test_the_planted_trend_holds_within_each_booklet(six):
     rows = cohorttrends.trend_findings(cohorttrends.cohort_trends(_planted(bk, tokens), bk.entries, bk.turns),
                                        bk.entries, _planted(bk, tokens))
     assert rows[0]["caveat"] == ""
+
+
+# ---------------------------------------------------------------- recurring needs across booklets
+
+@pytest.fixture(scope="module")
+def split_need(tmp_path_factory):
+    """The need 专病库 of the bundled booklet — entries 43 (title l.2689, 第一期 l.2738), 45 (l.2779–2857, 第二期
+    l.2855) and 46 (l.2871–2946, 第一期 l.2944); 专病库 is in each question (l.2693, l.2779, l.2871) — split over three booklets: A = the booklet without 45 and 46
+    (lines 1–2778 and 2947–4154: 66 entries), B = the front matter (lines 1–25), the heading 【数据应用】 (l.2614) and
+    entry 45 printed as 第五期, D = the same with entry 46 printed as 第七期. The same 68 questions and answers as
+    the one booklet, so the same words and weights: the need is found again, now across three booklets."""
+    d = tmp_path_factory.mktemp("needs")
+    front = RAW[:25] + [RAW[2613]]
+    a = _write(d, "A.txt", RAW[:2778] + RAW[2946:])
+    b = _write(d, "B.txt", front + [_swap(ln, LATER) for ln in RAW[2778:2857]])
+    c = _write(d, "D.txt", front + [_swap(ln, LATEST) for ln in RAW[2870:2946]])
+    bk = read_booklets([a, b, c])
+    study = ct.analyse(bk, ct.Params(jobs=1), stages=["needs"])
+    return bk, study
+
+
+def test_a_need_raised_in_three_booklets_is_one_need(split_need):
+    bk, study = split_need
+    e = bk.entries
+    assert len(e) == 68 and list(e.groupby("booklet", sort=False).size()) == [66, 1, 1]
+    needs = study.tables["recurring_needs"]
+    group = needs[needs.entry_id.isin([43, 67, 68])]
+    assert group.need_id.nunique() == 1  # one need, not three
+    g = needs[needs.need_id == group.need_id.iloc[0]].sort_values("entry_id")
+    # A's entry 43 (第一期), B's entry 1 (= the booklet's 45, 第二期 printed 第五期), D's entry 1 (= 46, 第七期)
+    assert list(g.entry_id) == [43, 67, 68]
+    assert list(g.booklet) == ["A", "B", "D"] and list(g.booklet_entry_no) == [43, 1, 1]
+    assert list(g.cohort) == [1, 5, 7]
+    assert g.title.iloc[1] == "专病库的建设与管理，有哪些好的思路？"  # l.2779
+    assert "专病库" in g.label.iloc[0]
+
+
+def test_the_need_across_booklets_is_the_need_of_the_one_booklet(split_need, booklet):
+    """The same entries grouped the same way as in the one-booklet run (the grouping sees only the text)."""
+    from corpus_tools.needs import need_pairs
+
+    bk, split = split_need
+    study = ct.analyse(booklet, ct.Params(jobs=1), stages=["needs"])
+    ids = {int(i): (b, int(n)) for i, b, n in zip(bk.entries.entry_id, bk.entries.booklet, bk.entries.booklet_entry_no)}
+    # the one booklet's entry k is A's entry k below 45, k − 2 above 46; 45 and 46 are B's and D's first entries
+    to_one = {i: (n if b == "A" and n < 45 else n + 2 if b == "A" else 45 if b == "B" else 46) for i, (b, n) in
+              ids.items()}
+    pairs = {tuple(sorted((to_one[a], to_one[b]))) for a, b in need_pairs(split.tables["recurring_needs"])}
+    assert pairs == need_pairs(study.tables["recurring_needs"])
+
+
+def test_the_findings_row_names_the_booklets_and_cohorts(split_need):
+    from corpus_tools import needs
+
+    bk, study = split_need
+    rows = [x for x in needs.needs_findings(study.tables["recurring_needs"], bk.entries)]
+    row = [x for x in rows if "专病库的建设与管理" in x["text"]][0]
+    assert "跨 3 本合集（A、B、D）、3 期（第1期、第5期、第7期）" in row["text"]
+    assert "第 67 条（B 第 1 条）“专病库的建设与管理，有哪些好的思路？”" in row["text"]
+    assert row["entry_ids"].split(",") == ["43", "67", "68"]
+    assert "组跨不止一本合集" in rows[0]["text"]
