@@ -279,14 +279,20 @@ def test_planted_trend_called_and_one_cohort_burst_not(six):
     assert len(ids) == 3 + 4 + 24 + 12 + 11
 
 
-def test_cli_runs_two_booklets(files, tmp_path):
-    """The whole run (every stage, report, tables) on two booklets, from the command line."""
+@pytest.fixture(scope="module")
+def two_run(files, tmp_path_factory) -> Path:
+    """The whole run (every stage, report, tables) on booklets A and B, from the command line: its folder."""
     from corpus_tools import cli
 
-    out = tmp_path / "out"
+    out = tmp_path_factory.mktemp("two_run") / "out"
     rc = cli.main(["run", str(files["A"]), str(files["B"]), "-q", "-k", "4", "-j", "1", "--formats", "png",
                    "-o", str(out)])
     assert rc == 0
+    return out
+
+
+def test_cli_runs_two_booklets(two_run):
+    out = two_run
     proc = out / "data" / "processed"
     e = pd.read_csv(proc / "entries.csv", encoding="utf-8-sig")
     assert len(e) == 100 and e.entry_id.is_unique
@@ -437,3 +443,52 @@ def test_the_findings_row_names_the_booklets_and_cohorts(split_need):
     assert "第 67 条（B 第 1 条）“专病库的建设与管理，有哪些好的思路？”" in row["text"]
     assert row["entry_ids"].split(",") == ["43", "67", "68"]
     assert "组跨不止一本合集" in rows[0]["text"]
+
+
+# ---------------------------------------------------------------- the programme view
+
+def test_cohort_overview_of_the_split_need(split_need, booklet):
+    from corpus_tools.programmeview import booklets_overview, cohort_overview, shows_programme
+
+    bk, study = split_need
+    assert shows_programme(bk.entries) and not shows_programme(booklet.entries)  # the bundled booklet: 3 cohorts
+    v = cohort_overview(bk.entries, study.tables).set_index("cohort")
+    # A: 41 第一期 entries less 46, 16 第二期 less 45, 11 第三期; B: 45 as 第五期; D: 46 as 第七期
+    assert list(v.index) == [1, 2, 3, 5, 7]
+    assert list(v.n_entries) == [40, 15, 11, 1, 1] and list(v.booklet) == ["A", "A", "A", "B", "D"]
+    # 45's note (l.2855): 第 4 单元“医院信息系统架构治理”
+    assert v.loc[5, "units"] == "医院信息系统架构治理（1）" and v.loc[5, "entry_ids"] == "67"
+    assert v.loc[5, "recurring_needs"].startswith("需求") and "（第 67 条；也见于第1期、第7期）" in v.loc[5, "recurring_needs"]
+    assert "（第 43 条；也见于第5期、第7期）" in v.loc[1, "recurring_needs"]
+    assert v.topics.eq("").all() and v.codes.eq("").all()  # no topics or codes stage in this study
+    books = booklets_overview(bk.entries, bk.reprinted_entries)
+    assert books.values.tolist() == [["A", "1–3", 66, 0], ["B", "5", 1, 0], ["D", "7", 1, 0]]
+
+
+def test_the_report_shows_the_programme_cohort_by_cohort(two_run, browser):
+    """The report of the two-booklet run has the programme view, its cohorts in the programme's order: A's 第一–三期
+    (41, 16, 11 entries), then B's 第四–六期 (20, 8, 5 less the reprinted entry 1, a 第三期 entry printed as it
+    stands: 4)."""
+    from browser import assert_clean, open_page, screenshot
+
+    page = open_page(browser, two_run / "report.html")
+    try:
+        section = page.locator("#programme")
+        assert section.is_visible() and "逐期总览" in section.locator("h2").inner_text()
+        cells = page.eval_on_selector_all("#table-cohort_overview tbody tr",
+                                          "rows => rows.map(r => [r.cells[0].textContent.trim(),"
+                                          " r.cells[1].textContent.trim(), r.cells[3].textContent.trim()])")
+        assert cells == [["第1期", "A", "41"], ["第2期", "A", "16"], ["第3期", "A", "11"], ["第4期", "B", "20"],
+                         ["第5期", "B", "8"], ["第6期", "B", "4"]]
+        books = page.eval_on_selector_all("#table-booklets_overview tbody tr",
+                                          "rows => rows.map(r => Array.from(r.cells).map(c => c.textContent.trim()))")
+        assert books == [["A", "1–3", "68", "0"], ["B", "4–6", "32", "1"]]
+        # a cohort's link shows its entries in the table of all entries
+        page.locator("#table-cohort_overview tbody tr").nth(5).locator("button, a").first.click()
+        shown = page.eval_on_selector_all("#entries-table tbody.entry:not([hidden])", "els => els.map(e => e.dataset.id)")
+        assert len(shown) == 4
+        section.scroll_into_view_if_needed()
+        screenshot(page, "report_programme.png")
+        assert_clean(page)
+    finally:
+        page.context.close()
