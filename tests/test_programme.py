@@ -492,3 +492,21 @@ def test_the_report_shows_the_programme_cohort_by_cohort(two_run, browser):
         assert_clean(page)
     finally:
         page.context.close()
+
+
+def test_a_need_of_a_long_programme_is_named_in_short():
+    """A need of 30 entries over 15 booklets and 30 cohorts (a long programme): the finding names the first 12
+    questions, 8 booklets and 10 cohorts and says how many there are; entry_ids keeps all 30."""
+    from corpus_tools import needs
+
+    ids = list(range(1, 31))
+    entries = pd.DataFrame(dict(entry_id=ids, booklet=[f"P{(i - 1) // 2 + 1:02d}" for i in ids],
+                                booklet_entry_no=[(i - 1) % 2 + 1 for i in ids], cohort=ids,
+                                title=[f"问题{i}" for i in ids]))
+    table = entries.assign(need_id=1, label="集成平台", unit="医学信息标准", section="系统集成", similarity=0.5,
+                           shared_terms="集成平台")
+    row = needs.needs_findings(table, entries)[1]
+    assert "跨 15 本合集（P01、P02、P03、P04、P05、P06、P07、P08……等 15 本）、30 期（第1期、" in row["text"]
+    assert "第10期……等 30 期）" in row["text"]
+    assert "第 12 条（P06 第 2 条）“问题12”……等 30 条。" in row["text"] and "问题13" not in row["text"]
+    assert row["entry_ids"] == ",".join(map(str, ids))

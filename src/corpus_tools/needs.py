@@ -359,13 +359,13 @@ def needs_findings(needs: pd.DataFrame | None, entries: pd.DataFrame) -> list[di
     for need_id, g in needs.groupby("need_id", sort=True):
         cs = sorted({int(c) for c in g.cohort.dropna()})
         units = list(dict.fromkeys(str(u) for u in g.unit.dropna()))
-        span = (f"跨 {len(cs)} 期（" + "、".join(f"第{c}期" for c in cs) + "）" if len(cs) >= 2
+        span = (f"跨 {len(cs)} 期（" + _some([f"第{c}期" for c in cs], 10, "期") + "）" if len(cs) >= 2
                 else (f"只在第{cs[0]}期" if cs else "期别不明"))
         books = list(dict.fromkeys(str(b) for b in g.booklet.dropna())) if several else []
         if len(books) >= 2:
-            span = f"跨 {len(books)} 本合集（" + "、".join(books) + "）、" + span.removeprefix("跨 ")
-        qs = "；".join(f"第 {int(r.entry_id)} 条" + (f"（{r.booklet} 第 {int(r.booklet_entry_no)} 条）" if several else "")
-                      + f"“{r.title}”" for r in g.itertuples())
+            span = f"跨 {len(books)} 本合集（" + _some(books, 8, "本") + "）、" + span.removeprefix("跨 ")
+        qs = _some([f"第 {int(r.entry_id)} 条" + (f"（{r.booklet} 第 {int(r.booklet_entry_no)} 条）" if several else "")
+                    + f"“{r.title}”" for r in g.itertuples()], 12, "条", "；")
         shared = str(g.shared_terms.iloc[0]) if "shared_terms" in g and isinstance(g.shared_terms.iloc[0], str) else ""
         common = ("、".join(f"“{t}”" for t in shared.split("、")) if shared else "")
         rows.append(_row("need", f"可能的共同需求“{g.label.iloc[0]}”（{len(g)} 条，{span}，{len(units)} 个单元）"
@@ -374,6 +374,12 @@ def needs_findings(needs: pd.DataFrame | None, entries: pd.DataFrame) -> list[di
                          "单元：" + "、".join(units) + f"；组内平均相似度 {g.similarity.mean():.2f}",
                          ids=g.entry_id, caveat="" if len(cs) >= 2 else "只在一期出现：可能是该期该单元的话题，不一定反复出现。"))
     return rows
+
+
+def _some(items: list[str], k: int, unit: str, sep: str = "、") -> str:
+    """The first ``k`` of ``items`` joined by ``sep``; more than ``k``: "……等 N unit" after them (the finding's
+    entry_ids keep every entry: a need of a long programme may hold hundreds)."""
+    return sep.join(items) if len(items) <= k else sep.join(items[:k]) + f"……等 {len(items)} {unit}"
 
 
 def needs_stage_findings(tables: dict[str, pd.DataFrame], entries: pd.DataFrame) -> list[dict]:

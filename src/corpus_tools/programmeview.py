@@ -41,7 +41,7 @@ def cohort_overview(entries: pd.DataFrame, tables: Mapping[str, pd.DataFrame] | 
     titles by entries, 答疑讨论课 for a discussion class), ``topics`` (the ``k`` topics most of its entries are
     assigned to: label（entries）), ``codes`` (the ``k`` codes matching most of its entries: code（entries）),
     ``recurring_needs`` (each need of ``recurring_needs`` with an entry in this cohort and in another:
-    需求 id“label”（this cohort's entries; the other cohorts)), ``entry_ids`` (the cohort's entries, "1,2,3").
+    需求 id“label”（this cohort's entries; the other cohorts, the first 6 named)), ``entry_ids`` (the cohort's entries, "1,2,3").
     ``tables``: the run's tables (``entry_topics``, ``topics``, ``code_entries``, ``recurring_needs`` are used)."""
     from .trends import unit_strata
 
@@ -71,7 +71,8 @@ def cohort_overview(entries: pd.DataFrame, tables: Mapping[str, pd.DataFrame] | 
                 continue
             for c in cohorts:
                 here = sorted(int(i) for i in g.entry_id[g.cohort.astype("int64") == c])
-                others = "、".join(f"第{o}期" for o in cohorts if o != c)
+                rest = [f"第{o}期" for o in cohorts if o != c]
+                others = "、".join(rest) if len(rest) <= 6 else "、".join(rest[:6]) + f"等 {len(rest)} 期"
                 need_rows.setdefault(c, []).append(
                     f"需求{int(need_id)}“{g.label.iloc[0]}”（第 {'、'.join(map(str, here))} 条；也见于{others}）")
 
