@@ -32,8 +32,9 @@ def timed(args: list[str], cache: Path) -> tuple[float, float, float]:
     import time
 
     t = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", WRAPPER, *args], check=True, capture_output=True, text=True,
-                         env=_env(cache))
+    out = subprocess.run([sys.executable, "-c", WRAPPER, *args], capture_output=True, text=True, env=_env(cache))
+    if out.returncode:  # say why: the run's own last lines, not only the wrapper's exit status
+        raise RuntimeError(f"exit {out.returncode} after {time.perf_counter() - t:.0f} s: {out.stderr[-3000:]}")
     rss, cpu = out.stdout.strip().splitlines()[-1].split()
     return time.perf_counter() - t, float(cpu), int(rss) / 1024
 
