@@ -9,7 +9,7 @@ import re
 import nbformat
 import pytest
 
-from conftest import ROOT
+from conftest import BOOKLET, ROOT
 from test_compare_report import DROPPED, later_booklet
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -33,12 +33,13 @@ def executed(tmp_path_factory, cache_dir) -> dict[str, nbformat.NotebookNode]:
     assert os.environ["CORPUS_TOOLS_CACHE"] == str(cache_dir.parent)  # set for the session (conftest)
     out = tmp_path_factory.mktemp("notebooks")
     booklet = later_booklet(out / "later.txt")
-    paths = run_notebooks(out, booklet=str(booklet), k=7)
+    # 06_programme: the bundled booklet, then the later one (a programme of two booklets)
+    paths = run_notebooks(out, booklet=str(booklet), k=7, booklets=[str(BOOKLET), str(booklet)])
     return {p.name: nbformat.read(p, as_version=4) for p in paths}
 
 
 def test_notebooks_are_committed_without_outputs():
-    assert len(NOTEBOOKS) == 5
+    assert len(NOTEBOOKS) == 6
     for path in NOTEBOOKS:
         nb = nbformat.read(path, as_version=4)
         assert all(not c.get("outputs") and c.get("execution_count") is None
@@ -98,6 +99,30 @@ def test_notebooks_read_the_booklet_given(executed):
     assert "later.txt" in text and f"{n} 条问答，分属 8 个栏目" in text and "系统集成与互联互通" in text
     out = "".join(o.get("text", "") for c in executed["02_topics.ipynb"].cells for o in c.get("outputs", []))
     assert "主题数 k = 7（由参数指定）" in out
+
+
+def test_programme_notebook_reads_the_booklets_given(executed):
+    """06_programme on [the bundled booklet, the later one] (test_compare_report.later_booklet: 【网络安全】's 4
+    entries dropped, entry 1 repeated under a new title, the 5 notes of 第三期 第 1 单元 printed 第四期): 59 of the
+    later booklet's 65 entries are the bundled one's word for word with the same note (reprints, counted once);
+    the 5 moved notes make the same text under another note (kept, warned); the repeat keeps 第三期 (l.92), which
+    the bundled booklet also prints — a conflict: the later booklet's cohorts follow (its 第三期 is cohort 4, its
+    第四期 cohort 5)."""
+    nb = executed["06_programme.ipynb"]
+    text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+    assert "2 本合集，74 条问答，5 期" in text
+    html = {c.source.splitlines()[0]: "".join(o.get("data", {}).get("text/html", "") for o in c.get("outputs", []))
+            for c in nb.cells if c.cell_type == "code" and c.source}
+    warned = html['b.warnings[b.warnings.code.isin(["cohort_conflict", "same_text_other_note"])][["booklet", '
+                  '"line_no", "code", "message"]]']
+    assert warned.count("cohort_conflict") == 1 and warned.count("same_text_other_note") == 5
+    overview = html["overview = cohort_overview(b.entries, study.tables)"]
+    cohorts = re.findall(r"<tr>\s*<th>\d+</th>\s*<td>(\d+)</td>\s*<td>([^<]+)</td>\s*<td>\d+</td>\s*<td>(\d+)</td>",
+                         overview)
+    assert cohorts == [("1", "hit_cio_training_qa", "41"), ("2", "hit_cio_training_qa", "16"),
+                       ("3", "hit_cio_training_qa", "11"), ("4", "later", "1"), ("5", "later", "5")]
+    books = html["booklets_overview(b.entries, b.reprinted_entries)"]
+    assert "<td>59</td>" in books
 
 
 def test_review_notebook_shows_the_findings_table(executed):

@@ -279,14 +279,20 @@ def test_planted_trend_called_and_one_cohort_burst_not(six):
     assert len(ids) == 3 + 4 + 24 + 12 + 11
 
 
-def test_cli_runs_two_booklets(files, tmp_path):
-    """The whole run (every stage, report, tables) on two booklets, from the command line."""
+@pytest.fixture(scope="module")
+def two_run(files, tmp_path_factory) -> Path:
+    """The whole run (every stage, report, tables) on booklets A and B, from the command line: its folder."""
     from corpus_tools import cli
 
-    out = tmp_path / "out"
+    out = tmp_path_factory.mktemp("two_run") / "out"
     rc = cli.main(["run", str(files["A"]), str(files["B"]), "-q", "-k", "4", "-j", "1", "--formats", "png",
                    "-o", str(out)])
     assert rc == 0
+    return out
+
+
+def test_cli_runs_two_booklets(two_run):
+    out = two_run
     proc = out / "data" / "processed"
     e = pd.read_csv(proc / "entries.csv", encoding="utf-8-sig")
     assert len(e) == 100 and e.entry_id.is_unique
@@ -376,3 +382,131 @@ def test_the_planted_trend_holds_within_each_booklet(six):
     rows = cohorttrends.trend_findings(cohorttrends.cohort_trends(_planted(bk, tokens), bk.entries, bk.turns),
                                        bk.entries, _planted(bk, tokens))
     assert rows[0]["caveat"] == ""
+
+
+# ---------------------------------------------------------------- recurring needs across booklets
+
+@pytest.fixture(scope="module")
+def split_need(tmp_path_factory):
+    """The need 专病库 of the bundled booklet — entries 43 (title l.2689, 第一期 l.2738), 45 (l.2779–2857, 第二期
+    l.2855) and 46 (l.2871–2946, 第一期 l.2944); 专病库 is in each question (l.2693, l.2779, l.2871) — split over three booklets: A = the booklet without 45 and 46
+    (lines 1–2778 and 2947–4154: 66 entries), B = the front matter (lines 1–25), the heading 【数据应用】 (l.2614) and
+    entry 45 printed as 第五期, D = the same with entry 46 printed as 第七期. The same 68 questions and answers as
+    the one booklet, so the same words and weights: the need is found again, now across three booklets."""
+    d = tmp_path_factory.mktemp("needs")
+    front = RAW[:25] + [RAW[2613]]
+    a = _write(d, "A.txt", RAW[:2778] + RAW[2946:])
+    b = _write(d, "B.txt", front + [_swap(ln, LATER) for ln in RAW[2778:2857]])
+    c = _write(d, "D.txt", front + [_swap(ln, LATEST) for ln in RAW[2870:2946]])
+    bk = read_booklets([a, b, c])
+    study = ct.analyse(bk, ct.Params(jobs=1), stages=["needs"])
+    return bk, study
+
+
+def test_a_need_raised_in_three_booklets_is_one_need(split_need):
+    bk, study = split_need
+    e = bk.entries
+    assert len(e) == 68 and list(e.groupby("booklet", sort=False).size()) == [66, 1, 1]
+    needs = study.tables["recurring_needs"]
+    group = needs[needs.entry_id.isin([43, 67, 68])]
+    assert group.need_id.nunique() == 1  # one need, not three
+    g = needs[needs.need_id == group.need_id.iloc[0]].sort_values("entry_id")
+    # A's entry 43 (第一期), B's entry 1 (= the booklet's 45, 第二期 printed 第五期), D's entry 1 (= 46, 第七期)
+    assert list(g.entry_id) == [43, 67, 68]
+    assert list(g.booklet) == ["A", "B", "D"] and list(g.booklet_entry_no) == [43, 1, 1]
+    assert list(g.cohort) == [1, 5, 7]
+    assert g.title.iloc[1] == "专病库的建设与管理，有哪些好的思路？"  # l.2779
+    assert "专病库" in g.label.iloc[0]
+
+
+def test_the_need_across_booklets_is_the_need_of_the_one_booklet(split_need, booklet):
+    """The same entries grouped the same way as in the one-booklet run (the grouping sees only the text)."""
+    from corpus_tools.needs import need_pairs
+
+    bk, split = split_need
+    study = ct.analyse(booklet, ct.Params(jobs=1), stages=["needs"])
+    ids = {int(i): (b, int(n)) for i, b, n in zip(bk.entries.entry_id, bk.entries.booklet, bk.entries.booklet_entry_no)}
+    # the one booklet's entry k is A's entry k below 45, k − 2 above 46; 45 and 46 are B's and D's first entries
+    to_one = {i: (n if b == "A" and n < 45 else n + 2 if b == "A" else 45 if b == "B" else 46) for i, (b, n) in
+              ids.items()}
+    pairs = {tuple(sorted((to_one[a], to_one[b]))) for a, b in need_pairs(split.tables["recurring_needs"])}
+    assert pairs == need_pairs(study.tables["recurring_needs"])
+
+
+def test_the_findings_row_names_the_booklets_and_cohorts(split_need):
+    from corpus_tools import needs
+
+    bk, study = split_need
+    rows = [x for x in needs.needs_findings(study.tables["recurring_needs"], bk.entries)]
+    row = [x for x in rows if "专病库的建设与管理" in x["text"]][0]
+    assert "跨 3 本合集（A、B、D）、3 期（第1期、第5期、第7期）" in row["text"]
+    assert "第 67 条（B 第 1 条）“专病库的建设与管理，有哪些好的思路？”" in row["text"]
+    assert row["entry_ids"].split(",") == ["43", "67", "68"]
+    assert "组跨不止一本合集" in rows[0]["text"]
+
+
+# ---------------------------------------------------------------- the programme view
+
+def test_cohort_overview_of_the_split_need(split_need, booklet):
+    from corpus_tools.programmeview import booklets_overview, cohort_overview, shows_programme
+
+    bk, study = split_need
+    assert shows_programme(bk.entries) and not shows_programme(booklet.entries)  # the bundled booklet: 3 cohorts
+    v = cohort_overview(bk.entries, study.tables).set_index("cohort")
+    # A: 41 第一期 entries less 46, 16 第二期 less 45, 11 第三期; B: 45 as 第五期; D: 46 as 第七期
+    assert list(v.index) == [1, 2, 3, 5, 7]
+    assert list(v.n_entries) == [40, 15, 11, 1, 1] and list(v.booklet) == ["A", "A", "A", "B", "D"]
+    # 45's note (l.2855): 第 4 单元“医院信息系统架构治理”
+    assert v.loc[5, "units"] == "医院信息系统架构治理（1）" and v.loc[5, "entry_ids"] == "67"
+    assert v.loc[5, "recurring_needs"].startswith("需求") and "（第 67 条；也见于第1期、第7期）" in v.loc[5, "recurring_needs"]
+    assert "（第 43 条；也见于第5期、第7期）" in v.loc[1, "recurring_needs"]
+    assert v.topics.eq("").all() and v.codes.eq("").all()  # no topics or codes stage in this study
+    books = booklets_overview(bk.entries, bk.reprinted_entries)
+    assert books.values.tolist() == [["A", "1–3", 66, 0], ["B", "5", 1, 0], ["D", "7", 1, 0]]
+
+
+def test_the_report_shows_the_programme_cohort_by_cohort(two_run, browser):
+    """The report of the two-booklet run has the programme view, its cohorts in the programme's order: A's 第一–三期
+    (41, 16, 11 entries), then B's 第四–六期 (20, 8, 5 less the reprinted entry 1, a 第三期 entry printed as it
+    stands: 4)."""
+    from browser import assert_clean, open_page, screenshot
+
+    page = open_page(browser, two_run / "report.html")
+    try:
+        section = page.locator("#programme")
+        assert section.is_visible() and "逐期总览" in section.locator("h2").inner_text()
+        cells = page.eval_on_selector_all("#table-cohort_overview tbody tr",
+                                          "rows => rows.map(r => [r.cells[0].textContent.trim(),"
+                                          " r.cells[1].textContent.trim(), r.cells[3].textContent.trim()])")
+        assert cells == [["第1期", "A", "41"], ["第2期", "A", "16"], ["第3期", "A", "11"], ["第4期", "B", "20"],
+                         ["第5期", "B", "8"], ["第6期", "B", "4"]]
+        books = page.eval_on_selector_all("#table-booklets_overview tbody tr",
+                                          "rows => rows.map(r => Array.from(r.cells).map(c => c.textContent.trim()))")
+        assert books == [["A", "1–3", "68", "0"], ["B", "4–6", "32", "1"]]
+        # a cohort's link shows its entries in the table of all entries
+        page.locator("#table-cohort_overview tbody tr").nth(5).locator("button, a").first.click()
+        shown = page.eval_on_selector_all("#entries-table tbody.entry:not([hidden])", "els => els.map(e => e.dataset.id)")
+        assert len(shown) == 4
+        section.scroll_into_view_if_needed()
+        screenshot(page, "report_programme.png")
+        assert_clean(page)
+    finally:
+        page.context.close()
+
+
+def test_a_need_of_a_long_programme_is_named_in_short():
+    """A need of 30 entries over 15 booklets and 30 cohorts (a long programme): the finding names the first 12
+    questions, 8 booklets and 10 cohorts and says how many there are; entry_ids keeps all 30."""
+    from corpus_tools import needs
+
+    ids = list(range(1, 31))
+    entries = pd.DataFrame(dict(entry_id=ids, booklet=[f"P{(i - 1) // 2 + 1:02d}" for i in ids],
+                                booklet_entry_no=[(i - 1) % 2 + 1 for i in ids], cohort=ids,
+                                title=[f"问题{i}" for i in ids]))
+    table = entries.assign(need_id=1, label="集成平台", unit="医学信息标准", section="系统集成", similarity=0.5,
+                           shared_terms="集成平台")
+    row = needs.needs_findings(table, entries)[1]
+    assert "跨 15 本合集（P01、P02、P03、P04、P05、P06、P07、P08……等 15 本）、30 期（第1期、" in row["text"]
+    assert "第10期……等 30 期）" in row["text"]
+    assert "第 12 条（P06 第 2 条）“问题12”……等 30 条。" in row["text"] and "问题13" not in row["text"]
+    assert row["entry_ids"] == ",".join(map(str, ids))

@@ -155,26 +155,38 @@ def asker_kinds(askers: pd.DataFrame, rules: tuple[KindRule, ...], divisions=Non
     (:func:`county_in_name`); kinds of :data:`INHERITED_KINDS` pass to the trainee's other hospitals."""
     divisions = load_county_divisions() if divisions is None else divisions
     names = hospital_names(askers)
+    openers = _openers(askers)
+    matched: dict[tuple[str, str], list[tuple[str, str, str]]] = {}  # (hospital, department) → (kind, label, text)
     rows = []
-    for r in _openers(askers).itertuples():
+    for r in openers.itertuples():
         hosp = _canonical(r)
-        text = names.get(hosp, "") + "；" + "".join(x for x in (r.department,) if isinstance(x, str))
-        for rule in rules:
-            m = rule.pattern.search(text)
-            found = m.group(0) if m else ""
-            if not found and rule.kind == "county_district":
-                found = next((e for n in names.get(hosp, "").split("；") if (e := county_in_name(n, divisions))), "")
-            if found:
-                rows.append(dict(entry_id=int(r.entry_id), name=r.name, hospital=hosp,
-                                 kind=rule.kind, label=rule.label, evidence=found))
+        dept = "".join(x for x in (r.department,) if isinstance(x, str))
+        if (hosp, dept) not in matched:  # the rules read only these two: once per pair, not per entry
+            text = names.get(hosp, "") + "；" + dept
+            found_all = []
+            for rule in rules:
+                m = rule.pattern.search(text)
+                found = m.group(0) if m else ""
+                if not found and rule.kind == "county_district":
+                    found = next((e for n in names.get(hosp, "").split("；")
+                                  if (e := county_in_name(n, divisions))), "")
+                if found:
+                    found_all.append((rule.kind, rule.label, found))
+            matched[(hosp, dept)] = found_all
+        for kind, label, found in matched[(hosp, dept)]:
+            rows.append(dict(entry_id=int(r.entry_id), name=r.name, hospital=hosp, kind=kind, label=label,
+                             evidence=found))
     out = pd.DataFrame(rows, columns=["entry_id", "name", "hospital", "kind", "label", "evidence"])
     inherited = []
     for kind in INHERITED_KINDS:
-        have = out[out.kind == kind]
-        for r in _openers(askers).itertuples():
+        by_name = dict(list(out[out.kind == kind].groupby("name", sort=False)))  # each trainee's rows of the kind
+        for r in openers.itertuples():
+            have = by_name.get(r.name)
+            if have is None:
+                continue
             hosp = _canonical(r)
-            mine = have[(have.name == r.name) & (have.hospital != hosp)]
-            if len(mine) and not ((have.entry_id == int(r.entry_id)) & (have.name == r.name)).any():
+            mine = have[have.hospital != hosp]
+            if len(mine) and not (have.entry_id == int(r.entry_id)).any():
                 ev = str(mine.evidence.iloc[0])
                 spelling = next((n for n in names.get(mine.hospital.iloc[0], "").split("；") if ev in n),
                                 mine.hospital.iloc[0])

@@ -213,6 +213,8 @@ def build_parser() -> argparse.ArgumentParser:
     desc = "Execute every notebook (notebooks/NN_*.ipynb) on a booklet into an output folder."
     np_ = sub.add_parser("notebooks", help=desc, description=desc)
     np_.add_argument("--booklet", default=None, help="booklet (default: the bundled one)")
+    np_.add_argument("--programme-booklets", nargs="+", default=None, metavar="FILE",
+                     help="the booklets of 06_programme, earliest first (default: --booklet alone)")
     np_.add_argument("-o", "--output", default="notebooks_out",
                      help="folder for the executed notebooks (default: %(default)s)")
     _add_study_options(np_)
@@ -335,7 +337,7 @@ def _cmd_notebooks(args: argparse.Namespace) -> int:
         print(f"[{i}/{n_notebooks}] {path.name} 已执行（{seconds:.0f} 秒）→ {path}", flush=True)
 
     run_notebooks(args.output, booklet=args.booklet, seed=args.seed, k=args.k, anonymise=args.anonymise,
-                  curriculum=args.curriculum, codes=args.codes, on_done=done)
+                  curriculum=args.curriculum, codes=args.codes, booklets=args.programme_booklets, on_done=done)
     return 0
 
 

@@ -72,16 +72,15 @@ def turn_texts(lines: pd.DataFrame) -> dict[tuple[int, int], tuple[str, list[tup
     """Each turn's text as printed, its lines joined (stripped): ``{(entry_id, turn_no): (text, starts)}`` where
     ``starts`` lists ``(offset in text, line_no)`` of each line, in order."""
     c = lines[(lines.kind == "content") & (lines.role == "turn") & lines.entry_id.notna() & lines.turn_no.notna()]
-    out: dict[tuple[int, int], tuple[str, list[tuple[int, int]]]] = {}
-    for (e, t), g in c.groupby(["entry_id", "turn_no"], sort=True):
-        parts, starts, pos = [], [], 0
-        for no, text in zip(g.line_no, g.text.fillna("")):
-            s = str(text).strip()
-            starts.append((pos, int(no)))
-            parts.append(s)
-            pos += len(s)
-        out[(int(e), int(t))] = ("".join(parts), starts)
-    return out
+    c = c.sort_values(["entry_id", "turn_no"], kind="stable")  # a turn's lines keep their order
+    parts: dict[tuple[int, int], tuple[list[str], list[tuple[int, int]]]] = {}
+    for e, t, no, text in zip(c.entry_id.astype("int64"), c.turn_no.astype("int64"), c.line_no,
+                              c.text.fillna("")):
+        texts, starts = parts.setdefault((int(e), int(t)), ([], []))
+        s = str(text).strip()
+        starts.append((sum(map(len, texts[-1:])) + (starts[-1][0] if starts else 0), int(no)))
+        texts.append(s)
+    return {k: ("".join(texts), starts) for k, (texts, starts) in parts.items()}
 
 
 def line_at(starts: list[tuple[int, int]], offset: int) -> int:

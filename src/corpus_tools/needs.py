@@ -16,7 +16,11 @@ short, and two answers that explain the same thing show two questions are the sa
   the same thing. ``combine="mean"`` (``w·q + (1 − w)·a``, with ``q_floor``) is kept for comparison.
 - **Grouping** (:func:`recurring_needs`): average-linkage agglomerative clustering of 1 − similarity, cut at
   ``1 − threshold``: two groups merge while their mean pairwise similarity is ≥ ``threshold``. Groups of one entry
-  are dropped: most entries belong to no group. A group must also share at least one question concept used by
+  are dropped: most entries belong to no group. Only pairs with similarity ≥ ``threshold`` can end up in one group
+  (a mean below the cut needs a pair below it), so the clustering runs within each connected component of the
+  graph of such pairs (:func:`similar_components`, computed in row blocks): the same groups as one clustering of
+  the whole matrix, in memory that grows with the entries, not their square (6,800 entries: a dense matrix is
+  370 MB a copy). A group must also share at least one question concept used by
   at least half of its questions (else it is a group of answers, not of needs).
 - **A shared object**: a group is kept only when at least half of its questions (and ≥ 2) share a *specific*
   concept — a term of the domain dictionary or of synonyms.csv, a term discovered in the booklet, or an English term (:func:`specific_terms`) — and
@@ -27,8 +31,12 @@ short, and two answers that explain the same thing show two questions are the sa
 - **Label**: the concepts used by at least half of the group's questions, by their summed question tf-idf (top 3);
   ``shared_terms``: the concepts printed in every question of the group (empty unless one of them is specific).
 
-Table ``recurring_needs``: one row per grouped entry (need_id, label, entry_id, cohort, unit, section,
-similarity = the entry's mean similarity to the other entries of its group).
+Table ``recurring_needs``: one row per grouped entry (need_id, label, entry_id, booklet, booklet_entry_no, cohort,
+unit, section, similarity = the entry's mean similarity to the other entries of its group).
+
+**Several booklets** (a programme, :mod:`corpus_tools.programme`): the entries of every booklet are grouped
+together (idf over all of them), so a need raised in cohort 1 and again in cohort 5 of a later booklet is one need;
+its findings row names the booklets and cohorts it spans and each question's number in its own booklet.
 
 **Validation** (tests/test_needs_validation.py, on the run's own table). The first version (mean of question and
 answer cosines, w = 0.7, cut 0.30) was committed before the hand grouping was opened
@@ -166,17 +174,54 @@ def need_vectors(concepts: pd.DataFrame, turns: pd.DataFrame, entry_ids, setting
     return NeedVectors(ids, q, q_terms, a, a_terms, present)
 
 
-def need_similarity(v: NeedVectors, settings: NeedSettings = NeedSettings()) -> np.ndarray:
-    """Entries × entries similarity (0–1): weighted question and answer cosines; the diagonal is 1."""
-    sq = (v.question @ v.question.T).toarray() if v.question.shape[1] else np.zeros((len(v.entry_ids),) * 2)
-    sa = (v.answer @ v.answer.T).toarray() if v.answer.shape[1] else np.zeros_like(sq)
+def similarity_block(v: NeedVectors, rows: np.ndarray, cols: np.ndarray,
+                     settings: NeedSettings = NeedSettings()) -> np.ndarray:
+    """Similarity (0–1) of the entries at positions ``rows`` (of ``v``) to those at ``cols``: a dense
+    len(rows) × len(cols) block of :func:`need_similarity` (an entry's similarity to itself is 1)."""
+    sq = ((v.question[rows] @ v.question[cols].T).toarray() if v.question.shape[1]
+          else np.zeros((len(rows), len(cols))))
+    sa = (v.answer[rows] @ v.answer[cols].T).toarray() if v.answer.shape[1] else np.zeros_like(sq)
     if settings.combine == "geometric":
         s = np.clip(sq, 0, 1) ** settings.w_question * np.clip(sa, 0, 1) ** (1 - settings.w_question)
     else:
         s = settings.w_question * sq + (1 - settings.w_question) * sa
     s[sq < settings.q_floor] = 0.0  # the need is the asker's: no shared question content, no shared need
-    np.fill_diagonal(s, 1.0)
+    same = np.asarray(rows)[:, None] == np.asarray(cols)[None, :]
+    s[same] = 1.0
     return np.clip(s, 0.0, 1.0)
+
+
+def need_similarity(v: NeedVectors, settings: NeedSettings = NeedSettings()) -> np.ndarray:
+    """Entries × entries similarity (0–1): weighted question and answer cosines; the diagonal is 1."""
+    every = np.arange(len(v.entry_ids))
+    return similarity_block(v, every, every, settings)
+
+
+def similar_components(v: NeedVectors, settings: NeedSettings = NeedSettings(), block: int = 256) -> list[np.ndarray]:
+    """The connected components (≥ 2 entries; positions in ``v``, ascending) of the graph joining two entries
+    whose similarity is ≥ ``settings.threshold``. Average linkage cut at that threshold never merges groups
+    with no such pair between them (their mean similarity is below it), so grouping each component on its own
+    gives the groups of the whole matrix; the similarity is computed ``block`` rows at a time, so memory grows
+    as n · block (plus the pairs found), not n²."""
+    from scipy.sparse.csgraph import connected_components
+
+    n = len(v.entry_ids)
+    if n < 2:
+        return []
+    every = np.arange(n)
+    rows, cols = [], []
+    for start in range(0, n, block):
+        idx = every[start:start + block]
+        r, c = np.nonzero(similarity_block(v, idx, every, settings) >= settings.threshold)
+        rows.append(idx[r])
+        cols.append(c)
+    r, c = np.concatenate(rows), np.concatenate(cols)
+    graph = sparse.csr_matrix((np.ones(len(r), dtype=bool), (r, c)), shape=(n, n))
+    _, comp = connected_components(graph, directed=False)
+    order = np.argsort(comp, kind="stable")
+    sizes = np.bincount(comp)
+    parts = np.split(order, np.cumsum(sizes)[:-1])
+    return [p for p in parts if len(p) >= 2]
 
 
 def group_entries(sim: np.ndarray, threshold: float, method: str = "average") -> np.ndarray:
@@ -215,7 +260,8 @@ def shares_object(present: np.ndarray, spec: np.ndarray) -> bool:
     return bool(both.any(axis=1).all())
 
 
-NEED_COLUMNS = ["need_id", "label", "entry_id", "cohort", "unit", "section", "similarity", "title", "shared_terms"]
+NEED_COLUMNS = ["need_id", "label", "entry_id", "booklet", "booklet_entry_no", "cohort", "unit", "section",
+                "similarity", "title", "shared_terms"]
 #: Pairwise agreement of the run's recurring_needs with the hand grouping (tests/data/needs_judgement.csv) on the
 #: bundled booklet — (agreeing pairs, pairs found): all pairs and the held-out pairs (two odd entries). The findings
 #: quote these; tests/test_needs_validation.py recomputes them from the run's own table.
@@ -240,33 +286,36 @@ def recurring_needs(entries: pd.DataFrame, turns: pd.DataFrame, concepts: pd.Dat
     this booklet (table ``discovered_terms``), specific like the domain dictionary's."""
     e = entries.sort_values("entry_id", kind="stable")
     v = need_vectors(concepts, turns, e.entry_id, settings)
-    sim = need_similarity(v, settings)
-    labels = group_entries(sim, settings.threshold, settings.linkage)
     known = specific_terms() | frozenset(str(t) for t in discovered)
     spec = np.array([is_specific(str(t), known) if settings.specific else True for t in v.q_terms], dtype=bool)
-    present = v.q_counts.toarray() > 0
-    groups = []
-    for lab in np.unique(labels):
-        rows = np.flatnonzero(labels == lab)
-        if len(rows) < 2:
-            continue
-        label, n_shared = _label(v, rows, settings.label_terms)
-        if n_shared == 0 or not shares_object(present[rows], spec):
-            continue
-        groups.append((rows, label))
+    groups = []  # (positions in v, label, the group's similarity block)
+    for members in similar_components(v, settings):
+        sim = similarity_block(v, members, members, settings)
+        labels = group_entries(sim, settings.threshold, settings.linkage)
+        for lab in np.unique(labels):
+            local = np.flatnonzero(labels == lab)
+            if len(local) < 2:
+                continue
+            rows = members[local]
+            label, n_shared = _label(v, rows, settings.label_terms)
+            if n_shared == 0 or not shares_object(v.q_counts[rows].toarray() > 0, spec):
+                continue
+            groups.append((rows, label, sim[np.ix_(local, local)]))
     groups.sort(key=lambda g: (-len(g[0]), int(v.entry_ids[g[0][0]])))
     from .trends import unit_strata
 
     unit = dict(zip(e.entry_id.astype(int), unit_strata(e)))
     info = e.set_index(e.entry_id.astype(int))
+    booklet = info.booklet if "booklet" in info else pd.Series(pd.NA, index=info.index)
+    number = info.booklet_entry_no if "booklet_entry_no" in info else pd.Series(info.index, index=info.index)
     out = []
-    for need_id, (rows, label) in enumerate(groups, start=1):
+    for need_id, (rows, label, sim) in enumerate(groups, start=1):
         shared = _shared_terms(v, rows, spec)
-        for r in rows:
-            others = [c for c in rows if c != r]
+        for k, r in enumerate(rows):
             i = int(v.entry_ids[r])
-            out.append(dict(need_id=need_id, label=label, entry_id=i, cohort=info.cohort.get(i),
-                            unit=unit.get(i), section=info.section.get(i), similarity=float(sim[r, others].mean()),
+            out.append(dict(need_id=need_id, label=label, entry_id=i, booklet=booklet.get(i),
+                            booklet_entry_no=number.get(i), cohort=info.cohort.get(i), unit=unit.get(i),
+                            section=info.section.get(i), similarity=float(np.delete(sim[k], k).mean()),
                             title=info.title.get(i), shared_terms=shared))
     return pd.DataFrame(out, columns=NEED_COLUMNS)
 
@@ -295,10 +344,13 @@ def needs_findings(needs: pd.DataFrame | None, entries: pd.DataFrame) -> list[di
     n_needs = needs.need_id.nunique()
     cohorts = needs.groupby("need_id").cohort.nunique()
     across = int((cohorts >= 2).sum())
+    several = "booklet" in entries and entries.booklet.nunique() >= 2 and "booklet" in needs
+    spans = needs.groupby("need_id").booklet.nunique() if several else None
+    in_booklets = f"，{int((spans >= 2).sum())} 组跨不止一本合集" if several else ""
     (agree, found), (h_agree, h_found) = AGREEMENT["all"], AGREEMENT["held"]
     rows = [_row("need", f"{needs.entry_id.nunique()} 条问答按提问（及回答）的用词相近归为 {n_needs} 组（每组 ≥ 2 条，"
                  "组内的提问共有具体的领域名词，如集成平台、CDR、专病库），"
-                 f"其中 {across} 组在不止一期出现。这些是可能的共同需求：同一组的问题可考虑用一份常见问题解答或一个"
+                 f"其中 {across} 组在不止一期出现{in_booklets}。这些是可能的共同需求：同一组的问题可考虑用一份常见问题解答或一个"
                  "教学模块一起回应，但用词相近不等于同一需求，请读原文再定。",
                  f"其余 {len(entries) - needs.entry_id.nunique()} 条不属于任何组", ids=needs.entry_id,
                  caveat="提问（标题×2 + 学员发言）与回答都相近才归为一组（概念 tf-idf 余弦，平均连接聚类），且组内提问"
@@ -307,9 +359,13 @@ def needs_findings(needs: pd.DataFrame | None, entries: pd.DataFrame) -> list[di
     for need_id, g in needs.groupby("need_id", sort=True):
         cs = sorted({int(c) for c in g.cohort.dropna()})
         units = list(dict.fromkeys(str(u) for u in g.unit.dropna()))
-        span = (f"跨 {len(cs)} 期（" + "、".join(f"第{c}期" for c in cs) + "）" if len(cs) >= 2
+        span = (f"跨 {len(cs)} 期（" + _some([f"第{c}期" for c in cs], 10, "期") + "）" if len(cs) >= 2
                 else (f"只在第{cs[0]}期" if cs else "期别不明"))
-        qs = "；".join(f"第 {int(r.entry_id)} 条“{r.title}”" for r in g.itertuples())
+        books = list(dict.fromkeys(str(b) for b in g.booklet.dropna())) if several else []
+        if len(books) >= 2:
+            span = f"跨 {len(books)} 本合集（" + _some(books, 8, "本") + "）、" + span.removeprefix("跨 ")
+        qs = _some([f"第 {int(r.entry_id)} 条" + (f"（{r.booklet} 第 {int(r.booklet_entry_no)} 条）" if several else "")
+                    + f"“{r.title}”" for r in g.itertuples()], 12, "条", "；")
         shared = str(g.shared_terms.iloc[0]) if "shared_terms" in g and isinstance(g.shared_terms.iloc[0], str) else ""
         common = ("、".join(f"“{t}”" for t in shared.split("、")) if shared else "")
         rows.append(_row("need", f"可能的共同需求“{g.label.iloc[0]}”（{len(g)} 条，{span}，{len(units)} 个单元）"
@@ -318,6 +374,12 @@ def needs_findings(needs: pd.DataFrame | None, entries: pd.DataFrame) -> list[di
                          "单元：" + "、".join(units) + f"；组内平均相似度 {g.similarity.mean():.2f}",
                          ids=g.entry_id, caveat="" if len(cs) >= 2 else "只在一期出现：可能是该期该单元的话题，不一定反复出现。"))
     return rows
+
+
+def _some(items: list[str], k: int, unit: str, sep: str = "、") -> str:
+    """The first ``k`` of ``items`` joined by ``sep``; more than ``k``: "……等 N unit" after them (the finding's
+    entry_ids keep every entry: a need of a long programme may hold hundreds)."""
+    return sep.join(items) if len(items) <= k else sep.join(items[:k]) + f"……等 {len(items)} {unit}"
 
 
 def needs_stage_findings(tables: dict[str, pd.DataFrame], entries: pd.DataFrame) -> list[dict]:

@@ -28,10 +28,11 @@ def kernel_config(socket_dir: str | Path):
 
 def run_notebooks(outdir: str | Path, booklet: str | None = None, seed: int = 0, k: int | None = None,
                   anonymise: bool = False, folder: str | Path | None = None, curriculum: str | None = None,
-                  codes: str | None = None,
+                  codes: str | None = None, booklets: list[str] | None = None,
                   on_done: Callable[[Path, int, int, float], None] | None = None) -> list[Path]:
     """Execute every notebook into ``outdir`` with the given parameters; returns the executed notebooks' paths.
     Parameters a notebook does not declare, and ``None`` values, are not passed (the notebook's default stays).
+    ``booklets``: the list of booklets of the programme notebook (06_programme; default: ``booklet`` alone).
     ``on_done(path, i, n, seconds)`` is called after each notebook (the i-th of n) — one progress line each."""
     import nbformat
     import papermill as pm
@@ -40,7 +41,9 @@ def run_notebooks(outdir: str | Path, booklet: str | None = None, seed: int = 0,
     out.mkdir(parents=True, exist_ok=True)
     wanted = dict(booklet=str(Path(booklet).resolve()) if booklet else None, seed=seed, k=k, anonymise=anonymise,
                   curriculum=str(Path(curriculum).resolve()) if curriculum else None,
-                  codes=str(Path(codes).resolve()) if codes else None)
+                  codes=str(Path(codes).resolve()) if codes else None,
+                  booklets=[str(Path(p).resolve()) for p in (booklets or [booklet] if booklets or booklet else [])]
+                  or None)
     done = []
     paths = notebook_paths(folder)
     for i, nb_path in enumerate(paths, start=1):

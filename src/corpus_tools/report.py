@@ -118,6 +118,11 @@ TABLE_HEADERS: dict[str, dict[str, str]] = {
     "carried_topics": {"topic_id": "已有主题", "label": "主题名称", "fit": "吻合度（余弦）",
                        "runner_up_topic_id": "次接近的主题", "runner_up_fit": "其吻合度", "known_terms": "已知词数",
                        "new_theme": "候选的新主题"},
+    "cohort_overview": {"cohort": "期次", "booklet": "合集", "cohort_printed": "合集所印期次", "n_entries": "问答条数",
+                        "n_units": "单元数", "units": "单元（条数）", "topics": "主要主题（条数）",
+                        "codes": "主要编码（条数）", "recurring_needs": "与其他期共有的需求", "entry_ids": "问答"},
+    "booklets_overview": {"booklet": "合集", "cohorts": "期次", "n_entries": "分析的问答条数",
+                          "n_reprints": "重印而未计入的条数"},
     "carried_topic_shares": {"topic_id": "主题", "label": "主题名称", "n_old": "上一本条数", "total_old": "上一本总条数",
                              "n_new": "本册条数", "total_new": "本册归入主题的条数", "share_old": "上一本占比",
                              "share_new": "本册占比", "direction": "变化"},
@@ -713,6 +718,10 @@ def build_review(study: StudyLike, svgs: Mapping[str, str] | None = None) -> Rep
     rep.add("numbers", "关键数字", numbers_block(_key_numbers(b, k)), fig("overview_entries_by_section"))
     if "findings" in tables and len(tables["findings"]):
         rep.add("findings", "主要发现", findings_block(tables["findings"]))
+    from .programmeview import shows_programme
+
+    if shows_programme(b.entries):
+        rep.add("programme", "逐期总览（多本合集）", *programme_blocks(b, tables))
     topic_of, labels = _first_topics(tables)
     for anchor, title, stems, names_ in REVIEW_LAYOUT:
         blocks = []
@@ -838,6 +847,31 @@ def _about_blocks(study: StudyLike, k: int | None, anonymise: bool) -> list[dict
             text_block("未做的分析：" + "；".join(left_out) + "。") if left_out else None,
             text_block("全部数据表（CSV 可用 Excel 打开）在 data/processed/，图表在 figures/（PNG 与 SVG）；"
                        "run_manifest.json 记录输入文件的校验码、参数与软件版本。")]
+
+
+def programme_blocks(b: Any, tables: Mapping[str, pd.DataFrame]) -> list[dict]:
+    """The programme view (shown when the study has several booklets or more than three cohorts): the booklets,
+    then one row per cohort in the programme's order (:func:`corpus_tools.programmeview.cohort_overview`)."""
+    from .programmeview import booklets_overview, cohort_overview
+
+    books = booklets_overview(b.entries, tables.get("reprinted_entries"))
+    cohorts = cohort_overview(b.entries, tables)
+    intro = (f"本研究包含 {len(books)} 本合集、{len(cohorts)} 期，共 {len(b.entries)} 条问答。期次按培训项目的先后排列"
+             "（合集所印期次加上该本合集的期次偏移）；“与其他期共有的需求”列出在本期和其他期都出现的可能共同需求"
+             "（见“学员的需求”）。")
+    return [text_block(intro),
+            table_block(table_view(books, "table-booklets_overview", title="各本合集",
+                                   headers=TABLE_HEADERS["booklets_overview"])),
+            table_block(table_view(cohorts, "table-cohort_overview", title="逐期：问答、单元、主题、编码与共同需求",
+                                   cells={"entry_ids": _cohort_ids_cell}, headers=TABLE_HEADERS["cohort_overview"]))]
+
+
+def _cohort_ids_cell(value: Any, row: Any) -> Cell:
+    """A cohort's entries, shown in the table of all entries on click."""
+    cell = _ids_cell(value, row)
+    if cell.ids:
+        cell.label = f"第{int(row.cohort)}期的 {len(cell.ids)} 条问答"
+    return cell
 
 
 def _no_unit_rows(tables: Mapping[str, pd.DataFrame], entries: pd.DataFrame) -> pd.DataFrame | None:

@@ -609,7 +609,9 @@ ANALYSIS_TABLES: dict[str, tuple[Column, ...]] = {
         ("need_id", "Int64", "need (group of ≥ 2 entries with the same need), 1 = the largest"),
         ("label", "string", "the question concepts most of the group's questions share, joined by ·"),
         ("entry_id", "Int64", "entry in the group"),
-        ("cohort", "Int64", "its cohort"),
+        ("booklet", "string", "the booklet the entry comes from (several booklets: a need may span them)"),
+        ("booklet_entry_no", "Int64", "the entry's number within its booklet"),
+        ("cohort", "Int64", "its cohort (in the programme's order with several booklets)"),
         ("unit", "string", "its unit title (答疑讨论课 for a discussion class)"),
         ("section", "string", "its section"),
         ("similarity", "Float64", "mean similarity to the other entries of the group (0–1: question and answer "
