@@ -30,7 +30,8 @@ def test_environment_yml_matches_pyproject():
     # versions agree too
     def version(spec: str) -> str:
         m = re.search(r"[<>=!~].*", spec.replace(" ", ""))
-        return m.group() if m else ""
+        v = m.group() if m else ""
+        return f"={v}.*" if re.fullmatch(r"=[\d.]+", v) else v  # conda's jieba=0.42 is pip's jieba==0.42.*
 
     env_specs = {_name(d): d for dep in env["dependencies"]
                  for d in (dep["pip"] if isinstance(dep, dict) else [dep]) if not d.startswith("-e")}
