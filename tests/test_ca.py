@@ -87,6 +87,28 @@ def test_biplot_draws():
     assert {a.get_text() for a in ax.texts} >= {"等保", "安全"}
 
 
+def test_biplot_of_many_cohorts_labels_the_groups_that_contribute_most():
+    """A programme of 90 cohorts: every cohort is drawn as a square, but only the 24 that contribute most to the
+    plane are labelled (labelling all buried the map and took minutes per figure at 300 cohorts); the legend says
+    so. A cohort with a profile far from the rest (期 0, all its counts on one term) is among the labelled."""
+    from corpus_tools.plots.codes import ca_biplot, ca_contributions
+
+    rng = np.random.default_rng(0)
+    counts = rng.integers(1, 6, size=(12, 90))
+    counts[:, 0] = 0
+    counts[0, 0] = 40  # cohort 0 uses term 0 only
+    t = pd.DataFrame(counts, index=[f"词{i}" for i in range(12)], columns=[f"第{j}期" for j in range(90)])
+    r = correspondence_analysis(t)
+    coords, inertia = ca_coordinates(r, "词语", "期次"), ca_inertia(r)
+    fig = ca_biplot(coords, inertia, "词语 × 期次")
+    ax = fig.axes[0]
+    assert len(ax.collections[1].get_offsets()) == 90  # every cohort drawn
+    cols = coords[coords.kind == "期次"]
+    top = set(cols.loc[ca_contributions(cols, inertia).sort_values(ascending=False, kind="stable").index[:24]].label)
+    groups = {a.get_text() for a in ax.texts if a.get_text().startswith("第")}
+    assert groups == top and "第0期" in groups
+    assert "共 90 个" in " ".join(x.get_text() for x in fig.legends[0].get_texts())
+
 def test_ca_tables_on_the_booklet(booklet, tmp_path_factory):
     from corpus_tools.codes import code_entries, entry_parts, load_codebook
     from corpus_tools.text import analysis_tokens, tokenizer_for, tokens_table

@@ -93,14 +93,16 @@ def ca_contributions(rows: pd.DataFrame, inertia: pd.DataFrame) -> pd.Series:
 
 @styled
 def ca_biplot(coords: pd.DataFrame, inertia: pd.DataFrame, title: str = "对应分析", n_terms: int | None = None,
-              analysis: str | None = None) -> Figure:
+              analysis: str | None = None, max_groups: int = 24) -> Figure:
     """Symmetric CA map of a :func:`corpus_tools.ca.ca_coordinates` table as KH Coder draws it: both axes on one
     scale (equal aspect: a unit of dimension 2 is as long as a unit of dimension 1), only the ``n_terms`` row
     points (terms or codes) that contribute most to the plane (:func:`ca_contributions`; default 30 at double,
     20 at single column width), drawn as circles whose area is proportional to their mass (legend), the column
     points (sections, cohorts) as labelled vermilion squares; labels pushed apart by adjustText (a label that
     still overlaps a more important one is left out). Axis labels give each dimension's share of the inertia.
-    With ``analysis``, only that analysis of the stacked ``ca_coordinates`` / ``ca_inertia`` tables is drawn."""
+    With ``analysis``, only that analysis of the stacked ``ca_coordinates`` / ``ca_inertia`` tables is drawn.
+    Of more than ``max_groups`` column points (a programme of many cohorts) only the ``max_groups`` that contribute
+    most are labelled (every point is drawn; labelling hundreds would bury the map and cost minutes)."""
     from adjustText import adjust_text
 
     s = current_style()
@@ -143,13 +145,16 @@ def ca_biplot(coords: pd.DataFrame, inertia: pd.DataFrame, title: str = "对应�
     ax.set_ylabel(f"第 2 维（惯量 {share[1]:.1%}）")
     ax.set_title(title)
     chars = 12 if s.figure_size == "double" else 8
+    named = cols.loc[ca_contributions(cols, inertia).sort_values(ascending=False, kind="stable")
+                     .index[:max_groups]] if len(cols) > max_groups else cols
     texts = [ax.text(r.dim1, r.dim2, short_label(r.label, chars), fontsize=s.label_size, color=PALETTE[3],
                      ha="center", va="center", zorder=5,
                      bbox=dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor=PALETTE[3], lw=0.5))
-             for r in cols.itertuples()]
+             for r in named.itertuples()]
     texts += [ax.text(r.dim1, r.dim2, short_label(r.label, chars), fontsize=s.font_size, color="#222222",
                       ha="center", va="center", zorder=3) for r in rows.itertuples()]
-    handles = [Line2D([], [], marker="s", ls="", color=PALETTE[3], markersize=5, label=kinds[-1])] if len(cols) \
+    group_key = kinds[-1] if len(named) == len(cols) else f"{kinds[-1]}（标出贡献最大的 {len(named)} 个，共 {len(cols)} 个）"
+    handles = [Line2D([], [], marker="s", ls="", color=PALETTE[3], markersize=5, label=group_key)] if len(cols) \
         else []
     masses = [m for m in (0.01, 0.02, 0.05, 0.1, 0.2) if m <= max_mass * 1.05][-3:] or [max_mass]
     handles += [Line2D([], [], marker="o", ls="", color=PALETTE[0], alpha=0.45, markeredgewidth=0,
@@ -165,7 +170,7 @@ def ca_biplot(coords: pd.DataFrame, inertia: pd.DataFrame, title: str = "对应�
                     force_text=(0.3, 0.5), arrowprops=dict(arrowstyle="-", color="#888888", lw=0.4),
                     min_arrow_len=6, **ADJUST_LIMIT)
         fig.draw_without_rendering()
-        keep_labels_apart(fig, texts, keep_first=len(cols))
+        keep_labels_apart(fig, texts, keep_first=len(named))
     return fig
 
 
