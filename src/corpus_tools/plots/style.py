@@ -165,17 +165,26 @@ def _register(path: str) -> str:
     return font_manager.FontProperties(fname=path).get_name()
 
 
+_preferred: tuple = ()  # (path, font manager, its ttflist, the list's length) of the last _prefer that held
+
+
 def _prefer(path: Path) -> str:
     """Register ``path`` and make it the file its family name resolves to (matplotlib takes the first of equally
-    good matches: a subset and the full font have the same family name)."""
+    good matches: a subset and the full font have the same family name). Cheap when nothing changed since the last
+    call (same file, same font list object of the same length: no font was added or reordered)."""
+    global _preferred
     name = _register(str(path))
     fm = font_manager.fontManager
+    state = (str(path), fm, fm.ttflist, len(fm.ttflist))
+    if len(state) == len(_preferred) and all(a is b or a == b for a, b in zip(state, _preferred)):
+        return name
     first = [f for f in fm.ttflist if f.fname == str(path)]
     if fm.ttflist[:len(first)] != first:
         fm.ttflist = first + [f for f in fm.ttflist if f.fname != str(path)]
         cached = getattr(fm, "_findfont_cached", None)  # lookups made before the change
         if hasattr(cached, "cache_clear"):
             cached.cache_clear()
+    _preferred = (str(path), fm, fm.ttflist, len(fm.ttflist))
     return name
 
 
@@ -208,9 +217,15 @@ def svg_font_family() -> str:
 
 
 def style_rc(style: FigureStyle | None = None) -> dict:
-    """matplotlib rcParams of ``style`` (the current one by default)."""
-    s = style or _current
-    name = cjk_font_name()
+    """matplotlib rcParams of ``style`` (the current one by default): a new dict each call."""
+    rc = {k: list(v) if isinstance(v, list) else v for k, v in _style_rc(style or _current, cjk_font_name()).items()}
+    rc["axes.prop_cycle"] = matplotlib.cycler(color=PALETTE)
+    return rc
+
+
+@lru_cache(maxsize=16)
+def _style_rc(s: FigureStyle, name: str) -> dict:
+    """:func:`style_rc` for a style and CJK family name, made once (callers get a copy)."""
     return {
         "font.family": [name, "DejaVu Sans"],  # names, not the "sans-serif" alias: resolved when text is made
         "font.sans-serif": [name, "DejaVu Sans"],
@@ -308,11 +323,18 @@ def save_figure(fig: Figure, stem: str | Path, formats: tuple[str, ...] = ("png"
 def figure_bytes(fig: Figure, fmt: str, dpi: int | None = None) -> bytes:
     """The file content of ``fig`` as ``fmt`` ('png' at ``dpi``, the style's 150 by default; 'svg' with text as
     text; 'pdf' with TrueType fonts embedded), with fixed metadata so the same figure gives the same bytes."""
+    return _figure_bytes(fig, fmt, dpi)
+
+
+def _figure_bytes(fig: Figure, fmt: str, dpi: int | None = None, texts_done: bool = False) -> bytes:
+    """:func:`figure_bytes`; ``texts_done``: :func:`printable_texts` was applied to ``fig`` already (by the
+    previous format of :func:`figure_files`: drawing adds no text that its wrapped formatters do not cover)."""
     import io
 
     buf = io.BytesIO()
     with matplotlib.rc_context(style_rc()):
-        printable_texts(fig)  # under the rc the figure is drawn with: its fonts decide what is drawable
+        if not texts_done:
+            printable_texts(fig)  # under the rc the figure is drawn with: its fonts decide what is drawable
         fig.savefig(buf, format=fmt, dpi=(dpi or _current.dpi) if fmt == "png" else None, metadata=_metadata(fmt),
                     # zlib level 3: as small as level 6 for flat-colour charts (often smaller), in half the time
                     **({"pil_kwargs": {"compress_level": 3}} if fmt == "png" else {}))
@@ -371,7 +393,7 @@ def printable(text: str, families: tuple | None = None) -> str:
     text = xml_safe(text)
     if text.isascii():
         return text
-    cov = _coverage(tuple(families or style_rc()["font.family"]))
+    cov = _coverage(tuple(families or _style_rc(_current, cjk_font_name())["font.family"]))
     if all(ord(c) in cov for c in text):
         return text
     return "".join(c if ord(c) in cov or c.isspace() or ord(c) < 32
@@ -409,7 +431,7 @@ def figure_files(fig: Figure, formats: tuple[str, ...] | list[str], dpi: int | N
     constrained layout again (it scales with the figure, so it does not depend on the format's resolution)."""
     out: dict[str, bytes] = {}
     for i, fmt in enumerate(formats):
-        out[fmt] = figure_bytes(fig, fmt, dpi)
+        out[fmt] = _figure_bytes(fig, fmt, dpi, texts_done=i > 0)
         if i == 0 and len(formats) > 1 and fig.get_layout_engine() is not None:
             freeze_layout(fig)
     return out
