@@ -430,11 +430,47 @@ def figure_files(fig: Figure, formats: tuple[str, ...] | list[str], dpi: int | N
     by the first format's draw, and then frozen: the later formats draw the same positions without solving the
     constrained layout again (it scales with the figure, so it does not depend on the format's resolution)."""
     out: dict[str, bytes] = {}
+    arrows = _has_arrows(fig)
+    if not arrows and formats and formats[0] == "png" and fig.get_layout_engine() is not None:
+        with matplotlib.rc_context(style_rc()):
+            printable_texts(fig)
+            _solve_layout(fig, dpi or _current.dpi)
+        for fmt in formats:
+            out[fmt] = _figure_bytes(fig, fmt, dpi, texts_done=True)
+        return out
     for i, fmt in enumerate(formats):
         out[fmt] = _figure_bytes(fig, fmt, dpi, texts_done=i > 0)
         if i == 0 and len(formats) > 1 and fig.get_layout_engine() is not None:
             freeze_layout(fig)
     return out
+
+
+def _solve_layout(fig: Figure, dpi: float) -> None:
+    """Solve ``fig``'s layout once, at the PNG's ``dpi``, and remove its layout engine. Saving a figure that has a
+    layout engine draws it twice (a whole draw without output, to lay it out, then the real one); a figure
+    without arrows needs only the layout from that first draw (see :func:`freeze_layout`)."""
+    from matplotlib.layout_engine import PlaceHolderLayoutEngine
+
+    engine = fig.get_layout_engine()
+    if not isinstance(engine, PlaceHolderLayoutEngine):
+        before = fig.dpi
+        fig.set_dpi(dpi)
+        try:
+            engine.execute(fig)
+        finally:
+            fig.set_dpi(before)
+    fig.set_layout_engine(None)
+    if fig.get_layout_engine() is None and matplotlib.rcParams["figure.constrained_layout.use"]:  # pragma: no cover
+        fig.set_layout_engine("none")
+
+
+def _has_arrows(fig: Figure) -> bool:
+    """Whether ``fig`` has arrows from labels (annotations, adjustText's leader lines)."""
+    from matplotlib.patches import FancyArrowPatch
+    from matplotlib.text import Annotation
+
+    return any(isinstance(t, Annotation) and t.arrow_patch is not None for ax in fig.axes for t in ax.texts) or \
+        any(isinstance(p, FancyArrowPatch) and p.patchA is not None for ax in fig.axes for p in ax.patches)
 
 
 def freeze_layout(fig: Figure) -> None:
@@ -444,12 +480,7 @@ def freeze_layout(fig: Figure) -> None:
     Except in a figure with arrows from labels (annotations, adjustText's leader lines): an arrow is clipped to its
     label's box as measured by the previous draw, so after a draw at another resolution (the PNG before the SVG)
     it needs that extra draw, or it starts inside its label."""
-    from matplotlib.patches import FancyArrowPatch
-    from matplotlib.text import Annotation
-
-    arrows = any(isinstance(t, Annotation) and t.arrow_patch is not None for ax in fig.axes for t in ax.texts) or \
-        any(isinstance(p, FancyArrowPatch) and p.patchA is not None for ax in fig.axes for p in ax.patches)
-    fig.set_layout_engine("none" if arrows else None)
+    fig.set_layout_engine("none" if _has_arrows(fig) else None)
     if fig.get_layout_engine() is None and matplotlib.rcParams["figure.constrained_layout.use"]:  # pragma: no cover
         fig.set_layout_engine("none")
 
