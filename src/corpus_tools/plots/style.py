@@ -406,10 +406,9 @@ def printable_texts(fig: Figure) -> None:
     an SVG — or a page that embeds one — not well-formed, and a character the fonts lack (an emoji) is drawn as a
     box without a warning. Tick labels set as a list are made again when drawn, so their formatter is wrapped too
     (once). :func:`figure_bytes` also applies the XML rule to the SVG text, as a last guard."""
-    from matplotlib.text import Text
     from matplotlib.ticker import FixedFormatter, FuncFormatter
 
-    for t in fig.findobj(Text):
+    for t in _texts(fig):
         s = t.get_text()
         if isinstance(s, str) and s:
             new = printable(s, tuple(t.get_fontfamily()))
@@ -423,6 +422,21 @@ def printable_texts(fig: Figure) -> None:
                     wrapped = FuncFormatter(lambda x, pos=None, f=f: printable(str(f(x, pos))))
                     wrapped._printable = True
                     (axis.set_major_formatter if major else axis.set_minor_formatter)(wrapped)
+
+
+def _texts(fig: Figure) -> Iterator:
+    """The Text artists of ``fig`` except tick labels (their text is set from the axis's formatter at every draw):
+    ``fig.findobj(Text)`` without asking an axis for its ticks, which would make ticks an axis that is never drawn
+    (a word cloud's) does not need."""
+    from matplotlib.axis import Axis
+    from matplotlib.text import Text
+
+    stack = [fig]
+    while stack:
+        a = stack.pop()
+        if isinstance(a, Text):
+            yield a
+        stack.extend([a.label, a.offsetText] if isinstance(a, Axis) else a.get_children())
 
 
 def figure_files(fig: Figure, formats: tuple[str, ...] | list[str], dpi: int | None = None) -> dict[str, bytes]:
