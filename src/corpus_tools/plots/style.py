@@ -327,8 +327,8 @@ def figure_bytes(fig: Figure, fmt: str, dpi: int | None = None) -> bytes:
 
 
 def _figure_bytes(fig: Figure, fmt: str, dpi: int | None = None, texts_done: bool = False) -> bytes:
-    """:func:`figure_bytes`; ``texts_done``: :func:`printable_texts` was applied to ``fig`` already (by the
-    previous format of :func:`figure_files`: drawing adds no text that its wrapped formatters do not cover)."""
+    """:func:`figure_bytes`; ``texts_done``: :func:`printable_texts` was applied to ``fig`` already, under the same
+    style (by :func:`figure_files`: drawing makes no text that its wrapped formatters do not cover)."""
     import io
 
     buf = io.BytesIO()
@@ -426,8 +426,8 @@ def printable_texts(fig: Figure) -> None:
 
 def _texts(fig: Figure) -> Iterator:
     """The Text artists of ``fig`` except tick labels (their text is set from the axis's formatter at every draw):
-    ``fig.findobj(Text)`` without asking an axis for its ticks, which would make ticks an axis that is never drawn
-    (a word cloud's) does not need."""
+    ``fig.findobj(Text)`` without asking an axis for its ticks, which would create the ticks of an axis that is
+    never drawn (a word cloud's)."""
     from matplotlib.axis import Axis
     from matplotlib.text import Text
 
@@ -441,8 +441,10 @@ def _texts(fig: Figure) -> Iterator:
 
 def figure_files(fig: Figure, formats: tuple[str, ...] | list[str], dpi: int | None = None) -> dict[str, bytes]:
     """The file content of ``fig`` in each of ``formats`` (see :func:`figure_bytes`). The layout is solved once,
-    by the first format's draw, and then frozen: the later formats draw the same positions without solving the
-    constrained layout again (it scales with the figure, so it does not depend on the format's resolution)."""
+    at the PNG's resolution, and then frozen: every format draws the same positions without solving the
+    constrained layout again (it scales with the figure, so it does not depend on the format's resolution). A
+    figure without label arrows is laid out by its layout engine alone (:func:`_solve_layout`); one with arrows by
+    the first format's draw (see :func:`freeze_layout`)."""
     out: dict[str, bytes] = {}
     arrows = _has_arrows(fig)
     if not arrows and formats and formats[0] == "png" and fig.get_layout_engine() is not None:
