@@ -68,6 +68,7 @@ bench: $(TEST_STAMP)
 	$(BIN)/python benchmarks/bench_tokens.py
 	$(BIN)/python benchmarks/bench_stages.py
 	$(BIN)/python benchmarks/bench_choose_k.py
+	$(BIN)/python benchmarks/bench_figures.py
 	$(BIN)/python benchmarks/bench_run.py
 
 # refresh the lock after changing dependencies in pyproject.toml

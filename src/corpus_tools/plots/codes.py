@@ -169,7 +169,6 @@ def ca_biplot(coords: pd.DataFrame, inertia: pd.DataFrame, title: str = "对应�
         adjust_text(texts, x=pts.dim1.to_numpy(), y=pts.dim2.to_numpy(), ax=ax, expand=(1.08, 1.25),
                     force_text=(0.3, 0.5), arrowprops=dict(arrowstyle="-", color="#888888", lw=0.4),
                     min_arrow_len=6, **ADJUST_LIMIT)
-        fig.draw_without_rendering()
         keep_labels_apart(fig, texts, keep_first=len(named))
     return fig
 

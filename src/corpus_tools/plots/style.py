@@ -165,17 +165,26 @@ def _register(path: str) -> str:
     return font_manager.FontProperties(fname=path).get_name()
 
 
+_preferred: tuple = ()  # (path, font manager, its ttflist, the list's length) of the last _prefer that held
+
+
 def _prefer(path: Path) -> str:
     """Register ``path`` and make it the file its family name resolves to (matplotlib takes the first of equally
-    good matches: a subset and the full font have the same family name)."""
+    good matches: a subset and the full font have the same family name). Cheap when nothing changed since the last
+    call (same file, same font list object of the same length: no font was added or reordered)."""
+    global _preferred
     name = _register(str(path))
     fm = font_manager.fontManager
+    state = (str(path), fm, fm.ttflist, len(fm.ttflist))
+    if len(state) == len(_preferred) and all(a is b or a == b for a, b in zip(state, _preferred)):
+        return name
     first = [f for f in fm.ttflist if f.fname == str(path)]
     if fm.ttflist[:len(first)] != first:
         fm.ttflist = first + [f for f in fm.ttflist if f.fname != str(path)]
         cached = getattr(fm, "_findfont_cached", None)  # lookups made before the change
         if hasattr(cached, "cache_clear"):
             cached.cache_clear()
+    _preferred = (str(path), fm, fm.ttflist, len(fm.ttflist))
     return name
 
 
@@ -208,9 +217,15 @@ def svg_font_family() -> str:
 
 
 def style_rc(style: FigureStyle | None = None) -> dict:
-    """matplotlib rcParams of ``style`` (the current one by default)."""
-    s = style or _current
-    name = cjk_font_name()
+    """matplotlib rcParams of ``style`` (the current one by default): a new dict each call."""
+    rc = {k: list(v) if isinstance(v, list) else v for k, v in _style_rc(style or _current, cjk_font_name()).items()}
+    rc["axes.prop_cycle"] = matplotlib.cycler(color=PALETTE)
+    return rc
+
+
+@lru_cache(maxsize=16)
+def _style_rc(s: FigureStyle, name: str) -> dict:
+    """:func:`style_rc` for a style and CJK family name, made once (callers get a copy)."""
     return {
         "font.family": [name, "DejaVu Sans"],  # names, not the "sans-serif" alias: resolved when text is made
         "font.sans-serif": [name, "DejaVu Sans"],
@@ -308,11 +323,18 @@ def save_figure(fig: Figure, stem: str | Path, formats: tuple[str, ...] = ("png"
 def figure_bytes(fig: Figure, fmt: str, dpi: int | None = None) -> bytes:
     """The file content of ``fig`` as ``fmt`` ('png' at ``dpi``, the style's 150 by default; 'svg' with text as
     text; 'pdf' with TrueType fonts embedded), with fixed metadata so the same figure gives the same bytes."""
+    return _figure_bytes(fig, fmt, dpi)
+
+
+def _figure_bytes(fig: Figure, fmt: str, dpi: int | None = None, texts_done: bool = False) -> bytes:
+    """:func:`figure_bytes`; ``texts_done``: :func:`printable_texts` was applied to ``fig`` already, under the same
+    style (by :func:`figure_files`: drawing makes no text that its wrapped formatters do not cover)."""
     import io
 
     buf = io.BytesIO()
     with matplotlib.rc_context(style_rc()):
-        printable_texts(fig)  # under the rc the figure is drawn with: its fonts decide what is drawable
+        if not texts_done:
+            printable_texts(fig)  # under the rc the figure is drawn with: its fonts decide what is drawable
         fig.savefig(buf, format=fmt, dpi=(dpi or _current.dpi) if fmt == "png" else None, metadata=_metadata(fmt),
                     # zlib level 3: as small as level 6 for flat-colour charts (often smaller), in half the time
                     **({"pil_kwargs": {"compress_level": 3}} if fmt == "png" else {}))
@@ -371,7 +393,7 @@ def printable(text: str, families: tuple | None = None) -> str:
     text = xml_safe(text)
     if text.isascii():
         return text
-    cov = _coverage(tuple(families or style_rc()["font.family"]))
+    cov = _coverage(tuple(families or _style_rc(_current, cjk_font_name())["font.family"]))
     if all(ord(c) in cov for c in text):
         return text
     return "".join(c if ord(c) in cov or c.isspace() or ord(c) < 32
@@ -384,10 +406,9 @@ def printable_texts(fig: Figure) -> None:
     an SVG — or a page that embeds one — not well-formed, and a character the fonts lack (an emoji) is drawn as a
     box without a warning. Tick labels set as a list are made again when drawn, so their formatter is wrapped too
     (once). :func:`figure_bytes` also applies the XML rule to the SVG text, as a last guard."""
-    from matplotlib.text import Text
     from matplotlib.ticker import FixedFormatter, FuncFormatter
 
-    for t in fig.findobj(Text):
+    for t in _texts(fig):
         s = t.get_text()
         if isinstance(s, str) and s:
             new = printable(s, tuple(t.get_fontfamily()))
@@ -403,16 +424,69 @@ def printable_texts(fig: Figure) -> None:
                     (axis.set_major_formatter if major else axis.set_minor_formatter)(wrapped)
 
 
+def _texts(fig: Figure) -> Iterator:
+    """The Text artists of ``fig`` except tick labels (their text is set from the axis's formatter at every draw):
+    ``fig.findobj(Text)`` without asking an axis for its ticks, which would create the ticks of an axis that is
+    never drawn (a word cloud's)."""
+    from matplotlib.axis import Axis
+    from matplotlib.text import Text
+
+    stack = [fig]
+    while stack:
+        a = stack.pop()
+        if isinstance(a, Text):
+            yield a
+        stack.extend([a.label, a.offsetText] if isinstance(a, Axis) else a.get_children())
+
+
 def figure_files(fig: Figure, formats: tuple[str, ...] | list[str], dpi: int | None = None) -> dict[str, bytes]:
     """The file content of ``fig`` in each of ``formats`` (see :func:`figure_bytes`). The layout is solved once,
-    by the first format's draw, and then frozen: the later formats draw the same positions without solving the
-    constrained layout again (it scales with the figure, so it does not depend on the format's resolution)."""
+    at the PNG's resolution, and then frozen: every format draws the same positions without solving the
+    constrained layout again (it scales with the figure, so it does not depend on the format's resolution). A
+    figure without label arrows is laid out by its layout engine alone (:func:`_solve_layout`); one with arrows by
+    the first format's draw (see :func:`freeze_layout`)."""
     out: dict[str, bytes] = {}
+    arrows = _has_arrows(fig)
+    if not arrows and formats and formats[0] == "png" and fig.get_layout_engine() is not None:
+        with matplotlib.rc_context(style_rc()):
+            printable_texts(fig)
+            _solve_layout(fig, dpi or _current.dpi)
+        for fmt in formats:
+            out[fmt] = _figure_bytes(fig, fmt, dpi, texts_done=True)
+        return out
     for i, fmt in enumerate(formats):
-        out[fmt] = figure_bytes(fig, fmt, dpi)
+        out[fmt] = _figure_bytes(fig, fmt, dpi, texts_done=i > 0)
         if i == 0 and len(formats) > 1 and fig.get_layout_engine() is not None:
             freeze_layout(fig)
     return out
+
+
+def _solve_layout(fig: Figure, dpi: float) -> None:
+    """Solve ``fig``'s layout once, at the PNG's ``dpi``, and remove its layout engine. Saving a figure that has a
+    layout engine draws it twice (a whole draw without output, to lay it out, then the real one); a figure
+    without arrows needs only the layout from that first draw (see :func:`freeze_layout`)."""
+    from matplotlib.layout_engine import PlaceHolderLayoutEngine
+
+    engine = fig.get_layout_engine()
+    if not isinstance(engine, PlaceHolderLayoutEngine):
+        before = fig.dpi
+        fig.set_dpi(dpi)
+        try:
+            engine.execute(fig)
+        finally:
+            fig.set_dpi(before)
+    fig.set_layout_engine(None)
+    if fig.get_layout_engine() is None and matplotlib.rcParams["figure.constrained_layout.use"]:  # pragma: no cover
+        fig.set_layout_engine("none")
+
+
+def _has_arrows(fig: Figure) -> bool:
+    """Whether ``fig`` has arrows from labels (annotations, adjustText's leader lines)."""
+    from matplotlib.patches import FancyArrowPatch
+    from matplotlib.text import Annotation
+
+    return any(isinstance(t, Annotation) and t.arrow_patch is not None for ax in fig.axes for t in ax.texts) or \
+        any(isinstance(p, FancyArrowPatch) and p.patchA is not None for ax in fig.axes for p in ax.patches)
 
 
 def freeze_layout(fig: Figure) -> None:
@@ -422,12 +496,7 @@ def freeze_layout(fig: Figure) -> None:
     Except in a figure with arrows from labels (annotations, adjustText's leader lines): an arrow is clipped to its
     label's box as measured by the previous draw, so after a draw at another resolution (the PNG before the SVG)
     it needs that extra draw, or it starts inside its label."""
-    from matplotlib.patches import FancyArrowPatch
-    from matplotlib.text import Annotation
-
-    arrows = any(isinstance(t, Annotation) and t.arrow_patch is not None for ax in fig.axes for t in ax.texts) or \
-        any(isinstance(p, FancyArrowPatch) and p.patchA is not None for ax in fig.axes for p in ax.patches)
-    fig.set_layout_engine("none" if arrows else None)
+    fig.set_layout_engine("none" if _has_arrows(fig) else None)
     if fig.get_layout_engine() is None and matplotlib.rcParams["figure.constrained_layout.use"]:  # pragma: no cover
         fig.set_layout_engine("none")
 
