@@ -491,7 +491,8 @@ def main(argv: list[str] | None = None) -> int:
 
         try:
             with input_size_limit(getattr(args, "max_size", None)), _terminate_as_interrupt():
-                return args.func(args)
+                # the module's handler as it is now (the parser, built once, holds the one of its first call)
+                return globals().get(args.func.__name__, args.func)(args)
         except (BookletError, OutputLocked, UsageError) as exc:
             print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
             return 2
