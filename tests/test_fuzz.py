@@ -124,6 +124,8 @@ def test_200_mutated_booklets_parse_or_are_refused_in_one_line(tmp_path, capsys)
 # what makes sense, or refuse in one line
 SMALL_RUNS = {1: 297, 2: 482, 3: 1053}
 SMALL_RUN_SEEDS = tuple(SMALL_RUNS)
+# (-j 1 below: one process; these runs test the input, not the worker processes, whose start costs more than a
+# tiny booklet's fits and figures; the session's run in conftest uses them)
 
 
 def _small_mutated_booklet(seed: int) -> bytes:
@@ -150,7 +152,7 @@ def test_whole_runs_on_small_mutated_booklets(tmp_path, capsys, seed):
     src = tmp_path / "small.txt"
     src.write_bytes(_small_mutated_booklet(seed))
     out = tmp_path / "out"
-    rc = main(["run", str(src), "-o", str(out), "-k", "3", "-q", "--formats", "svg"])
+    rc = main(["run", str(src), "-o", str(out), "-k", "3", "-q", "--formats", "svg", "-j", "1"])
     captured = capsys.readouterr()
     _check_outcome(rc, captured.err, f"run seed {seed}")
     assert not _no_temp_files(tmp_path)

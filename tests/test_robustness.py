@@ -444,6 +444,9 @@ def test_anonymise_frame_handles_columns_and_index():
 
 
 SMALL_LINES = 1004  # entries 1–15 of the bundled booklet (entry 16 starts on line 1005); 李晓莉 asks 12, 14, 15
+# The whole runs on small booklets below use one process (-j 1): what they check does not depend on the worker
+# processes, and starting them costs more than such a booklet's fits and figures; the session's run (conftest) and
+# the hostile run keep the workers, and test_pipeline checks that their results equal one process's.
 
 
 def _run_cli_here(argv: list[str]) -> tuple[int, str]:
@@ -475,7 +478,7 @@ def anonymised_run(tmp_path_factory, booklet) -> tuple[Path, list[str]]:
     small = d / "small.txt"
     small.write_text("\n".join(lines[:SMALL_LINES] + entry29) + "\n", encoding="utf-8")
     out = d / "out"
-    rc, err = _run_cli_here(["run", str(small), "-o", str(out), "-k", "3", "--anonymise", "-q"])
+    rc, err = _run_cli_here(["run", str(small), "-o", str(out), "-k", "3", "--anonymise", "-q", "-j", "1"])
     assert rc == 0, err
     names = [n for n in ct.read_booklet(small).people.query("role == 'trainee'").name if n]
     return out, names
@@ -630,7 +633,7 @@ def test_a_booklet_without_source_notes_runs(tmp_path, capsys):
     small = _write(tmp_path / "no_notes15.txt", _without_source_notes(lines[:SMALL_LINES]))
     assert len(ct.read_booklet(small).entries) == 15
     out = tmp_path / "out"
-    rc, err = _run_cli(["run", str(small), "-o", str(out), "-k", "5", "-q", "--formats", "svg"], capsys)
+    rc, err = _run_cli(["run", str(small), "-o", str(out), "-k", "5", "-q", "--formats", "svg", "-j", "1"], capsys)
     assert rc == 0, err
     manifest = _every_stage_ran_or_says_why(out)
     # with 15 entries every stage runs; what needs a cohort or a unit is left out and said so
@@ -647,7 +650,7 @@ def test_tiny_booklets_run_every_stage_or_say_why(tmp_path, capsys, n):
     src = _write(tmp_path / f"first{n}.txt", _first_entries(n))
     assert len(ct.read_booklet(src).entries) == n
     out = tmp_path / "out"
-    rc, err = _run_cli(["run", str(src), "-o", str(out), "-q", "--formats", "svg"], capsys)
+    rc, err = _run_cli(["run", str(src), "-o", str(out), "-q", "--formats", "svg", "-j", "1"], capsys)
     assert rc == 0, err
     manifest = _every_stage_ran_or_says_why(out)
     assert "topics" in manifest["skipped"] and "10" in manifest["skipped"]["topics"]  # topics need 10 entries
@@ -665,7 +668,7 @@ def test_a_booklet_with_duplicated_entries_runs(tmp_path, capsys):
     b = ct.read_booklet(src)
     assert len(b.entries) == 20 and b.entries.title.duplicated().sum() == 10
     out = tmp_path / "out"
-    rc, err = _run_cli(["run", str(src), "-o", str(out), "-k", "3", "-q", "--formats", "svg"], capsys)
+    rc, err = _run_cli(["run", str(src), "-o", str(out), "-k", "3", "-q", "--formats", "svg", "-j", "1"], capsys)
     assert rc == 0, err
     assert _every_stage_ran_or_says_why(out)["skipped"] == {}
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import functools
 import math
 import os
 import sys
@@ -469,13 +470,20 @@ def _cmd_cache(args: argparse.Namespace) -> int:
     return 0
 
 
+@functools.lru_cache(maxsize=1)
+def _parser() -> argparse.ArgumentParser:
+    """The parser, built once per process: ``parse_args`` leaves it unchanged, and building it costs more than a
+    small command (many in-process ``main()`` calls, e.g. the tests)."""
+    return build_parser()
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     with warnings.catch_warnings():
         warnings.showwarning = _show_warning
         try:
-            args = build_parser().parse_args(argv)
+            args = _parser().parse_args(argv)
         except SystemExit as exc:  # --help, --version, or a one-line usage error
             return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
         debug = bool(getattr(args, "debug", False)) or debug
@@ -485,7 +493,8 @@ def main(argv: list[str] | None = None) -> int:
 
         try:
             with input_size_limit(getattr(args, "max_size", None)), _terminate_as_interrupt():
-                return args.func(args)
+                # the module's handler as it is now (the parser, built once, holds the one of its first call)
+                return globals().get(args.func.__name__, args.func)(args)
         except (BookletError, OutputLocked, UsageError) as exc:
             print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
             return 2
