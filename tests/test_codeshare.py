@@ -121,3 +121,36 @@ def test_run_code_share_is_the_code_table_counted(study):
     per = t.drop_duplicates("code")
     rest = f[(f.kind == "code_share") & f.text.str.startswith("其余")].iloc[0]
     assert set(per.code[per.trend_q > 0.05]) == set(rest.text.split("（")[1].split("）")[0].split("、"))
+
+
+def test_a_trend_that_rests_on_one_cohort_says_so():
+    """The booklet's 信息规划 shape: 1 of 41, 3 of 16, 6 of 11. Without cohort 1 the test is Pearson's of 3/16 vs 6/11:
+    pooled 9/27, z = (6/11 − 3/16)/√(1/3 · 2/3 · (1/16 + 1/11)) = 0.35795/0.18463 = 1.939, p = 0.0525 > 0.05 —
+    without cohort 2 (1/41 vs 6/11) and cohort 3 (1/41 vs 3/16) it stays significant. The finding names cohort 1."""
+    ids = list(range(1, 69))
+    cohort = [1] * 41 + [2] * 16 + [3] * 11
+    entries = pd.DataFrame(dict(entry_id=ids, cohort=cohort, session_type="unit", unit_no=1, unit_title="规划"))
+    hit = {1} | {42, 43, 44} | {58, 59, 60, 61, 62, 63}
+    codes = pd.DataFrame(dict(entry_id=ids, A=[e in hit for e in ids]))
+    t = codeshare.code_share_by_cohort(codes, entries)
+    g = t[t.code == "A"].sort_values("cohort")
+    cohort_left, p = findings._leave_one_cohort_out(g, float(g.trend_z.iloc[0]))
+    assert cohort_left == 1 and p == pytest.approx(0.0525, abs=5e-4)
+    rows = pd.DataFrame(findings.code_share_findings(t, entries, codes, alpha=0.05))
+    a = rows[rows.text.str.contains("“A”")].iloc[0]
+    assert "逐期上升" in a.text and "去掉第1期（41 条问答）后 p = 0.05" in a.caveat and "不再显著" in a.caveat
+
+
+def test_run_cohort_trend_row_names_each_unstable_trend(study):
+    """The run says no term or code rises steadily across the three cohorts, and names each q ≤ 0.05 with why it
+    does not hold: the 信息规划 code (1/41, 3/16, 6/11, by the code table) loses significance without one cohort."""
+    f = study.tables["findings"]
+    row = f[f.kind == "cohort_trend"].iloc[0]
+    ct = study.tables["cohort_trends"]
+    near = ct[ct.q_value <= 0.05]
+    assert f"{len(near)} 个 q ≤ 0.05" in row.text
+    for x in near.itertuples():
+        assert f"“{x.term}”" in row.text
+    assert "编码“信息规划”去掉其中一期后不再显著" in row.text
+    share = f[(f.kind == "code_share") & f.text.str.contains("“信息规划”")].iloc[0]
+    assert "去掉第1期（41 条问答）后 p = 0.05" in share.caveat

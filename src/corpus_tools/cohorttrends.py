@@ -53,14 +53,21 @@ def trend_z(r: np.ndarray, n: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np
 
 def leave_one_out_p(r: np.ndarray, n: np.ndarray, t: np.ndarray, z: np.ndarray) -> np.ndarray:
     """Per row, the largest two-sided p of the trend test with one cohort (column) left out; a left-out cohort
-    after which the trend reverses or vanishes (NaN) counts as p = 1. NaN with fewer than 3 cohorts.
-
-    Every left-out cohort at once (rows × cohorts): its sums are the full sums minus its own column, so the work
-    is that of one test per (row, cohort), whatever the number of cohorts."""
+    after which the trend reverses or vanishes (NaN) counts as p = 1. NaN with fewer than 3 cohorts."""
     r = np.atleast_2d(np.asarray(r, dtype=float))
-    n, t = np.asarray(n, dtype=float), np.asarray(t, dtype=float)
     if r.shape[1] < 3:
         return np.full(r.shape[0], np.nan)
+    return leave_each_out_p(r, n, t, z).max(axis=1)
+
+
+def leave_each_out_p(r: np.ndarray, n: np.ndarray, t: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """The two-sided p of the trend test with each cohort (column) left out in turn: rows × cohorts; a left-out
+    cohort after which the trend reverses or vanishes (NaN) gives p = 1.
+
+    Every left-out cohort at once: its sums are the full sums minus its own column, so the work is that of one
+    test per (row, cohort), whatever the number of cohorts."""
+    r = np.atleast_2d(np.asarray(r, dtype=float))
+    n, t = np.asarray(n, dtype=float), np.asarray(t, dtype=float)
     N = n.sum() - n  # per left-out cohort
     snt = (n * t).sum() - n * t
     sntt = (n * t * t).sum() - n * t * t
@@ -72,8 +79,7 @@ def leave_one_out_p(r: np.ndarray, n: np.ndarray, t: np.ndarray, z: np.ndarray) 
         zc = (str_ - R * snt / N) / np.sqrt(var)
     zc = np.where(var > 0, zc, np.nan)
     pc = 2 * norm.sf(np.abs(zc))
-    pc = np.where(np.isnan(zc) | (np.sign(zc) != np.sign(np.asarray(z, dtype=float))[:, None]), 1.0, pc)
-    return pc.max(axis=1)
+    return np.where(np.isnan(zc) | (np.sign(zc) != np.sign(np.asarray(z, dtype=float))[:, None]), 1.0, pc)
 
 
 def _within(rc: np.ndarray, nc: np.ndarray, tc: np.ndarray, sc: np.ndarray) -> tuple[float, float]:
@@ -269,9 +275,18 @@ def trend_findings(ct: pd.DataFrame | None, entries: pd.DataFrame, tokens: pd.Da
                       "而不一定是学员问题本身的变化。")
         rows.append(_row("cohort_trend", text, stat, r.p_value, r.q_value, ids, caveat))
     if not rows and n_cohorts >= 3:
-        n_sig = int((ct.q_value <= ALPHA).sum())
-        why = (f"{n_sig} 个 q ≤ 0.05，但都由某一期、某一人或课程单元的差异造成" if n_sig else
-               "没有一个 q ≤ 0.05")
+        near = ct[ct.q_value <= ALPHA]
+        reasons = {"one cohort": "去掉其中一期后不再显著", "one speaker": "主要来自一位学员",
+                   "unit effect": "在共有的课程单元之内不成立"}
+        def reason(x) -> str:
+            if x.call == "one cohort" and x.p_without_one_cohort >= 1:
+                return "去掉其中一期后消失"
+            return reasons.get(x.call, "") + (f"（{_fmt_p(x.p_without_one_cohort)}）" if x.call == "one cohort" else "")
+
+        named = "；".join(f"{'编码' if x.kind == 'code' else '词'}“{x.term}”{reason(x)}"
+                         for x in near.head(max_items).itertuples())
+        more = f"等 {len(near)} 项" if len(near) > max_items else ""
+        why = (f"{len(near)} 个 q ≤ 0.05，但都不稳：{named}{more}" if len(near) else "没有一个 q ≤ 0.05")
         rows.append(_row("cohort_trend", f"在 {n_cohorts} 期之间，没有一个词或编码的问答占比随期次稳定上升或下降"
                                          f"（{why}）。",
                          f"检验 {len(ct)} 个词和编码，Cochran–Armitage 趋势检验，按同时检验的个数校正（q）"))

@@ -576,6 +576,20 @@ def cohort_units_text(entries: pd.DataFrame, cohort: int) -> str:
     return "、".join(parts) + (f"和{disc}" if parts and disc else disc)
 
 
+def _leave_one_cohort_out(g: pd.DataFrame, z: float) -> tuple[int, float] | None:
+    """``(cohort, p)``: the cohort whose removal weakens a code's trend most and the trend test's p without it
+    (1.0 when the trend then vanishes or reverses); None with fewer than 3 cohorts. ``g``: the code's rows of
+    ``code_share_by_cohort`` in cohort order."""
+    from .cohorttrends import leave_each_out_p
+
+    if len(g) < 3:
+        return None
+    p = leave_each_out_p(g.n_code.to_numpy(float)[None, :], g.n_entries.to_numpy(float),
+                         g.cohort.to_numpy(float), np.array([z]))[0]
+    i = int(np.argmax(p))
+    return int(g.cohort.iloc[i]), float(p[i])
+
+
 def code_share_findings(share: pd.DataFrame | None, entries: pd.DataFrame, code_entries: pd.DataFrame | None = None,
                         alpha: float = ALPHA) -> list[dict]:
     """Codes whose share of the entries rises or falls across the ordered cohorts (Cochran–Armitage, BH q ≤ α over
@@ -635,6 +649,10 @@ def code_share_findings(share: pd.DataFrame | None, entries: pd.DataFrame, code_
         only = (f"；{missing_text}没有这些单元的问答，到{missing_text}的变化无法在单元之内检验" if missing else "")
         cav += (f"在{covered_text}共有的单元之内这一趋势不显著{only}。" if not (r.within_units_p < alpha) else
                 f"在{covered_text}共有的单元之内同样成立{only}。")
+        loo = _leave_one_cohort_out(g, r.trend_z)
+        if loo is not None and not loo[1] < alpha:
+            cav += (f"去掉第{loo[0]}期（{int((entries.cohort == loo[0]).sum())} 条问答）后 "
+                    f"{_fmt_p(loo[1]) + '，不再显著' if loo[1] < 1 else '趋势消失或反向'}：只看其余各期，证据不足以确认这一趋势。")
         rows.append(_row("code_share", f"“{r.code}”类问答（按编码规则）在各期问答中的占比{how}：{parts}。",
                          f"Cochran–Armitage 趋势检验 z = {r.trend_z:.2f}，{_fmt_p(r.trend_p)}，{_fmt_q(r.trend_q)}"
                          f"（{n_codes} 个编码）；{within}",
