@@ -212,7 +212,7 @@ def test_stages_declared_once_and_consistent():
 def test_core_imports_without_jupyter_or_plotting():
     """``import corpus_tools`` and the analysis core load neither Jupyter nor pyplot (so notebooks keep their
     inline backend) nor matplotlib at all."""
-    code = ("import sys, corpus_tools, corpus_tools.study, corpus_tools.stages, corpus_tools.pipeline; "
+    code = ("import sys, corpus_tools, corpus_tools.study, corpus_tools.analysis, corpus_tools.stages, corpus_tools.pipeline; "
             "bad = [m for m in ('matplotlib', 'matplotlib.pyplot', 'IPython', 'papermill', 'nbclient', 'sklearn') "
             "if m in sys.modules]; print(bad)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()

@@ -20,7 +20,8 @@ import pytest
 from corpus_tools.booklet import read_booklet
 from corpus_tools.carry import (MODEL_FILE, TopicModelError, model_file, model_json, parse_model, read_model)
 from corpus_tools.cli import main
-from corpus_tools.study import Params, analyse, param_digest
+from corpus_tools.analysis import analyse, param_digest
+from corpus_tools.study import Params
 from corpus_tools.store import file_sha256
 
 from conftest import BOOKLET

@@ -129,7 +129,7 @@ def test_cached_results_of_other_code_are_not_reused(booklet, monkeypatch):
     """Cache keys carry a fingerprint of the package's files: the same version number with edited code (a
     development checkout) recomputes instead of reusing results made by the old code."""
     import corpus_tools.resources as resources
-    from corpus_tools.study import analyse
+    from corpus_tools.analysis import analyse
 
     store: dict = {}
 

@@ -724,13 +724,13 @@ def test_a_failed_compare_leaves_the_old_comparison_byte_for_byte(tmp_path, monk
 
 
 def test_a_compare_into_a_folder_in_use_is_refused_before_computing(tmp_path, monkeypatch):
-    import corpus_tools.study as study
+    import corpus_tools.analysis as analysis
     from corpus_tools.compare import compare_booklets
 
     def no_analysis(*args, **kwargs):
         raise AssertionError("analysed although the folder is locked")
 
-    monkeypatch.setattr(study, "analyse", no_analysis)
+    monkeypatch.setattr(analysis, "analyse", no_analysis)
     first2 = _write(tmp_path / "first2.txt", _first_entries(2))
     out = tmp_path / "cmp"
     with RunLock(out, command="corpus-tools compare a b"):

@@ -12,7 +12,8 @@ import dataclasses
 import pytest
 
 import corpus_tools.stages as stages
-from corpus_tools.study import Params, analyse
+from corpus_tools.analysis import analyse
+from corpus_tools.study import Params
 
 ANALYSIS = {f.name for f in dataclasses.fields(Params)} - set(Params.OUTPUT_ONLY)
 

@@ -24,7 +24,7 @@ except metadata.PackageNotFoundError:  # pragma: no cover - running from a sourc
 _EXPORTS = {
     "Booklet": "booklet", "read_booklet": "booklet", "booklet_from_text": "booklet", "read_booklets": "programme",
     "BookletError": "errors",
-    "analyse": "study", "Params": "study", "Study": "study", "FigureSpec": "study",
+    "analyse": "analysis", "Params": "study", "Study": "study", "FigureSpec": "study",
     "run": "pipeline", "cache": "pipeline",
     "kwic": "trends",
 }

@@ -1,6 +1,6 @@
 """Compare two booklets (an earlier and a later one): what is new, what is gone, what was renamed.
 
-Each booklet is analysed by the one analysis core (:func:`corpus_tools.study.analyse`); :func:`compare_studies`
+Each booklet is analysed by the one analysis core (:func:`corpus_tools.analysis.analyse`); :func:`compare_studies`
 (pure) turns the two studies into tables, each with a ``status`` column — ``new`` / ``gone`` / ``kept`` /
 ``renamed`` (and ``rising`` / ``falling`` for key terms):
 
@@ -442,7 +442,7 @@ MANIFEST = "comparison_manifest.json"
 def compare_booklets(old_path: str | Path, new_path: str | Path, outdir: str | Path | None = None,
                      seed: int = 0, formats: tuple[str, ...] = ("png", "svg"), k: int | None = None,
                      params: Any = None, min_jaccard: float = 0.15, cache: Any = None) -> Comparison:
-    """Read and analyse two booklets (the same :func:`~corpus_tools.study.analyse` as ``run``, with ``params`` or
+    """Read and analyse two booklets (the same :func:`~corpus_tools.analysis.analyse` as ``run``, with ``params`` or
     ``Params(seed, k)``) and compare them; with ``outdir`` write the tables (CSV + Parquet), the figures and
     ``comparison.html``. ``cache`` (see :class:`corpus_tools.pipeline.DiskCache`) reuses stage results, e.g. of an
     earlier ``run`` of the old booklet with the same parameters.
@@ -471,7 +471,7 @@ def _compare(old_path: str | Path, new_path: str | Path, params: Any, min_jaccar
              cache: Any) -> Comparison:
     """Read, analyse (up to the topics) and compare two booklets; nothing is written."""
     from .booklet import read_booklet
-    from .study import analyse
+    from .analysis import analyse
     from .workers import WorkerPool
 
     old_b, new_b = read_booklet(old_path), read_booklet(new_path)

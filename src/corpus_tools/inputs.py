@@ -1,5 +1,5 @@
 """The parameter files a study reads — curriculum, codebook, synonyms, an earlier run's topic model — read once,
-before the analysis starts (:func:`corpus_tools.study.analyse` calls :func:`read_inputs`; a caller may read them
+before the analysis starts (:func:`corpus_tools.analysis.analyse` calls :func:`read_inputs`; a caller may read them
 itself and pass them in), so that no stage reads a file. Reading goes through :mod:`corpus_tools.store`; a file
 that cannot be read or decoded raises the error of its kind, naming the file, as its loader does."""
 

@@ -1,4 +1,4 @@
-"""The pipeline: booklet file → :func:`corpus_tools.study.analyse` → :func:`corpus_tools.save.save_study` (files)
+"""The pipeline: booklet file → :func:`corpus_tools.analysis.analyse` → :func:`corpus_tools.save.save_study` (files)
 → manifest. It composes the jobs that live in their own modules: :mod:`corpus_tools.cache` (the result cache),
 :mod:`corpus_tools.render` (figures and fonts), :mod:`corpus_tools.save` (writing a study) and
 :mod:`corpus_tools.workers` (processes).
@@ -25,7 +25,8 @@ from .keys import digest
 from .render import FigureRenderer, parameter_text, render_figures, source_font
 from .save import RunResult, manifest_is_current, save_study
 from .store import RunLock, recover, scratch_folder
-from .study import FILE_PARAMS, Params, Stage, analyse, file_digest, package_version, param_digest, plan
+from .analysis import analyse, file_digest, package_version, param_digest, plan
+from .study import FILE_PARAMS, Params, Stage
 
 class Progress:
     """Live progress on stderr (tqdm), quiet when stderr is not a terminal or when ``enabled`` is False."""

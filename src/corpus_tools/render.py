@@ -13,7 +13,8 @@ from pathlib import Path
 
 from .cache import DiskCache
 from .keys import digest
-from .study import FigureSpec, Params, Study, package_version
+from .keys import package_version
+from .study import FigureSpec, Params, Study
 
 def figure_key(stage_key: str, spec: FigureSpec, params: Params, version: str) -> str:
     return digest("figure", version, stage_key, spec.stem, params.dpi, params.figure_size)

@@ -16,7 +16,8 @@ from typing import Any, Callable
 from .cache import DiskCache
 from .keys import digest
 from .render import FigureRenderer, figure_pool, pages_font
-from .study import Params, Study, package_version
+from .keys import package_version
+from .study import Params, Study
 
 @dataclass
 class RunResult:
