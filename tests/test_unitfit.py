@@ -384,7 +384,7 @@ def test_report_quotes_the_precision_of_the_run(run_dir):
     ids = set(fit.entry_id[fit.flag == "fits_no_unit"])
     assert {int(x) for x in nu.entry_ids.iloc[0].split(",")} == ids
     assert c.loc[("held", "no"), "precision"] < unitfit.PRECISION_AIM and len(nu) == 1
-    assert "用词上与各单元大纲都不接近" in nu.text.iloc[0] and "不是课程缺口" in nu.text.iloc[0]
+    assert "用词上与各单元大纲" in nu.text.iloc[0] and "都不接近" in nu.text.iloc[0] and "不是课程缺口" in nu.text.iloc[0]
     assert not nu.text.str.contains("没有哪个单元的大纲明显覆盖|没有单元覆盖|是候选的课程缺口").any()
     assert "用词上与各单元大纲都不接近的问题（阅读清单，不是课程缺口）" in html
 
@@ -397,3 +397,13 @@ def test_only_discussion_classes_rank_nothing():
                               is_question=[True, True], text=["医院食堂菜单怎么定？", "停车场收费怎么管？"]))
     fit = unitfit.unit_fit(entries, turns)
     assert list(fit.entry_id) == [1, 2] and not fit.flagged.any() and (fit.n_units == 0).all()
+
+
+def test_no_unit_row_says_the_syllabus_is_the_shipped_example(study):
+    """The booklet prints unit titles only (e.g. l.92 第 2 单元“医院信息规划”); the descriptions the flag compares
+    with are the package's example, written from those titles. A designer must not read them as the programme's
+    own syllabus (a cold reader's correction), so the reading-list row says which syllabus it used."""
+    f = study.tables["findings"]
+    row = f[f.kind == "no_unit"].iloc[0]
+    assert (study.tables["unit_fit"].syllabus == "example").all()
+    assert "随包的示例大纲" in row.text and "不是本培训班的正式大纲" in row.text

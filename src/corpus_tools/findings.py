@@ -260,7 +260,9 @@ def no_unit_findings(fit: pd.DataFrame, entries: pd.DataFrame, max_items: int = 
     note = _held_out_note("fits_no_unit")
     verdict = ("" if good else f"，低于 {PRECISION_AIM}：多数被标记的问答其实有单元覆盖，所以这里不逐条列出，"
                "也不称它们为课程缺口")
-    rows = [_row("no_unit", f"{len(gaps)}/{len(fit)} 条问答在用词上与各单元大纲都不接近（同义词归并后的实词相似度，"
+    example = "syllabus" in fit and (fit["syllabus"] == "example").any()
+    which = "各单元大纲（随包的示例大纲：据单元标题编写，不是本培训班的正式大纲）" if example else "各单元大纲"
+    rows = [_row("no_unit", f"{len(gaps)}/{len(fit)} 条问答在用词上与{which}都不接近（同义词归并后的实词相似度，"
                  "每个单元的标准化得分都低）。这只是用词的比较，不说明没有单元讲授这些内容：这是一份阅读清单，"
                  "不是课程缺口的名单。",
                  f"{len(gaps)}/{len(fit)}；每个单元的标准化得分 z 都 < 0.5", ids=gaps.entry_id,
@@ -306,7 +308,7 @@ def cohort_pair_units(entries: pd.DataFrame | None, a: int, b: int) -> str:
         return ""
     titles = shared_unit_titles(entries, [a, b])
     if not titles:
-        return f"第{a}期与第{b}期没有共同的单元"
+        return f"第{a}期与第{b}期没有共同的单元（按单元标题比较）"
     n_units = entries[entries.cohort.isin([a, b]) & (entries.session_type == "unit")].unit_title.nunique()
     return f"第{a}期与第{b}期共有的单元{'只有' if n_units > len(titles) else ''}{shared_units_text(entries, [a, b])}"
 
