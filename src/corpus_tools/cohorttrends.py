@@ -3,8 +3,10 @@ the ordered cohorts of a programme?
 
 :func:`cohort_trends` tests every term used in ≥ ``min_docs`` entries and every code with the Cochran–Armitage
 trend test (:func:`corpus_tools.stats.cochran_armitage`; scores = the cohort numbers in programme order), with
-Benjamini–Hochberg q over every row, and then the checks :func:`corpus_tools.trends.emerging_fading` makes for two
-cohorts, carried over to many:
+Benjamini–Hochberg q within each family — the terms (exploratory, hundreds) and the codes (the codebook's few areas,
+declared before the data) — and then the checks :func:`corpus_tools.trends.emerging_fading` makes for two cohorts,
+carried over to many. This is the one trend test of the package: the codes' rows are what
+:func:`corpus_tools.codeshare.code_share_by_cohort` reports beside each code's shares.
 
 - **one cohort**: the trend must survive leaving out any single cohort (``p_without_one_cohort`` = the largest p
   with one cohort left out, in the same direction): a burst in one cohort is not a trend;
@@ -116,9 +118,14 @@ def cohort_trends(tokens: pd.DataFrame | None, entries: pd.DataFrame, turns: pd.
     n_c = g.n_c
     t = cohorts.astype(float)
     z, p = trend_z(r, n_c, t)
-    q = stats.bh_qvalues(p)
+    kind = col["kind"]
+    q = np.full(len(p), np.nan)
+    for family in ("term", "code"):  # one Benjamini–Hochberg family per kind
+        rows = kind == family
+        q[rows] = stats.bh_qvalues(p[rows])
     loo = leave_one_out_p(r, n_c, t, z)
-    wz, wp, bz, bp = _stratified_checks(rc, rb, z, q, alpha, g)
+    # the stratified checks where a call is possible, and for every code (few; its table shows them all)
+    wz, wp, bz, bp = _stratified_checks(rc, rb, z, (q <= alpha) | (kind == "code"), g)
     within = (wp < alpha) & (np.sign(wz) == np.sign(z))
     one_speaker = np.nan_to_num(col["top_speaker_share"], nan=0.0) >= one_speaker_share
     one_cohort = ~(loo < alpha) if len(cohorts) >= 3 else np.zeros(len(z), dtype=bool)
@@ -223,36 +230,41 @@ def _code_rows(code_entries: pd.DataFrame, ids: pd.Index, g: SimpleNamespace) ->
                 top_speaker=np.full(k, "", dtype=object), top_speaker_share=np.full(k, np.nan))
 
 
-def _stratified_checks(rc: np.ndarray, rb: np.ndarray, z: np.ndarray, q: np.ndarray, alpha: float,
+def _stratified_checks(rc: np.ndarray, rb: np.ndarray, z: np.ndarray, checked: np.ndarray,
                        g: SimpleNamespace) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``(within-unit z, p, within-booklet z, p)`` of the rows where a call is possible (q ≤ ``alpha``), NaN
-    elsewhere: the trend test within the (unit, cohort) cells, and within booklets when several share the cohort
-    axis (a step between two booklets may be the editors' selection, not the trainees)."""
+    """``(within-unit z, p, within-booklet z, p)`` of the ``checked`` rows (boolean mask), NaN elsewhere: the
+    trend test within the (unit, cohort) cells, and within booklets when several share the cohort axis (a step
+    between two booklets may be the editors' selection, not the trainees)."""
     wz, wp = np.full(len(z), np.nan), np.full(len(z), np.nan)
     bz, bp = np.full(len(z), np.nan), np.full(len(z), np.nan)
-    for i in np.flatnonzero(q <= alpha):
+    for i in np.flatnonzero(checked):
         if len(g.t_cells):
             wz[i], wp[i] = _within(rc[i], g.n_cells, g.t_cells, g.s_cells)
     if g.several:
         t_b = np.asarray(g.b_keys.get_level_values(1), dtype=float)
         s_b = np.asarray(g.b_keys.get_level_values(0), dtype=object)
-        for i in np.flatnonzero(q <= alpha):
+        for i in np.flatnonzero(checked):
             bz[i], bp[i] = stats.stratified_trend_test(rb[i], g.n_b, t_b, s_b)
     return wz, wp, bz, bp
 
 
 def trend_findings(ct: pd.DataFrame | None, entries: pd.DataFrame, tokens: pd.DataFrame | None = None,
                    code_entries: pd.DataFrame | None = None, max_items: int = 8, column: str = "token") -> list[dict]:
-    """Findings rows (kind ``cohort_trend``) for the terms and codes whose share rises or falls across the
-    cohorts (call rising / falling), at most ``max_items`` by q; each row gives the shares cohort by cohort, z, q,
-    the within-unit check and the entries containing the term. One row saying so when none is called, only
-    where ≥ 3 cohorts were tested."""
+    """Findings rows (kind ``cohort_trend``) for the terms whose share rises or falls across the cohorts (call
+    rising / falling), at most ``max_items`` by q; each row gives the shares cohort by cohort, z, q, the
+    within-unit check and the entries containing the term. One row saying so when none is called, only where
+    ≥ 3 cohorts were tested. The codes' rows are reported by the code-share findings
+    (:func:`corpus_tools.findings.code_share_findings`), not here: one finding per test."""
     from .findings import _fmt_p, _row
 
     if ct is None or ct.empty:
         return []
-    called = ct[ct.call.isin(["rising", "falling"])].head(max_items)
     n_cohorts = len(str(ct.cohorts.iloc[0]).split("、"))
+    n_codes = int((ct.kind == "code").sum())
+    ct = ct[ct.kind == "term"]
+    if ct.empty:
+        return []
+    called = ct[ct.call.isin(["rising", "falling"])].head(max_items)
     rows = []
     for r in called.itertuples():
         ids = _entries_with(r.kind, r.term, entries, tokens, code_entries, column)
@@ -283,13 +295,13 @@ def trend_findings(ct: pd.DataFrame | None, entries: pd.DataFrame, tokens: pd.Da
                 return "去掉其中一期后消失"
             return reasons.get(x.call, "") + (f"（{_fmt_p(x.p_without_one_cohort)}）" if x.call == "one cohort" else "")
 
-        named = "；".join(f"{'编码' if x.kind == 'code' else '词'}“{x.term}”{reason(x)}"
-                         for x in near.head(max_items).itertuples())
-        more = f"等 {len(near)} 项" if len(near) > max_items else ""
+        named = "；".join(f"“{x.term}”{reason(x)}" for x in near.head(max_items).itertuples())
+        more = f"等 {len(near)} 个" if len(near) > max_items else ""
         why = (f"{len(near)} 个 q ≤ 0.05，但都不稳：{named}{more}" if len(near) else "没有一个 q ≤ 0.05")
-        rows.append(_row("cohort_trend", f"在 {n_cohorts} 期之间，没有一个词或编码的问答占比随期次稳定上升或下降"
+        codes = "；编码的逐期占比另见“各期编码占比”一类发现" if n_codes else ""
+        rows.append(_row("cohort_trend", f"在 {n_cohorts} 期之间，没有一个词的问答占比随期次稳定上升或下降"
                                          f"（{why}）。",
-                         f"检验 {len(ct)} 个词和编码，Cochran–Armitage 趋势检验，按同时检验的个数校正（q）"))
+                         f"检验 {len(ct)} 个词，Cochran–Armitage 趋势检验，按同时检验的词数校正（q）{codes}"))
     return rows
 
 

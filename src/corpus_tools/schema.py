@@ -546,10 +546,15 @@ ANALYSIS_TABLES: dict[str, tuple[Column, ...]] = {
         ("trend_z", "Float64", "Cochran–Armitage z across the ordered cohorts (scores = cohort numbers; > 0 rising); "
                                "the same on every row of the code"),
         ("trend_p", "Float64", "its two-sided p-value"),
-        ("trend_q", "Float64", "Benjamini–Hochberg over codes"),
+        ("trend_q", "Float64", "Benjamini–Hochberg over the codes (the codes are one family; the test and q are "
+                               "those of the code rows of cohort_trends)"),
         ("within_units_z", "Float64", "the same trend within the units several cohorts share (Mantel's stratified "
                                       "extension, strata = unit titles); empty where no unit is shared"),
         ("within_units_p", "Float64", "its two-sided p-value"),
+        ("p_without_one_cohort", "Float64", "the largest trend p with any one cohort left out (same direction; "
+                                            "1 where the trend then vanishes or reverses); empty with < 3 cohorts"),
+        ("call", "string", "the code's call in cohort_trends: rising / falling / one cohort / one speaker / "
+                           "unit effect, empty where q > 0.05"),
         ("shared_units", "string", "unit titles with entries in ≥ 2 cohorts, joined by 、"),
     ),
     "askers_summary": _cols(
@@ -671,7 +676,8 @@ ANALYSIS_TABLES: dict[str, tuple[Column, ...]] = {
         ("statistic", "Float64", "Cochran–Armitage z across the ordered cohorts (scores = cohort numbers; z² is R's "
                                  "prop.trend.test statistic); > 0: the share rises"),
         ("p_value", "Float64", "two-sided p of z"),
-        ("q_value", "Float64", "Benjamini–Hochberg over every row of the table (terms and codes)"),
+        ("q_value", "Float64", "Benjamini–Hochberg within the row's kind: over the terms, and over the codes "
+                                "(two families)"),
         ("direction", "string", "\"rising\" (z > 0) or \"falling\" (z < 0)"),
         ("p_without_one_cohort", "Float64", "the largest p of the same test with one cohort left out (in the same "
                                             "direction; 1 where a left-out cohort reverses it): small only when no "
@@ -683,11 +689,11 @@ ANALYSIS_TABLES: dict[str, tuple[Column, ...]] = {
         ("one_speaker", "boolean", "one speaker accounts for ≥ 80 % of the uses"),
         ("shared_units", "string", "unit titles with entries in ≥ 2 cohorts (the strata of the within-unit test)"),
         ("within_unit_statistic", "Float64", "Mantel's stratified trend z within those units; empty where no unit "
-                                             "is shared"),
+                                             "is shared, and for terms with q > 0.05 (computed for every code)"),
         ("p_within_unit", "Float64", "two-sided p of that z"),
         ("within_unit", "boolean", "the trend holds within shared units (p < 0.05, same direction)"),
         ("within_booklet_statistic", "Float64", "several booklets: the same stratified z within booklets (each "
-                                                "booklet's own cohorts); empty for one booklet or where q > 0.05"),
+                                                "booklet's own cohorts); empty for one booklet, and for terms with q > 0.05"),
         ("p_within_booklet", "Float64", "two-sided p of that z: not small means the change lies between booklets "
                                         "(the findings then say it may be the editors' selection)"),
         ("call", "string", "\"rising\" / \"falling\" where q ≤ 0.05, no single cohort carries it, no single "
