@@ -275,3 +275,43 @@ def test_catch_all_rule_and_ties_by_hand():
     first = t["entry_topics"][t["entry_topics"]["rank"] == 1].set_index("entry_id")
     assert list(first.tied[[1, 2, 3, 4]]) == [True, True, False, False]
     assert first.tied[[5, 6]].all()  # topic 1's two members have the same weight
+
+
+def _three_groups(groups=(9, 8, 7), signal: float = 2.0, noise: float = 0.3, seed: int = 0) -> DocumentTermMatrix:
+    """Documents of three groups, each using its own 8 of 30 words (Poisson ``signal``) over Poisson ``noise``."""
+    rng = np.random.RandomState(seed)
+    rows = []
+    for g, n in enumerate(groups):
+        for _ in range(n):
+            v = rng.poisson(noise, 30).astype(float)
+            v[g * 8:(g + 1) * 8] += rng.poisson(signal, 8)
+            rows.append(v)
+    m = sparse.csr_matrix(np.array(rows))
+    return DocumentTermMatrix("entry", np.arange(1, m.shape[0] + 1), np.array([f"w{i}" for i in range(30)]), m)
+
+
+@pytest.mark.parametrize("signal,noise,seed,ks", [(2.0, 0.3, 0, (2, 3, 4, 5, 6)), (2.0, 1.0, 0, (2, 3, 4, 5, 6)),
+                                                 (2.0, 0.5, 3, (2, 3, 4, 5, 6)), (0.0, 1.0, 2, (4, 5, 6))])
+def test_select_k_drops_a_k_only_when_the_rule_could_never_choose_it(signal, noise, seed, ks):
+    """select_k stops fitting a k once one seed's consensus has a topic under 3 documents (choose_k's bar is the
+    smallest topic over seeds). Against every seed fitted for every k (the bar set to 0 so nothing drops): the
+    same k is chosen, every k still fitted has the same row, and each dropped k has a topic under 3. Pure noise
+    (signal 0): no k is stable (k = 5, 6 have a topic under 3 at the first seed, k = 4 is unstable), the rule then
+    compares every k, so every k gets all its seeds."""
+    from unittest import mock
+
+    from corpus_tools import topics
+
+    dtm = _three_groups(signal=signal, noise=noise, seed=seed)
+    _, fast = topics.select_k(dtm, ks, seed=seed, n_seeds=3, runs_per_seed=10, n_jobs=1)
+    with mock.patch.object(topics, "MIN_TOPIC_SIZE", 0):
+        _, full = topics.select_k(dtm, ks, seed=seed, n_seeds=3, runs_per_seed=10, n_jobs=1)
+    assert choose_k(fast) == choose_k(full)
+    kept = fast.n_seeds == 3
+    pd.testing.assert_frame_equal(fast[kept].reset_index(drop=True), full[kept].reset_index(drop=True))
+    assert (fast[~kept].min_topic_size < 3).all() and fast[~kept].stability_ari.isna().eq(fast[~kept].n_seeds == 1).all()
+    assert (fast.n_fits == fast.n_seeds * 10).all()
+    if signal == 0.0:
+        assert not (full.stability_ari >= 0.8).any() and kept.all() and (full.min_topic_size < 3).any()
+    else:
+        assert (~kept).any()  # the test exercises the dropping

@@ -415,10 +415,12 @@ ANALYSIS_TABLES: dict[str, tuple[Column, ...]] = {
     "topic_model_comparison": _cols(
         ("model", "string", "topic model: consensus_nmf"),
         ("k", "Int64", "number of topics tried (one row per k when k is chosen, else the given k)"),
-        ("n_seeds", "Int64", "seeds, each giving one consensus of its runs"),
-        ("n_fits", "Int64", "NMF fits pooled for the final consensus (seeds × runs per seed)"),
+        ("n_seeds", "Int64", "seeds fitted, each giving one consensus of its runs (fewer than the setting's 3 where "
+                             "a seed's consensus already had a topic under 3 entries: that k cannot be chosen)"),
+        ("n_fits", "Int64", "NMF fits made and pooled (seeds × runs per seed)"),
         ("npmi", "Float64", "mean NPMI coherence of the topics' ten top terms, entries as window (−1 … 1)"),
-        ("stability_ari", "Float64", "mean pairwise adjusted Rand index between the seeds' consensuses (1 = same)"),
+        ("stability_ari", "Float64", "mean pairwise adjusted Rand index between the seeds' consensuses (1 = same); "
+                                     "empty with one seed"),
         ("min_topic_size", "Int64", "entries in the smallest topic (smallest over seeds)"),
         ("ami", "Float64", "adjusted mutual information of the topics with the sections (mean over seeds)"),
         ("ami_min", "Float64", "its minimum over seeds"),

@@ -256,7 +256,7 @@ def pairwise_ari(label_sets: list[np.ndarray]) -> float:
 
 def _scores(fits: list[TopicFit], dtm: DocumentTermMatrix, k: int, reference, n_terms: int) -> dict:
     row = dict(npmi=float(np.mean([npmi_coherence(top_terms(f, dtm.terms, n_terms), dtm) for f in fits])),
-               stability_ari=pairwise_ari([f.labels for f in fits]),
+               stability_ari=pairwise_ari([f.labels for f in fits]) if len(fits) > 1 else float("nan"),
                min_topic_size=int(min(np.bincount(f.labels, minlength=k).min() for f in fits)))
     if reference is not None:
         ami = [adjusted_mutual_info_score(reference, f.labels) for f in fits]
@@ -307,37 +307,70 @@ def _runs_job(a) -> np.ndarray:
     return nmf_run_labels(X, k, seeds, tol)
 
 
+MIN_STABILITY = 0.8  # choose_k's bars: pairwise ARI between the seeds' consensuses, and
+MIN_TOPIC_SIZE = 3  # entries in the smallest topic of every seed's consensus
+
+
 def select_k(dtm: DocumentTermMatrix, ks: tuple[int, ...], seed: int = 0, n_seeds: int = 3, runs_per_seed: int = 20,
              reference: np.ndarray | None = None, n_terms: int = 10, n_jobs: int = 2,
              tol: float = 1e-2, on_done=None, pool=None) -> tuple[dict[int, np.ndarray], pd.DataFrame]:
-    """NMF fits for every k: ``n_seeds`` × ``runs_per_seed`` fits per k. Each seed's fits give one consensus
-    (its stability is the pairwise ARI between the seeds' consensuses); all fits of a k pooled give that k's
-    final consensus, so the chosen model is never refit. Returns the run labels per k (n_docs, n_seeds ·
-    runs_per_seed) and the comparison table (one row per k). ``pool``: the caller's open
-    :class:`~corpus_tools.workers.WorkerPool` (else one is started for the fits)."""
+    """NMF fits for every k, seed by seed: ``runs_per_seed`` fits per (k, seed) give that seed's consensus (its
+    stability is the pairwise ARI between the seeds' consensuses); all fits of a k pooled give that k's final
+    consensus, so the chosen model is never refit.
+
+    A k whose consensus at some seed has a topic under :data:`MIN_TOPIC_SIZE` entries fails :func:`choose_k`'s bar
+    (the smallest topic over seeds) whatever its other seeds give, so its remaining seeds are not fitted — unless
+    no fully fitted k then meets both bars, when the rule looks at every k and the dropped ones are completed. The
+    chosen k is therefore the one all ``n_seeds`` × ``runs_per_seed`` fits of every k would give (on the booklet,
+    k = 10–12 drop after one seed, k = 5 after two: 510 of 720 fits). Returns the run labels per k (n_docs,
+    fits made) and the comparison table (one row per k; ``n_seeds`` / ``n_fits`` say what was fitted).
+    ``pool``: the caller's open :class:`~corpus_tools.workers.WorkerPool` (else one is started for the fits)."""
     from .workers import parallel_map
 
     X = _fit_input(dtm.tfidf())
-    seed_sets = {(k, s): ConsensusNMF(k, runs_per_seed, random_state=seed + s).run_seeds()
-                 for k in ks for s in range(n_seeds)}
-    jobs = [(X, k, seeds, tol) for (k, _), seeds in seed_sets.items()]
-    labels = parallel_map(_runs_job, jobs, jobs=n_jobs, on_done=on_done, pool=pool)
-    runs = dict(zip(seed_sets, labels))
+    runs: dict[tuple[int, int], np.ndarray] = {}
+    fits: dict[tuple[int, int], TopicFit] = {}
+
+    def fit_seeds(pairs: list[tuple[int, int]]) -> None:
+        jobs = [(X, k, ConsensusNMF(k, runs_per_seed, random_state=seed + s).run_seeds(), tol) for k, s in pairs]
+        for (k, s), labels in zip(pairs, parallel_map(_runs_job, jobs, jobs=n_jobs, on_done=on_done, pool=pool)):
+            runs[(k, s)] = labels
+            fits[(k, s)] = fit_topics(dtm, "consensus_nmf", k, seed + s, run_labels=labels)
+
+    def small(k: int) -> bool:
+        return any(np.bincount(f.labels, minlength=k).min() < MIN_TOPIC_SIZE for (kk, _), f in fits.items() if kk == k)
+
+    active = list(ks)
+    for s in range(n_seeds):
+        fit_seeds([(k, s) for k in active])
+        active = [k for k in active if not small(k)]
+    if not any(_stable(fits, k, n_seeds) for k in active):  # no k meets both bars: the rule compares every k
+        fit_seeds([(k, s) for k in ks for s in range(n_seeds) if (k, s) not in runs])
+    elif on_done is not None:  # the dropped seeds count as done for the progress bar
+        for _ in range(len(ks) * n_seeds - len(runs)):
+            on_done()
     rows, pooled = [], {}
     for k in ks:
-        fits = [fit_topics(dtm, "consensus_nmf", k, seed + s, run_labels=runs[(k, s)]) for s in range(n_seeds)]
-        pooled[k] = np.hstack([runs[(k, s)] for s in range(n_seeds)])
-        rows.append(dict(model="consensus_nmf", k=k, n_seeds=n_seeds, n_fits=n_seeds * runs_per_seed,
-                         **_scores(fits, dtm, k, reference, n_terms)))
+        done = [s for s in range(n_seeds) if (k, s) in runs]
+        pooled[k] = np.hstack([runs[(k, s)] for s in done])
+        rows.append(dict(model="consensus_nmf", k=k, n_seeds=len(done), n_fits=len(done) * runs_per_seed,
+                         **_scores([fits[(k, s)] for s in done], dtm, k, reference, n_terms)))
     return pooled, pd.DataFrame(rows)
 
 
-def choose_k(comparison: pd.DataFrame, model: str = "consensus_nmf", min_stability: float = 0.8) -> int:
+def _stable(fits: dict[tuple[int, int], TopicFit], k: int, n_seeds: int) -> bool:
+    """Whether all ``n_seeds`` consensuses of ``k`` were fitted and agree at least :data:`MIN_STABILITY`."""
+    labels = [fits[(k, s)].labels for s in range(n_seeds) if (k, s) in fits]
+    return len(labels) == n_seeds and pairwise_ari(labels) >= MIN_STABILITY
+
+
+def choose_k(comparison: pd.DataFrame, model: str = "consensus_nmf", min_stability: float = MIN_STABILITY) -> int:
     """The documented rule for k, blind to the sections: among the model's k whose stability (pairwise ARI over
-    seeds) is at least ``min_stability`` and whose smallest topic has at least 3 entries, take the k with the
-    highest mean of coherence (NPMI rescaled to [0, 1]) and stability; ties go to the smaller k."""
+    seeds) is at least ``min_stability`` and whose smallest topic has at least :data:`MIN_TOPIC_SIZE` entries,
+    take the k with the highest mean of coherence (NPMI rescaled to [0, 1]) and stability; ties go to the smaller
+    k. A k fitted with fewer seeds (see :func:`select_k`) has a topic under the bar, so it is never among them."""
     c = comparison[(comparison.model == model)].copy()
-    ok = c[(c.stability_ari >= min_stability) & (c.min_topic_size >= 3)]
+    ok = c[(c.stability_ari >= min_stability) & (c.min_topic_size >= MIN_TOPIC_SIZE)]
     if ok.empty:
         ok = c
     score = ((ok.npmi + 1) / 2 + ok.stability_ari) / 2
