@@ -211,6 +211,12 @@ def build_parser() -> argparse.ArgumentParser:
         _run_options(sp_)
         sp_.set_defaults(func=_cmd_run)
 
+    _add_notebooks_compare_cache(sub)
+    return p
+
+
+def _add_notebooks_compare_cache(sub) -> None:
+    """The ``notebooks``, ``compare`` and ``cache`` commands."""
     desc = "Execute every notebook (notebooks/NN_*.ipynb) on a booklet into an output folder."
     np_ = sub.add_parser("notebooks", help=desc, description=desc)
     np_.add_argument("--booklet", default=None, help="booklet (default: the bundled one)")
@@ -245,7 +251,6 @@ def build_parser() -> argparse.ArgumentParser:
     what.add_argument("--clear", action="store_true", help="remove every cached entry (default: off)")
     what.add_argument("--prune", action="store_true", help="remove least recently used entries down to the cap (default: off; done after every run)")
     kp_.set_defaults(func=_cmd_cache)
-    return p
 
 
 # ---------------------------------------------------------------- commands

@@ -592,17 +592,11 @@ def _leave_one_cohort_out(g: pd.DataFrame, z: float) -> tuple[int, float] | None
     return int(g.cohort.iloc[i]), float(p[i])
 
 
-def code_share_findings(share: pd.DataFrame | None, entries: pd.DataFrame, code_entries: pd.DataFrame | None = None,
-                        alpha: float = ALPHA) -> list[dict]:
-    """Codes whose share of the entries rises or falls across the ordered cohorts (Cochran–Armitage, BH q ≤ α over
-    the codes, from :func:`corpus_tools.codeshare.code_share_by_cohort`), each with its per-cohort shares and Wilson
-    intervals, the same trend within the units the cohorts share (naming the cohorts those units cover), and the
-    unit-mix caveat; one row for the codes without a significant trend (q > α), naming any with p < α."""
-    if share is None or share.empty or share.cohort.nunique() < 2:
-        return []
+def _cohort_units_context(entries: pd.DataFrame, cohorts: list[int]) -> tuple[str, str, str]:
+    """``(mix, covered, missing)``: the sentence saying which units each pair of consecutive cohorts drew from,
+    the cohorts the shared units cover (第1期与第2期) and those they miss (第3期; "" when none)."""
     from .codeshare import shared_unit_titles
 
-    cohorts = sorted(int(c) for c in share.cohort.unique())
     pairs = []
     for a, b in zip(cohorts, cohorts[1:]):
         text = cohort_pair_units(entries, a, b)
@@ -611,15 +605,27 @@ def code_share_findings(share: pd.DataFrame | None, entries: pd.DataFrame, code_
         pairs.append(text)
     mix = f"各期入册的单元不同：{'；'.join(pairs)}。占比的变化可能来自各期入册的是哪些单元，而不一定是学员关注点的变化。"
     units = entries[entries.session_type == "unit"].dropna(subset=["cohort", "unit_no"])
-    shared_text = shared_units_text(entries, cohorts)
-    from .codeshare import shared_unit_titles as _titles
-
-    shared = _titles(entries, cohorts)
+    shared = shared_unit_titles(entries, cohorts)
     covered = sorted({int(c) for c in units.cohort[units.unit_title.isin(shared)]})
     missing = [c for c in cohorts if c not in covered]
     covered_text = ("与".join(f"第{c}期" for c in covered) if len(covered) <= 2 else
                     "第" + "、".join(str(c) for c in covered) + "期")
-    missing_text = "第" + "、".join(str(c) for c in missing) + "期" if missing else ""
+    return mix, covered_text, "第" + "、".join(str(c) for c in missing) + "期" if missing else ""
+
+
+def code_share_findings(share: pd.DataFrame | None, entries: pd.DataFrame, code_entries: pd.DataFrame | None = None,
+                        alpha: float = ALPHA) -> list[dict]:
+    """Codes whose share of the entries rises or falls across the ordered cohorts (Cochran–Armitage, BH q ≤ α over
+    the codes, from :func:`corpus_tools.codeshare.code_share_by_cohort`), each with its per-cohort shares and Wilson
+    intervals, the same trend within the units the cohorts share (naming the cohorts those units cover), and the
+    unit-mix caveat; one row for the codes without a significant trend (q > α), naming any with p < α."""
+    if share is None or share.empty or share.cohort.nunique() < 2:
+        return []
+    cohorts = sorted(int(c) for c in share.cohort.unique())
+    mix, covered_text, missing_text = _cohort_units_context(entries, cohorts)
+    missing = bool(missing_text)
+    units = entries[entries.session_type == "unit"].dropna(subset=["cohort", "unit_no"])
+    shared_text = shared_units_text(entries, cohorts)
     per_code = share.drop_duplicates("code")
     n_codes = len(per_code)
     rows = []
