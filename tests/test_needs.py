@@ -285,3 +285,25 @@ def test_findings_of_the_run_carry_needs_deferrals_and_askers(study):
     assert {"need", "deferral", "askers"} <= set(f.kind)
     d = f[(f.kind == "deferral") & (f.entry_ids == "34")]
     assert len(d) == 1 and "需求管理" in d.text.iloc[0] and "第 2120 行" in d.statistic.iloc[0]
+
+
+def test_a_need_names_the_entries_titled_with_its_subject_outside_it(study):
+    """Every title of entries 25–32 prints 集成平台 (e.g. l.1552 “医院引入集成平台后…”, l.1623 “集成平台的接口方式…”,
+    l.1728, l.1837, l.1983), and no other title does. The need whose questions all print 集成平台 and nothing
+    else in common names the titled entries it does not hold, so a designer reads all eight, not only the group."""
+    f = study.tables["findings"]
+    needs = study.tables["recurring_needs"]
+    titled = set(range(25, 33))
+    g = needs[needs.shared_terms.fillna("") == "集成平台"]
+    assert len(g.need_id.unique()) == 1
+    members = set(g.entry_id.astype(int))
+    assert members < titled
+    rest = sorted(titled - members)
+    row = f[(f.kind == "need") & f.text.str.contains(f"第 {int(g.entry_id.iloc[0])} 条")
+            & f.text.str.startswith("可能的共同需求")].iloc[0]
+    assert f"标题也含“集成平台”的另 {len(rest)} 条（" + "、".join(f"第 {i} 条" for i in rest) + "）" in row.text
+    # a need whose shared terms no other title prints names none (专病库: titles of 45 and 46 only, l.2779, l.2871)
+    z = needs[needs.shared_terms.fillna("") == "专病库"]
+    zrow = f[(f.kind == "need") & f.text.str.contains(f"第 {int(z.entry_id.iloc[0])} 条")
+             & f.text.str.startswith("可能的共同需求")].iloc[0]
+    assert "标题也含" not in zrow.text

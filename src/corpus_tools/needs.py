@@ -370,10 +370,27 @@ def needs_findings(needs: pd.DataFrame | None, entries: pd.DataFrame) -> list[di
         common = ("、".join(f"“{t}”" for t in shared.split("、")) if shared else "")
         rows.append(_row("need", f"可能的共同需求“{g.label.iloc[0]}”（{len(g)} 条，{span}，{len(units)} 个单元）"
                          + (f"，每条提问都涉及{common}" if common else "，标签里的词各出现在至少一半的提问里")
-                         + f"：{qs}。",
+                         + f"：{qs}。" + _titled_elsewhere(entries, g.entry_id, shared),
                          "单元：" + "、".join(units) + f"；组内平均相似度 {g.similarity.mean():.2f}",
                          ids=g.entry_id, caveat="" if len(cs) >= 2 else "只在一期出现：可能是该期该单元的话题，不一定反复出现。"))
     return rows
+
+
+def _titled_elsewhere(entries: pd.DataFrame, members, shared: str) -> str:
+    """The sentence naming the entries outside a need whose titles print every one of its ``shared`` terms (the
+    concepts every question of the need prints, joined by 、): the same subject by its title, asked in words not
+    close enough to group — a designer reads them with the need. "" when there are none or no shared terms."""
+    terms = [t for t in shared.split("、") if t]
+    if not terms:
+        return ""
+    inside = {int(i) for i in members}
+    other = [int(r.entry_id) for r in entries.itertuples()
+             if int(r.entry_id) not in inside and all(t in str(r.title) for t in terms)]
+    if not other:
+        return ""
+    common = "、".join(f"“{t}”" for t in terms)
+    return (f"标题也含{common}的另 {len(other)} 条（" + _some([f"第 {i} 条" for i in other], 12, "条") +
+            "）提问用词不够相近，未归入此组，可一并读。")
 
 
 def _some(items: list[str], k: int, unit: str, sep: str = "、") -> str:
