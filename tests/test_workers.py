@@ -4,6 +4,8 @@ and the workers end with the block that opened them."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -103,8 +105,8 @@ def _parent_threads(_) -> tuple[int, int]:
 
 def test_no_worker_is_forked_from_this_threaded_process(monkeypatch):
     """Python 3.12 warns (DeprecationWarning) when a process with several threads forks: this one has the
-    executor's threads and OpenBLAS's. Python 3.12 is not installed here, so the rule is checked directly: this
-    process never calls ``os.fork``, and the process that does fork the workers (the fork server) has one thread
+    executor's threads and OpenBLAS's. The rule is checked directly, on every version (the next test reads the
+    warning itself on 3.12+): this process never calls ``os.fork``, and the process that does fork the workers (the fork server) has one thread
     when it does, even after importing numpy, scikit-learn (hence pandas and pyarrow) and matplotlib."""
     import multiprocessing
 
@@ -120,6 +122,47 @@ def test_no_worker_is_forked_from_this_threaded_process(monkeypatch):
         parents = parallel_map(_parent_threads, range(4), jobs=2, pool=pool)
     assert all(ppid != os.getpid() for ppid, _ in parents)  # forked by the fork server, not by this process
     assert all(threads == 1 for _, threads in parents), parents
+
+
+FORK_SERVER_SCRIPT = """
+import os
+import sys
+
+import corpus_tools.workers as workers
+
+def pid(_):
+    return os.getpid()
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["threaded"]:  # the fork server's numerical libraries may start threads
+        workers.ONE_THREAD_ENV = {"OPENBLAS_NUM_THREADS": "2", "OMP_NUM_THREADS": "2", "MKL_NUM_THREADS": "2"}
+    with workers.WorkerPool(2, warm=("numpy", "sklearn.decomposition", "matplotlib.pyplot")) as pool:
+        print(len(workers.parallel_map(pid, range(6), jobs=2, pool=pool)), flush=True)
+"""
+
+
+def test_the_fork_server_forks_without_pythons_threads_warning(tmp_path):
+    """Python 3.12+ warns when a process with several threads (OpenBLAS's count too) calls ``os.fork``:
+    "DeprecationWarning: This process (pid=…) is multi-threaded, use of fork() may lead to deadlocks in the
+    child". Here the fork server forks, in a process of its own whose stderr is the script's. CPython clears that
+    warning right after issuing it, so ``-W error::DeprecationWarning`` hides it instead of failing: the script
+    runs with ``-W always::DeprecationWarning`` and its stderr is read. The same script with two BLAS threads
+    instead of :data:`~corpus_tools.workers.ONE_THREAD_ENV` (OpenBLAS starts a thread in the fork server when it
+    is imported there) shows that the check sees the warning, on 3.12+ with two cores or more (on CPython 3.13.5:
+    once per worker). On 3.11 there is no such warning: there the previous test's thread count is the check."""
+    script = tmp_path / "pool_script.py"
+    script.write_text(FORK_SERVER_SCRIPT, encoding="utf-8")
+
+    def stderr(*args: str) -> str:
+        done = subprocess.run([sys.executable, "-W", "always::DeprecationWarning", str(script), *args],
+                              capture_output=True, text=True, timeout=300, cwd=tmp_path)
+        assert done.returncode == 0 and done.stdout.strip() == "6", done.stderr
+        return done.stderr
+
+    got = stderr()
+    assert "multi-threaded" not in got and "DeprecationWarning" not in got, got
+    if sys.version_info >= (3, 12) and len(os.sched_getaffinity(0)) > 1:
+        assert "is multi-threaded, use of fork() may lead to deadlocks" in stderr("threaded")
 
 
 def test_stop_ends_busy_workers_at_once():

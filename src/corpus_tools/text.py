@@ -32,6 +32,7 @@ They stay in the tokens table with ``is_name`` set, and :func:`analysis_tokens` 
 from __future__ import annotations
 
 import copy
+import io
 import logging
 import math
 import re
@@ -48,7 +49,7 @@ from .errors import BookletError
 from .ingest import CJK
 from .paths import default_cache_dir
 from .resources import load_list, resource_path
-from .store import writable_dir
+from .store import read_file_bytes, writable_dir
 from .tagger import PosTags, Tagger, initialize_dictionary
 
 XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -140,6 +141,15 @@ def parse_synonyms(text: str, source: str = "<synonyms>") -> dict[str, str]:
     return out
 
 
+def _user_dict_file(path: str | Path) -> io.BytesIO:
+    """The bytes of a jieba user dictionary, as the file object ``jieba.Tokenizer.load_userdict`` reads (it
+    decodes UTF-8 and drops a BOM as it does for a path, and names ``path`` in its errors). Given a path, jieba
+    opens the file and never closes it (a ResourceWarning under ``python -X dev``)."""
+    f = io.BytesIO(read_file_bytes(path))
+    f.name = str(path)
+    return f
+
+
 def is_content_pos(pos: str) -> bool:
     """Whether a jieba tag is one of the content tags (:data:`CONTENT_POS`)."""
     return pos in CONTENT_POS
@@ -220,7 +230,7 @@ class ChineseTokenizer:
         # one pass over jieba's dictionary file gives the prefix dictionary and the tags (posseg takes them)
         self.__dict__["_main_tags"] = initialize_dictionary(tk)
         jieba.setLogLevel(logging.WARNING)
-        tk.load_userdict(str(self.domain_dict or resource_path("domain_dict.txt")))
+        tk.load_userdict(_user_dict_file(self.domain_dict or resource_path("domain_dict.txt")))
         for term in sorted(set(self.extra_terms)):
             term = normalise(term)
             if term and term not in self.domain_terms:
