@@ -41,11 +41,6 @@ SEQUENTIAL = "Blues"  # single hue, lightness monotone: colour-blind and greysca
 DIVERGING = ("#0072B2", "#D55E00")  # positive / negative (over- / under-used)
 NEUTRAL = "#666666"
 
-# adjustText stops after 1 second of wall time unless told otherwise: the labels of a figure drawn on a busy
-# machine then land elsewhere than on a quiet one. A fixed number of steps makes the layout a function of the
-# figure alone (same input, same bytes).
-ADJUST_LIMIT = dict(iter_lim=300, time_lim=None)
-
 COLUMN_CM = {"single": 8.5, "double": 17.5}
 MIN_PT = 6.0  # the smallest text a journal prints: no text of any figure is smaller, at either column width
 MAX_HEIGHT_CM = 23.0  # a journal page's text height: no figure is taller
@@ -481,7 +476,7 @@ def _solve_layout(fig: Figure, dpi: float) -> None:
 
 
 def _has_arrows(fig: Figure) -> bool:
-    """Whether ``fig`` has arrows from labels (annotations, adjustText's leader lines)."""
+    """Whether ``fig`` has arrows from labels (annotations with an arrow, arrows drawn from a label's box)."""
     from matplotlib.patches import FancyArrowPatch
     from matplotlib.text import Annotation
 
@@ -493,7 +488,7 @@ def freeze_layout(fig: Figure) -> None:
     """Keep the axes where they are: no layout engine at all. (``"none"`` would keep them too, but matplotlib
     draws a figure that has any layout engine twice when saving it — once to lay it out, once to render.)
 
-    Except in a figure with arrows from labels (annotations, adjustText's leader lines): an arrow is clipped to its
+    Except in a figure with arrows from labels (annotations with an arrow): an arrow is clipped to its
     label's box as measured by the previous draw, so after a draw at another resolution (the PNG before the SVG)
     it needs that extra draw, or it starts inside its label."""
     fig.set_layout_engine("none" if _has_arrows(fig) else None)
