@@ -155,8 +155,8 @@ def cjk_font_path() -> Path:
 
 
 @lru_cache(maxsize=8)
-def _register(path: str) -> str:
-    font_manager.fontManager.addfont(path)
+def _family_name(path: str) -> str:
+    """The family name of the font file ``path``."""
     return font_manager.FontProperties(fname=path).get_name()
 
 
@@ -164,23 +164,31 @@ _preferred: tuple = ()  # (path, font manager, its ttflist, the list's length) o
 
 
 def _prefer(path: Path) -> str:
-    """Register ``path`` and make it the file its family name resolves to (matplotlib takes the first of equally
-    good matches: a subset and the full font have the same family name). Cheap when nothing changed since the last
-    call (same file, same font list object of the same length: no font was added or reordered)."""
+    """Register ``path`` as the one file of its face (family name, style, variant, weight, stretch): a subset and
+    the full font are the same face, and the font manager would pick either. ``FontManager.addfont`` registers
+    ``path`` (and empties findfont's cache); the other files of that face leave the font manager's list (files of
+    other weights of the family stay). Cheap when nothing changed since the last call (same file, same font list
+    object of the same length: no font was added or removed)."""
     global _preferred
-    name = _register(str(path))
+    path_s = str(path)
+    name = _family_name(path_s)
     fm = font_manager.fontManager
-    state = (str(path), fm, fm.ttflist, len(fm.ttflist))
+    state = (path_s, fm, fm.ttflist, len(fm.ttflist))
     if len(state) == len(_preferred) and all(a is b or a == b for a, b in zip(state, _preferred)):
         return name
-    first = [f for f in fm.ttflist if f.fname == str(path)]
-    if fm.ttflist[:len(first)] != first:
-        fm.ttflist = first + [f for f in fm.ttflist if f.fname != str(path)]
-        cached = getattr(fm, "_findfont_cached", None)  # lookups made before the change
-        if hasattr(cached, "cache_clear"):
-            cached.cache_clear()
-    _preferred = (str(path), fm, fm.ttflist, len(fm.ttflist))
+    faces = {_face(f) for f in fm.ttflist if f.fname == path_s}
+    if not faces or any(f.fname != path_s and _face(f) in faces for f in fm.ttflist):
+        fm.addfont(path_s)
+        mine = list(dict.fromkeys(f for f in fm.ttflist if f.fname == path_s))
+        faces = {_face(f) for f in mine}
+        fm.ttflist = [f for f in fm.ttflist if f.fname != path_s and _face(f) not in faces] + mine
+    _preferred = (path_s, fm, fm.ttflist, len(fm.ttflist))
     return name
+
+
+def _face(entry) -> tuple:
+    """What the font manager matches a font entry by, besides its file: name, style, variant, weight, stretch."""
+    return entry.name, entry.style, entry.variant, entry.weight, entry.stretch
 
 
 def cjk_font_name() -> str:
