@@ -254,8 +254,8 @@ def _style_rc(s: FigureStyle, name: str) -> dict:
         "axes.spines.top": False,
         "axes.spines.right": False,
         "axes.titleweight": "normal",
-        # titles at the axes' top (+ pad): no figure puts tick labels above its axes, and matplotlib's automatic
-        # title position measures every y tick label of a titled axes at each draw (a quarter of a panel chart)
+        # titles at the axes' top (+ pad): matplotlib's automatic title position measures every y tick label of a
+        # titled axes at each draw; a figure with tick labels above its axes (the keyword x-ray) asks for it
         "axes.titley": 1.0,
         "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
         "image.cmap": SEQUENTIAL,
@@ -270,8 +270,11 @@ def _style_rc(s: FigureStyle, name: str) -> dict:
 
 def use_cjk_style(style: FigureStyle | None = None) -> str:
     """Register the CJK font and make the project style matplotlib's default (for notebooks that draw their own
-    figures); returns the font family name."""
-    matplotlib.rcParams.update(style_rc(style))
+    figures); returns the font family name. Their titles keep matplotlib's automatic position (a figure of one's own
+    may have tick labels above its axes)."""
+    rc = style_rc(style)
+    rc.pop("axes.titley")
+    matplotlib.rcParams.update(rc)
     return cjk_font_name()
 
 
