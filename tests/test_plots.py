@@ -108,7 +108,9 @@ def test_figures_show_themselves_in_jupyter_without_pyplot(booklet):
 def test_figures_drawn_with_the_runs_font_subset_are_the_full_fonts_bytes(booklet, tmp_path):
     """A run draws its figures with the CJK font cut to the characters it can show (faster: corpus_tools.fonts).
     That must change nothing: a chart with Chinese labels (PNG and SVG) and a word cloud (PIL draws it) come out
-    byte for byte as with the full font, and leaving the block puts the full font back."""
+    byte for byte as with the full font, and leaving the block puts the full font back. Text shaped as simplified
+    Chinese (the pages' lang="zh-CN") keeps its own forms too: the font's ZHS rules give “"”, “'” and “—” other
+    glyphs than the default rules (the subset keeps the default and ZHS language systems only)."""
     from corpus_tools.fonts import font_subset, source_chars
     from corpus_tools.plots.style import font_file, freeze_layout
     from corpus_tools.plots.topics import word_cloud
@@ -121,6 +123,12 @@ def test_figures_drawn_with_the_runs_font_subset_are_the_full_fonts_bytes(bookle
         out["svg"] = figure_bytes(fig, "svg")
         cloud = word_cloud({"数据中心": 9, "集成平台": 7, "电子病历": 5, "互联互通": 4, "信息安全": 3}, "主题 0：数据")
         out["cloud"] = figure_bytes(cloud, "png")
+        for lang in ("en", "zh-CN"):  # not None: the default follows the machine's locale
+            with matplotlib.rc_context({"text.language": lang}):
+                quotes = new_figure(0.8, 2.0)
+                quotes.text(0.05, 0.4, '"规划" — \'CIO\'', fontsize=14)
+                out[f"quotes {lang}"] = figure_bytes(quotes, "png")
+        assert out["quotes en"] != out["quotes zh-CN"]  # the ZHS forms differ: the comparison below can fail
         return out
 
     full = cjk_font_path()

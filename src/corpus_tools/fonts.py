@@ -4,7 +4,7 @@ One subset serves two readers:
 
 - the pages (report, figure gallery) embed it as a base64 WOFF, so Chinese shows on a machine without CJK fonts;
 - the figures are drawn with it as an OpenType file (:func:`corpus_tools.plots.style.font_file`): it holds only
-  the glyphs a run can show (about 1,500 for the booklet, of the full font's 65,000), so matplotlib and PIL read
+  the glyphs a run can show (about 2,700 for the booklet, of the full font's 65,000), so matplotlib and PIL read
   a small file. Its glyphs keep their outlines and hints (subroutines inlined), so the figures come out byte for
   byte as with the full font (``tests/test_plots.py`` checks the bytes).
 
@@ -70,7 +70,10 @@ def source_chars(text: str, extra: str = "") -> frozenset:
 
 def font_subset(chars: frozenset) -> FontSubset:
     """Cut the project's CJK font down to ``chars`` (same characters, same bytes). Hints are kept and
-    subroutines inlined: rendered text is then exactly that of the full font, and each glyph is read in one piece."""
+    subroutines inlined: rendered text is then exactly that of the full font, and each glyph is read in one piece.
+    Every layout feature is kept, for the default language system and simplified Chinese (ZHS: the pages'
+    ``lang="zh-CN"``); the localized forms of Japanese, Korean and traditional Chinese text (JAN, KOR, ZHT, ZHH:
+    4 of 10 glyphs of the booklet's subset) are left out, so text of those languages takes the default forms."""
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
@@ -78,6 +81,10 @@ def font_subset(chars: frozenset) -> FontSubset:
     font = TTFont(str(cjk_font_path()), recalcTimestamp=False, recalcBBoxes=False)  # same input, same bytes
     options = subset.Options()
     options.layout_features = ["*"]
+    scripts = sorted({r.ScriptTag.strip() for t in ("GSUB", "GPOS") if t in font and font[t].table.ScriptList
+                      for r in font[t].table.ScriptList.ScriptRecord})
+    if scripts:
+        options.layout_scripts = [f"{script}.{lang}" for script in scripts for lang in ("dflt", "ZHS")]
     options.name_IDs = ["*"]
     options.notdef_outline = True
     options.hinting = True

@@ -70,7 +70,7 @@ def run_key(booklet_sha: str, params: Params, stages: Iterable[str], version: st
 WORKER_MODULES = ("numpy", "sklearn.decomposition", "corpus_tools.topics", "corpus_tools.render",
                   "corpus_tools.plots.style", "corpus_tools.plots.overview", "corpus_tools.plots.trends",
                   "corpus_tools.plots.topics", "corpus_tools.plots.network", "corpus_tools.plots.codes", "wordcloud",
-                  "adjustText", "matplotlib.backends.backend_svg", "PIL.PngImagePlugin", "fontTools.subset")
+                  "matplotlib.backends.backend_svg", "PIL.PngImagePlugin", "fontTools.subset")
 
 def check_parameter_files(params: Params) -> None:
     """Read the curriculum, codebook and synonyms files now, so a bad file stops the run in one line (naming

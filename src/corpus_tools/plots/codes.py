@@ -9,8 +9,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
-from .labels import keep_labels_apart, plain_label, short_label, wrap_label
-from .style import ADJUST_LIMIT, PALETTE, current_style, new_figure, row_height, styled
+from .labels import keep_labels_apart, place_clear_of_points, plain_label, short_label, wrap_label
+from .style import PALETTE, current_style, freeze_layout, new_figure, row_height, styled
 
 MAX_GROUPS = 24  # groups of a code heat map: past this, the groups with the most coded entries
 TRANSPOSE_GROUPS = 10  # past this many groups, groups are the rows (their names fit) and codes the columns
@@ -98,13 +98,12 @@ def ca_biplot(coords: pd.DataFrame, inertia: pd.DataFrame, title: str = "对应�
     scale (equal aspect: a unit of dimension 2 is as long as a unit of dimension 1), only the ``n_terms`` row
     points (terms or codes) that contribute most to the plane (:func:`ca_contributions`; default 30 at double,
     20 at single column width), drawn as circles whose area is proportional to their mass (legend), the column
-    points (sections, cohorts) as labelled vermilion squares; labels pushed apart by adjustText (a label that
-    still overlaps a more important one is left out). Axis labels give each dimension's share of the inertia.
+    points (sections, cohorts) as labelled vermilion squares; each label beside its point on no other point or
+    label (:func:`.labels.place_clear_of_points`: groups first, then terms by contribution; a term label that still
+    overlaps another label is left out). Axis labels give each dimension's share of the inertia.
     With ``analysis``, only that analysis of the stacked ``ca_coordinates`` / ``ca_inertia`` tables is drawn.
     Of more than ``max_groups`` column points (a programme of many cohorts) only the ``max_groups`` that contribute
     most are labelled (every point is drawn; labelling hundreds would bury the map and cost minutes)."""
-    from adjustText import adjust_text
-
     s = current_style()
     if analysis is not None:
         coords = coords[coords["analysis"] == analysis]
@@ -165,11 +164,15 @@ def ca_biplot(coords: pd.DataFrame, inertia: pd.DataFrame, title: str = "对应�
     if texts:
         fig.draw_without_rendering()  # the aspect sets the limits, and the new tick labels need a second layout
         fig.draw_without_rendering()
-        fig.set_layout_engine("none")  # the axes stay where the labels were placed
-        adjust_text(texts, x=pts.dim1.to_numpy(), y=pts.dim2.to_numpy(), ax=ax, expand=(1.08, 1.25),
-                    force_text=(0.3, 0.5), arrowprops=dict(arrowstyle="-", color="#888888", lw=0.4),
-                    min_arrow_len=6, **ADJUST_LIMIT)
-        keep_labels_apart(fig, texts, keep_first=len(named))
+        ax.set_autoscale_on(False)
+        freeze_layout(fig)  # the axes stay where the labels are placed (in pixels)
+        col_r = np.sqrt(30) / 2  # half the side of a group's square (marker area 30 pt²)
+        radius = np.concatenate([np.sqrt(size(rows.mass)) / 2, np.full(len(cols), col_r)])
+        anchors = np.concatenate([named[["dim1", "dim2"]].to_numpy(float), rows[["dim1", "dim2"]].to_numpy(float)])
+        anchor_r = np.concatenate([np.full(len(named), col_r), np.sqrt(size(rows.mass)) / 2])
+        leaders = place_clear_of_points(ax, texts, anchors, pts[["dim1", "dim2"]].to_numpy(float), radius,
+                                        anchor_radius_pt=anchor_r)
+        keep_labels_apart(fig, texts, keep_first=len(named), leaders=leaders)
     return fig
 
 

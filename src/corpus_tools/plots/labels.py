@@ -103,10 +103,11 @@ def overlapping_boxes(b, boxes, pad: float = 0.03) -> list:
             - max(b.x0 - pad * b.width, o.x0 - pad * o.width) > 0 and min(b.y1, o.y1) - max(b.y0, o.y0) > 0]
 
 
-def keep_labels_apart(fig, texts: list, keep_first: int) -> list:
-    """Keep labels apart after adjustText: the first ``keep_first`` labels (groups) are always shown, one that
-    overlaps an earlier one moved just below it; a later label (a term) that overlaps any shown label is hidden
-    (the list is in order of importance). Returns the labels still shown."""
+def keep_labels_apart(fig, texts: list, keep_first: int, leaders: dict | None = None) -> list:
+    """Keep labels apart once placed (:func:`place_clear_of_points`): the first ``keep_first`` labels (groups) are
+    always shown, one that overlaps an earlier one moved just below it; a later label (a term) that overlaps any
+    shown label is hidden, with its leader line (``leaders``: label → line) (the list is in order of importance).
+    Returns the labels still shown."""
     r = fig.canvas.get_renderer()
     shown, boxes = [], []
     for i, t in enumerate(texts):
@@ -123,9 +124,8 @@ def keep_labels_apart(fig, texts: list, keep_first: int) -> list:
                 b = t.get_window_extent(r)
         elif overlapping_boxes(b, boxes):
             t.set_visible(False)
-            for arrow in t.axes.patches:  # adjustText's leader line from this label (its patchA)
-                if getattr(arrow, "patchA", None) is t:
-                    arrow.set_visible(False)
+            if leaders and t in leaders:
+                leaders[t].set_visible(False)
             continue
         shown.append(t)
         boxes.append(b)
@@ -133,7 +133,7 @@ def keep_labels_apart(fig, texts: list, keep_first: int) -> list:
 
 
 def place_clear_of_points(ax, texts: list, anchors, points, radius_pt, gap_pt: float = 2.0,
-                          anchor_radius_pt=None) -> list:
+                          anchor_radius_pt=None) -> dict:
     """Move each of ``texts`` (one per ``anchors`` row, data coordinates) to the nearest spot beside its anchor
     where its box covers no point of ``points`` (shape (n, 2), data coordinates; each a disc of ``radius_pt``
     points, one value or one per point), no label placed before it and nothing outside the axes (the search starts
@@ -141,7 +141,7 @@ def place_clear_of_points(ax, texts: list, anchors, points, radius_pt, gap_pt: f
     each (above, below, right, left, then the diagonals). A label set off farther than one ring gets a thin leader
     line to its anchor. Where no spot is clear, the one with the least cost (a point in the box 5, a leader line over
     a point 1, an overlap with a label 10, outside the axes 100). The figure must be laid out (``fig.draw_without_rendering()``) and its layout frozen.
-    Deterministic; returns the leader lines drawn."""
+    Deterministic; returns the leader lines drawn, by label."""
     import numpy as np
     from matplotlib.lines import Line2D
 
@@ -157,7 +157,7 @@ def place_clear_of_points(ax, texts: list, anchors, points, radius_pt, gap_pt: f
     frame = ax.get_window_extent(renderer)
     placed: list[tuple[float, float, float, float]] = []
     leaders: list[tuple] = []
-    lines = []
+    lines = {}
     directions = [(0, 1), (0, -1), (1, 0), (-1, 0), (1, 1), (-1, 1), (1, -1), (-1, -1)]
     for text, anchor in zip(texts, np.asarray(anchors, dtype=float)):
         text.set_ha("center")
@@ -197,7 +197,7 @@ def place_clear_of_points(ax, texts: list, anchors, points, radius_pt, gap_pt: f
             leaders.append((a, end))
             line = Line2D(*to_data(np.array([a, end])).T, color="#666666", lw=0.5, zorder=1)
             ax.add_line(line)
-            lines.append(line)
+            lines[text] = line
     return lines
 
 

@@ -1,8 +1,8 @@
 """Network figures: node colour by type, size by volume, edge width by weight — each with its legend.
 
 Every node is labelled when the labels fit; otherwise the most connected are, and the legend says how many.
-Labels sit beside their node (offset by the node's radius, so a large node never hides its own name), and in
-free layouts adjustText moves them apart so they do not overlap.
+Labels sit beside their node (offset by the node's radius, so a large node never hides its own name), on no
+other node and no other label (:func:`.labels.place_clear_of_points`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from matplotlib.lines import Line2D
 
 from ..network import ordered_subgraph
 from .labels import keep_labels_apart, place_clear_of_points, plain_label, short_label, wrap_label
-from .style import ADJUST_LIMIT, NEUTRAL, PALETTE, current_style, freeze_layout, new_figure, row_height, styled
+from .style import NEUTRAL, PALETTE, current_style, freeze_layout, new_figure, row_height, styled
 
 TYPE_COLORS = {"instructor": PALETTE[0], "topic": PALETTE[1], "trainee": PALETTE[2], "hospital": PALETTE[4],
                "term": PALETTE[5]}
@@ -225,7 +225,7 @@ def draw_graph(G: nx.Graph, title: str, pos: dict | None = None, n_labels: int =
                figsize: tuple[float, float] | None = None) -> Figure:
     """Free layout (:func:`component_layout`, fixed seed) unless ``pos`` is given; node colour by type, area by
     volume, edge width by weight, each with a legend. The ``n_labels`` most connected nodes are labelled
-    (all when there are fewer), moved apart by adjustText; isolated nodes are listed under the plot."""
+    (all when there are fewer), each beside its node on no other node or label; isolated nodes are listed under the plot."""
     s = current_style()
     w_in = figsize[0] if figsize else None
     fig = new_figure(figsize[1] if figsize else s.width * 0.78, w_in)
@@ -490,10 +490,10 @@ def cooccurrence_figure(edges, title: str = "关键词共现网络", seed: int =
     fig.draw_without_rendering()
     fig.set_layout_engine("none")
     order = sorted(range(len(nodes)), key=lambda i: (-entries[i], nodes[i]))  # the most used words placed first
-    place_clear_of_points(ax, [texts[i] for i in order], xy[order], xy, np.sqrt(area(entries)) / 2,
-                          anchor_radius_pt=np.sqrt(area(entries[order])) / 2)
+    leaders = place_clear_of_points(ax, [texts[i] for i in order], xy[order], xy, np.sqrt(area(entries)) / 2,
+                                    anchor_radius_pt=np.sqrt(area(entries[order])) / 2)
     fig.draw_without_rendering()  # where no clear spot was left (single width), the less used word's label goes
-    keep_labels_apart(fig, [texts[i] for i in order], keep_first=0)
+    keep_labels_apart(fig, [texts[i] for i in order], keep_first=0, leaders=leaders)
     return fig
 
 

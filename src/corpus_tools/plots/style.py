@@ -41,11 +41,6 @@ SEQUENTIAL = "Blues"  # single hue, lightness monotone: colour-blind and greysca
 DIVERGING = ("#0072B2", "#D55E00")  # positive / negative (over- / under-used)
 NEUTRAL = "#666666"
 
-# adjustText stops after 1 second of wall time unless told otherwise: the labels of a figure drawn on a busy
-# machine then land elsewhere than on a quiet one. A fixed number of steps makes the layout a function of the
-# figure alone (same input, same bytes).
-ADJUST_LIMIT = dict(iter_lim=300, time_lim=None)
-
 COLUMN_CM = {"single": 8.5, "double": 17.5}
 MIN_PT = 6.0  # the smallest text a journal prints: no text of any figure is smaller, at either column width
 MAX_HEIGHT_CM = 23.0  # a journal page's text height: no figure is taller
@@ -160,8 +155,8 @@ def cjk_font_path() -> Path:
 
 
 @lru_cache(maxsize=8)
-def _register(path: str) -> str:
-    font_manager.fontManager.addfont(path)
+def _family_name(path: str) -> str:
+    """The family name of the font file ``path``."""
     return font_manager.FontProperties(fname=path).get_name()
 
 
@@ -169,23 +164,31 @@ _preferred: tuple = ()  # (path, font manager, its ttflist, the list's length) o
 
 
 def _prefer(path: Path) -> str:
-    """Register ``path`` and make it the file its family name resolves to (matplotlib takes the first of equally
-    good matches: a subset and the full font have the same family name). Cheap when nothing changed since the last
-    call (same file, same font list object of the same length: no font was added or reordered)."""
+    """Register ``path`` as the one file of its face (family name, style, variant, weight, stretch): a subset and
+    the full font are the same face, and the font manager would pick either. ``FontManager.addfont`` registers
+    ``path`` (and empties findfont's cache); the other files of that face leave the font manager's list (files of
+    other weights of the family stay). Cheap when nothing changed since the last call (same file, same font list
+    object of the same length: no font was added or removed)."""
     global _preferred
-    name = _register(str(path))
+    path_s = str(path)
+    name = _family_name(path_s)
     fm = font_manager.fontManager
-    state = (str(path), fm, fm.ttflist, len(fm.ttflist))
+    state = (path_s, fm, fm.ttflist, len(fm.ttflist))
     if len(state) == len(_preferred) and all(a is b or a == b for a, b in zip(state, _preferred)):
         return name
-    first = [f for f in fm.ttflist if f.fname == str(path)]
-    if fm.ttflist[:len(first)] != first:
-        fm.ttflist = first + [f for f in fm.ttflist if f.fname != str(path)]
-        cached = getattr(fm, "_findfont_cached", None)  # lookups made before the change
-        if hasattr(cached, "cache_clear"):
-            cached.cache_clear()
-    _preferred = (str(path), fm, fm.ttflist, len(fm.ttflist))
+    faces = {_face(f) for f in fm.ttflist if f.fname == path_s}
+    if not faces or any(f.fname != path_s and _face(f) in faces for f in fm.ttflist):
+        fm.addfont(path_s)
+        mine = list(dict.fromkeys(f for f in fm.ttflist if f.fname == path_s))
+        faces = {_face(f) for f in mine}
+        fm.ttflist = [f for f in fm.ttflist if f.fname != path_s and _face(f) not in faces] + mine
+    _preferred = (path_s, fm, fm.ttflist, len(fm.ttflist))
     return name
+
+
+def _face(entry) -> tuple:
+    """What the font manager matches a font entry by, besides its file: name, style, variant, weight, stretch."""
+    return entry.name, entry.style, entry.variant, entry.weight, entry.stretch
 
 
 def cjk_font_name() -> str:
@@ -251,6 +254,9 @@ def _style_rc(s: FigureStyle, name: str) -> dict:
         "axes.spines.top": False,
         "axes.spines.right": False,
         "axes.titleweight": "normal",
+        # titles at the axes' top (+ pad): matplotlib's automatic title position measures every y tick label of a
+        # titled axes at each draw; a figure with tick labels above its axes (the keyword x-ray) asks for it
+        "axes.titley": 1.0,
         "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
         "image.cmap": SEQUENTIAL,
         "figure.constrained_layout.h_pad": 0.03,
@@ -264,8 +270,11 @@ def _style_rc(s: FigureStyle, name: str) -> dict:
 
 def use_cjk_style(style: FigureStyle | None = None) -> str:
     """Register the CJK font and make the project style matplotlib's default (for notebooks that draw their own
-    figures); returns the font family name."""
-    matplotlib.rcParams.update(style_rc(style))
+    figures); returns the font family name. Their titles keep matplotlib's automatic position (a figure of one's own
+    may have tick labels above its axes)."""
+    rc = style_rc(style)
+    rc.pop("axes.titley")
+    matplotlib.rcParams.update(rc)
     return cjk_font_name()
 
 
@@ -481,7 +490,7 @@ def _solve_layout(fig: Figure, dpi: float) -> None:
 
 
 def _has_arrows(fig: Figure) -> bool:
-    """Whether ``fig`` has arrows from labels (annotations, adjustText's leader lines)."""
+    """Whether ``fig`` has arrows from labels (annotations with an arrow, arrows drawn from a label's box)."""
     from matplotlib.patches import FancyArrowPatch
     from matplotlib.text import Annotation
 
@@ -493,7 +502,7 @@ def freeze_layout(fig: Figure) -> None:
     """Keep the axes where they are: no layout engine at all. (``"none"`` would keep them too, but matplotlib
     draws a figure that has any layout engine twice when saving it — once to lay it out, once to render.)
 
-    Except in a figure with arrows from labels (annotations, adjustText's leader lines): an arrow is clipped to its
+    Except in a figure with arrows from labels (annotations with an arrow): an arrow is clipped to its
     label's box as measured by the previous draw, so after a draw at another resolution (the PNG before the SVG)
     it needs that extra draw, or it starts inside its label."""
     fig.set_layout_engine("none" if _has_arrows(fig) else None)

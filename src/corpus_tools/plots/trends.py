@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 
+import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -376,7 +377,8 @@ def xray_plot(ticks: pd.DataFrame, sections: list, title: str = "关键词在各
     for i, sec in enumerate(sections):
         spans[sec] = (spans[sec][0], i + 1)
     fig = new_figure(row_height(len(terms), per_row_pt=s.font_size * 1.9, extra=1.45))
-    ax = fig.add_subplot()
+    with matplotlib.rc_context({"axes.titley": None}):  # the title placed by matplotlib, over the numbers on top
+        ax = fig.add_subplot()
     row = {t: i for i, t in enumerate(terms)}
     own = ticks.section.to_numpy() == ticks.group.astype(str).to_numpy()
     y = ticks.term.map(row).to_numpy(dtype=float)
@@ -414,7 +416,8 @@ def xray_plot(ticks: pd.DataFrame, sections: list, title: str = "关键词在各
                loc="outside lower center", ncols=2, frameon=False,
                title=wrap_label("每条竖线 = 一条用到该词的问答；词后数字 = 用到该词的问答条数；右侧 = 该词为关键词的栏目",
                                 int(s.width * 72 / s.label_size) - 4, 3))
-    ax.set_title(plain_label(title))
+    with matplotlib.rc_context({"axes.titley": None}):
+        ax.set_title(plain_label(title))
     return fig
 
 
