@@ -98,3 +98,24 @@ def study(run_result):
 def run_dir(run_result):
     """The folder that run wrote."""
     return run_result.outdir
+
+
+@pytest.fixture(scope="session")
+def later_booklet_path(tmp_path_factory, cache_dir, shared_dir) -> Path:
+    """test_compare_report's later booklet (``later_booklet``), written in this test process's folder as
+    ``later.txt``, its stages up to the topics analysed once per session (k = 7, seed 0: the comparison of
+    test_compare_report and the notebooks of test_notebooks analyse it so) into the session's cache, under a file
+    lock: whichever of the two files comes first computes them, the other (in ``make test``, often in the other
+    test process at the same time) reads them from the cache (verified, see corpus_tools.cache)."""
+    import fcntl
+
+    from corpus_tools.analysis import analyse
+    from corpus_tools.cache import DiskCache
+    from corpus_tools.pipeline import Params
+    from test_compare_report import later_booklet
+
+    path = later_booklet(tmp_path_factory.mktemp("later") / "later.txt")
+    with open(shared_dir / "later-booklet.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        analyse(ct.read_booklet(path), Params(k=7, seed=0), stages=["topics"], cache=DiskCache(cache_dir))
+    return path
