@@ -60,7 +60,7 @@ cache: $(RUN_STAMP)
 
 test: $(TEST_STAMP)
 	bash scripts/ensure_chromium.sh
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder
 
 bench: $(TEST_STAMP)
 	$(BIN)/python benchmarks/bench_parse.py

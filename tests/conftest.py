@@ -12,6 +12,22 @@ BOOKLET = ROOT / "data" / "raw" / "hit_cio_training_qa.txt"
 ANNOTATION = Path(__file__).parent / "data" / "booklet_annotation.jsonl"
 
 
+# The test files that cost the most CPU (whole runs, notebook kernels, a browser), most first: ``make test`` hands
+# them out first (``--dist loadfile --no-loadscope-reorder``), so that no heavy file starts last and runs alone
+# while the other test process has nothing left to do (xdist's own order, by number of tests, put test_fuzz —
+# six tests, about a minute — near the end). Measured 2026-12-06, CPU-s of each file alone: robustness ~85,
+# fuzz ~65, notebooks ~45, programme ~40, report_browser and figures_publication ~25 besides the session's run,
+# pipeline ~30 (its second, cold run). A file missing here only runs later.
+HEAVY_FIRST = ("test_robustness.py", "test_fuzz.py", "test_notebooks.py", "test_programme.py",
+               "test_report_browser.py", "test_figures_publication.py", "test_pipeline.py", "test_compare_report.py")
+
+
+def pytest_collection_modifyitems(items):
+    """The heavy files first (see :data:`HEAVY_FIRST`), each file's tests in their order, the other files after."""
+    rank = {name: i for i, name in enumerate(HEAVY_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(HEAVY_FIRST)))
+
+
 @pytest.fixture(scope="session")
 def booklet() -> ct.Booklet:
     return ct.read_booklet(BOOKLET)
@@ -98,3 +114,24 @@ def study(run_result):
 def run_dir(run_result):
     """The folder that run wrote."""
     return run_result.outdir
+
+
+@pytest.fixture(scope="session")
+def later_booklet_path(tmp_path_factory, cache_dir, shared_dir) -> Path:
+    """test_compare_report's later booklet (``later_booklet``), written in this test process's folder as
+    ``later.txt``, its stages up to the topics analysed once per session (k = 7, seed 0: the comparison of
+    test_compare_report and the notebooks of test_notebooks analyse it so) into the session's cache, under a file
+    lock: whichever of the two files comes first computes them, the other (in ``make test``, often in the other
+    test process at the same time) reads them from the cache (verified, see corpus_tools.cache)."""
+    import fcntl
+
+    from corpus_tools.analysis import analyse
+    from corpus_tools.cache import DiskCache
+    from corpus_tools.pipeline import Params
+    from test_compare_report import later_booklet
+
+    path = later_booklet(tmp_path_factory.mktemp("later") / "later.txt")
+    with open(shared_dir / "later-booklet.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        analyse(ct.read_booklet(path), Params(k=7, seed=0), stages=["topics"], cache=DiskCache(cache_dir))
+    return path

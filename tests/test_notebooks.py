@@ -10,7 +10,7 @@ import nbformat
 import pytest
 
 from conftest import BOOKLET, ROOT
-from test_compare_report import DROPPED, later_booklet
+from test_compare_report import DROPPED
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 NAMES = [p.name for p in NOTEBOOKS]
@@ -21,18 +21,18 @@ def _code(nb) -> str:
 
 
 @pytest.fixture(scope="session")
-def executed(tmp_path_factory, cache_dir) -> dict[str, nbformat.NotebookNode]:
+def executed(tmp_path_factory, cache_dir, later_booklet_path) -> dict[str, nbformat.NotebookNode]:
     """Each notebook executed once, with k = 7 given as a parameter (the notebooks' own default chooses k). The
-    kernels use the session's result cache (``ct.cache()`` reads ``$CORPUS_TOOLS_CACHE``): in a serial session the
-    comparison test has analysed the same later booklet with the same parameters there (a user rerunning notebooks
-    after a run); in a parallel one (``make test``: pytest-xdist, one file per worker) they may compute it."""
+    kernels use the session's result cache (``ct.cache()`` reads ``$CORPUS_TOOLS_CACHE``), which holds the later
+    booklet's stages up to the topics with the same parameters (conftest's ``later_booklet_path``, shared with
+    the comparison test: a user rerunning notebooks after a compare); they compute the rest."""
     import os
 
     from corpus_tools.notebooks import run_notebooks
 
     assert os.environ["CORPUS_TOOLS_CACHE"] == str(cache_dir.parent)  # set for the session (conftest)
     out = tmp_path_factory.mktemp("notebooks")
-    booklet = later_booklet(out / "later.txt")
+    booklet = later_booklet_path
     # 06_programme: the bundled booklet, then the later one (a programme of two booklets)
     paths = run_notebooks(out, booklet=str(booklet), k=7, booklets=[str(BOOKLET), str(booklet)])
     return {p.name: nbformat.read(p, as_version=4) for p in paths}

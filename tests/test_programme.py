@@ -281,11 +281,13 @@ def test_planted_trend_called_and_one_cohort_burst_not(six):
 
 @pytest.fixture(scope="module")
 def two_run(files, tmp_path_factory) -> Path:
-    """The whole run (every stage, report, tables) on booklets A and B, from the command line: its folder."""
+    """The whole run (every stage, report, tables) on booklets A and B, from the command line: its folder. Figures
+    as SVG, the format the report inlines: each is drawn once (with PNG files only, the report drew every figure a
+    second time, as SVG); the tests read the tables and the report."""
     from corpus_tools import cli
 
     out = tmp_path_factory.mktemp("two_run") / "out"
-    rc = cli.main(["run", str(files["A"]), str(files["B"]), "-q", "-k", "4", "-j", "1", "--formats", "png",
+    rc = cli.main(["run", str(files["A"]), str(files["B"]), "-q", "-k", "4", "-j", "1", "--formats", "svg",
                    "-o", str(out)])
     assert rc == 0
     return out

@@ -17,7 +17,7 @@ import pytest
 
 from browser import ARTEFACTS, assert_clean, open_page, screenshot
 from conftest import ANNOTATION, BOOKLET
-from corpus_tools.report import Report, build_review, report_pdf, table_block, table_view
+from corpus_tools.report import Report, report_pdf, table_block, table_view
 
 CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -27,12 +27,11 @@ def _annotation() -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def report_file(study, tmp_path_factory):
-    """The report of the shared session study (conftest: the bundled booklet, k given)."""
+def report_file(study, run_dir):
+    """The report of the shared session study (conftest: the bundled booklet, k given), as its run wrote it
+    (``build_review(study)`` with the figures the run drew, and the run's font; not drawn a second time here)."""
     assert len(study.tables["findings"])
-    out = tmp_path_factory.mktemp("report") / "report.html"
-    out.write_text(build_review(study).render(), encoding="utf-8")
-    return out
+    return run_dir / "report.html"
 
 
 @pytest.fixture()

@@ -466,7 +466,8 @@ def _run_cli_here(argv: list[str]) -> tuple[int, str]:
 
 @pytest.fixture(scope="module")
 def anonymised_run(tmp_path_factory, booklet) -> tuple[Path, list[str]]:
-    """One anonymised run (PNG and SVG) shared by the anonymisation tests: entries 1–15, plus entry 29, where an
+    """One anonymised run (SVG figures: text the tests can search, unlike PNG pixels, which they never read)
+    shared by the anonymisation tests: entries 1–15, plus entry 29, where an
     instructor names a trainee inside his answer (line 1849: "刚刚看到李晓莉主任留言说"): that name became a token
     and leaked into tokens and term_freq tables. Entry 10 is among them: its asker's name 刘鸿齐 is cut by a line end
     (lines 629/631). Returns the output folder and the booklet's trainee names."""
@@ -478,7 +479,8 @@ def anonymised_run(tmp_path_factory, booklet) -> tuple[Path, list[str]]:
     small = d / "small.txt"
     small.write_text("\n".join(lines[:SMALL_LINES] + entry29) + "\n", encoding="utf-8")
     out = d / "out"
-    rc, err = _run_cli_here(["run", str(small), "-o", str(out), "-k", "3", "--anonymise", "-q", "-j", "1"])
+    rc, err = _run_cli_here(["run", str(small), "-o", str(out), "-k", "3", "--anonymise", "-q", "-j", "1",
+                             "--formats", "svg"])
     assert rc == 0, err
     names = [n for n in ct.read_booklet(small).people.query("role == 'trainee'").name if n]
     return out, names
@@ -660,16 +662,22 @@ def test_tiny_booklets_run_every_stage_or_say_why(tmp_path, capsys, n):
         ET.parse(svg)
 
 
-def test_a_booklet_with_duplicated_entries_runs(tmp_path, capsys):
+def _with_entries_1_to_5_twice_more(lines: list[str]) -> list[str]:
+    """``lines`` (the first 10 entries, edited or not) followed by its entries 1–5 twice more: lines 27–388 of the
+    booklet (entry 1's title is on line 27, entry 6's on line 389), as they stand in ``lines``."""
+    first5 = lines[ENTRY_START[2] - 70:ENTRY_START[6] - 1]
+    return lines + first5 + first5
+
+
+def test_a_booklet_with_duplicated_entries_runs(hostile_run):
+    """The booklet of the hostile run below is also one with duplicated entries: entries 1–10, then entries 1–5
+    twice more (see ``_with_entries_1_to_5_twice_more``). Every stage runs on it."""
     lines = _booklet_lines()
-    first5 = lines[ENTRY_START[2] - 70:ENTRY_START[6] - 1]  # entries 1–5 (entry 1's title is on line 27)
-    assert first5[0] == lines[26] and lines[26].strip() == "医院信息科为什么要具备规划能力？★"
-    src = _write(tmp_path / "dup.txt", _first_entries(10) + first5 + first5)
+    assert lines[26].strip() == "医院信息科为什么要具备规划能力？★"
+    assert _with_entries_1_to_5_twice_more(_first_entries(10))[ENTRY_START[11] - 1] == lines[26]
+    src, out, _ = hostile_run
     b = ct.read_booklet(src)
     assert len(b.entries) == 20 and b.entries.title.duplicated().sum() == 10
-    out = tmp_path / "out"
-    rc, err = _run_cli(["run", str(src), "-o", str(out), "-k", "3", "-q", "--formats", "svg", "-j", "1"], capsys)
-    assert rc == 0, err
     assert _every_stage_ran_or_says_why(out)["skipped"] == {}
 
 
@@ -797,8 +805,9 @@ def _embedded_svgs(html: str) -> list[str]:
 @pytest.fixture(scope="module")
 def hostile_run(tmp_path_factory) -> tuple[Path, Path, str]:
     """One run (PNG and SVG, progress on) of entries 1–10 carrying characters XML 1.0 forbids and characters no
-    font has (emoji), each in the booklet's places that reach figures, networks and pages; shared by the two tests
-    below. Returns the booklet, the output folder and stderr."""
+    font has (emoji), each in the booklet's places that reach figures, networks and pages, followed by its entries
+    1–5 twice more (a booklet with duplicated entries, too); shared by the tests below and by
+    test_a_booklet_with_duplicated_entries_runs. Returns the booklet, the output folder and stderr."""
     d = tmp_path_factory.mktemp("hostile")
     lines = _first_entries(10)
     # XML: line 31: 学员、中山大学附属第一医院…张敦明 (entry 1's asker); line 100: 学员、大坪医院…刘沛 (entry 2's);
@@ -819,7 +828,7 @@ def hostile_run(tmp_path_factory) -> tuple[Path, Path, str]:
     lines[36] = "👍数据" + lines[36]
     assert lines[440].strip() == "【系统架构】"
     lines[440] = lines[440].replace("系统架构", "系统🏥架构")
-    src = _write(d / "hostile.txt", lines)
+    src = _write(d / "hostile.txt", _with_entries_1_to_5_twice_more(lines))
     out = d / "out"
     rc, err = _run_cli_here(["run", str(src), "-o", str(out), "-k", "3"])
     assert rc == 0, err
