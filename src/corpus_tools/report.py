@@ -82,7 +82,7 @@ HEADERS: dict[str, str] = {
     "evidence_line": "原文行", "evidence_quote": "教员原话", "syllabus": "单元依据",
     "n_code": "含该编码条数", "ci_low": "95% 区间下限", "ci_high": "95% 区间上限", "trend_z": "趋势 z",
     "trend_p": "趋势 p 值", "trend_q": "趋势 q 值", "within_units_z": "共有单元内趋势 z",
-    "within_units_p": "共有单元内趋势 p 值",
+    "within_units_p": "共有单元内趋势 p 值", "p_without_one_cohort": "去掉任一期后最大的 p 值",
     # comparison
     "status": "状态", "old": "旧版", "new": "新版", "old_name": "旧版名称", "new_name": "新版名称",
     "n_old": "旧版条数", "n_new": "新版条数", "old_label": "旧版主题", "new_label": "新版主题", "old_topic": "旧版主题号",
@@ -98,7 +98,7 @@ PERCENT_COLUMNS = {"top_share", "second_share", "share_without_home", "doc_share
                    "share_old", "share_new", "rest_share", "ci_low", "ci_high", "cum_share", "share_kind",
                    "share_rest"}
 P_COLUMNS = {"p", "p_g2", "p_chi2", "p_value", "q_value", "p_within_unit", "p_overall", "p_cmh", "trend_p", "trend_q",
-             "within_units_p", "own_p", "best_p"}
+             "within_units_p", "own_p", "best_p", "p_without_one_cohort"}
 TIMES_COLUMNS = {"lift"}  # ratios read as "1.7 倍"
 
 #: Headers that depend on the table (a column name meaning something else there).
@@ -152,7 +152,8 @@ UNIT_COLUMNS = {"unit_no"}
 #: Codes inside tables shown as words.
 VALUE_LABELS: dict[str, dict[str, str]] = {
     "title_source": {"booklet": "合集原文", "inferred": "据他期推断", "unknown": "未知"},
-    "call": {"emerging": "增多", "fading": "减少", "unit effect": "单元效应", "": ""},
+    "call": {"emerging": "增多", "fading": "减少", "unit effect": "单元效应", "rising": "上升", "falling": "下降",
+             "one cohort": "只靠一期", "one speaker": "只靠一位学员", "": ""},
     "key": {"over": "显著多", "under": "显著少", "": ""},
     "direction": {"more": "本册更多", "fewer": "本册更少", "": ""},
     "status": {"new": "新增", "gone": "消失", "kept": "保留", "renamed": "更名", "rising": "增多", "falling": "减少",
