@@ -302,6 +302,10 @@ def test_a_need_names_the_entries_titled_with_its_subject_outside_it(study):
     row = f[(f.kind == "need") & f.text.str.contains(f"第 {int(g.entry_id.iloc[0])} 条")
             & f.text.str.startswith("可能的共同需求")].iloc[0]
     assert f"标题也含“集成平台”的另 {len(rest)} 条（" + "、".join(f"第 {i} 条" for i in rest) + "）" in row.text
+    # how many of the group each cohort asked (source notes: 25, 30, 31 第一期, l.1620, 1929, 1980; 28 第二期, l.1834)
+    cohort = {25: 1, 28: 2, 30: 1, 31: 1, 26: 1, 27: 1, 29: 1, 32: 1}
+    per = {c: sum(1 for i in members if cohort[i] == c) for c in sorted({cohort[i] for i in members})}
+    assert "（" + "、".join(f"第{c}期 {n} 条" for c, n in per.items()) + "）" in row.text
     # a need whose shared terms no other title prints names none (专病库: titles of 45 and 46 only, l.2779, l.2871)
     z = needs[needs.shared_terms.fillna("") == "专病库"]
     zrow = f[(f.kind == "need") & f.text.str.contains(f"第 {int(z.entry_id.iloc[0])} 条")

@@ -441,7 +441,7 @@ def test_the_findings_row_names_the_booklets_and_cohorts(split_need):
     bk, study = split_need
     rows = [x for x in needs.needs_findings(study.tables["recurring_needs"], bk.entries)]
     row = [x for x in rows if "专病库的建设与管理" in x["text"]][0]
-    assert "跨 3 本合集（A、B、D）、3 期（第1期、第5期、第7期）" in row["text"]
+    assert "跨 3 本合集（A、B、D）、3 期（第1期 1 条、第5期 1 条、第7期 1 条）" in row["text"]
     assert "第 67 条（B 第 1 条）“专病库的建设与管理，有哪些好的思路？”" in row["text"]
     assert row["entry_ids"].split(",") == ["43", "67", "68"]
     assert "组跨不止一本合集" in rows[0]["text"]
@@ -508,7 +508,7 @@ def test_a_need_of_a_long_programme_is_named_in_short():
     table = entries.assign(need_id=1, label="集成平台", unit="医学信息标准", section="系统集成", similarity=0.5,
                            shared_terms="集成平台")
     row = needs.needs_findings(table, entries)[1]
-    assert "跨 15 本合集（P01、P02、P03、P04、P05、P06、P07、P08……等 15 本）、30 期（第1期、" in row["text"]
-    assert "第10期……等 30 期）" in row["text"]
+    assert "跨 15 本合集（P01、P02、P03、P04、P05、P06、P07、P08……等 15 本）、30 期（第1期 " in row["text"]
+    assert "第10期 1 条……等 30 期）" in row["text"]  # one entry per cohort
     assert "第 12 条（P06 第 2 条）“问题12”……等 30 条。" in row["text"] and "问题13" not in row["text"]
     assert row["entry_ids"] == ",".join(map(str, ids))

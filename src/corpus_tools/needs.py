@@ -359,7 +359,8 @@ def needs_findings(needs: pd.DataFrame | None, entries: pd.DataFrame) -> list[di
     for need_id, g in needs.groupby("need_id", sort=True):
         cs = sorted({int(c) for c in g.cohort.dropna()})
         units = list(dict.fromkeys(str(u) for u in g.unit.dropna()))
-        span = (f"跨 {len(cs)} 期（" + _some([f"第{c}期" for c in cs], 10, "期") + "）" if len(cs) >= 2
+        per = g.cohort.dropna().astype(int).value_counts()
+        span = (f"跨 {len(cs)} 期（" + _some([f"第{c}期 {int(per[c])} 条" for c in cs], 10, "期") + "）" if len(cs) >= 2
                 else (f"只在第{cs[0]}期" if cs else "期别不明"))
         books = list(dict.fromkeys(str(b) for b in g.booklet.dropna())) if several else []
         if len(books) >= 2:
