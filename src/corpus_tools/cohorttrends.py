@@ -249,7 +249,7 @@ def _stratified_checks(rc: np.ndarray, rb: np.ndarray, z: np.ndarray, checked: n
 
 
 def trend_findings(ct: pd.DataFrame | None, entries: pd.DataFrame, tokens: pd.DataFrame | None = None,
-                   code_entries: pd.DataFrame | None = None, max_items: int = 8, column: str = "token") -> list[dict]:
+                   max_items: int = 8, column: str = "token") -> list[dict]:
     """Findings rows (kind ``cohort_trend``) for the terms whose share rises or falls across the cohorts (call
     rising / falling), at most ``max_items`` by q; each row gives the shares cohort by cohort, z, q, the
     within-unit check and the entries containing the term. One row saying so when none is called, only where
@@ -267,11 +267,11 @@ def trend_findings(ct: pd.DataFrame | None, entries: pd.DataFrame, tokens: pd.Da
     called = ct[ct.call.isin(["rising", "falling"])].head(max_items)
     rows = []
     for r in called.itertuples():
-        ids = _entries_with(r.kind, r.term, entries, tokens, code_entries, column)
+        ids = _entries_with(r.term, entries, tokens, column)
         shares = "，".join(f"第{c}期 {d}/{n}" for c, d, n in zip(str(r.cohorts).split("、"),
                                                               str(r.docs_by_cohort).split("、"),
                                                               str(r.n_by_cohort).split("、")))
-        what = f"编码“{r.term}”匹配的问答" if r.kind == "code" else f"含“{r.term}”的问答"
+        what = f"含“{r.term}”的问答"
         verb = "随期次上升" if r.call == "rising" else "随期次下降"
         text = (f"{what}占各期问答的比例{verb}（{shares}）；去掉任何一期仍成立，"
                 f"在多期共有的课程单元内也成立。")
@@ -305,13 +305,9 @@ def trend_findings(ct: pd.DataFrame | None, entries: pd.DataFrame, tokens: pd.Da
     return rows
 
 
-def _entries_with(kind: str, term: str, entries: pd.DataFrame, tokens: pd.DataFrame | None,
-                  code_entries: pd.DataFrame | None, column: str) -> list[int]:
-    with_cohort = set(entries.entry_id[entries.cohort.notna()].astype(int))
-    if kind == "code" and code_entries is not None and term in code_entries:
-        hit = code_entries.entry_id[code_entries[term].fillna(False).astype(bool)]
-    elif tokens is not None:
-        hit = tokens.entry_id[tokens[column] == term]
-    else:
+def _entries_with(term: str, entries: pd.DataFrame, tokens: pd.DataFrame | None, column: str) -> list[int]:
+    """The entries with a cohort whose tokens include ``term``, in booklet order."""
+    if tokens is None:
         return []
-    return sorted({int(x) for x in hit} & with_cohort)
+    with_cohort = set(entries.entry_id[entries.cohort.notna()].astype(int))
+    return sorted({int(x) for x in tokens.entry_id[tokens[column] == term]} & with_cohort)

@@ -703,7 +703,7 @@ def build_findings(tables: dict[str, pd.DataFrame], booklet, column: str = "toke
     rows += list(extra or [])  # rows a stage made itself (topics carried forward: carry.carry_findings)
     from .cohorttrends import trend_findings as cohort_trend_findings  # trends over many cohorts (programme)
 
-    rows += cohort_trend_findings(tables.get("cohort_trends"), e, tokens, tables.get("code_entries"), column=column)
+    rows += cohort_trend_findings(tables.get("cohort_trends"), e, tokens, column=column)
     out = pd.DataFrame(rows, columns=FINDING_COLUMNS)
     out["_k"] = [kind_rank(k) for k in out.kind]
     return out.sort_values("_k", kind="stable").drop(columns="_k").reset_index(drop=True)
