@@ -314,19 +314,19 @@ class _ExpressionParser:
         if self.depth > MAX_DEPTH:
             raise _ParseError(f"括号或 NOT 嵌套超过 {MAX_DEPTH} 层")
 
-    def parse_or(self):
-        args = [self.parse_and()]
-        while self.peek() == "OR":
+    def _chain(self, op: str, operand):
+        """``operand (op operand)*``: one operand as it is, several joined in one ``Op(op, …)``."""
+        args = [operand()]
+        while self.peek() == op:
             self.take()
-            args.append(self.parse_and())
-        return args[0] if len(args) == 1 else Op("OR", tuple(args))
+            args.append(operand())
+        return args[0] if len(args) == 1 else Op(op, tuple(args))
+
+    def parse_or(self):
+        return self._chain("OR", self.parse_and)
 
     def parse_and(self):
-        args = [self.parse_not()]
-        while self.peek() == "AND":
-            self.take()
-            args.append(self.parse_not())
-        return args[0] if len(args) == 1 else Op("AND", tuple(args))
+        return self._chain("AND", self.parse_not)
 
     def parse_not(self):
         if self.peek() == "NOT":
