@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -91,10 +92,15 @@ def test_changed_file_is_noticed_and_only_formats_change_redoes_only_figures(sec
     target = out / "data" / "processed" / "topics.csv"
     original = target.read_bytes()
     target.write_bytes(original + b"x")
-    redo = run(BOOKLET, out, Params(k=7, seed=0), progress=False, cache_dir=cache)
+    with pytest.warns(RuntimeWarning, match=r"topics\.csv was changed after the last run: kept as ") as said:
+        redo = run(BOOKLET, out, Params(k=7, seed=0), progress=False, cache_dir=cache)
     assert not redo.up_to_date
     assert set(redo.study.cached) == {s.name for s in STAGES}  # every stage came from the cache
     assert target.read_bytes() == original
+    # the user's edit is not lost: the warning names where it was kept, and the kept copy is the edited file
+    kept = Path(str(next(w.message for w in said if "topics.csv" in str(w.message))).split("kept as ")[-1].strip())
+    assert kept.is_file() and kept.read_bytes() == original + b"x"
+    assert kept.relative_to(out).parts[0] == "kept"
     # other figure formats: the stages are reused, only the figures are written (from the figure cache here)
     png = run(BOOKLET, tmp_path / "png", Params(k=7, seed=0, formats=("png",)), progress=False, cache_dir=cache)
     assert set(png.study.cached) == {s.name for s in STAGES}
