@@ -22,6 +22,16 @@ HEAVY_FIRST = ("test_robustness.py", "test_fuzz.py", "test_notebooks.py", "test_
                "test_report_browser.py", "test_figures_publication.py", "test_pipeline.py", "test_compare_report.py")
 
 
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs: it exists and is not a zombie (ended, not yet reaped by its parent).
+    Linux only (/proc). A process that ends while its stat file is read is gone too (the read fails with ESRCH)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            return f.read().rsplit(")", 1)[-1].split()[0] != "Z"  # the state follows the ")" of the name
+    except OSError:  # FileNotFoundError, ProcessLookupError
+        return False
+
+
 def pytest_collection_modifyitems(items):
     """The heavy files first (see :data:`HEAVY_FIRST`), each file's tests in their order, the other files after."""
     rank = {name: i for i, name in enumerate(HEAVY_FIRST)}

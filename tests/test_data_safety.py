@@ -315,16 +315,17 @@ def test_two_processes_racing_for_a_stale_lock_cannot_both_take_it(tmp_path):
     """)
     import time
 
-    for i in range(4):
-        out = tmp_path / f"out{i}"
+    folders = [tmp_path / f"out{i}" for i in range(4)]  # four races at once, two racers each
+    for out in folders:
         out.mkdir()
         (out / LOCK_NAME).write_text(json.dumps({"pid": int(dead.stdout), "host": socket.gethostname(),
                                                  "started": "t0", "command": "dead"}))
-        go = time.time() + 1.5
-        procs = [subprocess.Popen([sys.executable, "-W", "ignore", "-c", script, str(out), str(go)],
-                                  stdout=subprocess.PIPE, text=True) for _ in range(2)]
-        results = sorted(p.communicate(timeout=60)[0].strip() for p in procs)
-        assert results == ["refused", "took"], results
+    go = time.time() + 1.5
+    procs = {out: [subprocess.Popen([sys.executable, "-W", "ignore", "-c", script, str(out), str(go)],
+                                    stdout=subprocess.PIPE, text=True) for _ in range(2)] for out in folders}
+    for out, racers in procs.items():
+        results = sorted(p.communicate(timeout=60)[0].strip() for p in racers)
+        assert results == ["refused", "took"], (out.name, results)
 
 
 def test_a_second_run_is_refused_before_anything_is_computed(tmp_path, monkeypatch):

@@ -28,7 +28,7 @@ from corpus_tools.network import export_graph
 from corpus_tools.plots.labels import plain_label, short_label
 from corpus_tools.store import (LOCK_NAME, RunLock, StagedOutput, atomic_write, csv_safe, write_table, write_text,
                                 writable_dir)
-from conftest import BOOKLET
+from conftest import BOOKLET, alive
 
 HOSTILE = ["=HYPERLINK(\"http://evil.example\",\"点我\")", "=cmd|' /C calc'!A0", "+1+2医院", "@SUM(1+1)医院",
            "\t=1+1", "\r=1+1", "-2+3", "信息-数据中心", "普通医院"]
@@ -286,14 +286,6 @@ def test_temp_names_are_unique(tmp_path):
 # ---------------------------------------------------------------- 5. workers end with their parent
 
 
-def _alive(pid: int) -> bool:
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except FileNotFoundError:
-        return False
-    return "\nState:\tZ" not in status  # a zombie has ended
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses /proc and kill -9")
 def test_kill_9_of_the_parent_ends_the_workers(tmp_path):
     script = tmp_path / "parent.py"
@@ -316,13 +308,13 @@ def test_kill_9_of_the_parent_ends_the_workers(tmp_path):
         while time.time() < deadline and len([p for p in tmp_path.glob("worker*.pid") if p.read_text()]) < 2:
             time.sleep(0.1)  # (a file is created before its pid is written into it)
         pids = [int(p.read_text()) for p in tmp_path.glob("worker*.pid")]
-        assert len(pids) == 2 and all(_alive(p) for p in pids)
+        assert len(pids) == 2 and all(alive(p) for p in pids)
         os.kill(parent.pid, signal.SIGKILL)
         parent.wait(timeout=10)
         deadline = time.time() + 5
-        while time.time() < deadline and any(_alive(p) for p in pids):
+        while time.time() < deadline and any(alive(p) for p in pids):
             time.sleep(0.1)
-        assert not any(_alive(p) for p in pids), "workers outlived their parent"
+        assert not any(alive(p) for p in pids), "workers outlived their parent"
     finally:
         if parent.poll() is None:
             parent.kill()

@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from conftest import alive
 from corpus_tools.workers import WorkerPool, parallel_map
 
 
@@ -21,18 +22,6 @@ def _fail_on_three(x: int) -> int:
     if x == 3:
         raise ValueError("three")
     return x
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:  # a zombie is dead for our purpose
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def test_parallel_map_given_a_pool_uses_its_workers():
@@ -53,9 +42,9 @@ def test_an_error_in_a_worker_reaches_the_caller_and_the_workers_end():
             pids = {pid for pid, _ in parallel_map(_pid_and_square, range(4), jobs=2)}
             parallel_map(_fail_on_three, range(6), jobs=2)
     deadline = time.time() + 5
-    while any(_alive(p) for p in pids) and time.time() < deadline:
+    while any(alive(p) for p in pids) and time.time() < deadline:
         time.sleep(0.1)
-    assert not any(_alive(p) for p in pids)
+    assert not any(alive(p) for p in pids)
 
 
 def test_one_job_computes_here():
@@ -175,7 +164,7 @@ def test_stop_ends_busy_workers_at_once():
     pool.stop()
     assert time.monotonic() - t < 10
     deadline = time.time() + 5
-    while any(_alive(p) for p in pids) and time.time() < deadline:
+    while any(alive(p) for p in pids) and time.time() < deadline:
         time.sleep(0.1)
-    assert not any(_alive(p) for p in pids)
+    assert not any(alive(p) for p in pids)
     assert busy.done()
