@@ -378,20 +378,32 @@ def needs_findings(needs: pd.DataFrame | None, entries: pd.DataFrame) -> list[di
 
 
 def _titled_elsewhere(entries: pd.DataFrame, members, shared: str) -> str:
-    """The sentence naming the entries outside a need whose titles print every one of its ``shared`` terms (the
-    concepts every question of the need prints, joined by 、): the same subject by its title, asked in words not
-    close enough to group — a designer reads them with the need. "" when there are none or no shared terms."""
+    """The sentence naming the entries outside a need that print every one of its ``shared`` terms (the concepts
+    every question of the need prints, joined by 、) in their title, or else in their question (``question``: the
+    first turn): the same subject, asked in words not close enough to group — a designer reads them with the
+    need. "" when there are none or no shared terms."""
     terms = [t for t in shared.split("、") if t]
     if not terms:
         return ""
     inside = {int(i) for i in members}
-    other = [int(r.entry_id) for r in entries.itertuples()
-             if int(r.entry_id) not in inside and all(t in str(r.title) for t in terms)]
-    if not other:
+    titled, asked = [], []
+    for r in entries.itertuples():
+        if int(r.entry_id) in inside:
+            continue
+        if all(t in str(r.title) for t in terms):
+            titled.append(int(r.entry_id))
+        elif all(t in str(getattr(r, "question", "")) for t in terms):
+            asked.append(int(r.entry_id))
+    if not titled and not asked:
         return ""
     common = "、".join(f"“{t}”" for t in terms)
-    return (f"标题也含{common}的另 {len(other)} 条（" + _some([f"第 {i} 条" for i in other], 12, "条") +
-            "）提问用词不够相近，未归入此组，可一并读。")
+    parts = []
+    if titled:
+        parts.append(f"标题也含{common}的另 {len(titled)} 条（" + _some([f"第 {i} 条" for i in titled], 12, "条") + "）")
+    if asked:
+        parts.append(f"标题没有、提问里{'提到它' if titled else '提到' + common}的另 {len(asked)} 条（"
+                     + _some([f"第 {i} 条" for i in asked], 12, "条") + "）")
+    return "和".join(parts) + "用词不够相近，未归入此组，可一并读。"
 
 
 def _some(items: list[str], k: int, unit: str, sep: str = "、") -> str:
