@@ -307,7 +307,7 @@ def test_a_need_names_the_entries_titled_with_its_subject_outside_it(study):
     # 信息标准的应用场景？”, question l.1378 “还是要通过集成平台或其他方式进行交互”) and entry 23 (title l.1416
     # “…如何规范管理各类信息系统的接口？”, question l.1420 “目前集成平台的接口主要是厂商在做”). 集成平台 is printed
     # nowhere before l.1378 or after l.2031 (entry 32's end), and entry 24 never prints it.
-    assert "和标题没有、提问里提到它的另 2 条（第 22 条、第 23 条）用词不够相近，未归入此组，可一并读。" in row.text
+    assert "和标题没有、提问里提到它的另 2 条（第 22 条、第 23 条）提问的整体用词不够相近（相似度未到归组的线），未归入此组，可一并读。" in row.text
     # how many of the group each cohort asked (source notes: 25, 30, 31 第一期, l.1620, 1929, 1980; 28 第二期, l.1834)
     cohort = {25: 1, 28: 2, 30: 1, 31: 1, 26: 1, 27: 1, 29: 1, 32: 1}
     per = {c: sum(1 for i in members if cohort[i] == c) for c in sorted({cohort[i] for i in members})}

@@ -403,7 +403,7 @@ def _titled_elsewhere(entries: pd.DataFrame, members, shared: str) -> str:
     if asked:
         parts.append(f"标题没有、提问里{'提到它' if titled else '提到' + common}的另 {len(asked)} 条（"
                      + _some([f"第 {i} 条" for i in asked], 12, "条") + "）")
-    return "和".join(parts) + "用词不够相近，未归入此组，可一并读。"
+    return "和".join(parts) + "提问的整体用词不够相近（相似度未到归组的线），未归入此组，可一并读。"
 
 
 def _some(items: list[str], k: int, unit: str, sep: str = "、") -> str:
