@@ -168,3 +168,62 @@ def test_stop_ends_busy_workers_at_once():
         time.sleep(0.1)
     assert not any(alive(p) for p in pids)
     assert busy.done()
+
+
+SLOW_START_SCRIPT = """
+import json
+import sys
+import time
+
+from corpus_tools.workers import WorkerPool
+
+def when(_):
+    return time.time()
+
+if __name__ == "__main__":
+    pool = WorkerPool(2, warm=("slowwarm",)).start()
+    returned = time.time()  # start() has returned: this process goes on
+    first = pool.submit(when, 0)  # waits until the workers run
+    with pool:
+        ran = first.result()
+    print(json.dumps({"returned": returned, "ran": ran}))
+"""
+
+
+def test_start_returns_while_the_fork_server_still_imports(tmp_path):
+    """The first pool of a process starts the fork server, which imports the ``warm`` modules (in a run: numpy,
+    scikit-learn, matplotlib …, seconds) before it forks a worker. ``start()`` leaves that wait to a thread: it
+    returns before the import ends, and work submitted meanwhile runs once the workers do. Here the warm module
+    takes 3 s to import and writes when its import ended (a fresh process, so its fork server is not running)."""
+    (tmp_path / "slowwarm.py").write_text(
+        "import pathlib, time\ntime.sleep(3)\npathlib.Path(__file__).with_name('imported').write_text(str(time.time()))\n",
+        encoding="utf-8")
+    script = tmp_path / "slow_start.py"
+    script.write_text(SLOW_START_SCRIPT, encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                          env={**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])})
+    assert done.returncode == 0, done.stderr
+    import json
+
+    times = json.loads(done.stdout)
+    imported = float((tmp_path / "imported").read_text())
+    assert times["returned"] < imported - 1  # start() returned while the fork server was still importing
+    assert times["ran"] >= imported  # the work waited for the workers
+
+
+def test_work_fails_with_the_reason_when_the_workers_cannot_start(monkeypatch):
+    """If the worker processes cannot be started (here: the executor raises as a full process table would), the
+    work submitted after ``start()`` fails with the reason instead of waiting for ever, and the block ends."""
+    import corpus_tools.workers as workers
+
+    def no_processes(*args, **kwargs):
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(workers, "ProcessPoolExecutor", no_processes)
+    with WorkerPool(2).start() as pool:
+        f = pool.submit(_pid_and_square, 3)
+        with pytest.raises(RuntimeError, match="could not be started.*Resource temporarily unavailable"):
+            f.result(timeout=60)
+        later = pool.submit(_pid_and_square, 4)  # and so does work submitted after the failure
+        with pytest.raises(RuntimeError, match="could not be started"):
+            later.result(timeout=60)

@@ -137,6 +137,7 @@ def run(booklet_path: str | Path | list, outdir: str | Path, params: Params = Pa
         # one set of workers for the whole run: the run's font subset (for the pages and the figures: a second of
         # subsetting) is cut first, from the input's characters, while this process parses; then each stage's
         # figures are drawn while the next stages compute
+        import numpy  # noqa: F401 - loaded with this process's own thread settings, before the workers start
         with scratch_folder(out) as scratch, run_gc(), one_thread_each(), \
                 WorkerPool(params.jobs, warm=WORKER_MODULES).start() as pool:
             early_font = pool.submit(source_font, (raw, parameter_text(params), cache, str(scratch)), priority=2)

@@ -147,18 +147,27 @@ class WorkerPool:
         self._running = 0
         self._count = 0
         self._lock = threading.Lock()
+        self._start_lock = threading.Lock()
+        self._starter: threading.Thread | None = None  # the thread of start(), until the pool is stopped
+        self._start_error: BaseException | None = None
 
     def _executor(self) -> ProcessPoolExecutor:
-        if self._pool is None:
-            ctx = multiprocessing.get_context(start_method())
-            if ctx.get_start_method() == "forkserver":
-                ctx.set_forkserver_preload(list(self.warm))  # no effect once this process's fork server runs
-            self._pipe = ctx.Pipe(duplex=False)
-            self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx, initializer=_init_worker,
-                                             initargs=(self._pipe[0], self.warm))
-            with _environment(ONE_THREAD_ENV):  # the executor starts its processes as work arrives: start now
-                for _ in range(self.jobs):
-                    self._pool.submit(os.getpid)
+        """The executor, its ``jobs`` processes started. Blocks until they run: the first pool of a process also
+        starts the fork server, which imports ``warm`` before it forks (seconds). Published to :meth:`_dispatch`
+        only once started, so that no other thread starts a process meanwhile."""
+        with self._start_lock:
+            if self._pool is None:
+                ctx = multiprocessing.get_context(start_method())
+                if ctx.get_start_method() == "forkserver":
+                    ctx.set_forkserver_preload(list(self.warm))  # no effect once this process's fork server runs
+                pipe = ctx.Pipe(duplex=False)
+                pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx, initializer=_init_worker,
+                                           initargs=(pipe[0], self.warm))
+                with _environment(ONE_THREAD_ENV):  # the executor starts its processes as work arrives: now
+                    for _ in range(self.jobs):
+                        pool.submit(os.getpid)
+                with self._lock:
+                    self._pipe, self._pool = pipe, pool
         return self._pool
 
     def _close_pipe(self) -> None:
@@ -167,10 +176,29 @@ class WorkerPool:
         self._pipe = ()
 
     def start(self) -> "WorkerPool":
-        """Start the workers now (they import their ``warm`` modules while this process goes on)."""
-        if not self.inline:
-            self._executor()
+        """Start the workers in a thread of this process and return at once: this process goes on (parsing,
+        importing) while the fork server imports the ``warm`` modules. Work submitted meanwhile waits and starts
+        as soon as the workers run; if they cannot be started, that work fails with the reason. Until the fork
+        server runs, this process's environment holds :data:`ONE_THREAD_ENV` (the server inherits it): a numerical
+        library this process loads first meanwhile starts with one thread too."""
+        if not self.inline and self._pool is None and self._starter is None:
+            self._starter = threading.Thread(target=self._start_in_background, name="corpus-tools-pool-start",
+                                             daemon=True)
+            self._starter.start()
         return self
+
+    def _start_in_background(self) -> None:
+        try:
+            self._executor()
+        except BaseException as e:  # noqa: BLE001 - handed to the work waiting (see _dispatch)
+            self._start_error = e
+        self._dispatch()
+
+    def _join_starter(self) -> None:
+        """Wait for :meth:`start`'s thread (the pool is then started, or failed to start)."""
+        if self._starter is not None:
+            self._starter.join()
+            self._starter = None
 
     def submit(self, fn: Callable[[T], R], item: T, priority: int = 0) -> "Future[R]":
         """Run ``fn(item)`` in a worker; returns its future (``jobs`` = 1 and ``inline``: computed now, in this
@@ -185,7 +213,8 @@ class WorkerPool:
         import cloudpickle
 
         payload = cloudpickle.dumps((fn, item))
-        self._executor()
+        if self._starter is None:
+            self._executor()  # not started by start(): start here, now
         with self._lock:
             self._count += 1
             heapq.heappush(self._waiting, (-priority, self._count, payload, f))
@@ -200,16 +229,26 @@ class WorkerPool:
 
     def _dispatch(self) -> None:
         """Hand waiting work to the executor: as many tasks as there are workers, plus one queued so that a worker
-        finishing one starts the next at once."""
+        finishing one starts the next at once. If the workers could not be started, the waiting work fails."""
         while True:
+            failed = None
             with self._lock:
-                if self._running >= self.jobs + 1 or not self._waiting or self._pool is None:
+                if self._start_error is not None:
+                    failed, self._waiting = self._waiting, []
+                elif self._running >= self.jobs + 1 or not self._waiting or self._pool is None:
                     return
-                _, _, payload, f = heapq.heappop(self._waiting)
-                if not f.set_running_or_notify_cancel():  # cancelled while it waited
-                    continue
-                self._running += 1
-                pool = self._pool
+                else:
+                    _, _, payload, f = heapq.heappop(self._waiting)
+                    if not f.set_running_or_notify_cancel():  # cancelled while it waited
+                        continue
+                    self._running += 1
+                    pool = self._pool
+            if failed is not None:
+                for *_, waiting in failed:
+                    if waiting.set_running_or_notify_cancel():
+                        waiting.set_exception(RuntimeError("the worker processes could not be started: "
+                                                           f"{self._start_error!r}"))
+                return
             try:
                 inner = pool.submit(_call, payload)
             except RuntimeError as e:  # the pool was shut down meanwhile
@@ -241,6 +280,7 @@ class WorkerPool:
 
     def stop(self) -> None:
         """Drop the work that has not started and end the workers now (they may be busy for minutes)."""
+        self._join_starter()
         with self._lock:
             waiting, self._waiting = self._waiting, []
         for *_, f in waiting:
@@ -254,6 +294,7 @@ class WorkerPool:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
+        self._join_starter()
         if self._pool is None:
             return
         if exc_type is not None:
