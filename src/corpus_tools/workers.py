@@ -161,11 +161,22 @@ class WorkerPool:
                 if ctx.get_start_method() == "forkserver":
                     ctx.set_forkserver_preload(list(self.warm))  # no effect once this process's fork server runs
                 pipe = ctx.Pipe(duplex=False)
-                pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx, initializer=_init_worker,
-                                           initargs=(pipe[0], self.warm))
-                with _environment(ONE_THREAD_ENV):  # the executor starts its processes as work arrives: now
-                    for _ in range(self.jobs):
-                        pool.submit(os.getpid)
+                try:
+                    pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx, initializer=_init_worker,
+                                               initargs=(pipe[0], self.warm))
+                except BaseException:
+                    for end in pipe:
+                        end.close()
+                    raise
+                try:
+                    with _environment(ONE_THREAD_ENV):  # the executor starts its processes as work arrives: now
+                        for _ in range(self.jobs):
+                            pool.submit(os.getpid)
+                except BaseException:
+                    for end in pipe:  # the processes started end with the pipe
+                        end.close()
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    raise
                 with self._lock:
                     self._pipe, self._pool = pipe, pool
         return self._pool
@@ -197,8 +208,8 @@ class WorkerPool:
     def _join_starter(self) -> None:
         """Wait for :meth:`start`'s thread (the pool is then started, or failed to start)."""
         if self._starter is not None:
-            self._starter.join()
-            self._starter = None
+            self._starter.join()  # it has failed the waiting work if it could not start the workers
+            self._starter = self._start_error = None
 
     def submit(self, fn: Callable[[T], R], item: T, priority: int = 0) -> "Future[R]":
         """Run ``fn(item)`` in a worker; returns its future (``jobs`` = 1 and ``inline``: computed now, in this
