@@ -227,3 +227,7 @@ def test_work_fails_with_the_reason_when_the_workers_cannot_start(monkeypatch):
         later = pool.submit(_pid_and_square, 4)  # and so does work submitted after the failure
         with pytest.raises(RuntimeError, match="could not be started"):
             later.result(timeout=60)
+    monkeypatch.undo()  # processes can be started again: the same pool, used again, starts them
+    with pool:
+        pid, square = pool.submit(_pid_and_square, 5).result(timeout=120)
+    assert square == 25 and pid != os.getpid()
