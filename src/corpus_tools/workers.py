@@ -161,21 +161,18 @@ class WorkerPool:
                 if ctx.get_start_method() == "forkserver":
                     ctx.set_forkserver_preload(list(self.warm))  # no effect once this process's fork server runs
                 pipe = ctx.Pipe(duplex=False)
+                pool = None
                 try:
                     pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx, initializer=_init_worker,
                                                initargs=(pipe[0], self.warm))
-                except BaseException:
-                    for end in pipe:
-                        end.close()
-                    raise
-                try:
                     with _environment(ONE_THREAD_ENV):  # the executor starts its processes as work arrives: now
                         for _ in range(self.jobs):
                             pool.submit(os.getpid)
                 except BaseException:
-                    for end in pipe:  # the processes started end with the pipe
+                    for end in pipe:  # the processes already started end with the pipe
                         end.close()
-                    pool.shutdown(wait=False, cancel_futures=True)
+                    if pool is not None:
+                        pool.shutdown(wait=False, cancel_futures=True)
                     raise
                 with self._lock:
                     self._pipe, self._pool = pipe, pool
@@ -245,7 +242,7 @@ class WorkerPool:
             failed = None
             with self._lock:
                 if self._start_error is not None:
-                    failed, self._waiting = self._waiting, []
+                    failed, error, self._waiting = self._waiting, self._start_error, []
                 elif self._running >= self.jobs + 1 or not self._waiting or self._pool is None:
                     return
                 else:
@@ -257,8 +254,7 @@ class WorkerPool:
             if failed is not None:
                 for *_, waiting in failed:
                     if waiting.set_running_or_notify_cancel():
-                        waiting.set_exception(RuntimeError("the worker processes could not be started: "
-                                                           f"{self._start_error!r}"))
+                        waiting.set_exception(RuntimeError(f"the worker processes could not be started: {error!r}"))
                 return
             try:
                 inner = pool.submit(_call, payload)
