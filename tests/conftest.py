@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -98,19 +100,27 @@ def _session_cache_home(cache_dir):
         os.environ["CORPUS_TOOLS_CACHE"] = before
 
 
+@contextmanager
+def _one_process_at_a_time(lock_file: Path) -> Iterator[None]:
+    """Inside the block, this test process holds ``lock_file``'s lock (``fcntl.flock``): the session's other test
+    processes wait at the same block until it leaves (or ends: the kernel releases the lock)."""
+    import fcntl
+
+    with open(lock_file, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 @pytest.fixture(scope="session")
 def run_result(tmp_path_factory, cache_dir, shared_dir):
     """One whole run of the bundled booklet (k = 7, seed 0, starting from an empty cache), written to disk: its
     Study and its files are shared by every test that reads one (see ``study`` and ``run_dir``). The study is
     computed once per session: the first test process computes it under a file lock, the others then take every
     stage and figure from the shared cache (verified, see corpus_tools.cache)."""
-    import fcntl
-
     from corpus_tools.pipeline import Params, run
 
     out = tmp_path_factory.mktemp("run")
-    with open(shared_dir / "session-run.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with _one_process_at_a_time(shared_dir / "session-run.lock"):
         return run(BOOKLET, out, Params(k=7, seed=0), progress=False, cache_dir=cache_dir)
 
 
@@ -133,15 +143,12 @@ def later_booklet_path(tmp_path_factory, cache_dir, shared_dir) -> Path:
     test_compare_report and the notebooks of test_notebooks analyse it so) into the session's cache, under a file
     lock: whichever of the two files comes first computes them, the other (in ``make test``, often in the other
     test process at the same time) reads them from the cache (verified, see corpus_tools.cache)."""
-    import fcntl
-
     from corpus_tools.analysis import analyse
     from corpus_tools.cache import DiskCache
     from corpus_tools.pipeline import Params
     from test_compare_report import later_booklet
 
     path = later_booklet(tmp_path_factory.mktemp("later") / "later.txt")
-    with open(shared_dir / "later-booklet.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with _one_process_at_a_time(shared_dir / "later-booklet.lock"):
         analyse(ct.read_booklet(path), Params(k=7, seed=0), stages=["topics"], cache=DiskCache(cache_dir))
     return path
