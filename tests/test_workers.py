@@ -3,6 +3,7 @@ and the workers end with the block that opened them."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -203,8 +204,6 @@ def test_start_returns_while_the_fork_server_still_imports(tmp_path):
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=tmp_path,
                           env={**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])})
     assert done.returncode == 0, done.stderr
-    import json
-
     times = json.loads(done.stdout)
     imported = float((tmp_path / "imported").read_text())
     assert times["returned"] < imported - 1  # start() returned while the fork server was still importing

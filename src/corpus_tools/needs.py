@@ -371,13 +371,13 @@ def needs_findings(needs: pd.DataFrame | None, entries: pd.DataFrame) -> list[di
         common = ("、".join(f"“{t}”" for t in shared.split("、")) if shared else "")
         rows.append(_row("need", f"可能的共同需求“{g.label.iloc[0]}”（{len(g)} 条，{span}，{len(units)} 个单元）"
                          + (f"，每条提问都涉及{common}" if common else "，标签里的词各出现在至少一半的提问里")
-                         + f"：{qs}。" + _titled_elsewhere(entries, g.entry_id, shared),
+                         + f"：{qs}。" + _same_subject_elsewhere(entries, g.entry_id, shared),
                          "单元：" + "、".join(units) + f"；组内平均相似度 {g.similarity.mean():.2f}",
                          ids=g.entry_id, caveat="" if len(cs) >= 2 else "只在一期出现：可能是该期该单元的话题，不一定反复出现。"))
     return rows
 
 
-def _titled_elsewhere(entries: pd.DataFrame, members, shared: str) -> str:
+def _same_subject_elsewhere(entries: pd.DataFrame, members, shared: str) -> str:
     """The sentence naming the entries outside a need that print every one of its ``shared`` terms (the concepts
     every question of the need prints, joined by 、) in their title, or else in their question (``question``: the
     first turn): the same subject, asked in words not close enough to group — a designer reads them with the
