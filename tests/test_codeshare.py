@@ -93,6 +93,13 @@ def test_within_unit_sentence_names_the_cohorts_the_shared_units_cover():
     a = rows[rows.text.str.contains("“A”")].iloc[0]
     assert "只看第1期与第2期共有的单元" in a.statistic and "第3期没有这些单元的问答" in a.statistic
     assert "到第3期的变化无法在单元之内检验" in a.caveat
+    # the headline itself says the change to cohort 3 goes with its own unit (网络, unit 4), which no other cohort has
+    assert a.text.endswith("到第3期的变化与入册的单元分不开：第3期的问答只来自第4单元“网络”，没有一个单元与其他期相同（按单元标题比较）。")
+    # cohorts 1 and 2 share 规划: with two cohorts the headline carries no such clause
+    two = pd.DataFrame(findings.code_share_findings(codeshare.code_share_by_cohort(codes[codes.entry_id <= 16],
+                                                                                   entries[entries.cohort < 3]),
+                                                    entries[entries.cohort < 3], codes, alpha=0.05))
+    assert "分不开" not in two[two.text.str.contains("“A”")].iloc[0].text
 
 
 def test_run_code_share_is_the_code_table_counted(study):
@@ -115,6 +122,11 @@ def test_run_code_share_is_the_code_table_counted(study):
         # only codes with q ≤ 0.05 are called rising/falling (运维服务: p = 0.047, q = 0.126 is not); units 3–5
         # are shared by cohorts 1 and 2 only (cohort 3: 第1、2单元 and the discussion class, e.g. l.104, l.3169)
         assert r.q_value <= 0.05 and "第3期没有这些单元的问答" in r.statistic and "只看第1期与第2期共有的单元" in r.statistic
+        # the headline says that the change to cohort 3 goes with its units: its 11 entries come from 第1单元
+        # (l.198 第三期培训班第 1 单元“信息中心组织与管理”), 第2单元 (l.92 “医院信息规划”) and discussion classes
+        # (l.293 第一次答疑讨论课); cohort 2's units 1 and 2 bear other titles (l.2183 领导力与团队建设, l.2099 医院 IT 治理)
+        assert r.text.endswith("到第3期的变化与入册的单元分不开：第3期的问答只来自第1单元“信息中心组织与管理”、"
+                               "第2单元“医院信息规划”和答疑讨论课，没有一个单元与其他期相同（按单元标题比较）。")
         shares = t[t.code == code].sort_values("cohort")
         for x in shares.itertuples():
             assert f"第{int(x.cohort)}期 {int(x.n_code)}/{int(x.n_entries)}（{x.share:.0%}" in r.text

@@ -54,7 +54,14 @@ def test_concentration_finding_says_27_of_41(booklet):
     c1 = [r for r in rows if r["text"].startswith("第1期")]
     assert len(c1) == 1 and "27 条" in c1[0]["text"] and "41 条" in c1[0]["text"]
     # entry 9 is opened by an instructor (陈金雄老师, l.528): 27 + 13 by the other 11 trainees + 1 = 41
-    assert "其余 11 位署名学员共 13 条，另有第 9 条由教员陈金雄开启" in c1[0]["text"]
+    # 16 named openers = the 5 + 11 others, whose 13 entries include entry 31, opened by two of them: 柳明 (l.1936)
+    # and then 金忠林 (l.1939), before any instructor answers; the sentence says so, so "11 位" does not read as 11
+    # entries' openers
+    assert ("其余 11 位署名学员共 13 条（其中第 31 条由柳明、金忠林两位学员开启，只计一条），另有第 9 条由教员陈金雄开启"
+            in c1[0]["text"])
+    # cohort 3: 11 entries, 10 named trainees; entry 3 is one question signed by 戴赢 and 王华 together (l.205–206)
+    c3 = [r for r in rows if r["text"].startswith("第3期")]
+    assert "其余 9 位署名学员共 8 条（其中第 3 条由戴赢、王华两位学员开启，只计一条）" in c3[0]["text"]
     c2 = [r for r in rows if r["text"].startswith("第2期")]
     # entries 28 and 62 open with a trainee who signs no name (the labels at l.1771 and l.3704 say only 学员)
     assert "另有 2 条（第 28、62 条）由未署名的学员开启" in c2[0]["text"]

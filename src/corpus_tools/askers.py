@@ -266,6 +266,25 @@ def _opened_by_others(entries: pd.DataFrame, cohort: int, named: set[int]) -> st
     return "，另有" + ("" if parts[0].startswith("第") else " ") + "、".join(parts) + "开启"
 
 
+_N_PEOPLE = {2: "两", 3: "三"}
+
+
+def _co_opened(g: pd.DataFrame) -> str:
+    """The clause naming a cohort's entries opened by two or more trainees (each counted once in the sentence's
+    entry counts), e.g. "（其中第 31 条由柳明、金忠林两位学员开启，只计一条）"; "" when there are none. ``g``: the cohort's rows
+    of ``askers_summary``, in rank order."""
+    openers: dict[int, list[str]] = {}
+    for r in g.itertuples():
+        for i in str(r.entry_ids).split(","):
+            if i:
+                openers.setdefault(int(i), []).append(str(r.asker))
+    shared = {i: names for i, names in sorted(openers.items()) if len(names) > 1}
+    if not shared:
+        return ""
+    return "（其中" + "；".join(f"第 {i} 条由{'、'.join(names)}{_N_PEOPLE.get(len(names), f'{len(names)} ')}位学员开启"
+                             for i, names in shared.items()) + ("，各只计一条）" if len(shared) > 1 else "，只计一条）")
+
+
 def askers_findings(tables: dict[str, pd.DataFrame], entries: pd.DataFrame, top_n: int = TOP_N,
                     alpha: float = 0.05) -> list[dict]:
     """Rows of the findings table (kind "askers"): the concentration of askers per cohort, the hospital kinds with
@@ -279,7 +298,8 @@ def askers_findings(tables: dict[str, pd.DataFrame], entries: pd.DataFrame, top_
             n = int(g.n_cohort_entries.iloc[0])
             top = g[(g["rank"] <= top_n) & (g.n_entries >= 2)]
             if top.empty:
-                rows.append(_row("askers", f"第{int(cohort)}期的 {n} 条问答由 {len(g)} 位署名学员开启，每人一条：没有集中在少数人身上。",
+                rows.append(_row("askers", f"第{int(cohort)}期的 {n} 条问答由 {len(g)} 位署名学员开启{_co_opened(g)}，"
+                                 "每人一条：没有集中在少数人身上。",
                                  f"{len(g)} 位学员各 1 条", ids=[int(i) for s in g.entry_ids for i in str(s).split(",")]))
                 continue
             ids = {int(i) for s in top.entry_ids for i in str(s).split(",") if i}
@@ -290,10 +310,10 @@ def askers_findings(tables: dict[str, pd.DataFrame], entries: pd.DataFrame, top_
             named = {int(i) for s in g.entry_ids for i in str(s).split(",") if i}
             other = _opened_by_others(entries, int(cohort), named)
             rows.append(_row("askers", f"第{int(cohort)}期的 {n} 条问答中，提问最多的 {len(top)} 位学员开启了 {len(ids)} 条"
-                             f"（{len(ids) / n:.0%}），其余 {len(rest)} 位署名学员共 {len(rest_ids)} 条{other}"
+                             f"（{len(ids) / n:.0%}），其余 {len(rest)} 位署名学员共 {len(rest_ids)} 条{_co_opened(g)}{other}"
                              + ("：这一期入册的问题有一半以上来自少数几位学员，反映的首先是他们的关注。" if many else "。"),
                              f"{who}（只计开启 ≥ 2 条、排名前 {top_n} 的学员）；共 {len(g)} 位署名学员提问", ids=ids,
-                             caveat="本册是编选的问答：入册多少也取决于编者；两位学员共同开启的一条只计一次。"))
+                             caveat="本册是编选的问答：入册多少也取决于编者。"))
     kinds = tables.get("hospital_kinds")
     if kinds is not None and len(kinds):
         for kind, g in kinds.groupby("kind", sort=False):

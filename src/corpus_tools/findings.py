@@ -613,6 +613,21 @@ def _cohort_units_context(entries: pd.DataFrame, cohorts: list[int]) -> tuple[st
     return mix, covered_text, "第" + "、".join(str(c) for c in missing) + "期" if missing else ""
 
 
+def _apart_cohorts_clause(entries: pd.DataFrame, cohorts: list[int], units: pd.DataFrame) -> str:
+    """The sentence a share trend carries when some cohort drew no entry from a unit another cohort also drew from:
+    the change to that cohort cannot be told apart from its units ("" when every cohort shares a unit)."""
+    from .codeshare import shared_unit_titles
+
+    shared = set(shared_unit_titles(entries, cohorts))
+    apart = [c for c in cohorts if not units[(units.cohort == c) & units.unit_title.isin(shared)].shape[0]
+             and (entries.cohort == c).any()]
+    if not apart:
+        return ""
+    return ("到" + "、".join(f"第{c}期" for c in apart) + "的变化与入册的单元分不开："
+            + "；".join(f"第{c}期的问答只来自{cohort_units_text(entries, c)}" for c in apart)
+            + "，没有一个单元与其他期相同（按单元标题比较）。")
+
+
 def code_share_findings(share: pd.DataFrame | None, entries: pd.DataFrame, code_entries: pd.DataFrame | None = None,
                         alpha: float = ALPHA) -> list[dict]:
     """Codes whose share of the entries rises or falls across the ordered cohorts (Cochran–Armitage, BH q ≤ α over
@@ -661,7 +676,8 @@ def code_share_findings(share: pd.DataFrame | None, entries: pd.DataFrame, code_
         if loo is not None and not loo[1] < alpha:
             cav += (f"去掉第{loo[0]}期（{int((entries.cohort == loo[0]).sum())} 条问答）后 "
                     f"{_fmt_p(loo[1]) + '，不再显著' if loo[1] < 1 else '趋势消失或反向'}：只看其余各期，证据不足以确认这一趋势。")
-        rows.append(_row("code_share", f"“{r.code}”类问答（按编码规则）在各期问答中的占比{how}：{parts}。",
+        rows.append(_row("code_share", f"“{r.code}”类问答（按编码规则）在各期问答中的占比{how}：{parts}。"
+                         + _apart_cohorts_clause(entries, cohorts, units),
                          f"Cochran–Armitage 趋势检验 z = {r.trend_z:.2f}，{_fmt_p(r.trend_p)}，{_fmt_q(r.trend_q)}"
                          f"（{n_codes} 个编码）；{within}",
                          p=r.trend_p, q=r.trend_q, ids=ids, caveat=cav))
