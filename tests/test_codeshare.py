@@ -37,6 +37,11 @@ def _world():
     return entries, codes
 
 
+def test_number_ranges():
+    assert findings._number_ranges([12, 3, 4, 5, 7, 10, 11, 3]) == "3–5、7、10–12"
+    assert findings._number_ranges([2]) == "2" and findings._number_ranges([]) == ""
+
+
 def test_code_share_by_cohort_by_hand():
     entries, codes = _world()
     t = codeshare.code_share_by_cohort(codes, entries)
@@ -119,6 +124,9 @@ def test_run_code_share_is_the_code_table_counted(study):
         code = r.text.split("”")[0].lstrip("“")
         assert r.entry_ids == ",".join(str(int(i)) for i in sorted(ce.entry_id[ce[code].astype(bool)]))
         assert "第1期与第2期共有的单元只有第3、4、5单元" in r.caveat and "第2期与第3期没有共同的单元" in r.caveat
+        # the part of the course each cohort's entries come from (source notes: 第一期 units 3–7, 10–12, e.g. l.963
+        # 第 11 单元; 第二期 units 1–5, l.2183 第 1 单元; 第三期 units 1–2, l.198, l.92)
+        assert "各期问答所在的单元：第1期第3–7、10–12单元，第2期第1–5单元，第3期第1–2单元。" in r.caveat
         # only codes with q ≤ 0.05 are called rising/falling (运维服务: p = 0.047, q = 0.126 is not); units 3–5
         # are shared by cohorts 1 and 2 only (cohort 3: 第1、2单元 and the discussion class, e.g. l.104, l.3169)
         assert r.q_value <= 0.05 and "第3期没有这些单元的问答" in r.statistic and "只看第1期与第2期共有的单元" in r.statistic
@@ -130,6 +138,11 @@ def test_run_code_share_is_the_code_table_counted(study):
         shares = t[t.code == code].sort_values("cohort")
         for x in shares.itertuples():
             assert f"第{int(x.cohort)}期 {int(x.n_code)}/{int(x.n_entries)}（{x.share:.0%}" in r.text
+    # 集成与标准: 8 of cohort 1's 41 entries come from 第11单元“医学信息标准” (source notes of entries 14, 21, 22,
+    # 24, 26, 27, 29, 30, e.g. l.963), a unit no other cohort has entries of
+    down = f[(f.kind == "code_share") & f.text.str.contains("“集成与标准”")].iloc[0]
+    assert "第1期第11单元“医学信息标准”8/41 条（其他期没有这一单元的问答）" in down.caveat
+    assert "第1期第3单元“信息规划与系统设计方法”4/41 条、" in f[f.text.str.contains("“信息规划”")].iloc[0].caveat
     per = t.drop_duplicates("code")
     rest = f[(f.kind == "code_share") & f.text.str.startswith("其余")].iloc[0]
     assert set(per.code[per.trend_q > 0.05]) == set(rest.text.split("（")[1].split("）")[0].split("、"))

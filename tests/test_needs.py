@@ -166,6 +166,24 @@ def test_entry19_is_deferred_to_the_next_unit(deferred):
     assert list(r.line) == [2438] and r.to_unit.iloc[0] == "需求管理"
 
 
+def test_entry19_finding_says_what_the_instructor_said_and_what_is_read_from_it(booklet, deferred):
+    """l.1168 薛万国 says only 下一单元 (the unit it reads as, 第2期第4单元 医院信息系统架构治理, is the cohort's next
+    unit, not his words); l.1199 he adds 这个问题我们下次课再深入讨论. The answer besides the deferring sentence: the
+    rest of his turn after it (l.1172–1201, 511 characters without spaces) and 衡反修's earlier answer (l.1139–1155,
+    280 after the label 衡反修老师：) — 791, of which only 511 come after it, so the finding does not say 其后."""
+    rows = deferrals.deferral_findings(deferred, booklet.entries)
+    r = [x for x in rows if x["entry_ids"] == "19"]
+    assert len(r) == 1
+    text = r[0]["text"]
+    assert "教员指出下一单元（按本期的单元顺序即第4单元“医院信息系统架构治理”）会讲到这一内容" in text
+    assert "这句之后的话与本条其余回答共约 791 字" in text and "其后" not in text
+    # the instructor also says the subject is this unit's (l.1157–1159), so the finding does not call it a later
+    # course's subject asked too early: it names the two places to link
+    assert "问到了后面课程的内容" not in text and "这一内容连着“信息规划与系统设计方法”和后面的课程" in text
+    assert "第 1168 行，薛万国" in r[0]["statistic"] and "另第 1199 行，薛万国：“" in r[0]["statistic"]
+    assert "下次课再深入讨论" in r[0]["statistic"]
+
+
 def test_quotes_are_on_their_lines(deferred):
     """Every quote is text of the booklet, and the matched phrase starts on the row's line (or runs on from it)."""
     assert len(deferred)
@@ -261,7 +279,8 @@ def test_planted_deferral_is_found(planted):
     assert len(r) == 1 and r.kind.iloc[0] == "out_of_scope"
     assert int(r.line.iloc[0]) == 3481  # the label 衡反修老师： and the planted sentence share l.3481
     # 第1期第3单元 → 第4单元 of 第1期 is 医院信息系统架构治理 (source notes of entries 23, 25, 31, 32, 49)
-    assert r.to_unit.iloc[0] == "第4单元 医院信息系统架构治理"
+    # the instructor says 下一单元; the unit it is read as is marked as read, not said
+    assert r.to_unit.iloc[0] == "下一单元（第4单元 医院信息系统架构治理）"
     rows = needs.needs_stage_findings(study.tables, b.entries)
     assert any("第 57 条" in x["text"] and x["entry_ids"] == "57" for x in rows if x["kind"] == "deferral")
 

@@ -35,7 +35,7 @@ KIND_LABELS = {"defer": "指出后续课程会讲", "out_of_scope": "不属本�
 _SENTENCE_END = "。！？；!?;"
 _QUOTED = re.compile(r"[“\"「《]([^”\"」》]{2,16})[”\"」》]")
 _COURSE_WORDS = re.compile(r"课程|课|单元|专题|讲座|培训")
-_NEXT_UNIT = re.compile(r"下(一|个|一个)单元")
+_NEXT_UNIT_PHRASE = re.compile(r"下(一|个|一个)单元")
 _SUBJECT = re.compile(r"(?:涉及|属于|关于)(?:到)?([^，。、“”\s]{2,10}?)的?(?:问题|内容|范畴|话题)")
 QUOTED_WITHIN = 30  # a quoted name counts as a course only within this many characters after the phrase
 QUOTE_MAX = 80  # characters of a sentence kept as quote (around the phrase)
@@ -112,16 +112,36 @@ def _unit_titles(entries: pd.DataFrame, curriculum: pd.DataFrame | None) -> list
     return sorted((t for t in titles if len(t) >= 4 and t != "答疑讨论课"), key=lambda t: (-len(t), t))
 
 
+NEXT_UNIT = "下一单元"
+
+
 def _next_unit(entry: pd.Series, curriculum: pd.DataFrame | None) -> str:
-    """The unit after the entry's own in its cohort (“第N单元 title” when the curriculum lists it)."""
+    """What "下一单元" names for the entry: the unit after the entry's own in its cohort, marked as read from the
+    cohort's units, not said: “下一单元（第N单元 title）” when the curriculum lists it, “下一单元（第N单元）”
+    when it does not, “下一单元” when the entry has no unit or cohort."""
     if pd.isna(entry.get("unit_no")) or pd.isna(entry.get("cohort")):
-        return "下一单元"
+        return NEXT_UNIT
     n, c = int(entry["unit_no"]) + 1, int(entry["cohort"])
     if curriculum is not None and len(curriculum):
         hit = curriculum[(curriculum.cohort == c) & (curriculum.unit_no == n)]
         if len(hit):
-            return f"第{n}单元 {hit.unit_title.iloc[0]}"
-    return f"第{n}单元"
+            return f"{NEXT_UNIT}（第{n}单元 {hit.unit_title.iloc[0]}）"
+    return f"{NEXT_UNIT}（第{n}单元）"
+
+
+def _course_names(named: list[str], later: bool = True) -> str:
+    """The named courses as a finding prints them: quoted names after 后续课程 (后续课程“需求管理”、“项目立项”); the next
+    unit as the instructor said it, with the unit it is read as: 下一单元（按本期的单元顺序即第4单元“医院信息系统架构治理”）.
+    ``later=False``: no 后续课程 (a course the subject belongs to, not said to come later)."""
+    out = []
+    for u in named:
+        m = re.fullmatch(NEXT_UNIT + r"（第(\d+)单元(?: (.+))?）", u)
+        if m:
+            out.append(f"{NEXT_UNIT}（按本期的单元顺序即第{m.group(1)}单元" + (f"“{m.group(2)}”" if m.group(2) else "")
+                       + "）")
+        else:
+            out.append(u if u == NEXT_UNIT else f"“{u}”")
+    return ("后续课程" if later and not out[0].startswith(NEXT_UNIT) else "") + "、".join(out)
 
 
 def named_units(sentence: str, after: int, titles: list[str], entry: pd.Series,
@@ -133,7 +153,7 @@ def named_units(sentence: str, after: int, titles: list[str], entry: pd.Series,
     if _COURSE_WORDS.search(sentence):  # quoted names close after the phrase (“需求管理”、“项目立项”)
         names += [m.group(1).strip() for m in _QUOTED.finditer(tail) if m.start() <= QUOTED_WITHIN]
     names += [t for t in titles if t in tail and not any(t in n for n in names)]
-    if _NEXT_UNIT.search(sentence):
+    if _NEXT_UNIT_PHRASE.search(sentence):
         names.append(_next_unit(entry, curriculum))
     if not names:  # the subject the sentence names before the phrase: 这涉及需求管理的问题，后续的课程中……
         m = _SUBJECT.search(sentence[:after])
@@ -226,34 +246,36 @@ def deferral_findings(deferred: pd.DataFrame | None, entries: pd.DataFrame) -> l
     n_answered = deferred[answered].entry_id.nunique()
     rows.append(_row("deferral", f"{deferred.entry_id.nunique()} 条问答的回答里，教员指出这一内容属于后续课程、不属本单元"
                      "或难以回答：" + "，".join(f"{KIND_LABELS[k]} {int(counts[k])} 条" for k in KIND_ORDER if k in counts)
-                     + (f"；其中 {n_answered} 条本次也作了较长的回答（其后教员们的回答还有 {SUBSTANTIVE} 字以上）" if n_answered else "")
-                     + "。课程设计者可据此看单元之间的先后：学员在这个单元就问到了别的（多为后面的）课程的内容。",
+                     + (f"；其中 {n_answered} 条本次也作了较长的回答（这句之后的话与本条其余回答共 {SUBSTANTIVE} 字以上）"
+                        if n_answered else "")
+                     + "。课程设计者可据此看单元之间的衔接：这些内容连着提问所在的单元和别的（多为后面的）课程。",
                      "按措辞规则逐句识别（resources/deferral_phrases.txt）", ids=deferred.entry_id,
-                     caveat=f"只认得规则里的说法；“难以回答”一类说法之后若还有 {SUBSTANTIVE} 字以上的回答，"
-                     "视为已作回答，不计入。"))
+                     caveat=f"只认得规则里的说法；“难以回答”一类说法之外，本条若还有 {SUBSTANTIVE} 字以上的回答（这句之后的话"
+                     "与本条其余回答），视为已作回答，不计入。"))
     for e, g in deferred.groupby("entry_id", sort=True):
         r = g.sort_values(["kind", "line"], key=lambda s: s.map({k: i for i, k in enumerate(KIND_ORDER)})
                           if s.name == "kind" else s, kind="stable").iloc[0]
         named = "、".join(dict.fromkeys(u for s in g.to_unit if s for u in s.split("、")))
         where = f"第 {int(e)} 条“{title.get(e, '')}”（在“{r.asked_in}”提问）"
         n_after = int(r.answered_chars) if "answered_chars" in g and not pd.isna(r.answered_chars) else 0
-        also = f"本次也作了回答：其后教员们的回答还有约 {n_after} 字" if n_after >= SUBSTANTIVE else ""
+        also = f"本次也作了回答：这句之后的话与本条其余回答共约 {n_after} 字" if n_after >= SUBSTANTIVE else ""
         paren = f"（{also}）" if also else ""
         lecturers = [m.group(1) for m in _LECTURER.finditer(str(r.quote)) if m.group(1) != str(r.speaker)]
         if r.kind == "defer" and named:
-            to = "、".join(f"“{u}”" for u in named.split("、"))
-            text = (f"{where}：教员指出后续课程 {to} 会讲到这一内容{paren}。学员在“{r.asked_in}”就问到了后面课程的"
-                    "内容，这是单元之间的先后依赖，可在本单元给出衔接。")
+            text = (f"{where}：教员指出{_course_names(named.split('、'))}会讲到这一内容{paren}。"
+                    f"这一内容连着“{r.asked_in}”和后面的课程，可在两处之间安排衔接。")
         elif r.kind == "defer" and lecturers:
             text = (f"{where}：教员指出后续课程中由{'、'.join(dict.fromkeys(lecturers))}老师专门讲这一内容"
                     f"（只指明讲课教员，未说单元名{'；' + also if also else ''}）。")
         elif r.kind == "defer":
             text = f"{where}：教员指出后续课程会讲到这一内容，未说明哪一门{paren}。"
         elif r.kind == "out_of_scope":
-            text = f"{where}：教员说这不属本单元的内容" + (f"，应在“{named}”" if named else "") + f"{paren}。"
+            text = (f"{where}：教员说这不属本单元的内容" + (f"，应在{_course_names(named.split('、'), later=False)}" if named else "")
+                    + f"{paren}。")
         else:  # a sidestep row exists only when no substantive answer follows
-            text = (f"{where}：教员说这个问题难以回答（“{r.phrase}”），其后教员只说了 {n_after} 字"
+            text = (f"{where}：教员说这个问题难以回答（“{r.phrase}”），这句之后的话与本条其余回答只有 {n_after} 字"
                     f"（不足 {SUBSTANTIVE} 字）：这个问题在本次答疑中基本没有得到回答。")
-        rows.append(_row("deferral", text, f"第 {int(r.line)} 行，{r.speaker}：“{r.quote}”", ids=[int(e)],
+        more = "".join(f"；另第 {int(x.line)} 行，{x.speaker}：“{x.quote}”" for x in g.itertuples() if x.Index != r.name)
+        rows.append(_row("deferral", text, f"第 {int(r.line)} 行，{r.speaker}：“{r.quote}”{more}", ids=[int(e)],
                          caveat="引文据整理稿。"))
     return rows

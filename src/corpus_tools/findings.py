@@ -592,6 +592,26 @@ def _leave_one_cohort_out(g: pd.DataFrame, z: float) -> tuple[int, float] | None
     return int(g.cohort.iloc[i]), float(p[i])
 
 
+def _number_ranges(numbers: list[int]) -> str:
+    """Sorted numbers as runs: [1, 2, 3, 5, 7, 8] → "1–3、5、7–8"."""
+    runs: list[list[int]] = []
+    for n in sorted(set(numbers)):
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return "、".join(f"{r[0]}–{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
+
+
+def _unit_numbers_by_cohort(entries: pd.DataFrame, cohorts: list[int]) -> str:
+    """Which units (by number) each cohort's entries come from — the part of the course each cohort was sampled
+    at: "各期问答所在的单元：第1期第3–7、10–12单元，第2期第1–5单元，第3期第1–2单元。" ("" when no unit is numbered)."""
+    units = entries[entries.session_type == "unit"].dropna(subset=["cohort", "unit_no"])
+    parts = [f"第{c}期第{_number_ranges([int(n) for n in units.unit_no[units.cohort == c]])}单元"
+             for c in cohorts if (units.cohort == c).any()]
+    return f"各期问答所在的单元：{'，'.join(parts)}。" if parts else ""
+
+
 def _cohort_units_context(entries: pd.DataFrame, cohorts: list[int]) -> tuple[str, str, str]:
     """``(mix, covered, missing)``: the sentence saying which units each pair of consecutive cohorts drew from,
     the cohorts the shared units cover (第1期与第2期) and those they miss (第3期; "" when none)."""
@@ -603,7 +623,8 @@ def _cohort_units_context(entries: pd.DataFrame, cohorts: list[int]) -> tuple[st
         if not shared_unit_titles(entries, [a, b]):  # name the later cohort's units: nothing else to compare with
             text += f"（第{b}期的问答只来自{cohort_units_text(entries, b)}）"
         pairs.append(text)
-    mix = f"各期入册的单元不同：{'；'.join(pairs)}。占比的变化可能来自各期入册的是哪些单元，而不一定是学员关注点的变化。"
+    mix = (f"各期入册的单元不同：{'；'.join(pairs)}。{_unit_numbers_by_cohort(entries, cohorts)}"
+           "占比的变化可能来自各期入册的是哪些单元（课程的哪一段），而不一定是学员关注点的变化。")
     units = entries[entries.session_type == "unit"].dropna(subset=["cohort", "unit_no"])
     shared = shared_unit_titles(entries, cohorts)
     covered = sorted({int(c) for c in units.cohort[units.unit_title.isin(shared)]})
@@ -634,9 +655,12 @@ def code_share_findings(share: pd.DataFrame | None, entries: pd.DataFrame, code_
     the codes, from :func:`corpus_tools.codeshare.code_share_by_cohort`), each with its per-cohort shares and Wilson
     intervals, the same trend within the units the cohorts share (naming the cohorts those units cover), and the
     unit-mix caveat; one row for the codes without a significant trend (q > α), naming any with p < α."""
+    from .codeshare import shared_unit_titles
+
     if share is None or share.empty or share.cohort.nunique() < 2:
         return []
     cohorts = sorted(int(c) for c in share.cohort.unique())
+    shared_titles = set(shared_unit_titles(entries, cohorts))
     mix, covered_text, missing_text = _cohort_units_context(entries, cohorts)
     missing = bool(missing_text)
     units = entries[entries.session_type == "unit"].dropna(subset=["cohort", "unit_no"])
@@ -668,6 +692,7 @@ def code_share_findings(share: pd.DataFrame | None, entries: pd.DataFrame, code_
         if len(counts):
             cav += ("标题就含这一领域名称的单元，各期入册的条数不同：" + "、".join(
                 f"第{int(c)}期第{int(n)}单元“{t}”{int(k)}/{int((entries.cohort == c).sum())} 条"
+                + ("" if t in shared_titles else "（其他期没有这一单元的问答）")
                 for (c, n, t), k in counts.items()) + "。")
         only = (f"；{missing_text}没有这些单元的问答，到{missing_text}的变化无法在单元之内检验" if missing else "")
         cav += (f"在{covered_text}共有的单元之内这一趋势不显著{only}。" if not (r.within_units_p < alpha) else

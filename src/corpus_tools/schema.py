@@ -605,12 +605,14 @@ ANALYSIS_TABLES: dict[str, tuple[Column, ...]] = {
         ("line", "Int64", "input line where the matched phrase starts"),
         ("quote", "string", "the sentence as printed (at most 80 characters around the phrase)"),
         ("to_unit", "string", "courses or units the sentence names as where the subject belongs, joined by 、; "
-                              "empty when none is named"),
+                              "下一单元 with the unit it is read as in brackets (下一单元（第4单元 …）: the cohort's "
+                              "next unit, not the instructor's words); empty when none is named"),
         ("phrase", "string", "the text the rule of resources/deferral_phrases.txt matched"),
         ("speaker", "string", "the instructor"),
         ("asked_in", "string", "title of the unit the question was asked in (答疑讨论课 for a discussion class)"),
-        ("answered_chars", "Int64", "characters of instructor answer after the sentence in the entry (rest of the "
-                                    "turn + other instructor turns); a sidestep row needs < 100"),
+        ("answered_chars", "Int64", "characters (no whitespace) of instructor answer in the entry besides the "
+                                    "sentence: the rest of its turn after it + the entry's other instructor turns, "
+                                    "earlier ones included; a sidestep row needs < 100"),
     ),
     "recurring_needs": _cols(
         ("need_id", "Int64", "need (group of ≥ 2 entries with the same need), 1 = the largest"),
