@@ -125,8 +125,10 @@ def test_run_code_share_is_the_code_table_counted(study):
         assert r.entry_ids == ",".join(str(int(i)) for i in sorted(ce.entry_id[ce[code].astype(bool)]))
         assert "第1期与第2期共有的单元只有第3、4、5单元" in r.caveat and "第2期与第3期没有共同的单元" in r.caveat
         # the part of the course each cohort's entries come from (source notes: 第一期 units 3–7, 10–12, e.g. l.963
-        # 第 11 单元; 第二期 units 1–5, l.2183 第 1 单元; 第三期 units 1–2, l.198, l.92)
-        assert "各期问答所在的单元：第1期第3–7、10–12单元，第2期第1–5单元，第3期第1–2单元。" in r.caveat
+        # 第 11 单元; 第二期 units 1–5, l.2183 第 1 单元; 第三期 units 1–2, l.198, l.92, and three discussion classes,
+        # l.293, l.386, l.2370)
+        assert ("各期问答所在的单元：第1期第3–7、10–12单元，第2期第1–5单元，第3期第1–2单元和答疑讨论课（3 条）。"
+                in r.caveat)
         # only codes with q ≤ 0.05 are called rising/falling (运维服务: p = 0.047, q = 0.126 is not); units 3–5
         # are shared by cohorts 1 and 2 only (cohort 3: 第1、2单元 and the discussion class, e.g. l.104, l.3169)
         assert r.q_value <= 0.05 and "第3期没有这些单元的问答" in r.statistic and "只看第1期与第2期共有的单元" in r.statistic
@@ -146,6 +148,11 @@ def test_run_code_share_is_the_code_table_counted(study):
     per = t.drop_duplicates("code")
     rest = f[(f.kind == "code_share") & f.text.str.startswith("其余")].iloc[0]
     assert set(per.code[per.trend_q > 0.05]) == set(rest.text.split("（")[1].split("）")[0].split("、"))
+    # 运维服务 (p = 0.047, q = 0.126): cohort 1's 第6单元“运维服务管理” gave 6 entries (40, 56, 58, 59, 64, 68; e.g.
+    # the source notes at l.2546, 3466, 3559, 3594, 3964, 4152) and no other cohort has that unit — the rest row says its nominal change
+    # goes with the units too
+    assert ("“运维服务”的名义变化（p < 0.05）也与入册单元有关：标题含这一领域名称的单元是第1期第6单元“运维服务管理”"
+            "6/41 条（其他期没有这一单元的问答）。") in rest.caveat
 
 
 def test_a_trend_that_rests_on_one_cohort_says_so():
@@ -174,9 +181,16 @@ def test_run_cohort_trend_row_names_each_unstable_trend(study):
     row = f[f.kind == "cohort_trend"].iloc[0]
     ct = study.tables["cohort_trends"]
     near = ct[(ct.q_value <= 0.05) & (ct.kind == "term")]
-    assert f"{len(near)} 个 q ≤ 0.05" in row.text and "没有一个词的问答占比" in row.text
+    assert f"{len(near)} 个词 q ≤ 0.05" in row.text and "没有一个词的问答占比随期次的升降经得起检查" in row.text
     for x in near.itertuples():
         assert f"“{x.term}”" in row.text
+    # 战略 is printed only in cohort 3's entries 1 (l.71), 2 (l.161), 3 (l.227) and 5 (l.351): without cohort 3
+    # there is nothing left to rise — the sentence names that cohort and the counts, not just "one cohort"
+    assert "“战略”（第1期 0/41 → 第2期 0/16 → 第3期 4/11）去掉第3期后消失" in row.text
+    assert {1, 2, 3, 5} <= {int(i) for i in row.entry_ids.split(",")}
+    # the concept 信息规划 counts 信息化规划 (resources/synonyms, l.17; entry 1 prints 信息化规划 at l.33): the sentence
+    # says so, as a reader searching for 信息规划 finds it only in entries 19 (l.1159) and 34 (l.2128)
+    assert "“信息规划”（含“信息化规划”；第1期 0/41 → 第2期 2/16 → 第3期 4/11）" in row.text
     assert "编码“" not in row.text and f"检验 {int((ct.kind == 'term').sum())} 个词" in row.statistic
     share = f[(f.kind == "code_share") & f.text.str.contains("“信息规划”")].iloc[0]
     assert "去掉第1期（41 条问答）后 p = 0.05" in share.caveat

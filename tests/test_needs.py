@@ -69,6 +69,19 @@ def test_concentration_finding_says_27_of_41(booklet):
                                          7, 21, 25, 60, 56, 59, 64, 68}
 
 
+def test_a_kind_mostly_asked_by_one_trainee_says_so(booklet):
+    """The group/multi-site kind: 曹坤 (台州恩泽医疗中心（集团）, l.2243) opened 7 of its 11 entries (8, 22, 26, 36, 44,
+    58, 67; the other four: 6 and 38 by 魏冰 of 解放军总医院 l.393, 61 by 李达 l.3650, 3 by 戴赢 l.205) — what this kind
+    of hospital asks is mostly what he asks, and the sentence says so; no other kind is mostly one trainee's."""
+    t = askers.asker_concentration(booklet.entries, booklet.askers)
+    k = askers.hospital_kinds(booklet.askers)
+    rows = askers.askers_findings({"askers_summary": t, "hospital_kinds": k}, booklet.entries)
+    group = [r for r in rows if r["text"].startswith("集团与多院区")]
+    assert len(group) == 1 and "开启了 11 条问答（其中 7 条由曹坤一人开启）" in group[0]["text"]
+    assert _ids(group[0]["entry_ids"]) == {3, 6, 8, 22, 26, 36, 38, 44, 58, 61, 67}
+    assert sum("一人开启" in r["text"] for r in rows) == 1
+
+
 def test_hospital_kinds_read_from_the_label(booklet):
     k = askers.hospital_kinds(booklet.askers)
     of = {kind: set(g.hospital) for kind, g in k.groupby("kind")}
@@ -343,3 +356,18 @@ def test_a_need_names_the_entries_titled_with_its_subject_outside_it(study):
     zrow = f[(f.kind == "need") & f.text.str.contains(f"第 {int(z.entry_id.iloc[0])} 条")
              & f.text.str.startswith("可能的共同需求")].iloc[0]
     assert "标题也含" not in zrow.text
+
+
+def test_a_need_says_where_its_shared_words_are_printed(study):
+    """Entry 1's question (l.29–33) asks whether instructors can come to guide a hospital's planning; 规划能力 is
+    printed only in its title (l.27 “医院信息科为什么要具备规划能力？”). The need of entries 1 and 2 says its words
+    are in each entry's title or question, not in each question; its two entries come from two units of cohort 3
+    (l.92 第 2 单元, l.198 第 1 单元), so the caveat speaks of those units, not of "该单元"."""
+    f = study.tables["findings"]
+    needs = study.tables["recurring_needs"]
+    g = needs[needs.entry_id.isin([1, 2])]
+    assert g.need_id.nunique() == 1 and len(needs[needs.need_id == g.need_id.iloc[0]]) == 2
+    row = f[(f.kind == "need") & f.text.str.contains("第 1 条") & f.text.str.startswith("可能的共同需求")].iloc[0]
+    assert "每条的标题或提问都涉及“规划能力”" in row.text and "每条提问都涉及" not in row.text
+    assert row.caveat == "只在一期出现：可能是该期这几个单元的话题，不一定反复出现。"
+    assert "规划能力" not in "".join(RAW_LINES[28:33]) and "规划能力" in RAW_LINES[26]

@@ -389,6 +389,26 @@ def test_report_quotes_the_precision_of_the_run(run_dir):
     assert "用词上与各单元大纲都不接近的问题（阅读清单，不是课程缺口）" in html
 
 
+def test_unit_fit_rows_list_every_unit_an_instructor_points_to(run_dir):
+    """The summary says it lists the questions whose instructors say the subject is taught in another unit. Read
+    in the booklet: entries 2 (l.104) and 34 (l.2120) only point elsewhere; entry 19 (l.1157–1159 "也是今天课程
+    “信息规划”提到的", l.1168 "下一单元会讲医院信息系统的顶层架构") and entry 39 (l.2438 "后续的课程中我们有专门章节
+    进行介绍", l.2439–2440 "今天在谈到 IT 治理机制时，有个小环节也说到了需求管理") say both: partly here, partly
+    later. The hand judgement, made before the method, calls 19 and 39 "partly" with the same other units
+    (tests/data/unit_fit_judgement.csv)."""
+    findings = pd.read_csv(run_dir / "data" / "processed" / "findings.csv", keep_default_na=False)
+    uf = findings[findings.kind == "unit_fit"].iloc[1:]
+    by_entry = dict(zip(uf.entry_ids.astype(str), uf.text))
+    assert set(by_entry) == {"2", "19", "34", "39"}
+    for e, unit in (("19", "医院信息系统架构治理"), ("39", "信息化建设与项目管理")):
+        assert "作答教员说本单元已讲到其中一部分，后续或其他课程还会讲" in by_entry[e]
+        assert f"推定为“{unit}”：这条问答部分属于本单元、部分属于那个单元" in by_entry[e]
+        judged = _judgement().set_index("entry_id").loc[int(e)]
+        assert judged.fits == "partly" and judged.better_unit == unit
+    assert "第 1168 行" in uf[uf.entry_ids.astype(str) == "19"].statistic.iloc[0]
+    assert "本单元已讲到" not in by_entry["2"] + by_entry["34"]
+
+
 def test_only_discussion_classes_rank_nothing():
     """A booklet whose entries all come from a discussion class has no unit to rank: every row, no flag."""
     entries = pd.DataFrame(dict(entry_id=[1, 2], title=["甲", "乙"], cohort=[1, 1], session_type=["discussion"] * 2,

@@ -285,6 +285,19 @@ def _co_opened(g: pd.DataFrame) -> str:
                              for i, names in shared.items()) + ("，各只计一条）" if len(shared) > 1 else "，只计一条）")
 
 
+def _mostly_one_asker(conc: pd.DataFrame | None, ids: set[int]) -> str:
+    """"（其中 7 条由曹坤一人开启）" when one trainee opened at least half of ``ids`` (and ``ids`` has ≥ 4 entries):
+    what a kind of hospital asks is then mostly what one person asks; "" otherwise. ``conc``: ``askers_summary``."""
+    if conc is None or conc.empty or len(ids) < 4:
+        return ""
+    per: dict[str, set[int]] = {}
+    for r in conc.itertuples():
+        per.setdefault(str(r.asker), set()).update(int(i) for i in str(r.entry_ids).split(",") if i)
+    best = sorted(per, key=lambda a: (-len(per[a] & ids), a))[0]
+    k = len(per[best] & ids)
+    return f"（其中 {k} 条由{best}一人开启）" if 2 * k >= len(ids) else ""
+
+
 def askers_findings(tables: dict[str, pd.DataFrame], entries: pd.DataFrame, top_n: int = TOP_N,
                     alpha: float = 0.05) -> list[dict]:
     """Rows of the findings table (kind "askers"): the concentration of askers per cohort, the hospital kinds with
@@ -320,7 +333,8 @@ def askers_findings(tables: dict[str, pd.DataFrame], entries: pd.DataFrame, top_
             ids = {int(i) for s in g.entry_ids for i in str(s).split(",") if i}
             sec = entries[entries.entry_id.isin(ids)].section.value_counts()
             rows.append(_row("askers", f"{g.label.iloc[0]}（按医院名称与署名判断：{len(g)} 家医院）的学员开启了 {len(ids)} 条"
-                             "问答，分布在：" + "、".join(f"{s} {int(c)} 条" for s, c in sec.items()) + "。",
+                             f"问答{_mostly_one_asker(conc, ids)}，分布在："
+                             + "、".join(f"{s} {int(c)} 条" for s, c in sec.items()) + "。",
                              "；".join(f"{r.hospital}（“{r.evidence}”）{int(r.n_entries)} 条" for r in g.itertuples()),
                              ids=ids, caveat="医院类型按医院名称（含同一医院的其他写法与括注的别名）中的字样判断（规则见 "
                                              "resources/hospital_kinds.txt；县级行政区按全国区划名录），名称未写明"

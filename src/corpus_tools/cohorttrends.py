@@ -288,21 +288,40 @@ def trend_findings(ct: pd.DataFrame | None, entries: pd.DataFrame, tokens: pd.Da
         rows.append(_row("cohort_trend", text, stat, r.p_value, r.q_value, ids, caveat))
     if not rows and n_cohorts >= 3:
         near = ct[ct.q_value <= ALPHA]
-        reasons = {"one cohort": "去掉其中一期后不再显著", "one speaker": "主要来自一位学员",
-                   "unit effect": "在共有的课程单元之内不成立"}
-        def reason(x) -> str:
-            if x.call == "one cohort" and x.p_without_one_cohort >= 1:
-                return "去掉其中一期后消失"
-            return reasons.get(x.call, "") + (f"（{_fmt_p(x.p_without_one_cohort)}）" if x.call == "one cohort" else "")
-
-        named = "；".join(f"“{x.term}”{reason(x)}" for x in near.head(max_items).itertuples())
-        more = f"等 {len(near)} 个" if len(near) > max_items else ""
-        why = (f"{len(near)} 个 q ≤ 0.05，但都不稳：{named}{more}" if len(near) else "没有一个 q ≤ 0.05")
+        shown = near.head(max_items)
+        named = "；".join(_unstable_term(x, tokens, column) for x in shown.itertuples())
+        more = f"（共 {len(near)} 个，只列 q 最小的 {len(shown)} 个）" if len(near) > len(shown) else ""
+        head = (f"在 {n_cohorts} 期之间，没有一个词的问答占比随期次的升降经得起检查："
+                + (f"{len(near)} 个词 q ≤ 0.05，但都站不住{more}：{named}。" if len(near) else
+                   "没有一个词 q ≤ 0.05。"))
         codes = "；编码的逐期占比另见“各期编码占比”一类发现" if n_codes else ""
-        rows.append(_row("cohort_trend", f"在 {n_cohorts} 期之间，没有一个词的问答占比随期次稳定上升或下降"
-                                         f"（{why}）。",
-                         f"检验 {len(ct)} 个词，Cochran–Armitage 趋势检验，按同时检验的词数校正（q）{codes}"))
+        ids = sorted({i for x in shown.itertuples() for i in _entries_with(x.term, entries, tokens, column)})
+        rows.append(_row("cohort_trend", head,
+                         f"检验 {len(ct)} 个词，Cochran–Armitage 趋势检验，按同时检验的词数校正（q）{codes}", ids=ids))
     return rows
+
+
+_UNSTABLE = {"one speaker": "主要来自一位学员", "unit effect": "在共有的课程单元之内不成立"}
+
+
+def _unstable_term(x, tokens: pd.DataFrame | None, column: str) -> str:
+    """One term of the "no steady trend" sentence: the term (with the words merged into it), its entries per
+    cohort, and why the trend does not hold — for one cohort, which cohort: “分析”（第1期 2/41 → 第2期 6/16 →
+    第3期 6/11）去掉第3期后不再显著（p = 0.381）."""
+    from .findings import _fmt_p, term_label
+
+    cohorts = str(x.cohorts).split("、")
+    docs = [int(d) for d in str(x.docs_by_cohort).split("、")]
+    ns = [int(n) for n in str(x.n_by_cohort).split("、")]
+    shares = " → ".join(f"第{c}期 {d}/{n}" for c, d, n in zip(cohorts, docs, ns))
+    if x.call != "one cohort":
+        return f"{term_label(x.term, tokens, column, note=shares)}{_UNSTABLE.get(x.call, '')}"
+    each = leave_each_out_p(np.array([docs]), np.array(ns), np.array([float(c) for c in cohorts]),
+                            np.array([x.statistic]))[0]
+    worst = int(np.argmax(each))
+    why = (f"去掉第{cohorts[worst]}期后消失" if each[worst] >= 1 else
+           f"去掉第{cohorts[worst]}期后不再显著（{_fmt_p(each[worst])}）")
+    return f"{term_label(x.term, tokens, column, note=shares)}{why}"
 
 
 def _entries_with(term: str, entries: pd.DataFrame, tokens: pd.DataFrame | None, column: str) -> list[int]:

@@ -187,9 +187,11 @@ def _held_out_note(flag: str) -> str:
     from .unitfit import held_out_precision
 
     n, no, both = held_out_precision(flag)
-    judged, no_, partly_ = (("人工单元契合判断", "不属于本单元", "部分属于") if flag == "closer_elsewhere" else
-                            ("人工课程覆盖判断", "没有单元覆盖", "只部分覆盖"))
-    return (f"在随包问答合集上按{judged}检验（编号为奇数的留出一半）：{n} 个标记中判为“{no_}”的 {no} 个、"
+    judged, no_, partly_, what = (
+        ("人工单元契合判断", "不属于本单元", "部分属于", "相似度规则标为“更贴近另一单元”（比本单元高出 z ≥ 2）的问答")
+        if flag == "closer_elsewhere" else
+        ("人工课程覆盖判断", "没有单元覆盖", "只部分覆盖", "相似度规则标为“与各单元都不接近”的问答"))
+    return (f"在随包问答合集上按{judged}检验（编号为奇数的留出一半）：{what}，留出一半里有 {n} 条，其中判为“{no_}”的 {no} 条、"
             f"加上“{partly_}”的共 {both} 个，精确率 {no / n:.2f} / {both / n:.2f}" if n else "")
 
 
@@ -232,11 +234,20 @@ def unit_fit_findings(fit: pd.DataFrame, entries: pd.DataFrame, max_items: int =
                  if not good and syllabus != "titles" else
                  ("只有单元标题时无法判断契合，只标出教员自己的说明。" if syllabus == "titles" else ""))]
     title = dict(zip(entries.entry_id, entries.title))
-    ev = fit[(fit.evidence.isin(["defer"])) & (fit.flag == "closer_elsewhere")] if "evidence" in fit else fit[:0]
+    if "evidence" not in fit:
+        return rows
+    # the instructor says it is taught elsewhere (flagged), or that this unit dealt with part of it and another
+    # unit will take it up ("both": not flagged, as the unit fits in part — but a designer reads it as a link)
+    ev = fit[((fit.evidence == "defer") & (fit.flag == "closer_elsewhere"))
+             | ((fit.evidence == "both") & (fit.evidence_unit.fillna("") != "") & (fit.evidence_unit != fit.unit))]
     for r in ev.sort_values("entry_id", kind="stable").head(max_items).itertuples():
-        rows.append(_row("unit_fit", f"第 {r.entry_id} 条“{title.get(r.entry_id, '')}”在“{r.unit}”提问，作答教员说这一内容"
-                         f"后续或其他课程还会讲；按这句话与各单元大纲的字面重合，推定为“{r.best_unit}”。",
-                         f"第 {int(r.evidence_line)} 行：“{r.evidence_quote}”", ids=[r.entry_id],
+        where = f"第 {r.entry_id} 条“{title.get(r.entry_id, '')}”在“{r.unit}”提问，"
+        if r.evidence == "both":
+            text = (where + "作答教员说本单元已讲到其中一部分，后续或其他课程还会讲；按后一句与各单元大纲的字面重合，"
+                    f"推定为“{r.evidence_unit}”：这条问答部分属于本单元、部分属于那个单元。")
+        else:
+            text = where + f"作答教员说这一内容后续或其他课程还会讲；按这句话与各单元大纲的字面重合，推定为“{r.best_unit}”。"
+        rows.append(_row("unit_fit", text, f"第 {int(r.evidence_line)} 行：“{r.evidence_quote}”", ids=[r.entry_id],
                          caveat="对应单元由这句话与各单元大纲的字面重合推定。"))
     return rows
 
@@ -258,8 +269,8 @@ def no_unit_findings(fit: pd.DataFrame, entries: pd.DataFrame, max_items: int = 
     good = bool(h["flagged"]) and h["no"] / h["flagged"] >= PRECISION_AIM
     title = dict(zip(entries.entry_id, entries.title))
     note = _held_out_note("fits_no_unit")
-    verdict = ("" if good else f"，低于 {PRECISION_AIM}：多数被标记的问答其实有单元覆盖，所以这里不逐条列出，"
-               "也不称它们为课程缺口")
+    verdict = ("" if good else f"，低于 {PRECISION_AIM}：多数被标记的问答其实有单元覆盖，所以不逐条成句，"
+               "也不称它们为课程缺口（条目编号附在本条，只作阅读清单）")
     example = "syllabus" in fit and (fit["syllabus"] == "example").any()
     which = "各单元大纲（随包的示例大纲：据单元标题编写，不是本培训班的正式大纲）" if example else "各单元大纲"
     rows = [_row("no_unit", f"{len(gaps)}/{len(fit)} 条问答在用词上与{which}都不接近（同义词归并后的实词相似度，"
@@ -314,6 +325,22 @@ def cohort_pair_units(entries: pd.DataFrame | None, a: int, b: int) -> str:
 
 
 # ---------------------------------------------------------------- trends
+
+def term_label(term: str, tokens: pd.DataFrame | None, column: str = "token", most: int = 3, note: str = "") -> str:
+    """A term as a finding names it: “信息规划”, and where the tokens' view merges other words into it (the concept
+    view of :func:`corpus_tools.text.analysis_tokens`: the word as printed in ``word``), those words:
+    “信息规划”（含“信息化规划”）— at most ``most``, the most used first; ``note`` goes in the same brackets
+    (“信息规划”（含“信息化规划”；第1期 0/41 → …）)."""
+    merged = ""
+    if tokens is not None and "word" in tokens and column in tokens:
+        words = tokens.word[(tokens[column] == term) & (tokens.word != term)].astype(str)
+        if len(words):
+            counts = words.value_counts()
+            order = sorted(counts.index, key=lambda w: (-counts[w], w))[:most]
+            merged = "含" + "、".join(f"“{w}”" for w in order) + ("等" if len(counts) > most else "")
+    inside = "；".join(x for x in (merged, note) if x)
+    return f"“{term}”" + (f"（{inside}）" if inside else "")
+
 
 class TermEntries:
     """Which entries use a term: the content words of a tokens table (``column`` view) indexed once, so that a
@@ -605,11 +632,19 @@ def _number_ranges(numbers: list[int]) -> str:
 
 def _unit_numbers_by_cohort(entries: pd.DataFrame, cohorts: list[int]) -> str:
     """Which units (by number) each cohort's entries come from — the part of the course each cohort was sampled
-    at: "各期问答所在的单元：第1期第3–7、10–12单元，第2期第1–5单元，第3期第1–2单元。" ("" when no unit is numbered)."""
+    at: "各期问答所在的单元：第1期第3–7、10–12单元，第2期第1–5单元，第3期第1–2单元和答疑讨论课（3 条）。" (""
+    when no unit is numbered)."""
     units = entries[entries.session_type == "unit"].dropna(subset=["cohort", "unit_no"])
-    parts = [f"第{c}期第{_number_ranges([int(n) for n in units.unit_no[units.cohort == c]])}单元"
-             for c in cohorts if (units.cohort == c).any()]
-    return f"各期问答所在的单元：{'，'.join(parts)}。" if parts else ""
+    parts = []
+    for c in cohorts:
+        n_disc = int(((entries.cohort == c) & (entries.session_type == "discussion")).sum())
+        disc = f"答疑讨论课（{n_disc} 条）" if n_disc else ""
+        if (units.cohort == c).any():
+            numbers = _number_ranges([int(n) for n in units.unit_no[units.cohort == c]])
+            parts.append(f"第{c}期第{numbers}单元" + (f"和{disc}" if disc else ""))
+        elif disc:
+            parts.append(f"第{c}期只有{disc}")
+    return f"各期问答所在的单元：{'，'.join(parts)}。" if any("单元" in p for p in parts) else ""
 
 
 def _cohort_units_context(entries: pd.DataFrame, cohorts: list[int]) -> tuple[str, str, str]:
@@ -649,6 +684,17 @@ def _apart_cohorts_clause(entries: pd.DataFrame, cohorts: list[int], units: pd.D
             + "，没有一个单元与其他期相同（按单元标题比较）。")
 
 
+def _area_units(code: str, units: pd.DataFrame, entries: pd.DataFrame, shared_titles: set[str]) -> str:
+    """The units whose very title names a code's area (运维服务 → 第1期第6单元“运维服务管理”), with how many of each
+    cohort's entries they gave and whether another cohort has entries of that unit: "第1期第6单元“运维服务管理”6/41 条
+    （其他期没有这一单元的问答）" ("" when no title names it). ``units``: the entries asked in a unit."""
+    area_words = [x for x in re.split(r"[与和、·]", str(code)) if len(x) >= 2]
+    named = units[[any(x in str(t) for x in area_words) for t in units.unit_title]]
+    counts = named.groupby(["cohort", "unit_no", "unit_title"], sort=True).size()
+    return "、".join(f"第{int(c)}期第{int(n)}单元“{t}”{int(k)}/{int((entries.cohort == c).sum())} 条"
+                    + ("" if t in shared_titles else "（其他期没有这一单元的问答）") for (c, n, t), k in counts.items())
+
+
 def code_share_findings(share: pd.DataFrame | None, entries: pd.DataFrame, code_entries: pd.DataFrame | None = None,
                         alpha: float = ALPHA) -> list[dict]:
     """Codes whose share of the entries rises or falls across the ordered cohorts (Cochran–Armitage, BH q ≤ α over
@@ -681,19 +727,13 @@ def code_share_findings(share: pd.DataFrame | None, entries: pd.DataFrame, code_
         within = ("共有单元之内无法检验" if pd.isna(r.within_units_p) else
                   f"只看{covered_text}共有的单元（{shared_text}）：分层趋势检验 {_fmt_p(r.within_units_p)}"
                   + (f"（{missing_text}没有这些单元的问答，不在其中）" if missing else ""))
-        # units whose very title names the area: how many entries each cohort drew from them
-        area_words = [x for x in re.split(r"[与和、·]", str(r.code)) if len(x) >= 2]
-        named = units[[any(x in str(t) for x in area_words) for t in units.unit_title]]
-        counts = named.groupby(["cohort", "unit_no", "unit_title"], sort=True).size()
         ids = []
         if code_entries is not None and r.code in code_entries:
             ids = code_entries.entry_id[code_entries[r.code].fillna(False).astype(bool)]
         cav = mix
-        if len(counts):
-            cav += ("标题就含这一领域名称的单元，各期入册的条数不同：" + "、".join(
-                f"第{int(c)}期第{int(n)}单元“{t}”{int(k)}/{int((entries.cohort == c).sum())} 条"
-                + ("" if t in shared_titles else "（其他期没有这一单元的问答）")
-                for (c, n, t), k in counts.items()) + "。")
+        named = _area_units(r.code, units, entries, shared_titles)
+        if named:
+            cav += f"标题就含这一领域名称的单元，各期入册的条数不同：{named}。"
         only = (f"；{missing_text}没有这些单元的问答，到{missing_text}的变化无法在单元之内检验" if missing else "")
         cav += (f"在{covered_text}共有的单元之内这一趋势不显著{only}。" if not (r.within_units_p < alpha) else
                 f"在{covered_text}共有的单元之内同样成立{only}。")
@@ -710,13 +750,18 @@ def code_share_findings(share: pd.DataFrame | None, entries: pd.DataFrame, code_
     if len(rest):
         nominal = rest[rest.trend_p < alpha]
         note = "".join(f"；“{x.code}” p = {x.trend_p:.3f}，校正后 q = {x.trend_q:.3f}" for x in nominal.itertuples())
+        # a nominal trend is as tied to the units each cohort drew from as a called one: say which units name it
+        tied = [(x.code, _area_units(x.code, units, entries, shared_titles)) for x in nominal.itertuples()]
+        tied_text = "".join(f"“{c}”的名义变化（p < {alpha:g}）也与入册单元有关：标题含这一领域名称的单元是{u}。"
+                            for c, u in tied if "其他期没有" in u)
         rows.append(_row("code_share", f"其余 {len(rest)} 个编码（{'、'.join(rest.code)}）在各期问答中的占比没有显著的逐期趋势"
                          f"（按 {n_codes} 个编码校正多重检验后 q 都 > {alpha:g}）。",
                          f"Cochran–Armitage 趋势检验，最小 p = {rest.trend_p.min():.3g}{note}；各期占比与 95% 区间见表 "
                          "code_share_by_cohort",
                          p=rest.trend_p.min(), q=rest.trend_q.min(),
-                         caveat="问答条数少（第3期只有 "
-                                f"{int(share[share.cohort == cohorts[-1]].n_entries.iloc[0])} 条），只有很大的变化才能检出。"))
+                         caveat=f"问答条数少（第{cohorts[-1]}期只有 "
+                                f"{int(share[share.cohort == cohorts[-1]].n_entries.iloc[0])} 条），只有很大的变化才能检出。"
+                                + tied_text))
     return rows
 
 

@@ -349,7 +349,7 @@ def needs_findings(needs: pd.DataFrame | None, entries: pd.DataFrame) -> list[di
     in_booklets = f"，{int((spans >= 2).sum())} 组跨不止一本合集" if several else ""
     (agree, found), (h_agree, h_found) = AGREEMENT["all"], AGREEMENT["held"]
     rows = [_row("need", f"{needs.entry_id.nunique()} 条问答按提问（及回答）的用词相近归为 {n_needs} 组（每组 ≥ 2 条，"
-                 "组内的提问共有具体的领域名词，如集成平台、CDR、专病库），"
+                 "组内各条的标题或提问共有具体的领域名词，如集成平台、CDR、专病库），"
                  f"其中 {across} 组在不止一期出现{in_booklets}。这些是可能的共同需求：同一组的问题可考虑用一份常见问题解答或一个"
                  "教学模块一起回应，但用词相近不等于同一需求，请读原文再定。",
                  f"其余 {len(entries) - needs.entry_id.nunique()} 条不属于任何组", ids=needs.entry_id,
@@ -370,10 +370,11 @@ def needs_findings(needs: pd.DataFrame | None, entries: pd.DataFrame) -> list[di
         shared = str(g.shared_terms.iloc[0]) if "shared_terms" in g and isinstance(g.shared_terms.iloc[0], str) else ""
         common = ("、".join(f"“{t}”" for t in shared.split("、")) if shared else "")
         rows.append(_row("need", f"可能的共同需求“{g.label.iloc[0]}”（{len(g)} 条，{span}，{len(units)} 个单元）"
-                         + (f"，每条提问都涉及{common}" if common else "，标签里的词各出现在至少一半的提问里")
+                         + (f"，每条的标题或提问都涉及{common}" if common else "，标签里的词各出现在至少一半的标题或提问里")
                          + f"：{qs}。" + _same_subject_elsewhere(entries, g.entry_id, shared),
                          "单元：" + "、".join(units) + f"；组内平均相似度 {g.similarity.mean():.2f}",
-                         ids=g.entry_id, caveat="" if len(cs) >= 2 else "只在一期出现：可能是该期该单元的话题，不一定反复出现。"))
+                         ids=g.entry_id, caveat="" if len(cs) >= 2 else
+                         f"只在一期出现：可能是该期{'该单元' if len(units) == 1 else '这几个单元'}的话题，不一定反复出现。"))
     return rows
 
 
