@@ -215,6 +215,12 @@ def test_booklet_caveats(booklet, booklet_findings):
     assert cav.statistic.str.contains("68/68 条问答的来源说明注明").any()  # every source note says 未经…审核确认
     host = cav[cav.text.str.startswith("薛万国在 37/68 条问答中作答")]
     assert len(host) == 1 and len(host.iloc[0].entry_ids.split(",")) == 37
+    # the preface says he took part in reviewing every cohort's Q&A (l.17–19), not that he chaired: the sentence
+    # says what the entries show. 16 sessions have entries (8 units of 第一期, 5 of 第二期, 2 units and a discussion
+    # class of 第三期); he answers in none of 第一期 第7单元 (17, 52, 53, 55), 第10单元 (13, 43, 46) and 第二期
+    # 第5单元 (6, 16, 18, 38). Next after him: 衡反修 in 10 entries (3, 4, 5, 10, 19, 35, 37, 44, 51, 57; e.g. l.215)
+    text = host.iloc[0].text
+    assert "主持" not in text and "（作答次多的教员 10 条），有问答入册的 16 个课次中 13 个有他/她的回答" in text
     # the answer share is computed from the content words: instructor turns' words / all words (titles included)
     words = toks[toks.is_content.astype(bool) & ~toks.is_name.astype(bool)]
     roles = words.merge(booklet.turns[["entry_id", "turn_no", "role"]], on=["entry_id", "turn_no"], how="left").role

@@ -120,10 +120,15 @@ def caveat_findings(booklet, tokens: pd.DataFrame | None = None) -> list[dict]:
         host, ids = sorted(answered.items(), key=lambda kv: (-len(kv[1]), kv[0]))[0]
         if len(ids) >= n / 3:
             pre = _preface_quote(booklet, host)
-            rows.append(_row("caveat", f"{host}在 {len(ids)}/{n} 条问答中作答，是全程参与的主持者；任何主题由他作答最多，"
-                             "本身不说明该主题依赖他——教员依赖按各人总体作答比例校正。",
+            runner_up = max((len(v) for k, v in answered.items() if k != host), default=0)
+            keys = [c for c in ("cohort", "session_type", "unit_no") if c in e]  # a session: cohort × unit or class
+            sessions = e.groupby(keys, dropna=False).ngroups
+            his = e[e.entry_id.isin(ids)].groupby(keys, dropna=False).ngroups
+            rows.append(_row("caveat", f"{host}在 {len(ids)}/{n} 条问答中作答（作答次多的教员 {runner_up} 条），有问答入册的 "
+                             f"{sessions} 个课次中 {his} 个有他/她的回答；任何主题由他/她作答最多，本身不说明该主题依赖这位"
+                             "教员——教员依赖按各人总体作答比例校正。",
                              f"{host}：{len(ids)}/{n} 条（{len(ids) / n:.0%}）" + (f"；前言：“{pre}”" if pre else ""),
-                             ids=ids, caveat="主持者的作答也包括串场与补充。"))
+                             ids=ids, caveat="其中也有对其他教员回答的补充。"))
     return rows
 
 
