@@ -371,3 +371,23 @@ def test_a_need_says_where_its_shared_words_are_printed(study):
     assert "每条的标题或提问都涉及“规划能力”" in row.text and "每条提问都涉及" not in row.text
     assert row.caveat == "只在一期出现：可能是该期这几个单元的话题，不一定反复出现。"
     assert "规划能力" not in "".join(RAW_LINES[28:33]) and "规划能力" in RAW_LINES[26]
+
+
+def test_a_need_without_a_shared_word_names_the_entries_printing_its_label(study):
+    """The need of entries 48, 50, 51 shares no word (CDR in 48 and 51, ODS in 48 and 50, 数据湖 in 48 and 51): the
+    entries outside it printing one of those words are named — titles of 49 (l.3084 “CDR 的内容是否需要进行结构化
+    处理？”) and 54 (l.3306 “在 CDR 的建设中如何保护患者隐私？”), the question of 47 (l.2952 “我们医院有 CDR”). A
+    cold reader found 49 missing from this need."""
+    f = study.tables["findings"]
+    row = f[(f.kind == "need") & f.text.str.contains("第 48 条") & f.text.str.startswith("可能的共同需求")].iloc[0]
+    assert ("标题也含“CDR”、“ODS”或“数据湖”的另 2 条（第 49 条、第 54 条）和标题没有、提问里提到它的另 1 条（第 47 条）"
+            in row.text)
+
+
+def test_a_shared_concept_names_the_words_printed_for_it(study):
+    """信息部门 is a concept: entries 1 and 2 print 信息科 in their titles (l.27 “医院信息科为什么要具备规划能力？”,
+    l.96 “如何提升医院信息科的发展规划能力？”), not 信息部门 — the need says which words it counted."""
+    f = study.tables["findings"]
+    row = f[(f.kind == "need") & f.text.str.contains("第 1 条") & f.text.str.startswith("可能的共同需求")].iloc[0]
+    assert "“信息部门”（含“信息科”）" in row.text
+    assert "信息部门" not in RAW_LINES[26] + RAW_LINES[95] and "信息科" in RAW_LINES[26] and "信息科" in RAW_LINES[95]

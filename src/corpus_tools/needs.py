@@ -331,10 +331,11 @@ def need_pairs(table: pd.DataFrame) -> set[tuple[int, int]]:
 
 # ---------------------------------------------------------------- findings
 
-def needs_findings(needs: pd.DataFrame | None, entries: pd.DataFrame) -> list[dict]:
+def needs_findings(needs: pd.DataFrame | None, entries: pd.DataFrame, tokens: pd.DataFrame | None = None) -> list[dict]:
     """Rows of the findings table (kind "need"): one summary, then each need with its questions, cohorts and
-    units, and whether it recurs across cohorts."""
-    from .findings import _row
+    units, and whether it recurs across cohorts. ``tokens`` (the concept view, with the printed ``word``): a shared
+    concept its entries print as other words is named with them (“信息部门”（含“信息科”）)."""
+    from .findings import _row, term_label
 
     if needs is None:
         return []
@@ -368,36 +369,44 @@ def needs_findings(needs: pd.DataFrame | None, entries: pd.DataFrame) -> list[di
         qs = _some([f"第 {int(r.entry_id)} 条" + (f"（{r.booklet} 第 {int(r.booklet_entry_no)} 条）" if several else "")
                     + f"“{r.title}”" for r in g.itertuples()], 12, "条", "；")
         shared = str(g.shared_terms.iloc[0]) if "shared_terms" in g and isinstance(g.shared_terms.iloc[0], str) else ""
-        common = ("、".join(f"“{t}”" for t in shared.split("、")) if shared else "")
+        mine = (tokens[tokens.entry_id.isin(g.entry_id) & (tokens.turn_no <= 1)]  # titles (turn 0), questions (1)
+                if tokens is not None and {"entry_id", "turn_no"} <= set(tokens) else None)
+        common = ("、".join(term_label(t, mine) for t in shared.split("、")) if shared else "")
         rows.append(_row("need", f"可能的共同需求“{g.label.iloc[0]}”（{len(g)} 条，{span}，{len(units)} 个单元）"
                          + (f"，每条的标题或提问都涉及{common}" if common else "，标签里的词各出现在至少一半的标题或提问里")
-                         + f"：{qs}。" + _same_subject_elsewhere(entries, g.entry_id, shared),
+                         + f"：{qs}。" + _same_subject_elsewhere(entries, g.entry_id, shared, str(g.label.iloc[0])),
                          "单元：" + "、".join(units) + f"；组内平均相似度 {g.similarity.mean():.2f}",
                          ids=g.entry_id, caveat="" if len(cs) >= 2 else
                          f"只在一期出现：可能是该期{'该单元' if len(units) == 1 else '这几个单元'}的话题，不一定反复出现。"))
     return rows
 
 
-def _same_subject_elsewhere(entries: pd.DataFrame, members, shared: str) -> str:
+def _same_subject_elsewhere(entries: pd.DataFrame, members, shared: str, label: str = "") -> str:
     """The sentence naming the entries outside a need that print every one of its ``shared`` terms (the concepts
     every question of the need prints, joined by 、) in their title, or else in their question (``question``: the
     first turn): the same subject, asked in words not close enough to group — a designer reads them with the
-    need. "" when there are none or no shared terms."""
+    need. A need with no shared term (its ``label``'s terms, joined by ·, each in at least half its questions)
+    names the entries printing any one of them. "" when there are none."""
     terms = [t for t in shared.split("、") if t]
+    need_all = bool(terms)
+    if not terms:
+        terms = [t for t in label.split("·") if t]
     if not terms:
         return ""
+    prints = all if need_all else any
     inside = {int(i) for i in members}
     titled, asked = [], []
     for r in entries.itertuples():
         if int(r.entry_id) in inside:
             continue
-        if all(t in str(r.title) for t in terms):
+        if prints(t in str(r.title) for t in terms):
             titled.append(int(r.entry_id))
-        elif all(t in str(getattr(r, "question", "")) for t in terms):
+        elif prints(t in str(getattr(r, "question", "")) for t in terms):
             asked.append(int(r.entry_id))
     if not titled and not asked:
         return ""
-    common = "、".join(f"“{t}”" for t in terms)
+    quoted = [f"“{t}”" for t in terms]
+    common = "、".join(quoted) if need_all else "、".join(quoted[:-1]) + ("或" if len(quoted) > 1 else "") + quoted[-1]
     parts = []
     if titled:
         parts.append(f"标题也含{common}的另 {len(titled)} 条（" + _some([f"第 {i} 条" for i in titled], 12, "条") + "）")
@@ -419,6 +428,6 @@ def needs_stage_findings(tables: dict[str, pd.DataFrame], entries: pd.DataFrame)
     from .askers import askers_findings
     from .deferrals import deferral_findings
 
-    return (needs_findings(tables.get("recurring_needs"), entries)
+    return (needs_findings(tables.get("recurring_needs"), entries, tables.get("tokens"))
             + deferral_findings(tables.get("deferred_questions"), entries)
             + askers_findings(tables, entries))
