@@ -260,6 +260,9 @@ def test_keyness_leaves_out_the_sections_own_name(study):
     f = study.tables["findings"]
     row = f[(f.kind == "keyness") & f.text.str.contains("栏目“信息规划”")].iloc[0]
     assert "战略（4/6 条，其余 0/62）" in row.text and "规划（" not in row.text
+    # entries 1–5 are 第三期 (source notes l.92, 198, 293, 339, 386), entry 6 第二期 (l.438): the four entries with
+    # 战略 are all cohort 3, as are five of the section's six — section and cohort cannot be told apart here
+    assert "使用“战略”的 4 条都来自第3期，本栏目 6 条中 5 条来自第3期：栏目与期次在这里分不开。" in row.caveat
     assert "复合词" in row.caveat and "与栏目名称重复的词" in row.caveat
 
 

@@ -512,12 +512,32 @@ def keyness_findings(key: pd.DataFrame | None, tokens: pd.DataFrame | None = Non
         for r in top.itertuples():
             hit |= set(entries_with(r.term, ids))
         label = f"第{int(g)}期" if by == "cohort" else f"“{g}”"
+        one_cohort = "".join(_one_cohort_note(r.term, entries_with(r.term, ids), ids, entries, name)
+                             for r in top.itertuples()) if by != "cohort" else ""
         rows.append(_row("keyness", f"{name}{label}的问答特有的词：" + "、".join(
             f"{r.term}（{r.docs_group}/{r.n_group} 条，其余 {r.docs_rest}/{r.n_rest}）" for r in top.itertuples()) + "。",
             f"{Q_NAME}：" + "；".join(f"{r.term} {_fmt_q(r.q_value, '').strip()}" for r in top.itertuples()),
             p=top.p_value.min(), q=top.q_value.min(), ids=hit or ids,
-            caveat=KEYNESS_COUNTS + (f"与{name}名称重复的词（如“信息规划”的“规划”）不列出。" if by != "cohort" else "")))
+            caveat=one_cohort + KEYNESS_COUNTS
+            + (f"与{name}名称重复的词（如“信息规划”的“规划”）不列出。" if by != "cohort" else "")))
     return rows
+
+
+def _one_cohort_note(term: str, with_term: list[int], group_ids: set, entries: pd.DataFrame | None,
+                     name: str = "栏目") -> str:
+    """When every entry of a group using ``term`` comes from one cohort (and there are ≥ 2 of them), the sentence
+    saying so, with how much of the group (a ``name``: 栏目, 单元) that cohort is — the group's word may be that
+    cohort's ("使用“战略”的 4 条都来自第3期，本栏目 6 条中 5 条来自第3期：栏目与期次在这里分不开。"); "" otherwise."""
+    if entries is None or "cohort" not in entries or len(with_term) < 2:
+        return ""
+    cohort = dict(zip(entries.entry_id.astype(int), entries.cohort))
+    cs = {cohort.get(int(i)) for i in with_term}
+    if len(cs) != 1 or pd.isna(next(iter(cs))):
+        return ""
+    c = int(next(iter(cs)))
+    in_c = sum(1 for i in group_ids if not pd.isna(cohort.get(int(i))) and int(cohort[int(i)]) == c)
+    return (f"使用“{term}”的 {len(with_term)} 条都来自第{c}期，本{name} {len(group_ids)} 条中 {in_c} 条来自第{c}期："
+            f"{name}与期次在这里分不开。")
 
 
 # what a keyness finding's counts are (a reader who searches the text for the characters finds more entries)
