@@ -4,9 +4,10 @@ unit (defer), is not this unit's subject (out_of_scope), or cannot be answered (
 :func:`find_deferrals` (table ``deferred_questions``) reads every instructor turn sentence by sentence (a sentence
 ends at 。！？；) and matches the phrase rules of ``resources/deferral_phrases.txt`` (``kind<TAB>regex``). A
 sentence gives one row: its kind (out_of_scope before defer before sidestep when several rules match), the input
-line where the matched phrase starts, the sentence as quote, and ``to_unit``: the courses or units the sentence
+line where the matched phrase starts, the sentence as quote, ``to_unit``: the courses or units the sentence
 names after the phrase — quoted names (“需求管理”, 《…》), unit titles of the booklet or curriculum, or 下一单元
-resolved to the next unit of the entry's cohort when the curriculum lists it.
+with the next unit of the entry's cohort — and, when it names none, ``subject``: the subject it names before the
+phrase (这涉及需求管理的问题，后续的课程中…… → 需求管理), what is deferred rather than where to.
 
 Text is read from the ``lines`` table (the lines of each turn as printed, joined), so a row's ``line`` is the line
 a reader finds the phrase on. A designer reads a deferral to a named unit as a dependency between units.
@@ -155,11 +156,14 @@ def named_units(sentence: str, after: int, titles: list[str], entry: pd.Series,
     names += [t for t in titles if t in tail and not any(t in n for n in names)]
     if _NEXT_UNIT_PHRASE.search(sentence):
         names.append(_next_unit(entry, curriculum))
-    if not names:  # the subject the sentence names before the phrase: 这涉及需求管理的问题，后续的课程中……
-        m = _SUBJECT.search(sentence[:after])
-        if m:
-            names.append(m.group(1))
     return list(dict.fromkeys(n for n in names if n))
+
+
+def named_subject(sentence: str, after: int) -> str:
+    """The subject a sentence names before position ``after`` (这涉及需求管理的问题，后续的课程中…… → 需求管理): what
+    is deferred, not where to ("" when none)."""
+    m = _SUBJECT.search(sentence[:after])
+    return m.group(1) if m else ""
 
 
 def _quote(sentence: str, start: int, end: int, width: int = QUOTE_MAX) -> str:
@@ -171,7 +175,7 @@ def _quote(sentence: str, start: int, end: int, width: int = QUOTE_MAX) -> str:
     return sentence[lo:lo + width].strip()
 
 
-DEFERRAL_COLUMNS = ["entry_id", "kind", "turn_no", "line", "quote", "to_unit", "phrase", "speaker", "asked_in",
+DEFERRAL_COLUMNS = ["entry_id", "kind", "turn_no", "line", "quote", "to_unit", "subject", "phrase", "speaker", "asked_in",
                     "answered_chars"]
 
 
@@ -217,8 +221,9 @@ def find_deferrals(entries: pd.DataFrame, turns: pd.DataFrame, lines: pd.DataFra
                 if rule.kind == "sidestep" and after >= SUBSTANTIVE:
                     break  # answered anyway: not a sidestep (and no other kind for this sentence)
                 units = named_units(sent, m.start(), titles, entry, curriculum) if rule.kind != "sidestep" else []
+                subject = named_subject(sent, m.start()) if rule.kind != "sidestep" and not units else ""
                 rows.append(dict(entry_id=int(e), kind=rule.kind, turn_no=int(t), line=line_at(starts, a + m.start()),
-                                 quote=_quote(sent, m.start(), m.end()), to_unit="、".join(units),
+                                 quote=_quote(sent, m.start(), m.end()), to_unit="、".join(units), subject=subject,
                                  phrase=m.group(0), speaker=str(speaker or ""), asked_in=asked_in,
                                  answered_chars=int(after)))
                 break
@@ -256,6 +261,7 @@ def deferral_findings(deferred: pd.DataFrame | None, entries: pd.DataFrame) -> l
         r = g.sort_values(["kind", "line"], key=lambda s: s.map({k: i for i, k in enumerate(KIND_ORDER)})
                           if s.name == "kind" else s, kind="stable").iloc[0]
         named = "、".join(dict.fromkeys(u for s in g.to_unit if s for u in s.split("、")))
+        subject = next((str(x) for x in g.get("subject", pd.Series(dtype=object)) if isinstance(x, str) and x), "")
         where = f"第 {int(e)} 条“{title.get(e, '')}”（在“{r.asked_in}”提问）"
         n_after = int(r.answered_chars) if "answered_chars" in g and not pd.isna(r.answered_chars) else 0
         also = f"本次也作了回答：这句之后的话与本条其余回答共约 {n_after} 字" if n_after >= SUBSTANTIVE else ""
@@ -267,6 +273,9 @@ def deferral_findings(deferred: pd.DataFrame | None, entries: pd.DataFrame) -> l
         elif r.kind == "defer" and lecturers:
             text = (f"{where}：教员指出后续课程中由{'、'.join(dict.fromkeys(lecturers))}老师专门讲这一内容"
                     f"（只指明讲课教员，未说单元名{'；' + also if also else ''}）。")
+        elif r.kind == "defer" and subject:
+            text = (f"{where}：教员说这涉及“{subject}”，后续课程会专门讲，未说明哪一门{paren}。"
+                    f"这一内容连着“{r.asked_in}”和讲“{subject}”的课程，可在两处之间安排衔接。")
         elif r.kind == "defer":
             text = f"{where}：教员指出后续课程会讲到这一内容，未说明哪一门{paren}。"
         elif r.kind == "out_of_scope":

@@ -607,6 +607,8 @@ ANALYSIS_TABLES: dict[str, tuple[Column, ...]] = {
         ("to_unit", "string", "courses or units the sentence names as where the subject belongs, joined by 、; "
                               "下一单元 with the unit it is read as in brackets (下一单元（第4单元 …）: the cohort's "
                               "next unit, not the instructor's words); empty when none is named"),
+        ("subject", "string", "when no course or unit is named: the subject the sentence names before the phrase "
+                              "(这涉及需求管理的问题 → 需求管理), what is deferred, not where to; else empty"),
         ("phrase", "string", "the text the rule of resources/deferral_phrases.txt matched"),
         ("speaker", "string", "the instructor"),
         ("asked_in", "string", "title of the unit the question was asked in (答疑讨论课 for a discussion class)"),
