@@ -307,7 +307,7 @@ _UNSTABLE = {"one speaker": "主要来自一位学员", "unit effect": "在共�
 def _unstable_term(x, tokens: pd.DataFrame | None, column: str) -> str:
     """One term of the "no steady trend" sentence: the term (with the words merged into it), its entries per
     cohort, and why the trend does not hold — for one cohort, which cohort: “分析”（第1期 2/41 → 第2期 6/16 →
-    第3期 6/11）去掉第3期后不再显著（p = 0.381）."""
+    第3期 6/11）去掉第1期后不再显著（p = 0.381）."""
     from .findings import _fmt_p, term_label
 
     cohorts = str(x.cohorts).split("、")

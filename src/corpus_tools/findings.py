@@ -197,7 +197,7 @@ def _held_out_note(flag: str) -> str:
         if flag == "closer_elsewhere" else
         ("人工课程覆盖判断", "没有单元覆盖", "只部分覆盖", "相似度规则标为“与各单元都不接近”的问答"))
     return (f"在随包问答合集上按{judged}检验（编号为奇数的留出一半）：{what}，留出一半里有 {n} 条，其中判为“{no_}”的 {no} 条、"
-            f"加上“{partly_}”的共 {both} 个，精确率 {no / n:.2f} / {both / n:.2f}" if n else "")
+            f"加上“{partly_}”的共 {both} 条，精确率 {no / n:.2f} / {both / n:.2f}" if n else "")
 
 
 def _ranking_note() -> str:
@@ -694,14 +694,12 @@ def _cohort_units_context(entries: pd.DataFrame, cohorts: list[int]) -> tuple[st
     return mix, covered_text, "第" + "、".join(str(c) for c in missing) + "期" if missing else ""
 
 
-def _apart_cohorts_clause(entries: pd.DataFrame, cohorts: list[int], units: pd.DataFrame) -> str:
-    """The sentence a share trend carries when some cohort drew no entry from a unit another cohort also drew from:
-    the change to that cohort cannot be told apart from its units ("" when every cohort shares a unit)."""
-    from .codeshare import shared_unit_titles
-
-    shared = set(shared_unit_titles(entries, cohorts))
-    apart = [c for c in cohorts if not units[(units.cohort == c) & units.unit_title.isin(shared)].shape[0]
-             and (entries.cohort == c).any()]
+def _apart_cohorts_clause(entries: pd.DataFrame, cohorts: list[int], shared_titles: set[str]) -> str:
+    """The sentence a share trend carries when some cohort drew no entry from a unit another cohort also drew from
+    (``shared_titles``: the unit titles with entries in ≥ 2 cohorts): the change to that cohort cannot be told apart
+    from its units ("" when every cohort shares a unit)."""
+    in_shared = entries[(entries.session_type == "unit") & entries.unit_title.isin(shared_titles)]
+    apart = [c for c in cohorts if (entries.cohort == c).any() and not (in_shared.cohort == c).any()]
     if not apart:
         return ""
     return ("到" + "、".join(f"第{c}期" for c in apart) + "的变化与入册的单元分不开："
@@ -767,7 +765,7 @@ def code_share_findings(share: pd.DataFrame | None, entries: pd.DataFrame, code_
             cav += (f"去掉第{loo[0]}期（{int((entries.cohort == loo[0]).sum())} 条问答）后 "
                     f"{_fmt_p(loo[1]) + '，不再显著' if loo[1] < 1 else '趋势消失或反向'}：只看其余各期，证据不足以确认这一趋势。")
         rows.append(_row("code_share", f"“{r.code}”类问答（按编码规则）在各期问答中的占比{how}：{parts}。"
-                         + _apart_cohorts_clause(entries, cohorts, units),
+                         + _apart_cohorts_clause(entries, cohorts, shared_titles),
                          f"Cochran–Armitage 趋势检验 z = {r.trend_z:.2f}，{_fmt_p(r.trend_p)}，{_fmt_q(r.trend_q)}"
                          f"（{n_codes} 个编码）；{within}",
                          p=r.trend_p, q=r.trend_q, ids=ids, caveat=cav))
