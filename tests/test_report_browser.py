@@ -275,6 +275,22 @@ def test_phone_width_fits_the_screen(browser, report_file):
     p.context.close()
 
 
+def test_findings_kind_column_leaves_the_phone_screen_to_the_finding(browser, report_file):
+    """On a phone the findings table scrolls sideways with its kind column in view; that column is narrow, so the
+    finding beside it gets most of the screen (it used to take 232 of 390 px, set by one long kind label)."""
+    p = open_page(browser, report_file, width=390, height=844)
+    p.locator("#findings-table").scroll_into_view_if_needed()
+    widths = p.eval_on_selector_all("#findings-table tbody tr", "rows => rows.map(r => "
+                                    "[r.cells[0].getBoundingClientRect().width, r.cells[1].getBoundingClientRect().width])")
+    assert widths and max(k for k, _ in widths) <= 80 and min(t for _, t in widths) >= 140
+    assert_clean(p)
+    p.context.close()
+    p = open_page(browser, report_file, width=1280, height=900)
+    kind = p.eval_on_selector_all("#findings-table tbody tr", "rows => rows.map(r => r.cells[0].getBoundingClientRect().width)")
+    assert max(kind) <= 160  # no kind label is longer than 9 characters
+    p.context.close()
+
+
 def test_section_names_never_wrap_at_desktop_width(browser, report_file):
     p = open_page(browser, report_file, width=1400, height=900)
     cells = p.eval_on_selector_all("#entries-table tr.row > td:nth-child(3)", f"tds => tds.map({_LINES})")

@@ -167,7 +167,7 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     "kind": {"caveat": "注意事项", "keyness": "关键词", "coverage": "课程覆盖", "gap": "缺口", "topic": "主题",
              "trend": "趋势", "network": "作答教员",
              "dependence": "依赖某位教员", "code_share": "各期编码占比", "cohort_trend": "多期趋势", "homeless": "无归属问题",
-             "unit_fit": "单元契合", "emerging": "增多的词", "no_unit": "用词上与各单元大纲都不接近的问题",
+             "unit_fit": "单元契合", "emerging": "增多的词", "no_unit": "与各单元都不接近",
              "fading": "减少的词", "low_draw": "问答少的单元", "specialisation": "教员专注度",
              "need": "可能的共同需求", "deferral": "指向后续课程或未答", "askers": "谁在提问", "defer": "指出后续课程会讲",
              "out_of_scope": "不属本单元", "sidestep": "称难以回答", "carried_topic": "沿用的主题"},
