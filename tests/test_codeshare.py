@@ -191,6 +191,9 @@ def test_run_cohort_trend_row_names_each_unstable_trend(study):
     # the concept 信息规划 counts 信息化规划 (resources/synonyms, l.17; entry 1 prints 信息化规划 at l.33): the sentence
     # says so, as a reader searching for 信息规划 finds it only in entries 19 (l.1159) and 34 (l.2128)
     assert "“信息规划”（含“信息化规划”；第1期 0/41 → 第2期 2/16 → 第3期 4/11）" in row.text
+    # 分析 counts as a word of its own: a reader searching the characters also finds 需求分析 (entry 34, l.2146),
+    # so the row says how words are counted
+    assert "在复合词里" in row.caveat
     assert "编码“" not in row.text and f"检验 {int((ct.kind == 'term').sum())} 个词" in row.statistic
     share = f[(f.kind == "code_share") & f.text.str.contains("“信息规划”")].iloc[0]
     assert "去掉第1期（41 条问答）后 p = 0.05" in share.caveat

@@ -296,8 +296,11 @@ def trend_findings(ct: pd.DataFrame | None, entries: pd.DataFrame, tokens: pd.Da
                    "没有一个词 q ≤ 0.05。"))
         codes = "；编码的逐期占比另见“各期编码占比”一类发现" if n_codes else ""
         ids = sorted({i for x in shown.itertuples() for i in _entries_with(x.term, entries, tokens, column)})
+        from .findings import KEYNESS_COUNTS
+
         rows.append(_row("cohort_trend", head,
-                         f"检验 {len(ct)} 个词，Cochran–Armitage 趋势检验，按同时检验的词数校正（q）{codes}", ids=ids))
+                         f"检验 {len(ct)} 个词，Cochran–Armitage 趋势检验，按同时检验的词数校正（q）{codes}", ids=ids,
+                         caveat=KEYNESS_COUNTS if len(near) else ""))
     return rows
 
 
