@@ -357,6 +357,7 @@ def needs_findings(needs: pd.DataFrame | None, entries: pd.DataFrame, tokens: pd
                  caveat="提问（标题×2 + 学员发言）与回答都相近才归为一组（概念 tf-idf 余弦，平均连接聚类），且组内提问"
                         "须共有领域词典里的名词；与事先的人工分组逐对比较，归在一起的条目对约一半一致"
                         f"（全部 {agree}/{found}；留出的奇数对 {h_agree}/{h_found}，见 README）。")]
+    asked = _AskedWords(tokens)
     for need_id, g in needs.groupby("need_id", sort=True):
         cs = sorted({int(c) for c in g.cohort.dropna()})
         units = list(dict.fromkeys(str(u) for u in g.unit.dropna()))
@@ -369,9 +370,7 @@ def needs_findings(needs: pd.DataFrame | None, entries: pd.DataFrame, tokens: pd
         qs = _some([f"第 {int(r.entry_id)} 条" + (f"（{r.booklet} 第 {int(r.booklet_entry_no)} 条）" if several else "")
                     + f"“{r.title}”" for r in g.itertuples()], 12, "条", "；")
         shared = str(g.shared_terms.iloc[0]) if "shared_terms" in g and isinstance(g.shared_terms.iloc[0], str) else ""
-        mine = (tokens[tokens.entry_id.isin(g.entry_id) & (tokens.turn_no <= 1)]  # titles (turn 0), questions (1)
-                if tokens is not None and {"entry_id", "turn_no"} <= set(tokens) else None)
-        common = ("、".join(term_label(t, mine) for t in shared.split("、")) if shared else "")
+        common = ("、".join(term_label(t, asked.of(g.entry_id)) for t in shared.split("、")) if shared else "")
         rows.append(_row("need", f"可能的共同需求“{g.label.iloc[0]}”（{len(g)} 条，{span}，{len(units)} 个单元）"
                          + (f"，每条的标题或提问都涉及{common}" if common else "，标签里的词各出现在至少一半的标题或提问里")
                          + f"：{qs}。" + _same_subject_elsewhere(entries, g.entry_id, shared, str(g.label.iloc[0])),
@@ -379,6 +378,24 @@ def needs_findings(needs: pd.DataFrame | None, entries: pd.DataFrame, tokens: pd
                          ids=g.entry_id, caveat="" if len(cs) >= 2 else
                          f"只在一期出现：可能是该期{'该单元' if len(units) == 1 else '这几个单元'}的话题，不一定反复出现。"))
     return rows
+
+
+class _AskedWords:
+    """The tokens of the entries' titles (turn 0) and questions (turn 1), indexed by entry once, so that a need's
+    rows are found without scanning the whole table per need."""
+
+    def __init__(self, tokens: pd.DataFrame | None):
+        self.rows = None
+        if tokens is not None and {"entry_id", "turn_no"} <= set(tokens):
+            self.rows = tokens[tokens.turn_no <= 1].reset_index(drop=True)
+            self.at = self.rows.groupby("entry_id", sort=False).indices
+
+    def of(self, entry_ids) -> pd.DataFrame | None:
+        """The title and question tokens of ``entry_ids`` (None without a tokens table)."""
+        if self.rows is None:
+            return None
+        parts = [self.at[i] for i in entry_ids if i in self.at]
+        return self.rows.iloc[np.concatenate(parts) if parts else []]
 
 
 def _same_subject_elsewhere(entries: pd.DataFrame, members, shared: str, label: str = "") -> str:
