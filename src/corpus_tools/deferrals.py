@@ -32,6 +32,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 KIND_ORDER = ("out_of_scope", "defer", "sidestep")
+#: what the count row says when no sentence of a kind was found (the rules found none: not that none exists)
+KIND_NONE = {"defer": "教员指出后续课程会讲", "out_of_scope": "教员说不属本单元",
+             "sidestep": "教员称难以回答而未作回答"}
 KIND_LABELS = {"defer": "指出后续课程会讲", "out_of_scope": "不属本单元", "sidestep": "称难以回答（其后没有实质回答）"}
 _SENTENCE_END = "。！？；!?;"
 _QUOTED = re.compile(r"[“\"「《]([^”\"」》]{2,16})[”\"」》]")
@@ -233,6 +236,19 @@ def find_deferrals(entries: pd.DataFrame, turns: pd.DataFrame, lines: pd.DataFra
 
 # ---------------------------------------------------------------- findings
 
+def _sessions(entries: pd.DataFrame) -> dict[int, str]:
+    """Entry → where it was asked, with its cohort: "第3期第1单元“信息中心组织与管理”", "第3期的答疑讨论课" (unit numbers
+    repeat across cohorts, so a unit's title alone can be ambiguous)."""
+    out = {}
+    for r in entries.itertuples():
+        c = "" if pd.isna(getattr(r, "cohort", None)) else f"第{int(r.cohort)}期"
+        if getattr(r, "session_type", "") == "unit" and not pd.isna(getattr(r, "unit_no", None)):
+            out[int(r.entry_id)] = f"{c}第{int(r.unit_no)}单元“{r.unit_title}”"
+        elif getattr(r, "session_type", "") == "discussion":
+            out[int(r.entry_id)] = f"{c}{'的' if c else ''}答疑讨论课"
+    return out
+
+
 def deferral_findings(deferred: pd.DataFrame | None, entries: pd.DataFrame) -> list[dict]:
     """Rows of the findings table (kind "deferral"): how many questions were deferred, declared out of scope or
     left unanswered, and each deferral with the unit it names (a dependency between units), with quote and line."""
@@ -249,20 +265,24 @@ def deferral_findings(deferred: pd.DataFrame | None, entries: pd.DataFrame) -> l
     answered = (deferred.answered_chars.fillna(0).astype(int) >= SUBSTANTIVE) if "answered_chars" in deferred else \
         pd.Series(False, index=deferred.index)
     n_answered = deferred[answered].entry_id.nunique()
-    rows.append(_row("deferral", f"{deferred.entry_id.nunique()} 条问答的回答里，教员指出这一内容属于后续课程、不属本单元"
+    n_all = deferred.entry_id.nunique()
+    none = [KIND_NONE[k] for k in KIND_ORDER if k not in counts]
+    rows.append(_row("deferral", f"{n_all} 条问答的回答里，教员指出这一内容属于后续课程、不属本单元"
                      "或难以回答：" + "，".join(f"{KIND_LABELS[k]} {int(counts[k])} 条" for k in KIND_ORDER if k in counts)
-                     + (f"；其中 {n_answered} 条本次也作了较长的回答（这句之后的话与本条其余回答共 {SUBSTANTIVE} 字以上）"
-                        if n_answered else "")
+                     + ((f"；{'都当场' if n_answered == n_all else f'其中 {n_answered} 条当场也'}作了较长的回答"
+                         f"（这句之后的话与本条其余回答共 {SUBSTANTIVE} 字以上）") if n_answered else "")
+                     + (f"。按这些措辞规则，没有发现{'或'.join(none)}的问答" if none else "")
                      + "。课程设计者可据此看单元之间的衔接：这些内容连着提问所在的单元和别的（多为后面的）课程。",
                      "按措辞规则逐句识别（resources/deferral_phrases.txt）", ids=deferred.entry_id,
                      caveat=f"只认得规则里的说法；“难以回答”一类说法之外，本条若还有 {SUBSTANTIVE} 字以上的回答（这句之后的话"
                      "与本条其余回答），视为已作回答，不计入。"))
+    session = _sessions(entries)
     for e, g in deferred.groupby("entry_id", sort=True):
         r = g.sort_values(["kind", "line"], key=lambda s: s.map({k: i for i, k in enumerate(KIND_ORDER)})
                           if s.name == "kind" else s, kind="stable").iloc[0]
         named = "、".join(dict.fromkeys(u for s in g.to_unit if s for u in s.split("、")))
         subject = next((str(x) for x in g.get("subject", pd.Series(dtype=object)) if isinstance(x, str) and x), "")
-        where = f"第 {int(e)} 条“{title.get(e, '')}”（在“{r.asked_in}”提问）"
+        where = f"第 {int(e)} 条“{title.get(e, '')}”（在{session.get(e, f'“{r.asked_in}”')}提问）"
         n_after = int(r.answered_chars) if "answered_chars" in g and not pd.isna(r.answered_chars) else 0
         also = f"本次也作了回答：这句之后的话与本条其余回答共约 {n_after} 字" if n_after >= SUBSTANTIVE else ""
         paren = f"（{also}）" if also else ""
@@ -271,8 +291,10 @@ def deferral_findings(deferred: pd.DataFrame | None, entries: pd.DataFrame) -> l
             text = (f"{where}：教员指出{_course_names(named.split('、'))}会讲到这一内容{paren}。"
                     f"这一内容连着“{r.asked_in}”和后面的课程，可在两处之间安排衔接。")
         elif r.kind == "defer" and lecturers:
-            text = (f"{where}：教员指出后续课程中由{'、'.join(dict.fromkeys(lecturers))}老师专门讲这一内容"
-                    f"（只指明讲课教员，未说单元名{'；' + also if also else ''}）。")
+            who = "、".join(dict.fromkeys(lecturers))
+            text = (f"{where}：教员指出后续课程中由{who}老师专门讲这一内容"
+                    f"（只指明讲课教员，未说单元名{'；' + also if also else ''}）。"
+                    f"这一内容连着“{r.asked_in}”和{who}老师后面的课，可在两处之间安排衔接。")
         elif r.kind == "defer" and subject:
             text = (f"{where}：教员说这涉及“{subject}”，后续课程会专门讲，未说明哪一门{paren}。"
                     f"这一内容连着“{r.asked_in}”和讲“{subject}”的课程，可在两处之间安排衔接。")

@@ -764,8 +764,11 @@ def code_share_findings(share: pd.DataFrame | None, entries: pd.DataFrame, code_
         if loo is not None and not loo[1] < alpha:
             cav += (f"去掉第{loo[0]}期（{int((entries.cohort == loo[0]).sum())} 条问答）后 "
                     f"{_fmt_p(loo[1]) + '，不再显著' if loo[1] < 1 else '趋势消失或反向'}：只看其余各期，证据不足以确认这一趋势。")
+        fragile = (f"去掉第{loo[0]}期后{'不再显著（' + _fmt_p(loo[1]) + '）' if loo[1] < 1 else '趋势消失或反向'}。"
+                   if loo is not None and not loo[1] < alpha else "")
         rows.append(_row("code_share", f"“{r.code}”类问答（按编码规则）在各期问答中的占比{how}：{parts}。"
-                         + _apart_cohorts_clause(entries, cohorts, shared_titles),
+                         + _apart_cohorts_clause(entries, cohorts, shared_titles) + fragile
+                         + ("这一升降不能直接当作学员关注点的变化。" if fragile or missing else ""),
                          f"Cochran–Armitage 趋势检验 z = {r.trend_z:.2f}，{_fmt_p(r.trend_p)}，{_fmt_q(r.trend_q)}"
                          f"（{n_codes} 个编码）；{within}",
                          p=r.trend_p, q=r.trend_q, ids=ids, caveat=cav))

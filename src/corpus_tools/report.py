@@ -660,7 +660,7 @@ def findings_block(findings: pd.DataFrame) -> dict:
             if c in findings.columns]
     view = table_view(findings[cols], "findings-table", cells={"entry_ids": _ids_cell}, intro=(
         "每条发现都由数据表计算得出；p 值越小越不像偶然，q（校正后的显著性）已按同时检验的个数校正"
-        "（q < 0.05 可视为可靠）。"))
+        "（q < 0.05 可视为可靠，除非这一行说明它经不起复核，例如去掉某一期后不再显著）。"))
     view.hint = "点击“查看 … 条问答”可在下方表中只显示相关问答。"
     return table_block(view)
 
