@@ -426,4 +426,4 @@ def test_no_unit_row_says_the_syllabus_is_the_shipped_example(study):
     f = study.tables["findings"]
     row = f[f.kind == "no_unit"].iloc[0]
     assert (study.tables["unit_fit"].syllabus == "example").all()
-    assert "随包的示例大纲" in row.text and "不是本培训班的正式大纲" in row.text
+    assert "分析工具自带的示例大纲" in row.text and "不是本培训班的正式大纲" in row.text

@@ -164,7 +164,7 @@ def coverage_findings(curric: pd.DataFrame, entries: pd.DataFrame, given: bool |
                     f"第{int(r.unit_no)}单元“{r.unit_title}”" for r in empty.itertuples()) + "。")
             cav = "没有问答入册 ≠ 没有人提问：本册只收录部分问答。"
         else:
-            cav = ("未提供课程表（--curriculum）：只能列出有问答入册的单元；单元编号的空缺不说明授过哪些课，"
+            cav = ("本次分析没有培训班的课程表（运行时可用 --curriculum 提供）：只能列出有问答入册的单元；单元编号的空缺不说明授过哪些课，"
                    "也不借用他期的单元标题。本册只收录部分问答。")
         rows.append(_row("coverage", text, stat, ids=ids, caveat=cav))
     # the same number, different titles
@@ -196,7 +196,7 @@ def _held_out_note(flag: str) -> str:
         ("人工单元契合判断", "不属于本单元", "部分属于", "相似度规则标为“更贴近另一单元”（比本单元高出 z ≥ 2）的问答")
         if flag == "closer_elsewhere" else
         ("人工课程覆盖判断", "没有单元覆盖", "只部分覆盖", "相似度规则标为“与各单元都不接近”的问答"))
-    return (f"在随包问答合集上按{judged}检验（编号为奇数的留出一半）：{what}，留出一半里有 {n} 条，其中判为“{no_}”的 {no} 条、"
+    return (f"在工具附带的这本问答合集上按{judged}检验（编号为奇数的留出一半）：{what}，留出一半里有 {n} 条，其中判为“{no_}”的 {no} 条、"
             f"加上“{partly_}”的共 {both} 条，精确率 {no / n:.2f} / {both / n:.2f}" if n else "")
 
 
@@ -221,7 +221,7 @@ def unit_fit_findings(fit: pd.DataFrame, entries: pd.DataFrame, max_items: int =
         return []
     scored = fit[fit.fit_score.notna()]
     syllabus = str(fit.syllabus.iloc[0]) if "syllabus" in fit else "titles"
-    source = {"file": "课程表文件中的单元说明", "example": "随包示例课程表的单元说明（按单元标题撰写，非培训方原文）",
+    source = {"file": "课程表文件中的单元说明", "example": "分析工具自带的示例课程表的单元说明（按单元标题撰写，非培训方原文）",
               "titles": "单元标题（没有单元说明）"}.get(syllabus, syllabus)
     if "ranking" not in fit:
         return []
@@ -277,7 +277,7 @@ def no_unit_findings(fit: pd.DataFrame, entries: pd.DataFrame, max_items: int = 
     verdict = ("" if good else f"，低于 {PRECISION_AIM}：多数被标记的问答其实有单元覆盖，所以不逐条成句，"
                "也不称它们为课程缺口（条目编号附在本条，只作阅读清单）")
     example = "syllabus" in fit and (fit["syllabus"] == "example").any()
-    which = "各单元大纲（随包的示例大纲：据单元标题编写，不是本培训班的正式大纲）" if example else "各单元大纲"
+    which = "各单元大纲（分析工具自带的示例大纲：据单元标题编写，不是本培训班的正式大纲）" if example else "各单元大纲"
     rows = [_row("no_unit", f"{len(gaps)}/{len(fit)} 条问答在用词上与{which}都不接近（同义词归并后的实词相似度，"
                  "每个单元的标准化得分都低）。这只是用词的比较，不说明没有单元讲授这些内容：这是一份阅读清单，"
                  "不是课程缺口的名单。",
