@@ -371,10 +371,11 @@ def needs_findings(needs: pd.DataFrame | None, entries: pd.DataFrame, tokens: pd
                     + f"“{r.title}”" for r in g.itertuples()], 12, "条", "；")
         shared = str(g.shared_terms.iloc[0]) if "shared_terms" in g and isinstance(g.shared_terms.iloc[0], str) else ""
         common = ("、".join(term_label(t, asked.of(g.entry_id)) for t in shared.split("、")) if shared else "")
+        outside = _elsewhere(entries, g.entry_id, shared, str(g.label.iloc[0]))
         rows.append(_row("need", f"可能的共同需求“{g.label.iloc[0]}”（{len(g)} 条，{span}，{len(units)} 个单元）"
                          + (f"，每条的标题或提问都涉及{common}" if common else "，标签里的词各出现在至少一半的标题或提问里")
-                         + f"：{qs}。" + _same_subject_elsewhere(entries, g.entry_id, shared, str(g.label.iloc[0]))
-                         + _in_other_needs(needs, need_id, entries, g.entry_id, shared, str(g.label.iloc[0])),
+                         + f"：{qs}。" + _same_subject_elsewhere(*outside)
+                         + _in_other_needs(needs, need_id, outside[0] + outside[1]),
                          "单元：" + "、".join(units) + f"；组内平均相似度 {g.similarity.mean():.2f}",
                          ids=g.entry_id, caveat="" if len(cs) >= 2 else
                          f"只在一期出现：可能是该期{'该单元' if len(units) == 1 else '这几个单元'}的话题，不一定反复出现。"))
@@ -399,10 +400,9 @@ class _AskedWords:
         return self.rows.iloc[np.concatenate(parts) if parts else []]
 
 
-def _in_other_needs(needs: pd.DataFrame, need_id, entries: pd.DataFrame, members, shared: str, label: str) -> str:
-    """The sentence saying which of the entries :func:`_same_subject_elsewhere` names sit in another need, and in
-    which ("其中第 22、26 条在“标准·集成平台·接口”组"): "not in this group" must not read as "in no group"."""
-    named = _elsewhere_ids(entries, members, shared, label)
+def _in_other_needs(needs: pd.DataFrame, need_id, named: list[int]) -> str:
+    """The sentence saying which of the entries ``named`` outside a need (:func:`_elsewhere`) sit in another need,
+    and in which ("其中第 22、26 条在“标准·集成平台·接口”组"): "not in this group" must not read as "in no group"."""
     other = needs[(needs.need_id != need_id) & needs.entry_id.isin(named)]
     if other.empty:
         return ""
@@ -411,15 +411,10 @@ def _in_other_needs(needs: pd.DataFrame, need_id, entries: pd.DataFrame, members
     return "其中" + "，".join(parts) + "。"
 
 
-def _elsewhere_ids(entries: pd.DataFrame, members, shared: str, label: str) -> list[int]:
-    """The entries :func:`_same_subject_elsewhere` names (titled first, then asked)."""
-    titled, asked, _, _ = _elsewhere(entries, members, shared, label)
-    return titled + asked
-
-
 def _elsewhere(entries: pd.DataFrame, members, shared: str, label: str) -> tuple[list[int], list[int], list[str], bool]:
-    """``(titled, asked, terms, need_all)``: the entries outside a need whose title, or else whose question, print
-    its ``shared`` terms (all of them), or — with none shared — any of its ``label``'s terms."""
+    """``(titled, asked, terms, need_all)``: the entries outside a need (``members``) whose title, or else whose
+    question (``question``: the first turn), print its ``shared`` terms (joined by 、; all of them), or — with none
+    shared — any of its ``label``'s terms (joined by ·, each in at least half its questions)."""
     terms = [t for t in shared.split("、") if t]
     need_all = bool(terms)
     if not terms:
@@ -439,13 +434,11 @@ def _elsewhere(entries: pd.DataFrame, members, shared: str, label: str) -> tuple
     return titled, asked, terms, need_all
 
 
-def _same_subject_elsewhere(entries: pd.DataFrame, members, shared: str, label: str = "") -> str:
-    """The sentence naming the entries outside a need that print every one of its ``shared`` terms (the concepts
-    every question of the need prints, joined by 、) in their title, or else in their question (``question``: the
-    first turn): the same subject, asked in words not close enough to group — a designer reads them with the
-    need. A need with no shared term (its ``label``'s terms, joined by ·, each in at least half its questions)
-    names the entries printing any one of them. "" when there are none."""
-    titled, asked, terms, need_all = _elsewhere(entries, members, shared, label)
+def _same_subject_elsewhere(titled: list[int], asked: list[int], terms: list[str], need_all: bool) -> str:
+    """The sentence naming the entries outside a need that :func:`_elsewhere` found — those that print every one
+    of its shared terms (the concepts every question of the need prints) in their title, or else in their
+    question: the same subject, asked in words not close enough to group, which a designer reads with the need;
+    for a need with no shared term, those printing any one of its label's terms. "" when there are none."""
     if not titled and not asked:
         return ""
     quoted = [f"“{t}”" for t in terms]
