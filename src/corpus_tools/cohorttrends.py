@@ -84,6 +84,15 @@ def leave_each_out_p(r: np.ndarray, n: np.ndarray, t: np.ndarray, z: np.ndarray)
     return np.where(np.isnan(zc) | (np.sign(zc) != np.sign(np.asarray(z, dtype=float))[:, None]), 1.0, pc)
 
 
+def weakest_cohort(r, n, t, z: float) -> tuple[int, float]:
+    """``(i, p)``: the position of the cohort whose removal weakens one trend most (``r`` successes of ``n``
+    entries per cohort, scores ``t``, the trend's ``z``) and the trend test's p without it — 1.0 when the trend
+    then vanishes or reverses (:func:`leave_each_out_p`)."""
+    p = leave_each_out_p(np.asarray(r, dtype=float)[None, :], n, t, np.array([z]))[0]
+    i = int(np.argmax(p))
+    return i, float(p[i])
+
+
 def _within(rc: np.ndarray, nc: np.ndarray, tc: np.ndarray, sc: np.ndarray) -> tuple[float, float]:
     return stats.stratified_trend_test(rc, nc, tc, sc)
 
@@ -319,11 +328,8 @@ def _unstable_term(x, tokens: pd.DataFrame | None, column: str) -> str:
     shares = " → ".join(f"第{c}期 {d}/{n}" for c, d, n in zip(cohorts, docs, ns))
     if x.call != "one cohort":
         return f"{term_label(x.term, tokens, column, note=shares)}{_UNSTABLE.get(x.call, '')}"
-    each = leave_each_out_p(np.array([docs]), np.array(ns), np.array([float(c) for c in cohorts]),
-                            np.array([x.statistic]))[0]
-    worst = int(np.argmax(each))
-    why = (f"去掉第{cohorts[worst]}期后消失" if each[worst] >= 1 else
-           f"去掉第{cohorts[worst]}期后不再显著（{_fmt_p(each[worst])}）")
+    worst, p = weakest_cohort(docs, ns, [float(c) for c in cohorts], x.statistic)
+    why = f"去掉第{cohorts[worst]}期后消失" if p >= 1 else f"去掉第{cohorts[worst]}期后不再显著（{_fmt_p(p)}）"
     return f"{term_label(x.term, tokens, column, note=shares)}{why}"
 
 

@@ -634,14 +634,12 @@ def _leave_one_cohort_out(g: pd.DataFrame, z: float) -> tuple[int, float] | None
     """``(cohort, p)``: the cohort whose removal weakens a code's trend most and the trend test's p without it
     (1.0 when the trend then vanishes or reverses); None with fewer than 3 cohorts. ``g``: the code's rows of
     ``code_share_by_cohort`` in cohort order."""
-    from .cohorttrends import leave_each_out_p
+    from .cohorttrends import weakest_cohort
 
     if len(g) < 3:
         return None
-    p = leave_each_out_p(g.n_code.to_numpy(float)[None, :], g.n_entries.to_numpy(float),
-                         g.cohort.to_numpy(float), np.array([z]))[0]
-    i = int(np.argmax(p))
-    return int(g.cohort.iloc[i]), float(p[i])
+    i, p = weakest_cohort(g.n_code.to_numpy(float), g.n_entries.to_numpy(float), g.cohort.to_numpy(float), z)
+    return int(g.cohort.iloc[i]), p
 
 
 def _number_ranges(numbers: list[int]) -> str:
@@ -672,9 +670,9 @@ def _unit_numbers_by_cohort(entries: pd.DataFrame, cohorts: list[int]) -> str:
     return f"各期问答所在的单元：{'，'.join(parts)}。" if any("单元" in p for p in parts) else ""
 
 
-def _cohort_units_context(entries: pd.DataFrame, cohorts: list[int]) -> tuple[str, str, str]:
+def _cohort_units_context(entries: pd.DataFrame, cohorts: list[int]) -> tuple[str, str, list[int]]:
     """``(mix, covered, missing)``: the sentence saying which units each pair of consecutive cohorts drew from,
-    the cohorts the shared units cover (第1期与第2期) and those they miss (第3期; "" when none)."""
+    the cohorts the shared units cover (第1期与第2期) and those they miss ([3]; [] when none)."""
     from .codeshare import shared_unit_titles
 
     pairs = []
@@ -691,15 +689,13 @@ def _cohort_units_context(entries: pd.DataFrame, cohorts: list[int]) -> tuple[st
     missing = [c for c in cohorts if c not in covered]
     covered_text = ("与".join(f"第{c}期" for c in covered) if len(covered) <= 2 else
                     "第" + "、".join(str(c) for c in covered) + "期")
-    return mix, covered_text, "第" + "、".join(str(c) for c in missing) + "期" if missing else ""
+    return mix, covered_text, missing
 
 
-def _apart_cohorts_clause(entries: pd.DataFrame, cohorts: list[int], shared_titles: set[str]) -> str:
-    """The sentence a share trend carries when some cohort drew no entry from a unit another cohort also drew from
-    (``shared_titles``: the unit titles with entries in ≥ 2 cohorts): the change to that cohort cannot be told apart
-    from its units ("" when every cohort shares a unit)."""
-    in_shared = entries[(entries.session_type == "unit") & entries.unit_title.isin(shared_titles)]
-    apart = [c for c in cohorts if (entries.cohort == c).any() and not (in_shared.cohort == c).any()]
+def _apart_cohorts_clause(entries: pd.DataFrame, apart: list[int]) -> str:
+    """The sentence a share trend carries when some cohorts (``apart``: the ``missing`` of
+    :func:`_cohort_units_context`) drew no entry from a unit another cohort also drew from: the change to them
+    cannot be told apart from their units ("" when every cohort shares a unit)."""
     if not apart:
         return ""
     return ("到" + "、".join(f"第{c}期" for c in apart) + "的变化与入册的单元分不开："
@@ -730,8 +726,10 @@ def code_share_findings(share: pd.DataFrame | None, entries: pd.DataFrame, code_
         return []
     cohorts = sorted(int(c) for c in share.cohort.unique())
     shared_titles = set(shared_unit_titles(entries, cohorts))
-    mix, covered_text, missing_text = _cohort_units_context(entries, cohorts)
-    missing = bool(missing_text)
+    mix, covered_text, apart = _cohort_units_context(entries, cohorts)
+    missing = bool(apart)
+    missing_text = "第" + "、".join(str(c) for c in apart) + "期" if apart else ""
+    apart_clause = _apart_cohorts_clause(entries, apart)  # the same for every code
     units = entries[entries.session_type == "unit"].dropna(subset=["cohort", "unit_no"])
     shared_text = shared_units_text(entries, cohorts)
     per_code = share.drop_duplicates("code")
@@ -767,7 +765,7 @@ def code_share_findings(share: pd.DataFrame | None, entries: pd.DataFrame, code_
         fragile = (f"去掉第{loo[0]}期后{'不再显著（' + _fmt_p(loo[1]) + '）' if loo[1] < 1 else '趋势消失或反向'}。"
                    if loo is not None and not loo[1] < alpha else "")
         rows.append(_row("code_share", f"“{r.code}”类问答（按编码规则）在各期问答中的占比{how}：{parts}。"
-                         + _apart_cohorts_clause(entries, cohorts, shared_titles) + fragile
+                         + apart_clause + fragile
                          + ("这一升降不能直接当作学员关注点的变化。" if fragile or missing else ""),
                          f"Cochran–Armitage 趋势检验 z = {r.trend_z:.2f}，{_fmt_p(r.trend_p)}，{_fmt_q(r.trend_q)}"
                          f"（{n_codes} 个编码）；{within}",
