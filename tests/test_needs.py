@@ -207,7 +207,7 @@ def test_quotes_are_on_their_lines(deferred):
     assert len(deferred)
     flat = re.sub(r"\s", "", RAW)
     for r in deferred.itertuples():
-        assert re.sub(r"\s", "", r.quote) in flat, r.quote
+        assert re.sub(r"\s", "", r.quote.removeprefix("……").removesuffix("……")) in flat, r.quote
         here = re.sub(r"\s", "", RAW_LINES[r.line - 1] + RAW_LINES[r.line + 1])  # a blank line between lines
         assert re.sub(r"\s", "", r.phrase)[:2] in here, (r.entry_id, r.line, r.phrase)
     assert conform("deferred_questions", deferred).shape == deferred.shape
@@ -238,6 +238,15 @@ def test_a_sidestep_without_an_answer_is_found(booklet):
     assert list(d.entry_id) == [1] and d.kind.iloc[0] == "sidestep" and d.answered_chars.iloc[0] < SUBSTANTIVE
     rows = deferral_findings(d, entries)
     assert "基本没有得到回答" in rows[1]["text"] and rows[1]["entry_ids"] == "1"
+
+
+def test_a_cut_quote_says_it_was_cut(deferred):
+    """The deferring sentence of entry 2 (l.104) runs on past 80 characters, to “……能够创新……” and its full stop
+    (l.110); the answer's length is counted from that stop, so the quote shows where it was cut (a cold reader
+    counted from the quote's visible end)."""
+    q = deferred[deferred.entry_id == 2].quote.iloc[0]
+    assert q.startswith("培训班的后续课程，衡反修老师会针对信息科发展规划能力进行专题讲解") and q.endswith("……")
+    assert len(q) == 80 + 2
 
 
 def test_deferral_rows_say_the_cohort_and_what_was_not_found(booklet, deferred):

@@ -170,12 +170,15 @@ def named_subject(sentence: str, after: int) -> str:
 
 
 def _quote(sentence: str, start: int, end: int, width: int = QUOTE_MAX) -> str:
-    """The sentence, cut to ``width`` characters around the match [start, end) if longer."""
+    """The sentence, cut to ``width`` characters around the match [start, end) if longer; "……" marks where it was
+    cut, so that a reader sees the sentence goes on (an answer's length is counted from the sentence's end)."""
     s = sentence.strip()
     if len(sentence) <= width:
         return s
     lo = max(0, min(start - width // 3, len(sentence) - width))
-    return sentence[lo:lo + width].strip()
+    head = "……" if sentence[:lo].strip() else ""
+    tail = "……" if sentence[lo + width:].strip() else ""
+    return head + sentence[lo:lo + width].strip() + tail
 
 
 DEFERRAL_COLUMNS = ["entry_id", "kind", "turn_no", "line", "quote", "to_unit", "subject", "phrase", "speaker", "asked_in",

@@ -603,7 +603,7 @@ ANALYSIS_TABLES: dict[str, tuple[Column, ...]] = {
                            "sidestep (the question is said to be unanswerable, or is not answered)"),
         ("turn_no", "Int64", "the instructor's turn"),
         ("line", "Int64", "input line where the matched phrase starts"),
-        ("quote", "string", "the sentence as printed (at most 80 characters around the phrase)"),
+        ("quote", "string", "the sentence as printed (at most 80 characters around the phrase; …… marks a cut)"),
         ("to_unit", "string", "courses or units the sentence names as where the subject belongs, joined by 、; "
                               "下一单元 with the unit it is read as in brackets (下一单元（第4单元 …）: the cohort's "
                               "next unit, not the instructor's words); empty when none is named"),
