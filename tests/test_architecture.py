@@ -120,6 +120,9 @@ ALLOWED = {
     ("study.py", "save.save_study"): "Study.save delegates to save.save_study",
     ("text.py", "store.writable_dir"): "the tokenizer creates its cache folder (or warns that it cannot)",
     ("report.py", ".TemporaryDirectory()"): "report.pdf: Chromium prints into a temporary folder",
+    ("workers.py", "store.Spool"): "a large task goes to its worker in a file, not through the executor's pipe "
+                                   "(a worker ended mid-write hangs Python 3.11.2's executor, gh-94777)",
+    ("workers.py", "store.take_spooled"): "… which the worker reads and removes",
 }
 
 

@@ -37,6 +37,36 @@ def test_parallel_map_given_a_pool_uses_its_workers():
     assert len(pids) <= 2  # the same two processes served both maps and the single job
 
 
+def _length(data: bytes) -> int:
+    return len(data)
+
+
+def test_a_large_task_reaches_its_worker_in_a_file_not_through_the_executors_pipe():
+    """The executor's call queue only ever carries tasks of at most SPOOL_ABOVE bytes: a larger one (a booklet's
+    text, 1 MB here) goes as the path of a file, which the worker reads and removes. A pipe holds 64 KiB; a worker
+    ended while a larger task is being written into it hangs the executor's shutdown on interpreters without the
+    fix of cpython gh-94777 (Debian 12's Python 3.11.2: a run refused at once hung in stop())."""
+    from corpus_tools.workers import SPOOL_ABOVE
+
+    sent = []
+    with WorkerPool(2) as pool:
+        pool.submit(_length, b"").result()  # the executor exists from here on
+        real = pool._pool.submit
+
+        def spy(fn, arg):
+            sent.append(arg)
+            return real(fn, arg)
+
+        pool._pool.submit = spy
+        big, small = pool.submit(_length, b"x" * 1_000_000), pool.submit(_length, b"y" * 100)
+        assert (big.result(), small.result()) == (1_000_000, 100)
+        folder = pool._spool.folder
+        assert folder is not None and os.listdir(folder) == []  # the worker removed the file it read
+    assert len(sent) == 2 and all(len(a) <= SPOOL_ABOVE for a in sent)
+    assert isinstance(sent[0], str) and isinstance(sent[1], bytes)
+    assert not os.path.exists(folder)  # and the pool its folder
+
+
 def test_an_error_in_a_worker_reaches_the_caller_and_the_workers_end():
     with pytest.raises(ValueError, match="three"):
         with WorkerPool(2):

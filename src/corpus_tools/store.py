@@ -24,6 +24,7 @@ import shutil
 import socket
 import sys
 import tempfile
+import threading
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
@@ -640,6 +641,41 @@ def writable_dir(path: str | Path, what: str = "cache folder") -> bool:
         warnings.warn(f"{what} {p} cannot be written ({exc.strerror or exc}); running without the cache",
                       RuntimeWarning, stacklevel=2)
         return False
+
+
+# ---------------------------------------------------------------- work handed to worker processes
+
+class Spool:
+    """Byte strings handed to worker processes through files rather than through a pipe (see
+    :class:`corpus_tools.workers.WorkerPool`): each :meth:`put` writes one file in a temporary folder of this
+    process; :func:`take_spooled` reads and removes it in the worker; :meth:`close` removes what is left."""
+
+    def __init__(self) -> None:
+        self.folder: str | None = None
+        self._lock = threading.Lock()
+
+    def put(self, data: bytes) -> str:
+        """Write ``data`` to a new file; returns its path."""
+        with self._lock:
+            if self.folder is None:
+                self.folder = tempfile.mkdtemp(prefix="corpus-tools-work-")
+            fd, path = tempfile.mkstemp(dir=self.folder)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        return path
+
+    def close(self) -> None:
+        with self._lock:
+            folder, self.folder = self.folder, None
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def take_spooled(path: str) -> bytes:
+    """The bytes :meth:`Spool.put` wrote to ``path``; the file is removed."""
+    data = Path(path).read_bytes()
+    os.unlink(path)
+    return data
 
 
 # ---------------------------------------------------------------- reading (the other edge)

@@ -29,6 +29,8 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed, wait
 from typing import Any, TypeVar
 
+from .store import Spool
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -36,6 +38,13 @@ R = TypeVar("R")
 # allocations instead of 700 (matplotlib and pandas allocate millions of short-lived objects, nearly all freed by
 # reference counting)
 GC_THRESHOLDS = (20000, 20, 20)
+#: a task pickled to more bytes than this goes to its worker in a file (:class:`corpus_tools.store.Spool`), not
+#: through the executor's call queue: a pipe holds 64 KiB, and a worker ended while the queue's feeder thread
+#: writes a larger task into it leaves that thread, and every shutdown of the executor, blocked for ever where
+#: the interpreter lacks the fix of cpython gh-94777 (Debian 12's 3.11.2 lacks it; 3.11.7 and 3.12 have it): a run
+#: refused at once stopped its workers while the booklet's text, sent for the font subset, was still being
+#: written. With at most ``jobs`` + 1 tasks queued, the queue's items stay far below the pipe's size.
+SPOOL_ABOVE = 4096
 
 # the environment the fork server (and so every worker) starts with: one thread per numerical library and no
 # background thread in pyarrow's jemalloc (pandas imports pyarrow), so the server is a single-threaded process
@@ -115,9 +124,13 @@ def _init_worker(stop, warm: tuple[str, ...]) -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
-def _call(payload: bytes) -> Any:
+def _call(payload: bytes | str) -> Any:
     import cloudpickle
 
+    if isinstance(payload, str):  # a path: the task was handed over in a file (see SPOOL_ABOVE)
+        from .store import take_spooled
+
+        payload = take_spooled(payload)
     fn, item = cloudpickle.loads(payload)
     return fn(item)
 
@@ -150,6 +163,7 @@ class WorkerPool:
         self._start_lock = threading.Lock()
         self._starter: threading.Thread | None = None  # the thread of start(), until the pool is stopped
         self._start_error: BaseException | None = None
+        self._spool = Spool()  # the tasks over SPOOL_ABOVE bytes, until the pool is stopped
 
     def _executor(self) -> ProcessPoolExecutor:
         """The executor, its ``jobs`` processes started. Blocks until they run: the first pool of a process also
@@ -257,7 +271,7 @@ class WorkerPool:
                         waiting.set_exception(RuntimeError(f"the worker processes could not be started: {error!r}"))
                 return
             try:
-                inner = pool.submit(_call, payload)
+                inner = pool.submit(_call, payload if len(payload) <= SPOOL_ABOVE else self._spool.put(payload))
             except RuntimeError as e:  # the pool was shut down meanwhile
                 with self._lock:
                     self._running -= 1
@@ -296,6 +310,7 @@ class WorkerPool:
             self._close_pipe()  # each worker's watcher sees the pipe close and ends its process
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+        self._spool.close()
 
     def __enter__(self) -> "WorkerPool":
         return self
@@ -311,6 +326,7 @@ class WorkerPool:
         self._pool.shutdown(wait=True)
         self._close_pipe()
         self._pool = None
+        self._spool.close()
 
 
 def parallel_map(fn: Callable[[T], R], items: Iterable[T], jobs: int = 2,
