@@ -12,6 +12,8 @@ from scipy.stats import chi2_contingency
 from corpus_tools import coverage, stats, trends
 from corpus_tools.text import tokenizer_for, tokens_table
 
+from conftest import BOOKLET
+
 
 def _tiny():
     """Two cohorts: cohort 1 = entries 1, 2; cohort 2 = entries 3, 4."""
@@ -248,6 +250,20 @@ def test_kwic_on_the_booklet(booklet):
     assert any(h.term == "CDR 中" and h.entry_id == 49 for h in cdr.itertuples())
     with pytest.raises(ValueError):
         trends.kwic(booklet.turns, " ")
+    # with the booklet's lines, each occurrence says the line it is printed on: 曹坤's question in entry 22 begins
+    # at l.1372 and prints 集成平台 at l.1378 (“还是要通过集成平台或其他方式进行交互”); 冯敏's in entry 23 begins and
+    # prints it at l.1420; without the lines the occurrence's line is unknown (NA), not the turn's first line
+    on = trends.kwic(booklet.turns, "集成平台", lines=booklet.lines)
+    first = on.iloc[0]
+    assert (first.entry_id, first.turn_no, first.line_start, first.line) == (22, 1, 1372, 1378)
+    raw = BOOKLET.read_text(encoding="utf-8").splitlines()
+    assert "集成平台" in raw[1378 - 1]
+    # every one of the 78 occurrences is on its line, or starts there and runs on to the next printed line (entry
+    # 31's “集成平” at the end of l.1970, “台” at l.1972)
+    assert len(on) == 78 and on.line.notna().all() and (on.line >= on.line_start).all()
+    split = [(r.entry_id, int(r.line)) for r in on.itertuples() if "集成平台" not in raw[int(r.line) - 1]]
+    assert split == [(31, 1970)] and raw[1970 - 1].rstrip().endswith("集成平") and raw[1972 - 1].startswith("台")
+    assert trends.kwic(booklet.turns, "集成平台").line.isna().all()
 
 
 @pytest.fixture(scope="module")

@@ -31,7 +31,7 @@ MAX_SEED = 2**32 - 1  # numpy's seeds are 32-bit
 
 KWIC_EPILOG = """\
 output: one line per occurrence,
-  [entry·turn] speaker（教员 instructor | 学员 trainee） 行<line in the booklet>: …left【term】right…
+  [entry·turn] speaker（教员 instructor | 学员 trainee） 行<the booklet line the term is on>: …left【term】right…
 then a count line: "<n> occurrences of “term” in <m> entries: <first entry ids>".
 Exit status: 0 if the term occurs, 1 if it does not, 2 on an error."""
 
@@ -192,7 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="characters of context each side, 1 … 500 (default: %(default)s)")
     kp.add_argument("--csv", metavar="PATH", default=None,
                     help="also write the hits to exactly this file, as CSV (UTF-8 with BOM) with columns entry_id, "
-                         "turn_no, speaker, role, line_start, left, term, right, title (default: no file)")
+                         "turn_no, speaker, role, left, term, right, line_start (the turn's first line), line (the occurrence's), "
+                         "title (default: no file)")
     kp.add_argument("--force", action="store_true", help="let --csv overwrite an existing file (default: refuse)")
     _add_input_options(kp)
     kp.set_defaults(func=_cmd_kwic)
@@ -359,6 +360,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _cmd_kwic(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from .booklet import read_booklet
     from .store import write_csv_file
     from .trends import kwic
@@ -370,11 +373,11 @@ def _cmd_kwic(args: argparse.Namespace) -> int:
         if target.is_dir():
             raise UsageError(f"{target}: is a folder; give a file name for --csv")
     booklet = read_booklet(args.booklet)
-    hits = kwic(booklet.turns, args.term, window=args.window)
+    hits = kwic(booklet.turns, args.term, window=args.window, lines=booklet.lines)
     titles = booklet.entries.set_index("entry_id").title
     for h in hits.itertuples():
         print(f"[{h.entry_id:>3}·{h.turn_no}] {h.speaker or '（匿名学员）'}（{'教员' if h.role == 'instructor' else '学员'}）"
-              f" 行{h.line_start}: …{h.left}【{h.term}】{h.right}…")
+              f" 行{h.line_start if pd.isna(h.line) else h.line}: …{h.left}【{h.term}】{h.right}…")
     print(f"\n{len(hits)} occurrences of “{args.term}” in {hits.entry_id.nunique()} entries"
           + (f": {', '.join(str(i) for i in sorted(hits.entry_id.unique())[:10])}" if len(hits) else ""))
     if target is not None:

@@ -572,21 +572,33 @@ def _term_pattern(term: str) -> re.Pattern[str]:
     return re.compile("".join(parts), re.IGNORECASE if term.isascii() else 0)
 
 
-def kwic(turns: pd.DataFrame, term: str, window: int = 20) -> pd.DataFrame:
+def kwic(turns: pd.DataFrame, term: str, window: int = 20, lines: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every occurrence of ``term`` in the turns: ``entry_id, turn_no, speaker, role, left, term, right,
-    line_start`` with ``window`` characters of context each side (newlines shown as spaces)."""
+    line_start, line`` with ``window`` characters of context each side (newlines shown as spaces); ``line_start``:
+    the first line of the turn; ``line``: the booklet line the occurrence starts on — read from ``lines`` (the
+    booklet's lines table), else missing."""
+    from .deferrals import line_at, turn_texts
+
     if not term.strip():
         raise ValueError("kwic needs a non-empty term")
     pat = _term_pattern(term.strip())
+    printed = turn_texts(lines) if lines is not None else {}
     rows = []
     for t in turns.itertuples():
         text = t.text.replace("\n", " ")
-        for m in pat.finditer(text):
+        found = list(pat.finditer(text))
+        joined, starts = printed.get((int(t.entry_id), int(t.turn_no)), ("", None))
+        # the k-th occurrence in the turn's text is the k-th in its printed lines (joined), when they hold as many
+        at = [line_at(starts, p.start()) for p in pat.finditer(joined.replace("\n", " "))] if starts else []
+        for k, m in enumerate(found):
             rows.append(dict(entry_id=t.entry_id, turn_no=t.turn_no, speaker=t.speaker, role=t.role,
                              left=text[max(0, m.start() - window):m.start()], term=m.group(),
-                             right=text[m.end():m.end() + window], line_start=t.line_start))
-    cols = ["entry_id", "turn_no", "speaker", "role", "left", "term", "right", "line_start"]
-    return pd.DataFrame(rows, columns=cols)
+                             right=text[m.end():m.end() + window], line_start=t.line_start,
+                             line=at[k] if len(at) == len(found) else pd.NA))
+    cols = ["entry_id", "turn_no", "speaker", "role", "left", "term", "right", "line_start", "line"]
+    out = pd.DataFrame(rows, columns=cols)
+    out["line"] = out["line"].astype("Int64")
+    return out
 
 
 def top_terms_by_group(freqs: pd.DataFrame, n: int = 10, min_doc_freq: int = 2) -> list[str]:
