@@ -616,6 +616,22 @@ ANALYSIS_TABLES: dict[str, tuple[Column, ...]] = {
                                     "sentence: the rest of its turn after it + the entry's other instructor turns, "
                                     "earlier ones included; a sidestep row needs < 100"),
     ),
+    "question_parts": _cols(
+        ("entry_id", "Int64", "entry"),
+        ("part_no", "Int64", "the part's place among the entry's questions, 1 = first"),
+        ("n_parts", "Int64", "how many parts the entry's trainee turns ask"),
+        ("turn_no", "Int64", "the trainee turn the part is in"),
+        ("line", "Int64", "input line where the part's question sentence starts"),
+        ("quote", "string", "the question sentence as printed, whitespace removed (at most 60 characters; …… "
+                            "marks a cut at its start)"),
+        ("own_words", "string", "the part's words (concepts naming things) no other part of the entry uses, "
+                                "joined by 、"),
+        ("in_answers", "string", "those of own_words the entry's instructor turns use, joined by 、"),
+        ("shared_words", "string", "the part's words another part of the entry uses too, joined by 、"),
+        ("named", "boolean", "an answer names the part by number (第二个问题, 问题二)"),
+        ("status", "string", "taken_up (an own word is in the answers, or an answer names it) | not_taken_up (at "
+                             "least 2 own words, none in the answers, not named) | undecided (fewer own words)"),
+    ),
     "recurring_needs": _cols(
         ("need_id", "Int64", "need (group of ≥ 2 entries with the same need), 1 = the largest"),
         ("label", "string", "the question concepts most of the group's questions share, joined by ·"),

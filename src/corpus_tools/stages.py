@@ -108,7 +108,7 @@ def _given_curriculum(study: Study):
 def needs_stage(study: Study) -> StageOutput:
     """What trainees need: recurring needs (questions with the same need across cohorts and units), questions the
     answers defer to another unit or leave unanswered, and who asks (concentration of askers, hospital kinds)."""
-    from . import askers, coverage, deferrals, needs
+    from . import askers, coverage, deferrals, needs, parts
 
     b = study.booklet
     curric = coverage.curriculum(b.units, _given_curriculum(study))
@@ -117,6 +117,7 @@ def needs_stage(study: Study) -> StageOutput:
         "recurring_needs": needs.recurring_needs(b.entries, b.turns, words(study, "concept"),
                                                  discovered=_discovered(study)),
         "deferred_questions": deferrals.find_deferrals(b.entries, b.turns, b.lines, curric),
+        "question_parts": parts.question_parts(b.entries, b.turns, b.lines, study.tables["tokens"]),
         "askers_summary": askers.asker_concentration(b.entries, b.askers),
         "hospital_kinds": kinds,
         "hospital_kind_tests": askers.kind_section_tests(b.entries, kinds),
@@ -510,9 +511,10 @@ STAGES: tuple[Stage, ...] = (
                     "keyness_entries_by_cohort"), uses=("seed",),
           description="keyword trends; entry-level keyness and emerging/fading terms (Fisher, BH q); word clouds"),
     Stage("needs", "学员需求", needs_stage, needs=("tokens",),
-          produces=("recurring_needs", "deferred_questions", "askers_summary", "hospital_kinds",
+          produces=("recurring_needs", "deferred_questions", "question_parts", "askers_summary", "hospital_kinds",
                     "hospital_kind_tests"), uses=("curriculum",),
-          description="recurring needs, deferred or unanswered questions, who asks (askers, hospital kinds)"),
+          description="recurring needs, deferred or unanswered questions (and parts of a question no answer takes "
+                      "up), who asks (askers, hospital kinds)"),
     Stage("topics", "主题", topics_stage, needs=("tokens",),
           produces=("topics", "entry_topics", "topic_terms", "entry_map"), uses=("seed", "k"), min_entries=10,
           description="topic models, their comparison and figures"),
