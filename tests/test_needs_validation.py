@@ -92,6 +92,44 @@ def test_needs_against_the_hand_grouping(study, needs_judgement):
     assert {48, 50, 51} <= set(g.entry_id) and set(g.cohort.astype(int)) == {1, 2, 3}
 
 
+@pytest.fixture(scope="module")
+def parts_judgement() -> pd.DataFrame:
+    return pd.read_csv(DATA / "parts_judgement.csv", dtype={"entry_id": int})
+
+
+def _parts_agreement(parts: pd.DataFrame, judged: pd.DataFrame, half: int) -> tuple[tuple[int, int], tuple[int, int]]:
+    """((entries split into as many parts as the readers split them, entries), (entries with several parts in the
+    table among those the readers saw several parts in, those)) over the entries of one parity."""
+    mine = parts.groupby("entry_id").n_parts.first()
+    hand = judged.groupby("entry_id").part_no.max()
+    ids = [i for i in hand.index if i % 2 == half]
+    same = sum(int(mine.get(i, 0)) == int(hand[i]) for i in ids)
+    several = [i for i in ids if hand[i] >= 2]
+    return (same, len(ids)), (sum(int(mine.get(i, 0)) >= 2 for i in several), len(several))
+
+
+def test_question_parts_against_the_readers_split(study, parts_judgement, booklet):
+    """The readers' split (tests/data/parts_judgement.csv, 109 parts of the 68 entries: 100 answered, 9 partly,
+    none wholly unanswered) against the run's question_parts: development (even) 33/34 entries with as many parts,
+    9/9 entries asked in several parts found; held out (odd, scored once after the rule was frozen) 27/34 and 16/17
+    — the numbers parts.AGREEMENT gives the findings."""
+    from corpus_tools.parts import AGREEMENT
+
+    j = parts_judgement
+    assert set(j.entry_id) == set(booklet.entries.entry_id) and len(j) == 109
+    assert j.addressed.value_counts().to_dict() == {"yes": 100, "partly": 9}
+    parts = study.tables["question_parts"]
+    assert _parts_agreement(parts, j, 0) == ((33, 34), (9, 9))
+    held = _parts_agreement(parts, j, 1)
+    assert held == ((27, 34), (16, 17))
+    assert AGREEMENT == {"same_count": held[0], "several": held[1]}
+    # every part a reader found starts within two lines of a part of the table, but for 3 of the 109
+    near = sum(((parts.entry_id == r.entry_id) & (parts.line - r.part_line).abs().le(2)).any() for r in j.itertuples())
+    assert near == 106
+    caveat = study.tables["findings"].query("kind == 'parts'").caveat.iloc[0]
+    assert f"{held[0][1]} 条中 {held[0][0]} 条问数相同" in caveat and f"{held[1][1]} 条中找到 {held[1][0]} 条" in caveat
+
+
 def _frac(k: int, n: int) -> str:
     return f"{k}/{n}" if k == n else f"{k}/{n} = {k / n:.2f}"
 
@@ -115,6 +153,12 @@ def test_readme_quotes_the_numbers_of_the_run(study, deferral_judgement, needs_j
         cells.append((_frac(len(f & j), len(f)), _frac(len(f & j), len(j))))
     assert f"| recurring needs, pairwise precision | {cells[0][0]} | {cells[1][0]} | {cells[2][0]} |" in readme
     assert f"| … pairwise recall | {cells[0][1]} | {cells[1][1]} | {cells[2][1]} |" in readme
+    parts, j = study.tables["question_parts"], pd.read_csv(DATA / "parts_judgement.csv")
+    (s0, s1), (s2, s3) = zip(*(_parts_agreement(parts, j, h) for h in (0, 1)))
+    same = [_frac(*s0), _frac(*s1), _frac(s0[0] + s1[0], s0[1] + s1[1])]
+    several = [_frac(*s2), _frac(*s3), _frac(s2[0] + s3[0], s2[1] + s3[1])]
+    assert f"| question parts, entries split into as many parts as the readers | {' | '.join(same)} |" in readme
+    assert f"| … entries asked in several parts, found | {' | '.join(several)} |" in readme
 
 
 def test_the_needs_caveat_quotes_the_agreement_of_the_run(study, needs_judgement):

@@ -23,7 +23,7 @@ FINDING_COLUMNS = ["kind", "text", "statistic", "p_value", "q_value", "entry_ids
 # unit, needs trainees keep raising, questions deferred or left unanswered, topics that rest on one instructor,
 # competency areas whose share moves across cohorts — then description (trends, keyness, who asks, coverage
 # counts), and the caveats last (still shown)
-KIND_ORDER = ["no_unit", "unit_fit", "need", "deferral", "dependence", "code_share", "cohort_trend", "trend",
+KIND_ORDER = ["no_unit", "unit_fit", "need", "deferral", "parts", "dependence", "code_share", "cohort_trend", "trend",
               "keyness", "askers", "coverage", "caveat"]
 ALPHA = 0.05
 

@@ -460,10 +460,12 @@ def _some(items: list[str], k: int, unit: str, sep: str = "、") -> str:
 
 def needs_stage_findings(tables: dict[str, pd.DataFrame], entries: pd.DataFrame) -> list[dict]:
     """The findings rows of the needs stage's tables (each part skipped when its table is missing): recurring
-    needs, deferred questions, who asks."""
+    needs, deferred questions, questions asked in several parts, who asks."""
     from .askers import askers_findings
     from .deferrals import deferral_findings
+    from .parts import parts_findings
 
     return (needs_findings(tables.get("recurring_needs"), entries, tables.get("tokens"))
             + deferral_findings(tables.get("deferred_questions"), entries)
+            + parts_findings(tables.get("question_parts"), entries)
             + askers_findings(tables, entries))

@@ -624,13 +624,6 @@ ANALYSIS_TABLES: dict[str, tuple[Column, ...]] = {
         ("line", "Int64", "input line where the part's question sentence starts"),
         ("quote", "string", "the question sentence as printed, whitespace removed (at most 60 characters; …… "
                             "marks a cut at its start)"),
-        ("own_words", "string", "the part's words (concepts naming things) no other part of the entry uses, "
-                                "joined by 、"),
-        ("in_answers", "string", "those of own_words the entry's instructor turns use, joined by 、"),
-        ("shared_words", "string", "the part's words another part of the entry uses too, joined by 、"),
-        ("named", "boolean", "an answer names the part by number (第二个问题, 问题二)"),
-        ("status", "string", "taken_up (an own word is in the answers, or an answer names it) | not_taken_up (at "
-                             "least 2 own words, none in the answers, not named) | undecided (fewer own words)"),
     ),
     "recurring_needs": _cols(
         ("need_id", "Int64", "need (group of ≥ 2 entries with the same need), 1 = the largest"),
@@ -724,7 +717,7 @@ ANALYSIS_TABLES: dict[str, tuple[Column, ...]] = {
                            "\"one speaker\" likewise; else empty"),
     ),
     "findings": _cols(
-        ("kind", "string", "no_unit | unit_fit | need | deferral | carried_topic | dependence | code_share | trend | "
+        ("kind", "string", "no_unit | unit_fit | need | deferral | parts | carried_topic | dependence | code_share | trend | "
                            "keyness | askers | coverage | caveat (the report's order: what a designer acts on first, "
                            "caveats last)"),
         ("text", "string", "the finding, one Chinese sentence, as the report shows it"),
