@@ -73,6 +73,7 @@ def test_the_findings_list_the_entries_asked_in_several_parts(study, parts):
     row = f[f.kind == "parts"].iloc[0]
     several = parts[parts.n_parts >= 2]
     assert row.entry_ids == ",".join(str(i) for i in sorted(set(several.entry_id)))
-    assert "第 20 条（5 问）" in row.text and "第 3 条（3 问）" in row.text
+    # by number of parts, most first: 5 (#20, l.1217–1228), 4 (#24, l.1459–1465), … 2 (#7, l.448–450)
+    assert "问了 5 件事的第 20 条；4 件的第 24、" in row.text and "；3 件的第 3、" in row.text and "；2 件的第 7、" in row.text
     assert f"共 {len(several)} 问" in row.text
     assert "不判断每一问是否都答到" in row.text  # a reading list, not a verdict (see parts.py)

@@ -39,6 +39,9 @@ MAX_DF = 0.40
 #: English terms …) and verbs — two parts on one object often differ by what is asked of it (管理 vs 开放)
 PART_POS = ("n", "nz", "eng", "vn", "j", "nt", "ns", "an", "v")
 _QUESTION_END = "？?"
+#: full-width digits and Latin letters → half-width, as :func:`corpus_tools.text.normalise` reads them (1:1)
+_HALF_WIDTH = {c: c - 0xFEE0 for a, b in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
+               for c in range(a, b + 1)}
 _LEAD = " ，,。；;：:、\n"  # what a piece may start with before its first word
 _MARKER = re.compile(r"问题[一二三四五六七八九1-9]|第[一二三四五六七八九1-9]个问题|[（(][一二三四五六七八九1-9][)）]")
 _ASKS = re.compile(r"请问|请教|想问|如何|怎么|怎样|是否|有没有|能否|可否|哪些|什么|吗|呢")
@@ -96,17 +99,17 @@ def question_sentence(text: str, a: int, b: int) -> tuple[int, int]:
 def _token_offsets(text: str, tokens: list[str]) -> list[int]:
     """Where each token starts in ``text`` (tokens in reading order; a token may skip the spaces ``normalise``
     removed and read full-width letters as half-width), or -1 when it is not found after the previous one."""
-    from .text import normalise
-
-    plain = "".join(c if len(normalise(c)) != 1 else normalise(c) for c in text)  # 1:1, full-width → half-width
+    plain = text.translate(_HALF_WIDTH)
     out, pos = [], 0
     for tok in tokens:
-        m = re.compile(r"\s*".join(map(re.escape, tok))).search(plain, pos)
-        if m is None:
-            out.append(-1)
+        at = plain.find(tok, pos)
+        if at >= 0:
+            out.append(at)
+            pos = at + len(tok)
             continue
-        out.append(m.start())
-        pos = m.end()
+        m = re.search(r"\s*".join(map(re.escape, tok)), plain[pos:])  # a token across a space normalise removed
+        out.append(-1 if m is None else pos + m.start())
+        pos = pos if m is None else pos + m.end()
     return out
 
 
@@ -150,7 +153,8 @@ def part_words(entries: pd.DataFrame, tokens: pd.DataFrame) -> dict[tuple[int, i
     keep = tokens[tokens.is_content.astype(bool) & ~tokens.is_name.astype(bool) & ~tokens.concept.isin(common)]
     keep = need_terms(keep, NeedSettings(pos=PART_POS))
     out: dict[tuple[int, int], list[tuple[str, str]]] = {}
-    for e, t, tok, c in zip(keep.entry_id, keep.turn_no, keep.token.astype(str), keep.concept.astype(str)):
+    for e, t, tok, c in zip(keep.entry_id.tolist(), keep.turn_no.tolist(), keep.token.astype(str).tolist(),
+                            keep.concept.astype(str).tolist()):
         out.setdefault((int(e), int(t)), []).append((tok, c))
     return out
 
@@ -199,8 +203,12 @@ def parts_findings(parts: pd.DataFrame | None, entries: pd.DataFrame) -> list[di
     if several.empty:
         return [_row("parts", f"{len(n)} 条问答的提问都只问了一件事（按问号与“问题一、问题二”等标记切分）。",
                      f"{len(parts)} 问")]
-    listed = [f"第 {int(e)} 条（{int(k)} 问）" for e, k in several.items()]
-    shown = "、".join(listed) if len(listed) <= 30 else "、".join(listed[:30]) + f"……等 {len(listed)} 条"
+    by_count = []  # "问了 5 件事的第 20 条；4 件的第 24、59 条；…", most parts first
+    for i, k in enumerate(sorted(set(several), reverse=True)):
+        ids = [str(int(e)) for e, kk in several.items() if kk == k]
+        by_count.append(f"{'问了 ' if i == 0 else ''}{int(k)} 件{'事' if i == 0 else ''}的第 "
+                        + ("、".join(ids) if len(ids) <= 30 else "、".join(ids[:30]) + f"……等 {len(ids)}") + " 条")
+    shown = "；".join(by_count)
     (same, of), (hit, judged) = AGREEMENT["same_count"], AGREEMENT["several"]
     return [_row("parts", f"{len(several)} 条问答一次问了不止一件事（共 {int(several.sum())} 问）：{shown}。"
                  "这些问答值得逐问核对回答：本工具不判断每一问是否都答到了——只答到一部分的一问，回答通常也提到了"
