@@ -77,3 +77,4 @@ def test_the_findings_list_the_entries_asked_in_several_parts(study, parts):
     assert "问了 5 件事的第 20 条；4 件的第 24、" in row.text and "；3 件的第 3、" in row.text and "；2 件的第 7、" in row.text
     assert f"共 {len(several)} 问" in row.text
     assert "不判断每一问是否都答到" in row.text  # a reading list, not a verdict (see parts.py)
+    assert row.text.startswith(f"{len(set(several.entry_id))} 条问答里，学员问了不止一件事")
