@@ -271,7 +271,8 @@ def deferral_findings(deferred: pd.DataFrame | None, entries: pd.DataFrame) -> l
     n_all = deferred.entry_id.nunique()
     none = [KIND_NONE[k] for k in KIND_ORDER if k not in counts]
     rows.append(_row("deferral", f"{n_all} 条问答的回答里，教员指出这一内容属于后续课程、不属本单元"
-                     "或称难以回答而没有作答：" + "，".join(f"{KIND_LABELS[k]} {int(counts[k])} 条" for k in KIND_ORDER if k in counts)
+                     "或称难以回答而没有作答："
+                     + "，".join(f"{KIND_LABELS[k]} {int(counts[k])} 条" for k in KIND_ORDER if k in counts)
                      + ((f"；{'都当场' if n_answered == n_all else f'其中 {n_answered} 条当场也'}作了较长的回答"
                          f"（这句之后的话与本条其余回答共 {SUBSTANTIVE} 字以上）") if n_answered else "")
                      + (f"。按这些措辞规则，没有发现{'或'.join(none)}的问答" if none else "")

@@ -717,7 +717,8 @@ ANALYSIS_TABLES: dict[str, tuple[Column, ...]] = {
                            "\"one speaker\" likewise; else empty"),
     ),
     "findings": _cols(
-        ("kind", "string", "no_unit | unit_fit | need | deferral | parts | carried_topic | dependence | code_share | trend | "
+        ("kind", "string", "no_unit | unit_fit | need | deferral | parts | carried_topic | dependence | code_share | "
+                           "trend | "
                            "keyness | askers | coverage | caveat (the report's order: what a designer acts on first, "
                            "caveats last)"),
         ("text", "string", "the finding, one Chinese sentence, as the report shows it"),
