@@ -78,3 +78,15 @@ def test_the_findings_list_the_entries_asked_in_several_parts(study, parts):
     assert f"共 {len(several)} 问" in row.text
     assert "不判断每一问是否都答到" in row.text  # a reading list, not a verdict (see parts.py)
     assert row.text.startswith(f"{len(set(several.entry_id))} 条问答里，学员问了不止一件事")
+
+
+def test_the_report_lists_only_the_questions_asked_in_several_parts(run_dir, parts):
+    """The review's table is the reading list: every part of #20 (five, l.1217–1228), none of #2 (one, l.100)."""
+    import re
+
+    page = (run_dir / "report.html").read_text(encoding="utf-8")
+    table = page[page.index('id="table-question_parts"'):]
+    table = table[:table.index("</table>")]
+    assert table.count("<tr") - 1 == len(parts[parts.n_parts >= 2])
+    shown = re.sub(r"<[^>]+>", "", table)
+    assert "问题三，如果利用超融合技术建立私有云" in shown and "如何提升医院信息中心能力金字塔模型" not in shown

@@ -679,7 +679,8 @@ REVIEW_LAYOUT: list[tuple[str, str, list[str], list[tuple[str, str, int | None]]
     ("needs", "学员的需求：可能反复出现的问题、指向后续课程或未答的问题、谁在提问", [],
      [("recurring_needs", "可能的共同需求（提问与回答用词相近、提问共有领域名词的问答归为一组；是否同一需求请读原文）", None),
       ("deferred_questions", "教员指出后续课程会讲、说不属本单元或未作回答的问题（带原文与行号；多数当场也作了回答）", None),
-      ("question_parts", "一次问了几个问题的问答，逐问列出（请逐问读回答，核对每一问是否都答到了）", None),
+      ("question_parts", "问了不止一件事的问答，逐问列出（请逐问读回答，核对每一问是否都答到了；每条只问一件事的见 CSV）",
+       None),
       ("askers_summary", "各期提问最多的学员（按开启的问答条数）", 30),
       ("hospital_kinds", "按医院名称判断的医院类型与其学员开启的问答", None)]),
     ("topics", "主题与例题", ["topics_section_heatmap", "topics_top_terms", "topics_entry_map"], []),
@@ -805,9 +806,14 @@ def _codebook_rows(df: pd.DataFrame) -> pd.DataFrame:
     return df.assign(expression=df["expression"].map(expression_zh)) if "expression" in df else df
 
 
+def _several_parts(parts: pd.DataFrame) -> pd.DataFrame:
+    """The parts of the questions asked in several parts (the review's reading list; the CSV keeps every part)."""
+    return parts[parts.n_parts >= 2]
+
+
 REVIEW_ROWS: dict[str, Callable[[pd.DataFrame], pd.DataFrame]] = {
     "emerging_fading_terms": _called_terms, "keyness_entries_by_section": _key_sections, "unit_fit": _unit_fit_rows,
-    "codebook": _codebook_rows}
+    "codebook": _codebook_rows, "question_parts": _several_parts}
 
 
 def _table_blocks(name: str, ttitle: str, max_rows: int | None, tables: Mapping[str, pd.DataFrame],
