@@ -35,6 +35,8 @@ KIND_ORDER = ("out_of_scope", "defer", "sidestep")
 #: what the count row says when no sentence of a kind was found (the rules found none: not that none exists)
 KIND_NONE = {"defer": "教员指出后续课程会讲", "out_of_scope": "教员说不属本单元",
              "sidestep": "教员称难以回答而未作回答"}
+#: the count row's clause per kind ("有 4 条问答，教员在回答里指出后续课程会讲这一内容")
+KIND_CLAUSES = {"defer": "指出后续课程会讲这一内容", "out_of_scope": "说这不属本单元", "sidestep": "称难以回答而没有作答"}
 KIND_LABELS = {"defer": "指出后续课程会讲", "out_of_scope": "不属本单元", "sidestep": "称难以回答（其后没有实质回答）"}
 _SENTENCE_END = "。！？；!?;"
 _QUOTED = re.compile(r"[“\"「《]([^”\"」》]{2,16})[”\"」》]")
@@ -252,6 +254,18 @@ def _sessions(entries: pd.DataFrame) -> dict[int, str]:
     return out
 
 
+def _shared_targets(deferred: pd.DataFrame) -> str:
+    """"；其中第 34、39 条都指向“需求管理”": a course, unit or subject that the deferrals of two or more entries name
+    (to_unit, else subject), so one bridge between units would serve them all; "" when none is shared."""
+    named: dict[str, set[int]] = {}
+    for e, units, subject in zip(deferred.entry_id, deferred.to_unit.fillna(""),
+                                 deferred.get("subject", pd.Series("", index=deferred.index)).fillna("")):
+        for name in [u for u in str(units).split("、") if u] + ([str(subject)] if subject else []):
+            named.setdefault(name, set()).add(int(e))
+    shared = [(n, ids) for n, ids in named.items() if len(ids) >= 2]
+    return "".join(f"；其中第 {'、'.join(str(i) for i in sorted(ids))} 条都指向“{n}”" for n, ids in shared)
+
+
 def deferral_findings(deferred: pd.DataFrame | None, entries: pd.DataFrame) -> list[dict]:
     """Rows of the findings table (kind "deferral"): how many questions were deferred, declared out of scope or
     left unanswered, and each deferral with the unit it names (a dependency between units), with quote and line."""
@@ -270,11 +284,13 @@ def deferral_findings(deferred: pd.DataFrame | None, entries: pd.DataFrame) -> l
     n_answered = deferred[answered].entry_id.nunique()
     n_all = deferred.entry_id.nunique()
     none = [KIND_NONE[k] for k in KIND_ORDER if k not in counts]
-    rows.append(_row("deferral", f"{n_all} 条问答的回答里，教员指出这一内容属于后续课程、不属本单元"
-                     "或称难以回答而没有作答："
-                     + "，".join(f"{KIND_LABELS[k]} {int(counts[k])} 条" for k in KIND_ORDER if k in counts)
-                     + ((f"；{'都当场' if n_answered == n_all else f'其中 {n_answered} 条当场也'}作了较长的回答"
+    found = [k for k in KIND_ORDER if k in counts]
+    rows.append(_row("deferral", f"有 {n_all} 条问答，教员在回答里"
+                     + ("、".join(f"{KIND_CLAUSES[k]}（{int(counts[k])} 条）" for k in found) if len(found) > 1
+                        else KIND_CLAUSES[found[0]])
+                     + ((f"；{'这些都当场' if n_answered == n_all else f'其中 {n_answered} 条当场也'}作了较长的回答"
                          f"（这句之后的话与本条其余回答共 {SUBSTANTIVE} 字以上）") if n_answered else "")
+                     + _shared_targets(deferred)
                      + (f"。按这些措辞规则，没有发现{'或'.join(none)}的问答" if none else "")
                      + "。课程设计者可据此看单元之间的衔接：这些内容连着提问所在的单元和别的（多为后面的）课程。",
                      "按措辞规则逐句识别（resources/deferral_phrases.txt）", ids=deferred.entry_id,
