@@ -22,6 +22,8 @@ three more instructors); after a cold reading of the run's findings the sidestep
 condition — a "hard to answer" sentence is a sidestep only when fewer than :data:`SUBSTANTIVE` characters of
 instructor answer follow it in the entry — and the phrase 较难 (entry 7, l.452, answered at once, so not a row).
 That change was prompted by a held-out entry, so the held-out precision after it (2/2) is no longer untouched.
+Such a sentence — "hard to answer", then an answer — is kept as a row of kind ``hedged`` (#7, l.452; #21, l.1329):
+not a deferred or unanswered question, but a question the instructor called hard, which the count row names.
 """
 
 from __future__ import annotations
@@ -32,6 +34,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 KIND_ORDER = ("out_of_scope", "defer", "sidestep")
+#: the kind of a row whose sentence matches a sidestep rule but is followed by a substantive answer
+#: (≥ :data:`SUBSTANTIVE` characters): the instructor called the question hard, then answered it — not a
+#: sidestep, and not counted among the deferred or unanswered questions
+HEDGED = "hedged"
 #: what the count row says when no sentence of a kind was found (the rules found none: not that none exists)
 KIND_NONE = {"defer": "教员指出后续课程会讲", "out_of_scope": "教员说不属本单元",
              "sidestep": "教员称难以回答而未作回答"}
@@ -226,11 +232,12 @@ def find_deferrals(entries: pd.DataFrame, turns: pd.DataFrame, lines: pd.DataFra
                 if m is None:
                     continue
                 after = _chars(text[b:]) + per_entry.get(int(e), 0) - chars[key]
-                if rule.kind == "sidestep" and after >= SUBSTANTIVE:
-                    break  # answered anyway: not a sidestep (and no other kind for this sentence)
+                # answered anyway: not a sidestep (and no other kind for this sentence), but where the instructors
+                # found a question hard is worth a designer's look
+                kind = HEDGED if rule.kind == "sidestep" and after >= SUBSTANTIVE else rule.kind
                 units = named_units(sent, m.start(), titles, entry, curriculum) if rule.kind != "sidestep" else []
                 subject = named_subject(sent, m.start()) if rule.kind != "sidestep" and not units else ""
-                rows.append(dict(entry_id=int(e), kind=rule.kind, turn_no=int(t), line=line_at(starts, a + m.start()),
+                rows.append(dict(entry_id=int(e), kind=kind, turn_no=int(t), line=line_at(starts, a + m.start()),
                                  quote=_quote(sent, m.start(), m.end()), to_unit="、".join(units), subject=subject,
                                  phrase=m.group(0), speaker=str(speaker or ""), asked_in=asked_in,
                                  answered_chars=int(after)))
@@ -266,6 +273,21 @@ def _shared_targets(deferred: pd.DataFrame) -> str:
     return "".join(f"；其中第 {'、'.join(str(i) for i in sorted(ids))} 条都指向“{n}”" for n, ids in shared)
 
 
+def _hedged_sentence(hedged: pd.DataFrame) -> str:
+    """"另有第 7、21 条，教员先说这个问题难以回答，随后当场作了回答（不算未答）：…。" or ""."""
+    if hedged.empty:
+        return ""
+    ids = "、".join(str(int(i)) for i in sorted(set(hedged.entry_id)))
+    return (f"另有第 {ids} 条，教员先说这个问题难以回答，随后当场作了回答（不算未答）：教员自己说难答的问题，"
+            "可看看课程里是否讲透了。")
+
+
+def _hedged_lines(hedged: pd.DataFrame) -> str:
+    """"；难以回答：第 452 行，薛万国：“这个问题较难回答。”（其后约 323 字回答）" per hedged row."""
+    return "".join(f"；难以回答：第 {int(r.line)} 行，{r.speaker}：“{r.quote}”（其后约 {int(r.answered_chars)} 字回答）"
+                   for r in hedged.itertuples())
+
+
 def deferral_findings(deferred: pd.DataFrame | None, entries: pd.DataFrame) -> list[dict]:
     """Rows of the findings table (kind "deferral"): how many questions were deferred, declared out of scope or
     left unanswered, and each deferral with the unit it names (a dependency between units), with quote and line."""
@@ -273,9 +295,12 @@ def deferral_findings(deferred: pd.DataFrame | None, entries: pd.DataFrame) -> l
 
     if deferred is None:
         return []
+    hedged = deferred[deferred.kind == HEDGED]
+    deferred = deferred[deferred.kind != HEDGED]
     if deferred.empty:
-        return [_row("deferral", "没有一条回答说问题留到后续课程、不属本单元或无法回答（按 deferral_phrases.txt 的措辞规则）。",
-                     f"{len(entries)} 条问答的教员发言逐句检查", caveat="规则只认得写进词表的说法。")]
+        return [_row("deferral", "没有一条回答说问题留到后续课程、不属本单元或无法回答（按 deferral_phrases.txt 的措辞规则）。"
+                     + _hedged_sentence(hedged), f"{len(entries)} 条问答的教员发言逐句检查" + _hedged_lines(hedged),
+                     ids=hedged.entry_id, caveat="规则只认得写进词表的说法。")]
     title = dict(zip(entries.entry_id, entries.title))
     rows = []
     counts = deferred.groupby("kind").entry_id.nunique()
@@ -292,8 +317,10 @@ def deferral_findings(deferred: pd.DataFrame | None, entries: pd.DataFrame) -> l
                          f"（这句之后的话与本条其余回答共 {SUBSTANTIVE} 字以上）") if n_answered else "")
                      + _shared_targets(deferred)
                      + (f"。按这些措辞规则，没有发现{'或'.join(none)}的问答" if none else "")
-                     + "。课程设计者可据此看单元之间的衔接：这些内容连着提问所在的单元和别的（多为后面的）课程。",
-                     "按措辞规则逐句识别（resources/deferral_phrases.txt）", ids=deferred.entry_id,
+                     + "。课程设计者可据此看单元之间的衔接：这些内容连着提问所在的单元和别的（多为后面的）课程。"
+                     + _hedged_sentence(hedged),
+                     "按措辞规则逐句识别（resources/deferral_phrases.txt）" + _hedged_lines(hedged),
+                     ids=list(deferred.entry_id) + list(hedged.entry_id),
                      caveat=f"只认得规则里的说法；“难以回答”一类说法之外，本条若还有 {SUBSTANTIVE} 字以上的回答（这句之后的话"
                      "与本条其余回答），视为已作回答，不计入。"))
     session = _sessions(entries)

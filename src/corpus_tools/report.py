@@ -171,7 +171,8 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
              "unit_fit": "单元契合", "emerging": "增多的词", "no_unit": "与各单元都不接近",
              "fading": "减少的词", "low_draw": "问答少的单元", "specialisation": "教员专注度",
              "need": "可能的共同需求", "deferral": "指向后续课程或未答", "parts": "一次问了几件事", "askers": "谁在提问", "defer": "指出后续课程会讲",
-             "out_of_scope": "不属本单元", "sidestep": "称难以回答", "carried_topic": "沿用的主题"},
+             "out_of_scope": "不属本单元", "sidestep": "称难以回答",
+             "hedged": "称难以回答，随后作答", "carried_topic": "沿用的主题"},
 }
 BADGES = {"new": "new", "gone": "gone", "renamed": "renamed", "vanished": "gone", "gained": "new", "lost": "gone",
           "rising": "new", "falling": "gone"}
@@ -678,7 +679,8 @@ REVIEW_LAYOUT: list[tuple[str, str, list[str], list[tuple[str, str, int | None]]
        "请逐条阅读原文，不要当作课程缺口", None)]),
     ("needs", "学员的需求：可能反复出现的问题、指向后续课程或未答的问题、谁在提问", [],
      [("recurring_needs", "可能的共同需求（提问与回答用词相近、提问共有领域名词的问答归为一组；是否同一需求请读原文）", None),
-      ("deferred_questions", "教员指出后续课程会讲、说不属本单元或未作回答的问题（带原文与行号；多数当场也作了回答）", None),
+      ("deferred_questions", "教员指出后续课程会讲、说不属本单元、未作回答或称难以回答的问题（带原文与行号；多数当场也作了回答）",
+       None),
       ("question_parts", "问了不止一件事的问答，逐问列出（请逐问读回答，核对每一问是否都答到了；每条只问一件事的见 CSV）",
        None),
       ("askers_summary", "各期提问最多的学员（按开启的问答条数）", 30),
