@@ -391,6 +391,9 @@ def test_a_need_names_the_entries_titled_with_its_subject_outside_it(study):
     other = needs[needs.entry_id.isin([22, 26])]
     assert other.need_id.nunique() == 1
     assert f"其中第 22、26 条在“{other.label.iloc[0]}”组。" in row.text
+    # with the outside entries the subject is one cohort's: 22–32 but 24 are 第一期 but 28 (source notes l.1410,
+    # 1451, 1620, 1724, 1762, 1870, 1929, 1980, 2029; 28: 第二期, l.1834) — the group alone spans two cohorts
+    assert "连同这些，这一话题共 10 条：第1期 9 条、第2期 1 条。" in row.text
     # how many of the group each cohort asked (source notes: 25, 30, 31 第一期, l.1620, 1929, 1980; 28 第二期, l.1834)
     cohort = {25: 1, 28: 2, 30: 1, 31: 1, 26: 1, 27: 1, 29: 1, 32: 1}
     per = {c: sum(1 for i in members if cohort[i] == c) for c in sorted({cohort[i] for i in members})}

@@ -375,6 +375,7 @@ def needs_findings(needs: pd.DataFrame | None, entries: pd.DataFrame, tokens: pd
         rows.append(_row("need", f"可能的共同需求“{g.label.iloc[0]}”（{len(g)} 条，{span}，{len(units)} 个单元）"
                          + (f"，每条的标题或提问都涉及{common}" if common else "，标签里的词各出现在至少一半的标题或提问里")
                          + f"：{qs}。" + _same_subject_elsewhere(*outside)
+                         + _with_outside(entries, list(g.entry_id) + outside[0] + outside[1], len(g))
                          + _in_other_needs(needs, need_id, outside[0] + outside[1]),
                          "单元：" + "、".join(units) + f"；组内平均相似度 {g.similarity.mean():.2f}",
                          ids=g.entry_id, caveat="" if len(cs) >= 2 else
@@ -450,6 +451,19 @@ def _same_subject_elsewhere(titled: list[int], asked: list[int], terms: list[str
         parts.append(f"标题没有、提问里{'提到它' if titled else '提到' + common}的另 {len(asked)} 条（"
                      + _some([f"第 {i} 条" for i in asked], 12, "条") + "）")
     return "和".join(parts) + "提问的整体用词不够相近（相似度未到归组的线），未归入此组，可一并读。"
+
+
+def _with_outside(entries: pd.DataFrame, ids: list[int], n_group: int) -> str:
+    """"连同这些，这一话题共 10 条：第1期 9 条、第2期 1 条。" — the cohorts of a need's entries together with the
+    same-subject entries outside it (a need that spans two cohorts on its core may be one cohort's subject
+    overall); "" when there are no outside entries or no cohorts."""
+    if len(ids) <= n_group or "cohort" not in entries:
+        return ""
+    per = entries[entries.entry_id.isin(ids)].cohort.dropna().astype(int).value_counts().sort_index()
+    if per.empty:
+        return ""
+    return (f"连同这些，这一话题共 {len(set(ids))} 条："
+            + _some([f"第{c}期 {int(n)} 条" for c, n in per.items()], 10, "期") + "。")
 
 
 def _some(items: list[str], k: int, unit: str, sep: str = "、") -> str:
