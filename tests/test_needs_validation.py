@@ -56,9 +56,12 @@ def test_deferrals_against_the_hand_judgement(study, deferral_judgement):
     d = study.tables["deferred_questions"]
     found = {int(i) for i in d.entry_id[d.kind != "hedged"]}  # hedged: called hard, then answered (not a finding)
     judged = {int(i) for i in deferral_judgement.entry_id[deferral_judgement.kind != "none"]}
-    # the two hedged rows are the judgement's answered entries #7 (较难回答, l.452) and #21 (很难回答, l.1329)
-    assert set(d.entry_id[d.kind == "hedged"]) == {7, 21}
-    assert set(deferral_judgement.kind[deferral_judgement.entry_id.isin([7, 21])]) == {"none"}
+    # the hedged rows (called hard, then answered) are all entries the judgement calls answered: #7 (较难回答,
+    # l.452), #14 (比较难, l.955), #21 (很难回答, l.1329), #28 (不了解…具体细节, l.1793), #61 (不好一概而论, l.3656),
+    # #62 (难度还是挺大, l.3716)
+    hedged = [7, 14, 21, 28, 61, 62]
+    assert sorted(set(d.entry_id[d.kind == "hedged"])) == hedged
+    assert set(deferral_judgement.kind[deferral_judgement.entry_id.isin(hedged)]) == {"none"}
     even = _count({i for i in found if i % 2 == 0}, {i for i in judged if i % 2 == 0})
     odd = _count({i for i in found if i % 2 == 1}, {i for i in judged if i % 2 == 1})
     assert even == (2, 2, 3)  # development: precision 1.00, recall 0.67 (the sidestep of #6 is missed)

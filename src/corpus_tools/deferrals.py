@@ -22,8 +22,10 @@ three more instructors); after a cold reading of the run's findings the sidestep
 condition — a "hard to answer" sentence is a sidestep only when fewer than :data:`SUBSTANTIVE` characters of
 instructor answer follow it in the entry — and the phrase 较难 (entry 7, l.452, answered at once, so not a row).
 That change was prompted by a held-out entry, so the held-out precision after it (2/2) is no longer untouched.
-Such a sentence — "hard to answer", then an answer — is kept as a row of kind ``hedged`` (#7, l.452; #21, l.1329):
-not a deferred or unanswered question, but a question the instructor called hard, which the count row names.
+Such a sentence — "hard to answer" with an answer in the entry, before it or after — is kept as a row of kind
+``hedged`` (#7, l.452; #14, l.955; #21, l.1329; #28, l.1793; #61, l.3656; #62, l.3716; the phrases of the last four
+were added after a cold reading of the findings, all six are answered in the hand judgement): not a deferred or
+unanswered question, but a question the instructor called hard, which the count row names.
 """
 
 from __future__ import annotations
@@ -202,7 +204,9 @@ def find_deferrals(entries: pd.DataFrame, turns: pd.DataFrame, lines: pd.DataFra
                    rules: tuple[PhraseRule, ...] | None = None) -> pd.DataFrame:
     """Table ``deferred_questions``: one row per instructor sentence that matches a phrase rule, in booklet
     order (entry, turn, line). ``to_unit`` joins the named courses or units with 、 (empty when none is named).
-    ``answered_chars``: characters of instructor answer after the sentence (rest of the turn + the entry's other
+    ``answered_chars``: for a sidestep or hedged row, every other character of instructor answer in the entry (an
+    instructor may answer and then call the question hard); for the others, characters of instructor answer after
+    the sentence (rest of the turn + the entry's other
     instructor turns). A sidestep sentence gives a row only when that is < :data:`SUBSTANTIVE` (else the
     question was answered: "很难回答" then an answer is a rhetorical aside, l.1329)."""
     rules = load_phrase_rules() if rules is None else rules
@@ -232,6 +236,8 @@ def find_deferrals(entries: pd.DataFrame, turns: pd.DataFrame, lines: pd.DataFra
                 if m is None:
                     continue
                 after = _chars(text[b:]) + per_entry.get(int(e), 0) - chars[key]
+                if rule.kind == "sidestep":  # the answer may come before "hard to answer" too (#14, l.939–955)
+                    after = per_entry.get(int(e), 0) - _chars(sent)
                 # answered anyway: not a sidestep (and no other kind for this sentence), but where the instructors
                 # found a question hard is worth a designer's look
                 kind = HEDGED if rule.kind == "sidestep" and after >= SUBSTANTIVE else rule.kind
@@ -274,17 +280,17 @@ def _shared_targets(deferred: pd.DataFrame) -> str:
 
 
 def _hedged_sentence(hedged: pd.DataFrame) -> str:
-    """"另有第 7、21 条，教员先说这个问题难以回答，随后当场作了回答（不算未答）：…。" or ""."""
+    """"另有第 7、21 条，教员在回答里说这个问题难答、难下定论或不了解细节，也都作了回答（不算未答）：…。" or ""."""
     if hedged.empty:
         return ""
     ids = "、".join(str(int(i)) for i in sorted(set(hedged.entry_id)))
-    return (f"另有第 {ids} 条，教员先说这个问题难以回答，随后当场作了回答（不算未答）：教员自己说难答的问题，"
-            "可看看课程里是否讲透了。")
+    return (f"另有第 {ids} 条，教员在回答里说这个问题难答、难下定论或不了解细节，也都作了回答（不算未答）："
+            "可看看课程里这些话题是否讲透了。")
 
 
 def _hedged_lines(hedged: pd.DataFrame) -> str:
-    """"；难以回答：第 452 行，薛万国：“这个问题较难回答。”（其后约 323 字回答）" per hedged row."""
-    return "".join(f"；难以回答：第 {int(r.line)} 行，{r.speaker}：“{r.quote}”（其后约 {int(r.answered_chars)} 字回答）"
+    """"；难以回答：第 452 行，薛万国：“这个问题较难回答。”（本条教员回答除这句外共约 323 字）" per hedged row."""
+    return "".join(f"；难以回答：第 {int(r.line)} 行，{r.speaker}：“{r.quote}”（本条教员回答除这句外共约 {int(r.answered_chars)} 字）"
                    for r in hedged.itertuples())
 
 
@@ -313,8 +319,8 @@ def deferral_findings(deferred: pd.DataFrame | None, entries: pd.DataFrame) -> l
     rows.append(_row("deferral", f"有 {n_all} 条问答，教员在回答里"
                      + ("、".join(f"{KIND_CLAUSES[k]}（{int(counts[k])} 条）" for k in found) if len(found) > 1
                         else KIND_CLAUSES[found[0]])
-                     + ((f"；{'这些都当场' if n_answered == n_all else f'其中 {n_answered} 条当场也'}作了较长的回答"
-                         f"（这句之后的话与本条其余回答共 {SUBSTANTIVE} 字以上）") if n_answered else "")
+                     + ((f"；{'这些当场也都' if n_answered == n_all else f'其中 {n_answered} 条当场也'}作了回答"
+                         f"（这句之后的话与本条其余回答共 {SUBSTANTIVE} 字以上，不等于答全）") if n_answered else "")
                      + _shared_targets(deferred)
                      + (f"。按这些措辞规则，没有发现{'或'.join(none)}的问答" if none else "")
                      + "。课程设计者可据此看单元之间的衔接：这些内容连着提问所在的单元和别的（多为后面的）课程。"
@@ -351,7 +357,7 @@ def deferral_findings(deferred: pd.DataFrame | None, entries: pd.DataFrame) -> l
             text = (f"{where}：教员说这不属本单元的内容" + (f"，应在{_course_names(named.split('、'), later=False)}" if named else "")
                     + f"{paren}。")
         else:  # a sidestep row exists only when no substantive answer follows
-            text = (f"{where}：教员说这个问题难以回答（“{r.phrase}”），这句之后的话与本条其余回答只有 {n_after} 字"
+            text = (f"{where}：教员说这个问题难以回答（“{r.phrase}”），本条教员回答除这句外只有 {n_after} 字"
                     f"（不足 {SUBSTANTIVE} 字）：这个问题在本次答疑中基本没有得到回答。")
         more = "".join(f"；另第 {int(x.line)} 行，{x.speaker}：“{x.quote}”" for x in g.itertuples() if x.Index != r.name)
         rows.append(_row("deferral", text, f"第 {int(r.line)} 行，{r.speaker}：“{r.quote}”{more}", ids=[int(e)],

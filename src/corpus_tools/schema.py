@@ -616,7 +616,9 @@ ANALYSIS_TABLES: dict[str, tuple[Column, ...]] = {
         ("asked_in", "string", "title of the unit the question was asked in (答疑讨论课 for a discussion class)"),
         ("answered_chars", "Int64", "characters (no whitespace) of instructor answer in the entry besides the "
                                     "sentence: the rest of its turn after it + the entry's other instructor turns, "
-                                    "earlier ones included; a sidestep row needs < 100"),
+                                    "earlier ones included; for sidestep and hedged rows also the text of its turn "
+                                    "before it (every other character of answer: a sidestep row needs < 100, a "
+                                    "hedged one has ≥ 100)"),
     ),
     "question_parts": _cols(
         ("entry_id", "Int64", "entry"),
