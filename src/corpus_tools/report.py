@@ -172,7 +172,7 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
              "fading": "减少的词", "low_draw": "问答少的单元", "specialisation": "教员专注度",
              "need": "可能的共同需求", "deferral": "指向后续课程或未答", "parts": "一次问了几件事", "askers": "谁在提问", "defer": "指出后续课程会讲",
              "out_of_scope": "不属本单元", "sidestep": "称难以回答",
-             "hedged": "称难以回答，随后作答", "carried_topic": "沿用的主题"},
+             "hedged": "称难答，也作了回答", "carried_topic": "沿用的主题"},
 }
 BADGES = {"new": "new", "gone": "gone", "renamed": "renamed", "vanished": "gone", "gained": "new", "lost": "gone",
           "rising": "new", "falling": "gone"}
