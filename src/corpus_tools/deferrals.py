@@ -36,9 +36,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 KIND_ORDER = ("out_of_scope", "defer", "sidestep")
-#: the kind of a row whose sentence matches a sidestep rule but is followed by a substantive answer
-#: (≥ :data:`SUBSTANTIVE` characters): the instructor called the question hard, then answered it — not a
-#: sidestep, and not counted among the deferred or unanswered questions
+#: the kind of a row whose sentence matches a sidestep rule in an entry with a substantive answer besides it
+#: (≥ :data:`SUBSTANTIVE` characters, before or after it): the instructor called the question hard and answered
+#: it — not a sidestep, and not counted among the deferred or unanswered questions
 HEDGED = "hedged"
 #: what the count row says when no sentence of a kind was found (the rules found none: not that none exists)
 KIND_NONE = {"defer": "教员指出后续课程会讲", "out_of_scope": "教员说不属本单元",
@@ -207,8 +207,9 @@ def find_deferrals(entries: pd.DataFrame, turns: pd.DataFrame, lines: pd.DataFra
     ``answered_chars``: for a sidestep or hedged row, every other character of instructor answer in the entry (an
     instructor may answer and then call the question hard); for the others, characters of instructor answer after
     the sentence (rest of the turn + the entry's other
-    instructor turns). A sidestep sentence gives a row only when that is < :data:`SUBSTANTIVE` (else the
-    question was answered: "很难回答" then an answer is a rhetorical aside, l.1329)."""
+    instructor turns). A sidestep sentence is a sidestep row only when that is < :data:`SUBSTANTIVE`; else the
+    question was answered ("很难回答" then an answer is a rhetorical aside, l.1329) and the row's kind is
+    :data:`HEDGED`."""
     rules = load_phrase_rules() if rules is None else rules
     order = {k: i for i, k in enumerate(KIND_ORDER)}
     ranked = sorted(rules, key=lambda r: order[r.kind])
@@ -327,8 +328,8 @@ def deferral_findings(deferred: pd.DataFrame | None, entries: pd.DataFrame) -> l
                      + _hedged_sentence(hedged),
                      "按措辞规则逐句识别（resources/deferral_phrases.txt）" + _hedged_lines(hedged),
                      ids=list(deferred.entry_id) + list(hedged.entry_id),
-                     caveat=f"只认得规则里的说法；“难以回答”一类说法之外，本条若还有 {SUBSTANTIVE} 字以上的回答（这句之后的话"
-                     "与本条其余回答），视为已作回答，不计入。"))
+                     caveat=f"只认得规则里的说法；说“难以回答”一类话的，若本条教员回答除这句外还有 {SUBSTANTIVE} 字以上，"
+                     "视为已作回答，不算未答（表中类型为“称难答，也作了回答”）。"))
     session = _sessions(entries)
     for e, g in deferred.groupby("entry_id", sort=True):
         r = g.sort_values(["kind", "line"], key=lambda s: s.map({k: i for i, k in enumerate(KIND_ORDER)})
