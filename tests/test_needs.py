@@ -227,7 +227,9 @@ def test_hard_to_answer_then_an_answer_is_not_a_sidestep(booklet, deferred):
                                                        (28, 1793, "薛万国"), (61, 3656, "薛万国"), (62, 3716, "王力华")]
     assert (h.answered_chars >= 100).all()
     head = deferrals.deferral_findings(deferred, booklet.entries)[0]
-    assert "另有第 7、14、21、28、61、62 条，教员在回答里说这个问题难答、难下定论或不了解细节，也都作了回答（不算未答）" in head["text"]
+    assert "另有 6 条，教员在回答里说这个问题难答、难下定论或不了解细节，也都作了回答（不算未答）：第 7 条“信息化产品选型时，" in head["text"]
+    # the titles say what the hard questions are about: l.442 (#7, its ★ aside) … l.3700 (#62)
+    assert "；第 62 条“医院信息科人少、工作重，怎样进行人员激励和绩效考核？”。可看看课程里这些话题是否讲透了。" in head["text"]
     assert "第 452 行，薛万国：“这个问题较难回答。”" in head["statistic"] and {"7", "21"} <= set(head["entry_ids"].split(","))
 
 
@@ -249,6 +251,11 @@ def test_a_sidestep_without_an_answer_is_found(booklet):
     assert d.answered_chars.iloc[0] < SUBSTANTIVE <= d.answered_chars.iloc[1]
     rows = deferral_findings(d, entries)
     assert "基本没有得到回答" in rows[1]["text"] and rows[1]["entry_ids"] == "1"
+    # with only the hedged row: no deferral, and the hard question named with its title
+    only = deferral_findings(d[d.kind == "hedged"], entries)
+    assert len(only) == 1 and only[0]["entry_ids"] == "2"
+    assert only[0]["text"].startswith("没有一条回答说问题留到后续课程") and "另有 1 条" in only[0]["text"]
+    assert "：第 2 条“乙问题？”。" in only[0]["text"]
 
 
 def test_a_cut_quote_says_it_was_cut(deferred):

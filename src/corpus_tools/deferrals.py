@@ -280,13 +280,20 @@ def _shared_targets(deferred: pd.DataFrame) -> str:
     return "".join(f"；其中第 {'、'.join(str(i) for i in sorted(ids))} 条都指向“{n}”" for n, ids in shared)
 
 
-def _hedged_sentence(hedged: pd.DataFrame) -> str:
-    """"另有第 7、21 条，教员在回答里说这个问题难答、难下定论或不了解细节，也都作了回答（不算未答）：…。" or ""."""
+#: at most this many hedged entries are named with their titles in the count row (the rest as "……等 N 条")
+HEDGED_SHOWN = 8
+
+
+def _hedged_sentence(hedged: pd.DataFrame, title: dict) -> str:
+    """"另有 6 条，教员在回答里说这个问题难答、难下定论或不了解细节，也都作了回答（不算未答）：第 7 条“…”；…。可看看…"
+    (the titles say what the hard questions are about), or ""."""
     if hedged.empty:
         return ""
-    ids = "、".join(str(int(i)) for i in sorted(set(hedged.entry_id)))
-    return (f"另有第 {ids} 条，教员在回答里说这个问题难答、难下定论或不了解细节，也都作了回答（不算未答）："
-            "可看看课程里这些话题是否讲透了。")
+    ids = sorted({int(i) for i in hedged.entry_id})
+    named = "；".join(f"第 {i} 条“{title.get(i, '')}”" for i in ids[:HEDGED_SHOWN])
+    more = f"……等 {len(ids)} 条" if len(ids) > HEDGED_SHOWN else ""
+    return (f"另有 {len(ids)} 条，教员在回答里说这个问题难答、难下定论或不了解细节，也都作了回答（不算未答）："
+            f"{named}{more}。可看看课程里这些话题是否讲透了。")
 
 
 def _hedged_lines(hedged: pd.DataFrame) -> str:
@@ -304,11 +311,12 @@ def deferral_findings(deferred: pd.DataFrame | None, entries: pd.DataFrame) -> l
         return []
     hedged = deferred[deferred.kind == HEDGED]
     deferred = deferred[deferred.kind != HEDGED]
+    title = dict(zip(entries.entry_id, entries.title))
     if deferred.empty:
         return [_row("deferral", "没有一条回答说问题留到后续课程、不属本单元或无法回答（按 deferral_phrases.txt 的措辞规则）。"
-                     + _hedged_sentence(hedged), f"{len(entries)} 条问答的教员发言逐句检查" + _hedged_lines(hedged),
+                     + _hedged_sentence(hedged, title),
+                     f"{len(entries)} 条问答的教员发言逐句检查" + _hedged_lines(hedged),
                      ids=hedged.entry_id, caveat="规则只认得写进词表的说法。")]
-    title = dict(zip(entries.entry_id, entries.title))
     rows = []
     counts = deferred.groupby("kind").entry_id.nunique()
     answered = (deferred.answered_chars.fillna(0).astype(int) >= SUBSTANTIVE) if "answered_chars" in deferred else \
@@ -325,7 +333,7 @@ def deferral_findings(deferred: pd.DataFrame | None, entries: pd.DataFrame) -> l
                      + _shared_targets(deferred)
                      + (f"。按这些措辞规则，没有发现{'或'.join(none)}的问答" if none else "")
                      + "。课程设计者可据此看单元之间的衔接：这些内容连着提问所在的单元和别的（多为后面的）课程。"
-                     + _hedged_sentence(hedged),
+                     + _hedged_sentence(hedged, title),
                      "按措辞规则逐句识别（resources/deferral_phrases.txt）" + _hedged_lines(hedged),
                      ids=list(deferred.entry_id) + list(hedged.entry_id),
                      caveat=f"只认得规则里的说法；说“难以回答”一类话的，若本条教员回答除这句外还有 {SUBSTANTIVE} 字以上，"
