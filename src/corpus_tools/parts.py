@@ -63,8 +63,12 @@ def split_parts(text: str) -> list[tuple[int, int]]:
     return [(a, b) for a, b in zip(bounds, bounds[1:]) if text[a:b].strip(_LEAD)]
 
 
+def _ends_question(piece: str) -> bool:
+    return piece.rstrip().endswith(tuple(_QUESTION_END))
+
+
 def _asks(piece: str) -> bool:
-    return piece.rstrip().endswith(tuple(_QUESTION_END)) or bool(_ASKS.search(piece))
+    return _ends_question(piece) or bool(_ASKS.search(piece))
 
 
 def _asks_again(turn: str) -> bool:
@@ -80,7 +84,7 @@ def merge_background(text: str, pieces: list[tuple[int, int]]) -> list[tuple[int
     start = None
     for a, b in pieces:
         piece = text[a:b]
-        if piece.rstrip().endswith(tuple(_QUESTION_END)) or _MARKER.match(piece.lstrip(_LEAD)):
+        if _ends_question(piece) or _MARKER.match(piece.lstrip(_LEAD)):
             out.append((a if start is None else start, b))
             start = None
         elif start is None:
@@ -95,11 +99,14 @@ def merge_background(text: str, pieces: list[tuple[int, int]]) -> list[tuple[int
 
 def question_sentence(text: str, a: int, b: int) -> tuple[int, int]:
     """(start, end) in ``text`` of the question a part ``text[a:b]`` asks: its last sentence that ends with a
-    question mark (else its last sentence), from the end of the sentence before it."""
+    question mark (else its last sentence), from the end of the sentence before it (sentences as
+    :func:`corpus_tools.deferrals.sentences` cuts them)."""
+    from .deferrals import sentences
+
     piece = text[a:b]
     marks = [i for i, ch in enumerate(piece) if ch in _QUESTION_END]
     end = marks[-1] + 1 if marks else len(piece.rstrip())
-    start = max((i + 1 for i in range(end - 1) if piece[i] in "。；;！!？?"), default=0)
+    start = sentences(piece[:end])[-1][0] if end else 0
     while start < end and piece[start] in _LEAD:
         start += 1
     return a + start, a + end
