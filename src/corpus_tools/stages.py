@@ -107,7 +107,8 @@ def _given_curriculum(study: Study):
 
 def needs_stage(study: Study) -> StageOutput:
     """What trainees need: recurring needs (questions with the same need across cohorts and units), questions the
-    answers defer to another unit or leave unanswered, and who asks (concentration of askers, hospital kinds)."""
+    answers defer to another unit or leave unanswered, questions asked in several parts, and who asks
+    (concentration of askers, hospital kinds)."""
     from . import askers, coverage, deferrals, needs, parts
 
     b = study.booklet
@@ -513,8 +514,8 @@ STAGES: tuple[Stage, ...] = (
     Stage("needs", "学员需求", needs_stage, needs=("tokens",),
           produces=("recurring_needs", "deferred_questions", "question_parts", "askers_summary", "hospital_kinds",
                     "hospital_kind_tests"), uses=("curriculum",),
-          description="recurring needs, deferred or unanswered questions (and parts of a question no answer takes "
-                      "up), who asks (askers, hospital kinds)"),
+          description="recurring needs, deferred or unanswered questions, questions asked in several parts, who asks "
+                      "(askers, hospital kinds)"),
     Stage("topics", "主题", topics_stage, needs=("tokens",),
           produces=("topics", "entry_topics", "topic_terms", "entry_map"), uses=("seed", "k"), min_entries=10,
           description="topic models, their comparison and figures"),
