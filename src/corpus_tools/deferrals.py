@@ -206,9 +206,8 @@ def find_deferrals(entries: pd.DataFrame, turns: pd.DataFrame, lines: pd.DataFra
     order (entry, turn, line). ``to_unit`` joins the named courses or units with 、 (empty when none is named).
     ``answered_chars``: for a sidestep or hedged row, every other character of instructor answer in the entry (an
     instructor may answer and then call the question hard); for the others, characters of instructor answer after
-    the sentence (rest of the turn + the entry's other
-    instructor turns). A sidestep sentence is a sidestep row only when that is < :data:`SUBSTANTIVE`; else the
-    question was answered ("很难回答" then an answer is a rhetorical aside, l.1329) and the row's kind is
+    the sentence (rest of the turn + the entry's other instructor turns). A sidestep sentence is a sidestep row
+    only when that is < :data:`SUBSTANTIVE`; else the question was answered ("很难回答" then an answer is a rhetorical aside, l.1329) and the row's kind is
     :data:`HEDGED`."""
     rules = load_phrase_rules() if rules is None else rules
     order = {k: i for i, k in enumerate(KIND_ORDER)}
@@ -236,9 +235,9 @@ def find_deferrals(entries: pd.DataFrame, turns: pd.DataFrame, lines: pd.DataFra
                 m = rule.pattern.search(sent)
                 if m is None:
                     continue
-                after = _chars(text[b:]) + per_entry.get(int(e), 0) - chars[key]
-                if rule.kind == "sidestep":  # the answer may come before "hard to answer" too (#14, l.939–955)
-                    after = per_entry.get(int(e), 0) - _chars(sent)
+                # a sidestep counts all the other answer: it may come before "hard to answer" (#14, l.939–955)
+                after = (per_entry.get(int(e), 0) - _chars(sent) if rule.kind == "sidestep"
+                         else _chars(text[b:]) + per_entry.get(int(e), 0) - chars[key])
                 # answered anyway: not a sidestep (and no other kind for this sentence), but where the instructors
                 # found a question hard is worth a designer's look
                 kind = HEDGED if rule.kind == "sidestep" and after >= SUBSTANTIVE else rule.kind
