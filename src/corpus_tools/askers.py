@@ -285,14 +285,20 @@ def _co_opened(g: pd.DataFrame) -> str:
                              for i, names in shared.items()) + ("，各只计一条）" if len(shared) > 1 else "，只计一条）")
 
 
-def _mostly_one_asker(conc: pd.DataFrame | None, ids: set[int]) -> str:
-    """"（其中 7 条由曹坤一人开启）" when one trainee opened at least half of ``ids`` (and ``ids`` has ≥ 4 entries):
-    what a kind of hospital asks is then mostly what one person asks; "" otherwise. ``conc``: ``askers_summary``."""
-    if conc is None or conc.empty or len(ids) < 4:
-        return ""
+def _entries_by_asker(conc: pd.DataFrame | None) -> dict[str, set[int]]:
+    """Each trainee's opened entries over all cohorts, from ``askers_summary`` (``conc``); {} without it."""
     per: dict[str, set[int]] = {}
-    for r in conc.itertuples():
+    for r in ([] if conc is None else conc.itertuples()):
         per.setdefault(str(r.asker), set()).update(int(i) for i in str(r.entry_ids).split(",") if i)
+    return per
+
+
+def _mostly_one_asker(per: dict[str, set[int]], ids: set[int]) -> str:
+    """"（其中 7 条由曹坤一人开启）" when one trainee opened at least half of ``ids`` (and ``ids`` has ≥ 4 entries):
+    what a kind of hospital asks is then mostly what one person asks; "" otherwise. ``per``:
+    :func:`_entries_by_asker`."""
+    if not per or len(ids) < 4:
+        return ""
     best = sorted(per, key=lambda a: (-len(per[a] & ids), a))[0]
     k = len(per[best] & ids)
     return f"（其中 {k} 条由{best}一人开启）" if 2 * k >= len(ids) else ""
@@ -329,11 +335,12 @@ def askers_findings(tables: dict[str, pd.DataFrame], entries: pd.DataFrame, top_
                              caveat="本册是编选的问答：入册多少也取决于编者。"))
     kinds = tables.get("hospital_kinds")
     if kinds is not None and len(kinds):
+        by_asker = _entries_by_asker(conc)
         for kind, g in kinds.groupby("kind", sort=False):
             ids = {int(i) for s in g.entry_ids for i in str(s).split(",") if i}
             sec = entries[entries.entry_id.isin(ids)].section.value_counts()
             rows.append(_row("askers", f"{g.label.iloc[0]}（按医院名称与署名判断：{len(g)} 家医院）的学员开启了 {len(ids)} 条"
-                             f"问答{_mostly_one_asker(conc, ids)}，分布在："
+                             f"问答{_mostly_one_asker(by_asker, ids)}，分布在："
                              + "、".join(f"{s} {int(c)} 条" for s, c in sec.items()) + "。",
                              "；".join(f"{r.hospital}（“{r.evidence}”）{int(r.n_entries)} 条" for r in g.itertuples()),
                              ids=ids, caveat="医院类型按医院名称（含同一医院的其他写法与括注的别名）中的字样判断（规则见 "

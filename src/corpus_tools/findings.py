@@ -505,15 +505,15 @@ def keyness_findings(key: pd.DataFrame | None, tokens: pd.DataFrame | None = Non
                      f"检验 {len(key)} 个（{name}×词）；最小 {_fmt_q(key.q_value.min())}", q=key.q_value.min())]
     rows = []
     entries_with = TermEntries(tokens, column)
+    cohort_of = (dict(zip(entries.entry_id.astype(int), entries.cohort))
+                 if by != "cohort" and entries is not None and "cohort" in entries else None)
     for g, grp in over.groupby("group", sort=True):
         top = grp.head(per_group)
         ids = set(entries.entry_id[entries[by] == g]) if entries is not None and by in entries else set()
-        hit = set()
-        for r in top.itertuples():
-            hit |= set(entries_with(r.term, ids))
+        with_term = {r.term: entries_with(r.term, ids) for r in top.itertuples()}
+        hit = set().union(*map(set, with_term.values()))
         label = f"第{int(g)}期" if by == "cohort" else f"“{g}”"
-        one_cohort = "".join(_one_cohort_note(r.term, entries_with(r.term, ids), ids, entries, name)
-                             for r in top.itertuples()) if by != "cohort" else ""
+        one_cohort = "".join(_one_cohort_note(t, used, ids, cohort_of, name) for t, used in with_term.items())
         rows.append(_row("keyness", f"{name}{label}的问答特有的词：" + "、".join(
             f"{r.term}（{r.docs_group}/{r.n_group} 条，其余 {r.docs_rest}/{r.n_rest}）" for r in top.itertuples()) + "。",
             f"{Q_NAME}：" + "；".join(f"{r.term} {_fmt_q(r.q_value, '').strip()}" for r in top.itertuples()),
@@ -523,19 +523,19 @@ def keyness_findings(key: pd.DataFrame | None, tokens: pd.DataFrame | None = Non
     return rows
 
 
-def _one_cohort_note(term: str, with_term: list[int], group_ids: set, entries: pd.DataFrame | None,
+def _one_cohort_note(term: str, with_term: list[int], group_ids: set, cohort_of: dict | None,
                      name: str = "栏目") -> str:
     """When every entry of a group using ``term`` comes from one cohort (and there are ≥ 2 of them), the sentence
     saying so, with how much of the group (a ``name``: 栏目, 单元) that cohort is — the group's word may be that
-    cohort's ("使用“战略”的 4 条都来自第3期，本栏目 6 条中 5 条来自第3期：栏目与期次在这里分不开。"); "" otherwise."""
-    if entries is None or "cohort" not in entries or len(with_term) < 2:
+    cohort's ("使用“战略”的 4 条都来自第3期，本栏目 6 条中 5 条来自第3期：栏目与期次在这里分不开。"); "" otherwise.
+    ``cohort_of``: entry → cohort (None: no cohorts, no note)."""
+    if cohort_of is None or len(with_term) < 2:
         return ""
-    cohort = dict(zip(entries.entry_id.astype(int), entries.cohort))
-    cs = {cohort.get(int(i)) for i in with_term}
+    cs = {cohort_of.get(int(i)) for i in with_term}
     if len(cs) != 1 or pd.isna(next(iter(cs))):
         return ""
     c = int(next(iter(cs)))
-    in_c = sum(1 for i in group_ids if not pd.isna(cohort.get(int(i))) and int(cohort[int(i)]) == c)
+    in_c = sum(1 for i in group_ids if not pd.isna(cohort_of.get(int(i))) and int(cohort_of[int(i)]) == c)
     return (f"使用“{term}”的 {len(with_term)} 条都来自第{c}期，本{name} {len(group_ids)} 条中 {in_c} 条来自第{c}期："
             f"{name}与期次在这里分不开。")
 
