@@ -759,11 +759,11 @@ def code_share_findings(share: pd.DataFrame | None, entries: pd.DataFrame, code_
         cav += (f"在{covered_text}共有的单元之内这一趋势不显著{only}。" if not (r.within_units_p < alpha) else
                 f"在{covered_text}共有的单元之内同样成立{only}。")
         loo = _leave_one_cohort_out(g, r.trend_z)
-        if loo is not None and not loo[1] < alpha:
+        fragile = ""
+        if loo is not None and not loo[1] < alpha:  # the trend does not survive leaving one cohort out
             cav += (f"去掉第{loo[0]}期（{int((entries.cohort == loo[0]).sum())} 条问答）后 "
                     f"{_fmt_p(loo[1]) + '，不再显著' if loo[1] < 1 else '趋势消失或反向'}：只看其余各期，证据不足以确认这一趋势。")
-        fragile = (f"去掉第{loo[0]}期后{'不再显著（' + _fmt_p(loo[1]) + '）' if loo[1] < 1 else '趋势消失或反向'}。"
-                   if loo is not None and not loo[1] < alpha else "")
+            fragile = f"去掉第{loo[0]}期后{'不再显著（' + _fmt_p(loo[1]) + '）' if loo[1] < 1 else '趋势消失或反向'}。"
         rows.append(_row("code_share", f"“{r.code}”类问答（按编码规则）在各期问答中的占比{how}：{parts}。"
                          + apart_clause + fragile
                          + ("这一升降不能直接当作学员关注点的变化。" if fragile or missing else ""),
