@@ -601,8 +601,8 @@ ANALYSIS_TABLES: dict[str, tuple[Column, ...]] = {
         ("entry_id", "Int64", "entry"),
         ("kind", "string", "defer (to a later course, unit or occasion) | out_of_scope (not this unit's subject) | "
                            "sidestep (the question is said to be unanswerable, or is not answered) | hedged (said to "
-                           "be hard to answer, then answered: ≥ 100 characters follow; not a deferred or unanswered "
-                           "question)"),
+                           "be hard to answer, and answered: ≥ 100 other characters of answer in the entry, before "
+                           "or after it; not a deferred or unanswered question)"),
         ("turn_no", "Int64", "the instructor's turn"),
         ("line", "Int64", "input line where the matched phrase starts"),
         ("quote", "string", "the sentence as printed (at most 80 characters around the phrase; …… marks a cut)"),
