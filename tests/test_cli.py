@@ -193,9 +193,10 @@ def test_kwic_csv_writes_exactly_the_path_given_and_never_overwrites_silently(ca
 
 def test_run_options_reach_the_parameters():
     args = cli.build_parser().parse_args(["run", "-k", "5", "--seed", "7", "--dpi", "300", "--figure-size",
-                                          "single", "--anonymise", "--max-size", "50", "--fresh"])
+                                          "single", "--anonymise", "--max-size", "50", "--fresh", "--all-figures"])
     params = cli.make_params(args)
-    assert params.k == 5 and params.seed == 7 and params.anonymise is True
+    assert params.k == 5 and params.seed == 7 and params.anonymise is True and params.all_figures is True
+    assert cli.make_params(cli.build_parser().parse_args(["run"])).all_figures is False
     for name, value in (("dpi", 300), ("figure_size", "single"), ("max_size", 50.0), ("fresh", True)):
         if hasattr(params, name):
             assert getattr(params, name) == value

@@ -336,15 +336,18 @@ def test_gallery_index_and_data(study, tmp_path):
 def test_gallery_in_the_browser(study, run_dir, browser, tmp_path):
     """The gallery page loads without errors, every thumbnail shows, links point at files that exist, and at a
     phone's width the page does not scroll sideways. The figures are the files the session's run drew (PNG and
-    SVG); one is also given as PDF, a format the run was not asked for."""
+    SVG); one is also given as PDF, a format the run was not asked for; the word cloud (not in the report, so not
+    drawn by a plain run) is drawn here; one figure the run did not draw has no files: its card says so, no image."""
     from browser import assert_clean, open_page, screenshot
 
     stems = ["overview_entries_by_section", "network_instructor_coanswer", "trends_terms_by_unit",
-             "topics_wordcloud"]
+             "topics_wordcloud", "keyness_dendrogram"]
     specs = {s: study.figures[s] for s in stems}
-    rendered = {stem: {fmt: (run_dir / "figures" / f"{stem}.{fmt}").read_bytes()
-                       for fmt in (("png",) if spec.raster_only else ("png", "svg"))} for stem, spec in specs.items()}
+    rendered = {stem: {fmt: (run_dir / "figures" / f"{stem}.{fmt}").read_bytes() for fmt in ("png", "svg")}
+                for stem in stems[:3]}
     rendered["trends_terms_by_unit"]["pdf"] = figure_bytes(specs["trends_terms_by_unit"].make(), "pdf")
+    rendered["topics_wordcloud"] = {"png": figure_bytes(specs["topics_wordcloud"].make(), "png")}
+    assert not (run_dir / "figures" / "keyness_dendrogram.png").exists()
     for stem, files in rendered.items():
         for fmt, data in files.items():
             (tmp_path / f"{stem}.{fmt}").write_bytes(data)
@@ -360,7 +363,11 @@ def test_gallery_in_the_browser(study, run_dir, browser, tmp_path):
     except PageTimeout:  # the assertion below says which did not arrive
         pass
     widths = page.eval_on_selector_all("figure img", "imgs => imgs.map(i => i.complete ? i.naturalWidth : 0)")
-    assert len(widths) == len(stems) and all(w > 300 for w in widths), widths
+    assert len(widths) == len(stems) - 1 and all(w > 300 for w in widths), widths
+    undrawn = page.locator("#keyness_dendrogram").inner_text()
+    assert "本次运行未画出" in undrawn and "--all-figures" in undrawn
+    assert page.locator("#keyness_dendrogram img").count() == 0
+    assert "本次画出报告用到的 4 幅" in page.inner_text("h1")
     hrefs = page.eval_on_selector_all("a[href]", "as => as.map(a => a.getAttribute('href'))")
     assert all((tmp_path / h).is_file() for h in hrefs if not h.startswith("#")), hrefs
     assert "trends_terms_by_unit.pdf" in hrefs and "data/trends_terms_by_unit.csv" in hrefs
@@ -596,15 +603,20 @@ def test_captions_and_data_files_match_what_is_drawn(study, tmp_path):
 
 
 def test_every_figure_has_its_vector_file_and_data(run_dir, study):
-    """Every figure of the run is written as PNG and SVG (word clouds included: their words are text) with its
-    data file; the SVG of the section clouds keeps 集成平台 as text in the CJK family."""
+    """Every figure the report shows is written as PNG and SVG, every figure of the study (drawn or left to
+    --all-figures) has its data file; the SVG of the section clouds (words are text) keeps 集成平台 as text in the
+    CJK family."""
+    from corpus_tools.report import REPORT_FIGURES
+
     figdir = run_dir / "figures"
-    index = pd.read_csv(figdir / "index.csv", encoding="utf-8-sig")
+    index = pd.read_csv(figdir / "index.csv", encoding="utf-8-sig", keep_default_na=False)
     assert list(index.stem) == list(study.figures)
-    missing = [f"{s}.{fmt}" for s in index.stem for fmt in ("png", "svg") if not (figdir / f"{s}.{fmt}").is_file()]
+    drawn = index[index.stem.isin(REPORT_FIGURES)]
+    assert len(drawn) == 20 and (index[~index.stem.isin(REPORT_FIGURES)].files == "").all()
+    missing = [f"{s}.{fmt}" for s in drawn.stem for fmt in ("png", "svg") if not (figdir / f"{s}.{fmt}").is_file()]
     assert not missing
     assert all((figdir / d).is_file() for d in index.data)
-    svg = (figdir / "wordcloud_sections.svg").read_text(encoding="utf-8")
+    svg = figure_bytes(study.figures["wordcloud_sections"].make(), "svg").decode("utf-8")
     assert "集成平台" in svg and "Noto Sans CJK SC" in svg
 
 
@@ -731,9 +743,10 @@ def test_report_shows_the_designers_figures_with_their_files(run_dir):
     assert not missing, missing
 
 
-def test_readme_lists_the_figures_the_run_draws(study):
-    """The README's figure count and list are the run's: every stem it names in that paragraph is drawn, and every
-    figure drawn is named."""
+def test_readme_lists_the_figures_the_run_draws(study, run_dir):
+    """The README's figure count and list are the study's: every stem it names in that paragraph is a figure of
+    the study, and every figure is named; those it marks † are the ones a plain run leaves for --all-figures (the
+    figures the report does not show), the others are the files the session's run wrote."""
     from pathlib import Path
 
     text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
@@ -743,3 +756,7 @@ def test_readme_lists_the_figures_the_run_draws(study):
     assert named == set(study.figures)
     counts = [int(n) for n in re.findall(r"(?:overview|coverage|topics|people|words|codes) (\d+)\s+\(", para)]
     assert sum(counts) == len(study.figures)
+    marked = set(re.findall(r"`([a-z_]+)`†", para))
+    drawn = {p.stem for p in (run_dir / "figures").glob("*.png")}
+    assert len(marked) == 10 and drawn == set(study.figures) - marked
+    assert int(re.search(r"draws the \*\*(\d+)\*\* the\s+report shows", para).group(1)) == len(drawn) == 20

@@ -29,7 +29,8 @@ def test_output_tree(run_dir):
     for stem in ("overview_entries_by_section", "topics_section_heatmap", "keyness_by_cohort",
                  "coverage_unit_by_section", "trends_top_terms_by_cohort"):
         assert f"{stem}.png" in figures and f"{stem}.svg" in figures
-    assert "wordcloud_cohorts.png" in figures and "wordcloud_cohorts.svg" in figures  # words as text (issue 20)
+    # the figures the report does not show are left to --all-figures: listed in the gallery, with their data
+    assert "wordcloud_cohorts.png" not in figures and (out / "figures" / "data" / "wordcloud_cohorts.csv").is_file()
     manifest = _manifest(out)
     assert manifest["input"]["sha256"] == hashlib.sha256(BOOKLET.read_bytes()).hexdigest()
     assert manifest["params"]["k"] == 7 and manifest["params"]["seed"] == 0
@@ -108,6 +109,27 @@ def test_changed_file_is_noticed_and_only_formats_change_redoes_only_figures(sec
     assert ".png" in figs and ".svg" not in figs
 
 
+def test_all_figures_draws_the_ten_the_report_leaves_out(second_run, tmp_path):
+    """A plain run draws the figures the report shows (20 of the booklet's 30); --all-figures draws the other 10 as
+    well, taking the stages and the 20 already drawn from the cache (same bytes); the gallery then lists files for
+    all 30 and no longer says that some were not drawn."""
+    from corpus_tools.report import REPORT_FIGURES
+
+    out, cache, first = second_run
+    drawn = {p.stem for p in (out / "figures").glob("*.png")}
+    assert drawn == REPORT_FIGURES & set(first.study.figures) and len(drawn) == 20
+    assert "另有 10 张报告中没有的图，加 --all-figures 即画出" in str(first)
+    every = run(BOOKLET, tmp_path / "all", Params(k=7, seed=0, all_figures=True), progress=False, cache_dir=cache)
+    assert set(every.study.cached) == {s.name for s in STAGES}
+    pngs = {p.stem: p.read_bytes() for p in (tmp_path / "all" / "figures").glob("*.png")}
+    assert set(pngs) == set(first.study.figures) and len(pngs) == 30
+    assert all(pngs[stem] == (out / "figures" / f"{stem}.png").read_bytes() for stem in drawn)
+    index = pd.read_csv(tmp_path / "all" / "figures" / "index.csv", encoding="utf-8-sig", keep_default_na=False)
+    assert (index.files != "").all()
+    assert "本次画出" not in (tmp_path / "all" / "figures" / "index.html").read_text(encoding="utf-8")
+    assert "另有" not in str(every)
+
+
 def test_fresh_ignores_the_cache(second_run, tmp_path):
     out, cache, _ = second_run
     fresh = run(BOOKLET, tmp_path / "fresh", Params(k=7, seed=0), progress=False, cache_dir=cache, fresh=True,
@@ -177,7 +199,7 @@ def test_figures_wait_for_the_runs_font_and_are_drawn_with_it(booklet, tmp_path)
         stage_keys = {"overview": "k"}
 
     font = Future()
-    renderer = FigureRenderer(Params(formats=("png",)), None, font=font)  # one job: drawn here, when sent
+    renderer = FigureRenderer(Params(formats=("png",), all_figures=True), None, font=font)  # one job: drawn here
     renderer.add(Stub(), "overview", {"a": FigureSpec("a", probe, ("甲",))})
     assert seen == [] and renderer.pending == {}  # held
     subset = tmp_path / "figure-font.otf"

@@ -89,10 +89,13 @@ def test_render_figures_gives_bytes_per_format_and_writes_nothing(booklet, tmp_p
                                                          (booklet.entries,)),
                "wordcloud_x": FigureSpec("wordcloud_x", overview.entries_by_section, (booklet.entries,),
                                          raster_only=True)}
-    study = Study(booklet, Params(jobs=1, formats=("png", "svg")), figures=figures)
+    study = Study(booklet, Params(jobs=1, formats=("png", "svg"), all_figures=True), figures=figures)
     out = render_figures(study, cache=None)
     assert {k: sorted(v) for k, v in out.items()} == {"overview_entries_by_section": ["png", "svg"],
                                                       "wordcloud_x": ["png"]}
+    # without all_figures, a run draws only the figures its report shows
+    plain = render_figures(Study(booklet, Params(jobs=1, formats=("png",)), figures=figures), cache=None)
+    assert list(plain) == ["overview_entries_by_section"]
     assert out["wordcloud_x"]["png"].startswith(b"\x89PNG") and b"<svg" in out["overview_entries_by_section"]["svg"]
     assert list(tmp_path.iterdir()) == []  # nothing written
 

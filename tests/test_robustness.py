@@ -472,7 +472,7 @@ def anonymised_run(tmp_path_factory, booklet) -> tuple[Path, list[str]]:
     small.write_text("\n".join(lines[:SMALL_LINES] + entry29) + "\n", encoding="utf-8")
     out = d / "out"
     rc, err = _run_cli_here(["run", str(small), "-o", str(out), "-k", "3", "--anonymise", "-q", "-j", "1",
-                             "--formats", "svg"])
+                             "--formats", "svg", "--all-figures"])  # every figure, also those the report leaves out
     assert rc == 0, err
     names = [n for n in ct.read_booklet(small).people.query("role == 'trainee'").name if n]
     return out, names
@@ -485,6 +485,7 @@ def test_anonymised_run_writes_no_trainee_name_anywhere(anonymised_run):
                                                                        ".html", ".json", ".txt")]
     kinds = {p.suffix for p in files}
     assert {".csv", ".gexf", ".graphml", ".svg", ".html", ".json"} <= kinds
+    assert (out / "figures" / "network_term_cooccurrence.svg").is_file()  # drawn: --all-figures
     leaks = {str(p.relative_to(out)): [n for n in names if n in p.read_text(encoding="utf-8", errors="replace")]
              for p in files}
     leaks = {k: v for k, v in leaks.items() if v}

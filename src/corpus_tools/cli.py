@@ -132,6 +132,9 @@ def _run_options(p: argparse.ArgumentParser, booklet: bool = True) -> None:
                    help="recompute every stage instead of reusing cached results (default: reuse)")
     p.add_argument("--pdf", action="store_true",
                    help="also print the report to report.pdf with Chromium (default: HTML only)")
+    p.add_argument("--all-figures", action="store_true",
+                   help="draw every figure into figures/, also those the report does not show (word clouds, the "
+                        "term co-occurrence network, the cohort and unit views …) (default: the report's figures)")
     p.add_argument("-j", "--jobs", type=_int_in(1, 64, "a number of processes"), default=DEFAULTS.jobs, metavar="N",
                    help="worker processes for choosing topics and drawing figures; results do not depend on it "
                         "(default: %(default)s)")
@@ -287,7 +290,7 @@ def make_params(args: argparse.Namespace):
                   synonyms=getattr(args, "synonyms", None), topics_from=getattr(args, "topics_from", None),
                   fresh=getattr(args, "fresh", False),
                   max_size=getattr(args, "max_size", None), pdf=getattr(args, "pdf", False),
-                  jobs=getattr(args, "jobs", None))
+                  all_figures=getattr(args, "all_figures", False), jobs=getattr(args, "jobs", None))
     kwargs = {k: v for k, v in wanted.items() if k in names and v is not None}
     try:
         return Params(**kwargs)

@@ -35,8 +35,9 @@ class FigureRenderer:
     finished (so figures draw while later stages still compute), reusing cached renderings.
 
     ``add(study, stage, figures)`` after each stage (``analyse(..., on_output=...)``), then ``collect(study)``:
-    the bytes of every figure per format, in ``study.figures`` order. A pool of one job (or none) draws each
-    figure here, when it is added.
+    the bytes of every figure drawn per format, in ``study.figures`` order. Drawn are the figures the report shows
+    (:data:`corpus_tools.report.REPORT_FIGURES`), or every figure with ``params.all_figures``. A pool of one job
+    (or none) draws each figure here, when it is added.
 
     ``font``: the run's font subset being cut (a future of ``(FontSubset, path of its OpenType file)``, see
     :func:`run`); figures added before it is ready wait for it (the workers have nothing else to do then), so
@@ -46,6 +47,12 @@ class FigureRenderer:
         from .workers import WorkerPool
 
         self.params, self.cache, self.pool = params, cache, pool or WorkerPool(1)
+        if params.all_figures:
+            self.drawn = None
+        else:
+            from .report import REPORT_FIGURES
+
+            self.drawn = REPORT_FIGURES
         self.version = package_version()
         self.done: dict[str, dict[str, bytes]] = {}
         self.pending: dict[str, tuple[object, str]] = {}  # stem → (future, cache key)
@@ -75,6 +82,8 @@ class FigureRenderer:
     def add(self, study: Study, stage: str, figures: dict[str, FigureSpec]) -> None:
         params = self.params
         for stem, spec in figures.items():
+            if not self.draws(stem):
+                continue
             formats = ("png",) if spec.raster_only else tuple(params.formats)
             key = figure_key(study.stage_keys.get(stage, ""), spec, params, self.version)
             got = {fmt: self.cache.get_bytes("figures", key, fmt) for fmt in formats} if self.cache else {}
@@ -88,6 +97,10 @@ class FigureRenderer:
                     continue
                 self.pending[stem] = (self._submit(job), key)
 
+    def draws(self, stem: str) -> bool:
+        """Whether this run draws the figure ``stem``."""
+        return self.drawn is None or stem in self.drawn
+
     def _submit(self, job: tuple):
         """Pictures (word clouds, PNG only) wait behind charts: the report needs only the charts, so it is built
         while the pictures are still drawn."""
@@ -96,12 +109,12 @@ class FigureRenderer:
     def add_all(self, study: Study) -> None:
         """Add the figures of ``study`` not added yet (a study made without the ``on_output`` hook)."""
         for stem, spec in study.figures.items():
-            if stem not in self.done and stem not in self.pending:
+            if stem not in self.done and stem not in self.pending and self.draws(stem):
                 self.add(study, study.figure_stage.get(stem, ""), {stem: spec})
 
     def collect(self, study: Study, progress=None, stems: set[str] | None = None,
                 desc: str = "绘图") -> dict[str, dict[str, bytes]]:
-        """Wait for every figure (or those of ``stems``) and return them in study order."""
+        """Wait for every figure drawn (or those of ``stems``) and return them in study order."""
         from concurrent.futures import as_completed, wait
 
         self.add_all(study)
@@ -118,7 +131,8 @@ class FigureRenderer:
                     bar.update(1)
             if bar is not None:
                 bar.close()
-        return {stem: self.done[stem] for stem in study.figures if stems is None or stem in stems}
+        return {stem: self.done[stem] for stem in study.figures
+                if (stems is None or stem in stems) and self.draws(stem)}
 
     def _finish(self, stem: str, data: dict[str, bytes]) -> None:
         _, key = self.pending.pop(stem)
@@ -128,8 +142,9 @@ class FigureRenderer:
                 self.cache.put_bytes("figures", key, fmt, b)
 
 def render_figures(study: Study, cache: DiskCache | None, progress=None) -> dict[str, dict[str, bytes]]:
-    """Bytes of every figure of ``study`` per format (PNG only for pictures such as word clouds), from the cache
-    where a figure's inputs are unchanged, otherwise drawn in ``params.jobs`` worker processes."""
+    """Bytes of every figure ``study``'s run draws (see :class:`FigureRenderer`) per format (PNG only for pictures
+    such as word clouds), from the cache where a figure's inputs are unchanged, otherwise drawn in ``params.jobs``
+    worker processes."""
     with figure_pool(study) as pool:
         return FigureRenderer(study.params, cache, pool).collect(study, progress)
 

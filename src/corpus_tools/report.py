@@ -706,6 +706,11 @@ REVIEW_LAYOUT: list[tuple[str, str, list[str], list[tuple[str, str, int | None]]
       ("code_share_by_cohort", "各期问答中每个编码的占比（Wilson 95% 区间；逐期趋势检验）", None)]),
 ]
 
+#: the figures the review report shows (the key numbers' figure and those of :data:`REVIEW_LAYOUT`): what a run
+#: draws unless it is asked for every figure (``Params.all_figures``)
+REPORT_FIGURES: frozenset[str] = frozenset(
+    ["overview_entries_by_section", *(stem for _, _, stems, _ in REVIEW_LAYOUT for stem in stems)])
+
 
 def build_review(study: StudyLike, svgs: Mapping[str, str] | None = None) -> Report:
     """The review report of a study (``booklet``, ``params``, ``tables``, ``figures`` of FigureSpec). ``svgs`` maps a

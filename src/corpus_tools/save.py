@@ -51,7 +51,9 @@ class RunResult:
         s = self.study
         b = s.booklet
         n_tables = sum(1 for v in self.outputs.values() for x in v if x.endswith(".csv"))
-        n_figs = len(s.figures)
+        n_figs = len({Path(x).stem for x in self.outputs.get("figures", [])
+                      if Path(x).parent.name == "figures" and Path(x).suffix in (".png", ".svg", ".pdf")})
+        undrawn = len(s.figures) - n_figs
         lines += [
             f"问答合集：{b.meta.get('source')}（{b.meta.get('n_lines')} 行，编码 {b.meta.get('encoding')}）",
             f"解析结果：{len(b.entries)} 条问答 · {len(b.sections)} 个栏目 · {len(b.turns)} 段发言 · "
@@ -66,7 +68,8 @@ class RunResult:
             lines.append(f"说明：{note}")
         lines.append(f"数据表：{n_tables} 张（{self.outdir.resolve() / 'data' / 'processed'}，CSV 可用 Excel 打开）")
         if n_figs:
-            lines.append(f"图：{n_figs} 张（{self.outdir.resolve() / 'figures'}，索引见 figures/index.html）")
+            lines.append(f"图：{n_figs} 张（{self.outdir.resolve() / 'figures'}，索引见 figures/index.html）"
+                         + (f"；另有 {undrawn} 张报告中没有的图，加 --all-figures 即画出" if undrawn > 0 else ""))
         reused = [n for n in s.cached]
         took = self.wall if self.wall is not None else sum(self.timings.values())
         lines.append(f"用时 {took:.1f} 秒" + (f"（沿用缓存：{'、'.join(reused)}）" if reused else ""))
@@ -143,7 +146,7 @@ def save_study(study: Study, outdir: str | Path, cache: DiskCache | None = None,
 def _cached_report(study: Study, cache: DiskCache | None) -> tuple[str | None, str]:
     """``(report HTML from the cache or None, its cache key)``: the report depends on the results and on how
     figures are drawn, not on which files are written."""
-    shown = {k: v for k, v in study.params.as_dict().items() if k not in ("formats", "table_formats", "jobs", "pdf")}
+    shown = {k: v for k, v in study.params.as_dict().items() if k not in Params.OUTPUT_ONLY or k in ("dpi", "figure_size")}
     report_key = digest("report", package_version(), study.stage_keys, shown)
     cached = cache.get_bytes("reports", report_key, "html") if cache is not None else None
     return (cached.decode("utf-8") if cached is not None else None), report_key

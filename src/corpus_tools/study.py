@@ -25,7 +25,7 @@ class Params:
     """Parameters of a study, in one place. ``k=None``: the number of topics is chosen by the documented rule.
 
     Analysis parameters (seed, k, anonymise, curriculum, codes, synonyms) change results; output parameters
-    (formats, table_formats, dpi, figure_size, jobs) change only how results are written.
+    (formats, table_formats, dpi, figure_size, jobs, pdf, all_figures) change only how results are written.
     """
 
     seed: int = 0
@@ -41,8 +41,11 @@ class Params:
     figure_size: str = "double"  # journal column: "single" (8.5 cm) or "double" (17.5 cm)
     jobs: int = 2  # worker processes for topic selection and figures (results do not depend on it)
     pdf: bool = False  # also print report.html to report.pdf (headless Chromium)
+    # draw every figure; by default a run draws the figures its report shows (the others on request, see
+    # corpus_tools.report.REPORT_FIGURES; notebooks draw any figure they show)
+    all_figures: bool = False
 
-    OUTPUT_ONLY = ("formats", "table_formats", "dpi", "figure_size", "jobs", "pdf")
+    OUTPUT_ONLY = ("formats", "table_formats", "dpi", "figure_size", "jobs", "pdf", "all_figures")
 
     def __post_init__(self) -> None:
         if self.seed < 0:

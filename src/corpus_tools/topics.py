@@ -298,8 +298,10 @@ DENSE_FIT_LIMIT = 500_000
 
 
 def _fit_input(X: sparse.csr_matrix):
-    """``X`` as the NMF fits read it: a dense float64 array when it has at most :data:`DENSE_FIT_LIMIT` cells."""
-    return X.toarray() if X.shape[0] * X.shape[1] <= DENSE_FIT_LIMIT else X
+    """``X`` as the NMF fits read it, in single precision (scikit-learn's NMF keeps float32 input in float32: the
+    coordinate-descent fits take about a sixth less time, and on the booklet every fit gives the same labels as in
+    double precision): a dense array when it has at most :data:`DENSE_FIT_LIMIT` cells."""
+    return (X.toarray() if X.shape[0] * X.shape[1] <= DENSE_FIT_LIMIT else X).astype(np.float32)
 
 
 def _runs_job(a) -> np.ndarray:

@@ -82,7 +82,7 @@ def _card(r) -> dict:
         (f for f in files if f.endswith(".pdf")), None) or png
     links = [(f, f.rsplit(".", 1)[-1].upper()) for f in files] + ([(r.data, "数据（CSV）")] if r.data else [])
     return dict(stem=r.stem, title=r.title or r.stem, caption=r.caption, method=r.method, source=r.source,
-                png=png, vector=vector, links=links)
+                png=png, vector=vector, links=links, drawn=bool(files))
 
 
 def _groups(index: pd.DataFrame) -> list[dict]:
@@ -102,7 +102,8 @@ def gallery_html(index: pd.DataFrame, embed_font: bool = True, cjk_font=None) ->
     from ..report import _environment
 
     template = _environment().get_template("gallery.html.j2")
-    ctx = dict(n_figures=len(index), groups=_groups(index))
+    ctx = dict(n_figures=len(index), n_drawn=int((index.files.fillna("").astype(str) != "").sum()),
+               groups=_groups(index))
     page = template.render(font_b64="", **ctx)
     if not embed_font:
         return page
