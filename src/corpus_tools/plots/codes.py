@@ -152,28 +152,40 @@ def ca_biplot(coords: pd.DataFrame, inertia: pd.DataFrame, title: str = "对应�
              for r in named.itertuples()]
     texts += [ax.text(r.dim1, r.dim2, short_label(r.label, chars), fontsize=s.font_size, color="#222222",
                       ha="center", va="center", zorder=3) for r in rows.itertuples()]
-    group_key = kinds[-1] if len(named) == len(cols) else f"{kinds[-1]}（标出贡献最大的 {len(named)} 个，共 {len(cols)} 个）"
-    handles = [Line2D([], [], marker="s", ls="", color=PALETTE[3], markersize=5, label=group_key)] if len(cols) \
-        else []
+    _ca_legend(fig, kinds, len(rows), len(named), len(cols), size, max_mass)
+    if texts:
+        _place_ca_labels(fig, ax, texts, rows, cols, named, pts, size)
+    return fig
+
+
+def _ca_legend(fig: Figure, kinds: list[str], n_rows: int, n_named: int, n_cols: int, size, max_mass: float) -> None:
+    """The CA map's legend under the axes: the group square (how many of the groups are labelled) and three circle
+    sizes of the row points' mass (``size``: mass → marker area in pt²)."""
+    group_key = kinds[-1] if n_named == n_cols else f"{kinds[-1]}（标出贡献最大的 {n_named} 个，共 {n_cols} 个）"
+    handles = [Line2D([], [], marker="s", ls="", color=PALETTE[3], markersize=5, label=group_key)] if n_cols else []
     masses = [m for m in (0.01, 0.02, 0.05, 0.1, 0.2) if m <= max_mass * 1.05][-3:] or [max_mass]
     handles += [Line2D([], [], marker="o", ls="", color=PALETTE[0], alpha=0.45, markeredgewidth=0,
                        markersize=float(np.sqrt(size(m))), label=f"{m:.0%}") for m in masses]
     fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False,
-               title=f"圆 = {kinds[0]}（贡献最大的 {len(rows)} 个），面积 = 占全部{kinds[0]}次数的比例（质量）",
+               title=f"圆 = {kinds[0]}（贡献最大的 {n_rows} 个），面积 = 占全部{kinds[0]}次数的比例（质量）",
                handletextpad=0.3, columnspacing=1.2)
-    if texts:
-        fig.draw_without_rendering()  # the aspect sets the limits, and the new tick labels need a second layout
-        fig.draw_without_rendering()
-        ax.set_autoscale_on(False)
-        freeze_layout(fig)  # the axes stay where the labels are placed (in pixels)
-        col_r = np.sqrt(30) / 2  # half the side of a group's square (marker area 30 pt²)
-        radius = np.concatenate([np.sqrt(size(rows.mass)) / 2, np.full(len(cols), col_r)])
-        anchors = np.concatenate([named[["dim1", "dim2"]].to_numpy(float), rows[["dim1", "dim2"]].to_numpy(float)])
-        anchor_r = np.concatenate([np.full(len(named), col_r), np.sqrt(size(rows.mass)) / 2])
-        leaders = place_clear_of_points(ax, texts, anchors, pts[["dim1", "dim2"]].to_numpy(float), radius,
-                                        anchor_radius_pt=anchor_r)
-        keep_labels_apart(fig, texts, keep_first=len(named), leaders=leaders)
-    return fig
+
+
+def _place_ca_labels(fig: Figure, ax, texts: list, rows: pd.DataFrame, cols: pd.DataFrame, named: pd.DataFrame,
+                     pts: pd.DataFrame, size) -> None:
+    """Lay the map out once and freeze it, then move each label (the ``named`` groups' first, then the rows') beside
+    its point, clear of every point (``size``: a row's mass → marker area in pt²; a group's square is 30 pt²)."""
+    fig.draw_without_rendering()  # the aspect sets the limits, and the new tick labels need a second layout
+    fig.draw_without_rendering()
+    ax.set_autoscale_on(False)
+    freeze_layout(fig)  # the axes stay where the labels are placed (in pixels)
+    col_r = np.sqrt(30) / 2  # half the side of a group's square (marker area 30 pt²)
+    radius = np.concatenate([np.sqrt(size(rows.mass)) / 2, np.full(len(cols), col_r)])
+    anchors = np.concatenate([named[["dim1", "dim2"]].to_numpy(float), rows[["dim1", "dim2"]].to_numpy(float)])
+    anchor_r = np.concatenate([np.full(len(named), col_r), np.sqrt(size(rows.mass)) / 2])
+    leaders = place_clear_of_points(ax, texts, anchors, pts[["dim1", "dim2"]].to_numpy(float), radius,
+                                    anchor_radius_pt=anchor_r)
+    keep_labels_apart(fig, texts, keep_first=len(named), leaders=leaders)
 
 
 def _ca_plotted(coords: pd.DataFrame, inertia: pd.DataFrame, *args, analysis: str | None = None, **kwargs):
