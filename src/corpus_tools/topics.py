@@ -164,8 +164,8 @@ class ConsensusNMF(BaseEstimator, ClusterMixin):
     def fit(self, X, y=None, run_labels: np.ndarray | None = None) -> "ConsensusNMF":
         """Fit on ``X``; ``run_labels`` (n_docs, runs) reuses NMF fits already made (no refit)."""
         k = self.n_components
-        if run_labels is None:
-            run_labels = nmf_run_labels(X, k, self.run_seeds(), self.tol, self.max_iter)
+        if run_labels is None:  # the fits as select_k makes them (same input, same labels)
+            run_labels = nmf_run_labels(_fit_input(X), k, self.run_seeds(), self.tol, self.max_iter)
         self.run_labels_ = run_labels
         labels = consensus_labels(run_labels, k, self.random_state)
         doc = consensus_weights(run_labels, labels, k)
@@ -297,11 +297,13 @@ def _fit_job(a) -> TopicFit:
 DENSE_FIT_LIMIT = 500_000
 
 
-def _fit_input(X: sparse.csr_matrix):
-    """``X`` as the NMF fits read it, in single precision (scikit-learn's NMF keeps float32 input in float32: the
-    coordinate-descent fits take about a sixth less time, and on the booklet every fit gives the same labels as in
-    double precision): a dense array when it has at most :data:`DENSE_FIT_LIMIT` cells."""
-    return (X.toarray() if X.shape[0] * X.shape[1] <= DENSE_FIT_LIMIT else X).astype(np.float32)
+def _fit_input(X):
+    """``X`` (sparse or dense) as the NMF fits read it, in single precision (scikit-learn's NMF keeps float32 input
+    in float32: the coordinate-descent fits take about a sixth less time, and on the booklet every fit gives the
+    same labels as in double precision): a dense array when it has at most :data:`DENSE_FIT_LIMIT` cells."""
+    if sparse.issparse(X) and X.shape[0] * X.shape[1] <= DENSE_FIT_LIMIT:
+        X = X.toarray()
+    return X.astype(np.float32)
 
 
 def _runs_job(a) -> np.ndarray:
