@@ -750,8 +750,8 @@ def test_readme_lists_the_figures_the_run_draws(study, run_dir):
     from pathlib import Path
 
     text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    para = text[text.index("The bundled booklet's run"):text.index("Tables are in `data/processed/`")]
-    assert int(re.search(r"draws \*\*(\d+) figures\*\*", para).group(1)) == len(study.figures)
+    para = text[text.index("The bundled booklet's study"):text.index("Tables are in `data/processed/`")]
+    assert int(re.search(r"has \*\*(\d+) figures\*\*", para).group(1)) == len(study.figures)
     named = set(re.findall(r"`([a-z_]+)`", para)) - {"coverage_questions_per_unit", "cohort_trends"}
     assert named == set(study.figures)
     counts = [int(n) for n in re.findall(r"(?:overview|coverage|topics|people|words|codes) (\d+)\s+\(", para)]
