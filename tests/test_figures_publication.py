@@ -367,7 +367,7 @@ def test_gallery_in_the_browser(study, run_dir, browser, tmp_path):
     undrawn = page.locator("#keyness_dendrogram").inner_text()
     assert "本次运行未画出" in undrawn and "--all-figures" in undrawn
     assert page.locator("#keyness_dendrogram img").count() == 0
-    assert "本次画出报告用到的 4 幅" in page.inner_text("h1")
+    assert "共 5 幅，本次画出 4 幅" in page.inner_text("h1")
     hrefs = page.eval_on_selector_all("a[href]", "as => as.map(a => a.getAttribute('href'))")
     assert all((tmp_path / h).is_file() for h in hrefs if not h.startswith("#")), hrefs
     assert "trends_terms_by_unit.pdf" in hrefs and "data/trends_terms_by_unit.csv" in hrefs
