@@ -50,6 +50,18 @@ def open_page(browser, path: Path, width: int = 1280, height: int = 900):
     return page
 
 
+def reload_fresh(page, path: Path):
+    """Navigate ``page`` (from :func:`open_page`) to ``path`` again, as a new visit: the document, its scripts and
+    its form fields start afresh (a navigation, not a reload: no form state is restored), print media off, the
+    error list emptied. Cheaper than a new page (about 0.6 instead of 1.6 CPU-s for the report: the browser keeps
+    its process and decoded resources)."""
+    page.errors.clear()
+    page.emulate_media(media="screen")
+    page.goto(Path(path).resolve().as_uri())
+    page.wait_for_load_state("load")
+    return page
+
+
 def assert_clean(page) -> None:
     assert not page.errors, page.errors
 

@@ -15,7 +15,7 @@ import subprocess
 import pandas as pd
 import pytest
 
-from browser import ARTEFACTS, assert_clean, open_page, screenshot
+from browser import ARTEFACTS, assert_clean, open_page, reload_fresh, screenshot
 from conftest import ANNOTATION, BOOKLET
 from corpus_tools.report import Report, report_pdf, table_block, table_view
 
@@ -34,12 +34,24 @@ def report_file(study, run_dir):
     return run_dir / "report.html"
 
 
-@pytest.fixture()
-def page(browser, report_file):
+@pytest.fixture(scope="module")
+def _report_tab(browser, report_file):
+    """One tab (1280 × 900) for the report tests of this module; see ``page``."""
     p = open_page(browser, report_file)
+    p.visits = 0  # type: ignore[attr-defined]
+    yield p
+    p.context.close()
+
+
+@pytest.fixture()
+def page(_report_tab, report_file):
+    """The report as a reader opens it: each test gets the module's tab freshly navigated to the report (its
+    document, scripts, filters and search boxes start afresh; see browser.reload_fresh), and fails on any page or
+    console error."""
+    p = _report_tab if _report_tab.visits == 0 else reload_fresh(_report_tab, report_file)
+    p.visits += 1
     yield p
     assert_clean(p)
-    p.context.close()
 
 
 def visible_ids(page) -> list[int]:
