@@ -797,7 +797,7 @@ def _embedded_svgs(html: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def hostile_run(tmp_path_factory) -> tuple[Path, Path, str]:
-    """One run (PNG and SVG, progress on) of entries 1–10 carrying characters XML 1.0 forbids and characters no
+    """One run (PNG and SVG, every figure: --all-figures, progress on) of entries 1–10 carrying characters XML 1.0 forbids and characters no
     font has (emoji), each in the booklet's places that reach figures, networks and pages, followed by its entries
     1–5 twice more (a booklet with duplicated entries, too); shared by the tests below and by
     test_a_booklet_with_duplicated_entries_runs. Returns the booklet, the output folder and stderr."""
@@ -823,7 +823,7 @@ def hostile_run(tmp_path_factory) -> tuple[Path, Path, str]:
     lines[440] = lines[440].replace("系统架构", "系统🏥架构")
     src = _write(d / "hostile.txt", _with_entries_1_to_5_twice_more(lines))
     out = d / "out"
-    rc, err = _run_cli_here(["run", str(src), "-o", str(out), "-k", "3"])
+    rc, err = _run_cli_here(["run", str(src), "-o", str(out), "-k", "3", "--all-figures"])
     assert rc == 0, err
     return src, out, err
 
