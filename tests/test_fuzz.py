@@ -152,7 +152,7 @@ def test_whole_runs_on_small_mutated_booklets(tmp_path, capsys, seed):
     src = tmp_path / "small.txt"
     src.write_bytes(_small_mutated_booklet(seed))
     out = tmp_path / "out"
-    rc = main(["run", str(src), "-o", str(out), "-k", "3", "-q", "--formats", "svg", "-j", "1"])
+    rc = main(["run", str(src), "-o", str(out), "-k", "3", "-q", "--formats", "svg", "-j", "1", "--all-figures"])
     captured = capsys.readouterr()
     _check_outcome(rc, captured.err, f"run seed {seed}")
     assert not _no_temp_files(tmp_path)

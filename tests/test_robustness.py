@@ -628,7 +628,8 @@ def test_a_booklet_without_source_notes_runs(tmp_path, capsys):
     small = _write(tmp_path / "no_notes15.txt", _without_source_notes(lines[:SMALL_LINES]))
     assert len(ct.read_booklet(small).entries) == 15
     out = tmp_path / "out"
-    rc, err = _run_cli(["run", str(small), "-o", str(out), "-k", "5", "-q", "--formats", "svg", "-j", "1"], capsys)
+    rc, err = _run_cli(["run", str(small), "-o", str(out), "-k", "5", "-q", "--formats", "svg", "-j", "1",
+                        "--all-figures"], capsys)
     assert rc == 0, err
     manifest = _every_stage_ran_or_says_why(out)
     # with 15 entries every stage runs; what needs a cohort or a unit is left out and said so
