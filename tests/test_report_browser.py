@@ -501,6 +501,21 @@ def test_booklet_text_is_escaped():
     assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;如何？" in out
 
 
+def test_the_font_is_embedded_once_even_when_the_page_quotes_its_slot():
+    """A page is rendered once, its font's text put in its slot afterwards (report.render_with_font_slot); a page
+    whose own text holds the slot's marker is rendered again, so the marker stays text and the font goes where the
+    template puts it."""
+    import base64
+
+    from corpus_tools.report import FONT_SLOT
+
+    for title in ("数据湖", f"数据湖 {FONT_SLOT}"):
+        html = Report(title, "副标题").render()
+        fonts = re.findall(r"base64,([A-Za-z0-9+/=]+)\)", html)
+        assert len(fonts) == 1 and base64.b64decode(fonts[0])[:4] == b"wOFF"
+        assert html.count(title) >= 1 and html.count(FONT_SLOT) == html.count(title) * title.count(FONT_SLOT)
+
+
 def test_numbers_are_formatted_for_readers():
     from corpus_tools.report import fmt_cell, header, params_sentence
     from corpus_tools.study import Params

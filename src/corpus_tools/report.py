@@ -356,6 +356,21 @@ def strip_svg(svg: str, prefix: str = "") -> str:
     return _SVG_ID.sub(sub, svg)
 
 
+#: stands for the embedded font's base64 text while a page is rendered (see :func:`render_with_font_slot`)
+FONT_SLOT = "corpus-tools-font-slot-3c9e1b"
+
+
+def render_with_font_slot(template, ctx: dict) -> tuple[str, Callable[[str], str]]:
+    """``template`` rendered once without its font: ``(page, fill)``, where ``page`` is the page without the font's
+    text and ``fill(font_b64)`` the page with it — the same text as rendering again with ``font_b64`` (base64 needs
+    no escaping), without rendering twice. Should the page's own text hold :data:`FONT_SLOT`, it is rendered again."""
+    slotted = template.render(font_b64=FONT_SLOT, **ctx)
+    if slotted.count(FONT_SLOT) != 1:
+        return template.render(font_b64="", **ctx), lambda b64: template.render(font_b64=b64, **ctx)
+    head, tail = slotted.split(FONT_SLOT)
+    return head + tail, lambda b64: head + b64 + tail
+
+
 def covering_font(needed: frozenset, font: FontSubset | None = None,
                   cut: Callable[[frozenset], FontSubset] = font_subset) -> FontSubset:
     """``font`` if it holds every character of ``needed``, else a subset cut to both by ``cut`` (a page whose font
@@ -409,15 +424,14 @@ class Report:
         earlier, used when it holds every character of the page, else extended)."""
         env = _environment()
         ctx = dict(title=self.title, subtitle=self.subtitle, sections=self.sections)
-        page = env.get_template(self.template).render(font_b64="", **ctx)
         if not embed_font:
-            return page
+            return env.get_template(self.template).render(font_b64="", **ctx)
         import html as _html
 
+        page, fill = render_with_font_slot(env.get_template(self.template), ctx)
         # every character of the page: text, attribute values (placeholders, labels), text inside the figures
         shown = _html.unescape(page)
-        font = covering_font(font_chars(shown + self.font_text + UI_TEXT), font)
-        return env.get_template(self.template).render(font_b64=font.woff_b64, **ctx)
+        return fill(covering_font(font_chars(shown + self.font_text + UI_TEXT), font).woff_b64)
 
     def __str__(self) -> str:
         return self.render()

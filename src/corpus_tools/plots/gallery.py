@@ -104,11 +104,10 @@ def gallery_html(index: pd.DataFrame, embed_font: bool = True, cjk_font=None) ->
     template = _environment().get_template("gallery.html.j2")
     ctx = dict(n_figures=len(index), n_drawn=int((index.files.fillna("").astype(str) != "").sum()),
                groups=_groups(index))
-    page = template.render(font_b64="", **ctx)
     if not embed_font:
-        return page
-    from ..report import covering_font, font_chars
+        return template.render(font_b64="", **ctx)
+    from ..report import covering_font, font_chars, render_with_font_slot
 
+    page, fill = render_with_font_slot(template, ctx)
     # the page's own characters of the project's CJK font: readable on machines without one
-    subset = covering_font(font_chars(html.unescape(re.sub("<[^>]+>", "", page))), cjk_font)
-    return template.render(font_b64=subset.woff_b64, **ctx)
+    return fill(covering_font(font_chars(html.unescape(re.sub("<[^>]+>", "", page))), cjk_font).woff_b64)
