@@ -516,6 +516,24 @@ def test_the_font_is_embedded_once_even_when_the_page_quotes_its_slot():
         assert html.count(title) >= 1 and html.count(FONT_SLOT) == html.count(title) * title.count(FONT_SLOT)
 
 
+def test_a_page_rendered_before_its_figures_is_the_page_rendered_after(study, run_dir):
+    """A run renders the review page while its workers draw the last figures (figure slots, Report.render_later)
+    and puts the SVGs in afterwards: the same page, character for character, as rendering it with the SVGs in
+    hand. (The font here holds every character, so that neither page cuts one: its text is a stand-in.)"""
+    from corpus_tools.fonts import FontSubset
+    from corpus_tools.report import REPORT_FIGURES, build_review, figure_slot
+
+    stems = sorted(s for s in REPORT_FIGURES if s in study.figures)
+    assert len(stems) == 20
+    svgs = {s: (run_dir / "figures" / f"{s}.svg").read_text(encoding="utf-8") for s in stems}
+    finish = build_review(study, {s: figure_slot(s) for s in stems}).render_later()
+    font = FontSubset(frozenset(map(chr, range(0x3_0000))), "d09GRgAB")
+    later = finish(svgs, font)
+    assert later == build_review(study, svgs).render(font=font)
+    assert "data-figure-slot" not in later and later.count('<div class="svg-box"><svg') == 20
+    assert "base64,d09GRgAB)" in later and 'clipPath id="fig-keyness_xray-' in later
+
+
 def test_numbers_are_formatted_for_readers():
     from corpus_tools.report import fmt_cell, header, params_sentence
     from corpus_tools.study import Params

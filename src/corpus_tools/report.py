@@ -433,8 +433,38 @@ class Report:
         shown = _html.unescape(page)
         return fill(covering_font(font_chars(shown + self.font_text + UI_TEXT), font).woff_b64)
 
+    def render_later(self) -> Callable[[Mapping[str, str], FontSubset | None], str]:
+        """Render the page now, its figures and font later: ``finish(svgs, font)`` puts each figure's SVG (stem →
+        SVG text) where a :func:`figure_slot` stands and embeds the font as :meth:`render` does — the page
+        :meth:`render` gives with those SVGs in the figure blocks. (A run renders the page while its workers
+        draw the last figures.)"""
+        import html as _html
+
+        ctx = dict(title=self.title, subtitle=self.subtitle, sections=self.sections)
+        page, fill_font = render_with_font_slot(_environment().get_template(self.template), ctx)
+
+        def finish(svgs: Mapping[str, str], font: FontSubset | None = None) -> str:
+            shown = _html.unescape(_fill_figure_slots(page, svgs))
+            font = covering_font(font_chars(shown + self.font_text + UI_TEXT), font)
+            return _fill_figure_slots(fill_font(font.woff_b64), svgs)
+
+        return finish
+
     def __str__(self) -> str:
         return self.render()
+
+
+_FIGURE_SLOT = re.compile(r'<svg data-figure-slot="([a-z0-9_]+)"></svg>')
+
+
+def figure_slot(stem: str) -> str:
+    """What stands for figure ``stem``'s SVG in a page rendered before the figure is drawn (see
+    :meth:`Report.render_later`)."""
+    return f'<svg data-figure-slot="{stem}"></svg>'
+
+
+def _fill_figure_slots(page: str, svgs: Mapping[str, str]) -> str:
+    return _FIGURE_SLOT.sub(lambda m: strip_svg(svgs[m.group(1)], f"fig-{m.group(1)}"), page)
 
 
 # ---------------------------------------------------------------- blocks

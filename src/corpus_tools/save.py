@@ -113,14 +113,17 @@ def save_study(study: Study, outdir: str | Path, cache: DiskCache | None = None,
         t_font = time.perf_counter() - t0
         t0 = time.perf_counter()
         charts = {stem for stem, spec in study.figures.items() if not spec.raster_only}
+        # the report's page is rendered while the workers draw the last charts; their SVGs are put in afterwards
+        early_report = _start_report(study) if report and report_html is None and "svg" in params.formats else None
+        t_early = time.perf_counter() - t0
         rendered = renderer.collect(study, progress, stems=charts) if charts else {}
-        result.timings["figures"] = time.perf_counter() - t0
+        result.timings["figures"] = time.perf_counter() - t0 - t_early
         t0 = time.perf_counter()
         if report and report_html is None:  # built while the pictures are still drawn (it shows only charts)
-            report_html = _build_report(study, rendered, font)
+            report_html = _finish_report(study, rendered, font, early_report)
             if cache is not None:
                 cache.put_bytes("reports", report_key, "html", report_html.encode("utf-8"))
-        result.timings["report"] = time.perf_counter() - t0 + t_font
+        result.timings["report"] = time.perf_counter() - t0 + t_font + t_early
         t0 = time.perf_counter()
         rendered = renderer.collect(study, progress, desc="绘图（词云）") if study.figures else {}
         result.timings["figures"] += time.perf_counter() - t0
@@ -244,6 +247,24 @@ def write_figure_index(specs, figdir: str | Path, tables: dict, rendered: dict |
             written += write_table(tables[row.source], figdir / "data", row.stem, ("csv",))
     written.append(write_text(figdir / "index.html", gallery_html(index, cjk_font=font)))
     return written
+
+
+def _start_report(study: Study) -> tuple[set[str], Callable]:
+    """The review page rendered before its figures are drawn: ``(stems of its figure slots, finish)`` (see
+    :meth:`corpus_tools.report.Report.render_later`)."""
+    from .report import REPORT_FIGURES, build_review, figure_slot
+
+    slots = {stem for stem in REPORT_FIGURES if stem in study.figures}
+    return slots, build_review(study, {stem: figure_slot(stem) for stem in slots}).render_later()
+
+
+def _finish_report(study: Study, rendered: dict[str, dict[str, bytes]], font, early) -> str:
+    """The review page: ``early`` (see :func:`_start_report`) with the drawn SVGs put in, or built now when there
+    is none or an SVG it needs was not drawn."""
+    svgs = {stem: data["svg"].decode("utf-8") for stem, data in rendered.items() if "svg" in data}
+    if early is not None and early[0] <= svgs.keys():
+        return early[1](svgs, font)
+    return _build_report(study, rendered, font)
 
 
 def _build_report(study: Study, rendered: dict[str, dict[str, bytes]], font=None) -> str:
