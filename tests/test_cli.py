@@ -313,3 +313,23 @@ sys.exit(cli.main(["parse", "whatever.txt"]))
     assert proc.returncode == 130 and time.time() - t0 < 10
     assert err == "corpus-tools: error: interrupted; unfinished outputs were discarded\n"
     assert out.is_dir() and list(out.iterdir()) == []  # no half.csv, no staging folder, no lock
+
+
+def test_the_command_exits_with_mains_code_and_leaves_the_exit_collections_out(monkeypatch):
+    """`corpus-tools` (pyproject's entry point, and `python -m corpus_tools.cli`) is cli.entry: main's exit code,
+    after moving the objects left out of the garbage collector's sight (gc.freeze: the collections at exit would
+    walk the whole study)."""
+    import gc
+    import tomllib
+
+    from conftest import ROOT
+
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
+    assert scripts["corpus-tools"] == "corpus_tools.cli:entry"
+    monkeypatch.setattr(cli, "main", lambda: 3)
+    try:
+        with pytest.raises(SystemExit) as exited:
+            cli.entry()
+        assert exited.value.code == 3 and gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

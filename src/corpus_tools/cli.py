@@ -533,5 +533,17 @@ def main(argv: list[str] | None = None) -> int:
             return _error(f"unexpected {type(exc).__name__}: {exc}", debug)
 
 
+def entry() -> None:
+    """The ``corpus-tools`` command (and ``python -m corpus_tools.cli``): :func:`main`, then exit with its code.
+    Before the interpreter's own clean-up, the objects left are moved out of the garbage collector's sight
+    (``gc.freeze``): its collections at exit walk every object of the study and of the libraries (≈ 0.35 s after a
+    run on the booklet) and find nothing that exiting does not free anyway. In-process callers use :func:`main`."""
+    code = main()
+    import gc
+
+    gc.freeze()
+    sys.exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    entry()
