@@ -149,7 +149,8 @@ def save_study(study: Study, outdir: str | Path, cache: DiskCache | None = None,
 def _cached_report(study: Study, cache: DiskCache | None) -> tuple[str | None, str]:
     """``(report HTML from the cache or None, its cache key)``: the report depends on the results and on how
     figures are drawn, not on which files are written."""
-    shown = {k: v for k, v in study.params.as_dict().items() if k not in Params.OUTPUT_ONLY or k in ("dpi", "figure_size")}
+    shown = {k: v for k, v in study.params.as_dict().items()
+             if k not in Params.OUTPUT_ONLY or k in ("dpi", "figure_size")}  # these two change the SVGs it inlines
     report_key = digest("report", package_version(), study.stage_keys, shown)
     cached = cache.get_bytes("reports", report_key, "html") if cache is not None else None
     return (cached.decode("utf-8") if cached is not None else None), report_key
