@@ -286,13 +286,14 @@ HEDGED_SHOWN = 8
 def _hedged_sentence(hedged: pd.DataFrame, title: dict) -> str:
     """"另有 6 条，教员在回答里说这个问题难答、难下定论或不了解细节，也都作了回答（不算未答）：第 7 条“…”；…。可看看…"
     (the titles say what the hard questions are about), or ""."""
+    from .needs import _some
+
     if hedged.empty:
         return ""
     ids = sorted({int(i) for i in hedged.entry_id})
-    named = "；".join(f"第 {i} 条“{title.get(i, '')}”" for i in ids[:HEDGED_SHOWN])
-    more = f"……等 {len(ids)} 条" if len(ids) > HEDGED_SHOWN else ""
+    named = _some([f"第 {i} 条“{title.get(i, '')}”" for i in ids], HEDGED_SHOWN, "条", sep="；")
     return (f"另有 {len(ids)} 条，教员在回答里说这个问题难答、难下定论或不了解细节，也都作了回答（不算未答）："
-            f"{named}{more}。可看看课程里这些话题是否讲透了。")
+            f"{named}。可看看课程里这些话题是否讲透了。")
 
 
 def _hedged_lines(hedged: pd.DataFrame) -> str:

@@ -211,6 +211,7 @@ def parts_findings(parts: pd.DataFrame | None, entries: pd.DataFrame) -> list[di
     """Rows of the findings table (kind "parts"): the entries whose question has several parts, each with its
     number of parts — a reading list, since whether each part was answered is not judged (see the module)."""
     from .findings import _row
+    from .needs import _some
 
     if parts is None or parts.empty:
         return []
@@ -222,8 +223,8 @@ def parts_findings(parts: pd.DataFrame | None, entries: pd.DataFrame) -> list[di
     by_count = []  # "问了 5 件事的第 20 条；4 件的第 24、59 条；…", most parts first
     for i, k in enumerate(sorted(set(several), reverse=True)):
         ids = [str(int(e)) for e, kk in several.items() if kk == k]
-        by_count.append(f"{'问了 ' if i == 0 else ''}{int(k)} 件{'事' if i == 0 else ''}的第 "
-                        + ("、".join(ids) if len(ids) <= 30 else "、".join(ids[:30]) + f"……等 {len(ids)}") + " 条")
+        by_count.append(f"{'问了 ' if i == 0 else ''}{int(k)} 件{'事' if i == 0 else ''}的第 {_some(ids, 30, '条')}"
+                        + ("" if len(ids) > 30 else " 条"))  # "……等 45 条" says 条 itself
     shown = "；".join(by_count)
     (same, of), (hit, judged) = AGREEMENT["same_count"], AGREEMENT["several"]
     return [_row("parts", f"{len(several)} 条问答里，学员问了不止一件事（共 {int(several.sum())} 问）：{shown}。"

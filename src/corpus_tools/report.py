@@ -422,16 +422,10 @@ class Report:
     def render(self, embed_font: bool = True, font: FontSubset | None = None) -> str:
         """The HTML document, with the CJK font cut to the characters it shows (``font``: a subset prepared
         earlier, used when it holds every character of the page, else extended)."""
-        env = _environment()
-        ctx = dict(title=self.title, subtitle=self.subtitle, sections=self.sections)
         if not embed_font:
-            return env.get_template(self.template).render(font_b64="", **ctx)
-        import html as _html
-
-        page, fill = render_with_font_slot(env.get_template(self.template), ctx)
-        # every character of the page: text, attribute values (placeholders, labels), text inside the figures
-        shown = _html.unescape(page)
-        return fill(covering_font(font_chars(shown + self.font_text + UI_TEXT), font).woff_b64)
+            ctx = dict(title=self.title, subtitle=self.subtitle, sections=self.sections)
+            return _environment().get_template(self.template).render(font_b64="", **ctx)
+        return self.render_later()({}, font)  # no figure slot to fill
 
     def render_later(self) -> Callable[[Mapping[str, str], FontSubset | None], str]:
         """Render the page now, its figures and font later: ``finish(svgs, font)`` puts each figure's SVG (stem →
@@ -444,6 +438,7 @@ class Report:
         page, fill_font = render_with_font_slot(_environment().get_template(self.template), ctx)
 
         def finish(svgs: Mapping[str, str], font: FontSubset | None = None) -> str:
+            # every character of the page: text, attribute values (placeholders, labels), text inside the figures
             shown = _html.unescape(_fill_figure_slots(page, svgs))
             font = covering_font(font_chars(shown + self.font_text + UI_TEXT), font)
             return _fill_figure_slots(fill_font(font.woff_b64), svgs)
