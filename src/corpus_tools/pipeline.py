@@ -65,13 +65,6 @@ def run_key(booklet_sha: str, params: Params, stages: Iterable[str], version: st
     return digest("run", version, booklet_sha, p, sorted(stages), n=64)
 
 
-# what the workers import for their tasks (topic-model fits, figures, the font subset): the fork server imports them
-# once, while this process parses and tokenizes, instead of each worker at its first task of each kind
-WORKER_MODULES = ("numpy", "sklearn.decomposition", "corpus_tools.topics", "corpus_tools.render",
-                  "corpus_tools.plots.style", "corpus_tools.plots.overview", "corpus_tools.plots.trends",
-                  "corpus_tools.plots.topics", "corpus_tools.plots.network", "corpus_tools.plots.codes", "wordcloud",
-                  "matplotlib.backends.backend_svg", "PIL.PngImagePlugin", "fontTools.subset")
-
 def check_parameter_files(params: Params) -> None:
     """Read the curriculum, codebook and synonyms files now, so a bad file stops the run in one line (naming
     the file and line) before any long stage."""
@@ -130,7 +123,7 @@ def run(booklet_path: str | Path | list, outdir: str | Path, params: Params = Pa
                 else {}
             r.timings["check"] = time.perf_counter() - t_start
             return r
-        from .workers import WorkerPool, one_thread_each, run_gc
+        from .workers import WORKER_MODULES, WorkerPool, one_thread_each, run_gc
 
         cache = DiskCache(Path(cache_dir) if cache_dir else None, enabled=not fresh)
         started = run_started()

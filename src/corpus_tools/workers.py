@@ -46,6 +46,15 @@ GC_THRESHOLDS = (20000, 20, 20)
 #: written. With at most ``jobs`` + 1 tasks queued, the queue's items stay far below the pipe's size.
 SPOOL_ABOVE = 4096
 
+#: what the package's workers import for their tasks (topic-model fits, figures, the font subset). A process's
+#: fork server is started by its first pool and serves every later one, importing nothing more once it runs: so
+#: it imports these before it forks its first worker, whichever pool starts it (one that needs none of them, e.g. a
+#: ``parallel_map``'s, too), instead of every worker of every later run importing them on its own
+WORKER_MODULES = ("numpy", "sklearn.decomposition", "corpus_tools.topics", "corpus_tools.render",
+                  "corpus_tools.plots.style", "corpus_tools.plots.overview", "corpus_tools.plots.trends",
+                  "corpus_tools.plots.topics", "corpus_tools.plots.network", "corpus_tools.plots.codes", "wordcloud",
+                  "matplotlib.backends.backend_svg", "PIL.PngImagePlugin", "fontTools.subset")
+
 # the environment the fork server (and so every worker) starts with: one thread per numerical library and no
 # background thread in pyarrow's jemalloc (pandas imports pyarrow), so the server is a single-threaded process
 # when it forks
@@ -172,8 +181,8 @@ class WorkerPool:
         with self._start_lock:
             if self._pool is None:
                 ctx = multiprocessing.get_context(start_method())
-                if ctx.get_start_method() == "forkserver":
-                    ctx.set_forkserver_preload(list(self.warm))  # no effect once this process's fork server runs
+                if ctx.get_start_method() == "forkserver":  # no effect once this process's fork server runs
+                    ctx.set_forkserver_preload(list(dict.fromkeys(WORKER_MODULES + self.warm)))
                 pipe = ctx.Pipe(duplex=False)
                 pool = None
                 try:
@@ -370,4 +379,4 @@ def _map_in(pool: WorkerPool, fn: Callable[[T], R], items: list[T], on_done, pri
         raise
 
 
-__all__ = ["WorkerPool", "parallel_map", "start_method", "run_gc", "one_thread_each"]
+__all__ = ["WORKER_MODULES", "WorkerPool", "parallel_map", "start_method", "run_gc", "one_thread_each"]
