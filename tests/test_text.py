@@ -169,6 +169,20 @@ def test_dictionary_loaded_in_one_pass_is_jiebas(tmp_path):
     assert (tmp_path / "jieba.cache").exists()
 
 
+def test_tokenizers_of_one_process_share_the_parse_not_the_words_they_add():
+    """jieba's dictionary file is parsed once per process (the next tokenizer gets a copy): a word one tokenizer
+    adds (a trainee's name, 张敦明 of entry 1) is in its dictionaries only, never in the next tokenizer's."""
+    from corpus_tools.text import ChineseTokenizer
+
+    first = ChineseTokenizer(names=("张敦明",))
+    assert first.tag("学员张敦明") == [("学员", "n"), ("张敦明", "nr")]  # loads its dictionary, adds the name
+    assert first.jieba.FREQ["张敦明"] > 0 and first.posseg.word_tag_tab["张敦明"] == "nr"
+    second = ChineseTokenizer()
+    assert second.tag("学员张敦明") != [("学员", "n"), ("张敦明", "nr")]
+    assert "张敦明" not in second.jieba.FREQ and "张敦明" not in second.posseg.word_tag_tab
+    assert second.jieba.FREQ is not first.jieba.FREQ and second.jieba.total < first.jieba.total
+
+
 def test_tokens_table(booklet, tokenizer, toks):
     assert list(toks.columns) == TOKEN_COLUMNS
     assert set(toks.entry_id) == set(booklet.entries.entry_id)
