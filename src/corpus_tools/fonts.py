@@ -14,6 +14,7 @@ This module imports neither pandas nor matplotlib, so a process that only cuts t
 from __future__ import annotations
 
 import base64
+import functools
 import importlib.util
 import io
 import os
@@ -68,36 +69,60 @@ def source_chars(text: str, extra: str = "") -> frozenset:
     return font_chars(text + package_cjk_chars() + extra)
 
 
-def font_subset(chars: frozenset) -> FontSubset:
-    """Cut the project's CJK font down to ``chars`` (same characters, same bytes). Hints are kept and
-    subroutines inlined: rendered text is then exactly that of the full font, and each glyph is read in one piece.
-    Every layout feature is kept, for the default language system and simplified Chinese (ZHS: the pages'
-    ``lang="zh-CN"``); the localized forms of Japanese, Korean and traditional Chinese text (JAN, KOR, ZHT, ZHH:
-    4 of 10 glyphs of the booklet's subset) are left out, so text of those languages takes the default forms."""
-    from fontTools import subset
+def font_subset(chars: frozenset, layout: bytes | None = None) -> FontSubset:
+    """Cut the project's CJK font down to ``chars`` (same characters, same bytes) with HarfBuzz's subsetter
+    (``uharfbuzz``, in C++; fontTools' decompiles every kept glyph in Python, a hundred times slower), from
+    ``layout`` (:func:`layout_font`'s bytes, made here when not given); the WOFF is written by fontTools. Hints
+    are kept and subroutines inlined: rendered text is then exactly that of the full font, and each glyph is read
+    in one piece. Every layout feature is kept, for the default language system and simplified Chinese (ZHS: the
+    pages' ``lang="zh-CN"``); the localized forms of Japanese, Korean and traditional Chinese text (JAN, KOR,
+    ZHT, ZHH: 4 of 10 glyphs of the booklet's subset) are left out, so text of those languages takes the default
+    forms."""
+    import uharfbuzz as hb
     from fontTools.ttLib import TTFont
 
-    # recalcBBoxes=False: keep the full font's (larger) extents instead of measuring every kept glyph again
-    font = TTFont(str(cjk_font_path()), recalcTimestamp=False, recalcBBoxes=False)  # same input, same bytes
-    options = subset.Options()
-    options.layout_features = ["*"]
-    scripts = sorted({r.ScriptTag.strip() for t in ("GSUB", "GPOS") if t in font and font[t].table.ScriptList
-                      for r in font[t].table.ScriptList.ScriptRecord})
-    if scripts:
-        options.layout_scripts = [f"{script}.{lang}" for script in scripts for lang in ("dflt", "ZHS")]
-    options.name_IDs = ["*"]
-    options.notdef_outline = True
-    options.hinting = True
-    options.desubroutinize = True
-    sub = subset.Subsetter(options=options)
-    sub.populate(unicodes=sorted(ord(c) for c in chars))
-    sub.subset(font)
-    otf = io.BytesIO()
-    font.save(otf)
-    woff = io.BytesIO()
+    subset_input = hb.SubsetInput()
+    for c in sorted(chars):
+        subset_input.unicode_set.add(ord(c))
+    subset_input.flags = hb.SubsetFlags.DESUBROUTINIZE | hb.SubsetFlags.NOTDEF_OUTLINE
+    for kept in (hb.SubsetInputSets.LAYOUT_FEATURE_TAG, hb.SubsetInputSets.NAME_ID):  # all of them
+        tags = subset_input.sets(kept)
+        tags.clear()
+        tags.invert()
+    face = hb.Face(hb.Blob(layout_font() if layout is None else layout))
+    otf = hb.subset(face, subset_input).blob.data
+    font = TTFont(io.BytesIO(otf), recalcTimestamp=False, recalcBBoxes=False)
     font.flavor = "woff"
+    woff = io.BytesIO()
     font.save(woff)
-    return FontSubset(frozenset(chars), base64.b64encode(woff.getvalue()).decode(), otf.getvalue())
+    return FontSubset(frozenset(chars), base64.b64encode(woff.getvalue()).decode(), otf)
 
 
-__all__ = ["FONT_FILE", "FontNotFound", "FontSubset", "cjk_font_path", "font_chars", "font_subset", "source_chars"]
+def layout_font(path: Path | None = None) -> bytes:
+    """The bytes of the CJK font file ``path`` (default: :func:`cjk_font_path`) with the language systems of its
+    layout tables (GSUB, GPOS) cut to each script's default one and simplified Chinese (ZHS); every other table
+    as in the file. HarfBuzz's subsetter keeps the features of every language system it finds, so
+    :func:`font_subset` cuts from this. Made once per process and font file (a run keeps it in its cache)."""
+    p = Path(path) if path is not None else cjk_font_path()
+    st = p.stat()
+    return _layout_font(str(p), st.st_size, st.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=1)
+def _layout_font(path: str, size: int, mtime_ns: int) -> bytes:
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(path, recalcTimestamp=False, recalcBBoxes=False, lazy=True)  # tables left alone are copied
+    for tag in ("GSUB", "GPOS"):
+        if tag in font and font[tag].table.ScriptList:
+            for record in font[tag].table.ScriptList.ScriptRecord:
+                script = record.Script
+                script.LangSysRecord = [r for r in script.LangSysRecord if r.LangSysTag.strip() == "ZHS"]
+                script.LangSysCount = len(script.LangSysRecord)
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
+__all__ = ["FONT_FILE", "FontNotFound", "FontSubset", "cjk_font_path", "font_chars", "font_subset", "layout_font",
+           "source_chars"]

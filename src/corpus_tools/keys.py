@@ -12,7 +12,7 @@ from typing import Any
 
 #: the libraries whose versions are part of every key (they compute, draw or serialise what is cached)
 LIBRARIES = ("pandas", "numpy", "scipy", "jieba", "scikit-learn", "networkx", "matplotlib", "wordcloud", "mplfonts",
-             "stopwordsiso", "pillow", "fonttools", "pyarrow", "jinja2")
+             "stopwordsiso", "pillow", "fonttools", "uharfbuzz", "pyarrow", "jinja2")
 
 
 def digest(*parts: Any, n: int = 24) -> str:

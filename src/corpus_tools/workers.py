@@ -53,7 +53,7 @@ SPOOL_ABOVE = 4096
 WORKER_MODULES = ("numpy", "sklearn.decomposition", "corpus_tools.topics", "corpus_tools.render",
                   "corpus_tools.plots.style", "corpus_tools.plots.overview", "corpus_tools.plots.trends",
                   "corpus_tools.plots.topics", "corpus_tools.plots.network", "corpus_tools.plots.codes", "wordcloud",
-                  "matplotlib.backends.backend_svg", "PIL.PngImagePlugin", "fontTools.subset")
+                  "matplotlib.backends.backend_svg", "PIL.PngImagePlugin", "uharfbuzz", "fontTools.ttLib")
 
 # the environment the fork server (and so every worker) starts with: one thread per numerical library and no
 # background thread in pyarrow's jemalloc (pandas imports pyarrow), so the server is a single-threaded process
