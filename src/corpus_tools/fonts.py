@@ -71,7 +71,7 @@ def source_chars(text: str, extra: str = "") -> frozenset:
 
 def font_subset(chars: frozenset, layout: bytes | None = None) -> FontSubset:
     """Cut the project's CJK font down to ``chars`` (same characters, same bytes) with HarfBuzz's subsetter
-    (``uharfbuzz``, in C++; fontTools' decompiles every kept glyph in Python, a hundred times slower), from
+    (``uharfbuzz``, in C++; fontTools' decompiles and recompiles every kept glyph in Python), from
     ``layout`` (:func:`layout_font`'s bytes, made here when not given); the WOFF is written by fontTools. Hints
     are kept and subroutines inlined: rendered text is then exactly that of the full font, and each glyph is read
     in one piece. Every layout feature is kept, for the default language system and simplified Chinese (ZHS: the
