@@ -130,9 +130,9 @@ def dictionary_tags(tokenizer) -> dict[str, str]:
     """``{word: tag}`` of ``tokenizer``'s main dictionary file, as ``jieba.posseg.POSTokenizer.load_word_tag``
     reads it (each line ``word freq tag``; a bad line reported as jieba reports it)."""
     name, data = _read_dictionary(tokenizer)
-    parsed = _parsed_dictionary(data)
+    parsed = _parse_dictionary(data)
     if parsed is not None:
-        return parsed[2]
+        return dict(parsed[2])  # a copy of the tags alone (the caller adds user words' tags to it)
     tags: dict[str, str] = {}
     for lineno, line in enumerate(data.splitlines(), 1):
         line = line.strip().decode("utf-8")
