@@ -187,7 +187,7 @@ def _cached_font(chars: frozenset, cache: DiskCache | None):
     woff, otf = cache.get_bytes("fonts", key, "woff.b64"), cache.get_bytes("fonts", key, "otf")
     return FontSubset(chars, woff.decode("ascii"), otf) if woff is not None and otf else None
 
-def _layout_font(cache: DiskCache | None) -> bytes | None:
+def _cached_layout_font(cache: DiskCache | None) -> bytes | None:
     """The CJK font the subsets are cut from (:func:`corpus_tools.fonts.layout_font`): from the cache, else made
     and cached; None without a cache (font_subset then makes it)."""
     from .fonts import cjk_font_path, layout_font
@@ -209,7 +209,7 @@ def _font_for(chars: frozenset, cache: DiskCache | None):
 
     font = _cached_font(chars, cache)
     if font is None:
-        font = font_subset(chars, _layout_font(cache))
+        font = font_subset(chars, _cached_layout_font(cache))
         if cache is not None:
             key = _font_key(chars)
             cache.put_bytes("fonts", key, "woff.b64", font.woff_b64.encode("ascii"))
