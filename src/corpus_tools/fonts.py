@@ -36,13 +36,21 @@ def cjk_font_path() -> Path:
         if not p.is_file():
             raise FontNotFound(f"CORPUS_TOOLS_FONT={env}: no such font file")
         return p
-    spec = importlib.util.find_spec("mplfonts")
-    if spec and spec.submodule_search_locations:
-        p = Path(list(spec.submodule_search_locations)[0]) / "fonts" / FONT_FILE
-        if p.is_file():
-            return p
+    folder = _mplfonts_folder()
+    if folder is not None and (folder / "fonts" / FONT_FILE).is_file():
+        return folder / "fonts" / FONT_FILE
     raise FontNotFound("the CJK font Noto Sans CJK SC was not found: install the package 'mplfonts' "
                        "(a dependency of corpus_tools) or set CORPUS_TOOLS_FONT to a .otf/.ttf file")
+
+
+@functools.lru_cache(maxsize=1)
+def _mplfonts_folder() -> Path | None:
+    """The folder of the installed ``mplfonts`` package (looked up once per process: figures ask for the font's
+    path for every text they draw), or None."""
+    spec = importlib.util.find_spec("mplfonts")
+    if spec and spec.submodule_search_locations:
+        return Path(list(spec.submodule_search_locations)[0])
+    return None
 
 
 @dataclass(frozen=True)
