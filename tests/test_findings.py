@@ -251,6 +251,10 @@ def test_booklet_keyness_finding(booklet_findings):
     f, _ = booklet_findings
     row = f[(f.kind == "keyness") & f.text.str.contains("栏目“系统集成”")].iloc[0]
     assert "消息（7/12 条，其余 0/56）" in row.text and row.q_value < 0.01
+    # words used more, not words of the section alone: 接口 is printed in 8 entries outside it (7, 9, 12, 17, 33,
+    # 37, 45, 54: l.466, 544, 793, 1082, 2049, 2346, 2847, 3318), so the sentence does not call them "特有"
+    assert "接口（11/12 条，其余 8/56）" in row.text
+    assert row.text.startswith("栏目“系统集成”的问答比其余栏目明显多用的词：") and "特有" not in row.text
     assert "集成平台" not in row.text and "集成（" not in row.text
 
 

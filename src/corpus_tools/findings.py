@@ -514,7 +514,7 @@ def keyness_findings(key: pd.DataFrame | None, tokens: pd.DataFrame | None = Non
         hit = set().union(*map(set, with_term.values()))
         label = f"第{int(g)}期" if by == "cohort" else f"“{g}”"
         one_cohort = "".join(_one_cohort_note(t, used, ids, cohort_of, name) for t, used in with_term.items())
-        rows.append(_row("keyness", f"{name}{label}的问答特有的词：" + "、".join(
+        rows.append(_row("keyness", f"{name}{label}的问答比其余{name}明显多用的词：" + "、".join(
             f"{r.term}（{r.docs_group}/{r.n_group} 条，其余 {r.docs_rest}/{r.n_rest}）" for r in top.itertuples()) + "。",
             f"{Q_NAME}：" + "；".join(f"{r.term} {_fmt_q(r.q_value, '').strip()}" for r in top.itertuples()),
             p=top.p_value.min(), q=top.q_value.min(), ids=hit or ids,

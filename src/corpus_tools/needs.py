@@ -331,6 +331,21 @@ def need_pairs(table: pd.DataFrame) -> set[tuple[int, int]]:
 
 # ---------------------------------------------------------------- findings
 
+def _cohort_span(cohorts: list[int], per: "pd.Series") -> str:
+    """How a need's entries spread over cohorts, for a findings sentence: "跨 2 期（第1期 2 条、第3期 1 条）" when no
+    cohort holds more than half of them; "多在第1期（第1期 3 条、第2期 1 条）" when one does (a need three of whose
+    four entries come from one cohort is that cohort's more than the programme's); "只在第1期" for one cohort."""
+    if not cohorts:
+        return "期别不明"
+    if len(cohorts) == 1:
+        return f"只在第{cohorts[0]}期"
+    counts = _some([f"第{c}期 {int(per[c])} 条" for c in cohorts], 10, "期")
+    top = max(cohorts, key=lambda c: (int(per[c]), -c))
+    if 2 * int(per[top]) > int(per.sum()):
+        return f"多在第{top}期（{counts}）"
+    return f"跨 {len(cohorts)} 期（{counts}）"
+
+
 def needs_findings(needs: pd.DataFrame | None, entries: pd.DataFrame, tokens: pd.DataFrame | None = None) -> list[dict]:
     """Rows of the findings table (kind "need"): one summary, then each need with its questions, cohorts and
     units, and whether it recurs across cohorts. ``tokens`` (the concept view, with the printed ``word``): a shared
@@ -362,8 +377,7 @@ def needs_findings(needs: pd.DataFrame | None, entries: pd.DataFrame, tokens: pd
         cs = sorted({int(c) for c in g.cohort.dropna()})
         units = list(dict.fromkeys(str(u) for u in g.unit.dropna()))
         per = g.cohort.dropna().astype(int).value_counts()
-        span = (f"跨 {len(cs)} 期（" + _some([f"第{c}期 {int(per[c])} 条" for c in cs], 10, "期") + "）" if len(cs) >= 2
-                else (f"只在第{cs[0]}期" if cs else "期别不明"))
+        span = _cohort_span(cs, per)
         books = list(dict.fromkeys(str(b) for b in g.booklet.dropna())) if several else []
         if len(books) >= 2:
             span = f"跨 {len(books)} 本合集（" + _some(books, 8, "本") + "）、" + span.removeprefix("跨 ")

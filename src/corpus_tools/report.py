@@ -736,7 +736,7 @@ REVIEW_LAYOUT: list[tuple[str, str, list[str], list[tuple[str, str, int | None]]
       "keyness_xray", "cohort_trends"],  # cohort_trends: drawn only when a trend over the cohorts is called
      [("emerging_fading_terms", "相邻两期明显增多或减少的词", 40),
       ("reprinted_entries", "后出合集重印的问答（内容与来源说明都相同，只计一次；只在分析多本合集时出现）", None),
-      ("keyness_entries_by_section", "各栏目特有的词（逐条问答计数，Fisher 检验，q ≤ 0.05）", 40)]),
+      ("keyness_entries_by_section", "各栏目明显多用的词（逐条问答计数，Fisher 检验，q ≤ 0.05）", 40)]),
     ("codes", "能力领域编码",
      ["codes_heatmap_section", "codes_heatmap_cohort", "codes_share_by_cohort", "ca_terms_sections",
       "ca_codes_sections"],
