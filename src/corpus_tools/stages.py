@@ -14,7 +14,7 @@ Adding an analysis = one stage function + one :class:`~corpus_tools.study.Stage`
 
 from __future__ import annotations
 
-from .study import FigureSpec, Stage, StageOutput, Study
+from .study import FigureSpec, PlotModule, Stage, StageOutput, Study
 
 
 def _fig(stem: str, fn, *args, facts: dict | None = None, raster_only: bool = False,
@@ -32,7 +32,7 @@ def _fig(stem: str, fn, *args, facts: dict | None = None, raster_only: bool = Fa
 
 def overview_stage(study: Study) -> StageOutput:
     """Figures of the parsed booklet itself (entries per section and per unit)."""
-    from .plots import overview
+    overview = PlotModule("overview")
 
     b = study.booklet
     facts = dict(n_entries=len(b.entries), n_sections=len(b.sections), n_units=len(b.units))
@@ -130,7 +130,9 @@ def needs_stage(study: Study) -> StageOutput:
 def topics_stage(study: Study) -> StageOutput:
     """Entry-view matrix, k chosen (unless given), the consensus topic model, its tables and figures."""
     from .features import document_term_matrix
-    from .plots import topics as plots
+    from .plots.data import cloud_table
+
+    plots = PlotModule("topics")
     from .terms import distinctive_terms
     from .topics import TopicSettings, entry_coordinates, select_and_fit, topic_tables, tsne_perplexity
 
@@ -164,7 +166,7 @@ def topics_stage(study: Study) -> StageOutput:
     first = t["entry_topics"][t["entry_topics"]["rank"] == 1][["entry_id", "topic_id"]]
     clouds = distinctive_terms(words(study, "concept"), b.entries.merge(first, on="entry_id"), "topic_id")
     tables["topic_cloud_terms"] = clouds
-    table = plots.cloud_table(clouds, words(study, "concept"), b.entries.merge(first, on="entry_id"), "topic_id",
+    table = cloud_table(clouds, words(study, "concept"), b.entries.merge(first, on="entry_id"), "topic_id",
                               list(t["topics"].topic_id))
     if len(table):
         names = {str(i): f"主题{i} {lab}" for i, lab in zip(t["topics"].topic_id, t["topics"].label)}
@@ -203,7 +205,9 @@ def network_stage(study: Study) -> StageOutput:
     import networkx as nx
 
     from . import network
-    from .plots import network as plots
+    from .plots.data import answer_matrix, cooccurrence_edges
+
+    plots = PlotModule("network")
 
     params = study.params
     t = study.tables
@@ -222,7 +226,7 @@ def network_stage(study: Study) -> StageOutput:
         _fig("network_instructor_coanswer", plots.draw_graph, g["instructor_coanswer"], "教员共同作答",
              seed=params.seed, n_labels=20, facts=facts("instructor_coanswer")),
     ])
-    co = plots.cooccurrence_edges(words(study, "concept"), min_entries=3, n_edges=60, seed=params.seed)
+    co = cooccurrence_edges(words(study, "concept"), min_entries=3, n_edges=60, seed=params.seed)
     if len(co):
         words_ = set(co.term_a) | set(co.term_b)
         drawn = nx.Graph(list(zip(co.term_a, co.term_b)))
@@ -241,7 +245,7 @@ def network_stage(study: Study) -> StageOutput:
             ("section", b.entries, list(b.sections.section), None, "教员 × 栏目（作答问答条数）", "栏目（合集顺序）"),
             ("cohort", b.entries, sorted(int(c) for c in b.entries.cohort.dropna().unique()),
              {c: f"第{c}期" for c in b.entries.cohort.dropna().unique()}, "教员 × 期次（作答问答条数）", "提问所在期次")):
-        table = plots.answer_matrix(b.turns, entries, by, groups, names)
+        table = answer_matrix(b.turns, entries, by, groups, names)
         if len(table):
             stem = f"matrix_instructor_{by.removesuffix('_id')}"
             figures.update([_fig(stem, plots.answer_matrix_figure, table, heading, label,
@@ -255,8 +259,10 @@ def network_stage(study: Study) -> StageOutput:
 def trends_stage(study: Study) -> StageOutput:
     """Frequencies per cohort / unit / section, keyness per cohort and section, emerging and fading terms."""
     from . import trends
-    from .plots import topics as topic_plots
-    from .plots import trends as plots
+    from .plots.data import cloud_table
+
+    topic_plots = PlotModule("topics")
+    plots = PlotModule("trends")
     from .terms import distinctive_table
 
     b, params = study.booklet, study.params
@@ -319,7 +325,7 @@ def trends_stage(study: Study) -> StageOutput:
     for by, groups, stem, heading, names in (
             ("cohort", cohorts[-12:], "wordcloud_cohorts", "各期关键词云", {str(c): f"第{c}期" for c in cohorts}),
             ("section", [x for x in sections if x in set(panels)], "wordcloud_sections", "各栏目关键词云", None)):
-        table = topic_plots.cloud_table(clouds[clouds.by == by], concepts, e, by, groups)
+        table = cloud_table(clouds[clouds.by == by], concepts, e, by, groups)
         if len(table):
             figures.update([_fig(stem, topic_plots.comparison_cloud, table, heading, labels=names, seed=params.seed,
                                  facts=dict(n_groups=table.group.nunique(), n_words=len(table), n_entries=len(e)))])
@@ -331,8 +337,8 @@ def _term_spread_figures(concepts, entries, key, sections: list) -> dict:
     and a dendrogram of the terms by shared entries (5 terms per section, each in ≥ 3 entries), when there are
     terms enough."""
     from .dispersion import term_clusters, xray_table, xray_terms
-    from .plots import network as network_plots
-    from .plots import trends as plots
+    network_plots = PlotModule("network")
+    plots = PlotModule("trends")
 
     figures = {}
     ticks = xray_table(concepts, entries, xray_terms(key, sections, per_group=2, min_docs=2))
@@ -360,7 +366,7 @@ def coverage_stage(study: Study) -> StageOutput:
     """Curriculum coverage, unit fit (does each question fit the unit it was asked in?) and their figures."""
     from . import coverage, schema, unitfit
     from .curriculum import matching_example
-    from .plots import trends as plots
+    plots = PlotModule("trends")
 
     b, params = study.booklet, study.params
     e, turns = b.entries, b.turns
@@ -423,7 +429,7 @@ def codes_stage(study: Study) -> StageOutput:
     sections and cohorts)."""
     from .ca import ca_tables
     from .codes import code_tables, load_code_judgement, parse_codebook
-    from .plots.codes import ca_biplot, code_heatmap
+    ca_biplot, code_heatmap = PlotModule("codes").ca_biplot, PlotModule("codes").code_heatmap
 
     b, t = study.booklet, study.tables
     # the rules' precision / recall against the bundled hand coding, for the bundled booklet only (code_validation)
@@ -457,7 +463,7 @@ def programme_stage(study: Study) -> StageOutput:
     from .cohorttrends import cohort_trends
     from .programme import reprinted_table
 
-    from .plots import trends as plots
+    plots = PlotModule("trends")
 
     b, t = study.booklet, study.tables
     table = cohort_trends(words(study, "concept"), b.entries, b.turns, t.get("code_entries"))
@@ -485,7 +491,7 @@ def findings_stage(study: Study) -> StageOutput:
     figures = {}
     shares = out.get("code_share_by_cohort")
     if shares is not None and len(shares) and shares.cohort.nunique() >= 2:
-        from .plots.codes import code_share_dots
+        code_share_dots = PlotModule("codes").code_share_dots
 
         per_code = shares.drop_duplicates("code")
         called = per_code[per_code.trend_q < 0.05]

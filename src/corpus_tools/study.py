@@ -76,12 +76,45 @@ class Params:
         return "；".join(parts) + "。"
 
 
+@dataclass(frozen=True)
+class PlotRef:
+    """A figure function named by its module and name (``corpus_tools.plots.topics``, ``topic_top_terms``),
+    imported when it is called. Stages name the functions of their figures this way: a run's main process then
+    never imports matplotlib (its workers draw the figures), and a spec pickles as the two names."""
+
+    module: str
+    name: str
+
+    def resolve(self) -> Callable:
+        """The function itself (importing its module)."""
+        from importlib import import_module
+
+        return getattr(import_module(self.module), self.name)
+
+    def __call__(self, *args, **kwargs):
+        return self.resolve()(*args, **kwargs)
+
+
+class PlotModule:
+    """``PlotModule("topics").topic_top_terms`` is ``PlotRef("corpus_tools.plots.topics", "topic_top_terms")``:
+    a figure module's functions named without importing it."""
+
+    def __init__(self, name: str):
+        self._module = f"corpus_tools.plots.{name}"
+
+    def __getattr__(self, name: str) -> PlotRef:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return PlotRef(self._module, name)
+
+
 @dataclass
 class FigureSpec:
     """A figure, not yet drawn: ``make()`` calls ``fn(*args, **kwargs)`` and returns a matplotlib Figure.
 
-    ``fn`` is a module-level function of :mod:`corpus_tools.plots` and ``args`` hold only what it draws, so a spec
-    can be sent to a worker process or cached. ``source`` names the table (in ``Study.tables``) it is drawn from.
+    ``fn`` is a module-level function of :mod:`corpus_tools.plots` (or a :class:`PlotRef` to one) and ``args``
+    hold only what it draws, so a spec can be sent to a worker process or cached. ``source`` names the table (in
+    ``Study.tables``) it is drawn from.
     """
 
     stem: str

@@ -9,6 +9,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
+from .data import SHARE_COLUMNS, ca_contributions, ca_plotted  # noqa: F401 - also this module's API
 from .labels import keep_labels_apart, place_clear_of_points, plain_label, short_label, wrap_label
 from .style import PALETTE, current_style, freeze_layout, new_figure, row_height, styled
 
@@ -81,14 +82,6 @@ def code_heatmap(crosstab: pd.DataFrame, title: str = "编码 × 分组", group_
     ax.set_title(title)
     fig.colorbar(im, ax=ax, shrink=0.8, label="调整残差（红 = 多于其他组）")
     return fig
-
-
-def ca_contributions(rows: pd.DataFrame, inertia: pd.DataFrame) -> pd.Series:
-    """Each row point's contribution to the plane of dimensions 1–2 (Greenacre ch. 11): mass × (f₁² + f₂²) /
-    (λ₁ + λ₂), a share in [0, 1] summing to 1 over all row points; indexed like ``rows``."""
-    eig = list(inertia.sort_values("dim").eigenvalue[:2]) + [0.0, 0.0]
-    plane = float(eig[0] + eig[1]) or 1.0
-    return rows.mass * (rows.dim1 ** 2 + rows.dim2 ** 2) / plane
 
 
 @styled
@@ -188,29 +181,6 @@ def _place_ca_labels(fig: Figure, ax, texts: list, rows: pd.DataFrame, cols: pd.
     keep_labels_apart(fig, texts, keep_first=len(named), leaders=leaders)
 
 
-def _ca_plotted(coords: pd.DataFrame, inertia: pd.DataFrame, *args, analysis: str | None = None, **kwargs):
-    """The data file of a CA map: its points with each row point's contribution to the plane and its rank (the
-    double-column map draws ranks 1–30, the single-column 1–20; column points have no rank)."""
-    if analysis is not None:
-        coords = coords[coords["analysis"] == analysis]
-        inertia = inertia[inertia["analysis"] == analysis]
-    kinds = list(dict.fromkeys(coords.kind))
-    rows = coords[coords.kind == kinds[0]]
-    ctr = ca_contributions(rows, inertia)
-    rank = ctr.rank(ascending=False, method="first")
-    return coords.assign(contribution=ctr.reindex(coords.index), rank=rank.reindex(coords.index).astype("Int64"))
-
-
-ca_biplot.plotted_data = _ca_plotted
-code_heatmap.plotted_data = lambda crosstab, *args, by=None, **kwargs: (  # the cells drawn
-    crosstab[crosstab["by"] == (by if by is not None else args[2] if len(args) > 2 else None)]
-    if (by is not None or len(args) > 2) else crosstab)
-
-
-SHARE_COLUMNS = ["code", "cohort", "n_entries", "n_code", "share", "ci_low", "ci_high", "trend_z", "trend_q",
-                 "within_units_p"]
-
-
 def _trend_mark(z: float, q: float) -> str:
     """↑ / ↓ for a code whose share rises / falls across the cohorts (Cochran–Armitage, BH q < 0.05), else ''."""
     if not (np.isfinite(z) and np.isfinite(q)) or q >= 0.05:
@@ -268,6 +238,3 @@ def code_share_dots(shares: pd.DataFrame, title: str = "各能力领域编码在
                handletextpad=0.3, columnspacing=1.2, handles=ax.get_legend_handles_labels()[0])
     ax.set_title(plain_label(title))
     return fig
-
-
-code_share_dots.plotted_data = lambda shares, *args, **kwargs: shares[SHARE_COLUMNS]  # the dots and lines drawn

@@ -9,8 +9,8 @@ For the files :func:`corpus_tools.save.write_figure_index` writes beside the fig
   figures grouped by question (:data:`QUESTIONS`) under a contents list, every figure with its title, caption
   and method; the PNG thumbnail links to the SVG (or PDF) beside it, for choosing what goes into a paper.
 
-A figure whose function has a ``plotted_data`` attribute gets that table as its data file (exactly what it draws:
-the words of a cloud, the cells of a matrix); the others get their source table.
+A figure whose function is listed in :data:`corpus_tools.plots.data.PLOTTED` gets that table as its data file
+(exactly what it draws: the words of a cloud, the cells of a matrix); the others get their source table.
 
 A figure spec is any object with ``stem, title, caption, method, source`` attributes (the pipeline's
 :class:`corpus_tools.study.FigureSpec`). Nothing here reads or writes files.
@@ -37,9 +37,11 @@ def _files(stem: str, formats: Iterable[str]) -> list[str]:
 
 
 def plotted_table(spec) -> pd.DataFrame | None:
-    """The table a figure draws, when its function says (a ``plotted_data(*args, **kwargs)`` attribute: e.g. the
-    words of a comparison cloud, the cells of a matrix); else None and the source table is the data file."""
-    get = getattr(getattr(spec, "fn", None), "plotted_data", None)
+    """The table a figure draws, when :data:`corpus_tools.plots.data.PLOTTED` lists its function (e.g. the words of
+    a comparison cloud, the cells of a matrix); else None and the source table is the data file."""
+    from .data import plotted_data
+
+    get = plotted_data(getattr(spec, "fn", None))
     return get(*getattr(spec, "args", ()), **getattr(spec, "kwargs", {})) if callable(get) else None
 
 

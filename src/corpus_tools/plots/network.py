@@ -14,6 +14,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from ..network import ordered_subgraph
+from .data import (NOUN_TAGS, answer_matrix, cooccurrence_edges,  # noqa: F401 - also this module's API
+                   cooccurrence_threshold)
 from .labels import keep_labels_apart, place_clear_of_points, plain_label, short_label, wrap_label
 from .style import NEUTRAL, PALETTE, current_style, freeze_layout, new_figure, row_height, styled
 
@@ -277,25 +279,6 @@ def draw_graph(G: nx.Graph, title: str, pos: dict | None = None, n_labels: int =
 
 # ---------------------------------------------------------------- matrices instead of two-mode tangles
 
-def answer_matrix(turns, entries, by: str, groups: list | None = None, names: dict | None = None):
-    """Who answered what, as a long table ``instructor, group, entries``: the entries each instructor answered
-    (at least one turn with role "instructor"), counted per value of ``entries[by]`` (section, cohort, topic_id
-    …; an entry counts once per instructor). ``groups`` fixes the column order (default: order of appearance);
-    ``names`` maps a group to its column label. Rows: instructors by entries answered (most first), then name."""
-    import pandas as pd
-
-    t = turns[turns.role == "instructor"][["entry_id", "speaker"]].drop_duplicates()
-    e = entries[["entry_id", by]].dropna()
-    m = t.merge(e, on="entry_id")
-    groups = list(groups) if groups is not None else list(dict.fromkeys(e[by]))
-    counts = m.groupby(["speaker", by]).entry_id.nunique()
-    totals = m.groupby("speaker").entry_id.nunique()
-    people = sorted(totals.index, key=lambda p: (-int(totals[p]), str(p)))
-    rows = [dict(instructor=str(p), group=str((names or {}).get(g, g)), entries=int(counts.get((p, g), 0)))
-            for p in people for g in groups]
-    return pd.DataFrame(rows, columns=["instructor", "group", "entries"])
-
-
 @styled
 def answer_matrix_figure(table, title: str, group_label: str, max_rows: int = 30) -> Figure:
     """An instructor × group matrix of :func:`answer_matrix` (entries answered; number printed in each non-empty
@@ -359,68 +342,7 @@ def answer_matrix_figure(table, title: str, group_label: str, max_rows: int = 30
     return fig
 
 
-answer_matrix_figure.plotted_data = lambda table, *args, **kwargs: table  # the data file: the cells drawn
-
-
 # ---------------------------------------------------------------- KH Coder's co-occurrence network
-
-NOUN_TAGS = ("n", "vn", "eng", "nz", "j")  # jieba tags of nouns, verbal nouns, English terms, abbreviations
-
-
-def cooccurrence_threshold(tokens, min_entries: int = 3, max_terms: int = 75, tags=NOUN_TAGS,
-                           vague: tuple[str, ...] | None = None) -> tuple[int, "pd.Series"]:
-    """The words of the co-occurrence network and the entry threshold that chose them: nouns (POS ``tags``) not in
-    ``vague`` (default ``resources/network_vague_words.txt``), used in at least ``k`` entries, where ``k`` is the
-    smallest value ≥ ``min_entries`` that leaves at most ``max_terms`` words (KH Coder picks its default minimum
-    frequency the same way, so that the network holds a readable number of words). Returns ``(k, entries)``:
-    ``entries`` maps each chosen word to the frozenset of its entry ids."""
-    from ..resources import load_list
-
-    vague = set(load_list("network_vague_words.txt") if vague is None else vague)
-    t = tokens[tokens.pos.astype(str).isin(tags)][["entry_id", "token"]].astype({"token": str}).drop_duplicates()
-    t = t[~t.token.isin(vague)]
-    docs = t.groupby("token").entry_id.apply(frozenset)
-    sizes = docs.map(len)
-    k = int(min_entries)
-    while (sizes >= k).sum() > max_terms:
-        k += 1
-    return k, docs[sizes >= k]
-
-
-def cooccurrence_edges(tokens, min_entries: int = 3, n_edges: int = 60, seed: int = 0, tags=NOUN_TAGS,
-                       max_terms: int = 75, min_both: int = 2, vague: tuple[str, ...] | None = None):
-    """KH Coder's co-occurrence network as a table of edges: the words of :func:`cooccurrence_threshold` (nouns,
-    vague words left out, used in ≥ ``min_entries`` entries, the threshold raised until at most ``max_terms``
-    words remain), the ``n_edges`` pairs with the highest Jaccard coefficient over entries (|entries with both| /
-    |entries with either|; ties by pair) among the pairs that share at least ``min_both`` entries (a pair seen in
-    one entry only says nothing), and for each word its community (greedy modularity on the Jaccard-weighted graph
-    of those edges, numbered by size, largest 0) and its entries. Columns ``term_a, term_b, jaccard, both,
-    entries_a, entries_b, community_a, community_b, min_entries`` (the threshold used, the same in every row)."""
-    import itertools
-
-    import pandas as pd
-
-    cols = ["term_a", "term_b", "jaccard", "both", "entries_a", "entries_b", "community_a", "community_b",
-            "min_entries"]
-    k, docs = cooccurrence_threshold(tokens, min_entries, max_terms, tags, vague)
-    rows = []
-    for a, b in itertools.combinations(sorted(docs.index), 2):
-        both = len(docs[a] & docs[b])
-        if both >= max(min_both, 1):
-            rows.append((a, b, both / len(docs[a] | docs[b]), both))
-    if not rows:
-        return pd.DataFrame(columns=cols)
-    e = pd.DataFrame(rows, columns=["term_a", "term_b", "jaccard", "both"])
-    e = e.sort_values(["jaccard", "both", "term_a", "term_b"], ascending=[False, False, True, True],
-                      kind="stable").head(n_edges).reset_index(drop=True)
-    G = nx.Graph()
-    G.add_weighted_edges_from(e[["term_a", "term_b", "jaccard"]].itertuples(index=False))
-    comms = nx.community.greedy_modularity_communities(G, weight="weight")
-    comms = sorted((sorted(c) for c in comms), key=lambda c: (-len(c), c[0]))
-    community = {n: i for i, c in enumerate(comms) for n in c}
-    return e.assign(entries_a=e.term_a.map(lambda x: len(docs[x])), entries_b=e.term_b.map(lambda x: len(docs[x])),
-                    community_a=e.term_a.map(community), community_b=e.term_b.map(community), min_entries=k)[cols]
-
 
 @styled
 def cooccurrence_figure(edges, title: str = "关键词共现网络", seed: int = 0) -> Figure:
@@ -497,9 +419,6 @@ def cooccurrence_figure(edges, title: str = "关键词共现网络", seed: int =
     return fig
 
 
-cooccurrence_figure.plotted_data = lambda edges, *args, **kwargs: edges  # the data file: the edges drawn
-
-
 CLUSTER_PALETTE = PALETTE[:6]  # Okabe–Ito without black, grey and yellow (readable as text)
 SINGLE = "#555555"  # a cluster of one term
 
@@ -559,6 +478,3 @@ def term_dendrogram(clusters, title: str = "关键词聚类树") -> Figure:
                loc="outside lower center", frameon=False,
                title="括号内 = 该词为关键词的栏目·用到该词的问答条数")
     return fig
-
-
-term_dendrogram.plotted_data = lambda clusters, *args, **kwargs: clusters  # the data file: the leaves drawn

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from .data import cloud_table  # noqa: F401 - also this module's API
 from .labels import place_clear_of_points, plain_label, short_label, wrap_label
 from .style import PALETTE, cjk_font_path, current_style, freeze_layout, new_figure, styled
 from .trends import count_heatmap
@@ -211,34 +212,6 @@ def word_cloud(frequencies: dict[str, float], title: str = "", seed: int = 0, wi
 CLOUD_PPI = 100  # layout cells per inch of a comparison-cloud panel: 6 pt = 8.3 cells, the smallest word
 
 
-def cloud_table(clouds: pd.DataFrame, tokens: pd.DataFrame, entries: pd.DataFrame, by: str, groups: list,
-                n: int = 20, min_entries: int = 2) -> pd.DataFrame:
-    """The words a comparison cloud draws, as a table: ``group, term, g2, count, entries, n_group`` — for each of
-    ``groups`` (in that order) its ``n`` most key terms of ``clouds`` (a :func:`corpus_tools.terms.distinctive_terms`
-    table: p < 0.05, over-used, by G²), with the entries of the group using the term (``entries``, counted in
-    ``tokens``, an analysis view) out of the group's ``n_group`` entries; a word in fewer than ``min_entries`` of
-    the group's entries is left out (one long answer does not make a key word). ``entries`` holds ``entry_id``
-    and ``by``. This table is the figure's data file (``rank``: the word's place in its group, 1 = largest)."""
-    cols = ["group", "rank", "term", "g2", "count", "entries", "n_group"]
-    e = entries[["entry_id", by]].dropna()
-    key = e.set_index("entry_id")[by].astype(str)
-    t = tokens[["entry_id", "token"]].assign(group=lambda d: key.reindex(d.entry_id.astype(int)).to_numpy())
-    docs = t.dropna(subset=["group"]).drop_duplicates(["group", "token", "entry_id"]).groupby(
-        ["group", "token"]).size()
-    sizes = key.value_counts()
-    parts = []
-    for g in groups:
-        c = clouds[clouds.group.astype(str) == str(g)].sort_values(["g2", "term"], ascending=[False, True],
-                                                                  kind="stable")
-        used = np.array([int(docs.get((str(g), str(x)), 0)) for x in c.term], dtype=int)
-        c, used = c[used >= min_entries].head(n), used[used >= min_entries][:n]
-        parts.append(pd.DataFrame({
-            "group": str(g), "rank": np.arange(1, len(c) + 1), "term": c.term.astype(str).to_numpy(),
-            "g2": c.g2.astype(float).to_numpy(), "count": c["count"].astype(int).to_numpy(), "entries": used,
-            "n_group": int(sizes.get(str(g), 0))}))
-    return pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
-
-
 def _cloud_layout(weights: dict[str, float], w_in: float, h_in: float, seed: int, max_pt: float):
     """wordcloud's layout of ``weights`` in a ``w_in`` × ``h_in`` inch panel, horizontal words only, a margin of
     4 pt between words, no word under 6 pt: a list of (word, size in pt, x, y in inches from the top left)."""
@@ -314,6 +287,3 @@ def comparison_cloud(table: pd.DataFrame, title: str, labels: dict | None = None
             boxes.append(b)
     fig.suptitle(plain_label(title), y=1 - 0.05 / fig.get_size_inches()[1], va="top")
     return fig
-
-
-comparison_cloud.plotted_data = lambda table, *args, **kwargs: table  # the data file: exactly the words offered

@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from .data import keyness_rows
 from .labels import plain_label, short_label, wrap_label, wrap_words
 from .style import DIVERGING, PALETTE, current_style, new_figure, row_height, sequential_cmap, styled
 
@@ -136,22 +137,6 @@ def terms_by_unit_heatmap(matrix: pd.DataFrame) -> Figure:
     ax.set_title("高频词 × 课程单元（每万词）")
     ax.spines[["left", "bottom"]].set_visible(False)
     return fig
-
-
-def keyness_rows(key: pd.DataFrame, groups: list, n: int = 8, min_docs: int = 2,
-                 group_entries: dict | None = None) -> pd.DataFrame:
-    """The rows :func:`keyness_bars` draws, group by group in the order of ``groups``: the ``n`` most over-used
-    terms (G² > 0, in ≥ ``min_docs`` of the group's entries) and the ``n`` most under-used, p(G²) < 0.05, each
-    group's rows by signed G² (bottom to top of its panel); with ``group_entries``, a column ``n_group``."""
-    parts = []
-    for grp in groups:
-        g = key[(key.group == grp) & (key.p_g2 < 0.05)]
-        over = g[(g.g2 > 0) & (g.doc_freq >= min_docs)] if "doc_freq" in g else g[g.g2 > 0]
-        parts.append(pd.concat([over.head(n), g[g.g2 < 0].tail(n)]).sort_values("g2", kind="stable"))
-    out = pd.concat(parts) if parts else key.iloc[0:0]
-    if group_entries is not None:
-        out = out.assign(n_group=out.group.map(group_entries))
-    return out
 
 
 @styled
@@ -305,10 +290,6 @@ def questions_per_unit(curric: pd.DataFrame) -> Figure:
     return unit_bars(c, labels, "各期课程单元引出的问答条数", "问答条数（条）\n0 = 课程表列出但无问答入册")
 
 
-keyness_bars.plotted_data = lambda key, groups, *args, **kwargs: keyness_rows(  # the double-column version
-    key, groups, 8, kwargs.get("min_docs", 2), kwargs.get("group_entries"))
-
-
 @styled
 def cohort_trend_shares(trends: pd.DataFrame) -> Figure:
     """Small multiples, one per row of ``trends`` (rows of the ``cohort_trends`` table, at most 8): the share of
@@ -419,6 +400,3 @@ def xray_plot(ticks: pd.DataFrame, sections: list, title: str = "关键词在各
     with matplotlib.rc_context({"axes.titley": None}):
         ax.set_title(plain_label(title))
     return fig
-
-
-xray_plot.plotted_data = lambda ticks, *args, **kwargs: ticks  # the data file: one row per tick drawn
