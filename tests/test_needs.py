@@ -194,7 +194,10 @@ def test_entry19_finding_says_what_the_instructor_said_and_what_is_read_from_it(
     assert len(r) == 1
     text = r[0]["text"]
     assert "教员指出下一单元（按本期的单元顺序即第4单元“医院信息系统架构治理”）会讲到这一内容" in text
-    assert "这句之后的话与本条其余回答共约 791 字" in text and "其后" not in text
+    # each part with its own count: a cold reader took "这句之后的话与本条其余回答共约 791 字" for 791 after it (r4)
+    assert "本次也作了回答：薛万国老师在这句之后又说了约 511 字，本条另有回答约 280 字" in text and "其后" not in text
+    row = deferred[(deferred.entry_id == 19) & (deferred.line == 1168)].iloc[0]
+    assert (row.after_chars, row.answered_chars) == (511, 791)
     # the instructor also says the subject is this unit's (l.1157–1159), so the finding does not call it a later
     # course's subject asked too early: it names the two places to link
     assert "问到了后面课程的内容" not in text and "这一内容连着“信息规划与系统设计方法”和后面的课程" in text
@@ -274,7 +277,7 @@ def test_deferral_rows_say_the_cohort_and_what_was_not_found(booklet, deferred):
     says so."""
     rows = deferrals.deferral_findings(deferred, booklet.entries)
     head = rows[0]["text"]
-    assert head.startswith("有 4 条问答，教员在回答里指出后续课程会讲这一内容；这些当场也都作了回答（这句之后的话与本条其余回答共 "
+    assert head.startswith("有 4 条问答，教员在回答里指出后续课程会讲这一内容；这些当场也都作了回答（这句之后的话加上本条其他回答共 "
                            "100 字以上，不等于答全）")
     # 34 names 需求管理 as a later course (l.2120), 39 names it as the subject it belongs to (l.2438)
     assert "；其中第 34、39 条都指向“需求管理”" in head

@@ -192,7 +192,7 @@ def _quote(sentence: str, start: int, end: int, width: int = QUOTE_MAX) -> str:
 
 
 DEFERRAL_COLUMNS = ["entry_id", "kind", "turn_no", "line", "quote", "to_unit", "subject", "phrase", "speaker", "asked_in",
-                    "answered_chars"]
+                    "answered_chars", "after_chars"]
 
 
 def _chars(text: str) -> int:
@@ -206,7 +206,8 @@ def find_deferrals(entries: pd.DataFrame, turns: pd.DataFrame, lines: pd.DataFra
     order (entry, turn, line). ``to_unit`` joins the named courses or units with 、 (empty when none is named).
     ``answered_chars``: for a sidestep or hedged row, every other character of instructor answer in the entry (an
     instructor may answer and then call the question hard); for the others, characters of instructor answer after
-    the sentence (rest of the turn + the entry's other instructor turns). A sidestep sentence is a sidestep row
+    the sentence (rest of the turn + the entry's other instructor turns); ``after_chars``: the rest of the turn
+    alone (what the instructor went on to say). A sidestep sentence is a sidestep row
     only when that is < :data:`SUBSTANTIVE`; else the question was answered ("很难回答" then an answer is a rhetorical aside, l.1329) and the row's kind is
     :data:`HEDGED`."""
     rules = load_phrase_rules() if rules is None else rules
@@ -236,8 +237,9 @@ def find_deferrals(entries: pd.DataFrame, turns: pd.DataFrame, lines: pd.DataFra
                 if m is None:
                     continue
                 # a sidestep counts all the other answer: it may come before "hard to answer" (#14, l.939–955)
+                rest_of_turn = _chars(text[b:])
                 after = (per_entry.get(int(e), 0) - _chars(sent) if rule.kind == "sidestep"
-                         else _chars(text[b:]) + per_entry.get(int(e), 0) - chars[key])
+                         else rest_of_turn + per_entry.get(int(e), 0) - chars[key])
                 # answered anyway: not a sidestep (and no other kind for this sentence), but where the instructors
                 # found a question hard is worth a designer's look
                 kind = HEDGED if rule.kind == "sidestep" and after >= SUBSTANTIVE else rule.kind
@@ -246,13 +248,26 @@ def find_deferrals(entries: pd.DataFrame, turns: pd.DataFrame, lines: pd.DataFra
                 rows.append(dict(entry_id=int(e), kind=kind, turn_no=int(t), line=line_at(starts, a + m.start()),
                                  quote=_quote(sent, m.start(), m.end()), to_unit="、".join(units), subject=subject,
                                  phrase=m.group(0), speaker=str(speaker or ""), asked_in=asked_in,
-                                 answered_chars=int(after)))
+                                 answered_chars=int(after), after_chars=int(rest_of_turn)))
                 break
     out = pd.DataFrame(rows, columns=DEFERRAL_COLUMNS)
     return out.sort_values(["entry_id", "turn_no", "line"], kind="stable").reset_index(drop=True)
 
 
 # ---------------------------------------------------------------- findings
+
+
+def _also_answered(r, n_answered: int) -> str:
+    """The clause of a deferral row that says the question was answered anyway, each part with its own count: what
+    the instructor went on to say after the sentence, and the entry's other answers (other instructors, or his
+    other turns, before or after) — "本次也作了回答：薛万国老师在这句之后又说了约 511 字，本条另有回答约 280 字"
+    (#19: not "791 characters after the sentence", as the total was read)."""
+    after = int(r.after_chars) if "after_chars" in r and not pd.isna(r.after_chars) else None
+    if after is None:  # a table without the column (written by an earlier version): the total only
+        return f"本次也作了回答：这句之后的话加上本条其他回答共约 {n_answered} 字"
+    who = f"{r.speaker}老师" if isinstance(r.speaker, str) and r.speaker else "教员"
+    rest = n_answered - after
+    return (f"本次也作了回答：{who}在这句之后又说了约 {after} 字" + (f"，本条另有回答约 {rest} 字" if rest > 0 else ""))
 
 def _sessions(entries: pd.DataFrame) -> dict[int, str]:
     """Entry → where it was asked, with its cohort: "第3期第1单元“信息中心组织与管理”", "第3期的答疑讨论课" (unit numbers
@@ -329,7 +344,7 @@ def deferral_findings(deferred: pd.DataFrame | None, entries: pd.DataFrame) -> l
                      + ("、".join(f"{KIND_CLAUSES[k]}（{int(counts[k])} 条）" for k in found) if len(found) > 1
                         else KIND_CLAUSES[found[0]])
                      + ((f"；{'这些当场也都' if n_answered == n_all else f'其中 {n_answered} 条当场也'}作了回答"
-                         f"（这句之后的话与本条其余回答共 {SUBSTANTIVE} 字以上，不等于答全）") if n_answered else "")
+                         f"（这句之后的话加上本条其他回答共 {SUBSTANTIVE} 字以上，不等于答全）") if n_answered else "")
                      + _shared_targets(deferred)
                      + (f"。按这些措辞规则，没有发现{'或'.join(none)}的问答" if none else "")
                      + "。课程设计者可据此看单元之间的衔接：这些内容连着提问所在的单元和别的（多为后面的）课程。"
@@ -346,7 +361,7 @@ def deferral_findings(deferred: pd.DataFrame | None, entries: pd.DataFrame) -> l
         subject = next((str(x) for x in g.get("subject", pd.Series(dtype=object)) if isinstance(x, str) and x), "")
         where = f"第 {int(e)} 条“{title.get(e, '')}”（在{session.get(e, f'“{r.asked_in}”')}提问）"
         n_after = int(r.answered_chars) if "answered_chars" in g and not pd.isna(r.answered_chars) else 0
-        also = f"本次也作了回答：这句之后的话与本条其余回答共约 {n_after} 字" if n_after >= SUBSTANTIVE else ""
+        also = _also_answered(r, n_after) if n_after >= SUBSTANTIVE else ""
         paren = f"（{also}）" if also else ""
         lecturers = [m.group(1) for m in _LECTURER.finditer(str(r.quote)) if m.group(1) != str(r.speaker)]
         if r.kind == "defer" and named:

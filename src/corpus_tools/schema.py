@@ -619,6 +619,8 @@ ANALYSIS_TABLES: dict[str, tuple[Column, ...]] = {
                                     "earlier ones included; for sidestep and hedged rows also the text of its turn "
                                     "before it (every other character of answer: a sidestep row needs < 100, a "
                                     "hedged one has ≥ 100)"),
+        ("after_chars", "Int64", "characters (no whitespace) of the rest of the sentence's turn after it: what the "
+                                 "instructor went on to say (part of answered_chars)"),
     ),
     "question_parts": _cols(
         ("entry_id", "Int64", "entry"),
