@@ -160,3 +160,33 @@ def test_figures_drawn_with_the_runs_font_subset_are_the_full_fonts_bytes(bookle
     assert got.keys() == expected.keys()
     for fmt in expected:
         assert got[fmt] == expected[fmt], fmt
+
+
+def test_lay_out_places_the_axes_where_a_draw_would(booklet):
+    """``style.lay_out`` (the layout engine alone) leaves a figure's axes and view limits where
+    ``draw_without_rendering`` (a whole draw) leaves them: figure functions that measure the axes before they
+    finish (the heat maps' column labels, the CA maps, the networks) use it instead of a draw. The sections of the
+    booklet as long row labels move the axes right of where the figure starts."""
+    import numpy as np
+
+    from corpus_tools.plots.style import lay_out
+
+    sections = list(dict.fromkeys(booklet.entries.section))
+    assert len(sections) == 9
+
+    @styled
+    def bars():
+        fig = new_figure(3.0)
+        ax = fig.add_subplot()
+        ax.barh(range(len(sections)), np.arange(1, len(sections) + 1))
+        ax.set_yticks(range(len(sections)), [f"{s}（栏目）" for s in sections])
+        return fig
+
+    drawn, laid, untouched = bars(), bars(), bars()
+    drawn.draw_without_rendering()
+    lay_out(laid)
+    for fig in (drawn, laid, untouched):
+        fig.set_layout_engine("none")
+    assert np.allclose(laid.axes[0].get_position().bounds, drawn.axes[0].get_position().bounds)
+    assert laid.axes[0].get_xlim() == drawn.axes[0].get_xlim()
+    assert not np.allclose(untouched.axes[0].get_position().bounds, drawn.axes[0].get_position().bounds)

@@ -11,7 +11,7 @@ from matplotlib.patches import Rectangle
 
 from .data import SHARE_COLUMNS, ca_contributions, ca_plotted  # noqa: F401 - also this module's API
 from .labels import keep_labels_apart, place_clear_of_points, plain_label, short_label, wrap_label
-from .style import PALETTE, current_style, freeze_layout, new_figure, row_height, styled
+from .style import PALETTE, current_style, freeze_layout, lay_out, new_figure, row_height, styled
 
 MAX_GROUPS = 24  # groups of a code heat map: past this, the groups with the most coded entries
 TRANSPOSE_GROUPS = 10  # past this many groups, groups are the rows (their names fit) and codes the columns
@@ -168,7 +168,7 @@ def _place_ca_labels(fig: Figure, ax, texts: list, rows: pd.DataFrame, cols: pd.
                      pts: pd.DataFrame, size) -> None:
     """Lay the map out once and freeze it, then move each label (the ``named`` groups' first, then the rows') beside
     its point, clear of every point (``size``: a row's mass → marker area in pt²; a group's square is 30 pt²)."""
-    fig.draw_without_rendering()  # the aspect sets the limits, and the new tick labels need a second layout
+    lay_out(fig)  # the aspect sets the limits, and the new tick labels need a second layout
     fig.draw_without_rendering()
     ax.set_autoscale_on(False)
     freeze_layout(fig)  # the axes stay where the labels are placed (in pixels)

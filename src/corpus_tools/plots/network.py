@@ -17,7 +17,7 @@ from ..network import ordered_subgraph
 from .data import (NOUN_TAGS, answer_matrix, cooccurrence_edges,  # noqa: F401 - also this module's API
                    cooccurrence_threshold)
 from .labels import keep_labels_apart, place_clear_of_points, plain_label, short_label, wrap_label
-from .style import NEUTRAL, PALETTE, current_style, freeze_layout, new_figure, row_height, styled
+from .style import NEUTRAL, PALETTE, current_style, freeze_layout, lay_out, new_figure, row_height, styled
 
 TYPE_COLORS = {"instructor": PALETTE[0], "topic": PALETTE[1], "trainee": PALETTE[2], "hospital": PALETTE[4],
                "term": PALETTE[5]}
@@ -270,7 +270,7 @@ def draw_graph(G: nx.Graph, title: str, pos: dict | None = None, n_labels: int =
     types = list(dict.fromkeys(G.nodes[n].get("type") for n in G.nodes))
     _legend(fig, ax, G, [t for t in types if t], vmax, max_d, wmax, "；".join(note_parts))
     if texts:  # beside its node, on no node and no other label (adjustText left labels on nodes at the edges)
-        fig.draw_without_rendering()
+        lay_out(fig)
         freeze_layout(fig)
         place_clear_of_points(ax, texts, [pos[n] for n in shown], xy, np.sqrt(areas) / 2,
                               anchor_radius_pt=[diam[n] / 2 for n in shown])
@@ -382,7 +382,7 @@ def cooccurrence_figure(edges, title: str = "关键词共现网络", seed: int =
     ax.scatter(xy[:, 0], xy[:, 1], s=area(entries), c=colours, alpha=0.75, edgecolors="white", linewidths=0.5,
                zorder=2)
     ax.margins(0.06)
-    fig.draw_without_rendering()  # lay out, so data ↔ pixel conversions hold for the label offsets
+    lay_out(fig)  # so data ↔ pixel conversions hold for the label offsets
     to_px, to_data = ax.transData.transform, ax.transData.inverted().transform
     radius_px = np.sqrt(area(entries)) / 2 * fig.dpi / 72  # marker radius in pixels
     texts = [ax.text(*to_data(to_px((x, y)) + [0, r + 1.5 * fig.dpi / 72]), short_label(n, 8), fontsize=s.font_size,
@@ -409,7 +409,7 @@ def cooccurrence_figure(edges, title: str = "关键词共现网络", seed: int =
                title=wrap_label(f"颜色 = 社群（模块度划分，{n_comm} 个）；圆面积 = 用到该词的问答条数；线宽 = Jaccard 系数",
                                 int(s.width * 72 / s.font_size) - 8, 3),
                handletextpad=0.3, columnspacing=1.0, labelspacing=0.9)
-    fig.draw_without_rendering()
+    lay_out(fig)
     fig.set_layout_engine("none")
     order = sorted(range(len(nodes)), key=lambda i: (-entries[i], nodes[i]))  # the most used words placed first
     leaders = place_clear_of_points(ax, [texts[i] for i in order], xy[order], xy, np.sqrt(area(entries)) / 2,

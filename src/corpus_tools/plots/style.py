@@ -498,6 +498,17 @@ def _has_arrows(fig: Figure) -> bool:
         any(isinstance(p, FancyArrowPatch) and p.patchA is not None for ax in fig.axes for p in ax.patches)
 
 
+def lay_out(fig: Figure) -> None:
+    """Solve ``fig``'s layout now, as its next draw would, without drawing it (its layout engine's ``execute``):
+    for a figure function that measures the axes or places labels in pixels before it is finished. Cheaper than
+    ``fig.draw_without_rendering()``, which draws every artist besides."""
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        engine.execute(fig)
+    for ax in fig.axes:  # and the view limits autoscaling will set, as drawing each axes first does
+        ax.get_xlim()
+
+
 def freeze_layout(fig: Figure) -> None:
     """Keep the axes where they are: no layout engine at all. (``"none"`` would keep them too, but matplotlib
     draws a figure that has any layout engine twice when saving it — once to lay it out, once to render.)

@@ -119,7 +119,8 @@ def entry_map(coords: np.ndarray, entries: pd.DataFrame, entry_topics: pd.DataFr
     fig.legend(loc="outside lower center", ncols=4 if s.figure_size == "double" else 2, frameon=False,
                handletextpad=0.3, columnspacing=1.0)
     if texts:
-        fig.draw_without_rendering()  # lay out, then freeze: the labels are placed in pixels
+        fig.draw_without_rendering()  # lay out, then freeze: the labels are placed in pixels (a whole draw: after
+        # lay_out alone some labels land elsewhere)
         ax.set_autoscale_on(False)
         freeze_layout(fig)
         # the points the labels keep clear of: all of them up to MAX_OBSTACLES, else an even sample (the cost grows

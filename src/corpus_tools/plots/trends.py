@@ -14,7 +14,7 @@ from matplotlib.patches import Patch
 
 from .data import keyness_rows
 from .labels import plain_label, short_label, wrap_label, wrap_words
-from .style import DIVERGING, PALETTE, current_style, new_figure, row_height, sequential_cmap, styled
+from .style import DIVERGING, PALETTE, current_style, lay_out, new_figure, row_height, sequential_cmap, styled
 
 MAX_ROWS = 60  # heat maps and bar charts with one row per unit show at most this many rows (the latest)
 _UNIT = re.compile(r"第\s*(\d+)\s*期\s*[·・]?\s*(?:第\s*(\d+)\s*单元|答疑讨论课(?:（第\s*(\d+)\s*次）)?)?")
@@ -198,7 +198,7 @@ def set_column_labels(ax, columns: list, fit: float | None = None) -> None:
     n = max(len(columns), 1)
     if fit is None:
         fig = ax.get_figure()
-        fig.draw_without_rendering()  # the row labels' width is known only after a layout
+        lay_out(fig)  # the row labels' width is known only after a layout
         width_pt = ax.get_position().width * fig.get_size_inches()[0] * 72 * 0.9  # a colour bar may follow
         fit = width_pt / n / (s.font_size * 1.1) - 0.5
     names = [plain_label(c).replace(r"\$", "$") for c in columns]
