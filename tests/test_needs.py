@@ -413,10 +413,12 @@ def test_a_need_names_the_entries_titled_with_its_subject_outside_it(study):
     cohort = {25: 1, 28: 2, 30: 1, 31: 1, 26: 1, 27: 1, 29: 1, 32: 1}
     per = {c: sum(1 for i in members if cohort[i] == c) for c in sorted({cohort[i] for i in members})}
     assert "（" + "、".join(f"第{c}期 {n} 条" for c, n in per.items()) + "）" in row.text
-    # one cohort asked more than half of the group: it is "多在" that cohort, not "跨" the cohorts (a cold reader
-    # found "跨 2 期" overstated when the second cohort is one unsigned entry, 28, l.1771)
+    # one cohort asked more than half of the group: the sentence says where it appeared, neither "跨" the cohorts (a
+    # cold reader found "跨 2 期" overstated when the second cohort is one unsigned entry, 28, l.1771: r5) nor "多在"
+    # cohort 1, which printed 41 of the booklet's 68 entries (r6)
     assert members == {25, 28, 30, 31}  # the group a cold reader checked (r5)
-    assert "（4 条，多在第1期（第1期 3 条、第2期 1 条），2 个单元）" in row.text and "跨 2 期" not in row.text
+    assert "（4 条，出现在 2 期（第1期 3 条、第2期 1 条），2 个单元）" in row.text
+    assert "跨 2 期" not in row.text and "多在" not in row.text
     # a need whose shared terms no other title prints names none (专病库: titles of 45 and 46 only, l.2779, l.2871)
     z = needs[needs.shared_terms.fillna("") == "专病库"]
     zrow = f[(f.kind == "need") & f.text.str.contains(f"第 {int(z.entry_id.iloc[0])} 条")

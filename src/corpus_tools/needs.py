@@ -333,16 +333,17 @@ def need_pairs(table: pd.DataFrame) -> set[tuple[int, int]]:
 
 def _cohort_span(cohorts: list[int], per: "pd.Series") -> str:
     """How a need's entries spread over cohorts, for a findings sentence: "跨 2 期（第1期 2 条、第3期 1 条）" when no
-    cohort holds more than half of them; "多在第1期（第1期 3 条、第2期 1 条）" when one does (a need three of whose
-    four entries come from one cohort is that cohort's more than the programme's); "只在第1期" for one cohort."""
+    cohort holds more than half of them; "出现在 2 期（第1期 3 条、第2期 1 条）" when one does — neither "跨" (a need
+    three of whose four entries come from one cohort hardly recurs across cohorts: a cold reader, r5) nor "多在第1期"
+    (which reads as that cohort's concern, though a cohort that printed most of the booklet's entries holds most of
+    any group by chance: r6); "只在第1期" for one cohort."""
     if not cohorts:
         return "期别不明"
     if len(cohorts) == 1:
         return f"只在第{cohorts[0]}期"
     counts = _some([f"第{c}期 {int(per[c])} 条" for c in cohorts], 10, "期")
-    top = max(cohorts, key=lambda c: (int(per[c]), -c))
-    if 2 * int(per[top]) > int(per.sum()):
-        return f"多在第{top}期（{counts}）"
+    if 2 * int(per.max()) > int(per.sum()):
+        return f"出现在 {len(cohorts)} 期（{counts}）"
     return f"跨 {len(cohorts)} 期（{counts}）"
 
 

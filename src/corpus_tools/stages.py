@@ -131,13 +131,12 @@ def topics_stage(study: Study) -> StageOutput:
     """Entry-view matrix, k chosen (unless given), the consensus topic model, its tables and figures."""
     from .features import document_term_matrix
     from .plots.data import cloud_table
-
-    plots = PlotModule("topics")
     from .terms import distinctive_terms
     from .topics import TopicSettings, entry_coordinates, select_and_fit, topic_tables, tsne_perplexity
 
     import pandas as pd
 
+    plots = PlotModule("topics")
     b, params = study.booklet, study.params
     # the fits go to the caller's executor; with none, they are made here, serially (analyse starts no process)
     settings = TopicSettings(k=params.k, n_jobs=params.jobs if study.executor is not None else 1)
@@ -167,7 +166,7 @@ def topics_stage(study: Study) -> StageOutput:
     clouds = distinctive_terms(words(study, "concept"), b.entries.merge(first, on="entry_id"), "topic_id")
     tables["topic_cloud_terms"] = clouds
     table = cloud_table(clouds, words(study, "concept"), b.entries.merge(first, on="entry_id"), "topic_id",
-                              list(t["topics"].topic_id))
+                        list(t["topics"].topic_id))
     if len(table):
         names = {str(i): f"主题{i} {lab}" for i, lab in zip(t["topics"].topic_id, t["topics"].label)}
         figures.update([_fig("topics_wordcloud", plots.comparison_cloud, table, "各主题关键词云", labels=names,
@@ -260,11 +259,9 @@ def trends_stage(study: Study) -> StageOutput:
     """Frequencies per cohort / unit / section, keyness per cohort and section, emerging and fading terms."""
     from . import trends
     from .plots.data import cloud_table
-
-    topic_plots = PlotModule("topics")
-    plots = PlotModule("trends")
     from .terms import distinctive_table
 
+    topic_plots, plots = PlotModule("topics"), PlotModule("trends")
     b, params = study.booklet, study.params
     e = b.entries
     tokens = words(study, "token")  # frequencies: words as printed
@@ -337,8 +334,8 @@ def _term_spread_figures(concepts, entries, key, sections: list) -> dict:
     and a dendrogram of the terms by shared entries (5 terms per section, each in ≥ 3 entries), when there are
     terms enough."""
     from .dispersion import term_clusters, xray_table, xray_terms
-    network_plots = PlotModule("network")
-    plots = PlotModule("trends")
+
+    network_plots, plots = PlotModule("network"), PlotModule("trends")
 
     figures = {}
     ticks = xray_table(concepts, entries, xray_terms(key, sections, per_group=2, min_docs=2))
@@ -366,6 +363,7 @@ def coverage_stage(study: Study) -> StageOutput:
     """Curriculum coverage, unit fit (does each question fit the unit it was asked in?) and their figures."""
     from . import coverage, schema, unitfit
     from .curriculum import matching_example
+
     plots = PlotModule("trends")
 
     b, params = study.booklet, study.params
@@ -429,6 +427,7 @@ def codes_stage(study: Study) -> StageOutput:
     sections and cohorts)."""
     from .ca import ca_tables
     from .codes import code_tables, load_code_judgement, parse_codebook
+
     ca_biplot, code_heatmap = PlotModule("codes").ca_biplot, PlotModule("codes").code_heatmap
 
     b, t = study.booklet, study.tables
