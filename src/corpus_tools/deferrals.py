@@ -256,7 +256,6 @@ def find_deferrals(entries: pd.DataFrame, turns: pd.DataFrame, lines: pd.DataFra
 
 # ---------------------------------------------------------------- findings
 
-
 def _also_answered(r, n_answered: int) -> str:
     """The clause of a deferral row that says the question was answered anyway, each part with its own count: what
     the instructor went on to say after the sentence, and the entry's other answers (other instructors, or his
@@ -267,7 +266,8 @@ def _also_answered(r, n_answered: int) -> str:
         return f"本次也作了回答：这句之后的话加上本条其他回答共约 {n_answered} 字"
     who = f"{r.speaker}老师" if isinstance(r.speaker, str) and r.speaker else "教员"
     rest = n_answered - after
-    return (f"本次也作了回答：{who}在这句之后又说了约 {after} 字" + (f"，本条另有回答约 {rest} 字" if rest > 0 else ""))
+    return f"本次也作了回答：{who}在这句之后又说了约 {after} 字" + (f"，本条另有回答约 {rest} 字" if rest > 0 else "")
+
 
 def _sessions(entries: pd.DataFrame) -> dict[int, str]:
     """Entry → where it was asked, with its cohort: "第3期第1单元“信息中心组织与管理”", "第3期的答疑讨论课" (unit numbers
