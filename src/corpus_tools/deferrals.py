@@ -269,6 +269,25 @@ def _also_answered(r, n_answered: int) -> str:
     return f"本次也作了回答：{who}在这句之后又说了约 {after} 字" + (f"，本条另有回答约 {rest} 字" if rest > 0 else "")
 
 
+def _later_units_answered(entries: pd.DataFrame, entry_id: int, lecturers: list[str]) -> list[tuple[int, str, list]]:
+    """The units after entry ``entry_id``'s unit, in its cohort, whose question sessions one of ``lecturers``
+    answered in (``entries.answered_by``): ``[(unit number, title, [entry ids])]`` in unit order. When an
+    instructor defers to "a later course by X" without naming it, X's later unit is read from the booklet (a
+    reading, not X's words: an instructor may answer in a unit someone else taught)."""
+    e = entries.set_index("entry_id")
+    if entry_id not in e.index or "answered_by" not in e:
+        return []
+    row = e.loc[entry_id]
+    if pd.isna(row.cohort) or pd.isna(row.unit_no):
+        return []
+    later = e[(e.cohort == row.cohort) & (e.session_type == "unit") & (e.unit_no > row.unit_no)]
+    units: dict[int, tuple[str, list]] = {}
+    for i, r in later.sort_values("unit_no", kind="stable").iterrows():
+        if isinstance(r.answered_by, str) and set(r.answered_by.split("、")) & set(lecturers):
+            units.setdefault(int(r.unit_no), (str(r.unit_title), []))[1].append(int(i))
+    return [(n, t, sorted(ids)) for n, (t, ids) in units.items()]
+
+
 def _sessions(entries: pd.DataFrame) -> dict[int, str]:
     """Entry → where it was asked, with its cohort: "第3期第1单元“信息中心组织与管理”", "第3期的答疑讨论课" (unit numbers
     repeat across cohorts, so a unit's title alone can be ambiguous)."""
@@ -369,9 +388,15 @@ def deferral_findings(deferred: pd.DataFrame | None, entries: pd.DataFrame) -> l
                     f"这一内容连着“{r.asked_in}”和后面的课程，可在两处之间安排衔接。")
         elif r.kind == "defer" and lecturers:
             who = "、".join(dict.fromkeys(lecturers))
+            units = _later_units_answered(entries, e, list(dict.fromkeys(lecturers)))
+            read = (f"；按答疑记录，{who}老师在本期后面答过的单元答疑是" + "、".join(
+                f"第{n}单元“{t}”（" + "、".join(f"第 {i} 条" for i in ids) + "）" for n, t, ids in units)
+                + "，可能就是这门课") if units else ""
             text = (f"{where}：教员指出后续课程中由{who}老师专门讲这一内容"
-                    f"（只指明讲课教员，未说单元名{'；' + also if also else ''}）。"
-                    f"这一内容连着“{r.asked_in}”和{who}老师后面的课，可在两处之间安排衔接。")
+                    f"（只指明讲课教员，未说单元名{read}{'；' + also if also else ''}）。"
+                    f"这一内容连着“{r.asked_in}”和{who}老师后面的课"
+                    + (f"（{'或'.join(f'“{t}”' for _, t, _ in units)}）" if units else "")
+                    + "，可在两处之间安排衔接。")
         elif r.kind == "defer" and subject:
             text = (f"{where}：教员说这涉及“{subject}”，后续课程会专门讲，未说明哪一门{paren}。"
                     f"这一内容连着“{r.asked_in}”和讲“{subject}”的课程，可在两处之间安排衔接。")
