@@ -395,7 +395,7 @@ def deferral_findings(deferred: pd.DataFrame | None, entries: pd.DataFrame) -> l
             text = (f"{where}：教员指出后续课程中由{who}老师专门讲这一内容"
                     f"（只指明讲课教员，未说单元名{read}{'；' + also if also else ''}）。"
                     f"这一内容连着“{r.asked_in}”和{who}老师后面的课"
-                    + (f"（{'或'.join(f'“{t}”' for _, t, _ in units)}）" if units else "")
+                    + (f"（可能是{'或'.join(f'“{t}”' for _, t, _ in units)}）" if units else "")
                     + "，可在两处之间安排衔接。")
         elif r.kind == "defer" and subject:
             text = (f"{where}：教员说这涉及“{subject}”，后续课程会专门讲，未说明哪一门{paren}。"
