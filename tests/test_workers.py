@@ -53,9 +53,9 @@ def test_a_large_task_reaches_its_worker_in_a_file_not_through_the_executors_pip
         pool.submit(_length, b"").result()  # the executor exists from here on
         real = pool._pool.submit
 
-        def spy(fn, arg):
+        def spy(fn, arg, *rest):
             sent.append(arg)
-            return real(fn, arg)
+            return real(fn, arg, *rest)
 
         pool._pool.submit = spy
         big, small = pool.submit(_length, b"x" * 1_000_000), pool.submit(_length, b"y" * 100)
@@ -65,6 +65,91 @@ def test_a_large_task_reaches_its_worker_in_a_file_not_through_the_executors_pip
     assert len(sent) == 2 and all(len(a) <= SPOOL_ABOVE for a in sent)
     assert isinstance(sent[0], str) and isinstance(sent[1], bytes)
     assert not os.path.exists(folder)  # and the pool its folder
+
+
+def _bytes_of(n: int) -> bytes:
+    return b"z" * n
+
+
+def _long_error(n: int) -> None:
+    raise ValueError("长" * n)
+
+
+def test_every_message_from_a_worker_fits_one_atomic_pipe_write():
+    """What a worker sends back through the executor's result pipe is at most RESULT_INLINE bytes pickled, so a
+    message (with its header and the executor's wrapping) is one write of at most PIPE_BUF (4,096 bytes on Linux),
+    which a worker ended by stop() cannot leave half-written: a larger result or error (the bytes of a figure, an
+    error with a long message) comes back in a file of the pool's spool, and arrives whole. A half-written message
+    left the executor's reading thread, and the shutdown joining it, waiting for ever (a run refused at once hung
+    so in CI)."""
+    import pickle
+    import select
+
+    from corpus_tools.workers import RESULT_INLINE, RemoteTraceback
+
+    assert RESULT_INLINE + 512 <= select.PIPE_BUF
+    returned = []
+    with WorkerPool(2) as pool:
+        pool.submit(_length, b"").result()  # the executor exists from here on
+        real = pool._pool.submit
+
+        def spy(fn, *args):
+            inner = real(fn, *args)
+            inner.add_done_callback(lambda f: returned.append(f.exception() or f.result()))
+            return inner
+
+        pool._pool.submit = spy
+        big, small = pool.submit(_bytes_of, 300_000), pool.submit(_bytes_of, 10)
+        assert (big.result(), small.result()) == (b"z" * 300_000, b"z" * 10)
+        long, short = pool.submit(_long_error, 5_000), pool.submit(_long_error, 3)
+        with pytest.raises(ValueError) as raised:
+            long.result()
+        assert str(raised.value) == "长" * 5_000  # whole, read back from its file
+        assert isinstance(raised.value.__cause__, RemoteTraceback) and "_long_error" in str(raised.value.__cause__)
+        with pytest.raises(ValueError, match="^长长长$"):
+            short.result()
+        folder = pool._spool.folder
+        assert os.listdir(folder) == []  # every spooled result was read and removed
+    assert len(returned) == 4
+    assert all(len(pickle.dumps(r, pickle.HIGHEST_PROTOCOL)) <= RESULT_INLINE + 256 for r in returned), \
+        [len(pickle.dumps(r)) for r in returned]
+    assert not os.path.exists(folder)
+
+
+STOP_WHILE_SENDING = """
+import sys, time
+from corpus_tools.workers import WorkerPool
+
+def big(n):
+    return b"q" * n
+
+if __name__ == "__main__":
+    for i in range(10):
+        pool = WorkerPool(2)
+        pool.__enter__()
+        pool.submit(len, b"").result()
+        work = [pool.submit(big, 4_000_000) for _ in range(6)]
+        time.sleep(0.005 * (i % 7))
+        try:
+            raise RuntimeError("refused")
+        except RuntimeError as e:  # as a run refused at once leaves its pool: stop() ends the workers now
+            pool.__exit__(type(e), e, None)
+    print("stopped 10 times")
+"""
+
+
+def test_stopping_workers_while_they_send_results_never_hangs(tmp_path):
+    """A pool stopped while its workers send results back (4 MB each, here) returns at once, ten times running.
+    Before results over RESULT_INLINE came back in files, the second stop already hung for ever: a worker ended
+    mid-message left the executor's reading thread waiting for the rest (run in a process of its own, so that a
+    hang fails this test instead of holding the suite)."""
+    script = tmp_path / "stop_while_sending.py"
+    script.write_text(STOP_WHILE_SENDING, encoding="utf-8")
+    try:
+        r = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=90)
+    except subprocess.TimeoutExpired:
+        pytest.fail("stopping a pool whose workers were sending results hung")
+    assert r.returncode == 0 and r.stdout.strip() == "stopped 10 times", r.stderr[-2000:]
 
 
 def test_an_error_in_a_worker_reaches_the_caller_and_the_workers_end():

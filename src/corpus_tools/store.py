@@ -646,23 +646,32 @@ def writable_dir(path: str | Path, what: str = "cache folder") -> bool:
 # ---------------------------------------------------------------- work handed to worker processes
 
 class Spool:
-    """Byte strings handed to worker processes through files rather than through a pipe (see
-    :class:`corpus_tools.workers.WorkerPool`): each :meth:`put` writes one file in a temporary folder of this
-    process; :func:`take_spooled` reads and removes it in the worker; :meth:`close` removes what is left."""
+    """Byte strings handed between processes through files rather than through a pipe (see
+    :class:`corpus_tools.workers.WorkerPool`: large tasks to the workers, large results back): each :meth:`put`
+    writes one file in a temporary folder of the pool's process (``Spool(folder)`` in a worker: that folder);
+    :func:`take_spooled` reads and removes it; :meth:`close` removes what is left."""
 
-    def __init__(self) -> None:
-        self.folder: str | None = None
+    def __init__(self, folder: str | None = None) -> None:
+        self.folder: str | None = folder  # given: another process's spool (a worker writes its results into it)
         self._lock = threading.Lock()
 
     def put(self, data: bytes) -> str:
         """Write ``data`` to a new file; returns its path."""
         with self._lock:
-            if self.folder is None:
-                self.folder = tempfile.mkdtemp(prefix="corpus-tools-work-")
-            fd, path = tempfile.mkstemp(dir=self.folder)
+            fd, path = tempfile.mkstemp(dir=self._folder())
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         return path
+
+    def folder_path(self) -> str:
+        """The spool's folder (made now if it is not yet): worker processes write their large results into it."""
+        with self._lock:
+            return self._folder()
+
+    def _folder(self) -> str:
+        if self.folder is None:
+            self.folder = tempfile.mkdtemp(prefix="corpus-tools-work-")
+        return self.folder
 
     def close(self) -> None:
         with self._lock:

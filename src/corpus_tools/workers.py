@@ -45,6 +45,13 @@ GC_THRESHOLDS = (20000, 20, 20)
 #: refused at once stopped its workers while the booklet's text, sent for the font subset, was still being
 #: written. With at most ``jobs`` + 1 tasks queued, the queue's items stay far below the pipe's size.
 SPOOL_ABOVE = 4096
+#: a result (or an error) pickled to more bytes than this comes back from its worker in a file, so that every
+#: message on the executor's result pipe fits one atomic write (Linux: PIPE_BUF, 4,096 bytes with the message's
+#: header). A worker ended while it writes a larger result leaves part of a message in the pipe, and the executor's
+#: thread that reads it waits for the rest for ever — and with it every shutdown of the executor: a run refused at
+#: once (test_parameter_files_over_a_limit_are_refused_with_file_and_line) hung so in CI, stopping its workers
+#: while one sent back a result.
+RESULT_INLINE = 3584
 
 #: what the package's workers import for their tasks (topic-model fits, figures, the font subset). A process's
 #: fork server is started by its first pool and serves every later one, importing nothing more once it runs: so
@@ -133,15 +140,66 @@ def _init_worker(stop, warm: tuple[str, ...]) -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
-def _call(payload: bytes | str) -> Any:
+class SpooledError(Exception):
+    """A worker's error too large to send through the pipe (see :data:`RESULT_INLINE`): ``path`` holds it."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.path = path
+
+
+class RemoteTraceback(Exception):
+    """The traceback of an error raised in a worker process, as text (the ``__cause__`` of the error)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+def _call(payload: bytes | str, results: str) -> tuple[str, bytes | str]:
+    """Run a task in a worker: ``("inline", pickled result)``, or ``("file", path)`` of the pickled result
+    written in ``results`` (a spool folder) when it is larger than :data:`RESULT_INLINE`; an error larger than that
+    is raised as :class:`SpooledError` naming its file."""
+    import pickle
+
     import cloudpickle
+
+    from .store import Spool
 
     if isinstance(payload, str):  # a path: the task was handed over in a file (see SPOOL_ABOVE)
         from .store import take_spooled
 
         payload = take_spooled(payload)
     fn, item = cloudpickle.loads(payload)
-    return fn(item)
+    try:
+        data = pickle.dumps(fn(item), pickle.HIGHEST_PROTOCOL)
+    except BaseException as e:
+        import traceback
+
+        text = "".join(traceback.format_exception(type(e), e, e.__traceback__))
+        try:
+            error = pickle.dumps((e, text), pickle.HIGHEST_PROTOCOL)
+        except Exception:  # an error that cannot be pickled: its type and message
+            error = pickle.dumps((RuntimeError(f"{type(e).__name__}: {e}"), text), pickle.HIGHEST_PROTOCOL)
+        if len(error) <= RESULT_INLINE:
+            raise
+        raise SpooledError(Spool(results).put(error)) from None
+    return ("inline", data) if len(data) <= RESULT_INLINE else ("file", Spool(results).put(data))
+
+
+def _outcome(inner: Future) -> tuple[Any, BaseException | None]:
+    """The result or the error of a task run by :func:`_call`, read back (from its file, when it was spooled)."""
+    import pickle
+
+    from .store import take_spooled
+
+    error = inner.exception()
+    if isinstance(error, SpooledError):
+        error, text = pickle.loads(take_spooled(error.path))
+        error.__cause__ = RemoteTraceback(text)
+    if error is not None:
+        return None, error
+    kind, data = inner.result()
+    return pickle.loads(data if kind == "inline" else take_spooled(data)), None
 
 
 class WorkerPool:
@@ -280,7 +338,8 @@ class WorkerPool:
                         waiting.set_exception(RuntimeError(f"the worker processes could not be started: {error!r}"))
                 return
             try:
-                inner = pool.submit(_call, payload if len(payload) <= SPOOL_ABOVE else self._spool.put(payload))
+                inner = pool.submit(_call, payload if len(payload) <= SPOOL_ABOVE else self._spool.put(payload),
+                                    self._spool.folder_path())
             except RuntimeError as e:  # the pool was shut down meanwhile
                 with self._lock:
                     self._running -= 1
@@ -293,10 +352,15 @@ class WorkerPool:
             self._running -= 1
         if inner.cancelled():
             f.set_exception(RuntimeError("the worker pool was stopped"))
-        elif inner.exception() is not None:
-            f.set_exception(inner.exception())
         else:
-            f.set_result(inner.result())
+            try:
+                result, error = _outcome(inner)
+            except Exception as e:  # a spooled result that cannot be read back (its folder removed by stop())
+                result, error = None, e
+            if error is not None:
+                f.set_exception(error)
+            else:
+                f.set_result(result)
         self._dispatch()
 
     def _wait_all(self) -> None:
