@@ -195,7 +195,9 @@ def test_entry19_finding_says_what_the_instructor_said_and_what_is_read_from_it(
     text = r[0]["text"]
     assert "教员指出下一单元（按本期的单元顺序即第4单元“医院信息系统架构治理”）会讲到这一内容" in text
     # each part with its own count: a cold reader took "这句之后的话与本条其余回答共约 791 字" for 791 after it (r4)
-    assert "本次也作了回答：薛万国老师在这句之后又说了约 511 字，本条另有回答约 280 字" in text and "其后" not in text
+    # (which sentence: he defers twice, l.1168 and l.1199 — a cold reader asked, r6)
+    assert "本次也作了回答：薛万国老师在第 1168 行这句之后又说了约 511 字，本条另有回答约 280 字" in text
+    assert "其后" not in text
     row = deferred[(deferred.entry_id == 19) & (deferred.line == 1168)].iloc[0]
     assert (row.after_chars, row.answered_chars) == (511, 791)
     # the instructor also says the subject is this unit's (l.1157–1159), so the finding does not call it a later

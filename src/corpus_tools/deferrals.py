@@ -259,14 +259,17 @@ def find_deferrals(entries: pd.DataFrame, turns: pd.DataFrame, lines: pd.DataFra
 def _also_answered(r, n_answered: int) -> str:
     """The clause of a deferral row that says the question was answered anyway, each part with its own count: what
     the instructor went on to say after the sentence, and the entry's other answers (other instructors, or his
-    other turns, before or after) — "本次也作了回答：薛万国老师在这句之后又说了约 511 字，本条另有回答约 280 字"
-    (#19: not "791 characters after the sentence", as the total was read)."""
+    other turns, before or after) — "本次也作了回答：薛万国老师在第 1168 行这句之后又说了约 511 字，本条另有回答约
+    280 字" (#19: not "791 characters after the sentence", as the total was read; the line says which sentence,
+    when the instructor defers twice)."""
     after = int(r.after_chars) if "after_chars" in r and not pd.isna(r.after_chars) else None
     if after is None:  # a table without the column (written by an earlier version): the total only
         return f"本次也作了回答：这句之后的话加上本条其他回答共约 {n_answered} 字"
     who = f"{r.speaker}老师" if isinstance(r.speaker, str) and r.speaker else "教员"
     rest = n_answered - after
-    return f"本次也作了回答：{who}在这句之后又说了约 {after} 字" + (f"，本条另有回答约 {rest} 字" if rest > 0 else "")
+    line = f"第 {int(r.line)} 行" if "line" in r and not pd.isna(r.line) else ""
+    return (f"本次也作了回答：{who}在{line}这句之后又说了约 {after} 字"
+            + (f"，本条另有回答约 {rest} 字" if rest > 0 else ""))
 
 
 def _later_units_answered(entries: pd.DataFrame, entry_id: int, lecturers: list[str]) -> list[tuple[int, str, list]]:
