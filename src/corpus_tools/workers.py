@@ -151,9 +151,6 @@ class SpooledError(Exception):
 class RemoteTraceback(Exception):
     """The traceback of an error raised in a worker process, as text (the ``__cause__`` of the error)."""
 
-    def __str__(self) -> str:
-        return str(self.args[0]) if self.args else ""
-
 
 def _call(payload: bytes | str, results: str) -> tuple[str, bytes | str]:
     """Run a task in a worker: ``("inline", pickled result)``, or ``("file", path)`` of the pickled result

@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
-from .data import SHARE_COLUMNS, ca_contributions, ca_plotted  # noqa: F401 - also this module's API
+from .data import ca_contributions
 from .labels import keep_labels_apart, place_clear_of_points, plain_label, short_label, wrap_label
 from .style import PALETTE, current_style, freeze_layout, lay_out, new_figure, row_height, styled
 

@@ -2,8 +2,8 @@
 cloud, the edges of the co-occurrence network, the cells of an answer matrix) and what a figure's data file holds
 (``figures/data/<stem>.csv``: :data:`PLOTTED`). The pipeline's own process imports this module, and the figures
 are drawn in worker processes (:class:`corpus_tools.study.PlotRef`): so a run's main process never imports
-matplotlib. The figure modules (:mod:`.topics`, :mod:`.network`, :mod:`.trends`, :mod:`.codes`) import these names
-too."""
+matplotlib. The figure modules that need one of these (:mod:`.trends`: ``keyness_rows``; :mod:`.codes`:
+``ca_contributions``) import it from here."""
 
 from __future__ import annotations
 

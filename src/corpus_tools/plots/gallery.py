@@ -39,10 +39,15 @@ def _files(stem: str, formats: Iterable[str]) -> list[str]:
 def plotted_table(spec) -> pd.DataFrame | None:
     """The table a figure draws, when :data:`corpus_tools.plots.data.PLOTTED` lists its function (e.g. the words of
     a comparison cloud, the cells of a matrix); else None and the source table is the data file."""
+    get = _plotted(spec)
+    return get(*getattr(spec, "args", ()), **getattr(spec, "kwargs", {})) if callable(get) else None
+
+
+def _plotted(spec):
+    """The :data:`corpus_tools.plots.data.PLOTTED` function of a figure spec, or None."""
     from .data import plotted_data
 
-    get = plotted_data(getattr(spec, "fn", None))
-    return get(*getattr(spec, "args", ()), **getattr(spec, "kwargs", {})) if callable(get) else None
+    return plotted_data(getattr(spec, "fn", None))
 
 
 def index_table(specs, formats: Mapping[str, Iterable[str]], tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
@@ -56,7 +61,7 @@ def index_table(specs, formats: Mapping[str, Iterable[str]], tables: Mapping[str
         rows.append(dict(stem=stem, title=getattr(spec, "title", "") or "", caption=getattr(spec, "caption", "") or "",
                          method=getattr(spec, "method", "") or "", source=source,
                          files=";".join(_files(stem, formats.get(stem, ()))),
-                         data=f"data/{stem}.csv" if source in tables or plotted_table(spec) is not None else ""))
+                         data=f"data/{stem}.csv" if source in tables or callable(_plotted(spec)) else ""))
     return pd.DataFrame(rows, columns=INDEX_COLUMNS)
 
 

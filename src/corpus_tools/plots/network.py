@@ -14,8 +14,6 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from ..network import ordered_subgraph
-from .data import (NOUN_TAGS, answer_matrix, cooccurrence_edges,  # noqa: F401 - also this module's API
-                   cooccurrence_threshold)
 from .labels import keep_labels_apart, place_clear_of_points, plain_label, short_label, wrap_label
 from .style import NEUTRAL, PALETTE, current_style, freeze_layout, lay_out, new_figure, row_height, styled
 
@@ -281,7 +279,7 @@ def draw_graph(G: nx.Graph, title: str, pos: dict | None = None, n_labels: int =
 
 @styled
 def answer_matrix_figure(table, title: str, group_label: str, max_rows: int = 30) -> Figure:
-    """An instructor × group matrix of :func:`answer_matrix` (entries answered; number printed in each non-empty
+    """An instructor × group matrix of :func:`.data.answer_matrix` (entries answered; number printed in each non-empty
     cell, white = 0) with marginal bars: the column sums on top (instructor-entry pairs: an entry two instructors
     answered counts twice), entries per instructor on the right (each entry is in one group). Instructors in table order,
     at most ``max_rows`` (those who answered most; the title says how many of how many)."""
@@ -346,7 +344,7 @@ def answer_matrix_figure(table, title: str, group_label: str, max_rows: int = 30
 
 @styled
 def cooccurrence_figure(edges, title: str = "关键词共现网络", seed: int = 0) -> Figure:
-    """The network of :func:`cooccurrence_edges` as KH Coder draws it: node area ∝ entries using the word,
+    """The network of :func:`.data.cooccurrence_edges` as KH Coder draws it: node area ∝ entries using the word,
     colour = community (Okabe–Ito; communities past the eighth grey), edge width ∝ Jaccard, every word labelled
     beside its node and the labels pushed apart; a legend says what colour, size and width mean. Layout:
     Fruchterman–Reingold with ``seed``."""

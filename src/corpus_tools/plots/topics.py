@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .data import cloud_table  # noqa: F401 - also this module's API
 from .labels import place_clear_of_points, plain_label, short_label, wrap_label
 from .style import PALETTE, cjk_font_path, current_style, freeze_layout, new_figure, styled
 from .trends import count_heatmap
@@ -235,7 +234,7 @@ def _cloud_layout(weights: dict[str, float], w_in: float, h_in: float, seed: int
 def comparison_cloud(table: pd.DataFrame, title: str, labels: dict | None = None, seed: int = 0,
                      n: int | None = None) -> Figure:
     """One word cloud per group in one figure (quanteda's comparison cloud as small multiples), from a
-    :func:`cloud_table`: each panel the group's key words, font size growing with G² (wordcloud's relative
+    :func:`.data.cloud_table`: each panel the group's key words, font size growing with G² (wordcloud's relative
     scaling 0.6), horizontal only, 6 pt at the least, words set apart by a margin; words are drawn as text
     (editable in SVG and PDF), dark blue, position without meaning. Panels in table order, titled with the group's
     name (``labels``: group → name) and entry count. At most ``n`` words a panel (default 20 at double, 10 at
