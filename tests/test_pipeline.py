@@ -176,6 +176,41 @@ def test_cached_results_of_other_code_are_not_reused(booklet, monkeypatch):
     assert edited.cached == [] and edited.stage_keys["overview"] != first.stage_keys["overview"]
 
 
+def test_a_png_only_run_draws_the_reports_svgs_in_its_workers():
+    """The report inlines its charts as SVG: with ``--formats png`` the renderer draws them as SVG too (in the
+    workers, with the PNGs) and writes only the PNGs. Before, the report drew each chart again, one by one, in the
+    run's main process: a PNG-only run of the booklet took 12 s instead of 8."""
+    from corpus_tools.render import FigureRenderer
+    from corpus_tools.report import REPORT_FIGURES
+    from corpus_tools.study import FigureSpec
+
+    def chart(label):
+        from corpus_tools.plots import style
+
+        fig = style.new_figure()
+        fig.add_subplot().set_title(label)
+        return fig
+
+    shown = "overview_entries_by_section"
+    assert shown in REPORT_FIGURES and "not_in_the_report" not in REPORT_FIGURES
+
+    class Stub:  # just what the renderer reads
+        stage_keys = {"overview": "k"}
+        figures = {shown: FigureSpec(shown, chart, ("甲",)), "not_in_the_report": FigureSpec("x", chart, ("乙",))}
+        figure_stage = {shown: "overview", "not_in_the_report": "overview"}
+
+    params = Params(formats=("png",), all_figures=True)
+    renderer = FigureRenderer(params, None, report=True)  # one job: drawn here, when added
+    rendered = renderer.collect(Stub())
+    assert {stem: sorted(v) for stem, v in rendered.items()} == {shown: ["png", "svg"], "not_in_the_report": ["png"]}
+    assert rendered[shown]["svg"].lstrip().startswith(b"<?xml") and rendered[shown]["png"][:4] == b"\x89PNG"
+    assert {stem: sorted(v) for stem, v in renderer.files(rendered).items()} == {shown: ["png"],
+                                                                                "not_in_the_report": ["png"]}
+    # without a report (a partial run), nothing is drawn beyond the formats asked for
+    alone = FigureRenderer(params, None).collect(Stub())
+    assert {stem: sorted(v) for stem, v in alone.items()} == {shown: ["png"], "not_in_the_report": ["png"]}
+
+
 def test_figures_wait_for_the_runs_font_and_are_drawn_with_it(booklet, tmp_path):
     """A figure added before the run's font subset is ready is held, then drawn with that font file — every
     figure of a run the same way, whichever stage made it and however fast the font was cut."""

@@ -182,7 +182,7 @@ def _run_analysis(booklet_path: str | Path | list, out: Path, params: Params, ca
     t_parse = time.perf_counter() - t0
     check_parameter_files(params)
     prog = Progress(progress)
-    renderer = FigureRenderer(params, cache, pool, font=early_font)
+    renderer = FigureRenderer(params, cache, pool, font=early_font, report=wanted is None)
     study = analyse(booklet, params, stages=wanted, cache=cache, progress=prog,
                     on_output=lambda stage, output, study: renderer.add(study, stage.name, output.figures),
                     executor=pool)

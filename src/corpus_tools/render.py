@@ -41,18 +41,18 @@ class FigureRenderer:
 
     ``font``: the run's font subset being cut (a future of ``(FontSubset, path of its OpenType file)``, see
     :func:`run`); figures added before it is ready wait for it (the workers have nothing else to do then), so
-    every figure of a run is drawn with the same font file."""
+    every figure of a run is drawn with the same font file.
 
-    def __init__(self, params: Params, cache: DiskCache | None, pool=None, font=None):
+    ``report``: a report is built, so the charts it shows are drawn as SVG too, whatever ``params.formats`` asks
+    for (the page inlines them); :meth:`files` keeps only the formats asked for."""
+
+    def __init__(self, params: Params, cache: DiskCache | None, pool=None, font=None, report: bool = False):
+        from .report import REPORT_FIGURES
         from .workers import WorkerPool
 
         self.params, self.cache, self.pool = params, cache, pool or WorkerPool(1)
-        if params.all_figures:
-            self.drawn = None
-        else:
-            from .report import REPORT_FIGURES
-
-            self.drawn = REPORT_FIGURES
+        self.drawn = None if params.all_figures else REPORT_FIGURES
+        self.svg_for = REPORT_FIGURES if report else frozenset()
         self.version = package_version()
         self.done: dict[str, dict[str, bytes]] = {}
         self.pending: dict[str, tuple[object, str]] = {}  # stem → (future, cache key)
@@ -84,7 +84,7 @@ class FigureRenderer:
         for stem, spec in figures.items():
             if not self.draws(stem):
                 continue
-            formats = ("png",) if spec.raster_only else tuple(params.formats)
+            formats = self.formats(spec)
             key = figure_key(study.stage_keys.get(stage, ""), spec, params, self.version)
             got = {fmt: self.cache.get_bytes("figures", key, fmt) for fmt in formats} if self.cache else {}
             if got and all(v is not None for v in got.values()):
@@ -100,6 +100,21 @@ class FigureRenderer:
     def draws(self, stem: str) -> bool:
         """Whether this run draws the figure ``stem``."""
         return self.drawn is None or stem in self.drawn
+
+    def formats(self, spec: FigureSpec) -> tuple[str, ...]:
+        """The formats ``spec`` is drawn in: PNG for a picture; the formats asked for, and SVG for a chart the
+        report shows."""
+        if spec.raster_only:
+            return ("png",)
+        asked = tuple(self.params.formats)
+        return asked if "svg" in asked or spec.stem not in self.svg_for else asked + ("svg",)
+
+    def files(self, rendered: dict[str, dict[str, bytes]]) -> dict[str, dict[str, bytes]]:
+        """``rendered`` (as :meth:`collect` returns it) without the SVGs drawn only for the report: the figure
+        files to write."""
+        if "svg" in self.params.formats:
+            return rendered
+        return {stem: {fmt: data for fmt, data in per_fmt.items() if fmt != "svg"} for stem, per_fmt in rendered.items()}
 
     def _submit(self, job: tuple):
         """Pictures (word clouds, PNG only) wait behind charts: the report needs only the charts, so it is built

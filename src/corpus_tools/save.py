@@ -88,7 +88,7 @@ def save_study(study: Study, outdir: str | Path, cache: DiskCache | None = None,
     :class:`~corpus_tools.store.RunLock`, when the caller took it already."""
     if renderer is None:
         with figure_pool(study) as pool:
-            renderer = FigureRenderer(study.params, cache, pool)
+            renderer = FigureRenderer(study.params, cache, pool, report=report)
             renderer.add_all(study)  # drawn while the tables are written
             return save_study(study, outdir, cache, progress, report, timings, extra_manifest, prune, renderer,
                               early_font, lock)
@@ -114,7 +114,7 @@ def save_study(study: Study, outdir: str | Path, cache: DiskCache | None = None,
         t0 = time.perf_counter()
         charts = {stem for stem, spec in study.figures.items() if not spec.raster_only}
         # the report's page is rendered while the workers draw the last charts; their SVGs are put in afterwards
-        early_report = _start_report(study) if report and report_html is None and "svg" in params.formats else None
+        early_report = _start_report(study) if report and report_html is None else None
         t_early = time.perf_counter() - t0
         rendered = renderer.collect(study, progress, stems=charts) if charts else {}
         result.timings["figures"] = time.perf_counter() - t0 - t_early
@@ -128,7 +128,7 @@ def save_study(study: Study, outdir: str | Path, cache: DiskCache | None = None,
         rendered = renderer.collect(study, progress, desc="绘图（词云）") if study.figures else {}
         result.timings["figures"] += time.perf_counter() - t0
         t0 = time.perf_counter()
-        written["figures"] = _write_figures(study, rendered, fdir, tables, written, font)
+        written["figures"] = _write_figures(study, renderer.files(rendered), fdir, tables, written, font)
         if report_html is not None:
             written["report"] = [write_text(base / "report.html", report_html)]
             if params.pdf:  # for meetings: Chromium prints the same page
