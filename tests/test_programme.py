@@ -282,8 +282,8 @@ def test_planted_trend_called_and_one_cohort_burst_not(six):
 @pytest.fixture(scope="module")
 def two_run(files, tmp_path_factory) -> Path:
     """The whole run (every stage, report, tables) on booklets A and B, from the command line: its folder. Figures
-    as SVG, the format the report inlines: each is drawn once (with PNG files only, the report drew every figure a
-    second time, as SVG); the tests read the tables and the report."""
+    as SVG only, the format the report inlines (PNG files would add a raster of each, which no test reads); the
+    tests read the tables and the report."""
     from corpus_tools import cli
 
     out = tmp_path_factory.mktemp("two_run") / "out"
