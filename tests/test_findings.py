@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pandas as pd
 import pytest
@@ -238,10 +239,23 @@ def test_booklet_trend_findings_say_nothing_survives(booklet_findings):
     assert len(one_two) == 1
     assert ("第1期与第2期共有的单元只有第3、4、5单元（信息规划与系统设计方法、医院信息系统架构治理、信息化建设与项目管理）"
             in one_two.iloc[0].text)
-    # 2 → 3 share no unit: no "nothing changed" row (a contrast that cannot be drawn), only the reason
+    # 2 → 3 share no unit: no "nothing changed" row (a contrast that cannot be drawn), only the reason; its tests
+    # are still in the table and in the correction, and the row says so (it said "不检验" before: r9)
     assert not tr.text.str.contains("第2期→第3期：没有一个词的使用").any()
-    assert tr.text.str.contains("第2期与第3期的问答没有一个共同的单元.*不检验", regex=True).any()
+    assert tr.text.str.contains("第2期与第3期的问答没有一个共同的单元.*不据此判断.*仍列在表中，并计入多重检验校正",
+                                regex=True).any()
     assert not tr.text.str.contains("问答增多|问答减少").any()
+    # the statistic names the tests its q corrects for, so that a reader can check it: a cold reader (r9) found
+    # the smallest q (0.659) larger than 402 tests × the smallest p (0.0012) allow, since q corrects for both
+    # cohort pairs' tests together
+    stat = one_two.iloc[0].statistic
+    m = re.search(r"检验 (\d+) 个词.*按相邻各期之间的全部 (\d+) 次检验（第1期→第2期 (\d+) 个、第2期→第3期 (\d+) 个）一起校正"
+                  r"；最小 p = ([\d.]+)，最小 q（校正后的显著性） = ([\d.]+)", stat)
+    assert m, stat
+    n12, total, n12_again, n23 = (int(m.group(i)) for i in range(1, 5))
+    p_min, q_min = float(m.group(5)), float(m.group(6))
+    assert n12 == n12_again and total == n12 + n23 and n23 > 0
+    assert p_min * n12 < q_min <= p_min * total * 1.01  # 1 %: the rounding of the printed p
 
 
 def test_booklet_keyness_finding(booklet_findings):

@@ -377,9 +377,11 @@ def trend_findings(ef: pd.DataFrame, entries: pd.DataFrame | None = None, tokens
                    max_items: int = 4, column: str = "token", alpha: float = ALPHA) -> list[dict]:
     """Cohort trends from :func:`corpus_tools.trends.emerging_fading`: the calls that survive (q ≤ 0.05 and within
     units), unit effects, or a plain statement that none survive — only where the comparison could have found one
-    (the cohorts share a unit, and the smallest p Fisher's test can reach for these group sizes, times the terms
-    tested, is ≤ α); where the cohorts share no unit, say that instead; every row names the units the two cohorts
-    share. A token-level change that the entries contradict is shown only when its G² is itself significant."""
+    (the cohorts share a unit, and the smallest p Fisher's test can reach for these group sizes, times the tests
+    corrected together, is ≤ α); where the cohorts share no unit, say that instead; every row names the units the
+    two cohorts share. The q values correct for every test of the table (all cohort pairs together, as
+    :func:`~corpus_tools.trends.emerging_fading` computes them), and the statistic says so. A token-level change
+    that the entries contradict is shown only when its G² is itself significant."""
     rows: list[dict] = []
     if ef is None or ef.empty:
         n_cohorts = entries.cohort.nunique() if entries is not None else 0
@@ -415,26 +417,40 @@ def trend_findings(ef: pd.DataFrame, entries: pd.DataFrame | None = None, tokens
                                               n_called=("call", lambda c: int(c.isin(["emerging", "fading"]).sum())),
                                               n_units=("call", lambda c: int((c == "unit effect").sum())),
                                               shared=("shared_units", "first"))
+    family = _correction_family(summary)
     for (a0, b0), g in summary.iterrows():
         rows += _trend_pair_rows(int(a0), int(b0), g, called_of.get((a0, b0), []), units_of.get((a0, b0), []),
-                                 rev_of.get((a0, b0), []), entries, cohort_ids, entries_with, alpha)
+                                 rev_of.get((a0, b0), []), entries, cohort_ids, entries_with, alpha, family)
     return rows
 
 
+def _correction_family(summary: pd.DataFrame) -> tuple[int, str]:
+    """``(number of tests, how they split over the cohort pairs)`` of the Benjamini–Hochberg correction behind
+    the trend table's q values: every (cohort pair, term) test at once."""
+    n = int(summary.n.sum())
+    if len(summary) < 2:
+        return n, ""
+    return n, "、".join(f"第{int(a)}期→第{int(b)}期 {int(g.n)} 个" for (a, b), g in summary.iterrows())
+
+
 def _trend_pair_rows(a: int, b: int, g, called: list, unit_effects: list, reversed_: list,
-                     entries: pd.DataFrame | None, cohort_ids: dict, entries_with, alpha: float) -> list[dict]:
+                     entries: pd.DataFrame | None, cohort_ids: dict, entries_with, alpha: float,
+                     family: tuple[int, str]) -> list[dict]:
     """The trend findings of the cohort pair ``a → b`` (``g``: the pair's summary row; ``called``, ``unit_effects``,
-    ``reversed_``: its rows of each kind, see :func:`trend_findings`)."""
+    ``reversed_``: its rows of each kind, see :func:`trend_findings`; ``family``: see :func:`_correction_family`)."""
     rows: list[dict] = []
     ids = cohort_ids.get(a, set()) | cohort_ids.get(b, set())
     n_from, n_to = int(g.n_from), int(g.n_to)
     units = cohort_pair_units(entries, a, b)
-    floor = min_fisher_p(n_from, n_to) * int(g.n)  # the smallest q any term could reach
+    n_tests, split = family
+    floor = min_fisher_p(n_from, n_to) * n_tests  # the q of a term found in one cohort's entries only, ranked first
+    corrected = (f"q（校正后的显著性）按相邻各期之间的全部 {n_tests} 次检验（{split}）一起校正" if split else
+                 f"q（校正后的显著性）按这 {n_tests} 次检验校正")
     if g.n_called == 0 and g.n_units == 0 and int(g.shared) > 0 and floor <= alpha:
         rows.append(_row("trend", f"第{a}期→第{b}期：没有一个词的使用（按问答条数）在校正多重检验后有显著变化——"
                          f"两期关心的话题看不出可靠的增减。{units}，其余问答来自各自不同的单元。",
                          f"检验 {int(g.n)} 个词（各在 ≥ 3 条问答中出现），第{a}期 {n_from} 条、第{b}期 {n_to} 条问答；"
-                         f"最小 {_fmt_p(g.p_min)}，最小 {_fmt_q(g.q_min)}",
+                         f"{corrected}；最小 {_fmt_p(g.p_min)}，最小 {_fmt_q(g.q_min)}",
                          p=g.p_min, q=g.q_min, ids=ids,
                          caveat="问答条数少，只有很大的差异才能检出；没有检出不等于没有差异。"))
     for r in called:
@@ -455,14 +471,14 @@ def _trend_pair_rows(a: int, b: int, g, called: list, unit_effects: list, revers
                          p=r.p_value, q=r.q_value, ids=entries_with(r.term, ids)))
     if int(g.shared) == 0:
         rows.append(_row("trend", f"第{a}期与第{b}期的问答没有一个共同的单元：两期之间的任何差异都无法与“来自哪些单元”区分，"
-                         "因此不检验这两期之间的词语趋势。",
+                         "因此不据此判断这两期之间的词语趋势（各词的检验仍列在表中，并计入多重检验校正）。",
                          f"共同单元 0 个；第{a}期 {n_from} 条、第{b}期 {n_to} 条问答", ids=ids,
                          caveat="比较期别时应按单元分层。"))
     elif g.n_called == 0 and g.n_units == 0 and floor > alpha:
         rows.append(_row("trend", f"第{a}期→第{b}期的词语比较没有检出能力：两期只有 {n_from} 条和 {n_to} 条问答，"
-                         f"即使一个词只出现在一期的全部问答中，校正 {int(g.n)} 次检验后也达不到显著（{units}）。",
+                         f"即使一个词只出现在一期的全部问答中，校正 {n_tests} 次检验后也达不到显著（{units}）。",
                          f"Fisher 检验在这两组条数下可得的最小 p = {min_fisher_p(n_from, n_to):.3g}，"
-                         f"× {int(g.n)} 个词 = {floor:.3g} > {alpha}", ids=ids))
+                         f"× {n_tests} 次检验 = {floor:.3g} > {alpha}" + (f"（{split}）" if split else ""), ids=ids))
     # token counts that the entries contradict: the largest G² whose direction the entry shares reverse
     for r in reversed_:
         word = "减少" if r.per_10k_to < r.per_10k_from else "增多"
