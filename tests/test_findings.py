@@ -91,6 +91,7 @@ def test_dependence_findings_name_the_entries():
     s = rows[rows.text.str.contains("“甲”") & rows.text.str.contains("S作答")].iloc[0]
     assert s.entry_ids == "1,2,3,5" and s.p_value == pytest.approx(1 / 24)
     assert "S作答该主题的 4/4 条、其余问题的 0/6 条（0%）" in s.text  # others: entries 4, 6, 7, 8, 11, 12
+    assert "S作答 4 条（100%：第 1 条、第 2 条、第 3 条、第 5 条）" in s.text  # which entries (no titles here)
     assert "3 条只有他/她作答" in s.caveat  # 2, 3, 5; entry 1 is answered with H
     # a flag whose q is ≤ 0.05 says "depends"; one whose q is above says it is not significant after correction
     claims = "这个主题依赖这位教员，不只是因为"
@@ -137,7 +138,13 @@ def test_booklet_dependence_within_sessions(study):
     liu_row = dep_rows[dep_rows.text.str.contains("刘新平作答 5 条")].iloc[0]
     assert liu.q_value > 0.05 and f"q = {liu.q_value:.3f} > 0.05，不显著" in liu_row.text
     assert "这个主题依赖这位教员，不只是因为" not in liu_row.text and "不能据此说这个主题依赖这位教员" in liu_row.text
-    seeming = dep_rows[dep_rows.text.str.contains("薛万国作答 11 条，看似依赖")]
+    # the sentence says what his five entries ask (titles: l.3421, 3508, 3599, 4064, 4114): IT operations, which
+    # the topic's label (its words, e.g. 网络) may not convey (r9)
+    assert ("刘新平作答 5 条（45%：第 56 条“IT 运维服务台用总调度模式还是双调度模式好？”、第 58 条“工单登记率很低，"
+            "怎么办？”、第 60 条“医院 IT“预支费用、分季度采购”的技术服务模式，具体是怎样的？”、第 67 条“医院“信息查房”"
+            "应如何实践？”、第 68 条“医院信息资产盘点怎么做效率更高？”）") in liu_row.text
+    seeming = dep_rows[dep_rows.text.str.contains(r"薛万国作答 11 条（第 22 条“如何界定各类信息标准的应用场景？”、.*"
+                                                  r"……等 11 条），看似依赖")]
     # 4 sessions: 5 + 8 + 6 + 4 entries, 12 of the topic (he answers 11), 11 others (he answers 49, 21, 11, 45, 48, 54)
     assert len(seeming) == 1 and "薛万国作答该主题的 11/12 条、其余问题的 6/11 条（55%）" in seeming.iloc[0].text
 

@@ -15,7 +15,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from .needs import needs_stage_findings
+from .needs import _some, needs_stage_findings
 from .stats import min_fisher_p
 
 FINDING_COLUMNS = ["kind", "text", "statistic", "p_value", "q_value", "entry_ids", "caveat"]
@@ -586,6 +586,12 @@ def dependence_findings(dep: pd.DataFrame | None, entries: pd.DataFrame, entry_t
         rows.append(_row("dependence", "在同一课次（同期同单元）之内比较后，没有一个主题显著依赖某一位教员。",
                          f"{len(tested)} 个（主题×教员）组合；分层精确检验最小 {_fmt_p(tested.p_value.min())}",
                          p=tested.p_value.min(), q=tested.q_value.min()))
+    titles = dict(zip(entries.entry_id.astype(int), entries.title.astype(str))) if "title" in entries else {}
+
+    def answered_titles(ids: set[int]) -> str:
+        """What the instructor's entries of the topic ask (a topic's label may fit them poorly: r9)."""
+        return _some([f"第 {i} 条" + (f"“{titles[i]}”" if titles.get(i) else "") for i in sorted(ids)], 6, "条")
+
     def within(r) -> str:
         """The comparison inside the strata: the topic's entries there, then the others."""
         in_n = int(r.session_entries - r.rest_entries)
@@ -610,7 +616,7 @@ def dependence_findings(dep: pd.DataFrame | None, entries: pd.DataFrame, entry_t
                      f"校正后 q = {r.q_value:.3f} > {alpha:g}，不显著：可能是偶然，只是一个提示，不能据此说这个主题"
                      "依赖这位教员。")
         rows.append(_row("dependence", f"主题“{r.label}”的 {r.n_entries} 条问答中，{r.instructor}作答 {r.k} 条"
-                         f"（{r.share:.0%}）；{within(r)}{claim}",
+                         f"（{r.share:.0%}：{answered_titles(ids)}）；{within(r)}{claim}",
                          f"分层（课次）精确检验 {_fmt_p(r.p_value)}，期望 {r.expected:.1f} 条；CMH p = {r.p_cmh:.3f}；"
                          f"{_fmt_q(r.q_value)}；在该主题中的作答比例是该教员总体作答比例的 {r.lift:.1f} 倍（其总体作答比例 {r.base_share:.0%}）",
                          p=r.p_value, q=r.q_value, ids=ids, caveat="".join(cav)))
@@ -619,14 +625,14 @@ def dependence_findings(dep: pd.DataFrame | None, entries: pd.DataFrame, entry_t
     for r in seeming.sort_values(["p_overall", "topic_id", "instructor"], kind="stable").itertuples():
         ids = topic_ids.get(int(r.topic_id), set()) & answered.get(r.instructor, set())
         if pd.isna(r.p_value):
-            rows.append(_row("dependence", f"主题“{r.label}”的 {r.n_entries} 条问答中 {r.instructor}作答 {r.k} 条，"
-                             "看似依赖他/她；但这些问题所在的课次里没有可比较的其他问题（或他/她作答了全部），"
+            rows.append(_row("dependence", f"主题“{r.label}”的 {r.n_entries} 条问答中 {r.instructor}作答 {r.k} 条"
+                             f"（{answered_titles(ids)}），看似依赖他/她；但这些问题所在的课次里没有可比较的其他问题（或他/她作答了全部），"
                              "无法区分主题与课程安排。",
                              f"总体超几何检验 {_fmt_p(r.p_overall)}（是该教员总体作答比例的 {r.lift:.1f} 倍）；分层检验无法进行",
                              p=r.p_overall, ids=ids, caveat="总体上的集中不等于依赖：可能只是他/她在那几个单元答疑。"))
             continue
-        rows.append(_row("dependence", f"主题“{r.label}”的 {r.n_entries} 条问答中 {r.instructor}作答 {r.k} 条，"
-                         f"看似依赖他/她；但{within(r)}：同一课次之内比较差异不显著，总体上的集中可以由他/她在哪些"
+        rows.append(_row("dependence", f"主题“{r.label}”的 {r.n_entries} 条问答中 {r.instructor}作答 {r.k} 条"
+                         f"（{answered_titles(ids)}），看似依赖他/她；但{within(r)}：同一课次之内比较差异不显著，总体上的集中可以由他/她在哪些"
                          "单元答疑来解释，不能说这个主题依赖这位教员。",
                          f"总体超几何检验 {_fmt_p(r.p_overall)}（是该教员总体作答比例的 {r.lift:.1f} 倍）；分层（课次）精确检验 "
                          f"{_fmt_p(r.p_value)}，期望 {r.expected:.1f} 条",
