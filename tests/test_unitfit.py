@@ -407,6 +407,25 @@ def test_unit_fit_rows_list_every_unit_an_instructor_points_to(run_dir):
         assert judged.fits == "partly" and judged.better_unit == unit
     assert "第 1168 行" in uf[uf.entry_ids.astype(str) == "19"].statistic.iloc[0]
     assert "本单元已讲到" not in by_entry["2"] + by_entry["34"]
+    # entry 34's instructor names several later courses (l.2120 "培训班后续还有好几门课程会涉及，包括“需求管理”、
+    # “项目立项”等"): the unit guessed from his words is the closest of them, not the one (r9); entry 2's (l.104)
+    # names one, 衡反修's lecture on planning
+    assert ("作答教员说这一内容后续还有不止一门课程会讲；按这句话与各单元大纲的字面重合，最接近的是“信息化建设与项目管理”"
+            "（这句话提到的其他课程无法由此确定）") in by_entry["34"]
+    assert "作答教员说这一内容后续或其他课程还会讲；按这句话与各单元大纲的字面重合，推定为“医院信息规划”" in by_entry["2"]
+
+
+def test_a_sentence_naming_several_later_courses_is_told_apart():
+    """The instructors' sentences of entries 34 (l.2120), 2 (l.104), 19 (l.1168) and 39 (l.2438), as printed."""
+    from corpus_tools.findings import SEVERAL_COURSES
+
+    several = "“招标需求说明拟定”这一问题，培训班后续还有好几门课程会涉及，包括“需求管理”、“项目立项”等，今天先简单做一个回答"
+    one = ["培训班的后续课程，衡反修老师会针对信息科发展规划能力进行专题讲解，在这里我只强调一点",
+           "下一单元会讲医院信息系统的顶层架构，其中会专门涉及数据架构的设计问题",
+           "这涉及需求管理的问题，后续的课程中我们有专门章节进行介绍"]
+    assert SEVERAL_COURSES.search(several)
+    assert SEVERAL_COURSES.search("包括“需求管理”、“项目立项”等")  # the list alone says so too
+    assert not [q for q in one if SEVERAL_COURSES.search(q)]
 
 
 def test_only_discussion_classes_rank_nothing():

@@ -247,14 +247,23 @@ def unit_fit_findings(fit: pd.DataFrame, entries: pd.DataFrame, max_items: int =
              | ((fit.evidence == "both") & (fit.evidence_unit.fillna("") != "") & (fit.evidence_unit != fit.unit))]
     for r in ev.sort_values("entry_id", kind="stable").head(max_items).itertuples():
         where = f"第 {r.entry_id} 条“{title.get(r.entry_id, '')}”在“{r.unit}”提问，"
+        several = bool(SEVERAL_COURSES.search(str(r.evidence_quote)))
+        later = "后续还有不止一门课程会讲" if several else "后续或其他课程还会讲"
+        unit = r.evidence_unit if r.evidence == "both" else r.best_unit
+        guess = (f"最接近的是“{unit}”（这句话提到的其他课程无法由此确定）" if several else f"推定为“{unit}”")
         if r.evidence == "both":
-            text = (where + "作答教员说本单元已讲到其中一部分，后续或其他课程还会讲；按后一句与各单元大纲的字面重合，"
-                    f"推定为“{r.evidence_unit}”：这条问答部分属于本单元、部分属于那个单元。")
+            text = (where + f"作答教员说本单元已讲到其中一部分，{later}；按后一句与各单元大纲的字面重合，{guess}"
+                    f"：这条问答部分属于本单元、部分属于{'后续课程' if several else '那个单元'}。")
         else:
-            text = where + f"作答教员说这一内容后续或其他课程还会讲；按这句话与各单元大纲的字面重合，推定为“{r.best_unit}”。"
+            text = where + f"作答教员说这一内容{later}；按这句话与各单元大纲的字面重合，{guess}。"
         rows.append(_row("unit_fit", text, f"第 {int(r.evidence_line)} 行：“{r.evidence_quote}”", ids=[r.entry_id],
                          caveat="对应单元由这句话与各单元大纲的字面重合推定。"))
     return rows
+
+
+#: an instructor's sentence that sends a question to more than one later course ("后续还有好几门课程会涉及，包括
+#: “需求管理”、“项目立项”等", entry 34, l.2120): the unit guessed from it is one of them at best (r9)
+SEVERAL_COURSES = re.compile(r"好几门|几门课|多门课|多个单元|几个单元|好几个|“[^”]{1,20}”[、和及与]“[^”]{1,20}”")
 
 
 def no_unit_findings(fit: pd.DataFrame, entries: pd.DataFrame, max_items: int = 12) -> list[dict]:
