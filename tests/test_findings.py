@@ -63,6 +63,15 @@ def test_topic_dependence_within_sessions_by_hand():
     t1 = dep[dep.topic_id == 1].set_index("instructor")
     assert (t1.loc["H", "k"], t1.loc["H", "rank"], t1.loc["X", "k"], t1.loc["X", "rank"]) == (6, 1, 3, 2)
     assert not t1.tie.any()
+    # the strata the exact test learns from: those where the instructor answers some but not all entries. S: both
+    # (unit 1: 3 of 4; unit 2: 1 of 6). X on topic 1 (strata: unit 1 with 4 in the topic, 1–3 out; unit 2 with 6, 7,
+    # 8, 11, 12 in, 5 out): X answers none of unit 1 (it tells nothing) and 11, 12 of unit 2
+    assert (s.varying_sessions, s.varying_topic_k, s.varying_topic_entries, s.varying_rest_k,
+            s.varying_rest_entries) == (2, 4, 4, 0, 6)
+    assert s.varying_session_names == "第1期·第1单元 单元1、第1期·第2单元 单元2"  # in course order
+    x = t1.loc["X"]
+    assert (x.n_sessions, x.varying_sessions, x.varying_session_names) == (2, 1, "第1期·第2单元 单元2")
+    assert (x.varying_topic_k, x.varying_topic_entries, x.varying_rest_k, x.varying_rest_entries) == (2, 5, 0, 1)
     from scipy.stats import false_discovery_control
     ok = dep.p_value.notna()
     assert dep.q_value[ok].to_numpy() == pytest.approx(false_discovery_control(dep.p_value[ok].to_numpy(), method="bh"))
@@ -138,6 +147,13 @@ def test_booklet_dependence_within_sessions(study):
     liu_row = dep_rows[dep_rows.text.str.contains("刘新平作答 5 条")].iloc[0]
     assert liu.q_value > 0.05 and f"q = {liu.q_value:.3f} > 0.05，不显著" in liu_row.text
     assert "这个主题依赖这位教员，不只是因为" not in liu_row.text and "不能据此说这个主题依赖这位教员" in liu_row.text
+    # p printed with three significant digits, so that q = 32 × p can be checked (r10: "0.003" could not)
+    assert "课次之内的差异单看显著（p = 0.00333）" in liu_row.text and liu.q_value == pytest.approx(
+        liu.p_value * int(dep.p_value.notna().sum()))
+    # of his 6 sessions, he answers in 2 (units 5 and 6 of 第1期: some entries, not all); the other 4 tell the
+    # test nothing: the evidence is those two sessions, 5/5 of the topic's entries and 0/7 of the others (r10)
+    assert ("其中只有 2 个课次（第1期·第5单元 信息化建设与项目管理、第1期·第6单元 运维服务管理）刘新平作答了部分而非全部问答，"
+            "检验的证据只来自这 2 个课次：该主题 5/5 条、其余问题 0/7 条") in liu_row.text
     # the sentence says what his five entries ask (titles: l.3421, 3508, 3599, 4064, 4114): IT operations, which
     # the topic's label (its words, e.g. 网络) may not convey (r9)
     assert ("刘新平作答 5 条（45%：第 56 条“IT 运维服务台用总调度模式还是双调度模式好？”、第 58 条“工单登记率很低，"
@@ -147,6 +163,14 @@ def test_booklet_dependence_within_sessions(study):
                                                   r"……等 11 条），看似依赖")]
     # 4 sessions: 5 + 8 + 6 + 4 entries, 12 of the topic (he answers 11), 11 others (he answers 49, 21, 11, 45, 48, 54)
     assert len(seeming) == 1 and "薛万国作答该主题的 11/12 条、其余问题的 6/11 条（55%）" in seeming.iloc[0].text
+    # he answers every entry of 第1期第4单元 and none of 第2期第5单元: the evidence is unit 11 (6/6 of the topic, 21
+    # but not 14 of the others) and 第2期第4单元 (28; 4 of 5 others): 7/7 against 5/7, the dependence's direction,
+    # but too few to tell — the sentence neither clears him nor claims it (r10 read the old one as a clearance)
+    text = seeming.iloc[0].text
+    assert ("其中只有 2 个课次（第1期·第11单元 医学信息标准、第2期·第4单元 医院信息系统架构治理）薛万国作答了部分而非全部问答，"
+            "检验的证据只来自这 2 个课次：该主题 7/7 条、其余问题 5/7 条。同一课次之内比较，差异不显著（p = 0.333），"
+            "方向与依赖一致，但可比较的问答太少。") in text
+    assert "既不能说这个主题依赖这位教员，也不能排除" in text and "可以由他/她在哪些单元答疑来解释" not in text
 
 
 def test_specialisation_needs_three_entries():

@@ -38,8 +38,16 @@ def _row(kind: str, text: str, statistic: str = "", p=np.nan, q=np.nan, ids=(), 
                 q_value=float(q) if q is not None else np.nan, entry_ids=ids_text(ids), caveat=caveat)
 
 
+def _prob_text(x: float) -> str:
+    """A p- or q-value for a sentence: "< 0.001", "= 0.00333" (three significant digits under 0.01, so that a
+    reader can check a q against its p: 32 × 0.00333 = 0.107, where 32 × 0.003 is not: r10), else "= 0.107"."""
+    if x < 0.001:
+        return "< 0.001"
+    return f"= {x:.3g}" if x < 0.01 else f"= {x:.3f}"
+
+
 def _fmt_p(p: float) -> str:
-    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+    return f"p {_prob_text(p)}"
 
 
 #: how a q-value is named where a reader sees it (the Benjamini–Hochberg corrected p-value)
@@ -50,7 +58,7 @@ def _fmt_q(q: float, name: str = Q_NAME) -> str:
     """A q-value as a reader reads it: ``q（校正后的显著性）< 0.001`` or ``… = 0.012`` (never 1.01e-06)."""
     if pd.isna(q):
         return f"{name}：无法计算"
-    return f"{name} < 0.001" if q < 0.001 else f"{name} = {q:.3f}"
+    return f"{name} {_prob_text(q)}"
 
 
 def _preface_quote(booklet, pattern: str) -> str:
@@ -609,7 +617,19 @@ def dependence_findings(dep: pd.DataFrame | None, entries: pd.DataFrame, entry_t
                f"{in_k}/{in_n} 条、其余问题的 {int(r.rest_k)}/{int(r.rest_entries)} 条（{r.rest_share:.0%}）")
         if in_n < r.n_entries:
             out += f"；另 {int(r.n_entries - in_n)} 条来自只有该主题问题的课次，无法在课次内比较"
+        v = int(r.varying_sessions)
+        if 0 < v < int(r.n_sessions):  # the other strata (answered all or none) tell the exact test nothing (r10)
+            out += (f"；其中只有 {v} 个课次（{r.varying_session_names}）{r.instructor}作答了部分而非全部问答，检验的"
+                    f"证据只来自这 {v} 个课次：该主题 {int(r.varying_topic_k)}/{int(r.varying_topic_entries)} 条、"
+                    f"其余问题 {int(r.varying_rest_k)}/{int(r.varying_rest_entries)} 条")
         return out
+
+    def leaning(r) -> str:
+        """Which way the within-session comparison points, where it is not significant."""
+        topic = r.varying_topic_k / r.varying_topic_entries if r.varying_topic_entries else 0.0
+        rest = r.varying_rest_k / r.varying_rest_entries if r.varying_rest_entries else 0.0
+        return ("，方向与依赖一致，但可比较的问答太少" if topic > rest else
+                "，课次之内他/她作答该主题的比例并不更高")
 
     for r in flagged.itertuples():
         ids = topic_ids.get(int(r.topic_id), set()) & answered.get(r.instructor, set())
@@ -641,8 +661,9 @@ def dependence_findings(dep: pd.DataFrame | None, entries: pd.DataFrame, entry_t
                              p=r.p_overall, ids=ids, caveat="总体上的集中不等于依赖：可能只是他/她在那几个单元答疑。"))
             continue
         rows.append(_row("dependence", f"主题“{r.label}”的 {r.n_entries} 条问答中 {r.instructor}作答 {r.k} 条"
-                         f"（{answered_titles(ids)}），看似依赖他/她；但{within(r)}：同一课次之内比较差异不显著，总体上的集中可以由他/她在哪些"
-                         "单元答疑来解释，不能说这个主题依赖这位教员。",
+                         f"（{answered_titles(ids)}），看似依赖他/她；但{within(r)}。同一课次之内比较，差异不显著"
+                         f"（{_fmt_p(r.p_value)}）{leaning(r)}。总体上的集中可能来自他/她在哪些单元答疑；这些数据"
+                         "既不能说这个主题依赖这位教员，也不能排除。",
                          f"总体超几何检验 {_fmt_p(r.p_overall)}（是该教员总体作答比例的 {r.lift:.1f} 倍）；分层（课次）精确检验 "
                          f"{_fmt_p(r.p_value)}，期望 {r.expected:.1f} 条",
                          p=r.p_value, q=r.q_value, ids=ids,

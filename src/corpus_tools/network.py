@@ -250,7 +250,8 @@ def session_keys(entries: pd.DataFrame) -> pd.Series:
 
 DEPENDENCE_COLUMNS = ["topic_id", "label", "instructor", "rank", "tie", "n_entries", "k", "share", "base_share",
                       "lift", "p_overall", "n_sessions", "session_entries", "session_k", "rest_entries", "rest_k",
-                      "rest_share", "expected",
+                      "rest_share", "varying_sessions", "varying_session_names", "varying_topic_entries",
+                      "varying_topic_k", "varying_rest_entries", "varying_rest_k", "expected",
                       "or_mh", "p_cmh", "p_value", "q_value", "flagged"]
 
 
@@ -268,7 +269,10 @@ def topic_dependence(entries: pd.DataFrame, entry_topics: pd.DataFrame, topics: 
     with entries both in and out of the topic is a stratum, a 2×2 table (in topic / not × answered by the
     instructor / not). ``n_sessions`` such strata, ``session_entries`` entries in them, ``session_k`` of which the
     instructor answers; ``rest_entries`` = those strata's entries outside the topic, ``rest_k`` = the instructor's
-    among them, ``rest_share`` = rest_k / rest_entries;
+    among them, ``rest_share`` = rest_k / rest_entries; ``varying_sessions`` = the strata in which the instructor
+    answers some but not all entries, the only ones the exact test learns from (``varying_session_names``, their
+    names joined by "、"), with ``varying_topic_entries`` / ``varying_topic_k`` and ``varying_rest_entries`` /
+    ``varying_rest_k`` counted in them alone;
     ``expected`` = Σ E(a) of the topic entries the instructor would answer if within a session the topic made no
     difference; ``or_mh`` = Mantel–Haenszel common odds ratio; ``p_cmh`` = CMH χ² (continuity-corrected);
     ``p_value`` = the exact conditional (stratified) test, two-sided (:func:`corpus_tools.stats.stratified_exact_test`);
@@ -282,6 +286,7 @@ def topic_dependence(entries: pd.DataFrame, entry_topics: pd.DataFrame, topics: 
     ids = entries.entry_id.astype("int64").to_numpy()
     N = len(ids)
     session = session_keys(entries)
+    place = _session_order(entries, session)
     topic_of = {int(e): int(t) for e, t in _assigned(entry_topics).items()}
     totals: dict[str, int] = {}
     for e in ids:
@@ -294,7 +299,9 @@ def topic_dependence(entries: pd.DataFrame, entry_topics: pd.DataFrame, topics: 
         in_topic = np.array([topic_of.get(int(e)) == t for e in ids])
         size = int(in_topic.sum())
         strata = [s for s in pd.unique(session.loc[ids[in_topic]]) if ((session == s).to_numpy() & ~in_topic).any()]
+        strata.sort(key=place.__getitem__)  # in course order
         strata_mask = session.isin(strata).to_numpy()
+        masks = {s: (session == s).to_numpy() for s in strata}
         counts = {}
         for who in instructors:
             by = np.array([who in answering.get(int(e), ()) for e in ids])
@@ -307,6 +314,8 @@ def topic_dependence(entries: pd.DataFrame, entry_topics: pd.DataFrame, topics: 
             k = ks[who]
             expected, p_cmh, odds, p_exact = _within_sessions(strata, session, in_topic, by)
             rest = strata_mask & ~in_topic
+            varying = [s for s in strata if 0 < int((by & masks[s]).sum()) < int(masks[s].sum())]
+            vary = np.logical_or.reduce([masks[s] for s in varying]) if varying else np.zeros(N, dtype=bool)
             base = totals[who] / N
             rows.append(dict(
                 topic_id=t, label=r.label, instructor=who, rank=order.index(k) + 1,
@@ -316,12 +325,27 @@ def topic_dependence(entries: pd.DataFrame, entry_topics: pd.DataFrame, topics: 
                 session_k=int((strata_mask & by).sum()),
                 rest_entries=int(rest.sum()), rest_k=int((rest & by).sum()),
                 rest_share=float((rest & by).sum() / rest.sum()) if rest.any() else np.nan,
+                varying_sessions=len(varying), varying_session_names="、".join(varying),
+                varying_topic_entries=int((vary & in_topic).sum()), varying_topic_k=int((vary & in_topic & by).sum()),
+                varying_rest_entries=int((vary & ~in_topic).sum()), varying_rest_k=int((vary & ~in_topic & by).sum()),
                 expected=expected, or_mh=float(odds), p_cmh=float(p_cmh), p_value=float(p_exact)))
     out = pd.DataFrame(rows, columns=[c for c in DEPENDENCE_COLUMNS if c not in ("q_value", "flagged")])
     out["q_value"] = bh_qvalues(out.p_value.to_numpy(dtype=float))
     out["flagged"] = (out.p_value < alpha) & (out.k > out.expected)
     return out.sort_values(["p_value", "topic_id", "rank", "instructor"], kind="stable",
                            na_position="last").reset_index(drop=True)[DEPENDENCE_COLUMNS]
+
+
+def _session_order(entries: pd.DataFrame, session: pd.Series) -> dict[str, tuple]:
+    """A sort key per session name (see :func:`session_keys`): cohort, units before discussion classes, unit or
+    class number (names alone sort 第1期·第11单元 before 第1期·第5单元)."""
+    no = entries["session_no"] if "session_no" in entries else pd.Series(np.nan, index=entries.index)
+    place: dict[str, tuple] = {}
+    for key, c, st, un, sn in zip(session.to_numpy(), entries.cohort, entries.session_type, entries.unit_no, no):
+        n = un if st == "unit" else sn
+        k = (float(c) if not pd.isna(c) else math.inf, st != "unit", float(n) if not pd.isna(n) else math.inf, key)
+        place[key] = min(place.get(key, k), k)
+    return place
 
 
 def _within_sessions(strata: list, session: pd.Series, in_topic: np.ndarray,

@@ -466,6 +466,13 @@ ANALYSIS_TABLES: dict[str, tuple[Column, ...]] = {
         ("rest_entries", "Int64", "entries of those sessions outside the topic"),
         ("rest_k", "Int64", "of them, entries the instructor answers in"),
         ("rest_share", "Float64", "rest_k / rest_entries (0–1)"),
+        ("varying_sessions", "Int64", "of those sessions, the ones where the instructor answers some but not all "
+                                      "entries: the only strata the exact test learns from"),
+        ("varying_session_names", "string", "their names (第1期·第6单元 运维服务管理), joined by 、"),
+        ("varying_topic_entries", "Int64", "entries of those varying sessions in the topic"),
+        ("varying_topic_k", "Int64", "of them, entries the instructor answers in"),
+        ("varying_rest_entries", "Int64", "entries of those varying sessions outside the topic"),
+        ("varying_rest_k", "Int64", "of them, entries the instructor answers in"),
         ("expected", "Float64", "topic entries the instructor would answer if, within each session, the topic "
                                 "made no difference (Σ of the strata's expected counts)"),
         ("or_mh", "Float64", "Mantel–Haenszel common odds ratio over the strata"),
