@@ -268,12 +268,14 @@ def test_booklet_trend_findings_say_nothing_survives(booklet_findings):
     tr = f[f.kind == "trend"]
     one_two = tr[tr.text.str.contains("第1期→第2期：没有一个词的使用")]
     assert len(one_two) == 1
+    # …and how much of each cohort they hold: units 3, 4, 5 gave 4 + 5 + 6 of 第1期's 41 entries and 2 + 6 + 4 of
+    # 第2期's 16 (source notes; r10 asked for the base of the comparison)
     assert ("第1期与第2期共有的单元只有第3、4、5单元（信息规划与系统设计方法、医院信息系统架构治理、信息化建设与项目管理）"
-            in one_two.iloc[0].text)
+            "（第1期 41 条中 15 条、第2期 16 条中 12 条问答来自这些单元）" in one_two.iloc[0].text)
     # 2 → 3 share no unit: no "nothing changed" row (a contrast that cannot be drawn), only the reason; its tests
     # are still in the table and in the correction, and the row says so (it said "不检验" before: r9)
     assert not tr.text.str.contains("第2期→第3期：没有一个词的使用").any()
-    assert tr.text.str.contains("第2期与第3期的问答没有一个共同的单元.*不据此判断.*仍列在表中，并计入多重检验校正",
+    assert tr.text.str.contains("第2期与第3期的问答没有一个共同的单元（按单元标题比较）.*不据此判断.*仍列在表中，并计入多重检验校正",
                                 regex=True).any()
     assert not tr.text.str.contains("问答增多|问答减少").any()
     # the statistic names the tests its q corrects for, so that a reader can check it: a cold reader (r9) found

@@ -218,9 +218,11 @@ def _ranking_note() -> str:
             f"排前三的 {r['better_top3']} 条。")
 
 
-def unit_fit_findings(fit: pd.DataFrame, entries: pd.DataFrame, max_items: int = 8) -> list[dict]:
+def unit_fit_findings(fit: pd.DataFrame, entries: pd.DataFrame, max_items: int = 8,
+                      deferred: pd.DataFrame | None = None) -> list[dict]:
     """Unit fit against the syllabus: the ranking (how many questions rank another unit's syllabus first), and
-    the instructors' own deferrals (an instructor says the subject is taught in another unit, with the line).
+    the instructors' own deferrals (an instructor says the subject is taught in another unit, with the line;
+    ``deferred``, the needs stage's ``deferred_questions``, names who said it and how much he said after it).
     "Closer to another unit" claims of the similarity rule are shown only if its held-out precision reaches
     :data:`unitfit.PRECISION_AIM` (it does not on the bundled booklet: the finding says so)."""
     from .unitfit import HELD_OUT, PRECISION_AIM
@@ -253,17 +255,26 @@ def unit_fit_findings(fit: pd.DataFrame, entries: pd.DataFrame, max_items: int =
     # unit will take it up ("both": not flagged, as the unit fits in part — but a designer reads it as a link)
     ev = fit[((fit.evidence == "defer") & (fit.flag == "closer_elsewhere"))
              | ((fit.evidence == "both") & (fit.evidence_unit.fillna("") != "") & (fit.evidence_unit != fit.unit))]
+    said = {}  # (entry, line) → (speaker, characters after the sentence)
+    if deferred is not None and {"entry_id", "line", "speaker", "after_chars"} <= set(deferred):
+        said = {(int(d.entry_id), int(d.line)): (str(d.speaker), d.after_chars) for d in deferred.itertuples()
+                if not pd.isna(d.line)}
     for r in ev.sort_values("entry_id", kind="stable").head(max_items).itertuples():
         where = f"第 {r.entry_id} 条“{title.get(r.entry_id, '')}”在“{r.unit}”提问，"
+        who, after = said.get((int(r.entry_id), int(r.evidence_line)), (None, None)) \
+            if not pd.isna(r.evidence_line) else (None, None)
+        teacher = f"{who}老师" if who else "作答教员"
+        answered = (f"（本次也作了回答：这句之后又说了约 {int(after)} 字）"
+                    if who and not pd.isna(after) and int(after) > 0 else "")
         several = bool(SEVERAL_COURSES.search(str(r.evidence_quote)))
         later = "后续还有不止一门课程会讲" if several else "后续或其他课程还会讲"
         unit = r.evidence_unit if r.evidence == "both" else r.best_unit
         guess = (f"最接近的是“{unit}”（这句话提到的其他课程无法由此确定）" if several else f"推定为“{unit}”")
         if r.evidence == "both":
-            text = (where + f"作答教员说本单元已讲到其中一部分，{later}；按后一句与各单元大纲的字面重合，{guess}"
-                    f"：这条问答部分属于本单元、部分属于{'后续课程' if several else '那个单元'}。")
+            text = (where + f"{teacher}说本单元已讲到其中一部分，{later}{answered}；按后一句与各单元大纲的字面重合，"
+                    f"{guess}：这条问答部分属于本单元、部分属于{'后续课程' if several else '那个单元'}。")
         else:
-            text = where + f"作答教员说这一内容{later}；按这句话与各单元大纲的字面重合，{guess}。"
+            text = where + f"{teacher}说这一内容{later}{answered}；按这句话与各单元大纲的字面重合，{guess}。"
         rows.append(_row("unit_fit", text, f"第 {int(r.evidence_line)} 行：“{r.evidence_quote}”", ids=[r.entry_id],
                          caveat="对应单元由这句话与各单元大纲的字面重合推定。"))
     return rows
@@ -342,8 +353,13 @@ def cohort_pair_units(entries: pd.DataFrame | None, a: int, b: int) -> str:
     titles = shared_unit_titles(entries, [a, b])
     if not titles:
         return f"第{a}期与第{b}期没有共同的单元（按单元标题比较）"
-    n_units = entries[entries.cohort.isin([a, b]) & (entries.session_type == "unit")].unit_title.nunique()
-    return f"第{a}期与第{b}期共有的单元{'只有' if n_units > len(titles) else ''}{shared_units_text(entries, [a, b])}"
+    units = entries[entries.cohort.isin([a, b]) & (entries.session_type == "unit")]
+    n_units = units.unit_title.nunique()
+    shared = units[units.unit_title.isin(titles)]
+    # how much of each cohort those units hold (r10: 15 of 第1期's 41 entries, 12 of 第2期's 16)
+    base = "、".join(f"第{c}期 {int((entries.cohort == c).sum())} 条中 {int((shared.cohort == c).sum())} 条" for c in (a, b))
+    return (f"第{a}期与第{b}期共有的单元{'只有' if n_units > len(titles) else ''}{shared_units_text(entries, [a, b])}"
+            f"（{base}问答来自这些单元）")
 
 
 # ---------------------------------------------------------------- trends
@@ -487,7 +503,7 @@ def _trend_pair_rows(a: int, b: int, g, called: list, unit_effects: list, revers
                          + ("无法检验" if pd.isna(r.p_within_unit) else f"p = {r.p_within_unit:.3f}"),
                          p=r.p_value, q=r.q_value, ids=entries_with(r.term, ids)))
     if int(g.shared) == 0:
-        rows.append(_row("trend", f"第{a}期与第{b}期的问答没有一个共同的单元：两期之间的任何差异都无法与“来自哪些单元”区分，"
+        rows.append(_row("trend", f"第{a}期与第{b}期的问答没有一个共同的单元（按单元标题比较）：两期之间的任何差异都无法与“来自哪些单元”区分，"
                          "因此不据此判断这两期之间的词语趋势（各词的检验仍列在表中，并计入多重检验校正）。",
                          f"共同单元 0 个；第{a}期 {n_from} 条、第{b}期 {n_to} 条问答", ids=ids,
                          caveat="比较期别时应按单元分层。"))
@@ -854,7 +870,7 @@ def build_findings(tables: dict[str, pd.DataFrame], booklet, column: str = "toke
     rows = caveat_findings(booklet, tokens)
     if tables.get("curriculum") is not None:
         rows += coverage_findings(tables["curriculum"], e)
-    rows += unit_fit_findings(tables.get("unit_fit"), e)
+    rows += unit_fit_findings(tables.get("unit_fit"), e, deferred=tables.get("deferred_questions"))
     rows += no_unit_findings(tables.get("unit_fit"), e)
     if tables.get("emerging_fading_terms") is not None:
         rows += trend_findings(tables["emerging_fading_terms"], e, tokens, column=column)
