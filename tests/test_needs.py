@@ -169,6 +169,18 @@ def test_entry34_is_deferred_to_requirements_and_project_courses(deferred):
     assert r.asked_in.iloc[0] == "领导力与团队建设" and r.speaker.iloc[0] == "薛万国"
 
 
+def test_entry34_finding_says_the_named_courses_are_no_units_of_the_booklet(booklet, deferred):
+    """需求管理 and 项目立项 are his words (l.2120–2122), not unit titles: the booklet's source notes name no unit so
+    (its 第2期第5单元 is 信息化建设与项目管理, entries 6, 16, 18, 38); he says several courses (好几门). A cold reader
+    read “后续课程“需求管理”、“项目立项”” as two units of the programme (r8)."""
+    assert not booklet.entries.unit_title.isin(["需求管理", "项目立项"]).any()
+    rows = deferrals.deferral_findings(deferred, booklet.entries)
+    text = [x for x in rows if x["entry_ids"] == "34"][0]["text"]
+    assert ("教员指出后续还有几门课程会讲到这一内容（提到“需求管理”、“项目立项”，本册没有这样命名的单元；本次也作了回答："
+            "薛万国老师在第 2120 行这句之后又说了约 771 字") in text
+    assert "后续课程“需求管理”" not in text
+
+
 def test_entry19_is_deferred_to_the_next_unit(booklet, deferred):
     # l.1168: 下一单元会讲医院信息系统的顶层架构 — asked in 第2期第3单元 (source note l.1205); the booklet's
     # 第2期第4单元 is 医院信息系统架构治理 (entries 11, 28, 45, 47, 48, 54)

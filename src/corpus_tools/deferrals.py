@@ -342,13 +342,14 @@ def _hedged_lines(hedged: pd.DataFrame) -> str:
 def deferral_findings(deferred: pd.DataFrame | None, entries: pd.DataFrame) -> list[dict]:
     """Rows of the findings table (kind "deferral"): how many questions were deferred, declared out of scope or
     left unanswered, and each deferral with the unit it names (a dependency between units), with quote and line."""
-    from .findings import _row
+    from .findings import SEVERAL_COURSES, _row
 
     if deferred is None:
         return []
     hedged = deferred[deferred.kind == HEDGED]
     deferred = deferred[deferred.kind != HEDGED]
     title = dict(zip(entries.entry_id, entries.title))
+    unit_titles = set(entries.unit_title.dropna().astype(str)) if "unit_title" in entries else set()
     if deferred.empty:
         return [_row("deferral", "没有一条回答说问题留到后续课程、不属本单元或无法回答（按 deferral_phrases.txt 的措辞规则）。"
                      + _hedged_sentence(hedged, title),
@@ -386,7 +387,14 @@ def deferral_findings(deferred: pd.DataFrame | None, entries: pd.DataFrame) -> l
         also = _also_answered(r, n_after) if n_after >= SUBSTANTIVE else ""
         paren = f"（{also}）" if also else ""
         lecturers = [m.group(1) for m in _LECTURER.finditer(str(r.quote)) if m.group(1) != str(r.speaker)]
-        if r.kind == "defer" and named:
+        spoken = [u for u in named.split("、") if named and u not in unit_titles and not u.startswith(NEXT_UNIT)]
+        if r.kind == "defer" and named and len(spoken) == len(named.split("、")):
+            # names the instructor said that no unit of the booklet carries (“需求管理”、“项目立项”: r8)
+            inner = f"提到{_course_names(spoken, later=False)}，本册没有这样命名的单元" + (f"；{also}" if also else "")
+            several = SEVERAL_COURSES.search(str(r.quote))
+            text = (f"{where}：教员指出后续{'还有几门' if several else '有'}课程会讲到这一内容（{inner}）。"
+                    f"这一内容连着“{r.asked_in}”和后面的课程，可在两处之间安排衔接。")
+        elif r.kind == "defer" and named:
             text = (f"{where}：教员指出{_course_names(named.split('、'))}会讲到这一内容{paren}。"
                     f"这一内容连着“{r.asked_in}”和后面的课程，可在两处之间安排衔接。")
         elif r.kind == "defer" and lecturers:
