@@ -303,6 +303,11 @@ def test_booklet_keyness_finding(booklet_findings):
     assert "接口（11/12 条，其余 8/56）" in row.text
     assert row.text.startswith("栏目“系统集成”的问答比其余栏目明显多用的词：") and "特有" not in row.text
     assert "集成平台" not in row.text and "集成（" not in row.text
+    # whose word: in 24 (刘海一 l.1478, 薛万国 l.1511), 27 (薛万国 l.1758) and 30 (邱明辉 l.1899) only an instructor
+    # says 消息; in 26 (l.1633) and 29 (l.1843) the trainee does, in 31 and 32 the title (l.1933, l.1983). Every
+    # entry of the section is answered by 薛万国 (r11): its words may be his
+    assert "“消息”的 7 条中 3 条只出现在教员的回答里，标题和学员的发言里没有" in row.caveat
+    assert "本栏目 12 条都由薛万国作答：多用的词也可能是他/她的用词。" in row.caveat
 
 
 def test_keyness_leaves_out_the_sections_own_name(study):

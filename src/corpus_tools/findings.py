@@ -539,10 +539,13 @@ def restates_name(term: str, name: str, min_chars: int = 2) -> bool:
 
 
 def keyness_findings(key: pd.DataFrame | None, tokens: pd.DataFrame | None = None, entries: pd.DataFrame | None = None,
-                     by: str = "section", per_group: int = 3, column: str = "token") -> list[dict]:
+                     by: str = "section", per_group: int = 3, column: str = "token",
+                     turns: pd.DataFrame | None = None) -> list[dict]:
     """Terms that mark a group (section, unit …) at the entry level with q ≤ 0.05 (from ``keyness_entries``),
     leaving out terms that restate the group's own name (:func:`restates_name`); a group left with none is not
-    reported."""
+    reported. The caveat says where a word is the instructors' rather than the trainees' (``turns``: in how many of
+    its entries only an instructor says it) and when one instructor answers most of the group (r11: every entry of
+    【系统集成】 is 薛万国's)."""
     if key is None or key.empty:
         return []
     over = key[key.key == "over"].sort_values(["group", "q_value", "term"], kind="stable")
@@ -563,6 +566,7 @@ def keyness_findings(key: pd.DataFrame | None, tokens: pd.DataFrame | None = Non
         hit = set().union(*map(set, with_term.values()))
         label = f"第{int(g)}期" if by == "cohort" else f"“{g}”"
         one_cohort = "".join(_one_cohort_note(t, used, ids, cohort_of, name) for t, used in with_term.items())
+        one_cohort += _answer_only_note(with_term, tokens, turns, column) + _one_instructor_note(ids, entries, name)
         rows.append(_row("keyness", f"{name}{label}的问答比其余{name}明显多用的词：" + "、".join(
             f"{r.term}（{r.docs_group}/{r.n_group} 条，其余 {r.docs_rest}/{r.n_rest}）" for r in top.itertuples()) + "。",
             f"{Q_NAME}：" + "；".join(f"{r.term} {_fmt_q(r.q_value, '').strip()}" for r in top.itertuples()),
@@ -587,6 +591,40 @@ def _one_cohort_note(term: str, with_term: list[int], group_ids: set, cohort_of:
     in_c = sum(1 for i in group_ids if not pd.isna(cohort_of.get(int(i))) and int(cohort_of[int(i)]) == c)
     return (f"使用“{term}”的 {len(with_term)} 条都来自第{c}期，本{name} {len(group_ids)} 条中 {in_c} 条来自第{c}期："
             f"{name}与期次在这里分不开。")
+
+
+def _answer_only_note(with_term: dict[str, list[int]], tokens: pd.DataFrame | None, turns: pd.DataFrame | None,
+                      column: str = "token") -> str:
+    """"“接口”的 11 条中 3 条只出现在教员的回答里，标题和学员的发言里没有。" for each word some of whose entries print it in instructors'
+    turns only (not in the title, nor in a trainee's turn); "" without turns or when there is none."""
+    if tokens is None or turns is None or not {"entry_id", "turn_no"} <= set(tokens) or "role" not in turns:
+        return ""
+    role = dict(zip(zip(turns.entry_id.astype(int), turns.turn_no.astype(int)), turns.role.astype(str)))
+    used = tokens[tokens[column].isin(list(with_term))]
+    notes = []
+    for term, ids in with_term.items():
+        rows = used[(used[column] == term) & used.entry_id.isin(ids)]
+        asked = {int(e) for e, t in zip(rows.entry_id, rows.turn_no) if role.get((int(e), int(t)), "title") != "instructor"}
+        only = len(set(ids) - asked)
+        if only:
+            notes.append(f"“{term}”的 {len(ids)} 条中 {only} 条只出现在教员的回答里，标题和学员的发言里没有")
+    return ("；".join(notes) + "。") if notes else ""
+
+
+def _one_instructor_note(ids: set, entries: pd.DataFrame | None, name: str) -> str:
+    """"本栏目 12 条都由薛万国作答：多用的词也可能是他/她的用词。" when one instructor answers at least three
+    quarters of a group's entries (≥ 3); "" otherwise."""
+    if entries is None or "answered_by" not in entries or len(ids) < 3:
+        return ""
+    per = _answered(entries[entries.entry_id.isin(ids)])
+    if not per:
+        return ""
+    who = sorted(per, key=lambda n: (-len(per[n]), n))[0]
+    k = len(per[who])
+    if 4 * k < 3 * len(ids):
+        return ""
+    many = f"都由{who}作答" if k == len(ids) else f"中 {k} 条由{who}作答"
+    return f"本{name} {len(ids)} 条{many}：多用的词也可能是他/她的用词。"
 
 
 # what a keyness finding's counts are (a reader who searches the text for the characters finds more entries)
@@ -874,7 +912,8 @@ def build_findings(tables: dict[str, pd.DataFrame], booklet, column: str = "toke
     rows += no_unit_findings(tables.get("unit_fit"), e)
     if tables.get("emerging_fading_terms") is not None:
         rows += trend_findings(tables["emerging_fading_terms"], e, tokens, column=column)
-    rows += keyness_findings(tables.get("keyness_entries_by_section"), tokens, e, "section", column=column)
+    rows += keyness_findings(tables.get("keyness_entries_by_section"), tokens, e, "section", column=column,
+                             turns=booklet.turns)
     rows += dependence_findings(tables.get("topic_dependence"), e, tables.get("entry_topics"))
     rows += code_share_findings(tables.get("code_share_by_cohort"), e, tables.get("code_entries"))
     rows += needs_stage_findings(tables, e)  # recurring needs, deferred questions, who asks (needs stage)
