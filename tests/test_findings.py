@@ -268,6 +268,8 @@ def test_booklet_trend_findings_say_nothing_survives(booklet_findings):
     tr = f[f.kind == "trend"]
     one_two = tr[tr.text.str.contains("第1期→第2期：没有一个词的使用")]
     assert len(one_two) == 1
+    # no power is not "no change" (r12 read "两期关心的话题看不出可靠的增减" as stable interests)
+    assert "这不说明两期关心的话题没有变化" in one_two.iloc[0].text and "看不出可靠的增减" not in one_two.iloc[0].text
     # …and how much of each cohort they hold: units 3, 4, 5 gave 4 + 5 + 6 of 第1期's 41 entries and 2 + 6 + 4 of
     # 第2期's 16 (source notes; r10 asked for the base of the comparison)
     assert ("第1期与第2期共有的单元只有第3、4、5单元（信息规划与系统设计方法、医院信息系统架构治理、信息化建设与项目管理）"
@@ -305,9 +307,11 @@ def test_booklet_keyness_finding(booklet_findings):
     assert "集成平台" not in row.text and "集成（" not in row.text
     # whose word: in 24 (刘海一 l.1478, 薛万国 l.1511), 27 (薛万国 l.1758) and 30 (邱明辉 l.1899) only an instructor
     # says 消息; in 26 (l.1633) and 29 (l.1843) the trainee does, in 31 and 32 the title (l.1933, l.1983). Every
-    # entry of the section is answered by 薛万国 (r11): its words may be his
+    # entry of the section is answered by 薛万国 (r11): its words may be his — with others in 21, 22, 24, 28 and 30
+    # (r12: "都由薛万国作答" read as his alone). 7 of the 12 are 第1期第11单元 医学信息标准 (21, 22, 24, 26, 27, 29, 30)
     assert "“消息”的 7 条中 3 条只出现在教员的回答里，标题和学员的发言里没有" in row.caveat
-    assert "本栏目 12 条都由薛万国作答：多用的词也可能是他/她的用词。" in row.caveat
+    assert "本栏目 12 条都有薛万国作答（其中 5 条另有其他教员）：多用的词也可能是他/她的用词。" in row.caveat
+    assert "本栏目 12 条中 7 条来自第1期·第11单元 医学信息标准。" in row.caveat
 
 
 def test_keyness_leaves_out_the_sections_own_name(study):
@@ -315,7 +319,8 @@ def test_keyness_leaves_out_the_sections_own_name(study):
     is in all six but is the section's own name, so the run's finding lists 战略 and not 规划."""
     f = study.tables["findings"]
     row = f[(f.kind == "keyness") & f.text.str.contains("栏目“信息规划”")].iloc[0]
-    assert "战略（4/6 条，其余 0/62）" in row.text and "规划（" not in row.text
+    # 战略 is the instructors' word: l.71 (entry 1), 161 (2), 227 … (3), 351 (5) are all in answers (r12)
+    assert "战略（4/6 条，其余 0/62；都只出现在教员的回答里）" in row.text and "规划（" not in row.text
     # entries 1–5 are 第三期 (source notes l.92, 198, 293, 339, 386), entry 6 第二期 (l.438): the four entries with
     # 战略 are all cohort 3, as are five of the section's six — section and cohort cannot be told apart here
     assert "使用“战略”的 4 条都来自第3期，本栏目 6 条中 5 条来自第3期：栏目与期次在这里分不开。" in row.caveat

@@ -480,8 +480,9 @@ def _trend_pair_rows(a: int, b: int, g, called: list, unit_effects: list, revers
     corrected = (f"q（校正后的显著性）按相邻各期之间的全部 {n_tests} 次检验（{split}）一起校正" if split else
                  f"q（校正后的显著性）按这 {n_tests} 次检验校正")
     if g.n_called == 0 and g.n_units == 0 and int(g.shared) > 0 and floor <= alpha:
-        rows.append(_row("trend", f"第{a}期→第{b}期：没有一个词的使用（按问答条数）在校正多重检验后有显著变化——"
-                         f"两期关心的话题看不出可靠的增减。{units}，其余问答来自各自不同的单元。",
+        rows.append(_row("trend", f"第{a}期→第{b}期：没有一个词的使用（按问答条数，含教员的回答）在校正多重检验后有显著"
+                         "变化。条数少，检验只能检出很大的差异：这不说明两期关心的话题没有变化。"
+                         f"{units}，其余问答来自各自不同的单元。",
                          f"检验 {int(g.n)} 个词（各在 ≥ 3 条问答中出现），第{a}期 {n_from} 条、第{b}期 {n_to} 条问答；"
                          f"{corrected}；最小 {_fmt_p(g.p_min)}，最小 {_fmt_q(g.q_min)}",
                          p=g.p_min, q=g.q_min, ids=ids,
@@ -566,9 +567,13 @@ def keyness_findings(key: pd.DataFrame | None, tokens: pd.DataFrame | None = Non
         hit = set().union(*map(set, with_term.values()))
         label = f"第{int(g)}期" if by == "cohort" else f"“{g}”"
         one_cohort = "".join(_one_cohort_note(t, used, ids, cohort_of, name) for t, used in with_term.items())
-        one_cohort += _answer_only_note(with_term, tokens, turns, column) + _one_instructor_note(ids, entries, name)
+        only = _answer_only(with_term, tokens, turns, column)
+        one_cohort += (_answer_only_note(with_term, only) + _one_instructor_note(ids, entries, name)
+                       + (_one_session_note(ids, entries, name) if by != "unit" else ""))
         rows.append(_row("keyness", f"{name}{label}的问答比其余{name}明显多用的词：" + "、".join(
-            f"{r.term}（{r.docs_group}/{r.n_group} 条，其余 {r.docs_rest}/{r.n_rest}）" for r in top.itertuples()) + "。",
+            f"{r.term}（{r.docs_group}/{r.n_group} 条，其余 {r.docs_rest}/{r.n_rest}"
+            + ("；都只出现在教员的回答里" if with_term[r.term] and only.get(r.term) == len(with_term[r.term]) else "")
+            + "）" for r in top.itertuples()) + "。",
             f"{Q_NAME}：" + "；".join(f"{r.term} {_fmt_q(r.q_value, '').strip()}" for r in top.itertuples()),
             p=top.p_value.min(), q=top.q_value.min(), ids=hit or ids,
             caveat=one_cohort + KEYNESS_COUNTS
@@ -593,27 +598,34 @@ def _one_cohort_note(term: str, with_term: list[int], group_ids: set, cohort_of:
             f"{name}与期次在这里分不开。")
 
 
-def _answer_only_note(with_term: dict[str, list[int]], tokens: pd.DataFrame | None, turns: pd.DataFrame | None,
-                      column: str = "token") -> str:
-    """"“接口”的 11 条中 3 条只出现在教员的回答里，标题和学员的发言里没有。" for each word some of whose entries print it in instructors'
-    turns only (not in the title, nor in a trainee's turn); "" without turns or when there is none."""
+def _answer_only(with_term: dict[str, list[int]], tokens: pd.DataFrame | None, turns: pd.DataFrame | None,
+                 column: str = "token") -> dict[str, int]:
+    """Per word, how many of its entries (``with_term``) print it in instructors' turns only — not in the title,
+    nor in a trainee's turn; {} without turns."""
     if tokens is None or turns is None or not {"entry_id", "turn_no"} <= set(tokens) or "role" not in turns:
-        return ""
+        return {}
     role = dict(zip(zip(turns.entry_id.astype(int), turns.turn_no.astype(int)), turns.role.astype(str)))
     used = tokens[tokens[column].isin(list(with_term))]
-    notes = []
+    out = {}
     for term, ids in with_term.items():
         rows = used[(used[column] == term) & used.entry_id.isin(ids)]
         asked = {int(e) for e, t in zip(rows.entry_id, rows.turn_no) if role.get((int(e), int(t)), "title") != "instructor"}
-        only = len(set(ids) - asked)
-        if only:
-            notes.append(f"“{term}”的 {len(ids)} 条中 {only} 条只出现在教员的回答里，标题和学员的发言里没有")
+        out[term] = len(set(ids) - asked)
+    return out
+
+
+def _answer_only_note(with_term: dict[str, list[int]], only: dict[str, int]) -> str:
+    """"“接口”的 11 条中 3 条只出现在教员的回答里，标题和学员的发言里没有。" for each word some of whose entries
+    print it in instructors' turns only (``only``: :func:`_answer_only`); "" when there is none."""
+    notes = [f"“{t}”的 {len(ids)} 条中 {only[t]} 条只出现在教员的回答里，标题和学员的发言里没有"
+             for t, ids in with_term.items() if only.get(t)]
     return ("；".join(notes) + "。") if notes else ""
 
 
 def _one_instructor_note(ids: set, entries: pd.DataFrame | None, name: str) -> str:
-    """"本栏目 12 条都由薛万国作答：多用的词也可能是他/她的用词。" when one instructor answers at least three
-    quarters of a group's entries (≥ 3); "" otherwise."""
+    """"本栏目 12 条都有薛万国作答（其中 5 条另有其他教员）：多用的词也可能是他/她的用词。" when one instructor
+    answers in at least three quarters of a group's entries (≥ 3); "" otherwise. (Not "都由…作答": other
+    instructors answer too, r12.)"""
     if entries is None or "answered_by" not in entries or len(ids) < 3:
         return ""
     per = _answered(entries[entries.entry_id.isin(ids)])
@@ -623,8 +635,24 @@ def _one_instructor_note(ids: set, entries: pd.DataFrame | None, name: str) -> s
     k = len(per[who])
     if 4 * k < 3 * len(ids):
         return ""
-    many = f"都由{who}作答" if k == len(ids) else f"中 {k} 条由{who}作答"
-    return f"本{name} {len(ids)} 条{many}：多用的词也可能是他/她的用词。"
+    with_others = len({e for n, got in per.items() if n != who for e in got} & per[who])
+    many = f"都有{who}作答" if k == len(ids) else f"中 {k} 条有{who}作答"
+    others = f"（其中 {with_others} 条另有其他教员）" if with_others else "（没有其他教员）"
+    return f"本{name} {len(ids)} 条{many}{others}：多用的词也可能是他/她的用词。"
+
+
+def _one_session_note(ids: set, entries: pd.DataFrame | None, name: str) -> str:
+    """"本栏目 12 条中 7 条来自第1期第11单元“医学信息标准”。" when one session (cohort + unit or discussion class)
+    gave at least half of a group's entries (≥ 3): the group's words may be that session's (r12); "" otherwise."""
+    if entries is None or len(ids) < 3 or not {"cohort", "session_type", "unit_no", "unit_title"} <= set(entries):
+        return ""
+    from .network import session_keys
+
+    sessions = session_keys(entries[entries.entry_id.isin(ids)]).value_counts()
+    if sessions.empty:
+        return ""
+    top, n = min(sessions.items(), key=lambda kv: (-int(kv[1]), str(kv[0])))
+    return f"本{name} {len(ids)} 条中 {int(n)} 条来自{top}。" if 2 * int(n) >= len(ids) else ""
 
 
 # what a keyness finding's counts are (a reader who searches the text for the characters finds more entries)

@@ -367,7 +367,7 @@ def needs_findings(needs: pd.DataFrame | None, entries: pd.DataFrame, tokens: pd
     (agree, found), (h_agree, h_found) = AGREEMENT["all"], AGREEMENT["held"]
     rows = [_row("need", f"{needs.entry_id.nunique()} 条问答按提问（及回答）的用词相近归为 {n_needs} 组（每组 ≥ 2 条，"
                  "组内各条的标题或提问共有具体的领域名词，如集成平台、CDR、专病库），"
-                 f"其中 {across} 组在不止一期出现{in_booklets}。这些是可能的共同需求：同一组的问题可考虑用一份常见问题解答或一个"
+                 f"其中 {across} 组在不止一期出现{in_booklets}（各组及其问答见下面逐组的发现）。这些是可能的共同需求：同一组的问题可考虑用一份常见问题解答或一个"
                  "教学模块一起回应，但用词相近不等于同一需求，请读原文再定。",
                  _ungrouped(entries, needs), ids=needs.entry_id,
                  caveat="提问（标题×2 + 学员发言）与回答都相近才归为一组（概念 tf-idf 余弦，平均连接聚类），且组内提问"
