@@ -56,6 +56,7 @@ class FigureRenderer:
         self.version = package_version()
         self.done: dict[str, dict[str, bytes]] = {}
         self.pending: dict[str, tuple[object, str]] = {}  # stem → (future, cache key)
+        self._partial: dict[str, tuple[tuple[str, ...], dict[str, bytes]]] = {}  # stem → (formats, cached ones)
         self._lock = threading.Lock()
         self._held: list[tuple[str, tuple, str]] = []  # (stem, job, cache key) waiting for the font
         self._font = font
@@ -87,10 +88,13 @@ class FigureRenderer:
             formats = self.formats(spec)
             key = figure_key(study.stage_keys.get(stage, ""), spec, params, self.version)
             got = {fmt: self.cache.get_bytes("figures", key, fmt) for fmt in formats} if self.cache else {}
-            if got and all(v is not None for v in got.values()):
-                self.done[stem] = got  # type: ignore[assignment]
+            cached = {fmt: b for fmt, b in got.items() if b is not None}
+            if len(cached) == len(formats):
+                self.done[stem] = cached
                 continue
-            job = (spec, formats, params.dpi, params.figure_size)
+            # only the formats the cache lacks are drawn (a rerun adding PDF draws PDFs only)
+            self._partial[stem] = (formats, cached)
+            job = (spec, tuple(f for f in formats if f not in cached), params.dpi, params.figure_size)
             with self._lock:
                 if not self._font_ready:
                     self._held.append((stem, job, key))
@@ -151,7 +155,8 @@ class FigureRenderer:
 
     def _finish(self, stem: str, data: dict[str, bytes]) -> None:
         _, key = self.pending.pop(stem)
-        self.done[stem] = data
+        formats, cached = self._partial.pop(stem, (tuple(data), {}))
+        self.done[stem] = {fmt: cached[fmt] if fmt in cached else data[fmt] for fmt in formats}
         if self.cache is not None:
             for fmt, b in data.items():
                 self.cache.put_bytes("figures", key, fmt, b)
