@@ -176,6 +176,15 @@ def test_cached_results_of_other_code_are_not_reused(booklet, monkeypatch):
     assert edited.cached == [] and edited.stage_keys["overview"] != first.stage_keys["overview"]
 
 
+def _chart(label: str):
+    """A one-axes figure titled ``label``, in the project style: a figure for the renderer tests."""
+    from corpus_tools.plots import style
+
+    fig = style.new_figure()
+    fig.add_subplot().set_title(label)
+    return fig
+
+
 def test_a_png_only_run_draws_the_reports_svgs_in_its_workers():
     """The report inlines its charts as SVG: with ``--formats png`` the renderer draws them as SVG too (in the
     workers, with the PNGs) and writes only the PNGs. Before, the report drew each chart again, one by one, in the
@@ -184,19 +193,12 @@ def test_a_png_only_run_draws_the_reports_svgs_in_its_workers():
     from corpus_tools.report import REPORT_FIGURES
     from corpus_tools.study import FigureSpec
 
-    def chart(label):
-        from corpus_tools.plots import style
-
-        fig = style.new_figure()
-        fig.add_subplot().set_title(label)
-        return fig
-
     shown = "overview_entries_by_section"
     assert shown in REPORT_FIGURES and "not_in_the_report" not in REPORT_FIGURES
 
     class Stub:  # just what the renderer reads
         stage_keys = {"overview": "k"}
-        figures = {shown: FigureSpec(shown, chart, ("甲",)), "not_in_the_report": FigureSpec("x", chart, ("乙",))}
+        figures = {shown: FigureSpec(shown, _chart, ("甲",)), "not_in_the_report": FigureSpec("x", _chart, ("乙",))}
         figure_stage = {shown: "overview", "not_in_the_report": "overview"}
 
     params = Params(formats=("png",), all_figures=True)
@@ -219,20 +221,13 @@ def test_a_rerun_adding_a_format_draws_only_that_format(tmp_path, monkeypatch):
     from corpus_tools.render import FigureRenderer
     from corpus_tools.study import FigureSpec
 
-    def chart(label):
-        from corpus_tools.plots import style
-
-        fig = style.new_figure()
-        fig.add_subplot().set_title(label)
-        return fig
-
     asked = []
     real = render._render_bytes
     monkeypatch.setattr(render, "_render_bytes", lambda spec, formats, *a: asked.append(formats) or real(spec, formats, *a))
 
     class Stub:
         stage_keys = {"overview": "k"}
-        figures = {"overview_entries_by_section": FigureSpec("overview_entries_by_section", chart, ("甲",))}
+        figures = {"overview_entries_by_section": FigureSpec("overview_entries_by_section", _chart, ("甲",))}
         figure_stage = {"overview_entries_by_section": "overview"}
 
     cache = DiskCache(tmp_path / "cache")
