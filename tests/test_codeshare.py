@@ -68,7 +68,7 @@ def test_code_share_findings_state_the_units():
     a = rows[rows.text.str.contains("“A”")].iloc[0]  # p = P(χ²₁ ≥ 4.27) = 0.039
     assert "第1期 1/8" in a.text and "第2期 5/8" in a.text and "逐期上升" in a.text
     assert a.entry_ids == "1,9,10,13,14,15"
-    assert "第1期与第2期共有的单元只有第1单元（规划）" in a.caveat
+    assert "第1期与第2期都有问答入册的单元只有第1单元（规划）" in a.caveat
     assert "只看第1期与第2期共有的单元（第1单元（规划））" in a.statistic
 
 
@@ -124,7 +124,7 @@ def test_run_code_share_is_the_code_table_counted(study):
     for r in f[(f.kind == "code_share") & f.text.str.contains("占比逐期|占比总体")].itertuples():
         code = r.text.split("”")[0].lstrip("“")
         assert r.entry_ids == ",".join(str(int(i)) for i in sorted(ce.entry_id[ce[code].astype(bool)]))
-        assert "第1期与第2期共有的单元只有第3、4、5单元" in r.caveat and "第2期与第3期没有共同的单元" in r.caveat
+        assert "第1期与第2期都有问答入册的单元只有第3、4、5单元" in r.caveat and "第2期与第3期的问答没有来自同一单元的" in r.caveat
         # the part of the course each cohort's entries come from (source notes: 第一期 units 3–7, 10–12, e.g. l.963
         # 第 11 单元; 第二期 units 1–5, l.2183 第 1 单元; 第三期 units 1–2, l.198, l.92, and three discussion classes,
         # l.293, l.386, l.2370)

@@ -272,7 +272,7 @@ def test_booklet_trend_findings_say_nothing_survives(booklet_findings):
     assert "这不说明两期关心的话题没有变化" in one_two.iloc[0].text and "看不出可靠的增减" not in one_two.iloc[0].text
     # …and how much of each cohort they hold: units 3, 4, 5 gave 4 + 5 + 6 of 第1期's 41 entries and 2 + 6 + 4 of
     # 第2期's 16 (source notes; r10 asked for the base of the comparison)
-    assert ("第1期与第2期共有的单元只有第3、4、5单元（信息规划与系统设计方法、医院信息系统架构治理、信息化建设与项目管理）"
+    assert ("第1期与第2期都有问答入册的单元只有第3、4、5单元（信息规划与系统设计方法、医院信息系统架构治理、信息化建设与项目管理）"
             "（第1期 41 条中 15 条、第2期 16 条中 12 条问答来自这些单元）" in one_two.iloc[0].text)
     # 2 → 3 share no unit: no "nothing changed" row (a contrast that cannot be drawn), only the reason; its tests
     # are still in the table and in the correction, and the row says so (it said "不检验" before: r9)

@@ -345,20 +345,21 @@ def shared_units_text(entries: pd.DataFrame, cohorts) -> str:
 
 
 def cohort_pair_units(entries: pd.DataFrame | None, a: int, b: int) -> str:
-    """"第1期与第2期共有的单元只有第3、4、5单元（…）" — the clause every contrast of two cohorts carries."""
+    """"第1期与第2期都有问答入册的单元只有第3、4、5单元（…）" — the clause every contrast of two cohorts carries."""
     from .codeshare import shared_unit_titles
 
     if entries is None or "unit_title" not in entries:
         return ""
     titles = shared_unit_titles(entries, [a, b])
     if not titles:
-        return f"第{a}期与第{b}期没有共同的单元（按单元标题比较）"
+        return f"第{a}期与第{b}期的问答没有来自同一单元的（按单元标题比较）"
     units = entries[entries.cohort.isin([a, b]) & (entries.session_type == "unit")]
     n_units = units.unit_title.nunique()
     shared = units[units.unit_title.isin(titles)]
     # how much of each cohort those units hold (r10: 15 of 第1期's 41 entries, 12 of 第2期's 16)
     base = "、".join(f"第{c}期 {int((entries.cohort == c).sum())} 条中 {int((shared.cohort == c).sum())} 条" for c in (a, b))
-    return (f"第{a}期与第{b}期共有的单元{'只有' if n_units > len(titles) else ''}{shared_units_text(entries, [a, b])}"
+    # "都有问答入册": the booklet's selection, not the programme's curriculum (r12 read "共有的单元" as the latter)
+    return (f"第{a}期与第{b}期都有问答入册的单元{'只有' if n_units > len(titles) else ''}{shared_units_text(entries, [a, b])}"
             f"（{base}问答来自这些单元）")
 
 
