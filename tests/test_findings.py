@@ -158,7 +158,11 @@ def test_booklet_dependence_within_sessions(study):
     # the topic's label (its words, e.g. 网络) may not convey (r9)
     assert ("刘新平作答 5 条（45%：第 56 条“IT 运维服务台用总调度模式还是双调度模式好？”、第 58 条“工单登记率很低，"
             "怎么办？”、第 60 条“医院 IT“预支费用、分季度采购”的技术服务模式，具体是怎样的？”、第 67 条“医院“信息查房”"
-            "应如何实践？”、第 68 条“医院信息资产盘点怎么做效率更高？”）") in liu_row.text
+            "应如何实践？”、第 68 条“医院信息资产盘点怎么做效率更高？”；第 67 条的学员在提问里点了刘新平的名）") in liu_row.text
+    # l.4068 曹坤: “能否请刘新平老师介绍一下信息查房的具体做法？” — a question put to him (r13); and l.3788 方卫青
+    # asks “王力华老师，每月的考核标准应如何形成？” in entry 62, one of 王力华's four
+    wang = dep_rows[dep_rows.text.str.contains("王力华作答 4 条")]
+    assert len(wang) == 1 and "；第 62 条的学员在提问里点了王力华的名）" in wang.iloc[0].text
     seeming = dep_rows[dep_rows.text.str.contains(r"薛万国作答 11 条（第 22 条“如何界定各类信息标准的应用场景？”、.*"
                                                   r"……等 11 条），看似依赖")]
     # 4 sessions: 5 + 8 + 6 + 4 entries, 12 of the topic (he answers 11), 11 others (he answers 49, 21, 11, 45, 48, 54)

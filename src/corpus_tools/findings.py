@@ -664,10 +664,11 @@ KEYNESS_COUNTS = ("条数按分词后的词计：标题或发言里作为一个�
 # ---------------------------------------------------------------- instructor dependence
 
 def dependence_findings(dep: pd.DataFrame | None, entries: pd.DataFrame, entry_topics: pd.DataFrame | None = None,
-                        alpha: float = ALPHA) -> list[dict]:
+                        alpha: float = ALPHA, turns: pd.DataFrame | None = None) -> list[dict]:
     """Topics that lean on an instructor within the sessions their questions were asked in (the stratified exact
     test of :func:`corpus_tools.network.topic_dependence`), and topics that only look so overall: their top
-    instructor answers most of the sessions the topic comes from anyway."""
+    instructor answers most of the sessions the topic comes from anyway. With ``turns``, a sentence also names the
+    entries whose trainee names the instructor (“能否请刘新平老师介绍一下…”, entry 67: a question put to him, r13)."""
     if dep is None or dep.empty:
         return []
     answered = _answered(entries)
@@ -688,9 +689,20 @@ def dependence_findings(dep: pd.DataFrame | None, entries: pd.DataFrame, entry_t
                          p=tested.p_value.min(), q=tested.q_value.min()))
     titles = dict(zip(entries.entry_id.astype(int), entries.title.astype(str))) if "title" in entries else {}
 
-    def answered_titles(ids: set[int]) -> str:
-        """What the instructor's entries of the topic ask (a topic's label may fit them poorly: r9)."""
-        return _some([f"第 {i} 条" + (f"“{titles[i]}”" if titles.get(i) else "") for i in sorted(ids)], 6, "条")
+    asked_words: dict[int, str] = {}
+    if turns is not None and {"entry_id", "role", "text"} <= set(turns):
+        asking = turns[turns.role == "trainee"]
+        for e, text in zip(asking.entry_id.astype(int), asking.text.astype(str)):
+            asked_words[e] = asked_words.get(e, "") + text
+
+    def answered_titles(ids: set[int], who: str = "") -> str:
+        """What the instructor's entries of the topic ask (a topic's label may fit them poorly: r9), and which of
+        them a trainee put to him or her by name."""
+        out = _some([f"第 {i} 条" + (f"“{titles[i]}”" if titles.get(i) else "") for i in sorted(ids)], 6, "条")
+        named = [i for i in sorted(ids) if who and who in asked_words.get(i, "")]
+        if named:
+            out += "；" + "、".join(f"第 {i} 条" for i in named) + f"的学员在提问里点了{who}的名"
+        return out
 
     def within(r) -> str:
         """The comparison inside the strata: the topic's entries there, then the others."""
@@ -728,7 +740,7 @@ def dependence_findings(dep: pd.DataFrame | None, entries: pd.DataFrame, entry_t
                      f"校正后 q = {r.q_value:.3f} > {alpha:g}，不显著：可能是偶然，只是一个提示，不能据此说这个主题"
                      "依赖这位教员。")
         rows.append(_row("dependence", f"主题“{r.label}”的 {r.n_entries} 条问答中，{r.instructor}作答 {r.k} 条"
-                         f"（{r.share:.0%}：{answered_titles(ids)}）；{within(r)}{claim}",
+                         f"（{r.share:.0%}：{answered_titles(ids, r.instructor)}）；{within(r)}{claim}",
                          f"分层（课次）精确检验 {_fmt_p(r.p_value)}，期望 {r.expected:.1f} 条；CMH p = {r.p_cmh:.3f}；"
                          f"{_fmt_q(r.q_value)}；在该主题中的作答比例是该教员总体作答比例的 {r.lift:.1f} 倍（其总体作答比例 {r.base_share:.0%}）",
                          p=r.p_value, q=r.q_value, ids=ids, caveat="".join(cav)))
@@ -738,13 +750,13 @@ def dependence_findings(dep: pd.DataFrame | None, entries: pd.DataFrame, entry_t
         ids = topic_ids.get(int(r.topic_id), set()) & answered.get(r.instructor, set())
         if pd.isna(r.p_value):
             rows.append(_row("dependence", f"主题“{r.label}”的 {r.n_entries} 条问答中 {r.instructor}作答 {r.k} 条"
-                             f"（{answered_titles(ids)}），看似依赖他/她；但这些问题所在的课次里没有可比较的其他问题（或他/她作答了全部），"
+                             f"（{answered_titles(ids, r.instructor)}），看似依赖他/她；但这些问题所在的课次里没有可比较的其他问题（或他/她作答了全部），"
                              "无法区分主题与课程安排。",
                              f"总体超几何检验 {_fmt_p(r.p_overall)}（是该教员总体作答比例的 {r.lift:.1f} 倍）；分层检验无法进行",
                              p=r.p_overall, ids=ids, caveat="总体上的集中不等于依赖：可能只是他/她在那几个单元答疑。"))
             continue
         rows.append(_row("dependence", f"主题“{r.label}”的 {r.n_entries} 条问答中 {r.instructor}作答 {r.k} 条"
-                         f"（{answered_titles(ids)}），看似依赖他/她；但{within(r)}。同一课次之内比较，差异不显著"
+                         f"（{answered_titles(ids, r.instructor)}），看似依赖他/她；但{within(r)}。同一课次之内比较，差异不显著"
                          f"（{_fmt_p(r.p_value)}）{leaning(r)}。总体上的集中可能来自他/她在哪些单元答疑；这些数据"
                          "既不能说这个主题依赖这位教员，也不能排除。",
                          f"总体超几何检验 {_fmt_p(r.p_overall)}（是该教员总体作答比例的 {r.lift:.1f} 倍）；分层（课次）精确检验 "
@@ -943,7 +955,7 @@ def build_findings(tables: dict[str, pd.DataFrame], booklet, column: str = "toke
         rows += trend_findings(tables["emerging_fading_terms"], e, tokens, column=column)
     rows += keyness_findings(tables.get("keyness_entries_by_section"), tokens, e, "section", column=column,
                              turns=booklet.turns)
-    rows += dependence_findings(tables.get("topic_dependence"), e, tables.get("entry_topics"))
+    rows += dependence_findings(tables.get("topic_dependence"), e, tables.get("entry_topics"), turns=booklet.turns)
     rows += code_share_findings(tables.get("code_share_by_cohort"), e, tables.get("code_entries"))
     rows += needs_stage_findings(tables, e)  # recurring needs, deferred questions, who asks (needs stage)
     rows += list(extra or [])  # rows a stage made itself (topics carried forward: carry.carry_findings)
