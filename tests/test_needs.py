@@ -50,9 +50,15 @@ def test_five_cohort1_trainees_opened_27_of_its_41_entries(booklet):
 
 def test_concentration_finding_says_27_of_41(booklet):
     t = askers.asker_concentration(booklet.entries, booklet.askers)
-    rows = askers.askers_findings({"askers_summary": t}, booklet.entries)
+    rows = askers.askers_findings({"askers_summary": t}, booklet.entries, askers=booklet.askers)
     c1 = [r for r in rows if r["text"].startswith("第1期")]
     assert len(c1) == 1 and "27 条" in c1[0]["text"] and "41 条" in c1[0]["text"]
+    # the statistic counts the trainees who open an entry, and names the one of 第2期 who only asks in an entry
+    # another opened: 方卫青 of 常熟市第二人民医院, l.3780–3790 in entry 62 (source note 第二期). A cold reader counted
+    # 8 trainees asking, against "共 7 位署名学员提问" (r11)
+    c2_stat = [r for r in rows if r["text"].startswith("第2期")][0]["statistic"]
+    assert c2_stat.endswith("共 7 位署名学员开启问答，另有 1 位（方卫青）只在别人开启的问答里提问")
+    assert c1[0]["statistic"].endswith("共 16 位署名学员开启问答")  # 李晓莉 follows up in 29, but opens 7 others
     # entry 9 is opened by an instructor (陈金雄老师, l.528): 27 + 13 by the other 11 trainees + 1 = 41
     # 16 named openers = the 5 + 11 others, whose 13 entries include entry 31, opened by two of them: 柳明 (l.1936)
     # and then 金忠林 (l.1939), before any instructor answers; the sentence says so, so "11 位" does not read as 11

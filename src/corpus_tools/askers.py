@@ -298,6 +298,17 @@ def _entries_by_asker(conc: pd.DataFrame | None) -> dict[str, set[int]]:
 DISTRICT_NOTE = {"county_district": "“区”也包括直辖市和大城市的市辖区，区级医院不一定是基层医院。"}
 
 
+def _followers_only(askers: pd.DataFrame | None, entries: pd.DataFrame, cohort: int, openers: set[str]) -> str:
+    """"，另有 1 位（方卫青）只在别人开启的问答里提问": the named trainees of a cohort's entries who open none of
+    them; "" when there is none or no ``askers`` table."""
+    if askers is None or not {"entry_id", "name", "role"} <= set(askers):
+        return ""
+    ids = set(entries.entry_id[entries.cohort == cohort].astype(int))
+    them = askers[askers.entry_id.astype(int).isin(ids) & (askers.role == "trainee")].name.dropna().astype(str)
+    only = sorted({n for n in them if n and n not in openers})
+    return f"，另有 {len(only)} 位（{'、'.join(only)}）只在别人开启的问答里提问" if only else ""
+
+
 def _mostly_one_asker(per: dict[str, set[int]], ids: set[int]) -> str:
     """"（其中 7 条由曹坤一人开启）" when one trainee opened at least 40 % of ``ids`` (and ``ids`` has ≥ 4 entries):
     what a kind of hospital asks is then much what one person asks (3 of 7 county and district entries are 童杰's:
@@ -310,9 +321,10 @@ def _mostly_one_asker(per: dict[str, set[int]], ids: set[int]) -> str:
 
 
 def askers_findings(tables: dict[str, pd.DataFrame], entries: pd.DataFrame, top_n: int = TOP_N,
-                    alpha: float = 0.05) -> list[dict]:
+                    alpha: float = 0.05, askers: pd.DataFrame | None = None) -> list[dict]:
     """Rows of the findings table (kind "askers"): the concentration of askers per cohort, the hospital kinds with
-    their entries, and what the kind × section tests allow (q ≤ ``alpha``), or that nothing does."""
+    their entries, and what the kind × section tests allow (q ≤ ``alpha``), or that nothing does. ``askers`` (the
+    booklet's table): the named trainees who only ask in entries others opened are counted apart (r11)."""
     from .findings import _fmt_p, _row
 
     rows: list[dict] = []
@@ -336,7 +348,8 @@ def askers_findings(tables: dict[str, pd.DataFrame], entries: pd.DataFrame, top_
             rows.append(_row("askers", f"第{int(cohort)}期的 {n} 条问答中，提问最多的 {len(top)} 位学员开启了 {len(ids)} 条"
                              f"（{len(ids) / n:.0%}），其余 {len(rest)} 位署名学员共 {len(rest_ids)} 条{_co_opened(g)}{other}"
                              + ("：这一期入册的问题有一半以上来自少数几位学员，反映的首先是他们的关注。" if many else "。"),
-                             f"{who}（只计开启 ≥ 2 条、排名前 {top_n} 的学员）；共 {len(g)} 位署名学员提问", ids=ids,
+                             f"{who}（只计开启 ≥ 2 条、排名前 {top_n} 的学员）；共 {len(g)} 位署名学员开启问答"
+                             + _followers_only(askers, entries, int(cohort), set(g.asker)), ids=ids,
                              caveat="本册是编选的问答：入册多少也取决于编者。"))
     kinds = tables.get("hospital_kinds")
     if kinds is not None and len(kinds):

@@ -957,7 +957,7 @@ def build_findings(tables: dict[str, pd.DataFrame], booklet, column: str = "toke
                              turns=booklet.turns)
     rows += dependence_findings(tables.get("topic_dependence"), e, tables.get("entry_topics"), turns=booklet.turns)
     rows += code_share_findings(tables.get("code_share_by_cohort"), e, tables.get("code_entries"))
-    rows += needs_stage_findings(tables, e)  # recurring needs, deferred questions, who asks (needs stage)
+    rows += needs_stage_findings(tables, e, booklet.askers)  # recurring needs, deferred questions, who asks
     rows += list(extra or [])  # rows a stage made itself (topics carried forward: carry.carry_findings)
     from .cohorttrends import trend_findings as cohort_trend_findings  # trends over many cohorts (programme)
 

@@ -504,7 +504,8 @@ def _some(items: list[str], k: int, unit: str, sep: str = "、") -> str:
     return sep.join(items) if len(items) <= k else sep.join(items[:k]) + f"……等 {len(items)} {unit}"
 
 
-def needs_stage_findings(tables: dict[str, pd.DataFrame], entries: pd.DataFrame) -> list[dict]:
+def needs_stage_findings(tables: dict[str, pd.DataFrame], entries: pd.DataFrame,
+                         askers: pd.DataFrame | None = None) -> list[dict]:
     """The findings rows of the needs stage's tables (each part skipped when its table is missing): recurring
     needs, deferred questions, questions asked in several parts, who asks."""
     from .askers import askers_findings
@@ -514,4 +515,4 @@ def needs_stage_findings(tables: dict[str, pd.DataFrame], entries: pd.DataFrame)
     return (needs_findings(tables.get("recurring_needs"), entries, tables.get("tokens"))
             + deferral_findings(tables.get("deferred_questions"), entries)
             + parts_findings(tables.get("question_parts"), entries)
-            + askers_findings(tables, entries))
+            + askers_findings(tables, entries, askers=askers))
