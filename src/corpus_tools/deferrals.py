@@ -380,22 +380,22 @@ def deferral_findings(deferred: pd.DataFrame | None, entries: pd.DataFrame) -> l
     for e, g in deferred.groupby("entry_id", sort=True):
         r = g.sort_values(["kind", "line"], key=lambda s: s.map({k: i for i, k in enumerate(KIND_ORDER)})
                           if s.name == "kind" else s, kind="stable").iloc[0]
-        named = "、".join(dict.fromkeys(u for s in g.to_unit if s for u in s.split("、")))
+        names = list(dict.fromkeys(u for s in g.to_unit if s for u in s.split("、")))  # courses or units named
         subject = next((str(x) for x in g.get("subject", pd.Series(dtype=object)) if isinstance(x, str) and x), "")
         where = f"第 {int(e)} 条“{title.get(e, '')}”（在{session.get(e, f'“{r.asked_in}”')}提问）"
         n_after = int(r.answered_chars) if "answered_chars" in g and not pd.isna(r.answered_chars) else 0
         also = _also_answered(r, n_after) if n_after >= SUBSTANTIVE else ""
         paren = f"（{also}）" if also else ""
         lecturers = [m.group(1) for m in _LECTURER.finditer(str(r.quote)) if m.group(1) != str(r.speaker)]
-        spoken = [u for u in named.split("、") if named and u not in unit_titles and not u.startswith(NEXT_UNIT)]
-        if r.kind == "defer" and named and len(spoken) == len(named.split("、")):
+        spoken = [u for u in names if u not in unit_titles and not u.startswith(NEXT_UNIT)]
+        if r.kind == "defer" and names and len(spoken) == len(names):
             # names the instructor said that no unit of the booklet carries (“需求管理”、“项目立项”: r8)
             inner = f"提到{_course_names(spoken, later=False)}，本册没有这样命名的单元" + (f"；{also}" if also else "")
             several = SEVERAL_COURSES.search(str(r.quote))
             text = (f"{where}：教员指出后续{'还有几门' if several else '有'}课程会讲到这一内容（{inner}）。"
                     f"这一内容连着“{r.asked_in}”和后面的课程，可在两处之间安排衔接。")
-        elif r.kind == "defer" and named:
-            text = (f"{where}：教员指出{_course_names(named.split('、'))}会讲到这一内容{paren}。"
+        elif r.kind == "defer" and names:
+            text = (f"{where}：教员指出{_course_names(names)}会讲到这一内容{paren}。"
                     f"这一内容连着“{r.asked_in}”和后面的课程，可在两处之间安排衔接。")
         elif r.kind == "defer" and lecturers:
             who = "、".join(dict.fromkeys(lecturers))
@@ -414,7 +414,7 @@ def deferral_findings(deferred: pd.DataFrame | None, entries: pd.DataFrame) -> l
         elif r.kind == "defer":
             text = f"{where}：教员指出后续课程会讲到这一内容，未说明哪一门{paren}。"
         elif r.kind == "out_of_scope":
-            text = (f"{where}：教员说这不属本单元的内容" + (f"，应在{_course_names(named.split('、'), later=False)}" if named else "")
+            text = (f"{where}：教员说这不属本单元的内容" + (f"，应在{_course_names(names, later=False)}" if names else "")
                     + f"{paren}。")
         else:  # a sidestep row exists only when no substantive answer follows
             text = (f"{where}：教员说这个问题难以回答（“{r.phrase}”），本条教员回答除这句外只有 {n_after} 字"

@@ -107,10 +107,7 @@ def caveat_findings(booklet, tokens: pd.DataFrame | None = None) -> list[dict]:
     if tokens is not None and len(tokens):
         from .trends import content_tokens
 
-        tokens = content_tokens(tokens)
-        role = tokens[["entry_id", "turn_no"]].astype("int64").merge(
-            turns[["entry_id", "turn_no", "role"]].astype({"entry_id": "int64", "turn_no": "int64"}),
-            on=["entry_id", "turn_no"], how="left").role
+        role = turn_roles(content_tokens(tokens), turns)
         n_tok = len(role)
         n_ans, n_q = int((role == "instructor").sum()), int((role == "trainee").sum())
         measure = f"词次：教员 {n_ans:,}/{n_tok:,}（{n_ans / n_tok:.0%}），学员 {n_q:,}（{n_q / n_tok:.0%}），其余为标题"
@@ -599,20 +596,24 @@ def _one_cohort_note(term: str, with_term: list[int], group_ids: set, cohort_of:
             f"{name}与期次在这里分不开。")
 
 
+def turn_roles(tokens: pd.DataFrame, turns: pd.DataFrame) -> pd.Series:
+    """The role of the turn each token is in (``"instructor"``, ``"trainee"``; ``"title"`` for the title, turn 0,
+    which has no row in ``turns``), aligned with ``tokens``' rows."""
+    role = tokens[["entry_id", "turn_no"]].astype("int64").merge(
+        turns[["entry_id", "turn_no", "role"]].astype({"entry_id": "int64", "turn_no": "int64"}),
+        on=["entry_id", "turn_no"], how="left").role
+    return pd.Series(role.fillna("title").astype(str).to_numpy(), index=tokens.index)
+
+
 def _answer_only(with_term: dict[str, list[int]], tokens: pd.DataFrame | None, turns: pd.DataFrame | None,
                  column: str = "token") -> dict[str, int]:
     """Per word, how many of its entries (``with_term``) print it in instructors' turns only — not in the title,
     nor in a trainee's turn; {} without turns."""
     if tokens is None or turns is None or not {"entry_id", "turn_no"} <= set(tokens) or "role" not in turns:
         return {}
-    role = dict(zip(zip(turns.entry_id.astype(int), turns.turn_no.astype(int)), turns.role.astype(str)))
     used = tokens[tokens[column].isin(list(with_term))]
-    out = {}
-    for term, ids in with_term.items():
-        rows = used[(used[column] == term) & used.entry_id.isin(ids)]
-        asked = {int(e) for e, t in zip(rows.entry_id, rows.turn_no) if role.get((int(e), int(t)), "title") != "instructor"}
-        out[term] = len(set(ids) - asked)
-    return out
+    asking = used[turn_roles(used, turns) != "instructor"]
+    return {term: len(set(ids) - set(asking.entry_id[asking[column] == term].astype(int))) for term, ids in with_term.items()}
 
 
 def _answer_only_note(with_term: dict[str, list[int]], only: dict[str, int]) -> str:

@@ -365,11 +365,14 @@ def needs_findings(needs: pd.DataFrame | None, entries: pd.DataFrame, tokens: pd
     spans = needs.groupby("need_id").booklet.nunique() if several else None
     in_booklets = f"，{int((spans >= 2).sum())} 组跨不止一本合集" if several else ""
     (agree, found), (h_agree, h_found) = AGREEMENT["all"], AGREEMENT["held"]
+    # each need's entries outside it printing its shared terms (or its label's): read by the summary and its row
+    outside_of = {need_id: _elsewhere(entries, g.entry_id, _need_terms(g), str(g.label.iloc[0]))
+                  for need_id, g in needs.groupby("need_id", sort=True)}
     rows = [_row("need", f"{needs.entry_id.nunique()} 条问答按提问（及回答）的用词相近归为 {n_needs} 组（每组 ≥ 2 条，"
                  "组内各条的标题或提问共有具体的领域名词，如集成平台、CDR、专病库），"
                  f"其中 {across} 组在不止一期出现{in_booklets}（各组及其问答见下面逐组的发现）。这些是可能的共同需求：同一组的问题可考虑用一份常见问题解答或一个"
                  "教学模块一起回应，但用词相近不等于同一需求，请读原文再定。",
-                 _ungrouped(entries, needs), ids=needs.entry_id,
+                 _ungrouped(entries, needs, outside_of.values()), ids=needs.entry_id,
                  caveat="提问（标题×2 + 学员发言）与回答都相近才归为一组（概念 tf-idf 余弦，平均连接聚类），且组内提问"
                         "须共有领域词典里的名词；标题是合集编者所拟，可能与学员的原话有出入；与事先的人工分组逐对比较，归在一起的条目对约一半一致"
                         f"（全部 {agree}/{found}；留出的奇数对 {h_agree}/{h_found}，见 README）。")]
@@ -384,9 +387,9 @@ def needs_findings(needs: pd.DataFrame | None, entries: pd.DataFrame, tokens: pd
             span = f"跨 {len(books)} 本合集（" + _some(books, 8, "本") + "）、" + span.removeprefix("跨 ")
         qs = _some([f"第 {int(r.entry_id)} 条" + (f"（{r.booklet} 第 {int(r.booklet_entry_no)} 条）" if several else "")
                     + f"“{r.title}”" for r in g.itertuples()], 12, "条", "；")
-        shared = str(g.shared_terms.iloc[0]) if "shared_terms" in g and isinstance(g.shared_terms.iloc[0], str) else ""
+        shared = _need_terms(g)
         common = ("、".join(term_label(t, asked.of(g.entry_id)) for t in shared.split("、")) if shared else "")
-        outside = _elsewhere(entries, g.entry_id, shared, str(g.label.iloc[0]))
+        outside = outside_of[need_id]
         rows.append(_row("need", f"可能的共同需求“{g.label.iloc[0]}”（{len(g)} 条，{span}，{len(units)} 个单元）"
                          + (f"，每条的标题或提问都涉及{common}" if common else "，标签里的词各出现在至少一半的标题或提问里")
                          + f"：{qs}。" + _same_subject_elsewhere(*outside)
@@ -450,16 +453,18 @@ def _elsewhere(entries: pd.DataFrame, members, shared: str, label: str) -> tuple
     return titled, asked, terms, need_all
 
 
-def _ungrouped(entries: pd.DataFrame, needs: pd.DataFrame) -> str:
+def _need_terms(g: pd.DataFrame) -> str:
+    """A need's shared terms (joined by 、; "" when it has none): its rows' ``shared_terms``."""
+    first = g.shared_terms.iloc[0] if "shared_terms" in g else None
+    return str(first) if isinstance(first, str) else ""
+
+
+def _ungrouped(entries: pd.DataFrame, needs: pd.DataFrame, outside) -> str:
     """The summary's statistic on the entries in no group: how many, and how many of them print a group's shared
-    terms (see :func:`_elsewhere`) — not one-off questions (r11: 27, 29 and 32 have 集成平台 in their titles)."""
+    terms (``outside``: each need's :func:`_elsewhere`) — not one-off questions (r11: 27, 29 and 32 have 集成平台 in
+    their titles)."""
     rest = set(entries.entry_id.astype(int)) - set(needs.entry_id.astype(int))
-    near: set[int] = set()
-    for _, g in needs.groupby("need_id", sort=True):
-        shared = str(g.shared_terms.iloc[0]) if "shared_terms" in g and isinstance(g.shared_terms.iloc[0], str) else ""
-        titled, asked, _, _ = _elsewhere(entries, g.entry_id, shared, str(g.label.iloc[0]))
-        near |= set(titled) | set(asked)
-    near &= rest
+    near = {i for titled, asked, _, _ in outside for i in titled + asked} & rest
     text = f"其余 {len(rest)} 条没有归入任何组"
     if near:
         text += (f"，其中 {len(near)} 条的标题或提问也含某一组共有的词（" + _some([f"第 {i} 条" for i in sorted(near)],

@@ -428,7 +428,8 @@ def codes_stage(study: Study) -> StageOutput:
     from .ca import ca_tables
     from .codes import code_tables, load_code_judgement, parse_codebook
 
-    ca_biplot, code_heatmap = PlotModule("codes").ca_biplot, PlotModule("codes").code_heatmap
+    plots = PlotModule("codes")
+    ca_biplot, code_heatmap = plots.ca_biplot, plots.code_heatmap
 
     b, t = study.booklet, study.tables
     # the rules' precision / recall against the bundled hand coding, for the bundled booklet only (code_validation)

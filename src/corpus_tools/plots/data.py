@@ -12,6 +12,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+
 def keyness_rows(key: pd.DataFrame, groups: list, n: int = 8, min_docs: int = 2,
                  group_entries: dict | None = None) -> pd.DataFrame:
     """The rows :func:`keyness_bars` draws, group by group in the order of ``groups``: the ``n`` most over-used
