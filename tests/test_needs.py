@@ -56,7 +56,10 @@ def test_concentration_finding_says_27_of_41(booklet):
     # the statistic counts the trainees who open an entry, and names the one of 第2期 who only asks in an entry
     # another opened: 方卫青 of 常熟市第二人民医院, l.3780–3790 in entry 62 (source note 第二期). A cold reader counted
     # 8 trainees asking, against "共 7 位署名学员提问" (r11)
-    c2_stat = [r for r in rows if r["text"].startswith("第2期")][0]["statistic"]
+    c2 = [r for r in rows if r["text"].startswith("第2期")][0]
+    c2_stat = c2["statistic"]
+    # ranked by entries opened, which the sentence says (r14 read "提问最多" as asking most)
+    assert c2["text"].startswith("第2期的 16 条问答中，开启问答最多的 5 位学员开启了 12 条（75%）")
     assert c2_stat.endswith("共 7 位署名学员开启问答，另有 1 位（方卫青）只在别人开启的问答里提问")
     assert c1[0]["statistic"].endswith("共 16 位署名学员开启问答")  # 李晓莉 follows up in 29, but opens 7 others
     # entry 9 is opened by an instructor (陈金雄老师, l.528): 27 + 13 by the other 11 trainees + 1 = 41

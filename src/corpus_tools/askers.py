@@ -345,7 +345,7 @@ def askers_findings(tables: dict[str, pd.DataFrame], entries: pd.DataFrame, top_
             many = len(ids) / n >= 0.5 and len(top) <= len(g) / 2
             named = {int(i) for s in g.entry_ids for i in str(s).split(",") if i}
             other = _opened_by_others(entries, int(cohort), named)
-            rows.append(_row("askers", f"第{int(cohort)}期的 {n} 条问答中，提问最多的 {len(top)} 位学员开启了 {len(ids)} 条"
+            rows.append(_row("askers", f"第{int(cohort)}期的 {n} 条问答中，开启问答最多的 {len(top)} 位学员开启了 {len(ids)} 条"
                              f"（{len(ids) / n:.0%}），其余 {len(rest)} 位署名学员共 {len(rest_ids)} 条{_co_opened(g)}{other}"
                              + ("：这一期入册的问题有一半以上来自少数几位学员，反映的首先是他们的关注。" if many else "。"),
                              f"{who}（只计开启 ≥ 2 条、排名前 {top_n} 的学员）；共 {len(g)} 位署名学员开启问答"
