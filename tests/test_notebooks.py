@@ -181,3 +181,27 @@ def test_notebook_05_names_the_stages_in_chinese(executed):
     line = next(x for x in text.splitlines() if "已运行的阶段：" in x)
     assert "课程覆盖" in line and "发现" in line
     assert not re.search(r"[A-Za-z]", line.split("已运行的阶段：")[1]), line
+
+
+def test_what_the_kernel_writes_to_stderr_is_passed_on_but_the_shutdown_race_line(tmp_path, capfd):
+    """The kernel's own stderr (here a cell writing to file descriptor 2, below Python's sys.stderr, which the
+    kernel sends into the notebook) still reaches the terminal, after the notebook. Only ipykernel's
+    "KeyboardInterrupt caught in kernel." is left out: jupyter_client interrupts every kernel before shutting it
+    down, and when the signal lands inside the handler of the last reply ipykernel logs it (seen in the
+    `notebooks` command about one run in six)."""
+    from corpus_tools.notebooks import SHUTDOWN_INTERRUPT_LINE, kernel_stderr, run_notebooks
+
+    folder = tmp_path / "nb"
+    folder.mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell('import os\nos.write(2, "内核的一行\\n".encode())\nprint("单元格已运行")')]
+    nbformat.write(nb, folder / "01_stderr.ipynb")
+    run_notebooks(tmp_path / "out", folder=folder)
+    assert capfd.readouterr().err == "内核的一行\n"
+    executed = nbformat.read(tmp_path / "out" / "01_stderr.ipynb", as_version=4)
+    assert executed.cells[0].outputs[0]["text"] == "单元格已运行\n"
+
+    (tmp_path / "kernel.stderr").write_text(f"before\n{SHUTDOWN_INTERRUPT_LINE}\n[IPKernelApp] ERROR | other\n",
+                                            encoding="utf-8")
+    assert kernel_stderr(tmp_path) == "before\n[IPKernelApp] ERROR | other\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -17,13 +18,46 @@ def notebook_paths(folder: str | Path | None = None) -> list[Path]:
     return sorted(folder.glob("[0-9][0-9]_*.ipynb"))
 
 
+#: What ipykernel logs when jupyter_client's shutdown interrupt (a SIGINT sent before every shutdown request)
+#: lands while the kernel is still inside the handler of the last reply it sent — a race of the two libraries,
+#: seen in about one run in six, that says nothing about the notebook.
+SHUTDOWN_INTERRUPT_LINE = "[IPKernelApp] ERROR | KeyboardInterrupt caught in kernel."
+
+
+def kernel_manager_class():
+    """jupyter_client's ``AsyncKernelManager`` with the kernel's stderr written to the file named by its
+    ``stderr_path`` setting (``start_kernel`` passes Popen keyword arguments on to the kernel process)."""
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import Unicode
+
+    class KernelWithStderrFile(AsyncKernelManager):
+        stderr_path = Unicode("", config=True, help="file the kernel process writes its stderr to")
+
+        async def start_kernel(self, **kw):
+            if not self.stderr_path:
+                return await super().start_kernel(**kw)
+            with open(self.stderr_path, "ab") as stderr:  # the kernel holds its own copy of the descriptor
+                return await super().start_kernel(stderr=stderr, **kw)
+
+    return KernelWithStderrFile
+
+
 def kernel_config(socket_dir: str | Path):
     """The kernels' configuration: they talk to papermill over IPC sockets (Unix domain sockets, files under
     ``socket_dir``, a private folder) instead of TCP on localhost — nothing other users can connect to, and no
-    "[IPKernelApp] WARNING | Kernel is running over TCP without encryption" on stderr."""
+    "[IPKernelApp] WARNING | Kernel is running over TCP without encryption" on stderr. The kernel's stderr goes
+    to ``socket_dir/kernel.stderr`` (see :func:`kernel_stderr`)."""
     from traitlets.config import Config
 
-    return Config({"KernelManager": {"transport": "ipc", "ip": str(Path(socket_dir) / "kernel")}})
+    return Config({"KernelManager": {"transport": "ipc", "ip": str(Path(socket_dir) / "kernel")},
+                   "KernelWithStderrFile": {"stderr_path": str(Path(socket_dir) / "kernel.stderr")}})
+
+
+def kernel_stderr(socket_dir: str | Path) -> str:
+    """What the kernel wrote to stderr, less :data:`SHUTDOWN_INTERRUPT_LINE` ("" if nothing else)."""
+    path = Path(socket_dir) / "kernel.stderr"
+    text = path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
+    return "".join(line for line in text.splitlines(keepends=True) if line.rstrip() != SHUTDOWN_INTERRUPT_LINE)
 
 
 def run_notebooks(outdir: str | Path, booklet: str | None = None, seed: int = 0, k: int | None = None,
@@ -58,8 +92,12 @@ def run_notebooks(outdir: str | Path, booklet: str | None = None, seed: int = 0,
         os.close(fd)
         try:
             with tempfile.TemporaryDirectory(prefix="corpus-tools-kernel-") as sockets:
-                pm.execute_notebook(str(nb_path), partial, parameters=params, cwd=str(out), progress_bar=False,
-                                    kernel_name="python3", config=kernel_config(sockets))
+                try:
+                    pm.execute_notebook(str(nb_path), partial, parameters=params, cwd=str(out),
+                                        progress_bar=False, kernel_name="python3", config=kernel_config(sockets),
+                                        kernel_manager_class=kernel_manager_class())
+                finally:
+                    sys.stderr.write(kernel_stderr(sockets))
         except Exception as exc:
             failed = target.with_suffix(".failed.ipynb")
             if Path(partial).stat().st_size:
