@@ -342,20 +342,34 @@ def _hedged_lines(hedged: pd.DataFrame) -> str:
 def deferral_findings(deferred: pd.DataFrame | None, entries: pd.DataFrame) -> list[dict]:
     """Rows of the findings table (kind "deferral"): how many questions were deferred, declared out of scope or
     left unanswered, and each deferral with the unit it names (a dependency between units), with quote and line."""
-    from .findings import SEVERAL_COURSES, _row
+    from .findings import _row
 
     if deferred is None:
         return []
     hedged = deferred[deferred.kind == HEDGED]
     deferred = deferred[deferred.kind != HEDGED]
     title = dict(zip(entries.entry_id, entries.title))
-    unit_titles = set(entries.unit_title.dropna().astype(str)) if "unit_title" in entries else set()
     if deferred.empty:
         return [_row("deferral", "没有一条回答说问题留到后续课程、不属本单元或无法回答（按 deferral_phrases.txt 的措辞规则）。"
                      + _hedged_sentence(hedged, title),
                      f"{len(entries)} 条问答的教员发言逐句检查" + _hedged_lines(hedged),
                      ids=hedged.entry_id, caveat="规则只认得写进词表的说法。")]
-    rows = []
+    rows = [_deferral_summary(deferred, hedged, title)]
+    session = _sessions(entries)
+    for e, g in deferred.groupby("entry_id", sort=True):
+        r = g.sort_values(["kind", "line"], key=lambda s: s.map({k: i for i, k in enumerate(KIND_ORDER)})
+                          if s.name == "kind" else s, kind="stable").iloc[0]
+        where = f"第 {int(e)} 条“{title.get(e, '')}”（在{session.get(e, f'“{r.asked_in}”')}提问）"
+        more = "".join(f"；另第 {int(x.line)} 行，{x.speaker}：“{x.quote}”" for x in g.itertuples() if x.Index != r.name)
+        rows.append(_row("deferral", f"{where}：{_deferral_clause(r, g, entries, int(e))}",
+                         f"第 {int(r.line)} 行，{r.speaker}：“{r.quote}”{more}", ids=[int(e)], caveat="引文据整理稿。"))
+    return rows
+
+
+def _deferral_summary(deferred: pd.DataFrame, hedged: pd.DataFrame, title: dict) -> dict:
+    """The first deferral row: how many entries of each kind, how many were answered on the spot as well."""
+    from .findings import _row
+
     counts = deferred.groupby("kind").entry_id.nunique()
     answered = (deferred.answered_chars.fillna(0).astype(int) >= SUBSTANTIVE) if "answered_chars" in deferred else \
         pd.Series(False, index=deferred.index)
@@ -363,63 +377,65 @@ def deferral_findings(deferred: pd.DataFrame | None, entries: pd.DataFrame) -> l
     n_all = deferred.entry_id.nunique()
     none = [KIND_NONE[k] for k in KIND_ORDER if k not in counts]
     found = [k for k in KIND_ORDER if k in counts]
-    rows.append(_row("deferral", f"有 {n_all} 条问答，教员在回答里"
-                     + ("、".join(f"{KIND_CLAUSES[k]}（{int(counts[k])} 条）" for k in found) if len(found) > 1
-                        else KIND_CLAUSES[found[0]])
-                     + ((f"；{'这些当场也都' if n_answered == n_all else f'其中 {n_answered} 条当场也'}作了回答"
-                         f"（这句之后的话加上本条其他回答共 {SUBSTANTIVE} 字以上，不等于答全）") if n_answered else "")
-                     + _shared_targets(deferred)
-                     + (f"。按这些措辞规则，没有发现{'或'.join(none)}的问答" if none else "")
-                     + "。课程设计者可据此看单元之间的衔接：这些内容连着提问所在的单元和别的（多为后面的）课程。"
-                     + _hedged_sentence(hedged, title),
-                     "按措辞规则逐句识别（resources/deferral_phrases.txt）" + _hedged_lines(hedged),
-                     ids=list(deferred.entry_id) + list(hedged.entry_id),
-                     caveat=f"只认得规则里的说法；说“难以回答”一类话的，若本条教员回答除这句外还有 {SUBSTANTIVE} 字以上，"
-                     "视为已作回答，不算未答（表中类型为“称难答，也作了回答”）。"))
-    session = _sessions(entries)
-    for e, g in deferred.groupby("entry_id", sort=True):
-        r = g.sort_values(["kind", "line"], key=lambda s: s.map({k: i for i, k in enumerate(KIND_ORDER)})
-                          if s.name == "kind" else s, kind="stable").iloc[0]
-        names = list(dict.fromkeys(u for s in g.to_unit if s for u in s.split("、")))  # courses or units named
-        subject = next((str(x) for x in g.get("subject", pd.Series(dtype=object)) if isinstance(x, str) and x), "")
-        where = f"第 {int(e)} 条“{title.get(e, '')}”（在{session.get(e, f'“{r.asked_in}”')}提问）"
-        n_after = int(r.answered_chars) if "answered_chars" in g and not pd.isna(r.answered_chars) else 0
-        also = _also_answered(r, n_after) if n_after >= SUBSTANTIVE else ""
-        paren = f"（{also}）" if also else ""
-        lecturers = [m.group(1) for m in _LECTURER.finditer(str(r.quote)) if m.group(1) != str(r.speaker)]
-        spoken = [u for u in names if u not in unit_titles and not u.startswith(NEXT_UNIT)]
-        if r.kind == "defer" and names and len(spoken) == len(names):
-            # names the instructor said that no unit of the booklet carries (“需求管理”、“项目立项”: r8)
-            inner = f"提到{_course_names(spoken, later=False)}，本册没有这样命名的单元" + (f"；{also}" if also else "")
-            several = SEVERAL_COURSES.search(str(r.quote))
-            text = (f"{where}：教员指出后续{'还有几门' if several else '有'}课程会讲到这一内容（{inner}）。"
-                    f"这一内容连着“{r.asked_in}”和后面的课程，可在两处之间安排衔接。")
-        elif r.kind == "defer" and names:
-            text = (f"{where}：教员指出{_course_names(names)}会讲到这一内容{paren}。"
-                    f"这一内容连着“{r.asked_in}”和后面的课程，可在两处之间安排衔接。")
-        elif r.kind == "defer" and lecturers:
-            who = "、".join(dict.fromkeys(lecturers))
-            units = _later_units_answered(entries, e, list(dict.fromkeys(lecturers)))
-            read = (f"；按答疑记录，{who}老师在本期后面答过的单元答疑是" + "、".join(
-                f"第{n}单元“{t}”（" + "、".join(f"第 {i} 条" for i in ids) + "）" for n, t, ids in units)
-                + "，可能就是这门课") if units else ""
-            text = (f"{where}：教员指出后续课程中由{who}老师专门讲这一内容"
-                    f"（只指明讲课教员，未说单元名{read}{'；' + also if also else ''}）。"
-                    f"这一内容连着“{r.asked_in}”和{who}老师后面的课"
-                    + (f"（可能是{'或'.join(f'“{t}”' for _, t, _ in units)}）" if units else "")
-                    + "，可在两处之间安排衔接。")
-        elif r.kind == "defer" and subject:
-            text = (f"{where}：教员说这涉及“{subject}”，后续课程会专门讲，未说明哪一门{paren}。"
-                    f"这一内容连着“{r.asked_in}”和讲“{subject}”的课程，可在两处之间安排衔接。")
-        elif r.kind == "defer":
-            text = f"{where}：教员指出后续课程会讲到这一内容，未说明哪一门{paren}。"
-        elif r.kind == "out_of_scope":
-            text = (f"{where}：教员说这不属本单元的内容" + (f"，应在{_course_names(names, later=False)}" if names else "")
-                    + f"{paren}。")
-        else:  # a sidestep row exists only when no substantive answer follows
-            text = (f"{where}：教员说这个问题难以回答（“{r.phrase}”），本条教员回答除这句外只有 {n_after} 字"
-                    f"（不足 {SUBSTANTIVE} 字）：这个问题在本次答疑中基本没有得到回答。")
-        more = "".join(f"；另第 {int(x.line)} 行，{x.speaker}：“{x.quote}”" for x in g.itertuples() if x.Index != r.name)
-        rows.append(_row("deferral", text, f"第 {int(r.line)} 行，{r.speaker}：“{r.quote}”{more}", ids=[int(e)],
-                         caveat="引文据整理稿。"))
-    return rows
+    return _row("deferral", f"有 {n_all} 条问答，教员在回答里"
+                + ("、".join(f"{KIND_CLAUSES[k]}（{int(counts[k])} 条）" for k in found) if len(found) > 1
+                   else KIND_CLAUSES[found[0]])
+                + ((f"；{'这些当场也都' if n_answered == n_all else f'其中 {n_answered} 条当场也'}作了回答"
+                    f"（这句之后的话加上本条其他回答共 {SUBSTANTIVE} 字以上，不等于答全）") if n_answered else "")
+                + _shared_targets(deferred)
+                + (f"。按这些措辞规则，没有发现{'或'.join(none)}的问答" if none else "")
+                + "。课程设计者可据此看单元之间的衔接：这些内容连着提问所在的单元和别的（多为后面的）课程。"
+                + _hedged_sentence(hedged, title),
+                "按措辞规则逐句识别（resources/deferral_phrases.txt）" + _hedged_lines(hedged),
+                ids=list(deferred.entry_id) + list(hedged.entry_id),
+                caveat=f"只认得规则里的说法；说“难以回答”一类话的，若本条教员回答除这句外还有 {SUBSTANTIVE} 字以上，"
+                "视为已作回答，不算未答（表中类型为“称难答，也作了回答”）。")
+
+
+def _deferral_clause(r, g: pd.DataFrame, entries: pd.DataFrame, entry_id: int) -> str:
+    """What the instructor said of entry ``entry_id`` (its first deferral ``r`` of the rows ``g``), and the link
+    between units a designer can act on."""
+    from .findings import SEVERAL_COURSES
+
+    unit_titles = set(entries.unit_title.dropna().astype(str)) if "unit_title" in entries else set()
+    names = list(dict.fromkeys(u for s in g.to_unit if s for u in s.split("、")))  # courses or units named
+    subject = next((str(x) for x in g.get("subject", pd.Series(dtype=object)) if isinstance(x, str) and x), "")
+    n_after = int(r.answered_chars) if "answered_chars" in g and not pd.isna(r.answered_chars) else 0
+    also = _also_answered(r, n_after) if n_after >= SUBSTANTIVE else ""
+    paren = f"（{also}）" if also else ""
+    lecturers = list(dict.fromkeys(m.group(1) for m in _LECTURER.finditer(str(r.quote)) if m.group(1) != str(r.speaker)))
+    spoken = [u for u in names if u not in unit_titles and not u.startswith(NEXT_UNIT)]
+    link = f"这一内容连着“{r.asked_in}”和"
+    if r.kind == "defer" and names and len(spoken) == len(names):
+        # names the instructor said that no unit of the booklet carries (“需求管理”、“项目立项”: r8)
+        inner = f"提到{_course_names(spoken, later=False)}，本册没有这样命名的单元" + (f"；{also}" if also else "")
+        several = SEVERAL_COURSES.search(str(r.quote))
+        return (f"教员指出后续{'还有几门' if several else '有'}课程会讲到这一内容（{inner}）。"
+                f"{link}后面的课程，可在两处之间安排衔接。")
+    if r.kind == "defer" and names:
+        return f"教员指出{_course_names(names)}会讲到这一内容{paren}。{link}后面的课程，可在两处之间安排衔接。"
+    if r.kind == "defer" and lecturers:
+        return _lecturer_clause(r, entries, entry_id, lecturers, also)
+    if r.kind == "defer" and subject:
+        return (f"教员说这涉及“{subject}”，后续课程会专门讲，未说明哪一门{paren}。"
+                f"{link}讲“{subject}”的课程，可在两处之间安排衔接。")
+    if r.kind == "defer":
+        return f"教员指出后续课程会讲到这一内容，未说明哪一门{paren}。"
+    if r.kind == "out_of_scope":
+        return "教员说这不属本单元的内容" + (f"，应在{_course_names(names, later=False)}" if names else "") + f"{paren}。"
+    # a sidestep row exists only when no substantive answer follows
+    return (f"教员说这个问题难以回答（“{r.phrase}”），本条教员回答除这句外只有 {n_after} 字"
+            f"（不足 {SUBSTANTIVE} 字）：这个问题在本次答疑中基本没有得到回答。")
+
+
+def _lecturer_clause(r, entries: pd.DataFrame, entry_id: int, lecturers: list[str], also: str) -> str:
+    """A deferral to a later course named only by who teaches it, with the units that teacher answered questions
+    of later in the same cohort (the course may be one of them)."""
+    who = "、".join(lecturers)
+    units = _later_units_answered(entries, entry_id, lecturers)
+    read = (f"；按答疑记录，{who}老师在本期后面答过的单元答疑是" + "、".join(
+        f"第{n}单元“{t}”（" + "、".join(f"第 {i} 条" for i in ids) + "）" for n, t, ids in units)
+        + "，可能就是这门课") if units else ""
+    return (f"教员指出后续课程中由{who}老师专门讲这一内容（只指明讲课教员，未说单元名{read}{'；' + also if also else ''}）。"
+            f"这一内容连着“{r.asked_in}”和{who}老师后面的课"
+            + (f"（可能是{'或'.join(f'“{t}”' for _, t, _ in units)}）" if units else "") + "，可在两处之间安排衔接。")

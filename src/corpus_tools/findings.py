@@ -672,99 +672,116 @@ def dependence_findings(dep: pd.DataFrame | None, entries: pd.DataFrame, entry_t
     entries whose trainee names the instructor (“能否请刘新平老师介绍一下…”, entry 67: a question put to him, r13)."""
     if dep is None or dep.empty:
         return []
-    answered = _answered(entries)
-    alone_of = {int(e): [n for n in str(a if not pd.isna(a) else "").split("、") if n]
-                for e, a in zip(entries.entry_id, entries.answered_by)}
-    topic_ids: dict[int, set[int]] = {}
-    if entry_topics is not None:
-        first = entry_topics[entry_topics["rank"] == 1]
-        for t, g in first.groupby("topic_id"):
-            topic_ids[int(t)] = set(g.entry_id)
-    rows = []
+    said = _DependenceEntries(entries, entry_topics, turns)
     flagged = dep[dep.flagged.fillna(False).astype(bool)].sort_values(["p_value", "topic_id", "instructor"],
                                                                       kind="stable")
+    rows = []
     if flagged.empty:
         tested = dep[dep.p_value.notna()]
         rows.append(_row("dependence", "在同一课次（同期同单元）之内比较后，没有一个主题显著依赖某一位教员。",
                          f"{len(tested)} 个（主题×教员）组合；分层精确检验最小 {_fmt_p(tested.p_value.min())}",
                          p=tested.p_value.min(), q=tested.q_value.min()))
-    titles = dict(zip(entries.entry_id.astype(int), entries.title.astype(str))) if "title" in entries else {}
+    n_tests = int(dep.p_value.notna().sum())
+    rows += [_dependent_row(r, said, n_tests, alpha) for r in flagged.itertuples()]
+    # looks dependent overall (the most answering instructor, significant without sessions) but not within them
+    seeming = dep[(dep["rank"] == 1) & (dep.p_overall < alpha) & ~dep.flagged.fillna(False).astype(bool)]
+    rows += [_seeming_row(r, said)
+             for r in seeming.sort_values(["p_overall", "topic_id", "instructor"], kind="stable").itertuples()]
+    return rows
 
-    asked_words: dict[int, str] = {}
-    if turns is not None and {"entry_id", "role", "text"} <= set(turns):
-        asking = turns[turns.role == "trainee"]
-        for e, text in zip(asking.entry_id.astype(int), asking.text.astype(str)):
-            asked_words[e] = asked_words.get(e, "") + text
 
-    def answered_titles(ids: set[int], who: str = "") -> str:
+class _DependenceEntries:
+    """What the dependence sentences say of entries: a topic's entries an instructor answered, their titles, who
+    answered each alone, and which of them the trainee put to the instructor by name."""
+
+    def __init__(self, entries: pd.DataFrame, entry_topics: pd.DataFrame | None, turns: pd.DataFrame | None) -> None:
+        self.answered = _answered(entries)
+        self.alone_of = {int(e): [n for n in str(a if not pd.isna(a) else "").split("、") if n]
+                         for e, a in zip(entries.entry_id, entries.answered_by)}
+        self.topic_ids: dict[int, set[int]] = {}
+        if entry_topics is not None:
+            first = entry_topics[entry_topics["rank"] == 1]
+            for t, g in first.groupby("topic_id"):
+                self.topic_ids[int(t)] = set(g.entry_id)
+        self.titles = dict(zip(entries.entry_id.astype(int), entries.title.astype(str))) if "title" in entries else {}
+        self.asked_words: dict[int, str] = {}
+        if turns is not None and {"entry_id", "role", "text"} <= set(turns):
+            asking = turns[turns.role == "trainee"]
+            for e, text in zip(asking.entry_id.astype(int), asking.text.astype(str)):
+                self.asked_words[e] = self.asked_words.get(e, "") + text
+
+    def ids(self, r) -> set[int]:
+        """The entries of row ``r``'s topic that its instructor answered."""
+        return self.topic_ids.get(int(r.topic_id), set()) & self.answered.get(r.instructor, set())
+
+    def titles_of(self, ids: set[int], who: str = "") -> str:
         """What the instructor's entries of the topic ask (a topic's label may fit them poorly: r9), and which of
         them a trainee put to him or her by name."""
-        out = _some([f"第 {i} 条" + (f"“{titles[i]}”" if titles.get(i) else "") for i in sorted(ids)], 6, "条")
-        named = [i for i in sorted(ids) if who and who in asked_words.get(i, "")]
+        out = _some([f"第 {i} 条" + (f"“{self.titles[i]}”" if self.titles.get(i) else "") for i in sorted(ids)], 6, "条")
+        named = [i for i in sorted(ids) if who and who in self.asked_words.get(i, "")]
         if named:
             out += "；" + "、".join(f"第 {i} 条" for i in named) + f"的学员在提问里点了{who}的名"
         return out
 
-    def within(r) -> str:
-        """The comparison inside the strata: the topic's entries there, then the others."""
-        in_n = int(r.session_entries - r.rest_entries)
-        in_k = int(r.session_k - r.rest_k)
-        out = (f"在该主题问题与其他问题同时出现的 {int(r.n_sessions)} 个课次（同期同单元）里，{r.instructor}作答该主题的 "
-               f"{in_k}/{in_n} 条、其余问题的 {int(r.rest_k)}/{int(r.rest_entries)} 条（{r.rest_share:.0%}）")
-        if in_n < r.n_entries:
-            out += f"；另 {int(r.n_entries - in_n)} 条来自只有该主题问题的课次，无法在课次内比较"
-        v = int(r.varying_sessions)
-        if 0 < v < int(r.n_sessions):  # the other strata (answered all or none) tell the exact test nothing (r10)
-            out += (f"；其中只有 {v} 个课次（{r.varying_session_names}）{r.instructor}作答了部分而非全部问答，检验的"
-                    f"证据只来自这 {v} 个课次：该主题 {int(r.varying_topic_k)}/{int(r.varying_topic_entries)} 条、"
-                    f"其余问题 {int(r.varying_rest_k)}/{int(r.varying_rest_entries)} 条")
-        return out
 
-    def leaning(r) -> str:
-        """Which way the within-session comparison points, where it is not significant."""
-        topic = r.varying_topic_k / r.varying_topic_entries if r.varying_topic_entries else 0.0
-        rest = r.varying_rest_k / r.varying_rest_entries if r.varying_rest_entries else 0.0
-        return ("，方向与依赖一致，但可比较的问答太少" if topic > rest else
-                "，课次之内他/她作答该主题的比例并不更高")
+def _within(r) -> str:
+    """The comparison inside the strata of dependence row ``r``: the topic's entries there, then the others."""
+    in_n = int(r.session_entries - r.rest_entries)
+    in_k = int(r.session_k - r.rest_k)
+    out = (f"在该主题问题与其他问题同时出现的 {int(r.n_sessions)} 个课次（同期同单元）里，{r.instructor}作答该主题的 "
+           f"{in_k}/{in_n} 条、其余问题的 {int(r.rest_k)}/{int(r.rest_entries)} 条（{r.rest_share:.0%}）")
+    if in_n < r.n_entries:
+        out += f"；另 {int(r.n_entries - in_n)} 条来自只有该主题问题的课次，无法在课次内比较"
+    v = int(r.varying_sessions)
+    if 0 < v < int(r.n_sessions):  # the other strata (answered all or none) tell the exact test nothing (r10)
+        out += (f"；其中只有 {v} 个课次（{r.varying_session_names}）{r.instructor}作答了部分而非全部问答，检验的"
+                f"证据只来自这 {v} 个课次：该主题 {int(r.varying_topic_k)}/{int(r.varying_topic_entries)} 条、"
+                f"其余问题 {int(r.varying_rest_k)}/{int(r.varying_rest_entries)} 条")
+    return out
 
-    for r in flagged.itertuples():
-        ids = topic_ids.get(int(r.topic_id), set()) & answered.get(r.instructor, set())
-        alone = sum(1 for i in ids if set(alone_of.get(i, ())) <= {r.instructor})
-        cav = [f"其中 {alone} 条只有他/她作答，其余 {len(ids) - alone} 条另有教员作答。"]
-        if r.tie:
-            cav.append("在该主题中作答条数与他人并列。")
-        n_tests = int(dep.p_value.notna().sum())
-        if r.q_value <= alpha:
-            claim = "：这个主题依赖这位教员，不只是因为他/她在哪些单元答疑。"
-        else:  # flagged at p < α (issue 19 item 6), but not after correcting for the comparisons
-            claim = (f"。课次之内的差异单看显著（{_fmt_p(r.p_value)}），但按同时检验的 {n_tests} 个（主题×教员）组合"
-                     f"校正后 q = {r.q_value:.3f} > {alpha:g}，不显著：可能是偶然，只是一个提示，不能据此说这个主题"
-                     "依赖这位教员。")
-        rows.append(_row("dependence", f"主题“{r.label}”的 {r.n_entries} 条问答中，{r.instructor}作答 {r.k} 条"
-                         f"（{r.share:.0%}：{answered_titles(ids, r.instructor)}）；{within(r)}{claim}",
-                         f"分层（课次）精确检验 {_fmt_p(r.p_value)}，期望 {r.expected:.1f} 条；CMH p = {r.p_cmh:.3f}；"
-                         f"{_fmt_q(r.q_value)}；在该主题中的作答比例是该教员总体作答比例的 {r.lift:.1f} 倍（其总体作答比例 {r.base_share:.0%}）",
-                         p=r.p_value, q=r.q_value, ids=ids, caveat="".join(cav)))
-    # looks dependent overall (the most answering instructor, significant without sessions) but not within them
-    seeming = dep[(dep["rank"] == 1) & (dep.p_overall < alpha) & ~dep.flagged.fillna(False).astype(bool)]
-    for r in seeming.sort_values(["p_overall", "topic_id", "instructor"], kind="stable").itertuples():
-        ids = topic_ids.get(int(r.topic_id), set()) & answered.get(r.instructor, set())
-        if pd.isna(r.p_value):
-            rows.append(_row("dependence", f"主题“{r.label}”的 {r.n_entries} 条问答中 {r.instructor}作答 {r.k} 条"
-                             f"（{answered_titles(ids, r.instructor)}），看似依赖他/她；但这些问题所在的课次里没有可比较的其他问题（或他/她作答了全部），"
-                             "无法区分主题与课程安排。",
-                             f"总体超几何检验 {_fmt_p(r.p_overall)}（是该教员总体作答比例的 {r.lift:.1f} 倍）；分层检验无法进行",
-                             p=r.p_overall, ids=ids, caveat="总体上的集中不等于依赖：可能只是他/她在那几个单元答疑。"))
-            continue
-        rows.append(_row("dependence", f"主题“{r.label}”的 {r.n_entries} 条问答中 {r.instructor}作答 {r.k} 条"
-                         f"（{answered_titles(ids, r.instructor)}），看似依赖他/她；但{within(r)}。同一课次之内比较，差异不显著"
-                         f"（{_fmt_p(r.p_value)}）{leaning(r)}。总体上的集中可能来自他/她在哪些单元答疑；这些数据"
-                         "既不能说这个主题依赖这位教员，也不能排除。",
-                         f"总体超几何检验 {_fmt_p(r.p_overall)}（是该教员总体作答比例的 {r.lift:.1f} 倍）；分层（课次）精确检验 "
-                         f"{_fmt_p(r.p_value)}，期望 {r.expected:.1f} 条",
-                         p=r.p_value, q=r.q_value, ids=ids,
-                         caveat="不显著不等于没有依赖：课次少、条数少，检验的把握有限。"))
-    return rows
+
+def _leaning(r) -> str:
+    """Which way the within-session comparison of row ``r`` points, where it is not significant."""
+    topic = r.varying_topic_k / r.varying_topic_entries if r.varying_topic_entries else 0.0
+    rest = r.varying_rest_k / r.varying_rest_entries if r.varying_rest_entries else 0.0
+    return "，方向与依赖一致，但可比较的问答太少" if topic > rest else "，课次之内他/她作答该主题的比例并不更高"
+
+
+def _dependent_row(r, said: _DependenceEntries, n_tests: int, alpha: float) -> dict:
+    """A topic that leans on an instructor within the sessions (significant at p < α; said so only if q ≤ α)."""
+    ids = said.ids(r)
+    alone = sum(1 for i in ids if set(said.alone_of.get(i, ())) <= {r.instructor})
+    cav = [f"其中 {alone} 条只有他/她作答，其余 {len(ids) - alone} 条另有教员作答。"]
+    if r.tie:
+        cav.append("在该主题中作答条数与他人并列。")
+    if r.q_value <= alpha:
+        claim = "：这个主题依赖这位教员，不只是因为他/她在哪些单元答疑。"
+    else:  # flagged at p < α (issue 19 item 6), but not after correcting for the comparisons
+        claim = (f"。课次之内的差异单看显著（{_fmt_p(r.p_value)}），但按同时检验的 {n_tests} 个（主题×教员）组合"
+                 f"校正后 q = {r.q_value:.3f} > {alpha:g}，不显著：可能是偶然，只是一个提示，不能据此说这个主题"
+                 "依赖这位教员。")
+    return _row("dependence", f"主题“{r.label}”的 {r.n_entries} 条问答中，{r.instructor}作答 {r.k} 条"
+                f"（{r.share:.0%}：{said.titles_of(ids, r.instructor)}）；{_within(r)}{claim}",
+                f"分层（课次）精确检验 {_fmt_p(r.p_value)}，期望 {r.expected:.1f} 条；CMH p = {r.p_cmh:.3f}；"
+                f"{_fmt_q(r.q_value)}；在该主题中的作答比例是该教员总体作答比例的 {r.lift:.1f} 倍（其总体作答比例 {r.base_share:.0%}）",
+                p=r.p_value, q=r.q_value, ids=ids, caveat="".join(cav))
+
+
+def _seeming_row(r, said: _DependenceEntries) -> dict:
+    """A topic whose top instructor answers significantly many of its entries overall, but not within sessions."""
+    ids = said.ids(r)
+    opening = (f"主题“{r.label}”的 {r.n_entries} 条问答中 {r.instructor}作答 {r.k} 条"
+               f"（{said.titles_of(ids, r.instructor)}），看似依赖他/她；")
+    if pd.isna(r.p_value):
+        return _row("dependence", opening + "但这些问题所在的课次里没有可比较的其他问题（或他/她作答了全部），"
+                    "无法区分主题与课程安排。",
+                    f"总体超几何检验 {_fmt_p(r.p_overall)}（是该教员总体作答比例的 {r.lift:.1f} 倍）；分层检验无法进行",
+                    p=r.p_overall, ids=ids, caveat="总体上的集中不等于依赖：可能只是他/她在那几个单元答疑。")
+    return _row("dependence", opening + f"但{_within(r)}。同一课次之内比较，差异不显著（{_fmt_p(r.p_value)}）"
+                f"{_leaning(r)}。总体上的集中可能来自他/她在哪些单元答疑；这些数据既不能说这个主题依赖这位教员，也不能排除。",
+                f"总体超几何检验 {_fmt_p(r.p_overall)}（是该教员总体作答比例的 {r.lift:.1f} 倍）；分层（课次）精确检验 "
+                f"{_fmt_p(r.p_value)}，期望 {r.expected:.1f} 条",
+                p=r.p_value, q=r.q_value, ids=ids, caveat="不显著不等于没有依赖：课次少、条数少，检验的把握有限。")
 
 
 # ---------------------------------------------------------------- code shares by cohort
