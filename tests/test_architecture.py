@@ -271,3 +271,16 @@ def test_every_plotted_table_names_a_figure_function():
         fn = getattr(importlib.import_module(f"corpus_tools.plots.{module}"), name)
         assert callable(fn) and callable(get), key
         assert plotted_data(fn) is get and plotted_data(PlotRef(f"corpus_tools.plots.{module}", name)) is get
+
+
+def test_no_function_is_longer_than_80_lines():
+    """A function the next maintainer can read at once (issue 22 §9): none of the package's functions, methods and
+    nested functions spans more than 80 lines, docstring and decorators included."""
+    long = []
+    for path in sorted(PKG.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+                if node.end_lineno - first + 1 > 80:
+                    long.append(f"{path.relative_to(PKG)}:{node.lineno} {node.name} ({node.end_lineno - first + 1})")
+    assert not long, long
