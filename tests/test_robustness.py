@@ -302,7 +302,8 @@ def test_kill_9_of_the_parent_ends_the_workers(tmp_path):
         if __name__ == "__main__":
             parallel_map(work, [0, 1], jobs=2)
     """))
-    parent = subprocess.Popen([sys.executable, str(script)], cwd=tmp_path)
+    # (its temporary files in tmp_path: a parent killed with -9 cannot remove the workers' spool and sockets)
+    parent = subprocess.Popen([sys.executable, str(script)], cwd=tmp_path, env={**os.environ, "TMPDIR": str(tmp_path)})
     try:
         deadline = time.time() + 60
         while time.time() < deadline and len([p for p in tmp_path.glob("worker*.pid") if p.read_text()]) < 2:
