@@ -116,7 +116,7 @@ def run_result(tmp_path_factory, cache_dir, shared_dir):
     """One whole run of the bundled booklet (k = 7, seed 0, starting from an empty cache), written to disk: its
     Study and its files are shared by every test that reads one (see ``study`` and ``run_dir``). The study is
     computed once per session: the first test process computes it under a file lock, the others then take every
-    stage and figure from the shared cache (verified, see corpus_tools.cache)."""
+    stage and figure from the shared cache (verified, see corpus_tools.resultcache)."""
     from corpus_tools.pipeline import Params, run
 
     out = tmp_path_factory.mktemp("run")
@@ -142,9 +142,9 @@ def later_booklet_path(tmp_path_factory, cache_dir, shared_dir) -> Path:
     ``later.txt``, its stages up to the topics analysed once per session (k = 7, seed 0: the comparison of
     test_compare_report and the notebooks of test_notebooks analyse it so) into the session's cache, under a file
     lock: whichever of the two files comes first computes them, the other (in ``make test``, often in the other
-    test process at the same time) reads them from the cache (verified, see corpus_tools.cache)."""
+    test process at the same time) reads them from the cache (verified, see corpus_tools.resultcache)."""
     from corpus_tools.analysis import analyse
-    from corpus_tools.cache import DiskCache
+    from corpus_tools.resultcache import DiskCache
     from corpus_tools.pipeline import Params
     from test_compare_report import later_booklet
 

@@ -210,7 +210,7 @@ def test_bad_model_files_give_one_line(case, run_dir, new_booklet_path, tmp_path
 
 def test_compare_places_the_new_booklet_in_the_old_topics(new_booklet_path, study, cache_dir, tmp_path):
     """``compare OLD NEW`` takes the same path: the copy's entries in the bundled booklet's topics."""
-    from corpus_tools.cache import DiskCache
+    from corpus_tools.resultcache import DiskCache
     from corpus_tools.compare import compare_booklets
 
     out = tmp_path / "cmp"

@@ -44,7 +44,7 @@ def later_booklet(path):
 def comparison(tmp_path_factory, run_result, later_booklet_path, cache_dir):
     """The bundled booklet against a later one; the old booklet's stages come from the session run's cache, the
     new one's from the session's analysis of it (conftest's ``later_booklet_path``, shared with the notebooks)."""
-    from corpus_tools.cache import DiskCache
+    from corpus_tools.resultcache import DiskCache
 
     d = tmp_path_factory.mktemp("compare")
     return compare_booklets(BOOKLET, later_booklet_path, d / "out", k=7, cache=DiskCache(cache_dir))

@@ -19,7 +19,7 @@ import pytest
 
 import corpus_tools as ct
 from corpus_tools import cli
-from corpus_tools.cache import MAGIC, TAG_SIZE, DiskCache
+from corpus_tools.resultcache import MAGIC, TAG_SIZE, DiskCache
 from corpus_tools.errors import OutputError, OutputLocked
 from corpus_tools.pipeline import Params, run
 from corpus_tools.store import LOCK_NAME, RunLock, StagedOutput, recover

@@ -217,7 +217,7 @@ def test_a_rerun_adding_a_format_draws_only_that_format(tmp_path, monkeypatch):
     """The figure cache holds a figure's PNG and SVG; a rerun asking for PDF as well draws the PDF alone and takes
     the other two from the cache (it drew all three: a rerun adding --formats pdf took 8.3 s on the booklet)."""
     import corpus_tools.render as render
-    from corpus_tools.cache import DiskCache
+    from corpus_tools.resultcache import DiskCache
     from corpus_tools.render import FigureRenderer
     from corpus_tools.study import FigureSpec
 

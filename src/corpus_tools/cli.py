@@ -354,7 +354,7 @@ def _cmd_notebooks(args: argparse.Namespace) -> int:
 def _cmd_compare(args: argparse.Namespace) -> int:
     from .compare import compare_booklets
 
-    from .cache import cache
+    from .resultcache import cache
 
     result = compare_booklets(args.old, args.new, args.output, seed=args.seed, formats=tuple(args.formats),
                               k=args.k, cache=cache())
@@ -462,7 +462,7 @@ def _terminate_as_interrupt() -> Iterator[None]:
 
 
 def _cmd_cache(args: argparse.Namespace) -> int:
-    from .cache import DiskCache
+    from .resultcache import DiskCache
 
     c = DiskCache()
     if args.clear:

@@ -1,5 +1,5 @@
 """The pipeline: booklet file → :func:`corpus_tools.analysis.analyse` → :func:`corpus_tools.save.save_study` (files)
-→ manifest. It composes the jobs that live in their own modules: :mod:`corpus_tools.cache` (the result cache),
+→ manifest. It composes the jobs that live in their own modules: :mod:`corpus_tools.resultcache` (the result cache),
 :mod:`corpus_tools.render` (figures and fonts), :mod:`corpus_tools.save` (writing a study) and
 :mod:`corpus_tools.workers` (processes).
 
@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Iterable
 
-from .cache import DiskCache, cache, run_started
+from .resultcache import DiskCache, cache, run_started
 from .keys import digest
 from .render import FigureRenderer, parameter_text, render_figures, source_font
 from .save import RunResult, manifest_is_current, save_study

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from .cache import DiskCache
+from .resultcache import DiskCache
 from .keys import digest
 from .keys import package_version
 from .study import FigureSpec, Params, Study

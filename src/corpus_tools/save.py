@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from .cache import DiskCache
+from .resultcache import DiskCache
 from .keys import digest
 from .render import FigureRenderer, figure_pool, pages_font
 from .keys import package_version
