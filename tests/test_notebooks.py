@@ -205,3 +205,22 @@ def test_what_the_kernel_writes_to_stderr_is_passed_on_but_the_shutdown_race_lin
     (tmp_path / "kernel.stderr").write_text(f"before\n{SHUTDOWN_INTERRUPT_LINE}\n[IPKernelApp] ERROR | other\n",
                                             encoding="utf-8")
     assert kernel_stderr(tmp_path) == "before\n[IPKernelApp] ERROR | other\n"
+
+
+def test_a_notebook_shows_the_figure_the_run_wrote(study, run_dir, monkeypatch):
+    """``show(study, stem, dpi=150)`` displays the run's figures/<stem>.png byte for byte: drawn by the same path
+    in the project's style. (Drawn with a bare ``savefig`` in the kernel's own settings, 9 of the run's 20 PNGs
+    differed: colour-bar ticks with another minus sign, which moved the colour bar and the heat map beside it.)"""
+    import IPython.display
+
+    from corpus_tools.notebooks import show
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda *objs, **kw: shown.extend(objs))
+    # four of those nine: colour bars (codes, keyness), small multiples, and a map with label arrows
+    stems = ["codes_heatmap_section", "keyness_by_cohort", "trends_top_terms_by_cohort", "ca_terms_sections"]
+    for png in [run_dir / "figures" / f"{stem}.png" for stem in stems]:
+        shown.clear()
+        show(study, png.stem, dpi=150)
+        assert isinstance(shown[0], IPython.display.Image) and shown[0].data == png.read_bytes(), png.stem
+        assert png.stem in shown[1].data  # the caption names the figure

@@ -118,17 +118,16 @@ def show(figures, stem: str | None = None, dpi: int = 110) -> None:
     """Show a figure inline in a notebook with its title, caption and method (Chinese, from its FigureSpec).
 
     ``figures``: a :class:`~corpus_tools.study.FigureSpec`, or a study / mapping of specs with ``stem``. The
-    figure is drawn and shown as a PNG image, so it appears whatever matplotlib backend the kernel uses."""
-    import io
-
+    figure is drawn as the run draws its PNG file (:func:`corpus_tools.plots.style.figure_files`: in the project's
+    style, so tick labels made while drawing follow it too) and shown as that image, whatever matplotlib backend
+    the kernel uses: at ``dpi=150`` it is the run's ``figures/<stem>.png``."""
     from IPython.display import Image, Markdown, display
+
+    from .plots.style import figure_files
 
     specs = getattr(figures, "figures", figures)
     spec = specs[stem] if stem is not None else figures
-    fig = spec.make()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    display(Image(data=buf.getvalue(), format="png"))
+    display(Image(data=figure_files(spec.make(), ("png",), dpi)["png"], format="png"))
     words = [f"**{spec.title or spec.stem}**" + (f"：{spec.caption}" if spec.caption else "")]
     if spec.method or spec.source:
         words.append("<small>" + "；".join(x for x in (f"方法：{spec.method}" if spec.method else "",
