@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import tempfile
@@ -24,10 +25,12 @@ def notebook_paths(folder: str | Path | None = None) -> list[Path]:
 SHUTDOWN_INTERRUPT_LINE = "[IPKernelApp] ERROR | KeyboardInterrupt caught in kernel."
 
 
-def kernel_manager_class():
+@functools.lru_cache(maxsize=None)
+def kernel_manager_class() -> type:
     """jupyter_client's ``AsyncKernelManager`` with the kernel's stderr written to the file named by its
-    ``stderr_path`` setting (``start_kernel`` passes Popen keyword arguments on to the kernel process)."""
-    from jupyter_client.manager import AsyncKernelManager
+    ``stderr_path`` setting (``start_kernel`` passes Popen keyword arguments on to the kernel process); one class,
+    made on first use (jupyter_client is imported only to run notebooks)."""
+    from jupyter_client import AsyncKernelManager
     from traitlets import Unicode
 
     class KernelWithStderrFile(AsyncKernelManager):
