@@ -396,3 +396,24 @@ def test_term_entries_index_answers_as_a_scan_of_the_tokens():
     for term in ("中台", "评价", "云计算", "医院"):
         scan = sorted({int(e) for e in tokens.entry_id[tokens.token == term] if 20 <= e <= 40})
         assert index(term, range(20, 41)) == scan
+
+
+def test_the_most_asked_unit_and_the_most_asked_course(study, booklet):
+    """One cohort's unit: 第1期第11单元“医学信息标准”, 8 source notes (“来源于第一期培训班第 11 单元”). A course taught
+    in two cohorts draws more in all (a cold reader, r15): “医院信息系统架构治理”, 第一期第 4 单元 5 notes
+    (l.1451, 1620, 1980, 2029, 3119) and 第二期第 4 单元 6 (l.770, 1834, 2855, 2996, 3081, 3355), 11 together."""
+    f = study.tables["findings"]
+    row = f[f.text.str.startswith("入册问答最多的单元")].iloc[0]
+    assert row.text == ("入册问答最多的单元是第1期第11单元“医学信息标准”（8 条）。按课程计（各期同名的单元合并），最多的是"
+                        "“医院信息系统架构治理”：第1期第4单元 5 条、第2期第4单元 6 条，共 11 条。")
+    assert row.statistic == "8/68 条；“医院信息系统架构治理”11/68 条"
+    e = booklet.entries.set_index("entry_id")
+    ids = [int(i) for i in row.entry_ids.split(",")]
+    course = [i for i in ids if e.unit_title[i] == "医院信息系统架构治理"]
+    assert len(ids) == 19 and len(course) == 11 and set(e.cohort[course]) == {1, 2}
+    # without a course taught more than its biggest unit, the sentence stops after the unit
+    units = pd.DataFrame({"cohort": [1, 2], "unit_no": [1, 1], "unit_title": ["甲", "甲"], "n_entries": [5, 1],
+                          "session_type": ["unit", "unit"]})
+    title, taught, n = findings._most_asked_course(units, 5)
+    assert (title, n, list(taught.cohort)) == ("甲", 6, [1, 2])
+    assert findings._most_asked_course(units, 6) is None

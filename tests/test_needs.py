@@ -258,7 +258,7 @@ def test_hard_to_answer_then_an_answer_is_not_a_sidestep(booklet, deferred):
                                                        (28, 1793, "薛万国"), (61, 3656, "薛万国"), (62, 3716, "王力华")]
     assert (h.answered_chars >= 100).all()
     head = deferrals.deferral_findings(deferred, booklet.entries)[0]
-    assert "另有 6 条，教员在回答里说这个问题难答、难下定论或不了解细节，也都作了回答（不算未答）：第 7 条“信息化产品选型时，" in head["text"]
+    assert "按同样的措辞规则，另有 6 条，教员在回答里说这个问题难答、难下定论或不了解细节，也都作了回答（不算未答）：第 7 条“信息化产品选型时，" in head["text"]
     # the titles say what the hard questions are about: l.442 (#7, its ★ aside) … l.3700 (#62)
     assert "；第 62 条“医院信息科人少、工作重，怎样进行人员激励和绩效考核？”。可看看课程里这些话题是否讲透了。" in head["text"]
     assert "第 452 行，薛万国：“这个问题较难回答。”" in head["statistic"] and {"7", "21"} <= set(head["entry_ids"].split(","))
@@ -472,6 +472,11 @@ def test_a_need_names_the_entries_titled_with_its_subject_outside_it(study):
     near = {int(x) for x in re.findall(r"第 (\d+) 条", m.group(3))}
     assert {23, 27, 29, 32} <= near and near.isdisjoint(grouped) and int(m.group(2)) == len(near)
     assert "未归组不等于是孤立的问题" in summary.statistic
+    # what a group's entries share, as the rule keeps groups (needs.shares_object): not one noun in every entry —
+    # in the CDR·ODS·数据湖 group, 50 asks about ODS only (l.3123, 3127–3131) and 51 about 临床数据中心 and 数据湖
+    # (l.3160, 3167–3169) (r15)
+    assert "组内每一条的标题或提问都与另一条共有一个具体的领域名词，至少一半的条目共有同一个" in summary.text
+    assert "组内各条的标题或提问共有" not in summary.text
 
 
 def test_a_need_says_where_its_shared_words_are_printed(study):

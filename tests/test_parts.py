@@ -78,6 +78,9 @@ def test_the_findings_list_the_entries_asked_in_several_parts(study, parts):
     assert f"共 {len(several)} 问" in row.text
     assert "不判断每一问是否都答到" in row.text  # a reading list, not a verdict (see parts.py)
     assert row.text.startswith(f"{len(set(several.entry_id))} 条问答里，学员问了不止一件事")
+    # entry 9's question is put by an instructor (l.530 “陈金雄老师：薛万国老师强调…”): not counted, and said so (r15)
+    assert "67 条问答共" in row.statistic and "（另 1 条没有学员的提问，不计：第 9 条）" in row.statistic
+    assert 9 not in set(parts.entry_id)
 
 
 def test_the_report_lists_only_the_questions_asked_in_several_parts(run_dir, parts):

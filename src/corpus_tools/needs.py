@@ -369,12 +369,12 @@ def needs_findings(needs: pd.DataFrame | None, entries: pd.DataFrame, tokens: pd
     outside_of = {need_id: _elsewhere(entries, g.entry_id, _need_terms(g), str(g.label.iloc[0]))
                   for need_id, g in needs.groupby("need_id", sort=True)}
     rows = [_row("need", f"{needs.entry_id.nunique()} 条问答按提问（及回答）的用词相近归为 {n_needs} 组（每组 ≥ 2 条，"
-                 "组内各条的标题或提问共有具体的领域名词，如集成平台、CDR、专病库），"
+                 "组内每一条的标题或提问都与另一条共有一个具体的领域名词，至少一半的条目共有同一个，如集成平台、CDR、专病库），"
                  f"其中 {across} 组在不止一期出现{in_booklets}（各组及其问答见下面逐组的发现）。这些是可能的共同需求：同一组的问题可考虑用一份常见问题解答或一个"
                  "教学模块一起回应，但用词相近不等于同一需求，请读原文再定。",
                  _ungrouped(entries, needs, outside_of.values()), ids=needs.entry_id,
                  caveat="提问（标题×2 + 学员发言）与回答都相近才归为一组（概念 tf-idf 余弦，平均连接聚类），且组内提问"
-                        "须共有领域词典里的名词；标题是合集编者所拟，可能与学员的原话有出入；与事先的人工分组逐对比较，归在一起的条目对约一半一致"
+                        "须共有领域词典里的名词（同义词算同一个）；标题是合集编者所拟，可能与学员的原话有出入；与事先的人工分组逐对比较，归在一起的条目对约一半一致"
                         f"（全部 {agree}/{found}；留出的奇数对 {h_agree}/{h_found}，见 README）。")]
     asked = _AskedWords(tokens)
     for need_id, g in needs.groupby("need_id", sort=True):

@@ -226,11 +226,14 @@ def parts_findings(parts: pd.DataFrame | None, entries: pd.DataFrame) -> list[di
         by_count.append(f"{'问了 ' if i == 0 else ''}{int(k)} 件{'事' if i == 0 else ''}的第 {_some(ids, 30, '条')}"
                         + ("" if len(ids) > 30 else " 条"))  # "……等 45 条" says 条 itself
     shown = "；".join(by_count)
+    unasked = sorted(int(e) for e in set(entries.entry_id) - set(n.index))  # no trainee asks (entry 9: 陈金雄, l.530)
+    others = (f"（另 {len(unasked)} 条没有学员的提问，不计：第 {_some([str(e) for e in unasked], 10, '条')}"
+              + ("" if len(unasked) > 10 else " 条") + "）") if unasked else ""
     (same, of), (hit, judged) = AGREEMENT["same_count"], AGREEMENT["several"]
     return [_row("parts", f"{len(several)} 条问答里，学员问了不止一件事（共 {int(several.sum())} 问）：{shown}。"
                  "这些问答值得逐问核对回答：本工具不判断每一问是否都答到了（按用词判断试过，分不出只答到一部分的一问）；"
                  "没答到的一问，就是课程或常见问题解答可以补上的内容。",
-                 f"{len(n)} 条问答共 {len(parts)} 问；按问号与“问题一、问题二”等标记切分，只交代背景、换个说法重问"
+                 f"{len(n)} 条问答共 {len(parts)} 问{others}；按问号与“问题一、问题二”等标记切分，只交代背景、换个说法重问"
                  "或“还是……”另一选项的句子并入前一问", ids=several.index,
                  caveat=f"与两位读者事先的人工切分相比（留出的奇数条）：{of} 条中 {same} 条问数相同，读者看出问了不止"
                         f"一件事的 {judged} 条中找到 {hit} 条；问数有出入的多是同一请求换个说法再问、举例的小问题算不算"
