@@ -321,7 +321,7 @@ HEDGED_SHOWN = 8
 
 
 def _hedged_sentence(hedged: pd.DataFrame, title: dict) -> str:
-    """"按同样的措辞规则，另有 6 条，教员在回答里说这个问题难答、…，也都作了回答（不算未答）：第 7 条“…”；…。可看看…"
+    """"按同样的措辞规则，另有 6 条，教员在回答里说这个问题难答、难解决、…，也都作了回答（不算未答）：第 7 条“…”；…。可看看…"
     (the titles say what the hard questions are about), or ""."""
     from .needs import _some
 
@@ -329,7 +329,7 @@ def _hedged_sentence(hedged: pd.DataFrame, title: dict) -> str:
         return ""
     ids = sorted({int(i) for i in hedged.entry_id})
     named = _some([f"第 {i} 条“{title.get(i, '')}”" for i in ids], HEDGED_SHOWN, "条", sep="；")
-    return (f"按同样的措辞规则，另有 {len(ids)} 条，教员在回答里说这个问题难答、难下定论或不了解细节，也都作了回答（不算未答）："
+    return (f"按同样的措辞规则，另有 {len(ids)} 条，教员在回答里说这个问题难答、难解决、难下定论或不了解细节，也都作了回答（不算未答）："
             f"{named}。可看看课程里这些话题是否讲透了。")
 
 

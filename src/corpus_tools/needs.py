@@ -467,8 +467,9 @@ def _ungrouped(entries: pd.DataFrame, needs: pd.DataFrame, outside) -> str:
     near = {i for titled, asked, _, _ in outside for i in titled + asked} & rest
     text = f"其余 {len(rest)} 条没有归入任何组"
     if near:
-        text += (f"，其中 {len(near)} 条的标题或提问也含某一组共有的词（" + _some([f"第 {i} 条" for i in sorted(near)],
-                                                                   12, "条") + "；见各组），只是整体用词不够相近")
+        text += (f"，其中 {len(near)} 条的标题或提问也含某一组各条共有的全部用词（"
+                 + _some([f"第 {i} 条" for i in sorted(near)], 12, "条")
+                 + "；见各组；组内没有各条共有的词时，看其标签里的任一个词），只是整体用词不够相近")
     return text + "：未归组不等于是孤立的问题，相近的需求也可能用不同的词问出"
 
 

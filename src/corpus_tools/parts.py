@@ -220,17 +220,17 @@ def parts_findings(parts: pd.DataFrame | None, entries: pd.DataFrame) -> list[di
     if several.empty:
         return [_row("parts", f"{len(n)} 条问答的提问都只问了一件事（按问号与“问题一、问题二”等标记切分）。",
                      f"{len(parts)} 问")]
-    by_count = []  # "问了 5 件事的第 20 条；4 件的第 24、59 条；…", most parts first
+    by_count = []  # "分成 5 问的第 20 条；4 问的第 24、59 条；…", most parts first
     for i, k in enumerate(sorted(set(several), reverse=True)):
         ids = [str(int(e)) for e, kk in several.items() if kk == k]
-        by_count.append(f"{'问了 ' if i == 0 else ''}{int(k)} 件{'事' if i == 0 else ''}的第 {_some(ids, 30, '条')}"
+        by_count.append(f"{'分成 ' if i == 0 else ''}{int(k)} 问的第 {_some(ids, 30, '条')}"
                         + ("" if len(ids) > 30 else " 条"))  # "……等 45 条" says 条 itself
     shown = "；".join(by_count)
     unasked = sorted(int(e) for e in set(entries.entry_id) - set(n.index))  # no trainee asks (entry 9: 陈金雄, l.530)
     others = (f"（另 {len(unasked)} 条没有学员的提问，不计：第 {_some([str(e) for e in unasked], 10, '条')}"
               + ("" if len(unasked) > 10 else " 条") + "）") if unasked else ""
     (same, of), (hit, judged) = AGREEMENT["same_count"], AGREEMENT["several"]
-    return [_row("parts", f"{len(several)} 条问答里，学员问了不止一件事（共 {int(several.sum())} 问）：{shown}。"
+    return [_row("parts", f"{len(several)} 条问答里，学员的提问按问号与编号切分不止一问（共 {int(several.sum())} 问，多是问了不止一件事）：{shown}。"
                  "这些问答值得逐问核对回答：本工具不判断每一问是否都答到了（按用词判断试过，分不出只答到一部分的一问）；"
                  "没答到的一问，就是课程或常见问题解答可以补上的内容。",
                  f"{len(n)} 条问答共 {len(parts)} 问{others}；按问号与“问题一、问题二”等标记切分，只交代背景、换个说法重问"
