@@ -356,12 +356,13 @@ def deferral_findings(deferred: pd.DataFrame | None, entries: pd.DataFrame) -> l
                      ids=hedged.entry_id, caveat="规则只认得写进词表的说法。")]
     rows = [_deferral_summary(deferred, hedged, title)]
     session = _sessions(entries)
+    unit_titles = set(entries.unit_title.dropna().astype(str)) if "unit_title" in entries else set()
     for e, g in deferred.groupby("entry_id", sort=True):
         r = g.sort_values(["kind", "line"], key=lambda s: s.map({k: i for i, k in enumerate(KIND_ORDER)})
                           if s.name == "kind" else s, kind="stable").iloc[0]
         where = f"第 {int(e)} 条“{title.get(e, '')}”（在{session.get(e, f'“{r.asked_in}”')}提问）"
         more = "".join(f"；另第 {int(x.line)} 行，{x.speaker}：“{x.quote}”" for x in g.itertuples() if x.Index != r.name)
-        rows.append(_row("deferral", f"{where}：{_deferral_clause(r, g, entries, int(e))}",
+        rows.append(_row("deferral", f"{where}：{_deferral_clause(r, g, entries, int(e), unit_titles)}",
                          f"第 {int(r.line)} 行，{r.speaker}：“{r.quote}”{more}", ids=[int(e)], caveat="引文据整理稿。"))
     return rows
 
@@ -392,12 +393,12 @@ def _deferral_summary(deferred: pd.DataFrame, hedged: pd.DataFrame, title: dict)
                 "视为已作回答，不算未答（表中类型为“称难答，也作了回答”）。")
 
 
-def _deferral_clause(r, g: pd.DataFrame, entries: pd.DataFrame, entry_id: int) -> str:
+def _deferral_clause(r, g: pd.DataFrame, entries: pd.DataFrame, entry_id: int, unit_titles: set[str]) -> str:
     """What the instructor said of entry ``entry_id`` (its first deferral ``r`` of the rows ``g``), and the link
-    between units a designer can act on."""
+    between units a designer can act on. ``unit_titles``: the booklet's unit titles (a course the instructor names
+    that is none of them is said to be so)."""
     from .findings import SEVERAL_COURSES
 
-    unit_titles = set(entries.unit_title.dropna().astype(str)) if "unit_title" in entries else set()
     names = list(dict.fromkeys(u for s in g.to_unit if s for u in s.split("、")))  # courses or units named
     subject = next((str(x) for x in g.get("subject", pd.Series(dtype=object)) if isinstance(x, str) and x), "")
     n_after = int(r.answered_chars) if "answered_chars" in g and not pd.isna(r.answered_chars) else 0

@@ -11,6 +11,7 @@ When no trend survives the tests, a row says so: that is a result.
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import numpy as np
 import pandas as pd
@@ -712,13 +713,12 @@ def dependence_findings(dep: pd.DataFrame | None, entries: pd.DataFrame, entry_t
 
 
 class _DependenceEntries:
-    """What the dependence sentences say of entries: a topic's entries an instructor answered, their titles, who
-    answered each alone, and which of them the trainee put to the instructor by name."""
+    """What the dependence sentences say of entries: a topic's entries an instructor answered, their titles, how
+    many instructors answered each, and which of them the trainee put to the instructor by name."""
 
     def __init__(self, entries: pd.DataFrame, entry_topics: pd.DataFrame | None, turns: pd.DataFrame | None) -> None:
         self.answered = _answered(entries)
-        self.alone_of = {int(e): [n for n in str(a if not pd.isna(a) else "").split("、") if n]
-                         for e, a in zip(entries.entry_id, entries.answered_by)}
+        self.n_answering = Counter(e for ids in self.answered.values() for e in ids)
         self.topic_ids: dict[int, set[int]] = {}
         if entry_topics is not None:
             first = entry_topics[entry_topics["rank"] == 1]
@@ -771,7 +771,7 @@ def _leaning(r) -> str:
 def _dependent_row(r, said: _DependenceEntries, n_tests: int, alpha: float) -> dict:
     """A topic that leans on an instructor within the sessions (significant at p < α; said so only if q ≤ α)."""
     ids = said.ids(r)
-    alone = sum(1 for i in ids if set(said.alone_of.get(i, ())) <= {r.instructor})
+    alone = sum(1 for i in ids if said.n_answering[i] == 1)  # he or she is among them: the only one
     cav = [f"其中 {alone} 条只有他/她作答，其余 {len(ids) - alone} 条另有教员作答。"]
     if r.tie:
         cav.append("在该主题中作答条数与他人并列。")
