@@ -215,7 +215,8 @@ def test_a_png_only_run_draws_the_reports_svgs_in_its_workers():
 
 def test_a_rerun_adding_a_format_draws_only_that_format(tmp_path, monkeypatch):
     """The figure cache holds a figure's PNG and SVG; a rerun asking for PDF as well draws the PDF alone and takes
-    the other two from the cache (it drew all three: a rerun adding --formats pdf took 8.3 s on the booklet)."""
+    the other two from the cache (it drew all three: a rerun adding --formats pdf took 8.3 s on the booklet). The
+    PDF drawn alone is the file a run drawing all three formats writes (it was laid out at its own resolution)."""
     import corpus_tools.render as render
     from corpus_tools.resultcache import DiskCache
     from corpus_tools.render import FigureRenderer
@@ -240,6 +241,8 @@ def test_a_rerun_adding_a_format_draws_only_that_format(tmp_path, monkeypatch):
     # and the PDF is cached in its turn: a third run draws nothing
     FigureRenderer(Params(formats=("png", "svg", "pdf")), cache).collect(Stub())
     assert len(asked) == 2
+    fresh = FigureRenderer(Params(formats=("png", "svg", "pdf")), DiskCache(tmp_path / "fresh")).collect(Stub())
+    assert fresh["overview_entries_by_section"] == got
 
 
 def test_figures_wait_for_the_runs_font_and_are_drawn_with_it(booklet, tmp_path):

@@ -502,15 +502,14 @@ NO_TERMS = ("关键词的变化没有画图：新旧两版之间没有新出现�
 def comparison_files(c: Comparison, formats: tuple[str, ...], paths: dict[str, str], params: Any) -> dict:
     """Everything ``compare`` writes, by relative name (pure): the tables (DataFrames), the figures (bytes per
     format), ``comparison.html`` and ``comparison_manifest.json``."""
-    from .plots.style import figure_bytes
+    from .plots.style import figure_files
 
     files: dict[str, Any] = {name: conform(name, df) for name, df in c.tables.items()}
     svgs = {}
     for stem, make in comparison_figures(c).items():
-        fig = make()
-        for fmt in formats:
-            files[f"{stem}.{fmt}"] = figure_bytes(fig, fmt)
-        svgs[stem] = (files.get(f"{stem}.svg") or figure_bytes(fig, "svg")).decode("utf-8")
+        drawn = figure_files(make(), tuple(formats) + (() if "svg" in formats else ("svg",)))
+        files.update({f"{stem}.{fmt}": drawn[fmt] for fmt in formats})
+        svgs[stem] = drawn["svg"].decode("utf-8")
     files["comparison.html"] = comparison_report(c, svgs).render()
     # the files this comparison writes: the next one into the folder removes those it no longer writes
     names = sorted(f"{n}.{fmt}" if isinstance(v, pd.DataFrame) else n for n, v in files.items()

@@ -331,8 +331,9 @@ def save_figure(fig: Figure, stem: str | Path, formats: tuple[str, ...] = ("png"
 
 def figure_bytes(fig: Figure, fmt: str, dpi: int | None = None) -> bytes:
     """The file content of ``fig`` as ``fmt`` ('png' at ``dpi``, the style's 150 by default; 'svg' with text as
-    text; 'pdf' with TrueType fonts embedded), with fixed metadata so the same figure gives the same bytes."""
-    return _figure_bytes(fig, fmt, dpi)
+    text; 'pdf' with TrueType fonts embedded), with fixed metadata so the same figure gives the same bytes. Laid out
+    as :func:`figure_files` lays it out, so it is that function's file in ``fmt``."""
+    return figure_files(fig, (fmt,), dpi)[fmt]
 
 
 def _figure_bytes(fig: Figure, fmt: str, dpi: int | None = None, texts_done: bool = False) -> bytes:
@@ -450,13 +451,18 @@ def _texts(fig: Figure) -> Iterator:
 
 def figure_files(fig: Figure, formats: tuple[str, ...] | list[str], dpi: int | None = None) -> dict[str, bytes]:
     """The file content of ``fig`` in each of ``formats`` (see :func:`figure_bytes`). The layout is solved once,
-    at the PNG's resolution, and then frozen: every format draws the same positions without solving the
-    constrained layout again (it scales with the figure, so it does not depend on the format's resolution). A
-    figure without label arrows is laid out by its layout engine alone (:func:`_solve_layout`); one with arrows by
-    the first format's draw (see :func:`freeze_layout`)."""
+    at the PNG's resolution (``dpi``) whichever formats are asked for, and then frozen: every format draws the same
+    positions without solving the constrained layout again, so a figure's SVG is the same file whether its PNG is
+    drawn with it or not (a run adding a format to an earlier run's). A figure without label arrows is laid out by
+    its layout engine alone (:func:`_solve_layout`); one with arrows by the PNG's draw (see :func:`freeze_layout`),
+    drawn for the layout alone when no PNG is asked for."""
+    formats = tuple(formats)
     out: dict[str, bytes] = {}
     arrows = _has_arrows(fig)
-    if not arrows and formats and formats[0] == "png" and fig.get_layout_engine() is not None:
+    if arrows and formats and formats[0] != "png":
+        first = figure_files(fig, ("png",) + tuple(f for f in formats if f != "png"), dpi)
+        return {fmt: first[fmt] for fmt in formats}
+    if not arrows and formats and fig.get_layout_engine() is not None:
         with matplotlib.rc_context(style_rc()):
             printable_texts(fig)
             _solve_layout(fig, dpi or _current.dpi)
