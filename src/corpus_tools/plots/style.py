@@ -332,8 +332,13 @@ def save_figure(fig: Figure, stem: str | Path, formats: tuple[str, ...] = ("png"
 def figure_bytes(fig: Figure, fmt: str, dpi: int | None = None) -> bytes:
     """The file content of ``fig`` as ``fmt`` ('png' at ``dpi``, the style's 150 by default; 'svg' with text as
     text; 'pdf' with TrueType fonts embedded), with fixed metadata so the same figure gives the same bytes. Laid out
-    as :func:`figure_files` lays it out, so it is that function's file in ``fmt``."""
-    return figure_files(fig, (fmt,), dpi)[fmt]
+    as :func:`figure_files` lays it out, so it is that function's file in ``fmt``; ``fig`` keeps its layout engine
+    (a later draw at another size or resolution lays it out again)."""
+    engine = fig.get_layout_engine()
+    try:
+        return figure_files(fig, (fmt,), dpi)[fmt]
+    finally:
+        fig.set_layout_engine(engine)
 
 
 def _figure_bytes(fig: Figure, fmt: str, dpi: int | None = None, texts_done: bool = False) -> bytes:
@@ -483,7 +488,7 @@ def _solve_layout(fig: Figure, dpi: float) -> None:
     from matplotlib.layout_engine import PlaceHolderLayoutEngine
 
     engine = fig.get_layout_engine()
-    if not isinstance(engine, PlaceHolderLayoutEngine):
+    if fig.axes and not isinstance(engine, PlaceHolderLayoutEngine):  # a draw lays out a figure with axes only
         before = fig.dpi
         fig.set_dpi(dpi)
         try:
