@@ -207,11 +207,17 @@ def _quote(piece: str) -> str:
 AGREEMENT = {"same_count": (28, 34), "several": (16, 17)}
 
 
+def _entry_numbers(ids: list[str], k: int) -> str:
+    """Entry numbers as a finding names them: "第 20、24 条", or past ``k`` of them "第 1、2……等 45 条"."""
+    from .needs import _some
+
+    return f"第 {_some(ids, k, '条')}" + ("" if len(ids) > k else " 条")  # "……等 45 条" says 条 itself
+
+
 def parts_findings(parts: pd.DataFrame | None, entries: pd.DataFrame) -> list[dict]:
     """Rows of the findings table (kind "parts"): the entries whose question has several parts, each with its
     number of parts — a reading list, since whether each part was answered is not judged (see the module)."""
     from .findings import _row
-    from .needs import _some
 
     if parts is None or parts.empty:
         return []
@@ -223,12 +229,11 @@ def parts_findings(parts: pd.DataFrame | None, entries: pd.DataFrame) -> list[di
     by_count = []  # "分成 5 问的第 20 条；4 问的第 24、59 条；…", most parts first
     for i, k in enumerate(sorted(set(several), reverse=True)):
         ids = [str(int(e)) for e, kk in several.items() if kk == k]
-        by_count.append(f"{'分成 ' if i == 0 else ''}{int(k)} 问的第 {_some(ids, 30, '条')}"
-                        + ("" if len(ids) > 30 else " 条"))  # "……等 45 条" says 条 itself
+        by_count.append(f"{'分成 ' if i == 0 else ''}{int(k)} 问的{_entry_numbers(ids, 30)}")
     shown = "；".join(by_count)
     unasked = sorted(int(e) for e in set(entries.entry_id) - set(n.index))  # no trainee asks (entry 9: 陈金雄, l.530)
-    others = (f"（另 {len(unasked)} 条没有学员的提问，不计：第 {_some([str(e) for e in unasked], 10, '条')}"
-              + ("" if len(unasked) > 10 else " 条") + "）") if unasked else ""
+    others = (f"（另 {len(unasked)} 条没有学员的提问，不计：{_entry_numbers([str(e) for e in unasked], 10)}）"
+              if unasked else "")
     (same, of), (hit, judged) = AGREEMENT["same_count"], AGREEMENT["several"]
     return [_row("parts", f"{len(several)} 条问答里，学员的提问按问号与编号切分不止一问（共 {int(several.sum())} 问，多是问了不止一件事）：{shown}。"
                  "这些问答值得逐问核对回答：本工具不判断每一问是否都答到了（按用词判断试过，分不出只答到一部分的一问）；"
