@@ -460,11 +460,11 @@ def figure_files(fig: Figure, formats: tuple[str, ...] | list[str], dpi: int | N
     positions without solving the constrained layout again, so a figure's SVG is the same file whether its PNG is
     drawn with it or not (a run adding a format to an earlier run's). A figure without label arrows is laid out by
     its layout engine alone (:func:`_solve_layout`); one with arrows by the PNG's draw (see :func:`freeze_layout`),
-    drawn for the layout alone when no PNG is asked for."""
+    drawn for the layout alone when no PNG is asked for (a figure without a layout engine keeps its positions)."""
     formats = tuple(formats)
     out: dict[str, bytes] = {}
     arrows = _has_arrows(fig)
-    if arrows and formats and formats[0] != "png":
+    if arrows and formats and formats[0] != "png" and fig.get_layout_engine() is not None:
         first = figure_files(fig, ("png",) + tuple(f for f in formats if f != "png"), dpi)
         return {fmt: first[fmt] for fmt in formats}
     if not arrows and formats and fig.get_layout_engine() is not None:
