@@ -108,11 +108,18 @@ def test_odd_inputs_give_one_line(capsys, tmp_path):
 
 
 def test_an_output_error_names_the_file(capsys, tmp_path):
+    """An output folder given where a file is (or inside one) says so and what to give instead, in one line; before,
+    "File exists" or "Not a directory"."""
     blocker = tmp_path / "file"
     blocker.write_text("x")
     rc, out, err = _main(capsys, "parse", BOOKLET, "-o", blocker / "out")
     assert rc == 2 and len(err.strip().splitlines()) == 1
-    assert str(blocker / "out") in err and "Not a directory" in err and "Traceback" not in err
+    assert f"{blocker / 'out'}: is inside {blocker}, which is a file, not a folder: give a folder" in err
+    assert "Traceback" not in err
+    rc, out, err = _main(capsys, "run", BOOKLET, "-o", blocker, "-k", "7")
+    assert rc == 2 and len(err.strip().splitlines()) == 1
+    assert f"{blocker}: is a file, not a folder: give a folder for the outputs" in err, err
+    assert blocker.read_text() == "x"
 
 
 def test_unexpected_errors_are_one_line_with_a_debug_hint(capsys, monkeypatch):
@@ -171,6 +178,16 @@ def test_kwic_help_explains_the_output():
     sub = next(a for a in cli.build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     text = sub.choices["kwic"].format_help()
     assert "[entry·turn] speaker" in text and "…left【term】right…" in text and "Exit status" in text
+
+
+def test_kwic_count_line_says_entry_for_one_entry(capsys):
+    """等保 is said 9 times, all in entry 52's turns (l.3207, 3209, 3217 ×2, 3221 ×2, 3223, 3231, 3233; its title on
+    l.3199 is not a turn): "in 1 entry", not "in 1 entries"; 集成平台 is in more than one."""
+    rc, out, err = _main(capsys, "kwic", "等保")
+    assert rc == 0, err
+    assert out.strip().splitlines()[-1] == "9 occurrences of “等保” in 1 entry: 52"
+    rc, out, err = _main(capsys, "kwic", "集成平台")
+    assert rc == 0 and " entries: " in out.strip().splitlines()[-1]
 
 
 def test_kwic_csv_writes_exactly_the_path_given_and_never_overwrites_silently(capsys, tmp_path):

@@ -159,6 +159,9 @@ def test_the_cache_command_shows_and_clears(private_cache, capsys, monkeypatch):
     assert cli.main(["cache"]) == 0
     out = capsys.readouterr().out
     assert str(private_cache.root) in out and "figures" in out and "key file" in out
+    # the cap in the unit $CORPUS_TOOLS_CACHE_MAX_MB and the README give it (2**20 bytes): "1024 MB", not "1074 MB"
+    monkeypatch.delenv("CORPUS_TOOLS_CACHE_MAX_MB", raising=False)
+    assert cli.main(["cache"]) == 0 and "of at most 1024 MB" in capsys.readouterr().out
     assert cli.main(["cache", "--clear"]) == 0
     assert "removed 1 cached files" in capsys.readouterr().out
     assert not (private_cache.root / "figures" / "a.png").exists()

@@ -64,6 +64,20 @@ def second_run(tmp_path_factory):
     return out, cache, result
 
 
+def test_the_summary_counts_the_files_in_the_folders_it_names(run_result, run_dir):
+    """The summary a run prints names data/processed with the number of tables there (it counted the figures' data
+    files of figures/data/ too: "88 张" for a folder of 57 CSV files), and the figures' data files apart."""
+    import re
+
+    text = str(run_result)
+    processed = len(list((run_dir / "data" / "processed").glob("*.csv")))
+    figure_data = len(list((run_dir / "figures" / "data").glob("*.csv")))
+    assert processed > 40 and figure_data == 30  # the booklet's 30 figures, each with its data
+    line = next(ln for ln in text.splitlines() if ln.startswith("数据表："))
+    assert re.match(rf"数据表：{processed} 张（.*data/processed，CSV 可用 Excel 打开）；各图的数据另有 {figure_data} 张"
+                    r"（figures/data）$", line), line
+
+
 def test_same_input_same_outputs(run_dir, second_run):
     a, b = _manifest(run_dir)["output_sha256"], _manifest(second_run[0])["output_sha256"]
     assert a.keys() == b.keys() and len(a) > 50

@@ -184,6 +184,18 @@ def test_curriculum_file_lists_units_without_entries(booklet):
     assert not c.set_index("label").loc["第1期·第3单元 信息规划与系统设计方法", "in_curriculum"]
 
 
+def test_a_curriculum_title_the_booklet_prints_otherwise_is_noted_with_its_line(booklet):
+    """The booklet's notes call 第一期第 4 单元 “医院信息系统架构治理” (l.1451) and 第 11 单元 “医学信息标准”
+    (l.961). A file giving 第4单元 another title is noted, naming the file, its line and both titles; a title that
+    differs only by a space, a unit the booklet has no entry from, and the shipped example curriculum (the
+    booklet's own titles) give no note. Before, the file's title replaced the booklet's without a word."""
+    text = ("cohort,unit_no,title\n一,4,坏行\n1,11,医学信息 标准\n1,1,领导力与团队建设\n")
+    notes = cur.title_differences(cur.parse_curriculum(text, "c.csv"), booklet.units, "c.csv")
+    assert notes == ["课程表 c.csv 第 2 行：第1期第4单元题为“坏行”，合集的来源说明写作“医院信息系统架构治理”；"
+                     "报告用课程表的题目，请核对"]
+    assert cur.title_differences(cur.example_curriculum(), booklet.units, "example.csv") == []
+
+
 @pytest.mark.parametrize("text, line, words", [
     ("", None, "为空"),
     ("cohort,title\n1,规划\n", 1, "unit_no"),

@@ -351,3 +351,33 @@ def test_work_fails_with_the_reason_when_the_workers_cannot_start(monkeypatch):
     with pool:
         pid, square = pool.submit(_pid_and_square, 5).result(timeout=120)
     assert square == 25 and pid != os.getpid()
+
+
+UNGUARDED_SCRIPT = """
+import corpus_tools.workers as workers
+
+print("top level ran")
+with workers.WorkerPool(2) as pool:
+    print(pool.submit(abs, -3).result())
+"""
+
+
+def test_a_script_without_the_main_guard_is_told_to_add_it(tmp_path):
+    """A script that opens a pool at its top level (the README's example did, through ``study.save``) is run
+    again by every worker as it starts (Python's multiprocessing imports the script's module there), where opening
+    a pool fails and the worker ends. The script then failed with "BrokenProcessPool: A child process terminated
+    abruptly", which says nothing of the cause; its last line now names the script, the guard to add, and
+    ``Params(jobs=1)``. The same code under the guard runs."""
+    script = tmp_path / "unguarded.py"
+    script.write_text(UNGUARDED_SCRIPT, encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 1 and done.stdout.count("top level ran") >= 2, done  # the workers ran it too
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("corpus_tools.workers.WorkersLost: a worker process ended abruptly"), last
+    assert f"run the script {script} again" in last and 'if __name__ == "__main__":' in last
+    assert "Params(jobs=1)" in last
+    body = "\n".join("    " + line for line in UNGUARDED_SCRIPT.strip().splitlines()[1:])
+    script.write_text(UNGUARDED_SCRIPT.strip().splitlines()[0] + '\n\nif __name__ == "__main__":\n' + body + "\n",
+                      encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0 and done.stdout.split() == ["top", "level", "ran", "3"], done

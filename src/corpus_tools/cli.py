@@ -155,7 +155,8 @@ def _add_study_options(p: argparse.ArgumentParser) -> None:
                         "and the report (default: names shown)")
     p.add_argument("--curriculum", type=_existing_file, default=None, metavar="FILE",
                    help="curriculum CSV (cohort, unit_no, title[, description, lecturer]) to compare the questions "
-                        "with (default: units taken from the booklet itself)")
+                        "with (default: the shipped example curriculum when it lists exactly the booklet's units, "
+                        "else the unit titles the booklet prints)")
     p.add_argument("--codes", type=_existing_file, default=None, metavar="FILE",
                    help="codebook file with the coding rules (default: the shipped starter codebook)")
 
@@ -381,7 +382,9 @@ def _cmd_kwic(args: argparse.Namespace) -> int:
     for h in hits.itertuples():
         print(f"[{h.entry_id:>3}·{h.turn_no}] {h.speaker or '（匿名学员）'}（{'教员' if h.role == 'instructor' else '学员'}）"
               f" 行{h.line_start if pd.isna(h.line) else h.line}: …{h.left}【{h.term}】{h.right}…")
-    print(f"\n{len(hits)} occurrences of “{args.term}” in {hits.entry_id.nunique()} entries"
+    n_entries = hits.entry_id.nunique()
+    print(f"\n{len(hits)} occurrence{'' if len(hits) == 1 else 's'} of “{args.term}” in {n_entries} "
+          f"entr{'y' if n_entries == 1 else 'ies'}"
           + (f": {', '.join(str(i) for i in sorted(hits.entry_id.unique())[:10])}" if len(hits) else ""))
     if target is not None:
         out = hits.assign(title=[titles[i] for i in hits.entry_id])
@@ -474,8 +477,9 @@ def _cmd_cache(args: argparse.Namespace) -> int:
     info = c.info()
     print(f"cache folder: {info['folder']}")
     for kind, v in info["kinds"].items():
-        print(f"  {kind:8} {v['entries']:6d} entries  {v['bytes'] / 1e6:9.1f} MB")
-    print(f"  total             {info['total_bytes'] / 1e6:9.1f} MB of at most {info['max_bytes'] / 1e6:.0f} MB "
+        print(f"  {kind:8} {v['entries']:6d} entries  {v['bytes'] / 2**20:9.1f} MB")
+    # MB as $CORPUS_TOOLS_CACHE_MAX_MB counts them (2**20 bytes): the default cap prints as 1024
+    print(f"  total             {info['total_bytes'] / 2**20:9.1f} MB of at most {info['max_bytes'] / 2**20:.0f} MB "
           f"(least recently used entries are removed after each run)")
     print(f"key file: {info['key_file']} (entries are checked against it before use)")
     return 0

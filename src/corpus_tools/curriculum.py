@@ -205,6 +205,23 @@ def curriculum(units: pd.DataFrame, given: pd.DataFrame | None = None) -> pd.Dat
     return c[COLUMNS].reset_index(drop=True)
 
 
+def title_differences(given: pd.DataFrame, units: pd.DataFrame, source: str) -> list[str]:
+    """Notes (Chinese, one per unit) for the units a curriculum file (:func:`parse_curriculum`, from ``source``)
+    titles otherwise than the booklet's source notes print for the same cohort and unit number — a typo, or a
+    wrong number, in the file. The report goes on with the file's title; spaces do not count as a difference."""
+    u = units[units.cohort.notna() & units.unit_no.notna() & (units.session_type.fillna("unit") == "unit")]
+    printed: dict[tuple[int, int], list[str]] = {}
+    for c, n, t in zip(u.cohort, u.unit_no, u.unit_title):
+        printed.setdefault((int(c), int(n)), []).append(str(t))
+    notes = []
+    for r in given[given.session_type == "unit"].itertuples():
+        titles = printed.get((int(r.cohort), int(r.unit_no)), [])
+        if titles and "".join(str(r.unit_title).split()) not in {"".join(t.split()) for t in titles}:
+            notes.append(f"课程表 {source} 第 {r.line} 行：第{r.cohort}期第{r.unit_no}单元题为“{r.unit_title}”，"
+                         f"合集的来源说明写作“{'”“'.join(dict.fromkeys(titles))}”；报告用课程表的题目，请核对")
+    return notes
+
+
 def units_without_entries(curric: pd.DataFrame) -> pd.DataFrame:
     """Units a curriculum file lists that no entry of the booklet comes from (empty without a curriculum: the
     booklet alone cannot show them)."""

@@ -23,6 +23,11 @@ class OutputError(OSError):
 
     def __init__(self, path: str | Path, cause: OSError) -> None:
         reason = cause.strerror or str(cause) or type(cause).__name__
+        if cause.errno in (_errno.EEXIST, _errno.ENOTDIR):  # a folder was wanted where a file is
+            file = next((p for p in (Path(path), *Path(path).parents) if p.exists() and not p.is_dir()), None)
+            if file is not None:
+                reason = (("is" if file == Path(path) else f"is inside {file}, which is") +
+                          " a file, not a folder: give a folder for the outputs (a new name, or an existing folder)")
         super().__init__(cause.errno or _errno.EIO, reason, str(path))
         self.cause = cause
 

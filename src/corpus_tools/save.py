@@ -50,7 +50,9 @@ class RunResult:
             return "\n".join(lines)
         s = self.study
         b = s.booklet
-        n_tables = sum(1 for v in self.outputs.values() for x in v if x.endswith(".csv"))
+        csvs = [Path(x) for v in self.outputs.values() for x in v if x.endswith(".csv")]
+        n_tables = sum(1 for p in csvs if p.parent.name == "processed")  # the figures' data: figures/data/
+        n_figure_data = sum(1 for p in csvs if p.parent.name == "data" and p.parent.parent.name == "figures")
         n_figs = len({Path(x).stem for x in self.outputs.get("figures", [])
                       if Path(x).parent.name == "figures" and Path(x).suffix in (".png", ".svg", ".pdf")})
         undrawn = len(s.figures) - n_figs
@@ -66,7 +68,8 @@ class RunResult:
             lines.append(f"跳过“{stage}”：{why}")
         for note in s.notes:  # figures or analyses a damaged or tiny booklet leaves out, with the reason
             lines.append(f"说明：{note}")
-        lines.append(f"数据表：{n_tables} 张（{self.outdir.resolve() / 'data' / 'processed'}，CSV 可用 Excel 打开）")
+        lines.append(f"数据表：{n_tables} 张（{self.outdir.resolve() / 'data' / 'processed'}，CSV 可用 Excel 打开）"
+                     + (f"；各图的数据另有 {n_figure_data} 张（figures/data）" if n_figure_data else ""))
         if n_figs:
             lines.append(f"图：{n_figs} 张（{self.outdir.resolve() / 'figures'}，索引见 figures/index.html）"
                          + (f"；另有 {undrawn} 张报告中没有的图，加 --all-figures 即画出" if undrawn > 0 else ""))

@@ -362,7 +362,7 @@ def _term_spread_figures(concepts, entries, key, sections: list) -> dict:
 def coverage_stage(study: Study) -> StageOutput:
     """Curriculum coverage, unit fit (does each question fit the unit it was asked in?) and their figures."""
     from . import coverage, schema, unitfit
-    from .curriculum import matching_example
+    from .curriculum import matching_example, title_differences
 
     plots = PlotModule("trends")
 
@@ -391,7 +391,7 @@ def coverage_stage(study: Study) -> StageOutput:
         "unit_by_section": unit_by_section.reset_index(),
         "instructors_by_unit": coverage.instructors_per_unit(e, turns),
     }
-    notes = []
+    notes = [] if given is None else title_differences(given, b.units, study.parameter_file("curriculum").source)
     if len(unitfit.unit_titles(e, syllabus_given)) >= 2:
         tables["unit_fit"] = unitfit.unit_fit(e, turns, syllabus_given, tokens, names=names, seed=params.seed,
                                               syllabus=syllabus, lines=b.lines)

@@ -27,6 +27,7 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 from .store import Spool
@@ -183,13 +184,43 @@ def _call(payload: bytes | str, results: str) -> tuple[str, bytes | str]:
     return ("inline", data) if len(data) <= RESULT_INLINE else ("file", Spool(results).put(data))
 
 
+class WorkersLost(BrokenProcessPool):
+    """A worker process ended while it ran or started a task: killed, out of memory, or (in a script without the
+    ``if __name__ == "__main__":`` guard) stopped by the script it runs again as it starts."""
+
+
+def _lost_message() -> str:
+    """What :class:`WorkersLost` says: the likely causes, and the guard a script needs when the run was started
+    from a script file (whose module each worker imports again as it starts)."""
+    import sys
+
+    main = sys.modules.get("__main__")
+    script = getattr(main, "__file__", None) if getattr(main, "__spec__", None) is None else None
+    text = "a worker process ended abruptly (killed, or out of memory)"
+    if script:
+        text += (f". The workers run the script {script} again as they start (Python's multiprocessing): put the "
+                 "code that reads, analyses and saves under `if __name__ == \"__main__\":` (see the README, In "
+                 "Python), or pass Params(jobs=1) to use no worker process")
+    return text
+
+
+def _as_lost(error: BaseException | None) -> BaseException | None:
+    """``error``, or for a broken pool the :class:`WorkersLost` that says what to do (caused by it)."""
+    if isinstance(error, BrokenProcessPool) and not isinstance(error, WorkersLost):
+        lost = WorkersLost(_lost_message())
+        lost.__cause__ = error
+        return lost
+    return error
+
+
 def _outcome(inner: Future) -> tuple[Any, BaseException | None]:
-    """The result or the error of a task run by :func:`_call`, read back (from its file, when it was spooled)."""
+    """The result or the error of a task run by :func:`_call`, read back (from its file, when it was spooled). A
+    worker lost is a :class:`WorkersLost` saying what to do."""
     import pickle
 
     from .store import take_spooled
 
-    error = inner.exception()
+    error = _as_lost(inner.exception())
     if isinstance(error, SpooledError):
         error, text = pickle.loads(take_spooled(error.path))
         error.__cause__ = RemoteTraceback(text)
@@ -337,10 +368,10 @@ class WorkerPool:
             try:
                 inner = pool.submit(_call, payload if len(payload) <= SPOOL_ABOVE else self._spool.put(payload),
                                     self._spool.folder_path())
-            except RuntimeError as e:  # the pool was shut down meanwhile
+            except RuntimeError as e:  # the pool was shut down meanwhile, or is broken
                 with self._lock:
                     self._running -= 1
-                f.set_exception(e)
+                f.set_exception(_as_lost(e))
                 continue
             inner.add_done_callback(lambda done, f=f: self._done(done, f))
 
