@@ -74,8 +74,8 @@ def test_the_summary_counts_the_files_in_the_folders_it_names(run_result, run_di
     figure_data = len(list((run_dir / "figures" / "data").glob("*.csv")))
     assert processed > 40 and figure_data == 30  # the booklet's 30 figures, each with its data
     line = next(ln for ln in text.splitlines() if ln.startswith("数据表："))
-    assert re.match(rf"数据表：{processed} 张（.*data/processed，CSV 可用 Excel 打开）；各图的数据另有 {figure_data} 张"
-                    r"（figures/data）$", line), line
+    assert re.match(rf"数据表：{processed} 张（.*data/processed，CSV 可用 Excel 打开）；各图的数据 {figure_data} 张在 "
+                    r"figures/data$", line), line
 
 
 def test_same_input_same_outputs(run_dir, second_run):

@@ -69,7 +69,7 @@ class RunResult:
         for note in s.notes:  # figures or analyses a damaged or tiny booklet leaves out, with the reason
             lines.append(f"说明：{note}")
         lines.append(f"数据表：{n_tables} 张（{self.outdir.resolve() / 'data' / 'processed'}，CSV 可用 Excel 打开）"
-                     + (f"；各图的数据另有 {n_figure_data} 张（figures/data）" if n_figure_data else ""))
+                     + (f"；各图的数据 {n_figure_data} 张在 figures/data" if n_figure_data else ""))
         if n_figs:
             lines.append(f"图：{n_figs} 张（{self.outdir.resolve() / 'figures'}，索引见 figures/index.html）"
                          + (f"；另有 {undrawn} 张报告中没有的图，加 --all-figures 即画出" if undrawn > 0 else ""))
