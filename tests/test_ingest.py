@@ -47,6 +47,19 @@ def test_binary_file_is_a_clear_error(tmp_path):
         ct.read_booklet(p)
 
 
+def test_a_document_file_is_named_with_what_to_do(tmp_path):
+    """A booklet given as the PDF it was exported from, or as a Word file, is named as such with how to get its
+    text (before: "looks like a binary file (it contains NUL bytes)", or a control-character error)."""
+    pdf = tmp_path / "合集.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n" + bytes(64))
+    with pytest.raises(BookletError, match=r"合集.pdf: is a PDF file, not a text booklet: .*pdftotext -layout"):
+        ct.read_booklet(pdf)
+    docx = tmp_path / "合集.docx"
+    docx.write_bytes(b"PK\x03\x04\x14\x00\x06\x00" + bytes(64))
+    with pytest.raises(BookletError, match=r"合集.docx: is a zip archive \(a .docx.*Save As, plain text, UTF-8"):
+        ct.read_booklet(docx)
+
+
 def test_undecodable_bytes_name_the_line(tmp_path):
     p = tmp_path / "bad.txt"
     p.write_bytes("【信息规划】\n第二行\n".encode("utf-8") + b"\xff\xfe\xfa\x80\x80\n")

@@ -74,6 +74,12 @@ _BOMS = [
 ]
 
 
+#: the first bytes of document files a booklet may be kept in: told apart, so the error can say what to do
+DOCUMENT_MAGIC = ((b"%PDF-", "a PDF file"), (b"PK\x03\x04", "a zip archive (a .docx, .xlsx or .zip file)"),
+                  (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Office file (.doc or .xls)"),
+                  (b"{\\rtf", "an RTF document"))
+
+
 def decode_bytes(data: bytes, path: str = "<bytes>") -> tuple[str, str, bool]:
     """Decode booklet bytes; returns ``(text, encoding, had_bom)``.
 
@@ -82,6 +88,12 @@ def decode_bytes(data: bytes, path: str = "<bytes>") -> tuple[str, str, bool]:
     """
     if not data.strip():
         raise BookletError(path, "the file is empty")
+    kind = next((k for magic, k in DOCUMENT_MAGIC if data.startswith(magic)), None)
+    if kind is not None:
+        how = ("e.g. `pdftotext -layout booklet.pdf booklet.txt`" if kind == "a PDF file"
+               else "in its program: Save As, plain text, UTF-8")
+        raise BookletError(path, f"is {kind}, not a text booklet: save the booklet's text as a .txt file first "
+                                 f"({how}) and give that file")
     for bom, enc in _BOMS:
         if data.startswith(bom):
             try:
