@@ -382,3 +382,26 @@ def test_a_script_without_the_main_guard_is_told_to_add_it(tmp_path):
                       encoding="utf-8")
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert done.returncode == 0 and done.stdout.split() == ["top", "level", "ran", "3"], done
+
+
+def test_a_lost_worker_of_a_guarded_script_or_the_command_names_no_guard(tmp_path, monkeypatch):
+    """The hint about the guard is for a script without one: the ``corpus-tools`` command's own script (it has the
+    guard) gets the plain cause; a script read from standard input, which the workers cannot run again, is told
+    to be saved as a file."""
+    import types
+
+    import corpus_tools.workers as workers
+
+    for text, expected in (('from x import main\nif __name__ == "__main__":\n    main()\n', None),
+                           ("print(1)\n", "run the script"), (None, "could not run the script")):
+        main = types.ModuleType("__main__")
+        main.__spec__ = None
+        main.__file__ = str(tmp_path / "s.py") if text is not None else "<stdin>"
+        if text is not None:
+            (tmp_path / "s.py").write_text(text, encoding="utf-8")
+        monkeypatch.setitem(sys.modules, "__main__", main)
+        message = workers._lost_message()
+        assert message.startswith("a worker process ended abruptly (killed, or out of memory)")
+        assert (expected is None) == ("__main__" not in message), message
+        if expected:
+            assert expected in message and "Params(jobs=1)" in message

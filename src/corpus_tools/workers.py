@@ -28,6 +28,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed, wait
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import Any, TypeVar
 
 from .store import Spool
@@ -197,11 +198,19 @@ def _lost_message() -> str:
     main = sys.modules.get("__main__")
     script = getattr(main, "__file__", None) if getattr(main, "__spec__", None) is None else None
     text = "a worker process ended abruptly (killed, or out of memory)"
-    if script:
-        text += (f". The workers run the script {script} again as they start (Python's multiprocessing): put the "
-                 "code that reads, analyses and saves under `if __name__ == \"__main__\":` (see the README, In "
-                 "Python), or pass Params(jobs=1) to use no worker process")
-    return text
+    if not script:
+        return text
+    try:
+        guarded = "__main__" in Path(script).read_text(encoding="utf-8", errors="replace")
+    except OSError:  # e.g. "<stdin>": the workers cannot read it again either
+        return (f"{text}, or it could not run the script {script} again as it started (Python's multiprocessing "
+                "does so): save the script as a file with its code under `if __name__ == \"__main__\":`, or pass "
+                "Params(jobs=1) to use no worker process")
+    if guarded:  # e.g. the corpus-tools command's own script
+        return text
+    return (f"{text}. The workers run the script {script} again as they start (Python's multiprocessing): put the "
+            "code that reads, analyses and saves under `if __name__ == \"__main__\":` (see the README, In Python), "
+            "or pass Params(jobs=1) to use no worker process")
 
 
 def _as_lost(error: BaseException | None) -> BaseException | None:
