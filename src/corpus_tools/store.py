@@ -690,7 +690,8 @@ def take_spooled(path: str) -> bytes:
 # ---------------------------------------------------------------- reading (the other edge)
 
 def read_file_bytes(path: str | Path) -> bytes:
-    """The bytes of a parameter file (curriculum, codebook, synonyms, dictionary); OSError as raised."""
+    """The bytes of a file read whole (parameter files: curriculum, codebook, synonyms, dictionary; the script a
+    run was started from); OSError as raised."""
     return Path(path).read_bytes()
 
 

@@ -28,10 +28,9 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed, wait
 from concurrent.futures.process import BrokenProcessPool
-from pathlib import Path
 from typing import Any, TypeVar
 
-from .store import Spool
+from .store import Spool, read_file_bytes
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -201,7 +200,7 @@ def _lost_message() -> str:
     if not script:
         return text
     try:
-        guarded = "__main__" in Path(script).read_text(encoding="utf-8", errors="replace")
+        guarded = b"__main__" in read_file_bytes(script)
     except OSError:  # e.g. "<stdin>": the workers cannot read it again either
         return (f"{text}, or it could not run the script {script} again as it started (Python's multiprocessing "
                 "does so): save the script as a file with its code under `if __name__ == \"__main__\":`, or pass "
