@@ -12,8 +12,7 @@ import threading
 from pathlib import Path
 
 from .resultcache import DiskCache
-from .keys import digest
-from .keys import package_version
+from .keys import digest, package_version
 from .study import FigureSpec, Params, Study
 
 def figure_key(stage_key: str, spec: FigureSpec, params: Params, version: str) -> str:
